@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Certificate chain verification to one configured trust anchor with an
+ * injectable verification time (OpenSSL X509_STORE / X509_verify_cert with
+ * X509_V_FLAG_X509_STRICT, no system store), plus the TCG DICE FWID check.
+ */
+#ifndef CCGPU_ATTEST_X509_CHAIN_H
+#define CCGPU_ATTEST_X509_CHAIN_H
+
+#include <openssl/x509.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ccgpu/status.h"
+
+#define CCG_CHAIN_MAX_CERTS 10
+
+struct ccg_chain_opts {
+	X509 *anchor;          /* trust anchor (self-signed root); required */
+	int64_t now;           /* verification time, Unix seconds; 0 = current time */
+	bool ignore_expiry;    /* skip validity-period checks (time still reported) */
+	const char *name;      /* "device chain", "RIM chain": used in errors */
+};
+
+struct ccg_chain_result {
+	int64_t not_after;     /* earliest notAfter over the chain: "valid until" */
+	char not_after_iso[21];
+	bool expired;          /* some certificate is outside its validity at `now` */
+};
+
+/*
+ * ccg_chain_verify: chain is leaf first; it may or may not end with a copy of
+ * the anchor (the copy must equal the anchor byte for byte). Failures name the
+ * certificate by position and subject CN in err: CCG_ERR_CERT_EXPIRED (also
+ * not-yet-valid), CCG_ERR_CERT_UNTRUSTED (does not reach the anchor, or ends
+ * in another root), CCG_ERR_CERT_CHAIN (a signature, CA flag, path length or
+ * key usage check fails, or a certificate is missing in the middle).
+ */
+CCG_MUST_USE enum ccg_status ccg_chain_verify(STACK_OF(X509) *chain, const struct ccg_chain_opts *opts,
+					      struct ccg_chain_result *out, struct ccg_error *err);
+
+/*
+ * ccg_cert_fwid: the FWID from a TCG DICE TcbInfo extension of cert:
+ * 2.23.133.5.4.1 (Hopper) or 2.23.133.5.4.1.1 (Blackwell, multi-TcbInfo); the
+ * FWID digest is the last 48 bytes of the extension value, as NVIDIA defines
+ * it. out needs 48 bytes. Absent: CCG_ERR_CERT_FWID.
+ */
+CCG_MUST_USE enum ccg_status ccg_cert_fwid(X509 *cert, uint8_t out[48], struct ccg_error *err);
+
+#endif

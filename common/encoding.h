@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Hex and base64, strict: no whitespace inside hex, canonical padding for base64. */
+#ifndef CCGPU_COMMON_ENCODING_H
+#define CCGPU_COMMON_ENCODING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ccgpu/status.h"
+
+/*
+ * ccg_hex_decode: decodes hex (either case, optional "0x" prefix, surrounding
+ * ASCII whitespace ignored) into a new malloc'd buffer. Odd length or a
+ * non-hex character is CCG_ERR_ENCODING; more than max bytes CCG_ERR_TOO_LARGE.
+ */
+CCG_MUST_USE enum ccg_status ccg_hex_decode(const char *hex, size_t hex_len, size_t max,
+					    uint8_t **out, size_t *out_len);
+/* ccg_hex_decode_fixed: decodes exactly out_len bytes into out. */
+CCG_MUST_USE enum ccg_status ccg_hex_decode_fixed(const char *hex, size_t hex_len, uint8_t *out,
+						  size_t out_len);
+/* ccg_hex_encode: lower-case hex into out, which needs 2*len+1 bytes. */
+void ccg_hex_encode(const uint8_t *data, size_t len, char *out);
+/* ccg_hex_encode_alloc: malloc'd lower-case hex string, or NULL on allocation failure. */
+char *ccg_hex_encode_alloc(const uint8_t *data, size_t len);
+
+/* ccg_base64_decode: standard alphabet, padding required, whitespace (newlines) ignored. */
+CCG_MUST_USE enum ccg_status ccg_base64_decode(const char *b64, size_t b64_len, size_t max,
+					       uint8_t **out, size_t *out_len);
+/* ccg_base64_encode_alloc: malloc'd standard base64 without newlines, or NULL. */
+char *ccg_base64_encode_alloc(const uint8_t *data, size_t len);
+
+#endif

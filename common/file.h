@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef CCGPU_COMMON_FILE_H
+#define CCGPU_COMMON_FILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ccgpu/status.h"
+
+/*
+ * ccg_file_read: reads a whole file (at most max bytes) into a malloc'd,
+ * NUL-terminated buffer. Missing file: CCG_ERR_NOT_FOUND; larger than max:
+ * CCG_ERR_TOO_LARGE; other failures CCG_ERR_IO, with the path in err.
+ */
+CCG_MUST_USE enum ccg_status ccg_file_read(const char *path, size_t max, uint8_t **out,
+					   size_t *out_len, struct ccg_error *err);
+/*
+ * ccg_file_write_atomic: writes data to path through a temporary file in the
+ * same directory and rename(), so readers see the old or the new file whole.
+ */
+CCG_MUST_USE enum ccg_status ccg_file_write_atomic(const char *path, const uint8_t *data,
+						   size_t len, struct ccg_error *err);
+/* ccg_mkdir_p: creates dir and its parents (mode 0700 for new ones). */
+CCG_MUST_USE enum ccg_status ccg_mkdir_p(const char *dir, struct ccg_error *err);
+
+#endif

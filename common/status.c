@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "common/error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#define STATUSES(X) \
+	X(OK, "success") \
+	X(ERR_TRUNCATED, "input truncated") \
+	X(ERR_TRAILING_DATA, "trailing data after the last field") \
+	X(ERR_MALFORMED, "malformed field") \
+	X(ERR_UNSUPPORTED, "unsupported version, algorithm or type") \
+	X(ERR_TOO_LARGE, "length or count over its maximum") \
+	X(ERR_ENCODING, "bad encoding") \
+	X(ERR_NONCE_MISMATCH, "nonce mismatch") \
+	X(ERR_DUPLICATE, "duplicate field or index") \
+	X(ERR_SIGNATURE, "signature does not verify") \
+	X(ERR_CERT_CHAIN, "certificate chain does not verify") \
+	X(ERR_CERT_EXPIRED, "certificate expired or not yet valid") \
+	X(ERR_CERT_UNTRUSTED, "certificate chain does not reach the trust anchor") \
+	X(ERR_CERT_FWID, "certificate FWID does not match the evidence") \
+	X(ERR_REVOKED, "certificate revoked") \
+	X(ERR_CERT_ON_HOLD, "certificate on hold") \
+	X(ERR_OCSP, "invalid OCSP response") \
+	X(ERR_OCSP_STALE, "stale OCSP response") \
+	X(ERR_OCSP_UNKNOWN, "certificate unknown to the OCSP responder") \
+	X(ERR_OCSP_UNAVAILABLE, "no OCSP response available") \
+	X(ERR_MEASUREMENT_MISMATCH, "measurement mismatch") \
+	X(ERR_RIM_NOT_FOUND, "reference manifest not found") \
+	X(ERR_RIM_INVALID, "invalid reference manifest") \
+	X(ERR_RIM_CONFLICT, "measurement index in two reference manifests") \
+	X(ERR_POLICY, "policy refused") \
+	X(ERR_IO, "I/O error") \
+	X(ERR_NETWORK, "network transfer failed") \
+	X(ERR_NOT_FOUND, "not found") \
+	X(ERR_NOMEM, "out of memory") \
+	X(ERR_CRYPTO, "crypto library error") \
+	X(ERR_INVALID_ARG, "invalid argument") \
+	X(ERR_INTERNAL, "internal error")
+
+const char *ccg_status_str(enum ccg_status s)
+{
+	switch (s) {
+#define X(name, text) case CCG_##name: return text;
+	STATUSES(X)
+#undef X
+	}
+	return "unknown status";
+}
+
+const char *ccg_status_name(enum ccg_status s)
+{
+	switch (s) {
+#define X(name, text) case CCG_##name: return #name;
+	STATUSES(X)
+#undef X
+	}
+	return "UNKNOWN";
+}
+
+void ccg_error_clear(struct ccg_error *err)
+{
+	if (err == NULL)
+		return;
+	memset(err, 0, sizeof(*err));
+	err->status = CCG_OK;
+}
+
+enum ccg_status ccg_error_set(struct ccg_error *err, enum ccg_status s, const char *where,
+			      const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || err->status != CCG_OK || s == CCG_OK)
+		return s;
+	err->status = s;
+	snprintf(err->where, sizeof(err->where), "%s", where != NULL ? where : "");
+	if (fmt != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(err->detail, sizeof(err->detail), fmt, ap);
+		va_end(ap);
+	} else {
+		err->detail[0] = '\0';
+	}
+	return s;
+}
+
+const char *ccg_error_format(const struct ccg_error *err, char *buf, size_t buf_len)
+{
+	if (buf == NULL || buf_len == 0)
+		return "";
+	if (err == NULL) {
+		snprintf(buf, buf_len, "no error detail");
+		return buf;
+	}
+	if (err->detail[0] != '\0')
+		snprintf(buf, buf_len, "%s: %s (%s)", err->where[0] ? err->where : "ccgpu",
+			 err->detail, ccg_status_str(err->status));
+	else
+		snprintf(buf, buf_len, "%s: %s", err->where[0] ? err->where : "ccgpu",
+			 ccg_status_str(err->status));
+	return buf;
+}

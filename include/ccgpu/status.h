@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef CCGPU_STATUS_H
+#define CCGPU_STATUS_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define CCG_API __attribute__((visibility("default")))
+#define CCG_MUST_USE __attribute__((warn_unused_result))
+#define CCG_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define CCG_API
+#define CCG_MUST_USE
+#define CCG_PRINTF(f, a)
+#endif
+
+/*
+ * ccg_status: every result ccgpu returns. Numbers are part of the ABI: a
+ * value is never renumbered or reused, new values are appended inside their
+ * group (each group owns a block of 100).
+ */
+enum ccg_status {
+	CCG_OK = 0,
+
+	/* malformed input */
+	CCG_ERR_TRUNCATED = 100,        /* input ends before a field it must hold */
+	CCG_ERR_TRAILING_DATA = 101,    /* bytes left after the last field */
+	CCG_ERR_MALFORMED = 102,        /* a field holds a value the format forbids */
+	CCG_ERR_UNSUPPORTED = 103,      /* a version, algorithm or type ccgpu does not accept */
+	CCG_ERR_TOO_LARGE = 104,        /* a length or count over its stated maximum */
+	CCG_ERR_ENCODING = 105,         /* bad hex, base64, PEM, DER, JSON or XML */
+	CCG_ERR_NONCE_MISMATCH = 106,   /* the evidence is not over the caller's nonce */
+	CCG_ERR_DUPLICATE = 107,        /* a field or index given twice */
+
+	/* signatures */
+	CCG_ERR_SIGNATURE = 200,        /* a signature does not verify */
+
+	/* certificates */
+	CCG_ERR_CERT_CHAIN = 300,       /* a chain does not build or verify */
+	CCG_ERR_CERT_EXPIRED = 301,     /* a certificate is outside its validity period */
+	CCG_ERR_CERT_UNTRUSTED = 302,   /* the chain does not end at the trust anchor */
+	CCG_ERR_CERT_FWID = 303,        /* leaf FWID extension does not match the evidence */
+
+	/* revocation */
+	CCG_ERR_REVOKED = 400,          /* a certificate is revoked */
+	CCG_ERR_CERT_ON_HOLD = 401,     /* a certificate is on hold (revoked, reason certificateHold) */
+	CCG_ERR_OCSP = 402,             /* an OCSP response is invalid, unsigned or for another request */
+	CCG_ERR_OCSP_STALE = 403,       /* an OCSP response is too old or past nextUpdate */
+	CCG_ERR_OCSP_UNKNOWN = 404,     /* the responder does not know the certificate */
+	CCG_ERR_OCSP_UNAVAILABLE = 405, /* no response: offline and none cached, or responder unreachable */
+
+	/* reference values */
+	CCG_ERR_MEASUREMENT_MISMATCH = 500, /* a measurement differs from every reference value */
+	CCG_ERR_RIM_NOT_FOUND = 501,        /* no reference manifest for the evidence */
+	CCG_ERR_RIM_INVALID = 502,          /* a reference manifest is malformed or for other firmware */
+	CCG_ERR_RIM_CONFLICT = 503,         /* an index is covered by two manifests */
+
+	/* policy */
+	CCG_ERR_POLICY = 600,           /* a policy refused the claims */
+
+	/* I/O */
+	CCG_ERR_IO = 700,               /* reading or writing a file failed */
+	CCG_ERR_NETWORK = 701,          /* an HTTP transfer failed */
+	CCG_ERR_NOT_FOUND = 702,        /* a file or resource does not exist */
+
+	/* internal */
+	CCG_ERR_NOMEM = 800,            /* allocation failed */
+	CCG_ERR_CRYPTO = 801,           /* the crypto library failed (not a bad signature) */
+	CCG_ERR_INVALID_ARG = 802,      /* the caller passed an invalid argument */
+	CCG_ERR_INTERNAL = 803,         /* a bug in ccgpu */
+};
+
+/* ccg_status_str: a short constant English description of s; never NULL. */
+CCG_API const char *ccg_status_str(enum ccg_status s);
+
+/* ccg_status_name: the enumerator's name without "CCG_" ("ERR_SIGNATURE"); never NULL. */
+CCG_API const char *ccg_status_name(enum ccg_status s);
+
+#define CCG_ERROR_WHERE_MAX 128
+#define CCG_ERROR_DETAIL_MAX 384
+
+/*
+ * struct ccg_error: detail of a failure, filled by functions that take an
+ * optional `struct ccg_error *err`. `where` names the check, field,
+ * certificate or rule ("spdm.response.measurement_record", "chain[2]");
+ * `detail` says what was wrong. Never holds secret material. The first
+ * failure recorded wins; later ones do not overwrite it.
+ */
+struct ccg_error {
+	enum ccg_status status;
+	char where[CCG_ERROR_WHERE_MAX];
+	char detail[CCG_ERROR_DETAIL_MAX];
+};
+
+/* ccg_error_clear: resets err to CCG_OK with empty strings; NULL is allowed. */
+CCG_API void ccg_error_clear(struct ccg_error *err);
+
+/* ccg_error_format: writes "where: detail (status text)" into buf; returns buf. */
+CCG_API const char *ccg_error_format(const struct ccg_error *err, char *buf, size_t buf_len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <stdarg.h>
+#include <setjmp.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/buf.h"
+#include "common/crypto.h"
+#include "common/cursor.h"
+#include "common/encoding.h"
+#include "common/error.h"
+#include "common/file.h"
+#include "common/json.h"
+#include "common/secret.h"
+#include "testdata.h"
+
+static void test_cursor_getters(void **state)
+{
+	static const uint8_t in[] = {0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09};
+	struct ccg_cursor c, v;
+	uint8_t u8;
+	uint16_t u16;
+	uint32_t u32;
+	uint64_t u64;
+
+	(void)state;
+	ccg_cursor_init(&c, in, sizeof(in));
+	assert_true(ccg_cursor_get_u8(&c, &u8));
+	assert_int_equal(u8, 0x01);
+	assert_true(ccg_cursor_get_u16le(&c, &u16));
+	assert_int_equal(u16, 0x0302);
+	assert_true(ccg_cursor_get_u24le(&c, &u32));
+	assert_int_equal(u32, 0x060504);
+	assert_true(ccg_cursor_get_u16be(&c, &u16));
+	assert_int_equal(u16, 0x0708);
+	assert_int_equal(c.len, 1);
+	/* a failing getter leaves the cursor untouched */
+	assert_false(ccg_cursor_get_u16le(&c, &u16));
+	assert_false(ccg_cursor_get_u64le(&c, &u64));
+	assert_false(ccg_cursor_get_bytes(&c, &v, 2));
+	assert_int_equal(c.len, 1);
+	assert_ptr_equal(c.data, in + 8);
+	assert_true(ccg_cursor_get_bytes(&c, &v, 1));
+	assert_int_equal(v.data[0], 0x09);
+	assert_int_equal(c.len, 0);
+	ccg_cursor_init(&c, in, sizeof(in));
+	assert_true(ccg_cursor_get_u32be(&c, &u32));
+	assert_int_equal(u32, 0x01020304);
+	assert_true(ccg_cursor_get_u32le(&c, &u32));
+	assert_int_equal(u32, 0x08070605);
+	assert_false(ccg_cursor_skip(&c, 2));
+	assert_true(ccg_cursor_skip(&c, 1));
+}
+
+static void test_buf_limits(void **state)
+{
+	struct ccg_buf b;
+	uint8_t *p;
+	size_t n;
+
+	(void)state;
+	ccg_buf_init(&b, 8);
+	assert_int_equal(ccg_buf_append_u32le(&b, 0x04030201), CCG_OK);
+	assert_int_equal(ccg_buf_append_u24le(&b, 0x070605), CCG_OK);
+	assert_int_equal(ccg_buf_append_u16le(&b, 0x0908), CCG_ERR_TOO_LARGE);
+	assert_int_equal(ccg_buf_append_u8(&b, 8), CCG_OK);
+	assert_int_equal(ccg_buf_append_u8(&b, 9), CCG_ERR_TOO_LARGE);
+	assert_int_equal(ccg_buf_append_u24le(&b, 0x1000000), CCG_ERR_INVALID_ARG);
+	p = ccg_buf_steal(&b, &n);
+	assert_int_equal(n, 8);
+	assert_memory_equal(p, "\x01\x02\x03\x04\x05\x06\x07\x08", 8);
+	free(p);
+	ccg_buf_cleanup(&b);
+}
+
+static void test_hex(void **state)
+{
+	uint8_t *out;
+	size_t n;
+	uint8_t fixed[2];
+	char enc[7];
+
+	(void)state;
+	assert_int_equal(ccg_hex_decode(" 0xA0ff\n", 8, 16, &out, &n), CCG_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(out[0], 0xa0);
+	assert_int_equal(out[1], 0xff);
+	free(out);
+	assert_int_equal(ccg_hex_decode("abc", 3, 16, &out, &n), CCG_ERR_ENCODING);
+	assert_null(out);
+	assert_int_equal(ccg_hex_decode("zz", 2, 16, &out, &n), CCG_ERR_ENCODING);
+	assert_int_equal(ccg_hex_decode("0011", 4, 1, &out, &n), CCG_ERR_TOO_LARGE);
+	assert_int_equal(ccg_hex_decode_fixed("beef", 4, fixed, 2), CCG_OK);
+	assert_int_equal(ccg_hex_decode_fixed("beef00", 6, fixed, 2), CCG_ERR_ENCODING);
+	ccg_hex_encode((const uint8_t *)"\x00\xab\xff", 3, enc);
+	assert_string_equal(enc, "00abff");
+}
+
+static void test_base64(void **state)
+{
+	uint8_t *out;
+	size_t n;
+	char *e;
+
+	(void)state;
+	assert_int_equal(ccg_base64_decode("aGVs\nbG8=", 9, 64, &out, &n), CCG_OK);
+	assert_int_equal(n, 5);
+	assert_memory_equal(out, "hello", 5);
+	free(out);
+	assert_int_equal(ccg_base64_decode("aGVsbG8", 7, 64, &out, &n), CCG_ERR_ENCODING);
+	assert_int_equal(ccg_base64_decode("aGV=bG8=", 8, 64, &out, &n), CCG_ERR_ENCODING);
+	assert_int_equal(ccg_base64_decode("a===", 4, 64, &out, &n), CCG_ERR_ENCODING);
+	assert_int_equal(ccg_base64_decode("aGVs*G8=", 8, 64, &out, &n), CCG_ERR_ENCODING);
+	assert_int_equal(ccg_base64_decode("aGVsbG8=", 8, 4, &out, &n), CCG_ERR_TOO_LARGE);
+	assert_int_equal(ccg_base64_decode("", 0, 4, &out, &n), CCG_OK);
+	assert_int_equal(n, 0);
+	free(out);
+	e = ccg_base64_encode_alloc((const uint8_t *)"hello", 5);
+	assert_string_equal(e, "aGVsbG8=");
+	free(e);
+}
+
+static void test_error_first_wins(void **state)
+{
+	struct ccg_error err;
+	char buf[600];
+
+	(void)state;
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_error_set(&err, CCG_ERR_TRUNCATED, "spdm.nonce", "need %d", 32),
+			 CCG_ERR_TRUNCATED);
+	assert_int_equal(ccg_error_set(&err, CCG_ERR_SIGNATURE, "other", NULL), CCG_ERR_SIGNATURE);
+	assert_int_equal(err.status, CCG_ERR_TRUNCATED);
+	assert_string_equal(err.where, "spdm.nonce");
+	assert_string_equal(ccg_error_format(&err, buf, sizeof(buf)),
+			    "spdm.nonce: need 32 (input truncated)");
+	assert_string_equal(ccg_status_name(CCG_ERR_CERT_ON_HOLD), "ERR_CERT_ON_HOLD");
+	assert_string_equal(ccg_status_str((enum ccg_status)9999), "unknown status");
+	/* NULL err is allowed everywhere */
+	assert_int_equal(ccg_error_set(NULL, CCG_ERR_IO, "x", "y"), CCG_ERR_IO);
+}
+
+static void test_secret(void **state)
+{
+	struct ccg_secret *s;
+
+	(void)state;
+	assert_int_equal(ccg_secret_new(0, &s), CCG_ERR_INVALID_ARG);
+	assert_int_equal(ccg_secret_new(32, &s), CCG_OK);
+	for (size_t i = 0; i < 32; i++)
+		assert_int_equal(s->data[i], 0);
+	memset(s->data, 0x5a, 32);
+	assert_true(ccg_secret_equal(s, (const uint8_t *)"ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ", 32));
+	assert_false(ccg_secret_equal(s, (const uint8_t *)"ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZY", 32));
+	assert_false(ccg_secret_equal(s, (const uint8_t *)"ZZ", 2));
+	ccg_secret_free(s);
+	ccg_secret_free(NULL);
+}
+
+static void test_json(void **state)
+{
+	static const char doc[] = "{\"a\": \"x\", \"b\": true, \"n\": 7}";
+	json_t *j;
+	const char *s;
+	bool b;
+	int64_t n;
+	struct ccg_error err;
+
+	(void)state;
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_json_parse((const uint8_t *)doc, strlen(doc), 1024, "doc", &j, &err), CCG_OK);
+	assert_int_equal(ccg_json_get_string(j, "a", &s, "doc", &err), CCG_OK);
+	assert_string_equal(s, "x");
+	assert_int_equal(ccg_json_get_bool(j, "b", &b, "doc", &err), CCG_OK);
+	assert_true(b);
+	assert_int_equal(ccg_json_get_int(j, "n", 0, 10, &n, "doc", &err), CCG_OK);
+	assert_int_equal(n, 7);
+	assert_int_equal(ccg_json_get_int(j, "n", 0, 5, &n, "doc", &err), CCG_ERR_MALFORMED);
+	assert_non_null(strstr(err.detail, "\"n\""));
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_json_get_string(j, "b", &s, "doc", &err), CCG_ERR_MALFORMED);
+	assert_int_equal(ccg_json_get_bool(j, "zz", &b, "doc", &err), CCG_ERR_MALFORMED);
+	json_decref(j);
+	assert_int_equal(ccg_json_parse((const uint8_t *)"{\"a\":1,\"a\":2}", 13, 1024, "dup", &j, NULL),
+			 CCG_ERR_ENCODING);
+	assert_int_equal(ccg_json_parse((const uint8_t *)"{} x", 4, 1024, "trail", &j, NULL),
+			 CCG_ERR_ENCODING);
+	assert_int_equal(ccg_json_parse((const uint8_t *)"{}", 2, 1, "big", &j, NULL), CCG_ERR_TOO_LARGE);
+}
+
+static void test_time(void **state)
+{
+	int64_t t;
+	char iso[21];
+
+	(void)state;
+	assert_int_equal(ccg_time_parse_iso("2026-11-11T00:00:00Z", &t), CCG_OK);
+	assert_int_equal(t, 1794355200);
+	ccg_time_iso(t, iso);
+	assert_string_equal(iso, "2026-11-11T00:00:00Z");
+	assert_int_equal(ccg_time_parse_iso("1794355200", &t), CCG_OK);
+	assert_int_equal(t, 1794355200);
+	assert_int_equal(ccg_time_parse_iso("2026-11-11", &t), CCG_ERR_MALFORMED);
+	assert_int_equal(ccg_time_parse_iso("", &t), CCG_ERR_MALFORMED);
+}
+
+static void test_pem_and_file(void **state)
+{
+	STACK_OF(X509) *sk = NULL;
+	struct ccg_error err;
+	uint8_t *data;
+	size_t len;
+	char cn[128];
+	char *dir, path[512];
+
+	(void)state;
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_pem_certs_load(td_path("nvidia/hopper-550.90.07/chain.pem"), 10, &sk, &err),
+			 CCG_OK);
+	assert_int_equal(sk_X509_num(sk), 5);
+	assert_string_equal(ccg_x509_cn(sk_X509_value(sk, 0), cn, sizeof(cn)), "GH100 A01 GSP FMC LF");
+	sk_X509_pop_free(sk, X509_free);
+	assert_int_equal(ccg_pem_certs_load(td_path("nvidia/hopper-550.90.07/chain.pem"), 4, &sk, &err),
+			 CCG_ERR_TOO_LARGE);
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_pem_certs_parse((const uint8_t *)"junk", 4, 4, &sk, &err), CCG_ERR_ENCODING);
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_file_read("/nonexistent/ccgpu", 10, &data, &len, &err), CCG_ERR_NOT_FOUND);
+	assert_string_equal(err.where, "/nonexistent/ccgpu");
+
+	dir = td_tmpdir();
+	snprintf(path, sizeof(path), "%s/a/b/f", dir);
+	snprintf(cn, sizeof(cn), "%s/a/b", dir);
+	assert_int_equal(ccg_mkdir_p(cn, NULL), CCG_OK);
+	assert_int_equal(ccg_file_write_atomic(path, (const uint8_t *)"hello", 5, NULL), CCG_OK);
+	assert_int_equal(ccg_file_read(path, 5, &data, &len, NULL), CCG_OK);
+	assert_int_equal(len, 5);
+	assert_string_equal((char *)data, "hello");
+	free(data);
+	assert_int_equal(ccg_file_read(path, 4, &data, &len, NULL), CCG_ERR_TOO_LARGE);
+	td_rm_rf(dir);
+	free(dir);
+}
+
+static void test_ecdsa_raw(void **state)
+{
+	EVP_PKEY *key = EVP_EC_gen("P-384");
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	uint8_t der[128], raw[96];
+	size_t der_len = sizeof(der);
+	const unsigned char *p = der;
+	ECDSA_SIG *es;
+	const BIGNUM *r, *s;
+	struct ccg_error err;
+
+	(void)state;
+	assert_non_null(key);
+	assert_int_equal(EVP_DigestSignInit(ctx, NULL, EVP_sha384(), NULL, key), 1);
+	assert_int_equal(EVP_DigestSign(ctx, der, &der_len, (const uint8_t *)"msg", 3), 1);
+	es = d2i_ECDSA_SIG(NULL, &p, (long)der_len);
+	assert_non_null(es);
+	ECDSA_SIG_get0(es, &r, &s);
+	assert_int_equal(BN_bn2binpad(r, raw, 48), 48);
+	assert_int_equal(BN_bn2binpad(s, raw + 48, 48), 48);
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_ecdsa_verify_raw(key, "SHA384", (const uint8_t *)"msg", 3, raw, 96, "t", &err),
+			 CCG_OK);
+	assert_int_equal(ccg_ecdsa_verify_raw(key, "SHA384", (const uint8_t *)"msh", 3, raw, 96, "t", &err),
+			 CCG_ERR_SIGNATURE);
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_ecdsa_verify_raw(key, "SHA384", (const uint8_t *)"msg", 3, raw, 95, "t", &err),
+			 CCG_ERR_SIGNATURE);
+	memset(raw, 0, 48); /* r = 0 is out of range */
+	assert_int_equal(ccg_ecdsa_verify_raw(key, "SHA384", (const uint8_t *)"msg", 3, raw, 96, "t", NULL),
+			 CCG_ERR_SIGNATURE);
+	ECDSA_SIG_free(es);
+	EVP_MD_CTX_free(ctx);
+	EVP_PKEY_free(key);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cursor_getters),
+		cmocka_unit_test(test_buf_limits),
+		cmocka_unit_test(test_hex),
+		cmocka_unit_test(test_base64),
+		cmocka_unit_test(test_error_first_wins),
+		cmocka_unit_test(test_secret),
+		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_time),
+		cmocka_unit_test(test_pem_and_file),
+		cmocka_unit_test(test_ecdsa_raw),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
