@@ -13,7 +13,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "attest/ocsp.h"
 #include "attest/x509_chain.h"
 
 #define CCG_RIM_MAX_ALTERNATIVES 8
@@ -45,7 +44,6 @@ struct ccg_rim_verify_opts {
 	X509 *rim_root;            /* NVIDIA RIM root */
 	int64_t now;               /* 0 = current time */
 	bool ignore_expiry;
-	struct ccg_ocsp *ocsp;     /* NULL: no revocation check of the RIM chain */
 };
 
 struct ccg_rim_verify_result {
@@ -53,7 +51,6 @@ struct ccg_rim_verify_result {
 	bool signature_verified;
 	bool chain_verified;
 	struct ccg_chain_result chain;
-	struct ccg_ocsp_cert_result ocsp;
 };
 
 /* ccg_rim_parse: parses the XML (at most CCG_RIM_MAX_BYTES; no DTDs, no network, no entities). */
@@ -62,8 +59,9 @@ CCG_MUST_USE enum ccg_status ccg_rim_parse(const uint8_t *xml, size_t len, struc
 /*
  * ccg_rim_verify: XML signature (xmlsec1, key from the signer certificate in
  * the RIM; exactly one enveloped Signature referencing the whole document),
- * then the chain to opts->rim_root, then OCSP when configured. out is filled
- * as far as it got; errors name the step and certificate.
+ * then the chain to opts->rim_root. Revocation of the RIM chain is the
+ * caller's (ccg_ocsp_check_chain on rim->certs). out is filled as far as it
+ * got; errors name the step and certificate.
  */
 CCG_MUST_USE enum ccg_status ccg_rim_verify(const struct ccg_rim *rim, const struct ccg_rim_verify_opts *opts,
 					    struct ccg_rim_verify_result *out, struct ccg_error *err);

@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "attest/x509_chain.h"
+
+#include <openssl/err.h>
+#include <openssl/objects.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/crypto.h"
+#include "common/error.h"
+
+#define OID_TCG_DICE_TCBINFO "2.23.133.5.4.1"
+#define OID_TCG_DICE_TCBINFO_BLACKWELL "2.23.133.5.4.1.1"
+#define FWID_LEN 48
+
+static bool same_cert(X509 *a, X509 *b)
+{
+	unsigned char *da = NULL, *db = NULL;
+	int la = i2d_X509(a, &da), lb = i2d_X509(b, &db);
+	bool eq = la > 0 && la == lb && memcmp(da, db, (size_t)la) == 0;
+
+	OPENSSL_free(da);
+	OPENSSL_free(db);
+	return eq;
+}
+
+static bool self_signed(X509 *x)
+{
+	return X509_check_issued(x, x) == X509_V_OK;
+}
+
+/* "device chain[2] (CN=GH100 Identity)" */
+static void cert_where(const struct ccg_chain_opts *o, int depth, X509 *x, char *buf, size_t len)
+{
+	char cn[96];
+
+	snprintf(buf, len, "%s[%d] (CN=%s)", o->name ? o->name : "chain", depth,
+		 x != NULL ? ccg_x509_cn(x, cn, sizeof(cn)) : "?");
+}
+
+static enum ccg_status map_verify_error(const struct ccg_chain_opts *o, X509_STORE_CTX *ctx,
+					struct ccg_error *err)
+{
+	int e = X509_STORE_CTX_get_error(ctx);
+	int depth = X509_STORE_CTX_get_error_depth(ctx);
+	X509 *x = X509_STORE_CTX_get_current_cert(ctx);
+	const char *why = X509_verify_cert_error_string(e);
+	char where[CCG_ERROR_WHERE_MAX], when[21] = "";
+
+	cert_where(o, depth, x, where, sizeof(where));
+	ERR_clear_error();
+	switch (e) {
+	case X509_V_ERR_CERT_HAS_EXPIRED:
+		if (x != NULL && ccg_asn1_time_iso(X509_get0_notAfter(x), when) != CCG_OK)
+			snprintf(when, sizeof(when), "?");
+		return ccg_error_set(err, CCG_ERR_CERT_EXPIRED, where, "certificate expired %s", when);
+	case X509_V_ERR_CERT_NOT_YET_VALID:
+		if (x != NULL && ccg_asn1_time_iso(X509_get0_notBefore(x), when) != CCG_OK)
+			snprintf(when, sizeof(when), "?");
+		return ccg_error_set(err, CCG_ERR_CERT_EXPIRED, where, "certificate not valid before %s",
+				     when);
+	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+		return ccg_error_set(err, CCG_ERR_CERT_UNTRUSTED, where, "%s", why);
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+		return ccg_error_set(err, CCG_ERR_CERT_CHAIN, where,
+				     "issuer not in the chain and not the trust anchor (%s)", why);
+	default:
+		return ccg_error_set(err, CCG_ERR_CERT_CHAIN, where, "%s", why);
+	}
+}
+
+static void validity(STACK_OF(X509) *chain, X509 *anchor, int64_t now, struct ccg_chain_result *out)
+{
+	int n = sk_X509_num(chain);
+
+	out->not_after = INT64_MAX;
+	out->expired = false;
+	for (int i = 0; i <= n; i++) {
+		X509 *x = i < n ? sk_X509_value(chain, i) : anchor;
+		int64_t nb, na;
+
+		if (ccg_asn1_time_unix(X509_get0_notBefore(x), &nb) != CCG_OK ||
+		    ccg_asn1_time_unix(X509_get0_notAfter(x), &na) != CCG_OK) {
+			out->expired = true;
+			continue;
+		}
+		if (na < out->not_after)
+			out->not_after = na;
+		if (now < nb || now > na)
+			out->expired = true;
+	}
+	ccg_time_iso(out->not_after, out->not_after_iso);
+}
+
+enum ccg_status ccg_chain_verify(STACK_OF(X509) *chain, const struct ccg_chain_opts *opts,
+				 struct ccg_chain_result *out, struct ccg_error *err)
+{
+	X509_STORE *store = NULL;
+	X509_STORE_CTX *ctx = NULL;
+	STACK_OF(X509) *untrusted = NULL;
+	STACK_OF(X509) *built;
+	X509_VERIFY_PARAM *param;
+	const char *name = opts->name ? opts->name : "chain";
+	int n = chain != NULL ? sk_X509_num(chain) : 0;
+	int64_t now = opts->now != 0 ? opts->now : (int64_t)time(NULL);
+	char where[CCG_ERROR_WHERE_MAX];
+	enum ccg_status st = CCG_OK;
+
+	memset(out, 0, sizeof(*out));
+	if (opts->anchor == NULL)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, name, "no trust anchor configured");
+	if (n < 1)
+		return ccg_error_set(err, CCG_ERR_CERT_CHAIN, name, "empty certificate chain");
+	if (n > CCG_CHAIN_MAX_CERTS)
+		return ccg_error_set(err, CCG_ERR_TOO_LARGE, name, "%d certificates, maximum %d", n,
+				     CCG_CHAIN_MAX_CERTS);
+	/* the chain may carry the anchor itself; any other self-signed end is another root */
+	if (n > 1 && self_signed(sk_X509_value(chain, n - 1))) {
+		if (!same_cert(sk_X509_value(chain, n - 1), opts->anchor)) {
+			cert_where(opts, n - 1, sk_X509_value(chain, n - 1), where, sizeof(where));
+			return ccg_error_set(err, CCG_ERR_CERT_UNTRUSTED, where,
+					     "chain ends in a root that is not the trust anchor");
+		}
+		n--;
+	}
+	validity(chain, opts->anchor, now, out);
+
+	store = X509_STORE_new();
+	ctx = X509_STORE_CTX_new();
+	untrusted = sk_X509_new_null();
+	if (store == NULL || ctx == NULL || untrusted == NULL) {
+		st = ccg_error_set(err, CCG_ERR_NOMEM, name, "allocating verification context");
+		goto out;
+	}
+	for (int i = 1; i < n; i++) {
+		if (sk_X509_push(untrusted, sk_X509_value(chain, i)) <= 0) {
+			st = CCG_ERR_NOMEM;
+			goto out;
+		}
+	}
+	if (X509_STORE_add_cert(store, opts->anchor) != 1 ||
+	    X509_STORE_CTX_init(ctx, store, sk_X509_value(chain, 0), untrusted) != 1) {
+		st = ccg_openssl_error(err, CCG_ERR_CRYPTO, name, "X509_STORE setup");
+		goto out;
+	}
+	param = X509_STORE_CTX_get0_param(ctx);
+	if (opts->ignore_expiry) {
+		X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_NO_CHECK_TIME);
+	} else {
+		X509_VERIFY_PARAM_set_time(param, (time_t)now);
+	}
+	X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_X509_STRICT);
+	if (X509_verify_cert(ctx) != 1) {
+		st = map_verify_error(opts, ctx, err);
+		goto out;
+	}
+	/* every certificate given must be on the path, in order: no extras, no reordering */
+	built = X509_STORE_CTX_get0_chain(ctx);
+	if (sk_X509_num(built) != n + 1) {
+		st = ccg_error_set(err, CCG_ERR_CERT_CHAIN, name,
+				   "chain of %d certificates verifies through %d: extra or misordered certificates",
+				   n, sk_X509_num(built) - 1);
+		goto out;
+	}
+	for (int i = 0; i < n; i++) {
+		if (X509_cmp(sk_X509_value(built, i), sk_X509_value(chain, i)) != 0) {
+			cert_where(opts, i, sk_X509_value(chain, i), where, sizeof(where));
+			st = ccg_error_set(err, CCG_ERR_CERT_CHAIN, where, "certificate out of order");
+			goto out;
+		}
+	}
+out:
+	sk_X509_free(untrusted);
+	X509_STORE_CTX_free(ctx);
+	X509_STORE_free(store);
+	ERR_clear_error();
+	return st;
+}
+
+enum ccg_status ccg_cert_fwid(X509 *cert, uint8_t out[48], struct ccg_error *err)
+{
+	static const char *oids[] = {OID_TCG_DICE_TCBINFO, OID_TCG_DICE_TCBINFO_BLACKWELL};
+
+	for (size_t i = 0; i < sizeof(oids) / sizeof(oids[0]); i++) {
+		ASN1_OBJECT *obj = OBJ_txt2obj(oids[i], 1);
+		int pos = obj != NULL ? X509_get_ext_by_OBJ(cert, obj, -1) : -1;
+		const ASN1_OCTET_STRING *v;
+
+		ASN1_OBJECT_free(obj);
+		if (pos < 0)
+			continue;
+		v = X509_EXTENSION_get_data(X509_get_ext(cert, pos));
+		if (v == NULL || ASN1_STRING_length(v) < FWID_LEN)
+			return ccg_error_set(err, CCG_ERR_CERT_FWID, "device chain[0]",
+					     "FWID extension %s shorter than %d bytes", oids[i], FWID_LEN);
+		memcpy(out, ASN1_STRING_get0_data(v) + ASN1_STRING_length(v) - FWID_LEN, FWID_LEN);
+		ERR_clear_error();
+		return CCG_OK;
+	}
+	ERR_clear_error();
+	return ccg_error_set(err, CCG_ERR_CERT_FWID, "device chain[0]",
+			     "leaf certificate has no FWID extension (%s or %s)", OID_TCG_DICE_TCBINFO,
+			     OID_TCG_DICE_TCBINFO_BLACKWELL);
+}

@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <stdarg.h>
+#include <setjmp.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <openssl/pem.h>
+#include <string.h>
+
+#include "attest/x509_chain.h"
+#include "common/crypto.h"
+#include "common/encoding.h"
+#include "testdata.h"
+
+/* 2026-11-22T00:00:00Z: inside every device certificate's validity */
+#define NOW 1795305600
+
+static X509 *load_anchor(const char *rel)
+{
+	STACK_OF(X509) *sk = NULL;
+	X509 *x;
+
+	assert_int_equal(ccg_pem_certs_load(td_path(rel), 1, &sk, NULL), CCG_OK);
+	x = sk_X509_shift(sk);
+	sk_X509_free(sk);
+	return x;
+}
+
+static STACK_OF(X509) *load_chain(const char *rel)
+{
+	STACK_OF(X509) *sk = NULL;
+
+	assert_int_equal(ccg_pem_certs_load(td_path(rel), 10, &sk, NULL), CCG_OK);
+	return sk;
+}
+
+static void test_real_chains_verify(void **state)
+{
+	static const char *chains[] = {"nvidia/hopper-550.90.07/chain.pem",
+				       "nvidia/hopper-580.159.03/chain.pem"};
+	X509 *anchor = load_anchor("nvidia/roots/nvidia_device_identity_ca.pem");
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		STACK_OF(X509) *sk = load_chain(chains[i]);
+		struct ccg_chain_opts o = {.anchor = anchor, .now = NOW, .name = "device chain"};
+		struct ccg_chain_result r;
+		struct ccg_error err;
+
+		ccg_error_clear(&err);
+		assert_int_equal(ccg_chain_verify(sk, &o, &r, &err), CCG_OK);
+		assert_false(r.expired);
+		assert_string_equal(r.not_after_iso, "9999-12-31T23:59:59Z");
+		sk_X509_pop_free(sk, X509_free);
+	}
+	X509_free(anchor);
+}
+
+static void test_missing_cert_fails(void **state)
+{
+	X509 *anchor = load_anchor("nvidia/roots/nvidia_device_identity_ca.pem");
+
+	(void)state;
+	for (int drop = 1; drop < 4; drop++) {
+		STACK_OF(X509) *sk = load_chain("nvidia/hopper-550.90.07/chain.pem");
+		struct ccg_chain_opts o = {.anchor = anchor, .now = NOW, .name = "device chain"};
+		struct ccg_chain_result r;
+		struct ccg_error err;
+
+		X509_free(sk_X509_delete(sk, drop));
+		ccg_error_clear(&err);
+		assert_int_equal(ccg_chain_verify(sk, &o, &r, &err), CCG_ERR_CERT_CHAIN);
+		assert_non_null(strstr(err.where, "device chain["));
+		sk_X509_pop_free(sk, X509_free);
+	}
+	X509_free(anchor);
+}
+
+static void test_other_root_fails(void **state)
+{
+	/* the RIM root is a real NVIDIA root, but not the device identity anchor */
+	X509 *anchor = load_anchor("nvidia/roots/nvidia_rim_root.pem");
+	STACK_OF(X509) *sk = load_chain("nvidia/hopper-550.90.07/chain.pem");
+	struct ccg_chain_opts o = {.anchor = anchor, .now = NOW, .name = "device chain"};
+	struct ccg_chain_result r;
+	struct ccg_error err;
+
+	(void)state;
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_chain_verify(sk, &o, &r, &err), CCG_ERR_CERT_UNTRUSTED);
+	assert_string_equal(err.where, "device chain[4] (CN=NVIDIA Device Identity CA)");
+	/* without the root in the chain: the top intermediate has no issuer */
+	X509_free(sk_X509_pop(sk));
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_chain_verify(sk, &o, &r, &err), CCG_ERR_CERT_CHAIN);
+	sk_X509_pop_free(sk, X509_free);
+	X509_free(anchor);
+}
+
+static void test_reordered_and_extra_fail(void **state)
+{
+	X509 *anchor = load_anchor("nvidia/roots/nvidia_device_identity_ca.pem");
+	STACK_OF(X509) *sk = load_chain("nvidia/hopper-550.90.07/chain.pem");
+	STACK_OF(X509) *other = load_chain("nvidia/hopper-580.159.03/chain.pem");
+	struct ccg_chain_opts o = {.anchor = anchor, .now = NOW, .name = "device chain"};
+	struct ccg_chain_result r;
+	X509 *a, *b;
+
+	(void)state;
+	/* swap two intermediates */
+	a = sk_X509_value(sk, 1);
+	b = sk_X509_value(sk, 2);
+	sk_X509_set(sk, 1, b);
+	sk_X509_set(sk, 2, a);
+	assert_int_not_equal(ccg_chain_verify(sk, &o, &r, NULL), CCG_OK);
+	sk_X509_set(sk, 1, a);
+	sk_X509_set(sk, 2, b);
+	assert_int_equal(ccg_chain_verify(sk, &o, &r, NULL), CCG_OK);
+	/* another GPU's leaf in front: the chain no longer starts at this leaf */
+	assert_int_equal(sk_X509_insert(sk, X509_dup(sk_X509_value(other, 0)), 1), 6);
+	assert_int_not_equal(ccg_chain_verify(sk, &o, &r, NULL), CCG_OK);
+	sk_X509_pop_free(sk, X509_free);
+	sk_X509_pop_free(other, X509_free);
+	X509_free(anchor);
+}
+
+static void test_no_anchor_and_empty(void **state)
+{
+	STACK_OF(X509) *empty = sk_X509_new_null();
+	struct ccg_chain_opts o = {0};
+	struct ccg_chain_result r;
+	X509 *anchor = load_anchor("nvidia/roots/nvidia_device_identity_ca.pem");
+
+	(void)state;
+	assert_int_equal(ccg_chain_verify(empty, &o, &r, NULL), CCG_ERR_INVALID_ARG);
+	o.anchor = anchor;
+	assert_int_equal(ccg_chain_verify(empty, &o, &r, NULL), CCG_ERR_CERT_CHAIN);
+	sk_X509_free(empty);
+	X509_free(anchor);
+}
+
+static void test_fwid(void **state)
+{
+	STACK_OF(X509) *sk = load_chain("nvidia/hopper-580.159.03/chain.pem");
+	uint8_t fwid[48], want[48];
+	struct ccg_error err;
+
+	(void)state;
+	assert_int_equal(ccg_hex_decode_fixed("f1ae7d0093a3f5689cced58045c9744f94eb2aa4ddca8813"
+					      "5197fb41a7be45576c2881cf920e2cbcc090b1cb921f7b2d",
+					      96, want, 48),
+			 CCG_OK);
+	assert_int_equal(ccg_cert_fwid(sk_X509_value(sk, 0), fwid, NULL), CCG_OK);
+	assert_memory_equal(fwid, want, 48);
+	ccg_error_clear(&err);
+	/* an intermediate carries no FWID */
+	assert_int_equal(ccg_cert_fwid(sk_X509_value(sk, 3), fwid, &err), CCG_ERR_CERT_FWID);
+	sk_X509_pop_free(sk, X509_free);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_real_chains_verify),
+		cmocka_unit_test(test_missing_cert_fails),
+		cmocka_unit_test(test_other_root_fails),
+		cmocka_unit_test(test_reordered_and_extra_fail),
+		cmocka_unit_test(test_no_anchor_and_empty),
+		cmocka_unit_test(test_fwid),
+	};
+
+	td_require();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
