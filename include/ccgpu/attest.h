@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * GPU evidence appraisal: NVIDIA SPDM measurement reports checked for
+ * format, nonce, signature, certificate chain, FWID, revocation and
+ * reference values, turned into NVIDIA-compatible claims (version 3.0).
+ */
+#ifndef CCGPU_ATTEST_PUBLIC_H
+#define CCGPU_ATTEST_PUBLIC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ccgpu/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct ccg_gpu_verifier;
+struct ccg_gpu_evidence;
+struct ccg_gpu_result;
+
+enum ccg_gpu_ocsp_mode {
+	CCG_GPU_OCSP_OFF = 0,    /* revocation not checked; claims say "not-checked" */
+	CCG_GPU_OCSP_CACHE = 1,  /* offline: cached or supplied responses only */
+	CCG_GPU_OCSP_ONLINE = 2, /* fresh cached responses, else the responder */
+};
+
+#define CCG_GPU_NONCE_LEN 32
+#define CCG_GPU_MAX_DEVICES 16
+
+/*
+ * ccg_gpu_verifier_new: a verifier with the defaults: NVIDIA Device Identity
+ * CA and NVIDIA RIM root as trust anchors, OCSP off, no RIM source, no cache.
+ * A configured verifier may be shared by threads calling
+ * ccg_gpu_verifier_appraise; the setters are not thread-safe.
+ */
+CCG_API CCG_MUST_USE enum ccg_status ccg_gpu_verifier_new(struct ccg_gpu_verifier **out);
+/* ccg_gpu_verifier_free: frees the verifier and its caches; NULL is allowed. */
+CCG_API void ccg_gpu_verifier_free(struct ccg_gpu_verifier *v);
+
+/* ccg_gpu_verifier_set_device_anchor: PEM file with the device chain trust anchor. */
+CCG_API CCG_MUST_USE enum ccg_status ccg_gpu_verifier_set_device_anchor(struct ccg_gpu_verifier *v,
+									 const char *pem_path,
+									 struct ccg_error *err);
+/* ccg_gpu_verifier_set_rim_anchor: PEM file with the RIM signing chain trust anchor. */
+CCG_API CCG_MUST_USE enum ccg_status ccg_gpu_verifier_set_rim_anchor(struct ccg_gpu_verifier *v,
+								      const char *pem_path,
+								      struct ccg_error *err);
+/*
+ * ccg_gpu_verifier_set_rims: where reference manifests come from: a
+ * directory of <rim id>.xml files and/or a RIM service base URL (either may
+ * be NULL). With neither, reference values cannot be compared and appraisal
+ * fails unless ccg_gpu_verifier_skip_rims(v, true).
+ */
+CCG_API CCG_MUST_USE enum ccg_status ccg_gpu_verifier_set_rims(struct ccg_gpu_verifier *v, const char *dir,
+								const char *service_url,
+								struct ccg_error *err);
+/* ccg_gpu_verifier_skip_rims: compare no reference values (claims say measres "not-checked"). */
+CCG_API void ccg_gpu_verifier_skip_rims(struct ccg_gpu_verifier *v, bool skip);
+/* ccg_gpu_verifier_set_rim_ignore_expiry: accept RIM chains past their validity (reported as a warning). */
+CCG_API void ccg_gpu_verifier_set_rim_ignore_expiry(struct ccg_gpu_verifier *v, bool ignore);
+/* ccg_gpu_verifier_set_cache_dir: directory for fetched RIMs and OCSP responses (created 0700). */
+CCG_API CCG_MUST_USE enum ccg_status ccg_gpu_verifier_set_cache_dir(struct ccg_gpu_verifier *v,
+								     const char *dir,
+								     struct ccg_error *err);
+/*
+ * ccg_gpu_verifier_set_ocsp: revocation mode; url overrides the responder in
+ * each certificate (NULL: use the certificate's); max_age bounds the age of a
+ * response in seconds (0: only its nextUpdate). Must be set after the cache dir.
+ */
+CCG_API CCG_MUST_USE enum ccg_status ccg_gpu_verifier_set_ocsp(struct ccg_gpu_verifier *v,
+								enum ccg_gpu_ocsp_mode mode,
+								const char *url, int64_t max_age,
+								struct ccg_error *err);
+/* ccg_gpu_verifier_set_offline: never touch the network (RIM service, OCSP responders). */
+CCG_API void ccg_gpu_verifier_set_offline(struct ccg_gpu_verifier *v, bool offline);
+/* ccg_gpu_verifier_add_ocsp_response: supplies a DER OCSP response for offline use. */
+CCG_API CCG_MUST_USE enum ccg_status ccg_gpu_verifier_add_ocsp_response(struct ccg_gpu_verifier *v,
+									 const uint8_t *der, size_t len,
+									 struct ccg_error *err);
+
+/* ccg_gpu_evidence_new: an empty evidence list. */
+CCG_API CCG_MUST_USE enum ccg_status ccg_gpu_evidence_new(struct ccg_gpu_evidence **out);
+/* ccg_gpu_evidence_free: NULL is allowed. */
+CCG_API void ccg_gpu_evidence_free(struct ccg_gpu_evidence *ev);
+/*
+ * ccg_gpu_evidence_add_report: appends one GPU's raw SPDM GET_MEASUREMENTS
+ * request ‖ response and its PEM device chain (leaf first). arch is "HOPPER"
+ * or "BLACKWELL" (NULL: "HOPPER"). The bytes are copied.
+ */
+CCG_API CCG_MUST_USE enum ccg_status ccg_gpu_evidence_add_report(struct ccg_gpu_evidence *ev, const char *arch,
+								  const uint8_t *report, size_t report_len,
+								  const uint8_t *chain_pem, size_t chain_len,
+								  struct ccg_error *err);
+/*
+ * ccg_gpu_evidence_add_json: appends every GPU of NVIDIA's serialized
+ * evidence JSON ([{"arch","nonce","evidence","certificate"}], base64). All
+ * entries must carry the same nonce.
+ */
+CCG_API CCG_MUST_USE enum ccg_status ccg_gpu_evidence_add_json(struct ccg_gpu_evidence *ev,
+								const uint8_t *json, size_t len,
+								struct ccg_error *err);
+/* ccg_gpu_evidence_count: number of GPUs. */
+CCG_API size_t ccg_gpu_evidence_count(const struct ccg_gpu_evidence *ev);
+/*
+ * ccg_gpu_evidence_nonce: the nonce carried by serialized evidence, if any
+ * (true and 32 bytes in out). This nonce came with the evidence: use it only
+ * when the caller has no nonce of its own.
+ */
+CCG_API bool ccg_gpu_evidence_nonce(const struct ccg_gpu_evidence *ev, uint8_t out[CCG_GPU_NONCE_LEN]);
+/* ccg_gpu_evidence_to_json: NVIDIA's serialized evidence JSON for ev with nonce; malloc'd. */
+CCG_API CCG_MUST_USE enum ccg_status ccg_gpu_evidence_to_json(const struct ccg_gpu_evidence *ev,
+							       const uint8_t nonce[CCG_GPU_NONCE_LEN],
+							       char **out);
+
+/*
+ * ccg_gpu_verifier_appraise: appraises every GPU in ev against nonce (the
+ * verifier's 32-byte challenge) at time now (Unix seconds; 0 = current time).
+ * Returns CCG_OK only when every check of every GPU passed; otherwise the
+ * status of the first failed check, named in err. *out receives the result
+ * (claims for every GPU, including failed ones) whenever the evidence could be
+ * examined at all; it is NULL only for invalid arguments or lack of memory.
+ * Thread-safe.
+ */
+CCG_API CCG_MUST_USE enum ccg_status ccg_gpu_verifier_appraise(struct ccg_gpu_verifier *v,
+								const struct ccg_gpu_evidence *ev,
+								const uint8_t *nonce, size_t nonce_len,
+								int64_t now, struct ccg_gpu_result **out,
+								struct ccg_error *err);
+
+/* ccg_gpu_result_passed: the overall result (x-nvidia-overall-att-result). */
+CCG_API bool ccg_gpu_result_passed(const struct ccg_gpu_result *r);
+/*
+ * ccg_gpu_result_claims_json: the claims as JSON text (keys sorted; indent 0
+ * for compact), malloc'd; NULL on allocation failure.
+ */
+CCG_API char *ccg_gpu_result_claims_json(const struct ccg_gpu_result *r, int indent);
+/* ccg_gpu_result_free: NULL is allowed. */
+CCG_API void ccg_gpu_result_free(struct ccg_gpu_result *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
