@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Replays a fuzz target's seed corpus as an ordinary test, so sanitizer
- * builds cover it without libFuzzer. Usage: replay-<target> FILE|DIR...
- * Any crash, leak or sanitizer report fails the test.
+ * builds cover it without libFuzzer. Usage: replay-<target> PATH...
+ * where PATH is a file or directory, or "testdata:REL" for a file or
+ * directory of the shared real evidence ($CCGPU_TESTDATA/REL; skipped when
+ * that is absent outside CI). Any crash, leak or sanitizer report fails.
  */
 #include <dirent.h>
 #include <stddef.h>
@@ -46,22 +48,34 @@ int main(int argc, char **argv)
 		(void)LLVMFuzzerInitialize(&argc, &argv);
 	for (int i = 1; i < argc; i++) {
 		struct stat st;
+		char td[4096];
+		const char *path = argv[i];
 
-		if (stat(argv[i], &st) != 0) {
-			fprintf(stderr, "missing %s\n", argv[i]);
+		if (strncmp(path, "testdata:", 9) == 0) {
+			const char *dir = getenv("CCGPU_TESTDATA"), *ci = getenv("CI");
+
+			snprintf(td, sizeof(td), "%s/%s", dir != NULL ? dir : "", path + 9);
+			if ((dir == NULL || stat(td, &st) != 0) && !(ci != NULL && strcmp(ci, "true") == 0)) {
+				fprintf(stderr, "skipping %s: shared testdata absent\n", path);
+				continue;
+			}
+			path = td;
+		}
+		if (stat(path, &st) != 0) {
+			fprintf(stderr, "missing %s\n", path);
 			return 1;
 		}
 		if (S_ISDIR(st.st_mode)) {
 			struct dirent **names;
-			int n = scandir(argv[i], &names, NULL, alphasort);
+			int n = scandir(path, &names, NULL, alphasort);
 
 			if (n < 0)
 				return 1;
 			for (int j = 0; j < n; j++) {
-				char p[4096];
+				char p[4096 + 320];
 
 				if (names[j]->d_name[0] != '.') {
-					snprintf(p, sizeof(p), "%s/%s", argv[i], names[j]->d_name);
+					snprintf(p, sizeof(p), "%s/%s", path, names[j]->d_name);
 					bad += run_file(p);
 					files++;
 				}
@@ -69,7 +83,7 @@ int main(int argc, char **argv)
 			}
 			free(names);
 		} else {
-			bad += run_file(argv[i]);
+			bad += run_file(path);
 			files++;
 		}
 	}

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# The ccgpu CLI end to end on the real NVIDIA evidence: exit statuses, the
+# one-line error naming the failed check, claims, and the man page's coverage
+# of every option. TAP output. Usage: test_cli.sh PATH/TO/ccgpu MANPAGE
+set -uo pipefail
+ccgpu="$1"
+man="$2"
+td="${CCGPU_TESTDATA:-}"
+if [ -z "$td" ] || [ ! -d "$td/nvidia" ]; then
+  if [ "${CI:-}" = "true" ]; then echo "Bail out! CCGPU_TESTDATA missing under CI"; exit 1; fi
+  echo "1..0 # SKIP CCGPU_TESTDATA not found"; exit 0
+fi
+nv="$td/nvidia"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+n=0
+fails=0
+ok() { n=$((n+1)); echo "ok $n - $1"; }
+notok() { n=$((n+1)); fails=$((fails+1)); echo "not ok $n - $1"; sed 's/^/# /' "$tmp/err" "$tmp/out" 2>/dev/null | head -20; }
+# expect NAME STATUS [grep-pattern-on-stderr] -- command...
+expect() {
+  local name="$1" want="$2" pat="$3"; shift 4
+  "$@" >"$tmp/out" 2>"$tmp/err"
+  local got=$?
+  if [ "$got" -ne "$want" ]; then notok "$name (exit $got, want $want)"; return; fi
+  if [ -n "$pat" ] && ! grep -qE -- "$pat" "$tmp/err"; then notok "$name (stderr lacks /$pat/)"; return; fi
+  if [ "$want" -ne 0 ] && [ "$(wc -l <"$tmp/err")" -ne 1 ]; then notok "$name (error is not one line)"; return; fi
+  ok "$name"
+}
+claim() { # GPU-claim-key expected-json-value
+  python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["submods"]["GPU-0"]; v=c
+for k in sys.argv[2].split("/"): v=v[k]
+sys.exit(0 if json.dumps(v)==sys.argv[3] else 1)' "$tmp/out" "$1" "$2"
+}
+
+base=(--offline --no-cache --ocsp off)
+r550=(--report "$nv/hopper-550.90.07/report.hex" --chain "$nv/hopper-550.90.07/chain.pem")
+n550="$(cat "$nv/hopper-550.90.07/nonce.hex")"
+r580=(--report "$nv/hopper-580.159.03/report.hex" --chain "$nv/hopper-580.159.03/chain.pem")
+n580="$(cat "$nv/hopper-580.159.03/nonce.hex")"
+
+expect "550 report verifies offline" 0 "" -- "$ccgpu" verify gpu "${r550[@]}" --nonce "$n550" "${base[@]}" --no-rims --json
+for kv in 'x-nvidia-gpu-driver-version="550.90.07"' 'x-nvidia-gpu-vbios-version="96.00.9F.00.01"' \
+          'x-nvidia-gpu-attestation-report-signature-verified=true' \
+          'x-nvidia-gpu-attestation-report-cert-chain-fwid-match=true' 'hwmodel="GH100 A01 GSP BROM"' \
+          'ueid="478176379286082186618948445787393647364802107249"' \
+          'x-nvidia-gpu-attestation-report-cert-chain/x-nvidia-cert-status="valid"' \
+          'measres="not-checked"'; do
+  if claim "${kv%%=*}" "${kv#*=}"; then ok "550 claim ${kv}"; else notok "550 claim ${kv}"; fi
+done
+expect "580 report verifies offline" 0 "" -- "$ccgpu" verify gpu "${r580[@]}" --nonce "$n580" "${base[@]}" --no-rims
+expect "serialized evidence verifies with its own nonce" 0 "" -- "$ccgpu" verify gpu --evidence "$nv/evidence/hopper_evidence.json" "${base[@]}" --no-rims
+expect "wrong nonce is refused and named" 1 "nonce" -- "$ccgpu" verify gpu "${r550[@]}" --nonce "$n580" "${base[@]}" --no-rims
+expect "another GPU's chain is refused" 1 "signature|FWID|fwid" -- "$ccgpu" verify gpu --report "$nv/hopper-550.90.07/report.hex" --chain "$nv/hopper-580.159.03/chain.pem" --nonce "$n550" "${base[@]}" --no-rims
+expect "chain to another root is refused" 1 "device chain" -- "$ccgpu" verify gpu "${r550[@]}" --nonce "$n550" "${base[@]}" --no-rims --device-root "$nv/roots/nvidia_rim_root.pem"
+expect "before the chain's validity is refused" 1 "not valid before|expired" -- "$ccgpu" verify gpu "${r550[@]}" --nonce "$n550" "${base[@]}" --no-rims --time 2000-01-01T00:00:00Z
+expect "no RIM source fails closed" 1 "RIM" -- "$ccgpu" verify gpu "${r550[@]}" --nonce "$n550" "${base[@]}"
+expect "580 with its VBIOS RIM: mismatch reported" 1 "" -- "$ccgpu" verify gpu "${r580[@]}" --nonce "$n580" "${base[@]}" --rim-dir "$nv/rims" --rim-ignore-expiry --json
+if python3 -c 'import json,sys; g=json.load(open(sys.argv[1]))["submods"]["GPU-0"]; m=g["ccgpu-measurement-mismatches"]; sys.exit(0 if [x["index"] for x in m]==[9] and m[0]["rim"]=="vbios" and g["measres"]=="fail" and g["x-nvidia-gpu-vbios-rim-signature-verified"] is True else 1)' "$tmp/out"; then ok "mismatch named at RIM index 9"; else notok "mismatch named at RIM index 9"; fi
+expect "580 VBIOS RIM with expiry enforced names the expired certificate" 1 "expired" -- "$ccgpu" verify gpu "${r580[@]}" --nonce "$n580" "${base[@]}" --rim-dir "$nv/rims" --time 2026-11-22T00:00:00Z
+expect "offline OCSP with a cold cache fails closed" 1 "OCSP|ocsp" -- "$ccgpu" verify gpu "${r550[@]}" --nonce "$n550" --offline --no-cache --ocsp cache --no-rims
+expect "usage: no evidence" 2 "either --evidence" -- "$ccgpu" verify gpu --nonce "$n550"
+expect "usage: bad nonce" 2 "64 hex" -- "$ccgpu" verify gpu "${r550[@]}" --nonce abc
+expect "usage: bad ocsp mode" 2 "off, cache or online" -- "$ccgpu" verify gpu "${r550[@]}" --nonce "$n550" --ocsp sometimes
+expect "usage: report without nonce" 2 "nonce" -- "$ccgpu" verify gpu "${r550[@]}" "${base[@]}"
+expect "missing file named" 2 "/nonexistent" -- "$ccgpu" verify gpu --report /nonexistent --chain "$nv/hopper-550.90.07/chain.pem" --nonce "$n550"
+expect "truncated report is refused" 1 "spdm" -- bash -c "head -c 2000 '$nv/hopper-550.90.07/report.hex' > '$tmp/short.hex' && exec '$ccgpu' verify gpu --report '$tmp/short.hex' --chain '$nv/hopper-550.90.07/chain.pem' --nonce $n550 --offline --no-cache --ocsp off --no-rims"
+
+# every long option of --help is documented in the man page
+"$ccgpu" verify gpu --help >"$tmp/help"
+missing=""
+for opt in $(grep -oE -- '--[a-z][a-z-]+' "$tmp/help" | sort -u); do
+  grep -qF -- "$(echo "$opt" | sed 's/-/\\-/g')" "$man" || missing="$missing $opt"
+done
+if [ -z "$missing" ]; then ok "man page documents every option"; else echo "# missing:$missing" >"$tmp/err"; notok "man page documents every option"; fi
+
+echo "1..$n"
+exit $((fails > 0))
