@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# libccgpu's dynamic symbol table equals the version script's list, and every
+# listed symbol is a CCG_API declaration in the public headers. TAP output.
+set -uo pipefail
+lib="$1"; map="$2"; hdrs="$3"
+want="$(grep -oE '^\s+ccg_[a-z0-9_]+;' "$map" | tr -d ' ;' | sort)"
+have="$(nm -D --defined-only "$lib" | awk '$2 ~ /^[TDBR]$/ {print $3}' | grep -v '^CCGPU_0$' | sed 's/@.*//' | sort)"
+api="$(grep -hoE 'ccg_[a-z0-9_]+\(' $(grep -l CCG_API "$hdrs"/*.h) | tr -d '(' | sort -u)"
+echo "1..3"
+if [ "$want" = "$have" ]; then echo "ok 1 - exports match libccgpu.map"; else echo "not ok 1 - exports match libccgpu.map"; diff <(echo "$want") <(echo "$have") | sed 's/^/# /'; fi
+if [ "$want" = "$api" ]; then echo "ok 2 - libccgpu.map lists every public function"; else echo "not ok 2 - libccgpu.map lists every public function"; diff <(echo "$want") <(echo "$api") | sed 's/^/# /'; fi
+if nm -D "$lib" | grep -q ' CCGPU_0$\|@@CCGPU_0'; then echo "ok 3 - symbols carry version CCGPU_0"; else
+  objdump -T "$lib" | grep -q CCGPU_0 && echo "ok 3 - symbols carry version CCGPU_0" || echo "not ok 3 - symbols carry version CCGPU_0"; fi
+[ "$want" = "$have" ] && [ "$want" = "$api" ]
