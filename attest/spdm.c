@@ -96,9 +96,9 @@ static enum ccg_status parse_block(struct ccg_cursor *rec, size_t pos, struct cc
 	if (!ccg_cursor_get_bytes(&c, &meas, size))
 		return ccg_error_set(err, CCG_ERR_TRUNCATED, BLOCK_WHERE("size"),
 				     "MeasurementSize %u, %zu bytes left in the record", size, c.len);
-	if (b->index == 0)
+	if (b->index == 0 || b->index == 0xFF)
 		return ccg_error_set(err, CCG_ERR_MALFORMED, BLOCK_WHERE("index"),
-				     "Index 0 is reserved");
+				     "Index 0x%02x is reserved", b->index);
 	if (b->spec != CCG_SPDM_MEAS_SPEC_DMTF)
 		return ccg_error_set(err, CCG_ERR_UNSUPPORTED, BLOCK_WHERE("spec"),
 				     "MeasurementSpecification 0x%02x of index %u is not DMTF (0x01)",

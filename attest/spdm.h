@@ -34,7 +34,7 @@ struct ccg_spdm_meas_request {
 };
 
 struct ccg_spdm_meas_block {
-	uint8_t index;                   /* 1..254 (0xFF manifest, 0xFE device mode) */
+	uint8_t index;                   /* 1..254 (0xFD manifest, 0xFE device mode; 0, 0xFF reserved) */
 	uint8_t spec;                    /* MeasurementSpecification; only DMTF accepted */
 	uint8_t dmtf_type;               /* DMTFSpecMeasurementValueType (bit 7: raw bit stream) */
 	struct ccg_cursor value;         /* DMTFSpecMeasurementValue */
@@ -77,7 +77,7 @@ CCG_MUST_USE enum ccg_status ccg_spdm_meas_request_parse(struct ccg_cursor *in,
  * in the record from 0 (the detail gives the block's Index). Input ends
  * early: CCG_ERR_TRUNCATED; bytes after the signature: CCG_ERR_TRAILING_DATA;
  * other version or code, non-DMTF block: CCG_ERR_UNSUPPORTED; NumberOfBlocks
- * not the blocks in the record, index 0, sizes that disagree:
+ * not the blocks in the record, index 0 or 0xFF, sizes that disagree:
  * CCG_ERR_MALFORMED; an index twice: CCG_ERR_DUPLICATE; OpaqueDataLength over
  * 1024: CCG_ERR_TOO_LARGE. out borrows from data. Thread-safe.
  */

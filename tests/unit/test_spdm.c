@@ -425,6 +425,8 @@ static void test_duplicate_and_zero_index(void **state)
 			    {.index = 4, .spec = 1, .type = 1, .value_len = 48},
 			    {.index = 3, .spec = 1, .type = 1, .value_len = 48}};
 	struct blk zero[] = {{.index = 0, .spec = 1, .type = 1, .value_len = 48}};
+	struct blk ff[] = {{.index = 0xFE, .spec = 1, .type = 1, .value_len = 16},
+			   {.index = 0xFF, .spec = 1, .type = 1, .value_len = 48}};
 	struct ccg_error err;
 
 	(void)state;
@@ -432,6 +434,9 @@ static void test_duplicate_and_zero_index(void **state)
 	assert_string_equal(err.where, "spdm.response.block[2].index");
 	assert_int_equal(try_response(0x11, 0x11, 1, zero, 1, 0, &err), CCG_ERR_MALFORMED);
 	assert_string_equal(err.where, "spdm.response.block[0].index");
+	OK(try_response(0x11, 0x11, 1, ff, 1, 0, &err));
+	assert_int_equal(try_response(0x11, 0x11, 2, ff, 2, 0, &err), CCG_ERR_MALFORMED);
+	assert_string_equal(err.where, "spdm.response.block[1].index");
 }
 
 static void test_value_size_must_fill(void **state)
