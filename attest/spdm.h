@@ -7,6 +7,7 @@
 #ifndef CCGPU_ATTEST_SPDM_H
 #define CCGPU_ATTEST_SPDM_H
 
+#include <openssl/evp.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -19,6 +20,7 @@
 #define CCG_SPDM_MEASUREMENTS 0x60
 #define CCG_SPDM_MEAS_SPEC_DMTF 0x01
 #define CCG_SPDM_P384_SIG_LEN 96
+#define CCG_SPDM_OPAQUE_MAX 1024        /* DSP0274: OpaqueDataLength <= 1024 */
 
 struct ccg_spdm_meas_request {
 	uint8_t version;                 /* 0x11, 0x12 or 0x13 */
@@ -32,7 +34,7 @@ struct ccg_spdm_meas_request {
 };
 
 struct ccg_spdm_meas_block {
-	uint8_t index;                   /* 1..254 (0xFF manifest, 0xFE device mode) */
+	uint8_t index;                   /* 1..254 (0xFD manifest, 0xFE device mode; 0, 0xFF reserved) */
 	uint8_t spec;                    /* MeasurementSpecification; only DMTF accepted */
 	uint8_t dmtf_type;               /* DMTFSpecMeasurementValueType (bit 7: raw bit stream) */
 	struct ccg_cursor value;         /* DMTFSpecMeasurementValue */
@@ -56,8 +58,10 @@ struct ccg_spdm_meas_response {
 
 /*
  * ccg_spdm_meas_request_parse: parses a GET_MEASUREMENTS request at the start
- * of in, advancing in past it (the response normally follows). Unknown
- * version or request code: CCG_ERR_UNSUPPORTED; short: CCG_ERR_TRUNCATED.
+ * of in, advancing in past it (the response normally follows); in is left
+ * as it was on failure. Unknown version or request code: CCG_ERR_UNSUPPORTED;
+ * short: CCG_ERR_TRUNCATED; reserved SlotIDParam bits set: CCG_ERR_MALFORMED.
+ * out->raw borrows from in. Thread-safe.
  */
 CCG_MUST_USE enum ccg_status ccg_spdm_meas_request_parse(struct ccg_cursor *in,
 							 struct ccg_spdm_meas_request *out,
@@ -69,6 +73,13 @@ CCG_MUST_USE enum ccg_status ccg_spdm_meas_request_parse(struct ccg_cursor *in,
  * implies (96 for ECDSA P-384, 0 when no signature was requested); version
  * must equal the request's. Block indexes must be unique and the blocks fill
  * the record exactly; only DMTF measurement specification blocks are accepted.
+ * Errors name the field; "spdm.response.block[N]" counts blocks by position
+ * in the record from 0 (the detail gives the block's Index). Input ends
+ * early: CCG_ERR_TRUNCATED; bytes after the signature: CCG_ERR_TRAILING_DATA;
+ * other version or code, non-DMTF block: CCG_ERR_UNSUPPORTED; NumberOfBlocks
+ * not the blocks in the record, index 0 or 0xFF, sizes that disagree:
+ * CCG_ERR_MALFORMED; an index twice: CCG_ERR_DUPLICATE; OpaqueDataLength over
+ * 1024: CCG_ERR_TOO_LARGE. out borrows from data. Thread-safe.
  */
 CCG_MUST_USE enum ccg_status ccg_spdm_meas_response_parse(const uint8_t *data, size_t len,
 							  uint8_t version, size_t sig_len,
@@ -90,5 +101,17 @@ CCG_MUST_USE enum ccg_status ccg_spdm_meas_signed_message(const struct ccg_spdm_
 							  const uint8_t *vca, size_t vca_len,
 							  uint8_t **out, size_t *out_len,
 							  struct ccg_error *err);
+
+/*
+ * ccg_spdm_meas_verify: verifies the response's ECDSA P-384 / SHA-384
+ * signature over ccg_spdm_meas_signed_message with leaf_key (the device
+ * leaf certificate's key; not consumed). No signature, a bad one or a key of
+ * another size: CCG_ERR_SIGNATURE, where "spdm.response.signature". Checking
+ * the request nonce against the caller's is the caller's job. Thread-safe.
+ */
+CCG_MUST_USE enum ccg_status ccg_spdm_meas_verify(const struct ccg_spdm_meas_request *req,
+						  const struct ccg_spdm_meas_response *resp,
+						  const uint8_t *vca, size_t vca_len, EVP_PKEY *leaf_key,
+						  struct ccg_error *err);
 
 #endif

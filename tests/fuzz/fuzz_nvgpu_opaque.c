@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Fuzz target: NVIDIA opaque-data TLVs; aborts when a successful parse breaks its invariants. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attest/nvgpu_opaque.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void check_str(const char *s)
+{
+	size_t n = strnlen(s, CCG_NV_VERSION_MAX);
+
+	if (n == CCG_NV_VERSION_MAX)
+		abort();
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < 0x20 || s[i] > 0x7e)
+			abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct ccg_nv_opaque o;
+	size_t total = 0;
+
+	if (ccg_nv_opaque_parse(data, size, &o, NULL) != CCG_OK)
+		return 0;
+	if (o.num_fields > CCG_NV_OPAQUE_MAX_FIELDS || o.msrscnt_len > CCG_NV_MSRSCNT_MAX)
+		abort();
+	for (size_t i = 0; i < o.num_fields; i++) {
+		total += 4 + o.fields[i].value.len;
+		if (ccg_nv_opaque_id_name(o.fields[i].id) != NULL &&
+		    ccg_nv_opaque_find(&o, o.fields[i].id) != &o.fields[i])
+			abort(); /* a known id twice */
+	}
+	if (total != size)
+		abort();
+	check_str(o.driver_version);
+	check_str(o.vbios_version);
+	check_str(o.project);
+	check_str(o.project_sku);
+	check_str(o.chip_sku);
+	if (o.fwid.len != 0 && o.fwid.len != 48)
+		abort();
+	return 0;
+}
