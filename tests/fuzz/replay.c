@@ -4,7 +4,8 @@
  * builds cover it without libFuzzer. Usage: replay-<target> PATH...
  * where PATH is a file or directory, or "testdata:REL" for a file or
  * directory of the shared real evidence ($CCGPU_TESTDATA/REL; skipped when
- * that is absent outside CI). Any crash, leak or sanitizer report fails.
+ * that is absent outside CI); a file named *.hex is decoded first. Any
+ * crash, leak or sanitizer report fails.
  */
 #include <dirent.h>
 #include <stddef.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/encoding.h"
 #include "common/file.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -28,6 +30,18 @@ static int run_file(const char *path)
 	if (ccg_file_read(path, 16u << 20, &data, &len, NULL) != CCG_OK) {
 		fprintf(stderr, "cannot read %s\n", path);
 		return 1;
+	}
+	/* shared evidence stored as hex text (report.hex) is fed as its bytes */
+	if (strlen(path) > 4 && strcmp(path + strlen(path) - 4, ".hex") == 0) {
+		uint8_t *bin = NULL;
+
+		if (ccg_hex_decode((const char *)data, len, 16u << 20, &bin, &len) != CCG_OK) {
+			fprintf(stderr, "bad hex in %s\n", path);
+			free(data);
+			return 1;
+		}
+		free(data);
+		data = bin;
 	}
 	/* exact-size heap copy so ASan catches any read past the end */
 	copy = malloc(len != 0 ? len : 1);
