@@ -194,15 +194,8 @@ static void describe_device(STACK_OF(X509) *certs, struct ccg_gpu_appraisal *a)
 
 static void check_signature(EVP_PKEY *leaf_key, struct ccg_gpu_appraisal *a)
 {
-	uint8_t *msg = NULL;
-	size_t msg_len = 0;
-
-	if (ccg_spdm_meas_signed_message(&a->req, &a->resp, NULL, 0, &msg, &msg_len, &a->error) != CCG_OK)
-		return;
-	a->signature_verified = ccg_ecdsa_verify_raw(leaf_key, "SHA384", msg, msg_len,
-						     a->resp.signature.data, a->resp.signature.len,
-						     "spdm.response.signature", &a->error) == CCG_OK;
-	free(msg);
+	a->signature_verified = ccg_spdm_meas_verify(&a->req, &a->resp, NULL, 0, leaf_key, &a->error) ==
+				CCG_OK;
 }
 
 static void check_fwid(STACK_OF(X509) *certs, struct ccg_gpu_appraisal *a)
