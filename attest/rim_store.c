@@ -1,0 +1,1 @@
+typedef int ccg_placeholder_store;
