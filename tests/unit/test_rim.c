@@ -10,10 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "attest/rim.h"
 #include "common/crypto.h"
 #include "common/encoding.h"
+#include "common/file.h"
+#include "common/http.h"
 #include "testdata.h"
 
 /* 2026-11-22T00:00:00Z: after the VBIOS RIM's L3 expired (2026-11-11), before the driver RIM's leaf (2026-12-30) */
@@ -608,6 +611,193 @@ static void test_limits_and_junk(void **state)
 	ccg_rim_free(NULL);
 }
 
+
+/* ---------- the store ---------- */
+
+#define VBIOS_ID "NV_GPU_VBIOS_1010_0205_862_9600740020"
+#define DRIVER_ID "NV_GPU_DRIVER_GH100_550.144.03"
+
+static void copy_to(const char *rel, const char *dir, const char *name)
+{
+	char path[4096];
+	size_t len;
+	uint8_t *data = td_read(rel, &len);
+	struct ccg_error err;
+
+	snprintf(path, sizeof(path), "%s/%s.xml", dir, name);
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_file_write_atomic(path, data, len, &err), CCG_OK);
+	free(data);
+}
+
+static double now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+static void test_store_dir_lookup_and_warm_get(void **state)
+{
+	char dir[4096];
+	struct ccg_rim_store_config cfg = {.offline = true};
+	struct ccg_rim_store *s = NULL;
+	struct ccg_rim_verify_opts o = {.rim_root = rim_root, .now = NOW, .ignore_expiry = true};
+	struct ccg_rim_verify_result r;
+	const struct ccg_rim *rim = NULL, *again = NULL;
+	struct ccg_error err;
+	uint64_t transfers = ccg_http_transfer_count();
+	double t0, per_get;
+	const int rounds = 20000;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s", td_path("nvidia/rims"));
+	cfg.dir = dir;
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_rim_store_new(&cfg, &s, &err), CCG_OK);
+	assert_int_equal(ccg_rim_store_get(s, VBIOS_ID, &o, &rim, &r, &err), CCG_OK);
+	assert_non_null(rim);
+	assert_string_equal(rim->colloquial_version, "96.00.74.00.20");
+	assert_true(r.signature_verified && r.chain_verified && r.chain.expired);
+
+	/* warm: the same object, no XML or signature work; expiry judged per call */
+	t0 = now_us();
+	for (int i = 0; i < rounds; i++) {
+		if (ccg_rim_store_get(s, VBIOS_ID, &o, &again, &r, &err) != CCG_OK || again != rim)
+			fail_msg("warm get failed");
+	}
+	per_get = (now_us() - t0) / rounds;
+	print_message("# warm ccg_rim_store_get: %.2f us per call\n", per_get);
+	assert_true(per_get < 100.0);
+
+	/* the same cached RIM with expiry enforced at NOW: its L4/L3 certificates have expired */
+	o.ignore_expiry = false;
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_rim_store_get(s, VBIOS_ID, &o, &again, &r, &err), CCG_ERR_CERT_EXPIRED);
+	assert_null(again);
+	assert_non_null(strstr(err.where, "RIM chain["));
+	assert_true(r.signature_verified);
+	assert_false(r.chain_verified);
+	/* before the L4 signer expired (2025-09-05): valid, from the cache, without expiry ignored */
+	o.now = 1735689600; /* 2025-01-01 */
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_rim_store_get(s, VBIOS_ID, &o, &again, &r, &err), CCG_OK);
+	assert_ptr_equal(again, rim);
+	assert_false(r.chain.expired);
+	assert_string_equal(r.chain.not_after_iso, "2025-09-05T08:46:45Z");
+
+	/* the driver RIM, valid at NOW */
+	o.now = NOW;
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_rim_store_get(s, DRIVER_ID, &o, &rim, &r, &err), CCG_OK);
+	assert_string_equal(rim->colloquial_version, "550.144.03");
+	assert_false(r.chain.expired);
+
+	/* missing everywhere, offline: not found, and no HTTP transfer happened at all */
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_rim_store_get(s, "NV_GPU_DRIVER_GH100_1.2.3", &o, &rim, &r, &err),
+			 CCG_ERR_RIM_NOT_FOUND);
+	assert_null(rim);
+	assert_int_equal(ccg_http_transfer_count(), transfers);
+	ccg_rim_store_free(s);
+}
+
+static void test_store_cache_dir_and_failures(void **state)
+{
+	char *cache = td_tmpdir(), *dir = td_tmpdir();
+	struct ccg_rim_store_config cfg = {.cache_dir = cache, .offline = true,
+					   .service_url = "http://127.0.0.1:9/v1/rim"};
+	struct ccg_rim_store *s = NULL;
+	struct ccg_rim_verify_opts o = {.rim_root = rim_root, .now = NOW};
+	const struct ccg_rim *rim = NULL;
+	struct ccg_rim_verify_result r;
+	struct ccg_error err;
+	uint64_t transfers = ccg_http_transfer_count();
+
+	(void)state;
+	/* offline with a cold cache: not found, zero transfers although a service is configured */
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_rim_store_new(&cfg, &s, &err), CCG_OK);
+	assert_int_equal(ccg_rim_store_get(s, DRIVER_ID, &o, &rim, &r, &err), CCG_ERR_RIM_NOT_FOUND);
+	assert_int_equal(ccg_http_transfer_count(), transfers);
+	ccg_rim_store_free(s);
+
+	/* a RIM already in cache_dir is used */
+	copy_to(DRIVER_RIM, cache, DRIVER_ID);
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_rim_store_new(&cfg, &s, &err), CCG_OK);
+	assert_int_equal(ccg_rim_store_get(s, DRIVER_ID, &o, &rim, &r, &err), CCG_OK);
+	assert_true(r.chain_verified);
+	assert_int_equal(ccg_http_transfer_count(), transfers);
+	ccg_rim_store_free(s);
+
+	/* a directory RIM whose signature fails is refused every time, never cached */
+	cfg.dir = dir;
+	copy_to(DRIVER_RIM_BAD, dir, "NV_GPU_DRIVER_GH100_550.144.03");
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_rim_store_new(&cfg, &s, &err), CCG_OK);
+	for (int i = 0; i < 2; i++) {
+		ccg_error_clear(&err);
+		assert_int_equal(ccg_rim_store_get(s, DRIVER_ID, &o, &rim, &r, &err), CCG_ERR_SIGNATURE);
+		assert_null(rim);
+		assert_false(r.signature_verified);
+	}
+	/* a RIM filed under another version's id */
+	copy_to(DRIVER_RIM, dir, "NV_GPU_DRIVER_GH100_550.144.04");
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_rim_store_get(s, "NV_GPU_DRIVER_GH100_550.144.04", &o, &rim, &r, &err),
+			 CCG_ERR_RIM_INVALID);
+	copy_to(DRIVER_RIM, dir, "NV_GPU_CC_DRIVER_GB100_550.144.03");
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_rim_store_get(s, "NV_GPU_CC_DRIVER_GB100_550.144.03", &o, &rim, &r, &err),
+			 CCG_ERR_RIM_INVALID);
+	copy_to(VBIOS_RIM, dir, "NV_GPU_VBIOS_1010_0205_862_9600740021");
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_rim_store_get(s, "NV_GPU_VBIOS_1010_0205_862_9600740021", &o, &rim, &r, &err),
+			 CCG_ERR_RIM_INVALID);
+	assert_int_equal(ccg_http_transfer_count(), transfers);
+	ccg_rim_store_free(s);
+	td_rm_rf(cache);
+	td_rm_rf(dir);
+	free(cache);
+	free(dir);
+}
+
+static void test_store_invalid_ids(void **state)
+{
+	static const char *bad[] = {"", ".", "..", "../etc/passwd", "a/b", "NV_GPU%2F", "a b", ".hidden",
+				    "id?x=1", "id#frag", "\xc3\xa9"};
+	char longid[200];
+	struct ccg_rim_store_config cfg = {.dir = "/nonexistent", .service_url = "http://127.0.0.1:9"};
+	struct ccg_rim_store *s = NULL;
+	struct ccg_rim_verify_opts o = {.rim_root = rim_root, .now = NOW};
+	const struct ccg_rim *rim = NULL;
+	struct ccg_error err;
+	uint64_t transfers = ccg_http_transfer_count();
+
+	(void)state;
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_rim_store_new(&cfg, &s, &err), CCG_OK);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ccg_error_clear(&err);
+		assert_int_equal(ccg_rim_store_get(s, bad[i], &o, &rim, NULL, &err), CCG_ERR_INVALID_ARG);
+		assert_string_equal(err.where, "rim store.id");
+	}
+	memset(longid, 'A', 128);
+	longid[128] = '\0';
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_rim_store_get(s, longid, &o, &rim, NULL, &err), CCG_ERR_INVALID_ARG);
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_rim_store_get(s, NULL, &o, &rim, NULL, &err), CCG_ERR_INVALID_ARG);
+	assert_int_equal(ccg_http_transfer_count(), transfers);
+	ccg_rim_store_free(s);
+	cfg.service_url = "file:///etc";
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_rim_store_new(&cfg, &s, &err), CCG_ERR_INVALID_ARG);
+	ccg_rim_store_free(NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -625,6 +815,9 @@ int main(void)
 		cmocka_unit_test(test_reference_uri_must_be_empty),
 		cmocka_unit_test(test_doctype_and_entities_refused),
 		cmocka_unit_test(test_limits_and_junk),
+		cmocka_unit_test(test_store_dir_lookup_and_warm_get),
+		cmocka_unit_test(test_store_cache_dir_and_failures),
+		cmocka_unit_test(test_store_invalid_ids),
 	};
 
 	td_require();
