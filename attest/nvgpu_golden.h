@@ -20,8 +20,11 @@ enum ccg_nvgpu_arch {
 /*
  * ccg_nvgpu_rim_ids: the RIM ids NVIDIA's RIM service uses for this report:
  * Hopper: NV_GPU_DRIVER_GH100_<driver>, NV_GPU_VBIOS_<project>_<sku>_<chip sku>_<vbios, no dots>;
- * Blackwell: NV_GPU_CC_DRIVER_GB100_<driver>, NV_GPU_CC_VBIOS_<project>_<sku>_<chip sku>_<vbios>.
- * A required opaque field missing: CCG_ERR_MALFORMED naming it.
+ * Blackwell: NV_GPU_CC_DRIVER_<chip>_<driver> (<chip> from opaque CHIP_INFO,
+ * "GB100" when absent) and the same NV_GPU_VBIOS_... form as Hopper, as
+ * NVIDIA's attestation SDK builds them (get_driver_rim_id/get_vbios_rim_id).
+ * A required opaque field missing, or holding a character outside
+ * [A-Za-z0-9_.-]: CCG_ERR_MALFORMED naming it.
  */
 CCG_MUST_USE enum ccg_status ccg_nvgpu_rim_ids(enum ccg_nvgpu_arch arch, const struct ccg_nv_opaque *op,
 					       char driver_id[CCG_RIM_ID_MAX],
