@@ -545,28 +545,6 @@ static enum ccg_status parse_payload(xmlNode *root, struct ccg_rim *rim, struct 
 	return CCG_OK;
 }
 
-/*
- * true when text (whitespace aside) is exactly the base64 of der: no
- * non-zero padding bits, so one certificate has one spelling (KeyInfo is
- * outside the signed content and must not be malleable)
- */
-static bool base64_canonical(const char *text, const uint8_t *der, size_t der_len)
-{
-	char *enc = ccg_base64_encode_alloc(der, der_len);
-	const char *e;
-	bool ok = enc != NULL;
-
-	for (e = enc; ok && *text != '\0'; text++) {
-		if (*text == ' ' || *text == '\t' || *text == '\n' || *text == '\r')
-			continue;
-		ok = *e != '\0' && *e == *text;
-		e++;
-	}
-	ok = ok && *e == '\0';
-	free(enc);
-	return ok;
-}
-
 static enum ccg_status parse_certs(xmlNode *sig, struct ccg_rim *rim, struct ccg_error *err)
 {
 	xmlNode *keyinfo = NULL;
@@ -609,8 +587,6 @@ static enum ccg_status parse_certs(xmlNode *sig, struct ccg_rim *rim, struct ccg
 				return ccg_error_set(err, CCG_ERR_MALFORMED, where, "empty certificate");
 			st = ccg_base64_decode((const char *)text, strlen((const char *)text), RIM_CERT_B64_MAX,
 					       &der, &der_len);
-			if (st == CCG_OK && !base64_canonical((const char *)text, der, der_len))
-				st = CCG_ERR_ENCODING;
 			xmlFree(text);
 			if (st != CCG_OK) {
 				free(der);

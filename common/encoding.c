@@ -149,6 +149,15 @@ enum ccg_status ccg_base64_decode(const char *b64, size_t b64_len, size_t max, u
 	got = n == 0 ? 0 : EVP_DecodeBlock(p, (const unsigned char *)clean, (int)n);
 	if (got < 0 || (size_t)got != n / 4 * 3)
 		goto out;
+	/* canonical only: non-zero padding bits would give one value two spellings */
+	if (pad != 0) {
+		char last[5];
+		size_t tail = (size_t)got - 3; /* the last quartet's bytes */
+
+		(void)EVP_EncodeBlock((unsigned char *)last, p + tail, (int)(3 - pad));
+		if (memcmp(last, clean + n - 4, 4) != 0)
+			goto out;
+	}
 	*out_len = (size_t)got - pad;
 	*out = p;
 	p = NULL;

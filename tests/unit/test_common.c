@@ -114,6 +114,12 @@ static void test_base64(void **state)
 	assert_int_equal(ccg_base64_decode("a===", 4, 64, &out, &n), CCG_ERR_ENCODING);
 	assert_int_equal(ccg_base64_decode("aGVs*G8=", 8, 64, &out, &n), CCG_ERR_ENCODING);
 	assert_int_equal(ccg_base64_decode("aGVsbG8=", 8, 4, &out, &n), CCG_ERR_TOO_LARGE);
+	/* same bytes, non-zero padding bits: refused */
+	assert_int_equal(ccg_base64_decode("aGVsbG9=", 8, 64, &out, &n), CCG_ERR_ENCODING);
+	assert_int_equal(ccg_base64_decode("aGVsbA==", 8, 64, &out, &n), CCG_OK);
+	assert_int_equal(n, 4);
+	free(out);
+	assert_int_equal(ccg_base64_decode("aGVsbB==", 8, 64, &out, &n), CCG_ERR_ENCODING);
 	assert_int_equal(ccg_base64_decode("", 0, 4, &out, &n), CCG_OK);
 	assert_int_equal(n, 0);
 	free(out);
