@@ -843,6 +843,45 @@ static void test_supplied_responses(void **state)
 	ccg_ocsp_free(o);
 }
 
+/* OpenSSH-style: every byte flipped, every truncation; a revoked answer never turns into OK */
+static void test_supplied_flips_and_truncations(void **state)
+{
+	X509 *good = load_cert("good.pem"), *rev = load_cert("rev.pem"), *issuer = load_cert("int.pem");
+	uint8_t *der;
+	size_t len;
+	int64_t now = time(NULL);
+
+	(void)state;
+	der = td_read_file(path_of("resp_sha1.der"), &len);
+	for (size_t i = 0; i < len; i++) {
+		struct ccg_ocsp *o = checker(CCG_OCSP_MODE_CACHE, NULL, NULL, 0);
+		struct ccg_ocsp_cert_result r;
+		enum ccg_status st;
+
+		der[i] ^= 0x01;
+		if (ccg_ocsp_add_response(o, der, len, NULL) == CCG_OK) {
+			st = ccg_ocsp_check(o, rev, issuer, now, &r, NULL);
+			if (st == CCG_OK)
+				fail_msg("byte %zu flipped: revoked certificate reported good", i);
+			st = ccg_ocsp_check(o, good, issuer, now, &r, NULL);
+			if (st != CCG_OK && st != CCG_ERR_OCSP && st != CCG_ERR_OCSP_UNAVAILABLE)
+				fail_msg("byte %zu flipped: good certificate got %s", i, ccg_status_name(st));
+		}
+		der[i] ^= 0x01;
+		ccg_ocsp_free(o);
+	}
+	for (size_t cut = 0; cut < len; cut++) {
+		struct ccg_ocsp *o = checker(CCG_OCSP_MODE_CACHE, NULL, NULL, 0);
+
+		assert_int_equal(ccg_ocsp_add_response(o, der, cut, NULL), CCG_ERR_OCSP);
+		ccg_ocsp_free(o);
+	}
+	free(der);
+	X509_free(good);
+	X509_free(rev);
+	X509_free(issuer);
+}
+
 static STACK_OF(X509) *chain_of(const char *leaf)
 {
 	STACK_OF(X509) *sk = sk_X509_new_null();
@@ -987,6 +1026,7 @@ int main(void)
 		cmocka_unit_test(test_cache_warm_files_offline),
 		cmocka_unit_test(test_cache_file_for_other_cert),
 		cmocka_unit_test(test_supplied_responses),
+		cmocka_unit_test(test_supplied_flips_and_truncations),
 		cmocka_unit_test(test_chain),
 		cmocka_unit_test(test_threads_warm),
 		cmocka_unit_test(test_config_and_args),
