@@ -85,6 +85,18 @@ CCG_MUST_USE enum ccg_status ccg_ocsp_file_store(const struct ccg_ocsp *o, const
 
 /* ocsp.c */
 
+/* ccg_ocsp_result_init: NOT_CHECKED, reason -1, times 0. */
+void ccg_ocsp_result_init(struct ccg_ocsp_cert_result *r);
+
+/* ocsp_verify.c */
+
+/*
+ * ccg_ocsp_cert_id: the CertID of cert under issuer hashed with md, and its
+ * DER in key (the cache key). out may be NULL when only the key is needed.
+ */
+CCG_MUST_USE enum ccg_status ccg_ocsp_cert_id(X509 *cert, X509 *issuer, const EVP_MD *md,
+					      OCSP_CERTID **out, uint8_t key[CCG_OCSP_KEY_MAX],
+					      size_t *key_len, struct ccg_error *err);
 /*
  * ccg_ocsp_response_parse: one DER OCSPResponse, at most
  * CCG_OCSP_MAX_RESPONSE bytes, no trailing bytes, responseStatus successful,
@@ -93,5 +105,27 @@ CCG_MUST_USE enum ccg_status ccg_ocsp_file_store(const struct ccg_ocsp *o, const
  */
 CCG_MUST_USE enum ccg_status ccg_ocsp_response_parse(const uint8_t *der, size_t len, const char *where,
 						     OCSP_BASICRESP **out, struct ccg_error *err);
+
+/*
+ * ccg_ocsp_basic_verify: bs as an answer about id from issuer at time now:
+ * signature and signer (issuer, or a responder certificate with
+ * id-kp-OCSPSigning that issuer signed), the nonce when req is given, exactly
+ * one SingleResponse for id. Fills r (freshness is the caller's). name
+ * ("CN=...") goes into error details. Failures: CCG_ERR_OCSP.
+ */
+CCG_MUST_USE enum ccg_status ccg_ocsp_basic_verify(OCSP_BASICRESP *bs, OCSP_REQUEST *req,
+						   OCSP_CERTID *id, X509 *issuer, int64_t now,
+						   const char *name, struct ccg_ocsp_cert_result *r,
+						   struct ccg_error *err);
+/*
+ * ccg_ocsp_fetch: POSTs a request for id with a fresh nonce to the configured
+ * URL or the certificate's AIA OCSP URL and verifies the answer; der/der_len
+ * get the raw response (malloc'd) for the file cache. Unreachable or non-200:
+ * CCG_ERR_OCSP_UNAVAILABLE; anything wrong with the answer: CCG_ERR_OCSP.
+ */
+CCG_MUST_USE enum ccg_status ccg_ocsp_fetch(const struct ccg_ocsp *o, X509 *cert, X509 *issuer,
+					    OCSP_CERTID *id, int64_t now, const char *name,
+					    struct ccg_ocsp_cert_result *r, uint8_t **der,
+					    size_t *der_len, struct ccg_error *err);
 
 #endif
