@@ -56,7 +56,10 @@ void ccg_ocsp_free(struct ccg_ocsp *o);
 /*
  * ccg_ocsp_add_response: supplies a DER OCSPResponse (e.g. for offline use);
  * it is kept like a fetched one but its nonce cannot be checked, so it counts
- * only while fresh. Malformed: CCG_ERR_OCSP.
+ * only while fresh. It is matched to a certificate by CertID (SHA-1, -256,
+ * -384 or -512) and verified against the issuer when first used. Malformed,
+ * not "successful", or over 64 KiB: CCG_ERR_OCSP; more than 64 supplied:
+ * CCG_ERR_TOO_LARGE. Thread-safe.
  */
 CCG_MUST_USE enum ccg_status ccg_ocsp_add_response(struct ccg_ocsp *o, const uint8_t *der, size_t len,
 						   struct ccg_error *err);
@@ -69,16 +72,23 @@ CCG_MUST_USE enum ccg_status ccg_ocsp_add_response(struct ccg_ocsp *o, const uin
  * filled; CCG_ERR_OCSP_STALE (past nextUpdate, older than max_age, or
  * thisUpdate in the future), CCG_ERR_OCSP (bad signature, wrong nonce, other
  * certificate, malformed), CCG_ERR_OCSP_UNAVAILABLE (offline with no cached
- * response, or the responder unreachable). Thread-safe.
+ * response, or the responder unreachable). now is Unix seconds (0: the
+ * current time); freshness and the responder certificate's validity are
+ * judged at now, with 5 minutes' skew allowed for thisUpdate only. Requests
+ * use a SHA-384 CertID and a 32-byte nonce. Thread-safe.
  */
 CCG_MUST_USE enum ccg_status ccg_ocsp_check(struct ccg_ocsp *o, X509 *cert, X509 *issuer, int64_t now,
 					    struct ccg_ocsp_cert_result *out, struct ccg_error *err);
 
 /*
  * ccg_ocsp_check_chain: ccg_ocsp_check for every certificate of a chain (leaf
- * first, ending with the self-signed root, which is not checked). out holds
- * the worst result; err names the certificate. CCG_OCSP_MODE_OFF: CCG_OK with
- * status CCG_OCSP_NOT_CHECKED.
+ * first, ending with the self-signed root, which is not checked), each against
+ * the next one as issuer (one that did not issue it: CCG_ERR_CERT_CHAIN).
+ * Every certificate is checked; the worst result is returned (revoked, then
+ * on hold, then an invalid response, stale, unavailable, unknown) with out
+ * holding that certificate's result and err->where "chain[i] (CN=...)". All
+ * good: out is the leaf's, from_cache only when every answer was. At most 16
+ * certificates. CCG_OCSP_MODE_OFF: CCG_OK with status CCG_OCSP_NOT_CHECKED.
  */
 CCG_MUST_USE enum ccg_status ccg_ocsp_check_chain(struct ccg_ocsp *o, STACK_OF(X509) *chain, int64_t now,
 						  struct ccg_ocsp_cert_result *out,
