@@ -3,8 +3,9 @@
  * One GPU's appraisal, check by check: parse → nonce → device chain (cached
  * once verified) → architecture → report signature → FWID → revocation →
  * reference manifests → golden comparison. Every check runs even after an
- * earlier one failed, so the claims say everything that was learned; the
- * first failure is kept in a->error and decides the verdict.
+ * earlier one failed, so the claims say everything that was learned. Each
+ * check records its failure in a->cur; end_check files it in a->errors, and
+ * the first one (a->error) decides the verdict.
  */
 #include "attest/nvgpu_verifier.h"
 
@@ -19,24 +20,36 @@
 #include "common/crypto.h"
 #include "common/error.h"
 
+/* end_check: files the current check's failure, if any, and clears it for the next check. */
+static void end_check(struct ccg_gpu_appraisal *a)
+{
+	if (a->cur.status == CCG_OK)
+		return;
+	if (a->error.status == CCG_OK)
+		a->error = a->cur;
+	if (a->num_errors < CCG_GPU_MAX_ERRORS)
+		a->errors[a->num_errors++] = a->cur;
+	ccg_error_clear(&a->cur);
+}
+
 static void parse_report(const struct ccg_gpu_item *it, struct ccg_gpu_appraisal *a)
 {
 	struct ccg_cursor c;
 	size_t sig_len;
 
 	ccg_cursor_init(&c, it->report, it->report_len);
-	if (ccg_spdm_meas_request_parse(&c, &a->req, &a->error) != CCG_OK)
+	if (ccg_spdm_meas_request_parse(&c, &a->req, &a->cur) != CCG_OK)
 		return;
 	if (!a->req.sig_requested) {
-		ccg_error_set(&a->error, CCG_ERR_UNSUPPORTED, "spdm.request.param1",
+		ccg_error_set(&a->cur, CCG_ERR_UNSUPPORTED, "spdm.request.param1",
 			      "the request did not ask for a signed report");
 		return;
 	}
 	sig_len = CCG_SPDM_P384_SIG_LEN;
-	if (ccg_spdm_meas_response_parse(c.data, c.len, a->req.version, sig_len, &a->resp, &a->error) !=
+	if (ccg_spdm_meas_response_parse(c.data, c.len, a->req.version, sig_len, &a->resp, &a->cur) !=
 	    CCG_OK)
 		return;
-	if (ccg_nv_opaque_parse(a->resp.opaque.data, a->resp.opaque.len, &a->opaque, &a->error) != CCG_OK)
+	if (ccg_nv_opaque_parse(a->resp.opaque.data, a->resp.opaque.len, &a->opaque, &a->cur) != CCG_OK)
 		return;
 	a->parsed = true;
 }
@@ -147,22 +160,22 @@ static void device_chain(struct ccg_gpu_verifier *v, const struct ccg_gpu_item *
 	*leaf_key = NULL;
 	a->chain.checked = true;
 	if (ccg_sha256(it->chain_pem, it->chain_len, key) != CCG_OK) {
-		ccg_error_set(&a->error, CCG_ERR_CRYPTO, "device chain", "SHA-256 failed");
+		ccg_error_set(&a->cur, CCG_ERR_CRYPTO, "device chain", "SHA-256 failed");
 		return;
 	}
 	if (chain_cache_lookup(v, key, now, certs, leaf_key, a->chain.not_after_iso)) {
 		a->chain.valid = true;
 		return;
 	}
-	if (ccg_pem_certs_parse(it->chain_pem, it->chain_len, CCG_CHAIN_MAX_CERTS, certs, &a->error) !=
+	if (ccg_pem_certs_parse(it->chain_pem, it->chain_len, CCG_CHAIN_MAX_CERTS, certs, &a->cur) !=
 	    CCG_OK)
 		return;
 	*leaf_key = X509_get_pubkey(sk_X509_value(*certs, 0));
 	if (*leaf_key == NULL) {
-		ccg_error_set(&a->error, CCG_ERR_UNSUPPORTED, "device chain[0]", "leaf key unreadable");
+		ccg_error_set(&a->cur, CCG_ERR_UNSUPPORTED, "device chain[0]", "leaf key unreadable");
 		return;
 	}
-	a->chain.valid = ccg_chain_verify(*certs, &o, &res, &a->error) == CCG_OK;
+	a->chain.valid = ccg_chain_verify(*certs, &o, &res, &a->cur) == CCG_OK;
 	a->chain.expired = res.expired;
 	memcpy(a->chain.not_after_iso, res.not_after_iso, sizeof(res.not_after_iso));
 	if (a->chain.valid)
@@ -187,14 +200,14 @@ static void describe_device(STACK_OF(X509) *certs, struct ccg_gpu_appraisal *a)
 	prefix = a->arch == CCG_NVGPU_ARCH_HOPPER ? "GH100" : "GB";
 	a->arch_check = strncmp(cn, prefix, strlen(prefix)) == 0;
 	if (!a->arch_check)
-		ccg_error_set(&a->error, CCG_ERR_UNSUPPORTED, "device chain[0]",
+		ccg_error_set(&a->cur, CCG_ERR_UNSUPPORTED, "device chain[0]",
 			      "leaf \"%s\" is not a %s device", cn,
 			      a->arch == CCG_NVGPU_ARCH_HOPPER ? "HOPPER" : "BLACKWELL");
 }
 
 static void check_signature(EVP_PKEY *leaf_key, struct ccg_gpu_appraisal *a)
 {
-	a->signature_verified = ccg_spdm_meas_verify(&a->req, &a->resp, NULL, 0, leaf_key, &a->error) ==
+	a->signature_verified = ccg_spdm_meas_verify(&a->req, &a->resp, NULL, 0, leaf_key, &a->cur) ==
 				CCG_OK;
 }
 
@@ -203,15 +216,15 @@ static void check_fwid(STACK_OF(X509) *certs, struct ccg_gpu_appraisal *a)
 	uint8_t fwid[48];
 
 	if (a->opaque.fwid.len != sizeof(fwid)) {
-		ccg_error_set(&a->error, CCG_ERR_CERT_FWID, "opaque.FWID",
+		ccg_error_set(&a->cur, CCG_ERR_CERT_FWID, "opaque.FWID",
 			      "report carries no 48-byte FWID (%zu bytes)", a->opaque.fwid.len);
 		return;
 	}
-	if (ccg_cert_fwid(sk_X509_value(certs, 0), fwid, &a->error) != CCG_OK)
+	if (ccg_cert_fwid(sk_X509_value(certs, 0), fwid, &a->cur) != CCG_OK)
 		return;
 	a->fwid_match = CRYPTO_memcmp(fwid, a->opaque.fwid.data, sizeof(fwid)) == 0;
 	if (!a->fwid_match)
-		ccg_error_set(&a->error, CCG_ERR_CERT_FWID, "device chain[0]",
+		ccg_error_set(&a->cur, CCG_ERR_CERT_FWID, "device chain[0]",
 			      "leaf certificate FWID differs from the report's FWID");
 }
 
@@ -247,7 +260,7 @@ static void appraise_rim(struct ccg_gpu_verifier *v, const char *kind, const cha
 	enum ccg_status st;
 
 	memset(&res, 0, sizeof(res));
-	st = ccg_rim_store_get(v->rims, rc->id, &o, &rc->rim, &res, &a->error);
+	st = ccg_rim_store_get(v->rims, rc->id, &o, &rc->rim, &res, &a->cur);
 	rc->fetched = st != CCG_ERR_RIM_NOT_FOUND && st != CCG_ERR_NETWORK && st != CCG_ERR_IO;
 	rc->schema_valid = res.schema_valid;
 	rc->signature_verified = res.signature_verified;
@@ -260,13 +273,13 @@ static void appraise_rim(struct ccg_gpu_verifier *v, const char *kind, const cha
 	rc->version_match = rc->rim->colloquial_version != NULL &&
 			    strcasecmp(rc->rim->colloquial_version, report_version) == 0;
 	if (!rc->version_match)
-		ccg_error_set(&a->error, CCG_ERR_RIM_INVALID, kind,
+		ccg_error_set(&a->cur, CCG_ERR_RIM_INVALID, kind,
 			      "RIM %s is for version %s, the report says %s", rc->id,
 			      rc->rim->colloquial_version ? rc->rim->colloquial_version : "(none)",
 			      report_version);
 	rc->measurements_available = rc->rim->num_measurements > 0;
 	if (v->ocsp_mode != CCG_GPU_OCSP_OFF && rc->rim->certs != NULL)
-		check_revocation(v, rc->rim->certs, v->rim_anchor, now, &rc->chain.ocsp, &a->error);
+		check_revocation(v, rc->rim->certs, v->rim_anchor, now, &rc->chain.ocsp, &a->cur);
 	if (rc->chain.expired && v->rim_ignore_expiry)
 		snprintf(a->warning + strlen(a->warning), sizeof(a->warning) - strlen(a->warning),
 			 "%s%s RIM certificate chain expired (valid until %s); expiry ignored by configuration",
@@ -279,21 +292,23 @@ static void appraise_rims(struct ccg_gpu_verifier *v, int64_t now, struct ccg_gp
 
 	a->rims_checked = true;
 	if (v->rim_dir == NULL && v->rim_url == NULL) {
-		ccg_error_set(&a->error, CCG_ERR_RIM_NOT_FOUND, "rims",
+		ccg_error_set(&a->cur, CCG_ERR_RIM_NOT_FOUND, "rims",
 			      "no RIM directory or RIM service configured");
 		return;
 	}
-	if (ccg_nvgpu_rim_ids(a->arch, &a->opaque, a->driver.id, a->vbios.id, &a->error) != CCG_OK)
+	if (ccg_nvgpu_rim_ids(a->arch, &a->opaque, a->driver.id, a->vbios.id, &a->cur) != CCG_OK)
 		return;
 	appraise_rim(v, "driver", a->opaque.driver_version, now, &a->driver, a);
+	end_check(a);
 	appraise_rim(v, "vbios", a->opaque.vbios_version, now, &a->vbios, a);
+	end_check(a);
 	/* compare only against manifests whose signature verified */
 	drv = a->driver.signature_verified ? a->driver.rim : NULL;
 	vb = a->vbios.signature_verified ? a->vbios.rim : NULL;
 	if (drv == NULL && vb == NULL)
 		return;
 	a->golden_done = true;
-	if (ccg_nvgpu_golden_compare(drv, vb, &a->resp, &a->opaque, &a->golden, &a->error) != CCG_OK) {
+	if (ccg_nvgpu_golden_compare(drv, vb, &a->resp, &a->opaque, &a->golden, &a->cur) != CCG_OK) {
 		/* every mismatch is listed in a->golden; the first is in a->error */
 	}
 }
@@ -306,25 +321,34 @@ enum ccg_status ccg_gpu_appraise_one(struct ccg_gpu_verifier *v, const struct cc
 	EVP_PKEY *leaf_key = NULL;
 
 	ccg_error_clear(&a->error);
+	ccg_error_clear(&a->cur);
 	a->arch = it->arch;
 	parse_report(it, a);
+	end_check(a);
 	if (a->parsed) {
 		a->nonce_match = CRYPTO_memcmp(a->req.nonce, nonce, CCG_GPU_NONCE_LEN) == 0;
 		if (!a->nonce_match)
-			ccg_error_set(&a->error, CCG_ERR_NONCE_MISMATCH, "spdm.request.nonce",
+			ccg_error_set(&a->cur, CCG_ERR_NONCE_MISMATCH, "spdm.request.nonce",
 				      "the report is not over the expected nonce");
+		end_check(a);
 	}
 	device_chain(v, it, now, &certs, &leaf_key, a);
+	end_check(a);
 	if (certs != NULL)
 		describe_device(certs, a);
+	end_check(a);
 	if (a->parsed && leaf_key != NULL)
 		check_signature(leaf_key, a);
+	end_check(a);
 	if (a->parsed && certs != NULL)
 		check_fwid(certs, a);
+	end_check(a);
 	if (certs != NULL && v->ocsp_mode != CCG_GPU_OCSP_OFF)
-		check_revocation(v, certs, v->device_anchor, now, &a->chain.ocsp, &a->error);
+		check_revocation(v, certs, v->device_anchor, now, &a->chain.ocsp, &a->cur);
+	end_check(a);
 	if (a->parsed && !v->skip_rims)
 		appraise_rims(v, now, a);
+	end_check(a);
 	sk_X509_pop_free(certs, X509_free);
 	EVP_PKEY_free(leaf_key);
 	return a->error.status;

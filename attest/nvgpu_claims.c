@@ -95,6 +95,21 @@ static json_t *mismatches(const struct ccg_gpu_appraisal *a)
 	return arr;
 }
 
+static json_t *all_errors(const struct ccg_gpu_appraisal *a)
+{
+	json_t *arr = json_array();
+	char text[CCG_ERROR_WHERE_MAX + CCG_ERROR_DETAIL_MAX + 64];
+
+	for (size_t i = 0; arr != NULL && i < a->num_errors; i++) {
+		if (json_array_append_new(arr, json_string(ccg_error_format(&a->errors[i], text,
+									      sizeof(text)))) != 0) {
+			json_decref(arr);
+			return NULL;
+		}
+	}
+	return arr;
+}
+
 static json_t *skipped(const struct ccg_gpu_appraisal *a)
 {
 	json_t *arr = json_array();
@@ -162,6 +177,7 @@ json_t *ccg_gpu_claims_build(const struct ccg_gpu_appraisal *a, const uint8_t no
 			{"ccgpu-error", success ? json_null()
 						: json_string(ccg_error_format(&a->error, err_text,
 									       sizeof(err_text)))},
+			{"ccgpu-errors", all_errors(a)},
 			{"ccgpu-error-code", success ? json_null()
 						     : json_string(ccg_status_name(a->error.status))},
 			{"ccgpu-arch", json_string(ccg_nvgpu_arch_name(a->arch))},

@@ -19,6 +19,7 @@
 #include "common/crypto.h"
 
 #define CCG_CHAIN_CACHE_SLOTS 64
+#define CCG_GPU_MAX_ERRORS 16
 
 /* A device chain already verified to the anchor: its parsed certificates and validity window. */
 struct ccg_chain_cache_entry {
@@ -75,6 +76,9 @@ struct ccg_gpu_appraisal {
 	bool golden_done;
 	char warning[256];
 	struct ccg_error error;    /* first failed check, CCG_OK when none */
+	struct ccg_error errors[CCG_GPU_MAX_ERRORS]; /* every failed check, in order */
+	size_t num_errors;
+	struct ccg_error cur;      /* the check running now */
 };
 
 /* ccg_gpu_appraise_one: runs every check on one GPU; fills a. Returns a->error.status. */

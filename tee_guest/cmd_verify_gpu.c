@@ -111,7 +111,7 @@ static int usage_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n(ccgpu verify gpu --help for the options)\n");
+	fprintf(stderr, " (see ccgpu verify gpu --help)\n");
 	return CLI_EXIT_USAGE;
 }
 

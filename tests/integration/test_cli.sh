@@ -57,7 +57,8 @@ expect "before the chain's validity is refused" 1 "not valid before|expired" -- 
 expect "no RIM source fails closed" 1 "RIM" -- "$ccgpu" verify gpu "${r550[@]}" --nonce "$n550" "${base[@]}"
 expect "580 with its VBIOS RIM: mismatch reported" 1 "" -- "$ccgpu" verify gpu "${r580[@]}" --nonce "$n580" "${base[@]}" --rim-dir "$nv/rims" --rim-ignore-expiry --json
 if python3 -c 'import json,sys; g=json.load(open(sys.argv[1]))["submods"]["GPU-0"]; m=g["ccgpu-measurement-mismatches"]; sys.exit(0 if [x["index"] for x in m]==[9] and m[0]["rim"]=="vbios" and g["measres"]=="fail" and g["x-nvidia-gpu-vbios-rim-signature-verified"] is True else 1)' "$tmp/out"; then ok "mismatch named at RIM index 9"; else notok "mismatch named at RIM index 9"; fi
-expect "580 VBIOS RIM with expiry enforced names the expired certificate" 1 "expired" -- "$ccgpu" verify gpu "${r580[@]}" --nonce "$n580" "${base[@]}" --rim-dir "$nv/rims" --time 2026-11-22T00:00:00Z
+expect "580 VBIOS RIM with expiry enforced is refused" 1 "" -- "$ccgpu" verify gpu "${r580[@]}" --nonce "$n580" "${base[@]}" --rim-dir "$nv/rims" --time 2026-11-22T00:00:00Z --json
+if python3 -c 'import json,sys; g=json.load(open(sys.argv[1]))["submods"]["GPU-0"]; e=[x for x in g["ccgpu-errors"] if "RIM chain[" in x and "expired" in x and "CN=" in x]; sys.exit(0 if e and g["x-nvidia-gpu-vbios-rim-cert-chain"]["x-nvidia-cert-status"]=="expired" else 1)' "$tmp/out"; then ok "the expired RIM certificate is named"; else notok "the expired RIM certificate is named"; fi
 expect "offline OCSP with a cold cache fails closed" 1 "OCSP|ocsp" -- "$ccgpu" verify gpu "${r550[@]}" --nonce "$n550" --offline --no-cache --ocsp cache --no-rims
 expect "usage: no evidence" 2 "either --evidence" -- "$ccgpu" verify gpu --nonce "$n550"
 expect "usage: bad nonce" 2 "64 hex" -- "$ccgpu" verify gpu "${r550[@]}" --nonce abc
