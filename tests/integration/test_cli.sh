@@ -48,6 +48,27 @@ for kv in 'x-nvidia-gpu-driver-version="550.90.07"' 'x-nvidia-gpu-vbios-version=
           'measres="not-checked"'; do
   if claim "${kv%%=*}" "${kv#*=}"; then ok "550 claim ${kv}"; else notok "550 claim ${kv}"; fi
 done
+# the claims keep NVIDIA's names and shapes: every claim NVIDIA's service issued for this
+# report (JWT registered claims aside) is present with the same JSON type
+python3 - "$tmp/out" "$nv/claims/hopper-550.90.07.nras-claims-v3.json" >"$tmp/err" 2>&1 <<'PY'
+import json, sys
+ours = json.load(open(sys.argv[1]))["submods"]["GPU-0"]
+nras = json.load(open(sys.argv[2]))["GPU-0"]
+jwt = {"iss", "iat", "exp", "nbf", "jti"}
+conditional = {"secboot", "dbgstat"}  # NVIDIA claims them only when measres is success
+kind = lambda v: type(v).__name__
+# oemid is the driver RIM's manufacturer id (as in NVIDIA's verifier): null when no RIM was read
+loose = {"oemid"} if ours["measres"] == "not-checked" else set()
+bad = [k for k, v in nras.items() if k not in jwt | conditional and
+       (k not in ours or (k not in loose and kind(ours[k]) != kind(v)))]
+for k, v in nras.items():
+    if isinstance(v, dict) and k in ours:
+        bad += [k + "/" + s for s in v if s not in ours[k]]
+bad += [k for k in conditional if (k in ours) != (ours["measres"] == "success")]
+print("missing or differently shaped:", bad)
+sys.exit(1 if bad else 0)
+PY
+if [ $? -eq 0 ]; then ok "claims keep NVIDIA's v3 names and shapes"; else notok "claims keep NVIDIA's v3 names and shapes"; fi
 expect "580 report verifies offline" 0 "" -- "$ccgpu" verify gpu "${r580[@]}" --nonce "$n580" "${base[@]}" --no-rims
 expect "serialized evidence verifies with its own nonce" 0 "" -- "$ccgpu" verify gpu --evidence "$nv/evidence/hopper_evidence.json" "${base[@]}" --no-rims
 expect "wrong nonce is refused and named" 1 "nonce" -- "$ccgpu" verify gpu "${r550[@]}" --nonce "$n580" "${base[@]}" --no-rims
