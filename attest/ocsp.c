@@ -28,6 +28,8 @@
 #include "attest/ocsp_internal.h"
 #include "common/crypto.h"
 #include "common/error.h"
+#include "common/http.h"
+#include "common/str.h"
 
 #define SKEW_SECONDS 300
 #define CHAIN_MAX 16
@@ -37,18 +39,6 @@ void ccg_ocsp_result_init(struct ccg_ocsp_cert_result *r)
 	memset(r, 0, sizeof(*r));
 	r->status = CCG_OCSP_NOT_CHECKED;
 	r->reason = -1;
-}
-
-static char *dup_or_null(const char *s, bool *failed)
-{
-	char *d;
-
-	if (s == NULL)
-		return NULL;
-	d = strdup(s);
-	if (d == NULL)
-		*failed = true;
-	return d;
 }
 
 enum ccg_status ccg_ocsp_new(const struct ccg_ocsp_config *config, struct ccg_ocsp **out,
@@ -65,8 +55,7 @@ enum ccg_status ccg_ocsp_new(const struct ccg_ocsp_config *config, struct ccg_oc
 	    config->mode != CCG_OCSP_MODE_ONLINE)
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "ocsp.config.mode", "unknown mode %d",
 				     (int)config->mode);
-	if (config->responder_url != NULL && strncmp(config->responder_url, "http://", 7) != 0 &&
-	    strncmp(config->responder_url, "https://", 8) != 0)
+	if (config->responder_url != NULL && !ccg_http_url_ok(config->responder_url))
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "ocsp.config.responder_url",
 				     "only http:// and https:// URLs are allowed");
 	if (config->cache_dir != NULL && config->cache_dir[0] == '\0')
@@ -80,8 +69,8 @@ enum ccg_status ccg_ocsp_new(const struct ccg_ocsp_config *config, struct ccg_oc
 	o->mode = config->mode;
 	o->max_age = config->max_age;
 	o->timeout_ms = config->timeout_ms > 0 ? config->timeout_ms : 10000;
-	o->responder_url = dup_or_null(config->responder_url, &failed);
-	o->cache_dir = dup_or_null(config->cache_dir, &failed);
+	o->responder_url = ccg_strdup_opt(config->responder_url, &failed);
+	o->cache_dir = ccg_strdup_opt(config->cache_dir, &failed);
 	if (failed) {
 		st = ccg_error_set(err, CCG_ERR_NOMEM, "ocsp", "copying the configuration");
 		goto out;

@@ -23,6 +23,7 @@
 #include "common/file.h"
 #include "common/http.h"
 #include "common/json.h"
+#include "common/str.h"
 
 #define RIM_ID_MAX_LEN 127
 #define RIM_SERVICE_MAX_RESPONSE (6u << 20) /* base64 of CCG_RIM_MAX_BYTES plus JSON */
@@ -65,18 +66,6 @@ static bool id_valid(const char *id)
 	return true;
 }
 
-static char *dup_opt(const char *s, bool *fail)
-{
-	char *d;
-
-	if (s == NULL)
-		return NULL;
-	d = strdup(s);
-	if (d == NULL)
-		*fail = true;
-	return d;
-}
-
 enum ccg_status ccg_rim_store_new(const struct ccg_rim_store_config *config, struct ccg_rim_store **out,
 				  struct ccg_error *err)
 {
@@ -86,8 +75,7 @@ enum ccg_status ccg_rim_store_new(const struct ccg_rim_store_config *config, str
 	if (config == NULL || out == NULL)
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "rim store", "no configuration or output");
 	*out = NULL;
-	if (config->service_url != NULL && strncmp(config->service_url, "https://", 8) != 0 &&
-	    strncmp(config->service_url, "http://", 7) != 0)
+	if (config->service_url != NULL && !ccg_http_url_ok(config->service_url))
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "rim store.service_url",
 				     "only http:// and https:// URLs");
 	s = calloc(1, sizeof(*s));
@@ -97,9 +85,9 @@ enum ccg_status ccg_rim_store_new(const struct ccg_rim_store_config *config, str
 		free(s);
 		return ccg_error_set(err, CCG_ERR_INTERNAL, "rim store", "pthread_mutex_init failed");
 	}
-	s->dir = dup_opt(config->dir, &fail);
-	s->service_url = dup_opt(config->service_url, &fail);
-	s->cache_dir = dup_opt(config->cache_dir, &fail);
+	s->dir = ccg_strdup_opt(config->dir, &fail);
+	s->service_url = ccg_strdup_opt(config->service_url, &fail);
+	s->cache_dir = ccg_strdup_opt(config->cache_dir, &fail);
 	s->offline = config->offline;
 	s->timeout_ms = config->timeout_ms;
 	if (fail) {

@@ -49,6 +49,11 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *user)
 	return n;
 }
 
+bool ccg_http_url_ok(const char *url)
+{
+	return url != NULL && (strncmp(url, "http://", 7) == 0 || strncmp(url, "https://", 8) == 0);
+}
+
 void ccg_http_response_cleanup(struct ccg_http_response *r)
 {
 	if (r == NULL)
@@ -75,8 +80,7 @@ enum ccg_status ccg_http_perform(const struct ccg_http_request *req, struct ccg_
 	sink.too_large = false;
 	if (ccg_http_global_init() != CCG_OK)
 		return ccg_error_set(err, CCG_ERR_NETWORK, req->url, "curl_global_init failed");
-	if (req->url == NULL || (strncmp(req->url, "http://", 7) != 0 &&
-				 strncmp(req->url, "https://", 8) != 0))
+	if (!ccg_http_url_ok(req->url))
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, req->url ? req->url : "http",
 				     "only http:// and https:// URLs are allowed");
 	h = curl_easy_init();

@@ -3,6 +3,7 @@
 #ifndef CCGPU_COMMON_HTTP_H
 #define CCGPU_COMMON_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,6 +33,8 @@ struct ccg_http_request {
  */
 CCG_MUST_USE enum ccg_status ccg_http_perform(const struct ccg_http_request *req,
 					      struct ccg_http_response *out, struct ccg_error *err);
+/* ccg_http_url_ok: the URL is http:// or https:// (the only schemes ccgpu fetches). */
+bool ccg_http_url_ok(const char *url);
 /* ccg_http_response_cleanup: frees the body. */
 void ccg_http_response_cleanup(struct ccg_http_response *r);
 /* ccg_http_global_init: curl_global_init once (idempotent, thread-safe). */
