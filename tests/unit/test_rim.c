@@ -571,8 +571,8 @@ static void test_doctype_and_entities_refused(void **state)
 		"<!DOCTYPE SoftwareIdentity [<!ENTITY x \"y\">]><SoftwareIdentity/>",
 		"<!DOCTYPE SoftwareIdentity SYSTEM \"http://127.0.0.1:1/x.dtd\"><SoftwareIdentity/>",
 		"<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]><r>&xxe;</r>",
-		"<!DOCTYPE r [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">"
-		"<!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">]><r>&c;</r>",
+		("<!DOCTYPE r [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">"
+		 "<!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">]><r>&c;</r>"),
 	};
 	struct ccg_error err;
 
