@@ -54,28 +54,6 @@ static void parse_report(const struct ccg_gpu_item *it, struct ccg_gpu_appraisal
 	a->parsed = true;
 }
 
-static void set_time_bounds(STACK_OF(X509) *certs, X509 *anchor, int64_t *nb, int64_t *na)
-{
-	int n = sk_X509_num(certs);
-
-	*nb = INT64_MIN;
-	*na = INT64_MAX;
-	for (int i = 0; i <= n; i++) {
-		X509 *x = i < n ? sk_X509_value(certs, i) : anchor;
-		int64_t b, e;
-
-		if (ccg_asn1_time_unix(X509_get0_notBefore(x), &b) != CCG_OK ||
-		    ccg_asn1_time_unix(X509_get0_notAfter(x), &e) != CCG_OK) {
-			*nb = INT64_MAX; /* never a cache hit */
-			continue;
-		}
-		if (b > *nb)
-			*nb = b;
-		if (e < *na)
-			*na = e;
-	}
-}
-
 static STACK_OF(X509) *ref_certs(STACK_OF(X509) *certs)
 {
 	STACK_OF(X509) *d = sk_X509_dup(certs);
@@ -112,7 +90,7 @@ static bool chain_cache_lookup(struct ccg_gpu_verifier *v, const uint8_t key[CCG
 }
 
 static void chain_cache_store(struct ccg_gpu_verifier *v, const uint8_t key[CCG_SHA256_LEN],
-			      STACK_OF(X509) *certs, EVP_PKEY *leaf_key)
+			      STACK_OF(X509) *certs, EVP_PKEY *leaf_key, const struct ccg_chain_result *res)
 {
 	struct ccg_chain_cache_entry *slot = NULL;
 	STACK_OF(X509) *copy;
@@ -141,7 +119,8 @@ static void chain_cache_store(struct ccg_gpu_verifier *v, const uint8_t key[CCG_
 	slot->certs = copy;
 	EVP_PKEY_up_ref(leaf_key);
 	slot->leaf_key = leaf_key;
-	set_time_bounds(copy, v->device_anchor, &slot->not_before, &slot->not_after);
+	slot->not_before = res->not_before;
+	slot->not_after = res->not_after;
 	slot->used = true;
 	slot->last_use = ++v->clock;
 out:
@@ -179,7 +158,7 @@ static void device_chain(struct ccg_gpu_verifier *v, const struct ccg_gpu_item *
 	a->chain.expired = res.expired;
 	memcpy(a->chain.not_after_iso, res.not_after_iso, sizeof(res.not_after_iso));
 	if (a->chain.valid)
-		chain_cache_store(v, key, *certs, *leaf_key);
+		chain_cache_store(v, key, *certs, *leaf_key, &res);
 }
 
 static void describe_device(STACK_OF(X509) *certs, struct ccg_gpu_appraisal *a)

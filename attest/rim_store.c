@@ -316,45 +316,24 @@ static enum ccg_status check_id_matches(const char *id, const struct ccg_rim *ri
 
 /* ---------- verification and the expiry fast path ---------- */
 
-static enum ccg_status cert_window(X509 *x, int64_t *from, int64_t *until)
-{
-	int64_t nb, na;
-
-	if (ccg_asn1_time_unix(X509_get0_notBefore(x), &nb) != CCG_OK ||
-	    ccg_asn1_time_unix(X509_get0_notAfter(x), &na) != CCG_OK)
-		return CCG_ERR_MALFORMED;
-	if (nb > *from)
-		*from = nb;
-	if (na < *until)
-		*until = na;
-	return CCG_OK;
-}
-
 /* verifies the chain to anchor ignoring expiry, and records the validity window */
 static enum ccg_status entry_verify_chain(struct store_entry *e, X509 *anchor, int64_t now,
 					  struct ccg_error *err)
 {
 	struct ccg_chain_opts co = {.anchor = anchor, .now = now, .ignore_expiry = true, .name = "RIM chain"};
-	int64_t from = INT64_MIN, until = INT64_MAX;
 	struct ccg_chain_result chain;
 	enum ccg_status st;
 
 	st = ccg_chain_verify(e->rim->certs, &co, &chain, err);
 	if (st != CCG_OK)
 		return st;
-	for (int i = 0; i < sk_X509_num(e->rim->certs); i++) {
-		if (cert_window(sk_X509_value(e->rim->certs, i), &from, &until) != CCG_OK)
-			return ccg_error_set(err, CCG_ERR_CERT_CHAIN, "RIM chain", "unreadable validity period");
-	}
-	if (cert_window(anchor, &from, &until) != CCG_OK)
-		return ccg_error_set(err, CCG_ERR_CERT_CHAIN, "RIM chain", "unreadable anchor validity period");
 	if (X509_up_ref(anchor) != 1)
 		return ccg_error_set(err, CCG_ERR_CRYPTO, "RIM chain", "X509_up_ref failed");
 	X509_free(e->anchor);
 	e->anchor = anchor;
 	e->chain = chain;
-	e->valid_from = from;
-	e->valid_until = until;
+	e->valid_from = chain.not_before;
+	e->valid_until = chain.not_after;
 	return CCG_OK;
 }
 

@@ -78,6 +78,7 @@ static void validity(STACK_OF(X509) *chain, X509 *anchor, int64_t now, struct cc
 {
 	int n = sk_X509_num(chain);
 
+	out->not_before = INT64_MIN;
 	out->not_after = INT64_MAX;
 	out->expired = false;
 	for (int i = 0; i <= n; i++) {
@@ -87,8 +88,11 @@ static void validity(STACK_OF(X509) *chain, X509 *anchor, int64_t now, struct cc
 		if (ccg_asn1_time_unix(X509_get0_notBefore(x), &nb) != CCG_OK ||
 		    ccg_asn1_time_unix(X509_get0_notAfter(x), &na) != CCG_OK) {
 			out->expired = true;
+			out->not_before = INT64_MAX; /* an unreadable period makes the window empty */
 			continue;
 		}
+		if (nb > out->not_before)
+			out->not_before = nb;
 		if (na < out->not_after)
 			out->not_after = na;
 		if (now < nb || now > na)

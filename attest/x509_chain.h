@@ -23,7 +23,8 @@ struct ccg_chain_opts {
 };
 
 struct ccg_chain_result {
-	int64_t not_after;     /* earliest notAfter over the chain: "valid until" */
+	int64_t not_before;    /* latest notBefore over the chain and the anchor: "valid from" */
+	int64_t not_after;     /* earliest notAfter over the chain and the anchor: "valid until" */
 	char not_after_iso[21];
 	bool expired;          /* some certificate is outside its validity at `now` */
 };

@@ -50,6 +50,8 @@ static void test_real_chains_verify(void **state)
 		assert_int_equal(ccg_chain_verify(sk, &o, &r, &err), CCG_OK);
 		assert_false(r.expired);
 		assert_string_equal(r.not_after_iso, "9999-12-31T23:59:59Z");
+		/* the window opens at the latest notBefore of chain and anchor */
+		assert_true(r.not_before > 1577836800 && r.not_before < NOW);
 		sk_X509_pop_free(sk, X509_free);
 	}
 	X509_free(anchor);
