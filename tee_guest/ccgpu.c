@@ -14,6 +14,7 @@ static const char usage[] =
 	"usage: ccgpu <command> [options]\n"
 	"\n"
 	"commands:\n"
+	"  collect gpu   collect GPU evidence from ccgpu-gpusim (see ccgpu collect gpu --help)\n"
 	"  verify gpu    appraise NVIDIA GPU evidence (see ccgpu verify gpu --help)\n"
 	"  version       print the version\n"
 	"\n"
@@ -90,6 +91,8 @@ int main(int argc, char **argv)
 	}
 	if (argc >= 3 && strcmp(argv[1], "verify") == 0 && strcmp(argv[2], "gpu") == 0)
 		return cmd_verify_gpu(argc - 2, argv + 2);
+	if (argc >= 3 && strcmp(argv[1], "collect") == 0 && strcmp(argv[2], "gpu") == 0)
+		return cmd_collect_gpu(argc - 2, argv + 2);
 	fputs(usage, stderr);
 	return CLI_EXIT_USAGE;
 }

@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "common/frame.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/error.h"
+
+static bool known_type(uint8_t t)
+{
+	switch (t) {
+	case CCG_FRAME_SPDM:
+	case CCG_FRAME_SECURED_SPDM:
+	case CCG_FRAME_GET_INFO:
+	case CCG_FRAME_INFO:
+	case CCG_FRAME_GET_CERT_CHAIN:
+	case CCG_FRAME_CERT_CHAIN:
+	case CCG_FRAME_GET_REPORT:
+	case CCG_FRAME_REPORT:
+	case CCG_FRAME_ERROR:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* header: u32le payload length, u8 version, u8 type, u16le device, u32le session id */
+static enum ccg_status parse_header(struct ccg_cursor *c, struct ccg_frame *f, uint32_t *len,
+				    struct ccg_error *err)
+{
+	uint8_t version;
+
+	if (!ccg_cursor_get_u32le(c, len) || !ccg_cursor_get_u8(c, &version) ||
+	    !ccg_cursor_get_u8(c, &f->type) || !ccg_cursor_get_u16le(c, &f->device) ||
+	    !ccg_cursor_get_u32le(c, &f->session_id))
+		return ccg_error_set(err, CCG_ERR_TRUNCATED, "frame.header", "need %d bytes",
+				     CCG_FRAME_HEADER_LEN);
+	if (version != CCG_FRAME_VERSION)
+		return ccg_error_set(err, CCG_ERR_UNSUPPORTED, "frame.version", "version %u, expected %d",
+				     version, CCG_FRAME_VERSION);
+	if (!known_type(f->type))
+		return ccg_error_set(err, CCG_ERR_MALFORMED, "frame.type", "unknown type 0x%02x", f->type);
+	if (*len > CCG_FRAME_MAX_PAYLOAD)
+		return ccg_error_set(err, CCG_ERR_TOO_LARGE, "frame.length", "%u bytes, at most %u", *len,
+				     CCG_FRAME_MAX_PAYLOAD);
+	return CCG_OK;
+}
+
+enum ccg_status ccg_frame_header_check(const uint8_t hdr[CCG_FRAME_HEADER_LEN], size_t *payload_len,
+				       struct ccg_error *err)
+{
+	struct ccg_cursor c;
+	struct ccg_frame f;
+	uint32_t len = 0;
+	enum ccg_status st;
+
+	ccg_cursor_init(&c, hdr, CCG_FRAME_HEADER_LEN);
+	st = parse_header(&c, &f, &len, err);
+	*payload_len = len;
+	return st;
+}
+
+enum ccg_status ccg_frame_parse(struct ccg_cursor *in, struct ccg_frame *out, struct ccg_error *err)
+{
+	struct ccg_cursor c = *in;
+	uint32_t len = 0;
+	enum ccg_status st;
+
+	memset(out, 0, sizeof(*out));
+	st = parse_header(&c, out, &len, err);
+	if (st != CCG_OK)
+		return st;
+	if (!ccg_cursor_get_bytes(&c, &out->payload, len))
+		return ccg_error_set(err, CCG_ERR_TRUNCATED, "frame.payload", "need %u bytes, have %zu", len,
+				     c.len);
+	*in = c;
+	return CCG_OK;
+}
+
+enum ccg_status ccg_frame_append(struct ccg_buf *out, uint8_t type, uint16_t device, uint32_t session_id,
+				 const uint8_t *payload, size_t len)
+{
+	enum ccg_status st;
+
+	if (len > CCG_FRAME_MAX_PAYLOAD)
+		return CCG_ERR_TOO_LARGE;
+	if ((st = ccg_buf_append_u32le(out, (uint32_t)len)) != CCG_OK ||
+	    (st = ccg_buf_append_u8(out, CCG_FRAME_VERSION)) != CCG_OK ||
+	    (st = ccg_buf_append_u8(out, type)) != CCG_OK ||
+	    (st = ccg_buf_append_u16le(out, device)) != CCG_OK ||
+	    (st = ccg_buf_append_u32le(out, session_id)) != CCG_OK)
+		return st;
+	return len == 0 ? CCG_OK : ccg_buf_append(out, payload, len);
+}
+
+static enum ccg_status read_full(int fd, uint8_t *p, size_t n, bool first, struct ccg_error *err)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t r = read(fd, p + got, n - got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r == 0 && got == 0 && first)
+			return ccg_error_set(err, CCG_ERR_NOT_FOUND, "frame.read", "end of stream");
+		if (r <= 0)
+			return ccg_error_set(err, CCG_ERR_IO, "frame.read", "%s",
+					     r == 0 ? "end of stream inside a frame" : strerror(errno));
+		got += (size_t)r;
+	}
+	return CCG_OK;
+}
+
+enum ccg_status ccg_frame_read(int fd, struct ccg_buf *buf, struct ccg_frame *out, struct ccg_error *err)
+{
+	uint8_t hdr[CCG_FRAME_HEADER_LEN];
+	size_t plen = 0;
+	struct ccg_cursor c;
+	enum ccg_status st;
+
+	buf->len = 0;
+	if ((st = read_full(fd, hdr, sizeof(hdr), true, err)) != CCG_OK ||
+	    (st = ccg_frame_header_check(hdr, &plen, err)) != CCG_OK)
+		return st;
+	if ((st = ccg_buf_append(buf, hdr, sizeof(hdr))) != CCG_OK ||
+	    (st = ccg_buf_reserve(buf, plen)) != CCG_OK)
+		return ccg_error_set(err, st, "frame.read", "buffer");
+	if (plen > 0 && (st = read_full(fd, buf->data + buf->len, plen, false, err)) != CCG_OK)
+		return st;
+	buf->len += plen;
+	ccg_cursor_init(&c, buf->data, buf->len);
+	return ccg_frame_parse(&c, out, err);
+}
+
+enum ccg_status ccg_frame_write(int fd, uint8_t type, uint16_t device, uint32_t session_id,
+				const uint8_t *payload, size_t len, struct ccg_error *err)
+{
+	struct ccg_buf b;
+	size_t off = 0;
+	enum ccg_status st;
+
+	ccg_buf_init(&b, CCG_FRAME_HEADER_LEN + CCG_FRAME_MAX_PAYLOAD);
+	st = ccg_frame_append(&b, type, device, session_id, payload, len);
+	if (st != CCG_OK) {
+		ccg_buf_cleanup(&b);
+		return ccg_error_set(err, st, "frame.write", "%zu payload bytes", len);
+	}
+	while (off < b.len) {
+		ssize_t w = write(fd, b.data + off, b.len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			st = ccg_error_set(err, CCG_ERR_IO, "frame.write", "%s", strerror(errno));
+			break;
+		}
+		off += (size_t)w;
+	}
+	ccg_buf_cleanup(&b);
+	return st;
+}

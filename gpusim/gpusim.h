@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * gpusim: a software GPU that speaks like an NVIDIA H100 in confidential
+ * computing mode. It produces its own device identity (NVIDIA-shaped
+ * certificate chain, ECDSA P-384), answers SPDM 1.1 GET_MEASUREMENTS in
+ * NVIDIA's byte format, emits the matching signed RIMs, and answers OCSP for
+ * its chains. It uses only common/ and the wire formats: nothing here calls
+ * ccgpu's verification code.
+ *
+ * The in-process form (this header) is what the ccgpu-gpusim binary and the
+ * unit tests use. Not thread-safe: one struct gpusim per thread.
+ */
+#ifndef CCGPU_GPUSIM_H
+#define CCGPU_GPUSIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ccgpu/status.h"
+#include "common/buf.h"
+
+#define GPUSIM_MAX_GPUS 16
+#define GPUSIM_BLOCKS 64
+#define GPUSIM_DIGEST_LEN 48
+
+enum gpusim_fault_kind {
+	GPUSIM_FAULT_NONE = 0,
+	/* report faults (ccgpu-gpusim serve, gpusim_set_fault) */
+	GPUSIM_FAULT_BAD_SIGNATURE,   /* the signature covers other bytes */
+	GPUSIM_FAULT_WRONG_NONCE,     /* the request echoed in the report carries another nonce */
+	GPUSIM_FAULT_DRIFT,           /* the measurement at RIM index arg differs */
+	GPUSIM_FAULT_CC_OFF,          /* CC mode off: its measured configuration differs (RIM index 33) */
+	GPUSIM_FAULT_DEVTOOLS,        /* CC devtools (debug) mode: measured config differs (RIM index 34) */
+	GPUSIM_FAULT_UNKNOWN_RIM,     /* the report names a driver version no RIM exists for */
+	/* PKI faults (ccgpu-gpusim pki) */
+	GPUSIM_FAULT_EXPIRED_LEAF,    /* the per-boot FMC leaf is past its notAfter */
+	GPUSIM_FAULT_REVOKED_INTERMEDIATE, /* OCSP says the provisioner intermediate is revoked */
+	GPUSIM_FAULT_HELD_INTERMEDIATE,    /* OCSP says it is on hold (certificateHold) */
+};
+
+/* RIM index of the measurement that holds the CC mode / devtools configuration (gpusim's model) */
+#define GPUSIM_CC_MODE_INDEX 33
+#define GPUSIM_DEVTOOLS_INDEX 34
+
+struct gpusim_fault {
+	enum gpusim_fault_kind kind;
+	unsigned arg;                 /* DRIFT: the RIM index (0..63) */
+	int gpu;                      /* the GPU it applies to; -1: all */
+};
+
+#define GPUSIM_MAX_FAULTS 16
+
+struct gpusim_pki_opts {
+	unsigned gpus;                /* 1..GPUSIM_MAX_GPUS */
+	const char *ocsp_url;         /* put in the certificates' AIA; NULL: http://127.0.0.1:8889 */
+	const char *driver_version;   /* NULL: "570.86.15" */
+	const char *vbios_version;    /* "96.00.A5.00.01" shape; NULL: that */
+	size_t num_faults;
+	struct gpusim_fault faults[GPUSIM_MAX_FAULTS];
+};
+
+/*
+ * gpusim_fault_parse: "bad-signature", "wrong-nonce", "drift=N", "cc-off",
+ * "devtools", "unknown-rim", "expired-leaf", "revoked-intermediate",
+ * "held-intermediate", each optionally followed by "@GPU" (a GPU index).
+ */
+CCG_MUST_USE enum ccg_status gpusim_fault_parse(const char *spec, struct gpusim_fault *out,
+						struct ccg_error *err);
+/* gpusim_fault_is_pki: the fault is applied by gpusim_pki_generate, not by the running device. */
+bool gpusim_fault_is_pki(enum gpusim_fault_kind k);
+
+/*
+ * gpusim_pki_generate: creates dir (0700) and writes, with fresh keys: the
+ * device identity (device-root, identity and provisioner CAs; per GPU a BROM
+ * certificate and a per-boot FMC leaf with the FWID extension), the RIM
+ * signing chain (rim-root, rim-ca, rim-l3, rim-signer), the golden
+ * measurements and per-GPU identities (gpusim.json), the signed driver and
+ * VBIOS RIMs (rims/<id>.xml) and the OCSP index (ocsp-index.txt). Layout:
+ * docs/man/ccgpu-gpusim.1.
+ */
+CCG_MUST_USE enum ccg_status gpusim_pki_generate(const char *dir, const struct gpusim_pki_opts *opts,
+						 struct ccg_error *err);
+
+struct gpusim;
+
+/* gpusim_load: a device set from a directory written by gpusim_pki_generate. */
+CCG_MUST_USE enum ccg_status gpusim_load(const char *dir, struct gpusim **out, struct ccg_error *err);
+/* gpusim_free: NULL is allowed. */
+void gpusim_free(struct gpusim *s);
+/* gpusim_count: number of GPUs. */
+unsigned gpusim_count(const struct gpusim *s);
+/* gpusim_add_fault: adds a report fault (a PKI fault: CCG_ERR_INVALID_ARG). */
+CCG_MUST_USE enum ccg_status gpusim_add_fault(struct gpusim *s, const struct gpusim_fault *f,
+					      struct ccg_error *err);
+/* gpusim_clear_faults: the device behaves again. */
+void gpusim_clear_faults(struct gpusim *s);
+/* gpusim_chain_pem: GPU gpu's PEM device chain, leaf first (borrowed). */
+const char *gpusim_chain_pem(const struct gpusim *s, unsigned gpu);
+/* gpusim_driver_rim_id / gpusim_vbios_rim_id: the ids of the RIMs written for the device set. */
+const char *gpusim_driver_rim_id(const struct gpusim *s);
+const char *gpusim_vbios_rim_id(const struct gpusim *s);
+
+/*
+ * gpusim_spdm: answers one SPDM request for GPU gpu: a GET_MEASUREMENTS
+ * (SPDM 1.1, all blocks, signature requested) gets a signed MEASUREMENTS
+ * response appended to out; anything else an SPDM ERROR response
+ * (UnsupportedRequest / InvalidRequest). Bounded cursor parsing of req.
+ */
+CCG_MUST_USE enum ccg_status gpusim_spdm(struct gpusim *s, unsigned gpu, const uint8_t *req, size_t req_len,
+					 struct ccg_buf *out, struct ccg_error *err);
+
+/*
+ * gpusim_handle_frame: one transport frame in (docs/gpusim-transport.md),
+ * the answer frame appended to out (an ERROR frame for anything refused).
+ * Returns an error only when no answer could be built.
+ */
+CCG_MUST_USE enum ccg_status gpusim_handle_frame(struct gpusim *s, const uint8_t *in, size_t in_len,
+						 struct ccg_buf *out, struct ccg_error *err);
+
+/* gpusim_meas_request: builds the 37-byte SPDM 1.1 GET_MEASUREMENTS request NVIDIA's driver sends. */
+void gpusim_meas_request(const uint8_t nonce[32], uint8_t out[37]);
+
+#endif

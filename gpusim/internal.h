@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* gpusim's private pieces shared between its files. */
+#ifndef CCGPU_GPUSIM_INTERNAL_H
+#define CCGPU_GPUSIM_INTERNAL_H
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "gpusim/gpusim.h"
+
+#define GPUSIM_RIM_ID_MAX 160
+
+/* the firmware a device set runs: what the report says and the RIMs describe */
+struct gpusim_firmware {
+	char driver_version[32];
+	char vbios_version[32];        /* "96.00.A5.00.01" */
+	char project[8], project_sku[8], chip_sku[8];
+	char driver_rim_id[GPUSIM_RIM_ID_MAX], vbios_rim_id[GPUSIM_RIM_ID_MAX];
+	uint8_t golden[GPUSIM_BLOCKS][GPUSIM_DIGEST_LEN]; /* golden[i] is RIM index i (SPDM block i+1) */
+};
+
+/* which RIM covers RIM index i: 'v' VBIOS, 'd' driver, 0 none; and its number of alternatives */
+char gpusim_rim_owner(unsigned index, unsigned *alternatives);
+
+/* gpusim_alternative: alternative k (0-based) of index i; the golden value is the last one. */
+void gpusim_alternative(const struct gpusim_firmware *fw, unsigned index, unsigned k, unsigned n,
+			uint8_t out[GPUSIM_DIGEST_LEN]);
+
+/* gpusim_rim_ids: fills fw's RIM ids from its versions. */
+CCG_MUST_USE enum ccg_status gpusim_rim_ids(struct gpusim_firmware *fw, struct ccg_error *err);
+
+/* gpusim_vbios_bytes: the 8-byte opaque VBIOS_VERSION encoding of "AA.BB.CC.DD.EE". */
+CCG_MUST_USE enum ccg_status gpusim_vbios_bytes(const char *version, uint8_t out[8], struct ccg_error *err);
+
+/*
+ * gpusim_rim_write: writes the signed SWID RIM ('d' driver or 'v' VBIOS) to
+ * path, signed with xmlsec1 by key, KeyInfo carrying chain (signer first).
+ */
+CCG_MUST_USE enum ccg_status gpusim_rim_write(const char *path, char which, const struct gpusim_firmware *fw,
+					      EVP_PKEY *key, STACK_OF(X509) *chain, struct ccg_error *err);
+
+/* gpusim_write_pem_cert / _key: PEM files (keys 0600). */
+CCG_MUST_USE enum ccg_status gpusim_write_pem_cert(const char *path, X509 *cert, struct ccg_error *err);
+CCG_MUST_USE enum ccg_status gpusim_write_pem_key(const char *path, EVP_PKEY *key, struct ccg_error *err);
+CCG_MUST_USE enum ccg_status gpusim_read_pem_key(const char *path, EVP_PKEY **out, struct ccg_error *err);
+CCG_MUST_USE enum ccg_status gpusim_read_pem_cert(const char *path, X509 **out, struct ccg_error *err);
+
+#endif

@@ -1,0 +1,323 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * gpusim in process: its reports parse with ccgpu's SPDM and opaque-data
+ * parsers (no special case), appraise true against its own roots and RIMs,
+ * each report fault fails exactly its check, and the transport frames.
+ */
+#include <stdarg.h>
+#include <setjmp.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "attest/nvgpu_opaque.h"
+#include "attest/spdm.h"
+#include "ccgpu/attest.h"
+#include "common/frame.h"
+#include "gpusim/gpusim.h"
+#include "testdata.h"
+
+static char *dir;
+static struct gpusim *sim;
+static const uint8_t nonce[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+				  17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
+
+static int setup(void **state)
+{
+	pid_t pid;
+	int status = 0;
+
+	(void)state;
+	dir = td_tmpdir();
+	/* generated in a child: xmlsec1 is initialised once per process, and the verifier does it here */
+	pid = fork();
+	if (pid == 0) {
+		struct gpusim_pki_opts o = {.gpus = 2};
+
+		_exit(gpusim_pki_generate(dir, &o, NULL) == CCG_OK ? 0 : 1);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return -1;
+	return gpusim_load(dir, &sim, NULL) == CCG_OK ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	gpusim_free(sim);
+	td_rm_rf(dir);
+	free(dir);
+	return 0;
+}
+
+/* request || response for GPU g */
+static uint8_t *report(unsigned g, size_t *len)
+{
+	struct ccg_buf b;
+	uint8_t req[37];
+
+	gpusim_meas_request(nonce, req);
+	ccg_buf_init(&b, 0);
+	assert_int_equal(ccg_buf_append(&b, req, sizeof(req)), CCG_OK);
+	assert_int_equal(gpusim_spdm(sim, g, req, sizeof(req), &b, NULL), CCG_OK);
+	return ccg_buf_steal(&b, len);
+}
+
+static void test_report_parses_like_nvidia(void **state)
+{
+	size_t len;
+	uint8_t *r = report(0, &len);
+	struct ccg_cursor c;
+	struct ccg_spdm_meas_request req;
+	struct ccg_spdm_meas_response *resp = calloc(1, sizeof(*resp));
+	struct ccg_nv_opaque *op = calloc(1, sizeof(*op));
+	static const uint16_t order[] = {6, 14, 15, 16, 17, 18, 19, 3, 4, 12, 13, 11, 20, 21, 34, 36};
+
+	(void)state;
+	assert_non_null(resp);
+	assert_non_null(op);
+	ccg_cursor_init(&c, r, len);
+	assert_int_equal(ccg_spdm_meas_request_parse(&c, &req, NULL), CCG_OK);
+	assert_int_equal(req.version, 0x11);
+	assert_memory_equal(req.nonce, nonce, 32);
+	assert_int_equal(ccg_spdm_meas_response_parse(c.data, c.len, req.version, 96, resp, NULL), CCG_OK);
+	assert_int_equal(resp->num_blocks, 64);
+	for (unsigned i = 0; i < 64; i++) {
+		assert_int_equal(resp->blocks[i].index, i + 1);
+		assert_int_equal(resp->blocks[i].dmtf_type, 0x01);
+		assert_int_equal(resp->blocks[i].value.len, 48);
+	}
+	assert_int_equal(ccg_nv_opaque_parse(resp->opaque.data, resp->opaque.len, op, NULL), CCG_OK);
+	assert_int_equal(op->num_fields, sizeof(order) / sizeof(order[0]));
+	for (size_t i = 0; i < op->num_fields; i++)
+		assert_int_equal(op->fields[i].id, order[i]);
+	assert_string_equal(op->driver_version, "570.86.15");
+	assert_string_equal(op->vbios_version, "96.00.A5.00.01");
+	assert_string_equal(op->project, "1010");
+	assert_string_equal(op->chip_sku, "882");
+	assert_int_equal(op->fwid.len, 48);
+	assert_int_equal(op->msrscnt_len, 64);
+	free(op);
+	free(resp);
+	free(r);
+}
+
+static enum ccg_status appraise(unsigned gpus, char **claims, struct ccg_error *err)
+{
+	struct ccg_gpu_verifier *v = NULL;
+	struct ccg_gpu_evidence *ev = NULL;
+	struct ccg_gpu_result *res = NULL;
+	char path[4096], rims[4096];
+	enum ccg_status st;
+
+	snprintf(path, sizeof(path), "%s/device-root.pem", dir);
+	snprintf(rims, sizeof(rims), "%s/rims", dir);
+	assert_int_equal(ccg_gpu_verifier_new(&v), CCG_OK);
+	assert_int_equal(ccg_gpu_verifier_set_device_anchor(v, path, NULL), CCG_OK);
+	snprintf(path, sizeof(path), "%s/rim-root.pem", dir);
+	assert_int_equal(ccg_gpu_verifier_set_rim_anchor(v, path, NULL), CCG_OK);
+	assert_int_equal(ccg_gpu_verifier_set_rims(v, rims, NULL, NULL), CCG_OK);
+	ccg_gpu_verifier_set_offline(v, true);
+	assert_int_equal(ccg_gpu_evidence_new(&ev), CCG_OK);
+	for (unsigned g = 0; g < gpus; g++) {
+		size_t len;
+		uint8_t *r = report(g, &len);
+		const char *pem = gpusim_chain_pem(sim, g);
+
+		assert_int_equal(ccg_gpu_evidence_add_report(ev, "HOPPER", r, len, (const uint8_t *)pem, strlen(pem),
+							     NULL),
+				 CCG_OK);
+		free(r);
+	}
+	st = ccg_gpu_verifier_appraise(v, ev, nonce, sizeof(nonce), 0, &res, err);
+	assert_non_null(res);
+	assert_int_equal(ccg_gpu_result_passed(res), st == CCG_OK);
+	if (claims != NULL)
+		*claims = ccg_gpu_result_claims_json(res, 0);
+	ccg_gpu_result_free(res);
+	ccg_gpu_evidence_free(ev);
+	ccg_gpu_verifier_free(v);
+	return st;
+}
+
+static void test_appraises_true(void **state)
+{
+	char *claims = NULL;
+	struct ccg_error err;
+
+	(void)state;
+	ccg_error_clear(&err);
+	gpusim_clear_faults(sim);
+	assert_int_equal(appraise(2, &claims, &err), CCG_OK);
+	assert_non_null(strstr(claims, "\"measres\":\"success\""));
+	assert_non_null(strstr(claims, "\"x-nvidia-overall-att-result\":true"));
+	free(claims);
+}
+
+static void expect_fault(const char *spec, enum ccg_status want, const char *where)
+{
+	struct gpusim_fault f;
+	struct ccg_error err;
+
+	ccg_error_clear(&err);
+	gpusim_clear_faults(sim);
+	assert_int_equal(gpusim_fault_parse(spec, &f, NULL), CCG_OK);
+	assert_int_equal(gpusim_add_fault(sim, &f, NULL), CCG_OK);
+	assert_int_equal(appraise(2, NULL, &err), want);
+	if (strstr(err.where, where) == NULL)
+		fail_msg("%s: where \"%s\", want \"%s\"", spec, err.where, where);
+	gpusim_clear_faults(sim);
+}
+
+static void test_faults(void **state)
+{
+	struct gpusim_fault f;
+
+	(void)state;
+	expect_fault("bad-signature@1", CCG_ERR_SIGNATURE, "GPU-1 spdm.response.signature");
+	/*
+	 * here the evidence is the requester's own request || the response, so a device
+	 * that answers over another nonce fails the signature; the NVML-style report
+	 * (GET_REPORT frames, the integration test) shows it as a nonce mismatch
+	 */
+	expect_fault("wrong-nonce", CCG_ERR_SIGNATURE, "GPU-0 spdm.response.signature");
+	expect_fault("drift=40@1", CCG_ERR_MEASUREMENT_MISMATCH, "GPU-1 golden.driver[40]");
+	expect_fault("cc-off", CCG_ERR_MEASUREMENT_MISMATCH, "golden.driver[33]");
+	expect_fault("devtools", CCG_ERR_MEASUREMENT_MISMATCH, "golden.driver[34]");
+	expect_fault("unknown-rim", CCG_ERR_RIM_NOT_FOUND, "GPU-0");
+	assert_int_equal(gpusim_fault_parse("drift", &f, NULL), CCG_ERR_INVALID_ARG);
+	assert_int_equal(gpusim_fault_parse("drift=64", &f, NULL), CCG_ERR_INVALID_ARG);
+	assert_int_equal(gpusim_fault_parse("cc-off=1", &f, NULL), CCG_ERR_INVALID_ARG);
+	assert_int_equal(gpusim_fault_parse("cc-off@99", &f, NULL), CCG_ERR_INVALID_ARG);
+	assert_int_equal(gpusim_fault_parse("melt", &f, NULL), CCG_ERR_INVALID_ARG);
+	assert_int_equal(gpusim_fault_parse("expired-leaf", &f, NULL), CCG_OK);
+	assert_int_equal(gpusim_add_fault(sim, &f, NULL), CCG_ERR_INVALID_ARG);
+}
+
+static void test_distinct_identities(void **state)
+{
+	(void)state;
+	assert_string_not_equal(gpusim_chain_pem(sim, 0), gpusim_chain_pem(sim, 1));
+	assert_null(gpusim_chain_pem(sim, 2));
+	assert_string_equal(gpusim_driver_rim_id(sim), "NV_GPU_DRIVER_GH100_570.86.15");
+	assert_string_equal(gpusim_vbios_rim_id(sim), "NV_GPU_VBIOS_1010_0200_882_9600A50001");
+}
+
+static void test_spdm_errors(void **state)
+{
+	struct ccg_buf b;
+	uint8_t req[37];
+
+	(void)state;
+	gpusim_meas_request(nonce, req);
+	ccg_buf_init(&b, 0);
+	req[1] = 0x84; /* GET_VERSION: not supported here */
+	assert_int_equal(gpusim_spdm(sim, 0, req, 4, &b, NULL), CCG_OK);
+	assert_int_equal(b.len, 4);
+	assert_int_equal(b.data[1], 0x7F);
+	assert_int_equal(b.data[2], 0x07);
+	assert_int_equal(b.data[3], 0x84);
+	b.len = 0;
+	gpusim_meas_request(nonce, req);
+	req[2] = 0; /* no signature requested */
+	assert_int_equal(gpusim_spdm(sim, 0, req, sizeof(req), &b, NULL), CCG_OK);
+	assert_int_equal(b.data[2], 0x01);
+	b.len = 0;
+	assert_int_equal(gpusim_spdm(sim, 0, req, 36, &b, NULL), CCG_OK);
+	assert_int_equal(b.data[1], 0x7F);
+	assert_int_equal(gpusim_spdm(sim, 7, req, sizeof(req), &b, NULL), CCG_ERR_INVALID_ARG);
+	ccg_buf_cleanup(&b);
+}
+
+static void answer(const struct ccg_buf *in, struct ccg_buf *out, struct ccg_frame *f)
+{
+	struct ccg_cursor c;
+
+	out->len = 0;
+	assert_int_equal(gpusim_handle_frame(sim, in->data, in->len, out, NULL), CCG_OK);
+	ccg_cursor_init(&c, out->data, out->len);
+	assert_int_equal(ccg_frame_parse(&c, f, NULL), CCG_OK);
+	assert_int_equal(c.len, 0);
+}
+
+static void test_frames(void **state)
+{
+	struct ccg_buf in, out;
+	struct ccg_frame f;
+	struct ccg_cursor c;
+	struct ccg_error err;
+	uint32_t code;
+
+	(void)state;
+	gpusim_clear_faults(sim);
+	ccg_buf_init(&in, 0);
+	ccg_buf_init(&out, 0);
+	assert_int_equal(ccg_frame_append(&in, CCG_FRAME_GET_INFO, 0, 0, NULL, 0), CCG_OK);
+	answer(&in, &out, &f);
+	assert_int_equal(f.type, CCG_FRAME_INFO);
+	assert_int_equal(f.payload.len, 2);
+	assert_int_equal(f.payload.data[0], 2);
+	in.len = 0;
+	assert_int_equal(ccg_frame_append(&in, CCG_FRAME_GET_REPORT, 1, 0, nonce, 32), CCG_OK);
+	answer(&in, &out, &f);
+	assert_int_equal(f.type, CCG_FRAME_REPORT);
+	assert_int_equal(f.device, 1);
+	assert_true(f.payload.len > 37 + 64 * 55);
+	/* a device that does not exist, a session that is not open, trailing bytes: ERROR frames */
+	in.len = 0;
+	assert_int_equal(ccg_frame_append(&in, CCG_FRAME_GET_CERT_CHAIN, 5, 0, NULL, 0), CCG_OK);
+	answer(&in, &out, &f);
+	assert_int_equal(f.type, CCG_FRAME_ERROR);
+	c = f.payload;
+	assert_true(ccg_cursor_get_u32le(&c, &code));
+	assert_int_equal(code, CCG_ERR_INVALID_ARG);
+	in.len = 0;
+	assert_int_equal(ccg_frame_append(&in, CCG_FRAME_GET_INFO, 0, 7, NULL, 0), CCG_OK);
+	answer(&in, &out, &f);
+	assert_int_equal(f.type, CCG_FRAME_ERROR);
+	assert_int_equal(ccg_buf_append_u8(&in, 0), CCG_OK);
+	answer(&in, &out, &f);
+	assert_int_equal(f.type, CCG_FRAME_ERROR);
+	/* the parser: every truncation, a bad version, an unknown type, an oversized length */
+	in.len = 0;
+	assert_int_equal(ccg_frame_append(&in, CCG_FRAME_GET_REPORT, 0, 0, nonce, 32), CCG_OK);
+	for (size_t n = 0; n < in.len; n++) {
+		ccg_cursor_init(&c, in.data, n);
+		assert_int_equal(ccg_frame_parse(&c, &f, NULL), CCG_ERR_TRUNCATED);
+		assert_int_equal(c.len, n);
+	}
+	in.data[4] = 2;
+	ccg_cursor_init(&c, in.data, in.len);
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_frame_parse(&c, &f, &err), CCG_ERR_UNSUPPORTED);
+	assert_string_equal(err.where, "frame.version");
+	in.data[4] = 1;
+	in.data[5] = 0x42;
+	ccg_cursor_init(&c, in.data, in.len);
+	assert_int_equal(ccg_frame_parse(&c, &f, NULL), CCG_ERR_MALFORMED);
+	in.data[5] = CCG_FRAME_GET_REPORT;
+	in.data[2] = 0x10; /* 1 MiB */
+	ccg_cursor_init(&c, in.data, in.len);
+	assert_int_equal(ccg_frame_parse(&c, &f, NULL), CCG_ERR_TOO_LARGE);
+	ccg_buf_cleanup(&in);
+	ccg_buf_cleanup(&out);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_report_parses_like_nvidia),
+		cmocka_unit_test(test_appraises_true),
+		cmocka_unit_test(test_faults),
+		cmocka_unit_test(test_distinct_identities),
+		cmocka_unit_test(test_spdm_errors),
+		cmocka_unit_test(test_frames),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
