@@ -121,6 +121,27 @@ struct ccg_claims {
 	void *json;       /* json_t kept alive: strings are borrowed from it */
 };
 
+/* pol_import_json: NVIDIA or Azure SKR JSON policy → native policy text named name (malloc'd). */
+CCG_MUST_USE enum ccg_status pol_import_json(const uint8_t *json, size_t len, const char *name, char **out,
+					     struct ccg_error *err);
+
+/*
+ * Detached signatures (docs/contracts.md): ECDSA P-384/SHA-384 (DER) or
+ * Ed25519 over context ‖ message, where context names what is signed.
+ */
+#define POL_SIG_CTX_CONTRACT "ccgpu-contract-v1\n"
+#define POL_SIG_CTX_POLICY "ccgpu-policy-v1\n"
+/* pol_key_parse: a PEM public or private key of a supported type; *alg = "ecdsa-p384" or "ed25519". */
+CCG_MUST_USE enum ccg_status pol_key_parse(const uint8_t *pem, size_t len, bool private_key, void **out_pkey,
+					   const char **alg, const char *where, struct ccg_error *err);
+void pol_key_free(void *pkey);
+/* pol_key_same: the two keys are the same public key */
+bool pol_key_same(void *a, void *b);
+CCG_MUST_USE enum ccg_status pol_sign(void *pkey, const char *ctx, const uint8_t *msg, size_t len, uint8_t **sig,
+				      size_t *sig_len, struct ccg_error *err);
+CCG_MUST_USE enum ccg_status pol_verify(void *pkey, const char *ctx, const uint8_t *msg, size_t len,
+					const uint8_t *sig, size_t sig_len, const char *where, struct ccg_error *err);
+
 /* edit distance, bounded: used for "did you mean" */
 size_t pol_edit_distance(const char *a, const char *b);
 
