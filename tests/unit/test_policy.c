@@ -233,7 +233,7 @@ static void test_authoring_errors(void **state)
 		 "claim 'measres' is per GPU: use it inside every gpu (...) or some gpu (...)"},
 		{"policy \"p\" version 1\nrule r \"m\" {\n  every gpu (some gpu (secboot))\n}\n", CCG_ERR_POLICY_TYPE, "3:14",
 		 "GPU quantifiers do not nest"},
-		{"policy \"p\" version 1\nrule r \"m\" { ccgpu-gpu-count }\n", CCG_ERR_POLICY_TYPE, "2:15",
+		{"policy \"p\" version 1\nrule r \"m\" { ccgpu-gpu-count }\n", CCG_ERR_POLICY_TYPE, "2:14",
 		 "type mismatch: 'ccgpu-gpu-count' is a int claim, not a condition; compare it"},
 		{"policy \"p\" version 1\nrule r \"m\" { eat_nonce == \"xyz\" }\n", CCG_ERR_POLICY_TYPE, "2:28",
 		 "\"xyz\" is not a digest (hex, at most 64 bytes)"},
