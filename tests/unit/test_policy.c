@@ -235,7 +235,7 @@ static void test_authoring_errors(void **state)
 		 "GPU quantifiers do not nest"},
 		{"policy \"p\" version 1\nrule r \"m\" { ccgpu-gpu-count }\n", CCG_ERR_POLICY_TYPE, "2:14",
 		 "type mismatch: 'ccgpu-gpu-count' is a int claim, not a condition; compare it"},
-		{"policy \"p\" version 1\nrule r \"m\" { eat_nonce == \"xyz\" }\n", CCG_ERR_POLICY_TYPE, "2:28",
+		{"policy \"p\" version 1\nrule r \"m\" { eat_nonce == \"xyz\" }\n", CCG_ERR_POLICY_TYPE, "2:27",
 		 "\"xyz\" is not a digest (hex, at most 64 bytes)"},
 		{"policy \"p\" version 1\nrule r \"m\" { ccgpu-gpu-count >= 1 }\nrule r \"n\" { ccgpu-gpu-count >= 1 }\n",
 		 CCG_ERR_POLICY_SYNTAX, "3:6", "rule 'r' is defined twice (first at 2:1)"},
