@@ -113,7 +113,7 @@ static enum ccg_status lex_string(struct parser *ps, struct token *t)
 	for (;;) {
 		uint8_t c;
 
-		if (i >= ps->src.len) {
+		if (i >= ps->src.len || ps->src.data[i] == '\n') {
 			st = perr(ps, CCG_ERR_POLICY_SYNTAX, t->line, t->col, "unterminated string");
 			goto out;
 		}
