@@ -525,7 +525,9 @@ static int write_out(const struct opts *o, const char *text)
 	struct ccg_error err;
 
 	if (o->output == NULL) {
-		printf("%s\n", text);
+		fputs(text, stdout);
+		if (text[0] == '\0' || text[strlen(text) - 1] != '\n')
+			fputc('\n', stdout);
 		return 0;
 	}
 	ccg_error_clear(&err);

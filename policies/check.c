@@ -253,6 +253,8 @@ static enum ccg_status type_literal(struct checker *ck, struct pol_operand *o, e
 			if (!pol_version_parse(o->text, v))
 				return cerr(ck, CCG_ERR_POLICY_TYPE, o->line, o->col,
 					    "\"%s\" is not a version (dotted numbers, e.g. \"550.54.15\")", o->text);
+			v->s = (const uint8_t *)o->text;
+			v->len = (uint16_t)strlen(o->text);
 			return CCG_OK;
 		}
 		break;

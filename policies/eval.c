@@ -87,8 +87,14 @@ static enum ccg_status load_value(struct ccg_claims *c, json_t *j, enum pol_type
 		}
 		break;
 	case PT_VERSION:
-		if (json_is_string(j) && !pol_version_parse(json_string_value(j), v))
-			memset(v, 0, sizeof(*v));
+		if (json_is_string(j) && json_string_length(j) <= UINT16_MAX) {
+			if (!pol_version_parse(json_string_value(j), v)) {
+				memset(v, 0, sizeof(*v));
+			} else {
+				v->s = (const uint8_t *)json_string_value(j); /* as written, for traces */
+				v->len = (uint16_t)json_string_length(j);
+			}
+		}
 		break;
 	case PT_DIGEST:
 		if (json_is_string(j)) {
@@ -299,6 +305,9 @@ static size_t fmt_value(char *buf, size_t n, uint8_t type, const struct pval *v,
 	case PT_STRING: return (size_t)snprintf(buf, n, "\"%.*s\"", v->len > 80 ? 80 : (int)v->len, (const char *)v->s);
 	case PT_VERSION: {
 		size_t w = 0;
+
+		if (v->s != NULL)
+			return (size_t)snprintf(buf, n, "%.*s", v->len > 80 ? 80 : (int)v->len, (const char *)v->s);
 
 		for (size_t i = 0; i < v->nver && w < n; i++)
 			w += (size_t)snprintf(buf + w, n - w, i ? ".%" PRIx64 : "%" PRIx64, v->ver[i]);
