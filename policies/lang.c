@@ -354,7 +354,13 @@ static enum ccg_status parse_operand(struct parser *ps, struct pol_operand *o)
 		o->kind = OK_STR;
 		o->text = t->str;
 		t->str = NULL;
-		return next(ps);
+		if (next(ps) != CCG_OK) {
+			/* the caller owns o only on success */
+			free(o->text);
+			o->text = NULL;
+			return ps->st;
+		}
+		return CCG_OK;
 	}
 	if (t->kind == T_INT) {
 		o->kind = OK_INT;
