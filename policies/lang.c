@@ -179,8 +179,13 @@ static enum ccg_status next(struct parser *ps)
 			advance(ps, 1);
 		} else if (*d == '#') {
 			n = 0;
-			while (n < ps->src.len && d[n] != '\n')
+			while (n < ps->src.len && d[n] != '\n') {
+				/* comments are kept by fmt: no NUL or other control bytes in them */
+				if ((d[n] < 0x20 && d[n] != '\t' && d[n] != '\r') || d[n] == 0x7f)
+					return perr(ps, CCG_ERR_POLICY_SYNTAX, ps->line, ps->col + (uint32_t)n,
+						    "control character in a comment");
 				n++;
+			}
 			if (add_comment(ps, d, n) != CCG_OK)
 				return ps->st;
 			advance(ps, n);
