@@ -31,6 +31,9 @@
 	X(ERR_RIM_INVALID, "invalid reference manifest") \
 	X(ERR_RIM_CONFLICT, "measurement index in two reference manifests") \
 	X(ERR_POLICY, "policy refused") \
+	X(ERR_POLICY_SYNTAX, "policy syntax error") \
+	X(ERR_POLICY_UNKNOWN_CLAIM, "unknown claim") \
+	X(ERR_POLICY_TYPE, "policy type error") \
 	X(ERR_IO, "I/O error") \
 	X(ERR_NETWORK, "network transfer failed") \
 	X(ERR_NOT_FOUND, "not found") \

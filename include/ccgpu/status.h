@@ -61,6 +61,9 @@ enum ccg_status {
 
 	/* policy */
 	CCG_ERR_POLICY = 600,           /* a policy refused the claims */
+	CCG_ERR_POLICY_SYNTAX = 601,    /* policy text does not follow the grammar */
+	CCG_ERR_POLICY_UNKNOWN_CLAIM = 602, /* a policy names a claim the claims schema does not have */
+	CCG_ERR_POLICY_TYPE = 603,      /* a policy compares values of types that do not fit */
 
 	/* I/O */
 	CCG_ERR_IO = 700,               /* reading or writing a file failed */

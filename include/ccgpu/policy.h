@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Policies and multi-party contracts: ccgpu's policy language (see
+ * docs/policy-language.md) parsed, checked against the published claims
+ * schema (policies/claims-schema.json) and evaluated against claims; contracts
+ * (docs/contracts.md) parsed, identified by the SHA-384 of their canonical
+ * form, signed and verified (ECDSA P-384, Ed25519).
+ */
+#ifndef CCGPU_POLICY_PUBLIC_H
+#define CCGPU_POLICY_PUBLIC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ccgpu/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct ccg_policy;
+struct ccg_claims;
+struct ccg_contract;
+
+#define CCG_POLICY_MAX_SOURCE 65536 /* bytes of policy text */
+#define CCG_POLICY_DETAIL_MAX 256
+
+/* struct ccg_rule_result: one rule's outcome in an evaluation trace. */
+struct ccg_rule_result {
+	const char *name;    /* borrowed from the policy */
+	const char *message; /* borrowed from the policy */
+	bool passed;
+	/* the comparison that decided the rule with the claim values it saw,
+	 * e.g. GPU-0: measres = "not-checked", want == "success" */
+	char detail[CCG_POLICY_DETAIL_MAX];
+};
+
+/*
+ * ccg_policy_parse: parses and checks policy text (UTF-8, at most
+ * CCG_POLICY_MAX_SOURCE bytes) against the claims schema and compiles it.
+ * Errors: CCG_ERR_POLICY_SYNTAX, CCG_ERR_POLICY_UNKNOWN_CLAIM (with a "did
+ * you mean" suggestion), CCG_ERR_POLICY_TYPE, CCG_ERR_TOO_LARGE; err->where
+ * is "line:col". The policy is immutable and may be shared by threads.
+ */
+CCG_API CCG_MUST_USE enum ccg_status ccg_policy_parse(const char *src, size_t len, struct ccg_policy **out,
+						      struct ccg_error *err);
+/* ccg_policy_free: NULL is allowed. */
+CCG_API void ccg_policy_free(struct ccg_policy *p);
+/* ccg_policy_name: the name in the policy header (borrowed). */
+CCG_API const char *ccg_policy_name(const struct ccg_policy *p);
+/* ccg_policy_rule_count: number of rules. */
+CCG_API size_t ccg_policy_rule_count(const struct ccg_policy *p);
+/* ccg_policy_format: the canonical text of the policy (what `fmt` prints), malloc'd; NULL on no memory. */
+CCG_API char *ccg_policy_format(const struct ccg_policy *p);
+
+/*
+ * ccg_claims_from_json: reads a claims document (the JSON ccg_gpu_result_claims_json
+ * produces; CPU TEE claims beside it) once into the typed form evaluation
+ * uses. Claims absent, null or of the wrong type are "absent". At most
+ * CCG_GPU_MAX_DEVICES (16) GPUs under "submods".
+ */
+CCG_API CCG_MUST_USE enum ccg_status ccg_claims_from_json(const char *json, size_t len, struct ccg_claims **out,
+							  struct ccg_error *err);
+/* ccg_claims_free: NULL is allowed. */
+CCG_API void ccg_claims_free(struct ccg_claims *c);
+
+/*
+ * ccg_policy_eval: evaluates every rule on the claims at time now (Unix
+ * seconds, the value of `now`). CCG_OK: every rule holds (allow);
+ * CCG_ERR_POLICY: some rule does not (deny), the first such rule named in
+ * err (where = rule name). results, when not NULL, receives one entry per
+ * rule (results_len must be at least ccg_policy_rule_count). Allocates
+ * nothing; thread-safe; time bounded by the policy's size times the GPUs.
+ */
+CCG_API CCG_MUST_USE enum ccg_status ccg_policy_eval(const struct ccg_policy *p, const struct ccg_claims *c,
+						     int64_t now, struct ccg_rule_result *results,
+						     size_t results_len, struct ccg_error *err);
+
+/*
+ * ccg_contract_parse: parses a contract document (JSON, docs/contracts.md),
+ * checks every party's policy and the workload's reference values, and
+ * computes its canonical form. Errors name the member (or policy line:col).
+ */
+CCG_API CCG_MUST_USE enum ccg_status ccg_contract_parse(const uint8_t *json, size_t len, struct ccg_contract **out,
+							struct ccg_error *err);
+/* ccg_contract_free: NULL is allowed. */
+CCG_API void ccg_contract_free(struct ccg_contract *c);
+/* ccg_contract_canonical: the canonical bytes (borrowed, valid while c lives). */
+CCG_API const uint8_t *ccg_contract_canonical(const struct ccg_contract *c, size_t *out_len);
+/* ccg_contract_id: SHA-384 of the canonical bytes as 96 lower-case hex digits (borrowed). */
+CCG_API const char *ccg_contract_id(const struct ccg_contract *c);
+/*
+ * ccg_contract_sign: a detached signature document (JSON, malloc'd) by party
+ * over the canonical bytes with the PEM private key (EC P-384 or Ed25519);
+ * the key must match the party's public key in the contract.
+ */
+CCG_API CCG_MUST_USE enum ccg_status ccg_contract_sign(const struct ccg_contract *c, const char *party,
+						       const uint8_t *key_pem, size_t key_len, char **out,
+						       struct ccg_error *err);
+/*
+ * ccg_contract_add_signature: checks a detached signature document against
+ * this exact version (contract id) and the named party's public key, and
+ * records it. CCG_ERR_SIGNATURE when it does not verify; CCG_ERR_MALFORMED
+ * for another contract version or an unknown party.
+ */
+CCG_API CCG_MUST_USE enum ccg_status ccg_contract_add_signature(struct ccg_contract *c, const uint8_t *sig_json,
+								size_t len, struct ccg_error *err);
+/*
+ * ccg_contract_in_force: CCG_OK when at least the threshold (default: every
+ * party) of distinct parties signed this version and now lies in the
+ * validity period; CCG_ERR_SIGNATURE naming a missing party otherwise,
+ * CCG_ERR_CERT_EXPIRED outside the period.
+ */
+CCG_API CCG_MUST_USE enum ccg_status ccg_contract_in_force(const struct ccg_contract *c, int64_t now,
+							   struct ccg_error *err);
+/*
+ * ccg_contract_release: may the secret `name` be released on these claims?
+ * CCG_OK only when the contract is in force, the workload's reference values
+ * hold and the policy of every party the secret requires allows; otherwise
+ * CCG_ERR_POLICY naming "party/rule", or the in-force error.
+ */
+CCG_API CCG_MUST_USE enum ccg_status ccg_contract_release(const struct ccg_contract *c, const char *secret,
+							  const struct ccg_claims *claims, int64_t now,
+							  struct ccg_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,2 @@
+policy "p" version 1
+rule r "esc\"ape\n" { ((((x-nvidia-overall-att-result)))) }

@@ -1,0 +1,4 @@
+policy "bad" version 1
+rule r "m" {
+  every gpu (mesres = "x")
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Fuzz target: contract documents; a contract that parses has a canonical
+ * form that parses to the same id, and signature documents (the input
+ * again) never make it hold without signatures.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ccgpu/policy.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct ccg_contract *c = NULL, *d = NULL;
+	const uint8_t *canon;
+	size_t len;
+
+	if (ccg_contract_parse(data, size, &c, NULL) != CCG_OK)
+		return 0;
+	canon = ccg_contract_canonical(c, &len);
+	if (ccg_contract_parse(canon, len, &d, NULL) != CCG_OK || strcmp(ccg_contract_id(c), ccg_contract_id(d)) != 0)
+		abort();
+	if (ccg_contract_add_signature(d, data, size, NULL) == CCG_OK)
+		abort();
+	if (ccg_contract_in_force(d, 1795305600, NULL) == CCG_OK)
+		abort();
+	ccg_contract_free(c);
+	ccg_contract_free(d);
+	return 0;
+}

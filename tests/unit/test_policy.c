@@ -1,0 +1,432 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The policy language: NVIDIA's example policies imported and evaluated on
+ * claims from the real H100 evidence, golden authoring errors with
+ * line:column, fmt idempotence, semantics (versions, digests, sets,
+ * quantifiers, time, absent claims).
+ */
+#include <stdarg.h>
+#include <setjmp.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ccgpu/attest.h"
+#include "ccgpu/policy.h"
+#include "common/encoding.h"
+#include "policies/policy_int.h"
+#include "testdata.h"
+
+#define NOW 1795305600 /* 2026-11-22T00:00:00Z */
+
+/* the real hopper-550 claims from the public attest API (no RIMs, OCSP off) */
+static json_t *real_claims(void)
+{
+	struct ccg_gpu_verifier *v = NULL;
+	struct ccg_gpu_evidence *ev = NULL;
+	struct ccg_gpu_result *r = NULL;
+	uint8_t *report, *chain, *hex, nonce[CCG_GPU_NONCE_LEN];
+	size_t rl, cl, n;
+	char *text;
+	json_t *j;
+
+	report = td_read_hex("nvidia/hopper-550.90.07/report.hex", &rl);
+	chain = td_read("nvidia/hopper-550.90.07/chain.pem", &cl);
+	hex = td_read("nvidia/hopper-550.90.07/nonce.hex", &n);
+	assert_int_equal(ccg_hex_decode_fixed((const char *)hex, n, nonce, sizeof(nonce)), CCG_OK);
+	assert_int_equal(ccg_gpu_verifier_new(&v), CCG_OK);
+	ccg_gpu_verifier_set_offline(v, true);
+	ccg_gpu_verifier_skip_rims(v, true);
+	assert_int_equal(ccg_gpu_verifier_set_ocsp(v, CCG_GPU_OCSP_OFF, NULL, 0, NULL), CCG_OK);
+	assert_int_equal(ccg_gpu_evidence_new(&ev), CCG_OK);
+	assert_int_equal(ccg_gpu_evidence_add_report(ev, "HOPPER", report, rl, chain, cl, NULL), CCG_OK);
+	assert_int_equal(ccg_gpu_verifier_appraise(v, ev, nonce, sizeof(nonce), NOW, &r, NULL), CCG_OK);
+	text = ccg_gpu_result_claims_json(r, 0);
+	j = json_loads(text, 0, NULL);
+	assert_non_null(j);
+	free(text);
+	ccg_gpu_result_free(r);
+	ccg_gpu_evidence_free(ev);
+	ccg_gpu_verifier_free(v);
+	free(report);
+	free(chain);
+	free(hex);
+	return j;
+}
+
+static struct ccg_claims *claims_of(json_t *j)
+{
+	struct ccg_claims *c = NULL;
+	char *text = json_dumps(j, 0);
+
+	assert_int_equal(ccg_claims_from_json(text, strlen(text), &c, NULL), CCG_OK);
+	free(text);
+	return c;
+}
+
+static struct ccg_policy *import_nv(const char *name)
+{
+	char rel[128], *native = NULL;
+	uint8_t *json;
+	size_t len;
+	struct ccg_policy *p = NULL;
+	struct ccg_error err;
+
+	snprintf(rel, sizeof(rel), "nvidia/policies/%s.json", name);
+	json = td_read(rel, &len);
+	ccg_error_clear(&err);
+	assert_int_equal(pol_import_json(json, len, name, &native, &err), CCG_OK);
+	if (ccg_policy_parse(native, strlen(native), &p, &err) != CCG_OK)
+		fail_msg("%s: %s: %s\n%s", name, err.where, err.detail, native);
+	free(native);
+	free(json);
+	return p;
+}
+
+/* the names of the failing rules, space separated */
+static void failing(const struct ccg_policy *p, const struct ccg_claims *c, char *out, size_t n)
+{
+	struct ccg_rule_result res[64];
+	size_t w = 0;
+
+	assert_true(ccg_policy_rule_count(p) <= 64);
+	if (ccg_policy_eval(p, c, NOW, res, 64, NULL) == CCG_OK)
+		res[0].passed = true;
+	out[0] = '\0';
+	for (size_t i = 0; i < ccg_policy_rule_count(p); i++)
+		if (!res[i].passed)
+			w += (size_t)snprintf(out + w, n - w, "%s%s", w ? " " : "", res[i].name);
+}
+
+static const char *const nv_names[] = {"NVGPULocalPolicyExample", "NVGPULocalPolicyClaimsV3Example",
+				       "NVGPULocalv4PolicyExample"};
+
+/*
+ * On the real claims (reference values not checked, OCSP off) every NVIDIA
+ * example denies, and for exactly the claims the missing RIMs and OCSP leave
+ * unproven; the policy v3 examples also pin claims version 2.0 (x-nvidia-ver).
+ */
+static void test_nvidia_policies_on_real_claims(void **state)
+{
+	static const char *const want[] = {
+		"ver measres driver-rim-fetched driver-rim-schema-validated "
+		"driver-rim-cert-validated driver-rim-signature-verified driver-rim-measurements-available "
+		"vbios-rim-fetched vbios-rim-schema-validated vbios-rim-cert-validated vbios-rim-signature-verified "
+		"vbios-rim-measurements-available vbios-index-no-conflict",
+		"ver measres driver-rim-fetched driver-rim-schema-validated driver-rim-signature-verified "
+		"driver-rim-measurements-available vbios-rim-fetched vbios-rim-schema-validated "
+		"vbios-rim-signature-verified vbios-rim-measurements-available vbios-index-no-conflict",
+		"measres attestation-report-cert-chain-ocsp-status driver-rim-fetched driver-rim-schema-validated "
+		"driver-rim-signature-verified driver-rim-measurements-available driver-rim-version-match "
+		"driver-rim-cert-chain-status driver-rim-cert-chain-ocsp-status vbios-rim-fetched "
+		"vbios-rim-schema-validated vbios-rim-signature-verified vbios-rim-measurements-available "
+		"vbios-rim-version-match vbios-index-no-conflict vbios-rim-cert-chain-status vbios-rim-cert-chain-ocsp-status",
+	};
+	json_t *j = real_claims();
+	struct ccg_claims *c = claims_of(j);
+	char got[2048];
+
+	(void)state;
+	for (size_t i = 0; i < 3; i++) {
+		struct ccg_policy *p = import_nv(nv_names[i]);
+		struct ccg_error err;
+
+		ccg_error_clear(&err);
+		assert_int_equal(ccg_policy_eval(p, c, NOW, NULL, 0, &err), CCG_ERR_POLICY);
+		failing(p, c, got, sizeof(got));
+		assert_string_equal(got, want[i]);
+		ccg_policy_free(p);
+	}
+	ccg_claims_free(c);
+	json_decref(j);
+}
+
+/*
+ * With the claims NVIDIA's service issued for the same report (RIMs and OCSP
+ * checked) in place of our GPU-0 claims, the v4 example allows, the v3
+ * examples deny only on the claims version they pin; then one changed claim
+ * flips v4 to deny and the trace names that rule and value.
+ */
+static void test_nvidia_policies_with_nras_claims(void **state)
+{
+	json_t *j = real_claims();
+	uint8_t *nras_text;
+	size_t n;
+	json_t *nras, *g;
+	struct ccg_claims *c;
+	char got[2048];
+	struct ccg_policy *v4;
+	struct ccg_rule_result res[64];
+	struct ccg_error err;
+	bool named = false;
+
+	(void)state;
+	nras_text = td_read("nvidia/claims/hopper-550.90.07.nras-claims-v3.json", &n);
+	nras = json_loadb((const char *)nras_text, n, 0, NULL);
+	assert_non_null(nras);
+	g = json_object_get(json_object_get(j, "submods"), "GPU-0");
+	assert_int_equal(json_object_update(g, json_object_get(nras, "GPU-0")), 0);
+	c = claims_of(j);
+	v4 = import_nv("NVGPULocalv4PolicyExample");
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_policy_eval(v4, c, NOW, NULL, 0, &err), CCG_OK);
+	for (size_t i = 0; i < 2; i++) {
+		struct ccg_policy *p = import_nv(nv_names[i]);
+
+		failing(p, c, got, sizeof(got));
+		assert_string_equal(got, "ver");
+		ccg_policy_free(p);
+	}
+	ccg_claims_free(c);
+
+	/* one claim changed: measres fail */
+	assert_int_equal(json_object_set_new(g, "measres", json_string("fail")), 0);
+	c = claims_of(j);
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_policy_eval(v4, c, NOW, res, 64, &err), CCG_ERR_POLICY);
+	assert_string_equal(err.where, "measres");
+	for (size_t i = 0; i < ccg_policy_rule_count(v4); i++) {
+		if (strcmp(res[i].name, "measres") == 0) {
+			assert_false(res[i].passed);
+			assert_string_equal(res[i].detail, "GPU-0: measres = \"fail\", want == \"success\"");
+			named = true;
+		} else {
+			assert_true(res[i].passed);
+		}
+	}
+	assert_true(named);
+	ccg_claims_free(c);
+	ccg_policy_free(v4);
+	json_decref(nras);
+	free(nras_text);
+	json_decref(j);
+}
+
+struct golden {
+	const char *src;
+	enum ccg_status st;
+	const char *where, *detail;
+};
+
+static void test_authoring_errors(void **state)
+{
+	static const struct golden g[] = {
+		{"policy \"p\" version 1\nrule r \"m\" {\n  x-nvidia-overall-att-result ==\n}\n", CCG_ERR_POLICY_SYNTAX, "4:1",
+		 "expected a claim, a string, a number, true, false or now, found '}'"},
+		{"policy \"p\" version 1\nrule r \"m\" {\n  every gpu (measres = \"success\")\n}\n", CCG_ERR_POLICY_SYNTAX,
+		 "3:22", "'=' is not an operator; did you mean '=='?"},
+		{"policy \"p\" version 1\nrule r \"m\" {\n  every gpu (x-nvidia-gpu-driver-versoin >= \"550.54.15\")\n}\n",
+		 CCG_ERR_POLICY_UNKNOWN_CLAIM, "3:14",
+		 "unknown claim 'x-nvidia-gpu-driver-versoin' (did you mean 'x-nvidia-gpu-driver-version'?)"},
+		{"policy \"p\" version 1\n\nrule r \"m\" {\n  every gpu (mesres == \"success\")\n}\n",
+		 CCG_ERR_POLICY_UNKNOWN_CLAIM, "4:14", "unknown claim 'mesres' (did you mean 'measres'?)"},
+		{"policy \"p\" version 1\nrule r \"m\" {\n  every gpu (measres == true)\n}\n", CCG_ERR_POLICY_TYPE, "3:25",
+		 "type mismatch: string claim 'measres' compared with a bool"},
+		{"policy \"p\" version 1\nrule r \"m\" {\n  every gpu (measres > \"a\")\n}\n", CCG_ERR_POLICY_TYPE, "3:14",
+		 "type mismatch: ordering does not apply to string claim 'measres' (use == != in)"},
+		{"policy \"p\" version 1\nrule r \"m\" {\n  every gpu (x-nvidia-gpu-driver-version >= \"550.x\")\n}\n",
+		 CCG_ERR_POLICY_TYPE, "3:45", "\"550.x\" is not a version (dotted numbers, e.g. \"550.54.15\")"},
+		{"policy \"p\" version 1\nrule r \"m\" {\n  measres == \"success\"\n}\n", CCG_ERR_POLICY_TYPE, "3:3",
+		 "claim 'measres' is per GPU: use it inside every gpu (...) or some gpu (...)"},
+		{"policy \"p\" version 1\nrule r \"m\" {\n  every gpu (some gpu (secboot))\n}\n", CCG_ERR_POLICY_TYPE, "3:14",
+		 "GPU quantifiers do not nest"},
+		{"policy \"p\" version 1\nrule r \"m\" { ccgpu-gpu-count }\n", CCG_ERR_POLICY_TYPE, "2:14",
+		 "type mismatch: 'ccgpu-gpu-count' is a int claim, not a condition; compare it"},
+		{"policy \"p\" version 1\nrule r \"m\" { eat_nonce == \"xyz\" }\n", CCG_ERR_POLICY_TYPE, "2:27",
+		 "\"xyz\" is not a digest (hex, at most 64 bytes)"},
+		{"policy \"p\" version 1\nrule r \"m\" { ccgpu-gpu-count >= 1 }\nrule r \"n\" { ccgpu-gpu-count >= 1 }\n",
+		 CCG_ERR_POLICY_SYNTAX, "3:6", "rule 'r' is defined twice (first at 2:1)"},
+		{"policy \"p\" version 1\nrule r \"unterminated { x }\n", CCG_ERR_POLICY_SYNTAX, "2:8", "unterminated string"},
+		{"policy \"p\" version 1\n", CCG_ERR_POLICY_SYNTAX, "2:1", "expected 'rule', found end of input"},
+		{"rule r \"m\" { x }\n", CCG_ERR_POLICY_SYNTAX, "1:1", "expected 'policy', found 'rule'"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(g) / sizeof(g[0]); i++) {
+		struct ccg_policy *p = NULL;
+		struct ccg_error err;
+
+		ccg_error_clear(&err);
+		assert_int_equal(ccg_policy_parse(g[i].src, strlen(g[i].src), &p, &err), g[i].st);
+		assert_null(p);
+		assert_string_equal(err.where, g[i].where);
+		assert_string_equal(err.detail, g[i].detail);
+	}
+}
+
+static void test_oversize(void **state)
+{
+	size_t cap = CCG_POLICY_MAX_SOURCE + 64, w = 0;
+	char *big = malloc(cap + 1);
+	struct ccg_policy *p = NULL;
+	struct ccg_error err;
+	char deep[512];
+
+	(void)state;
+	/* too many bytes */
+	w += (size_t)snprintf(big, cap, "policy \"p\" version 1\n");
+	while (w < CCG_POLICY_MAX_SOURCE + 1)
+		big[w++] = '#';
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_policy_parse(big, w, &p, &err), CCG_ERR_TOO_LARGE);
+	assert_string_equal(err.where, "1:1");
+	assert_string_equal(err.detail, "policy is 65537 bytes; the limit is 65536");
+	/* too many rules */
+	w = (size_t)snprintf(big, cap, "policy \"p\" version 1\n");
+	for (int i = 0; i <= POL_MAX_RULES; i++)
+		w += (size_t)snprintf(big + w, cap - w, "rule r%d \"m\" { ccgpu-gpu-count >= 1 }\n", i);
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_policy_parse(big, w, &p, &err), CCG_ERR_TOO_LARGE);
+	assert_string_equal(err.where, "258:1");
+	assert_string_equal(err.detail, "policy has more than 256 rules");
+	/* nested too deep */
+	w = (size_t)snprintf(deep, sizeof(deep), "policy \"p\" version 1\nrule r \"m\" { ");
+	for (int i = 0; i < 40; i++)
+		deep[w++] = '(';
+	deep[w] = '\0';
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_policy_parse(deep, w, &p, &err), CCG_ERR_TOO_LARGE);
+	assert_string_equal(err.where, "2:47");
+	assert_string_equal(err.detail, "expression nested deeper than 32");
+	free(big);
+}
+
+static const char *const samples[] = {
+	"# owner\npolicy \"model-owner\" version 3\n\n# why\nrule gpus \"every GPU\" {\n"
+	"  every gpu (x-nvidia-gpu-attestation-report-signature-verified and measres in {\"success\", \"not-checked\"}"
+	" and x-nvidia-gpu-driver-version >= \"550.54.15\")\n}\n"
+	"rule t \"time\" { every gpu (x-nvidia-gpu-attestation-report-cert-chain.x-nvidia-cert-expiration-date > now) }\n"
+	"rule o \"or\" { (x-nvidia-overall-att-result or ccgpu-gpu-count > 3) and not (ccgpu-gpu-count == 0) }\n# end\n",
+	"policy \"x\" version 1 rule a \"m\" { some gpu (hwmodel == \"GH100 A01 GSP BROM\") } "
+	"rule b \"q\\\"uote\" { \"3.0\" == x-nvidia-ver and ccgpu-cpu-tee not in {\"none\"} or exists snp.measurement }",
+};
+
+static void test_fmt_idempotent(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(samples) / sizeof(samples[0]) + 3; i++) {
+		struct ccg_policy *p = NULL, *q = NULL;
+		char *one, *two;
+
+		if (i < sizeof(samples) / sizeof(samples[0]))
+			assert_int_equal(ccg_policy_parse(samples[i], strlen(samples[i]), &p, NULL), CCG_OK);
+		else
+			p = import_nv(nv_names[i - sizeof(samples) / sizeof(samples[0])]);
+		one = ccg_policy_format(p);
+		assert_non_null(one);
+		assert_int_equal(ccg_policy_parse(one, strlen(one), &q, NULL), CCG_OK);
+		two = ccg_policy_format(q);
+		assert_string_equal(one, two);
+		assert_int_equal(ccg_policy_rule_count(p), ccg_policy_rule_count(q));
+		free(one);
+		free(two);
+		ccg_policy_free(p);
+		ccg_policy_free(q);
+	}
+}
+
+static enum ccg_status eval_text(const char *rules, const char *claims, int64_t now)
+{
+	char src[2048];
+	struct ccg_policy *p = NULL;
+	struct ccg_claims *c = NULL;
+	struct ccg_error err;
+	enum ccg_status st;
+
+	snprintf(src, sizeof(src), "policy \"t\" version 1\n%s\n", rules);
+	ccg_error_clear(&err);
+	if (ccg_policy_parse(src, strlen(src), &p, &err) != CCG_OK)
+		fail_msg("%s: %s", err.where, err.detail);
+	assert_int_equal(ccg_claims_from_json(claims, strlen(claims), &c, NULL), CCG_OK);
+	st = ccg_policy_eval(p, c, now, NULL, 0, NULL);
+	ccg_claims_free(c);
+	ccg_policy_free(p);
+	return st;
+}
+
+static void test_semantics(void **state)
+{
+	const char *two = "{\"submods\":{\"GPU-0\":{\"x-nvidia-gpu-driver-version\":\"550.54.15\",\"measres\":\"success\","
+			  "\"x-nvidia-gpu-vbios-version\":\"96.00.9F.00.01\"},"
+			  "\"GPU-1\":{\"x-nvidia-gpu-driver-version\":\"550.100.1\",\"measres\":\"fail\"}},"
+			  "\"eat_nonce\":\"ABCDEF01\",\"iat\":1000}";
+
+	(void)state;
+	/* dotted numeric version order: 550.100.1 > 550.54.15 (not string order) */
+	assert_int_equal(eval_text("rule a \"m\" { every gpu (x-nvidia-gpu-driver-version >= \"550.54.15\") }", two, 0), CCG_OK);
+	assert_int_equal(eval_text("rule a \"m\" { every gpu (x-nvidia-gpu-driver-version > \"550.54.15\") }", two, 0),
+			 CCG_ERR_POLICY);
+	assert_int_equal(eval_text("rule a \"m\" { some gpu (x-nvidia-gpu-driver-version == \"550.100.1.0\") }", two, 0), CCG_OK);
+	assert_int_equal(eval_text("rule a \"m\" { some gpu (x-nvidia-gpu-vbios-version >= \"96.00.9e\") }", two, 0), CCG_OK);
+	/* every vs some */
+	assert_int_equal(eval_text("rule a \"m\" { every gpu (measres == \"success\") }", two, 0), CCG_ERR_POLICY);
+	assert_int_equal(eval_text("rule a \"m\" { some gpu (measres == \"success\") }", two, 0), CCG_OK);
+	assert_int_equal(eval_text("rule a \"m\" { ccgpu-gpu-count == 2 }", two, 0), CCG_OK);
+	/* sets */
+	assert_int_equal(eval_text("rule a \"m\" { every gpu (measres in {\"success\", \"fail\"}) }", two, 0), CCG_OK);
+	assert_int_equal(eval_text("rule a \"m\" { every gpu (measres not in {\"fail\"}) }", two, 0), CCG_ERR_POLICY);
+	/* digests: hex, case-insensitive */
+	assert_int_equal(eval_text("rule a \"m\" { eat_nonce == \"abcdef01\" }", two, 0), CCG_OK);
+	assert_int_equal(eval_text("rule a \"m\" { eat_nonce == \"abcdef02\" }", two, 0), CCG_ERR_POLICY);
+	/* time */
+	assert_int_equal(eval_text("rule a \"m\" { iat < now }", two, 2000), CCG_OK);
+	assert_int_equal(eval_text("rule a \"m\" { iat < now }", two, 500), CCG_ERR_POLICY);
+	assert_int_equal(eval_text("rule a \"m\" { iat >= \"1970-01-01T00:16:40Z\" }", two, 0), CCG_OK);
+	/* absent claims never make a rule hold, not even through 'not' or '!=' */
+	assert_int_equal(eval_text("rule a \"m\" { not (snp.vmpl == 0) }", two, 0), CCG_ERR_POLICY);
+	assert_int_equal(eval_text("rule a \"m\" { snp.vmpl != 0 }", two, 0), CCG_ERR_POLICY);
+	assert_int_equal(eval_text("rule a \"m\" { snp.vmpl == 0 or ccgpu-gpu-count == 2 }", two, 0), CCG_OK);
+	assert_int_equal(eval_text("rule a \"m\" { not exists snp.vmpl }", two, 0), CCG_OK);
+	/* no GPU: every is not vacuously true */
+	assert_int_equal(eval_text("rule a \"m\" { every gpu (measres == \"success\") }", "{}", 0), CCG_ERR_POLICY);
+	/* literal on the left */
+	assert_int_equal(eval_text("rule a \"m\" { some gpu (\"550.54.16\" > x-nvidia-gpu-driver-version) }", two, 0), CCG_OK);
+}
+
+static void test_azure_import(void **state)
+{
+	const char *skr = "{\"version\":\"1.0.0\",\"anyOf\":[{\"authority\":\"https://sharedeus.eus.attest.azure.net\","
+			  "\"allOf\":[{\"claim\":\"x-ms-isolation-tee.x-ms-attestation-type\",\"equals\":\"sevsnpvm\"},"
+			  "{\"claim\":\"x-ms-isolation-tee.x-ms-compliance-status\",\"equals\":\"azure-compliant-cvm\"},"
+			  "{\"claim\":\"x-ms-isolation-tee.x-ms-sevsnpvm-is-debuggable\",\"equals\":false}]}]}";
+	const char *ok = "{\"x-ms-isolation-tee\":{\"x-ms-attestation-type\":\"sevsnpvm\",\"x-ms-compliance-status\":"
+			 "\"azure-compliant-cvm\",\"x-ms-sevsnpvm-is-debuggable\":false}}";
+	const char *dbg = "{\"x-ms-isolation-tee\":{\"x-ms-attestation-type\":\"sevsnpvm\",\"x-ms-compliance-status\":"
+			  "\"azure-compliant-cvm\",\"x-ms-sevsnpvm-is-debuggable\":true}}";
+	char *native = NULL;
+	struct ccg_policy *p = NULL;
+	struct ccg_claims *c = NULL;
+	struct ccg_error err;
+
+	(void)state;
+	ccg_error_clear(&err);
+	assert_int_equal(pol_import_json((const uint8_t *)skr, strlen(skr), "skr", &native, &err), CCG_OK);
+	assert_int_equal(ccg_policy_parse(native, strlen(native), &p, &err), CCG_OK);
+	assert_int_equal(ccg_claims_from_json(ok, strlen(ok), &c, NULL), CCG_OK);
+	assert_int_equal(ccg_policy_eval(p, c, 0, NULL, 0, NULL), CCG_OK);
+	ccg_claims_free(c);
+	assert_int_equal(ccg_claims_from_json(dbg, strlen(dbg), &c, NULL), CCG_OK);
+	assert_int_equal(ccg_policy_eval(p, c, 0, NULL, 0, NULL), CCG_ERR_POLICY);
+	ccg_claims_free(c);
+	ccg_policy_free(p);
+	free(native);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_nvidia_policies_on_real_claims),
+		cmocka_unit_test(test_nvidia_policies_with_nras_claims),
+		cmocka_unit_test(test_authoring_errors),
+		cmocka_unit_test(test_oversize),
+		cmocka_unit_test(test_fmt_idempotent),
+		cmocka_unit_test(test_semantics),
+		cmocka_unit_test(test_azure_import),
+	};
+
+	td_require();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
