@@ -22,5 +22,9 @@ CCG_MUST_USE enum ccg_status cli_read_input(const char *path, size_t max, uint8_
 int cli_fail(int code, const char *what, const struct ccg_error *err);
 
 int cmd_verify_gpu(int argc, char **argv);
+/* CPU TEE and composite evidence (cmd_collect.c, cmd_verify_cpu.c) */
+int cmd_collect(int argc, char **argv);
+int cmd_verify_cpu(int argc, char **argv);
+int cmd_verify_composite(int argc, char **argv);
 
 #endif
