@@ -157,7 +157,9 @@ static enum ccg_status verify_tpm(const json_t *cpu, const uint8_t *binding, con
 		st = ccg_error_set(err, CCG_ERR_CERT_UNTRUSTED, "cpu.ak_public", "not the trusted attestation key");
 		goto out;
 	}
-	if ((st = ccg_tpm_quote_from_json(json_object_get(cpu, "quote"), "cpu.quote", &q, err)) != CCG_OK ||
+	if ((st = ccg_tpm_quote_from_json(json_object_get(cpu, "quote") != NULL ? json_object_get(cpu, "quote")
+										 : json_object_get(cpu, "tpm_quote"),
+					  "cpu.quote", &q, err)) != CCG_OK ||
 	    (st = ccg_tpm_quote_verify(&q, ak, binding, binding != NULL ? CCG_BINDING_LEN : 0, &info, err)) != CCG_OK ||
 	    (st = ccg_tpm_quote_claims(&q, &info, claims)) != CCG_OK || (st = ak_fingerprint(ak, fp)) != CCG_OK)
 		goto out;
@@ -216,6 +218,10 @@ enum ccg_status ccg_cpu_verify(const json_t *cpu, const uint8_t *binding, const 
 	*out_claims = NULL;
 	if (!json_is_object(cpu))
 		return ccg_error_set(err, CCG_ERR_MALFORMED, "cpu", "not a JSON object");
+	/* the {ak_public, tpm_quote} layout of plain TPM evidence files */
+	if (json_object_get(cpu, "type") == NULL && json_object_get(cpu, "ak_public") != NULL &&
+	    json_object_get(cpu, "tpm_quote") != NULL)
+		return verify_tpm(cpu, binding, o, out_claims, err);
 	if ((st = ccg_json_get_string(cpu, "type", &type, "cpu", err)) != CCG_OK)
 		return st;
 	if (strcmp(type, "snp") == 0)
