@@ -27,8 +27,7 @@ echo "1..11"
 snp_doc "$td/snp/milan-go-sev-guest/attestation.bin" "$td/snp/milan-go-sev-guest/vcek.testcer" "$td/snp/milan-go-sev-guest/milan.testcer" "$tmp/go.json"
 expect "verify cpu: Milan SEV-SNP report (go-sev-guest) passes" 0 "" -- "$ccgpu" verify cpu --evidence "$tmp/go.json" --time 2026-11-22T00:00:00Z --json
 if grep -q '"snp-debug-allowed": true' "$tmp/out"; then ok "DEBUG allowed is a claim"; else notok "DEBUG allowed is a claim"; fi
-xxd -p "$td/snp/milan-virtee/report_milan.hex" >/dev/null 2>&1
-tr -d ' \n' <"$td/snp/milan-virtee/report_milan.hex" | xxd -r -p >"$tmp/virtee.bin"
+tr -d ' \n' <"$td/snp/milan-virtee/report_milan.hex" | perl -ne 'print pack("H*", $_)' >"$tmp/virtee.bin"
 snp_doc "$tmp/virtee.bin" "$td/snp/milan-virtee/vcek_milan.der" "$td/snp/milan-virtee/cert_chain_milan" "$tmp/virtee.json"
 expect "verify cpu: Milan SEV-SNP report (virtee) passes" 0 "" -- "$ccgpu" verify cpu --evidence "$tmp/virtee.json" --time 2026-11-22T00:00:00Z
 printf '\x%02x' $(( $(od -An -tu1 -j21 -N1 "$tmp/virtee.bin") ^ 0x80 )) | dd of="$tmp/virtee.bin" bs=1 seek=21 conv=notrunc 2>/dev/null
