@@ -216,6 +216,26 @@ static void test_sgx_and_versions_refused(void **state)
 	free(p);
 }
 
+/* a v4 quote (TD 1.0 body, no body descriptor) made from the sample's parts parses; its signature does not verify */
+static void test_v4_layout(void **state)
+{
+	struct ccg_tdx_quote q;
+	size_t v4_len = fx.quote_len - 6 - 64;
+	uint8_t *v4 = malloc(v4_len);
+
+	(void)state;
+	memcpy(v4, fx.quote, 48);
+	v4[0] = 4;
+	memcpy(v4 + 48, fx.quote + 54, 584);
+	memcpy(v4 + 48 + 584, fx.quote + 54 + 648, fx.quote_len - 54 - 648);
+	assert_int_equal(ccg_tdx_quote_parse(v4, v4_len, &q, NULL), CCG_OK);
+	assert_int_equal(q.version, 4);
+	assert_int_equal(q.body_type, 2);
+	assert_int_equal(q.signed_len, 48 + 584);
+	assert_int_equal(verify(v4, v4_len, NULL, NULL, NULL), CCG_ERR_SIGNATURE);
+	free(v4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -224,6 +244,7 @@ int main(void)
 		cmocka_unit_test(test_every_flip_and_truncation_fails),
 		cmocka_unit_test(test_collateral_faults),
 		cmocka_unit_test(test_sgx_and_versions_refused),
+		cmocka_unit_test(test_v4_layout),
 	};
 
 	td_require();
