@@ -222,6 +222,7 @@ static void test_pcs_fetch_and_verify(void **state)
 	before = ccg_http_transfer_count();
 	assert_int_equal(ccg_tdx_collateral_fetch(&cfg, "90c06f000000", "platform", &col, NULL), CCG_OK);
 	assert_int_equal(ccg_http_transfer_count(), before);
+	o.collateral = col;
 	assert_int_equal(ccg_tdx_quote_verify(&q, &o, &res, NULL), CCG_OK);
 	ccg_tdx_result_cleanup(&res);
 	ccg_tdx_collateral_free(col);
