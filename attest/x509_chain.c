@@ -74,6 +74,20 @@ static enum ccg_status map_verify_error(const struct ccg_chain_opts *o, X509_STO
 	}
 }
 
+/* lets a chain profile without key identifiers through the strict checks, and nothing else */
+static int verify_cb(int ok, X509_STORE_CTX *ctx)
+{
+	const struct ccg_chain_opts *o = X509_STORE_CTX_get_app_data(ctx);
+	int e = X509_STORE_CTX_get_error(ctx);
+
+	if (ok == 0 && o != NULL && o->no_key_ids &&
+	    (e == X509_V_ERR_MISSING_AUTHORITY_KEY_IDENTIFIER || e == X509_V_ERR_MISSING_SUBJECT_KEY_IDENTIFIER)) {
+		X509_STORE_CTX_set_error(ctx, X509_V_OK);
+		return 1;
+	}
+	return ok;
+}
+
 static void validity(STACK_OF(X509) *chain, X509 *anchor, int64_t now, struct ccg_chain_result *out)
 {
 	int n = sk_X509_num(chain);
@@ -152,6 +166,8 @@ enum ccg_status ccg_chain_verify(STACK_OF(X509) *chain, const struct ccg_chain_o
 		st = ccg_openssl_error(err, CCG_ERR_CRYPTO, name, "X509_STORE setup");
 		goto out;
 	}
+	X509_STORE_CTX_set_app_data(ctx, (void *)opts);
+	X509_STORE_CTX_set_verify_cb(ctx, verify_cb);
 	param = X509_STORE_CTX_get0_param(ctx);
 	if (opts->ignore_expiry) {
 		X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_NO_CHECK_TIME);

@@ -20,6 +20,8 @@ struct ccg_chain_opts {
 	int64_t now;           /* verification time, Unix seconds; 0 = current time */
 	bool ignore_expiry;    /* skip validity-period checks (time still reported) */
 	const char *name;      /* "device chain", "RIM chain": used in errors */
+	bool no_key_ids;       /* chains without key identifiers (AMD VCEK, Intel PCK): strict checks
+				  except the RFC 5280 key-identifier requirements */
 };
 
 struct ccg_chain_result {

@@ -23,5 +23,9 @@ int cli_fail(int code, const char *what, const struct ccg_error *err);
 
 int cmd_verify_gpu(int argc, char **argv);
 int cmd_collect_gpu(int argc, char **argv);
+/* CPU TEE and composite evidence (cmd_collect.c, cmd_verify_cpu.c) */
+int cmd_collect(int argc, char **argv);
+int cmd_verify_cpu(int argc, char **argv);
+int cmd_verify_composite(int argc, char **argv);
 
 #endif

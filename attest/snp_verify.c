@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* SEV-SNP report appraisal: signature, VCEK/VLEK chain to the ARK, VCEK extensions. */
+#include <openssl/asn1.h>
+#include <openssl/err.h>
+#include <openssl/objects.h>
+#include <openssl/x509v3.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "attest/snp.h"
+#include "attest/x509_chain.h"
+#include "common/crypto.h"
+#include "common/error.h"
+
+#define OID_AMD_PRODUCT "1.3.6.1.4.1.3704.1.2"
+#define OID_AMD_BLSPL "1.3.6.1.4.1.3704.1.3.1"
+#define OID_AMD_TEESPL "1.3.6.1.4.1.3704.1.3.2"
+#define OID_AMD_SNPSPL "1.3.6.1.4.1.3704.1.3.3"
+#define OID_AMD_UCODESPL "1.3.6.1.4.1.3704.1.3.8"
+#define OID_AMD_FMCSPL "1.3.6.1.4.1.3704.1.3.9"
+#define OID_AMD_HWID "1.3.6.1.4.1.3704.1.4"
+
+/* SHA-256 of the SubjectPublicKeyInfo of AMD's published ARKs */
+static const uint8_t pinned_arks[][32] = {
+	/* ARK-Milan */
+	{0x9f, 0x05, 0x6b, 0xee, 0x44, 0x37, 0x7e, 0x29, 0x30, 0x8c, 0xb5, 0xff, 0xa8, 0x95, 0xbd, 0xfb,
+	 0x62, 0xd1, 0x88, 0x81, 0xfa, 0x6b, 0xed, 0x8d, 0x6f, 0x07, 0x5b, 0x02, 0x04, 0x08, 0x9c, 0xb9},
+};
+
+bool ccg_snp_ark_spki_pinned(X509 *ark)
+{
+	unsigned char *der = NULL;
+	uint8_t h[CCG_SHA256_LEN];
+	int n = ark != NULL ? i2d_PUBKEY(X509_get0_pubkey(ark), &der) : -1;
+	bool ok = false;
+
+	if (n > 0 && ccg_sha256(der, (size_t)n, h) == CCG_OK) {
+		for (size_t i = 0; i < sizeof(pinned_arks) / sizeof(pinned_arks[0]); i++)
+			ok = ok || ccg_ct_equal(h, pinned_arks[i], sizeof(h));
+	}
+	OPENSSL_free(der);
+	ERR_clear_error();
+	return ok;
+}
+
+enum ccg_status ccg_snp_report_verify_signature(const struct ccg_snp_report *r, EVP_PKEY *key,
+						struct ccg_error *err)
+{
+	uint8_t sig[96];
+
+	memcpy(sig, r->sig_r, 48);
+	memcpy(sig + 48, r->sig_s, 48);
+	if (key == NULL || EVP_PKEY_get_base_id(key) != EVP_PKEY_EC || EVP_PKEY_get_bits(key) != 384)
+		return ccg_error_set(err, CCG_ERR_UNSUPPORTED, "snp.signature",
+				     "the signing key is not an ECDSA P-384 key");
+	return ccg_ecdsa_verify_raw(key, "SHA384", r->raw, CCG_SNP_SIGNED_LEN, sig, sizeof(sig), "snp.signature",
+				    err);
+}
+
+/* the extension's value bytes, or NULL when absent */
+static const ASN1_OCTET_STRING *ext_value(X509 *x, const char *oid)
+{
+	ASN1_OBJECT *obj = OBJ_txt2obj(oid, 1);
+	int pos = obj != NULL ? X509_get_ext_by_OBJ(x, obj, -1) : -1;
+
+	ASN1_OBJECT_free(obj);
+	ERR_clear_error();
+	return pos < 0 ? NULL : X509_EXTENSION_get_data(X509_get_ext(x, pos));
+}
+
+/* an SPL extension: a DER INTEGER 0..255 */
+static enum ccg_status ext_spl(X509 *x, const char *oid, const char *name, bool *present, uint8_t *out,
+			       struct ccg_error *err)
+{
+	const ASN1_OCTET_STRING *v = ext_value(x, oid);
+	const unsigned char *p;
+	ASN1_INTEGER *i = NULL;
+	long val;
+	char where[64];
+
+	snprintf(where, sizeof(where), "snp.vcek.tcb.%s", name);
+	*present = v != NULL;
+	if (v == NULL)
+		return CCG_OK;
+	p = ASN1_STRING_get0_data(v);
+	i = d2i_ASN1_INTEGER(NULL, &p, ASN1_STRING_length(v));
+	if (i == NULL || p != ASN1_STRING_get0_data(v) + ASN1_STRING_length(v)) {
+		ASN1_INTEGER_free(i);
+		ERR_clear_error();
+		return ccg_error_set(err, CCG_ERR_ENCODING, where, "extension %s is not one DER INTEGER", oid);
+	}
+	val = ASN1_INTEGER_get(i);
+	ASN1_INTEGER_free(i);
+	if (val < 0 || val > 255)
+		return ccg_error_set(err, CCG_ERR_MALFORMED, where, "SPL %ld out of range", val);
+	*out = (uint8_t)val;
+	return CCG_OK;
+}
+
+static enum ccg_status check_spl(X509 *vcek, const char *oid, const char *name, uint8_t reported, bool required,
+				 struct ccg_error *err)
+{
+	bool present = false;
+	uint8_t v = 0;
+	char where[64];
+	enum ccg_status st = ext_spl(vcek, oid, name, &present, &v, err);
+
+	if (st != CCG_OK)
+		return st;
+	snprintf(where, sizeof(where), "snp.vcek.tcb.%s", name);
+	if (!present)
+		return required ? ccg_error_set(err, CCG_ERR_CERT_FWID, where, "VCEK lacks extension %s", oid)
+				: CCG_OK;
+	if (v != reported)
+		return ccg_error_set(err, CCG_ERR_CERT_FWID, where,
+				     "VCEK is for %s %u, the report's reported_tcb has %u", name, v, reported);
+	return CCG_OK;
+}
+
+static enum ccg_status check_hwid(X509 *vcek, const struct ccg_snp_report *r, enum ccg_snp_product p,
+				  struct ccg_error *err)
+{
+	const ASN1_OCTET_STRING *v = ext_value(vcek, OID_AMD_HWID);
+	ASN1_OCTET_STRING *inner = NULL;
+	const unsigned char *d;
+	size_t n;
+	bool ok;
+
+	if (v == NULL)
+		return ccg_error_set(err, CCG_ERR_CERT_FWID, "snp.vcek.hwid", "VCEK lacks the hwID extension %s",
+				     OID_AMD_HWID);
+	d = ASN1_STRING_get0_data(v);
+	n = (size_t)ASN1_STRING_length(v);
+	if (n != CCG_SNP_CHIP_ID_LEN && n != 8 && n > 2 && d[0] == V_ASN1_OCTET_STRING) {
+		const unsigned char *q = d;
+
+		inner = d2i_ASN1_OCTET_STRING(NULL, &q, (long)n);
+		if (inner != NULL && q == d + n) {
+			d = ASN1_STRING_get0_data(inner);
+			n = (size_t)ASN1_STRING_length(inner);
+		}
+		ERR_clear_error();
+	}
+	if (n == CCG_SNP_CHIP_ID_LEN)
+		ok = ccg_ct_equal(d, r->chip_id, n);
+	else if (n == 8 && p == CCG_SNP_PRODUCT_TURIN) /* Turin VCEKs name the chip by 8 bytes */
+		ok = ccg_ct_equal(d, r->chip_id, n);
+	else
+		ok = false;
+	ASN1_OCTET_STRING_free(inner);
+	if (!ok)
+		return ccg_error_set(err, CCG_ERR_CERT_FWID, "snp.vcek.hwid",
+				     "the VCEK's hardware id (%zu bytes) is not the report's chip_id", n);
+	return CCG_OK;
+}
+
+static enum ccg_snp_product vcek_product(X509 *vcek)
+{
+	const ASN1_OCTET_STRING *v = ext_value(vcek, OID_AMD_PRODUCT);
+	const unsigned char *p;
+	ASN1_IA5STRING *s = NULL;
+	char name[32] = "";
+	enum ccg_snp_product prod = CCG_SNP_PRODUCT_UNKNOWN;
+
+	if (v == NULL)
+		return prod;
+	p = ASN1_STRING_get0_data(v);
+	s = d2i_ASN1_IA5STRING(NULL, &p, ASN1_STRING_length(v));
+	if (s != NULL && ASN1_STRING_length(s) > 0 && (size_t)ASN1_STRING_length(s) < sizeof(name)) {
+		memcpy(name, ASN1_STRING_get0_data(s), (size_t)ASN1_STRING_length(s));
+		prod = ccg_snp_product_parse(name);
+	}
+	ASN1_IA5STRING_free(s);
+	ERR_clear_error();
+	return prod;
+}
+
+enum ccg_status ccg_snp_report_verify(const struct ccg_snp_report *r, const struct ccg_snp_verify_opts *opts,
+				      struct ccg_error *err)
+{
+	enum ccg_snp_signer signer = ccg_snp_report_signer(r);
+	struct ccg_chain_opts co;
+	struct ccg_chain_result cr;
+	enum ccg_snp_product p, certp;
+	struct ccg_snp_tcb tcb;
+	X509 *leaf;
+	enum ccg_status st;
+
+	if (opts == NULL || opts->ark == NULL)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "snp.ark", "no AMD root key (ARK) configured");
+	if (opts->certs == NULL || sk_X509_num(opts->certs) < 1)
+		return ccg_error_set(err, CCG_ERR_CERT_CHAIN, "snp.vcek", "no VCEK or VLEK certificate");
+	if (signer != CCG_SNP_SIGNER_VCEK && signer != CCG_SNP_SIGNER_VLEK)
+		return ccg_error_set(err, CCG_ERR_UNSUPPORTED, "snp.signing_key",
+				     "signing key %u (0 = VCEK, 1 = VLEK; 7 = unsigned)", (unsigned)signer);
+	leaf = sk_X509_value(opts->certs, 0);
+
+	memset(&co, 0, sizeof(co));
+	co.anchor = opts->ark;
+	co.now = opts->now;
+	co.name = signer == CCG_SNP_SIGNER_VCEK ? "VCEK chain" : "VLEK chain";
+	co.no_key_ids = true; /* AMD's VCEKs carry no authority/subject key identifiers */
+	st = ccg_chain_verify(opts->certs, &co, &cr, err);
+	if (st != CCG_OK)
+		return st;
+
+	certp = vcek_product(leaf);
+	p = ccg_snp_report_product(r, opts->product != CCG_SNP_PRODUCT_UNKNOWN ? opts->product : certp);
+	if (p == CCG_SNP_PRODUCT_UNKNOWN)
+		return ccg_error_set(err, CCG_ERR_UNSUPPORTED, "snp.product",
+				     "cannot tell the processor (report CPUID %02x/%02x, certificate product unknown)",
+				     r->cpuid_fam_id, r->cpuid_mod_id);
+	if (certp != CCG_SNP_PRODUCT_UNKNOWN && certp != p)
+		return ccg_error_set(err, CCG_ERR_CERT_FWID, "snp.vcek.product",
+				     "certificate is for %s, the report is from %s", ccg_snp_product_name(certp),
+				     ccg_snp_product_name(p));
+	ccg_snp_tcb_decode(r->reported_tcb, p, &tcb);
+	if (signer == CCG_SNP_SIGNER_VCEK) {
+		if ((r->flags & 2) != 0)
+			return ccg_error_set(err, CCG_ERR_MALFORMED, "snp.chip_id",
+					     "MASK_CHIP_KEY set: the chip id is masked, a VCEK cannot be matched");
+		if ((st = check_hwid(leaf, r, p, err)) != CCG_OK)
+			return st;
+	}
+	if ((st = check_spl(leaf, OID_AMD_BLSPL, "blSPL", tcb.bootloader, true, err)) != CCG_OK ||
+	    (st = check_spl(leaf, OID_AMD_TEESPL, "teeSPL", tcb.tee, true, err)) != CCG_OK ||
+	    (st = check_spl(leaf, OID_AMD_SNPSPL, "snpSPL", tcb.snp, true, err)) != CCG_OK ||
+	    (st = check_spl(leaf, OID_AMD_UCODESPL, "ucodeSPL", tcb.microcode, true, err)) != CCG_OK ||
+	    (st = check_spl(leaf, OID_AMD_FMCSPL, "fmcSPL", tcb.fmc, p == CCG_SNP_PRODUCT_TURIN, err)) != CCG_OK)
+		return st;
+	st = ccg_snp_report_verify_signature(r, X509_get0_pubkey(leaf), err);
+	if (st != CCG_OK)
+		return st;
+	if (opts->report_data != NULL && !ccg_ct_equal(opts->report_data, r->report_data, CCG_SNP_REPORT_DATA_LEN))
+		return ccg_error_set(err, CCG_ERR_NONCE_MISMATCH, "snp.report_data",
+				     "report_data is not the expected value");
+	return CCG_OK;
+}

@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * vTPM collection against swtpm started here (loopback): the test creates a
+ * restricted RSA signing AK with ESAPI and persists it, ccgpu quotes through
+ * the swtpm TCTI with extraData = the composite binding of real H100 GPU
+ * evidence, and the composite verifies; the same quote with other GPU
+ * evidence fails. The ccgpu CLI does the same end to end.
+ */
+#include <stdarg.h>
+#include <setjmp.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <arpa/inet.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <tss2/tss2_esys.h>
+#include <tss2/tss2_tctildr.h>
+#include <unistd.h>
+
+#include "attest/composite.h"
+#include "ccgpu/attest.h"
+#include "common/encoding.h"
+#include "common/file.h"
+#include "tee_guest/collect.h"
+#include "testdata.h"
+
+#define NOW 1795305600 /* 2026-11-22 */
+#define AK_HANDLE 0x81000003u
+
+static pid_t swtpm_pid = -1;
+static int port;
+static char *state_dir;
+static char tcti[128];
+
+static bool port_open(int p)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)p)};
+	bool ok;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ok = fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+static int stop_swtpm(void **state);
+
+static int start_swtpm(void **state)
+{
+	const char *ci = getenv("CI");
+	char srv[64], ctrl[64], st[4200];
+	struct timespec ts = {0, 20000000};
+
+	(void)state;
+	if (system("command -v swtpm >/dev/null 2>&1") != 0) {
+		if (ci != NULL && strcmp(ci, "true") == 0) {
+			fprintf(stderr, "swtpm is required under CI\n");
+			return -1;
+		}
+		printf("1..0 # SKIP swtpm not installed\n");
+		exit(77);
+	}
+	state_dir = td_tmpdir();
+	srand((unsigned)time(NULL) ^ (unsigned)getpid());
+	port = 20000 + rand() % 20000;
+	snprintf(srv, sizeof(srv), "type=tcp,port=%d,bindaddr=127.0.0.1", port);
+	snprintf(ctrl, sizeof(ctrl), "type=tcp,port=%d,bindaddr=127.0.0.1", port + 1);
+	snprintf(st, sizeof(st), "dir=%s", state_dir);
+	swtpm_pid = fork();
+	if (swtpm_pid == 0) {
+		execlp("swtpm", "swtpm", "socket", "--tpm2", "--server", srv, "--ctrl", ctrl, "--flags",
+		       "not-need-init,startup-clear", "--tpmstate", st, (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 250 && !port_open(port); i++)
+		nanosleep(&ts, NULL);
+	if (!port_open(port)) {
+		(void)stop_swtpm(NULL);
+		return -1;
+	}
+	snprintf(tcti, sizeof(tcti), "swtpm:host=127.0.0.1,port=%d", port);
+	return 0;
+}
+
+static int stop_swtpm(void **state)
+{
+	(void)state;
+	if (swtpm_pid > 0) {
+		kill(swtpm_pid, SIGTERM);
+		waitpid(swtpm_pid, NULL, 0);
+	}
+	if (state_dir != NULL) {
+		td_rm_rf(state_dir);
+		free(state_dir);
+	}
+	return 0;
+}
+
+/* the AK: a restricted RSA-2048 RSASSA-SHA256 signing key under the owner hierarchy, persisted */
+static void create_ak(void)
+{
+	TSS2_TCTI_CONTEXT *t = NULL;
+	ESYS_CONTEXT *e = NULL;
+	ESYS_TR key = ESYS_TR_NONE, persistent = ESYS_TR_NONE;
+	TPM2B_SENSITIVE_CREATE sens = {0};
+	TPM2B_PUBLIC tmpl = {0};
+	TPM2B_DATA outside = {0};
+	TPML_PCR_SELECTION pcrs = {0};
+
+	tmpl.publicArea.type = TPM2_ALG_RSA;
+	tmpl.publicArea.nameAlg = TPM2_ALG_SHA256;
+	tmpl.publicArea.objectAttributes = TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_SIGN_ENCRYPT | TPMA_OBJECT_FIXEDTPM |
+					   TPMA_OBJECT_FIXEDPARENT | TPMA_OBJECT_SENSITIVEDATAORIGIN |
+					   TPMA_OBJECT_USERWITHAUTH;
+	tmpl.publicArea.parameters.rsaDetail.symmetric.algorithm = TPM2_ALG_NULL;
+	tmpl.publicArea.parameters.rsaDetail.scheme.scheme = TPM2_ALG_RSASSA;
+	tmpl.publicArea.parameters.rsaDetail.scheme.details.rsassa.hashAlg = TPM2_ALG_SHA256;
+	tmpl.publicArea.parameters.rsaDetail.keyBits = 2048;
+	assert_int_equal(Tss2_TctiLdr_Initialize(tcti, &t), TSS2_RC_SUCCESS);
+	assert_int_equal(Esys_Initialize(&e, t, NULL), TSS2_RC_SUCCESS);
+	assert_int_equal(Esys_CreatePrimary(e, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &sens,
+					    &tmpl, &outside, &pcrs, &key, NULL, NULL, NULL, NULL),
+			 TSS2_RC_SUCCESS);
+	assert_int_equal(Esys_EvictControl(e, ESYS_TR_RH_OWNER, key, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
+					   AK_HANDLE, &persistent),
+			 TSS2_RC_SUCCESS);
+	Esys_TR_Close(e, &persistent);
+	Esys_FlushContext(e, key);
+	Esys_Finalize(&e);
+	Tss2_TctiLdr_Finalize(&t);
+}
+
+static char *hex_of(const uint8_t *b, size_t n)
+{
+	char *s = ccg_hex_encode_alloc(b, n);
+
+	assert_non_null(s);
+	return s;
+}
+
+/* the composite document for a quote (as ccgpu collect writes it) */
+static char *composite_doc(const uint8_t *nonce, const uint8_t *pub, size_t pub_len, const uint8_t *gpu, size_t gpu_len,
+			   const struct ccg_vtpm_quote *q)
+{
+	json_t *doc = json_object(), *cpu = json_object(), *quote = json_object(), *pcrs = json_array();
+	char *s;
+
+	for (int i = 0; i < 24; i++)
+		json_array_append_new(pcrs, json_string(s = hex_of(q->pcrs[i], 32))), free(s);
+	json_object_set_new(quote, "message", json_string(s = hex_of(q->attest, q->attest_len)));
+	free(s);
+	json_object_set_new(quote, "signature", json_string(s = hex_of(q->signature, q->signature_len)));
+	free(s);
+	json_object_set_new(quote, "pcrs", pcrs);
+	json_object_set_new(cpu, "type", json_string("tpm"));
+	json_object_set_new(cpu, "ak_public", json_string(s = ccg_base64_encode_alloc(q->ak_public, q->ak_public_len)));
+	free(s);
+	json_object_set_new(cpu, "quote", quote);
+	json_object_set_new(doc, "ccgpu-composite", json_integer(1));
+	json_object_set_new(doc, "nonce", json_string(s = hex_of(nonce, 32)));
+	free(s);
+	json_object_set_new(doc, "tee_public_key", json_string(s = ccg_base64_encode_alloc(pub, pub_len)));
+	free(s);
+	json_object_set_new(doc, "gpu_evidence", json_string(s = ccg_base64_encode_alloc(gpu, gpu_len)));
+	free(s);
+	json_object_set_new(doc, "cpu", cpu);
+	s = json_dumps(doc, JSON_COMPACT);
+	json_decref(doc);
+	return s;
+}
+
+static struct ccg_gpu_verifier *gpu_verifier(void)
+{
+	struct ccg_gpu_verifier *v = NULL;
+
+	assert_int_equal(ccg_gpu_verifier_new(&v), CCG_OK);
+	ccg_gpu_verifier_set_offline(v, true);
+	ccg_gpu_verifier_skip_rims(v, true);
+	assert_int_equal(ccg_gpu_verifier_set_ocsp(v, CCG_GPU_OCSP_OFF, NULL, 0, NULL), CCG_OK);
+	return v;
+}
+
+static const uint8_t tee_pub[] = "synthetic TEE public key bytes (a DER SPKI in real use)";
+
+static void test_composite_with_swtpm(void **state)
+{
+	size_t gpu_len, other_len = 0, rl, cl;
+	uint8_t *gpu = td_read("nvidia/evidence/hopper_evidence.json", &gpu_len), nonce[32], binding[64];
+	uint8_t *report = td_read_hex("nvidia/hopper-580.159.03/report.hex", &rl);
+	uint8_t *chain = td_read("nvidia/hopper-580.159.03/chain.pem", &cl);
+	struct ccg_gpu_evidence *ev = NULL, *other_ev = NULL;
+	struct ccg_vtpm_quote q;
+	struct ccg_composite_opts o;
+	struct ccg_error err;
+	char *doc, *other = NULL;
+	json_t *claims = NULL;
+
+	(void)state;
+	create_ak();
+	assert_int_equal(ccg_gpu_evidence_new(&ev), CCG_OK);
+	assert_int_equal(ccg_gpu_evidence_add_json(ev, gpu, gpu_len, NULL), CCG_OK);
+	assert_true(ccg_gpu_evidence_nonce(ev, nonce));
+	assert_int_equal(ccg_composite_binding(nonce, 32, tee_pub, sizeof(tee_pub), gpu, gpu_len, binding), CCG_OK);
+	ccg_error_clear(&err);
+	if (ccg_vtpm_quote(tcti, AK_HANDLE, 0xFFFFFF, binding, sizeof(binding), &q, &err) != CCG_OK)
+		fail_msg("%s: %s", err.where, err.detail);
+	doc = composite_doc(nonce, tee_pub, sizeof(tee_pub), gpu, gpu_len, &q);
+	memset(&o, 0, sizeof(o));
+	o.nonce = nonce;
+	o.nonce_len = 32;
+	o.now = NOW;
+	o.gpu = gpu_verifier();
+	ccg_error_clear(&err);
+	if (ccg_composite_verify((const uint8_t *)doc, strlen(doc), &o, &claims, &err) != CCG_OK)
+		fail_msg("%s: %s", err.where, err.detail);
+	assert_non_null(json_object_get(json_object_get(claims, "cpu"), "tpm-pcrs"));
+	assert_non_null(json_object_get(claims, "gpu"));
+	assert_false(json_is_true(json_object_get(json_object_get(claims, "cpu"), "tpm-ak-trusted")));
+	json_decref(claims);
+	/* the same quote with other GPU evidence (another H100's report over the same nonce) */
+	assert_int_equal(ccg_gpu_evidence_new(&other_ev), CCG_OK);
+	assert_int_equal(ccg_gpu_evidence_add_report(other_ev, "HOPPER", report, rl, chain, cl, NULL), CCG_OK);
+	assert_int_equal(ccg_gpu_evidence_to_json(other_ev, nonce, &other), CCG_OK);
+	other_len = strlen(other);
+	free(doc);
+	doc = composite_doc(nonce, tee_pub, sizeof(tee_pub), (const uint8_t *)other, other_len, &q);
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_composite_verify((const uint8_t *)doc, strlen(doc), &o, &claims, &err), CCG_ERR_NONCE_MISMATCH);
+	assert_string_equal(err.where, "tpm.extra_data");
+	/* another TEE key, and another nonce */
+	free(doc);
+	doc = composite_doc(nonce, (const uint8_t *)"other key", 9, gpu, gpu_len, &q);
+	assert_int_equal(ccg_composite_verify((const uint8_t *)doc, strlen(doc), &o, &claims, NULL), CCG_ERR_NONCE_MISMATCH);
+	nonce[0] ^= 1;
+	free(doc);
+	doc = composite_doc(nonce, tee_pub, sizeof(tee_pub), gpu, gpu_len, &q);
+	nonce[0] ^= 1;
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_composite_verify((const uint8_t *)doc, strlen(doc), &o, &claims, &err), CCG_ERR_NONCE_MISMATCH);
+	assert_string_equal(err.where, "composite.nonce");
+	free(doc);
+	free(other);
+	ccg_gpu_verifier_free(o.gpu);
+	ccg_gpu_evidence_free(ev);
+	ccg_gpu_evidence_free(other_ev);
+	ccg_vtpm_quote_cleanup(&q);
+	free(gpu);
+	free(report);
+	free(chain);
+}
+
+/* ccgpu collect --cpu tpm and ccgpu verify composite, end to end */
+static void test_cli_collect_and_verify(void **state)
+{
+	const char *build = getenv("CCGPU_BUILD_ROOT");
+	char cmd[8192], *dir = td_tmpdir();
+	const char *gpu = td_path("nvidia/evidence/hopper_evidence.json");
+	char gpu_path[4096];
+	const char *nonce = "e97b23a1718095a0e9e35edca810768c70a6a5a389b705e753b197912bc11576";
+
+	(void)state;
+	assert_non_null(build);
+	snprintf(gpu_path, sizeof(gpu_path), "%s", gpu);
+	snprintf(cmd, sizeof(cmd),
+		 "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 2>/dev/null | openssl pkey -pubout -out %s/tee.pem && "
+		 "%s/tee_guest/ccgpu collect --cpu tpm --tcti %s --ak-handle 81000003 --pcrs ff --nonce %s "
+		 "--tee-public-key %s/tee.pem --gpu-evidence %s --out %s/doc.json && "
+		 "%s/tee_guest/ccgpu verify composite --evidence %s/doc.json --nonce %s --time 2026-11-22T00:00:00Z --json >%s/claims.json",
+		 dir, build, tcti, nonce, dir, gpu_path, dir, build, dir, nonce, dir);
+	assert_int_equal(system(cmd), 0);
+	/* another nonce is refused with exit status 1 */
+	snprintf(cmd, sizeof(cmd),
+		 "%s/tee_guest/ccgpu verify composite --evidence %s/doc.json --nonce 00%.62s --time 2026-11-22T00:00:00Z 2>/dev/null >/dev/null",
+		 build, dir, nonce + 2);
+	assert_int_equal(WEXITSTATUS(system(cmd)), 1);
+	td_rm_rf(dir);
+	free(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_composite_with_swtpm),
+		cmocka_unit_test(test_cli_collect_and_verify),
+	};
+
+	td_require();
+	return cmocka_run_group_tests(tests, start_swtpm, stop_swtpm);
+}

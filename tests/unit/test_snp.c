@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* SEV-SNP reports: the real Milan reports verify, every flip and truncation fails, claims, KDS cache. */
+#include <stdarg.h>
+#include <setjmp.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <jansson.h>
+#include <openssl/pem.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attest/snp.h"
+#include "common/crypto.h"
+#include "common/encoding.h"
+#include "common/file.h"
+#include "common/http.h"
+#include "testdata.h"
+
+#define NOW 1795305600 /* 2026-11-22T00:00:00Z */
+
+struct snp_sample {
+	uint8_t *report;
+	size_t report_len;
+	STACK_OF(X509) *certs; /* VCEK, ASK, ARK */
+	X509 *ark;
+};
+
+static void load(const char *which, struct snp_sample *s)
+{
+	uint8_t *vcek, *chain;
+	size_t vl, cl;
+	X509 *leaf = NULL;
+	STACK_OF(X509) *askark = NULL;
+
+	memset(s, 0, sizeof(*s));
+	if (strcmp(which, "go") == 0) {
+		s->report = td_read("snp/milan-go-sev-guest/attestation.bin", &s->report_len);
+		vcek = td_read("snp/milan-go-sev-guest/vcek.testcer", &vl);
+		chain = td_read("snp/milan-go-sev-guest/milan.testcer", &cl);
+	} else {
+		s->report = td_read_hex("snp/milan-virtee/report_milan.hex", &s->report_len);
+		vcek = td_read("snp/milan-virtee/vcek_milan.der", &vl);
+		chain = td_read("snp/milan-virtee/cert_chain_milan", &cl);
+	}
+	assert_int_equal(ccg_der_cert_parse(vcek, vl, &leaf, NULL), CCG_OK);
+	assert_int_equal(ccg_pem_certs_parse(chain, cl, 4, &askark, NULL), CCG_OK);
+	assert_int_equal(sk_X509_num(askark), 2);
+	s->certs = sk_X509_new_null();
+	assert_true(sk_X509_push(s->certs, leaf) > 0);
+	assert_true(sk_X509_push(s->certs, sk_X509_value(askark, 0)) > 0);
+	assert_true(sk_X509_push(s->certs, sk_X509_value(askark, 1)) > 0);
+	s->ark = sk_X509_value(askark, 1);
+	assert_int_equal(X509_up_ref(s->ark), 1);
+	sk_X509_free(askark);
+	free(vcek);
+	free(chain);
+}
+
+static void unload(struct snp_sample *s)
+{
+	free(s->report);
+	sk_X509_pop_free(s->certs, X509_free);
+	X509_free(s->ark);
+}
+
+static enum ccg_status verify(const struct snp_sample *s, const uint8_t *rep, size_t len, struct ccg_error *err)
+{
+	struct ccg_snp_report r;
+	struct ccg_snp_verify_opts o = {.ark = s->ark, .certs = s->certs, .now = NOW};
+	enum ccg_status st = ccg_snp_report_parse(rep, len, &r, err);
+
+	return st != CCG_OK ? st : ccg_snp_report_verify(&r, &o, err);
+}
+
+static void test_real_reports_verify(void **state)
+{
+	const char *which[] = {"go", "virtee"};
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		struct snp_sample s;
+		struct ccg_error err;
+
+		load(which[i], &s);
+		ccg_error_clear(&err);
+		assert_int_equal(s.report_len, CCG_SNP_REPORT_LEN);
+		if (verify(&s, s.report, s.report_len, &err) != CCG_OK)
+			fail_msg("%s: %s: %s", which[i], err.where, err.detail);
+		assert_true(ccg_snp_ark_spki_pinned(s.ark));
+		unload(&s);
+	}
+}
+
+static void test_go_claims(void **state)
+{
+	struct snp_sample s;
+	struct ccg_snp_report r;
+	json_t *c = NULL;
+
+	(void)state;
+	load("go", &s);
+	assert_int_equal(ccg_snp_report_parse(s.report, s.report_len, &r, NULL), CCG_OK);
+	assert_int_equal(r.version, 2);
+	assert_int_equal(r.report_data[0], 1);
+	assert_memory_equal(r.report_data, "\x01\x02\x03\x04\x05", 5);
+	assert_int_equal(ccg_snp_report_claims(&r, CCG_SNP_PRODUCT_MILAN, &c), CCG_OK);
+	/* DEBUG allowed is a claim a policy can refuse */
+	assert_true(json_is_true(json_object_get(c, "snp-debug-allowed")));
+	assert_string_equal(json_string_value(json_object_get(c, "snp-product")), "Milan");
+	assert_int_equal(json_integer_value(json_object_get(c, "snp-vmpl")), 0);
+	assert_string_equal(json_string_value(json_object_get(c, "snp-signer")), "VCEK");
+	assert_int_equal(strncmp(json_string_value(json_object_get(c, "snp-report-data")), "0102030405", 10), 0);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(c, "snp-tcb-reported"), "snp")), 5);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(c, "snp-tcb-reported"), "microcode")),
+			 0x44);
+	json_decref(c);
+	unload(&s);
+}
+
+static void test_virtee_bit7_byte21(void **state)
+{
+	struct snp_sample s;
+	struct ccg_error err;
+
+	(void)state;
+	load("virtee", &s);
+	s.report[21] ^= 0x80;
+	ccg_error_clear(&err);
+	assert_int_equal(verify(&s, s.report, s.report_len, &err), CCG_ERR_SIGNATURE);
+	assert_string_equal(err.where, "snp.signature");
+	unload(&s);
+}
+
+static void test_every_flip_and_truncation_fails(void **state)
+{
+	struct snp_sample s;
+
+	(void)state;
+	load("go", &s);
+	for (size_t i = 0; i < s.report_len; i++) {
+		s.report[i] ^= 0x01;
+		if (verify(&s, s.report, s.report_len, NULL) == CCG_OK)
+			fail_msg("flip of byte %zu still verifies", i);
+		s.report[i] ^= 0x01;
+	}
+	for (size_t n = 0; n < s.report_len; n += 7)
+		assert_int_equal(verify(&s, s.report, n, NULL), CCG_ERR_TRUNCATED);
+	assert_int_equal(verify(&s, s.report, s.report_len, NULL), CCG_OK);
+	unload(&s);
+}
+
+static void test_chain_and_extension_faults(void **state)
+{
+	struct snp_sample s, v;
+	struct ccg_snp_report r;
+	struct ccg_error err;
+	struct ccg_snp_verify_opts o;
+	uint8_t want[64] = {0};
+
+	(void)state;
+	load("go", &s);
+	load("virtee", &v);
+	/* the other chip's VCEK: hwID and TCB differ */
+	assert_int_equal(ccg_snp_report_parse(s.report, s.report_len, &r, NULL), CCG_OK);
+	o = (struct ccg_snp_verify_opts){.ark = s.ark, .certs = v.certs, .now = NOW};
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_snp_report_verify(&r, &o, &err), CCG_ERR_CERT_FWID);
+	assert_string_equal(err.where, "snp.vcek.hwid");
+	/* a chain at a time after the VCEK expired */
+	o = (struct ccg_snp_verify_opts){.ark = s.ark, .certs = s.certs, .now = 1924992000 /* 2031 */};
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_snp_report_verify(&r, &o, &err), CCG_ERR_CERT_EXPIRED);
+	/* no ARK */
+	o = (struct ccg_snp_verify_opts){.certs = s.certs, .now = NOW};
+	assert_int_equal(ccg_snp_report_verify(&r, &o, NULL), CCG_ERR_INVALID_ARG);
+	/* a VCEK used as its own anchor does not anchor the chain */
+	o = (struct ccg_snp_verify_opts){.ark = sk_X509_value(s.certs, 1), .certs = s.certs, .now = NOW};
+	assert_int_not_equal(ccg_snp_report_verify(&r, &o, NULL), CCG_OK);
+	/* expected report data */
+	o = (struct ccg_snp_verify_opts){.ark = s.ark, .certs = s.certs, .now = NOW, .report_data = want};
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_snp_report_verify(&r, &o, &err), CCG_ERR_NONCE_MISMATCH);
+	o.report_data = r.report_data;
+	assert_int_equal(ccg_snp_report_verify(&r, &o, NULL), CCG_OK);
+	unload(&s);
+	unload(&v);
+}
+
+/* synthetic reports of versions 3 and 5 (Genoa, Turin) parse with their layouts */
+static void test_synthetic_versions(void **state)
+{
+	uint8_t rep[CCG_SNP_REPORT_LEN];
+	struct ccg_snp_report r;
+	struct ccg_snp_tcb t;
+	json_t *c = NULL;
+
+	(void)state;
+	memset(rep, 0, sizeof(rep));
+	rep[0] = 5;
+	rep[0x34] = 1;
+	rep[0x188] = 0x1A; /* Turin */
+	rep[0x189] = 0x02;
+	/* reported TCB: fmc 1, bl 2, tee 3, snp 4, ucode 0x55 */
+	rep[0x180] = 1;
+	rep[0x181] = 2;
+	rep[0x182] = 3;
+	rep[0x183] = 4;
+	rep[0x187] = 0x55;
+	rep[0x1F8] = 0xAA; /* launch_mit_vector */
+	assert_int_equal(ccg_snp_report_parse(rep, sizeof(rep), &r, NULL), CCG_OK);
+	assert_int_equal(ccg_snp_report_product(&r, CCG_SNP_PRODUCT_UNKNOWN), CCG_SNP_PRODUCT_TURIN);
+	assert_int_equal(r.launch_mit_vector, 0xAA);
+	ccg_snp_tcb_decode(r.reported_tcb, CCG_SNP_PRODUCT_TURIN, &t);
+	assert_int_equal(t.fmc, 1);
+	assert_int_equal(t.bootloader, 2);
+	assert_int_equal(t.tee, 3);
+	assert_int_equal(t.snp, 4);
+	assert_int_equal(t.microcode, 0x55);
+	assert_int_equal(ccg_snp_report_claims(&r, CCG_SNP_PRODUCT_UNKNOWN, &c), CCG_OK);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(c, "snp-tcb-reported"), "fmc")), 1);
+	json_decref(c);
+	rep[0] = 3;
+	rep[0x188] = 0x19;
+	rep[0x189] = 0x11; /* Genoa */
+	assert_int_equal(ccg_snp_report_parse(rep, sizeof(rep), &r, NULL), CCG_OK);
+	assert_int_equal(ccg_snp_report_product(&r, CCG_SNP_PRODUCT_UNKNOWN), CCG_SNP_PRODUCT_GENOA);
+	assert_int_equal(r.launch_mit_vector, 0); /* not a field before version 5 */
+	rep[0] = 4;
+	assert_int_equal(ccg_snp_report_parse(rep, sizeof(rep), &r, NULL), CCG_ERR_UNSUPPORTED);
+	rep[0] = 2;
+	rep[0x2A0 + 60] = 1; /* high byte of R */
+	assert_int_equal(ccg_snp_report_parse(rep, sizeof(rep), &r, NULL), CCG_ERR_MALFORMED);
+	rep[0x2A0 + 60] = 0;
+	rep[0x34] = 2;
+	assert_int_equal(ccg_snp_report_parse(rep, sizeof(rep), &r, NULL), CCG_ERR_UNSUPPORTED);
+}
+
+static void test_kds_url_and_cache(void **state)
+{
+	struct snp_sample s;
+	struct ccg_snp_report r;
+	struct ccg_snp_kds_config cfg;
+	struct ccg_snp_kds *k = NULL;
+	char url[1024], path[4096], hwid[17], *dir = td_tmpdir();
+	X509 *got = NULL;
+	uint8_t *der = NULL;
+	int der_len;
+	uint64_t before = ccg_http_transfer_count();
+	struct ccg_error err;
+
+	(void)state;
+	load("go", &s);
+	assert_int_equal(ccg_snp_report_parse(s.report, s.report_len, &r, NULL), CCG_OK);
+	assert_int_equal(ccg_snp_kds_vcek_url(NULL, CCG_SNP_PRODUCT_MILAN, r.chip_id, r.reported_tcb, url, sizeof(url)),
+			 CCG_OK);
+	assert_non_null(strstr(url, "https://kdsintf.amd.com/vcek/v1/Milan/3ac3fe21e13fb099"));
+	assert_non_null(strstr(url, "?blSPL=02&teeSPL=00&snpSPL=05&ucodeSPL=68"));
+	/* offline, empty cache: not found, no transfer */
+	cfg = (struct ccg_snp_kds_config){.cache_dir = dir, .offline = true};
+	assert_int_equal(ccg_snp_kds_new(&cfg, &k), CCG_OK);
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_snp_kds_get_vcek(k, &r, CCG_SNP_PRODUCT_MILAN, &got, &err), CCG_ERR_NOT_FOUND);
+	/* a cached VCEK is used offline */
+	der_len = i2d_X509(sk_X509_value(s.certs, 0), &der);
+	assert_true(der_len > 0);
+	ccg_hex_encode(r.chip_id, 8, hwid);
+	snprintf(path, sizeof(path), "%s/vcek-Milan-%s-%016llx.der", dir, hwid, (unsigned long long)r.reported_tcb);
+	assert_int_equal(ccg_file_write_atomic(path, der, (size_t)der_len, NULL), CCG_OK);
+	assert_int_equal(ccg_snp_kds_get_vcek(k, &r, CCG_SNP_PRODUCT_MILAN, &got, NULL), CCG_OK);
+	assert_int_equal(X509_cmp(got, sk_X509_value(s.certs, 0)), 0);
+	assert_int_equal(ccg_http_transfer_count(), before);
+	X509_free(got);
+	OPENSSL_free(der);
+	ccg_snp_kds_free(k);
+	td_rm_rf(dir);
+	free(dir);
+	unload(&s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_real_reports_verify),
+		cmocka_unit_test(test_go_claims),
+		cmocka_unit_test(test_virtee_bit7_byte21),
+		cmocka_unit_test(test_every_flip_and_truncation_fails),
+		cmocka_unit_test(test_chain_and_extension_faults),
+		cmocka_unit_test(test_synthetic_versions),
+		cmocka_unit_test(test_kds_url_and_cache),
+	};
+
+	td_require();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* TDX quote v5 sample: verifies at 2026-02-03 with UpToDate statuses; flips, truncations, collateral faults. */
+#include <stdarg.h>
+#include <setjmp.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attest/tdx.h"
+#include "common/crypto.h"
+#include "common/file.h"
+#include "testdata.h"
+
+#define NOW 1770076800 /* 2026-02-03T00:00:00Z */
+#define D "tdx/v5-sample/"
+
+struct fixture {
+	uint8_t *quote, *tcb, *qe, *chain, *pckcrl, *rootcrl;
+	size_t quote_len, tcb_len, qe_len, chain_len, pckcrl_len, rootcrl_len;
+	X509 *root;
+	struct ccg_tdx_collateral *col;
+};
+
+static struct fixture fx;
+
+static int setup(void **state)
+{
+	STACK_OF(X509) *sk = NULL;
+	uint8_t *pem;
+	size_t n;
+
+	(void)state;
+	fx.quote = td_read(D "quote_v5_sample.dat", &fx.quote_len);
+	fx.tcb = td_read(D "sample_tcbinfo_response_v5", &fx.tcb_len);
+	fx.qe = td_read(D "sample_qeIdentity_response", &fx.qe_len);
+	fx.chain = td_read(D "tcbinfo_issuer_chain.derived.pem", &fx.chain_len);
+	fx.pckcrl = td_read(D "pckcrl", &fx.pckcrl_len);
+	fx.rootcrl = td_read(D "rootcrl.der", &fx.rootcrl_len);
+	pem = td_read(D "trusted_root.pem", &n);
+	if (ccg_pem_certs_parse(pem, n, 1, &sk, NULL) != CCG_OK)
+		return -1;
+	fx.root = sk_X509_pop(sk);
+	sk_X509_free(sk);
+	free(pem);
+	if (ccg_tdx_collateral_new(&fx.col) != CCG_OK ||
+	    ccg_tdx_collateral_set_tcb_info(fx.col, fx.tcb, fx.tcb_len, NULL) != CCG_OK ||
+	    ccg_tdx_collateral_set_qe_identity(fx.col, fx.qe, fx.qe_len, NULL) != CCG_OK ||
+	    ccg_tdx_collateral_set_signing_chain(fx.col, fx.chain, fx.chain_len, NULL) != CCG_OK ||
+	    ccg_tdx_collateral_set_crls(fx.col, fx.pckcrl, fx.pckcrl_len, fx.rootcrl, fx.rootcrl_len, NULL) != CCG_OK)
+		return -1;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	free(fx.quote);
+	free(fx.tcb);
+	free(fx.qe);
+	free(fx.chain);
+	free(fx.pckcrl);
+	free(fx.rootcrl);
+	X509_free(fx.root);
+	ccg_tdx_collateral_free(fx.col);
+	return 0;
+}
+
+static enum ccg_status verify(const uint8_t *q, size_t len, const struct ccg_tdx_collateral *col,
+			      struct ccg_tdx_result *res, struct ccg_error *err)
+{
+	struct ccg_tdx_quote quote;
+	struct ccg_tdx_verify_opts o = {.root = fx.root, .collateral = col, .now = NOW};
+	struct ccg_tdx_result local;
+	enum ccg_status st = ccg_tdx_quote_parse(q, len, &quote, err);
+
+	if (res == NULL)
+		res = &local;
+	memset(res, 0, sizeof(*res));
+	if (st == CCG_OK)
+		st = ccg_tdx_quote_verify(&quote, &o, res, err);
+	if (res == &local)
+		ccg_tdx_result_cleanup(res);
+	return st;
+}
+
+static void test_v5_sample_verifies(void **state)
+{
+	struct ccg_tdx_quote q;
+	struct ccg_tdx_result r;
+	struct ccg_error err;
+	json_t *c = NULL;
+
+	(void)state;
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_tdx_quote_parse(fx.quote, fx.quote_len, &q, NULL), CCG_OK);
+	assert_int_equal(q.version, 5);
+	assert_int_equal(q.body_type, 3);
+	if (verify(fx.quote, fx.quote_len, fx.col, &r, &err) != CCG_OK)
+		fail_msg("%s: %s", err.where, err.detail);
+	assert_true(r.tcb_known);
+	assert_int_equal(r.tcb_status, CCG_TDX_TCB_UP_TO_DATE);
+	assert_int_equal(r.module_status, CCG_TDX_TCB_UP_TO_DATE);
+	assert_int_equal(r.qe_status, CCG_TDX_TCB_UP_TO_DATE);
+	assert_string_equal(r.fmspc, "90c06f000000");
+	assert_true(r.collateral_stale); /* the QE identity and CRLs of the sample are from 2023 */
+	assert_int_equal(ccg_tdx_quote_claims(&q, &r, &c), CCG_OK);
+	assert_string_equal(json_string_value(json_object_get(c, "tdx-tcb-status")), "UpToDate");
+	assert_true(json_is_false(json_object_get(c, "tdx-debug")));
+	assert_non_null(json_object_get(c, "tdx-rtmr3"));
+	assert_int_equal(strlen(json_string_value(json_object_get(c, "tdx-mrtd"))), 96);
+	json_decref(c);
+	ccg_tdx_result_cleanup(&r);
+	/* without collateral: signatures and chain only */
+	assert_int_equal(verify(fx.quote, fx.quote_len, NULL, NULL, NULL), CCG_OK);
+}
+
+static void test_padding_tolerated(void **state)
+{
+	uint8_t *p = calloc(1, fx.quote_len + 100);
+
+	(void)state;
+	memcpy(p, fx.quote, fx.quote_len);
+	assert_int_equal(verify(p, fx.quote_len + 100, fx.col, NULL, NULL), CCG_OK);
+	free(p);
+}
+
+static void test_every_flip_and_truncation_fails(void **state)
+{
+	struct ccg_tdx_quote q;
+	size_t signed_end;
+
+	(void)state;
+	assert_int_equal(ccg_tdx_quote_parse(fx.quote, fx.quote_len, &q, NULL), CCG_OK);
+	signed_end = fx.quote_len;
+	for (size_t i = 0; i < signed_end; i++) {
+		fx.quote[i] ^= 0x01;
+		if (verify(fx.quote, fx.quote_len, fx.col, NULL, NULL) == CCG_OK) {
+			/* bytes inside the PEM text that PEM decoding ignores are the only ones allowed */
+			const uint8_t *pem = fx.quote + (q.pck_chain_pem - fx.quote);
+
+			if (!(fx.quote + i >= pem && fx.quote + i < pem + q.pck_chain_len))
+				fail_msg("flip of byte %zu still verifies", i);
+		}
+		fx.quote[i] ^= 0x01;
+	}
+	for (size_t n = 0; n < fx.quote_len; n += 13)
+		assert_int_not_equal(verify(fx.quote, n, fx.col, NULL, NULL), CCG_OK);
+}
+
+static void test_collateral_faults(void **state)
+{
+	struct ccg_tdx_collateral *c = NULL;
+	struct ccg_error err;
+	uint8_t *bad = malloc(fx.tcb_len);
+	char *p;
+
+	(void)state;
+	/* a TCB info with one changed character fails its signature */
+	memcpy(bad, fx.tcb, fx.tcb_len);
+	p = strstr((char *)bad, "UpToDate");
+	assert_non_null(p);
+	p[0] = 'u';
+	assert_int_equal(ccg_tdx_collateral_new(&c), CCG_OK);
+	assert_int_equal(ccg_tdx_collateral_set_tcb_info(c, bad, fx.tcb_len, NULL), CCG_OK);
+	assert_int_equal(ccg_tdx_collateral_set_qe_identity(c, fx.qe, fx.qe_len, NULL), CCG_OK);
+	assert_int_equal(ccg_tdx_collateral_set_signing_chain(c, fx.chain, fx.chain_len, NULL), CCG_OK);
+	ccg_error_clear(&err);
+	assert_int_equal(verify(fx.quote, fx.quote_len, c, NULL, &err), CCG_ERR_SIGNATURE);
+	assert_string_equal(err.where, "tdx.tcb_info.signature");
+	/* the QE identity given as the TCB info */
+	assert_int_equal(ccg_tdx_collateral_set_tcb_info(c, fx.qe, fx.qe_len, NULL), CCG_OK);
+	assert_int_not_equal(verify(fx.quote, fx.quote_len, c, NULL, NULL), CCG_OK);
+	ccg_tdx_collateral_free(c);
+	free(bad);
+	/* strict freshness refuses the 2023 QE identity */
+	{
+		struct ccg_tdx_quote q;
+		struct ccg_tdx_result r;
+		struct ccg_tdx_verify_opts o = {.root = fx.root, .collateral = fx.col, .now = NOW,
+						.require_fresh_collateral = true};
+
+		assert_int_equal(ccg_tdx_quote_parse(fx.quote, fx.quote_len, &q, NULL), CCG_OK);
+		assert_int_equal(ccg_tdx_quote_verify(&q, &o, &r, NULL), CCG_ERR_OCSP_STALE);
+		ccg_tdx_result_cleanup(&r);
+		/* PCK chain outside its validity */
+		o.require_fresh_collateral = false;
+		o.now = 4102444800; /* 2100 */
+		assert_int_equal(ccg_tdx_quote_verify(&q, &o, &r, NULL), CCG_ERR_CERT_EXPIRED);
+		ccg_tdx_result_cleanup(&r);
+	}
+}
+
+static void test_sgx_and_versions_refused(void **state)
+{
+	uint8_t *p = malloc(fx.quote_len);
+	struct ccg_tdx_quote q;
+	struct ccg_error err;
+
+	(void)state;
+	memcpy(p, fx.quote, fx.quote_len);
+	p[4] = 0; /* tee_type SGX */
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_tdx_quote_parse(p, fx.quote_len, &q, &err), CCG_ERR_UNSUPPORTED);
+	assert_non_null(strstr(err.detail, "SGX"));
+	memcpy(p, fx.quote, fx.quote_len);
+	p[0] = 3;
+	assert_int_equal(ccg_tdx_quote_parse(p, fx.quote_len, &q, NULL), CCG_ERR_UNSUPPORTED);
+	p[0] = 6;
+	assert_int_equal(ccg_tdx_quote_parse(p, fx.quote_len, &q, NULL), CCG_ERR_UNSUPPORTED);
+	memcpy(p, fx.quote, fx.quote_len);
+	p[48] = 1; /* v5 body type SGX */
+	assert_int_equal(ccg_tdx_quote_parse(p, fx.quote_len, &q, NULL), CCG_ERR_UNSUPPORTED);
+	free(p);
+}
+
+/* a v4 quote (TD 1.0 body, no body descriptor) made from the sample's parts parses; its signature does not verify */
+static void test_v4_layout(void **state)
+{
+	struct ccg_tdx_quote q;
+	size_t v4_len = fx.quote_len - 6 - 64;
+	uint8_t *v4 = malloc(v4_len);
+
+	(void)state;
+	memcpy(v4, fx.quote, 48);
+	v4[0] = 4;
+	memcpy(v4 + 48, fx.quote + 54, 584);
+	memcpy(v4 + 48 + 584, fx.quote + 54 + 648, fx.quote_len - 54 - 648);
+	assert_int_equal(ccg_tdx_quote_parse(v4, v4_len, &q, NULL), CCG_OK);
+	assert_int_equal(q.version, 4);
+	assert_int_equal(q.body_type, 2);
+	assert_int_equal(q.signed_len, 48 + 584);
+	assert_int_equal(verify(v4, v4_len, NULL, NULL, NULL), CCG_ERR_SIGNATURE);
+	free(v4);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_v5_sample_verifies),
+		cmocka_unit_test(test_padding_tolerated),
+		cmocka_unit_test(test_every_flip_and_truncation_fails),
+		cmocka_unit_test(test_collateral_faults),
+		cmocka_unit_test(test_sgx_and_versions_refused),
+		cmocka_unit_test(test_v4_layout),
+	};
+
+	td_require();
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
