@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "common/error.h"
@@ -18,6 +19,10 @@ static bool known_type(uint8_t t)
 	case CCG_FRAME_CERT_CHAIN:
 	case CCG_FRAME_GET_REPORT:
 	case CCG_FRAME_REPORT:
+	case CCG_FRAME_CHANNEL_OPEN:
+	case CCG_FRAME_CHANNEL_OPENED:
+	case CCG_FRAME_CHANNEL_CLOSE:
+	case CCG_FRAME_CHANNEL_CLOSED:
 	case CCG_FRAME_ERROR:
 		return true;
 	default:
@@ -150,6 +155,132 @@ enum ccg_status ccg_frame_write(int fd, uint8_t type, uint16_t device, uint32_t 
 	while (off < b.len) {
 		ssize_t w = write(fd, b.data + off, b.len - off);
 
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			st = ccg_error_set(err, CCG_ERR_IO, "frame.write", "%s", strerror(errno));
+			break;
+		}
+		off += (size_t)w;
+	}
+	ccg_buf_cleanup(&b);
+	return st;
+}
+
+/* the first bytes of a frame with recvmsg, keeping a passed descriptor */
+static enum ccg_status recv_first(int fd, uint8_t *p, size_t n, size_t *got, int *passed_fd, struct ccg_error *err)
+{
+	union {
+		char buf[CMSG_SPACE(4 * sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = {.iov_base = p, .iov_len = n};
+	struct msghdr m;
+	ssize_t r;
+
+	memset(&m, 0, sizeof(m));
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = u.buf;
+	m.msg_controllen = sizeof(u.buf);
+	do
+		r = recvmsg(fd, &m, MSG_CMSG_CLOEXEC);
+	while (r < 0 && errno == EINTR);
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); r >= 0 && c != NULL; c = CMSG_NXTHDR(&m, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+			int x;
+
+			memcpy(&x, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (*passed_fd < 0)
+				*passed_fd = x;
+			else
+				close(x);
+		}
+	}
+	if (r == 0)
+		return ccg_error_set(err, CCG_ERR_NOT_FOUND, "frame.read", "end of stream");
+	if (r < 0)
+		return ccg_error_set(err, CCG_ERR_IO, "frame.read", "%s", strerror(errno));
+	*got = (size_t)r;
+	return CCG_OK;
+}
+
+enum ccg_status ccg_frame_read_fd(int fd, struct ccg_buf *buf, struct ccg_frame *out, int *passed_fd,
+				  struct ccg_error *err)
+{
+	uint8_t hdr[CCG_FRAME_HEADER_LEN];
+	size_t plen = 0, got = 0;
+	struct ccg_cursor c;
+	enum ccg_status st;
+
+	*passed_fd = -1;
+	buf->len = 0;
+	if ((st = recv_first(fd, hdr, sizeof(hdr), &got, passed_fd, err)) != CCG_OK ||
+	    (got < sizeof(hdr) && (st = read_full(fd, hdr + got, sizeof(hdr) - got, false, err)) != CCG_OK) ||
+	    (st = ccg_frame_header_check(hdr, &plen, err)) != CCG_OK)
+		goto fail;
+	if ((st = ccg_buf_append(buf, hdr, sizeof(hdr))) != CCG_OK || (st = ccg_buf_reserve(buf, plen)) != CCG_OK) {
+		st = ccg_error_set(err, st, "frame.read", "buffer");
+		goto fail;
+	}
+	if (plen > 0 && (st = read_full(fd, buf->data + buf->len, plen, false, err)) != CCG_OK)
+		goto fail;
+	buf->len += plen;
+	ccg_cursor_init(&c, buf->data, buf->len);
+	if ((st = ccg_frame_parse(&c, out, err)) == CCG_OK)
+		return CCG_OK;
+fail:
+	if (*passed_fd >= 0)
+		close(*passed_fd);
+	*passed_fd = -1;
+	return st;
+}
+
+enum ccg_status ccg_frame_write_fd(int fd, uint8_t type, uint16_t device, uint32_t session_id, const uint8_t *payload,
+				   size_t len, int pass_fd, struct ccg_error *err)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct ccg_buf b;
+	struct iovec iov;
+	struct msghdr m;
+	struct cmsghdr *c;
+	size_t off = 0;
+	ssize_t w;
+	enum ccg_status st;
+
+	ccg_buf_init(&b, CCG_FRAME_HEADER_LEN + CCG_FRAME_MAX_PAYLOAD);
+	if ((st = ccg_frame_append(&b, type, device, session_id, payload, len)) != CCG_OK) {
+		ccg_buf_cleanup(&b);
+		return ccg_error_set(err, st, "frame.write", "%zu payload bytes", len);
+	}
+	memset(&m, 0, sizeof(m));
+	memset(&u, 0, sizeof(u));
+	iov.iov_base = b.data;
+	iov.iov_len = b.len;
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = u.buf;
+	m.msg_controllen = sizeof(u.buf);
+	c = CMSG_FIRSTHDR(&m);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
+	do
+		w = sendmsg(fd, &m, MSG_NOSIGNAL);
+	while (w < 0 && errno == EINTR);
+	if (w <= 0) {
+		ccg_buf_cleanup(&b);
+		return ccg_error_set(err, CCG_ERR_IO, "frame.write", "%s", strerror(errno));
+	}
+	off = (size_t)w;
+	while (off < b.len) {
+		w = write(fd, b.data + off, b.len - off);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {

@@ -29,6 +29,12 @@ enum ccg_frame_type {
 	CCG_FRAME_GET_REPORT = 0x14,   /* request: 32-byte nonce; response: the GET_MEASUREMENTS request ||
 					  MEASUREMENTS response the device produced (as NVML returns it) */
 	CCG_FRAME_REPORT = 0x15,
+	CCG_FRAME_CHANNEL_OPEN = 0x20, /* request: 64-byte channel parameters (docs/channel.md); the shared
+					  bounce-buffer file descriptor rides along (SCM_RIGHTS); session_id names
+					  the SPDM session whose export master secret keys the channel */
+	CCG_FRAME_CHANNEL_OPENED = 0x21, /* response: empty */
+	CCG_FRAME_CHANNEL_CLOSE = 0x22,  /* request: empty; the device stops and unmaps the channel */
+	CCG_FRAME_CHANNEL_CLOSED = 0x23, /* response: empty */
 	CCG_FRAME_ERROR = 0x7F,        /* u32le ccg_status, then UTF-8 text (no NUL) */
 };
 
@@ -62,6 +68,17 @@ CCG_MUST_USE enum ccg_status ccg_frame_append(struct ccg_buf *out, uint8_t type,
  */
 CCG_MUST_USE enum ccg_status ccg_frame_read(int fd, struct ccg_buf *buf, struct ccg_frame *out,
 					    struct ccg_error *err);
+/*
+ * ccg_frame_read_fd: ccg_frame_read on a UNIX socket that also accepts one
+ * file descriptor passed with the frame's first bytes (SCM_RIGHTS):
+ * *passed_fd becomes it (close-on-exec) or -1; extra descriptors are closed.
+ */
+CCG_MUST_USE enum ccg_status ccg_frame_read_fd(int fd, struct ccg_buf *buf, struct ccg_frame *out, int *passed_fd,
+					       struct ccg_error *err);
+/* ccg_frame_write_fd: ccg_frame_write passing pass_fd along (SCM_RIGHTS) on a UNIX socket. */
+CCG_MUST_USE enum ccg_status ccg_frame_write_fd(int fd, uint8_t type, uint16_t device, uint32_t session_id,
+						const uint8_t *payload, size_t len, int pass_fd,
+						struct ccg_error *err);
 /* ccg_frame_write: writes the whole frame to fd. */
 CCG_MUST_USE enum ccg_status ccg_frame_write(int fd, uint8_t type, uint16_t device, uint32_t session_id,
 					     const uint8_t *payload, size_t len, struct ccg_error *err);

@@ -15,7 +15,9 @@
 	X(ERR_ENCODING, "bad encoding") \
 	X(ERR_NONCE_MISMATCH, "nonce mismatch") \
 	X(ERR_DUPLICATE, "duplicate field or index") \
+	X(ERR_PROTOCOL, "protocol violation by the peer") \
 	X(ERR_SIGNATURE, "signature does not verify") \
+	X(ERR_MAC, "MAC or authentication tag does not verify") \
 	X(ERR_CERT_CHAIN, "certificate chain does not verify") \
 	X(ERR_CERT_EXPIRED, "certificate expired or not yet valid") \
 	X(ERR_CERT_UNTRUSTED, "certificate chain does not reach the trust anchor") \
@@ -37,10 +39,18 @@
 	X(ERR_IO, "I/O error") \
 	X(ERR_NETWORK, "network transfer failed") \
 	X(ERR_NOT_FOUND, "not found") \
+	X(ERR_TIMEOUT, "timed out") \
 	X(ERR_NOMEM, "out of memory") \
 	X(ERR_CRYPTO, "crypto library error") \
 	X(ERR_INVALID_ARG, "invalid argument") \
-	X(ERR_INTERNAL, "internal error")
+	X(ERR_INTERNAL, "internal error") \
+	X(ERR_REPLAY, "replayed message") \
+	X(ERR_REORDER, "reordered message") \
+	X(ERR_DROPPED, "dropped message") \
+	X(ERR_WRONG_DIRECTION, "message for the other direction") \
+	X(ERR_STALE_KEY, "message under a stale key") \
+	X(ERR_KEY_EXHAUSTED, "key usage limit reached") \
+	X(ERR_CHANNEL_CLOSED, "channel closed or failed")
 
 const char *ccg_status_str(enum ccg_status s)
 {

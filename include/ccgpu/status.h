@@ -35,9 +35,11 @@ enum ccg_status {
 	CCG_ERR_ENCODING = 105,         /* bad hex, base64, PEM, DER, JSON or XML */
 	CCG_ERR_NONCE_MISMATCH = 106,   /* the evidence is not over the caller's nonce */
 	CCG_ERR_DUPLICATE = 107,        /* a field or index given twice */
+	CCG_ERR_PROTOCOL = 108,         /* a peer answered out of order, with the wrong message or an SPDM ERROR */
 
 	/* signatures */
 	CCG_ERR_SIGNATURE = 200,        /* a signature does not verify */
+	CCG_ERR_MAC = 201,              /* an HMAC (SPDM VerifyData) or AEAD tag does not verify */
 
 	/* certificates */
 	CCG_ERR_CERT_CHAIN = 300,       /* a chain does not build or verify */
@@ -69,12 +71,22 @@ enum ccg_status {
 	CCG_ERR_IO = 700,               /* reading or writing a file failed */
 	CCG_ERR_NETWORK = 701,          /* an HTTP transfer failed */
 	CCG_ERR_NOT_FOUND = 702,        /* a file or resource does not exist */
+	CCG_ERR_TIMEOUT = 703,          /* a peer did not answer in time */
 
 	/* internal */
 	CCG_ERR_NOMEM = 800,            /* allocation failed */
 	CCG_ERR_CRYPTO = 801,           /* the crypto library failed (not a bad signature) */
 	CCG_ERR_INVALID_ARG = 802,      /* the caller passed an invalid argument */
 	CCG_ERR_INTERNAL = 803,         /* a bug in ccgpu */
+
+	/* secure channel (SPDM session data path) */
+	CCG_ERR_REPLAY = 900,           /* a message with a counter already received */
+	CCG_ERR_REORDER = 901,          /* a later message arrived before the expected one, which is queued */
+	CCG_ERR_DROPPED = 902,          /* the expected message is missing: a later one took its place */
+	CCG_ERR_WRONG_DIRECTION = 903,  /* a message sealed for the other direction */
+	CCG_ERR_STALE_KEY = 904,        /* a message under a key that should have been rotated, past the window */
+	CCG_ERR_KEY_EXHAUSTED = 905,    /* a key's AEAD usage limit (messages or blocks) is reached */
+	CCG_ERR_CHANNEL_CLOSED = 906,   /* the channel or session failed earlier or was ended */
 };
 
 /* ccg_status_str: a short constant English description of s; never NULL. */

@@ -1,0 +1,469 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The guest end of the data channel: bounce buffers in a memfd shared with
+ * the device process, a pool of sealing threads that write ciphertext
+ * straight into the ring slots, batched doorbells (one publication and at
+ * most one futex wake per batch).
+ */
+#include <openssl/crypto.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "channel/internal.h"
+#include "common/crypto.h"
+#include "common/error.h"
+#include "common/frame.h"
+
+#define MAX_THREADS 16
+#define TIMEOUT_MS 10000
+
+struct ccg_channel;
+
+struct worker {
+	pthread_t th;
+	struct ccg_channel *ch;
+	struct dp_aead aead;
+	bool started;
+};
+
+struct ccg_channel {
+	struct ccg_session *s;
+	struct dp_params p;
+	uint8_t *shm;
+	size_t shm_len;
+	struct dp_tx tx;
+	struct dp_rx rx;
+	bool dead;
+	enum ccg_status dead_status;
+	struct ccg_channel_stats st;
+	/* the sealing pool */
+	unsigned threads;
+	struct worker w[MAX_THREADS];
+	pthread_mutex_t mu;
+	pthread_cond_t cv_work, cv_done;
+	uint64_t gen;
+	struct dp_job *jobs;
+	uint32_t njobs, next, done;
+	enum ccg_status batch_st;
+	bool quit;
+};
+
+struct dp_tx *ccg_channel_debug_tx(struct ccg_channel *ch)
+{
+	return &ch->tx;
+}
+
+struct dp_rx *ccg_channel_debug_rx(struct ccg_channel *ch)
+{
+	return &ch->rx;
+}
+
+/* seals jobs of the current batch until none is left; returns how many this thread did */
+static uint32_t seal_some(struct ccg_channel *ch, struct dp_aead *a)
+{
+	uint32_t did = 0;
+
+	for (;;) {
+		uint32_t i = __atomic_fetch_add(&ch->next, 1, __ATOMIC_ACQ_REL);
+		enum ccg_status st;
+
+		if (i >= ch->njobs)
+			break;
+		st = dp_seal_slot(&ch->tx, a, &ch->jobs[i]);
+		if (st != CCG_OK)
+			__atomic_store_n(&ch->batch_st, st, __ATOMIC_RELAXED);
+		did++;
+	}
+	return did;
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct ccg_channel *ch = w->ch;
+	uint64_t seen = 0;
+
+	pthread_mutex_lock(&ch->mu);
+	for (;;) {
+		uint32_t did;
+
+		while (!ch->quit && ch->gen == seen)
+			pthread_cond_wait(&ch->cv_work, &ch->mu);
+		if (ch->quit)
+			break;
+		seen = ch->gen;
+		pthread_mutex_unlock(&ch->mu);
+		did = seal_some(ch, &w->aead);
+		pthread_mutex_lock(&ch->mu);
+		ch->done += did;
+		if (ch->done == ch->njobs)
+			pthread_cond_signal(&ch->cv_done);
+	}
+	pthread_mutex_unlock(&ch->mu);
+	return NULL;
+}
+
+static enum ccg_status kill_channel(struct ccg_channel *ch, enum ccg_status st)
+{
+	if (!ch->dead) {
+		ch->dead = true;
+		ch->dead_status = st;
+	}
+	return st;
+}
+
+static enum ccg_status check_alive(const struct ccg_channel *ch, struct ccg_error *err)
+{
+	if (ch->dead)
+		return ccg_error_set(err, CCG_ERR_CHANNEL_CLOSED, "channel", "failed earlier (%s)",
+				     ccg_status_name(ch->dead_status));
+	return CCG_OK;
+}
+
+static void params_from_opts(const struct ccg_channel_opts *o, struct dp_params *p)
+{
+	dp_params_defaults(p);
+	if (o == NULL)
+		return;
+	if (o->slots != 0)
+		p->slots = o->slots;
+	if (o->slot_size != 0)
+		p->slot_size = o->slot_size;
+	if (o->limit_msgs != 0)
+		p->limit_msgs = o->limit_msgs;
+	if (o->limit_blocks != 0)
+		p->limit_blocks = o->limit_blocks;
+	p->rotate_msgs = o->rotate_msgs != 0 ? o->rotate_msgs : p->limit_msgs / 2;
+	p->rotate_blocks = o->rotate_blocks != 0 ? o->rotate_blocks : p->limit_blocks / 2;
+	if (o->no_rotation)
+		p->rotate_msgs = p->rotate_blocks = 0;
+	p->window = o->window != 0 ? o->window : p->slots;
+	if (o->device_memory != 0)
+		p->dev_mem = o->device_memory;
+}
+
+static enum ccg_status control(struct ccg_channel *ch, uint8_t type, uint8_t want, const uint8_t *payload,
+			       size_t len, int pass_fd, struct ccg_error *err)
+{
+	struct ccg_session *s = ch->s;
+	struct ccg_frame f;
+	enum ccg_status st;
+
+	st = pass_fd >= 0 ? ccg_frame_write_fd(s->fd, type, s->device, s->session_id, payload, len, pass_fd, err)
+			  : ccg_frame_write(s->fd, type, s->device, s->session_id, payload, len, err);
+	if (st != CCG_OK || (st = ccg_frame_read(s->fd, &s->io, &f, err)) != CCG_OK)
+		return st;
+	if (f.type == CCG_FRAME_ERROR) {
+		struct ccg_cursor c = f.payload;
+		uint32_t code = 0;
+
+		if (!ccg_cursor_get_u32le(&c, &code))
+			code = 0;
+		return ccg_error_set(err, CCG_ERR_PROTOCOL, "channel.open", "device refused (%u): %.*s", code,
+				     (int)(c.len > 200 ? 200 : c.len), (const char *)c.data);
+	}
+	if (f.type != want)
+		return ccg_error_set(err, CCG_ERR_PROTOCOL, "channel.open", "answer type 0x%02x", f.type);
+	return CCG_OK;
+}
+
+enum ccg_status ccg_channel_open(struct ccg_session *s, const struct ccg_channel_opts *opts, struct ccg_channel **out,
+				 struct ccg_error *err)
+{
+	struct ccg_channel *ch = NULL;
+	uint8_t params[DP_PARAMS_LEN];
+	int memfd = -1;
+	enum ccg_status st;
+
+	*out = NULL;
+	if (s == NULL || !s->established || s->ended)
+		return ccg_error_set(err, CCG_ERR_CHANNEL_CLOSED, "channel.open", "no established session");
+	if (s->has_channel)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "channel.open", "the session has a channel open");
+	if (opts != NULL && opts->threads > MAX_THREADS)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "channel.threads", "1..%d", MAX_THREADS);
+	ch = calloc(1, sizeof(*ch));
+	if (ch == NULL)
+		return CCG_ERR_NOMEM;
+	ch->s = s;
+	ch->threads = opts != NULL && opts->threads != 0 ? opts->threads : 1;
+	pthread_mutex_init(&ch->mu, NULL);
+	pthread_cond_init(&ch->cv_work, NULL);
+	pthread_cond_init(&ch->cv_done, NULL);
+	params_from_opts(opts, &ch->p);
+	if ((st = ccg_random((uint8_t *)&ch->p.channel_id, sizeof(ch->p.channel_id))) != CCG_OK ||
+	    (st = dp_params_check(&ch->p, err)) != CCG_OK)
+		goto out;
+	ch->shm_len = dp_shm_size(&ch->p);
+	memfd = memfd_create("ccgpu-bounce", MFD_CLOEXEC);
+	if (memfd < 0 || ftruncate(memfd, (off_t)ch->shm_len) != 0) {
+		st = ccg_error_set(err, CCG_ERR_IO, "channel.memfd", "cannot create %zu bytes", ch->shm_len);
+		goto out;
+	}
+	ch->shm = mmap(NULL, ch->shm_len, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+	if (ch->shm == MAP_FAILED) {
+		ch->shm = NULL;
+		st = ccg_error_set(err, CCG_ERR_IO, "channel.mmap", "%zu bytes", ch->shm_len);
+		goto out;
+	}
+	if ((st = dp_tx_init(&ch->tx, ch->shm, &ch->p, DP_H2D, spdm_secret(&s->ks, SPDM_S_EXPORT))) != CCG_OK ||
+	    (st = dp_rx_init(&ch->rx, ch->shm, &ch->p, DP_D2H, spdm_secret(&s->ks, SPDM_S_EXPORT))) != CCG_OK)
+		goto out;
+	ch->jobs = calloc(ch->p.slots, sizeof(*ch->jobs));
+	if (ch->jobs == NULL) {
+		st = CCG_ERR_NOMEM;
+		goto out;
+	}
+	for (unsigned i = 1; i < ch->threads; i++) {
+		ch->w[i].ch = ch;
+		if ((st = dp_aead_init(&ch->w[i].aead)) != CCG_OK)
+			goto out;
+		if (pthread_create(&ch->w[i].th, NULL, worker_main, &ch->w[i]) != 0) {
+			st = ccg_error_set(err, CCG_ERR_NOMEM, "channel.threads", "pthread_create");
+			goto out;
+		}
+		ch->w[i].started = true;
+	}
+	dp_params_encode(&ch->p, params);
+	if ((st = control(ch, CCG_FRAME_CHANNEL_OPEN, CCG_FRAME_CHANNEL_OPENED, params, sizeof(params), memfd, err)) !=
+	    CCG_OK)
+		goto out;
+	s->has_channel = true;
+	*out = ch;
+	ch = NULL;
+out:
+	if (memfd >= 0)
+		close(memfd);
+	if (ch != NULL)
+		ch->s = NULL; /* never opened on the device: no CLOSE */
+	ccg_channel_free(ch);
+	return st;
+}
+
+/* waits for the next device-to-host slot */
+static enum ccg_status rx_next(struct ccg_channel *ch, uint8_t *op, uint64_t *arg, uint32_t *len,
+			       struct ccg_error *err)
+{
+	uint32_t n = 0;
+	enum ccg_status st = dp_rx_wait(&ch->rx, &n, TIMEOUT_MS, NULL);
+
+	if (st != CCG_OK)
+		return ccg_error_set(err, st, "channel.recv", "waiting for the device");
+	dp_rx_peek(&ch->rx, op, arg, len);
+	return CCG_OK;
+}
+
+/* the device's refusal: open the ERROR slot and return its status */
+static enum ccg_status device_error(struct ccg_channel *ch, struct ccg_error *err)
+{
+	uint8_t buf[64], op = 0;
+	uint64_t arg = 0;
+	uint32_t len = 0, code = 0;
+	struct ccg_cursor c;
+	enum ccg_status st = dp_rx_open(&ch->rx, buf, sizeof(buf), &op, &arg, &len, err);
+
+	if (st != CCG_OK)
+		return kill_channel(ch, st);
+	ccg_cursor_init(&c, buf, len);
+	if (!ccg_cursor_get_u32le(&c, &code) || code == 0)
+		return kill_channel(ch, ccg_error_set(err, CCG_ERR_PROTOCOL, "channel.device_error", "bad payload"));
+	return kill_channel(ch, ccg_error_set(err, (enum ccg_status)code, "channel.device",
+					      "the device refused a host-to-device message: %s",
+					      ccg_status_str((enum ccg_status)code)));
+}
+
+enum ccg_status ccg_channel_send(struct ccg_channel *ch, const void *data, size_t len, struct ccg_error *err)
+{
+	enum ccg_status st;
+
+	if ((st = check_alive(ch, err)) != CCG_OK)
+		return st;
+	if (len > ch->p.slot_size)
+		return ccg_error_set(err, CCG_ERR_TOO_LARGE, "channel.send", "%zu bytes, slot %u", len, ch->p.slot_size);
+	st = dp_tx_send(&ch->tx, DP_OP_MSG, 0, data, (uint32_t)len, TIMEOUT_MS, NULL);
+	if (st != CCG_OK)
+		return kill_channel(ch, ccg_error_set(err, st, "channel.send", "sealing"));
+	ch->st.msgs_sent++;
+	ch->st.bytes_sent += len;
+	return CCG_OK;
+}
+
+enum ccg_status ccg_channel_recv(struct ccg_channel *ch, void *buf, size_t cap, size_t *out_len, struct ccg_error *err)
+{
+	uint8_t op = 0;
+	uint64_t arg = 0;
+	uint32_t len = 0;
+	enum ccg_status st;
+
+	*out_len = 0;
+	if ((st = check_alive(ch, err)) != CCG_OK || (st = rx_next(ch, &op, &arg, &len, err)) != CCG_OK)
+		return st;
+	if (op == DP_OP_ERROR)
+		return device_error(ch, err);
+	if ((st = dp_rx_open(&ch->rx, buf, cap, &op, &arg, &len, err)) != CCG_OK)
+		return kill_channel(ch, st);
+	if (op != DP_OP_MSG)
+		return kill_channel(ch, ccg_error_set(err, CCG_ERR_PROTOCOL, "channel.recv", "op %u, not a message", op));
+	dp_rx_release(&ch->rx);
+	ch->st.msgs_received++;
+	ch->st.bytes_received += len;
+	*out_len = len;
+	return CCG_OK;
+}
+
+/* one batch of jobs sealed by the pool (the caller takes part) */
+static enum ccg_status seal_batch(struct ccg_channel *ch, uint32_t n)
+{
+	uint32_t did;
+
+	ch->batch_st = CCG_OK;
+	if (ch->threads == 1 || n == 1) {
+		ch->njobs = n;
+		ch->next = 0;
+		(void)seal_some(ch, &ch->tx.aead);
+		return ch->batch_st;
+	}
+	pthread_mutex_lock(&ch->mu);
+	ch->njobs = n;
+	ch->next = 0;
+	ch->done = 0;
+	ch->gen++;
+	pthread_cond_broadcast(&ch->cv_work);
+	pthread_mutex_unlock(&ch->mu);
+	did = seal_some(ch, &ch->tx.aead);
+	pthread_mutex_lock(&ch->mu);
+	ch->done += did;
+	while (ch->done != ch->njobs)
+		pthread_cond_wait(&ch->cv_done, &ch->mu);
+	pthread_mutex_unlock(&ch->mu);
+	return ch->batch_st;
+}
+
+enum ccg_status ccg_channel_write(struct ccg_channel *ch, uint64_t offset, const void *data, size_t len,
+				  struct ccg_error *err)
+{
+	const uint8_t *src = data;
+	size_t done = 0;
+	enum ccg_status st;
+
+	if ((st = check_alive(ch, err)) != CCG_OK)
+		return st;
+	if (offset > ch->p.dev_mem || len > ch->p.dev_mem - offset)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "channel.write", "beyond the %llu bytes of device memory",
+				     (unsigned long long)ch->p.dev_mem);
+	while (done < len) {
+		uint32_t chunks = (uint32_t)((len - done + ch->p.slot_size - 1) / ch->p.slot_size), n = 0;
+
+		if (chunks > ch->p.slots)
+			chunks = ch->p.slots;
+		if ((st = dp_tx_reserve(&ch->tx, chunks, &n, TIMEOUT_MS, NULL)) != CCG_OK ||
+		    (st = dp_tx_begin_batch(&ch->tx)) != CCG_OK)
+			return kill_channel(ch, ccg_error_set(err, st, "channel.write", "ring"));
+		for (uint32_t i = 0; i < n; i++) {
+			size_t off = done + (size_t)i * ch->p.slot_size;
+			uint32_t clen = (uint32_t)(len - off < ch->p.slot_size ? len - off : ch->p.slot_size);
+
+			if ((st = dp_tx_assign(&ch->tx, i, DP_OP_WRITE, offset + off, src + off, clen, &ch->jobs[i])) !=
+			    CCG_OK)
+				return kill_channel(ch, ccg_error_set(err, st, "channel.write", "chunk at %zu", off));
+		}
+		if ((st = seal_batch(ch, n)) != CCG_OK)
+			return kill_channel(ch, ccg_error_set(err, st, "channel.write", "sealing"));
+		dp_tx_publish(&ch->tx, n);
+		for (uint32_t i = 0; i < n; i++)
+			ch->st.bytes_sent += ch->jobs[i].len;
+		ch->st.msgs_sent += n;
+		done += (size_t)n * ch->p.slot_size;
+		if (done > len)
+			done = len;
+	}
+	return CCG_OK;
+}
+
+enum ccg_status ccg_channel_read(struct ccg_channel *ch, uint64_t offset, void *buf, size_t len, struct ccg_error *err)
+{
+	uint8_t req[16], *dst = buf;
+	size_t done = 0;
+	enum ccg_status st;
+
+	if ((st = check_alive(ch, err)) != CCG_OK)
+		return st;
+	if (offset > ch->p.dev_mem || len > ch->p.dev_mem - offset)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "channel.read", "beyond the %llu bytes of device memory",
+				     (unsigned long long)ch->p.dev_mem);
+	for (int i = 0; i < 8; i++) {
+		req[i] = (uint8_t)(offset >> (8 * i));
+		req[8 + i] = (uint8_t)((uint64_t)len >> (8 * i));
+	}
+	if ((st = dp_tx_send(&ch->tx, DP_OP_READ, 0, req, sizeof(req), TIMEOUT_MS, NULL)) != CCG_OK)
+		return kill_channel(ch, ccg_error_set(err, st, "channel.read", "request"));
+	ch->st.msgs_sent++;
+	while (done < len) {
+		uint8_t op = 0;
+		uint64_t arg = 0;
+		uint32_t clen = 0;
+
+		if ((st = rx_next(ch, &op, &arg, &clen, err)) != CCG_OK)
+			return kill_channel(ch, st);
+		if (op == DP_OP_ERROR)
+			return device_error(ch, err);
+		if ((st = dp_rx_open(&ch->rx, dst + done, len - done, &op, &arg, &clen, err)) != CCG_OK)
+			return kill_channel(ch, st);
+		if (op != DP_OP_DATA || arg != offset + done || clen == 0) {
+			OPENSSL_cleanse(dst + done, clen);
+			return kill_channel(ch, ccg_error_set(err, CCG_ERR_PROTOCOL, "channel.read",
+							      "op %u at %llu, expected data at %llu", op,
+							      (unsigned long long)arg, (unsigned long long)(offset + done)));
+		}
+		done += clen;
+		ch->st.msgs_received++;
+		ch->st.bytes_received += clen;
+		/* hand slots back in batches: one doorbell per quarter ring */
+		if ((ch->rx.tail - __atomic_load_n(ch->rx.r.tail, __ATOMIC_RELAXED)) >= ch->p.slots / 4)
+			dp_rx_release(&ch->rx);
+	}
+	dp_rx_release(&ch->rx);
+	return CCG_OK;
+}
+
+void ccg_channel_stats(const struct ccg_channel *ch, struct ccg_channel_stats *out)
+{
+	*out = ch->st;
+	out->rotations_sent = ch->tx.rotations;
+	out->rotations_received = ch->rx.rotations;
+	out->rejects = ch->rx.rejects;
+}
+
+void ccg_channel_free(struct ccg_channel *ch)
+{
+	if (ch == NULL)
+		return;
+	if (ch->s != NULL) {
+		if (control(ch, CCG_FRAME_CHANNEL_CLOSE, CCG_FRAME_CHANNEL_CLOSED, NULL, 0, -1, NULL) != CCG_OK)
+			ch->s->ended = true; /* the device end is in an unknown state */
+		ch->s->has_channel = false;
+	}
+	pthread_mutex_lock(&ch->mu);
+	ch->quit = true;
+	pthread_cond_broadcast(&ch->cv_work);
+	pthread_mutex_unlock(&ch->mu);
+	for (unsigned i = 1; i < MAX_THREADS; i++) {
+		if (ch->w[i].started)
+			pthread_join(ch->w[i].th, NULL);
+		dp_aead_cleanup(&ch->w[i].aead);
+	}
+	if (ch->tx.k.s != NULL || ch->tx.aead.ctx != NULL)
+		dp_tx_cleanup(&ch->tx);
+	if (ch->rx.k.s != NULL || ch->rx.aead.ctx != NULL)
+		dp_rx_cleanup(&ch->rx);
+	if (ch->shm != NULL)
+		munmap(ch->shm, ch->shm_len);
+	free(ch->jobs);
+	pthread_mutex_destroy(&ch->mu);
+	pthread_cond_destroy(&ch->cv_work);
+	pthread_cond_destroy(&ch->cv_done);
+	free(ch);
+}

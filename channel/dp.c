@@ -1,0 +1,628 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "channel/dp.h"
+
+#include <errno.h>
+#include <linux/futex.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "channel/spdm_crypto.h"
+#include "common/crypto.h"
+#include "common/cursor.h"
+#include "common/error.h"
+
+#define SPIN 4000
+#define AAD_LEN 30
+
+void dp_params_defaults(struct dp_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->channel_id = 1;
+	p->slots = 64;
+	p->slot_size = 256 * 1024;
+	p->window = 64;
+	p->limit_msgs = 1ull << 32;
+	p->limit_blocks = 1ull << 36;       /* 1 TiB under one key */
+	p->rotate_msgs = p->limit_msgs / 2;
+	p->rotate_blocks = p->limit_blocks / 2;
+	p->dev_mem = 64u << 20;
+}
+
+enum ccg_status dp_params_check(const struct dp_params *p, struct ccg_error *err)
+{
+	uint64_t wblocks = (uint64_t)p->window * dp_msg_blocks(p->slot_size);
+
+	if (p->slots < DP_MIN_SLOTS || p->slots > DP_MAX_SLOTS)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "channel.slots", "%u, need %d..%d", p->slots,
+				     DP_MIN_SLOTS, DP_MAX_SLOTS);
+	if (p->slot_size < DP_MIN_SLOT_SIZE || p->slot_size > DP_MAX_SLOT_SIZE || p->slot_size % 64 != 0)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "channel.slot_size", "%u", p->slot_size);
+	if (p->window < p->slots)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "channel.window", "%u is below the %u slots", p->window,
+				     p->slots);
+	if (p->limit_msgs == 0 || p->limit_blocks == 0 || p->limit_msgs > (1ull << 48) ||
+	    p->limit_blocks > (1ull << 48))
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "channel.limit", "usage limits out of range");
+	if ((p->rotate_msgs == 0) != (p->rotate_blocks == 0))
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "channel.rotate", "both limits or neither");
+	if (p->rotate_msgs != 0 && (p->rotate_msgs + p->window > p->limit_msgs ||
+				    p->rotate_blocks + wblocks > p->limit_blocks))
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "channel.rotate",
+				     "rotation point + window must stay below the hard limit");
+	if (p->dev_mem == 0 || p->dev_mem > DP_MAX_DEV_MEM)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "channel.dev_mem", "%llu bytes",
+				     (unsigned long long)p->dev_mem);
+	return CCG_OK;
+}
+
+static void put_le(uint8_t *p, uint64_t v, int n)
+{
+	for (int i = 0; i < n; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+void dp_params_encode(const struct dp_params *p, uint8_t out[DP_PARAMS_LEN])
+{
+	memset(out, 0, DP_PARAMS_LEN);
+	put_le(out, p->channel_id, 4);
+	put_le(out + 4, p->slots, 4);
+	put_le(out + 8, p->slot_size, 4);
+	put_le(out + 12, p->window, 4);
+	put_le(out + 16, p->rotate_msgs, 8);
+	put_le(out + 24, p->rotate_blocks, 8);
+	put_le(out + 32, p->limit_msgs, 8);
+	put_le(out + 40, p->limit_blocks, 8);
+	put_le(out + 48, p->dev_mem, 8);
+}
+
+enum ccg_status dp_params_decode(const uint8_t *in, size_t len, struct dp_params *out, struct ccg_error *err)
+{
+	struct ccg_cursor c;
+	uint64_t reserved = 0;
+
+	ccg_cursor_init(&c, in, len);
+	if (!ccg_cursor_get_u32le(&c, &out->channel_id) || !ccg_cursor_get_u32le(&c, &out->slots) ||
+	    !ccg_cursor_get_u32le(&c, &out->slot_size) || !ccg_cursor_get_u32le(&c, &out->window) ||
+	    !ccg_cursor_get_u64le(&c, &out->rotate_msgs) || !ccg_cursor_get_u64le(&c, &out->rotate_blocks) ||
+	    !ccg_cursor_get_u64le(&c, &out->limit_msgs) || !ccg_cursor_get_u64le(&c, &out->limit_blocks) ||
+	    !ccg_cursor_get_u64le(&c, &out->dev_mem) || !ccg_cursor_get_u64le(&c, &reserved))
+		return ccg_error_set(err, CCG_ERR_TRUNCATED, "channel.params", "need %d bytes", DP_PARAMS_LEN);
+	if (c.len != 0)
+		return ccg_error_set(err, CCG_ERR_TRAILING_DATA, "channel.params", "%zu bytes after", c.len);
+	if (reserved != 0)
+		return ccg_error_set(err, CCG_ERR_MALFORMED, "channel.params.reserved", "not zero");
+	return dp_params_check(out, err);
+}
+
+size_t dp_shm_size(const struct dp_params *p)
+{
+	return 2 * (DP_CTL_LEN + (size_t)p->slots * DP_DESC_LEN + (size_t)p->slots * p->slot_size);
+}
+
+void dp_ring_map(uint8_t *shm, const struct dp_params *p, enum dp_dir dir, struct dp_ring *out)
+{
+	uint8_t *ctl = shm + (size_t)dir * DP_CTL_LEN;
+	size_t descs = (size_t)p->slots * DP_DESC_LEN, data = (size_t)p->slots * p->slot_size;
+
+	out->head = (uint32_t *)(void *)ctl;
+	out->tail = (uint32_t *)(void *)(ctl + 64);
+	out->cons_wait = (uint32_t *)(void *)(ctl + 128);
+	out->prod_wait = (uint32_t *)(void *)(ctl + 192);
+	out->desc = shm + 2 * DP_CTL_LEN + (size_t)dir * descs;
+	out->data = shm + 2 * DP_CTL_LEN + 2 * descs + (size_t)dir * data;
+	out->slots = p->slots;
+	out->slot_size = p->slot_size;
+}
+
+/* ---------- keys ---------- */
+
+#define K_SECRET(k) ((k)->s->data)
+#define K_KEY(k) ((k)->s->data + 48)
+#define K_SALT(k) ((k)->s->data + 80)
+
+static enum ccg_status keys_derive(struct dp_keys *k)
+{
+	enum ccg_status st = spdm_expand_label(K_SECRET(k), "key", NULL, 0, K_KEY(k), 32);
+
+	if (st == CCG_OK)
+		st = spdm_expand_label(K_SECRET(k), "iv", NULL, 0, K_SALT(k), 12);
+	k->used_msgs = k->used_blocks = 0;
+	return st;
+}
+
+enum ccg_status dp_keys_init(struct dp_keys *k, const uint8_t export_secret[48], uint32_t channel_id,
+			     enum dp_dir dir)
+{
+	uint8_t ctx[4];
+	enum ccg_status st;
+
+	k->epoch = 0;
+	if ((st = ccg_secret_new(48 + 32 + 12, &k->s)) != CCG_OK)
+		return st;
+	put_le(ctx, channel_id, 4);
+	st = spdm_expand_label(export_secret, dir == DP_H2D ? "ccgpu h2d data" : "ccgpu d2h data", ctx, sizeof(ctx),
+			       K_SECRET(k), 48);
+	if (st == CCG_OK)
+		st = keys_derive(k);
+	return st;
+}
+
+enum ccg_status dp_keys_rotate(struct dp_keys *k)
+{
+	uint8_t next[48];
+	enum ccg_status st = spdm_expand_label(K_SECRET(k), "ccgpu key upd", NULL, 0, next, sizeof(next));
+
+	if (st == CCG_OK) {
+		memcpy(K_SECRET(k), next, sizeof(next));
+		st = keys_derive(k);
+		k->epoch++;
+	}
+	OPENSSL_cleanse(next, sizeof(next));
+	return st;
+}
+
+void dp_keys_cleanup(struct dp_keys *k)
+{
+	ccg_secret_free(k->s);
+	k->s = NULL;
+}
+
+enum ccg_status dp_aead_init(struct dp_aead *a)
+{
+	a->keyed = false;
+	a->epoch = 0;
+	a->ctx = EVP_CIPHER_CTX_new();
+	return a->ctx != NULL ? CCG_OK : CCG_ERR_NOMEM;
+}
+
+void dp_aead_cleanup(struct dp_aead *a)
+{
+	EVP_CIPHER_CTX_free(a->ctx);
+	a->ctx = NULL;
+}
+
+static void make_iv(const struct dp_keys *k, uint64_t counter, uint8_t iv[12])
+{
+	memcpy(iv, K_SALT(k), 12);
+	for (int i = 0; i < 8; i++)
+		iv[i] ^= (uint8_t)(counter >> (8 * i));
+}
+
+static void make_aad(uint32_t channel_id, uint8_t dir, uint8_t op, uint32_t epoch, uint64_t counter, uint64_t arg,
+		     uint32_t len, uint8_t aad[AAD_LEN])
+{
+	put_le(aad, channel_id, 4);
+	aad[4] = dir;
+	aad[5] = op;
+	put_le(aad + 6, epoch, 4);
+	put_le(aad + 10, counter, 8);
+	put_le(aad + 18, arg, 8);
+	put_le(aad + 26, len, 4);
+}
+
+/* ---------- futex doorbells ---------- */
+
+static void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#else
+	__asm__ __volatile__("" ::: "memory");
+#endif
+}
+
+static void futex_wait(uint32_t *addr, uint32_t val, int ms)
+{
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+
+	(void)syscall(SYS_futex, addr, FUTEX_WAIT, val, &ts, NULL, 0);
+}
+
+static void futex_wake(uint32_t *addr)
+{
+	(void)syscall(SYS_futex, addr, FUTEX_WAKE, 1, NULL, NULL, 0);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * waits until *word != seen (the other end moved it); Dekker-style with the
+ * waiter flag so the other end only makes a system call when someone sleeps
+ */
+static enum ccg_status wait_change(uint32_t *word, uint32_t *waitflag, uint32_t seen, int timeout_ms,
+				   const volatile int *stop, uint32_t *now_val)
+{
+	int64_t deadline = timeout_ms >= 0 ? now_ms() + timeout_ms : 0;
+	uint32_t v;
+
+	for (int i = 0; i < SPIN; i++) {
+		v = __atomic_load_n(word, __ATOMIC_ACQUIRE);
+		if (v != seen) {
+			*now_val = v;
+			return CCG_OK;
+		}
+		cpu_relax();
+	}
+	for (;;) {
+		__atomic_store_n(waitflag, 1, __ATOMIC_SEQ_CST);
+		v = __atomic_load_n(word, __ATOMIC_SEQ_CST);
+		if (v == seen)
+			futex_wait(word, seen, 20);
+		__atomic_store_n(waitflag, 0, __ATOMIC_RELAXED);
+		v = __atomic_load_n(word, __ATOMIC_ACQUIRE);
+		if (v != seen) {
+			*now_val = v;
+			return CCG_OK;
+		}
+		if (stop != NULL && *stop)
+			return CCG_ERR_CHANNEL_CLOSED;
+		if (timeout_ms >= 0 && now_ms() >= deadline)
+			return CCG_ERR_TIMEOUT;
+	}
+}
+
+static void ring_bell(uint32_t *word, uint32_t *waitflag, uint32_t val)
+{
+	__atomic_store_n(word, val, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(waitflag, __ATOMIC_SEQ_CST) != 0)
+		futex_wake(word);
+}
+
+/* ---------- sender ---------- */
+
+enum ccg_status dp_tx_init(struct dp_tx *t, uint8_t *shm, const struct dp_params *p, enum dp_dir dir,
+			   const uint8_t export_secret[48])
+{
+	enum ccg_status st;
+
+	memset(t, 0, sizeof(*t));
+	t->p = p;
+	t->dir = dir;
+	dp_ring_map(shm, p, dir, &t->r);
+	t->head = __atomic_load_n(t->r.head, __ATOMIC_ACQUIRE);
+	if ((st = dp_keys_init(&t->k, export_secret, p->channel_id, dir)) != CCG_OK)
+		return st;
+	return dp_aead_init(&t->aead);
+}
+
+void dp_tx_cleanup(struct dp_tx *t)
+{
+	dp_keys_cleanup(&t->k);
+	dp_aead_cleanup(&t->aead);
+}
+
+enum ccg_status dp_tx_reserve(struct dp_tx *t, uint32_t want, uint32_t *n_out, int timeout_ms,
+			      const volatile int *stop)
+{
+	uint32_t tail = __atomic_load_n(t->r.tail, __ATOMIC_ACQUIRE), used = t->head - tail;
+	enum ccg_status st;
+
+	if (used > t->r.slots)
+		return CCG_ERR_PROTOCOL; /* the consumer's index is beyond what was published */
+	while (used == t->r.slots) {
+		if ((st = wait_change(t->r.tail, t->r.prod_wait, tail, timeout_ms, stop, &tail)) != CCG_OK)
+			return st;
+		used = t->head - tail;
+		if (used > t->r.slots)
+			return CCG_ERR_PROTOCOL;
+	}
+	*n_out = t->r.slots - used < want ? t->r.slots - used : want;
+	return CCG_OK;
+}
+
+static bool rotation_due(const struct dp_params *p, const struct dp_keys *k)
+{
+	return p->rotate_msgs != 0 && (k->used_msgs >= p->rotate_msgs || k->used_blocks >= p->rotate_blocks);
+}
+
+enum ccg_status dp_tx_begin_batch(struct dp_tx *t)
+{
+	enum ccg_status st;
+
+	if (!rotation_due(t->p, &t->k) || t->debug_hold_key)
+		return CCG_OK;
+	if ((st = dp_keys_rotate(&t->k)) != CCG_OK)
+		return st;
+	t->rotations++;
+	return CCG_OK;
+}
+
+enum ccg_status dp_tx_assign(struct dp_tx *t, uint32_t i, uint8_t op, uint64_t arg, const uint8_t *src,
+			     uint32_t len, struct dp_job *job)
+{
+	uint64_t blocks = dp_msg_blocks(len);
+
+	if (len > t->r.slot_size)
+		return CCG_ERR_TOO_LARGE;
+	if (!t->debug_ignore_limit &&
+	    (t->k.used_msgs + 1 > t->p->limit_msgs || t->k.used_blocks + blocks > t->p->limit_blocks))
+		return CCG_ERR_KEY_EXHAUSTED;
+	if (t->counter == UINT64_MAX)
+		return CCG_ERR_KEY_EXHAUSTED;
+	job->slot = t->head + i;
+	job->op = op;
+	job->epoch = t->k.epoch;
+	job->counter = t->counter++;
+	job->arg = arg;
+	job->src = src;
+	job->len = len;
+	t->k.used_msgs++;
+	t->k.used_blocks += blocks;
+	return CCG_OK;
+}
+
+enum ccg_status dp_seal_slot(const struct dp_tx *t, struct dp_aead *a, const struct dp_job *job)
+{
+	uint8_t iv[12], aad[AAD_LEN], desc[DP_DESC_LEN];
+	uint8_t *dst = dp_ring_data(&t->r, job->slot);
+	int n = 0;
+
+	if (!a->keyed || a->epoch != job->epoch) {
+		if (EVP_EncryptInit_ex(a->ctx, EVP_aes_256_gcm(), NULL, K_KEY(&t->k), NULL) != 1)
+			goto fail;
+		a->keyed = true;
+		a->epoch = job->epoch;
+	}
+	make_iv(&t->k, job->counter, iv);
+	make_aad(t->p->channel_id, (uint8_t)t->dir, job->op, job->epoch, job->counter, job->arg, job->len, aad);
+	memset(desc, 0, sizeof(desc));
+	if (EVP_EncryptInit_ex(a->ctx, NULL, NULL, NULL, iv) != 1 ||
+	    EVP_EncryptUpdate(a->ctx, NULL, &n, aad, sizeof(aad)) != 1 ||
+	    (job->len > 0 && EVP_EncryptUpdate(a->ctx, dst, &n, job->src, (int)job->len) != 1) ||
+	    EVP_EncryptFinal_ex(a->ctx, dst + job->len, &n) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(a->ctx, EVP_CTRL_GCM_GET_TAG, DP_TAG_LEN, desc + 32) != 1)
+		goto fail;
+	put_le(desc, job->len, 4);
+	desc[4] = (uint8_t)t->dir;
+	desc[5] = job->op;
+	put_le(desc + 8, job->epoch, 4);
+	put_le(desc + 16, job->counter, 8);
+	put_le(desc + 24, job->arg, 8);
+	memcpy(dp_ring_desc(&t->r, job->slot), desc, sizeof(desc));
+	return CCG_OK;
+fail:
+	a->keyed = false;
+	ERR_clear_error();
+	return CCG_ERR_CRYPTO;
+}
+
+void dp_tx_publish(struct dp_tx *t, uint32_t n)
+{
+	t->head += n;
+	ring_bell(t->r.head, t->r.cons_wait, t->head);
+}
+
+enum ccg_status dp_tx_send(struct dp_tx *t, uint8_t op, uint64_t arg, const uint8_t *src, uint32_t len,
+			   int timeout_ms, const volatile int *stop)
+{
+	struct dp_job job;
+	uint32_t n = 0;
+	enum ccg_status st;
+
+	if ((st = dp_tx_reserve(t, 1, &n, timeout_ms, stop)) != CCG_OK || (st = dp_tx_begin_batch(t)) != CCG_OK ||
+	    (st = dp_tx_assign(t, 0, op, arg, src, len, &job)) != CCG_OK ||
+	    (st = dp_seal_slot(t, &t->aead, &job)) != CCG_OK)
+		return st;
+	dp_tx_publish(t, 1);
+	return CCG_OK;
+}
+
+/* ---------- receiver ---------- */
+
+enum ccg_status dp_rx_init(struct dp_rx *r, uint8_t *shm, const struct dp_params *p, enum dp_dir dir,
+			   const uint8_t export_secret[48])
+{
+	enum ccg_status st;
+
+	memset(r, 0, sizeof(*r));
+	r->p = p;
+	r->dir = dir;
+	dp_ring_map(shm, p, dir, &r->r);
+	r->tail = __atomic_load_n(r->r.tail, __ATOMIC_ACQUIRE);
+	if ((st = dp_keys_init(&r->k, export_secret, p->channel_id, dir)) != CCG_OK)
+		return st;
+	return dp_aead_init(&r->aead);
+}
+
+void dp_rx_cleanup(struct dp_rx *r)
+{
+	dp_keys_cleanup(&r->k);
+	dp_aead_cleanup(&r->aead);
+}
+
+enum ccg_status dp_rx_wait(struct dp_rx *r, uint32_t *n_out, int timeout_ms, const volatile int *stop)
+{
+	uint32_t head = __atomic_load_n(r->r.head, __ATOMIC_ACQUIRE);
+	enum ccg_status st;
+
+	if (head == r->tail) {
+		dp_rx_release(r); /* let the producer see every slot we have finished before we sleep */
+		if ((st = wait_change(r->r.head, r->r.cons_wait, r->tail, timeout_ms, stop, &head)) != CCG_OK)
+			return st;
+	}
+	if (head - r->tail > r->r.slots)
+		return CCG_ERR_PROTOCOL;
+	*n_out = head - r->tail;
+	return CCG_OK;
+}
+
+struct desc_fields {
+	uint32_t len, epoch;
+	uint8_t dir, op;
+	uint64_t counter, arg;
+	uint8_t tag[DP_TAG_LEN];
+};
+
+static bool desc_parse(const uint8_t *shared, struct desc_fields *d)
+{
+	uint8_t snap[DP_DESC_LEN];
+	struct ccg_cursor c;
+	uint16_t r16 = 0;
+	uint32_t r32 = 0;
+
+	/* one snapshot of the shared bytes; parsing and checks use only the copy */
+	memcpy(snap, shared, sizeof(snap));
+	ccg_cursor_init(&c, snap, sizeof(snap));
+	return ccg_cursor_get_u32le(&c, &d->len) && ccg_cursor_get_u8(&c, &d->dir) && ccg_cursor_get_u8(&c, &d->op) &&
+	       ccg_cursor_get_u16le(&c, &r16) && ccg_cursor_get_u32le(&c, &d->epoch) &&
+	       ccg_cursor_get_u32le(&c, &r32) && ccg_cursor_get_u64le(&c, &d->counter) &&
+	       ccg_cursor_get_u64le(&c, &d->arg) && ccg_cursor_copy_bytes(&c, d->tag, DP_TAG_LEN);
+}
+
+void dp_rx_peek(const struct dp_rx *r, uint8_t *op, uint64_t *arg, uint32_t *len)
+{
+	struct desc_fields d;
+
+	memset(&d, 0, sizeof(d));
+	(void)desc_parse(dp_ring_desc(&r->r, r->tail), &d);
+	*op = d.op;
+	*arg = d.arg;
+	*len = d.len;
+}
+
+static enum ccg_status classify_counter(const struct dp_rx *r, const struct desc_fields *d, struct ccg_error *err)
+{
+	uint32_t head = __atomic_load_n(r->r.head, __ATOMIC_ACQUIRE);
+
+	if (d->counter < r->expected)
+		return ccg_error_set(err, CCG_ERR_REPLAY, "channel.counter", "%llu was received already (expected %llu)",
+				     (unsigned long long)d->counter, (unsigned long long)r->expected);
+	for (uint32_t i = r->tail + 1; i != head && i - r->tail < r->r.slots; i++) {
+		struct desc_fields o;
+
+		if (desc_parse(dp_ring_desc(&r->r, i), &o) && o.counter == r->expected)
+			return ccg_error_set(err, CCG_ERR_REORDER, "channel.counter",
+					     "%llu arrived before %llu, which waits in a later slot",
+					     (unsigned long long)d->counter, (unsigned long long)r->expected);
+	}
+	return ccg_error_set(err, CCG_ERR_DROPPED, "channel.counter", "%llu arrived, %llu is missing",
+			     (unsigned long long)d->counter, (unsigned long long)r->expected);
+}
+
+enum ccg_status dp_rx_open(struct dp_rx *r, uint8_t *dst, size_t cap, uint8_t *op, uint64_t *arg, uint32_t *len,
+			   struct ccg_error *err)
+{
+	struct desc_fields d;
+	struct dp_keys next = {0};
+	const struct dp_keys *k = &r->k;
+	uint8_t iv[12], aad[AAD_LEN];
+	const uint8_t *src = dp_ring_data(&r->r, r->tail);
+	uint64_t blocks;
+	int n = 0;
+	bool rotate = false;
+	enum ccg_status st = CCG_OK;
+
+	if (!desc_parse(dp_ring_desc(&r->r, r->tail), &d)) {
+		st = ccg_error_set(err, CCG_ERR_INTERNAL, "channel.descriptor", "snapshot");
+		goto out;
+	}
+	if (d.dir != (uint8_t)r->dir) {
+		st = ccg_error_set(err, d.dir <= DP_D2H ? CCG_ERR_WRONG_DIRECTION : CCG_ERR_MALFORMED,
+				   "channel.descriptor.direction", "direction %u in the %s ring", d.dir,
+				   r->dir == DP_H2D ? "host-to-device" : "device-to-host");
+		goto out;
+	}
+	if (d.op < DP_OP_MSG || d.op > DP_OP_ERROR) {
+		st = ccg_error_set(err, CCG_ERR_MALFORMED, "channel.descriptor.op", "op %u", d.op);
+		goto out;
+	}
+	if (d.len > r->r.slot_size || d.len > cap) {
+		st = ccg_error_set(err, CCG_ERR_TOO_LARGE, "channel.descriptor.length", "%u bytes (slot %u, room %zu)",
+				   d.len, r->r.slot_size, cap);
+		goto out;
+	}
+	if (d.counter != r->expected) {
+		st = classify_counter(r, &d, err);
+		goto out;
+	}
+	blocks = dp_msg_blocks(d.len);
+	if (d.epoch == r->k.epoch + 1 && r->p->rotate_msgs != 0) {
+		/* the sender rotated: try the next key; adopt it only when the message authenticates */
+		if ((st = ccg_secret_new(48 + 32 + 12, &next.s)) != CCG_OK)
+			goto out;
+		memcpy(next.s->data, r->k.s->data, 48 + 32 + 12);
+		next.epoch = r->k.epoch;
+		if ((st = dp_keys_rotate(&next)) != CCG_OK)
+			goto out;
+		k = &next;
+		rotate = true;
+	} else if (d.epoch != r->k.epoch) {
+		st = ccg_error_set(err, d.epoch < r->k.epoch ? CCG_ERR_STALE_KEY : CCG_ERR_MALFORMED,
+				   "channel.descriptor.epoch", "key epoch %u, current %u", d.epoch, r->k.epoch);
+		goto out;
+	} else if (r->p->rotate_msgs != 0 &&
+		   (r->k.used_msgs >= r->p->rotate_msgs + r->p->window ||
+		    r->k.used_blocks >= r->p->rotate_blocks + (uint64_t)r->p->window * dp_msg_blocks(r->r.slot_size))) {
+		st = ccg_error_set(err, CCG_ERR_STALE_KEY, "channel.descriptor.epoch",
+				   "key epoch %u used past its rotation point and the window of %u messages", d.epoch,
+				   r->p->window);
+		goto out;
+	}
+	if (k->used_msgs + 1 > r->p->limit_msgs || k->used_blocks + blocks > r->p->limit_blocks) {
+		st = ccg_error_set(err, CCG_ERR_KEY_EXHAUSTED, "channel.descriptor.epoch",
+				   "key epoch %u reached its usage limit", d.epoch);
+		goto out;
+	}
+	/* IV and AAD from the receiver's own expected counter */
+	make_iv(k, r->expected, iv);
+	make_aad(r->p->channel_id, (uint8_t)r->dir, d.op, d.epoch, r->expected, d.arg, d.len, aad);
+	if (!r->aead.keyed || r->aead.epoch != d.epoch || rotate) {
+		if (EVP_DecryptInit_ex(r->aead.ctx, EVP_aes_256_gcm(), NULL, K_KEY(k), NULL) != 1) {
+			r->aead.keyed = false;
+			st = ccg_openssl_error(err, CCG_ERR_CRYPTO, "channel.aead", "key");
+			goto out;
+		}
+		r->aead.keyed = true;
+		r->aead.epoch = d.epoch;
+	}
+	if (EVP_DecryptInit_ex(r->aead.ctx, NULL, NULL, NULL, iv) != 1 ||
+	    EVP_DecryptUpdate(r->aead.ctx, NULL, &n, aad, sizeof(aad)) != 1 ||
+	    (d.len > 0 && EVP_DecryptUpdate(r->aead.ctx, dst, &n, src, (int)d.len) != 1) ||
+	    EVP_CIPHER_CTX_ctrl(r->aead.ctx, EVP_CTRL_GCM_SET_TAG, DP_TAG_LEN, d.tag) != 1) {
+		st = ccg_openssl_error(err, CCG_ERR_CRYPTO, "channel.aead", "AES-256-GCM");
+		goto out;
+	}
+	if (EVP_DecryptFinal_ex(r->aead.ctx, dst + d.len, &n) != 1) {
+		ERR_clear_error();
+		OPENSSL_cleanse(dst, d.len);
+		st = ccg_error_set(err, CCG_ERR_MAC, "channel.tag",
+				   "AES-256-GCM tag does not verify (tag, ciphertext or a bound field altered)");
+		if (rotate)
+			r->aead.keyed = false; /* the context holds the candidate key */
+		goto out;
+	}
+	if (rotate) {
+		memcpy(r->k.s->data, next.s->data, 48 + 32 + 12);
+		r->k.epoch = next.epoch;
+		r->k.used_msgs = r->k.used_blocks = 0;
+		r->rotations++;
+	}
+	r->k.used_msgs++;
+	r->k.used_blocks += blocks;
+	r->expected++;
+	r->tail++;
+	*op = d.op;
+	*arg = d.arg;
+	*len = d.len;
+out:
+	ccg_secret_free(next.s);
+	if (st != CCG_OK)
+		r->rejects++;
+	return st;
+}
+
+void dp_rx_release(struct dp_rx *r)
+{
+	if (__atomic_load_n(r->r.tail, __ATOMIC_RELAXED) != r->tail)
+		ring_bell(r->r.tail, r->r.prod_wait, r->tail);
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* What channel.c and the tests see of a requester session. */
+#ifndef CCGPU_CHANNEL_INTERNAL_H
+#define CCGPU_CHANNEL_INTERNAL_H
+
+#include "ccgpu/channel.h"
+#include "channel/dp.h"
+#include "channel/spdm_crypto.h"
+#include "common/buf.h"
+
+struct ccg_session {
+	int fd;
+	uint16_t device;
+	uint32_t session_id;
+	bool established, ended;
+	uint8_t ku_tag;
+	uint8_t cert_hash[SPDM_H];
+	struct ccg_buf th;           /* VCA || Hash(CertChain) || KEY_EXCHANGE || ... */
+	struct spdm_schedule ks;
+	struct spdm_dir_keys req, rsp;
+	struct ccg_buf io;
+	bool has_channel;
+};
+
+/* session_secured_exchange: one SPDM request/response inside the session. */
+CCG_MUST_USE enum ccg_status session_secured_exchange(struct ccg_session *s, const uint8_t *req, size_t req_len,
+						      struct ccg_buf *rsp, struct ccg_error *err);
+
+/* test hooks on a channel's host-to-device sender (channel.c) */
+struct dp_tx *ccg_channel_debug_tx(struct ccg_channel *ch);
+struct dp_rx *ccg_channel_debug_rx(struct ccg_channel *ch);
+
+#endif
