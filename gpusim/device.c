@@ -127,6 +127,16 @@ static const struct gpusim_fault *fault_for(const struct gpusim *s, enum gpusim_
 	return NULL;
 }
 
+EVP_PKEY *gpusim_gpu_key(const struct gpusim *s, unsigned g)
+{
+	return g < s->count ? s->gpus[g].key : NULL;
+}
+
+bool gpusim_fault_on(const struct gpusim *s, enum gpusim_fault_kind k, unsigned g)
+{
+	return fault_for(s, k, g) != NULL;
+}
+
 void gpusim_free(struct gpusim *s)
 {
 	if (s == NULL)

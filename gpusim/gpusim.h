@@ -27,7 +27,7 @@
 enum gpusim_fault_kind {
 	GPUSIM_FAULT_NONE = 0,
 	/* report faults (ccgpu-gpusim serve, gpusim_set_fault) */
-	GPUSIM_FAULT_BAD_SIGNATURE,   /* the signature covers other bytes */
+	GPUSIM_FAULT_BAD_SIGNATURE,   /* the signature covers other bytes (reports and KEY_EXCHANGE_RSP) */
 	GPUSIM_FAULT_WRONG_NONCE,     /* the request echoed in the report carries another nonce */
 	GPUSIM_FAULT_DRIFT,           /* the measurement at RIM index arg differs */
 	GPUSIM_FAULT_CC_OFF,          /* CC mode off: its measured configuration differs (RIM index 33) */
@@ -117,6 +117,25 @@ CCG_MUST_USE enum ccg_status gpusim_spdm(struct gpusim *s, unsigned gpu, const u
  */
 CCG_MUST_USE enum ccg_status gpusim_handle_frame(struct gpusim *s, const uint8_t *in, size_t in_len,
 						 struct ccg_buf *out, struct ccg_error *err);
+
+/*
+ * A connection's state on the device end: the SPDM 1.2 responder (VCA,
+ * DIGESTS, CERTIFICATE, KEY_EXCHANGE, FINISH and the secured HEARTBEAT,
+ * KEY_UPDATE, END_SESSION) and the data channel (docs/channel.md). One per
+ * connection; not thread-safe (the channel runs its own device thread).
+ */
+struct gpusim_conn;
+
+CCG_MUST_USE enum ccg_status gpusim_conn_new(struct gpusim *s, struct gpusim_conn **out);
+/* gpusim_conn_free: stops the channel thread, wipes the session; NULL is allowed. */
+void gpusim_conn_free(struct gpusim_conn *c);
+/*
+ * gpusim_conn_handle: one frame in (passed_fd: a descriptor that came with
+ * it, or -1; always consumed), the answer frame appended to out. Frames the
+ * connection does not own go to gpusim_handle_frame.
+ */
+CCG_MUST_USE enum ccg_status gpusim_conn_handle(struct gpusim_conn *c, const uint8_t *in, size_t in_len,
+						int passed_fd, struct ccg_buf *out, struct ccg_error *err);
 
 /* gpusim_meas_request: builds the 37-byte SPDM 1.1 GET_MEASUREMENTS request NVIDIA's driver sends. */
 void gpusim_meas_request(const uint8_t nonce[32], uint8_t out[37]);

@@ -45,4 +45,9 @@ CCG_MUST_USE enum ccg_status gpusim_write_pem_key(const char *path, EVP_PKEY *ke
 CCG_MUST_USE enum ccg_status gpusim_read_pem_key(const char *path, EVP_PKEY **out, struct ccg_error *err);
 CCG_MUST_USE enum ccg_status gpusim_read_pem_cert(const char *path, X509 **out, struct ccg_error *err);
 
+/* gpusim_gpu_key: GPU g's device (FMC leaf) signing key, borrowed. */
+EVP_PKEY *gpusim_gpu_key(const struct gpusim *s, unsigned g);
+/* gpusim_fault_on: a report fault of kind k applies to GPU g. */
+bool gpusim_fault_on(const struct gpusim *s, enum gpusim_fault_kind k, unsigned g);
+
 #endif

@@ -52,6 +52,10 @@ static void serve_client(struct gpusim *s, int fd)
 {
 	struct ccg_buf in, out;
 	struct timeval tv = {.tv_sec = 5};
+	struct gpusim_conn *conn = NULL;
+
+	if (gpusim_conn_new(s, &conn) != CCG_OK)
+		return;
 
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
@@ -61,10 +65,11 @@ static void serve_client(struct gpusim *s, int fd)
 		struct ccg_frame f;
 		struct ccg_error e;
 		size_t off = 0;
+		int passed_fd = -1;
 		enum ccg_status st;
 
 		ccg_error_clear(&e);
-		st = ccg_frame_read(fd, &in, &f, &e);
+		st = ccg_frame_read_fd(fd, &in, &f, &passed_fd, &e);
 		out.len = 0;
 		if (st == CCG_ERR_NOT_FOUND || st == CCG_ERR_IO)
 			break;
@@ -82,7 +87,7 @@ static void serve_client(struct gpusim *s, int fd)
 			ccg_buf_cleanup(&p);
 			break;
 		}
-		if (gpusim_handle_frame(s, in.data, in.len, &out, &e) != CCG_OK)
+		if (gpusim_conn_handle(conn, in.data, in.len, passed_fd, &out, &e) != CCG_OK)
 			break;
 		while (off < out.len) {
 			ssize_t w = write(fd, out.data + off, out.len - off);
@@ -96,6 +101,7 @@ static void serve_client(struct gpusim *s, int fd)
 		if (off < out.len)
 			break;
 	}
+	gpusim_conn_free(conn);
 	ccg_buf_cleanup(&in);
 	ccg_buf_cleanup(&out);
 }
