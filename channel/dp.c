@@ -344,8 +344,11 @@ enum ccg_status dp_tx_assign(struct dp_tx *t, uint32_t i, uint8_t op, uint64_t a
 
 	if (len > t->r.slot_size)
 		return CCG_ERR_TOO_LARGE;
-	if (!t->debug_ignore_limit &&
-	    (t->k.used_msgs + 1 > t->p->limit_msgs || t->k.used_blocks + blocks > t->p->limit_blocks))
+	/* the last message a key may seal is kept for an ERROR report, so a refusal can always be told */
+	uint64_t reserve = op == DP_OP_ERROR ? 0 : 1;
+
+	if (!t->debug_ignore_limit && (t->k.used_msgs + 1 + reserve > t->p->limit_msgs ||
+				       t->k.used_blocks + blocks + reserve * dp_msg_blocks(16) > t->p->limit_blocks))
 		return CCG_ERR_KEY_EXHAUSTED;
 	if (t->counter == UINT64_MAX)
 		return CCG_ERR_KEY_EXHAUSTED;

@@ -1,0 +1,615 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The channel: the DSP0274 key schedule against a second computation with
+ * OpenSSL's HKDF EVP_KDF straight from the specification's definitions;
+ * DSP0277 records; an SPDM session with gpusim served from another process
+ * over its UNIX socket (refusals: untrusted root, tampered KEY_EXCHANGE
+ * signature); the data channel's attacks on the shared bounce buffers, each
+ * a distinct error; rotation before exhaustion; bulk transfers.
+ */
+#include <stdarg.h>
+#include <setjmp.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ccgpu/channel.h"
+#include "channel/dp.h"
+#include "channel/internal.h"
+#include "channel/spdm_crypto.h"
+#include "common/crypto.h"
+#include "gpusim/gpusim.h"
+#include "gpusim/serve.h"
+#include "testdata.h"
+
+static char *dir;
+static char pki[512], other[512], sock[512], bad_sock[512], root[600], other_root[600];
+static pid_t server, bad_server;
+
+/* ---------- an independent key schedule: EVP_KDF HKDF, labels written out byte by byte ---------- */
+
+static void kdf_extract(const uint8_t *salt, size_t salt_len, const uint8_t *ikm, size_t ikm_len, uint8_t out[48])
+{
+	EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+	EVP_KDF_CTX *c = EVP_KDF_CTX_new(kdf);
+	int mode = EVP_KDF_HKDF_MODE_EXTRACT_ONLY;
+	OSSL_PARAM p[] = {
+		OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA384", 0),
+		OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode),
+		OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt, salt_len),
+		OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)ikm, ikm_len),
+		OSSL_PARAM_construct_end(),
+	};
+
+	assert_int_equal(EVP_KDF_derive(c, out, 48, p), 1);
+	EVP_KDF_CTX_free(c);
+	EVP_KDF_free(kdf);
+}
+
+/* HKDF-Expand(prk, BinConcat(len, label, ctx)) with BinConcat assembled here from DSP0274 */
+static void kdf_expand(const uint8_t prk[48], const char *label, const uint8_t *ctx, size_t ctx_len, uint8_t *out,
+		       size_t len)
+{
+	uint8_t info[160];
+	size_t n = 0;
+	EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+	EVP_KDF_CTX *c = EVP_KDF_CTX_new(kdf);
+	int mode = EVP_KDF_HKDF_MODE_EXPAND_ONLY;
+
+	info[n++] = (uint8_t)(len & 0xFF);
+	info[n++] = (uint8_t)(len >> 8);
+	memcpy(info + n, "spdm1.2 ", 8);
+	n += 8;
+	memcpy(info + n, label, strlen(label));
+	n += strlen(label);
+	if (ctx_len > 0)
+		memcpy(info + n, ctx, ctx_len);
+	n += ctx_len;
+	{
+		OSSL_PARAM p[] = {
+			OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA384", 0),
+			OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode),
+			OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)prk, 48),
+			OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info, n),
+			OSSL_PARAM_construct_end(),
+		};
+
+		assert_int_equal(EVP_KDF_derive(c, out, len, p), 1);
+	}
+	EVP_KDF_CTX_free(c);
+	EVP_KDF_free(kdf);
+}
+
+static void test_key_schedule(void **state)
+{
+	struct spdm_schedule ks;
+	struct spdm_dir_keys d;
+	uint8_t dhe[48], th1[48], th2[48], zero[48] = {0};
+	uint8_t hs[48], req_hs[48], rsp_hs[48], req_fin[48], rsp_fin[48], salt1[48], master[48];
+	uint8_t req_data[48], rsp_data[48], exp[48], key[32], iv[12], upd[48];
+
+	(void)state;
+	assert_int_equal(ccg_random(dhe, sizeof(dhe)), CCG_OK);
+	assert_int_equal(ccg_random(th1, sizeof(th1)), CCG_OK);
+	assert_int_equal(ccg_random(th2, sizeof(th2)), CCG_OK);
+	assert_int_equal(spdm_schedule_init(&ks), CCG_OK);
+	assert_int_equal(spdm_schedule_handshake(&ks, dhe, sizeof(dhe), th1), CCG_OK);
+	assert_int_equal(spdm_schedule_data(&ks, th2), CCG_OK);
+
+	/* DSP0274 1.2 key schedule, written out */
+	kdf_extract(zero, 48, dhe, 48, hs);                       /* Handshake-Secret = HMAC(Salt_0, DHE) */
+	kdf_expand(hs, "req hs data", th1, 48, req_hs, 48);
+	kdf_expand(hs, "rsp hs data", th1, 48, rsp_hs, 48);
+	kdf_expand(req_hs, "finished", NULL, 0, req_fin, 48);
+	kdf_expand(rsp_hs, "finished", NULL, 0, rsp_fin, 48);
+	kdf_expand(hs, "derived", NULL, 0, salt1, 48);
+	kdf_extract(salt1, 48, zero, 48, master);                 /* Master-Secret = HMAC(Salt_1, 0_filled) */
+	kdf_expand(master, "req app data", th2, 48, req_data, 48);
+	kdf_expand(master, "rsp app data", th2, 48, rsp_data, 48);
+	kdf_expand(master, "exp master", th2, 48, exp, 48);
+	assert_memory_equal(spdm_secret(&ks, SPDM_S_HANDSHAKE), hs, 48);
+	assert_memory_equal(spdm_secret(&ks, SPDM_S_REQ_HS), req_hs, 48);
+	assert_memory_equal(spdm_secret(&ks, SPDM_S_RSP_HS), rsp_hs, 48);
+	assert_memory_equal(spdm_secret(&ks, SPDM_S_REQ_FINISHED), req_fin, 48);
+	assert_memory_equal(spdm_secret(&ks, SPDM_S_RSP_FINISHED), rsp_fin, 48);
+	assert_memory_equal(spdm_secret(&ks, SPDM_S_MASTER), master, 48);
+	assert_memory_equal(spdm_secret(&ks, SPDM_S_REQ_DATA), req_data, 48);
+	assert_memory_equal(spdm_secret(&ks, SPDM_S_RSP_DATA), rsp_data, 48);
+	assert_memory_equal(spdm_secret(&ks, SPDM_S_EXPORT), exp, 48);
+
+	/* encryption key, IV and KEY_UPDATE */
+	assert_int_equal(spdm_dir_init(&d), CCG_OK);
+	assert_int_equal(spdm_dir_set(&d, req_data), CCG_OK);
+	kdf_expand(req_data, "key", NULL, 0, key, 32);
+	kdf_expand(req_data, "iv", NULL, 0, iv, 12);
+	assert_memory_equal(d.s->data + 48, key, 32);
+	assert_memory_equal(d.s->data + 80, iv, 12);
+	assert_int_equal(spdm_dir_update(&d), CCG_OK);
+	kdf_expand(req_data, "traffic upd", NULL, 0, upd, 48);
+	kdf_expand(upd, "key", NULL, 0, key, 32);
+	assert_memory_equal(d.s->data, upd, 48);
+	assert_memory_equal(d.s->data + 48, key, 32);
+	spdm_dir_cleanup(&d);
+
+	/* the channel's per-direction keys from the export master secret */
+	{
+		struct dp_keys k;
+		uint8_t ctx[4] = {0x78, 0x56, 0x34, 0x12}, sec[48], k2[32];
+
+		assert_int_equal(dp_keys_init(&k, exp, 0x12345678, DP_D2H), CCG_OK);
+		kdf_expand(exp, "ccgpu d2h data", ctx, 4, sec, 48);
+		kdf_expand(sec, "key", NULL, 0, k2, 32);
+		assert_memory_equal(dp_keys_key(&k), k2, 32);
+		assert_int_equal(dp_keys_rotate(&k), CCG_OK);
+		kdf_expand(sec, "ccgpu key upd", NULL, 0, upd, 48);
+		kdf_expand(upd, "key", NULL, 0, k2, 32);
+		assert_memory_equal(dp_keys_key(&k), k2, 32);
+		assert_int_equal(k.epoch, 1);
+		dp_keys_cleanup(&k);
+	}
+	spdm_schedule_cleanup(&ks);
+}
+
+static void test_records(void **state)
+{
+	struct spdm_dir_keys tx, rx;
+	uint8_t secret[48], msg[4] = {0x12, 0xE9, 0, 0};
+	struct ccg_buf a, b, out;
+
+	(void)state;
+	assert_int_equal(ccg_random(secret, sizeof(secret)), CCG_OK);
+	assert_int_equal(spdm_dir_init(&tx), CCG_OK);
+	assert_int_equal(spdm_dir_init(&rx), CCG_OK);
+	assert_int_equal(spdm_dir_set(&tx, secret), CCG_OK);
+	assert_int_equal(spdm_dir_set(&rx, secret), CCG_OK);
+	ccg_buf_init(&a, 0);
+	ccg_buf_init(&b, 0);
+	ccg_buf_init(&out, 0);
+	assert_int_equal(spdm_record_seal(&tx, 7, msg, sizeof(msg), &a), CCG_OK);
+	assert_int_equal(spdm_record_seal(&tx, 7, msg, sizeof(msg), &b), CCG_OK);
+	assert_int_equal(a.len, SPDM_REC_HDR_LEN + 2 + 4 + 16);
+	assert_int_equal(spdm_record_open(&rx, 8, a.data, a.len, &out, NULL), CCG_ERR_MALFORMED);
+	assert_int_equal(spdm_record_open(&rx, 7, b.data, b.len, &out, NULL), CCG_ERR_DROPPED);
+	a.data[SPDM_REC_HDR_LEN] ^= 1;
+	assert_int_equal(spdm_record_open(&rx, 7, a.data, a.len, &out, NULL), CCG_ERR_MAC);
+	a.data[SPDM_REC_HDR_LEN] ^= 1;
+	assert_int_equal(spdm_record_open(&rx, 7, a.data, a.len - 1, &out, NULL), CCG_ERR_TRUNCATED);
+	assert_int_equal(spdm_record_open(&rx, 7, a.data, a.len, &out, NULL), CCG_OK);
+	assert_memory_equal(out.data, msg, sizeof(msg));
+	assert_int_equal(spdm_record_open(&rx, 7, a.data, a.len, &out, NULL), CCG_ERR_REPLAY);
+	assert_int_equal(spdm_record_open(&rx, 7, b.data, b.len, &out, NULL), CCG_OK);
+	ccg_buf_cleanup(&a);
+	ccg_buf_cleanup(&b);
+	ccg_buf_cleanup(&out);
+	spdm_dir_cleanup(&tx);
+	spdm_dir_cleanup(&rx);
+}
+
+/* ---------- gpusim in another process ---------- */
+
+static pid_t serve(const char *state_dir, const char *path, const char *fault)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		struct gpusim *s = NULL;
+		struct gpusim_fault f;
+
+		gpusim_serve_signals();
+		if (gpusim_load(state_dir, &s, NULL) != CCG_OK)
+			_exit(1);
+		if (fault != NULL && (gpusim_fault_parse(fault, &f, NULL) != CCG_OK || gpusim_add_fault(s, &f, NULL) != CCG_OK))
+			_exit(1);
+		if (gpusim_serve_socket(s, path, 120, NULL) != CCG_OK)
+			_exit(1);
+		gpusim_free(s);
+		_exit(0);
+	}
+	for (int i = 0; i < 200; i++) {
+		struct stat sb;
+
+		if (stat(path, &sb) == 0)
+			break;
+		usleep(20000);
+	}
+	return pid;
+}
+
+static int gen_pki(const char *out)
+{
+	pid_t pid = fork();
+	int status = 0;
+
+	if (pid == 0) {
+		struct gpusim_pki_opts o = {.gpus = 1};
+
+		_exit(gpusim_pki_generate(out, &o, NULL) == CCG_OK ? 0 : 1);
+	}
+	return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	dir = td_tmpdir();
+	snprintf(pki, sizeof(pki), "%s/pki", dir);
+	snprintf(other, sizeof(other), "%s/other", dir);
+	snprintf(sock, sizeof(sock), "%s/gpu.sock", dir);
+	snprintf(bad_sock, sizeof(bad_sock), "%s/bad.sock", dir);
+	snprintf(root, sizeof(root), "%s/device-root.pem", pki);
+	snprintf(other_root, sizeof(other_root), "%s/device-root.pem", other);
+	if (gen_pki(pki) != 0 || gen_pki(other) != 0)
+		return -1;
+	server = serve(pki, sock, NULL);
+	bad_server = serve(pki, bad_sock, "bad-signature");
+	return server > 0 && bad_server > 0 ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	kill(server, SIGTERM);
+	kill(bad_server, SIGTERM);
+	waitpid(server, NULL, 0);
+	waitpid(bad_server, NULL, 0);
+	td_rm_rf(dir);
+	free(dir);
+	return 0;
+}
+
+static struct ccg_session *open_session(void)
+{
+	struct ccg_session_opts o = {.socket_path = sock, .root_pem = root};
+	struct ccg_session *s = NULL;
+	struct ccg_error e;
+	char buf[600];
+
+	ccg_error_clear(&e);
+	if (ccg_session_open(&o, &s, &e) != CCG_OK)
+		fail_msg("session: %s", ccg_error_format(&e, buf, sizeof(buf)));
+	return s;
+}
+
+static void test_session(void **state)
+{
+	struct ccg_session *s = open_session();
+	struct ccg_error e;
+
+	(void)state;
+	ccg_error_clear(&e);
+	assert_int_not_equal(ccg_session_id(s), 0);
+	assert_int_equal(ccg_session_heartbeat(s, &e), CCG_OK);
+	assert_int_equal(ccg_session_key_update(s, false, &e), CCG_OK);
+	assert_int_equal(ccg_session_heartbeat(s, &e), CCG_OK);
+	assert_int_equal(ccg_session_key_update(s, true, &e), CCG_OK);
+	assert_int_equal(ccg_session_heartbeat(s, &e), CCG_OK);
+	assert_int_equal(ccg_session_end(s, &e), CCG_OK);
+	assert_int_equal(ccg_session_heartbeat(s, &e), CCG_ERR_CHANNEL_CLOSED);
+	ccg_session_free(s);
+}
+
+static void test_untrusted_root(void **state)
+{
+	struct ccg_session_opts o = {.socket_path = sock, .root_pem = other_root};
+	struct ccg_session *s = NULL;
+	struct ccg_error e;
+
+	(void)state;
+	ccg_error_clear(&e);
+	assert_int_equal(ccg_session_open(&o, &s, &e), CCG_ERR_CERT_UNTRUSTED);
+	assert_null(s);
+}
+
+static void test_tampered_signature(void **state)
+{
+	struct ccg_session_opts o = {.socket_path = bad_sock, .root_pem = root};
+	struct ccg_session *s = NULL;
+	struct ccg_error e;
+
+	(void)state;
+	ccg_error_clear(&e);
+	assert_int_equal(ccg_session_open(&o, &s, &e), CCG_ERR_SIGNATURE);
+	assert_string_equal(e.where, "spdm.key_exchange_rsp.signature");
+	assert_null(s);
+}
+
+/* ---------- the data channel ---------- */
+
+static struct ccg_session *sess;
+static struct ccg_channel *ch;
+
+static void chan(const struct ccg_channel_opts *o)
+{
+	struct ccg_error e;
+	char buf[600];
+
+	ccg_error_clear(&e);
+	ccg_channel_free(ch);
+	ch = NULL;
+	if (sess == NULL)
+		sess = open_session();
+	if (ccg_channel_open(sess, o, &ch, &e) != CCG_OK)
+		fail_msg("channel: %s", ccg_error_format(&e, buf, sizeof(buf)));
+}
+
+static int chan_teardown(void **state)
+{
+	(void)state;
+	ccg_channel_free(ch);
+	ch = NULL;
+	ccg_session_free(sess);
+	sess = NULL;
+	return 0;
+}
+
+static void echo(const char *text)
+{
+	uint8_t buf[256];
+	size_t n = 0;
+
+	assert_int_equal(ccg_channel_send(ch, text, strlen(text), NULL), CCG_OK);
+	assert_int_equal(ccg_channel_recv(ch, buf, sizeof(buf), &n, NULL), CCG_OK);
+	assert_int_equal(n, strlen(text));
+	assert_memory_equal(buf, text, n);
+}
+
+static void test_messages_and_bulk(void **state)
+{
+	struct ccg_channel_opts o = {.slots = 8, .slot_size = 4096, .threads = 2, .device_memory = 1 << 20};
+	struct ccg_channel_stats st;
+	uint8_t *data = malloc(1 << 20), *back = malloc(1 << 20);
+
+	(void)state;
+	chan(&o);
+	for (int i = 0; i < 20; i++)
+		echo("hello, device");
+	assert_int_equal(ccg_random(data, 1 << 20), CCG_OK);
+	assert_int_equal(ccg_channel_write(ch, 0, data, 1 << 20, NULL), CCG_OK);
+	assert_int_equal(ccg_channel_read(ch, 0, back, 1 << 20, NULL), CCG_OK);
+	assert_memory_equal(data, back, 1 << 20);
+	assert_int_equal(ccg_channel_read(ch, 4000, back, 100, NULL), CCG_OK);
+	assert_memory_equal(data + 4000, back, 100);
+	assert_int_equal(ccg_channel_write(ch, (1 << 20) - 1, data, 2, NULL), CCG_ERR_INVALID_ARG);
+	ccg_channel_stats(ch, &st);
+	assert_true(st.bytes_sent >= (1u << 20));
+	assert_true(st.bytes_received >= (1u << 20) + 100);
+	assert_int_equal(st.rejects, 0);
+	free(data);
+	free(back);
+}
+
+/* waits until the device has published n device-to-host slots */
+static struct dp_rx *published(uint32_t n)
+{
+	struct dp_rx *rx = ccg_channel_debug_rx(ch);
+
+	for (int i = 0; i < 500; i++) {
+		if (__atomic_load_n(rx->r.head, __ATOMIC_ACQUIRE) - rx->tail >= n)
+			return rx;
+		usleep(2000);
+	}
+	fail_msg("the device did not answer");
+	return NULL;
+}
+
+static void copy_slot(struct dp_ring *dst, uint32_t di, const struct dp_ring *src, uint32_t si)
+{
+	memcpy(dp_ring_desc(dst, di), dp_ring_desc(src, si), DP_DESC_LEN);
+	memcpy(dp_ring_data(dst, di), dp_ring_data(src, si), 64);
+}
+
+static enum ccg_status recv_status(void)
+{
+	uint8_t buf[4096];
+	size_t n = 0;
+	struct ccg_error e;
+
+	ccg_error_clear(&e);
+	return ccg_channel_recv(ch, buf, sizeof(buf), &n, &e);
+}
+
+static const struct ccg_channel_opts small = {.slots = 4, .slot_size = 4096, .device_memory = 1 << 16};
+
+static void test_attack_replay(void **state)
+{
+	struct dp_rx *rx;
+
+	(void)state;
+	chan(&small);
+	echo("first");
+	assert_int_equal(ccg_channel_send(ch, "second", 6, NULL), CCG_OK);
+	rx = published(1);
+	copy_slot(&rx->r, rx->tail, &rx->r, rx->tail - 1); /* the first answer again, in the second's place */
+	assert_int_equal(recv_status(), CCG_ERR_REPLAY);
+	assert_int_equal(recv_status(), CCG_ERR_CHANNEL_CLOSED);
+}
+
+static void test_attack_reorder(void **state)
+{
+	struct dp_rx *rx;
+	uint8_t d[DP_DESC_LEN], x[64];
+
+	(void)state;
+	chan(&small);
+	assert_int_equal(ccg_channel_send(ch, "one", 3, NULL), CCG_OK);
+	assert_int_equal(ccg_channel_send(ch, "two", 3, NULL), CCG_OK);
+	rx = published(2);
+	memcpy(d, dp_ring_desc(&rx->r, 0), DP_DESC_LEN);
+	memcpy(x, dp_ring_data(&rx->r, 0), 64);
+	copy_slot(&rx->r, 0, &rx->r, 1);
+	memcpy(dp_ring_desc(&rx->r, 1), d, DP_DESC_LEN);
+	memcpy(dp_ring_data(&rx->r, 1), x, 64);
+	assert_int_equal(recv_status(), CCG_ERR_REORDER);
+}
+
+static void test_attack_drop(void **state)
+{
+	struct dp_rx *rx;
+
+	(void)state;
+	chan(&small);
+	assert_int_equal(ccg_channel_send(ch, "one", 3, NULL), CCG_OK);
+	assert_int_equal(ccg_channel_send(ch, "two", 3, NULL), CCG_OK);
+	rx = published(2);
+	copy_slot(&rx->r, 0, &rx->r, 1); /* "one" is gone, "two" came in its place */
+	assert_int_equal(recv_status(), CCG_ERR_DROPPED);
+}
+
+static void test_attack_tag_bit(void **state)
+{
+	struct dp_rx *rx;
+	struct ccg_channel_stats st;
+
+	(void)state;
+	chan(&small);
+	assert_int_equal(ccg_channel_send(ch, "secret", 6, NULL), CCG_OK);
+	rx = published(1);
+	dp_ring_desc(&rx->r, 0)[32 + 5] ^= 0x10;
+	assert_int_equal(recv_status(), CCG_ERR_MAC);
+	ccg_channel_stats(ch, &st);
+	assert_int_equal(st.rejects, 1);
+}
+
+static void test_attack_ciphertext_bit(void **state)
+{
+	struct dp_rx *rx;
+
+	(void)state;
+	chan(&small);
+	assert_int_equal(ccg_channel_send(ch, "secret", 6, NULL), CCG_OK);
+	rx = published(1);
+	dp_ring_data(&rx->r, 0)[2] ^= 0x80;
+	assert_int_equal(recv_status(), CCG_ERR_MAC);
+}
+
+static void test_attack_length(void **state)
+{
+	struct dp_rx *rx;
+
+	(void)state;
+	chan(&small);
+	assert_int_equal(ccg_channel_send(ch, "secret", 6, NULL), CCG_OK);
+	rx = published(1);
+	dp_ring_desc(&rx->r, 0)[0] = 5; /* the length is bound in the AAD */
+	assert_int_equal(recv_status(), CCG_ERR_MAC);
+}
+
+static void test_attack_wrong_direction(void **state)
+{
+	struct dp_rx *rx;
+	struct dp_tx *tx;
+
+	(void)state;
+	chan(&small);
+	assert_int_equal(ccg_channel_send(ch, "secret", 6, NULL), CCG_OK);
+	rx = published(1);
+	tx = ccg_channel_debug_tx(ch);
+	copy_slot(&rx->r, 0, &tx->r, 0); /* the host's own host-to-device message fed back to it */
+	assert_int_equal(recv_status(), CCG_ERR_WRONG_DIRECTION);
+}
+
+static void test_stale_key_beyond_window(void **state)
+{
+	struct ccg_channel_opts o = small;
+	char msg[32];
+
+	(void)state;
+	o.rotate_msgs = 4;
+	o.rotate_blocks = 1 << 20;
+	o.window = 4;
+	chan(&o);
+	ccg_channel_debug_tx(ch)->debug_hold_key = true; /* a sender that never rotates */
+	/* messages 0..7 fall within rotation point 4 + window 4; the device refuses the ninth */
+	for (int i = 0; i < 8; i++) {
+		snprintf(msg, sizeof(msg), "message %d", i);
+		echo(msg);
+	}
+	assert_int_equal(ccg_channel_send(ch, "late", 4, NULL), CCG_OK);
+	assert_int_equal(recv_status(), CCG_ERR_STALE_KEY);
+}
+
+static void test_exhaustion(void **state)
+{
+	struct ccg_channel_opts o = small;
+
+	(void)state;
+	o.no_rotation = true;
+	o.limit_msgs = 6;
+	chan(&o);
+	/* five messages: the sixth use of a key is kept for an ERROR report */
+	for (int i = 0; i < 5; i++)
+		echo("x");
+	/* the sender refuses to go past the limit itself */
+	assert_int_equal(ccg_channel_send(ch, "y", 1, NULL), CCG_ERR_KEY_EXHAUSTED);
+	/* and a sender that ignores it is refused by the device: six writes pass, the seventh not */
+	chan(&o);
+	ccg_channel_debug_tx(ch)->debug_ignore_limit = true;
+	for (int i = 0; i < 7; i++)
+		assert_int_equal(ccg_channel_write(ch, 0, "x", 1, NULL), CCG_OK);
+	assert_int_equal(recv_status(), CCG_ERR_KEY_EXHAUSTED);
+}
+
+static void test_rotation_keeps_flowing(void **state)
+{
+	struct ccg_channel_opts o = {.slots = 4, .slot_size = 4096, .threads = 2, .device_memory = 1 << 18,
+				     .rotate_msgs = 4, .rotate_blocks = 1000, .limit_msgs = 12, .limit_blocks = 5000,
+				     .window = 4};
+	struct ccg_channel_stats st;
+	uint8_t *data = malloc(1 << 18), *back = malloc(1 << 18);
+
+	(void)state;
+	chan(&o);
+	for (int i = 0; i < 50; i++)
+		echo("rotating");
+	assert_int_equal(ccg_random(data, 1 << 18), CCG_OK);
+	assert_int_equal(ccg_channel_write(ch, 0, data, 1 << 18, NULL), CCG_OK);
+	assert_int_equal(ccg_channel_read(ch, 0, back, 1 << 18, NULL), CCG_OK);
+	assert_memory_equal(data, back, 1 << 18);
+	ccg_channel_stats(ch, &st);
+	/* 64 chunks + 50 messages + 1 read request at 4 per key: well past the hard limit of 12 without rotation */
+	assert_true(st.rotations_sent >= 25);
+	assert_true(st.rotations_received >= 25);
+	assert_int_equal(st.rejects, 0);
+	free(data);
+	free(back);
+}
+
+static int group_teardown(void **state)
+{
+	chan_teardown(state);
+	return teardown(state);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_key_schedule),
+		cmocka_unit_test(test_records),
+		cmocka_unit_test(test_session),
+		cmocka_unit_test(test_untrusted_root),
+		cmocka_unit_test(test_tampered_signature),
+		cmocka_unit_test(test_messages_and_bulk),
+		cmocka_unit_test(test_attack_replay),
+		cmocka_unit_test(test_attack_reorder),
+		cmocka_unit_test(test_attack_drop),
+		cmocka_unit_test(test_attack_tag_bit),
+		cmocka_unit_test(test_attack_ciphertext_bit),
+		cmocka_unit_test(test_attack_length),
+		cmocka_unit_test(test_attack_wrong_direction),
+		cmocka_unit_test(test_stale_key_beyond_window),
+		cmocka_unit_test(test_exhaustion),
+		cmocka_unit_test(test_rotation_keeps_flowing),
+	};
+
+	return cmocka_run_group_tests_name("channel", tests, setup, group_teardown);
+}
