@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * bench/channel: the encrypted channel against the machine's limits. A
+ * gpusim device runs in a child process; for each message size and 1-2
+ * sealing threads it prints the channel's goodput host -> device (sealed
+ * into the bounce buffers, opened by the device into its memory; timed to
+ * a read-back that the device answers only after every write), raw
+ * AES-256-GCM through OpenSSL EVP in this binary, memcpy, efficiency =
+ * goodput / min(AEAD, memcpy), and per-message latency at 4 KiB and 1 MiB.
+ * Usage: channel [--quick]
+ */
+#include <openssl/evp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ccgpu/channel.h"
+#include "common/crypto.h"
+#include "gpusim/gpusim.h"
+#include "gpusim/serve.h"
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static volatile uint8_t sink;
+
+/* one AES-256-GCM seal as the channel does it: IV, 30 bytes of AAD, data, tag */
+static void seal(EVP_CIPHER_CTX *c, const uint8_t *in, uint8_t *out, size_t n, uint64_t ctr)
+{
+	uint8_t iv[12] = {0}, aad[30] = {0}, tag[16];
+	int k = 0;
+
+	memcpy(iv, &ctr, 8);
+	if (EVP_EncryptInit_ex(c, NULL, NULL, NULL, iv) != 1 || EVP_EncryptUpdate(c, NULL, &k, aad, sizeof(aad)) != 1 ||
+	    EVP_EncryptUpdate(c, out, &k, in, (int)n) != 1 || EVP_EncryptFinal_ex(c, out + n, &k) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, tag) != 1)
+		abort();
+	sink ^= tag[0];
+}
+
+static double aead_gbps(EVP_CIPHER_CTX *c, const uint8_t *in, uint8_t *out, size_t n, double secs)
+{
+	double t0 = now(), t;
+	uint64_t iters = 0;
+
+	do {
+		for (int i = 0; i < 16; i++)
+			seal(c, in, out, n, iters++);
+		t = now() - t0;
+	} while (t < secs);
+	return (double)iters * (double)n / t / 1e9;
+}
+
+static double memcpy_gbps(uint8_t *dst, const uint8_t *src, size_t n, double secs)
+{
+	double t0 = now(), t;
+	uint64_t iters = 0;
+
+	do {
+		for (int i = 0; i < 16; i++) {
+			memcpy(dst, src, n);
+			sink ^= dst[iters++ % n];
+		}
+		t = now() - t0;
+	} while (t < secs);
+	return (double)iters * (double)n / t / 1e9;
+}
+
+static struct ccg_channel *open_channel(struct ccg_session *s, size_t m, unsigned threads)
+{
+	struct ccg_channel_opts o = {0};
+	struct ccg_channel *ch = NULL;
+	struct ccg_error e;
+	char buf[600];
+
+	o.slot_size = m < 256 ? 256 : (m > (1u << 20) ? 1u << 20 : (uint32_t)((m + 63) / 64 * 64));
+	o.slots = o.slot_size <= 65536 ? 256 : 32;
+	o.threads = threads;
+	o.device_memory = m < (1u << 20) ? 1u << 20 : m;
+	ccg_error_clear(&e);
+	if (ccg_channel_open(s, &o, &ch, &e) != CCG_OK) {
+		fprintf(stderr, "channel: %s\n", ccg_error_format(&e, buf, sizeof(buf)));
+		exit(1);
+	}
+	return ch;
+}
+
+static double goodput(struct ccg_session *s, const uint8_t *data, size_t m, unsigned threads, double secs)
+{
+	struct ccg_channel *ch = open_channel(s, m, threads);
+	uint8_t b;
+	uint64_t n = 0;
+	double t0 = now(), t;
+
+	do {
+		for (int i = 0; i < 8; i++, n++)
+			if (ccg_channel_write(ch, 0, data, m, NULL) != CCG_OK)
+				abort();
+		t = now() - t0;
+	} while (t < secs);
+	if (ccg_channel_read(ch, 0, &b, 1, NULL) != CCG_OK) /* the device has opened every write */
+		abort();
+	t = now() - t0;
+	ccg_channel_free(ch);
+	return (double)n * (double)m / t / 1e9;
+}
+
+#define LAT_N 2000
+
+static void latency(struct ccg_session *s, const uint8_t *data, uint8_t *out, size_t m, EVP_CIPHER_CTX *c)
+{
+	struct ccg_channel *ch = open_channel(s, m, 1);
+	static double w[LAT_N], a[LAT_N], rt[LAT_N];
+	int n = m >= (1u << 20) ? 200 : LAT_N;
+	uint8_t b;
+	size_t got = 0;
+
+	for (int i = 0; i < n; i++) {
+		double t0 = now();
+
+		if (ccg_channel_write(ch, 0, data, m, NULL) != CCG_OK)
+			abort();
+		w[i] = (now() - t0) * 1e6;
+		t0 = now();
+		seal(c, data, out, m, (uint64_t)i);
+		a[i] = (now() - t0) * 1e6;
+		if (i % 64 == 63 && ccg_channel_read(ch, 0, &b, 1, NULL) != CCG_OK) /* keep the ring from filling */
+			abort();
+	}
+	if (m <= 4096) {
+		for (int i = 0; i < n; i++) {
+			double t0 = now();
+
+			if (ccg_channel_send(ch, data, m, NULL) != CCG_OK || ccg_channel_recv(ch, out, m, &got, NULL) != CCG_OK)
+				abort();
+			rt[i] = (now() - t0) * 1e6;
+		}
+		qsort(rt, (size_t)n, sizeof(double), cmp);
+	}
+	qsort(w, (size_t)n, sizeof(double), cmp);
+	qsort(a, (size_t)n, sizeof(double), cmp);
+	printf("%8zu B  write p50 %8.2f us  p99 %8.2f us | raw AEAD p50 %8.2f us  p99 %8.2f us | overhead p50 %6.2f us",
+	       m, w[n / 2], w[n * 99 / 100], a[n / 2], a[n * 99 / 100], w[n / 2] - a[n / 2]);
+	if (m <= 4096)
+		printf(" | echo round trip p50 %.2f us p99 %.2f us", rt[n / 2], rt[n * 99 / 100]);
+	printf("\n");
+	ccg_channel_free(ch);
+}
+
+int main(int argc, char **argv)
+{
+	static const size_t sizes[] = {64, 256, 1024, 4096, 16384, 65536, 262144, 1u << 20, 4u << 20, 16u << 20};
+	bool quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
+	double secs = quick ? 0.05 : 0.4;
+	char dir[] = "/tmp/ccgpu-bench-XXXXXX", pki[256], sock[256], root[300];
+	struct ccg_session_opts so = {0};
+	struct ccg_session *s = NULL;
+	struct ccg_error e;
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	uint8_t key[32] = {1}, *data = malloc(16u << 20), *out = malloc((16u << 20) + 16);
+	pid_t pid;
+	int status = 0;
+	double one_mib[3] = {0};
+
+	if (mkdtemp(dir) == NULL || c == NULL || data == NULL || out == NULL)
+		return 1;
+	memset(data, 0xA5, 16u << 20);
+	snprintf(pki, sizeof(pki), "%s/pki", dir);
+	snprintf(sock, sizeof(sock), "%s/gpu.sock", dir);
+	snprintf(root, sizeof(root), "%s/device-root.pem", pki);
+	pid = fork();
+	if (pid == 0) {
+		struct gpusim_pki_opts o = {.gpus = 1};
+
+		_exit(gpusim_pki_generate(pki, &o, NULL) == CCG_OK ? 0 : 1);
+	}
+	if (waitpid(pid, &status, 0) != pid || status != 0)
+		return 1;
+	pid = fork();
+	if (pid == 0) {
+		struct gpusim *g = NULL;
+
+		gpusim_serve_signals();
+		if (gpusim_load(pki, &g, NULL) != CCG_OK || gpusim_serve_socket(g, sock, 600, NULL) != CCG_OK)
+			_exit(1);
+		_exit(0);
+	}
+	for (int i = 0; i < 200; i++) {
+		struct stat sb;
+
+		if (stat(sock, &sb) == 0)
+			break;
+		usleep(20000);
+	}
+	so.socket_path = sock;
+	so.root_pem = root;
+	ccg_error_clear(&e);
+	if (ccg_session_open(&so, &s, &e) != CCG_OK) {
+		char buf[600];
+
+		fprintf(stderr, "session: %s\n", ccg_error_format(&e, buf, sizeof(buf)));
+		return 1;
+	}
+	if (EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), NULL, key, NULL) != 1)
+		return 1;
+	printf("ccgpu channel benchmark (%ld online CPUs); host -> device, device process = gpusim\n",
+	       sysconf(_SC_NPROCESSORS_ONLN));
+	printf("%10s %3s %12s %12s %12s %10s\n", "msg size", "thr", "goodput GB/s", "AEAD GB/s", "memcpy GB/s",
+	       "efficiency");
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		size_t m = sizes[i];
+		double aead = aead_gbps(c, data, out, m, secs / 2), mc = memcpy_gbps(out, data, m, secs / 2);
+		double lim = aead < mc ? aead : mc;
+
+		for (unsigned t = 1; t <= 2; t++) {
+			double g = goodput(s, data, m, t, secs);
+
+			printf("%10zu %3u %12.3f %12.3f %12.3f %10.2f\n", m, t, g, aead, mc, g / lim);
+			if (m == (1u << 20))
+				one_mib[t] = g;
+			fflush(stdout);
+		}
+	}
+	printf("2 threads / 1 thread at 1 MiB: %.2fx\n", one_mib[2] / one_mib[1]);
+	printf("latency per message (one thread; write = seal into the ring + doorbell):\n");
+	latency(s, data, out, 4096, c);
+	latency(s, data, out, 1u << 20, c);
+	if (ccg_session_end(s, &e) != CCG_OK)
+		fprintf(stderr, "end session failed\n");
+	ccg_session_free(s);
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	EVP_CIPHER_CTX_free(c);
+	free(data);
+	free(out);
+	{
+		char cmd[400];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "could not remove %s\n", dir);
+	}
+	return 0;
+}
