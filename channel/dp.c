@@ -15,7 +15,9 @@
 #include "common/cursor.h"
 #include "common/error.h"
 
-#define SPIN 4000
+/* how long a waiting end polls before it sleeps on the futex: a sleeping vCPU can take
+ * hundreds of microseconds to wake, far longer than a slot takes to seal */
+#define SPIN_NS 300000
 #define AAD_LEN 30
 
 void dp_params_defaults(struct dp_params *p)
@@ -227,6 +229,14 @@ static void futex_wake(uint32_t *addr)
 	(void)syscall(SYS_futex, addr, FUTEX_WAKE, 1, NULL, NULL, 0);
 }
 
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 static int64_t now_ms(void)
 {
 	struct timespec ts;
@@ -245,13 +255,17 @@ static enum ccg_status wait_change(uint32_t *word, uint32_t *waitflag, uint32_t 
 	int64_t deadline = timeout_ms >= 0 ? now_ms() + timeout_ms : 0;
 	uint32_t v;
 
-	for (int i = 0; i < SPIN; i++) {
+	int64_t spin_end = now_ns() + SPIN_NS;
+
+	for (unsigned i = 1;; i++) {
 		v = __atomic_load_n(word, __ATOMIC_ACQUIRE);
 		if (v != seen) {
 			*now_val = v;
 			return CCG_OK;
 		}
 		cpu_relax();
+		if (i % 128 == 0 && now_ns() >= spin_end)
+			break;
 	}
 	for (;;) {
 		__atomic_store_n(waitflag, 1, __ATOMIC_SEQ_CST);
