@@ -357,8 +357,9 @@ enum ccg_status ccg_channel_write(struct ccg_channel *ch, uint64_t offset, const
 	while (done < len) {
 		uint32_t chunks = (uint32_t)((len - done + ch->p.slot_size - 1) / ch->p.slot_size), n = 0;
 
-		if (chunks > ch->p.slots)
-			chunks = ch->p.slots;
+		/* half a ring per batch: the device opens one half while the pool seals the other */
+		if (chunks > (ch->p.slots + 1) / 2)
+			chunks = (ch->p.slots + 1) / 2;
 		if ((st = dp_tx_reserve(&ch->tx, chunks, &n, TIMEOUT_MS, NULL)) != CCG_OK ||
 		    (st = dp_tx_begin_batch(&ch->tx)) != CCG_OK)
 			return kill_channel(ch, ccg_error_set(err, st, "channel.write", "ring"));

@@ -418,7 +418,9 @@ static enum ccg_status dev_read(struct dev_channel *d, uint64_t off, uint64_t le
 		uint32_t n = 0, i;
 		uint64_t chunks = (len - done + d->p.slot_size - 1) / d->p.slot_size;
 
-		if ((st = dp_tx_reserve(&d->tx, chunks > d->p.slots ? d->p.slots : (uint32_t)chunks, &n, DEV_TIMEOUT_MS,
+		uint32_t half = (d->p.slots + 1) / 2;
+
+		if ((st = dp_tx_reserve(&d->tx, chunks > half ? half : (uint32_t)chunks, &n, DEV_TIMEOUT_MS,
 					&d->stop)) != CCG_OK ||
 		    (st = dp_tx_begin_batch(&d->tx)) != CCG_OK)
 			return st;
@@ -481,9 +483,11 @@ static void *dev_main(void *arg)
 		if (st == CCG_ERR_TIMEOUT)
 			continue;
 		if (st == CCG_OK) {
-			for (uint32_t i = 0; i < n && st == CCG_OK; i++)
+			/* each slot goes back as soon as it is open, so the host never waits on a whole batch */
+			for (uint32_t i = 0; i < n && st == CCG_OK; i++) {
 				st = dev_one(d);
-			dp_rx_release(&d->rx);
+				dp_rx_release(&d->rx);
+			}
 		}
 		if (st != CCG_OK) {
 			/* fail closed: tell the host why (sealed) and stop consuming */
