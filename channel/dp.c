@@ -480,28 +480,36 @@ struct desc_fields {
 	uint8_t tag[DP_TAG_LEN];
 };
 
-static bool desc_parse(const uint8_t *shared, struct desc_fields *d)
+static bool desc_parse_snap(const uint8_t snap[DP_DESC_LEN], struct desc_fields *d)
 {
-	uint8_t snap[DP_DESC_LEN];
 	struct ccg_cursor c;
 	uint16_t r16 = 0;
 	uint32_t r32 = 0;
 
-	/* one snapshot of the shared bytes; parsing and checks use only the copy */
-	memcpy(snap, shared, sizeof(snap));
-	ccg_cursor_init(&c, snap, sizeof(snap));
+	ccg_cursor_init(&c, snap, DP_DESC_LEN);
 	return ccg_cursor_get_u32le(&c, &d->len) && ccg_cursor_get_u8(&c, &d->dir) && ccg_cursor_get_u8(&c, &d->op) &&
 	       ccg_cursor_get_u16le(&c, &r16) && ccg_cursor_get_u32le(&c, &d->epoch) &&
 	       ccg_cursor_get_u32le(&c, &r32) && ccg_cursor_get_u64le(&c, &d->counter) &&
 	       ccg_cursor_get_u64le(&c, &d->arg) && ccg_cursor_copy_bytes(&c, d->tag, DP_TAG_LEN);
 }
 
-void dp_rx_peek(const struct dp_rx *r, uint8_t *op, uint64_t *arg, uint32_t *len)
+/* one snapshot of the shared bytes; parsing and checks use only the copy */
+static bool desc_parse(const uint8_t *shared, struct desc_fields *d)
+{
+	uint8_t snap[DP_DESC_LEN];
+
+	memcpy(snap, shared, sizeof(snap));
+	return desc_parse_snap(snap, d);
+}
+
+void dp_rx_peek(struct dp_rx *r, uint8_t *op, uint64_t *arg, uint32_t *len)
 {
 	struct desc_fields d;
 
 	memset(&d, 0, sizeof(d));
-	(void)desc_parse(dp_ring_desc(&r->r, r->tail), &d);
+	memcpy(r->snap, dp_ring_desc(&r->r, r->tail), DP_DESC_LEN);
+	r->snap_valid = true;
+	(void)desc_parse_snap(r->snap, &d);
 	*op = d.op;
 	*arg = d.arg;
 	*len = d.len;
@@ -539,7 +547,10 @@ enum ccg_status dp_rx_open(struct dp_rx *r, uint8_t *dst, size_t cap, uint8_t *o
 	bool rotate = false;
 	enum ccg_status st = CCG_OK;
 
-	if (!desc_parse(dp_ring_desc(&r->r, r->tail), &d)) {
+	if (!r->snap_valid)
+		memcpy(r->snap, dp_ring_desc(&r->r, r->tail), DP_DESC_LEN);
+	r->snap_valid = false;
+	if (!desc_parse_snap(r->snap, &d)) {
 		st = ccg_error_set(err, CCG_ERR_INTERNAL, "channel.descriptor", "snapshot");
 		goto out;
 	}

@@ -141,6 +141,8 @@ struct dp_rx {
 	struct dp_aead aead;
 	uint32_t tail;            /* local consumer index (published in batches) */
 	uint64_t expected;        /* the receiver's own counter */
+	bool snap_valid;          /* dp_rx_peek took the snapshot dp_rx_open will use */
+	uint8_t snap[DP_DESC_LEN];
 	uint64_t rotations, rejects;
 };
 
@@ -181,9 +183,12 @@ CCG_MUST_USE enum ccg_status dp_tx_send(struct dp_tx *t, uint8_t op, uint64_t ar
 CCG_MUST_USE enum ccg_status dp_rx_wait(struct dp_rx *r, uint32_t *n_out, int timeout_ms, const volatile int *stop);
 /*
  * dp_rx_peek: the next descriptor's op, arg and length, as claimed
- * (unauthenticated until dp_rx_open succeeds).
+ * (unauthenticated until dp_rx_open succeeds). It takes the one snapshot of
+ * the shared descriptor that the following dp_rx_open checks and decrypts
+ * with, so what the caller decided on (say, where in device memory to
+ * write) is what gets authenticated, however the shared bytes change.
  */
-void dp_rx_peek(const struct dp_rx *r, uint8_t *op, uint64_t *arg, uint32_t *len);
+void dp_rx_peek(struct dp_rx *r, uint8_t *op, uint64_t *arg, uint32_t *len);
 /*
  * dp_rx_open: authenticates and decrypts the next slot into dst (cap bytes)
  * with the receiver's own counter. Errors (nothing consumed; dst wiped):

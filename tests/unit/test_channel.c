@@ -195,6 +195,41 @@ static void test_records(void **state)
 	spdm_dir_cleanup(&rx);
 }
 
+/* what the receiver decided on after dp_rx_peek is what dp_rx_open authenticates */
+static void test_descriptor_snapshot(void **state)
+{
+	struct dp_params p;
+	struct dp_tx tx;
+	struct dp_rx rx;
+	struct dp_job job;
+	uint8_t secret[48] = {7}, *shm, dst[64], op = 0;
+	uint64_t arg = 0;
+	uint32_t n = 0, len = 0;
+
+	(void)state;
+	dp_params_defaults(&p);
+	p.slots = 2;
+	p.window = 2;
+	p.slot_size = 256;
+	shm = calloc(1, dp_shm_size(&p));
+	assert_non_null(shm);
+	assert_int_equal(dp_tx_init(&tx, shm, &p, DP_H2D, secret), CCG_OK);
+	assert_int_equal(dp_rx_init(&rx, shm, &p, DP_H2D, secret), CCG_OK);
+	assert_int_equal(dp_tx_reserve(&tx, 1, &n, 0, NULL), CCG_OK);
+	assert_int_equal(dp_tx_assign(&tx, 0, DP_OP_WRITE, 100, (const uint8_t *)"data", 4, &job), CCG_OK);
+	assert_int_equal(dp_seal_slot(&tx, &tx.aead, &job), CCG_OK);
+	dp_tx_publish(&tx, 1);
+	dp_rx_peek(&rx, &op, &arg, &len);
+	assert_int_equal(arg, 100);
+	dp_ring_desc(&rx.r, 0)[24] = 5; /* the host moves the write elsewhere after the check */
+	assert_int_equal(dp_rx_open(&rx, dst, sizeof(dst), &op, &arg, &len, NULL), CCG_OK);
+	assert_int_equal(arg, 100);
+	assert_memory_equal(dst, "data", 4);
+	dp_tx_cleanup(&tx);
+	dp_rx_cleanup(&rx);
+	free(shm);
+}
+
 /* ---------- gpusim in another process ---------- */
 
 static pid_t serve(const char *state_dir, const char *path, const char *fault)
@@ -393,7 +428,7 @@ static struct dp_rx *published(uint32_t n)
 {
 	struct dp_rx *rx = ccg_channel_debug_rx(ch);
 
-	for (int i = 0; i < 500; i++) {
+	for (int i = 0; i < 2500; i++) {
 		if (__atomic_load_n(rx->r.head, __ATOMIC_ACQUIRE) - rx->tail >= n)
 			return rx;
 		usleep(2000);
@@ -595,6 +630,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_key_schedule),
 		cmocka_unit_test(test_records),
+		cmocka_unit_test(test_descriptor_snapshot),
 		cmocka_unit_test(test_session),
 		cmocka_unit_test(test_untrusted_root),
 		cmocka_unit_test(test_tampered_signature),
