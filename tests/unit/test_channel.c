@@ -28,6 +28,7 @@
 #include "channel/internal.h"
 #include "channel/spdm_crypto.h"
 #include "common/crypto.h"
+#include "common/frame.h"
 #include "gpusim/gpusim.h"
 #include "gpusim/serve.h"
 #include "testdata.h"
@@ -333,6 +334,45 @@ static void test_session(void **state)
 	ccg_session_free(s);
 }
 
+/* a secured record altered or replayed on the socket is refused by the device; the session goes on */
+static void test_session_record_attacks(void **state)
+{
+	struct ccg_session *s = open_session();
+	uint8_t hb[4] = {0x12, 0xE9, 0, 0};
+	struct ccg_buf rec, io;
+	struct ccg_frame f;
+	uint32_t code = 0;
+	struct ccg_cursor c;
+
+	(void)state;
+	ccg_buf_init(&rec, 0);
+	ccg_buf_init(&io, 0);
+	assert_int_equal(spdm_record_seal(&s->req, s->session_id, hb, sizeof(hb), &rec), CCG_OK);
+	s->req.seq--; /* the device has not seen it */
+	rec.data[SPDM_REC_HDR_LEN + 1] ^= 0x01;
+	assert_int_equal(ccg_frame_write(s->fd, CCG_FRAME_SECURED_SPDM, 0, s->session_id, rec.data, rec.len, NULL), CCG_OK);
+	assert_int_equal(ccg_frame_read(s->fd, &io, &f, NULL), CCG_OK);
+	assert_int_equal(f.type, CCG_FRAME_ERROR);
+	c = f.payload;
+	assert_true(ccg_cursor_get_u32le(&c, &code));
+	assert_int_equal(code, CCG_ERR_MAC);
+	assert_int_equal(ccg_session_heartbeat(s, NULL), CCG_OK);
+	/* the heartbeat just sent, replayed */
+	rec.len = 0;
+	s->req.seq--;
+	assert_int_equal(spdm_record_seal(&s->req, s->session_id, hb, sizeof(hb), &rec), CCG_OK);
+	assert_int_equal(ccg_frame_write(s->fd, CCG_FRAME_SECURED_SPDM, 0, s->session_id, rec.data, rec.len, NULL), CCG_OK);
+	assert_int_equal(ccg_frame_read(s->fd, &io, &f, NULL), CCG_OK);
+	assert_int_equal(f.type, CCG_FRAME_ERROR);
+	c = f.payload;
+	assert_true(ccg_cursor_get_u32le(&c, &code));
+	assert_int_equal(code, CCG_ERR_REPLAY);
+	assert_int_equal(ccg_session_heartbeat(s, NULL), CCG_OK);
+	ccg_buf_cleanup(&rec);
+	ccg_buf_cleanup(&io);
+	ccg_session_free(s);
+}
+
 static void test_untrusted_root(void **state)
 {
 	struct ccg_session_opts o = {.socket_path = sock, .root_pem = other_root};
@@ -632,6 +672,7 @@ int main(void)
 		cmocka_unit_test(test_records),
 		cmocka_unit_test(test_descriptor_snapshot),
 		cmocka_unit_test(test_session),
+		cmocka_unit_test(test_session_record_attacks),
 		cmocka_unit_test(test_untrusted_root),
 		cmocka_unit_test(test_tampered_signature),
 		cmocka_unit_test(test_messages_and_bulk),
