@@ -143,7 +143,7 @@ static void supply_ocsp(struct ccg_gpu_verifier *v, const char *dir)
 {
 	struct gpusim_ocsp *resp = NULL;
 	char path[4096], line[1024];
-	FILE *f;
+	FILE *f = NULL;
 
 	snprintf(path, sizeof(path), "%s/ocsp-index.txt", dir);
 	if (gpusim_ocsp_load(dir, &resp, NULL) != CCG_OK || (f = fopen(path, "r")) == NULL)
