@@ -30,6 +30,7 @@
 
 #include "attest/composite.h"
 #include "ccgpu/attest.h"
+#include "ccgpu/cpu.h"
 #include "ccgpu/policy.h"
 #include "common/buf.h"
 #include "common/encoding.h"
@@ -411,6 +412,21 @@ static void test_gpusim_composite(void **state)
 	ccg_error_clear(&err);
 	if (ccg_composite_verify((const uint8_t *)doc, strlen(doc), &o, &claims, &err) != CCG_OK)
 		fail_msg("%s: %s", err.where, err.detail);
+	/* the same through the public API */
+	{
+		struct ccg_cpu_verifier *cv = NULL;
+		struct ccg_cpu_result *cr = NULL;
+
+		assert_int_equal(ccg_cpu_verifier_new(&cv), CCG_OK);
+		ccg_cpu_verifier_set_gpu_verifier(cv, o.gpu);
+		ccg_error_clear(&err);
+		if (ccg_cpu_verifier_appraise_composite(cv, (const uint8_t *)doc, strlen(doc), nonce, 32, 0, &cr, &err) !=
+		    CCG_OK)
+			fail_msg("%s: %s", err.where, err.detail);
+		assert_string_equal(ccg_cpu_result_tee(cr), "tpm");
+		ccg_cpu_result_free(cr);
+		ccg_cpu_verifier_free(cv);
+	}
 	/* the GPU part was appraised against gpusim's RIMs, not skipped */
 	assert_string_equal(json_string_value(json_object_get(
 				    json_object_get(json_object_get(json_object_get(claims, "gpu"), "submods"), "GPU-1"),
