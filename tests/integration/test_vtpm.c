@@ -62,11 +62,58 @@ static bool port_open(int p)
 
 static int stop_swtpm(void **state);
 
+/* free_port: a loopback port nobody listens on now (the kernel picks it) */
+static int free_port(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0), p = -1;
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	socklen_t len = sizeof(a);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+		p = ntohs(a.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return p;
+}
+
+/* spawn_swtpm: one attempt on the given ports; true once it listens (and is still ours) */
+static bool spawn_swtpm(int srv_port, int ctrl_port)
+{
+	char srv[64], ctrl[64], st[4200];
+	struct timespec ts = {0, 20000000};
+
+	snprintf(srv, sizeof(srv), "type=tcp,port=%d,bindaddr=127.0.0.1", srv_port);
+	snprintf(ctrl, sizeof(ctrl), "type=tcp,port=%d,bindaddr=127.0.0.1", ctrl_port);
+	snprintf(st, sizeof(st), "dir=%s", state_dir);
+	swtpm_pid = fork();
+	if (swtpm_pid == 0) {
+		execlp("swtpm", "swtpm", "socket", "--tpm2", "--server", srv, "--ctrl", ctrl, "--flags",
+		       "not-need-init,startup-clear", "--tpmstate", st, (char *)NULL);
+		_exit(127);
+	}
+	if (swtpm_pid < 0)
+		return false;
+	for (int i = 0; i < 250; i++) {
+		/* a swtpm that lost the port to another process exits: try other ports */
+		if (waitpid(swtpm_pid, NULL, WNOHANG) == swtpm_pid) {
+			swtpm_pid = -1;
+			return false;
+		}
+		if (port_open(srv_port))
+			return true;
+		nanosleep(&ts, NULL);
+	}
+	kill(swtpm_pid, SIGTERM);
+	waitpid(swtpm_pid, NULL, 0);
+	swtpm_pid = -1;
+	return false;
+}
+
 static int start_swtpm(void **state)
 {
 	const char *ci = getenv("CI");
-	char srv[64], ctrl[64], st[4200];
-	struct timespec ts = {0, 20000000};
 
 	(void)state;
 	if (system("command -v swtpm >/dev/null 2>&1") != 0) {
@@ -78,25 +125,20 @@ static int start_swtpm(void **state)
 		exit(77);
 	}
 	state_dir = td_tmpdir();
-	srand((unsigned)time(NULL) ^ (unsigned)getpid());
-	port = 20000 + rand() % 20000;
-	snprintf(srv, sizeof(srv), "type=tcp,port=%d,bindaddr=127.0.0.1", port);
-	snprintf(ctrl, sizeof(ctrl), "type=tcp,port=%d,bindaddr=127.0.0.1", port + 1);
-	snprintf(st, sizeof(st), "dir=%s", state_dir);
-	swtpm_pid = fork();
-	if (swtpm_pid == 0) {
-		execlp("swtpm", "swtpm", "socket", "--tpm2", "--server", srv, "--ctrl", ctrl, "--flags",
-		       "not-need-init,startup-clear", "--tpmstate", st, (char *)NULL);
-		_exit(127);
+	for (int attempt = 0; attempt < 10; attempt++) {
+		/* tpm2-tss's swtpm TCTI takes one port: the control channel is the next one */
+		int srv_port = free_port();
+
+		if (srv_port <= 0 || srv_port >= 65535)
+			continue;
+		if (spawn_swtpm(srv_port, srv_port + 1)) {
+			port = srv_port;
+			snprintf(tcti, sizeof(tcti), "swtpm:host=127.0.0.1,port=%d", port);
+			return 0;
+		}
 	}
-	for (int i = 0; i < 250 && !port_open(port); i++)
-		nanosleep(&ts, NULL);
-	if (!port_open(port)) {
-		(void)stop_swtpm(NULL);
-		return -1;
-	}
-	snprintf(tcti, sizeof(tcti), "swtpm:host=127.0.0.1,port=%d", port);
-	return 0;
+	fprintf(stderr, "swtpm did not start on any loopback port\n");
+	return -1; /* cmocka runs stop_swtpm next */
 }
 
 static int stop_swtpm(void **state)
@@ -105,10 +147,12 @@ static int stop_swtpm(void **state)
 	if (swtpm_pid > 0) {
 		kill(swtpm_pid, SIGTERM);
 		waitpid(swtpm_pid, NULL, 0);
+		swtpm_pid = -1;
 	}
 	if (state_dir != NULL) {
 		td_rm_rf(state_dir);
 		free(state_dir);
+		state_dir = NULL;
 	}
 	return 0;
 }
