@@ -209,30 +209,56 @@ out:
 	return st;
 }
 
-enum ccg_status ccg_cpu_verify(const json_t *cpu, const uint8_t *binding, const struct ccg_composite_opts *o,
-			       json_t **out_claims, struct ccg_error *err)
+static enum ccg_status cpu_verify_type(const json_t *cpu, const uint8_t *binding, const struct ccg_composite_opts *o,
+				       const char **tee, json_t **out_claims, struct ccg_error *err)
 {
 	const char *type = NULL;
 	enum ccg_status st;
 
-	*out_claims = NULL;
 	if (!json_is_object(cpu))
 		return ccg_error_set(err, CCG_ERR_MALFORMED, "cpu", "not a JSON object");
 	/* the {ak_public, tpm_quote} layout of plain TPM evidence files */
 	if (json_object_get(cpu, "type") == NULL && json_object_get(cpu, "ak_public") != NULL &&
-	    json_object_get(cpu, "tpm_quote") != NULL)
+	    json_object_get(cpu, "tpm_quote") != NULL) {
+		*tee = "tpm";
 		return verify_tpm(cpu, binding, o, out_claims, err);
+	}
 	if ((st = ccg_json_get_string(cpu, "type", &type, "cpu", err)) != CCG_OK)
 		return st;
-	if (strcmp(type, "snp") == 0)
+	if (strcmp(type, "snp") == 0) {
+		*tee = "snp";
 		return verify_snp(cpu, binding, o, out_claims, err);
-	if (strcmp(type, "tdx") == 0)
+	}
+	if (strcmp(type, "tdx") == 0) {
+		*tee = "tdx";
 		return verify_tdx(cpu, binding, o, out_claims, err);
-	if (strcmp(type, "tpm") == 0)
+	}
+	if (strcmp(type, "tpm") == 0) {
+		*tee = "tpm";
 		return verify_tpm(cpu, binding, o, out_claims, err);
-	if (strcmp(type, "azure-snp-vtpm") == 0)
+	}
+	if (strcmp(type, "azure-snp-vtpm") == 0) {
+		*tee = "azure-snp-vtpm";
 		return verify_azure(cpu, binding, o, out_claims, err);
+	}
 	return ccg_error_set(err, CCG_ERR_UNSUPPORTED, "cpu.type", "\"%.32s\" (snp, tdx, tpm, azure-snp-vtpm)", type);
+}
+
+enum ccg_status ccg_cpu_verify(const json_t *cpu, const uint8_t *binding, const struct ccg_composite_opts *o,
+			       json_t **out_claims, struct ccg_error *err)
+{
+	const char *tee = NULL;
+	enum ccg_status st;
+
+	*out_claims = NULL;
+	if ((st = cpu_verify_type(cpu, binding, o, &tee, out_claims, err)) != CCG_OK)
+		return st;
+	/* which kind of TEE the claims describe, for policies that accept several */
+	if ((st = ccg_json_set_new(*out_claims, "ccgpu-cpu-tee", json_string(tee))) != CCG_OK) {
+		json_decref(*out_claims);
+		*out_claims = NULL;
+	}
+	return st;
 }
 
 enum ccg_status ccg_composite_verify(const uint8_t *doc, size_t len, const struct ccg_composite_opts *o,

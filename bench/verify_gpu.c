@@ -52,7 +52,7 @@ struct job {
 	size_t msg_len, sig_der_len;
 };
 
-static void die(const char *what)
+static __attribute__((noreturn)) void die(const char *what)
 {
 	fprintf(stderr, "verify_gpu: %s\n", what);
 	exit(1);

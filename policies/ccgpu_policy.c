@@ -342,7 +342,8 @@ static const char *template_for(const char *role)
 		       "policy \"%s\" version 1\n\n"
 		       "rule gpus \"every GPU must pass attestation\" {\n  every gpu (ccgpu-result and measres == \"success\")\n}\n\n"
 		       "rule cpu \"the CPU TEE must be SEV-SNP or TDX without debug\" {\n"
-		       "  ccgpu-cpu-tee in {\"snp\", \"tdx\"} and not snp.policy.debug == true and not tdx.td-attributes.debug == true\n}\n";
+		       "  ccgpu-cpu-tee in {\"snp\", \"azure-snp-vtpm\"} and snp-debug-allowed == false\n"
+		       "  or ccgpu-cpu-tee == \"tdx\" and tdx-debug == false\n}\n";
 	if (strcmp(role, "client") == 0)
 		return "# A client sends prompts only to a service whose GPUs all passed attestation.\n"
 		       "policy \"%s\" version 1\n\n"

@@ -137,7 +137,7 @@ enum ccg_status ccg_claims_from_json(const char *json, size_t len, struct ccg_cl
 {
 	const struct pol_schema *s = pol_schema_get();
 	struct ccg_claims *c = NULL;
-	json_t *root = NULL, *submods;
+	json_t *root = NULL, *submods, *cpu = NULL, *gpu;
 	const char *names[POL_MAX_GPUS];
 	enum ccg_status st;
 
@@ -158,9 +158,26 @@ enum ccg_status ccg_claims_from_json(const char *json, size_t len, struct ccg_cl
 		goto out;
 	}
 	c->json = root;
-	submods = json_object_get(root, "submods");
+	gpu = root;
+	/*
+	 * A composite claims document ({"ccgpu-composite": {…}, "cpu": {…},
+	 * "gpu": {…}}, what ccg_composite_verify produces) is read as one: top
+	 * claims from the document, then its cpu member, then its gpu member;
+	 * the GPUs from gpu.submods.
+	 */
+	if (json_is_object(json_object_get(root, "ccgpu-composite"))) {
+		cpu = json_object_get(root, "cpu");
+		gpu = json_object_get(root, "gpu");
+		if ((cpu != NULL && !json_is_object(cpu)) || (gpu != NULL && !json_is_object(gpu))) {
+			st = ccg_error_set(err, CCG_ERR_MALFORMED, cpu != NULL && !json_is_object(cpu) ? "claims.cpu" : "claims.gpu",
+					   "not an object");
+			goto out;
+		}
+	}
+	submods = json_object_get(gpu, "submods");
 	if (submods != NULL && !json_is_object(submods)) {
-		st = ccg_error_set(err, CCG_ERR_MALFORMED, "claims.submods", "not an object");
+		st = ccg_error_set(err, CCG_ERR_MALFORMED, gpu != root ? "claims.gpu.submods" : "claims.submods",
+				   "not an object");
 		goto out;
 	}
 	{
@@ -192,7 +209,13 @@ enum ccg_status ccg_claims_from_json(const char *json, size_t len, struct ccg_cl
 		const struct pol_schema_claim *sc = &s->claims[i];
 
 		if (sc->scope == SCOPE_TOP) {
-			if ((st = load_value(c, lookup(root, sc->path), sc->type, &c->top[sc->slot])) != CCG_OK)
+			json_t *j = lookup(root, sc->path);
+
+			if (j == NULL && cpu != NULL)
+				j = lookup(cpu, sc->path);
+			if (j == NULL && gpu != root)
+				j = lookup(gpu, sc->path);
+			if ((st = load_value(c, j, sc->type, &c->top[sc->slot])) != CCG_OK)
 				goto out;
 			continue;
 		}

@@ -393,9 +393,10 @@ static enum ccg_status parse_operand(struct parser *ps, struct pol_operand *o)
 			break;
 		if (next(ps) != CCG_OK)
 			break;
-		if (t->kind != T_IDENT) {
+		/* a segment is a name, or digits for members keyed by number (tpm-pcrs.7) */
+		if (t->kind != T_IDENT && !(t->kind == T_INT && t->p[0] != '-')) {
 			ccg_buf_cleanup(&b);
-			return expected(ps, "a claim name after '.'");
+			return expected(ps, "a claim name or an index after '.'");
 		}
 		if (ccg_buf_append_u8(&b, '.') != CCG_OK) {
 			ccg_buf_cleanup(&b);

@@ -42,14 +42,18 @@ static const char usage[] =
 	"  --pck-crl FILE           TDX collateral: PCK CA CRL (DER, PEM or hex)\n"
 	"  --root-crl FILE          TDX collateral: root CA CRL\n"
 	"  --tpm-ak PEM             TPM: the attestation key to require\n"
-	"  --rim-dir DIR            composite: GPU RIMs (default: measurements not compared)\n"
 	"  --time TIME              verify as of TIME (YYYY-MM-DDTHH:MM:SSZ or Unix seconds)\n"
 	"  --json                   print only the claims, as JSON\n"
 	"\n"
+	"verify composite, the GPU evidence (as for ccgpu verify gpu):\n"
+	CLI_GPU_USAGE
+	"  Without --rim-dir or --rim-url no measurements are compared (measres\n"
+	"  \"not-checked\"); --ocsp is off by default.\n"
+	"\n"
 	"Exit status: 0 every check passed, 1 a check failed, 2 usage or input error.\n";
 
-enum { O_EVIDENCE = 1, O_NONCE, O_RD, O_ARK, O_INTEL, O_TCB, O_QE, O_SIGN, O_PCKCRL, O_ROOTCRL, O_AK, O_RIMDIR,
-       O_TIME, O_JSON, O_HELP };
+enum { O_EVIDENCE = 1, O_NONCE, O_RD, O_ARK, O_INTEL, O_TCB, O_QE, O_SIGN, O_PCKCRL, O_ROOTCRL, O_AK, O_TIME,
+       O_JSON, O_HELP };
 
 static const struct option long_opts[] = {
 	{"evidence", required_argument, NULL, O_EVIDENCE},
@@ -63,17 +67,21 @@ static const struct option long_opts[] = {
 	{"pck-crl", required_argument, NULL, O_PCKCRL},
 	{"root-crl", required_argument, NULL, O_ROOTCRL},
 	{"tpm-ak", required_argument, NULL, O_AK},
-	{"rim-dir", required_argument, NULL, O_RIMDIR},
 	{"time", required_argument, NULL, O_TIME},
 	{"json", no_argument, NULL, O_JSON},
 	{"help", no_argument, NULL, O_HELP},
+	CLI_GPU_LONG_OPTIONS,
 	{NULL, 0, NULL, 0},
 };
 
 struct args {
-	const char *evidence, *nonce, *rd, *ark, *intel, *tcb, *qe, *sign, *pckcrl, *rootcrl, *ak, *rimdir, *time;
+	const char *evidence, *nonce, *rd, *ark, *intel, *tcb, *qe, *sign, *pckcrl, *rootcrl, *ak, *time;
 	bool json;
+	struct cli_gpu_opts gpu;
 };
+
+/* verify composite's GPU appraisal unless told otherwise: no network, no RIMs, no OCSP */
+static const struct cli_gpu_defaults composite_defaults = {.ocsp = CCG_GPU_OCSP_OFF, .nvidia_rim_service = false};
 
 static X509 *load_one_cert(const char *path, struct ccg_error *err)
 {
@@ -156,11 +164,12 @@ static int run(bool composite, int argc, char **argv)
 	X509 *ark = NULL, *intel = NULL, *akcert = NULL;
 	EVP_PKEY *ak = NULL;
 	char *text;
-	int c, code = CLI_EXIT_USAGE;
+	int c, rc, code = CLI_EXIT_USAGE;
 	enum ccg_status st;
 
 	memset(&a, 0, sizeof(a));
 	memset(&o, 0, sizeof(o));
+	cli_gpu_opts_init(&a.gpu, &composite_defaults);
 	ccg_error_clear(&err);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
@@ -176,17 +185,28 @@ static int run(bool composite, int argc, char **argv)
 		case O_PCKCRL: a.pckcrl = optarg; break;
 		case O_ROOTCRL: a.rootcrl = optarg; break;
 		case O_AK: a.ak = optarg; break;
-		case O_RIMDIR: a.rimdir = optarg; break;
 		case O_TIME: a.time = optarg; break;
 		case O_JSON: a.json = true; break;
 		case O_HELP: fputs(usage, stdout); return CLI_EXIT_OK;
-		default: fputs(usage, stderr); return CLI_EXIT_USAGE;
+		default:
+			rc = cli_gpu_opt(&a.gpu, c, optarg, what);
+			if (rc == 0)
+				break;
+			if (rc < 0)
+				fputs(usage, stderr);
+			return CLI_EXIT_USAGE;
 		}
 	}
 	if (optind != argc || a.evidence == NULL || (composite && a.nonce == NULL)) {
 		fputs(usage, stderr);
 		return CLI_EXIT_USAGE;
 	}
+	if (!composite && a.gpu.given) {
+		fprintf(stderr, "ccgpu: verify cpu: GPU options (--rim-dir, --ocsp, ...) go with verify composite\n");
+		return CLI_EXIT_USAGE;
+	}
+	if (composite && cli_gpu_opts_finish(&a.gpu, what) != 0)
+		return CLI_EXIT_USAGE;
 	if (a.time != NULL && ccg_time_parse_iso(a.time, &o.now) != CCG_OK) {
 		ccg_error_set(&err, CCG_ERR_INVALID_ARG, "--time", "not YYYY-MM-DDTHH:MM:SSZ or Unix seconds");
 		goto fail;
@@ -235,15 +255,15 @@ static int run(bool composite, int argc, char **argv)
 	o.nonce_len = nonce_len;
 	code = CLI_EXIT_REFUSED;
 	if (composite) {
-		if ((st = ccg_gpu_verifier_new(&gv)) != CCG_OK)
+		if ((st = ccg_gpu_verifier_new(&gv)) != CCG_OK) {
+			ccg_error_set(&err, st, "composite.gpu", "creating the GPU verifier");
+			code = CLI_EXIT_USAGE;
 			goto fail;
-		ccg_gpu_verifier_set_offline(gv, true);
-		if (a.rimdir == NULL)
-			ccg_gpu_verifier_skip_rims(gv, true);
-		else if ((st = ccg_gpu_verifier_set_rims(gv, a.rimdir, NULL, &err)) != CCG_OK)
+		}
+		if ((st = cli_gpu_configure(gv, &a.gpu, &err)) != CCG_OK) {
+			code = CLI_EXIT_USAGE;
 			goto fail;
-		if ((st = ccg_gpu_verifier_set_ocsp(gv, CCG_GPU_OCSP_OFF, NULL, 0, &err)) != CCG_OK)
-			goto fail;
+		}
 		o.gpu = gv;
 		st = ccg_composite_verify(doc, doc_len, &o, &claims, &err);
 	} else {

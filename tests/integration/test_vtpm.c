@@ -4,7 +4,11 @@
  * restricted RSA signing AK with ESAPI and persists it, ccgpu quotes through
  * the swtpm TCTI with extraData = the composite binding of real H100 GPU
  * evidence, and the composite verifies; the same quote with other GPU
- * evidence fails. The ccgpu CLI does the same end to end.
+ * evidence fails. The ccgpu CLI does the same end to end. Then with gpusim:
+ * its PKI generated here, its evidence taken in process and bound into a
+ * swtpm quote, the composite verifies against gpusim's device root and RIMs
+ * (library and CLI) and one policy decides on CPU and GPU claims; the same
+ * quote with another gpusim session's evidence fails at the binding.
  */
 #include <stdarg.h>
 #include <setjmp.h>
@@ -26,8 +30,12 @@
 
 #include "attest/composite.h"
 #include "ccgpu/attest.h"
+#include "ccgpu/cpu.h"
+#include "ccgpu/policy.h"
+#include "common/buf.h"
 #include "common/encoding.h"
 #include "common/file.h"
+#include "gpusim/gpusim.h"
 #include "tee_guest/collect.h"
 #include "testdata.h"
 
@@ -54,11 +62,58 @@ static bool port_open(int p)
 
 static int stop_swtpm(void **state);
 
+/* free_port: a loopback port nobody listens on now (the kernel picks it) */
+static int free_port(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0), p = -1;
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	socklen_t len = sizeof(a);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+		p = ntohs(a.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return p;
+}
+
+/* spawn_swtpm: one attempt on the given ports; true once it listens (and is still ours) */
+static bool spawn_swtpm(int srv_port, int ctrl_port)
+{
+	char srv[64], ctrl[64], st[4200];
+	struct timespec ts = {0, 20000000};
+
+	snprintf(srv, sizeof(srv), "type=tcp,port=%d,bindaddr=127.0.0.1", srv_port);
+	snprintf(ctrl, sizeof(ctrl), "type=tcp,port=%d,bindaddr=127.0.0.1", ctrl_port);
+	snprintf(st, sizeof(st), "dir=%s", state_dir);
+	swtpm_pid = fork();
+	if (swtpm_pid == 0) {
+		execlp("swtpm", "swtpm", "socket", "--tpm2", "--server", srv, "--ctrl", ctrl, "--flags",
+		       "not-need-init,startup-clear", "--tpmstate", st, (char *)NULL);
+		_exit(127);
+	}
+	if (swtpm_pid < 0)
+		return false;
+	for (int i = 0; i < 250; i++) {
+		/* a swtpm that lost the port to another process exits: try other ports */
+		if (waitpid(swtpm_pid, NULL, WNOHANG) == swtpm_pid) {
+			swtpm_pid = -1;
+			return false;
+		}
+		if (port_open(srv_port))
+			return true;
+		nanosleep(&ts, NULL);
+	}
+	kill(swtpm_pid, SIGTERM);
+	waitpid(swtpm_pid, NULL, 0);
+	swtpm_pid = -1;
+	return false;
+}
+
 static int start_swtpm(void **state)
 {
 	const char *ci = getenv("CI");
-	char srv[64], ctrl[64], st[4200];
-	struct timespec ts = {0, 20000000};
 
 	(void)state;
 	if (system("command -v swtpm >/dev/null 2>&1") != 0) {
@@ -70,25 +125,20 @@ static int start_swtpm(void **state)
 		exit(77);
 	}
 	state_dir = td_tmpdir();
-	srand((unsigned)time(NULL) ^ (unsigned)getpid());
-	port = 20000 + rand() % 20000;
-	snprintf(srv, sizeof(srv), "type=tcp,port=%d,bindaddr=127.0.0.1", port);
-	snprintf(ctrl, sizeof(ctrl), "type=tcp,port=%d,bindaddr=127.0.0.1", port + 1);
-	snprintf(st, sizeof(st), "dir=%s", state_dir);
-	swtpm_pid = fork();
-	if (swtpm_pid == 0) {
-		execlp("swtpm", "swtpm", "socket", "--tpm2", "--server", srv, "--ctrl", ctrl, "--flags",
-		       "not-need-init,startup-clear", "--tpmstate", st, (char *)NULL);
-		_exit(127);
+	for (int attempt = 0; attempt < 10; attempt++) {
+		/* tpm2-tss's swtpm TCTI takes one port: the control channel is the next one */
+		int srv_port = free_port();
+
+		if (srv_port <= 0 || srv_port >= 65535)
+			continue;
+		if (spawn_swtpm(srv_port, srv_port + 1)) {
+			port = srv_port;
+			snprintf(tcti, sizeof(tcti), "swtpm:host=127.0.0.1,port=%d", port);
+			return 0;
+		}
 	}
-	for (int i = 0; i < 250 && !port_open(port); i++)
-		nanosleep(&ts, NULL);
-	if (!port_open(port)) {
-		(void)stop_swtpm(NULL);
-		return -1;
-	}
-	snprintf(tcti, sizeof(tcti), "swtpm:host=127.0.0.1,port=%d", port);
-	return 0;
+	fprintf(stderr, "swtpm did not start on any loopback port\n");
+	return -1; /* cmocka runs stop_swtpm next */
 }
 
 static int stop_swtpm(void **state)
@@ -97,10 +147,12 @@ static int stop_swtpm(void **state)
 	if (swtpm_pid > 0) {
 		kill(swtpm_pid, SIGTERM);
 		waitpid(swtpm_pid, NULL, 0);
+		swtpm_pid = -1;
 	}
 	if (state_dir != NULL) {
 		td_rm_rf(state_dir);
 		free(state_dir);
+		state_dir = NULL;
 	}
 	return 0;
 }
@@ -108,6 +160,7 @@ static int stop_swtpm(void **state)
 /* the AK: a restricted RSA-2048 RSASSA-SHA256 signing key under the owner hierarchy, persisted */
 static void create_ak(void)
 {
+	static bool created;
 	TSS2_TCTI_CONTEXT *t = NULL;
 	ESYS_CONTEXT *e = NULL;
 	ESYS_TR key = ESYS_TR_NONE, persistent = ESYS_TR_NONE;
@@ -116,6 +169,9 @@ static void create_ak(void)
 	TPM2B_DATA outside = {0};
 	TPML_PCR_SELECTION pcrs = {0};
 
+	if (created)
+		return;
+	created = true;
 	tmpl.publicArea.type = TPM2_ALG_RSA;
 	tmpl.publicArea.nameAlg = TPM2_ALG_SHA256;
 	tmpl.publicArea.objectAttributes = TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_SIGN_ENCRYPT | TPMA_OBJECT_FIXEDTPM |
@@ -286,11 +342,215 @@ static void test_cli_collect_and_verify(void **state)
 	free(dir);
 }
 
+/* ---- gpusim evidence bound into a swtpm quote ---- */
+
+#define SIM_GPUS 2
+
+/* a gpusim PKI (2 GPUs) in a fresh temp dir; generated in a child: xmlsec1 is initialised once per process */
+static char *sim_pki(void)
+{
+	char *dir = td_tmpdir();
+	int status = 0;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		struct gpusim_pki_opts o = {.gpus = SIM_GPUS};
+
+		_exit(gpusim_pki_generate(dir, &o, NULL) == CCG_OK ? 0 : 1);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	return dir;
+}
+
+/* one gpusim session's evidence over nonce, as NVIDIA's serialized JSON (what ccgpu collect gpu writes) */
+static char *sim_evidence(const char *dir, const uint8_t nonce[32])
+{
+	struct gpusim *sim = NULL;
+	struct ccg_gpu_evidence *ev = NULL;
+	char *json = NULL;
+
+	assert_int_equal(gpusim_load(dir, &sim, NULL), CCG_OK);
+	assert_int_equal(ccg_gpu_evidence_new(&ev), CCG_OK);
+	for (unsigned g = 0; g < gpusim_count(sim); g++) {
+		struct ccg_buf b;
+		uint8_t req[37], *rep;
+		size_t len;
+		const char *pem = gpusim_chain_pem(sim, g);
+
+		gpusim_meas_request(nonce, req);
+		ccg_buf_init(&b, 0);
+		assert_int_equal(ccg_buf_append(&b, req, sizeof(req)), CCG_OK);
+		assert_int_equal(gpusim_spdm(sim, g, req, sizeof(req), &b, NULL), CCG_OK);
+		rep = ccg_buf_steal(&b, &len);
+		assert_int_equal(ccg_gpu_evidence_add_report(ev, "HOPPER", rep, len, (const uint8_t *)pem, strlen(pem), NULL),
+				 CCG_OK);
+		free(rep);
+	}
+	assert_int_equal(ccg_gpu_evidence_to_json(ev, nonce, &json), CCG_OK);
+	ccg_gpu_evidence_free(ev);
+	gpusim_free(sim);
+	return json;
+}
+
+/* a verifier that trusts gpusim's device root and RIM root and reads its RIMs; offline, OCSP off */
+static struct ccg_gpu_verifier *sim_verifier(const char *dir)
+{
+	struct ccg_gpu_verifier *v = NULL;
+	char path[4096];
+
+	assert_int_equal(ccg_gpu_verifier_new(&v), CCG_OK);
+	snprintf(path, sizeof(path), "%s/device-root.pem", dir);
+	assert_int_equal(ccg_gpu_verifier_set_device_anchor(v, path, NULL), CCG_OK);
+	snprintf(path, sizeof(path), "%s/rim-root.pem", dir);
+	assert_int_equal(ccg_gpu_verifier_set_rim_anchor(v, path, NULL), CCG_OK);
+	snprintf(path, sizeof(path), "%s/rims", dir);
+	assert_int_equal(ccg_gpu_verifier_set_rims(v, path, NULL, NULL), CCG_OK);
+	ccg_gpu_verifier_set_offline(v, true);
+	assert_int_equal(ccg_gpu_verifier_set_ocsp(v, CCG_GPU_OCSP_OFF, NULL, 0, NULL), CCG_OK);
+	return v;
+}
+
+/* the policy a data owner would write over the composite claims */
+static const char composite_policy[] =
+	"policy \"gpusim-composite\" version 1\n"
+	"rule bound \"the GPU evidence is bound into the TPM quote\" {\n"
+	"  ccgpu-composite.cpu-type == \"tpm\" and ccgpu-composite.binding == tpm-extra-data\n}\n"
+	"rule cpu \"a TPM quote over SHA-256 PCRs\" { ccgpu-cpu-tee == \"tpm\" and tpm-pcr-bank == \"sha256\" and exists tpm-pcrs.0 }\n"
+	"rule gpus \"every GPU genuine and measured\" {\n"
+	"  every gpu (ccgpu-result and measres == \"success\" and x-nvidia-gpu-attestation-report-cert-chain-fwid-match)\n"
+	"  and ccgpu-gpu-count == 2\n}\n";
+
+static void test_gpusim_composite(void **state)
+{
+	char *dir = sim_pki(), *gpu, *other, *doc, *text, path[4096], cmd[16384];
+	const char *build = getenv("CCGPU_BUILD_ROOT");
+	uint8_t nonce[32], binding[64];
+	struct ccg_vtpm_quote q;
+	struct ccg_composite_opts o;
+	struct ccg_error err;
+	struct ccg_gpu_evidence *ev = NULL;
+	struct ccg_gpu_result *res = NULL;
+	struct ccg_policy *pol = NULL;
+	struct ccg_claims *cl = NULL;
+	json_t *claims = NULL;
+	FILE *f;
+
+	(void)state;
+	create_ak();
+	for (size_t i = 0; i < sizeof(nonce); i++)
+		nonce[i] = (uint8_t)(0xA0 + i);
+	gpu = sim_evidence(dir, nonce);
+	assert_int_equal(ccg_composite_binding(nonce, 32, tee_pub, sizeof(tee_pub), (const uint8_t *)gpu, strlen(gpu),
+					       binding),
+			 CCG_OK);
+	ccg_error_clear(&err);
+	if (ccg_vtpm_quote(tcti, AK_HANDLE, 0xFFFFFF, binding, sizeof(binding), &q, &err) != CCG_OK)
+		fail_msg("%s: %s", err.where, err.detail);
+	doc = composite_doc(nonce, tee_pub, sizeof(tee_pub), (const uint8_t *)gpu, strlen(gpu), &q);
+	memset(&o, 0, sizeof(o));
+	o.nonce = nonce;
+	o.nonce_len = 32;
+	o.gpu = sim_verifier(dir);
+	ccg_error_clear(&err);
+	if (ccg_composite_verify((const uint8_t *)doc, strlen(doc), &o, &claims, &err) != CCG_OK)
+		fail_msg("%s: %s", err.where, err.detail);
+	/* the same through the public API */
+	{
+		struct ccg_cpu_verifier *cv = NULL;
+		struct ccg_cpu_result *cr = NULL;
+
+		assert_int_equal(ccg_cpu_verifier_new(&cv), CCG_OK);
+		ccg_cpu_verifier_set_gpu_verifier(cv, o.gpu);
+		ccg_error_clear(&err);
+		if (ccg_cpu_verifier_appraise_composite(cv, (const uint8_t *)doc, strlen(doc), nonce, 32, 0, &cr, &err) !=
+		    CCG_OK)
+			fail_msg("%s: %s", err.where, err.detail);
+		assert_string_equal(ccg_cpu_result_tee(cr), "tpm");
+		ccg_cpu_result_free(cr);
+		ccg_cpu_verifier_free(cv);
+	}
+	/* the GPU part was appraised against gpusim's RIMs, not skipped */
+	assert_string_equal(json_string_value(json_object_get(
+				    json_object_get(json_object_get(json_object_get(claims, "gpu"), "submods"), "GPU-1"),
+				    "measres")),
+			    "success");
+	/* one policy over the composite claims: CPU claims, the binding and every GPU */
+	text = json_dumps(claims, 0);
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_policy_parse(composite_policy, strlen(composite_policy), &pol, &err), CCG_OK);
+	assert_int_equal(ccg_claims_from_json(text, strlen(text), &cl, &err), CCG_OK);
+	if (ccg_policy_eval(pol, cl, 0, NULL, 0, &err) != CCG_OK)
+		fail_msg("%s: %s", err.where, err.detail);
+	ccg_claims_free(cl);
+	free(text);
+	json_decref(claims);
+	claims = NULL;
+
+	/* the CLI with gpusim's roots and RIMs */
+	snprintf(path, sizeof(path), "%s/doc.json", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fputs(doc, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+	assert_non_null(build);
+	{
+		char *nonce_hex = ccg_hex_encode_alloc(nonce, 32);
+
+		assert_non_null(nonce_hex);
+		snprintf(cmd, sizeof(cmd),
+			 "%s/tee_guest/ccgpu verify composite --evidence %s --nonce %s --device-root %s/device-root.pem "
+			 "--rim-root %s/rim-root.pem --rim-dir %s/rims --ocsp off --offline --no-cache --json >%s/claims.json",
+			 build, path, nonce_hex, dir, dir, dir, dir);
+		assert_int_equal(system(cmd), 0);
+		/* without gpusim's device root the chain does not lead to NVIDIA's CA: refused (1) */
+		snprintf(cmd, sizeof(cmd),
+			 "%s/tee_guest/ccgpu verify composite --evidence %s --nonce %s --rim-root %s/rim-root.pem "
+			 "--rim-dir %s/rims --offline --no-cache >/dev/null 2>&1",
+			 build, path, nonce_hex, dir, dir);
+		assert_int_equal(WEXITSTATUS(system(cmd)), 1);
+		free(nonce_hex);
+	}
+	snprintf(path, sizeof(path), "%s/claims.json", dir);
+	claims = json_load_file(path, 0, NULL);
+	assert_non_null(claims);
+	assert_true(json_is_true(json_object_get(json_object_get(claims, "gpu"), "x-nvidia-overall-att-result")));
+	json_decref(claims);
+	claims = NULL;
+
+	/* another gpusim session over the same nonce: genuine evidence, but not what the quote binds */
+	other = sim_evidence(dir, nonce);
+	assert_string_not_equal(gpu, other);
+	assert_int_equal(ccg_gpu_evidence_new(&ev), CCG_OK);
+	assert_int_equal(ccg_gpu_evidence_add_json(ev, (const uint8_t *)other, strlen(other), NULL), CCG_OK);
+	assert_int_equal(ccg_gpu_verifier_appraise(o.gpu, ev, nonce, 32, 0, &res, NULL), CCG_OK);
+	free(doc);
+	doc = composite_doc(nonce, tee_pub, sizeof(tee_pub), (const uint8_t *)other, strlen(other), &q);
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_composite_verify((const uint8_t *)doc, strlen(doc), &o, &claims, &err),
+			 CCG_ERR_NONCE_MISMATCH);
+	assert_string_equal(err.where, "tpm.extra_data");
+	assert_null(claims);
+
+	ccg_policy_free(pol);
+	ccg_gpu_result_free(res);
+	ccg_gpu_evidence_free(ev);
+	ccg_gpu_verifier_free(o.gpu);
+	ccg_vtpm_quote_cleanup(&q);
+	free(doc);
+	free(gpu);
+	free(other);
+	td_rm_rf(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_composite_with_swtpm),
 		cmocka_unit_test(test_cli_collect_and_verify),
+		cmocka_unit_test(test_gpusim_composite),
 	};
 
 	td_require();

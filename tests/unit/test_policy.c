@@ -3,7 +3,9 @@
  * The policy language: NVIDIA's example policies imported and evaluated on
  * claims from the real H100 evidence, golden authoring errors with
  * line:column, fmt idempotence, semantics (versions, digests, sets,
- * quantifiers, time, absent claims).
+ * quantifiers, time, absent claims); the CPU TEE claims of the real SEV-SNP,
+ * TDX and TPM evidence are all in the schema with their types, and policies
+ * over them (alone and in a composite claims document) decide as they should.
  */
 #include <stdarg.h>
 #include <setjmp.h>
@@ -14,8 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/pem.h>
+
+#include "attest/composite.h"
 #include "ccgpu/attest.h"
 #include "ccgpu/policy.h"
+#include "common/crypto.h"
 #include "common/encoding.h"
 #include "policies/policy_int.h"
 #include "testdata.h"
@@ -301,7 +307,7 @@ static const char *const samples[] = {
 	"rule t \"time\" { every gpu (x-nvidia-gpu-attestation-report-cert-chain.x-nvidia-cert-expiration-date > now) }\n"
 	"rule o \"or\" { (x-nvidia-overall-att-result or ccgpu-gpu-count > 3) and not (ccgpu-gpu-count == 0) }\n# end\n",
 	"policy \"x\" version 1 rule a \"m\" { some gpu (hwmodel == \"GH100 A01 GSP BROM\") } "
-	"rule b \"q\\\"uote\" { \"3.0\" == x-nvidia-ver and ccgpu-cpu-tee not in {\"none\"} or exists snp.measurement }",
+	"rule b \"q\\\"uote\" { \"3.0\" == x-nvidia-ver and ccgpu-cpu-tee not in {\"none\"} or exists snp-measurement and tpm-pcrs.7 == \"00\" }",
 };
 
 static void test_fmt_idempotent(void **state)
@@ -376,10 +382,10 @@ static void test_semantics(void **state)
 	assert_int_equal(eval_text("rule a \"m\" { iat < now }", two, 500), CCG_ERR_POLICY);
 	assert_int_equal(eval_text("rule a \"m\" { iat >= \"1970-01-01T00:16:40Z\" }", two, 0), CCG_OK);
 	/* absent claims never make a rule hold, not even through 'not' or '!=' */
-	assert_int_equal(eval_text("rule a \"m\" { not (snp.vmpl == 0) }", two, 0), CCG_ERR_POLICY);
-	assert_int_equal(eval_text("rule a \"m\" { snp.vmpl != 0 }", two, 0), CCG_ERR_POLICY);
-	assert_int_equal(eval_text("rule a \"m\" { snp.vmpl == 0 or ccgpu-gpu-count == 2 }", two, 0), CCG_OK);
-	assert_int_equal(eval_text("rule a \"m\" { not exists snp.vmpl }", two, 0), CCG_OK);
+	assert_int_equal(eval_text("rule a \"m\" { not (snp-vmpl == 0) }", two, 0), CCG_ERR_POLICY);
+	assert_int_equal(eval_text("rule a \"m\" { snp-vmpl != 0 }", two, 0), CCG_ERR_POLICY);
+	assert_int_equal(eval_text("rule a \"m\" { snp-vmpl == 0 or ccgpu-gpu-count == 2 }", two, 0), CCG_OK);
+	assert_int_equal(eval_text("rule a \"m\" { not exists snp-vmpl }", two, 0), CCG_OK);
 	/* no GPU: every is not vacuously true */
 	assert_int_equal(eval_text("rule a \"m\" { every gpu (measres == \"success\") }", "{}", 0), CCG_ERR_POLICY);
 	/* literal on the left */
@@ -415,6 +421,335 @@ static void test_azure_import(void **state)
 	free(native);
 }
 
+/* ---- CPU TEE claims ---- */
+
+#define TDX_NOW 1770076800 /* 2026-02-03T00:00:00Z */
+
+/* CPU claims through the attest API (ccg_cpu_verify on an evidence object as ccgpu collect writes it) */
+static json_t *cpu_claims(json_t *cpu, X509 *ark, X509 *intel, const struct ccg_tdx_collateral *col, int64_t now)
+{
+	struct ccg_composite_opts o;
+	struct ccg_error err;
+	json_t *claims = NULL;
+
+	memset(&o, 0, sizeof(o));
+	o.ark = ark;
+	o.intel_root = intel;
+	o.tdx_collateral = col;
+	o.now = now;
+	ccg_error_clear(&err);
+	if (ccg_cpu_verify(cpu, NULL, &o, &claims, &err) != CCG_OK)
+		fail_msg("%s: %s", err.where, err.detail);
+	json_decref(cpu);
+	return claims;
+}
+
+/* the go-sev-guest Milan report (DEBUG allowed) verified with its VCEK chain */
+static json_t *snp_claims(void)
+{
+	size_t rl, vl, cl;
+	uint8_t *rep = td_read("snp/milan-go-sev-guest/attestation.bin", &rl);
+	uint8_t *vcek = td_read("snp/milan-go-sev-guest/vcek.testcer", &vl);
+	uint8_t *chain = td_read("snp/milan-go-sev-guest/milan.testcer", &cl);
+	STACK_OF(X509) *askark = NULL;
+	X509 *leaf = NULL, *ark;
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *b64 = ccg_base64_encode_alloc(rep, rl), *pem;
+	long n;
+	json_t *claims;
+
+	assert_non_null(bio);
+	assert_non_null(b64);
+	assert_int_equal(ccg_der_cert_parse(vcek, vl, &leaf, NULL), CCG_OK);
+	assert_int_equal(ccg_pem_certs_parse(chain, cl, 4, &askark, NULL), CCG_OK);
+	assert_int_equal(PEM_write_bio_X509(bio, leaf), 1);
+	assert_int_equal(BIO_write(bio, chain, (int)cl), (int)cl);
+	n = BIO_get_mem_data(bio, &pem);
+	assert_true(n > 0);
+	ark = sk_X509_value(askark, sk_X509_num(askark) - 1);
+	claims = cpu_claims(json_pack("{s:s, s:s, s:s%}", "type", "snp", "report", b64, "certs", pem, (size_t)n), ark,
+			    NULL, NULL, NOW);
+	BIO_free(bio);
+	X509_free(leaf);
+	sk_X509_pop_free(askark, X509_free);
+	free(b64);
+	free(rep);
+	free(vcek);
+	free(chain);
+	return claims;
+}
+
+/* the TDX v5 sample quote with its collateral, at 2026-02-03 */
+static json_t *tdx_claims(void)
+{
+	const char *d = "tdx/v5-sample/";
+	const char *names[] = {"quote_v5_sample.dat", "sample_tcbinfo_response_v5", "sample_qeIdentity_response",
+			       "tcbinfo_issuer_chain.derived.pem", "pckcrl", "rootcrl.der", "trusted_root.pem"};
+	uint8_t *b[7];
+	size_t l[7];
+	char rel[128], *b64;
+	STACK_OF(X509) *sk = NULL;
+	struct ccg_tdx_collateral *col = NULL;
+	json_t *claims;
+
+	for (size_t i = 0; i < 7; i++) {
+		snprintf(rel, sizeof(rel), "%s%s", d, names[i]);
+		b[i] = td_read(rel, &l[i]);
+	}
+	assert_int_equal(ccg_pem_certs_parse(b[6], l[6], 1, &sk, NULL), CCG_OK);
+	assert_int_equal(ccg_tdx_collateral_new(&col), CCG_OK);
+	assert_int_equal(ccg_tdx_collateral_set_tcb_info(col, b[1], l[1], NULL), CCG_OK);
+	assert_int_equal(ccg_tdx_collateral_set_qe_identity(col, b[2], l[2], NULL), CCG_OK);
+	assert_int_equal(ccg_tdx_collateral_set_signing_chain(col, b[3], l[3], NULL), CCG_OK);
+	assert_int_equal(ccg_tdx_collateral_set_crls(col, b[4], l[4], b[5], l[5], NULL), CCG_OK);
+	b64 = ccg_base64_encode_alloc(b[0], l[0]);
+	assert_non_null(b64);
+	claims = cpu_claims(json_pack("{s:s, s:s}", "type", "tdx", "quote", b64), NULL, sk_X509_value(sk, 0), col,
+			    TDX_NOW);
+	free(b64);
+	ccg_tdx_collateral_free(col);
+	sk_X509_pop_free(sk, X509_free);
+	for (size_t i = 0; i < 7; i++)
+		free(b[i]);
+	return claims;
+}
+
+/* the TPM evidence file ({ak_public, tpm_quote}) */
+static json_t *tpm_claims(void)
+{
+	size_t n;
+	uint8_t *text = td_read("tpm/tpm_evidence.json", &n);
+	json_t *j = json_loadb((const char *)text, n, 0, NULL);
+
+	assert_non_null(j);
+	free(text);
+	return cpu_claims(j, NULL, NULL, NULL, 0);
+}
+
+/* every scalar claim under obj (dotted path prefix) is in the schema's scope with a type its JSON value fits */
+static void check_in_schema(const struct pol_schema *s, json_t *obj, const char *prefix, enum pol_scope scope,
+			    size_t *count)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(obj, key, v) {
+		char path[512];
+		const struct pol_schema_claim *c;
+		bool fits = false;
+
+		snprintf(path, sizeof(path), "%s%s%s", prefix, prefix[0] ? "." : "", key);
+		if (json_is_object(v)) {
+			if (strcmp(path, "submods") != 0)
+				check_in_schema(s, v, path, scope, count);
+			continue;
+		}
+		/* lists (tdx-advisory-ids, ccgpu-errors, …) and nulls are not policy claims */
+		if (json_is_array(v) || json_is_null(v))
+			continue;
+		c = NULL;
+		for (size_t i = 0; i < s->n && c == NULL; i++)
+			if (s->claims[i].scope == scope && strcmp(s->claims[i].path, path) == 0)
+				c = &s->claims[i];
+		if (c == NULL) {
+			fail_msg("claim '%s' is not in the schema's %s scope", path, scope == SCOPE_TOP ? "top" : "gpu");
+			return;
+		}
+		switch (c->type) {
+		case PT_BOOL: fits = json_is_boolean(v); break;
+		case PT_INT: fits = json_is_integer(v); break;
+		case PT_STRING: fits = json_is_string(v); break;
+		case PT_VERSION: {
+			struct pval pv;
+
+			fits = json_is_string(v) && pol_version_parse(json_string_value(v), &pv);
+			break;
+		}
+		case PT_DIGEST: {
+			uint8_t *d = NULL;
+			size_t dl = 0;
+
+			fits = json_is_string(v) &&
+			       ccg_hex_decode(json_string_value(v), json_string_length(v), 64, &d, &dl) == CCG_OK && dl > 0;
+			free(d);
+			break;
+		}
+		case PT_TIME: {
+			int64_t t;
+
+			fits = json_is_integer(v) ||
+			       (json_is_string(v) && ccg_time_parse_iso(json_string_value(v), &t) == CCG_OK);
+			break;
+		}
+		default: break;
+		}
+		if (!fits)
+			fail_msg("claim '%s' does not hold a %s", path, pol_type_name((enum pol_type)c->type));
+		(*count)++;
+	}
+}
+
+static void test_cpu_claims_are_in_the_schema(void **state)
+{
+	const struct pol_schema *s = pol_schema_get();
+	json_t *all[4] = {snp_claims(), tdx_claims(), tpm_claims(), real_claims()};
+	size_t count = 0;
+	json_t *gpu;
+	const char *name;
+
+	(void)state;
+	assert_non_null(s);
+	/* none of the CPU TEE issue's placeholders is left */
+	for (size_t i = 0; i < s->n; i++)
+		if (strncmp(s->claims[i].path, "snp.", 4) == 0 || strncmp(s->claims[i].path, "tdx.", 4) == 0 ||
+		    strncmp(s->claims[i].path, "vtpm.", 5) == 0)
+			fail_msg("placeholder claim '%s' in the schema", s->claims[i].path);
+	for (size_t i = 0; i < 4; i++)
+		check_in_schema(s, all[i], "", SCOPE_TOP, &count);
+	json_object_foreach(json_object_get(all[3], "submods"), name, gpu)
+		check_in_schema(s, gpu, "", SCOPE_GPU, &count);
+	assert_true(count > 100);
+	assert_string_equal(json_string_value(json_object_get(all[0], "ccgpu-cpu-tee")), "snp");
+	assert_string_equal(json_string_value(json_object_get(all[1], "ccgpu-cpu-tee")), "tdx");
+	assert_string_equal(json_string_value(json_object_get(all[2], "ccgpu-cpu-tee")), "tpm");
+	for (size_t i = 0; i < 4; i++)
+		json_decref(all[i]);
+}
+
+static enum ccg_status eval_on(const char *src, json_t *claims, int64_t now, struct ccg_rule_result *res,
+			       size_t nres, struct ccg_error *err)
+{
+	struct ccg_policy *p = NULL;
+	struct ccg_claims *c = claims_of(claims);
+	struct ccg_error perr;
+	enum ccg_status st;
+
+	ccg_error_clear(&perr);
+	if (ccg_policy_parse(src, strlen(src), &p, &perr) != CCG_OK)
+		fail_msg("%s: %s", perr.where, perr.detail);
+	st = ccg_policy_eval(p, c, now, res, nres, err);
+	ccg_claims_free(c);
+	ccg_policy_free(p);
+	return st;
+}
+
+/* the go-sev-guest report allows DEBUG: a policy refusing it denies at that rule and says why */
+static void test_snp_policy_refuses_debug(void **state)
+{
+	json_t *claims = snp_claims();
+	char src[2048];
+	struct ccg_rule_result res[5];
+	struct ccg_error err;
+
+	(void)state;
+	assert_true(json_is_true(json_object_get(claims, "snp-debug-allowed")));
+	snprintf(src, sizeof(src),
+		 "policy \"snp\" version 1\n"
+		 "rule tee \"an SEV-SNP guest\" { ccgpu-cpu-tee == \"snp\" and snp-signer == \"VCEK\" }\n"
+		 "rule measured \"the launch measurement\" { snp-measurement == \"%s\" and snp-vmpl <= 3 }\n"
+		 "rule tcb \"the platform TCB\" { snp-tcb-reported.snp >= 0 and snp-tcb-reported.microcode >= 0"
+		 " and snp-policy-bits.abi-minimum >= \"0.0\" and snp-firmware-current > \"0.1\" }\n"
+		 "rule debug \"the guest must not allow debugging\" { snp-debug-allowed == false }\n"
+		 "rule bits \"the policy bits agree\" { snp-policy-bits.debug-allowed == snp-debug-allowed }\n",
+		 json_string_value(json_object_get(claims, "snp-measurement")));
+	ccg_error_clear(&err);
+	assert_int_equal(eval_on(src, claims, NOW, res, 5, &err), CCG_ERR_POLICY);
+	assert_string_equal(err.where, "debug");
+	assert_non_null(strstr(err.detail, "the guest must not allow debugging"));
+	assert_non_null(strstr(err.detail, "snp-debug-allowed = true, want == false"));
+	assert_true(res[0].passed && res[1].passed && res[2].passed && res[4].passed);
+	assert_false(res[3].passed);
+	assert_string_equal(res[3].detail, "snp-debug-allowed = true, want == false");
+	/* another measurement is refused too, by the digest */
+	assert_int_equal(eval_on("policy \"m\" version 1 rule m \"m\" { snp-measurement == \"00\" }", claims, NOW, NULL, 0,
+				 NULL),
+			 CCG_ERR_POLICY);
+	json_decref(claims);
+}
+
+/* the TDX v5 sample's TCB is UpToDate at 2026-02-03 */
+static void test_tdx_policy_uptodate(void **state)
+{
+	json_t *claims = tdx_claims();
+	struct ccg_error err;
+	const char *src = "policy \"tdx\" version 1\n"
+			  "rule tcb \"the TDX TCB must be up to date\" { tdx-tcb-status == \"UpToDate\" and "
+			  "tdx-module-tcb-status == \"UpToDate\" and tdx-qe-tcb-status in {\"UpToDate\"} }\n"
+			  "rule debug \"no debug TD\" { tdx-debug == false and not tdx-td-attributes == \"0100000000000000\" }\n"
+			  "rule date \"a TCB evaluated before now\" { tdx-tcb-date < now and exists tdx-mrtd and exists tdx-rtmr3 }\n";
+
+	(void)state;
+	ccg_error_clear(&err);
+	if (eval_on(src, claims, TDX_NOW, NULL, 0, &err) != CCG_OK)
+		fail_msg("%s: %s", err.where, err.detail);
+	/* a stale collateral (QE identity from 2023) is a claim a policy can refuse */
+	assert_int_equal(eval_on("policy \"f\" version 1 rule fresh \"fresh collateral\" { tdx-collateral-stale == false }",
+				 claims, TDX_NOW, NULL, 0, NULL),
+			 CCG_ERR_POLICY);
+	assert_int_equal(eval_on("policy \"s\" version 1 rule s \"s\" { tdx-tcb-status == \"OutOfDate\" }", claims, TDX_NOW,
+				 NULL, 0, NULL),
+			 CCG_ERR_POLICY);
+	json_decref(claims);
+}
+
+/* TPM PCRs by index */
+static void test_tpm_policy_pcrs(void **state)
+{
+	json_t *claims = tpm_claims();
+	char src[1024];
+
+	(void)state;
+	snprintf(src, sizeof(src),
+		 "policy \"tpm\" version 1 rule pcr \"PCR 0\" { tpm-pcrs.0 == \"%s\" and tpm-pcr-bank == \"sha256\""
+		 " and tpm-clock-safe and tpm-reset-count >= 0 }",
+		 json_string_value(json_object_get(json_object_get(claims, "tpm-pcrs"), "0")));
+	assert_int_equal(eval_on(src, claims, NOW, NULL, 0, NULL), CCG_OK);
+	assert_int_equal(eval_on("policy \"t\" version 1 rule p \"p\" { tpm-pcrs.0 == \"00\" }", claims, NOW, NULL, 0,
+				 NULL),
+			 CCG_ERR_POLICY);
+	json_decref(claims);
+}
+
+/* a composite claims document (as ccg_composite_verify returns it): CPU claims and every GPU in one policy */
+static void test_composite_policy(void **state)
+{
+	json_t *doc = json_object(), *meta = json_pack("{s:s, s:s, s:i}", "binding", "0011", "cpu-type", "tdx", "version", 1);
+	struct ccg_rule_result res[4];
+	struct ccg_error err;
+	const char *src = "policy \"composite\" version 1\n"
+			  "rule bound \"the GPU evidence is bound to the TD\" { ccgpu-composite.cpu-type == \"tdx\" and "
+			  "exists ccgpu-composite.binding }\n"
+			  "rule cpu \"an up-to-date TD\" { ccgpu-cpu-tee == \"tdx\" and tdx-tcb-status == \"UpToDate\" }\n"
+			  "rule gpus \"every GPU is genuine\" { every gpu (x-nvidia-gpu-attestation-report-signature-verified"
+			  " and x-nvidia-gpu-attestation-report-nonce-match) and ccgpu-gpu-count == 1 }\n"
+			  "rule arch \"some GPU is a Hopper\" { some gpu (ccgpu-arch == \"HOPPER\") and x-nvidia-ver == \"3.0\" }\n";
+
+	(void)state;
+	assert_int_equal(json_object_set_new(doc, "ccgpu-composite", meta), 0);
+	assert_int_equal(json_object_set_new(doc, "cpu", tdx_claims()), 0);
+	assert_int_equal(json_object_set_new(doc, "gpu", real_claims()), 0);
+	ccg_error_clear(&err);
+	if (eval_on(src, doc, TDX_NOW, res, 4, &err) != CCG_OK)
+		fail_msg("%s: %s", err.where, err.detail);
+	/* the per-GPU scope is the composite's gpu.submods */
+	assert_int_equal(eval_on("policy \"g\" version 1 rule g \"g\" { every gpu (measres == \"success\") }", doc, TDX_NOW,
+				 res, 1, NULL),
+			 CCG_ERR_POLICY);
+	assert_string_equal(res[0].detail, "GPU-0: measres = \"not-checked\", want == \"success\"");
+	/* a composite document whose members are not objects is refused by name */
+	assert_int_equal(json_object_set_new(doc, "gpu", json_string("x")), 0);
+	{
+		char *text = json_dumps(doc, 0);
+		struct ccg_claims *c = NULL;
+
+		ccg_error_clear(&err);
+		assert_int_equal(ccg_claims_from_json(text, strlen(text), &c, &err), CCG_ERR_MALFORMED);
+		assert_string_equal(err.where, "claims.gpu");
+		free(text);
+	}
+	json_decref(doc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -425,6 +760,11 @@ int main(void)
 		cmocka_unit_test(test_fmt_idempotent),
 		cmocka_unit_test(test_semantics),
 		cmocka_unit_test(test_azure_import),
+		cmocka_unit_test(test_cpu_claims_are_in_the_schema),
+		cmocka_unit_test(test_snp_policy_refuses_debug),
+		cmocka_unit_test(test_tdx_policy_uptodate),
+		cmocka_unit_test(test_tpm_policy_pcrs),
+		cmocka_unit_test(test_composite_policy),
 	};
 
 	td_require();

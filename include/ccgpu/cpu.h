@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * CPU TEE evidence appraisal — AMD SEV-SNP reports, Intel TDX quotes, TPM 2.0
+ * quotes, Azure HCL reports with their vTPM quote — and composite appraisal:
+ * CPU evidence whose report_data (TPM: extraData) binds
+ * SHA-512(nonce ‖ TEE public key ‖ SHA-384(GPU evidence)), with the GPU
+ * evidence appraised over the same nonce (docs/cpu-attestation.md,
+ * docs/protocols.md "Composite evidence"). Claims are those a policy reads
+ * (docs/policy-language.md).
+ *
+ * Trust anchors and collateral are given as bytes (PEM, or as PCS serves
+ * them), not paths: a verifier service keeps them in its store.
+ */
+#ifndef CCGPU_CPU_PUBLIC_H
+#define CCGPU_CPU_PUBLIC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ccgpu/attest.h"
+#include "ccgpu/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct ccg_cpu_verifier;
+struct ccg_cpu_result;
+
+#define CCG_CPU_REPORT_DATA_LEN 64
+
+/*
+ * ccg_cpu_verifier_new: a verifier with no trust anchors: an SEV-SNP chain is
+ * then accepted only when it ends in a pinned AMD ARK, a TDX quote is refused
+ * (no Intel root), a TPM quote's AK is the evidence's own (claim
+ * tpm-ak-trusted false). A configured verifier may be shared by threads
+ * calling the appraise functions; the setters are not thread-safe.
+ */
+CCG_API CCG_MUST_USE enum ccg_status ccg_cpu_verifier_new(struct ccg_cpu_verifier **out);
+/* ccg_cpu_verifier_free: frees the verifier (not the GPU verifier it was given); NULL is allowed. */
+CCG_API void ccg_cpu_verifier_free(struct ccg_cpu_verifier *v);
+
+/* ccg_cpu_verifier_set_amd_ark: the AMD root key (PEM certificate) SEV-SNP and Azure chains must end in. */
+CCG_API CCG_MUST_USE enum ccg_status ccg_cpu_verifier_set_amd_ark(struct ccg_cpu_verifier *v, const uint8_t *pem,
+								   size_t len, struct ccg_error *err);
+/* ccg_cpu_verifier_set_intel_root: the Intel SGX Root CA (PEM certificate) for TDX PCK chains and collateral. */
+CCG_API CCG_MUST_USE enum ccg_status ccg_cpu_verifier_set_intel_root(struct ccg_cpu_verifier *v,
+								      const uint8_t *pem, size_t len,
+								      struct ccg_error *err);
+/*
+ * ccg_cpu_verifier_set_tdx_collateral: TDX collateral as a PCS serves it: the
+ * TCB info and QE identity bodies and the PEM TCB signing chain (all
+ * required), the PCK CA CRL and the root CA CRL (DER, PEM or hex; both or
+ * neither). With it, TDX claims carry the TCB status; each argument is copied.
+ */
+CCG_API CCG_MUST_USE enum ccg_status ccg_cpu_verifier_set_tdx_collateral(
+	struct ccg_cpu_verifier *v, const uint8_t *tcb_info, size_t tcb_info_len, const uint8_t *qe_identity,
+	size_t qe_identity_len, const uint8_t *signing_chain, size_t signing_chain_len, const uint8_t *pck_crl,
+	size_t pck_crl_len, const uint8_t *root_crl, size_t root_crl_len, struct ccg_error *err);
+/* ccg_cpu_verifier_set_tpm_ak: the TPM attestation key (PEM public key) a quote must be signed with. */
+CCG_API CCG_MUST_USE enum ccg_status ccg_cpu_verifier_set_tpm_ak(struct ccg_cpu_verifier *v, const uint8_t *pem,
+								  size_t len, struct ccg_error *err);
+/*
+ * ccg_cpu_verifier_set_gpu_verifier: the GPU verifier composite appraisal
+ * uses (borrowed: it must outlive v's use; NULL unsets it).
+ */
+CCG_API void ccg_cpu_verifier_set_gpu_verifier(struct ccg_cpu_verifier *v, struct ccg_gpu_verifier *gpu);
+
+/*
+ * ccg_cpu_verifier_appraise: one CPU evidence object (JSON, as ccgpu collect
+ * writes it: {"type": "snp" | "tdx" | "tpm" | "azure-snp-vtpm", …}, the
+ * {ak_public, tpm_quote} TPM file layout, or a composite document whose "cpu"
+ * member is taken) at time now (Unix seconds; 0 = current time). report_data,
+ * when not NULL, is the CCG_CPU_REPORT_DATA_LEN-byte value the report (TPM:
+ * extraData) must carry. CCG_OK and *out with the claims only when every
+ * check passed; otherwise the first failed check's status, named in err, and
+ * *out NULL. Thread-safe.
+ */
+CCG_API CCG_MUST_USE enum ccg_status ccg_cpu_verifier_appraise(const struct ccg_cpu_verifier *v,
+								const uint8_t *evidence, size_t len,
+								const uint8_t *report_data, size_t report_data_len,
+								int64_t now, struct ccg_cpu_result **out,
+								struct ccg_error *err);
+/*
+ * ccg_cpu_verifier_appraise_composite: a composite evidence document against
+ * the verifier's nonce: the document's nonce must be it, the binding is
+ * recomputed from the nonce, the TEE public key and the GPU evidence bytes and
+ * required in the CPU evidence, and the GPU evidence is appraised with the GPU
+ * verifier (required) over the same nonce. Claims:
+ * {"ccgpu-composite": {binding, cpu-type, version}, "cpu": {…}, "gpu": {…}},
+ * which ccg_claims_from_json reads as one document. Errors as
+ * ccg_cpu_verifier_appraise ("composite.binding", "tpm.extra_data", …).
+ * Thread-safe.
+ */
+CCG_API CCG_MUST_USE enum ccg_status ccg_cpu_verifier_appraise_composite(const struct ccg_cpu_verifier *v,
+									  const uint8_t *doc, size_t len,
+									  const uint8_t *nonce, size_t nonce_len,
+									  int64_t now, struct ccg_cpu_result **out,
+									  struct ccg_error *err);
+
+/* ccg_cpu_result_tee: the kind of CPU evidence: "snp", "tdx", "tpm" or "azure-snp-vtpm" (borrowed). */
+CCG_API const char *ccg_cpu_result_tee(const struct ccg_cpu_result *r);
+/*
+ * ccg_cpu_result_claims_json: the claims as JSON text (keys sorted; indent 0
+ * for compact), malloc'd; NULL on allocation failure.
+ */
+CCG_API char *ccg_cpu_result_claims_json(const struct ccg_cpu_result *r, int indent);
+/* ccg_cpu_result_free: NULL is allowed. */
+CCG_API void ccg_cpu_result_free(struct ccg_cpu_result *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

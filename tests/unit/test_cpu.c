@@ -1,0 +1,331 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The public CPU TEE verifier (include/ccgpu/cpu.h) on the real evidence:
+ * the go-sev-guest SEV-SNP report with the pinned ARK or a given one, the
+ * TDX v5 sample with its collateral at 2026-02-03, the TPM evidence file;
+ * refusals name the failed check and return no result; composite appraisal
+ * needs a GPU verifier and refuses a report that does not carry the binding.
+ * Claims go straight into a policy.
+ */
+#include <stdarg.h>
+#include <setjmp.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <jansson.h>
+#include <openssl/bio.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ccgpu/attest.h"
+#include "ccgpu/cpu.h"
+#include "ccgpu/policy.h"
+#include "common/encoding.h"
+#include "testdata.h"
+
+#define NOW 1795305600     /* 2026-11-22T00:00:00Z */
+#define TDX_NOW 1770076800 /* 2026-02-03T00:00:00Z */
+
+/* {"type":"snp","report":…,"certs":VCEK ‖ ASK ‖ ARK in PEM} for the go-sev-guest sample; *ark_pem: the ARK alone */
+static char *snp_evidence(char **ark_pem)
+{
+	size_t rl, vl, cl;
+	uint8_t *rep = td_read("snp/milan-go-sev-guest/attestation.bin", &rl);
+	uint8_t *vcek = td_read("snp/milan-go-sev-guest/vcek.testcer", &vl);
+	uint8_t *chain = td_read("snp/milan-go-sev-guest/milan.testcer", &cl);
+	const unsigned char *p = vcek;
+	X509 *leaf = d2i_X509(NULL, &p, (long)vl);
+	BIO *bio = BIO_new(BIO_s_mem()), *in = BIO_new_mem_buf(chain, (int)cl), *arkbio = BIO_new(BIO_s_mem());
+	X509 *ask = NULL, *ark = NULL;
+	char *b64 = ccg_base64_encode_alloc(rep, rl), *pem, *doc, *apem;
+	long n, an;
+	size_t size;
+
+	assert_non_null(leaf);
+	assert_non_null(b64);
+	assert_true(bio != NULL && in != NULL && arkbio != NULL);
+	ask = PEM_read_bio_X509(in, NULL, NULL, NULL);
+	ark = PEM_read_bio_X509(in, NULL, NULL, NULL);
+	assert_true(ask != NULL && ark != NULL);
+	assert_int_equal(PEM_write_bio_X509(bio, leaf), 1);
+	assert_int_equal(PEM_write_bio_X509(bio, ask), 1);
+	assert_int_equal(PEM_write_bio_X509(bio, ark), 1);
+	assert_int_equal(PEM_write_bio_X509(arkbio, ark), 1);
+	n = BIO_get_mem_data(bio, &pem);
+	an = BIO_get_mem_data(arkbio, &apem);
+	assert_true(n > 0 && an > 0);
+	*ark_pem = strndup(apem, (size_t)an);
+	assert_non_null(*ark_pem);
+	/* the PEM's newlines escaped for JSON */
+	size = strlen(b64) + 2 * (size_t)n + 64;
+	doc = malloc(size);
+	assert_non_null(doc);
+	{
+		size_t w = (size_t)snprintf(doc, size, "{\"type\":\"snp\",\"report\":\"%s\",\"certs\":\"", b64);
+
+		for (long i = 0; i < n; i++) {
+			if (pem[i] == '\n') {
+				doc[w++] = '\\';
+				doc[w++] = 'n';
+			} else {
+				doc[w++] = pem[i];
+			}
+		}
+		snprintf(doc + w, size - w, "\"}");
+	}
+	BIO_free(bio);
+	BIO_free(in);
+	BIO_free(arkbio);
+	X509_free(leaf);
+	X509_free(ask);
+	X509_free(ark);
+	free(b64);
+	free(rep);
+	free(vcek);
+	free(chain);
+	return doc;
+}
+
+static json_t *claims_of(const struct ccg_cpu_result *r)
+{
+	char *text = ccg_cpu_result_claims_json(r, 0);
+	json_t *j;
+
+	assert_non_null(text);
+	j = json_loads(text, 0, NULL);
+	assert_non_null(j);
+	free(text);
+	return j;
+}
+
+static void test_snp(void **state)
+{
+	char *ark = NULL, *doc = snp_evidence(&ark), *text;
+	struct ccg_cpu_verifier *v = NULL;
+	struct ccg_cpu_result *r = NULL;
+	struct ccg_error err;
+	struct ccg_policy *p = NULL;
+	struct ccg_claims *c = NULL;
+	uint8_t rd[CCG_CPU_REPORT_DATA_LEN] = {0};
+	const char *pol = "policy \"p\" version 1 rule debug \"no debug\" { snp-debug-allowed == false }";
+	json_t *j;
+
+	(void)state;
+	assert_int_equal(ccg_cpu_verifier_new(&v), CCG_OK);
+	/* no ARK configured: the chain's ARK is AMD's pinned Milan ARK */
+	ccg_error_clear(&err);
+	if (ccg_cpu_verifier_appraise(v, (const uint8_t *)doc, strlen(doc), NULL, 0, NOW, &r, &err) != CCG_OK)
+		fail_msg("%s: %s", err.where, err.detail);
+	assert_string_equal(ccg_cpu_result_tee(r), "snp");
+	j = claims_of(r);
+	assert_true(json_is_true(json_object_get(j, "snp-debug-allowed")));
+	assert_string_equal(json_string_value(json_object_get(j, "ccgpu-cpu-tee")), "snp");
+	json_decref(j);
+	/* the claims go into a policy as they are */
+	text = ccg_cpu_result_claims_json(r, 2);
+	assert_int_equal(ccg_policy_parse(pol, strlen(pol), &p, NULL), CCG_OK);
+	assert_int_equal(ccg_claims_from_json(text, strlen(text), &c, NULL), CCG_OK);
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_policy_eval(p, c, NOW, NULL, 0, &err), CCG_ERR_POLICY);
+	assert_string_equal(err.where, "debug");
+	ccg_claims_free(c);
+	ccg_policy_free(p);
+	free(text);
+	ccg_cpu_result_free(r);
+	r = NULL;
+	/* the ARK given explicitly */
+	assert_int_equal(ccg_cpu_verifier_set_amd_ark(v, (const uint8_t *)ark, strlen(ark), NULL), CCG_OK);
+	assert_int_equal(ccg_cpu_verifier_appraise(v, (const uint8_t *)doc, strlen(doc), NULL, 0, NOW, &r, NULL), CCG_OK);
+	ccg_cpu_result_free(r);
+	/* report_data required and not carried: refused by name, no result */
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_cpu_verifier_appraise(v, (const uint8_t *)doc, strlen(doc), rd, sizeof(rd), NOW, &r, &err),
+			 CCG_ERR_NONCE_MISMATCH);
+	assert_string_equal(err.where, "snp.report_data");
+	assert_null(r);
+	assert_int_equal(ccg_cpu_verifier_appraise(v, (const uint8_t *)doc, strlen(doc), rd, 32, NOW, &r, NULL),
+			 CCG_ERR_INVALID_ARG);
+	/* after the VCEK's validity: refused */
+	assert_int_equal(ccg_cpu_verifier_appraise(v, (const uint8_t *)doc, strlen(doc), NULL, 0, 1924992000, &r, NULL),
+			 CCG_ERR_CERT_EXPIRED);
+	/* not an ARK */
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_cpu_verifier_set_amd_ark(v, (const uint8_t *)"x", 1, &err), CCG_ERR_ENCODING);
+	ccg_cpu_verifier_free(v);
+	free(doc);
+	free(ark);
+}
+
+static void test_tdx(void **state)
+{
+	static const char *const names[] = {"quote_v5_sample.dat", "sample_tcbinfo_response_v5",
+					    "sample_qeIdentity_response", "tcbinfo_issuer_chain.derived.pem",
+					    "pckcrl", "rootcrl.der", "trusted_root.pem"};
+	uint8_t *b[7];
+	size_t l[7];
+	char rel[128], *b64, *doc;
+	size_t size;
+	struct ccg_cpu_verifier *v = NULL;
+	struct ccg_cpu_result *r = NULL;
+	struct ccg_error err;
+	json_t *j;
+
+	(void)state;
+	for (size_t i = 0; i < 7; i++) {
+		snprintf(rel, sizeof(rel), "tdx/v5-sample/%s", names[i]);
+		b[i] = td_read(rel, &l[i]);
+	}
+	b64 = ccg_base64_encode_alloc(b[0], l[0]);
+	assert_non_null(b64);
+	size = strlen(b64) + 64;
+	doc = malloc(size);
+	assert_non_null(doc);
+	snprintf(doc, size, "{\"type\":\"tdx\",\"quote\":\"%s\"}", b64);
+	assert_int_equal(ccg_cpu_verifier_new(&v), CCG_OK);
+	/* no Intel root: refused */
+	ccg_error_clear(&err);
+	assert_int_not_equal(ccg_cpu_verifier_appraise(v, (const uint8_t *)doc, strlen(doc), NULL, 0, TDX_NOW, &r, &err),
+			     CCG_OK);
+	assert_string_equal(err.where, "tdx.root");
+	assert_null(r);
+	assert_int_equal(ccg_cpu_verifier_set_intel_root(v, b[6], l[6], NULL), CCG_OK);
+	assert_int_equal(ccg_cpu_verifier_set_tdx_collateral(v, b[1], l[1], b[2], l[2], b[3], l[3], b[4], l[4], NULL, 0,
+							     &err),
+			 CCG_ERR_INVALID_ARG);
+	assert_int_equal(ccg_cpu_verifier_set_tdx_collateral(v, b[1], l[1], b[2], l[2], b[3], l[3], b[4], l[4], b[5], l[5],
+							     NULL),
+			 CCG_OK);
+	ccg_error_clear(&err);
+	if (ccg_cpu_verifier_appraise(v, (const uint8_t *)doc, strlen(doc), NULL, 0, TDX_NOW, &r, &err) != CCG_OK)
+		fail_msg("%s: %s", err.where, err.detail);
+	assert_string_equal(ccg_cpu_result_tee(r), "tdx");
+	j = claims_of(r);
+	assert_string_equal(json_string_value(json_object_get(j, "tdx-tcb-status")), "UpToDate");
+	assert_true(json_is_true(json_object_get(j, "tdx-collateral-stale")));
+	json_decref(j);
+	ccg_cpu_result_free(r);
+	ccg_cpu_verifier_free(v);
+	free(doc);
+	free(b64);
+	for (size_t i = 0; i < 7; i++)
+		free(b[i]);
+}
+
+static void test_tpm(void **state)
+{
+	size_t n;
+	uint8_t *doc = td_read("tpm/tpm_evidence.json", &n);
+	struct ccg_cpu_verifier *v = NULL;
+	struct ccg_cpu_result *r = NULL;
+	struct ccg_error err;
+	EVP_PKEY *k = EVP_EC_gen("P-256");
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *pem;
+	long pl;
+	json_t *j;
+
+	(void)state;
+	assert_true(k != NULL && bio != NULL);
+	assert_int_equal(ccg_cpu_verifier_new(&v), CCG_OK);
+	assert_int_equal(ccg_cpu_verifier_appraise(v, doc, n, NULL, 0, 0, &r, NULL), CCG_OK);
+	assert_string_equal(ccg_cpu_result_tee(r), "tpm");
+	j = claims_of(r);
+	assert_non_null(json_object_get(j, "tpm-pcrs"));
+	json_decref(j);
+	ccg_cpu_result_free(r);
+	r = NULL;
+	/* another AK required: the evidence's key is not it */
+	assert_int_equal(PEM_write_bio_PUBKEY(bio, k), 1);
+	pl = BIO_get_mem_data(bio, &pem);
+	assert_int_equal(ccg_cpu_verifier_set_tpm_ak(v, (const uint8_t *)pem, (size_t)pl, NULL), CCG_OK);
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_cpu_verifier_appraise(v, doc, n, NULL, 0, 0, &r, &err), CCG_ERR_CERT_UNTRUSTED);
+	assert_string_equal(err.where, "cpu.ak_public");
+	assert_null(r);
+	assert_int_equal(ccg_cpu_verifier_set_tpm_ak(v, (const uint8_t *)"junk", 4, NULL), CCG_ERR_ENCODING);
+	BIO_free(bio);
+	EVP_PKEY_free(k);
+	ccg_cpu_verifier_free(v);
+	free(doc);
+}
+
+/* composite: a GPU verifier is required, and real SNP evidence does not carry this document's binding */
+static void test_composite(void **state)
+{
+	char *ark = NULL, *cpu = snp_evidence(&ark), *gpu64, *doc;
+	size_t gl;
+	uint8_t *gpu = td_read("nvidia/evidence/hopper_evidence.json", &gl), nonce[CCG_GPU_NONCE_LEN];
+	struct ccg_cpu_verifier *v = NULL;
+	struct ccg_gpu_verifier *g = NULL;
+	struct ccg_gpu_evidence *ev = NULL;
+	struct ccg_cpu_result *r = NULL;
+	struct ccg_error err;
+	char *nonce_hex;
+	size_t size;
+
+	(void)state;
+	assert_int_equal(ccg_gpu_evidence_new(&ev), CCG_OK);
+	assert_int_equal(ccg_gpu_evidence_add_json(ev, gpu, gl, NULL), CCG_OK);
+	assert_true(ccg_gpu_evidence_nonce(ev, nonce));
+	nonce_hex = ccg_hex_encode_alloc(nonce, sizeof(nonce));
+	gpu64 = ccg_base64_encode_alloc(gpu, gl);
+	assert_true(nonce_hex != NULL && gpu64 != NULL);
+	size = strlen(cpu) + strlen(gpu64) + 512;
+	doc = malloc(size);
+	assert_non_null(doc);
+	snprintf(doc, size,
+		 "{\"ccgpu-composite\":1,\"nonce\":\"%s\",\"tee_public_key\":\"AAEC\",\"gpu_evidence\":\"%s\",\"cpu\":%s}",
+		 nonce_hex, gpu64, cpu);
+	assert_int_equal(ccg_cpu_verifier_new(&v), CCG_OK);
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_cpu_verifier_appraise_composite(v, (const uint8_t *)doc, strlen(doc), nonce, sizeof(nonce),
+							     NOW, &r, &err),
+			 CCG_ERR_INVALID_ARG);
+	assert_string_equal(err.where, "composite.gpu");
+	assert_null(r);
+	assert_int_equal(ccg_gpu_verifier_new(&g), CCG_OK);
+	ccg_gpu_verifier_set_offline(g, true);
+	ccg_gpu_verifier_skip_rims(g, true);
+	ccg_cpu_verifier_set_gpu_verifier(v, g);
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_cpu_verifier_appraise_composite(v, (const uint8_t *)doc, strlen(doc), nonce, sizeof(nonce),
+							     NOW, &r, &err),
+			 CCG_ERR_NONCE_MISMATCH);
+	assert_string_equal(err.where, "snp.report_data");
+	assert_null(r);
+	/* another nonce than the document's */
+	nonce[0] ^= 1;
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_cpu_verifier_appraise_composite(v, (const uint8_t *)doc, strlen(doc), nonce, sizeof(nonce),
+							     NOW, &r, &err),
+			 CCG_ERR_NONCE_MISMATCH);
+	assert_string_equal(err.where, "composite.nonce");
+	/* the "cpu" member of a composite document appraised alone verifies */
+	assert_int_equal(ccg_cpu_verifier_appraise(v, (const uint8_t *)doc, strlen(doc), NULL, 0, NOW, &r, NULL), CCG_OK);
+	assert_string_equal(ccg_cpu_result_tee(r), "snp");
+	ccg_cpu_result_free(r);
+	ccg_cpu_verifier_free(v);
+	ccg_gpu_verifier_free(g);
+	ccg_gpu_evidence_free(ev);
+	free(nonce_hex);
+	free(gpu64);
+	free(gpu);
+	free(doc);
+	free(cpu);
+	free(ark);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_snp),
+		cmocka_unit_test(test_tdx),
+		cmocka_unit_test(test_tpm),
+		cmocka_unit_test(test_composite),
+	};
+
+	td_require();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
