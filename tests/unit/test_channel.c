@@ -474,7 +474,7 @@ static struct dp_rx *published(uint32_t n)
 		usleep(2000);
 	}
 	fail_msg("the device did not answer");
-	return NULL;
+	abort(); /* not reached: fail_msg leaves the test; tells the compiler rx is never NULL */
 }
 
 static void copy_slot(struct dp_ring *dst, uint32_t di, const struct dp_ring *src, uint32_t si)
