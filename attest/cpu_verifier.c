@@ -143,21 +143,6 @@ void ccg_cpu_verifier_set_gpu_verifier(struct ccg_cpu_verifier *v, struct ccg_gp
 		v->gpu = gpu;
 }
 
-/* without a configured ARK: the evidence chain's own ARK, only when it is a pinned AMD ARK */
-static X509 *pinned_ark_from(const json_t *cpu)
-{
-	const char *pem = json_string_value(json_object_get(cpu, "certs"));
-	STACK_OF(X509) *sk = NULL;
-	X509 *ark = NULL;
-
-	if (pem == NULL || ccg_pem_certs_parse((const uint8_t *)pem, strlen(pem), 4, &sk, NULL) != CCG_OK)
-		return NULL;
-	if (sk_X509_num(sk) >= 3 && ccg_snp_ark_spki_pinned(sk_X509_value(sk, sk_X509_num(sk) - 1)))
-		ark = sk_X509_pop(sk);
-	sk_X509_pop_free(sk, X509_free);
-	return ark;
-}
-
 static enum ccg_status new_result(json_t *claims, const json_t *cpu_claims, struct ccg_cpu_result **out)
 {
 	struct ccg_cpu_result *r = calloc(1, sizeof(*r));
@@ -191,7 +176,7 @@ static enum ccg_status appraise(const struct ccg_cpu_verifier *v, const uint8_t 
 		return st;
 	cpu = json_object_get(d, "cpu") != NULL ? json_object_get(d, "cpu") : d;
 	if (v->ark == NULL)
-		pinned = pinned_ark_from(cpu);
+		pinned = ccg_snp_chain_pinned_ark(json_string_value(json_object_get(cpu, "certs")));
 	memset(&o, 0, sizeof(o));
 	o.now = now;
 	o.ark = v->ark != NULL ? v->ark : pinned;

@@ -138,6 +138,11 @@ CCG_MUST_USE enum ccg_status ccg_snp_report_claims(const struct ccg_snp_report *
 
 /* ccg_snp_ark_spki_pinned: the certificate is a known AMD ARK (SHA-256 of its SPKI pinned). */
 bool ccg_snp_ark_spki_pinned(X509 *ark);
+/*
+ * ccg_snp_chain_pinned_ark: the ARK that ends a PEM chain (VCEK ‖ ASK ‖ ARK),
+ * only when it is a pinned AMD ARK; NULL otherwise (caller frees).
+ */
+X509 *ccg_snp_chain_pinned_ark(const char *chain_pem);
 
 /* AMD KDS certificate store: dir → cache → https://kdsintf.amd.com (unless offline). */
 struct ccg_snp_kds_config {

@@ -43,6 +43,20 @@ bool ccg_snp_ark_spki_pinned(X509 *ark)
 	return ok;
 }
 
+X509 *ccg_snp_chain_pinned_ark(const char *chain_pem)
+{
+	STACK_OF(X509) *sk = NULL;
+	X509 *ark = NULL;
+
+	if (chain_pem == NULL ||
+	    ccg_pem_certs_parse((const uint8_t *)chain_pem, strlen(chain_pem), 4, &sk, NULL) != CCG_OK)
+		return NULL;
+	if (sk_X509_num(sk) >= 3 && ccg_snp_ark_spki_pinned(sk_X509_value(sk, sk_X509_num(sk) - 1)))
+		ark = sk_X509_pop(sk);
+	sk_X509_pop_free(sk, X509_free);
+	return ark;
+}
+
 enum ccg_status ccg_snp_report_verify_signature(const struct ccg_snp_report *r, EVP_PKEY *key,
 						struct ccg_error *err)
 {

@@ -388,25 +388,3 @@ void spdm_sign_input(const char *context, const uint8_t th_hash[SPDM_H], uint8_t
 	memcpy(out + 100, th_hash, SPDM_H);
 }
 
-enum ccg_status spdm_ecdsa_sign_raw(EVP_PKEY *key, const uint8_t *msg, size_t len, uint8_t out[SPDM_SIG_LEN])
-{
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	uint8_t der[128];
-	size_t der_len = sizeof(der);
-	const unsigned char *p = der;
-	ECDSA_SIG *sig = NULL;
-	const BIGNUM *r, *s;
-	enum ccg_status st = CCG_ERR_CRYPTO;
-
-	if (md == NULL || EVP_DigestSignInit(md, NULL, EVP_sha384(), NULL, key) != 1 ||
-	    EVP_DigestSign(md, der, &der_len, msg, len) != 1 || (sig = d2i_ECDSA_SIG(NULL, &p, (long)der_len)) == NULL)
-		goto out;
-	ECDSA_SIG_get0(sig, &r, &s);
-	if (BN_bn2binpad(r, out, 48) == 48 && BN_bn2binpad(s, out + 48, 48) == 48)
-		st = CCG_OK;
-out:
-	ECDSA_SIG_free(sig);
-	EVP_MD_CTX_free(md);
-	ERR_clear_error();
-	return st;
-}

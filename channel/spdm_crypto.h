@@ -206,10 +206,6 @@ CCG_MUST_USE enum ccg_status spdm_ecdhe_derive(EVP_PKEY *key, const uint8_t peer
 #define SPDM_SIGN_INPUT_LEN (64 + 36 + SPDM_H)
 void spdm_sign_input(const char *context, const uint8_t th_hash[SPDM_H], uint8_t out[SPDM_SIGN_INPUT_LEN]);
 #define SPDM_KEX_SIGN_CONTEXT "responder-key_exchange_rsp signing"
-/* spdm_ecdsa_sign_raw: ECDSA-SHA384 over msg as raw r||s (96 bytes). */
-CCG_MUST_USE enum ccg_status spdm_ecdsa_sign_raw(EVP_PKEY *key, const uint8_t *msg, size_t len,
-						 uint8_t out[SPDM_SIG_LEN]);
-
 /* spdm_session_id: DSP0274: ReqSessionID in the low half, RspSessionID in the high half (as libspdm). */
 static inline uint32_t spdm_session_id(uint16_t req, uint16_t rsp)
 {

@@ -147,6 +147,38 @@ out:
 	return st;
 }
 
+enum ccg_status ccg_ecdsa_sign_raw(EVP_PKEY *key, const char *md, const uint8_t *msg, size_t msg_len,
+				   uint8_t *out, size_t out_len, const char *where, struct ccg_error *err)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	uint8_t der[160];
+	size_t der_len = sizeof(der);
+	const unsigned char *p = der;
+	ECDSA_SIG *sig = NULL;
+	const BIGNUM *r, *s;
+	int half = (int)(out_len / 2);
+	enum ccg_status st = CCG_OK;
+
+	if (out_len == 0 || out_len % 2 != 0 || out_len > 2 * 66) {
+		st = ccg_error_set(err, CCG_ERR_INVALID_ARG, where, "signature buffer of %zu bytes", out_len);
+		goto out;
+	}
+	if (ctx == NULL || EVP_DigestSignInit_ex(ctx, NULL, md, NULL, NULL, key, NULL) != 1 ||
+	    EVP_DigestSign(ctx, der, &der_len, msg, msg_len) != 1 ||
+	    (sig = d2i_ECDSA_SIG(NULL, &p, (long)der_len)) == NULL) {
+		st = ccg_openssl_error(err, CCG_ERR_CRYPTO, where, "ECDSA signing");
+		goto out;
+	}
+	ECDSA_SIG_get0(sig, &r, &s);
+	if (BN_bn2binpad(r, out, half) != half || BN_bn2binpad(s, out + half, half) != half)
+		st = ccg_error_set(err, CCG_ERR_CRYPTO, where, "r or s does not fit %d bytes", half);
+out:
+	ECDSA_SIG_free(sig);
+	EVP_MD_CTX_free(ctx);
+	ERR_clear_error();
+	return st;
+}
+
 static bool only_space(const uint8_t *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++)

@@ -36,6 +36,14 @@ CCG_MUST_USE enum ccg_status ccg_sha384(const uint8_t *data, size_t len, uint8_t
 CCG_MUST_USE enum ccg_status ccg_ecdsa_verify_raw(EVP_PKEY *key, const char *md, const uint8_t *msg,
 						  size_t msg_len, const uint8_t *sig, size_t sig_len,
 						  const char *where, struct ccg_error *err);
+/*
+ * ccg_ecdsa_sign_raw: signs msg (hashed with md) with an EC key and writes the
+ * raw big-endian r‖s (out_len = 2 × field size, e.g. 96 for P-384), the form
+ * SPDM and NVIDIA's reports carry. Failures: CCG_ERR_CRYPTO named by where.
+ */
+CCG_MUST_USE enum ccg_status ccg_ecdsa_sign_raw(EVP_PKEY *key, const char *md, const uint8_t *msg,
+						size_t msg_len, uint8_t *out, size_t out_len,
+						const char *where, struct ccg_error *err);
 /* ccg_ecdsa_raw_to_der: converts raw r‖s into a DER ECDSA-Sig-Value (malloc'd). */
 CCG_MUST_USE enum ccg_status ccg_ecdsa_raw_to_der(const uint8_t *sig, size_t sig_len, uint8_t **out,
 						  size_t *out_len);

@@ -354,31 +354,6 @@ static void measurement(const struct gpusim *s, unsigned g, unsigned index, uint
 		out[i] ^= flip;
 }
 
-static enum ccg_status sign_raw(EVP_PKEY *key, const uint8_t *msg, size_t len, uint8_t out[SIG_LEN],
-				struct ccg_error *err)
-{
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	uint8_t der[128];
-	size_t der_len = sizeof(der);
-	const unsigned char *p = der;
-	ECDSA_SIG *sig = NULL;
-	const BIGNUM *r, *s;
-	enum ccg_status st = CCG_OK;
-
-	if (md == NULL || EVP_DigestSignInit(md, NULL, EVP_sha384(), NULL, key) != 1 ||
-	    EVP_DigestSign(md, der, &der_len, msg, len) != 1 || (sig = d2i_ECDSA_SIG(NULL, &p, (long)der_len)) == NULL) {
-		st = ccg_openssl_error(err, CCG_ERR_CRYPTO, "gpusim.spdm.signature", "ECDSA P-384 signing");
-		goto out;
-	}
-	ECDSA_SIG_get0(sig, &r, &s);
-	if (BN_bn2binpad(r, out, 48) != 48 || BN_bn2binpad(s, out + 48, 48) != 48)
-		st = ccg_error_set(err, CCG_ERR_CRYPTO, "gpusim.spdm.signature", "r||s");
-out:
-	ECDSA_SIG_free(sig);
-	EVP_MD_CTX_free(md);
-	return st;
-}
-
 /*
  * build_response: the MEASUREMENTS response to req (already checked), and
  * signed over signed_req || response. Appended to out.
@@ -418,7 +393,8 @@ static enum ccg_status build_response(struct gpusim *s, unsigned g, const uint8_
 		goto out;
 	if ((st = ccg_buf_append(&msg, signed_req, REQ_LEN)) != CCG_OK ||
 	    (st = ccg_buf_append(&msg, out->data + start, out->len - start)) != CCG_OK ||
-	    (st = sign_raw(s->gpus[g].key, msg.data, msg.len, sig, err)) != CCG_OK)
+	    (st = ccg_ecdsa_sign_raw(s->gpus[g].key, "SHA384", msg.data, msg.len, sig, SIG_LEN,
+					"gpusim.spdm.signature", err)) != CCG_OK)
 		goto out;
 	if (fault_for(s, GPUSIM_FAULT_BAD_SIGNATURE, g) != NULL)
 		sig[SIG_LEN - 1] ^= 0x01;

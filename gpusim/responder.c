@@ -184,7 +184,8 @@ static enum ccg_status on_key_exchange(struct gpusim_conn *c, const uint8_t *req
 	    (st = th_hash(c, th)) != CCG_OK)
 		goto out;
 	spdm_sign_input(SPDM_KEX_SIGN_CONTEXT, th, sig_in);
-	if ((st = spdm_ecdsa_sign_raw(gpusim_gpu_key(c->s, c->gpu), sig_in, sizeof(sig_in), sig)) != CCG_OK)
+	if ((st = ccg_ecdsa_sign_raw(gpusim_gpu_key(c->s, c->gpu), "SHA384", sig_in, sizeof(sig_in), sig,
+				      SPDM_SIG_LEN, "gpusim.spdm.key_exchange", NULL)) != CCG_OK)
 		goto out;
 	if (gpusim_fault_on(c->s, GPUSIM_FAULT_BAD_SIGNATURE, c->gpu))
 		sig[SPDM_SIG_LEN - 1] ^= 0x01;

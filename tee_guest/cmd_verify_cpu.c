@@ -100,21 +100,6 @@ static enum ccg_status read_all(const char *path, uint8_t **b, size_t *n, struct
 	return ccg_file_read(path, CCG_COMPOSITE_MAX, b, n, err);
 }
 
-/* the ARK for an SNP chain when none is given: the chain's own ARK, only when it is a pinned AMD ARK */
-static X509 *pinned_ark_from(const json_t *cpu)
-{
-	const char *pem = json_string_value(json_object_get(cpu, "certs"));
-	STACK_OF(X509) *sk = NULL;
-	X509 *ark = NULL;
-
-	if (pem == NULL || ccg_pem_certs_parse((const uint8_t *)pem, strlen(pem), 4, &sk, NULL) != CCG_OK)
-		return NULL;
-	if (sk_X509_num(sk) >= 3 && ccg_snp_ark_spki_pinned(sk_X509_value(sk, sk_X509_num(sk) - 1)))
-		ark = sk_X509_pop(sk);
-	sk_X509_pop_free(sk, X509_free);
-	return ark;
-}
-
 static enum ccg_status load_collateral(const struct args *a, struct ccg_tdx_collateral **out, struct ccg_error *err)
 {
 	uint8_t *t = NULL, *q = NULL, *s = NULL, *p = NULL, *r = NULL;
@@ -226,7 +211,7 @@ static int run(bool composite, int argc, char **argv)
 	if (a.ark != NULL && (ark = load_one_cert(a.ark, &err)) == NULL)
 		goto fail;
 	if (ark == NULL)
-		ark = pinned_ark_from(cpu);
+		ark = ccg_snp_chain_pinned_ark(json_string_value(json_object_get(cpu, "certs")));
 	if (a.intel != NULL && (intel = load_one_cert(a.intel, &err)) == NULL)
 		goto fail;
 	if (a.ak != NULL) {

@@ -286,6 +286,28 @@ static void test_ecdsa_raw(void **state)
 	EVP_PKEY_free(key);
 }
 
+static void test_ecdsa_sign_raw(void **state)
+{
+	EVP_PKEY *key = EVP_EC_gen("P-384");
+	uint8_t sig[96];
+
+	(void)state;
+	assert_non_null(key);
+	assert_int_equal(ccg_ecdsa_sign_raw(key, "SHA384", (const uint8_t *)"msg", 3, sig, sizeof(sig), "t", NULL),
+			 CCG_OK);
+	assert_int_equal(ccg_ecdsa_verify_raw(key, "SHA384", (const uint8_t *)"msg", 3, sig, sizeof(sig), "t", NULL),
+			 CCG_OK);
+	sig[5] ^= 1;
+	assert_int_equal(ccg_ecdsa_verify_raw(key, "SHA384", (const uint8_t *)"msg", 3, sig, sizeof(sig), "t", NULL),
+			 CCG_ERR_SIGNATURE);
+	assert_int_equal(ccg_ecdsa_sign_raw(key, "SHA384", (const uint8_t *)"msg", 3, sig, 95, "t", NULL),
+			 CCG_ERR_INVALID_ARG);
+	/* a buffer too small for the curve's r and s */
+	assert_int_equal(ccg_ecdsa_sign_raw(key, "SHA384", (const uint8_t *)"msg", 3, sig, 64, "t", NULL),
+			 CCG_ERR_CRYPTO);
+	EVP_PKEY_free(key);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -299,6 +321,7 @@ int main(void)
 		cmocka_unit_test(test_time),
 		cmocka_unit_test(test_pem_and_file),
 		cmocka_unit_test(test_ecdsa_raw),
+		cmocka_unit_test(test_ecdsa_sign_raw),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
