@@ -199,18 +199,6 @@ enum ccg_snp_signer ccg_snp_report_signer(const struct ccg_snp_report *r)
 	return (enum ccg_snp_signer)((r->flags >> 2) & 7);
 }
 
-static enum ccg_status set_hex(json_t *o, const char *key, const uint8_t *b, size_t len)
-{
-	char *hex = ccg_hex_encode_alloc(b, len);
-	enum ccg_status st;
-
-	if (hex == NULL)
-		return CCG_ERR_NOMEM;
-	st = ccg_json_set_new(o, key, json_string(hex));
-	free(hex);
-	return st;
-}
-
 static json_t *tcb_json(uint64_t raw, enum ccg_snp_product p)
 {
 	struct ccg_snp_tcb t;
@@ -269,16 +257,16 @@ enum ccg_status ccg_snp_report_claims(const struct ccg_snp_report *r, enum ccg_s
 	    (st = ccg_json_set_new(o, "snp-platform-smt-enabled", json_boolean(r->platform_info & 1))) != CCG_OK ||
 	    (st = ccg_json_set_new(o, "snp-platform-tsme-enabled", json_boolean(r->platform_info & 2))) !=
 		    CCG_OK ||
-	    (st = set_hex(o, "snp-measurement", r->measurement, sizeof(r->measurement))) != CCG_OK ||
-	    (st = set_hex(o, "snp-report-data", r->report_data, sizeof(r->report_data))) != CCG_OK ||
-	    (st = set_hex(o, "snp-host-data", r->host_data, sizeof(r->host_data))) != CCG_OK ||
-	    (st = set_hex(o, "snp-chip-id", r->chip_id, sizeof(r->chip_id))) != CCG_OK ||
-	    (st = set_hex(o, "snp-family-id", r->family_id, sizeof(r->family_id))) != CCG_OK ||
-	    (st = set_hex(o, "snp-image-id", r->image_id, sizeof(r->image_id))) != CCG_OK ||
-	    (st = set_hex(o, "snp-id-key-digest", r->id_key_digest, sizeof(r->id_key_digest))) != CCG_OK ||
-	    (st = set_hex(o, "snp-author-key-digest", r->author_key_digest, sizeof(r->author_key_digest))) !=
+	    (st = ccg_json_set_hex(o, "snp-measurement", r->measurement, sizeof(r->measurement))) != CCG_OK ||
+	    (st = ccg_json_set_hex(o, "snp-report-data", r->report_data, sizeof(r->report_data))) != CCG_OK ||
+	    (st = ccg_json_set_hex(o, "snp-host-data", r->host_data, sizeof(r->host_data))) != CCG_OK ||
+	    (st = ccg_json_set_hex(o, "snp-chip-id", r->chip_id, sizeof(r->chip_id))) != CCG_OK ||
+	    (st = ccg_json_set_hex(o, "snp-family-id", r->family_id, sizeof(r->family_id))) != CCG_OK ||
+	    (st = ccg_json_set_hex(o, "snp-image-id", r->image_id, sizeof(r->image_id))) != CCG_OK ||
+	    (st = ccg_json_set_hex(o, "snp-id-key-digest", r->id_key_digest, sizeof(r->id_key_digest))) != CCG_OK ||
+	    (st = ccg_json_set_hex(o, "snp-author-key-digest", r->author_key_digest, sizeof(r->author_key_digest))) !=
 		    CCG_OK ||
-	    (st = set_hex(o, "snp-report-id", r->report_id, sizeof(r->report_id))) != CCG_OK ||
+	    (st = ccg_json_set_hex(o, "snp-report-id", r->report_id, sizeof(r->report_id))) != CCG_OK ||
 	    (st = ccg_json_set_new(o, "snp-tcb-current", tcb_json(r->current_tcb, p))) != CCG_OK ||
 	    (st = ccg_json_set_new(o, "snp-tcb-reported", tcb_json(r->reported_tcb, p))) != CCG_OK ||
 	    (st = ccg_json_set_new(o, "snp-tcb-committed", tcb_json(r->committed_tcb, p))) != CCG_OK ||

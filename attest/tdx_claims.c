@@ -12,18 +12,6 @@
 
 #define PCS_DEFAULT "https://api.trustedservices.intel.com"
 
-static enum ccg_status set_hex(json_t *o, const char *key, const uint8_t *b, size_t len)
-{
-	char *hex = ccg_hex_encode_alloc(b, len);
-	enum ccg_status st;
-
-	if (hex == NULL)
-		return CCG_ERR_NOMEM;
-	st = ccg_json_set_new(o, key, json_string(hex));
-	free(hex);
-	return st;
-}
-
 enum ccg_status ccg_tdx_quote_claims(const struct ccg_tdx_quote *q, const struct ccg_tdx_result *r, json_t **out)
 {
 	json_t *o = json_object();
@@ -36,25 +24,25 @@ enum ccg_status ccg_tdx_quote_claims(const struct ccg_tdx_quote *q, const struct
 		return st;
 	if ((st = ccg_json_set_new(o, "tdx-quote-version", json_integer(q->version))) != CCG_OK ||
 	    (st = ccg_json_set_new(o, "tdx-body-type", json_string(q->body_type == 3 ? "TD15" : "TD10"))) != CCG_OK ||
-	    (st = set_hex(o, "tdx-mrtd", b->mrtd, 48)) != CCG_OK ||
-	    (st = set_hex(o, "tdx-mrconfigid", b->mrconfigid, 48)) != CCG_OK ||
-	    (st = set_hex(o, "tdx-mrowner", b->mrowner, 48)) != CCG_OK ||
-	    (st = set_hex(o, "tdx-mrownerconfig", b->mrownerconfig, 48)) != CCG_OK ||
-	    (st = set_hex(o, "tdx-mrseam", b->mrseam, 48)) != CCG_OK ||
-	    (st = set_hex(o, "tdx-mrsignerseam", b->mrsignerseam, 48)) != CCG_OK ||
-	    (st = set_hex(o, "tdx-tee-tcb-svn", b->tee_tcb_svn, 16)) != CCG_OK ||
-	    (st = set_hex(o, "tdx-td-attributes", b->td_attributes, 8)) != CCG_OK ||
-	    (st = set_hex(o, "tdx-xfam", b->xfam, 8)) != CCG_OK ||
-	    (st = set_hex(o, "tdx-report-data", b->report_data, 64)) != CCG_OK ||
+	    (st = ccg_json_set_hex(o, "tdx-mrtd", b->mrtd, 48)) != CCG_OK ||
+	    (st = ccg_json_set_hex(o, "tdx-mrconfigid", b->mrconfigid, 48)) != CCG_OK ||
+	    (st = ccg_json_set_hex(o, "tdx-mrowner", b->mrowner, 48)) != CCG_OK ||
+	    (st = ccg_json_set_hex(o, "tdx-mrownerconfig", b->mrownerconfig, 48)) != CCG_OK ||
+	    (st = ccg_json_set_hex(o, "tdx-mrseam", b->mrseam, 48)) != CCG_OK ||
+	    (st = ccg_json_set_hex(o, "tdx-mrsignerseam", b->mrsignerseam, 48)) != CCG_OK ||
+	    (st = ccg_json_set_hex(o, "tdx-tee-tcb-svn", b->tee_tcb_svn, 16)) != CCG_OK ||
+	    (st = ccg_json_set_hex(o, "tdx-td-attributes", b->td_attributes, 8)) != CCG_OK ||
+	    (st = ccg_json_set_hex(o, "tdx-xfam", b->xfam, 8)) != CCG_OK ||
+	    (st = ccg_json_set_hex(o, "tdx-report-data", b->report_data, 64)) != CCG_OK ||
 	    (st = ccg_json_set_new(o, "tdx-debug", json_boolean(b->td_attributes[0] & 1))) != CCG_OK ||
 	    (st = ccg_json_set_new(o, "tdx-sept-ve-disable", json_boolean(b->td_attributes[3] & 0x10))) != CCG_OK)
 		goto out;
 	for (int i = 0; i < 4; i++) {
 		snprintf(key, sizeof(key), "tdx-rtmr%d", i);
-		if ((st = set_hex(o, key, b->rtmr[i], 48)) != CCG_OK)
+		if ((st = ccg_json_set_hex(o, key, b->rtmr[i], 48)) != CCG_OK)
 			goto out;
 	}
-	if (q->body_type == 3 && (st = set_hex(o, "tdx-mrservicetd", b->mrservicetd, 48)) != CCG_OK)
+	if (q->body_type == 3 && (st = ccg_json_set_hex(o, "tdx-mrservicetd", b->mrservicetd, 48)) != CCG_OK)
 		goto out;
 	if (r != NULL && r->tcb_known) {
 		if ((st = ccg_json_set_new(o, "tdx-tcb-status", json_string(ccg_tdx_tcb_status_name(r->overall)))) !=

@@ -139,11 +139,25 @@ enum ccg_status ccg_frame_read(int fd, struct ccg_buf *buf, struct ccg_frame *ou
 	return ccg_frame_parse(&c, out, err);
 }
 
+/* write_rest: writes b from off to its end, retrying short writes and EINTR */
+static enum ccg_status write_rest(int fd, const struct ccg_buf *b, size_t off, struct ccg_error *err)
+{
+	while (off < b->len) {
+		ssize_t w = write(fd, b->data + off, b->len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return ccg_error_set(err, CCG_ERR_IO, "frame.write", "%s", strerror(errno));
+		off += (size_t)w;
+	}
+	return CCG_OK;
+}
+
 enum ccg_status ccg_frame_write(int fd, uint8_t type, uint16_t device, uint32_t session_id,
 				const uint8_t *payload, size_t len, struct ccg_error *err)
 {
 	struct ccg_buf b;
-	size_t off = 0;
 	enum ccg_status st;
 
 	ccg_buf_init(&b, CCG_FRAME_HEADER_LEN + CCG_FRAME_MAX_PAYLOAD);
@@ -152,17 +166,7 @@ enum ccg_status ccg_frame_write(int fd, uint8_t type, uint16_t device, uint32_t 
 		ccg_buf_cleanup(&b);
 		return ccg_error_set(err, st, "frame.write", "%zu payload bytes", len);
 	}
-	while (off < b.len) {
-		ssize_t w = write(fd, b.data + off, b.len - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			st = ccg_error_set(err, CCG_ERR_IO, "frame.write", "%s", strerror(errno));
-			break;
-		}
-		off += (size_t)w;
-	}
+	st = write_rest(fd, &b, 0, err);
 	ccg_buf_cleanup(&b);
 	return st;
 }
@@ -249,7 +253,6 @@ enum ccg_status ccg_frame_write_fd(int fd, uint8_t type, uint16_t device, uint32
 	struct iovec iov;
 	struct msghdr m;
 	struct cmsghdr *c;
-	size_t off = 0;
 	ssize_t w;
 	enum ccg_status st;
 
@@ -278,17 +281,7 @@ enum ccg_status ccg_frame_write_fd(int fd, uint8_t type, uint16_t device, uint32
 		ccg_buf_cleanup(&b);
 		return ccg_error_set(err, CCG_ERR_IO, "frame.write", "%s", strerror(errno));
 	}
-	off = (size_t)w;
-	while (off < b.len) {
-		w = write(fd, b.data + off, b.len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			st = ccg_error_set(err, CCG_ERR_IO, "frame.write", "%s", strerror(errno));
-			break;
-		}
-		off += (size_t)w;
-	}
+	st = write_rest(fd, &b, (size_t)w, err);
 	ccg_buf_cleanup(&b);
 	return st;
 }

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "common/json.h"
 
+#include <stdlib.h>
+
+#include "common/encoding.h"
 #include "common/error.h"
 
 enum ccg_status ccg_json_parse(const uint8_t *data, size_t len, size_t max, const char *where,
@@ -85,6 +88,18 @@ enum ccg_status ccg_json_set_new(json_t *obj, const char *key, json_t *value)
 	if (value == NULL)
 		return CCG_ERR_NOMEM;
 	return json_object_set_new(obj, key, value) == 0 ? CCG_OK : CCG_ERR_NOMEM;
+}
+
+enum ccg_status ccg_json_set_hex(json_t *obj, const char *key, const uint8_t *b, size_t len)
+{
+	char *hex = ccg_hex_encode_alloc(b, len);
+	enum ccg_status st;
+
+	if (hex == NULL)
+		return CCG_ERR_NOMEM;
+	st = ccg_json_set_new(obj, key, json_string(hex));
+	free(hex);
+	return st;
 }
 
 char *ccg_json_dumps(const json_t *v, int indent)

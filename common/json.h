@@ -28,6 +28,8 @@ CCG_MUST_USE enum ccg_status ccg_json_get_int(const json_t *obj, const char *key
 					      struct ccg_error *err);
 /* ccg_json_set_new: json_object_set_new that maps failure to CCG_ERR_NOMEM (value is consumed). */
 CCG_MUST_USE enum ccg_status ccg_json_set_new(json_t *obj, const char *key, json_t *value);
+/* ccg_json_set_hex: obj[key] = the lower-case hex of len bytes (CCG_ERR_NOMEM on failure). */
+CCG_MUST_USE enum ccg_status ccg_json_set_hex(json_t *obj, const char *key, const uint8_t *b, size_t len);
 /* ccg_json_dumps: serialises with sorted keys (indent 0: compact); malloc'd string or NULL. */
 char *ccg_json_dumps(const json_t *v, int indent);
 

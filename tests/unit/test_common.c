@@ -188,6 +188,8 @@ static void test_json(void **state)
 	ccg_error_clear(&err);
 	assert_int_equal(ccg_json_get_string(j, "b", &s, "doc", &err), CCG_ERR_MALFORMED);
 	assert_int_equal(ccg_json_get_bool(j, "zz", &b, "doc", &err), CCG_ERR_MALFORMED);
+	assert_int_equal(ccg_json_set_hex(j, "h", (const uint8_t *)"\x00\xab", 2), CCG_OK);
+	assert_string_equal(json_string_value(json_object_get(j, "h")), "00ab");
 	json_decref(j);
 	assert_int_equal(ccg_json_parse((const uint8_t *)"{\"a\":1,\"a\":2}", 13, 1024, "dup", &j, NULL),
 			 CCG_ERR_ENCODING);
