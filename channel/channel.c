@@ -19,6 +19,9 @@
 
 #define MAX_THREADS 16
 #define TIMEOUT_MS 10000
+/* a worker polls this long for the next batch before it sleeps: back-to-back batches come within
+ * microseconds, and a longer poll takes a CPU from a device end running on the same machine */
+#define POOL_SPIN_NS 50000
 
 struct ccg_channel;
 
@@ -39,16 +42,20 @@ struct ccg_channel {
 	bool dead;
 	enum ccg_status dead_status;
 	struct ccg_channel_stats st;
-	/* the sealing pool */
+	/*
+	 * the sealing pool: a batch is published as ticket = generation << 32 |
+	 * jobs << 16 | next job, and threads claim jobs by compare-and-swap on
+	 * it, so a thread still holding an older generation can claim nothing of
+	 * a newer batch; gen is the workers' doorbell, done the caller's
+	 */
 	unsigned threads;
 	struct worker w[MAX_THREADS];
-	pthread_mutex_t mu;
-	pthread_cond_t cv_work, cv_done;
-	uint64_t gen;
+	uint64_t ticket;
+	uint32_t gen, gen_waiters;
+	uint32_t done, done_waiters;
 	struct dp_job *jobs;
-	uint32_t njobs, next, done;
 	enum ccg_status batch_st;
-	bool quit;
+	int quit;
 };
 
 struct dp_tx *ccg_channel_debug_tx(struct ccg_channel *ch)
@@ -61,21 +68,21 @@ struct dp_rx *ccg_channel_debug_rx(struct ccg_channel *ch)
 	return &ch->rx;
 }
 
-/* seals jobs of the current batch until none is left; returns how many this thread did */
-static uint32_t seal_some(struct ccg_channel *ch, struct dp_aead *a)
+/* seals jobs of batch generation gen until none is left; returns how many this thread did */
+static uint32_t seal_some(struct ccg_channel *ch, struct dp_aead *a, uint32_t gen)
 {
 	uint32_t did = 0;
+	uint64_t t = __atomic_load_n(&ch->ticket, __ATOMIC_ACQUIRE);
 
-	for (;;) {
-		uint32_t i = __atomic_fetch_add(&ch->next, 1, __ATOMIC_ACQ_REL);
-		enum ccg_status st;
+	while ((uint32_t)(t >> 32) == gen && (t & 0xFFFF) < ((t >> 16) & 0xFFFF)) {
+		if (!__atomic_compare_exchange_n(&ch->ticket, &t, t + 1, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			continue; /* t now holds the current ticket */
+		enum ccg_status st = dp_seal_slot(&ch->tx, a, &ch->jobs[t & 0xFFFF]);
 
-		if (i >= ch->njobs)
-			break;
-		st = dp_seal_slot(&ch->tx, a, &ch->jobs[i]);
 		if (st != CCG_OK)
 			__atomic_store_n(&ch->batch_st, st, __ATOMIC_RELAXED);
 		did++;
+		t = __atomic_load_n(&ch->ticket, __ATOMIC_ACQUIRE);
 	}
 	return did;
 }
@@ -84,25 +91,20 @@ static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct ccg_channel *ch = w->ch;
-	uint64_t seen = 0;
+	uint32_t seen = 0, gen = 0;
 
-	pthread_mutex_lock(&ch->mu);
 	for (;;) {
-		uint32_t did;
-
-		while (!ch->quit && ch->gen == seen)
-			pthread_cond_wait(&ch->cv_work, &ch->mu);
-		if (ch->quit)
+		if (dp_wait_change(&ch->gen, &ch->gen_waiters, seen, POOL_SPIN_NS, -1, &ch->quit, &gen) != CCG_OK ||
+		    __atomic_load_n(&ch->quit, __ATOMIC_ACQUIRE))
 			break;
-		seen = ch->gen;
-		pthread_mutex_unlock(&ch->mu);
-		did = seal_some(ch, &w->aead);
-		pthread_mutex_lock(&ch->mu);
-		ch->done += did;
-		if (ch->done == ch->njobs)
-			pthread_cond_signal(&ch->cv_done);
+		seen = gen;
+		uint32_t did = seal_some(ch, &w->aead, gen);
+
+		if (did != 0) {
+			__atomic_add_fetch(&ch->done, did, __ATOMIC_SEQ_CST);
+			dp_wake(&ch->done, &ch->done_waiters);
+		}
 	}
-	pthread_mutex_unlock(&ch->mu);
 	return NULL;
 }
 
@@ -190,9 +192,6 @@ enum ccg_status ccg_channel_open(struct ccg_session *s, const struct ccg_channel
 		return CCG_ERR_NOMEM;
 	ch->s = s;
 	ch->threads = opts != NULL && opts->threads != 0 ? opts->threads : 1;
-	pthread_mutex_init(&ch->mu, NULL);
-	pthread_cond_init(&ch->cv_work, NULL);
-	pthread_cond_init(&ch->cv_done, NULL);
 	params_from_opts(opts, &ch->p);
 	if ((st = ccg_random((uint8_t *)&ch->p.channel_id, sizeof(ch->p.channel_id))) != CCG_OK ||
 	    (st = dp_params_check(&ch->p, err)) != CCG_OK)
@@ -317,29 +316,19 @@ enum ccg_status ccg_channel_recv(struct ccg_channel *ch, void *buf, size_t cap, 
 /* one batch of jobs sealed by the pool (the caller takes part) */
 static enum ccg_status seal_batch(struct ccg_channel *ch, uint32_t n)
 {
-	uint32_t did;
+	uint32_t gen = ch->gen + 1, done;
 
 	ch->batch_st = CCG_OK;
-	if (ch->threads == 1 || n == 1) {
-		ch->njobs = n;
-		ch->next = 0;
-		(void)seal_some(ch, &ch->tx.aead);
-		return ch->batch_st;
-	}
-	pthread_mutex_lock(&ch->mu);
-	ch->njobs = n;
-	ch->next = 0;
-	ch->done = 0;
-	ch->gen++;
-	pthread_cond_broadcast(&ch->cv_work);
-	pthread_mutex_unlock(&ch->mu);
-	did = seal_some(ch, &ch->tx.aead);
-	pthread_mutex_lock(&ch->mu);
-	ch->done += did;
-	while (ch->done != ch->njobs)
-		pthread_cond_wait(&ch->cv_done, &ch->mu);
-	pthread_mutex_unlock(&ch->mu);
-	return ch->batch_st;
+	__atomic_store_n(&ch->done, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&ch->ticket, (uint64_t)gen << 32 | (uint64_t)n << 16, __ATOMIC_RELEASE);
+	__atomic_store_n(&ch->gen, gen, __ATOMIC_SEQ_CST);
+	if (ch->threads > 1 && n > 1)
+		dp_wake(&ch->gen, &ch->gen_waiters); /* a lone message is not worth a worker's system call */
+	done = __atomic_add_fetch(&ch->done, seal_some(ch, &ch->tx.aead, gen), __ATOMIC_SEQ_CST);
+	while (done != n)
+		if (dp_wait_change(&ch->done, &ch->done_waiters, done, DP_SPIN_NS, -1, NULL, &done) != CCG_OK)
+			return CCG_ERR_INTERNAL; /* not reached: no timeout, no stop flag */
+	return __atomic_load_n(&ch->batch_st, __ATOMIC_RELAXED);
 }
 
 enum ccg_status ccg_channel_write(struct ccg_channel *ch, uint64_t offset, const void *data, size_t len,
@@ -447,10 +436,9 @@ void ccg_channel_free(struct ccg_channel *ch)
 			ch->s->ended = true; /* the device end is in an unknown state */
 		ch->s->has_channel = false;
 	}
-	pthread_mutex_lock(&ch->mu);
-	ch->quit = true;
-	pthread_cond_broadcast(&ch->cv_work);
-	pthread_mutex_unlock(&ch->mu);
+	__atomic_store_n(&ch->quit, 1, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&ch->gen, 1, __ATOMIC_SEQ_CST);
+	dp_wake(&ch->gen, &ch->gen_waiters);
 	for (unsigned i = 1; i < MAX_THREADS; i++) {
 		if (ch->w[i].started)
 			pthread_join(ch->w[i].th, NULL);
@@ -463,8 +451,5 @@ void ccg_channel_free(struct ccg_channel *ch)
 	if (ch->shm != NULL)
 		munmap(ch->shm, ch->shm_len);
 	free(ch->jobs);
-	pthread_mutex_destroy(&ch->mu);
-	pthread_cond_destroy(&ch->cv_work);
-	pthread_cond_destroy(&ch->cv_done);
 	free(ch);
 }

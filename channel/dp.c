@@ -2,6 +2,7 @@
 #include "channel/dp.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <linux/futex.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -15,9 +16,6 @@
 #include "common/cursor.h"
 #include "common/error.h"
 
-/* how long a waiting end polls before it sleeps on the futex: a sleeping vCPU can take
- * hundreds of microseconds to wake, far longer than a slot takes to seal */
-#define SPIN_NS 300000
 #define AAD_LEN 30
 
 void dp_params_defaults(struct dp_params *p)
@@ -118,6 +116,7 @@ void dp_ring_map(uint8_t *shm, const struct dp_params *p, enum dp_dir dir, struc
 	out->data = shm + 2 * DP_CTL_LEN + 2 * descs + (size_t)dir * data;
 	out->slots = p->slots;
 	out->slot_size = p->slot_size;
+	out->spin_ns = DP_SPIN_NS;
 }
 
 /* ---------- keys ---------- */
@@ -125,6 +124,8 @@ void dp_ring_map(uint8_t *shm, const struct dp_params *p, enum dp_dir dir, struc
 #define K_SECRET(k) ((k)->s->data)
 #define K_KEY(k) ((k)->s->data + 48)
 #define K_SALT(k) ((k)->s->data + 80)
+#define K_DKEY(k) ((k)->s->data + 92)
+#define K_DSALT(k) ((k)->s->data + 124)
 
 static enum ccg_status keys_derive(struct dp_keys *k)
 {
@@ -132,6 +133,10 @@ static enum ccg_status keys_derive(struct dp_keys *k)
 
 	if (st == CCG_OK)
 		st = spdm_expand_label(K_SECRET(k), "iv", NULL, 0, K_SALT(k), 12);
+	if (st == CCG_OK)
+		st = spdm_expand_label(K_SECRET(k), "desc key", NULL, 0, K_DKEY(k), 32);
+	if (st == CCG_OK)
+		st = spdm_expand_label(K_SECRET(k), "desc iv", NULL, 0, K_DSALT(k), 12);
 	k->used_msgs = k->used_blocks = 0;
 	return st;
 }
@@ -143,7 +148,7 @@ enum ccg_status dp_keys_init(struct dp_keys *k, const uint8_t export_secret[48],
 	enum ccg_status st;
 
 	k->epoch = 0;
-	if ((st = ccg_secret_new(48 + 32 + 12, &k->s)) != CCG_OK)
+	if ((st = ccg_secret_new(DP_KEYS_LEN, &k->s)) != CCG_OK)
 		return st;
 	put_le(ctx, channel_id, 4);
 	st = spdm_expand_label(export_secret, dir == DP_H2D ? "ccgpu h2d data" : "ccgpu d2h data", ctx, sizeof(ctx),
@@ -178,20 +183,48 @@ enum ccg_status dp_aead_init(struct dp_aead *a)
 	a->keyed = false;
 	a->epoch = 0;
 	a->ctx = EVP_CIPHER_CTX_new();
-	return a->ctx != NULL ? CCG_OK : CCG_ERR_NOMEM;
+	a->dctx = EVP_CIPHER_CTX_new();
+	return a->ctx != NULL && a->dctx != NULL ? CCG_OK : CCG_ERR_NOMEM;
 }
 
 void dp_aead_cleanup(struct dp_aead *a)
 {
 	EVP_CIPHER_CTX_free(a->ctx);
-	a->ctx = NULL;
+	EVP_CIPHER_CTX_free(a->dctx);
+	a->ctx = a->dctx = NULL;
 }
 
-static void make_iv(const struct dp_keys *k, uint64_t counter, uint8_t iv[12])
+/* keys a's contexts for k (epoch) unless they hold it already; seal: the payload context encrypts */
+static bool aead_key(struct dp_aead *a, const struct dp_keys *k, uint32_t epoch, bool force, bool seal)
 {
-	memcpy(iv, K_SALT(k), 12);
+	if (a->keyed && a->epoch == epoch && !force)
+		return true;
+	a->keyed = (seal ? EVP_EncryptInit_ex(a->ctx, EVP_aes_256_gcm(), NULL, K_KEY(k), NULL)
+			 : EVP_DecryptInit_ex(a->ctx, EVP_aes_256_gcm(), NULL, K_KEY(k), NULL)) == 1 &&
+		   EVP_EncryptInit_ex(a->dctx, EVP_aes_256_gcm(), NULL, K_DKEY(k), NULL) == 1;
+	a->epoch = epoch;
+	return a->keyed;
+}
+
+static void make_iv(const uint8_t salt[12], uint64_t counter, uint8_t iv[12])
+{
+	memcpy(iv, salt, 12);
 	for (int i = 0; i < 8; i++)
 		iv[i] ^= (uint8_t)(counter >> (8 * i));
+}
+
+/* the descriptor's GMAC: AES-256-GCM under the descriptor key, no plaintext, AAD = desc[0..48) */
+static bool desc_gmac(struct dp_aead *a, const struct dp_keys *k, uint64_t counter, const uint8_t *desc,
+		      uint8_t mac[DP_TAG_LEN])
+{
+	uint8_t iv[12];
+	int n = 0;
+
+	make_iv(K_DSALT(k), counter, iv);
+	return EVP_EncryptInit_ex(a->dctx, NULL, NULL, NULL, iv) == 1 &&
+	       EVP_EncryptUpdate(a->dctx, NULL, &n, desc, DP_DMAC_OFF) == 1 &&
+	       EVP_EncryptFinal_ex(a->dctx, mac, &n) == 1 &&
+	       EVP_CIPHER_CTX_ctrl(a->dctx, EVP_CTRL_GCM_GET_TAG, DP_TAG_LEN, mac) == 1;
 }
 
 static void make_aad(uint32_t channel_id, uint8_t dir, uint8_t op, uint32_t epoch, uint64_t counter, uint64_t arg,
@@ -224,9 +257,9 @@ static void futex_wait(uint32_t *addr, uint32_t val, int ms)
 	(void)syscall(SYS_futex, addr, FUTEX_WAIT, val, &ts, NULL, 0);
 }
 
-static void futex_wake(uint32_t *addr)
+static void futex_wake_all(uint32_t *addr)
 {
-	(void)syscall(SYS_futex, addr, FUTEX_WAKE, 1, NULL, NULL, 0);
+	(void)syscall(SYS_futex, addr, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }
 
 static int64_t now_ns(void)
@@ -245,17 +278,12 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/*
- * waits until *word != seen (the other end moved it); Dekker-style with the
- * waiter flag so the other end only makes a system call when someone sleeps
- */
-static enum ccg_status wait_change(uint32_t *word, uint32_t *waitflag, uint32_t seen, int timeout_ms,
-				   const volatile int *stop, uint32_t *now_val)
+enum ccg_status dp_wait_change(uint32_t *word, uint32_t *waiters, uint32_t seen, int64_t spin_ns, int timeout_ms,
+			       const volatile int *stop, uint32_t *now_val)
 {
 	int64_t deadline = timeout_ms >= 0 ? now_ms() + timeout_ms : 0;
+	int64_t spin_end = now_ns() + spin_ns;
 	uint32_t v;
-
-	int64_t spin_end = now_ns() + SPIN_NS;
 
 	for (unsigned i = 1;; i++) {
 		v = __atomic_load_n(word, __ATOMIC_ACQUIRE);
@@ -268,11 +296,11 @@ static enum ccg_status wait_change(uint32_t *word, uint32_t *waitflag, uint32_t 
 			break;
 	}
 	for (;;) {
-		__atomic_store_n(waitflag, 1, __ATOMIC_SEQ_CST);
+		__atomic_add_fetch(waiters, 1, __ATOMIC_SEQ_CST);
 		v = __atomic_load_n(word, __ATOMIC_SEQ_CST);
 		if (v == seen)
 			futex_wait(word, seen, 20);
-		__atomic_store_n(waitflag, 0, __ATOMIC_RELAXED);
+		__atomic_sub_fetch(waiters, 1, __ATOMIC_SEQ_CST);
 		v = __atomic_load_n(word, __ATOMIC_ACQUIRE);
 		if (v != seen) {
 			*now_val = v;
@@ -285,11 +313,16 @@ static enum ccg_status wait_change(uint32_t *word, uint32_t *waitflag, uint32_t 
 	}
 }
 
-static void ring_bell(uint32_t *word, uint32_t *waitflag, uint32_t val)
+void dp_wake(uint32_t *word, uint32_t *waiters)
+{
+	if (__atomic_load_n(waiters, __ATOMIC_SEQ_CST) != 0)
+		futex_wake_all(word);
+}
+
+static void ring_bell(uint32_t *word, uint32_t *waiters, uint32_t val)
 {
 	__atomic_store_n(word, val, __ATOMIC_SEQ_CST);
-	if (__atomic_load_n(waitflag, __ATOMIC_SEQ_CST) != 0)
-		futex_wake(word);
+	dp_wake(word, waiters);
 }
 
 /* ---------- sender ---------- */
@@ -324,7 +357,8 @@ enum ccg_status dp_tx_reserve(struct dp_tx *t, uint32_t want, uint32_t *n_out, i
 	if (used > t->r.slots)
 		return CCG_ERR_PROTOCOL; /* the consumer's index is beyond what was published */
 	while (used == t->r.slots) {
-		if ((st = wait_change(t->r.tail, t->r.prod_wait, tail, timeout_ms, stop, &tail)) != CCG_OK)
+		if ((st = dp_wait_change(t->r.tail, t->r.prod_wait, tail, t->r.spin_ns, timeout_ms, stop, &tail)) !=
+		    CCG_OK)
 			return st;
 		used = t->head - tail;
 		if (used > t->r.slots)
@@ -384,13 +418,9 @@ enum ccg_status dp_seal_slot(const struct dp_tx *t, struct dp_aead *a, const str
 	uint8_t *dst = dp_ring_data(&t->r, job->slot);
 	int n = 0;
 
-	if (!a->keyed || a->epoch != job->epoch) {
-		if (EVP_EncryptInit_ex(a->ctx, EVP_aes_256_gcm(), NULL, K_KEY(&t->k), NULL) != 1)
-			goto fail;
-		a->keyed = true;
-		a->epoch = job->epoch;
-	}
-	make_iv(&t->k, job->counter, iv);
+	if (!aead_key(a, &t->k, job->epoch, false, true))
+		goto fail;
+	make_iv(K_SALT(&t->k), job->counter, iv);
 	make_aad(t->p->channel_id, (uint8_t)t->dir, job->op, job->epoch, job->counter, job->arg, job->len, aad);
 	memset(desc, 0, sizeof(desc));
 	if (EVP_EncryptInit_ex(a->ctx, NULL, NULL, NULL, iv) != 1 ||
@@ -405,6 +435,8 @@ enum ccg_status dp_seal_slot(const struct dp_tx *t, struct dp_aead *a, const str
 	put_le(desc + 8, job->epoch, 4);
 	put_le(desc + 16, job->counter, 8);
 	put_le(desc + 24, job->arg, 8);
+	if (!desc_gmac(a, &t->k, job->counter, desc, desc + DP_DMAC_OFF))
+		goto fail;
 	memcpy(dp_ring_desc(&t->r, job->slot), desc, sizeof(desc));
 	return CCG_OK;
 fail:
@@ -464,7 +496,8 @@ enum ccg_status dp_rx_wait(struct dp_rx *r, uint32_t *n_out, int timeout_ms, con
 
 	if (head == r->tail) {
 		dp_rx_release(r); /* let the producer see every slot we have finished before we sleep */
-		if ((st = wait_change(r->r.head, r->r.cons_wait, r->tail, timeout_ms, stop, &head)) != CCG_OK)
+		if ((st = dp_wait_change(r->r.head, r->r.cons_wait, r->tail, r->r.spin_ns, timeout_ms, stop, &head)) !=
+		    CCG_OK)
 			return st;
 	}
 	if (head - r->tail > r->r.slots)
@@ -477,7 +510,7 @@ struct desc_fields {
 	uint32_t len, epoch;
 	uint8_t dir, op;
 	uint64_t counter, arg;
-	uint8_t tag[DP_TAG_LEN];
+	uint8_t tag[DP_TAG_LEN], dmac[DP_TAG_LEN];
 };
 
 static bool desc_parse_snap(const uint8_t snap[DP_DESC_LEN], struct desc_fields *d)
@@ -490,7 +523,8 @@ static bool desc_parse_snap(const uint8_t snap[DP_DESC_LEN], struct desc_fields 
 	return ccg_cursor_get_u32le(&c, &d->len) && ccg_cursor_get_u8(&c, &d->dir) && ccg_cursor_get_u8(&c, &d->op) &&
 	       ccg_cursor_get_u16le(&c, &r16) && ccg_cursor_get_u32le(&c, &d->epoch) &&
 	       ccg_cursor_get_u32le(&c, &r32) && ccg_cursor_get_u64le(&c, &d->counter) &&
-	       ccg_cursor_get_u64le(&c, &d->arg) && ccg_cursor_copy_bytes(&c, d->tag, DP_TAG_LEN);
+	       ccg_cursor_get_u64le(&c, &d->arg) && ccg_cursor_copy_bytes(&c, d->tag, DP_TAG_LEN) &&
+	       ccg_cursor_copy_bytes(&c, d->dmac, DP_TAG_LEN);
 }
 
 /* one snapshot of the shared bytes; parsing and checks use only the copy */
@@ -540,7 +574,7 @@ enum ccg_status dp_rx_open(struct dp_rx *r, uint8_t *dst, size_t cap, uint8_t *o
 	struct desc_fields d;
 	struct dp_keys next = {0};
 	const struct dp_keys *k = &r->k;
-	uint8_t iv[12], aad[AAD_LEN];
+	uint8_t iv[12], aad[AAD_LEN], dmac[DP_TAG_LEN];
 	const uint8_t *src = dp_ring_data(&r->r, r->tail);
 	uint64_t blocks;
 	int n = 0;
@@ -576,9 +610,9 @@ enum ccg_status dp_rx_open(struct dp_rx *r, uint8_t *dst, size_t cap, uint8_t *o
 	blocks = dp_msg_blocks(d.len);
 	if (d.epoch == r->k.epoch + 1 && r->p->rotate_msgs != 0) {
 		/* the sender rotated: try the next key; adopt it only when the message authenticates */
-		if ((st = ccg_secret_new(48 + 32 + 12, &next.s)) != CCG_OK)
+		if ((st = ccg_secret_new(DP_KEYS_LEN, &next.s)) != CCG_OK)
 			goto out;
-		memcpy(next.s->data, r->k.s->data, 48 + 32 + 12);
+		memcpy(next.s->data, r->k.s->data, DP_KEYS_LEN);
 		next.epoch = r->k.epoch;
 		if ((st = dp_keys_rotate(&next)) != CCG_OK)
 			goto out;
@@ -601,36 +635,42 @@ enum ccg_status dp_rx_open(struct dp_rx *r, uint8_t *dst, size_t cap, uint8_t *o
 				   "key epoch %u reached its usage limit", d.epoch);
 		goto out;
 	}
-	/* IV and AAD from the receiver's own expected counter */
-	make_iv(k, r->expected, iv);
-	make_aad(r->p->channel_id, (uint8_t)r->dir, d.op, d.epoch, r->expected, d.arg, d.len, aad);
-	if (!r->aead.keyed || r->aead.epoch != d.epoch || rotate) {
-		if (EVP_DecryptInit_ex(r->aead.ctx, EVP_aes_256_gcm(), NULL, K_KEY(k), NULL) != 1) {
-			r->aead.keyed = false;
-			st = ccg_openssl_error(err, CCG_ERR_CRYPTO, "channel.aead", "key");
+	if (!aead_key(&r->aead, k, d.epoch, rotate, false)) {
+		st = ccg_openssl_error(err, CCG_ERR_CRYPTO, "channel.aead", "key");
+		goto out;
+	}
+	/* the descriptor first (its counter field is the expected one, checked above): then a bad payload
+	 * tag can only mean an altered ciphertext */
+	if (!desc_gmac(&r->aead, k, r->expected, r->snap, dmac)) {
+		st = ccg_openssl_error(err, CCG_ERR_CRYPTO, "channel.aead", "descriptor GMAC");
+		goto out;
+	}
+	if (CRYPTO_memcmp(dmac, d.dmac, DP_TAG_LEN) != 0) {
+		st = ccg_error_set(err, CCG_ERR_DESCRIPTOR, "channel.descriptor",
+				   "descriptor GMAC does not verify (its GCM tag, length, op, argument or epoch altered)");
+		goto out;
+	}
+	if (dst != NULL) {
+		/* IV and AAD from the receiver's own expected counter */
+		make_iv(K_SALT(k), r->expected, iv);
+		make_aad(r->p->channel_id, (uint8_t)r->dir, d.op, d.epoch, r->expected, d.arg, d.len, aad);
+		if (EVP_DecryptInit_ex(r->aead.ctx, NULL, NULL, NULL, iv) != 1 ||
+		    EVP_DecryptUpdate(r->aead.ctx, NULL, &n, aad, sizeof(aad)) != 1 ||
+		    (d.len > 0 && EVP_DecryptUpdate(r->aead.ctx, dst, &n, src, (int)d.len) != 1) ||
+		    EVP_CIPHER_CTX_ctrl(r->aead.ctx, EVP_CTRL_GCM_SET_TAG, DP_TAG_LEN, d.tag) != 1) {
+			st = ccg_openssl_error(err, CCG_ERR_CRYPTO, "channel.aead", "AES-256-GCM");
 			goto out;
 		}
-		r->aead.keyed = true;
-		r->aead.epoch = d.epoch;
-	}
-	if (EVP_DecryptInit_ex(r->aead.ctx, NULL, NULL, NULL, iv) != 1 ||
-	    EVP_DecryptUpdate(r->aead.ctx, NULL, &n, aad, sizeof(aad)) != 1 ||
-	    (d.len > 0 && EVP_DecryptUpdate(r->aead.ctx, dst, &n, src, (int)d.len) != 1) ||
-	    EVP_CIPHER_CTX_ctrl(r->aead.ctx, EVP_CTRL_GCM_SET_TAG, DP_TAG_LEN, d.tag) != 1) {
-		st = ccg_openssl_error(err, CCG_ERR_CRYPTO, "channel.aead", "AES-256-GCM");
-		goto out;
-	}
-	if (EVP_DecryptFinal_ex(r->aead.ctx, dst + d.len, &n) != 1) {
-		ERR_clear_error();
-		OPENSSL_cleanse(dst, d.len);
-		st = ccg_error_set(err, CCG_ERR_MAC, "channel.tag",
-				   "AES-256-GCM tag does not verify (tag, ciphertext or a bound field altered)");
-		if (rotate)
-			r->aead.keyed = false; /* the context holds the candidate key */
-		goto out;
+		if (EVP_DecryptFinal_ex(r->aead.ctx, dst + d.len, &n) != 1) {
+			ERR_clear_error();
+			OPENSSL_cleanse(dst, d.len);
+			st = ccg_error_set(err, CCG_ERR_MAC, "channel.ciphertext",
+					   "AES-256-GCM tag of an authentic descriptor does not verify: the ciphertext was altered");
+			goto out;
+		}
 	}
 	if (rotate) {
-		memcpy(r->k.s->data, next.s->data, 48 + 32 + 12);
+		memcpy(r->k.s->data, next.s->data, DP_KEYS_LEN);
 		r->k.epoch = next.epoch;
 		r->k.used_msgs = r->k.used_blocks = 0;
 		r->rotations++;
@@ -644,6 +684,8 @@ enum ccg_status dp_rx_open(struct dp_rx *r, uint8_t *dst, size_t cap, uint8_t *o
 	*len = d.len;
 out:
 	ccg_secret_free(next.s);
+	if (st != CCG_OK && rotate)
+		r->aead.keyed = false; /* the contexts may hold the candidate key */
 	if (st != CCG_OK)
 		r->rejects++;
 	return st;

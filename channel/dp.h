@@ -32,6 +32,10 @@
 #define DP_MAX_DEV_MEM (1ull << 30)
 #define DP_PARAMS_LEN 64
 #define DP_TAG_LEN 16
+#define DP_DMAC_OFF 48            /* the descriptor's GMAC over its first 48 bytes */
+/* how long a waiting end polls before it sleeps on the futex: a sleeping vCPU can take
+ * hundreds of microseconds to wake, far longer than a slot takes to seal */
+#define DP_SPIN_NS 300000
 
 enum dp_dir { DP_H2D = 0, DP_D2H = 1 };
 
@@ -72,10 +76,11 @@ static inline uint64_t dp_msg_blocks(size_t len)
 
 /* one direction's ring inside the shared mapping */
 struct dp_ring {
+	int64_t spin_ns;          /* how long a waiting end polls before it sleeps (dp_ring_map: DP_SPIN_NS) */
 	uint32_t *head;           /* producer index (monotonic, mod 2^32) */
 	uint32_t *tail;           /* consumer index */
-	uint32_t *cons_wait;      /* consumer sleeps on head */
-	uint32_t *prod_wait;      /* producer sleeps on tail */
+	uint32_t *cons_wait;      /* consumers sleeping on head */
+	uint32_t *prod_wait;      /* producers sleeping on tail */
 	uint8_t *desc;            /* slots * DP_DESC_LEN */
 	uint8_t *data;            /* slots * slot_size */
 	uint32_t slots, slot_size;
@@ -83,16 +88,29 @@ struct dp_ring {
 
 void dp_ring_map(uint8_t *shm, const struct dp_params *p, enum dp_dir dir, struct dp_ring *out);
 
-/* one direction's key state */
+/*
+ * Doorbells (the rings' indices, the sealing pool's batches): a waiter polls
+ * *word for spin_ns, then sleeps on a futex; *waiters counts the sleepers so
+ * that a waker only makes a system call when someone sleeps (Dekker-style,
+ * sequentially consistent). dp_wait_change returns once *word != seen
+ * (*now_val its value), CCG_ERR_TIMEOUT after timeout_ms (< 0: none), or
+ * CCG_ERR_CHANNEL_CLOSED once *stop is set. dp_wake: after changing *word.
+ */
+CCG_MUST_USE enum ccg_status dp_wait_change(uint32_t *word, uint32_t *waiters, uint32_t seen, int64_t spin_ns,
+					    int timeout_ms, const volatile int *stop, uint32_t *now_val);
+void dp_wake(uint32_t *word, uint32_t *waiters);
+
+/* one direction's key state: the data key and, for the descriptors, a GMAC key */
+#define DP_KEYS_LEN (48 + 32 + 12 + 32 + 12)
 struct dp_keys {
-	struct ccg_secret *s;     /* secret[48] || key[32] || salt[12] */
+	struct ccg_secret *s;     /* secret[48] || key[32] || salt[12] || desc key[32] || desc salt[12] */
 	uint32_t epoch;
 	uint64_t used_msgs, used_blocks;
 };
 
 CCG_MUST_USE enum ccg_status dp_keys_init(struct dp_keys *k, const uint8_t export_secret[48], uint32_t channel_id,
 					  enum dp_dir dir);
-/* dp_keys_rotate: secret = HKDF-Expand(secret, "ccgpu key upd"), new key and salt, epoch + 1, counts 0. */
+/* dp_keys_rotate: secret = HKDF-Expand(secret, "ccgpu key upd"), new keys and salts, epoch + 1, counts 0. */
 CCG_MUST_USE enum ccg_status dp_keys_rotate(struct dp_keys *k);
 void dp_keys_cleanup(struct dp_keys *k);
 static inline const uint8_t *dp_keys_key(const struct dp_keys *k)
@@ -100,9 +118,10 @@ static inline const uint8_t *dp_keys_key(const struct dp_keys *k)
 	return k->s->data + 48;
 }
 
-/* a cipher context bound to one key epoch (each sealing thread has its own) */
+/* cipher contexts bound to one key epoch (each sealing thread has its own) */
 struct dp_aead {
-	EVP_CIPHER_CTX *ctx;
+	EVP_CIPHER_CTX *ctx;      /* AES-256-GCM of the payload */
+	EVP_CIPHER_CTX *dctx;     /* GMAC of the descriptor */
 	uint32_t epoch;
 	bool keyed;
 };
@@ -171,7 +190,11 @@ CCG_MUST_USE enum ccg_status dp_tx_begin_batch(struct dp_tx *t);
  */
 CCG_MUST_USE enum ccg_status dp_tx_assign(struct dp_tx *t, uint32_t i, uint8_t op, uint64_t arg, const uint8_t *src,
 					  uint32_t len, struct dp_job *job);
-/* dp_seal_slot: seals job into its slot (ciphertext into the bounce buffer, descriptor and tag); thread-safe per slot. */
+/*
+ * dp_seal_slot: seals job into its slot (ciphertext into the bounce buffer;
+ * the descriptor with the payload's GCM tag, then the descriptor's own
+ * GMAC); thread-safe per slot.
+ */
 CCG_MUST_USE enum ccg_status dp_seal_slot(const struct dp_tx *t, struct dp_aead *a, const struct dp_job *job);
 /* dp_tx_publish: makes n sealed slots visible to the consumer (one doorbell). */
 void dp_tx_publish(struct dp_tx *t, uint32_t n);
@@ -196,8 +219,14 @@ void dp_rx_peek(struct dp_rx *r, uint8_t *op, uint64_t *arg, uint32_t *len);
  * CCG_ERR_REORDER (the expected one waits in a later slot), CCG_ERR_DROPPED
  * (it is nowhere), CCG_ERR_STALE_KEY (an old epoch, or the current one past
  * its rotation point + window), CCG_ERR_KEY_EXHAUSTED (past the hard limit),
- * CCG_ERR_MAC (tag, ciphertext or bound fields altered), CCG_ERR_MALFORMED
- * / CCG_ERR_TOO_LARGE (descriptor fields).
+ * CCG_ERR_DESCRIPTOR (the descriptor's GMAC fails: its tag, length, op,
+ * argument or epoch altered), CCG_ERR_MAC (the descriptor is authentic but
+ * the payload's tag fails: the ciphertext was altered), CCG_ERR_MALFORMED /
+ * CCG_ERR_TOO_LARGE (descriptor fields).
+ *
+ * dst NULL: the descriptor is authenticated and counted but the payload is
+ * left sealed in the slot (gpusim's copy-engine model, where a GPU's copy
+ * engine and not a host CPU would open it; see gpusim_set_copy_engine).
  */
 CCG_MUST_USE enum ccg_status dp_rx_open(struct dp_rx *r, uint8_t *dst, size_t cap, uint8_t *op, uint64_t *arg,
 					uint32_t *len, struct ccg_error *err);

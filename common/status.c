@@ -50,7 +50,8 @@
 	X(ERR_WRONG_DIRECTION, "message for the other direction") \
 	X(ERR_STALE_KEY, "message under a stale key") \
 	X(ERR_KEY_EXHAUSTED, "key usage limit reached") \
-	X(ERR_CHANNEL_CLOSED, "channel closed or failed")
+	X(ERR_CHANNEL_CLOSED, "channel closed or failed") \
+	X(ERR_DESCRIPTOR, "channel descriptor altered")
 
 const char *ccg_status_str(enum ccg_status s)
 {

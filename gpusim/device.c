@@ -45,6 +45,7 @@ struct gpusim {
 	struct gpusim_gpu gpus[GPUSIM_MAX_GPUS];
 	size_t num_faults;
 	struct gpusim_fault faults[GPUSIM_MAX_FAULTS];
+	enum gpusim_copy_engine ce;
 };
 
 static const struct {
@@ -257,6 +258,27 @@ enum ccg_status gpusim_add_fault(struct gpusim *s, const struct gpusim_fault *f,
 void gpusim_clear_faults(struct gpusim *s)
 {
 	s->num_faults = 0;
+}
+
+void gpusim_set_copy_engine(struct gpusim *s, enum gpusim_copy_engine ce)
+{
+	s->ce = ce;
+}
+
+enum gpusim_copy_engine gpusim_copy_engine(const struct gpusim *s)
+{
+	return s->ce;
+}
+
+enum ccg_status gpusim_copy_engine_parse(const char *name, enum gpusim_copy_engine *out, struct ccg_error *err)
+{
+	if (strcmp(name, "host") == 0)
+		*out = GPUSIM_CE_HOST;
+	else if (strcmp(name, "offload") == 0)
+		*out = GPUSIM_CE_OFFLOAD;
+	else
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "gpusim.copy_engine", "\"%s\": host or offload", name);
+	return CCG_OK;
 }
 
 const char *gpusim_chain_pem(const struct gpusim *s, unsigned gpu)

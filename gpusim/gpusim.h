@@ -95,6 +95,25 @@ CCG_MUST_USE enum ccg_status gpusim_add_fault(struct gpusim *s, const struct gpu
 					      struct ccg_error *err);
 /* gpusim_clear_faults: the device behaves again. */
 void gpusim_clear_faults(struct gpusim *s);
+
+/*
+ * Where the device end of the data channel opens host-to-device writes.
+ * HOST (the default): gpusim decrypts every chunk into its device memory on
+ * the host's CPUs. OFFLOAD models a GPU whose copy engines decrypt: gpusim
+ * authenticates each write's descriptor (GMAC, counter, epoch, usage
+ * limits) but leaves the payload sealed and device memory unchanged, and
+ * its device thread sleeps instead of polling, so the host's CPUs do only
+ * the guest's work. For measuring host-side scaling (bench/channel); data
+ * written under OFFLOAD cannot be read back. Messages and reads are
+ * handled as under HOST.
+ */
+enum gpusim_copy_engine { GPUSIM_CE_HOST = 0, GPUSIM_CE_OFFLOAD = 1 };
+/* gpusim_set_copy_engine: for channels opened from now on. */
+void gpusim_set_copy_engine(struct gpusim *s, enum gpusim_copy_engine ce);
+enum gpusim_copy_engine gpusim_copy_engine(const struct gpusim *s);
+/* gpusim_copy_engine_parse: "host" or "offload". */
+CCG_MUST_USE enum ccg_status gpusim_copy_engine_parse(const char *name, enum gpusim_copy_engine *out,
+						      struct ccg_error *err);
 /* gpusim_chain_pem: GPU gpu's PEM device chain, leaf first (borrowed). */
 const char *gpusim_chain_pem(const struct gpusim *s, unsigned gpu);
 /* gpusim_driver_rim_id / gpusim_vbios_rim_id: the ids of the RIMs written for the device set. */

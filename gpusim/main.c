@@ -17,7 +17,8 @@ static const char usage[] =
 	"      [--vbios-version V] [--fault F]...\n"
 	"                  generate the device identity PKI, the RIM signing chain, the\n"
 	"                  signed driver and VBIOS RIMs and the OCSP index into DIR\n"
-	"  serve --socket PATH --state DIR [--fault F]... [--timeout SECS]\n"
+	"  serve --socket PATH --state DIR [--fault F]... [--copy-engine host|offload]\n"
+	"      [--timeout SECS]\n"
 	"                  run the GPUs of DIR on a UNIX socket (docs/gpusim-transport.md)\n"
 	"  serve-rims --dir DIR [--port P] [--port-file FILE] [--timeout SECS]\n"
 	"                  serve DIR/<id>.xml on 127.0.0.1 as NVIDIA's RIM service does\n"
@@ -30,12 +31,14 @@ static const char usage[] =
 	"         devtools, unknown-rim\n"
 	"  pki:   expired-leaf, revoked-intermediate, held-intermediate\n"
 	"\n"
+	"--copy-engine offload: channel writes are authenticated but not decrypted on\n"
+	"  the host's CPUs (a GPU's copy engines would); for benchmarks only.\n"
 	"--port 0 (the default) picks a free port; --port-file receives it.\n"
 	"--timeout stops a server after SECS seconds (default: run until SIGTERM).\n"
 	"Exit status: 0 success, 1 failure, 2 usage error.\n";
 
 enum { OPT_OUT = 256, OPT_GPUS, OPT_OCSP_URL, OPT_DRIVER, OPT_VBIOS, OPT_FAULT, OPT_SOCKET, OPT_STATE, OPT_DIR,
-       OPT_PORT, OPT_PORT_FILE, OPT_TIMEOUT, OPT_HELP };
+       OPT_PORT, OPT_PORT_FILE, OPT_TIMEOUT, OPT_COPY_ENGINE, OPT_HELP };
 
 static const struct option long_opts[] = {
 	{"out", required_argument, NULL, OPT_OUT},
@@ -50,6 +53,7 @@ static const struct option long_opts[] = {
 	{"port", required_argument, NULL, OPT_PORT},
 	{"port-file", required_argument, NULL, OPT_PORT_FILE},
 	{"timeout", required_argument, NULL, OPT_TIMEOUT},
+	{"copy-engine", required_argument, NULL, OPT_COPY_ENGINE},
 	{"help", no_argument, NULL, OPT_HELP},
 	{NULL, 0, NULL, 0},
 };
@@ -86,6 +90,8 @@ int main(int argc, char **argv)
 	unsigned port = 0, timeout = 0;
 	struct gpusim_fault faults[GPUSIM_MAX_FAULTS];
 	size_t num_faults = 0;
+	enum gpusim_copy_engine ce = GPUSIM_CE_HOST;
+	bool ce_set = false;
 	struct ccg_error err;
 	int c;
 
@@ -129,10 +135,17 @@ int main(int argc, char **argv)
 			if (!parse_num(optarg, 86400, &timeout))
 				return usage_error(cmd, "--timeout takes 0..86400 seconds");
 			break;
+		case OPT_COPY_ENGINE:
+			if (gpusim_copy_engine_parse(optarg, &ce, &err) != CCG_OK)
+				return fail(cmd, &err);
+			ce_set = true;
+			break;
 		case OPT_HELP: fputs(usage, stdout); return 0;
 		default: return usage_error(cmd, "unknown option");
 		}
 	}
+	if (ce_set && strcmp(cmd, "serve") != 0)
+		return usage_error(cmd, "--copy-engine belongs to serve");
 	if (optind != argc)
 		return usage_error(cmd, "unexpected argument");
 	gpusim_serve_signals();
@@ -156,6 +169,7 @@ int main(int argc, char **argv)
 			return usage_error(cmd, "--socket PATH and --state DIR are required");
 		if (gpusim_load(state, &s, &err) != CCG_OK)
 			return fail(cmd, &err);
+		gpusim_set_copy_engine(s, ce);
 		for (size_t i = 0; i < num_faults && rc == 0; i++)
 			if (gpusim_add_fault(s, &faults[i], &err) != CCG_OK)
 				rc = fail(cmd, &err);

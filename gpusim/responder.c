@@ -37,6 +37,7 @@ struct dev_channel {
 	pthread_t th;
 	volatile int stop;
 	bool started;
+	bool offload;        /* GPUSIM_CE_OFFLOAD: writes authenticated, not decrypted on the host */
 };
 
 struct gpusim_conn {
@@ -453,7 +454,7 @@ static enum ccg_status dev_one(struct dev_channel *d)
 		/* bounds from the descriptor, checked before anything is written (authenticated by the open) */
 		if (arg > d->p.dev_mem || len > d->p.dev_mem - arg)
 			return CCG_ERR_MALFORMED;
-		return dp_rx_open(&d->rx, d->mem + arg, len, &op, &arg, &len, NULL);
+		return dp_rx_open(&d->rx, d->offload ? NULL : d->mem + arg, len, &op, &arg, &len, NULL);
 	case DP_OP_MSG:
 		if ((st = dp_rx_open(&d->rx, d->inbox, d->p.slot_size, &op, &arg, &len, NULL)) != CCG_OK)
 			return st;
@@ -559,6 +560,11 @@ static enum ccg_status channel_start(struct gpusim_conn *c, const struct ccg_fra
 	if ((st = dp_tx_init(&d->tx, d->shm, &d->p, DP_D2H, spdm_secret(&c->ks, SPDM_S_EXPORT))) != CCG_OK ||
 	    (st = dp_rx_init(&d->rx, d->shm, &d->p, DP_H2D, spdm_secret(&c->ks, SPDM_S_EXPORT))) != CCG_OK)
 		goto fail;
+	if (gpusim_copy_engine(c->s) == GPUSIM_CE_OFFLOAD) {
+		/* hardware off the host's CPUs: sleep on the doorbell instead of polling for it */
+		d->offload = true;
+		d->rx.r.spin_ns = d->tx.r.spin_ns = 0;
+	}
 	c->ch = d;
 	if (pthread_create(&d->th, NULL, dev_main, d) != 0) {
 		st = ccg_error_set(err, CCG_ERR_NOMEM, "channel.open", "thread");

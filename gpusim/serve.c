@@ -48,6 +48,22 @@ static bool past(time_t deadline)
 	return gpusim_stop || (deadline != 0 && time(NULL) >= deadline);
 }
 
+/* waits until fd has something to read (or its peer left); false once the server is stopping */
+static bool readable(int fd)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+
+	while (!gpusim_stop) {
+		int n = poll(&p, 1, 200);
+
+		if (n > 0)
+			return true;
+		if (n < 0 && errno != EINTR)
+			return false;
+	}
+	return false;
+}
+
 static void serve_client(struct gpusim *s, int fd)
 {
 	struct ccg_buf in, out;
@@ -68,6 +84,10 @@ static void serve_client(struct gpusim *s, int fd)
 		int passed_fd = -1;
 		enum ccg_status st;
 
+		/* an established session may stay quiet on the socket while its channel runs in shared
+		 * memory: wait for the next frame without a limit; the 5 s timeout covers a frame's bytes */
+		if (!readable(fd))
+			break;
 		ccg_error_clear(&e);
 		st = ccg_frame_read_fd(fd, &in, &f, &passed_fd, &e);
 		out.len = 0;

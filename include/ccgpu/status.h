@@ -87,6 +87,7 @@ enum ccg_status {
 	CCG_ERR_STALE_KEY = 904,        /* a message under a key that should have been rotated, past the window */
 	CCG_ERR_KEY_EXHAUSTED = 905,    /* a key's AEAD usage limit (messages or blocks) is reached */
 	CCG_ERR_CHANNEL_CLOSED = 906,   /* the channel or session failed earlier or was ended */
+	CCG_ERR_DESCRIPTOR = 907,       /* a slot descriptor (length, op, argument, epoch or GCM tag) was altered */
 };
 
 /* ccg_status_str: a short constant English description of s; never NULL. */

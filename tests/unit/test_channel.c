@@ -34,8 +34,8 @@
 #include "testdata.h"
 
 static char *dir;
-static char pki[512], other[512], sock[512], bad_sock[512], root[600], other_root[600];
-static pid_t server, bad_server;
+static char pki[512], other[512], sock[512], bad_sock[512], ce_sock[512], root[600], other_root[600];
+static pid_t server, bad_server, ce_server;
 
 /* ---------- an independent key schedule: EVP_KDF HKDF, labels written out byte by byte ---------- */
 
@@ -233,79 +233,46 @@ static void test_descriptor_snapshot(void **state)
 
 /* ---------- gpusim in another process ---------- */
 
-static pid_t serve(const char *state_dir, const char *path, const char *fault)
-{
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		struct gpusim *s = NULL;
-		struct gpusim_fault f;
-
-		gpusim_serve_signals();
-		if (gpusim_load(state_dir, &s, NULL) != CCG_OK)
-			_exit(1);
-		if (fault != NULL && (gpusim_fault_parse(fault, &f, NULL) != CCG_OK || gpusim_add_fault(s, &f, NULL) != CCG_OK))
-			_exit(1);
-		if (gpusim_serve_socket(s, path, 120, NULL) != CCG_OK)
-			_exit(1);
-		gpusim_free(s);
-		_exit(0);
-	}
-	for (int i = 0; i < 200; i++) {
-		struct stat sb;
-
-		if (stat(path, &sb) == 0)
-			break;
-		usleep(20000);
-	}
-	return pid;
-}
-
-static int gen_pki(const char *out)
-{
-	pid_t pid = fork();
-	int status = 0;
-
-	if (pid == 0) {
-		struct gpusim_pki_opts o = {.gpus = 1};
-
-		_exit(gpusim_pki_generate(out, &o, NULL) == CCG_OK ? 0 : 1);
-	}
-	return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
-}
-
 static int setup(void **state)
 {
+	static const struct gpusim_pki_opts pki_opts = {.gpus = 1};
+
 	(void)state;
 	dir = td_tmpdir();
 	snprintf(pki, sizeof(pki), "%s/pki", dir);
 	snprintf(other, sizeof(other), "%s/other", dir);
 	snprintf(sock, sizeof(sock), "%s/gpu.sock", dir);
 	snprintf(bad_sock, sizeof(bad_sock), "%s/bad.sock", dir);
+	snprintf(ce_sock, sizeof(ce_sock), "%s/offload.sock", dir);
 	snprintf(root, sizeof(root), "%s/device-root.pem", pki);
 	snprintf(other_root, sizeof(other_root), "%s/device-root.pem", other);
-	if (gen_pki(pki) != 0 || gen_pki(other) != 0)
+	if (gpusim_pki_generate_child(pki, &pki_opts) != CCG_OK || gpusim_pki_generate_child(other, &pki_opts) != CCG_OK)
 		return -1;
-	server = serve(pki, sock, NULL);
-	bad_server = serve(pki, bad_sock, "bad-signature");
-	return server > 0 && bad_server > 0 ? 0 : -1;
+	server = gpusim_serve_child(pki, sock, NULL, GPUSIM_CE_HOST, 120);
+	bad_server = gpusim_serve_child(pki, bad_sock, "bad-signature", GPUSIM_CE_HOST, 120);
+	ce_server = gpusim_serve_child(pki, ce_sock, NULL, GPUSIM_CE_OFFLOAD, 120);
+	return server > 0 && bad_server > 0 && ce_server > 0 ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	kill(server, SIGTERM);
-	kill(bad_server, SIGTERM);
-	waitpid(server, NULL, 0);
-	waitpid(bad_server, NULL, 0);
+	for (int i = 0; i < 3; i++) {
+		pid_t pid = i == 0 ? server : i == 1 ? bad_server : ce_server;
+
+		if (pid > 0) {
+			kill(pid, SIGTERM);
+			waitpid(pid, NULL, 0);
+		}
+	}
 	td_rm_rf(dir);
 	free(dir);
 	return 0;
 }
 
-static struct ccg_session *open_session(void)
+static struct ccg_session *open_session_at(const char *path)
 {
-	struct ccg_session_opts o = {.socket_path = sock, .root_pem = root};
+	struct ccg_session_opts o = {.socket_path = path, .root_pem = root};
 	struct ccg_session *s = NULL;
 	struct ccg_error e;
 	char buf[600];
@@ -314,6 +281,11 @@ static struct ccg_session *open_session(void)
 	if (ccg_session_open(&o, &s, &e) != CCG_OK)
 		fail_msg("session: %s", ccg_error_format(&e, buf, sizeof(buf)));
 	return s;
+}
+
+static struct ccg_session *open_session(void)
+{
+	return open_session_at(sock);
 }
 
 static void test_session(void **state)
@@ -401,9 +373,11 @@ static void test_tampered_signature(void **state)
 /* ---------- the data channel ---------- */
 
 static struct ccg_session *sess;
+static const char *sess_path;
 static struct ccg_channel *ch;
 
-static void chan(const struct ccg_channel_opts *o)
+/* a fresh channel to the device on path (the session is kept while the device stays the same) */
+static void chan_on(const char *path, const struct ccg_channel_opts *o)
 {
 	struct ccg_error e;
 	char buf[600];
@@ -411,10 +385,21 @@ static void chan(const struct ccg_channel_opts *o)
 	ccg_error_clear(&e);
 	ccg_channel_free(ch);
 	ch = NULL;
-	if (sess == NULL)
-		sess = open_session();
+	if (sess != NULL && sess_path != path) {
+		ccg_session_free(sess);
+		sess = NULL;
+	}
+	if (sess == NULL) {
+		sess = open_session_at(path);
+		sess_path = path;
+	}
 	if (ccg_channel_open(sess, o, &ch, &e) != CCG_OK)
 		fail_msg("channel: %s", ccg_error_format(&e, buf, sizeof(buf)));
+}
+
+static void chan(const struct ccg_channel_opts *o)
+{
+	chan_on(sock, o);
 }
 
 static int chan_teardown(void **state)
@@ -550,7 +535,7 @@ static void test_attack_tag_bit(void **state)
 	assert_int_equal(ccg_channel_send(ch, "secret", 6, NULL), CCG_OK);
 	rx = published(1);
 	dp_ring_desc(&rx->r, 0)[32 + 5] ^= 0x10;
-	assert_int_equal(recv_status(), CCG_ERR_MAC);
+	assert_int_equal(recv_status(), CCG_ERR_DESCRIPTOR);
 	ccg_channel_stats(ch, &st);
 	assert_int_equal(st.rejects, 1);
 }
@@ -575,8 +560,92 @@ static void test_attack_length(void **state)
 	chan(&small);
 	assert_int_equal(ccg_channel_send(ch, "secret", 6, NULL), CCG_OK);
 	rx = published(1);
-	dp_ring_desc(&rx->r, 0)[0] = 5; /* the length is bound in the AAD */
+	dp_ring_desc(&rx->r, 0)[0] = 5; /* the length is covered by the descriptor's GMAC (and the payload's AAD) */
+	assert_int_equal(recv_status(), CCG_ERR_DESCRIPTOR);
+}
+
+static void test_attack_descriptor_gmac(void **state)
+{
+	struct dp_rx *rx;
+
+	(void)state;
+	/* the GMAC itself, and a reserved byte it covers */
+	for (int at = 0; at < 2; at++) {
+		chan(&small);
+		assert_int_equal(ccg_channel_send(ch, "secret", 6, NULL), CCG_OK);
+		rx = published(1);
+		dp_ring_desc(&rx->r, 0)[at == 0 ? DP_DMAC_OFF + 15 : 6] ^= 0x01;
+		assert_int_equal(recv_status(), CCG_ERR_DESCRIPTOR);
+	}
+}
+
+/*
+ * the host OS alters a host-to-device slot after it was sealed and before
+ * the device opens it: seal one write through the channel's own sender,
+ * flip a bit of its descriptor (desc >= 0) or ciphertext, publish it (a
+ * refusal by the device comes back as the status of the next recv)
+ */
+static void tampered_write(int desc, int data)
+{
+	struct dp_tx *tx = ccg_channel_debug_tx(ch);
+	struct dp_job job;
+	uint32_t n = 0;
+	static const uint8_t payload[64] = {1, 2, 3};
+
+	assert_int_equal(dp_tx_reserve(tx, 1, &n, 1000, NULL), CCG_OK);
+	assert_int_equal(dp_tx_begin_batch(tx), CCG_OK);
+	assert_int_equal(dp_tx_assign(tx, 0, DP_OP_WRITE, 0, payload, sizeof(payload), &job), CCG_OK);
+	assert_int_equal(dp_seal_slot(tx, &tx->aead, &job), CCG_OK);
+	if (desc >= 0)
+		dp_ring_desc(&tx->r, job.slot)[desc] ^= 0x04;
+	if (data >= 0)
+		dp_ring_data(&tx->r, job.slot)[data] ^= 0x04;
+	dp_tx_publish(tx, 1);
+}
+
+static void test_device_refuses_altered_slots(void **state)
+{
+	(void)state;
+	chan(&small);
+	tampered_write(32, -1); /* a bit of the payload's GCM tag */
+	assert_int_equal(recv_status(), CCG_ERR_DESCRIPTOR);
+	chan(&small);
+	tampered_write(-1, 10); /* a bit of the ciphertext */
 	assert_int_equal(recv_status(), CCG_ERR_MAC);
+	chan(&small);
+	tampered_write(24, -1); /* the device offset */
+	assert_int_equal(recv_status(), CCG_ERR_DESCRIPTOR);
+}
+
+/* the copy-engine model: descriptors still authenticated and counted, payloads not opened on the host */
+static void test_offload_device(void **state)
+{
+	struct ccg_channel_opts o = small;
+	uint8_t data[4096], back[4096], zero[4096] = {0};
+
+	(void)state;
+	memset(data, 0x5A, sizeof(data));
+	chan_on(ce_sock, &small);
+	echo("messages are still echoed");
+	assert_int_equal(ccg_channel_write(ch, 0, data, sizeof(data), NULL), CCG_OK);
+	assert_int_equal(ccg_channel_read(ch, 0, back, sizeof(back), NULL), CCG_OK);
+	assert_memory_equal(back, zero, sizeof(back)); /* device memory untouched: nothing was decrypted */
+	chan_on(ce_sock, &small);
+	tampered_write(32, -1);
+	assert_int_equal(recv_status(), CCG_ERR_DESCRIPTOR);
+	/* an altered ciphertext passes the device end here: opening it is the modelled copy engine's job */
+	chan_on(ce_sock, &small);
+	tampered_write(-1, 10);
+	echo("still open");
+	/* a sender past the hard limit is refused as on the host path */
+	o.no_rotation = true;
+	o.limit_msgs = 6;
+	chan_on(ce_sock, &o);
+	ccg_channel_debug_tx(ch)->debug_ignore_limit = true;
+	for (int i = 0; i < 7; i++)
+		assert_int_equal(ccg_channel_write(ch, 0, "x", 1, NULL), CCG_OK);
+	assert_int_equal(recv_status(), CCG_ERR_KEY_EXHAUSTED);
+	chan(&small); /* back to the host-path device for the tests after */
 }
 
 static void test_attack_wrong_direction(void **state)
@@ -682,6 +751,9 @@ int main(void)
 		cmocka_unit_test(test_attack_tag_bit),
 		cmocka_unit_test(test_attack_ciphertext_bit),
 		cmocka_unit_test(test_attack_length),
+		cmocka_unit_test(test_attack_descriptor_gmac),
+		cmocka_unit_test(test_device_refuses_altered_slots),
+		cmocka_unit_test(test_offload_device),
 		cmocka_unit_test(test_attack_wrong_direction),
 		cmocka_unit_test(test_stale_key_beyond_window),
 		cmocka_unit_test(test_exhaustion),
