@@ -76,13 +76,7 @@ static char *path_of(const char *name)
 
 static X509 *load_cert(const char *name)
 {
-	STACK_OF(X509) *sk = NULL;
-	X509 *x;
-
-	assert_int_equal(ccg_pem_certs_load(path_of(name), 1, &sk, NULL), CCG_OK);
-	x = sk_X509_shift(sk);
-	sk_X509_free(sk);
-	return x;
+	return td_cert_file(path_of(name));
 }
 
 static void write_text(const char *name, const char *text)

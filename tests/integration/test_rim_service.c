@@ -120,13 +120,8 @@ static void handle(void *ctx, const struct th_http_request *req, struct th_http_
 
 static int setup(void **state)
 {
-	STACK_OF(X509) *sk = NULL;
-
 	(void)state;
-	if (ccg_pem_certs_load(td_path("nvidia/roots/nvidia_rim_root.pem"), 1, &sk, NULL) != CCG_OK)
-		return -1;
-	rim_root = sk_X509_shift(sk);
-	sk_X509_free(sk);
+	rim_root = td_cert("nvidia/roots/nvidia_rim_root.pem");
 	vbios_xml = (char *)td_read("nvidia/rims/" VBIOS_ID ".xml", &vbios_len);
 	driver_xml = (char *)td_read("nvidia/rims/" DRIVER_ID ".xml", &driver_len);
 	server = th_http_server_new(handle, NULL);
