@@ -13,6 +13,7 @@
 #include "ccgpu/attest.h"
 #include "common/encoding.h"
 #include "common/http.h"
+#include "gpu_verifier.h"
 #include "testdata.h"
 
 #define NOW 1795305600 /* 2026-11-22T00:00:00Z */
@@ -43,18 +44,6 @@ static void free_sample(struct sample *s)
 {
 	free(s->report);
 	free(s->chain);
-}
-
-/* a verifier with no network, no revocation, no reference values */
-static struct ccg_gpu_verifier *basic_verifier(void)
-{
-	struct ccg_gpu_verifier *v = NULL;
-
-	assert_int_equal(ccg_gpu_verifier_new(&v), CCG_OK);
-	ccg_gpu_verifier_set_offline(v, true);
-	ccg_gpu_verifier_skip_rims(v, true);
-	assert_int_equal(ccg_gpu_verifier_set_ocsp(v, CCG_GPU_OCSP_OFF, NULL, 0, NULL), CCG_OK);
-	return v;
 }
 
 static enum ccg_status appraise_bytes(struct ccg_gpu_verifier *v, const uint8_t *report, size_t report_len,
@@ -93,7 +82,7 @@ static void test_both_samples_verify(void **state)
 {
 	static const char *names[] = {"hopper-550.90.07", "hopper-580.159.03"};
 	static const char *drivers[] = {"550.90.07", "580.159.03"};
-	struct ccg_gpu_verifier *v = basic_verifier();
+	struct ccg_gpu_verifier *v = tv_gpu_verifier_offline();
 
 	(void)state;
 	for (size_t i = 0; i < 2; i++) {
@@ -122,7 +111,7 @@ static void test_both_samples_verify(void **state)
 
 static void test_wrong_nonce(void **state)
 {
-	struct ccg_gpu_verifier *v = basic_verifier();
+	struct ccg_gpu_verifier *v = tv_gpu_verifier_offline();
 	struct sample s;
 	struct ccg_error err;
 
@@ -140,7 +129,7 @@ static void test_wrong_nonce(void **state)
 
 static void test_flips_and_truncations_fail(void **state)
 {
-	struct ccg_gpu_verifier *v = basic_verifier();
+	struct ccg_gpu_verifier *v = tv_gpu_verifier_offline();
 	struct sample s;
 	uint8_t *copy;
 
@@ -174,7 +163,7 @@ static void test_flips_and_truncations_fail(void **state)
 
 static void test_chain_faults(void **state)
 {
-	struct ccg_gpu_verifier *v = basic_verifier();
+	struct ccg_gpu_verifier *v = tv_gpu_verifier_offline();
 	struct sample s, other;
 	struct ccg_error err;
 	char *second_cert;
@@ -218,7 +207,7 @@ static void test_chain_faults(void **state)
 
 static void test_cache_respects_time(void **state)
 {
-	struct ccg_gpu_verifier *v = basic_verifier();
+	struct ccg_gpu_verifier *v = tv_gpu_verifier_offline();
 	struct sample s;
 	struct ccg_error err;
 
@@ -241,7 +230,7 @@ static void test_cache_respects_time(void **state)
 
 static void test_serialized_evidence(void **state)
 {
-	struct ccg_gpu_verifier *v = basic_verifier();
+	struct ccg_gpu_verifier *v = tv_gpu_verifier_offline();
 	struct ccg_gpu_evidence *ev = NULL, *back = NULL;
 	struct ccg_gpu_result *r = NULL;
 	uint8_t *json, nonce[CCG_GPU_NONCE_LEN], want[CCG_GPU_NONCE_LEN];
@@ -292,7 +281,7 @@ static void test_serialized_evidence(void **state)
 
 static void test_two_gpus_one_fails(void **state)
 {
-	struct ccg_gpu_verifier *v = basic_verifier();
+	struct ccg_gpu_verifier *v = tv_gpu_verifier_offline();
 	struct ccg_gpu_evidence *ev = NULL;
 	struct ccg_gpu_result *r = NULL;
 	struct sample a, b;
@@ -331,7 +320,7 @@ static void test_two_gpus_one_fails(void **state)
 
 static void test_rims_mismatch_and_expiry(void **state)
 {
-	struct ccg_gpu_verifier *v = basic_verifier();
+	struct ccg_gpu_verifier *v = tv_gpu_verifier_offline();
 	struct sample s;
 	struct ccg_error err;
 	json_t *claims = NULL, *g, *mm;
@@ -386,7 +375,7 @@ static void test_rims_mismatch_and_expiry(void **state)
 
 static void test_offline_ocsp_fails_closed_without_network(void **state)
 {
-	struct ccg_gpu_verifier *v = basic_verifier();
+	struct ccg_gpu_verifier *v = tv_gpu_verifier_offline();
 	struct sample s;
 	struct ccg_error err;
 	uint64_t before = ccg_http_transfer_count();
@@ -407,7 +396,7 @@ static void test_offline_ocsp_fails_closed_without_network(void **state)
 
 static void test_bad_arguments(void **state)
 {
-	struct ccg_gpu_verifier *v = basic_verifier();
+	struct ccg_gpu_verifier *v = tv_gpu_verifier_offline();
 	struct ccg_gpu_evidence *ev = NULL;
 	struct ccg_gpu_result *r = (void *)1;
 	uint8_t nonce[CCG_GPU_NONCE_LEN] = {0};
@@ -448,7 +437,7 @@ static void *appraise_many(void *arg)
 
 static void test_threads_share_a_verifier(void **state)
 {
-	struct ccg_gpu_verifier *v = basic_verifier();
+	struct ccg_gpu_verifier *v = tv_gpu_verifier_offline();
 	struct sample s;
 	pthread_t t[4];
 	struct thread_job jobs[4];
