@@ -384,6 +384,24 @@ static char *url_of(int port)
 	return p;
 }
 
+/* checks leaf now with a new online checker that asks url (NULL: the responder in the certificate's AIA) */
+static enum ccg_status check_online(const char *url, const char *leaf, struct ccg_ocsp_cert_result *r,
+				    struct ccg_error *err)
+{
+	struct ccg_ocsp *o = checker(CCG_OCSP_MODE_ONLINE, url, NULL, 0);
+	enum ccg_status st = check_leaf(o, leaf, time(NULL), r, err);
+
+	ccg_ocsp_free(o);
+	return st;
+}
+
+/* checks good.pem now with a new online checker whose responder replays the captured response in file */
+static enum ccg_status check_replayed(const char *file, struct ccg_ocsp_cert_result *r, struct ccg_error *err)
+{
+	canned_set(file);
+	return check_online(url_of(th_http_server_port(canned.server)), "good.pem", r, err);
+}
+
 /* ---- cases ---- */
 
 static void test_good_via_aia_then_memory(void **state)
@@ -413,46 +431,40 @@ static void test_good_via_aia_then_memory(void **state)
 
 static void test_revoked(void **state)
 {
-	struct ccg_ocsp *o = checker(CCG_OCSP_MODE_ONLINE, NULL, NULL, 0);
 	struct ccg_ocsp_cert_result r;
 	struct ccg_error err;
 
 	(void)state;
-	assert_int_equal(check_leaf(o, "rev.pem", time(NULL), &r, &err), CCG_ERR_REVOKED);
+	assert_int_equal(check_online(NULL, "rev.pem", &r, &err), CCG_ERR_REVOKED);
 	assert_int_equal(r.status, CCG_OCSP_REVOKED);
 	assert_int_equal(r.reason, 1);
 	assert_string_equal(ccg_ocsp_reason_name(r.reason), "keyCompromise");
 	assert_non_null(strstr(err.detail, "keyCompromise"));
 	assert_non_null(strstr(err.detail, "CN=leaf revoked"));
 	assert_true(r.revocation_time > 0 && r.revocation_time < time(NULL));
-	ccg_ocsp_free(o);
 }
 
 static void test_on_hold(void **state)
 {
-	struct ccg_ocsp *o = checker(CCG_OCSP_MODE_ONLINE, NULL, NULL, 0);
 	struct ccg_ocsp_cert_result r;
 	struct ccg_error err;
 
 	(void)state;
-	assert_int_equal(check_leaf(o, "hold.pem", time(NULL), &r, &err), CCG_ERR_CERT_ON_HOLD);
+	assert_int_equal(check_online(NULL, "hold.pem", &r, &err), CCG_ERR_CERT_ON_HOLD);
 	assert_int_equal(r.status, CCG_OCSP_ON_HOLD);
 	assert_int_equal(r.reason, 6);
 	assert_string_equal(ccg_ocsp_status_name(r.status), "on-hold");
 	assert_non_null(strstr(err.detail, "certificateHold"));
-	ccg_ocsp_free(o);
 }
 
 static void test_unknown(void **state)
 {
-	struct ccg_ocsp *o = checker(CCG_OCSP_MODE_ONLINE, NULL, NULL, 0);
 	struct ccg_ocsp_cert_result r;
 	struct ccg_error err;
 
 	(void)state;
-	assert_int_equal(check_leaf(o, "unk.pem", time(NULL), &r, &err), CCG_ERR_OCSP_UNKNOWN);
+	assert_int_equal(check_online(NULL, "unk.pem", &r, &err), CCG_ERR_OCSP_UNKNOWN);
 	assert_int_equal(r.status, CCG_OCSP_UNKNOWN);
-	ccg_ocsp_free(o);
 }
 
 static void test_stale_past_next_update(void **state)
@@ -503,32 +515,26 @@ static void test_stale_max_age(void **state)
 
 static void test_missing_nonce(void **state)
 {
-	struct ccg_ocsp *o = checker(CCG_OCSP_MODE_ONLINE, url_of(th_http_server_port(canned.server)), NULL, 0);
 	struct ccg_ocsp_cert_result r;
 	struct ccg_error err;
 
 	(void)state;
-	canned_set("resp_no_nonce.der");
-	assert_int_equal(check_leaf(o, "good.pem", time(NULL), &r, &err), CCG_ERR_OCSP);
+	assert_int_equal(check_replayed("resp_no_nonce.der", &r, &err), CCG_ERR_OCSP);
 	assert_string_equal(err.where, "ocsp.nonce");
 	assert_non_null(strstr(err.detail, "no nonce"));
 	assert_int_equal(r.status, CCG_OCSP_NOT_CHECKED);
-	ccg_ocsp_free(o);
 }
 
 static void test_wrong_nonce(void **state)
 {
-	struct ccg_ocsp *o = checker(CCG_OCSP_MODE_ONLINE, url_of(th_http_server_port(canned.server)), NULL, 0);
 	struct ccg_ocsp_cert_result r;
 	struct ccg_error err;
 
 	(void)state;
 	/* validly signed, fresh, for this CertID, but made for another request's nonce */
-	canned_set("resp_other_nonce.der");
-	assert_int_equal(check_leaf(o, "good.pem", time(NULL), &r, &err), CCG_ERR_OCSP);
+	assert_int_equal(check_replayed("resp_other_nonce.der", &r, &err), CCG_ERR_OCSP);
 	assert_string_equal(err.where, "ocsp.nonce");
 	assert_non_null(strstr(err.detail, "does not match"));
-	ccg_ocsp_free(o);
 }
 
 static void test_unrelated_signer(void **state)
@@ -548,14 +554,12 @@ static void test_unrelated_signer(void **state)
 
 static void test_unreachable(void **state)
 {
-	struct ccg_ocsp *o = checker(CCG_OCSP_MODE_ONLINE, url_of(port_closed), NULL, 0);
 	struct ccg_ocsp_cert_result r;
 	struct ccg_error err;
 
 	(void)state;
-	assert_int_equal(check_leaf(o, "good.pem", time(NULL), &r, &err), CCG_ERR_OCSP_UNAVAILABLE);
+	assert_int_equal(check_online(url_of(port_closed), "good.pem", &r, &err), CCG_ERR_OCSP_UNAVAILABLE);
 	assert_string_equal(err.where, "ocsp.responder");
-	ccg_ocsp_free(o);
 }
 
 static void test_cache_cold(void **state)
