@@ -73,6 +73,14 @@ static enum ccg_status appraise_bytes(struct ccg_gpu_verifier *v, const uint8_t 
 	return st;
 }
 
+/* appraise_bytes on a sample as it was collected, err cleared first */
+static enum ccg_status appraise_sample(struct ccg_gpu_verifier *v, const struct sample *s, int64_t now,
+				       struct ccg_error *err, json_t **claims)
+{
+	ccg_error_clear(err);
+	return appraise_bytes(v, s->report, s->report_len, s->chain, s->chain_len, s->nonce, now, err, claims);
+}
+
 static json_t *gpu0(json_t *claims)
 {
 	return json_object_get(json_object_get(claims, "submods"), "GPU-0");
@@ -91,10 +99,7 @@ static void test_both_samples_verify(void **state)
 		json_t *claims = NULL, *g;
 
 		load_sample(names[i], &s);
-		ccg_error_clear(&err);
-		assert_int_equal(appraise_bytes(v, s.report, s.report_len, s.chain, s.chain_len, s.nonce, NOW,
-						&err, &claims),
-				 CCG_OK);
+		assert_int_equal(appraise_sample(v, &s, NOW, &err, &claims), CCG_OK);
 		g = gpu0(claims);
 		assert_true(json_is_true(json_object_get(claims, "x-nvidia-overall-att-result")));
 		assert_string_equal(json_string_value(json_object_get(g, "x-nvidia-gpu-driver-version")),
@@ -118,10 +123,7 @@ static void test_wrong_nonce(void **state)
 	(void)state;
 	load_sample("hopper-550.90.07", &s);
 	s.nonce[31] ^= 1;
-	ccg_error_clear(&err);
-	assert_int_equal(appraise_bytes(v, s.report, s.report_len, s.chain, s.chain_len, s.nonce, NOW, &err,
-					NULL),
-			 CCG_ERR_NONCE_MISMATCH);
+	assert_int_equal(appraise_sample(v, &s, NOW, &err, NULL), CCG_ERR_NONCE_MISMATCH);
 	assert_non_null(strstr(err.where, "spdm.request.nonce"));
 	free_sample(&s);
 	ccg_gpu_verifier_free(v);
@@ -197,9 +199,7 @@ static void test_chain_faults(void **state)
 	ccg_error_clear(&err);
 	assert_int_equal(ccg_gpu_verifier_set_device_anchor(v, td_path("nvidia/roots/nvidia_rim_root.pem"), &err),
 			 CCG_OK);
-	assert_int_equal(appraise_bytes(v, s.report, s.report_len, s.chain, s.chain_len, s.nonce, NOW, &err,
-					NULL),
-			 CCG_ERR_CERT_UNTRUSTED);
+	assert_int_equal(appraise_sample(v, &s, NOW, &err, NULL), CCG_ERR_CERT_UNTRUSTED);
 	free_sample(&s);
 	free_sample(&other);
 	ccg_gpu_verifier_free(v);
@@ -213,17 +213,10 @@ static void test_cache_respects_time(void **state)
 
 	(void)state;
 	load_sample("hopper-550.90.07", &s);
-	assert_int_equal(appraise_bytes(v, s.report, s.report_len, s.chain, s.chain_len, s.nonce, NOW, NULL,
-					NULL),
-			 CCG_OK);
+	assert_int_equal(appraise_sample(v, &s, NOW, NULL, NULL), CCG_OK);
 	/* the chain is cached now; a time before its validity must still fail */
-	ccg_error_clear(&err);
-	assert_int_equal(appraise_bytes(v, s.report, s.report_len, s.chain, s.chain_len, s.nonce, 946684800,
-					&err, NULL),
-			 CCG_ERR_CERT_EXPIRED);
-	assert_int_equal(appraise_bytes(v, s.report, s.report_len, s.chain, s.chain_len, s.nonce, NOW, NULL,
-					NULL),
-			 CCG_OK);
+	assert_int_equal(appraise_sample(v, &s, 946684800, &err, NULL), CCG_ERR_CERT_EXPIRED);
+	assert_int_equal(appraise_sample(v, &s, NOW, NULL, NULL), CCG_OK);
 	free_sample(&s);
 	ccg_gpu_verifier_free(v);
 }
@@ -330,9 +323,7 @@ static void test_rims_mismatch_and_expiry(void **state)
 	ccg_gpu_verifier_skip_rims(v, false);
 	assert_int_equal(ccg_gpu_verifier_set_rims(v, td_path("nvidia/rims"), NULL, NULL), CCG_OK);
 	ccg_gpu_verifier_set_rim_ignore_expiry(v, true);
-	ccg_error_clear(&err);
-	assert_int_equal(appraise_bytes(v, s.report, s.report_len, s.chain, s.chain_len, s.nonce, NOW, &err,
-					&claims),
+	assert_int_equal(appraise_sample(v, &s, NOW, &err, &claims),
 			 CCG_ERR_RIM_NOT_FOUND); /* no driver RIM for 580.159.03 in the shared data */
 	g = gpu0(claims);
 	mm = json_object_get(g, "ccgpu-measurement-mismatches");
@@ -349,9 +340,7 @@ static void test_rims_mismatch_and_expiry(void **state)
 	/* expiry enforced: the VBIOS RIM chain is refused, naming the certificate */
 	ccg_gpu_verifier_set_rim_ignore_expiry(v, false);
 	claims = NULL;
-	assert_int_not_equal(appraise_bytes(v, s.report, s.report_len, s.chain, s.chain_len, s.nonce, NOW, NULL,
-					    &claims),
-			     CCG_OK);
+	assert_int_not_equal(appraise_sample(v, &s, NOW, NULL, &claims), CCG_OK);
 	g = gpu0(claims);
 	assert_string_equal(json_string_value(json_object_get(
 				    json_object_get(g, "x-nvidia-gpu-vbios-rim-cert-chain"), "x-nvidia-cert-status")),
@@ -385,10 +374,7 @@ static void test_offline_ocsp_fails_closed_without_network(void **state)
 	assert_int_equal(ccg_gpu_verifier_set_ocsp(v, CCG_GPU_OCSP_ONLINE, "http://127.0.0.1:9/", 0, NULL),
 			 CCG_OK);
 	ccg_gpu_verifier_set_offline(v, true); /* turns online into cache-only */
-	ccg_error_clear(&err);
-	assert_int_equal(appraise_bytes(v, s.report, s.report_len, s.chain, s.chain_len, s.nonce, NOW, &err,
-					NULL),
-			 CCG_ERR_OCSP_UNAVAILABLE);
+	assert_int_equal(appraise_sample(v, &s, NOW, &err, NULL), CCG_ERR_OCSP_UNAVAILABLE);
 	assert_int_equal(ccg_http_transfer_count(), before);
 	free_sample(&s);
 	ccg_gpu_verifier_free(v);
