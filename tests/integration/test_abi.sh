@@ -3,13 +3,14 @@
 # listed symbol is a CCG_API declaration in the public headers. TAP output.
 set -uo pipefail
 lib="$1"; map="$2"; hdrs="$3"
+. "$(dirname "$0")/tap.sh"
 want="$(grep -oE '^\s+ccg_[a-z0-9_]+;' "$map" | tr -d ' ;' | sort)"
 have="$(nm -D --defined-only "$lib" | awk '$2 ~ /^[TDBR]$/ {print $3}' | grep -v '^CCGPU_0$' | sed 's/@.*//' | sort)"
 api="$(grep -hoE 'ccg_[a-z0-9_]+\(' $(grep -l CCG_API "$hdrs"/*.h) | tr -d '(' | sort -u)"
-echo "1..3"
-if [ "$want" = "$have" ]; then echo "ok 1 - exports match libccgpu.map"; else echo "not ok 1 - exports match libccgpu.map"; diff <(echo "$want") <(echo "$have") | sed 's/^/# /'; fi
-if [ "$want" = "$api" ]; then echo "ok 2 - libccgpu.map lists every public function"; else echo "not ok 2 - libccgpu.map lists every public function"; diff <(echo "$want") <(echo "$api") | sed 's/^/# /'; fi
+tap_plan 3
+check "exports match libccgpu.map" diff <(echo "$want") <(echo "$have")
+check "libccgpu.map lists every public function" diff <(echo "$want") <(echo "$api")
 # (output captured first: grep -q closing the pipe early would fail the pipeline under pipefail)
 versions="$(objdump -T "$lib")"
-if grep -q 'CCGPU_0 *ccg_gpu_verifier_appraise$' <<<"$versions"; then echo "ok 3 - symbols carry version CCGPU_0"; else echo "not ok 3 - symbols carry version CCGPU_0"; fi
-[ "$want" = "$have" ] && [ "$want" = "$api" ]
+check "symbols carry version CCGPU_0" grep -q 'CCGPU_0 *ccg_gpu_verifier_appraise$' <<<"$versions"
+tap_done

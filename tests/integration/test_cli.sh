@@ -5,28 +5,10 @@
 set -uo pipefail
 ccgpu="$1"
 man="$2"
-td="${CCGPU_TESTDATA:-}"
-if [ -z "$td" ] || [ ! -d "$td/nvidia" ]; then
-  if [ "${CI:-}" = "true" ]; then echo "Bail out! CCGPU_TESTDATA missing under CI"; exit 1; fi
-  echo "1..0 # SKIP CCGPU_TESTDATA not found"; exit 0
-fi
+. "$(dirname "$0")/tap.sh"
+tap_require_testdata nvidia
 nv="$td/nvidia"
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
-n=0
-fails=0
-ok() { n=$((n+1)); echo "ok $n - $1"; }
-notok() { n=$((n+1)); fails=$((fails+1)); echo "not ok $n - $1"; sed 's/^/# /' "$tmp/err" "$tmp/out" 2>/dev/null | head -20; }
-# expect NAME STATUS [grep-pattern-on-stderr] -- command...
-expect() {
-  local name="$1" want="$2" pat="$3"; shift 4
-  "$@" >"$tmp/out" 2>"$tmp/err"
-  local got=$?
-  if [ "$got" -ne "$want" ]; then notok "$name (exit $got, want $want)"; return; fi
-  if [ -n "$pat" ] && ! grep -qE -- "$pat" "$tmp/err"; then notok "$name (stderr lacks /$pat/)"; return; fi
-  if [ "$want" -ne 0 ] && [ "$(wc -l <"$tmp/err")" -ne 1 ]; then notok "$name (error is not one line)"; return; fi
-  ok "$name"
-}
+TAP_ONE_LINE_ERRORS=1
 claim() { # GPU-claim-key expected-json-value
   python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["submods"]["GPU-0"]; v=c
 for k in sys.argv[2].split("/"): v=v[k]
@@ -46,11 +28,11 @@ for kv in 'x-nvidia-gpu-driver-version="550.90.07"' 'x-nvidia-gpu-vbios-version=
           'ueid="478176379286082186618948445787393647364802107249"' \
           'x-nvidia-gpu-attestation-report-cert-chain/x-nvidia-cert-status="valid"' \
           'measres="not-checked"'; do
-  if claim "${kv%%=*}" "${kv#*=}"; then ok "550 claim ${kv}"; else notok "550 claim ${kv}"; fi
+  check "550 claim ${kv}" claim "${kv%%=*}" "${kv#*=}"
 done
 # the claims keep NVIDIA's names and shapes: every claim NVIDIA's service issued for this
 # report (JWT registered claims aside) is present with the same JSON type
-python3 - "$tmp/out" "$nv/claims/hopper-550.90.07.nras-claims-v3.json" >"$tmp/err" 2>&1 <<'PY'
+check "claims keep NVIDIA's v3 names and shapes" python3 - "$tmp/out" "$nv/claims/hopper-550.90.07.nras-claims-v3.json" <<'PY'
 import json, sys
 ours = json.load(open(sys.argv[1]))["submods"]["GPU-0"]
 nras = json.load(open(sys.argv[2]))["GPU-0"]
@@ -68,7 +50,6 @@ bad += [k for k in conditional if (k in ours) != (ours["measres"] == "success")]
 print("missing or differently shaped:", bad)
 sys.exit(1 if bad else 0)
 PY
-if [ $? -eq 0 ]; then ok "claims keep NVIDIA's v3 names and shapes"; else notok "claims keep NVIDIA's v3 names and shapes"; fi
 expect "580 report verifies offline" 0 "" -- "$ccgpu" verify gpu "${r580[@]}" --nonce "$n580" "${base[@]}" --no-rims
 expect "serialized evidence verifies with its own nonce" 0 "" -- "$ccgpu" verify gpu --evidence "$nv/evidence/hopper_evidence.json" "${base[@]}" --no-rims
 expect "wrong nonce is refused and named" 1 "nonce" -- "$ccgpu" verify gpu "${r550[@]}" --nonce "$n580" "${base[@]}" --no-rims
@@ -77,9 +58,9 @@ expect "chain to another root is refused" 1 "device chain" -- "$ccgpu" verify gp
 expect "before the chain's validity is refused" 1 "not valid before|expired" -- "$ccgpu" verify gpu "${r550[@]}" --nonce "$n550" "${base[@]}" --no-rims --time 2000-01-01T00:00:00Z
 expect "no RIM source fails closed" 1 "RIM" -- "$ccgpu" verify gpu "${r550[@]}" --nonce "$n550" "${base[@]}"
 expect "580 with its VBIOS RIM: mismatch reported" 1 "" -- "$ccgpu" verify gpu "${r580[@]}" --nonce "$n580" "${base[@]}" --rim-dir "$nv/rims" --rim-ignore-expiry --json
-if python3 -c 'import json,sys; g=json.load(open(sys.argv[1]))["submods"]["GPU-0"]; m=g["ccgpu-measurement-mismatches"]; sys.exit(0 if [x["index"] for x in m]==[9] and m[0]["rim"]=="vbios" and g["measres"]=="fail" and g["x-nvidia-gpu-vbios-rim-signature-verified"] is True else 1)' "$tmp/out"; then ok "mismatch named at RIM index 9"; else notok "mismatch named at RIM index 9"; fi
+check "mismatch named at RIM index 9" python3 -c 'import json,sys; g=json.load(open(sys.argv[1]))["submods"]["GPU-0"]; m=g["ccgpu-measurement-mismatches"]; sys.exit(0 if [x["index"] for x in m]==[9] and m[0]["rim"]=="vbios" and g["measres"]=="fail" and g["x-nvidia-gpu-vbios-rim-signature-verified"] is True else 1)' "$tmp/out"
 expect "580 VBIOS RIM with expiry enforced is refused" 1 "" -- "$ccgpu" verify gpu "${r580[@]}" --nonce "$n580" "${base[@]}" --rim-dir "$nv/rims" --time 2026-11-22T00:00:00Z --json
-if python3 -c 'import json,sys; g=json.load(open(sys.argv[1]))["submods"]["GPU-0"]; e=[x for x in g["ccgpu-errors"] if "RIM chain[" in x and "expired" in x and "CN=" in x]; sys.exit(0 if e and g["x-nvidia-gpu-vbios-rim-cert-chain"]["x-nvidia-cert-status"]=="expired" else 1)' "$tmp/out"; then ok "the expired RIM certificate is named"; else notok "the expired RIM certificate is named"; fi
+check "the expired RIM certificate is named" python3 -c 'import json,sys; g=json.load(open(sys.argv[1]))["submods"]["GPU-0"]; e=[x for x in g["ccgpu-errors"] if "RIM chain[" in x and "expired" in x and "CN=" in x]; sys.exit(0 if e and g["x-nvidia-gpu-vbios-rim-cert-chain"]["x-nvidia-cert-status"]=="expired" else 1)' "$tmp/out"
 expect "offline OCSP with a cold cache fails closed" 1 "OCSP|ocsp" -- "$ccgpu" verify gpu "${r550[@]}" --nonce "$n550" --offline --no-cache --ocsp cache --no-rims
 expect "usage: no evidence" 2 "either --evidence" -- "$ccgpu" verify gpu --nonce "$n550"
 expect "usage: bad nonce" 2 "64 hex" -- "$ccgpu" verify gpu "${r550[@]}" --nonce abc
@@ -89,12 +70,6 @@ expect "missing file named" 2 "/nonexistent" -- "$ccgpu" verify gpu --report /no
 expect "truncated report is refused" 1 "spdm" -- bash -c "head -c 2000 '$nv/hopper-550.90.07/report.hex' > '$tmp/short.hex' && exec '$ccgpu' verify gpu --report '$tmp/short.hex' --chain '$nv/hopper-550.90.07/chain.pem' --nonce $n550 --offline --no-cache --ocsp off --no-rims"
 
 # every long option of --help is documented in the man page
-"$ccgpu" verify gpu --help >"$tmp/help"
-missing=""
-for opt in $(grep -oE -- '--[a-z][a-z-]+' "$tmp/help" | sort -u); do
-  grep -qF -- "$(echo "$opt" | sed 's/-/\\-/g')" "$man" || missing="$missing $opt"
-done
-if [ -z "$missing" ]; then ok "man page documents every option"; else echo "# missing:$missing" >"$tmp/err"; notok "man page documents every option"; fi
+ok_if_none "man page documents every option" "$("$ccgpu" verify gpu --help | man_missing "$man")"
 
-echo "1..$n"
-exit $((fails > 0))
+tap_done

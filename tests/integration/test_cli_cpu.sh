@@ -3,30 +3,17 @@
 # failed check; every option of collect/verify cpu --help is in the man page. TAP.
 set -uo pipefail
 ccgpu="$1"; man="$2"
-td="${CCGPU_TESTDATA:-}"
-if [ -z "$td" ] || [ ! -d "$td" ]; then
-  if [ "${CI:-}" = true ]; then echo "1..1"; echo "not ok 1 - CCGPU_TESTDATA missing under CI"; exit 1; fi
-  echo "1..0 # SKIP no testdata"; exit 0
-fi
-tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
-n=0; fails=0
-ok() { n=$((n+1)); echo "ok $n - $1"; }
-notok() { n=$((n+1)); fails=$((fails+1)); echo "not ok $n - $1"; sed 's/^/# /' "$tmp/err" 2>/dev/null; }
-# expect NAME STATUS [stderr-pattern] -- command...
-expect() {
-  local name="$1" want="$2" pat="$3"; shift 4
-  "$@" >"$tmp/out" 2>"$tmp/err"; local got=$?
-  if [ "$got" = "$want" ] && { [ -z "$pat" ] || grep -q -- "$pat" "$tmp/err"; }; then ok "$name"; else echo "# exit $got, want $want" >>"$tmp/err"; notok "$name"; fi
-}
+. "$(dirname "$0")/tap.sh"
+tap_require_testdata
 json_str() { awk 'BEGIN{ORS=""} {gsub(/\\/,"\\\\"); gsub(/"/,"\\\""); print $0 "\\n"}' "$1"; }
 snp_doc() { # report-file der-vcek pem-chain out
   openssl x509 -inform der -in "$2" >"$tmp/chain.pem"; cat "$3" >>"$tmp/chain.pem"
   printf '{"type":"snp","report":"%s","certs":"%s"}' "$(base64 -w0 "$1")" "$(json_str "$tmp/chain.pem")" >"$4"
 }
-echo "1..11"
+tap_plan 11
 snp_doc "$td/snp/milan-go-sev-guest/attestation.bin" "$td/snp/milan-go-sev-guest/vcek.testcer" "$td/snp/milan-go-sev-guest/milan.testcer" "$tmp/go.json"
 expect "verify cpu: Milan SEV-SNP report (go-sev-guest) passes" 0 "" -- "$ccgpu" verify cpu --evidence "$tmp/go.json" --time 2026-11-22T00:00:00Z --json
-if grep -q '"snp-debug-allowed": true' "$tmp/out"; then ok "DEBUG allowed is a claim"; else notok "DEBUG allowed is a claim"; fi
+check "DEBUG allowed is a claim" grep -q '"snp-debug-allowed": true' "$tmp/out"
 tr -d ' \n' <"$td/snp/milan-virtee/report_milan.hex" | perl -ne 'print pack("H*", $_)' >"$tmp/virtee.bin"
 snp_doc "$tmp/virtee.bin" "$td/snp/milan-virtee/vcek_milan.der" "$td/snp/milan-virtee/cert_chain_milan" "$tmp/virtee.json"
 expect "verify cpu: Milan SEV-SNP report (virtee) passes" 0 "" -- "$ccgpu" verify cpu --evidence "$tmp/virtee.json" --time 2026-11-22T00:00:00Z
@@ -37,17 +24,11 @@ expect "verify cpu: report_data must match when asked" 1 "snp.report_data" -- "$
 printf '{"type":"tdx","quote":"%s"}' "$(base64 -w0 "$td/tdx/v5-sample/quote_v5_sample.dat")" >"$tmp/tdx.json"
 d="$td/tdx/v5-sample"
 expect "verify cpu: TDX v5 quote UpToDate at 2026-02-03" 0 "" -- "$ccgpu" verify cpu --evidence "$tmp/tdx.json" --intel-root "$d/trusted_root.pem" --tcb-info "$d/sample_tcbinfo_response_v5" --qe-identity "$d/sample_qeIdentity_response" --tcb-signing-chain "$d/tcbinfo_issuer_chain.derived.pem" --pck-crl "$d/pckcrl" --root-crl "$d/rootcrl.der" --time 2026-02-03T00:00:00Z --json
-if grep -q '"tdx-tcb-status": "UpToDate"' "$tmp/out"; then ok "TDX TCB status claim"; else notok "TDX TCB status claim"; fi
+check "TDX TCB status claim" grep -q '"tdx-tcb-status": "UpToDate"' "$tmp/out"
 expect "verify cpu: TDX without a root is a refusal" 1 "tdx.root" -- "$ccgpu" verify cpu --evidence "$tmp/tdx.json" --time 2026-02-03T00:00:00Z
 expect "verify cpu: TPM evidence file passes" 0 "" -- "$ccgpu" verify cpu --evidence "$td/tpm/tpm_evidence.json"
-missing=""
-for h in "verify cpu --help" "collect --cpu tpm --help"; do
-  $ccgpu $h >"$tmp/help"
-  for opt in $(grep -oE -- '--[a-z][a-z-]+' "$tmp/help" | sort -u); do
-    grep -qF -- "$(echo "$opt" | sed 's/-/\\-/g')" "$man" || missing="$missing $opt"
-  done
-done
-if [ -z "$missing" ]; then ok "man page documents every collect / verify cpu option"; else echo "# missing:$missing" >"$tmp/err"; notok "man page documents every collect / verify cpu option"; fi
+ok_if_none "man page documents every collect / verify cpu option" \
+  "$("$ccgpu" verify cpu --help | man_missing "$man")$("$ccgpu" collect --cpu tpm --help | man_missing "$man")"
 openssl x509 -in "$td/tdx/v5-sample/trusted_root.pem" -pubkey -noout >"$tmp/pub.pem"
 expect "collect without a TEE interface fails cleanly" 1 "tsm.mkdir" -- "$ccgpu" collect --cpu snp --nonce 00 --tee-public-key "$tmp/pub.pem" --gpu-evidence "$td/nvidia/evidence/hopper_evidence.json" --tsm-root "$tmp/none"
-[ "$fails" = 0 ]
+tap_done

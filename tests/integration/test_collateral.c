@@ -9,114 +9,71 @@
 #include <setjmp.h>
 #include <stddef.h>
 #include <cmocka.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "attest/snp.h"
 #include "attest/tdx.h"
 #include "common/crypto.h"
 #include "common/file.h"
 #include "common/http.h"
+#include "http_server.h"
 #include "testdata.h"
 
-static int listen_fd = -1, port;
-static pthread_t thread;
-static atomic_bool stop;
+static struct th_http_server *server;
 static atomic_int garbage; /* answer every request with junk */
 
-struct route {
+static struct route {
 	const char *prefix, *file;
+	uint8_t *body; /* the file, read by setup */
+	size_t len;
+} routes[] = {
+	{"/vcek/v1/Milan/cert_chain", "snp/milan-go-sev-guest/milan.testcer", NULL, 0},
+	{"/vcek/v1/Milan/3ac3fe21", "snp/milan-go-sev-guest/vcek.testcer", NULL, 0},
+	{"/tdx/certification/v4/tcb?fmspc=90c06f000000", "tdx/v5-sample/sample_tcbinfo_response_v5", NULL, 0},
+	{"/tdx/certification/v4/qe/identity", "tdx/v5-sample/sample_qeIdentity_response", NULL, 0},
+	{"/sgx/certification/v4/pckcrl?ca=platform", "tdx/v5-sample/pckcrl", NULL, 0},
 };
 
-static const struct route routes[] = {
-	{"/vcek/v1/Milan/cert_chain", "snp/milan-go-sev-guest/milan.testcer"},
-	{"/vcek/v1/Milan/3ac3fe21", "snp/milan-go-sev-guest/vcek.testcer"},
-	{"/tdx/certification/v4/tcb?fmspc=90c06f000000", "tdx/v5-sample/sample_tcbinfo_response_v5"},
-	{"/tdx/certification/v4/qe/identity", "tdx/v5-sample/sample_qeIdentity_response"},
-	{"/sgx/certification/v4/pckcrl?ca=platform", "tdx/v5-sample/pckcrl"},
-};
+#define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
 
-static void serve(int c)
+static void handle(void *ctx, const struct th_http_request *req, struct th_http_response *resp)
 {
-	char req[4096], head[256], path[2048];
-	ssize_t n = recv(c, req, sizeof(req) - 1, 0);
-	uint8_t *body = NULL;
-	size_t len = 0;
-	int status = 404;
+	const struct route *r = NULL;
 
-	if (n <= 0)
+	(void)ctx;
+	for (size_t i = 0; i < N_ROUTES; i++) {
+		if (strcmp(req->method, "GET") == 0 && strncmp(req->path, routes[i].prefix, strlen(routes[i].prefix)) == 0)
+			r = &routes[i];
+	}
+	if (r == NULL) {
+		resp->status = 404;
 		return;
-	req[n] = 0;
-	if (sscanf(req, "GET %2047s", path) == 1) {
-		for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-			if (strncmp(path, routes[i].prefix, strlen(routes[i].prefix)) == 0) {
-				body = td_read(routes[i].file, &len);
-				status = 200;
-			}
-		}
 	}
-	if (status == 200 && atomic_load(&garbage)) {
-		free(body);
-		body = (uint8_t *)strdup("not collateral");
-		len = strlen((char *)body);
-	}
-	snprintf(head, sizeof(head), "HTTP/1.1 %d X\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n", status,
-		 status == 200 ? len : 0);
-	(void)!send(c, head, strlen(head), 0);
-	if (status == 200)
-		(void)!send(c, body, len, 0);
-	free(body);
-}
-
-static void *server_main(void *arg)
-{
-	(void)arg;
-	while (!atomic_load(&stop)) {
-		struct pollfd p = {.fd = listen_fd, .events = POLLIN};
-		int c;
-
-		if (poll(&p, 1, 50) <= 0)
-			continue;
-		c = accept(listen_fd, NULL, NULL);
-		if (c >= 0) {
-			serve(c);
-			close(c);
-		}
-	}
-	return NULL;
+	if (atomic_load(&garbage))
+		th_http_reply_copy(resp, "not collateral", strlen("not collateral"));
+	else
+		th_http_reply_copy(resp, r->body, r->len);
 }
 
 static int setup(void **state)
 {
-	struct sockaddr_in a = {.sin_family = AF_INET};
-	socklen_t al = sizeof(a);
-
 	(void)state;
 	td_require();
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	listen_fd = socket(AF_INET, SOCK_STREAM, 0);
-	if (listen_fd < 0 || bind(listen_fd, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(listen_fd, 8) != 0 ||
-	    getsockname(listen_fd, (struct sockaddr *)&a, &al) != 0)
-		return -1;
-	port = ntohs(a.sin_port);
-	return pthread_create(&thread, NULL, server_main, NULL) == 0 ? 0 : -1;
+	for (size_t i = 0; i < N_ROUTES; i++)
+		routes[i].body = td_read(routes[i].file, &routes[i].len);
+	server = th_http_server_new(handle, NULL);
+	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	atomic_store(&stop, true);
-	pthread_join(thread, NULL);
-	close(listen_fd);
+	th_http_server_free(server);
+	for (size_t i = 0; i < N_ROUTES; i++)
+		free(routes[i].body);
 	return 0;
 }
 
@@ -135,7 +92,7 @@ static void test_kds_fetch_cache_offline(void **state)
 	uint64_t before;
 
 	(void)state;
-	snprintf(base, sizeof(base), "http://127.0.0.1:%d", port);
+	snprintf(base, sizeof(base), "http://127.0.0.1:%d", th_http_server_port(server));
 	assert_int_equal(ccg_snp_report_parse(rep, n, &r, NULL), CCG_OK);
 	/* garbage answers are refused and not cached */
 	atomic_store(&garbage, 1);
@@ -194,7 +151,7 @@ static void test_pcs_fetch_and_verify(void **state)
 	struct ccg_error err;
 
 	(void)state;
-	snprintf(base, sizeof(base), "http://127.0.0.1:%d", port);
+	snprintf(base, sizeof(base), "http://127.0.0.1:%d", th_http_server_port(server));
 	/* what PCS sends in headers or serves elsewhere: the signing chain and the root CRL */
 	b = td_read("tdx/v5-sample/tcbinfo_issuer_chain.derived.pem", &n);
 	snprintf(path, sizeof(path), "%s/tcb_signing_chain.pem", dir);

@@ -7,14 +7,9 @@
 # exit. TAP output. Usage: test_gpusim.sh GPUSIM CCGPU MANPAGE
 set -uo pipefail
 gpusim="$1"; ccgpu="$2"; man="$3"
-tmp="$(mktemp -d)"
+. "$(dirname "$0")/tap.sh"
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT
-n=0; fails=0
-ok() { n=$((n+1)); echo "ok $n - $1"; }
-notok() { n=$((n+1)); fails=$((fails+1)); echo "not ok $n - $1"; sed 's/^/# /' "$tmp/err" 2>/dev/null | head -20; }
-check() { if "${@:2}" >"$tmp/err" 2>&1; then ok "$1"; else notok "$1"; fi; }
+tap_at_exit() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; }
 wait_for() { for _ in $(seq 100); do [ -e "$1" ] && return 0; sleep 0.05; done; return 1; }
 LIMIT=120  # every server stops by itself after this many seconds, whatever happens
 
@@ -47,9 +42,9 @@ appraise() {
   echo $? >"$out.rc"
   return 0
 }
-# expect OUT RC 'GPU-n:error-regex' ... : the exit status, each listed GPU's ccgpu-errors is exactly one
+# expect_claims OUT RC 'GPU-n:error-regex' ... : the exit status, each listed GPU's ccgpu-errors is exactly one
 # error matching the regex, every other GPU passes with every claim as expected
-expect() {
+expect_claims() {
   python3 - "$tmp/$1" "$2" "${@:3}" <<'PY'
 import json, re, sys
 out, rc = sys.argv[1], int(sys.argv[2])
@@ -86,8 +81,8 @@ sys.exit(1 if bad else 0)
 PY
 }
 
-if ! start_state main 4; then echo "Bail out! gpusim pki or servers failed"; exit 1; fi
-if appraise main good && expect good 0 >"$tmp/err" 2>&1; then
+start_state main 4 || tap_bail "gpusim pki or servers failed"
+if appraise main good && expect_claims good 0 >"$tmp/err" 2>&1; then
   ok "good: 4 GPUs collected over the socket appraise true with every claim as expected"
 else notok "good: 4 GPUs collected over the socket appraise true with every claim as expected"; fi
 check "good: four distinct identities (serials, FWIDs, keys)" python3 - "$tmp/good.claims" "$tmp/main" <<'PY'
@@ -128,7 +123,7 @@ i=0
 for f in bad-signature wrong-nonce drift=9 cc-off devtools unknown-rim; do
   g=$((i % 4)); i=$((i+1))
   name="fault-${f%%=*}"
-  if appraise main "$name" "$f@$g" 2>"$tmp/err" && expect "$name" 1 "GPU-$g:${faults[$f]}" >"$tmp/err" 2>&1 &&
+  if appraise main "$name" "$f@$g" 2>"$tmp/err" && expect_claims "$name" 1 "GPU-$g:${faults[$f]}" >"$tmp/err" 2>&1 &&
      grep -q "GPU-$g" "$tmp/$name.stderr"; then
     ok "fault $f on GPU $g of 4: only that check fails, the GPU is named"
   else notok "fault $f on GPU $g of 4: only that check fails, the GPU is named"; fi
@@ -147,7 +142,7 @@ for spec in 'expired-leaf:device chain\[0\] \(CN=GH100 A01 GSP FMC LF\): certifi
             'held-intermediate:chain\[2\] \(CN=GPUSIM GH100 Provisioner ICA 1\).*on hold.*certificate on hold'; do
   f="${spec%%:*}"; re="${spec#*:}"
   if start_state "$f" 1 "$f" 2>"$tmp/err" && appraise "$f" "pki-$f" 2>"$tmp/err" &&
-     expect "pki-$f" 1 "GPU-0:$re" >"$tmp/err" 2>&1; then ok "pki fault $f: exactly that error"
+     expect_claims "pki-$f" 1 "GPU-0:$re" >"$tmp/err" 2>&1; then ok "pki fault $f: exactly that error"
   else notok "pki fault $f: exactly that error"; fi
 done
 check "revoked and expired claims" python3 -c '
@@ -177,12 +172,6 @@ PY
 check "usage errors exit 2, bad faults 1" bash -c "'$gpusim' pki 2>/dev/null; [ \$? -eq 2 ] || exit 1; '$gpusim' serve --fault nonsense --socket x --state y 2>/dev/null; [ \$? -eq 1 ]"
 
 # every long option of --help is documented in the man page
-"$gpusim" --help >"$tmp/help"
-missing=""
-for opt in $(grep -oE -- '--[a-z][a-z-]+' "$tmp/help" | sort -u); do
-  grep -qF -- "$(echo "$opt" | sed 's/-/\\-/g')" "$man" || missing="$missing $opt"
-done
-if [ -z "$missing" ]; then ok "man page documents every option"; else echo "# missing:$missing" >"$tmp/err"; notok "man page documents every option"; fi
+ok_if_none "man page documents every option" "$("$gpusim" --help | man_missing "$man")"
 
-echo "1..$n"
-exit $((fails > 0))
+tap_done

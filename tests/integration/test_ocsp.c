@@ -6,12 +6,9 @@
  * and a small HTTP server that replays responses captured for other
  * requests. Nothing of ccgpu is mocked.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -19,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -33,6 +29,7 @@
 #include "common/crypto.h"
 #include "common/file.h"
 #include "common/http.h"
+#include "http_server.h"
 #include "testdata.h"
 
 struct responder {
@@ -50,21 +47,6 @@ static struct responder resp_root = {"root", "index_root.txt", "root.pem", "root
 static struct responder resp_evil = {"evil", "index_int.txt", "evil.pem", "evil.key", "int.pem", 0, -1};
 
 /* ---- helpers ---- */
-
-static int free_port(void)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
-	socklen_t l = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-	assert_true(fd >= 0);
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &l), 0);
-	port = ntohs(a.sin_port);
-	close(fd);
-	return port;
-}
 
 static void sh(const char *fmt, ...) CCG_PRINTF(1, 2);
 static void sh(const char *fmt, ...)
@@ -94,13 +76,7 @@ static char *path_of(const char *name)
 
 static X509 *load_cert(const char *name)
 {
-	STACK_OF(X509) *sk = NULL;
-	X509 *x;
-
-	assert_int_equal(ccg_pem_certs_load(path_of(name), 1, &sk, NULL), CCG_OK);
-	x = sk_X509_shift(sk);
-	sk_X509_free(sk);
-	return x;
+	return td_cert_file(path_of(name));
 }
 
 static void write_text(const char *name, const char *text)
@@ -202,91 +178,26 @@ static void responder_stop(struct responder *r)
 /* ---- a replaying HTTP server: answers every POST with the bytes in canned ---- */
 
 static struct {
-	int fd, port;
-	pthread_t thread;
+	struct th_http_server *server;
 	pthread_mutex_t lock;
 	uint8_t *body;
 	size_t body_len;
-	volatile int stop;
-} canned = {.fd = -1, .lock = PTHREAD_MUTEX_INITIALIZER};
+} canned = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
-static void canned_serve_one(int c)
+static void canned_handle(void *ctx, const struct th_http_request *req, struct th_http_response *resp)
 {
-	char req[8192], head[256];
-	size_t got = 0, need = 0;
-	struct timeval tv = {.tv_sec = 2};
-	char *end = NULL;
-
-	setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	while (got < sizeof(req) - 1) {
-		ssize_t n = recv(c, req + got, sizeof(req) - 1 - got, 0);
-
-		if (n <= 0)
-			return;
-		got += (size_t)n;
-		req[got] = '\0';
-		if (end == NULL && (end = strstr(req, "\r\n\r\n")) != NULL) {
-			const char *cl = strcasestr(req, "Content-Length:");
-
-			need = (size_t)(end + 4 - req) + (cl != NULL ? strtoul(cl + 15, NULL, 10) : 0);
-		}
-		if (end != NULL && got >= need)
-			break;
-	}
+	(void)ctx;
+	(void)req;
+	resp->content_type = "application/ocsp-response";
 	pthread_mutex_lock(&canned.lock);
-	snprintf(head, sizeof(head),
-		 "HTTP/1.0 200 OK\r\nContent-Type: application/ocsp-response\r\n"
-		 "Content-Length: %zu\r\nConnection: close\r\n\r\n",
-		 canned.body_len);
-	if (send(c, head, strlen(head), MSG_NOSIGNAL) > 0 && canned.body_len > 0)
-		(void)send(c, canned.body, canned.body_len, MSG_NOSIGNAL);
+	th_http_reply_copy(resp, canned.body, canned.body_len);
 	pthread_mutex_unlock(&canned.lock);
-}
-
-static void *canned_main(void *arg)
-{
-	(void)arg;
-	while (!canned.stop) {
-		struct pollfd p = {.fd = canned.fd, .events = POLLIN};
-		int c;
-
-		if (poll(&p, 1, 100) <= 0)
-			continue;
-		c = accept(canned.fd, NULL, NULL);
-		if (c < 0)
-			continue;
-		canned_serve_one(c);
-		close(c);
-	}
-	return NULL;
-}
-
-static void canned_start(void)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
-	socklen_t l = sizeof(a);
-	int one = 1;
-
-	canned.fd = socket(AF_INET, SOCK_STREAM, 0);
-	assert_true(canned.fd >= 0);
-	setsockopt(canned.fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(canned.fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(listen(canned.fd, 8), 0);
-	assert_int_equal(getsockname(canned.fd, (struct sockaddr *)&a, &l), 0);
-	canned.port = ntohs(a.sin_port);
-	canned.stop = 0;
-	assert_int_equal(pthread_create(&canned.thread, NULL, canned_main, NULL), 0);
 }
 
 static void canned_stop(void)
 {
-	if (canned.fd < 0)
-		return;
-	canned.stop = 1;
-	pthread_join(canned.thread, NULL);
-	close(canned.fd);
-	canned.fd = -1;
+	th_http_server_free(canned.server);
+	canned.server = NULL;
 	free(canned.body);
 	canned.body = NULL;
 }
@@ -411,15 +322,15 @@ static int group_setup(void **state)
 {
 	(void)state;
 	dir = td_tmpdir();
-	resp_int.port = free_port();
-	resp_root.port = free_port();
-	resp_evil.port = free_port();
-	port_closed = free_port();
+	resp_int.port = th_free_port();
+	resp_root.port = th_free_port();
+	resp_evil.port = th_free_port();
+	port_closed = th_free_port();
 	make_pki();
 	responder_start(&resp_int);
 	responder_start(&resp_root);
 	responder_start(&resp_evil);
-	canned_start();
+	canned.server = th_http_server_new(canned_handle, NULL);
 	return 0;
 }
 
@@ -473,6 +384,24 @@ static char *url_of(int port)
 	return p;
 }
 
+/* checks leaf now with a new online checker that asks url (NULL: the responder in the certificate's AIA) */
+static enum ccg_status check_online(const char *url, const char *leaf, struct ccg_ocsp_cert_result *r,
+				    struct ccg_error *err)
+{
+	struct ccg_ocsp *o = checker(CCG_OCSP_MODE_ONLINE, url, NULL, 0);
+	enum ccg_status st = check_leaf(o, leaf, time(NULL), r, err);
+
+	ccg_ocsp_free(o);
+	return st;
+}
+
+/* checks good.pem now with a new online checker whose responder replays the captured response in file */
+static enum ccg_status check_replayed(const char *file, struct ccg_ocsp_cert_result *r, struct ccg_error *err)
+{
+	canned_set(file);
+	return check_online(url_of(th_http_server_port(canned.server)), "good.pem", r, err);
+}
+
 /* ---- cases ---- */
 
 static void test_good_via_aia_then_memory(void **state)
@@ -502,46 +431,40 @@ static void test_good_via_aia_then_memory(void **state)
 
 static void test_revoked(void **state)
 {
-	struct ccg_ocsp *o = checker(CCG_OCSP_MODE_ONLINE, NULL, NULL, 0);
 	struct ccg_ocsp_cert_result r;
 	struct ccg_error err;
 
 	(void)state;
-	assert_int_equal(check_leaf(o, "rev.pem", time(NULL), &r, &err), CCG_ERR_REVOKED);
+	assert_int_equal(check_online(NULL, "rev.pem", &r, &err), CCG_ERR_REVOKED);
 	assert_int_equal(r.status, CCG_OCSP_REVOKED);
 	assert_int_equal(r.reason, 1);
 	assert_string_equal(ccg_ocsp_reason_name(r.reason), "keyCompromise");
 	assert_non_null(strstr(err.detail, "keyCompromise"));
 	assert_non_null(strstr(err.detail, "CN=leaf revoked"));
 	assert_true(r.revocation_time > 0 && r.revocation_time < time(NULL));
-	ccg_ocsp_free(o);
 }
 
 static void test_on_hold(void **state)
 {
-	struct ccg_ocsp *o = checker(CCG_OCSP_MODE_ONLINE, NULL, NULL, 0);
 	struct ccg_ocsp_cert_result r;
 	struct ccg_error err;
 
 	(void)state;
-	assert_int_equal(check_leaf(o, "hold.pem", time(NULL), &r, &err), CCG_ERR_CERT_ON_HOLD);
+	assert_int_equal(check_online(NULL, "hold.pem", &r, &err), CCG_ERR_CERT_ON_HOLD);
 	assert_int_equal(r.status, CCG_OCSP_ON_HOLD);
 	assert_int_equal(r.reason, 6);
 	assert_string_equal(ccg_ocsp_status_name(r.status), "on-hold");
 	assert_non_null(strstr(err.detail, "certificateHold"));
-	ccg_ocsp_free(o);
 }
 
 static void test_unknown(void **state)
 {
-	struct ccg_ocsp *o = checker(CCG_OCSP_MODE_ONLINE, NULL, NULL, 0);
 	struct ccg_ocsp_cert_result r;
 	struct ccg_error err;
 
 	(void)state;
-	assert_int_equal(check_leaf(o, "unk.pem", time(NULL), &r, &err), CCG_ERR_OCSP_UNKNOWN);
+	assert_int_equal(check_online(NULL, "unk.pem", &r, &err), CCG_ERR_OCSP_UNKNOWN);
 	assert_int_equal(r.status, CCG_OCSP_UNKNOWN);
-	ccg_ocsp_free(o);
 }
 
 static void test_stale_past_next_update(void **state)
@@ -592,32 +515,26 @@ static void test_stale_max_age(void **state)
 
 static void test_missing_nonce(void **state)
 {
-	struct ccg_ocsp *o = checker(CCG_OCSP_MODE_ONLINE, url_of(canned.port), NULL, 0);
 	struct ccg_ocsp_cert_result r;
 	struct ccg_error err;
 
 	(void)state;
-	canned_set("resp_no_nonce.der");
-	assert_int_equal(check_leaf(o, "good.pem", time(NULL), &r, &err), CCG_ERR_OCSP);
+	assert_int_equal(check_replayed("resp_no_nonce.der", &r, &err), CCG_ERR_OCSP);
 	assert_string_equal(err.where, "ocsp.nonce");
 	assert_non_null(strstr(err.detail, "no nonce"));
 	assert_int_equal(r.status, CCG_OCSP_NOT_CHECKED);
-	ccg_ocsp_free(o);
 }
 
 static void test_wrong_nonce(void **state)
 {
-	struct ccg_ocsp *o = checker(CCG_OCSP_MODE_ONLINE, url_of(canned.port), NULL, 0);
 	struct ccg_ocsp_cert_result r;
 	struct ccg_error err;
 
 	(void)state;
 	/* validly signed, fresh, for this CertID, but made for another request's nonce */
-	canned_set("resp_other_nonce.der");
-	assert_int_equal(check_leaf(o, "good.pem", time(NULL), &r, &err), CCG_ERR_OCSP);
+	assert_int_equal(check_replayed("resp_other_nonce.der", &r, &err), CCG_ERR_OCSP);
 	assert_string_equal(err.where, "ocsp.nonce");
 	assert_non_null(strstr(err.detail, "does not match"));
-	ccg_ocsp_free(o);
 }
 
 static void test_unrelated_signer(void **state)
@@ -637,14 +554,12 @@ static void test_unrelated_signer(void **state)
 
 static void test_unreachable(void **state)
 {
-	struct ccg_ocsp *o = checker(CCG_OCSP_MODE_ONLINE, url_of(port_closed), NULL, 0);
 	struct ccg_ocsp_cert_result r;
 	struct ccg_error err;
 
 	(void)state;
-	assert_int_equal(check_leaf(o, "good.pem", time(NULL), &r, &err), CCG_ERR_OCSP_UNAVAILABLE);
+	assert_int_equal(check_online(url_of(port_closed), "good.pem", &r, &err), CCG_ERR_OCSP_UNAVAILABLE);
 	assert_string_equal(err.where, "ocsp.responder");
-	ccg_ocsp_free(o);
 }
 
 static void test_cache_cold(void **state)

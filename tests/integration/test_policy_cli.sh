@@ -7,27 +7,10 @@
 set -uo pipefail
 cp="$1"
 man="$2"
-td="${CCGPU_TESTDATA:-}"
-if [ -z "$td" ] || [ ! -d "$td/nvidia" ]; then
-  if [ "${CI:-}" = "true" ]; then echo "Bail out! CCGPU_TESTDATA missing under CI"; exit 1; fi
-  echo "1..0 # SKIP CCGPU_TESTDATA not found"; exit 0
-fi
+. "$(dirname "$0")/tap.sh"
+tap_require_testdata nvidia
 nv="$td/nvidia"
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
-n=0
-fails=0
-ok() { n=$((n+1)); echo "ok $n - $1"; }
-notok() { n=$((n+1)); fails=$((fails+1)); echo "not ok $n - $1"; sed 's/^/# /' "$tmp/err" "$tmp/out" 2>/dev/null | head -20; }
-# expect NAME STATUS [grep-pattern-on-stdout+stderr] -- command...
-expect() {
-  local name="$1" want="$2" pat="$3"; shift 4
-  "$@" >"$tmp/out" 2>"$tmp/err"
-  local got=$?
-  if [ "$got" -ne "$want" ]; then notok "$name (exit $got, want $want)"; return; fi
-  if [ -n "$pat" ] && ! cat "$tmp/out" "$tmp/err" | grep -qE -- "$pat"; then notok "$name (output lacks /$pat/)"; return; fi
-  ok "$name"
-}
+TAP_EXPECT_STDOUT=1
 T=(--time 2026-11-22T00:00:00Z)
 ev550=(--report "$nv/hopper-550.90.07/report.hex" --chain "$nv/hopper-550.90.07/chain.pem" --nonce "$(cat "$nv/hopper-550.90.07/nonce.hex")")
 
@@ -125,12 +108,9 @@ missing=""
 for c in new check fmt eval explain test sign verify diff import; do
   "$cp" "$c" --help >"$tmp/help" 2>&1 || missing="$missing $c(--help)"
   grep -q "^\.SS $c" "$man" || missing="$missing $c"
-  for opt in $(grep -oE -- '--[a-z][a-z-]+' "$tmp/help" | sort -u); do
-    grep -qF -- "$(echo "$opt" | sed 's/-/\\-/g')" "$man" || missing="$missing $opt"
-  done
+  missing="$missing$(man_missing "$man" <"$tmp/help")"
 done
 grep -q "EXIT STATUS" "$man" || missing="$missing EXIT-STATUS"
-if [ -z "$missing" ]; then ok "man page documents every command and option"; else echo "# missing:$missing" >"$tmp/err"; : >"$tmp/out"; notok "man page documents every command and option"; fi
+ok_if_none "man page documents every command and option" "$missing"
 
-echo "1..$n"
-exit $((fails > 0))
+tap_done

@@ -3,38 +3,30 @@
  * The RIM store against a real HTTP server on 127.0.0.1 that this test
  * starts: it answers in the shape of NVIDIA's RIM service
  * (GET /v1/rim/<id> -> {"id", "rim": base64 XML, "sha256", "last_updated",
- * "rim_format": "TCG", "request_id"}), built from the real RIM files. The
- * server thread is bounded (poll timeouts, a deadline) and stops itself.
+ * "rim_format": "TCG", "request_id"}), built from the real RIM files
+ * (tests/support/http_server.h: bounded waits, and it stops itself).
  */
 #include <stdarg.h>
 #include <setjmp.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <cmocka.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "attest/rim.h"
 #include "common/crypto.h"
 #include "common/encoding.h"
 #include "common/file.h"
 #include "common/http.h"
+#include "http_server.h"
 #include "testdata.h"
 
 #define NOW 1795305600
 #define VBIOS_ID "NV_GPU_VBIOS_1010_0205_862_9600740020"
 #define DRIVER_ID "NV_GPU_DRIVER_GH100_550.144.03"
-#define SERVER_DEADLINE_S 120
 
 static X509 *rim_root;
 static char *vbios_xml, *driver_xml;
@@ -42,47 +34,43 @@ static size_t vbios_len, driver_len;
 
 /* ---------- the loopback server ---------- */
 
-static int listen_fd = -1;
-static int port;
-static pthread_t server_thread;
-static atomic_bool stop_server;
-static atomic_int requests_served;
+static struct th_http_server *server;
 
+/* NVIDIA's JSON for a RIM, or NULL when out of memory */
 static char *json_for(const char *id, const char *xml, size_t len, const char *sha_override,
 		      const char *format)
 {
 	uint8_t digest[CCG_SHA256_LEN];
 	char sha[2 * CCG_SHA256_LEN + 1];
-	char *b64 = ccg_base64_encode_alloc((const uint8_t *)xml, len), *out;
+	char *b64 = ccg_base64_encode_alloc((const uint8_t *)xml, len), *out = NULL;
 	size_t n;
 
-	assert_non_null(b64);
-	assert_int_equal(ccg_sha256((const uint8_t *)xml, len, digest), CCG_OK);
+	if (b64 == NULL || ccg_sha256((const uint8_t *)xml, len, digest) != CCG_OK)
+		goto out;
 	ccg_hex_encode(digest, sizeof(digest), sha);
 	n = strlen(b64) + 512;
 	out = malloc(n);
-	assert_non_null(out);
-	snprintf(out, n,
-		 "{\"id\": \"%s\", \"rim\": \"%s\", \"sha256\": \"%s\", \"last_updated\": "
-		 "\"2025-01-02T03:04:05.000000\", \"rim_format\": \"%s\", \"request_id\": \"test\"}",
-		 id, b64, sha_override != NULL ? sha_override : sha, format);
+	if (out != NULL)
+		snprintf(out, n,
+			 "{\"id\": \"%s\", \"rim\": \"%s\", \"sha256\": \"%s\", \"last_updated\": "
+			 "\"2025-01-02T03:04:05.000000\", \"rim_format\": \"%s\", \"request_id\": \"test\"}",
+			 id, b64, sha_override != NULL ? sha_override : sha, format);
+out:
 	free(b64);
 	return out;
 }
 
 /* the answer for a path: /<mode>/v1/rim/<id> with mode ok, badjson, badsha, wrongid, corim, mislabel, 500 */
-static void route(const char *path, int *status, char **body)
+static char *route(const char *path, int *status)
 {
 	char mode[32] = "", id[160] = "";
 	const char *xml;
 	size_t len;
 
 	*status = 200;
-	*body = NULL;
 	if (sscanf(path, "/%31[^/]/v1/rim/%159s", mode, id) != 2) {
 		*status = 404;
-		*body = strdup("{\"detail\": \"Not Found\"}");
-		return;
+		return strdup("{\"detail\": \"Not Found\"}");
 	}
 	if (strcmp(id, VBIOS_ID) == 0) {
 		xml = vbios_xml;
@@ -92,122 +80,58 @@ static void route(const char *path, int *status, char **body)
 		len = driver_len;
 	} else {
 		*status = 404;
-		*body = strdup("{\"detail\": \"RIM not found\"}");
-		return;
+		return strdup("{\"detail\": \"RIM not found\"}");
 	}
 	if (strcmp(mode, "ok") == 0 || strcmp(mode, "mislabel") == 0)
-		*body = json_for(id, xml, len, NULL, "TCG");
-	else if (strcmp(mode, "badjson") == 0)
-		*body = strdup("{\"id\": \"x\", \"rim\": ");
-	else if (strcmp(mode, "badsha") == 0)
-		*body = json_for(id, xml, len, "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
-				 "TCG");
-	else if (strcmp(mode, "wrongid") == 0)
-		*body = json_for(VBIOS_ID "X", xml, len, NULL, "TCG");
-	else if (strcmp(mode, "corim") == 0)
-		*body = json_for(id, xml, len, NULL, "CORIM");
-	else if (strcmp(mode, "badb64") == 0)
-		*body = strdup("{\"id\": \"" VBIOS_ID "\", \"rim\": \"@@@@\"}");
-	else {
-		*status = 500;
-		*body = strdup("{\"detail\": \"error\"}");
-	}
+		return json_for(id, xml, len, NULL, "TCG");
+	if (strcmp(mode, "badjson") == 0)
+		return strdup("{\"id\": \"x\", \"rim\": ");
+	if (strcmp(mode, "badsha") == 0)
+		return json_for(id, xml, len, "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+				"TCG");
+	if (strcmp(mode, "wrongid") == 0)
+		return json_for(VBIOS_ID "X", xml, len, NULL, "TCG");
+	if (strcmp(mode, "corim") == 0)
+		return json_for(id, xml, len, NULL, "CORIM");
+	if (strcmp(mode, "badb64") == 0)
+		return strdup("{\"id\": \"" VBIOS_ID "\", \"rim\": \"@@@@\"}");
+	*status = 500;
+	return strdup("{\"detail\": \"error\"}");
 }
 
-static void serve_one(int fd)
+static void handle(void *ctx, const struct th_http_request *req, struct th_http_response *resp)
 {
-	char req[8192], path[512], head[256];
-	size_t got = 0;
-	int status;
-	char *body = NULL;
-	struct timeval tv = {.tv_sec = 5};
+	char *body;
 
-	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	while (got < sizeof(req) - 1) {
-		ssize_t r = recv(fd, req + got, sizeof(req) - 1 - got, 0);
-
-		if (r <= 0)
-			return;
-		got += (size_t)r;
-		req[got] = '\0';
-		if (strstr(req, "\r\n\r\n") != NULL)
-			break;
-	}
-	if (sscanf(req, "GET %511s HTTP/1.", path) != 1)
+	(void)ctx;
+	if (strcmp(req->method, "GET") != 0) {
+		resp->status = 404;
 		return;
-	route(path, &status, &body);
-	if (body == NULL)
+	}
+	body = route(req->path, &resp->status);
+	if (body == NULL) {
+		resp->status = 500;
 		return;
-	snprintf(head, sizeof(head),
-		 "HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
-		 "Connection: close\r\n\r\n",
-		 status, strlen(body));
-	if (send(fd, head, strlen(head), MSG_NOSIGNAL) > 0) {
-		size_t off = 0, n = strlen(body);
-
-		while (off < n) {
-			ssize_t w = send(fd, body + off, n - off, MSG_NOSIGNAL);
-
-			if (w <= 0)
-				break;
-			off += (size_t)w;
-		}
 	}
-	atomic_fetch_add(&requests_served, 1);
-	free(body);
-}
-
-static void *server_main(void *arg)
-{
-	time_t deadline = time(NULL) + SERVER_DEADLINE_S;
-
-	(void)arg;
-	while (!atomic_load(&stop_server) && time(NULL) < deadline) {
-		struct pollfd p = {.fd = listen_fd, .events = POLLIN};
-		int fd;
-
-		if (poll(&p, 1, 100) <= 0)
-			continue;
-		fd = accept(listen_fd, NULL, NULL);
-		if (fd < 0)
-			continue;
-		serve_one(fd);
-		close(fd);
-	}
-	return NULL;
+	resp->content_type = "application/json";
+	resp->body = (uint8_t *)body;
+	resp->body_len = strlen(body);
 }
 
 static int setup(void **state)
 {
-	struct sockaddr_in a = {.sin_family = AF_INET};
-	socklen_t alen = sizeof(a);
-	STACK_OF(X509) *sk = NULL;
-
 	(void)state;
-	if (ccg_pem_certs_load(td_path("nvidia/roots/nvidia_rim_root.pem"), 1, &sk, NULL) != CCG_OK)
-		return -1;
-	rim_root = sk_X509_shift(sk);
-	sk_X509_free(sk);
+	rim_root = td_cert("nvidia/roots/nvidia_rim_root.pem");
 	vbios_xml = (char *)td_read("nvidia/rims/" VBIOS_ID ".xml", &vbios_len);
 	driver_xml = (char *)td_read("nvidia/rims/" DRIVER_ID ".xml", &driver_len);
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (listen_fd < 0 || bind(listen_fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
-	    listen(listen_fd, 8) != 0 || getsockname(listen_fd, (struct sockaddr *)&a, &alen) != 0)
-		return -1;
-	port = ntohs(a.sin_port);
-	atomic_store(&stop_server, false);
-	return pthread_create(&server_thread, NULL, server_main, NULL) == 0 ? 0 : -1;
+	server = th_http_server_new(handle, NULL);
+	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	atomic_store(&stop_server, true);
-	pthread_join(server_thread, NULL);
-	close(listen_fd);
+	th_http_server_free(server);
 	X509_free(rim_root);
 	free(vbios_xml);
 	free(driver_xml);
@@ -223,7 +147,7 @@ static struct ccg_rim_store *store(const char *mode, const char *cache_dir)
 	struct ccg_rim_store *s = NULL;
 	struct ccg_error err;
 
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d/%s/v1/rim/", port, mode);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/%s/v1/rim/", th_http_server_port(server), mode);
 	ccg_error_clear(&err);
 	assert_int_equal(ccg_rim_store_new(&cfg, &s, &err), CCG_OK);
 	return s;
@@ -315,9 +239,6 @@ static void test_service_errors(void **state)
 static void test_unreachable_service(void **state)
 {
 	/* a loopback port nobody listens on: a network error, bounded by the timeout */
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a = {.sin_family = AF_INET};
-	socklen_t alen = sizeof(a);
 	char url[128];
 	struct ccg_rim_store_config cfg = {.service_url = url, .timeout_ms = 2000};
 	struct ccg_rim_store *s = NULL;
@@ -326,12 +247,7 @@ static void test_unreachable_service(void **state)
 	struct ccg_error err;
 
 	(void)state;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_true(fd >= 0);
-	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &alen), 0);
-	close(fd); /* the port is now (almost certainly) closed */
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d/v1/rim", ntohs(a.sin_port));
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/v1/rim", th_free_port());
 	ccg_error_clear(&err);
 	assert_int_equal(ccg_rim_store_new(&cfg, &s, &err), CCG_OK);
 	assert_int_equal(ccg_rim_store_get(s, VBIOS_ID, &o, &rim, NULL, &err), CCG_ERR_NETWORK);

@@ -37,6 +37,7 @@
 #include "common/file.h"
 #include "gpusim/gpusim.h"
 #include "tee_guest/collect.h"
+#include "gpu_verifier.h"
 #include "testdata.h"
 
 #define NOW 1795305600 /* 2026-11-22 */
@@ -234,17 +235,6 @@ static char *composite_doc(const uint8_t *nonce, const uint8_t *pub, size_t pub_
 	return s;
 }
 
-static struct ccg_gpu_verifier *gpu_verifier(void)
-{
-	struct ccg_gpu_verifier *v = NULL;
-
-	assert_int_equal(ccg_gpu_verifier_new(&v), CCG_OK);
-	ccg_gpu_verifier_set_offline(v, true);
-	ccg_gpu_verifier_skip_rims(v, true);
-	assert_int_equal(ccg_gpu_verifier_set_ocsp(v, CCG_GPU_OCSP_OFF, NULL, 0, NULL), CCG_OK);
-	return v;
-}
-
 static const uint8_t tee_pub[] = "synthetic TEE public key bytes (a DER SPKI in real use)";
 
 static void test_composite_with_swtpm(void **state)
@@ -274,7 +264,7 @@ static void test_composite_with_swtpm(void **state)
 	o.nonce = nonce;
 	o.nonce_len = 32;
 	o.now = NOW;
-	o.gpu = gpu_verifier();
+	o.gpu = tv_gpu_verifier_offline();
 	ccg_error_clear(&err);
 	if (ccg_composite_verify((const uint8_t *)doc, strlen(doc), &o, &claims, &err) != CCG_OK)
 		fail_msg("%s: %s", err.where, err.detail);

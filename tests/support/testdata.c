@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/crypto.h"
 #include "common/encoding.h"
 #include "common/file.h"
 
@@ -67,6 +68,27 @@ uint8_t *td_read_hex(const char *rel, size_t *len)
 		fail_msg("bad hex in %s", rel);
 	free(hex);
 	return out;
+}
+
+X509 *td_cert_file(const char *path)
+{
+	STACK_OF(X509) *sk = NULL;
+	X509 *x;
+	struct ccg_error err;
+
+	ccg_error_clear(&err);
+	if (ccg_pem_certs_load(path, 1, &sk, &err) != CCG_OK)
+		fail_msg("cannot load the certificate in %s: %s", path, err.detail);
+	x = sk_X509_shift(sk);
+	sk_X509_free(sk);
+	if (x == NULL)
+		fail_msg("no certificate in %s", path);
+	return x;
+}
+
+X509 *td_cert(const char *rel)
+{
+	return td_cert_file(td_path(rel));
 }
 
 char *td_tmpdir(void)

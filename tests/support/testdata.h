@@ -3,6 +3,7 @@
 #ifndef CCGPU_TESTS_TESTDATA_H
 #define CCGPU_TESTS_TESTDATA_H
 
+#include <openssl/types.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,6 +19,10 @@ uint8_t *td_read(const char *rel, size_t *len);
 uint8_t *td_read_hex(const char *rel, size_t *len);
 /* td_read_file: reads any file by path (or fails the test). */
 uint8_t *td_read_file(const char *path, size_t *len);
+/* td_cert_file: the one certificate of a PEM file (or fails the test); the caller X509_frees it. */
+X509 *td_cert_file(const char *path);
+/* td_cert: td_cert_file on a testdata file. */
+X509 *td_cert(const char *rel);
 /* td_tmpdir: a fresh private temporary directory (removed by td_rm_rf). */
 char *td_tmpdir(void);
 /* td_rm_rf: removes a directory tree. */

@@ -13,6 +13,7 @@
 #include "ccgpu/attest.h"
 #include "common/encoding.h"
 #include "common/http.h"
+#include "gpu_verifier.h"
 #include "testdata.h"
 
 #define NOW 1795305600 /* 2026-11-22T00:00:00Z */
@@ -45,18 +46,6 @@ static void free_sample(struct sample *s)
 	free(s->chain);
 }
 
-/* a verifier with no network, no revocation, no reference values */
-static struct ccg_gpu_verifier *basic_verifier(void)
-{
-	struct ccg_gpu_verifier *v = NULL;
-
-	assert_int_equal(ccg_gpu_verifier_new(&v), CCG_OK);
-	ccg_gpu_verifier_set_offline(v, true);
-	ccg_gpu_verifier_skip_rims(v, true);
-	assert_int_equal(ccg_gpu_verifier_set_ocsp(v, CCG_GPU_OCSP_OFF, NULL, 0, NULL), CCG_OK);
-	return v;
-}
-
 static enum ccg_status appraise_bytes(struct ccg_gpu_verifier *v, const uint8_t *report, size_t report_len,
 				      const uint8_t *chain, size_t chain_len, const uint8_t *nonce,
 				      int64_t now, struct ccg_error *err, json_t **claims)
@@ -84,6 +73,14 @@ static enum ccg_status appraise_bytes(struct ccg_gpu_verifier *v, const uint8_t 
 	return st;
 }
 
+/* appraise_bytes on a sample as it was collected, err cleared first */
+static enum ccg_status appraise_sample(struct ccg_gpu_verifier *v, const struct sample *s, int64_t now,
+				       struct ccg_error *err, json_t **claims)
+{
+	ccg_error_clear(err);
+	return appraise_bytes(v, s->report, s->report_len, s->chain, s->chain_len, s->nonce, now, err, claims);
+}
+
 static json_t *gpu0(json_t *claims)
 {
 	return json_object_get(json_object_get(claims, "submods"), "GPU-0");
@@ -93,7 +90,7 @@ static void test_both_samples_verify(void **state)
 {
 	static const char *names[] = {"hopper-550.90.07", "hopper-580.159.03"};
 	static const char *drivers[] = {"550.90.07", "580.159.03"};
-	struct ccg_gpu_verifier *v = basic_verifier();
+	struct ccg_gpu_verifier *v = tv_gpu_verifier_offline();
 
 	(void)state;
 	for (size_t i = 0; i < 2; i++) {
@@ -102,10 +99,7 @@ static void test_both_samples_verify(void **state)
 		json_t *claims = NULL, *g;
 
 		load_sample(names[i], &s);
-		ccg_error_clear(&err);
-		assert_int_equal(appraise_bytes(v, s.report, s.report_len, s.chain, s.chain_len, s.nonce, NOW,
-						&err, &claims),
-				 CCG_OK);
+		assert_int_equal(appraise_sample(v, &s, NOW, &err, &claims), CCG_OK);
 		g = gpu0(claims);
 		assert_true(json_is_true(json_object_get(claims, "x-nvidia-overall-att-result")));
 		assert_string_equal(json_string_value(json_object_get(g, "x-nvidia-gpu-driver-version")),
@@ -122,17 +116,14 @@ static void test_both_samples_verify(void **state)
 
 static void test_wrong_nonce(void **state)
 {
-	struct ccg_gpu_verifier *v = basic_verifier();
+	struct ccg_gpu_verifier *v = tv_gpu_verifier_offline();
 	struct sample s;
 	struct ccg_error err;
 
 	(void)state;
 	load_sample("hopper-550.90.07", &s);
 	s.nonce[31] ^= 1;
-	ccg_error_clear(&err);
-	assert_int_equal(appraise_bytes(v, s.report, s.report_len, s.chain, s.chain_len, s.nonce, NOW, &err,
-					NULL),
-			 CCG_ERR_NONCE_MISMATCH);
+	assert_int_equal(appraise_sample(v, &s, NOW, &err, NULL), CCG_ERR_NONCE_MISMATCH);
 	assert_non_null(strstr(err.where, "spdm.request.nonce"));
 	free_sample(&s);
 	ccg_gpu_verifier_free(v);
@@ -140,7 +131,7 @@ static void test_wrong_nonce(void **state)
 
 static void test_flips_and_truncations_fail(void **state)
 {
-	struct ccg_gpu_verifier *v = basic_verifier();
+	struct ccg_gpu_verifier *v = tv_gpu_verifier_offline();
 	struct sample s;
 	uint8_t *copy;
 
@@ -174,7 +165,7 @@ static void test_flips_and_truncations_fail(void **state)
 
 static void test_chain_faults(void **state)
 {
-	struct ccg_gpu_verifier *v = basic_verifier();
+	struct ccg_gpu_verifier *v = tv_gpu_verifier_offline();
 	struct sample s, other;
 	struct ccg_error err;
 	char *second_cert;
@@ -208,9 +199,7 @@ static void test_chain_faults(void **state)
 	ccg_error_clear(&err);
 	assert_int_equal(ccg_gpu_verifier_set_device_anchor(v, td_path("nvidia/roots/nvidia_rim_root.pem"), &err),
 			 CCG_OK);
-	assert_int_equal(appraise_bytes(v, s.report, s.report_len, s.chain, s.chain_len, s.nonce, NOW, &err,
-					NULL),
-			 CCG_ERR_CERT_UNTRUSTED);
+	assert_int_equal(appraise_sample(v, &s, NOW, &err, NULL), CCG_ERR_CERT_UNTRUSTED);
 	free_sample(&s);
 	free_sample(&other);
 	ccg_gpu_verifier_free(v);
@@ -218,30 +207,23 @@ static void test_chain_faults(void **state)
 
 static void test_cache_respects_time(void **state)
 {
-	struct ccg_gpu_verifier *v = basic_verifier();
+	struct ccg_gpu_verifier *v = tv_gpu_verifier_offline();
 	struct sample s;
 	struct ccg_error err;
 
 	(void)state;
 	load_sample("hopper-550.90.07", &s);
-	assert_int_equal(appraise_bytes(v, s.report, s.report_len, s.chain, s.chain_len, s.nonce, NOW, NULL,
-					NULL),
-			 CCG_OK);
+	assert_int_equal(appraise_sample(v, &s, NOW, NULL, NULL), CCG_OK);
 	/* the chain is cached now; a time before its validity must still fail */
-	ccg_error_clear(&err);
-	assert_int_equal(appraise_bytes(v, s.report, s.report_len, s.chain, s.chain_len, s.nonce, 946684800,
-					&err, NULL),
-			 CCG_ERR_CERT_EXPIRED);
-	assert_int_equal(appraise_bytes(v, s.report, s.report_len, s.chain, s.chain_len, s.nonce, NOW, NULL,
-					NULL),
-			 CCG_OK);
+	assert_int_equal(appraise_sample(v, &s, 946684800, &err, NULL), CCG_ERR_CERT_EXPIRED);
+	assert_int_equal(appraise_sample(v, &s, NOW, NULL, NULL), CCG_OK);
 	free_sample(&s);
 	ccg_gpu_verifier_free(v);
 }
 
 static void test_serialized_evidence(void **state)
 {
-	struct ccg_gpu_verifier *v = basic_verifier();
+	struct ccg_gpu_verifier *v = tv_gpu_verifier_offline();
 	struct ccg_gpu_evidence *ev = NULL, *back = NULL;
 	struct ccg_gpu_result *r = NULL;
 	uint8_t *json, nonce[CCG_GPU_NONCE_LEN], want[CCG_GPU_NONCE_LEN];
@@ -292,7 +274,7 @@ static void test_serialized_evidence(void **state)
 
 static void test_two_gpus_one_fails(void **state)
 {
-	struct ccg_gpu_verifier *v = basic_verifier();
+	struct ccg_gpu_verifier *v = tv_gpu_verifier_offline();
 	struct ccg_gpu_evidence *ev = NULL;
 	struct ccg_gpu_result *r = NULL;
 	struct sample a, b;
@@ -331,7 +313,7 @@ static void test_two_gpus_one_fails(void **state)
 
 static void test_rims_mismatch_and_expiry(void **state)
 {
-	struct ccg_gpu_verifier *v = basic_verifier();
+	struct ccg_gpu_verifier *v = tv_gpu_verifier_offline();
 	struct sample s;
 	struct ccg_error err;
 	json_t *claims = NULL, *g, *mm;
@@ -341,9 +323,7 @@ static void test_rims_mismatch_and_expiry(void **state)
 	ccg_gpu_verifier_skip_rims(v, false);
 	assert_int_equal(ccg_gpu_verifier_set_rims(v, td_path("nvidia/rims"), NULL, NULL), CCG_OK);
 	ccg_gpu_verifier_set_rim_ignore_expiry(v, true);
-	ccg_error_clear(&err);
-	assert_int_equal(appraise_bytes(v, s.report, s.report_len, s.chain, s.chain_len, s.nonce, NOW, &err,
-					&claims),
+	assert_int_equal(appraise_sample(v, &s, NOW, &err, &claims),
 			 CCG_ERR_RIM_NOT_FOUND); /* no driver RIM for 580.159.03 in the shared data */
 	g = gpu0(claims);
 	mm = json_object_get(g, "ccgpu-measurement-mismatches");
@@ -360,9 +340,7 @@ static void test_rims_mismatch_and_expiry(void **state)
 	/* expiry enforced: the VBIOS RIM chain is refused, naming the certificate */
 	ccg_gpu_verifier_set_rim_ignore_expiry(v, false);
 	claims = NULL;
-	assert_int_not_equal(appraise_bytes(v, s.report, s.report_len, s.chain, s.chain_len, s.nonce, NOW, NULL,
-					    &claims),
-			     CCG_OK);
+	assert_int_not_equal(appraise_sample(v, &s, NOW, NULL, &claims), CCG_OK);
 	g = gpu0(claims);
 	assert_string_equal(json_string_value(json_object_get(
 				    json_object_get(g, "x-nvidia-gpu-vbios-rim-cert-chain"), "x-nvidia-cert-status")),
@@ -386,7 +364,7 @@ static void test_rims_mismatch_and_expiry(void **state)
 
 static void test_offline_ocsp_fails_closed_without_network(void **state)
 {
-	struct ccg_gpu_verifier *v = basic_verifier();
+	struct ccg_gpu_verifier *v = tv_gpu_verifier_offline();
 	struct sample s;
 	struct ccg_error err;
 	uint64_t before = ccg_http_transfer_count();
@@ -396,10 +374,7 @@ static void test_offline_ocsp_fails_closed_without_network(void **state)
 	assert_int_equal(ccg_gpu_verifier_set_ocsp(v, CCG_GPU_OCSP_ONLINE, "http://127.0.0.1:9/", 0, NULL),
 			 CCG_OK);
 	ccg_gpu_verifier_set_offline(v, true); /* turns online into cache-only */
-	ccg_error_clear(&err);
-	assert_int_equal(appraise_bytes(v, s.report, s.report_len, s.chain, s.chain_len, s.nonce, NOW, &err,
-					NULL),
-			 CCG_ERR_OCSP_UNAVAILABLE);
+	assert_int_equal(appraise_sample(v, &s, NOW, &err, NULL), CCG_ERR_OCSP_UNAVAILABLE);
 	assert_int_equal(ccg_http_transfer_count(), before);
 	free_sample(&s);
 	ccg_gpu_verifier_free(v);
@@ -407,7 +382,7 @@ static void test_offline_ocsp_fails_closed_without_network(void **state)
 
 static void test_bad_arguments(void **state)
 {
-	struct ccg_gpu_verifier *v = basic_verifier();
+	struct ccg_gpu_verifier *v = tv_gpu_verifier_offline();
 	struct ccg_gpu_evidence *ev = NULL;
 	struct ccg_gpu_result *r = (void *)1;
 	uint8_t nonce[CCG_GPU_NONCE_LEN] = {0};
@@ -448,7 +423,7 @@ static void *appraise_many(void *arg)
 
 static void test_threads_share_a_verifier(void **state)
 {
-	struct ccg_gpu_verifier *v = basic_verifier();
+	struct ccg_gpu_verifier *v = tv_gpu_verifier_offline();
 	struct sample s;
 	pthread_t t[4];
 	struct thread_job jobs[4];

@@ -81,244 +81,208 @@ static struct fake_rim *new_rim(void)
 	return f;
 }
 
-/* a driver RIM active at 20..23 and a VBIOS RIM active at 0..5, both matching report(64) */
-static void typical(struct fake_rim **drv, struct fake_rim **vb)
+/* each hand-built case: a driver and a VBIOS RIM (empty), report(64), and what the comparison said */
+struct golden_case {
+	struct fake_rim *drv, *vb;
+	struct fake_report *r;
+	struct ccg_golden_result out;
+	struct ccg_error err;
+};
+
+static int case_setup(void **state)
 {
-	*drv = new_rim();
-	*vb = new_rim();
+	struct golden_case *c = calloc(1, sizeof(*c));
+
+	assert_non_null(c);
+	c->drv = new_rim();
+	c->vb = new_rim();
+	c->r = report(64);
+	*state = c;
+	return 0;
+}
+
+static int case_teardown(void **state)
+{
+	struct golden_case *c = *state;
+
+	free(c->drv);
+	free(c->vb);
+	free(c->r);
+	free(c);
+	return 0;
+}
+
+/* ccg_nvgpu_golden_compare on the case's report with the RIMs given (NULL: none), err cleared first */
+static enum ccg_status compare(struct golden_case *c, const struct fake_rim *drv, const struct fake_rim *vb,
+			       const struct ccg_nv_opaque *op)
+{
+	ccg_error_clear(&c->err);
+	return ccg_nvgpu_golden_compare(drv != NULL ? &drv->rim : NULL, vb != NULL ? &vb->rim : NULL, &c->r->resp,
+					op, &c->out, &c->err);
+}
+
+/* a driver RIM active at 20..23 and a VBIOS RIM active at 0..5, both matching report(64) */
+static void typical(struct golden_case *c)
+{
 	for (uint32_t i = 0; i < 30; i++) {
 		uint8_t p = good(i);
 
-		add(*drv, i, i >= 20 && i <= 23, 1, &p);
-		add(*vb, i, i <= 5, 1, &p);
+		add(c->drv, i, i >= 20 && i <= 23, 1, &p);
+		add(c->vb, i, i <= 5, 1, &p);
 	}
 }
 
 static void test_all_match(void **state)
 {
-	struct fake_rim *drv, *vb;
-	struct fake_report *r = report(64);
-	struct ccg_golden_result out;
-	struct ccg_error err;
+	struct golden_case *c = *state;
 
-	(void)state;
-	typical(&drv, &vb);
-	ccg_error_clear(&err);
-	assert_int_equal(ccg_nvgpu_golden_compare(&drv->rim, &vb->rim, &r->resp, NULL, &out, &err), CCG_OK);
-	assert_true(out.driver_checked && out.vbios_checked);
-	assert_true(out.driver_match && out.vbios_match);
-	assert_true(out.no_conflict);
-	assert_int_equal(out.num_mismatches, 0);
-	free(drv);
-	free(vb);
-	free(r);
+	typical(c);
+	assert_int_equal(compare(c, c->drv, c->vb, NULL), CCG_OK);
+	assert_true(c->out.driver_checked && c->out.vbios_checked);
+	assert_true(c->out.driver_match && c->out.vbios_match);
+	assert_true(c->out.no_conflict);
+	assert_int_equal(c->out.num_mismatches, 0);
 }
 
 static void test_mismatches_listed_and_named(void **state)
 {
-	struct fake_rim *drv, *vb;
-	struct fake_report *r = report(64);
-	struct ccg_golden_result out;
-	struct ccg_error err;
+	struct golden_case *c = *state;
 
-	(void)state;
-	typical(&drv, &vb);
+	typical(c);
 	/* report differs at RIM index 22 (driver) and 3 (VBIOS): SPDM blocks 23 and 4 */
-	r->values[22][0] ^= 1;
-	r->values[3][47] ^= 0x80;
-	ccg_error_clear(&err);
-	assert_int_equal(ccg_nvgpu_golden_compare(&drv->rim, &vb->rim, &r->resp, NULL, &out, &err),
-			 CCG_ERR_MEASUREMENT_MISMATCH);
-	assert_string_equal(err.where, "golden.vbios[3]");
-	assert_non_null(strstr(err.detail, "SPDM block 4"));
-	assert_int_equal(out.num_mismatches, 2);
-	assert_int_equal(out.mismatches[0].rim_index, 3);
-	assert_string_equal(out.mismatches[0].source, "vbios");
-	assert_false(out.mismatches[0].missing);
-	assert_int_equal(out.mismatches[1].rim_index, 22);
-	assert_string_equal(out.mismatches[1].source, "driver");
-	assert_false(out.driver_match);
-	assert_false(out.vbios_match);
-	assert_true(out.driver_checked && out.vbios_checked);
-	free(drv);
-	free(vb);
-	free(r);
+	c->r->values[22][0] ^= 1;
+	c->r->values[3][47] ^= 0x80;
+	assert_int_equal(compare(c, c->drv, c->vb, NULL), CCG_ERR_MEASUREMENT_MISMATCH);
+	assert_string_equal(c->err.where, "golden.vbios[3]");
+	assert_non_null(strstr(c->err.detail, "SPDM block 4"));
+	assert_int_equal(c->out.num_mismatches, 2);
+	assert_int_equal(c->out.mismatches[0].rim_index, 3);
+	assert_string_equal(c->out.mismatches[0].source, "vbios");
+	assert_false(c->out.mismatches[0].missing);
+	assert_int_equal(c->out.mismatches[1].rim_index, 22);
+	assert_string_equal(c->out.mismatches[1].source, "driver");
+	assert_false(c->out.driver_match);
+	assert_false(c->out.vbios_match);
+	assert_true(c->out.driver_checked && c->out.vbios_checked);
 }
 
 static void test_alternatives(void **state)
 {
-	struct fake_rim *drv = new_rim();
-	struct fake_report *r = report(64);
-	struct ccg_golden_result out;
-	struct ccg_error err;
+	struct golden_case *c = *state;
 	uint8_t alts[4] = {0x01, 0x02, good(7), 0x03};
 	uint8_t none[3] = {0x01, 0x02, 0x03};
 
-	(void)state;
-	add(drv, 7, true, 4, alts);
-	ccg_error_clear(&err);
-	assert_int_equal(ccg_nvgpu_golden_compare(&drv->rim, NULL, &r->resp, NULL, &out, &err), CCG_OK);
-	assert_true(out.driver_match);
-	assert_false(out.vbios_checked);
+	add(c->drv, 7, true, 4, alts);
+	assert_int_equal(compare(c, c->drv, NULL, NULL), CCG_OK);
+	assert_true(c->out.driver_match);
+	assert_false(c->out.vbios_checked);
 
-	drv->rim.num_measurements = 0;
-	add(drv, 7, true, 3, none);
-	ccg_error_clear(&err);
-	assert_int_equal(ccg_nvgpu_golden_compare(&drv->rim, NULL, &r->resp, NULL, &out, &err),
-			 CCG_ERR_MEASUREMENT_MISMATCH);
-	assert_string_equal(err.where, "golden.driver[7]");
+	c->drv->rim.num_measurements = 0;
+	add(c->drv, 7, true, 3, none);
+	assert_int_equal(compare(c, c->drv, NULL, NULL), CCG_ERR_MEASUREMENT_MISMATCH);
+	assert_string_equal(c->err.where, "golden.driver[7]");
 
 	/* same first 32 bytes, different length: a mismatch */
-	drv->rim.num_measurements = 0;
-	add(drv, 7, true, 4, alts);
-	r->resp.blocks[7].value.len = 32;
-	ccg_error_clear(&err);
-	assert_int_equal(ccg_nvgpu_golden_compare(&drv->rim, NULL, &r->resp, NULL, &out, &err),
-			 CCG_ERR_MEASUREMENT_MISMATCH);
-	assert_int_equal(out.mismatches[0].rim_index, 7);
-	free(drv);
-	free(r);
+	c->drv->rim.num_measurements = 0;
+	add(c->drv, 7, true, 4, alts);
+	c->r->resp.blocks[7].value.len = 32;
+	assert_int_equal(compare(c, c->drv, NULL, NULL), CCG_ERR_MEASUREMENT_MISMATCH);
+	assert_int_equal(c->out.mismatches[0].rim_index, 7);
 }
 
 static void test_inactive_ignored(void **state)
 {
-	struct fake_rim *drv = new_rim(), *vb = new_rim();
-	struct fake_report *r = report(64);
-	struct ccg_golden_result out;
-	struct ccg_error err;
+	struct golden_case *c = *state;
 	uint8_t wrong = 0xEE, ok10 = good(10);
 
-	(void)state;
 	/* index 10: inactive and wrong in the VBIOS RIM, active and right in the driver RIM */
-	add(drv, 10, true, 1, &ok10);
-	add(drv, 11, false, 1, &wrong);
-	add(vb, 10, false, 1, &wrong);
-	add(vb, 12, false, 1, &wrong);
-	ccg_error_clear(&err);
-	assert_int_equal(ccg_nvgpu_golden_compare(&drv->rim, &vb->rim, &r->resp, NULL, &out, &err), CCG_OK);
-	assert_true(out.no_conflict);
-	assert_true(out.driver_match && out.vbios_match);
-	free(drv);
-	free(vb);
-	free(r);
+	add(c->drv, 10, true, 1, &ok10);
+	add(c->drv, 11, false, 1, &wrong);
+	add(c->vb, 10, false, 1, &wrong);
+	add(c->vb, 12, false, 1, &wrong);
+	assert_int_equal(compare(c, c->drv, c->vb, NULL), CCG_OK);
+	assert_true(c->out.no_conflict);
+	assert_true(c->out.driver_match && c->out.vbios_match);
 }
 
 static void test_conflict(void **state)
 {
-	struct fake_rim *drv, *vb;
-	struct fake_report *r = report(64);
-	struct ccg_golden_result out;
-	struct ccg_error err;
+	struct golden_case *c = *state;
 
-	(void)state;
-	typical(&drv, &vb);
-	vb->m[21].active = true; /* index 21 now active in both */
-	ccg_error_clear(&err);
-	assert_int_equal(ccg_nvgpu_golden_compare(&drv->rim, &vb->rim, &r->resp, NULL, &out, &err),
-			 CCG_ERR_RIM_CONFLICT);
-	assert_false(out.no_conflict);
-	assert_int_equal(out.conflict_index, 21);
-	assert_string_equal(err.where, "golden.conflict[21]");
-	free(drv);
-	free(vb);
-	free(r);
+	typical(c);
+	c->vb->m[21].active = true; /* index 21 now active in both */
+	assert_int_equal(compare(c, c->drv, c->vb, NULL), CCG_ERR_RIM_CONFLICT);
+	assert_false(c->out.no_conflict);
+	assert_int_equal(c->out.conflict_index, 21);
+	assert_string_equal(c->err.where, "golden.conflict[21]");
 }
 
 static void test_nvdec0_rule(void **state)
 {
-	struct fake_rim *drv = new_rim();
-	struct fake_report *r = report(64);
+	struct golden_case *c = *state;
 	struct ccg_nv_opaque *op = calloc(1, sizeof(*op));
-	struct ccg_golden_result out;
-	struct ccg_error err;
 	uint8_t wrong[2] = {0xE1, 0xE2}, ok34 = good(34);
 
-	(void)state;
 	assert_non_null(op);
-	add(drv, 34, true, 1, &ok34);
-	add(drv, 35, true, 2, wrong); /* block 36 matches neither alternative */
+	add(c->drv, 34, true, 1, &ok34);
+	add(c->drv, 35, true, 2, wrong); /* block 36 matches neither alternative */
 
 	/* 0x55: NVDEC0 disabled, index 35 not compared (NVIDIA: is_msr_35_valid = False) */
 	op->has_nvdec0_status = true;
 	op->nvdec0_status = 0x55;
-	ccg_error_clear(&err);
-	assert_int_equal(ccg_nvgpu_golden_compare(&drv->rim, NULL, &r->resp, op, &out, &err), CCG_OK);
-	assert_true(out.driver_match);
+	assert_int_equal(compare(c, c->drv, NULL, op), CCG_OK);
+	assert_true(c->out.driver_match);
 
 	/* 0x55 skips only index 35: index 34 is still compared */
-	r->values[34][5] ^= 1;
-	ccg_error_clear(&err);
-	assert_int_equal(ccg_nvgpu_golden_compare(&drv->rim, NULL, &r->resp, op, &out, &err),
-			 CCG_ERR_MEASUREMENT_MISMATCH);
-	assert_string_equal(err.where, "golden.driver[34]");
-	assert_int_equal(out.num_mismatches, 1);
-	r->values[34][5] ^= 1;
+	c->r->values[34][5] ^= 1;
+	assert_int_equal(compare(c, c->drv, NULL, op), CCG_ERR_MEASUREMENT_MISMATCH);
+	assert_string_equal(c->err.where, "golden.driver[34]");
+	assert_int_equal(c->out.num_mismatches, 1);
+	c->r->values[34][5] ^= 1;
 
 	/* 0xAA: enabled, compared */
 	op->nvdec0_status = 0xAA;
-	ccg_error_clear(&err);
-	assert_int_equal(ccg_nvgpu_golden_compare(&drv->rim, NULL, &r->resp, op, &out, &err),
-			 CCG_ERR_MEASUREMENT_MISMATCH);
-	assert_string_equal(err.where, "golden.driver[35]");
+	assert_int_equal(compare(c, c->drv, NULL, op), CCG_ERR_MEASUREMENT_MISMATCH);
+	assert_string_equal(c->err.where, "golden.driver[35]");
 
 	/* absent: compared (fail closed) */
 	op->has_nvdec0_status = false;
-	ccg_error_clear(&err);
-	assert_int_equal(ccg_nvgpu_golden_compare(&drv->rim, NULL, &r->resp, op, &out, &err),
-			 CCG_ERR_MEASUREMENT_MISMATCH);
-	ccg_error_clear(&err);
-	assert_int_equal(ccg_nvgpu_golden_compare(&drv->rim, NULL, &r->resp, NULL, &out, &err),
-			 CCG_ERR_MEASUREMENT_MISMATCH);
+	assert_int_equal(compare(c, c->drv, NULL, op), CCG_ERR_MEASUREMENT_MISMATCH);
+	assert_int_equal(compare(c, c->drv, NULL, NULL), CCG_ERR_MEASUREMENT_MISMATCH);
 
 	/* any other value: refused, as NVIDIA's SDK does */
 	op->has_nvdec0_status = true;
 	op->nvdec0_status = 0x12;
-	ccg_error_clear(&err);
-	assert_int_equal(ccg_nvgpu_golden_compare(&drv->rim, NULL, &r->resp, op, &out, &err), CCG_ERR_MALFORMED);
-	assert_string_equal(err.where, "opaque.NVDEC0_STATUS");
+	assert_int_equal(compare(c, c->drv, NULL, op), CCG_ERR_MALFORMED);
+	assert_string_equal(c->err.where, "opaque.NVDEC0_STATUS");
 	free(op);
-	free(drv);
-	free(r);
 }
 
 static void test_missing_block(void **state)
 {
-	struct fake_rim *drv = new_rim();
-	struct fake_report *r = report(50);
-	struct ccg_golden_result out;
-	struct ccg_error err;
+	struct golden_case *c = *state;
 	uint8_t p49 = good(49), p50 = good(50), p60 = good(60);
 
-	(void)state;
-	add(drv, 49, true, 1, &p49); /* block 50: present */
-	add(drv, 50, true, 1, &p50); /* block 51: absent */
-	add(drv, 60, true, 1, &p60); /* block 61: absent */
-	ccg_error_clear(&err);
-	assert_int_equal(ccg_nvgpu_golden_compare(&drv->rim, NULL, &r->resp, NULL, &out, &err),
-			 CCG_ERR_MEASUREMENT_MISMATCH);
-	assert_string_equal(err.where, "golden.driver[50]");
-	assert_non_null(strstr(err.detail, "absent"));
-	assert_int_equal(out.num_mismatches, 2);
-	assert_true(out.mismatches[0].missing && out.mismatches[1].missing);
-	assert_int_equal(out.mismatches[1].rim_index, 60);
-	free(drv);
-	free(r);
+	c->r->resp.num_blocks = 50; /* blocks 1..50 */
+	add(c->drv, 49, true, 1, &p49); /* block 50: present */
+	add(c->drv, 50, true, 1, &p50); /* block 51: absent */
+	add(c->drv, 60, true, 1, &p60); /* block 61: absent */
+	assert_int_equal(compare(c, c->drv, NULL, NULL), CCG_ERR_MEASUREMENT_MISMATCH);
+	assert_string_equal(c->err.where, "golden.driver[50]");
+	assert_non_null(strstr(c->err.detail, "absent"));
+	assert_int_equal(c->out.num_mismatches, 2);
+	assert_true(c->out.mismatches[0].missing && c->out.mismatches[1].missing);
+	assert_int_equal(c->out.mismatches[1].rim_index, 60);
 }
 
 static void test_bad_args(void **state)
 {
-	struct fake_rim *drv = new_rim();
-	struct fake_report *r = report(4);
-	struct ccg_golden_result out;
-	struct ccg_error err;
+	struct golden_case *c = *state;
 
-	(void)state;
-	ccg_error_clear(&err);
-	assert_int_equal(ccg_nvgpu_golden_compare(NULL, NULL, &r->resp, NULL, &out, &err), CCG_ERR_INVALID_ARG);
-	ccg_error_clear(&err);
-	assert_int_equal(ccg_nvgpu_golden_compare(&drv->rim, NULL, NULL, NULL, &out, &err), CCG_ERR_INVALID_ARG);
-	free(drv);
-	free(r);
+	assert_int_equal(compare(c, NULL, NULL, NULL), CCG_ERR_INVALID_ARG);
+	ccg_error_clear(&c->err);
+	assert_int_equal(ccg_nvgpu_golden_compare(&c->drv->rim, NULL, NULL, NULL, &c->out, &c->err),
+			 CCG_ERR_INVALID_ARG);
 }
 
 /* ---------- real data: the VBIOS RIM against the H100 580.159.03 report ---------- */
@@ -403,6 +367,18 @@ static void set_opaque(struct ccg_nv_opaque *op, const char *drv, const char *vb
 	snprintf(op->chip_sku, sizeof(op->chip_sku), "%s", chip_sku);
 }
 
+/* ccg_nvgpu_rim_ids refuses op with want, naming where */
+static void rim_ids_refused(enum ccg_nvgpu_arch arch, const struct ccg_nv_opaque *op, enum ccg_status want,
+			    const char *where)
+{
+	char d[CCG_RIM_ID_MAX], v[CCG_RIM_ID_MAX];
+	struct ccg_error err;
+
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_nvgpu_rim_ids(arch, op, d, v, &err), want);
+	assert_string_equal(err.where, where);
+}
+
 static void test_rim_ids(void **state)
 {
 	struct ccg_nv_opaque *op = calloc(1, sizeof(*op));
@@ -437,40 +413,35 @@ static void test_rim_ids(void **state)
 	assert_int_equal(ccg_nvgpu_rim_ids(CCG_NVGPU_ARCH_BLACKWELL, op, d, v, &err), CCG_OK);
 	assert_string_equal(d, "NV_GPU_CC_DRIVER_GB2_595.91.07");
 	op->fields[0].value.len = 0;
-	ccg_error_clear(&err);
-	assert_int_equal(ccg_nvgpu_rim_ids(CCG_NVGPU_ARCH_BLACKWELL, op, d, v, &err), CCG_ERR_MALFORMED);
-	assert_string_equal(err.where, "opaque.CHIP_INFO");
+	rim_ids_refused(CCG_NVGPU_ARCH_BLACKWELL, op, CCG_ERR_MALFORMED, "opaque.CHIP_INFO");
 
 	/* a required field missing or unsafe in a file name / URL */
 	set_opaque(op, "", "96.00.74.00.20", "1010", "0205", "862");
-	ccg_error_clear(&err);
-	assert_int_equal(ccg_nvgpu_rim_ids(CCG_NVGPU_ARCH_HOPPER, op, d, v, &err), CCG_ERR_MALFORMED);
-	assert_string_equal(err.where, "opaque.DRIVER_VERSION");
+	rim_ids_refused(CCG_NVGPU_ARCH_HOPPER, op, CCG_ERR_MALFORMED, "opaque.DRIVER_VERSION");
 	set_opaque(op, "580.159.03", "96.00.74.00.20", "10/0", "0205", "862");
-	ccg_error_clear(&err);
-	assert_int_equal(ccg_nvgpu_rim_ids(CCG_NVGPU_ARCH_HOPPER, op, d, v, &err), CCG_ERR_MALFORMED);
-	assert_string_equal(err.where, "opaque.PROJECT");
+	rim_ids_refused(CCG_NVGPU_ARCH_HOPPER, op, CCG_ERR_MALFORMED, "opaque.PROJECT");
 	set_opaque(op, "580.159.03", "96.00.74.00.20", "1010", "0205", "");
-	ccg_error_clear(&err);
-	assert_int_equal(ccg_nvgpu_rim_ids(CCG_NVGPU_ARCH_HOPPER, op, d, v, &err), CCG_ERR_MALFORMED);
-	assert_string_equal(err.where, "opaque.CHIP_SKU");
+	rim_ids_refused(CCG_NVGPU_ARCH_HOPPER, op, CCG_ERR_MALFORMED, "opaque.CHIP_SKU");
 	set_opaque(op, "580.159.03", "96.00.74.00.20", "1010", "0205", "862");
 	ccg_error_clear(&err);
 	assert_int_equal(ccg_nvgpu_rim_ids((enum ccg_nvgpu_arch)9, op, d, v, &err), CCG_ERR_UNSUPPORTED);
 	free(op);
 }
 
+/* a test of a hand-built case */
+#define CASE(test) cmocka_unit_test_setup_teardown(test, case_setup, case_teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_all_match),
-		cmocka_unit_test(test_mismatches_listed_and_named),
-		cmocka_unit_test(test_alternatives),
-		cmocka_unit_test(test_inactive_ignored),
-		cmocka_unit_test(test_conflict),
-		cmocka_unit_test(test_nvdec0_rule),
-		cmocka_unit_test(test_missing_block),
-		cmocka_unit_test(test_bad_args),
+		CASE(test_all_match),
+		CASE(test_mismatches_listed_and_named),
+		CASE(test_alternatives),
+		CASE(test_inactive_ignored),
+		CASE(test_conflict),
+		CASE(test_nvdec0_rule),
+		CASE(test_missing_block),
+		CASE(test_bad_args),
 		cmocka_unit_test(test_real_vbios_rim_vs_580_report),
 		cmocka_unit_test(test_rim_ids),
 	};

@@ -24,6 +24,7 @@
 #include "common/crypto.h"
 #include "common/encoding.h"
 #include "policies/policy_int.h"
+#include "gpu_verifier.h"
 #include "testdata.h"
 
 #define NOW 1795305600 /* 2026-11-22T00:00:00Z */
@@ -31,7 +32,7 @@
 /* the real hopper-550 claims from the public attest API (no RIMs, OCSP off) */
 static json_t *real_claims(void)
 {
-	struct ccg_gpu_verifier *v = NULL;
+	struct ccg_gpu_verifier *v = tv_gpu_verifier_offline();
 	struct ccg_gpu_evidence *ev = NULL;
 	struct ccg_gpu_result *r = NULL;
 	uint8_t *report, *chain, *hex, nonce[CCG_GPU_NONCE_LEN];
@@ -43,10 +44,6 @@ static json_t *real_claims(void)
 	chain = td_read("nvidia/hopper-550.90.07/chain.pem", &cl);
 	hex = td_read("nvidia/hopper-550.90.07/nonce.hex", &n);
 	assert_int_equal(ccg_hex_decode_fixed((const char *)hex, n, nonce, sizeof(nonce)), CCG_OK);
-	assert_int_equal(ccg_gpu_verifier_new(&v), CCG_OK);
-	ccg_gpu_verifier_set_offline(v, true);
-	ccg_gpu_verifier_skip_rims(v, true);
-	assert_int_equal(ccg_gpu_verifier_set_ocsp(v, CCG_GPU_OCSP_OFF, NULL, 0, NULL), CCG_OK);
 	assert_int_equal(ccg_gpu_evidence_new(&ev), CCG_OK);
 	assert_int_equal(ccg_gpu_evidence_add_report(ev, "HOPPER", report, rl, chain, cl, NULL), CCG_OK);
 	assert_int_equal(ccg_gpu_verifier_appraise(v, ev, nonce, sizeof(nonce), NOW, &r, NULL), CCG_OK);

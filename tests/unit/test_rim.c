@@ -31,14 +31,9 @@ static X509 *rim_root;
 
 static int setup(void **state)
 {
-	STACK_OF(X509) *sk = NULL;
-
 	(void)state;
-	if (ccg_pem_certs_load(td_path(RIM_ROOT), 1, &sk, NULL) != CCG_OK)
-		return -1;
-	rim_root = sk_X509_shift(sk);
-	sk_X509_free(sk);
-	return rim_root != NULL ? 0 : -1;
+	rim_root = td_cert(RIM_ROOT);
+	return 0;
 }
 
 static int teardown(void **state)
@@ -246,20 +241,17 @@ static void test_bad_signature_rim_fails(void **state)
 static void test_wrong_root_untrusted(void **state)
 {
 	struct ccg_rim *rim = load_ok(DRIVER_RIM);
-	STACK_OF(X509) *sk = NULL;
-	struct ccg_rim_verify_opts o = {.now = NOW};
+	X509 *root = td_cert("nvidia/roots/nvidia_device_identity_ca.pem");
+	struct ccg_rim_verify_opts o = {.rim_root = root, .now = NOW};
 	struct ccg_rim_verify_result r;
 	struct ccg_error err;
 
 	(void)state;
-	assert_int_equal(ccg_pem_certs_load(td_path("nvidia/roots/nvidia_device_identity_ca.pem"), 1, &sk, NULL),
-			 CCG_OK);
-	o.rim_root = sk_X509_value(sk, 0);
 	ccg_error_clear(&err);
 	assert_int_equal(ccg_rim_verify(rim, &o, &r, &err), CCG_ERR_CERT_UNTRUSTED);
 	assert_true(r.signature_verified);
 	assert_false(r.chain_verified);
-	sk_X509_pop_free(sk, X509_free);
+	X509_free(root);
 	ccg_rim_free(rim);
 }
 

@@ -14,17 +14,6 @@
 /* 2026-11-22T00:00:00Z: inside every device certificate's validity */
 #define NOW 1795305600
 
-static X509 *load_anchor(const char *rel)
-{
-	STACK_OF(X509) *sk = NULL;
-	X509 *x;
-
-	assert_int_equal(ccg_pem_certs_load(td_path(rel), 1, &sk, NULL), CCG_OK);
-	x = sk_X509_shift(sk);
-	sk_X509_free(sk);
-	return x;
-}
-
 static STACK_OF(X509) *load_chain(const char *rel)
 {
 	STACK_OF(X509) *sk = NULL;
@@ -37,7 +26,7 @@ static void test_real_chains_verify(void **state)
 {
 	static const char *chains[] = {"nvidia/hopper-550.90.07/chain.pem",
 				       "nvidia/hopper-580.159.03/chain.pem"};
-	X509 *anchor = load_anchor("nvidia/roots/nvidia_device_identity_ca.pem");
+	X509 *anchor = td_cert("nvidia/roots/nvidia_device_identity_ca.pem");
 
 	(void)state;
 	for (size_t i = 0; i < 2; i++) {
@@ -59,7 +48,7 @@ static void test_real_chains_verify(void **state)
 
 static void test_missing_cert_fails(void **state)
 {
-	X509 *anchor = load_anchor("nvidia/roots/nvidia_device_identity_ca.pem");
+	X509 *anchor = td_cert("nvidia/roots/nvidia_device_identity_ca.pem");
 
 	(void)state;
 	for (int drop = 1; drop < 4; drop++) {
@@ -80,7 +69,7 @@ static void test_missing_cert_fails(void **state)
 static void test_other_root_fails(void **state)
 {
 	/* the RIM root is a real NVIDIA root, but not the device identity anchor */
-	X509 *anchor = load_anchor("nvidia/roots/nvidia_rim_root.pem");
+	X509 *anchor = td_cert("nvidia/roots/nvidia_rim_root.pem");
 	STACK_OF(X509) *sk = load_chain("nvidia/hopper-550.90.07/chain.pem");
 	struct ccg_chain_opts o = {.anchor = anchor, .now = NOW, .name = "device chain"};
 	struct ccg_chain_result r;
@@ -100,7 +89,7 @@ static void test_other_root_fails(void **state)
 
 static void test_reordered_and_extra_fail(void **state)
 {
-	X509 *anchor = load_anchor("nvidia/roots/nvidia_device_identity_ca.pem");
+	X509 *anchor = td_cert("nvidia/roots/nvidia_device_identity_ca.pem");
 	STACK_OF(X509) *sk = load_chain("nvidia/hopper-550.90.07/chain.pem");
 	STACK_OF(X509) *other = load_chain("nvidia/hopper-580.159.03/chain.pem");
 	struct ccg_chain_opts o = {.anchor = anchor, .now = NOW, .name = "device chain"};
@@ -130,7 +119,7 @@ static void test_no_anchor_and_empty(void **state)
 	STACK_OF(X509) *empty = sk_X509_new_null();
 	struct ccg_chain_opts o = {0};
 	struct ccg_chain_result r;
-	X509 *anchor = load_anchor("nvidia/roots/nvidia_device_identity_ca.pem");
+	X509 *anchor = td_cert("nvidia/roots/nvidia_device_identity_ca.pem");
 
 	(void)state;
 	assert_int_equal(ccg_chain_verify(empty, &o, &r, NULL), CCG_ERR_INVALID_ARG);
