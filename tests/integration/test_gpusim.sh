@@ -170,6 +170,10 @@ except Exception:
 sys.exit(0 if ok else 1)
 PY
 check "usage errors exit 2, bad faults 1" bash -c "'$gpusim' pki 2>/dev/null; [ \$? -eq 2 ] || exit 1; '$gpusim' serve --fault nonsense --socket x --state y 2>/dev/null; [ \$? -eq 1 ]"
+expect "--copy-engine takes host or offload" 1 'copy_engine.*"gpu": host or offload' -- \
+  "$gpusim" serve --copy-engine gpu --socket "$tmp/x.sock" --state "$tmp/main"
+expect "--copy-engine belongs to serve" 2 'copy-engine belongs to serve' -- \
+  "$gpusim" serve-rims --copy-engine offload --dir "$tmp/main/rims"
 
 # every long option of --help is documented in the man page
 ok_if_none "man page documents every option" "$("$gpusim" --help | man_missing "$man")"

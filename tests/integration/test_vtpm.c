@@ -36,6 +36,7 @@
 #include "common/encoding.h"
 #include "common/file.h"
 #include "gpusim/gpusim.h"
+#include "gpusim/serve.h"
 #include "tee_guest/collect.h"
 #include "gpu_verifier.h"
 #include "testdata.h"
@@ -339,18 +340,10 @@ static void test_cli_collect_and_verify(void **state)
 /* a gpusim PKI (2 GPUs) in a fresh temp dir; generated in a child: xmlsec1 is initialised once per process */
 static char *sim_pki(void)
 {
+	static const struct gpusim_pki_opts o = {.gpus = SIM_GPUS};
 	char *dir = td_tmpdir();
-	int status = 0;
-	pid_t pid = fork();
 
-	if (pid == 0) {
-		struct gpusim_pki_opts o = {.gpus = SIM_GPUS};
-
-		_exit(gpusim_pki_generate(dir, &o, NULL) == CCG_OK ? 0 : 1);
-	}
-	assert_true(pid > 0);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(gpusim_pki_generate_child(dir, &o), CCG_OK);
 	return dir;
 }
 

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "attest/nvgpu_opaque.h"
@@ -20,6 +19,7 @@
 #include "ccgpu/attest.h"
 #include "common/frame.h"
 #include "gpusim/gpusim.h"
+#include "gpusim/serve.h"
 #include "testdata.h"
 
 static char *dir;
@@ -29,19 +29,12 @@ static const uint8_t nonce[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
 
 static int setup(void **state)
 {
-	pid_t pid;
-	int status = 0;
+	static const struct gpusim_pki_opts o = {.gpus = 2};
 
 	(void)state;
 	dir = td_tmpdir();
 	/* generated in a child: xmlsec1 is initialised once per process, and the verifier does it here */
-	pid = fork();
-	if (pid == 0) {
-		struct gpusim_pki_opts o = {.gpus = 2};
-
-		_exit(gpusim_pki_generate(dir, &o, NULL) == CCG_OK ? 0 : 1);
-	}
-	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+	if (gpusim_pki_generate_child(dir, &o) != CCG_OK)
 		return -1;
 	return gpusim_load(dir, &sim, NULL) == CCG_OK ? 0 : -1;
 }
