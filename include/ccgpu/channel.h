@@ -91,7 +91,9 @@ CCG_API CCG_MUST_USE enum ccg_status ccg_channel_send(struct ccg_channel *ch, co
  * its length in *out_len. Every refused message is a distinct error (see
  * docs/channel.md): CCG_ERR_REPLAY, CCG_ERR_REORDER, CCG_ERR_DROPPED,
  * CCG_ERR_WRONG_DIRECTION, CCG_ERR_STALE_KEY, CCG_ERR_KEY_EXHAUSTED,
- * CCG_ERR_MAC; a refusal by the device comes back as the device's status.
+ * CCG_ERR_DESCRIPTOR (a slot's descriptor altered, its GCM tag included),
+ * CCG_ERR_MAC (the ciphertext altered); a refusal by the device comes back
+ * as the device's status.
  * After any refusal the channel is dead (CCG_ERR_CHANNEL_CLOSED).
  */
 CCG_API CCG_MUST_USE enum ccg_status ccg_channel_recv(struct ccg_channel *ch, void *buf, size_t cap, size_t *out_len,
