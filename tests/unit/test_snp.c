@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "amd_pki.h"
 #include "attest/snp.h"
+#include "attest/x509_chain.h"
 #include "common/crypto.h"
 #include "common/encoding.h"
 #include "common/file.h"
@@ -278,6 +280,93 @@ static void test_kds_url_and_cache(void **state)
 	unload(&s);
 }
 
+/*
+ * AMD's Genoa and Turin ARKs (tests/data/amd, public certificates) are pinned,
+ * their ASKs chain to them, and a self-made certificate that copies an ARK's
+ * name is not pinned.
+ */
+static void test_genoa_turin_arks_pinned(void **state)
+{
+	static const char *const products[] = {"genoa", "turin"};
+	static const char *const ark_cn[] = {"ARK-Genoa", "ARK-Turin"};
+	static const char *const ask_cn[] = {"SEV-Genoa", "SEV-Turin"};
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		char rel[64], cn[64], *pem;
+		size_t n;
+		uint8_t *b;
+		X509 *ark, *ask, *fake;
+		EVP_PKEY *key = ts_rsa_key(2048);
+		STACK_OF(X509) *chain = sk_X509_new_null();
+		struct ccg_chain_opts co = {.now = NOW, .name = "ASK", .no_key_ids = true};
+		struct ccg_chain_result cr;
+		struct ccg_error err;
+		BIO *bio = BIO_new(BIO_s_mem());
+		char *data = NULL;
+		long dl;
+
+		snprintf(rel, sizeof(rel), "tests/data/amd/%s/ark.pem", products[i]);
+		b = ts_src_read(rel, &n);
+		ark = ts_pem_cert(b, n);
+		free(b);
+		snprintf(rel, sizeof(rel), "tests/data/amd/%s/ask.pem", products[i]);
+		b = ts_src_read(rel, &n);
+		ask = ts_pem_cert(b, n);
+		free(b);
+		/* the real ARK: self-signed RSA-4096 with RSASSA-PSS, CN=ARK-<product>, pinned */
+		assert_string_equal(ccg_x509_cn(ark, cn, sizeof(cn)), ark_cn[i]);
+		assert_int_equal(EVP_PKEY_get_bits(X509_get0_pubkey(ark)), 4096);
+		assert_int_equal(X509_get_signature_nid(ark), NID_rsassaPss);
+		assert_int_equal(X509_verify(ark, X509_get0_pubkey(ark)), 1);
+		assert_true(ccg_snp_ark_spki_pinned(ark));
+		/* its ASK chains to it (and is not itself a pinned root) */
+		assert_string_equal(ccg_x509_cn(ask, cn, sizeof(cn)), ask_cn[i]);
+		assert_false(ccg_snp_ark_spki_pinned(ask));
+		assert_true(chain != NULL && sk_X509_push(chain, ask) > 0);
+		co.anchor = ark;
+		ccg_error_clear(&err);
+		if (ccg_chain_verify(chain, &co, &cr, &err) != CCG_OK)
+			fail_msg("%s ASK: %s: %s", products[i], err.where, err.detail);
+		/* a chain ending in it yields it as the pinned ARK */
+		assert_true(bio != NULL && PEM_write_bio_X509(bio, ask) == 1 && PEM_write_bio_X509(bio, ask) == 1 &&
+			    PEM_write_bio_X509(bio, ark) == 1);
+		dl = BIO_get_mem_data(bio, &data);
+		pem = strndup(data, (size_t)dl);
+		assert_non_null(pem);
+		fake = ccg_snp_chain_pinned_ark(pem);
+		assert_non_null(fake);
+		assert_int_equal(X509_cmp(fake, ark), 0);
+		X509_free(fake);
+		free(pem);
+		/* a look-alike: same subject and issuer name, serial and extensions, another key */
+		fake = X509_dup(ark);
+		assert_non_null(fake);
+		assert_int_equal(X509_set_pubkey(fake, key), 1);
+		assert_true(X509_sign(fake, key, EVP_sha384()) > 0);
+		assert_int_equal(X509_NAME_cmp(X509_get_subject_name(fake), X509_get_subject_name(ark)), 0);
+		assert_false(ccg_snp_ark_spki_pinned(fake));
+		/* and the ASK does not chain to the look-alike */
+		co.anchor = fake;
+		assert_int_not_equal(ccg_chain_verify(chain, &co, &cr, NULL), CCG_OK);
+		/* a chain ending in the look-alike yields no ARK */
+		BIO_reset(bio);
+		assert_true(PEM_write_bio_X509(bio, ask) == 1 && PEM_write_bio_X509(bio, ask) == 1 &&
+			    PEM_write_bio_X509(bio, fake) == 1);
+		dl = BIO_get_mem_data(bio, &data);
+		pem = strndup(data, (size_t)dl);
+		assert_non_null(pem);
+		assert_null(ccg_snp_chain_pinned_ark(pem));
+		free(pem);
+		BIO_free(bio);
+		sk_X509_free(chain);
+		X509_free(fake);
+		X509_free(ark);
+		X509_free(ask);
+		EVP_PKEY_free(key);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -288,6 +377,7 @@ int main(void)
 		cmocka_unit_test(test_chain_and_extension_faults),
 		cmocka_unit_test(test_synthetic_versions),
 		cmocka_unit_test(test_kds_url_and_cache),
+		cmocka_unit_test(test_genoa_turin_arks_pinned),
 	};
 
 	td_require();
