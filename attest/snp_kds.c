@@ -1,12 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* AMD Key Distribution Service: VCEK and ASK ‖ ARK by product, chip id and TCB, with cache and offline mode. */
+/*
+ * AMD Key Distribution Service: VCEK and ASK ‖ ARK by product, chip id and TCB,
+ * and the ARK's CRL, with cache and offline mode.
+ */
 #include <openssl/err.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "attest/collateral.h"
 #include "attest/snp.h"
+#include "attest/x509_chain.h"
 #include "common/crypto.h"
 #include "common/encoding.h"
 #include "common/error.h"
@@ -144,5 +149,61 @@ enum ccg_status ccg_snp_kds_get_chain(struct ccg_snp_kds *k, enum ccg_snp_produc
 	}
 out:
 	free(pem);
+	return st;
+}
+
+/* a CRL from bytes, issued and signed by ark */
+static enum ccg_status crl_from(const uint8_t *b, size_t len, X509 *ark, X509_CRL **out, struct ccg_error *err)
+{
+	enum ccg_status st = ccg_crl_parse(b, len, "AMD KDS crl", out, err);
+
+	if (st == CCG_OK && (st = ccg_crl_verify_issuer(*out, ark, "AMD KDS crl", err)) != CCG_OK) {
+		X509_CRL_free(*out);
+		*out = NULL;
+	}
+	return st;
+}
+
+enum ccg_status ccg_snp_kds_get_crl(struct ccg_snp_kds *k, enum ccg_snp_product p, X509 *ark, int64_t now,
+				    X509_CRL **out, struct ccg_error *err)
+{
+	struct ccg_collateral_src src = src_of(k);
+	char url[1024], name[64];
+	uint8_t *der = NULL;
+	size_t der_len = 0;
+	bool fetched = false;
+	enum ccg_status st;
+
+	*out = NULL;
+	if (p == CCG_SNP_PRODUCT_UNKNOWN || ark == NULL)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "AMD KDS",
+				     "a CRL needs the processor product and the ARK that signs it");
+	snprintf(url, sizeof(url), "%s/vcek/v1/%s/crl", k->base_url, ccg_snp_product_name(p));
+	snprintf(name, sizeof(name), "crl-%s.der", ccg_snp_product_name(p));
+	st = ccg_collateral_get(&src, name, url, "application/pkix-crl", &der, &der_len, &fetched, err);
+	if (st != CCG_OK)
+		goto out;
+	st = crl_from(der, der_len, ark, out, err);
+	if (st == CCG_OK && !fetched && !k->offline && ccg_crl_stale(*out, now != 0 ? now : (int64_t)time(NULL))) {
+		/* the cached CRL is past its nextUpdate: ask KDS for the current one */
+		struct ccg_collateral_src net = src;
+
+		net.cache_dir = NULL;
+		X509_CRL_free(*out);
+		*out = NULL;
+		free(der);
+		der = NULL;
+		st = ccg_collateral_get(&net, name, url, "application/pkix-crl", &der, &der_len, &fetched, err);
+		if (st == CCG_OK)
+			st = crl_from(der, der_len, ark, out, err);
+	}
+	if (st == CCG_OK && fetched)
+		st = ccg_collateral_store(&src, name, der, der_len, err);
+	if (st != CCG_OK) {
+		X509_CRL_free(*out);
+		*out = NULL;
+	}
+out:
+	free(der);
 	return st;
 }

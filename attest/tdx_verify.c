@@ -101,48 +101,14 @@ enum ccg_status ccg_tdx_collateral_set_signing_chain(struct ccg_tdx_collateral *
 	return CCG_OK;
 }
 
-static enum ccg_status parse_crl(const uint8_t *b, size_t len, const char *where, X509_CRL **out,
-				 struct ccg_error *err)
-{
-	const unsigned char *p = b;
-	X509_CRL *crl = NULL;
-	uint8_t *bin = NULL;
-	size_t bin_len = 0;
-
-	if (len > 8 && memcmp(b, "-----BEGIN", 10 < len ? 10 : len) == 0) {
-		BIO *bio = BIO_new_mem_buf(b, (int)len);
-
-		crl = bio != NULL ? PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL) : NULL;
-		BIO_free(bio);
-	} else if (len > 0 && b[0] == 0x30) {
-		crl = d2i_X509_CRL(NULL, &p, (long)len);
-		if (crl != NULL && p != b + len) {
-			X509_CRL_free(crl);
-			crl = NULL;
-		}
-	} else if (ccg_hex_decode((const char *)b, len, COLLATERAL_JSON_MAX, &bin, &bin_len) == CCG_OK) {
-		p = bin;
-		crl = d2i_X509_CRL(NULL, &p, (long)bin_len);
-		if (crl != NULL && p != bin + bin_len) {
-			X509_CRL_free(crl);
-			crl = NULL;
-		}
-		free(bin);
-	}
-	if (crl == NULL)
-		return ccg_openssl_error(err, CCG_ERR_ENCODING, where, "not a CRL (DER, PEM or hex)");
-	*out = crl;
-	return CCG_OK;
-}
-
 enum ccg_status ccg_tdx_collateral_set_crls(struct ccg_tdx_collateral *c, const uint8_t *pck_crl, size_t pck_crl_len,
 					    const uint8_t *root_crl, size_t root_crl_len, struct ccg_error *err)
 {
 	X509_CRL *a = NULL, *b = NULL;
-	enum ccg_status st = parse_crl(pck_crl, pck_crl_len, "tdx.collateral.pck_crl", &a, err);
+	enum ccg_status st = ccg_crl_parse(pck_crl, pck_crl_len, "tdx.collateral.pck_crl", &a, err);
 
 	if (st == CCG_OK)
-		st = parse_crl(root_crl, root_crl_len, "tdx.collateral.root_crl", &b, err);
+		st = ccg_crl_parse(root_crl, root_crl_len, "tdx.collateral.root_crl", &b, err);
 	if (st != CCG_OK) {
 		X509_CRL_free(a);
 		return st;
@@ -372,14 +338,6 @@ static bool stale_at(const json_t *o, int64_t now)
 	return s == NULL || ccg_time_parse_iso(s, &t) != CCG_OK || now > t;
 }
 
-static bool crl_stale(X509_CRL *crl, int64_t now)
-{
-	int64_t t;
-	const ASN1_TIME *n = X509_CRL_get0_nextUpdate(crl);
-
-	return n == NULL || ccg_asn1_time_unix(n, &t) != CCG_OK || now > t;
-}
-
 static enum ccg_status status_of(const json_t *level, const char *where, enum ccg_tdx_tcb_status *out,
 				 struct ccg_error *err)
 {
@@ -390,23 +348,12 @@ static enum ccg_status status_of(const json_t *level, const char *where, enum cc
 	return CCG_OK;
 }
 
-static enum ccg_status check_crl(X509_CRL *crl, X509 *issuer, X509 *subject, const char *where,
+static enum ccg_status check_crl(X509_CRL *crl, X509 *issuer, X509 *subject, const char *what, const char *where,
 				 struct ccg_error *err)
 {
-	X509_REVOKED *rev = NULL;
+	enum ccg_status st = ccg_crl_verify_issuer(crl, issuer, where, err);
 
-	if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(issuer)) != 0)
-		return ccg_error_set(err, CCG_ERR_CERT_CHAIN, where, "the CRL is not from the certificate's issuer");
-	if (X509_CRL_verify(crl, X509_get0_pubkey(issuer)) != 1)
-		return ccg_openssl_error(err, CCG_ERR_SIGNATURE, where, "CRL signature does not verify");
-	if (X509_CRL_get0_by_cert(crl, &rev, subject) == 1) {
-		char cn[96];
-
-		return ccg_error_set(err, CCG_ERR_REVOKED, where, "%s is revoked",
-				     ccg_x509_cn(subject, cn, sizeof(cn)));
-	}
-	ERR_clear_error();
-	return CCG_OK;
+	return st != CCG_OK ? st : ccg_crl_check_cert(crl, subject, what, where, err);
 }
 
 /* the TCB level: first whose SGX and TDX components the platform meets */
@@ -623,12 +570,13 @@ static enum ccg_status appraise_collateral(const struct ccg_tdx_quote *q, const 
 			st = ccg_error_set(err, CCG_ERR_CERT_CHAIN, "tdx.pck_crl", "no PCK CA in the chain");
 			goto out;
 		}
-		if ((st = check_crl(c->pck_crl, ca, sk_X509_value(pck_chain, 0), "tdx.pck_crl", err)) != CCG_OK ||
-		    (st = check_crl(c->root_crl, o->root, ca, "tdx.root_crl", err)) != CCG_OK ||
-		    (st = check_crl(c->root_crl, o->root, sk_X509_value(c->signing_chain, 0), "tdx.root_crl", err)) !=
-			    CCG_OK)
+		if ((st = check_crl(c->pck_crl, ca, sk_X509_value(pck_chain, 0), "PCK", "tdx.pck_crl", err)) != CCG_OK ||
+		    (st = check_crl(c->root_crl, o->root, ca, "PCK CA", "tdx.root_crl", err)) != CCG_OK ||
+		    (st = check_crl(c->root_crl, o->root, sk_X509_value(c->signing_chain, 0), "TCB signing certificate",
+				    "tdx.root_crl", err)) != CCG_OK)
 			goto out;
-		out->collateral_stale = out->collateral_stale || crl_stale(c->pck_crl, now) || crl_stale(c->root_crl, now);
+		out->collateral_stale =
+			out->collateral_stale || ccg_crl_stale(c->pck_crl, now) || ccg_crl_stale(c->root_crl, now);
 	} else {
 		out->collateral_stale = true; /* no revocation information */
 	}

@@ -152,7 +152,7 @@ static void test_kds_fetch_cache_offline(void **state)
 	assert_true(sk_X509_push(all, sk_X509_value(chain, 0)) > 0);
 	assert_true(sk_X509_push(all, sk_X509_value(chain, 1)) > 0);
 	o = (struct ccg_snp_verify_opts){.ark = sk_X509_value(chain, 1), .certs = all, .now = 1795305600};
-	assert_int_equal(ccg_snp_report_verify(&r, &o, NULL), CCG_OK);
+	assert_int_equal(ccg_snp_report_verify(&r, &o, NULL, NULL), CCG_OK);
 	sk_X509_free(all);
 	X509_free(vcek);
 	sk_X509_pop_free(chain, X509_free);
