@@ -34,6 +34,7 @@ struct ccg_tdx_collateral {
 	uint8_t *tcb_info_body, *qe_identity_body;
 	size_t tcb_info_len, qe_identity_len;
 	STACK_OF(X509) *signing_chain;
+	STACK_OF(X509) *qe_signing_chain; /* NULL: signing_chain signs the QE identity too */
 	X509_CRL *pck_crl, *root_crl;
 };
 
@@ -50,6 +51,7 @@ void ccg_tdx_collateral_free(struct ccg_tdx_collateral *c)
 	free(c->tcb_info_body);
 	free(c->qe_identity_body);
 	sk_X509_pop_free(c->signing_chain, X509_free);
+	sk_X509_pop_free(c->qe_signing_chain, X509_free);
 	X509_CRL_free(c->pck_crl);
 	X509_CRL_free(c->root_crl);
 	free(c);
@@ -88,17 +90,28 @@ enum ccg_status ccg_tdx_collateral_set_qe_identity(struct ccg_tdx_collateral *c,
 	return st == CCG_OK ? st : ccg_error_set(err, st, "tdx.collateral.qe_identity", "%zu bytes", len);
 }
 
-enum ccg_status ccg_tdx_collateral_set_signing_chain(struct ccg_tdx_collateral *c, const uint8_t *pem, size_t len,
-						     struct ccg_error *err)
+static enum ccg_status set_chain(STACK_OF(X509) **slot, const uint8_t *pem, size_t len, struct ccg_error *err)
 {
 	STACK_OF(X509) *sk = NULL;
 	enum ccg_status st = ccg_pem_certs_parse(pem, len, 4, &sk, err);
 
 	if (st != CCG_OK)
 		return st;
-	sk_X509_pop_free(c->signing_chain, X509_free);
-	c->signing_chain = sk;
+	sk_X509_pop_free(*slot, X509_free);
+	*slot = sk;
 	return CCG_OK;
+}
+
+enum ccg_status ccg_tdx_collateral_set_signing_chain(struct ccg_tdx_collateral *c, const uint8_t *pem, size_t len,
+						     struct ccg_error *err)
+{
+	return set_chain(&c->signing_chain, pem, len, err);
+}
+
+enum ccg_status ccg_tdx_collateral_set_qe_signing_chain(struct ccg_tdx_collateral *c, const uint8_t *pem,
+							size_t len, struct ccg_error *err)
+{
+	return set_chain(&c->qe_signing_chain, pem, len, err);
 }
 
 enum ccg_status ccg_tdx_collateral_set_crls(struct ccg_tdx_collateral *c, const uint8_t *pck_crl, size_t pck_crl_len,
@@ -527,7 +540,8 @@ static enum ccg_status appraise_collateral(const struct ccg_tdx_quote *q, const 
 	 */
 	struct ccg_chain_opts co = {.anchor = o->root, .now = o->now, .name = "TCB signing chain",
 				    .ignore_expiry = true};
-	struct ccg_chain_result cr;
+	struct ccg_chain_result cr, qcr = {.expired = false};
+	STACK_OF(X509) *qe_chain = c->qe_signing_chain != NULL ? c->qe_signing_chain : c->signing_chain;
 	json_t *ti = NULL, *qi = NULL;
 	int64_t now = o->now != 0 ? o->now : (int64_t)time(NULL);
 	uint8_t fmspc[6], pceid[2];
@@ -539,10 +553,15 @@ static enum ccg_status appraise_collateral(const struct ccg_tdx_quote *q, const 
 				     "TCB info, QE identity and the TCB signing chain are all needed");
 	if ((st = ccg_chain_verify(c->signing_chain, &co, &cr, err)) != CCG_OK)
 		return st;
+	if (c->qe_signing_chain != NULL) {
+		co.name = "QE identity signing chain";
+		if ((st = ccg_chain_verify(c->qe_signing_chain, &co, &qcr, err)) != CCG_OK)
+			return st;
+	}
 	if ((st = signed_json(c->tcb_info_body, c->tcb_info_len, "tcbInfo", sk_X509_value(c->signing_chain, 0),
 			      "tdx.tcb_info.signature", &ti, err)) != CCG_OK ||
-	    (st = signed_json(c->qe_identity_body, c->qe_identity_len, "enclaveIdentity",
-			      sk_X509_value(c->signing_chain, 0), "tdx.qe_identity.signature", &qi, err)) != CCG_OK)
+	    (st = signed_json(c->qe_identity_body, c->qe_identity_len, "enclaveIdentity", sk_X509_value(qe_chain, 0),
+			      "tdx.qe_identity.signature", &qi, err)) != CCG_OK)
 		goto out;
 	ver = json_integer_value(json_object_get(ti, "version"));
 	if (!json_is_string(json_object_get(ti, "id")) || strcmp(json_string_value(json_object_get(ti, "id")), "TDX") != 0 ||
@@ -560,8 +579,8 @@ static enum ccg_status appraise_collateral(const struct ccg_tdx_quote *q, const 
 		goto out;
 	}
 	ccg_hex_encode(pck->fmspc, 6, out->fmspc);
-	out->signer_expired = cr.expired;
-	out->collateral_stale = stale_at(ti, now) || stale_at(qi, now) || cr.expired;
+	out->signer_expired = cr.expired || qcr.expired;
+	out->collateral_stale = stale_at(ti, now) || stale_at(qi, now) || out->signer_expired;
 	if (c->pck_crl != NULL && c->root_crl != NULL) {
 		int n = sk_X509_num(pck_chain);
 		X509 *ca = n > 1 ? sk_X509_value(pck_chain, 1) : NULL;
