@@ -58,7 +58,7 @@ enum ccg_status ccg_collateral_get_with_header(const struct ccg_collateral_src *
 		*out_header = NULL;
 	if (out_header_name != NULL)
 		*out_header_name = NULL;
-	if (src->cache_dir != NULL) {
+	if (src->cache_dir != NULL && !src->refresh) {
 		if ((st = cache_path(src, name, path, sizeof(path), err)) != CCG_OK)
 			return st;
 		ccg_error_clear(&local);

@@ -20,6 +20,7 @@
 struct ccg_collateral_src {
 	const char *cache_dir; /* NULL: no cache */
 	bool offline;          /* never fetch */
+	bool refresh;          /* fetch even when cached (the cached copy is stale); stored as usual */
 	const char *what;      /* "AMD KDS", "Intel PCS": used in errors */
 };
 

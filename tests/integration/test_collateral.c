@@ -39,6 +39,7 @@
 static struct MHD_Daemon *daemon_;
 static int port;
 static atomic_bool garbage; /* answer every request with junk */
+static atomic_bool twice;   /* send the issuer-chain header twice */
 
 /* what the server answers beyond the files: set by the tests, read by the server thread */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -73,7 +74,9 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const ui
 
 	if (r == NULL)
 		return MHD_NO;
-	if (hname != NULL && hval != NULL && MHD_add_response_header(r, hname, hval) != MHD_YES) {
+	if (hname != NULL && hval != NULL &&
+	    (MHD_add_response_header(r, hname, hval) != MHD_YES ||
+	     (atomic_load(&twice) && MHD_add_response_header(r, hname, hval) != MHD_YES))) {
 		MHD_destroy_response(r);
 		return MHD_NO;
 	}
@@ -462,6 +465,19 @@ static void quote_passes(const struct ccg_tdx_collateral *c)
 	free(quote);
 }
 
+/* fetches with cfg and appraises the sample quote with what came */
+static void fetch_and_appraise(const struct ccg_tdx_pcs_config *cfg)
+{
+	struct ccg_tdx_collateral *col = NULL;
+	struct ccg_error err;
+
+	ccg_error_clear(&err);
+	if (ccg_tdx_collateral_fetch(cfg, "90c06f000000", "platform", &col, &err) != CCG_OK)
+		fail_msg("%s: %s", err.where, err.detail);
+	quote_passes(col);
+	ccg_tdx_collateral_free(col);
+}
+
 /* PCS without issuer-chain headers: the TCB signing chain put in the cache by hand */
 static void test_pcs_fetch_and_verify(void **state)
 {
@@ -483,18 +499,12 @@ static void test_pcs_fetch_and_verify(void **state)
 	assert_false(cached(dir, "tcbinfo-90c06f000000.json"));
 	/* what PCS sends in a header, put in the cache by hand */
 	put_testdata(dir, "tcb_signing_chain.pem", D "tcbinfo_issuer_chain.derived.pem");
-	ccg_error_clear(&err);
-	if (ccg_tdx_collateral_fetch(&cfg, "90c06f000000", "platform", &col, &err) != CCG_OK)
-		fail_msg("%s: %s", err.where, err.detail);
-	quote_passes(col);
-	ccg_tdx_collateral_free(col);
+	fetch_and_appraise(&cfg);
 	/* offline: everything from the cache, no transfer */
 	cfg.offline = true;
 	before = ccg_http_transfer_count();
-	assert_int_equal(ccg_tdx_collateral_fetch(&cfg, "90c06f000000", "platform", &col, NULL), CCG_OK);
+	fetch_and_appraise(&cfg);
 	assert_int_equal(ccg_http_transfer_count(), before);
-	quote_passes(col);
-	ccg_tdx_collateral_free(col);
 	/* another FMSPC is not cached */
 	assert_int_equal(ccg_tdx_collateral_fetch(&cfg, "00606a000000", "platform", &col, NULL), CCG_ERR_NOT_FOUND);
 	td_rm_rf(dir);
@@ -523,11 +533,7 @@ static void test_pcs_issuer_chain_headers(void **state)
 	set_header_file(1, D "qeidentity_issuer_chain.derived.pem");
 	set_header_file(2, D "pckcrl_issuer_chain.derived.pem");
 	put_testdata(dir, "rootcrl.der", D "rootcrl.der");
-	ccg_error_clear(&err);
-	if (ccg_tdx_collateral_fetch(&cfg, "90c06f000000", "platform", &col, &err) != CCG_OK)
-		fail_msg("%s: %s", err.where, err.detail);
-	quote_passes(col);
-	ccg_tdx_collateral_free(col);
+	fetch_and_appraise(&cfg);
 	/* each chain is cached beside its answer, as PEM */
 	snprintf(path, sizeof(path), "%s/tcbinfo-90c06f000000.json.issuer-chain.pem", dir);
 	a = td_read_file(path, &n);
@@ -541,17 +547,14 @@ static void test_pcs_issuer_chain_headers(void **state)
 	/* offline: the chains come from the cache, no transfer */
 	cfg.offline = true;
 	before = ccg_http_transfer_count();
-	assert_int_equal(ccg_tdx_collateral_fetch(&cfg, "90c06f000000", "platform", &col, NULL), CCG_OK);
+	fetch_and_appraise(&cfg);
 	assert_int_equal(ccg_http_transfer_count(), before);
-	quote_passes(col);
-	ccg_tdx_collateral_free(col);
 	/* a configured root: the same root passes, another one does not */
 	fresh(dir);
 	cfg.offline = false;
 	cfg.root = root;
 	put_testdata(dir, "rootcrl.der", D "rootcrl.der");
-	assert_int_equal(ccg_tdx_collateral_fetch(&cfg, "90c06f000000", "platform", &col, NULL), CCG_OK);
-	ccg_tdx_collateral_free(col);
+	fetch_and_appraise(&cfg);
 	fresh(dir);
 	{
 		uint8_t *pem = ts_src_read("tests/data/amd/genoa/ark.pem", &n);
@@ -635,6 +638,10 @@ static void test_pcs_malformed_headers(void **state)
 	bad[CCG_HTTP_HEADER_MAX + 1] = '\0';
 	expect_header_refused(0, bad, CCG_ERR_TOO_LARGE, "TCB-Info-Issuer-Chain", "at most 16384 are taken");
 	free(bad);
+	/* the header twice: which one would be meant is not for the client to guess */
+	atomic_store(&twice, 1);
+	expect_header_refused(0, enc, CCG_ERR_MALFORMED, "TCB-Info-Issuer-Chain", "sent 2 times");
+	atomic_store(&twice, 0);
 	/* the PCK CRL's header names a chain that did not sign it */
 	expect_header_refused(2, enc, CCG_ERR_CERT_CHAIN, "Intel PCS pckcrl", "not issued by Intel SGX TCB Signing");
 	set_header(0, NULL);
