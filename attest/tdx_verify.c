@@ -592,7 +592,10 @@ static enum ccg_status appraise_collateral(const struct ccg_tdx_quote *q, const 
 		if ((st = check_crl(c->pck_crl, ca, sk_X509_value(pck_chain, 0), "PCK", "tdx.pck_crl", err)) != CCG_OK ||
 		    (st = check_crl(c->root_crl, o->root, ca, "PCK CA", "tdx.root_crl", err)) != CCG_OK ||
 		    (st = check_crl(c->root_crl, o->root, sk_X509_value(c->signing_chain, 0), "TCB signing certificate",
-				    "tdx.root_crl", err)) != CCG_OK)
+				    "tdx.root_crl", err)) != CCG_OK ||
+		    (c->qe_signing_chain != NULL &&
+		     (st = check_crl(c->root_crl, o->root, sk_X509_value(c->qe_signing_chain, 0),
+				     "QE identity signing certificate", "tdx.root_crl", err)) != CCG_OK))
 			goto out;
 		out->collateral_stale =
 			out->collateral_stale || ccg_crl_stale(c->pck_crl, now) || ccg_crl_stale(c->root_crl, now);
