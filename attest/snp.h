@@ -183,8 +183,8 @@ CCG_MUST_USE enum ccg_status ccg_snp_kds_get_vcek(struct ccg_snp_kds *k, const s
 CCG_MUST_USE enum ccg_status ccg_snp_kds_get_chain(struct ccg_snp_kds *k, enum ccg_snp_product p,
 						   STACK_OF(X509) **out, struct ccg_error *err);
 /*
- * ccg_snp_kds_get_crl: the ARK's CRL (DER, /vcek/v1/{product}/crl; it lists
- * revoked ASKs and ASVKs) from the cache or KDS. It must be issued and
+ * ccg_snp_kds_get_crl: the ARK's CRL (DER, /vcek/v1/{product}/crl: the
+ * certificates the ARK issued and revoked, ASKs and ASVKs) from the cache or KDS. It must be issued and
  * signed by ark (required) before it is returned or cached. A cached CRL
  * past its nextUpdate at now (0: current time) is fetched again unless
  * offline (offline, it is returned as it is: appraisal reports it stale).
