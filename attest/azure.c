@@ -179,6 +179,7 @@ enum ccg_status ccg_azure_hcl_verify(const struct ccg_azure_hcl *h, const struct
 {
 	struct ccg_snp_report r;
 	struct ccg_snp_verify_opts so;
+	struct ccg_snp_result sres;
 	struct ccg_tpm_quote_info qi;
 	EVP_PKEY *ak = NULL;
 	uint8_t digest[EVP_MAX_MD_SIZE];
@@ -199,7 +200,9 @@ enum ccg_status ccg_azure_hcl_verify(const struct ccg_azure_hcl *h, const struct
 	so.ark = o->ark;
 	so.certs = o->certs;
 	so.now = o->now;
-	if ((st = ccg_snp_report_verify(&r, &so, err)) != CCG_OK)
+	so.crls = o->crls;
+	so.require_fresh_collateral = o->require_fresh_collateral;
+	if ((st = ccg_snp_report_verify(&r, &so, &sres, err)) != CCG_OK)
 		return st;
 	/* the runtime data is bound by its hash in report_data */
 	if ((st = ccg_digest(mds[h->hash_type], h->var_data, h->var_data_len, digest, &dl)) != CCG_OK)
@@ -218,6 +221,7 @@ enum ccg_status ccg_azure_hcl_verify(const struct ccg_azure_hcl *h, const struct
 	if (st != CCG_OK)
 		return st;
 	if ((st = ccg_snp_report_claims(&r, CCG_SNP_PRODUCT_UNKNOWN, &claims)) != CCG_OK ||
+	    (st = ccg_snp_result_claims(&sres, claims)) != CCG_OK ||
 	    (st = ccg_tpm_quote_claims(o->quote, &qi, &part)) != CCG_OK || (st = merge(claims, part)) != CCG_OK ||
 	    (st = ccg_json_set_new(claims, "azure-hcl-report-type", json_string("SEV-SNP"))) != CCG_OK) {
 		json_decref(claims);

@@ -45,6 +45,8 @@ struct ccg_azure_verify_opts {
 	const struct ccg_tpm_quote *quote; /* required */
 	const uint8_t *nonce;        /* expected quote extraData, or NULL */
 	size_t nonce_len;
+	STACK_OF(X509_CRL) *crls;    /* AMD CRLs (see ccg_snp_verify_opts) */
+	bool require_fresh_collateral;
 };
 
 /*

@@ -37,6 +37,14 @@ enum ccg_status ccg_collateral_get(const struct ccg_collateral_src *src, const c
 				   const char *accept, uint8_t **out, size_t *out_len, bool *out_fetched,
 				   struct ccg_error *err)
 {
+	return ccg_collateral_get_with_header(src, name, url, accept, NULL, out, out_len, out_fetched, NULL, NULL, err);
+}
+
+enum ccg_status ccg_collateral_get_with_header(const struct ccg_collateral_src *src, const char *name,
+					       const char *url, const char *accept, const char *const *headers,
+					       uint8_t **out, size_t *out_len, bool *out_fetched, char **out_header,
+					       const char **out_header_name, struct ccg_error *err)
+{
 	struct ccg_http_request req;
 	struct ccg_http_response resp;
 	struct ccg_error local;
@@ -46,7 +54,11 @@ enum ccg_status ccg_collateral_get(const struct ccg_collateral_src *src, const c
 	*out = NULL;
 	*out_len = 0;
 	*out_fetched = false;
-	if (src->cache_dir != NULL) {
+	if (out_header != NULL)
+		*out_header = NULL;
+	if (out_header_name != NULL)
+		*out_header_name = NULL;
+	if (src->cache_dir != NULL && !src->refresh) {
 		if ((st = cache_path(src, name, path, sizeof(path), err)) != CCG_OK)
 			return st;
 		ccg_error_clear(&local);
@@ -66,6 +78,11 @@ enum ccg_status ccg_collateral_get(const struct ccg_collateral_src *src, const c
 	req.url = url;
 	req.accept = accept;
 	req.max_response = CCG_COLLATERAL_MAX_BYTES;
+	for (size_t i = 0; headers != NULL && headers[i] != NULL; i++) {
+		if (i == CCG_HTTP_MAX_CAPTURE)
+			return ccg_error_set(err, CCG_ERR_INTERNAL, src->what, "too many response headers to keep");
+		req.capture[i] = headers[i];
+	}
 	if ((st = ccg_http_global_init()) != CCG_OK)
 		return ccg_error_set(err, st, src->what, "libcurl init");
 	st = ccg_http_perform(&req, &resp, err);
@@ -83,6 +100,15 @@ enum ccg_status ccg_collateral_get(const struct ccg_collateral_src *src, const c
 	*out_len = resp.body_len;
 	resp.body = NULL;
 	*out_fetched = true;
+	for (size_t i = 0; out_header != NULL && i < CCG_HTTP_MAX_CAPTURE && req.capture[i] != NULL; i++) {
+		if (resp.headers[i] != NULL) {
+			*out_header = resp.headers[i];
+			resp.headers[i] = NULL;
+			if (out_header_name != NULL)
+				*out_header_name = req.capture[i];
+			break;
+		}
+	}
 out:
 	ccg_http_response_cleanup(&resp);
 	return st;

@@ -20,6 +20,7 @@
 struct ccg_collateral_src {
 	const char *cache_dir; /* NULL: no cache */
 	bool offline;          /* never fetch */
+	bool refresh;          /* fetch even when cached (the cached copy is stale); stored as usual */
 	const char *what;      /* "AMD KDS", "Intel PCS": used in errors */
 };
 
@@ -32,6 +33,18 @@ struct ccg_collateral_src {
 CCG_MUST_USE enum ccg_status ccg_collateral_get(const struct ccg_collateral_src *src, const char *name,
 						const char *url, const char *accept, uint8_t **out, size_t *out_len,
 						bool *out_fetched, struct ccg_error *err);
+/*
+ * ccg_collateral_get_with_header: ccg_collateral_get that also keeps the
+ * first present of the response headers named in headers (NULL-terminated,
+ * at most CCG_HTTP_MAX_CAPTURE names) as sent: *out_header (malloc'd) and
+ * *out_header_name (one of headers). Both NULL when the answer came from the
+ * cache or carried none of them.
+ */
+CCG_MUST_USE enum ccg_status ccg_collateral_get_with_header(const struct ccg_collateral_src *src, const char *name,
+							    const char *url, const char *accept,
+							    const char *const *headers, uint8_t **out,
+							    size_t *out_len, bool *out_fetched, char **out_header,
+							    const char **out_header_name, struct ccg_error *err);
 /* ccg_collateral_store: writes bytes to <cache_dir>/<name> atomically (no-op without a cache). */
 CCG_MUST_USE enum ccg_status ccg_collateral_store(const struct ccg_collateral_src *src, const char *name,
 						  const uint8_t *data, size_t len, struct ccg_error *err);

@@ -73,6 +73,7 @@ static enum ccg_status verify_snp(const json_t *cpu, const uint8_t *binding, con
 	STACK_OF(X509) *certs = NULL;
 	struct ccg_snp_report r;
 	struct ccg_snp_verify_opts so;
+	struct ccg_snp_result sres;
 	enum ccg_status st;
 
 	if ((st = b64_member(cpu, "report", CCG_SNP_REPORT_LEN, "cpu.report", &rep, &len, err)) != CCG_OK ||
@@ -84,8 +85,15 @@ static enum ccg_status verify_snp(const json_t *cpu, const uint8_t *binding, con
 	so.certs = certs;
 	so.now = o->now;
 	so.report_data = binding;
-	if ((st = ccg_snp_report_verify(&r, &so, err)) == CCG_OK)
-		st = ccg_snp_report_claims(&r, CCG_SNP_PRODUCT_UNKNOWN, claims);
+	so.crls = o->amd_crls;
+	so.require_fresh_collateral = o->require_fresh_collateral;
+	if ((st = ccg_snp_report_verify(&r, &so, &sres, err)) != CCG_OK ||
+	    (st = ccg_snp_report_claims(&r, CCG_SNP_PRODUCT_UNKNOWN, claims)) != CCG_OK)
+		goto out;
+	if ((st = ccg_snp_result_claims(&sres, *claims)) != CCG_OK) {
+		json_decref(*claims);
+		*claims = NULL;
+	}
 out:
 	free(rep);
 	sk_X509_pop_free(certs, X509_free);
@@ -111,6 +119,7 @@ static enum ccg_status verify_tdx(const json_t *cpu, const uint8_t *binding, con
 	to.collateral = o->tdx_collateral;
 	to.now = o->now;
 	to.report_data = binding;
+	to.require_fresh_collateral = o->require_fresh_collateral;
 	if ((st = ccg_tdx_quote_verify(&q, &to, &res, err)) == CCG_OK)
 		st = ccg_tdx_quote_claims(&q, &res, claims);
 out:
@@ -201,6 +210,8 @@ static enum ccg_status verify_azure(const json_t *cpu, const uint8_t *binding, c
 	ao.quote = &q;
 	ao.nonce = binding;
 	ao.nonce_len = binding != NULL ? CCG_BINDING_LEN : 0;
+	ao.crls = o->amd_crls;
+	ao.require_fresh_collateral = o->require_fresh_collateral;
 	st = ccg_azure_hcl_verify(&h, &ao, claims, err);
 out:
 	ccg_tpm_quote_cleanup(&q);

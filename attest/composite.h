@@ -31,8 +31,10 @@ struct ccg_composite_opts {
 	size_t nonce_len;
 	int64_t now;                    /* 0: current time */
 	X509 *ark;                      /* AMD root key (snp, azure-snp-vtpm) */
+	STACK_OF(X509_CRL) *amd_crls;   /* AMD CRLs; the ARK's applies (optional) */
 	X509 *intel_root;               /* Intel SGX Root CA (tdx) */
 	const struct ccg_tdx_collateral *tdx_collateral; /* optional */
+	bool require_fresh_collateral;  /* refuse stale or missing CRLs and TDX collateral (else claims) */
 	EVP_PKEY *trusted_ak;           /* tpm: the AK to require (NULL: the document's, claimed untrusted) */
 	struct ccg_gpu_verifier *gpu;   /* appraises the GPU part (required) */
 };

@@ -10,6 +10,7 @@
 #include "attest/composite.h"
 #include "attest/snp.h"
 #include "attest/tdx.h"
+#include "attest/x509_chain.h"
 #include "ccgpu/cpu.h"
 #include "common/crypto.h"
 #include "common/error.h"
@@ -21,6 +22,8 @@ struct ccg_cpu_verifier {
 	X509 *ark, *intel_root;
 	EVP_PKEY *tpm_ak;
 	struct ccg_tdx_collateral *collateral;
+	STACK_OF(X509_CRL) *amd_crls; /* at most one per issuer */
+	bool require_fresh;
 	struct ccg_gpu_verifier *gpu; /* borrowed */
 };
 
@@ -45,6 +48,7 @@ void ccg_cpu_verifier_free(struct ccg_cpu_verifier *v)
 	X509_free(v->intel_root);
 	EVP_PKEY_free(v->tpm_ak);
 	ccg_tdx_collateral_free(v->collateral);
+	sk_X509_CRL_pop_free(v->amd_crls, X509_CRL_free);
 	free(v);
 }
 
@@ -118,6 +122,49 @@ out:
 	return st;
 }
 
+enum ccg_status ccg_cpu_verifier_add_amd_crl(struct ccg_cpu_verifier *v, const uint8_t *crl, size_t len,
+					     struct ccg_error *err)
+{
+	X509_CRL *c = NULL;
+	enum ccg_status st;
+	int i;
+
+	if (v == NULL)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "cpu_verifier", "no verifier");
+	if ((st = ccg_crl_parse(crl, len, "amd_crl", &c, err)) != CCG_OK)
+		return st;
+	if (v->amd_crls == NULL && (v->amd_crls = sk_X509_CRL_new_null()) == NULL) {
+		X509_CRL_free(c);
+		return ccg_error_set(err, CCG_ERR_NOMEM, "amd_crl", "out of memory");
+	}
+	for (i = 0; i < sk_X509_CRL_num(v->amd_crls); i++)
+		if (X509_NAME_cmp(X509_CRL_get_issuer(sk_X509_CRL_value(v->amd_crls, i)), X509_CRL_get_issuer(c)) == 0)
+			break;
+	if (i < sk_X509_CRL_num(v->amd_crls)) {
+		X509_CRL *old = sk_X509_CRL_value(v->amd_crls, i);
+
+		(void)sk_X509_CRL_set(v->amd_crls, i, c); /* returns c */
+		X509_CRL_free(old);
+		return CCG_OK;
+	}
+	if (i == CCG_CPU_MAX_AMD_CRLS) {
+		X509_CRL_free(c);
+		return ccg_error_set(err, CCG_ERR_TOO_LARGE, "amd_crl", "CRLs of at most %d AMD roots",
+				     CCG_CPU_MAX_AMD_CRLS);
+	}
+	if (sk_X509_CRL_push(v->amd_crls, c) <= 0) {
+		X509_CRL_free(c);
+		return ccg_error_set(err, CCG_ERR_NOMEM, "amd_crl", "out of memory");
+	}
+	return CCG_OK;
+}
+
+void ccg_cpu_verifier_set_require_fresh_collateral(struct ccg_cpu_verifier *v, bool require)
+{
+	if (v != NULL)
+		v->require_fresh = require;
+}
+
 enum ccg_status ccg_cpu_verifier_set_tpm_ak(struct ccg_cpu_verifier *v, const uint8_t *pem, size_t len,
 					    struct ccg_error *err)
 {
@@ -180,6 +227,8 @@ static enum ccg_status appraise(const struct ccg_cpu_verifier *v, const uint8_t 
 	memset(&o, 0, sizeof(o));
 	o.now = now;
 	o.ark = v->ark != NULL ? v->ark : pinned;
+	o.amd_crls = v->amd_crls;
+	o.require_fresh_collateral = v->require_fresh;
 	o.intel_root = v->intel_root;
 	o.tdx_collateral = v->collateral;
 	o.trusted_ak = v->tpm_ak;

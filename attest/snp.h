@@ -115,18 +115,34 @@ struct ccg_snp_verify_opts {
 	int64_t now;                  /* 0: current time */
 	enum ccg_snp_product product; /* hint for version-2 reports (else from the VCEK) */
 	const uint8_t *report_data;   /* expected report_data (64 bytes) or NULL */
+	STACK_OF(X509_CRL) *crls;     /* AMD CRLs (KDS /vcek/v1/{product}/crl); those issued by ark apply, others are ignored */
+	bool require_fresh_collateral; /* refuse without a CRL from ark, or with one past its nextUpdate (else a claim) */
+};
+
+/* what the appraisal found beside pass/fail, for claims (ccg_snp_result_claims) */
+struct ccg_snp_result {
+	bool crl_checked;      /* a CRL issued and signed by the ARK was applied */
+	bool collateral_stale; /* no such CRL, or it is past its nextUpdate at the verification time */
 };
 
 /*
  * ccg_snp_report_verify: the report signature with the leaf of certs, the
- * leaf's chain to opts->ark (ccg_chain_verify, RSA-PSS), the VCEK hwID
- * extension against chip_id and its SPL extensions against reported_tcb,
- * the product name against the report's CPUID (version >= 3), and the
- * expected report_data. Errors name the check in err->where ("snp.signature",
- * "snp.vcek.hwid", "snp.vcek.tcb.snpSPL", "VCEK chain[1] (CN=SEV-Milan)", …).
+ * leaf's chain to opts->ark (ccg_chain_verify, RSA-PSS), revocation by the
+ * ARK's CRL (ASK/ASVK, and anything else in certs the ARK issued; the CRL
+ * must be issued and signed by the ARK, thisUpdate not after the
+ * verification time), the VCEK hwID extension against chip_id and its SPL
+ * extensions against reported_tcb, the product name against the report's
+ * CPUID (version >= 3), and the expected report_data. Errors name the check
+ * in err->where ("snp.signature", "snp.crl", "snp.vcek.hwid",
+ * "snp.vcek.tcb.snpSPL", "VCEK chain[1] (CN=SEV-Milan)", …); a listed
+ * certificate is CCG_ERR_REVOKED. out (may be NULL) receives the revocation
+ * state whether or not the report passed.
  */
 CCG_MUST_USE enum ccg_status ccg_snp_report_verify(const struct ccg_snp_report *r,
-						   const struct ccg_snp_verify_opts *opts, struct ccg_error *err);
+						   const struct ccg_snp_verify_opts *opts, struct ccg_snp_result *out,
+						   struct ccg_error *err);
+/* ccg_snp_result_claims: adds snp-crl-checked and snp-collateral-stale to claims. */
+CCG_MUST_USE enum ccg_status ccg_snp_result_claims(const struct ccg_snp_result *res, json_t *claims);
 
 /*
  * ccg_snp_report_claims: claims of a parsed report (measurement, policy bits,
@@ -166,5 +182,15 @@ CCG_MUST_USE enum ccg_status ccg_snp_kds_get_vcek(struct ccg_snp_kds *k, const s
 /* ccg_snp_kds_get_chain: ASK ‖ ARK (PEM, /vcek/v1/{product}/cert_chain) from the cache or KDS. */
 CCG_MUST_USE enum ccg_status ccg_snp_kds_get_chain(struct ccg_snp_kds *k, enum ccg_snp_product p,
 						   STACK_OF(X509) **out, struct ccg_error *err);
+/*
+ * ccg_snp_kds_get_crl: the ARK's CRL (DER, /vcek/v1/{product}/crl: the
+ * certificates the ARK issued and revoked, ASKs and ASVKs) from the cache or KDS. It must be issued and
+ * signed by ark (required) before it is returned or cached. A cached CRL
+ * past its nextUpdate at now (0: current time) is fetched again unless
+ * offline (offline, it is returned as it is: appraisal reports it stale).
+ * CCG_ERR_NOT_FOUND offline with nothing cached.
+ */
+CCG_MUST_USE enum ccg_status ccg_snp_kds_get_crl(struct ccg_snp_kds *k, enum ccg_snp_product p, X509 *ark,
+						 int64_t now, X509_CRL **out, struct ccg_error *err);
 
 #endif

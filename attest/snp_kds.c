@@ -1,12 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* AMD Key Distribution Service: VCEK and ASK ‖ ARK by product, chip id and TCB, with cache and offline mode. */
+/*
+ * AMD Key Distribution Service: VCEK and ASK ‖ ARK by product, chip id and TCB,
+ * and the ARK's CRL, with cache and offline mode.
+ */
 #include <openssl/err.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "attest/collateral.h"
 #include "attest/snp.h"
+#include "attest/x509_chain.h"
 #include "common/crypto.h"
 #include "common/encoding.h"
 #include "common/error.h"
@@ -83,14 +88,58 @@ static struct ccg_collateral_src src_of(const struct ccg_snp_kds *k)
 	return s;
 }
 
+/* turns fetched bytes into the object at obj, or fails */
+typedef enum ccg_status (*kds_parse_fn)(const uint8_t *b, size_t n, void *obj, void *ctx, struct ccg_error *err);
+
+/*
+ * name from the cache or url, parsed by parse into obj; cached only once it
+ * parsed. On failure the caller frees what parse put in obj.
+ */
+static enum ccg_status kds_get(const struct ccg_collateral_src *src, const char *name, const char *url,
+			       const char *accept, kds_parse_fn parse, void *obj, void *ctx, bool *out_fetched,
+			       struct ccg_error *err)
+{
+	uint8_t *b = NULL;
+	size_t n = 0;
+	bool fetched = false;
+	enum ccg_status st = ccg_collateral_get(src, name, url, accept, &b, &n, &fetched, err);
+
+	if (st == CCG_OK)
+		st = parse(b, n, obj, ctx, err);
+	if (st == CCG_OK && fetched)
+		st = ccg_collateral_store(src, name, b, n, err);
+	if (out_fetched != NULL)
+		*out_fetched = fetched;
+	free(b);
+	return st;
+}
+
+static enum ccg_status parse_vcek(const uint8_t *b, size_t n, void *obj, void *ctx, struct ccg_error *err)
+{
+	(void)ctx;
+	return ccg_der_cert_parse(b, n, obj, err);
+}
+
+static enum ccg_status parse_chain(const uint8_t *b, size_t n, void *obj, void *ctx, struct ccg_error *err)
+{
+	(void)ctx;
+	return ccg_pem_certs_parse(b, n, 2, obj, err);
+}
+
+/* a CRL issued and signed by the ARK (ctx) */
+static enum ccg_status parse_crl(const uint8_t *b, size_t n, void *obj, void *ctx, struct ccg_error *err)
+{
+	X509_CRL **out = obj;
+	enum ccg_status st = ccg_crl_parse(b, n, "AMD KDS crl", out, err);
+
+	return st != CCG_OK ? st : ccg_crl_verify_issuer(*out, ctx, "AMD KDS crl", err);
+}
+
 enum ccg_status ccg_snp_kds_get_vcek(struct ccg_snp_kds *k, const struct ccg_snp_report *r,
 				     enum ccg_snp_product p, X509 **out, struct ccg_error *err)
 {
 	struct ccg_collateral_src src = src_of(k);
 	char url[1024], name[256], hwid[17];
-	uint8_t *der = NULL;
-	size_t der_len = 0;
-	bool fetched = false;
 	enum ccg_status st;
 
 	*out = NULL;
@@ -102,18 +151,11 @@ enum ccg_status ccg_snp_kds_get_vcek(struct ccg_snp_kds *k, const struct ccg_snp
 	ccg_hex_encode(r->chip_id, 8, hwid);
 	snprintf(name, sizeof(name), "vcek-%s-%s-%016llx.der", ccg_snp_product_name(p), hwid,
 		 (unsigned long long)r->reported_tcb);
-	st = ccg_collateral_get(&src, name, url, "application/x-x509-ca-cert", &der, &der_len, &fetched, err);
-	if (st != CCG_OK)
-		goto out;
-	st = ccg_der_cert_parse(der, der_len, out, err);
-	if (st == CCG_OK && fetched)
-		st = ccg_collateral_store(&src, name, der, der_len, err);
+	st = kds_get(&src, name, url, "application/x-x509-ca-cert", parse_vcek, out, NULL, NULL, err);
 	if (st != CCG_OK) {
 		X509_free(*out);
 		*out = NULL;
 	}
-out:
-	free(der);
 	return st;
 }
 
@@ -122,9 +164,6 @@ enum ccg_status ccg_snp_kds_get_chain(struct ccg_snp_kds *k, enum ccg_snp_produc
 {
 	struct ccg_collateral_src src = src_of(k);
 	char url[1024], name[64];
-	uint8_t *pem = NULL;
-	size_t pem_len = 0;
-	bool fetched = false;
 	enum ccg_status st;
 
 	*out = NULL;
@@ -132,17 +171,39 @@ enum ccg_status ccg_snp_kds_get_chain(struct ccg_snp_kds *k, enum ccg_snp_produc
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "AMD KDS", "the processor product is unknown");
 	snprintf(url, sizeof(url), "%s/vcek/v1/%s/cert_chain", k->base_url, ccg_snp_product_name(p));
 	snprintf(name, sizeof(name), "cert_chain-%s.pem", ccg_snp_product_name(p));
-	st = ccg_collateral_get(&src, name, url, NULL, &pem, &pem_len, &fetched, err);
-	if (st != CCG_OK)
-		goto out;
-	st = ccg_pem_certs_parse(pem, pem_len, 2, out, err);
-	if (st == CCG_OK && fetched)
-		st = ccg_collateral_store(&src, name, pem, pem_len, err);
+	st = kds_get(&src, name, url, NULL, parse_chain, out, NULL, NULL, err);
 	if (st != CCG_OK) {
 		sk_X509_pop_free(*out, X509_free);
 		*out = NULL;
 	}
-out:
-	free(pem);
+	return st;
+}
+
+enum ccg_status ccg_snp_kds_get_crl(struct ccg_snp_kds *k, enum ccg_snp_product p, X509 *ark, int64_t now,
+				    X509_CRL **out, struct ccg_error *err)
+{
+	struct ccg_collateral_src src = src_of(k);
+	char url[1024], name[64];
+	bool fetched = false;
+	enum ccg_status st;
+
+	*out = NULL;
+	if (p == CCG_SNP_PRODUCT_UNKNOWN || ark == NULL)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "AMD KDS",
+				     "a CRL needs the processor product and the ARK that signs it");
+	snprintf(url, sizeof(url), "%s/vcek/v1/%s/crl", k->base_url, ccg_snp_product_name(p));
+	snprintf(name, sizeof(name), "crl-%s.der", ccg_snp_product_name(p));
+	st = kds_get(&src, name, url, "application/pkix-crl", parse_crl, out, ark, &fetched, err);
+	if (st == CCG_OK && !fetched && !k->offline && ccg_crl_stale(*out, now != 0 ? now : (int64_t)time(NULL))) {
+		/* the cached CRL is past its nextUpdate: ask KDS for the current one */
+		X509_CRL_free(*out);
+		*out = NULL;
+		src.refresh = true;
+		st = kds_get(&src, name, url, "application/pkix-crl", parse_crl, out, ark, NULL, err);
+	}
+	if (st != CCG_OK) {
+		X509_CRL_free(*out);
+		*out = NULL;
+	}
 	return st;
 }

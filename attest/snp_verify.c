@@ -6,11 +6,13 @@
 #include <openssl/x509v3.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "attest/snp.h"
 #include "attest/x509_chain.h"
 #include "common/crypto.h"
 #include "common/error.h"
+#include "common/json.h"
 
 #define OID_AMD_PRODUCT "1.3.6.1.4.1.3704.1.2"
 #define OID_AMD_BLSPL "1.3.6.1.4.1.3704.1.3.1"
@@ -19,28 +21,29 @@
 #define OID_AMD_UCODESPL "1.3.6.1.4.1.3704.1.3.8"
 #define OID_AMD_FMCSPL "1.3.6.1.4.1.3704.1.3.9"
 #define OID_AMD_HWID "1.3.6.1.4.1.3704.1.4"
+#define CRL_SKEW_SECONDS 300 /* a CRL's thisUpdate may be this far after the verification time (as OCSP) */
 
-/* SHA-256 of the SubjectPublicKeyInfo of AMD's published ARKs */
-static const uint8_t pinned_arks[][32] = {
-	/* ARK-Milan */
+/*
+ * SHA-256 of the SubjectPublicKeyInfo of AMD's published ARKs (RSA-4096,
+ * self-signed with RSASSA-PSS/SHA-384; served by KDS as the second
+ * certificate of /vcek/v1/{product}/cert_chain). The Genoa and Turin
+ * certificates are in tests/data/amd/ with where they came from.
+ */
+static const uint8_t pinned_arks[][CCG_SHA256_LEN] = {
+	/* ARK-Milan (serial 0x010000) */
 	{0x9f, 0x05, 0x6b, 0xee, 0x44, 0x37, 0x7e, 0x29, 0x30, 0x8c, 0xb5, 0xff, 0xa8, 0x95, 0xbd, 0xfb,
 	 0x62, 0xd1, 0x88, 0x81, 0xfa, 0x6b, 0xed, 0x8d, 0x6f, 0x07, 0x5b, 0x02, 0x04, 0x08, 0x9c, 0xb9},
+	/* ARK-Genoa (serial 0x020000) */
+	{0x42, 0x9a, 0x69, 0xc9, 0x42, 0x2a, 0xa2, 0x58, 0xee, 0x4d, 0x8d, 0xb5, 0xfc, 0xda, 0x9c, 0x64,
+	 0x70, 0xef, 0x15, 0xf8, 0xcd, 0x5a, 0x9c, 0xeb, 0xd6, 0xcb, 0xc7, 0xd9, 0x0b, 0x86, 0x38, 0x31},
+	/* ARK-Turin (serial 0x030000) */
+	{0x4f, 0x12, 0x54, 0x10, 0x56, 0x3a, 0x2a, 0xb9, 0xa5, 0x03, 0x56, 0xf9, 0x24, 0x3f, 0x6f, 0xe0,
+	 0xb6, 0xf7, 0x3d, 0xe9, 0x86, 0x03, 0xf5, 0x3f, 0x90, 0x33, 0x9c, 0x70, 0xe9, 0xd7, 0xad, 0x08},
 };
 
 bool ccg_snp_ark_spki_pinned(X509 *ark)
 {
-	unsigned char *der = NULL;
-	uint8_t h[CCG_SHA256_LEN];
-	int n = ark != NULL ? i2d_PUBKEY(X509_get0_pubkey(ark), &der) : -1;
-	bool ok = false;
-
-	if (n > 0 && ccg_sha256(der, (size_t)n, h) == CCG_OK) {
-		for (size_t i = 0; i < sizeof(pinned_arks) / sizeof(pinned_arks[0]); i++)
-			ok = ok || ccg_ct_equal(h, pinned_arks[i], sizeof(h));
-	}
-	OPENSSL_free(der);
-	ERR_clear_error();
-	return ok;
+	return ccg_x509_spki_pinned(ark, pinned_arks, sizeof(pinned_arks) / sizeof(pinned_arks[0]));
 }
 
 X509 *ccg_snp_chain_pinned_ark(const char *chain_pem)
@@ -189,17 +192,82 @@ static enum ccg_snp_product vcek_product(X509 *vcek)
 	return prod;
 }
 
+/*
+ * Revocation: every CRL of opts->crls issued by the ARK must verify with the
+ * ARK's key and not be from after the verification time; none may list a
+ * certificate of the chain the ARK issued (the ASK or ASVK).
+ */
+static enum ccg_status check_revocation(const struct ccg_snp_verify_opts *opts, enum ccg_snp_signer signer,
+					struct ccg_snp_result *res, struct ccg_error *err)
+{
+	int64_t now = opts->now != 0 ? opts->now : (int64_t)time(NULL);
+	X509_NAME *ark_name = X509_get_subject_name(opts->ark);
+	char cn[96], t[21], n[21];
+	bool stale = false;
+	enum ccg_status st;
+
+	res->crl_checked = false;
+	for (int i = 0; i < sk_X509_CRL_num(opts->crls); i++) {
+		X509_CRL *crl = sk_X509_CRL_value(opts->crls, i);
+		const ASN1_TIME *last = X509_CRL_get0_lastUpdate(crl);
+		int64_t this_update;
+
+		if (X509_NAME_cmp(X509_CRL_get_issuer(crl), ark_name) != 0)
+			continue; /* another product's root */
+		if ((st = ccg_crl_verify_issuer(crl, opts->ark, "snp.crl", err)) != CCG_OK)
+			return st;
+		if (last == NULL || ccg_asn1_time_unix(last, &this_update) != CCG_OK)
+			return ccg_error_set(err, CCG_ERR_MALFORMED, "snp.crl", "the CRL's thisUpdate is unreadable");
+		if (this_update > now + CRL_SKEW_SECONDS) {
+			ccg_time_iso(this_update, t);
+			ccg_time_iso(now, n);
+			return ccg_error_set(err, CCG_ERR_OCSP_STALE, "snp.crl.this_update",
+					     "the CRL of %s is from %s, after the verification time %s",
+					     ccg_x509_cn(opts->ark, cn, sizeof(cn)), t, n);
+		}
+		for (int c = 0; c < sk_X509_num(opts->certs); c++) {
+			X509 *x = sk_X509_value(opts->certs, c);
+			const char *what = c == 0 ? (signer == CCG_SNP_SIGNER_VLEK ? "VLEK" : "VCEK")
+						  : (signer == CCG_SNP_SIGNER_VLEK ? "ASVK" : "ASK");
+
+			if (X509_cmp(x, opts->ark) == 0)
+				continue;
+			if ((st = ccg_crl_check_cert(crl, x, what, "snp.crl", err)) != CCG_OK)
+				return st;
+		}
+		res->crl_checked = true;
+		stale = stale || ccg_crl_stale(crl, now);
+	}
+	res->collateral_stale = !res->crl_checked || stale;
+	if (res->collateral_stale && opts->require_fresh_collateral)
+		return ccg_error_set(err, CCG_ERR_OCSP_STALE, "snp.crl",
+				     res->crl_checked ? "the CRL of %s is past its nextUpdate"
+						      : "no CRL from %s (fresh collateral is required)",
+				     ccg_x509_cn(opts->ark, cn, sizeof(cn)));
+	return CCG_OK;
+}
+
+enum ccg_status ccg_snp_result_claims(const struct ccg_snp_result *res, json_t *claims)
+{
+	enum ccg_status st = ccg_json_set_new(claims, "snp-crl-checked", json_boolean(res->crl_checked));
+
+	return st != CCG_OK ? st : ccg_json_set_new(claims, "snp-collateral-stale", json_boolean(res->collateral_stale));
+}
+
 enum ccg_status ccg_snp_report_verify(const struct ccg_snp_report *r, const struct ccg_snp_verify_opts *opts,
-				      struct ccg_error *err)
+				      struct ccg_snp_result *out, struct ccg_error *err)
 {
 	enum ccg_snp_signer signer = ccg_snp_report_signer(r);
 	struct ccg_chain_opts co;
 	struct ccg_chain_result cr;
+	struct ccg_snp_result res = {.crl_checked = false, .collateral_stale = true};
 	enum ccg_snp_product p, certp;
 	struct ccg_snp_tcb tcb;
 	X509 *leaf;
 	enum ccg_status st;
 
+	if (out != NULL)
+		*out = res;
 	if (opts == NULL || opts->ark == NULL)
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "snp.ark", "no AMD root key (ARK) configured");
 	if (opts->certs == NULL || sk_X509_num(opts->certs) < 1)
@@ -215,6 +283,11 @@ enum ccg_status ccg_snp_report_verify(const struct ccg_snp_report *r, const stru
 	co.name = signer == CCG_SNP_SIGNER_VCEK ? "VCEK chain" : "VLEK chain";
 	co.no_key_ids = true; /* AMD's VCEKs carry no authority/subject key identifiers */
 	st = ccg_chain_verify(opts->certs, &co, &cr, err);
+	if (st != CCG_OK)
+		return st;
+	st = check_revocation(opts, signer, &res, err);
+	if (out != NULL)
+		*out = res;
 	if (st != CCG_OK)
 		return st;
 

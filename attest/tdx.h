@@ -114,19 +114,59 @@ CCG_MUST_USE enum ccg_status ccg_tdx_collateral_set_crls(struct ccg_tdx_collater
 							 size_t pck_crl_len, const uint8_t *root_crl,
 							 size_t root_crl_len, struct ccg_error *err);
 
+/*
+ * ccg_tdx_collateral_set_qe_signing_chain: the chain that signs the QE
+ * identity when it is not the TCB info's (PCS sends each in its own header);
+ * unset, the TCB signing chain signs both.
+ */
+CCG_MUST_USE enum ccg_status ccg_tdx_collateral_set_qe_signing_chain(struct ccg_tdx_collateral *c,
+								     const uint8_t *pem, size_t len,
+								     struct ccg_error *err);
+
+/* ccg_tdx_intel_root_pinned: the certificate is Intel's SGX Root CA (SHA-256 of its SPKI pinned). */
+bool ccg_tdx_intel_root_pinned(X509 *cert);
+
+/*
+ * ccg_tdx_issuer_chain_parse: a PCS issuer-chain response header value
+ * (TCB-Info-Issuer-Chain, SGX-Enclave-Identity-Issuer-Chain,
+ * SGX-PCK-CRL-Issuer-Chain): URL-encoded PEM, decoded strictly
+ * (ccg_url_decode) into *out_pem (malloc'd) and parsed into *out (at most 4
+ * certificates). A bad %-escape or byte is CCG_ERR_ENCODING naming the header
+ * and offset; text that is not PEM certificates CCG_ERR_ENCODING.
+ */
+#define CCG_TDX_ISSUER_CHAIN_MAX (16 * 1024)
+CCG_MUST_USE enum ccg_status ccg_tdx_issuer_chain_parse(const char *value, size_t len, const char *header,
+							uint8_t **out_pem, size_t *out_pem_len,
+							STACK_OF(X509) **out, struct ccg_error *err);
+/*
+ * ccg_tdx_issuer_chain_verify: the chain (signer first) verifies to root, or
+ * with root NULL to its own last certificate when that is the pinned Intel
+ * SGX Root CA (else CCG_ERR_CERT_UNTRUSTED). Expiry is not checked here (the
+ * appraisal reports it, as for the TCB signing chain).
+ */
+CCG_MUST_USE enum ccg_status ccg_tdx_issuer_chain_verify(STACK_OF(X509) *chain, X509 *root, const char *name,
+							 struct ccg_error *err);
+
 /* PCS-compatible collateral fetch: cache → URL (unless offline) */
 struct ccg_tdx_pcs_config {
 	const char *base_url;  /* NULL: https://api.trustedservices.intel.com */
 	const char *cache_dir; /* NULL: no cache */
 	bool offline;
+	X509 *root;            /* the issuer chains must end here; NULL: in the pinned Intel SGX Root CA */
 };
 /*
  * ccg_tdx_collateral_fetch: TCB info for fmspc, QE identity, PCK CRL (ca
  * "platform" or "processor") and root CRL, each from the cache or the PCS
  * (tdx/certification/v4/tcb?fmspc=, tdx/certification/v4/qe/identity,
- * sgx/certification/v4/pckcrl?ca=&encoding=der, and rootcrl from the cache).
- * The TCB signing chain must be in the cache as tcb_signing_chain.pem (PCS
- * sends it in a response header). Stores what it fetched once it parses.
+ * sgx/certification/v4/pckcrl?ca=&encoding=der; rootcrl.der from the cache).
+ * The signing chains come from the response headers TCB-Info-Issuer-Chain
+ * (v3: SGX-TCB-Info-Issuer-Chain), SGX-Enclave-Identity-Issuer-Chain and
+ * SGX-PCK-CRL-Issuer-Chain, each verified to cfg->root (or the pinned root)
+ * and cached beside its body as <name>.issuer-chain.pem; the PCK CRL must be
+ * signed by its chain's first certificate. Without a header the cached chain
+ * is used (for TCB info and QE identity also tcb_signing_chain.pem); with
+ * none, CCG_ERR_NOT_FOUND. Nothing is cached unless everything parses and
+ * verifies.
  */
 CCG_MUST_USE enum ccg_status ccg_tdx_collateral_fetch(const struct ccg_tdx_pcs_config *cfg, const char *fmspc_hex,
 						      const char *ca, struct ccg_tdx_collateral **out,

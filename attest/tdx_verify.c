@@ -34,6 +34,7 @@ struct ccg_tdx_collateral {
 	uint8_t *tcb_info_body, *qe_identity_body;
 	size_t tcb_info_len, qe_identity_len;
 	STACK_OF(X509) *signing_chain;
+	STACK_OF(X509) *qe_signing_chain; /* NULL: signing_chain signs the QE identity too */
 	X509_CRL *pck_crl, *root_crl;
 };
 
@@ -50,6 +51,7 @@ void ccg_tdx_collateral_free(struct ccg_tdx_collateral *c)
 	free(c->tcb_info_body);
 	free(c->qe_identity_body);
 	sk_X509_pop_free(c->signing_chain, X509_free);
+	sk_X509_pop_free(c->qe_signing_chain, X509_free);
 	X509_CRL_free(c->pck_crl);
 	X509_CRL_free(c->root_crl);
 	free(c);
@@ -88,61 +90,38 @@ enum ccg_status ccg_tdx_collateral_set_qe_identity(struct ccg_tdx_collateral *c,
 	return st == CCG_OK ? st : ccg_error_set(err, st, "tdx.collateral.qe_identity", "%zu bytes", len);
 }
 
-enum ccg_status ccg_tdx_collateral_set_signing_chain(struct ccg_tdx_collateral *c, const uint8_t *pem, size_t len,
-						     struct ccg_error *err)
+static enum ccg_status set_chain(STACK_OF(X509) **slot, const uint8_t *pem, size_t len, struct ccg_error *err)
 {
 	STACK_OF(X509) *sk = NULL;
 	enum ccg_status st = ccg_pem_certs_parse(pem, len, 4, &sk, err);
 
 	if (st != CCG_OK)
 		return st;
-	sk_X509_pop_free(c->signing_chain, X509_free);
-	c->signing_chain = sk;
+	sk_X509_pop_free(*slot, X509_free);
+	*slot = sk;
 	return CCG_OK;
 }
 
-static enum ccg_status parse_crl(const uint8_t *b, size_t len, const char *where, X509_CRL **out,
-				 struct ccg_error *err)
+enum ccg_status ccg_tdx_collateral_set_signing_chain(struct ccg_tdx_collateral *c, const uint8_t *pem, size_t len,
+						     struct ccg_error *err)
 {
-	const unsigned char *p = b;
-	X509_CRL *crl = NULL;
-	uint8_t *bin = NULL;
-	size_t bin_len = 0;
+	return set_chain(&c->signing_chain, pem, len, err);
+}
 
-	if (len > 8 && memcmp(b, "-----BEGIN", 10 < len ? 10 : len) == 0) {
-		BIO *bio = BIO_new_mem_buf(b, (int)len);
-
-		crl = bio != NULL ? PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL) : NULL;
-		BIO_free(bio);
-	} else if (len > 0 && b[0] == 0x30) {
-		crl = d2i_X509_CRL(NULL, &p, (long)len);
-		if (crl != NULL && p != b + len) {
-			X509_CRL_free(crl);
-			crl = NULL;
-		}
-	} else if (ccg_hex_decode((const char *)b, len, COLLATERAL_JSON_MAX, &bin, &bin_len) == CCG_OK) {
-		p = bin;
-		crl = d2i_X509_CRL(NULL, &p, (long)bin_len);
-		if (crl != NULL && p != bin + bin_len) {
-			X509_CRL_free(crl);
-			crl = NULL;
-		}
-		free(bin);
-	}
-	if (crl == NULL)
-		return ccg_openssl_error(err, CCG_ERR_ENCODING, where, "not a CRL (DER, PEM or hex)");
-	*out = crl;
-	return CCG_OK;
+enum ccg_status ccg_tdx_collateral_set_qe_signing_chain(struct ccg_tdx_collateral *c, const uint8_t *pem,
+							size_t len, struct ccg_error *err)
+{
+	return set_chain(&c->qe_signing_chain, pem, len, err);
 }
 
 enum ccg_status ccg_tdx_collateral_set_crls(struct ccg_tdx_collateral *c, const uint8_t *pck_crl, size_t pck_crl_len,
 					    const uint8_t *root_crl, size_t root_crl_len, struct ccg_error *err)
 {
 	X509_CRL *a = NULL, *b = NULL;
-	enum ccg_status st = parse_crl(pck_crl, pck_crl_len, "tdx.collateral.pck_crl", &a, err);
+	enum ccg_status st = ccg_crl_parse(pck_crl, pck_crl_len, "tdx.collateral.pck_crl", &a, err);
 
 	if (st == CCG_OK)
-		st = parse_crl(root_crl, root_crl_len, "tdx.collateral.root_crl", &b, err);
+		st = ccg_crl_parse(root_crl, root_crl_len, "tdx.collateral.root_crl", &b, err);
 	if (st != CCG_OK) {
 		X509_CRL_free(a);
 		return st;
@@ -372,14 +351,6 @@ static bool stale_at(const json_t *o, int64_t now)
 	return s == NULL || ccg_time_parse_iso(s, &t) != CCG_OK || now > t;
 }
 
-static bool crl_stale(X509_CRL *crl, int64_t now)
-{
-	int64_t t;
-	const ASN1_TIME *n = X509_CRL_get0_nextUpdate(crl);
-
-	return n == NULL || ccg_asn1_time_unix(n, &t) != CCG_OK || now > t;
-}
-
 static enum ccg_status status_of(const json_t *level, const char *where, enum ccg_tdx_tcb_status *out,
 				 struct ccg_error *err)
 {
@@ -390,23 +361,12 @@ static enum ccg_status status_of(const json_t *level, const char *where, enum cc
 	return CCG_OK;
 }
 
-static enum ccg_status check_crl(X509_CRL *crl, X509 *issuer, X509 *subject, const char *where,
+static enum ccg_status check_crl(X509_CRL *crl, X509 *issuer, X509 *subject, const char *what, const char *where,
 				 struct ccg_error *err)
 {
-	X509_REVOKED *rev = NULL;
+	enum ccg_status st = ccg_crl_verify_issuer(crl, issuer, where, err);
 
-	if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(issuer)) != 0)
-		return ccg_error_set(err, CCG_ERR_CERT_CHAIN, where, "the CRL is not from the certificate's issuer");
-	if (X509_CRL_verify(crl, X509_get0_pubkey(issuer)) != 1)
-		return ccg_openssl_error(err, CCG_ERR_SIGNATURE, where, "CRL signature does not verify");
-	if (X509_CRL_get0_by_cert(crl, &rev, subject) == 1) {
-		char cn[96];
-
-		return ccg_error_set(err, CCG_ERR_REVOKED, where, "%s is revoked",
-				     ccg_x509_cn(subject, cn, sizeof(cn)));
-	}
-	ERR_clear_error();
-	return CCG_OK;
+	return st != CCG_OK ? st : ccg_crl_check_cert(crl, subject, what, where, err);
 }
 
 /* the TCB level: first whose SGX and TDX components the platform meets */
@@ -580,7 +540,8 @@ static enum ccg_status appraise_collateral(const struct ccg_tdx_quote *q, const 
 	 */
 	struct ccg_chain_opts co = {.anchor = o->root, .now = o->now, .name = "TCB signing chain",
 				    .ignore_expiry = true};
-	struct ccg_chain_result cr;
+	struct ccg_chain_result cr, qcr = {.expired = false};
+	STACK_OF(X509) *qe_chain = c->qe_signing_chain != NULL ? c->qe_signing_chain : c->signing_chain;
 	json_t *ti = NULL, *qi = NULL;
 	int64_t now = o->now != 0 ? o->now : (int64_t)time(NULL);
 	uint8_t fmspc[6], pceid[2];
@@ -592,10 +553,15 @@ static enum ccg_status appraise_collateral(const struct ccg_tdx_quote *q, const 
 				     "TCB info, QE identity and the TCB signing chain are all needed");
 	if ((st = ccg_chain_verify(c->signing_chain, &co, &cr, err)) != CCG_OK)
 		return st;
+	if (c->qe_signing_chain != NULL) {
+		co.name = "QE identity signing chain";
+		if ((st = ccg_chain_verify(c->qe_signing_chain, &co, &qcr, err)) != CCG_OK)
+			return st;
+	}
 	if ((st = signed_json(c->tcb_info_body, c->tcb_info_len, "tcbInfo", sk_X509_value(c->signing_chain, 0),
 			      "tdx.tcb_info.signature", &ti, err)) != CCG_OK ||
-	    (st = signed_json(c->qe_identity_body, c->qe_identity_len, "enclaveIdentity",
-			      sk_X509_value(c->signing_chain, 0), "tdx.qe_identity.signature", &qi, err)) != CCG_OK)
+	    (st = signed_json(c->qe_identity_body, c->qe_identity_len, "enclaveIdentity", sk_X509_value(qe_chain, 0),
+			      "tdx.qe_identity.signature", &qi, err)) != CCG_OK)
 		goto out;
 	ver = json_integer_value(json_object_get(ti, "version"));
 	if (!json_is_string(json_object_get(ti, "id")) || strcmp(json_string_value(json_object_get(ti, "id")), "TDX") != 0 ||
@@ -613,8 +579,8 @@ static enum ccg_status appraise_collateral(const struct ccg_tdx_quote *q, const 
 		goto out;
 	}
 	ccg_hex_encode(pck->fmspc, 6, out->fmspc);
-	out->signer_expired = cr.expired;
-	out->collateral_stale = stale_at(ti, now) || stale_at(qi, now) || cr.expired;
+	out->signer_expired = cr.expired || qcr.expired;
+	out->collateral_stale = stale_at(ti, now) || stale_at(qi, now) || out->signer_expired;
 	if (c->pck_crl != NULL && c->root_crl != NULL) {
 		int n = sk_X509_num(pck_chain);
 		X509 *ca = n > 1 ? sk_X509_value(pck_chain, 1) : NULL;
@@ -623,12 +589,16 @@ static enum ccg_status appraise_collateral(const struct ccg_tdx_quote *q, const 
 			st = ccg_error_set(err, CCG_ERR_CERT_CHAIN, "tdx.pck_crl", "no PCK CA in the chain");
 			goto out;
 		}
-		if ((st = check_crl(c->pck_crl, ca, sk_X509_value(pck_chain, 0), "tdx.pck_crl", err)) != CCG_OK ||
-		    (st = check_crl(c->root_crl, o->root, ca, "tdx.root_crl", err)) != CCG_OK ||
-		    (st = check_crl(c->root_crl, o->root, sk_X509_value(c->signing_chain, 0), "tdx.root_crl", err)) !=
-			    CCG_OK)
+		if ((st = check_crl(c->pck_crl, ca, sk_X509_value(pck_chain, 0), "PCK", "tdx.pck_crl", err)) != CCG_OK ||
+		    (st = check_crl(c->root_crl, o->root, ca, "PCK CA", "tdx.root_crl", err)) != CCG_OK ||
+		    (st = check_crl(c->root_crl, o->root, sk_X509_value(c->signing_chain, 0), "TCB signing certificate",
+				    "tdx.root_crl", err)) != CCG_OK ||
+		    (c->qe_signing_chain != NULL &&
+		     (st = check_crl(c->root_crl, o->root, sk_X509_value(c->qe_signing_chain, 0),
+				     "QE identity signing certificate", "tdx.root_crl", err)) != CCG_OK))
 			goto out;
-		out->collateral_stale = out->collateral_stale || crl_stale(c->pck_crl, now) || crl_stale(c->root_crl, now);
+		out->collateral_stale =
+			out->collateral_stale || ccg_crl_stale(c->pck_crl, now) || ccg_crl_stale(c->root_crl, now);
 	} else {
 		out->collateral_stale = true; /* no revocation information */
 	}

@@ -3,6 +3,7 @@
 
 #include <openssl/err.h>
 #include <openssl/objects.h>
+#include <openssl/pem.h>
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <time.h>
 
 #include "common/crypto.h"
+#include "common/encoding.h"
 #include "common/error.h"
 
 #define OID_TCG_DICE_TCBINFO "2.23.133.5.4.1"
@@ -226,4 +228,110 @@ enum ccg_status ccg_cert_fwid(X509 *cert, uint8_t out[48], struct ccg_error *err
 	return ccg_error_set(err, CCG_ERR_CERT_FWID, "device chain[0]",
 			     "leaf certificate has no FWID extension (%s or %s)", OID_TCG_DICE_TCBINFO,
 			     OID_TCG_DICE_TCBINFO_BLACKWELL);
+}
+
+/* a DER CRL filling exactly len bytes */
+static X509_CRL *crl_der(const uint8_t *b, size_t len)
+{
+	const unsigned char *p = b;
+	X509_CRL *crl = d2i_X509_CRL(NULL, &p, (long)len);
+
+	if (crl != NULL && p != b + len) {
+		X509_CRL_free(crl);
+		crl = NULL;
+	}
+	return crl;
+}
+
+enum ccg_status ccg_crl_parse(const uint8_t *b, size_t len, const char *where, X509_CRL **out,
+			      struct ccg_error *err)
+{
+	static const char pem_begin[] = "-----BEGIN X509 CRL-----";
+	X509_CRL *crl = NULL;
+	uint8_t *bin = NULL;
+	size_t bin_len = 0;
+
+	*out = NULL;
+	if (b == NULL || len == 0)
+		return ccg_error_set(err, CCG_ERR_ENCODING, where, "empty: not a CRL");
+	if (len > CCG_CRL_MAX_BYTES)
+		return ccg_error_set(err, CCG_ERR_TOO_LARGE, where, "%zu bytes, a CRL may have %d", len,
+				     CCG_CRL_MAX_BYTES);
+	if (len >= sizeof(pem_begin) - 1 && memcmp(b, pem_begin, sizeof(pem_begin) - 1) == 0) {
+		BIO *bio = BIO_new_mem_buf(b, (int)len);
+		char extra[8];
+
+		crl = bio != NULL ? PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL) : NULL;
+		/* only whitespace may follow the one CRL */
+		if (crl != NULL) {
+			int n;
+
+			while ((n = BIO_read(bio, extra, 1)) == 1 &&
+			       (extra[0] == '\n' || extra[0] == '\r' || extra[0] == ' ' || extra[0] == '\t'))
+				;
+			if (n == 1) {
+				X509_CRL_free(crl);
+				crl = NULL;
+			}
+		}
+		BIO_free(bio);
+	} else if (b[0] == 0x30) {
+		crl = crl_der(b, len);
+	} else if (ccg_hex_decode((const char *)b, len, CCG_CRL_MAX_BYTES, &bin, &bin_len) == CCG_OK) {
+		crl = crl_der(bin, bin_len);
+		free(bin);
+	}
+	if (crl == NULL)
+		return ccg_openssl_error(err, CCG_ERR_ENCODING, where, "not one CRL (DER, PEM or hex)");
+	*out = crl;
+	return CCG_OK;
+}
+
+enum ccg_status ccg_crl_verify_issuer(X509_CRL *crl, X509 *issuer, const char *where, struct ccg_error *err)
+{
+	char cn[96];
+	int rc;
+
+	if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(issuer)) != 0)
+		return ccg_error_set(err, CCG_ERR_CERT_CHAIN, where, "the CRL is not issued by %s",
+				     ccg_x509_cn(issuer, cn, sizeof(cn)));
+	rc = X509_CRL_verify(crl, X509_get0_pubkey(issuer));
+	if (rc == 1)
+		return CCG_OK;
+	return ccg_openssl_error(err, rc == 0 ? CCG_ERR_SIGNATURE : CCG_ERR_CRYPTO, where,
+				 rc == 0 ? "the CRL's signature does not verify with its issuer's key"
+					 : "verifying the CRL's signature");
+}
+
+enum ccg_status ccg_crl_check_cert(X509_CRL *crl, X509 *cert, const char *what, const char *where,
+				   struct ccg_error *err)
+{
+	X509_REVOKED *rev = NULL;
+	char cn[96], when[21] = "?", *serial = NULL;
+	BIGNUM *bn = NULL;
+	enum ccg_status st;
+
+	if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_issuer_name(cert)) != 0 ||
+	    X509_CRL_get0_by_serial(crl, &rev, X509_get0_serialNumber(cert)) != 1) {
+		ERR_clear_error(); /* not listed (2: removeFromCRL, only in delta CRLs) */
+		return CCG_OK;
+	}
+	if (ccg_asn1_time_iso(X509_REVOKED_get0_revocationDate(rev), when) != CCG_OK)
+		snprintf(when, sizeof(when), "?");
+	bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL);
+	serial = bn != NULL ? BN_bn2hex(bn) : NULL;
+	st = ccg_error_set(err, CCG_ERR_REVOKED, where, "%s %s (serial 0x%s) is revoked since %s", what,
+			   ccg_x509_cn(cert, cn, sizeof(cn)), serial != NULL ? serial : "?", when);
+	OPENSSL_free(serial);
+	BN_free(bn);
+	ERR_clear_error();
+	return st;
+}
+
+bool ccg_crl_stale(X509_CRL *crl, int64_t now)
+{
+	int64_t t;
+	const ASN1_TIME *n = X509_CRL_get0_nextUpdate(crl);
+
+	return n == NULL || ccg_asn1_time_unix(n, &t) != CCG_OK || now > t;
 }

@@ -50,4 +50,30 @@ CCG_MUST_USE enum ccg_status ccg_chain_verify(STACK_OF(X509) *chain, const struc
  */
 CCG_MUST_USE enum ccg_status ccg_cert_fwid(X509 *cert, uint8_t out[48], struct ccg_error *err);
 
+/*
+ * CRLs (RFC 5280 section 5): the Intel PCK and root CA CRLs, AMD's ARK CRL.
+ * ccg_crl_parse: one CRL in DER, PEM or hex, of at most CCG_CRL_MAX_BYTES,
+ * nothing after it; otherwise CCG_ERR_ENCODING (CCG_ERR_TOO_LARGE) named by
+ * where.
+ */
+#define CCG_CRL_MAX_BYTES (1024 * 1024)
+CCG_MUST_USE enum ccg_status ccg_crl_parse(const uint8_t *b, size_t len, const char *where, X509_CRL **out,
+					   struct ccg_error *err);
+/*
+ * ccg_crl_verify_issuer: the CRL names issuer's subject as its issuer
+ * (else CCG_ERR_CERT_CHAIN) and its signature verifies with issuer's key
+ * (0 → CCG_ERR_SIGNATURE, < 0 → CCG_ERR_CRYPTO).
+ */
+CCG_MUST_USE enum ccg_status ccg_crl_verify_issuer(X509_CRL *crl, X509 *issuer, const char *where,
+						   struct ccg_error *err);
+/*
+ * ccg_crl_check_cert: cert is not on the CRL (its issuer is the CRL's issuer
+ * and its serial number is listed: CCG_ERR_REVOKED, the detail naming what
+ * ("ASK", "PCK"), the certificate's CN, serial number and revocation date).
+ */
+CCG_MUST_USE enum ccg_status ccg_crl_check_cert(X509_CRL *crl, X509 *cert, const char *what, const char *where,
+						struct ccg_error *err);
+/* ccg_crl_stale: the CRL has no readable nextUpdate, or now is past it. */
+bool ccg_crl_stale(X509_CRL *crl, int64_t now);
+
 #endif

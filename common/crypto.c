@@ -396,3 +396,19 @@ bool ccg_ct_equal(const uint8_t *a, const uint8_t *b, size_t len)
 {
 	return CRYPTO_memcmp(a, b, len) == 0;
 }
+
+bool ccg_x509_spki_pinned(X509 *cert, const uint8_t (*pins)[CCG_SHA256_LEN], size_t n)
+{
+	unsigned char *der = NULL;
+	uint8_t h[CCG_SHA256_LEN];
+	int len = cert != NULL ? i2d_PUBKEY(X509_get0_pubkey(cert), &der) : -1;
+	bool ok = false;
+
+	if (len > 0 && ccg_sha256(der, (size_t)len, h) == CCG_OK) {
+		for (size_t i = 0; i < n; i++)
+			ok = ok || ccg_ct_equal(h, pins[i], sizeof(h));
+	}
+	OPENSSL_free(der);
+	ERR_clear_error();
+	return ok;
+}

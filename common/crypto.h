@@ -80,4 +80,11 @@ CCG_MUST_USE enum ccg_status ccg_random(uint8_t *out, size_t len);
 /* ccg_ct_equal: constant-time equality of two equal-length byte strings. */
 bool ccg_ct_equal(const uint8_t *a, const uint8_t *b, size_t len);
 
+/*
+ * ccg_x509_spki_pinned: the SHA-256 of cert's DER SubjectPublicKeyInfo is one
+ * of the n pins (how ccgpu recognises vendor roots: AMD ARKs, the Intel SGX
+ * Root CA). NULL cert: false.
+ */
+bool ccg_x509_spki_pinned(X509 *cert, const uint8_t (*pins)[CCG_SHA256_LEN], size_t n);
+
 #endif

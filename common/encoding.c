@@ -179,3 +179,47 @@ char *ccg_base64_encode_alloc(const uint8_t *data, size_t len)
 		(void)EVP_EncodeBlock((unsigned char *)s, data, (int)len);
 	return s;
 }
+
+enum ccg_status ccg_url_decode(const char *in, size_t in_len, size_t max, uint8_t **out, size_t *out_len,
+			       size_t *bad_at)
+{
+	uint8_t *p;
+	size_t n = 0, i = 0;
+
+	*out = NULL;
+	*out_len = 0;
+	*bad_at = 0;
+	p = malloc(in_len + 1); /* decoding never grows */
+	if (p == NULL)
+		return CCG_ERR_NOMEM;
+	while (i < in_len) {
+		unsigned char c = (unsigned char)in[i];
+		int hi, lo;
+
+		if (c == '%') {
+			hi = i + 2 < in_len ? hexval(in[i + 1]) : -1;
+			lo = hi >= 0 ? hexval(in[i + 2]) : -1;
+			if (lo < 0 || (hi == 0 && lo == 0))
+				goto bad;
+			c = (unsigned char)(hi << 4 | lo);
+			i += 3;
+		} else if (c > 0x20 && c < 0x7F) {
+			i++;
+		} else {
+			goto bad;
+		}
+		if (n == max) {
+			free(p);
+			return CCG_ERR_TOO_LARGE;
+		}
+		p[n++] = c;
+	}
+	p[n] = 0;
+	*out = p;
+	*out_len = n;
+	return CCG_OK;
+bad:
+	free(p);
+	*bad_at = i;
+	return CCG_ERR_ENCODING;
+}

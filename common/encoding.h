@@ -33,4 +33,14 @@ CCG_MUST_USE enum ccg_status ccg_base64_decode(const char *b64, size_t b64_len, 
 /* ccg_base64_encode_alloc: malloc'd standard base64 without newlines, or NULL. */
 char *ccg_base64_encode_alloc(const uint8_t *data, size_t len);
 
+/*
+ * ccg_url_decode: RFC 3986 percent-decoding, strict: '%' must be followed by
+ * two hex digits, every other byte must be printable ASCII other than space
+ * ('+' is a plus sign), and %00 is refused. The result is malloc'd and
+ * NUL-terminated. A bad byte is CCG_ERR_ENCODING with its offset in
+ * *bad_at; more than max decoded bytes CCG_ERR_TOO_LARGE.
+ */
+CCG_MUST_USE enum ccg_status ccg_url_decode(const char *in, size_t in_len, size_t max, uint8_t **out,
+					    size_t *out_len, size_t *bad_at);
+
 #endif

@@ -59,9 +59,39 @@ void ccg_http_response_cleanup(struct ccg_http_response *r)
 	if (r == NULL)
 		return;
 	free(r->body);
-	r->body = NULL;
-	r->body_len = 0;
-	r->status = 0;
+	for (size_t i = 0; i < CCG_HTTP_MAX_CAPTURE; i++)
+		free(r->headers[i]);
+	memset(r, 0, sizeof(*r));
+}
+
+/* the response headers the request names, from the last response of the transfer (curl_easy_header) */
+static enum ccg_status capture_headers(CURL *h, const struct ccg_http_request *req, struct ccg_http_response *out,
+				       struct ccg_error *err)
+{
+	size_t max = req->max_header != 0 ? req->max_header : CCG_HTTP_HEADER_MAX;
+
+	for (size_t i = 0; i < CCG_HTTP_MAX_CAPTURE && req->capture[i] != NULL; i++) {
+		struct curl_header *hdr = NULL;
+		CURLHcode rc = curl_easy_header(h, req->capture[i], 0, CURLH_HEADER, -1, &hdr);
+		size_t n;
+
+		if (rc == CURLHE_MISSING || rc == CURLHE_NOHEADERS)
+			continue;
+		if (rc != CURLHE_OK || hdr == NULL || hdr->value == NULL)
+			return ccg_error_set(err, CCG_ERR_NETWORK, req->capture[i], "reading the response header (%d)",
+					     (int)rc);
+		if (hdr->amount != 1)
+			return ccg_error_set(err, CCG_ERR_MALFORMED, req->capture[i],
+					     "the response header is sent %zu times", hdr->amount);
+		n = strlen(hdr->value);
+		if (n > max)
+			return ccg_error_set(err, CCG_ERR_TOO_LARGE, req->capture[i],
+					     "the response header has %zu bytes, at most %zu are taken", n, max);
+		out->headers[i] = strdup(hdr->value);
+		if (out->headers[i] == NULL)
+			return ccg_error_set(err, CCG_ERR_NOMEM, req->capture[i], "out of memory");
+	}
+	return CCG_OK;
 }
 
 enum ccg_status ccg_http_perform(const struct ccg_http_request *req, struct ccg_http_response *out,
@@ -122,11 +152,15 @@ enum ccg_status ccg_http_perform(const struct ccg_http_request *req, struct ccg_
 		goto out;
 	}
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &out->status);
+	if ((st = capture_headers(h, req, out, err)) != CCG_OK)
+		goto out;
 	st = ccg_buf_terminate(&sink.buf);
 	if (st != CCG_OK)
 		goto out;
 	out->body = ccg_buf_steal(&sink.buf, &out->body_len);
 out:
+	if (st != CCG_OK)
+		ccg_http_response_cleanup(out);
 	ccg_buf_cleanup(&sink.buf);
 	curl_slist_free_all(hdrs);
 	curl_easy_cleanup(h);

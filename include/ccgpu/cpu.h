@@ -14,6 +14,7 @@
 #ifndef CCGPU_CPU_PUBLIC_H
 #define CCGPU_CPU_PUBLIC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,6 +29,7 @@ struct ccg_cpu_verifier;
 struct ccg_cpu_result;
 
 #define CCG_CPU_REPORT_DATA_LEN 64
+#define CCG_CPU_MAX_AMD_CRLS 8
 
 /*
  * ccg_cpu_verifier_new: a verifier with no trust anchors: an SEV-SNP chain is
@@ -57,6 +59,25 @@ CCG_API CCG_MUST_USE enum ccg_status ccg_cpu_verifier_set_tdx_collateral(
 	struct ccg_cpu_verifier *v, const uint8_t *tcb_info, size_t tcb_info_len, const uint8_t *qe_identity,
 	size_t qe_identity_len, const uint8_t *signing_chain, size_t signing_chain_len, const uint8_t *pck_crl,
 	size_t pck_crl_len, const uint8_t *root_crl, size_t root_crl_len, struct ccg_error *err);
+/*
+ * ccg_cpu_verifier_add_amd_crl: a CRL of an AMD root key (DER or PEM, as KDS
+ * serves it at /vcek/v1/{product}/crl), copied. At appraisal the CRL issued
+ * by the ARK in use must verify with the ARK's key, must not be from after
+ * the verification time, and must not list a certificate of the chain (the
+ * ASK, or a VLEK's ASVK: CCG_ERR_REVOKED naming it); CRLs of other roots are
+ * ignored. A CRL replaces an earlier one of the same issuer; at most
+ * CCG_CPU_MAX_AMD_CRLS issuers (CCG_ERR_TOO_LARGE). Claims: snp-crl-checked,
+ * snp-collateral-stale (no CRL from the ARK, or past its nextUpdate).
+ */
+CCG_API CCG_MUST_USE enum ccg_status ccg_cpu_verifier_add_amd_crl(struct ccg_cpu_verifier *v, const uint8_t *crl,
+								   size_t len, struct ccg_error *err);
+/*
+ * ccg_cpu_verifier_set_require_fresh_collateral: refuse (CCG_ERR_OCSP_STALE)
+ * what is otherwise only a claim: an SEV-SNP chain without a current CRL from
+ * its ARK (snp-collateral-stale), TDX collateral or CRLs past nextUpdate or
+ * missing (tdx-collateral-stale). Off by default.
+ */
+CCG_API void ccg_cpu_verifier_set_require_fresh_collateral(struct ccg_cpu_verifier *v, bool require);
 /* ccg_cpu_verifier_set_tpm_ak: the TPM attestation key (PEM public key) a quote must be signed with. */
 CCG_API CCG_MUST_USE enum ccg_status ccg_cpu_verifier_set_tpm_ak(struct ccg_cpu_verifier *v, const uint8_t *pem,
 								  size_t len, struct ccg_error *err);

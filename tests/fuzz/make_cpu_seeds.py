@@ -88,3 +88,21 @@ put('hcl', 'snp.bin', hcl())
 put('hcl', 'tdx-type.bin', hcl(rtype=4))
 put('hcl', 'not-json.bin', hcl(var=b'{"keys":'))
 put('hcl', 'trailing-garbage.bin', hcl(pad=0) + b'\x01')
+
+# collateral: PCS issuer-chain header values (URL-encoded PEM) and CRL framings.
+# The certificate is AMD's public Genoa ASK from tests/data/amd (not evidence).
+def urlenc(b):
+    return ''.join(chr(c) if chr(c).isalnum() or chr(c) in '-._~' else '%%%02X' % c for c in b).encode()
+
+
+with open(os.path.join(HERE, '..', 'data', 'amd', 'genoa', 'ask.pem'), 'rb') as f:
+    ask = f.read()
+put('collateral', 'header-one-cert.txt', urlenc(ask))
+put('collateral', 'header-two-certs.txt', urlenc(ask + ask))
+put('collateral', 'header-cut-escape.txt', urlenc(ask)[:-1])
+put('collateral', 'header-nul.txt', b'-----BEGIN%20CERTIFICATE%00-----')
+put('collateral', 'header-not-pem.txt', b'not%20a%20certificate')
+put('collateral', 'header-raw-pem.txt', ask)
+put('collateral', 'crl-pem-empty.txt', b'-----BEGIN X509 CRL-----\nMAA=\n-----END X509 CRL-----\n')
+put('collateral', 'crl-hex.txt', b'3000')
+put('collateral', 'crl-der-short.der', b'\x30\x82\x01')

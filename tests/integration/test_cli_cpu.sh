@@ -10,7 +10,7 @@ snp_doc() { # report-file der-vcek pem-chain out
   openssl x509 -inform der -in "$2" >"$tmp/chain.pem"; cat "$3" >>"$tmp/chain.pem"
   printf '{"type":"snp","report":"%s","certs":"%s"}' "$(base64 -w0 "$1")" "$(json_str "$tmp/chain.pem")" >"$4"
 }
-tap_plan 11
+tap_plan 13
 snp_doc "$td/snp/milan-go-sev-guest/attestation.bin" "$td/snp/milan-go-sev-guest/vcek.testcer" "$td/snp/milan-go-sev-guest/milan.testcer" "$tmp/go.json"
 expect "verify cpu: Milan SEV-SNP report (go-sev-guest) passes" 0 "" -- "$ccgpu" verify cpu --evidence "$tmp/go.json" --time 2026-11-22T00:00:00Z --json
 check "DEBUG allowed is a claim" grep -q '"snp-debug-allowed": true' "$tmp/out"
@@ -20,6 +20,8 @@ expect "verify cpu: Milan SEV-SNP report (virtee) passes" 0 "" -- "$ccgpu" verif
 printf '\x%02x' $(( $(od -An -tu1 -j21 -N1 "$tmp/virtee.bin") ^ 0x80 )) | dd of="$tmp/virtee.bin" bs=1 seek=21 conv=notrunc 2>/dev/null
 snp_doc "$tmp/virtee.bin" "$td/snp/milan-virtee/vcek_milan.der" "$td/snp/milan-virtee/cert_chain_milan" "$tmp/flip.json"
 expect "verify cpu: bit 7 of byte 21 flipped is refused by the signature" 1 "snp.signature" -- "$ccgpu" verify cpu --evidence "$tmp/flip.json" --time 2026-11-22T00:00:00Z
+expect "verify cpu: --require-fresh-collateral refuses SEV-SNP without the ARK's CRL" 1 "snp.crl" -- "$ccgpu" verify cpu --evidence "$tmp/go.json" --time 2026-11-22T00:00:00Z --require-fresh-collateral
+expect "verify cpu: an --amd-crl that is not a CRL is an input error" 2 "amd_crl" -- "$ccgpu" verify cpu --evidence "$tmp/go.json" --amd-crl "$td/snp/milan-go-sev-guest/vcek.testcer"
 expect "verify cpu: report_data must match when asked" 1 "snp.report_data" -- "$ccgpu" verify cpu --evidence "$tmp/go.json" --time 2026-11-22T00:00:00Z --report-data "$(printf '%0128d' 0)"
 printf '{"type":"tdx","quote":"%s"}' "$(base64 -w0 "$td/tdx/v5-sample/quote_v5_sample.dat")" >"$tmp/tdx.json"
 d="$td/tdx/v5-sample"

@@ -98,6 +98,41 @@ static void test_hex(void **state)
 	assert_string_equal(enc, "00abff");
 }
 
+/* strict percent-decoding (PCS issuer-chain headers) */
+static void test_url_decode(void **state)
+{
+	static const struct {
+		const char *in;
+		size_t bad_at;
+	} bad[] = {
+		{"abc%", 3}, {"abc%4", 3}, {"%G1", 0}, {"a%1G", 1}, {"x%00y", 1}, {"a b", 1},
+		{"a\nb", 1}, {"a\x80" "b", 1}, {"\x7f", 0}, {"%%41", 0},
+	};
+	uint8_t *out = NULL;
+	size_t n = 0, at = 99;
+	static const char enc[] = "-----BEGIN%20CERTIFICATE-----%0AMIIC%2b%2F%3D+x";
+
+	(void)state;
+	assert_int_equal(ccg_url_decode(enc, strlen(enc), 100, &out, &n, &at), CCG_OK);
+	assert_int_equal(n, strlen("-----BEGIN CERTIFICATE-----\nMIIC+/=+x"));
+	assert_string_equal((char *)out, "-----BEGIN CERTIFICATE-----\nMIIC+/=+x");
+	free(out);
+	assert_int_equal(ccg_url_decode("", 0, 10, &out, &n, &at), CCG_OK);
+	assert_int_equal(n, 0);
+	free(out);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		at = 99;
+		if (ccg_url_decode(bad[i].in, strlen(bad[i].in), 100, &out, &n, &at) != CCG_ERR_ENCODING)
+			fail_msg("\"%s\" decodes", bad[i].in);
+		assert_null(out);
+		assert_int_equal(at, bad[i].bad_at);
+	}
+	assert_int_equal(ccg_url_decode("%41%42%43", 9, 2, &out, &n, &at), CCG_ERR_TOO_LARGE);
+	assert_int_equal(ccg_url_decode("%41%42", 6, 2, &out, &n, &at), CCG_OK);
+	assert_string_equal((char *)out, "AB");
+	free(out);
+}
+
 static void test_base64(void **state)
 {
 	uint8_t *out;
@@ -317,6 +352,7 @@ int main(void)
 		cmocka_unit_test(test_buf_limits),
 		cmocka_unit_test(test_hex),
 		cmocka_unit_test(test_base64),
+		cmocka_unit_test(test_url_decode),
 		cmocka_unit_test(test_error_first_wins),
 		cmocka_unit_test(test_secret),
 		cmocka_unit_test(test_json),

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "amd_pki.h"
 #include "ccgpu/attest.h"
 #include "ccgpu/cpu.h"
 #include "ccgpu/policy.h"
@@ -28,7 +29,32 @@
 #define NOW 1795305600     /* 2026-11-22T00:00:00Z */
 #define TDX_NOW 1770076800 /* 2026-02-03T00:00:00Z */
 
-/* {"type":"snp","report":…,"certs":VCEK ‖ ASK ‖ ARK in PEM} for the go-sev-guest sample; *ark_pem: the ARK alone */
+/* {"type":"snp","report":…,"certs":…} of a report and a PEM chain (malloc'd) */
+static char *snp_doc(const uint8_t *rep, size_t rl, const char *pem, size_t n)
+{
+	char *b64 = ccg_base64_encode_alloc(rep, rl), *doc;
+	size_t size, w;
+
+	assert_non_null(b64);
+	/* the PEM's newlines escaped for JSON */
+	size = strlen(b64) + 2 * n + 64;
+	doc = malloc(size);
+	assert_non_null(doc);
+	w = (size_t)snprintf(doc, size, "{\"type\":\"snp\",\"report\":\"%s\",\"certs\":\"", b64);
+	for (size_t i = 0; i < n; i++) {
+		if (pem[i] == '\n') {
+			doc[w++] = '\\';
+			doc[w++] = 'n';
+		} else {
+			doc[w++] = pem[i];
+		}
+	}
+	snprintf(doc + w, size - w, "\"}");
+	free(b64);
+	return doc;
+}
+
+/* the go-sev-guest sample as an SNP evidence object (VCEK ‖ ASK ‖ ARK); *ark_pem: the ARK alone */
 static char *snp_evidence(char **ark_pem)
 {
 	size_t rl, vl, cl;
@@ -39,12 +65,10 @@ static char *snp_evidence(char **ark_pem)
 	X509 *leaf = d2i_X509(NULL, &p, (long)vl);
 	BIO *bio = BIO_new(BIO_s_mem()), *in = BIO_new_mem_buf(chain, (int)cl), *arkbio = BIO_new(BIO_s_mem());
 	X509 *ask = NULL, *ark = NULL;
-	char *b64 = ccg_base64_encode_alloc(rep, rl), *pem, *doc, *apem;
+	char *pem, *doc, *apem;
 	long n, an;
-	size_t size;
 
 	assert_non_null(leaf);
-	assert_non_null(b64);
 	assert_true(bio != NULL && in != NULL && arkbio != NULL);
 	ask = PEM_read_bio_X509(in, NULL, NULL, NULL);
 	ark = PEM_read_bio_X509(in, NULL, NULL, NULL);
@@ -58,34 +82,31 @@ static char *snp_evidence(char **ark_pem)
 	assert_true(n > 0 && an > 0);
 	*ark_pem = strndup(apem, (size_t)an);
 	assert_non_null(*ark_pem);
-	/* the PEM's newlines escaped for JSON */
-	size = strlen(b64) + 2 * (size_t)n + 64;
-	doc = malloc(size);
-	assert_non_null(doc);
-	{
-		size_t w = (size_t)snprintf(doc, size, "{\"type\":\"snp\",\"report\":\"%s\",\"certs\":\"", b64);
-
-		for (long i = 0; i < n; i++) {
-			if (pem[i] == '\n') {
-				doc[w++] = '\\';
-				doc[w++] = 'n';
-			} else {
-				doc[w++] = pem[i];
-			}
-		}
-		snprintf(doc + w, size - w, "\"}");
-	}
+	doc = snp_doc(rep, rl, pem, (size_t)n);
 	BIO_free(bio);
 	BIO_free(in);
 	BIO_free(arkbio);
 	X509_free(leaf);
 	X509_free(ask);
 	X509_free(ark);
-	free(b64);
 	free(rep);
 	free(vcek);
 	free(chain);
 	return doc;
+}
+
+/* appraising doc at now is refused with want, named where (NULL: any), and yields no result */
+static void expect_refused(const struct ccg_cpu_verifier *v, const char *doc, int64_t now, enum ccg_status want,
+			   const char *where)
+{
+	struct ccg_cpu_result *r = NULL;
+	struct ccg_error err;
+
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_cpu_verifier_appraise(v, (const uint8_t *)doc, strlen(doc), NULL, 0, now, &r, &err), want);
+	if (where != NULL)
+		assert_string_equal(err.where, where);
+	assert_null(r);
 }
 
 static json_t *claims_of(const struct ccg_cpu_result *r)
@@ -206,11 +227,142 @@ static void test_tdx(void **state)
 	assert_true(json_is_true(json_object_get(j, "tdx-collateral-stale")));
 	json_decref(j);
 	ccg_cpu_result_free(r);
+	/* the sample's QE identity and CRLs are from 2023: refused when fresh collateral is required */
+	ccg_cpu_verifier_set_require_fresh_collateral(v, true);
+	expect_refused(v, doc, TDX_NOW, CCG_ERR_OCSP_STALE, "tdx.collateral");
 	ccg_cpu_verifier_free(v);
 	free(doc);
 	free(b64);
 	for (size_t i = 0; i < 7; i++)
 		free(b[i]);
+}
+
+/* the CRL bytes of a CRL issued by issuer (signed with key) listing the certificates given */
+static uint8_t *crl_of(X509 *issuer, EVP_PKEY *key, int64_t next_update, X509 *revoked, size_t *len)
+{
+	return ts_crl_der(issuer, key, NOW - 86400, next_update, &revoked, revoked != NULL ? 1 : 0, len);
+}
+
+static void expect_crl_claims(const struct ccg_cpu_result *r, bool checked, bool stale)
+{
+	json_t *j = claims_of(r);
+
+	assert_int_equal(json_is_true(json_object_get(j, "snp-crl-checked")), checked);
+	assert_int_equal(json_is_true(json_object_get(j, "snp-collateral-stale")), stale);
+	json_decref(j);
+}
+
+/*
+ * AMD CRLs through the public API (synthetic ARK ← ASK ← VCEK): unchecked
+ * and stale without one (refused when fresh collateral is required), the
+ * ASK listed is refused by name, an empty CRL of the ARK replaces it and
+ * passes, another key's CRL is refused, CRLs of other roots are ignored,
+ * malformed bytes are refused when added, at most CCG_CPU_MAX_AMD_CRLS roots.
+ */
+static void test_amd_crl(void **state)
+{
+	struct ts_amd_pki pki;
+	uint8_t rep[1184], rd[64] = {0}, *crl;
+	size_t len;
+	char *pem, *doc;
+	struct ccg_cpu_verifier *v = NULL;
+	struct ccg_cpu_result *r = NULL;
+	struct ccg_error err;
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *ark_pem;
+	long an;
+	EVP_PKEY *other = ts_rsa_key(2048);
+
+	(void)state;
+	ts_amd_pki_make(&pki, "Milan", 0);
+	ts_amd_pki_report(&pki, rd, rep);
+	pem = ts_amd_pki_chain_pem(&pki);
+	doc = snp_doc(rep, sizeof(rep), pem, strlen(pem));
+	assert_true(bio != NULL && PEM_write_bio_X509(bio, pki.ark) == 1);
+	an = BIO_get_mem_data(bio, &ark_pem);
+	assert_int_equal(ccg_cpu_verifier_new(&v), CCG_OK);
+	assert_int_equal(ccg_cpu_verifier_set_amd_ark(v, (const uint8_t *)ark_pem, (size_t)an, NULL), CCG_OK);
+	/* no CRL */
+	ccg_error_clear(&err);
+	if (ccg_cpu_verifier_appraise(v, (const uint8_t *)doc, strlen(doc), NULL, 0, NOW, &r, &err) != CCG_OK)
+		fail_msg("%s: %s", err.where, err.detail);
+	expect_crl_claims(r, false, true);
+	ccg_cpu_result_free(r);
+	ccg_cpu_verifier_set_require_fresh_collateral(v, true);
+	expect_refused(v, doc, NOW, CCG_ERR_OCSP_STALE, "snp.crl");
+	/* the ARK's CRL lists the ASK */
+	crl = crl_of(pki.ark, pki.ark_key, NOW + 30 * 86400, pki.ask, &len);
+	assert_int_equal(ccg_cpu_verifier_add_amd_crl(v, crl, len, NULL), CCG_OK);
+	free(crl);
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_cpu_verifier_appraise(v, (const uint8_t *)doc, strlen(doc), NULL, 0, NOW, &r, &err),
+			 CCG_ERR_REVOKED);
+	assert_non_null(strstr(err.detail, "ASK SEV-Milan"));
+	expect_refused(v, doc, NOW, CCG_ERR_REVOKED, "snp.crl");
+	/* an empty CRL of the same ARK replaces it */
+	crl = crl_of(pki.ark, pki.ark_key, NOW + 30 * 86400, NULL, &len);
+	assert_int_equal(ccg_cpu_verifier_add_amd_crl(v, crl, len, NULL), CCG_OK);
+	free(crl);
+	assert_int_equal(ccg_cpu_verifier_appraise(v, (const uint8_t *)doc, strlen(doc), NULL, 0, NOW, &r, NULL), CCG_OK);
+	expect_crl_claims(r, true, false);
+	ccg_cpu_result_free(r);
+	/* past its nextUpdate: refused while fresh collateral is required, a claim otherwise */
+	crl = crl_of(pki.ark, pki.ark_key, NOW - 3600, NULL, &len);
+	assert_int_equal(ccg_cpu_verifier_add_amd_crl(v, crl, len, NULL), CCG_OK);
+	free(crl);
+	expect_refused(v, doc, NOW, CCG_ERR_OCSP_STALE, "snp.crl");
+	ccg_cpu_verifier_set_require_fresh_collateral(v, false);
+	assert_int_equal(ccg_cpu_verifier_appraise(v, (const uint8_t *)doc, strlen(doc), NULL, 0, NOW, &r, NULL), CCG_OK);
+	expect_crl_claims(r, true, true);
+	ccg_cpu_result_free(r);
+	/* the ARK's name, another key */
+	crl = crl_of(pki.ark, other, NOW + 30 * 86400, NULL, &len);
+	assert_int_equal(ccg_cpu_verifier_add_amd_crl(v, crl, len, NULL), CCG_OK);
+	expect_refused(v, doc, NOW, CCG_ERR_SIGNATURE, "snp.crl");
+	/* truncated, or not a CRL: refused when added */
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_cpu_verifier_add_amd_crl(v, crl, len - 1, &err), CCG_ERR_ENCODING);
+	assert_string_equal(err.where, "amd_crl");
+	assert_int_equal(ccg_cpu_verifier_add_amd_crl(v, (const uint8_t *)"junk", 4, NULL), CCG_ERR_ENCODING);
+	free(crl);
+	/* CRLs of other roots are ignored; eight roots at most */
+	{
+		X509 *issuers[] = {pki.ask, pki.leaf};
+
+		for (size_t i = 0; i < 2; i++) {
+			crl = crl_of(issuers[i], pki.ark_key, NOW + 30 * 86400, pki.ask, &len);
+			assert_int_equal(ccg_cpu_verifier_add_amd_crl(v, crl, len, NULL), CCG_OK);
+			free(crl);
+		}
+		crl = crl_of(pki.ark, pki.ark_key, NOW + 30 * 86400, NULL, &len);
+		assert_int_equal(ccg_cpu_verifier_add_amd_crl(v, crl, len, NULL), CCG_OK);
+		free(crl);
+		assert_int_equal(ccg_cpu_verifier_appraise(v, (const uint8_t *)doc, strlen(doc), NULL, 0, NOW, &r, NULL),
+				 CCG_OK);
+		ccg_cpu_result_free(r);
+		for (int i = 0; i < CCG_CPU_MAX_AMD_CRLS - 3; i++) {
+			struct ts_amd_pki more;
+			char product[16];
+
+			snprintf(product, sizeof(product), "P%d", i);
+			ts_amd_pki_make(&more, product, 0);
+			crl = crl_of(more.ark, more.ark_key, NOW + 30 * 86400, NULL, &len);
+			assert_int_equal(ccg_cpu_verifier_add_amd_crl(v, crl, len, NULL), CCG_OK);
+			free(crl);
+			if (i == CCG_CPU_MAX_AMD_CRLS - 4) {
+				crl = crl_of(more.ask, more.ask_key, NOW + 30 * 86400, NULL, &len);
+				assert_int_equal(ccg_cpu_verifier_add_amd_crl(v, crl, len, NULL), CCG_ERR_TOO_LARGE);
+				free(crl);
+			}
+			ts_amd_pki_free(&more);
+		}
+	}
+	ccg_cpu_verifier_free(v);
+	EVP_PKEY_free(other);
+	BIO_free(bio);
+	free(doc);
+	free(pem);
+	ts_amd_pki_free(&pki);
 }
 
 static void test_tpm(void **state)
@@ -322,6 +474,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_snp),
 		cmocka_unit_test(test_tdx),
+		cmocka_unit_test(test_amd_crl),
 		cmocka_unit_test(test_tpm),
 		cmocka_unit_test(test_composite),
 	};

@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "amd_pki.h"
 #include "attest/snp.h"
+#include "attest/x509_chain.h"
 #include "common/crypto.h"
 #include "common/encoding.h"
 #include "common/file.h"
@@ -70,7 +72,7 @@ static enum ccg_status verify(const struct snp_sample *s, const uint8_t *rep, si
 	struct ccg_snp_verify_opts o = {.ark = s->ark, .certs = s->certs, .now = NOW};
 	enum ccg_status st = ccg_snp_report_parse(rep, len, &r, err);
 
-	return st != CCG_OK ? st : ccg_snp_report_verify(&r, &o, err);
+	return st != CCG_OK ? st : ccg_snp_report_verify(&r, &o, NULL, err);
 }
 
 static void test_real_reports_verify(void **state)
@@ -165,24 +167,24 @@ static void test_chain_and_extension_faults(void **state)
 	assert_int_equal(ccg_snp_report_parse(s.report, s.report_len, &r, NULL), CCG_OK);
 	o = (struct ccg_snp_verify_opts){.ark = s.ark, .certs = v.certs, .now = NOW};
 	ccg_error_clear(&err);
-	assert_int_equal(ccg_snp_report_verify(&r, &o, &err), CCG_ERR_CERT_FWID);
+	assert_int_equal(ccg_snp_report_verify(&r, &o, NULL, &err), CCG_ERR_CERT_FWID);
 	assert_string_equal(err.where, "snp.vcek.hwid");
 	/* a chain at a time after the VCEK expired */
 	o = (struct ccg_snp_verify_opts){.ark = s.ark, .certs = s.certs, .now = 1924992000 /* 2031 */};
 	ccg_error_clear(&err);
-	assert_int_equal(ccg_snp_report_verify(&r, &o, &err), CCG_ERR_CERT_EXPIRED);
+	assert_int_equal(ccg_snp_report_verify(&r, &o, NULL, &err), CCG_ERR_CERT_EXPIRED);
 	/* no ARK */
 	o = (struct ccg_snp_verify_opts){.certs = s.certs, .now = NOW};
-	assert_int_equal(ccg_snp_report_verify(&r, &o, NULL), CCG_ERR_INVALID_ARG);
+	assert_int_equal(ccg_snp_report_verify(&r, &o, NULL, NULL), CCG_ERR_INVALID_ARG);
 	/* a VCEK used as its own anchor does not anchor the chain */
 	o = (struct ccg_snp_verify_opts){.ark = sk_X509_value(s.certs, 1), .certs = s.certs, .now = NOW};
-	assert_int_not_equal(ccg_snp_report_verify(&r, &o, NULL), CCG_OK);
+	assert_int_not_equal(ccg_snp_report_verify(&r, &o, NULL, NULL), CCG_OK);
 	/* expected report data */
 	o = (struct ccg_snp_verify_opts){.ark = s.ark, .certs = s.certs, .now = NOW, .report_data = want};
 	ccg_error_clear(&err);
-	assert_int_equal(ccg_snp_report_verify(&r, &o, &err), CCG_ERR_NONCE_MISMATCH);
+	assert_int_equal(ccg_snp_report_verify(&r, &o, NULL, &err), CCG_ERR_NONCE_MISMATCH);
 	o.report_data = r.report_data;
-	assert_int_equal(ccg_snp_report_verify(&r, &o, NULL), CCG_OK);
+	assert_int_equal(ccg_snp_report_verify(&r, &o, NULL, NULL), CCG_OK);
 	unload(&s);
 	unload(&v);
 }
@@ -278,6 +280,261 @@ static void test_kds_url_and_cache(void **state)
 	unload(&s);
 }
 
+/*
+ * AMD's Genoa and Turin ARKs (tests/data/amd, public certificates) are pinned,
+ * their ASKs chain to them, and a self-made certificate that copies an ARK's
+ * name is not pinned.
+ */
+static void test_genoa_turin_arks_pinned(void **state)
+{
+	static const char *const products[] = {"genoa", "turin"};
+	static const char *const ark_cn[] = {"ARK-Genoa", "ARK-Turin"};
+	static const char *const ask_cn[] = {"SEV-Genoa", "SEV-Turin"};
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		char rel[64], cn[64], *pem;
+		size_t n;
+		uint8_t *b;
+		X509 *ark, *ask, *fake;
+		EVP_PKEY *key = ts_rsa_key(2048);
+		STACK_OF(X509) *chain = sk_X509_new_null();
+		struct ccg_chain_opts co = {.now = NOW, .name = "ASK", .no_key_ids = true};
+		struct ccg_chain_result cr;
+		struct ccg_error err;
+		BIO *bio = BIO_new(BIO_s_mem());
+		char *data = NULL;
+		long dl;
+
+		snprintf(rel, sizeof(rel), "tests/data/amd/%s/ark.pem", products[i]);
+		b = ts_src_read(rel, &n);
+		ark = ts_pem_cert(b, n);
+		free(b);
+		snprintf(rel, sizeof(rel), "tests/data/amd/%s/ask.pem", products[i]);
+		b = ts_src_read(rel, &n);
+		ask = ts_pem_cert(b, n);
+		free(b);
+		/* the real ARK: self-signed RSA-4096 with RSASSA-PSS, CN=ARK-<product>, pinned */
+		assert_string_equal(ccg_x509_cn(ark, cn, sizeof(cn)), ark_cn[i]);
+		assert_int_equal(EVP_PKEY_get_bits(X509_get0_pubkey(ark)), 4096);
+		assert_int_equal(X509_get_signature_nid(ark), NID_rsassaPss);
+		assert_int_equal(X509_verify(ark, X509_get0_pubkey(ark)), 1);
+		assert_true(ccg_snp_ark_spki_pinned(ark));
+		/* its ASK chains to it (and is not itself a pinned root) */
+		assert_string_equal(ccg_x509_cn(ask, cn, sizeof(cn)), ask_cn[i]);
+		assert_false(ccg_snp_ark_spki_pinned(ask));
+		assert_true(chain != NULL && sk_X509_push(chain, ask) > 0);
+		co.anchor = ark;
+		ccg_error_clear(&err);
+		if (ccg_chain_verify(chain, &co, &cr, &err) != CCG_OK)
+			fail_msg("%s ASK: %s: %s", products[i], err.where, err.detail);
+		/* a chain ending in it yields it as the pinned ARK */
+		assert_true(bio != NULL && PEM_write_bio_X509(bio, ask) == 1 && PEM_write_bio_X509(bio, ask) == 1 &&
+			    PEM_write_bio_X509(bio, ark) == 1);
+		dl = BIO_get_mem_data(bio, &data);
+		pem = strndup(data, (size_t)dl);
+		assert_non_null(pem);
+		fake = ccg_snp_chain_pinned_ark(pem);
+		assert_non_null(fake);
+		assert_int_equal(X509_cmp(fake, ark), 0);
+		X509_free(fake);
+		free(pem);
+		/* a look-alike: same subject and issuer name, serial and extensions, another key */
+		fake = X509_dup(ark);
+		assert_non_null(fake);
+		assert_int_equal(X509_set_pubkey(fake, key), 1);
+		assert_true(X509_sign(fake, key, EVP_sha384()) > 0);
+		assert_int_equal(X509_NAME_cmp(X509_get_subject_name(fake), X509_get_subject_name(ark)), 0);
+		assert_false(ccg_snp_ark_spki_pinned(fake));
+		/* and the ASK does not chain to the look-alike */
+		co.anchor = fake;
+		assert_int_not_equal(ccg_chain_verify(chain, &co, &cr, NULL), CCG_OK);
+		/* a chain ending in the look-alike yields no ARK */
+		BIO_reset(bio);
+		assert_true(PEM_write_bio_X509(bio, ask) == 1 && PEM_write_bio_X509(bio, ask) == 1 &&
+			    PEM_write_bio_X509(bio, fake) == 1);
+		dl = BIO_get_mem_data(bio, &data);
+		pem = strndup(data, (size_t)dl);
+		assert_non_null(pem);
+		assert_null(ccg_snp_chain_pinned_ark(pem));
+		free(pem);
+		BIO_free(bio);
+		sk_X509_free(chain);
+		X509_free(fake);
+		X509_free(ark);
+		X509_free(ask);
+		EVP_PKEY_free(key);
+	}
+}
+
+/* ---------- revocation by the ARK's CRL (synthetic AMD PKI) ---------- */
+
+struct crl_case {
+	struct ts_amd_pki pki;
+	uint8_t report[CCG_SNP_REPORT_LEN];
+	STACK_OF(X509) *certs;
+};
+
+static void crl_case_make(struct crl_case *c, int vlek)
+{
+	uint8_t rd[64];
+
+	memset(rd, 0x5A, sizeof(rd));
+	ts_amd_pki_make(&c->pki, "Milan", vlek);
+	ts_amd_pki_report(&c->pki, rd, c->report);
+	c->certs = sk_X509_new_null();
+	assert_non_null(c->certs);
+	assert_true(sk_X509_push(c->certs, c->pki.leaf) > 0 && sk_X509_push(c->certs, c->pki.ask) > 0 &&
+		    sk_X509_push(c->certs, c->pki.ark) > 0);
+}
+
+static void crl_case_free(struct crl_case *c)
+{
+	sk_X509_free(c->certs);
+	ts_amd_pki_free(&c->pki);
+}
+
+/* verifies the case's report with the CRLs given as DER (NULL: none) */
+static enum ccg_status verify_with_crl(const struct crl_case *c, const uint8_t *der, size_t len, bool fresh,
+				       struct ccg_snp_result *res, struct ccg_error *err)
+{
+	struct ccg_snp_report r;
+	struct ccg_snp_verify_opts o = {.ark = c->pki.ark, .certs = c->certs, .now = NOW, .require_fresh_collateral = fresh};
+	X509_CRL *crl = NULL;
+	enum ccg_status st;
+
+	ccg_error_clear(err);
+	assert_int_equal(ccg_snp_report_parse(c->report, sizeof(c->report), &r, NULL), CCG_OK);
+	if (der != NULL) {
+		if ((st = ccg_crl_parse(der, len, "test.crl", &crl, err)) != CCG_OK)
+			return st;
+		o.crls = sk_X509_CRL_new_null();
+		assert_true(o.crls != NULL && sk_X509_CRL_push(o.crls, crl) > 0);
+	}
+	st = ccg_snp_report_verify(&r, &o, res, err);
+	sk_X509_CRL_pop_free(o.crls, X509_CRL_free);
+	return st;
+}
+
+static void test_crl_revocation(void **state)
+{
+	struct crl_case c, v;
+	struct ccg_snp_result res;
+	struct ccg_error err;
+	EVP_PKEY *other = ts_rsa_key(2048);
+	uint8_t *der;
+	size_t len;
+	X509 *ask_only[1];
+
+	(void)state;
+	crl_case_make(&c, 0);
+	ask_only[0] = c.pki.ask;
+	/* no CRL: passes, the claims say unchecked and stale; refused when fresh collateral is required */
+	if (verify_with_crl(&c, NULL, 0, false, &res, &err) != CCG_OK)
+		fail_msg("%s: %s", err.where, err.detail);
+	assert_false(res.crl_checked);
+	assert_true(res.collateral_stale);
+	assert_int_equal(verify_with_crl(&c, NULL, 0, true, &res, &err), CCG_ERR_OCSP_STALE);
+	assert_string_equal(err.where, "snp.crl");
+	assert_non_null(strstr(err.detail, "no CRL from ARK-Milan"));
+	/* an empty CRL from the ARK, current: checked, fresh */
+	der = ts_crl_der(c.pki.ark, c.pki.ark_key, NOW - 86400, NOW + 30 * 86400, NULL, 0, &len);
+	assert_int_equal(verify_with_crl(&c, der, len, true, &res, &err), CCG_OK);
+	assert_true(res.crl_checked);
+	assert_false(res.collateral_stale);
+	free(der);
+	/* the ARK's CRL lists the ASK: refused, naming it */
+	der = ts_crl_der(c.pki.ark, c.pki.ark_key, NOW - 86400, NOW + 30 * 86400, ask_only, 1, &len);
+	assert_int_equal(verify_with_crl(&c, der, len, false, &res, &err), CCG_ERR_REVOKED);
+	assert_string_equal(err.where, "snp.crl");
+	assert_non_null(strstr(err.detail, "ASK SEV-Milan (serial 0x010001) is revoked since"));
+	free(der);
+	/* a CRL with the ARK's name signed by another key: refused, listing or not */
+	der = ts_crl_der(c.pki.ark, other, NOW - 86400, NOW + 30 * 86400, NULL, 0, &len);
+	assert_int_equal(verify_with_crl(&c, der, len, false, &res, &err), CCG_ERR_SIGNATURE);
+	assert_string_equal(err.where, "snp.crl");
+	free(der);
+	/* past its nextUpdate: a claim, refused when fresh collateral is required */
+	der = ts_crl_der(c.pki.ark, c.pki.ark_key, NOW - 40 * 86400, NOW - 10 * 86400, NULL, 0, &len);
+	assert_int_equal(verify_with_crl(&c, der, len, false, &res, &err), CCG_OK);
+	assert_true(res.crl_checked);
+	assert_true(res.collateral_stale);
+	assert_int_equal(verify_with_crl(&c, der, len, true, &res, &err), CCG_ERR_OCSP_STALE);
+	assert_non_null(strstr(err.detail, "past its nextUpdate"));
+	free(der);
+	/* issued after the verification time */
+	der = ts_crl_der(c.pki.ark, c.pki.ark_key, NOW + 86400, NOW + 30 * 86400, NULL, 0, &len);
+	assert_int_equal(verify_with_crl(&c, der, len, false, &res, &err), CCG_ERR_OCSP_STALE);
+	assert_string_equal(err.where, "snp.crl.this_update");
+	free(der);
+	/* a CRL of another root (another name) does not apply to this chain */
+	crl_case_make(&v, 1);
+	der = ts_crl_der(v.pki.ask, v.pki.ask_key, NOW - 86400, NOW + 30 * 86400, ask_only, 1, &len);
+	assert_int_equal(verify_with_crl(&c, der, len, false, &res, &err), CCG_OK);
+	assert_false(res.crl_checked);
+	free(der);
+	/* VLEK: the ARK's CRL lists the ASVK */
+	ask_only[0] = v.pki.ask;
+	der = ts_crl_der(v.pki.ark, v.pki.ark_key, NOW - 86400, NOW + 30 * 86400, NULL, 0, &len);
+	if (verify_with_crl(&v, der, len, true, &res, &err) != CCG_OK)
+		fail_msg("VLEK: %s: %s", err.where, err.detail);
+	free(der);
+	der = ts_crl_der(v.pki.ark, v.pki.ark_key, NOW - 86400, NOW + 30 * 86400, ask_only, 1, &len);
+	assert_int_equal(verify_with_crl(&v, der, len, false, &res, &err), CCG_ERR_REVOKED);
+	assert_non_null(strstr(err.detail, "ASVK SEV-VLEK-Milan (serial 0x010002)"));
+	free(der);
+	crl_case_free(&v);
+	EVP_PKEY_free(other);
+	crl_case_free(&c);
+}
+
+/*
+ * A CRL cut short at every length fails to parse; a CRL with any byte
+ * flipped is never applied as valid: with fresh collateral required every
+ * flip is refused, and checking it against the ARK (as the KDS client does)
+ * fails with a named error.
+ */
+static void test_crl_flips_and_truncations(void **state)
+{
+	struct crl_case c;
+	struct ccg_snp_result res;
+	struct ccg_error err;
+	uint8_t *der;
+	size_t len;
+	X509_CRL *crl = NULL;
+
+	(void)state;
+	crl_case_make(&c, 0);
+	der = ts_crl_der(c.pki.ark, c.pki.ark_key, NOW - 86400, NOW + 30 * 86400, &c.pki.ask, 0, &len);
+	for (size_t n = 0; n < len; n++) {
+		ccg_error_clear(&err);
+		if (ccg_crl_parse(der, n, "test.crl", &crl, &err) != CCG_ERR_ENCODING)
+			fail_msg("a CRL cut at %zu of %zu bytes parses", n, len);
+		assert_null(crl);
+	}
+	for (size_t i = 0; i < len; i++) {
+		enum ccg_status st;
+
+		der[i] ^= 0x01;
+		st = verify_with_crl(&c, der, len, true, &res, &err);
+		if (st == CCG_OK)
+			fail_msg("flip of byte %zu: CRL accepted", i);
+		if (err.where[0] == '\0' || err.detail[0] == '\0')
+			fail_msg("flip of byte %zu: status %d with no named error", i, st);
+		ccg_error_clear(&err);
+		if (ccg_crl_parse(der, len, "test.crl", &crl, &err) == CCG_OK) {
+			if (ccg_crl_verify_issuer(crl, c.pki.ark, "AMD KDS crl", &err) == CCG_OK)
+				fail_msg("flip of byte %zu: the ARK's CRL still verifies", i);
+			X509_CRL_free(crl);
+			crl = NULL;
+		}
+		der[i] ^= 0x01;
+	}
+	assert_int_equal(verify_with_crl(&c, der, len, true, &res, &err), CCG_OK);
+	free(der);
+	crl_case_free(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -288,6 +545,9 @@ int main(void)
 		cmocka_unit_test(test_chain_and_extension_faults),
 		cmocka_unit_test(test_synthetic_versions),
 		cmocka_unit_test(test_kds_url_and_cache),
+		cmocka_unit_test(test_genoa_turin_arks_pinned),
+		cmocka_unit_test(test_crl_revocation),
+		cmocka_unit_test(test_crl_flips_and_truncations),
 	};
 
 	td_require();

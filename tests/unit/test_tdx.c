@@ -236,6 +236,63 @@ static void test_v4_layout(void **state)
 	free(v4);
 }
 
+/*
+ * A QE identity signing chain of its own (PCS sends one per answer) is the
+ * one that must have signed the QE identity: the PCK CRL's chain has not;
+ * a copy of the TCB signing chain has. Neither changes the TCB info check.
+ */
+static void test_qe_signing_chain(void **state)
+{
+	struct ccg_tdx_collateral *col = NULL;
+	struct ccg_error err;
+	size_t n;
+	uint8_t *pck_chain = td_read(D "pckcrl_issuer_chain.derived.pem", &n);
+
+	(void)state;
+	assert_int_equal(ccg_tdx_collateral_new(&col), CCG_OK);
+	assert_int_equal(ccg_tdx_collateral_set_tcb_info(col, fx.tcb, fx.tcb_len, NULL), CCG_OK);
+	assert_int_equal(ccg_tdx_collateral_set_qe_identity(col, fx.qe, fx.qe_len, NULL), CCG_OK);
+	assert_int_equal(ccg_tdx_collateral_set_signing_chain(col, fx.chain, fx.chain_len, NULL), CCG_OK);
+	assert_int_equal(ccg_tdx_collateral_set_crls(col, fx.pckcrl, fx.pckcrl_len, fx.rootcrl, fx.rootcrl_len, NULL),
+			 CCG_OK);
+	assert_int_equal(ccg_tdx_collateral_set_qe_signing_chain(col, pck_chain, n, NULL), CCG_OK);
+	ccg_error_clear(&err);
+	assert_int_equal(verify(fx.quote, fx.quote_len, col, NULL, &err), CCG_ERR_SIGNATURE);
+	assert_string_equal(err.where, "tdx.qe_identity.signature");
+	assert_int_equal(ccg_tdx_collateral_set_qe_signing_chain(col, fx.chain, fx.chain_len, NULL), CCG_OK);
+	ccg_error_clear(&err);
+	if (verify(fx.quote, fx.quote_len, col, NULL, &err) != CCG_OK)
+		fail_msg("%s: %s", err.where, err.detail);
+	ccg_tdx_collateral_free(col);
+	free(pck_chain);
+}
+
+/* the Intel SGX Root CA is pinned by its key: not the TCB signing certificate, not a copy with another key */
+static void test_intel_root_pinned(void **state)
+{
+	STACK_OF(X509) *sk = NULL;
+	X509 *fake = X509_dup(fx.root);
+	EVP_PKEY *k = EVP_EC_gen("P-256");
+
+	(void)state;
+	assert_true(fake != NULL && k != NULL);
+	assert_true(ccg_tdx_intel_root_pinned(fx.root));
+	assert_int_equal(ccg_pem_certs_parse(fx.chain, fx.chain_len, 4, &sk, NULL), CCG_OK);
+	assert_false(ccg_tdx_intel_root_pinned(sk_X509_value(sk, 0)));
+	assert_int_equal(X509_set_pubkey(fake, k), 1);
+	assert_true(X509_sign(fake, k, EVP_sha256()) > 0);
+	assert_false(ccg_tdx_intel_root_pinned(fake));
+	assert_false(ccg_tdx_intel_root_pinned(NULL));
+	/* a chain ending in the look-alike does not verify as an Intel chain */
+	assert_true(sk_X509_push(sk, fake) > 0);
+	assert_int_equal(ccg_tdx_issuer_chain_verify(sk, NULL, "test", NULL), CCG_ERR_CERT_UNTRUSTED);
+	(void)sk_X509_pop(sk);
+	assert_int_equal(ccg_tdx_issuer_chain_verify(sk, NULL, "test", NULL), CCG_OK);
+	sk_X509_pop_free(sk, X509_free);
+	X509_free(fake);
+	EVP_PKEY_free(k);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -245,6 +302,8 @@ int main(void)
 		cmocka_unit_test(test_collateral_faults),
 		cmocka_unit_test(test_sgx_and_versions_refused),
 		cmocka_unit_test(test_v4_layout),
+		cmocka_unit_test(test_qe_signing_chain),
+		cmocka_unit_test(test_intel_root_pinned),
 	};
 
 	td_require();
