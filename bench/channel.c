@@ -326,8 +326,12 @@ int main(int argc, char **argv)
 		       one_mib[2] / one_mib[1], ce_one_mib[2] / ce_one_mib[1], raw[2] / raw[1], raw[2], raw[1]);
 	}
 	printf("latency per message (one thread; write = seal into the ring + doorbell):\n");
+	printf("  device end: gpusim opening every message on these CPUs\n");
 	latency(s, data, out, 4096, c);
 	latency(s, data, out, 1u << 20, c);
+	printf("  device end: gpusim --copy-engine offload (the device's CPU work off this machine, as on a GPU)\n");
+	latency(ce, data, out, 4096, c);
+	latency(ce, data, out, 1u << 20, c);
 	if (ccg_session_end(s, &e) != CCG_OK || ccg_session_end(ce, &e) != CCG_OK)
 		fprintf(stderr, "end session failed\n");
 	ccg_session_free(s);

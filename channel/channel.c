@@ -317,13 +317,19 @@ enum ccg_status ccg_channel_recv(struct ccg_channel *ch, void *buf, size_t cap, 
 static enum ccg_status seal_batch(struct ccg_channel *ch, uint32_t n)
 {
 	uint32_t gen = ch->gen + 1, done;
+	enum ccg_status st = CCG_OK;
 
+	if (ch->threads == 1 || n == 1) {
+		/* the caller alone, no shared state: a lone message is not worth a worker's wake-up */
+		for (uint32_t i = 0; i < n && st == CCG_OK; i++)
+			st = dp_seal_slot(&ch->tx, &ch->tx.aead, &ch->jobs[i]);
+		return st;
+	}
 	ch->batch_st = CCG_OK;
 	__atomic_store_n(&ch->done, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&ch->ticket, (uint64_t)gen << 32 | (uint64_t)n << 16, __ATOMIC_RELEASE);
 	__atomic_store_n(&ch->gen, gen, __ATOMIC_SEQ_CST);
-	if (ch->threads > 1 && n > 1)
-		dp_wake(&ch->gen, &ch->gen_waiters); /* a lone message is not worth a worker's system call */
+	dp_wake(&ch->gen, &ch->gen_waiters);
 	done = __atomic_add_fetch(&ch->done, seal_some(ch, &ch->tx.aead, gen), __ATOMIC_SEQ_CST);
 	while (done != n)
 		if (dp_wait_change(&ch->done, &ch->done_waiters, done, DP_SPIN_NS, -1, NULL, &done) != CCG_OK)
