@@ -19,9 +19,9 @@
 
 #define MAX_THREADS 16
 #define TIMEOUT_MS 10000
-/* a worker polls this long for the next batch before it sleeps: back-to-back batches come within
- * microseconds, and a longer poll takes a CPU from a device end running on the same machine */
-#define POOL_SPIN_NS 50000
+/* a worker polls as long as a ring end for the next batch before it sleeps: batches of a bulk
+ * write come back to back, and waking a sleeping vCPU costs more than a batch's share */
+#define POOL_SPIN_NS DP_SPIN_NS
 
 struct ccg_channel;
 
