@@ -53,7 +53,7 @@ static int cmp(const void *a, const void *b)
 
 static _Thread_local volatile uint8_t sink; /* per thread: the AEAD threads run at once */
 static uint32_t max_slot = 256u << 10;
-static size_t ring_bytes = 2u << 20;
+static size_t ring_bytes = 8u << 20;
 
 /* one AES-256-GCM seal as the channel does it: IV, 30 bytes of AAD, data, tag */
 static void seal(EVP_CIPHER_CTX *c, const uint8_t *in, uint8_t *out, size_t n, uint64_t ctr)
@@ -144,7 +144,8 @@ static struct ccg_channel *open_channel(struct ccg_session *s, size_t m, unsigne
 	struct ccg_error e;
 	char buf[600];
 
-	/* a ring that stays in cache: slots of at most max_slot bytes, about ring_bytes per direction */
+	/* slots of at most max_slot bytes, about ring_bytes per direction (8 MiB: in the last-level cache,
+	 * and slack enough that the device end's wake-ups do not stall the sealing threads) */
 	o.slot_size = m < 256 ? 256 : (m > max_slot ? max_slot : (uint32_t)((m + 63) / 64 * 64));
 	o.slots = (uint32_t)(ring_bytes / o.slot_size);
 	if (o.slots < 4)
