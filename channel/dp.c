@@ -506,6 +506,18 @@ enum ccg_status dp_rx_wait(struct dp_rx *r, uint32_t *n_out, int timeout_ms, con
 	return CCG_OK;
 }
 
+enum ccg_status dp_rx_poll(struct dp_rx *r, uint32_t *n_out)
+{
+	uint32_t head;
+
+	dp_rx_release(r);
+	head = __atomic_load_n(r->r.head, __ATOMIC_ACQUIRE);
+	if (head - r->tail > r->r.slots)
+		return CCG_ERR_PROTOCOL;
+	*n_out = head - r->tail;
+	return CCG_OK;
+}
+
 struct desc_fields {
 	uint32_t len, epoch;
 	uint8_t dir, op;

@@ -102,8 +102,9 @@ void gpusim_clear_faults(struct gpusim *s);
  * the host's CPUs. OFFLOAD models a GPU whose copy engines decrypt: gpusim
  * authenticates each write's descriptor (GMAC, counter, epoch, usage
  * limits) but leaves the payload sealed and device memory unchanged, and
- * its device thread sleeps instead of polling, so the host's CPUs do only
- * the guest's work. For measuring host-side scaling (bench/channel); data
+ * its device thread checks the doorbell every 100 us as hardware would
+ * (sleeping in between, never woken by the guest), so the host's CPUs do
+ * only the guest's work. For measuring host-side scaling (bench/channel); data
  * written under OFFLOAD cannot be read back. Messages and reads are
  * handled as under HOST.
  */

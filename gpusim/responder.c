@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "channel/dp.h"
@@ -24,6 +25,7 @@
 
 #define RSP_FLAGS (SPDM_CAP_CERT | SPDM_CAP_ENCRYPT | SPDM_CAP_MAC | SPDM_CAP_KEY_EX | SPDM_CAP_HBEAT | SPDM_CAP_KEY_UPD)
 #define DEV_TIMEOUT_MS 10000
+#define DEV_POLL_NS 100000L
 
 enum conn_state { ST_NONE, ST_VERSION, ST_CAPS, ST_ALGS, ST_HANDSHAKE, ST_SESSION };
 
@@ -474,13 +476,35 @@ static enum ccg_status dev_one(struct dev_channel *d)
 	}
 }
 
+/*
+ * the next slots: under the copy-engine model the device polls its doorbell
+ * every DEV_POLL_NS, as hardware does, taking no host CPU in between and
+ * costing the guest no wake-up call; otherwise it waits as a ring end
+ */
+static enum ccg_status dev_wait(struct dev_channel *d, uint32_t *n)
+{
+	static const struct timespec poll_gap = {.tv_sec = 0, .tv_nsec = DEV_POLL_NS};
+	enum ccg_status st;
+
+	if (!d->offload)
+		return dp_rx_wait(&d->rx, n, 200, &d->stop);
+	for (long waited = 0; waited < 200000000L; waited += DEV_POLL_NS) {
+		if ((st = dp_rx_poll(&d->rx, n)) != CCG_OK || *n != 0)
+			return st;
+		if (d->stop)
+			return CCG_ERR_CHANNEL_CLOSED;
+		nanosleep(&poll_gap, NULL);
+	}
+	return CCG_ERR_TIMEOUT;
+}
+
 static void *dev_main(void *arg)
 {
 	struct dev_channel *d = arg;
 
 	while (!d->stop) {
 		uint32_t n = 0;
-		enum ccg_status st = dp_rx_wait(&d->rx, &n, 200, &d->stop);
+		enum ccg_status st = dev_wait(d, &n);
 
 		if (st == CCG_ERR_TIMEOUT)
 			continue;
@@ -561,9 +585,10 @@ static enum ccg_status channel_start(struct gpusim_conn *c, const struct ccg_fra
 	    (st = dp_rx_init(&d->rx, d->shm, &d->p, DP_H2D, spdm_secret(&c->ks, SPDM_S_EXPORT))) != CCG_OK)
 		goto fail;
 	if (gpusim_copy_engine(c->s) == GPUSIM_CE_OFFLOAD) {
-		/* hardware off the host's CPUs: sleep on the doorbell instead of polling for it */
+		/* hardware off the host's CPUs: dev_wait polls the doorbell now and then; sending
+		 * (read data, echoes) sleeps at once when the ring is full */
 		d->offload = true;
-		d->rx.r.spin_ns = d->tx.r.spin_ns = 0;
+		d->tx.r.spin_ns = 0;
 	}
 	c->ch = d;
 	if (pthread_create(&d->th, NULL, dev_main, d) != 0) {
