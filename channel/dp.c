@@ -489,33 +489,27 @@ void dp_rx_cleanup(struct dp_rx *r)
 	dp_aead_cleanup(&r->aead);
 }
 
-enum ccg_status dp_rx_wait(struct dp_rx *r, uint32_t *n_out, int timeout_ms, const volatile int *stop)
+enum ccg_status dp_rx_poll(struct dp_rx *r, uint32_t *n_out)
 {
 	uint32_t head = __atomic_load_n(r->r.head, __ATOMIC_ACQUIRE);
-	enum ccg_status st;
 
-	if (head == r->tail) {
-		dp_rx_release(r); /* let the producer see every slot we have finished before we sleep */
-		if ((st = dp_wait_change(r->r.head, r->r.cons_wait, r->tail, r->r.spin_ns, timeout_ms, stop, &head)) !=
-		    CCG_OK)
-			return st;
-	}
 	if (head - r->tail > r->r.slots)
 		return CCG_ERR_PROTOCOL;
 	*n_out = head - r->tail;
 	return CCG_OK;
 }
 
-enum ccg_status dp_rx_poll(struct dp_rx *r, uint32_t *n_out)
+enum ccg_status dp_rx_wait(struct dp_rx *r, uint32_t *n_out, int timeout_ms, const volatile int *stop)
 {
 	uint32_t head;
+	enum ccg_status st;
 
-	dp_rx_release(r);
-	head = __atomic_load_n(r->r.head, __ATOMIC_ACQUIRE);
-	if (head - r->tail > r->r.slots)
-		return CCG_ERR_PROTOCOL;
-	*n_out = head - r->tail;
-	return CCG_OK;
+	if ((st = dp_rx_poll(r, n_out)) != CCG_OK || *n_out != 0)
+		return st;
+	dp_rx_release(r); /* let the producer see every slot we have finished before we sleep */
+	if ((st = dp_wait_change(r->r.head, r->r.cons_wait, r->tail, r->r.spin_ns, timeout_ms, stop, &head)) != CCG_OK)
+		return st;
+	return dp_rx_poll(r, n_out);
 }
 
 struct desc_fields {

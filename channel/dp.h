@@ -202,7 +202,7 @@ void dp_tx_publish(struct dp_tx *t, uint32_t n);
 CCG_MUST_USE enum ccg_status dp_tx_send(struct dp_tx *t, uint8_t op, uint64_t arg, const uint8_t *src, uint32_t len,
 					int timeout_ms, const volatile int *stop);
 
-/* dp_rx_poll: hands consumed slots back and, without waiting, *n_out = the slots ready. */
+/* dp_rx_poll: without waiting, *n_out = the slots ready (slots consumed are not handed back). */
 CCG_MUST_USE enum ccg_status dp_rx_poll(struct dp_rx *r, uint32_t *n_out);
 /* dp_rx_wait: waits for a published slot (as dp_tx_reserve); *n_out the slots ready. */
 CCG_MUST_USE enum ccg_status dp_rx_wait(struct dp_rx *r, uint32_t *n_out, int timeout_ms, const volatile int *stop);
