@@ -57,8 +57,7 @@ struct ccg_ear_submod {
 	enum ccg_ear_status status;
 	/* AR4SI trust vector object ({"hardware": 2, ...}); NULL: derived from status. Borrowed. */
 	const json_t *trust_vector;
-	/* the appraised claims of this device (ccgpu/NVIDIA names), placed under "ear.veraison.annotated-evidence"
-	 * is NOT used: they go under the submod as "ccgpu.claims". Borrowed. */
+	/* the appraised claims of this device (ccgpu/NVIDIA names), placed in the submod as "ccgpu.claims". Borrowed. */
 	const json_t *claims;
 	/* the failed checks / policy rules, if any (array of strings), as "ccgpu.errors". Borrowed, may be NULL. */
 	const json_t *errors;
