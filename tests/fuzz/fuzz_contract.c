@@ -15,19 +15,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ccg_contract *c = NULL, *d = NULL;
+	struct ccg_party_keys *keys = ccg_party_keys_new(); /* none registered: nothing can be in force */
 	const uint8_t *canon;
 	size_t len;
 
-	if (ccg_contract_parse(data, size, &c, NULL) != CCG_OK)
+	if (keys == NULL)
+		abort();
+	if (ccg_contract_parse(data, size, &c, NULL) != CCG_OK) {
+		ccg_party_keys_free(keys);
 		return 0;
+	}
 	canon = ccg_contract_canonical(c, &len);
 	if (ccg_contract_parse(canon, len, &d, NULL) != CCG_OK || strcmp(ccg_contract_id(c), ccg_contract_id(d)) != 0)
 		abort();
 	if (ccg_contract_add_signature(d, data, size, NULL) == CCG_OK)
 		abort();
-	if (ccg_contract_in_force(d, 1795305600, NULL) == CCG_OK)
+	if (ccg_contract_in_force(d, keys, 1795305600, NULL) == CCG_OK)
 		abort();
 	ccg_contract_free(c);
 	ccg_contract_free(d);
+	ccg_party_keys_free(keys);
 	return 0;
 }

@@ -39,6 +39,14 @@ struct ts_amd_pki {
  * SPL extensions of tcb and productName. chip_id is filled with a pattern.
  */
 void ts_amd_pki_make(struct ts_amd_pki *p, const char *product, int vlek);
+
+/* the leaf's TCB extensions and hwID as ts_amd_pki_make_leaf writes them */
+struct ts_amd_leaf {
+	long bl_spl, tee_spl, snp_spl, ucode_spl; /* ts_amd_pki_make: 3, 0, 8, 0x73 (= the reported TCB) */
+	int wrong_hwid;                           /* the hwID differs from chip_id in its last byte */
+};
+/* ts_amd_pki_make_leaf: ts_amd_pki_make with these leaf extensions (the leaf's only defects, if any). */
+void ts_amd_pki_make_leaf(struct ts_amd_pki *p, const char *product, int vlek, const struct ts_amd_leaf *leaf);
 void ts_amd_pki_free(struct ts_amd_pki *p);
 /* ts_amd_pki_chain_pem: leaf ‖ ASK ‖ ARK as PEM text (malloc'd, NUL-terminated). */
 char *ts_amd_pki_chain_pem(const struct ts_amd_pki *p);

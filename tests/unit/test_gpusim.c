@@ -183,6 +183,8 @@ static void test_faults(void **state)
 	expect_fault("cc-off", CCG_ERR_MEASUREMENT_MISMATCH, "golden.driver[33]");
 	expect_fault("devtools", CCG_ERR_MEASUREMENT_MISMATCH, "golden.driver[34]");
 	expect_fault("unknown-rim", CCG_ERR_RIM_NOT_FOUND, "GPU-0");
+	/* a validly signed report whose FWID is not the leaf's: only the FWID comparison refuses it */
+	expect_fault("wrong-fwid@1", CCG_ERR_CERT_FWID, "GPU-1 device chain[0]");
 	assert_int_equal(gpusim_fault_parse("drift", &f, NULL), CCG_ERR_INVALID_ARG);
 	assert_int_equal(gpusim_fault_parse("drift=64", &f, NULL), CCG_ERR_INVALID_ARG);
 	assert_int_equal(gpusim_fault_parse("cc-off=1", &f, NULL), CCG_ERR_INVALID_ARG);

@@ -577,6 +577,67 @@ static void test_crl_outer_signature_algorithm(void **state)
 	crl_case_free(&c);
 }
 
+/*
+ * Each VCEK check seen failing alone: a synthetic VCEK whose only defect is
+ * its hwID, or one SPL above or below the report's reported_tcb (the report
+ * validly signed by that VCEK), is refused with that check's error.
+ */
+static enum ccg_status verify_leaf(const struct ts_amd_leaf *leaf, uint64_t tcb, struct ccg_error *err)
+{
+	struct crl_case c;
+	uint8_t rd[64];
+	enum ccg_status st;
+
+	memset(rd, 0x5A, sizeof(rd));
+	ts_amd_pki_make_leaf(&c.pki, "Milan", 0, leaf);
+	c.pki.tcb = tcb;
+	ts_amd_pki_report(&c.pki, rd, c.report);
+	c.certs = sk_X509_new_null();
+	assert_non_null(c.certs);
+	assert_true(sk_X509_push(c.certs, c.pki.leaf) > 0 && sk_X509_push(c.certs, c.pki.ask) > 0 &&
+		    sk_X509_push(c.certs, c.pki.ark) > 0);
+	st = verify_with_crl(&c, NULL, 0, false, NULL, err);
+	crl_case_free(&c);
+	return st;
+}
+
+static void test_vcek_hwid_and_spl_alone(void **state)
+{
+	static const struct ts_amd_leaf same = {.bl_spl = 3, .tee_spl = 0, .snp_spl = 8, .ucode_spl = 0x73};
+	const uint64_t tcb = 0x7308000000000003ULL; /* Milan: BL 3, TEE 0, SNP 8, microcode 0x73 */
+	static const struct {
+		const char *name;
+		unsigned shift; /* the SPL's byte in the Milan TCB layout */
+		size_t off;     /* its field in struct ts_amd_leaf */
+	} spl[] = {
+		{"blSPL", 0, offsetof(struct ts_amd_leaf, bl_spl)},
+		{"teeSPL", 8, offsetof(struct ts_amd_leaf, tee_spl)},
+		{"snpSPL", 48, offsetof(struct ts_amd_leaf, snp_spl)},
+		{"ucodeSPL", 56, offsetof(struct ts_amd_leaf, ucode_spl)},
+	};
+	struct ts_amd_leaf l;
+	struct ccg_error err;
+	char where[64];
+
+	(void)state;
+	assert_int_equal(verify_leaf(&same, tcb, &err), CCG_OK);
+	l = same;
+	l.wrong_hwid = 1;
+	assert_int_equal(verify_leaf(&l, tcb, &err), CCG_ERR_CERT_FWID);
+	assert_string_equal(err.where, "snp.vcek.hwid");
+	for (size_t i = 0; i < sizeof(spl) / sizeof(spl[0]); i++) {
+		snprintf(where, sizeof(where), "snp.vcek.tcb.%s", spl[i].name);
+		/* the VCEK's SPL one above the reported one */
+		l = same;
+		*(long *)((char *)&l + spl[i].off) += 1;
+		assert_int_equal(verify_leaf(&l, tcb, &err), CCG_ERR_CERT_FWID);
+		assert_string_equal(err.where, where);
+		/* the reported SPL one above the VCEK's (a VCEK for older firmware) */
+		assert_int_equal(verify_leaf(&same, tcb + (1ULL << spl[i].shift), &err), CCG_ERR_CERT_FWID);
+		assert_string_equal(err.where, where);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -591,6 +652,7 @@ int main(void)
 		cmocka_unit_test(test_crl_revocation),
 		cmocka_unit_test(test_crl_flips_and_truncations),
 		cmocka_unit_test(test_crl_outer_signature_algorithm),
+		cmocka_unit_test(test_vcek_hwid_and_spl_alone),
 	};
 
 	td_require();
