@@ -4,6 +4,7 @@
 set -uo pipefail
 ccgpu="$1"; man="$2"
 . "$(dirname "$0")/tap.sh"
+tap_require_tool openssl
 tap_require_testdata
 json_str() { awk 'BEGIN{ORS=""} {gsub(/\\/,"\\\\"); gsub(/"/,"\\\""); print $0 "\\n"}' "$1"; }
 snp_doc() { # report-file der-vcek pem-chain out

@@ -8,6 +8,7 @@ set -uo pipefail
 cp="$1"
 man="$2"
 . "$(dirname "$0")/tap.sh"
+tap_require_tool openssl python3
 tap_require_testdata nvidia
 nv="$td/nvidia"
 TAP_EXPECT_STDOUT=1
