@@ -765,6 +765,8 @@ enum ccg_status ccg_contract_release(const struct ccg_contract *c, const struct 
 	struct ccg_error perr;
 	enum ccg_status st;
 
+	if (secret == NULL || claims == NULL)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "secret", "no secret name or no claims");
 	if ((st = ccg_contract_in_force(c, keys, now, err)) != CCG_OK)
 		return st;
 	for (size_t i = 0; i < c->nsecrets; i++)

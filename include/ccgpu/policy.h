@@ -148,7 +148,8 @@ CCG_API CCG_MUST_USE enum ccg_status ccg_contract_in_force(const struct ccg_cont
  * every party in its requires signed this exact version with their registered
  * key — whatever the threshold says —, the workload's reference values hold
  * and the policy of every party the secret requires allows. Otherwise the
- * in-force error; CCG_ERR_NOT_FOUND for an unknown secret; CCG_ERR_SIGNATURE
+ * in-force error; CCG_ERR_INVALID_ARG without a secret name or claims;
+ * CCG_ERR_NOT_FOUND for an unknown secret; CCG_ERR_SIGNATURE
  * with err->where = the id of the first owner/required party that did not
  * consent; CCG_ERR_POLICY naming "party/rule" or "workload/rule".
  * Thread-safe when nothing adds signatures to c or keys to keys meanwhile.

@@ -565,6 +565,9 @@ static void test_consent_unregistered(void **state)
 	ccg_error_clear(&err);
 	assert_int_equal(ccg_contract_in_force(c, NULL, NOW, &err), CCG_ERR_INVALID_ARG);
 	assert_string_equal(err.where, "party-keys");
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_contract_release(c, reg, NULL, NULL, NOW, &err), CCG_ERR_INVALID_ARG);
+	assert_string_equal(err.where, "secret");
 	/* the registry itself: one key per party, a real key, a real id */
 	ccg_error_clear(&err);
 	assert_int_equal(ccg_party_keys_add(k, "alice", (const uint8_t *)parties[3].pub, strlen(parties[3].pub), &err),
