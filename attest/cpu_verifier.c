@@ -211,7 +211,6 @@ static enum ccg_status appraise(const struct ccg_cpu_verifier *v, const uint8_t 
 	struct ccg_composite_opts o;
 	json_t *d = NULL, *claims = NULL;
 	const json_t *cpu;
-	X509 *pinned = NULL;
 	enum ccg_status st;
 
 	if (out == NULL)
@@ -222,14 +221,12 @@ static enum ccg_status appraise(const struct ccg_cpu_verifier *v, const uint8_t 
 	if ((st = ccg_json_parse(doc, len, CCG_COMPOSITE_MAX, composite ? "composite" : "cpu", &d, err)) != CCG_OK)
 		return st;
 	cpu = json_object_get(d, "cpu") != NULL ? json_object_get(d, "cpu") : d;
-	if (v->ark == NULL)
-		pinned = ccg_snp_chain_pinned_ark(json_string_value(json_object_get(cpu, "certs")));
 	memset(&o, 0, sizeof(o));
 	o.now = now;
-	o.ark = v->ark != NULL ? v->ark : pinned;
+	o.ark = v->ark; /* NULL: a pinned AMD ARK, given or built in (ccg_snp_chain_select) */
+	o.intel_root = v->intel_root; /* NULL: the built-in Intel SGX Root CA */
 	o.amd_crls = v->amd_crls;
 	o.require_fresh_collateral = v->require_fresh;
-	o.intel_root = v->intel_root;
 	o.tdx_collateral = v->collateral;
 	o.trusted_ak = v->tpm_ak;
 	o.gpu = v->gpu;
@@ -244,7 +241,6 @@ static enum ccg_status appraise(const struct ccg_cpu_verifier *v, const uint8_t 
 				    CCG_OK)
 		claims = NULL;
 	json_decref(claims);
-	X509_free(pinned);
 	json_decref(d);
 	return st;
 }

@@ -46,6 +46,11 @@ enum ccg_status {
 	CCG_ERR_CERT_EXPIRED = 301,     /* a certificate is outside its validity period */
 	CCG_ERR_CERT_UNTRUSTED = 302,   /* the chain does not end at the trust anchor */
 	CCG_ERR_CERT_FWID = 303,        /* leaf FWID extension does not match the evidence */
+	/* certificates, branch cpu11 (issue 11): what an SEV-SNP chain lacks or where its VCEK differs */
+	CCG_ERR_CERT_MISSING = 310,     /* a certificate the chain needs is not given (VCEK/VLEK, ASK/ASVK, ARK) */
+	CCG_ERR_CERT_HWID = 311,        /* the certificate's hardware id is not the evidence's chip id */
+	CCG_ERR_CERT_TCB = 312,         /* the certificate's TCB version (SPL) is not the evidence's */
+	CCG_ERR_CERT_PRODUCT = 313,     /* the certificate is for another processor product than the evidence */
 
 	/* revocation */
 	CCG_ERR_REVOKED = 400,          /* a certificate is revoked */

@@ -27,7 +27,7 @@ printf '{"type":"tdx","quote":"%s"}' "$(base64 -w0 "$td/tdx/v5-sample/quote_v5_s
 d="$td/tdx/v5-sample"
 expect "verify cpu: TDX v5 quote UpToDate at 2026-02-03" 0 "" -- "$ccgpu" verify cpu --evidence "$tmp/tdx.json" --intel-root "$d/trusted_root.pem" --tcb-info "$d/sample_tcbinfo_response_v5" --qe-identity "$d/sample_qeIdentity_response" --tcb-signing-chain "$d/tcbinfo_issuer_chain.derived.pem" --pck-crl "$d/pckcrl" --root-crl "$d/rootcrl.der" --time 2026-02-03T00:00:00Z --json
 check "TDX TCB status claim" grep -q '"tdx-tcb-status": "UpToDate"' "$tmp/out"
-expect "verify cpu: TDX without a root is a refusal" 1 "tdx.root" -- "$ccgpu" verify cpu --evidence "$tmp/tdx.json" --time 2026-02-03T00:00:00Z
+expect "verify cpu: TDX without --intel-root verifies to the built-in Intel SGX Root CA" 0 "" -- "$ccgpu" verify cpu --evidence "$tmp/tdx.json" --time 2026-02-03T00:00:00Z --json
 expect "verify cpu: TPM evidence file passes" 0 "" -- "$ccgpu" verify cpu --evidence "$td/tpm/tpm_evidence.json"
 ok_if_none "man page documents every collect / verify cpu option" \
   "$("$ccgpu" verify cpu --help | man_missing "$man")$("$ccgpu" collect --cpu tpm --help | man_missing "$man")"
