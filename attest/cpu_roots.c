@@ -12,8 +12,9 @@
  *  - Milan ASVK: google/go-sev-guest verify/testdata/milanvlek.testcer (KDS
  *    /vlek/v1/Milan/cert_chain);
  *  - Intel SGX Root CA: google/go-tdx-guest verify/trusted_root.pem.
- * tests/unit/test_cpu_roots.c checks each ARK's and the Intel root's
- * self-signature and SPKI pin, and that each ASK and ASVK is signed by its ARK.
+ * tests/unit/test_snp.c (test_builtin_amd_certs) checks each ARK's
+ * self-signature and SPKI pin and that each ASK and ASVK is signed by its ARK;
+ * tests/unit/test_tdx.c (test_builtin_intel_root) the Intel root's.
  */
 #include "attest/cpu_roots.h"
 

@@ -25,7 +25,7 @@
 	X(ERR_REVOKED, "certificate revoked") \
 	X(ERR_CERT_ON_HOLD, "certificate on hold") \
 	X(ERR_OCSP, "invalid OCSP response") \
-	X(ERR_OCSP_STALE, "stale OCSP response") \
+	X(ERR_OCSP_STALE, "stale or missing OCSP response, CRL or collateral") \
 	X(ERR_OCSP_UNKNOWN, "certificate unknown to the OCSP responder") \
 	X(ERR_OCSP_UNAVAILABLE, "no OCSP response available") \
 	X(ERR_MEASUREMENT_MISMATCH, "measurement mismatch") \

@@ -56,7 +56,7 @@ enum ccg_status {
 	CCG_ERR_REVOKED = 400,          /* a certificate is revoked */
 	CCG_ERR_CERT_ON_HOLD = 401,     /* a certificate is on hold (revoked, reason certificateHold) */
 	CCG_ERR_OCSP = 402,             /* an OCSP response is invalid, unsigned or for another request */
-	CCG_ERR_OCSP_STALE = 403,       /* an OCSP response is too old or past nextUpdate */
+	CCG_ERR_OCSP_STALE = 403,       /* an OCSP response, CRL or collateral is too old, past nextUpdate or missing */
 	CCG_ERR_OCSP_UNKNOWN = 404,     /* the responder does not know the certificate */
 	CCG_ERR_OCSP_UNAVAILABLE = 405, /* no response: offline and none cached, or responder unreachable */
 
