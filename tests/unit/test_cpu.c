@@ -532,6 +532,31 @@ static void test_raw_inputs(void **state)
 	assert_int_equal(ccg_cpu_format_detect(rep, rl - 1), CCG_CPU_FORMAT_UNKNOWN);
 	assert_int_equal(ccg_cpu_format_detect(quote, 600), CCG_CPU_FORMAT_UNKNOWN);
 	assert_int_equal(ccg_cpu_format_detect(NULL, 0), CCG_CPU_FORMAT_UNKNOWN);
+	{ /* each header field that makes a report or quote, altered alone */
+		uint8_t r2[1184], *q2 = malloc(ql);
+
+		assert_non_null(q2);
+		memcpy(r2, rep, sizeof(r2));
+		r2[0] = 1; /* SNP version 1 */
+		assert_int_equal(ccg_cpu_format_detect(r2, sizeof(r2)), CCG_CPU_FORMAT_UNKNOWN);
+		r2[0] = 32; /* past version 31 */
+		assert_int_equal(ccg_cpu_format_detect(r2, sizeof(r2)), CCG_CPU_FORMAT_UNKNOWN);
+		r2[0] = 5;
+		assert_int_equal(ccg_cpu_format_detect(r2, sizeof(r2)), CCG_CPU_FORMAT_SNP);
+		r2[0x34] = 2; /* signature algorithm */
+		assert_int_equal(ccg_cpu_format_detect(r2, sizeof(r2)), CCG_CPU_FORMAT_UNKNOWN);
+		memcpy(q2, quote, ql);
+		q2[0] = 3; /* quote version 3 */
+		assert_int_equal(ccg_cpu_format_detect(q2, ql), CCG_CPU_FORMAT_UNKNOWN);
+		q2[0] = 4;
+		assert_int_equal(ccg_cpu_format_detect(q2, ql), CCG_CPU_FORMAT_TDX);
+		q2[2] = 3; /* attestation key type: ECDSA P-384 */
+		assert_int_equal(ccg_cpu_format_detect(q2, ql), CCG_CPU_FORMAT_UNKNOWN);
+		q2[2] = 2;
+		q2[4] = 0x00; /* TEE type: SGX */
+		assert_int_equal(ccg_cpu_format_detect(q2, ql), CCG_CPU_FORMAT_UNKNOWN);
+		free(q2);
+	}
 	assert_string_equal(ccg_cpu_format_name(CCG_CPU_FORMAT_SNP), "snp");
 	/* raw SEV-SNP report + DER VCEK + the bundle: verifies with no anchor configured */
 	certs[0] = vcek;

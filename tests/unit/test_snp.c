@@ -656,6 +656,7 @@ static void test_bundle_any_order(void **state)
 		X509 *const reversed[] = {asvk, s.ark, ask, vcek};
 		X509 *const alone[] = {vcek};
 		X509 *const no_ark[] = {sk_X509_value(v.certs, 0), sk_X509_value(v.certs, 1)};
+		X509 *const two_vceks[] = {sk_X509_value(v.certs, 0), ask, vcek, s.ark};
 
 		if (verify_certs(s.report, s.report_len, bundle, 4, NULL, &err) != CCG_OK)
 			fail_msg("VCEK + ASK||ARK||ASVK: %s: %s", err.where, err.detail);
@@ -667,6 +668,11 @@ static void test_bundle_any_order(void **state)
 			fail_msg("the VCEK alone: %s: %s", err.where, err.detail);
 		if (verify_certs(v.report, v.report_len, no_ark, 2, NULL, &err) != CCG_OK)
 			fail_msg("virtee VCEK + ASK: %s: %s", err.where, err.detail);
+		/* two VCEKs given: the one whose key signed the report is the leaf, whichever comes first */
+		if (verify_certs(s.report, s.report_len, two_vceks, 4, NULL, &err) != CCG_OK)
+			fail_msg("two VCEKs: %s: %s", err.where, err.detail);
+		if (verify_certs(v.report, v.report_len, two_vceks, 4, NULL, &err) != CCG_OK)
+			fail_msg("two VCEKs (virtee): %s: %s", err.where, err.detail);
 	}
 	X509_free(asvk);
 	unload(&s);
