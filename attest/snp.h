@@ -150,7 +150,7 @@ CCG_MUST_USE enum ccg_status ccg_snp_chain_select(const struct ccg_snp_report *r
  * ccg_snp_report_verify: the chain ccg_snp_chain_select picks from
  * opts->certs, verified to its ARK (ccg_chain_verify, RSA-PSS), the report
  * signature with its leaf, revocation by the
- * ARK's CRL (ASK/ASVK, and anything else in certs the ARK issued; the CRL
+ * ARK's CRL (the chain's ASK or ASVK; the CRL
  * must be issued and signed by the ARK, thisUpdate not after the
  * verification time), the VCEK hwID extension against chip_id and its SPL
  * extensions against reported_tcb, the product name against the report's
