@@ -12,7 +12,7 @@ snp_doc() { # report-file der-vcek pem-chain out
   openssl x509 -inform der -in "$2" >"$tmp/chain.pem"; cat "$3" >>"$tmp/chain.pem"
   printf '{"type":"snp","report":"%s","certs":"%s"}' "$(base64 -w0 "$1")" "$(json_str "$tmp/chain.pem")" >"$4"
 }
-tap_plan 28
+tap_plan 29
 src="$(cd "$(dirname "$0")/../.." && pwd)"
 snp_doc "$td/snp/milan-go-sev-guest/attestation.bin" "$td/snp/milan-go-sev-guest/vcek.testcer" "$td/snp/milan-go-sev-guest/milan.testcer" "$tmp/go.json"
 expect "verify cpu: Milan SEV-SNP report (go-sev-guest) passes" 0 "" -- "$ccgpu" verify cpu --evidence "$tmp/go.json" --time 2026-11-22T00:00:00Z --json
@@ -53,6 +53,8 @@ expect "verify cpu: --vcek that is not a certificate exits 2" 2 "cpu.certs\\[0\\
 expect "verify cpu: only ASK||ARK given: the missing VCEK is named" 1 "snp.vcek: no VCEK among the 2 certificates" -- "$ccgpu" verify cpu --report "$go/attestation.bin" --certs "$go/milan.testcer" --ark "$tmp/ark.pem" --time 2026-11-22T00:00:00Z
 expect "verify cpu: the other chip's VCEK: hardware id, not FWID" 1 "snp.vcek.hwid: .*\\(certificate hardware id does not match the evidence\\)" -- "$ccgpu" verify cpu --report "$go/attestation.bin" --vcek "$vt/vcek_milan.der" --time 2026-11-22T00:00:00Z
 ok_if_none "the hwID refusal does not mention FWID" "$(grep FWID "$tmp/err")"
+az="$td/azure-snp-vtpm"; dd if="$az/hcl-report.bin" of="$tmp/az-snp.bin" bs=1 skip=32 count=1184 2>/dev/null
+expect "verify cpu: the CoCo Azure sample's SNP report with its VCEK||ASK||ARK file" 0 "" -- "$ccgpu" verify cpu --report "$tmp/az-snp.bin" --vcek "$az/vcek.pem" --time 2026-11-22T00:00:00Z
 openssl x509 -in "$td/tdx/v5-sample/trusted_root.pem" -pubkey -noout >"$tmp/pub.pem"
 expect "collect without a TEE interface fails cleanly" 1 "tsm.mkdir" -- "$ccgpu" collect --cpu snp --nonce 00 --tee-public-key "$tmp/pub.pem" --gpu-evidence "$td/nvidia/evidence/hopper_evidence.json" --tsm-root "$tmp/none"
 tap_done
