@@ -128,7 +128,7 @@ CCG_API CCG_MUST_USE enum ccg_status ccg_cpu_verifier_appraise_composite(const s
 									  struct ccg_error *err);
 
 /*
- * CPU evidence as users hold it (branch cpu11): a raw SEV-SNP report (1184
+ * CPU evidence as users hold it: a raw SEV-SNP report (1184
  * bytes, from snpguest or /dev/sev-guest) with its VCEK (DER or PEM) and
  * AMD's chain bundle (PEM: ASK ‖ ARK, ASK ‖ ARK ‖ ASVK, …), or a raw TDX quote,
  * turned into the CPU evidence object ccg_cpu_verifier_appraise reads.
