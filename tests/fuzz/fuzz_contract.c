@@ -2,24 +2,24 @@
 /*
  * Fuzz target: contract documents; a contract that parses has a canonical
  * form that parses to the same id, and signature documents (the input
- * again) never make it hold without signatures.
+ * again) never make it hold without signatures. Verdict: the parse's.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ccgpu/policy.h"
+#include "fuzz.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int ccg_fuzz_verdict(const uint8_t *data, size_t size)
 {
 	struct ccg_contract *c = NULL, *d = NULL;
 	const uint8_t *canon;
 	size_t len;
+	enum ccg_status st;
 
-	if (ccg_contract_parse(data, size, &c, NULL) != CCG_OK)
-		return 0;
+	if ((st = ccg_contract_parse(data, size, &c, NULL)) != CCG_OK)
+		return st;
 	canon = ccg_contract_canonical(c, &len);
 	if (ccg_contract_parse(canon, len, &d, NULL) != CCG_OK || strcmp(ccg_contract_id(c), ccg_contract_id(d)) != 0)
 		abort();
@@ -29,5 +29,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	ccg_contract_free(c);
 	ccg_contract_free(d);
-	return 0;
+	return CCG_OK;
 }
