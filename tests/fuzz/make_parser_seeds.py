@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """Writes the synthetic seed corpora of the fuzz targets for the JSON
 documents ccgpu reads from outside: composite, cpu_evidence, tpm_quote,
-claims, policy_import, rim_service and tdx_collateral. Seeds are built here
+claims, policy_import, rim_service, tdx_collateral and snp_vcek. Seeds are built here
 from the documented layouts (docs/protocols.md, docs/cpu-attestation.md,
 NVIDIA's and Azure's policy formats); no real evidence is copied (real files
 are replayed from shared testdata, see fuzz_testdata in meson.build).
@@ -13,12 +13,13 @@ RSA key is the attestation key the cpu_evidence and composite targets trust
 (fuzz_support.c holds its public half), the P-256 key signs ECDSA quotes
 that carry their own key. Needs python3-cryptography. Run once; the seeds are
 committed, with their expected verdicts in expect/<target>.expect.
-Usage: make_parser_seeds.py"""
+Usage: make_parser_seeds.py [TARGET...]"""
 import base64
 import hashlib
 import json
 import os
 import struct
+import sys
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding
@@ -311,14 +312,78 @@ def tdx_collateral_seeds():
     put("tdx_collateral", "not-json.json", '{"tcbInfo":')
 
 
+# ---------- AMD KDS answers: VCEKs with AMD's extensions (fuzz_snp_vcek.c re-keys and re-signs them) ----------
+
+def vcek_seeds():
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID, ObjectIdentifier
+    import datetime
+
+    chip = bytes((7 * i + 1) & 0xFF for i in range(64))
+    spl = {"1": 3, "2": 0, "3": 8, "8": 115}
+
+    def der_int(v):
+        b = v.to_bytes(max(1, (v.bit_length() + 8) // 8), "big")
+        return bytes([2, len(b)]) + b
+
+    def ia5(s):
+        return bytes([0x16, len(s)]) + s.encode()
+
+    def cert(exts):
+        k = ec.generate_private_key(ec.SECP384R1())
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "SEV-VCEK")])
+        b = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(k.public_key())
+             .serial_number(1).not_valid_before(datetime.datetime(2020, 1, 1))
+             .not_valid_after(datetime.datetime(2045, 1, 1)))
+        for oid, val in exts:
+            b = b.add_extension(x509.UnrecognizedExtension(ObjectIdentifier("1.3.6.1.4.1.3704." + oid), val),
+                                critical=False)
+        return b.sign(k, hashes.SHA384()).public_bytes(serialization.Encoding.DER)
+
+    def exts(product="Milan-B0", hwid=chip, over=None, drop=()):
+        e = [("1.1", der_int(1)), ("1.2", ia5(product))]
+        for n, v in spl.items():
+            if n not in drop:
+                e.append(("1.3." + n, (over or {}).get(n, der_int(v))))
+        if hwid is not None:
+            e.append(("1.4", hwid))
+        return e
+
+    put("snp_vcek", "vcek-valid.der", cert(exts()))
+    put("snp_vcek", "vcek-hwid-in-octet-string.der", cert(exts(hwid=bytes([4, 64]) + chip)))
+    put("snp_vcek", "vcek-other-chip.der", cert(exts(hwid=chip[::-1])))
+    put("snp_vcek", "vcek-hwid-short.der", cert(exts(hwid=chip[:8])))
+    put("snp_vcek", "vcek-no-hwid.der", cert(exts(hwid=None)))
+    put("snp_vcek", "vcek-genoa.der", cert(exts(product="Genoa")))
+    put("snp_vcek", "vcek-unknown-product.der", cert(exts(product="Naples")))
+    put("snp_vcek", "vcek-blspl-4.der", cert(exts(over={"1": der_int(4)})))
+    put("snp_vcek", "vcek-snpspl-7.der", cert(exts(over={"3": der_int(7)})))
+    put("snp_vcek", "vcek-ucodespl-116.der", cert(exts(over={"8": der_int(116)})))
+    put("snp_vcek", "vcek-teespl-missing.der", cert(exts(drop=("2",))))
+    put("snp_vcek", "vcek-spl-300.der", cert(exts(over={"1": der_int(300)})))
+    put("snp_vcek", "vcek-spl-not-integer.der", cert(exts(over={"1": ia5("3")})))
+    put("snp_vcek", "vcek-spl-trailing.der", cert(exts(over={"1": der_int(3) + b"\x00"})))
+    put("snp_vcek", "vcek-truncated.der", cert(exts())[:300])
+    put("snp_vcek", "vcek-trailing.der", cert(exts()) + b"\x00")
+    with open(os.path.join(HERE, "..", "data", "amd", "genoa", "ask.pem"), "rb") as f:
+        ask = f.read()
+    with open(os.path.join(HERE, "..", "data", "amd", "genoa", "ark.pem"), "rb") as f:
+        ark = f.read()
+    put("snp_vcek", "chain-genoa.pem", ask + ark)
+    put("snp_vcek", "chain-ask-only.pem", ask)
+    put("snp_vcek", "chain-reversed.pem", ark + ask)
+    put("snp_vcek", "chain-three.pem", ask + ask + ark)
+
+
 def main():
-    tpm_quote_seeds()
-    tpm = cpu_seeds()
-    composite_seeds(tpm)
-    claims_seeds()
-    import_seeds()
-    rim_service_seeds()
-    tdx_collateral_seeds()
+    only = set(sys.argv[1:])  # target names: write only their corpora (ECDSA signatures differ each run)
+    if not only or only & {"tpm_quote", "cpu_evidence", "composite"}:
+        tpm_quote_seeds()
+        composite_seeds(cpu_seeds())
+    for name, fn in (("claims", claims_seeds), ("policy_import", import_seeds), ("rim_service", rim_service_seeds),
+                     ("tdx_collateral", tdx_collateral_seeds), ("snp_vcek", vcek_seeds)):
+        if not only or name in only:
+            fn()
 
 
 if __name__ == "__main__":
