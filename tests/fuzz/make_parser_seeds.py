@@ -263,6 +263,18 @@ def import_seeds():
         {"authority": "a", "claim": "x-ms-isolation-tee.x-ms-attestation-type"}]}))
     put("policy_import", "azure-skr-empty.json", js({"version": "1.0.0", "anyOf": []}))
     put("policy_import", "neither.json", js({"version": "1.0.0"}))
+    # text of the input that lands in comments must not end them (regressions found by fuzzing)
+    put("policy_import", "nvidia-version-newline.json",
+        js(dict(nv, version="3.0\nrule injected \"injected\" { x-nvidia-overall-att-result == false }")))
+    put("policy_import", "nvidia-iss-control.json", js({"version": "3.0", "authorization-rules": {
+        "type": "JWT", "overall-claims": {"iss": "a\fb"}, "detached-claims": {"measres": "success"}}}))
+    put("policy_import", "nvidia-iss-only.json", js({"version": "3.0", "authorization-rules": {
+        "type": "JWT", "overall-claims": {"iss": "LOCAL_GPU_VERIFIER"}, "detached-claims": {"x": {}}}}))
+    put("policy_import", "azure-authority-newline.json",
+        js(dict(skr, anyOf=[dict(skr["anyOf"][0], authority="a\npolicy \"evil\" version 1")])))
+    put("policy_import", "nvidia-control-in-value.json",
+        js({"version": "3.0", "authorization-rules": {"type": "JWT", "overall-claims": {},
+                                                    "detached-claims": {"measres": "a\u0001b"}}}))
     put("policy_import", "not-json.json", "{")
 
 
@@ -312,14 +324,15 @@ def tdx_collateral_seeds():
     put("tdx_collateral", "not-json.json", '{"tcbInfo":')
 
 
-# ---------- AMD KDS answers: VCEKs with AMD's extensions (fuzz_snp_vcek.c re-keys and re-signs them) ----------
+# ---------- AMD KDS answers: VCEKs with AMD's extensions (fuzz_snp_vcek.c re-keys and re-signs them
+# for the test PKI of tests/support/amd_pki.c, whose chip_id and TCB they name) ----------
 
 def vcek_seeds():
     from cryptography import x509
     from cryptography.x509.oid import NameOID, ObjectIdentifier
     import datetime
 
-    chip = bytes((7 * i + 1) & 0xFF for i in range(64))
+    chip = bytes(0xA0 ^ i for i in range(64))  # tests/support/amd_pki.c's chip_id
     spl = {"1": 3, "2": 0, "3": 8, "8": 115}
 
     def der_int(v):

@@ -20,6 +20,7 @@
  * fails under CI=true.
  */
 #include <dirent.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -27,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "ccgpu/status.h"
 #include "common/encoding.h"
@@ -45,6 +47,20 @@ struct expect {
 static struct expect expects[MAX_EXPECT];
 static size_t nexpects;
 static bool listing;
+static const char *current; /* the input being replayed, named when it crashes */
+
+static void crashed(int sig)
+{
+	static const char msg[] = "crash while replaying ";
+
+	if (current != NULL) {
+		(void)!write(2, msg, sizeof(msg) - 1);
+		(void)!write(2, current, strlen(current));
+		(void)!write(2, "\n", 1);
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
 
 static int load_expect(const char *path)
 {
@@ -144,7 +160,9 @@ static int run_file(const char *path, const char *key)
 		return 1;
 	}
 	memcpy(copy, data, len);
+	current = key;
 	verdict = ccg_fuzz_verdict(copy, len);
+	current = NULL;
 	free(copy);
 	free(data);
 	return check_verdict(key, verdict);
@@ -158,6 +176,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s EXPECT|--list PATH...\n", argv[0]);
 		return 2;
 	}
+	signal(SIGABRT, crashed);
+	signal(SIGSEGV, crashed);
 	if (strcmp(argv[1], "--list") == 0)
 		listing = true;
 	else if (load_expect(argv[1]) != 0)
