@@ -51,7 +51,10 @@
 	X(ERR_STALE_KEY, "message under a stale key") \
 	X(ERR_KEY_EXHAUSTED, "key usage limit reached") \
 	X(ERR_CHANNEL_CLOSED, "channel closed or failed") \
-	X(ERR_DESCRIPTOR, "channel descriptor altered")
+	X(ERR_DESCRIPTOR, "channel descriptor altered") \
+	/* branch chan (issue 10) */ \
+	X(ERR_PEER_CLOSED, "peer closed the connection") \
+	X(ERR_SHM_UNSEALED, "shared memory not sealed against resizing")
 
 const char *ccg_status_str(enum ccg_status s)
 {

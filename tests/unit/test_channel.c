@@ -15,10 +15,15 @@
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -231,6 +236,177 @@ static void test_descriptor_snapshot(void **state)
 	free(shm);
 }
 
+/* ---------- a host that rewrites a slot while an end reads or writes it ---------- */
+
+#define RACE_LEN (64u * 1024u)
+#define RACE_ROUNDS 40000
+
+struct race_ctl {
+	volatile uint32_t running, stop;
+};
+
+/*
+ * a writer process on the shared memory (the host): toggles *at between two
+ * values as fast as it can (toggle), or keeps writing 0x5A into it (set),
+ * until told to stop; returns once it runs
+ */
+static pid_t racer_start(volatile uint8_t *at, struct race_ctl *ctl, bool toggle)
+{
+	pid_t pid;
+
+	ctl->running = ctl->stop = 0;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		ctl->running = 1;
+		while (!ctl->stop) {
+			if (toggle)
+				*at ^= 0x01;
+			else
+				*at = 0x5A;
+		}
+		_exit(0);
+	}
+	while (!ctl->running)
+		sched_yield();
+	return pid;
+}
+
+static void racer_stop(pid_t pid, struct race_ctl *ctl)
+{
+	int status = 0;
+
+	ctl->stop = 1;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/* one message sealed in slot 0 of a host-to-device ring in memory shared with a writer process */
+struct race_rig {
+	struct dp_params p;
+	struct dp_tx tx;
+	struct dp_rx rx;
+	uint8_t *shm, *plain, *dst;
+	struct race_ctl *ctl;
+};
+
+static void race_rig_init(struct race_rig *g)
+{
+	uint8_t secret[48];
+
+	dp_params_defaults(&g->p);
+	g->p.slots = 2;
+	g->p.window = 2;
+	g->p.slot_size = RACE_LEN;
+	g->shm = mmap(NULL, dp_shm_size(&g->p) + 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	assert_true(g->shm != MAP_FAILED);
+	g->ctl = (struct race_ctl *)(void *)(g->shm + dp_shm_size(&g->p));
+	g->plain = malloc(RACE_LEN);
+	g->dst = malloc(RACE_LEN);
+	assert_non_null(g->plain);
+	assert_non_null(g->dst);
+	assert_int_equal(ccg_random(secret, sizeof(secret)), CCG_OK);
+	assert_int_equal(ccg_random(g->plain, RACE_LEN), CCG_OK);
+	assert_int_equal(dp_tx_init(&g->tx, g->shm, &g->p, DP_H2D, secret), CCG_OK);
+	assert_int_equal(dp_rx_init(&g->rx, g->shm, &g->p, DP_H2D, secret), CCG_OK);
+}
+
+static void race_rig_cleanup(struct race_rig *g)
+{
+	dp_tx_cleanup(&g->tx);
+	dp_rx_cleanup(&g->rx);
+	munmap(g->shm, dp_shm_size(&g->p) + 4096);
+	free(g->plain);
+	free(g->dst);
+}
+
+/* seals plain into slot 0 with the sender's next counter (nothing published: the slot is reused) */
+static uint64_t race_seal(struct race_rig *g)
+{
+	struct dp_job job;
+
+	assert_int_equal(dp_tx_assign(&g->tx, 0, DP_OP_MSG, 0, g->plain, RACE_LEN, &job), CCG_OK);
+	assert_int_equal(dp_seal_slot(&g->tx, &g->tx.aead, &job), CCG_OK);
+	return job.counter;
+}
+
+/* opens slot 0 as message `counter`: 1 accepted intact, 0 refused (MAC), -1 accepted but forged */
+static int race_open(struct race_rig *g, uint64_t counter)
+{
+	uint8_t op = 0;
+	uint64_t arg = 0;
+	uint32_t len = 0;
+	enum ccg_status st;
+
+	g->rx.expected = counter;
+	g->rx.tail = 0;
+	__atomic_store_n(g->rx.r.head, 1, __ATOMIC_RELEASE);
+	st = dp_rx_open(&g->rx, g->dst, RACE_LEN, &op, &arg, &len, NULL);
+	if (st == CCG_ERR_MAC)
+		return 0;
+	assert_int_equal(st, CCG_OK);
+	return len == RACE_LEN && memcmp(g->dst, g->plain, RACE_LEN) == 0 ? 1 : -1;
+}
+
+/*
+ * the receiver opens a slot while the host flips a ciphertext byte back and
+ * forth: whatever the interleaving, a slot is accepted only with the
+ * plaintext that was sealed (GCM reads its input twice, once for GHASH and
+ * once for CTR: authenticating one version and decrypting another must be
+ * impossible)
+ */
+static void test_race_receiver(void **state)
+{
+	struct race_rig g;
+	unsigned ok = 0, refused = 0, forged = 0;
+	uint64_t ctr;
+	pid_t pid;
+
+	(void)state;
+	race_rig_init(&g);
+	ctr = race_seal(&g);
+	pid = racer_start(dp_ring_data(&g.rx.r, 0) + RACE_LEN / 2, g.ctl, true);
+	for (int i = 0; i < RACE_ROUNDS; i++) {
+		int r = race_open(&g, ctr);
+
+		ok += r == 1;
+		refused += r == 0;
+		forged += r == -1;
+	}
+	racer_stop(pid, g.ctl);
+	print_message("# receiver under a racing writer: %u intact, %u refused, %u forged\n", ok, refused, forged);
+	assert_int_equal(forged, 0);
+	race_rig_cleanup(&g);
+}
+
+/*
+ * the sender seals while the host keeps writing its own byte into the
+ * slot: GCM computes the tag over the ciphertext it wrote, so a sender that
+ * reads its output back from the shared slot would authenticate the host's
+ * byte, and the receiver would accept a plaintext nobody sent
+ */
+static void test_race_sender(void **state)
+{
+	struct race_rig g;
+	unsigned ok = 0, refused = 0, forged = 0;
+	pid_t pid;
+
+	(void)state;
+	race_rig_init(&g);
+	pid = racer_start(dp_ring_data(&g.tx.r, 0) + RACE_LEN / 2, g.ctl, false);
+	for (int i = 0; i < RACE_ROUNDS; i++) {
+		int r = race_open(&g, race_seal(&g));
+
+		ok += r == 1;
+		refused += r == 0;
+		forged += r == -1;
+	}
+	racer_stop(pid, g.ctl);
+	print_message("# sender under a racing writer: %u intact, %u refused, %u forged\n", ok, refused, forged);
+	assert_int_equal(forged, 0);
+	race_rig_cleanup(&g);
+}
+
 /* ---------- gpusim in another process ---------- */
 
 static int setup(void **state)
@@ -376,13 +552,9 @@ static struct ccg_session *sess;
 static const char *sess_path;
 static struct ccg_channel *ch;
 
-/* a fresh channel to the device on path (the session is kept while the device stays the same) */
-static void chan_on(const char *path, const struct ccg_channel_opts *o)
+/* the session to the device on path, kept while the device stays the same (no channel left open) */
+static void session_on(const char *path)
 {
-	struct ccg_error e;
-	char buf[600];
-
-	ccg_error_clear(&e);
 	ccg_channel_free(ch);
 	ch = NULL;
 	if (sess != NULL && sess_path != path) {
@@ -393,6 +565,16 @@ static void chan_on(const char *path, const struct ccg_channel_opts *o)
 		sess = open_session_at(path);
 		sess_path = path;
 	}
+}
+
+/* a fresh channel to the device on path */
+static void chan_on(const char *path, const struct ccg_channel_opts *o)
+{
+	struct ccg_error e;
+	char buf[600];
+
+	ccg_error_clear(&e);
+	session_on(path);
 	if (ccg_channel_open(sess, o, &ch, &e) != CCG_OK)
 		fail_msg("channel: %s", ccg_error_format(&e, buf, sizeof(buf)));
 }
@@ -728,6 +910,271 @@ static void test_rotation_keeps_flowing(void **state)
 	free(back);
 }
 
+/* ---------- reopening: fresh keys for every open, never a (key, IV) pair twice ---------- */
+
+/* both opens drew the same channel id (a collision of the random draw) */
+#define SAME_ID 0x5EED1D00u
+
+struct slot_copy {
+	uint8_t desc[DP_DESC_LEN], data[64];
+};
+
+static void save_slot(struct slot_copy *c, const struct dp_ring *r, uint32_t idx)
+{
+	memcpy(c->desc, dp_ring_desc(r, idx), DP_DESC_LEN);
+	memcpy(c->data, dp_ring_data(r, idx), sizeof(c->data));
+}
+
+static void put_slot(struct dp_ring *r, uint32_t idx, const struct slot_copy *c)
+{
+	memcpy(dp_ring_desc(r, idx), c->desc, DP_DESC_LEN);
+	memcpy(dp_ring_data(r, idx), c->data, sizeof(c->data));
+}
+
+/*
+ * three opens with the same channel id, each sending the same message as its
+ * first: every open has its own keys, and the host sees different
+ * ciphertexts and tags in both directions (the same key and IV would give
+ * the same bytes)
+ */
+static void test_reopen_fresh_keys(void **state)
+{
+	uint8_t keys[3][2][DP_KEYS_LEN];
+	struct slot_copy h2d[3], d2h[3];
+
+	(void)state;
+	session_on(sock);
+	sess->debug_channel_id = SAME_ID;
+	for (int i = 0; i < 3; i++) {
+		chan(&small);
+		assert_int_equal(ccg_channel_debug_tx(ch)->p->channel_id, SAME_ID);
+		memcpy(keys[i][0], ccg_channel_debug_tx(ch)->k.s->data, DP_KEYS_LEN);
+		memcpy(keys[i][1], ccg_channel_debug_rx(ch)->k.s->data, DP_KEYS_LEN);
+		echo("the same words");
+		save_slot(&h2d[i], &ccg_channel_debug_tx(ch)->r, 0);
+		save_slot(&d2h[i], &ccg_channel_debug_rx(ch)->r, 0);
+	}
+	sess->debug_channel_id = 0;
+	for (int i = 0; i < 3; i++)
+		for (int j = i + 1; j < 3; j++) {
+			assert_memory_not_equal(keys[i][0], keys[j][0], DP_KEYS_LEN);
+			assert_memory_not_equal(keys[i][1], keys[j][1], DP_KEYS_LEN);
+			/* counter 0 and the same plaintext in both: equal bytes would mean the same (key, IV) */
+			assert_memory_not_equal(h2d[i].data, h2d[j].data, 14);
+			assert_memory_not_equal(d2h[i].data, d2h[j].data, 14);
+			assert_memory_not_equal(h2d[i].desc + 32, h2d[j].desc + 32, DP_TAG_LEN);
+			assert_memory_not_equal(d2h[i].desc + 32, d2h[j].desc + 32, DP_TAG_LEN);
+		}
+}
+
+/* slots of a closed channel replayed into a reopened one with the same id: refused at both ends */
+static void test_reopen_replay_refused(void **state)
+{
+	struct slot_copy old_h2d, old_d2h;
+	struct dp_tx *tx;
+	struct dp_rx *rx;
+
+	(void)state;
+	session_on(sock);
+	sess->debug_channel_id = SAME_ID;
+	chan(&small);
+	echo("first");
+	save_slot(&old_h2d, &ccg_channel_debug_tx(ch)->r, 0);
+	save_slot(&old_d2h, &ccg_channel_debug_rx(ch)->r, 0);
+	/* the device end: the old channel's first message published into the new one's first slot */
+	chan(&small);
+	tx = ccg_channel_debug_tx(ch);
+	put_slot(&tx->r, tx->head, &old_h2d);
+	dp_tx_publish(tx, 1);
+	assert_int_equal(recv_status(), CCG_ERR_DESCRIPTOR);
+	/* the guest end: the device's old first answer published into the new channel */
+	chan(&small);
+	rx = ccg_channel_debug_rx(ch);
+	put_slot(&rx->r, rx->tail, &old_d2h);
+	__atomic_store_n(rx->r.head, rx->tail + 1, __ATOMIC_RELEASE);
+	assert_int_equal(recv_status(), CCG_ERR_DESCRIPTOR);
+	sess->debug_channel_id = 0;
+}
+
+/* the device's answer to a frame written straight onto the session's socket: ERROR's status, or 0 */
+static uint32_t raw_frame(uint8_t type, const uint8_t *payload, size_t len, int fd)
+{
+	struct ccg_buf io;
+	struct ccg_frame f;
+	struct ccg_cursor c;
+	uint32_t code = 0;
+
+	ccg_buf_init(&io, 0);
+	assert_int_equal(fd >= 0 ? ccg_frame_write_fd(sess->fd, type, 0, sess->session_id, payload, len, fd, NULL)
+				 : ccg_frame_write(sess->fd, type, 0, sess->session_id, payload, len, NULL),
+			 CCG_OK);
+	assert_int_equal(ccg_frame_read(sess->fd, &io, &f, NULL), CCG_OK);
+	if (f.type == CCG_FRAME_ERROR) {
+		c = f.payload;
+		assert_true(ccg_cursor_get_u32le(&c, &code));
+	}
+	ccg_buf_cleanup(&io);
+	return code;
+}
+
+/* a memfd of the size the params need, with the given seals */
+static int memfd_with(const struct dp_params *p, unsigned seals)
+{
+	int fd = memfd_create("test-bounce", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)dp_shm_size(p)), 0);
+	if (seals != 0)
+		assert_int_equal(fcntl(fd, F_ADD_SEALS, seals), 0);
+	return fd;
+}
+
+static void small_params(struct dp_params *p)
+{
+	dp_params_defaults(p);
+	p->channel_id = 7;
+	p->slots = small.slots;
+	p->window = small.slots;
+	p->slot_size = small.slot_size;
+	p->dev_mem = small.device_memory;
+}
+
+/* CHANNEL_OPEN / CHANNEL_CLOSE as plain frames (the host can write those) are refused; the channel goes on */
+static void test_plain_control_refused(void **state)
+{
+	struct dp_params p;
+	uint8_t params[DP_PARAMS_LEN];
+	int fd;
+
+	(void)state;
+	chan(&small);
+	echo("open");
+	assert_int_equal(raw_frame(CCG_FRAME_CHANNEL_CLOSE, NULL, 0, -1), CCG_ERR_PROTOCOL);
+	echo("still open after a plain CHANNEL_CLOSE");
+	ccg_channel_free(ch);
+	ch = NULL;
+	small_params(&p);
+	dp_params_encode(&p, params);
+	fd = memfd_with(&p, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL);
+	assert_int_equal(raw_frame(CCG_FRAME_CHANNEL_OPEN, params, sizeof(params), fd), CCG_ERR_PROTOCOL);
+	close(fd);
+	chan(&small); /* the session opens channels as before */
+	echo("after");
+}
+
+/* the device checks the open counter: a CHANNEL_OPEN out of the session's sequence is refused */
+static void test_open_counter(void **state)
+{
+	struct ccg_channel *c = NULL;
+	struct ccg_error e;
+
+	(void)state;
+	session_on(sock);
+	sess->channel_opens++;
+	ccg_error_clear(&e);
+	assert_int_equal(ccg_channel_open(sess, &small, &c, &e), CCG_ERR_PROTOCOL);
+	assert_null(c);
+	assert_non_null(strstr(e.detail, "channel.open.counter"));
+	sess->channel_opens--;
+	chan(&small);
+	echo("in sequence again");
+}
+
+/* ---------- the shared memory cannot be resized under the two ends ---------- */
+
+static void test_shm_sealed(void **state)
+{
+	int fd;
+
+	(void)state;
+	chan(&small);
+	fd = ccg_channel_debug_memfd(ch);
+	assert_true(fd >= 0);
+	errno = 0;
+	assert_int_equal(ftruncate(fd, 0), -1);
+	assert_int_equal(errno, EPERM);
+	errno = 0;
+	assert_int_equal(ftruncate(fd, 1 << 24), -1);
+	assert_int_equal(errno, EPERM);
+	errno = 0;
+	assert_int_equal(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), -1); /* the seals themselves are sealed */
+	assert_int_equal(errno, EPERM);
+	echo("both ends alive");
+}
+
+/* a host that swaps the memfd for one it can still resize: the device refuses it by name, nobody dies */
+static void test_unsealed_refused(void **state)
+{
+	static const unsigned seals[] = {0, F_SEAL_SHRINK | F_SEAL_SEAL, F_SEAL_GROW | F_SEAL_SEAL,
+					 F_SEAL_SHRINK | F_SEAL_GROW};
+	struct dp_params p;
+	struct ccg_channel *c = NULL;
+	struct ccg_error e;
+
+	(void)state;
+	session_on(sock);
+	small_params(&p);
+	for (size_t i = 0; i < sizeof(seals) / sizeof(seals[0]); i++) {
+		sess->debug_fd = memfd_with(&p, seals[i]);
+		sess->debug_swap_fd = true;
+		ccg_error_clear(&e);
+		assert_int_equal(ccg_channel_open(sess, &small, &c, &e), CCG_ERR_SHM_UNSEALED);
+		assert_null(c);
+		assert_non_null(strstr(e.detail, "channel.memfd.seals"));
+		sess->debug_swap_fd = false;
+		close(sess->debug_fd);
+	}
+	chan(&small);
+	echo("the session goes on");
+}
+
+/* ---------- a peer that closed its end: an error, never SIGPIPE ---------- */
+
+static void test_peer_closed(void **state)
+{
+	int sv[2];
+	struct ccg_error e;
+
+	(void)state;
+	/* no SIGPIPE disposition is changed here: a write raising it would end this process */
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	close(sv[1]);
+	ccg_error_clear(&e);
+	assert_int_equal(ccg_frame_write(sv[0], CCG_FRAME_GET_INFO, 0, 0, NULL, 0, &e), CCG_ERR_PEER_CLOSED);
+	assert_string_equal(e.where, "frame.write");
+	ccg_error_clear(&e);
+	assert_int_equal(ccg_frame_write_fd(sv[0], CCG_FRAME_GET_INFO, 0, 0, NULL, 0, sv[0], &e), CCG_ERR_PEER_CLOSED);
+	assert_string_equal(e.where, "frame.write");
+	ccg_error_clear(&e);
+	assert_int_equal(ccg_frame_send(sv[0], (const uint8_t *)"x", 1, &e), CCG_ERR_PEER_CLOSED);
+	close(sv[0]);
+}
+
+/* the device drops the connection (after a bad frame header): the session's next request is an error */
+static void test_session_peer_gone(void **state)
+{
+	static const uint8_t bad[CCG_FRAME_HEADER_LEN] = {0, 0, 0, 0, 9, CCG_FRAME_GET_INFO};
+	struct ccg_session *s;
+	struct ccg_buf io;
+	struct ccg_frame f;
+	struct ccg_error e;
+
+	(void)state;
+	session_on(sock); /* gpusim serves one connection at a time: this test's session is the shared one */
+	s = sess;
+	sess = NULL;
+	ccg_buf_init(&io, 0);
+	assert_int_equal(ccg_frame_send(s->fd, bad, sizeof(bad), NULL), CCG_OK);
+	assert_int_equal(ccg_frame_read(s->fd, &io, &f, NULL), CCG_OK);
+	assert_int_equal(f.type, CCG_FRAME_ERROR);
+	assert_int_equal(ccg_frame_read(s->fd, &io, &f, NULL), CCG_ERR_NOT_FOUND); /* the device has closed */
+	ccg_error_clear(&e);
+	assert_int_equal(ccg_session_heartbeat(s, &e), CCG_ERR_PEER_CLOSED);
+	assert_string_equal(e.where, "frame.write");
+	ccg_buf_cleanup(&io);
+	ccg_session_free(s);
+}
+
 static int group_teardown(void **state)
 {
 	chan_teardown(state);
@@ -740,6 +1187,8 @@ int main(void)
 		cmocka_unit_test(test_key_schedule),
 		cmocka_unit_test(test_records),
 		cmocka_unit_test(test_descriptor_snapshot),
+		cmocka_unit_test(test_race_receiver),
+		cmocka_unit_test(test_race_sender),
 		cmocka_unit_test(test_session),
 		cmocka_unit_test(test_session_record_attacks),
 		cmocka_unit_test(test_untrusted_root),
@@ -758,6 +1207,14 @@ int main(void)
 		cmocka_unit_test(test_stale_key_beyond_window),
 		cmocka_unit_test(test_exhaustion),
 		cmocka_unit_test(test_rotation_keeps_flowing),
+		cmocka_unit_test(test_reopen_fresh_keys),
+		cmocka_unit_test(test_reopen_replay_refused),
+		cmocka_unit_test(test_plain_control_refused),
+		cmocka_unit_test(test_open_counter),
+		cmocka_unit_test(test_shm_sealed),
+		cmocka_unit_test(test_unsealed_refused),
+		cmocka_unit_test(test_peer_closed),
+		cmocka_unit_test(test_session_peer_gone),
 	};
 
 	return cmocka_run_group_tests_name("channel", tests, setup, group_teardown);
