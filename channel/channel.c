@@ -160,20 +160,26 @@ static void params_from_opts(const struct ccg_channel_opts *o, struct dp_params 
 /*
  * one channel control exchange inside the SPDM session (dp.h): req out
  * (pass_fd along it), the answer parsed into *rsp; reqm and rspm keep both
- * messages (the open's key derivation hashes them)
+ * messages (the open's key derivation hashes them). Anything but a clean
+ * answer leaves the device in an unknown state: the session is ended.
  */
 static enum ccg_status control(struct ccg_session *s, const struct dp_ctl *req, int pass_fd, struct ccg_buf *reqm,
 			       struct ccg_buf *rspm, struct dp_ctl *rsp, struct ccg_error *err)
 {
 	enum ccg_status st;
 
-	if ((st = dp_ctl_encode(false, req, NULL, reqm)) != CCG_OK ||
-	    (st = session_secured_exchange_fd(s, reqm->data, reqm->len, pass_fd, rspm, err)) != CCG_OK ||
-	    (st = dp_ctl_parse(rspm->data, rspm->len, true, rsp, err)) != CCG_OK)
+	if ((st = dp_ctl_encode(false, req, NULL, reqm)) != CCG_OK)
 		return st;
-	if (rsp->op != req->op)
+	if ((st = session_secured_exchange_fd(s, reqm->data, reqm->len, pass_fd, rspm, err)) != CCG_OK ||
+	    (st = dp_ctl_parse(rspm->data, rspm->len, true, rsp, err)) != CCG_OK) {
+		s->ended = true;
+		return st;
+	}
+	if (rsp->op != req->op) {
+		s->ended = true;
 		return ccg_error_set(err, CCG_ERR_PROTOCOL, "channel.control.op", "answer to op %u for op %u", rsp->op,
 				     req->op);
+	}
 	if (rsp->value != CCG_OK)
 		return ccg_error_set(err, (enum ccg_status)rsp->value, req->op == DP_CTL_OPEN ? "channel.open" : "channel.close",
 				     "the device refused (%s): %.*s", ccg_status_name((enum ccg_status)rsp->value),
@@ -477,7 +483,7 @@ void ccg_channel_free(struct ccg_channel *ch)
 		/* CHANNEL_CLOSE inside the session */
 		ccg_buf_init(&reqm, SPDM_MAX_MSG);
 		ccg_buf_init(&rspm, SPDM_MAX_MSG);
-		if (ch->s->ended || control(ch->s, &req, -1, &reqm, &rspm, &rsp, NULL) != CCG_OK)
+		if (!ch->s->ended && control(ch->s, &req, -1, &reqm, &rspm, &rsp, NULL) != CCG_OK)
 			ch->s->ended = true; /* the device end is in an unknown state */
 		ccg_buf_cleanup(&reqm);
 		ccg_buf_cleanup(&rspm);
