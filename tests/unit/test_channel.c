@@ -1066,6 +1066,74 @@ static void test_rotation_keeps_flowing(void **state)
 	free(back);
 }
 
+/*
+ * end to end with gpusim's device thread in its own process: a writer process
+ * flips a byte in every host-to-device data slot while the guest seals
+ * writes into them and the device opens them into its memory. A write the
+ * device accepted reads back exactly as written; an altered one is refused
+ * (CCG_ERR_MAC, the channel ends and a new one is opened); nothing else.
+ */
+static void test_race_device(void **state)
+{
+	struct ccg_channel_opts o = {.slots = 4, .slot_size = 16384, .device_memory = 1 << 16};
+	struct race_ctl *ctl;
+	cpu_set_t allowed;
+	uint8_t *data = malloc(o.slot_size), *back = malloc(o.slot_size);
+	unsigned accepted = 0, refused = 0;
+	int rounds = 0;
+
+	(void)state;
+	assert_non_null(data);
+	assert_non_null(back);
+	assert_int_equal(sched_getaffinity(0, sizeof(allowed), &allowed), 0);
+	ctl = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	assert_true(ctl != MAP_FAILED);
+	while (rounds < 600) {
+		struct dp_ring *r;
+		pid_t pid;
+
+		chan(&o);
+		r = &ccg_channel_debug_tx(ch)->r;
+		ctl->running = ctl->stop = 0;
+		pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			(void)pin_nth_cpu(&allowed, 1);
+			ctl->running = 1;
+			while (!ctl->stop)
+				for (uint32_t i = 0; i < r->slots; i++)
+					dp_ring_data(r, i)[o.slot_size / 2 + i] ^= 0x01;
+			_exit(0);
+		}
+		(void)pin_nth_cpu(&allowed, 0);
+		while (!ctl->running)
+			sched_yield();
+		for (; rounds < 600; rounds++) {
+			struct ccg_error e;
+			enum ccg_status st;
+
+			memset(data, rounds & 0xFF, o.slot_size);
+			ccg_error_clear(&e);
+			st = ccg_channel_write(ch, 0, data, o.slot_size, &e);
+			if (st == CCG_OK)
+				st = ccg_channel_read(ch, 0, back, o.slot_size, &e);
+			if (st != CCG_OK) {
+				assert_int_equal(st, CCG_ERR_MAC);
+				refused++;
+				rounds++;
+				break;
+			}
+			assert_memory_equal(back, data, o.slot_size);
+			accepted++;
+		}
+		racer_stop(pid, ctl, &allowed);
+	}
+	print_message("# device under a racing writer: %u writes accepted intact, %u refused\n", accepted, refused);
+	munmap(ctl, 4096);
+	free(data);
+	free(back);
+}
+
 /* ---------- reopening: fresh keys for every open, never a (key, IV) pair twice ---------- */
 
 /* both opens drew the same channel id (a collision of the random draw) */
@@ -1365,6 +1433,7 @@ int main(void)
 		cmocka_unit_test(test_stale_key_beyond_window),
 		cmocka_unit_test(test_exhaustion),
 		cmocka_unit_test(test_rotation_keeps_flowing),
+		cmocka_unit_test(test_race_device),
 		cmocka_unit_test(test_reopen_fresh_keys),
 		cmocka_unit_test(test_reopen_replay_refused),
 		cmocka_unit_test(test_plain_control_refused),
