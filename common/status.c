@@ -56,7 +56,10 @@
 	X(ERR_CERT_MISSING, "a certificate the chain needs is missing") \
 	X(ERR_CERT_HWID, "certificate hardware id does not match the evidence") \
 	X(ERR_CERT_TCB, "certificate TCB version does not match the evidence") \
-	X(ERR_CERT_PRODUCT, "certificate is for another processor product")
+	X(ERR_CERT_PRODUCT, "certificate is for another processor product") \
+	/* branch chan (issue 10) */ \
+	X(ERR_PEER_CLOSED, "peer closed the connection") \
+	X(ERR_SHM_UNSEALED, "shared memory not sealed against resizing")
 
 const char *ccg_status_str(enum ccg_status s)
 {

@@ -93,6 +93,9 @@ enum ccg_status {
 	CCG_ERR_KEY_EXHAUSTED = 905,    /* a key's AEAD usage limit (messages or blocks) is reached */
 	CCG_ERR_CHANNEL_CLOSED = 906,   /* the channel or session failed earlier or was ended */
 	CCG_ERR_DESCRIPTOR = 907,       /* a slot descriptor (length, op, argument, epoch or GCM tag) was altered */
+	/* branch chan (issue 10): */
+	CCG_ERR_PEER_CLOSED = 908,      /* the peer closed the connection while we wrote to it */
+	CCG_ERR_SHM_UNSEALED = 909,     /* shared memory the other side could resize (memfd without its seals) */
 };
 
 /* ccg_status_str: a short constant English description of s; never NULL. */
