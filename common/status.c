@@ -51,7 +51,13 @@
 	X(ERR_STALE_KEY, "message under a stale key") \
 	X(ERR_KEY_EXHAUSTED, "key usage limit reached") \
 	X(ERR_CHANNEL_CLOSED, "channel closed or failed") \
-	X(ERR_DESCRIPTOR, "channel descriptor altered")
+	X(ERR_DESCRIPTOR, "channel descriptor altered") \
+	/* verifier service (branch verifierd) */ \
+	X(ERR_NONCE_UNKNOWN, "unknown or already used nonce") \
+	X(ERR_NONCE_EXPIRED, "expired nonce") \
+	X(ERR_STORE, "database failure") \
+	X(ERR_STORE_SCHEMA, "database schema newer than this build") \
+	X(ERR_STORE_CONFLICT, "concurrent transaction conflict")
 
 const char *ccg_status_str(enum ccg_status s)
 {
