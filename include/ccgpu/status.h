@@ -90,11 +90,11 @@ enum ccg_status {
 	CCG_ERR_DESCRIPTOR = 907,       /* a slot descriptor (length, op, argument, epoch or GCM tag) was altered */
 
 	/* verifier service: nonces and the store (branch verifierd) */
-	CCG_ERR_NONCE_UNKNOWN = 1000,   /* a nonce the verifier never issued, or one already used */
-	CCG_ERR_NONCE_EXPIRED = 1001,   /* a nonce past its time to live */
-	CCG_ERR_STORE = 1002,           /* the database failed or cannot be reached */
-	CCG_ERR_STORE_SCHEMA = 1003,    /* the database schema is newer than this build, or not ccgpu's */
-	CCG_ERR_STORE_CONFLICT = 1004,  /* a concurrent transaction won (serialisation failure): retry */
+	CCG_ERR_NONCE_UNKNOWN = 1100,   /* a nonce the verifier never issued, or one already used */
+	CCG_ERR_NONCE_EXPIRED = 1101,   /* a nonce past its time to live */
+	CCG_ERR_STORE = 1102,           /* the database failed or cannot be reached */
+	CCG_ERR_STORE_SCHEMA = 1103,    /* the database schema is newer than this build, or not ccgpu's */
+	CCG_ERR_STORE_CONFLICT = 1104,  /* a concurrent transaction won (serialisation failure): retry */
 };
 
 /* ccg_status_str: a short constant English description of s; never NULL. */
