@@ -51,7 +51,11 @@
 	X(ERR_STALE_KEY, "message under a stale key") \
 	X(ERR_KEY_EXHAUSTED, "key usage limit reached") \
 	X(ERR_CHANNEL_CLOSED, "channel closed or failed") \
-	X(ERR_DESCRIPTOR, "channel descriptor altered")
+	X(ERR_DESCRIPTOR, "channel descriptor altered") \
+	/* tokens (branch ear) */ \
+	X(ERR_TOKEN_EXPIRED, "token expired") \
+	X(ERR_TOKEN_NOT_YET_VALID, "token not yet valid") \
+	X(ERR_TOKEN_KEY_UNKNOWN, "token signed by a key not in the JWKS")
 
 const char *ccg_status_str(enum ccg_status s)
 {

@@ -11,6 +11,7 @@ CCGPU_PACKAGES=(
   libcurl4-openssl-dev libmicrohttpd-dev libsqlite3-dev
   libtss2-dev swtpm swtpm-tools
   libcmocka-dev
+  libjose-dev
 )
 
 ccgpu_install_deps() {
