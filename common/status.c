@@ -52,6 +52,10 @@
 	X(ERR_KEY_EXHAUSTED, "key usage limit reached") \
 	X(ERR_CHANNEL_CLOSED, "channel closed or failed") \
 	X(ERR_DESCRIPTOR, "channel descriptor altered") \
+	/* tokens (branch ear) */ \
+	X(ERR_TOKEN_EXPIRED, "token expired") \
+	X(ERR_TOKEN_NOT_YET_VALID, "token not yet valid") \
+	X(ERR_TOKEN_KEY_UNKNOWN, "token signed by a key not in the JWKS") \
 	/* verifier service (branch verifierd) */ \
 	X(ERR_NONCE_UNKNOWN, "unknown or already used nonce") \
 	X(ERR_NONCE_EXPIRED, "expired nonce") \

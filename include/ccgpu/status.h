@@ -89,6 +89,11 @@ enum ccg_status {
 	CCG_ERR_CHANNEL_CLOSED = 906,   /* the channel or session failed earlier or was ended */
 	CCG_ERR_DESCRIPTOR = 907,       /* a slot descriptor (length, op, argument, epoch or GCM tag) was altered */
 
+	/* attestation-result tokens (JWS/JWT: EAR, NRAS) -- added by branch ear */
+	CCG_ERR_TOKEN_EXPIRED = 1000,       /* a token's exp is not after the verification time */
+	CCG_ERR_TOKEN_NOT_YET_VALID = 1001, /* a token's iat is after the verification time */
+	CCG_ERR_TOKEN_KEY_UNKNOWN = 1002,   /* no key in the JWKS has the token's kid */
+
 	/* verifier service: nonces and the store (branch verifierd) */
 	CCG_ERR_NONCE_UNKNOWN = 1100,   /* a nonce the verifier never issued, or one already used */
 	CCG_ERR_NONCE_EXPIRED = 1101,   /* a nonce past its time to live */
