@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "verifier/appraise.h"
 #include "verifier/config.h"
@@ -47,6 +48,9 @@ void vd_runtime_free(struct vd_runtime *rt);
 CCG_MUST_USE enum ccg_status vd_server_start(struct vd *d, struct ccg_error *err);
 /* vd_server_drain: stops accepting, waits up to deadline_s for open requests, then stops. */
 void vd_server_drain(struct vd *d, unsigned deadline_s);
+
+/* vd_routes_print: "METHOD PATH" per line, every route the server answers (the OpenAPI test reads it). */
+void vd_routes_print(FILE *f);
 
 /* vd_log: one JSON object on one line to stderr (the journal under systemd); consumes obj. */
 void vd_log(json_t *obj);

@@ -40,6 +40,7 @@ static const char usage[] =
 	"  --listen ADDR     overrides the configuration's listen (HOST:PORT or unix:/PATH)\n"
 	"  --store URL       overrides the configuration's store (sqlite:///PATH, postgresql://...)\n"
 	"  --port-file FILE  once listening, write the TCP port bound there (for listen ...:0)\n"
+	"  --list-routes     print every route served (METHOD PATH) and exit\n"
 	"  --help, --version\n"
 	"\n"
 	"Signals: SIGTERM drains and exits, SIGHUP reloads the policy and configuration.\n"
@@ -127,6 +128,7 @@ int main(int argc, char **argv)
 		{"check-config", no_argument, NULL, 'k'}, {"listen", required_argument, NULL, 'l'},
 		{"store", required_argument, NULL, 'S'},  {"port-file", required_argument, NULL, 'p'},
 		{"help", no_argument, NULL, 'h'},         {"version", no_argument, NULL, 'V'},
+		{"list-routes", no_argument, NULL, 'r'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *state_dir = "/var/lib/ccgpu", *listen = NULL, *store = NULL, *port_file = NULL;
@@ -151,6 +153,7 @@ int main(int argc, char **argv)
 		case 'p': port_file = optarg; break;
 		case 'h': fputs(usage, stdout); return 0;
 		case 'V': puts("ccgpu-verifierd 0.1.0"); return 0;
+		case 'r': vd_routes_print(stdout); return 0;
 		default: fputs(usage, stderr); return 2;
 		}
 	}

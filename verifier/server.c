@@ -86,6 +86,12 @@ static const struct {
 static const char *const route_labels[R_COUNT] = {"/v1/challenge", "/v1/attest", "/.well-known/jwks.json",
 						  "/healthz",      "/readyz",    "/metrics"};
 
+void vd_routes_print(FILE *f)
+{
+	for (int i = 0; i < R_COUNT; i++)
+		fprintf(f, "%s %s\n", routes[i].method, routes[i].path);
+}
+
 /* one request being read or answered */
 struct req {
 	struct vd *d;
