@@ -535,6 +535,48 @@ static void test_crl_flips_and_truncations(void **state)
 	crl_case_free(&c);
 }
 
+/*
+ * RFC 5280 5.1.1.2: a CRL whose unsigned outer signatureAlgorithm differs from
+ * the signed one (here only the PSS hash parameters: NULL made an empty OCTET
+ * STRING, which OpenSSL's RSA-PSS verification ignores) is refused by name.
+ */
+static void test_crl_outer_signature_algorithm(void **state)
+{
+	struct crl_case c;
+	struct ccg_snp_result res;
+	struct ccg_error err;
+	const unsigned char *p;
+	long len_tbs;
+	int tag, cls;
+	size_t len, outer, i;
+	uint8_t *der;
+	X509_CRL *crl = NULL;
+
+	(void)state;
+	crl_case_make(&c, 0);
+	der = ts_crl_der(c.pki.ark, c.pki.ark_key, NOW - 86400, NOW + 30 * 86400, NULL, 0, &len);
+	/* the outer AlgorithmIdentifier follows the TBSCertList */
+	p = der;
+	assert_int_equal(ASN1_get_object(&p, &len_tbs, &tag, &cls, (long)len) & 0x80, 0);
+	assert_int_equal(ASN1_get_object(&p, &len_tbs, &tag, &cls, (long)(der + len - p)) & 0x80, 0);
+	outer = (size_t)(p - der) + (size_t)len_tbs;
+	for (i = outer; i + 1 < len && !(der[i] == 0x05 && der[i + 1] == 0x00); i++)
+		;
+	assert_true(i + 1 < len);
+	der[i] = 0x04; /* NULL -> OCTET STRING of 0 bytes */
+	assert_int_equal(ccg_crl_parse(der, len, "test.crl", &crl, &err), CCG_OK);
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_crl_verify_issuer(crl, c.pki.ark, "AMD KDS crl", &err), CCG_ERR_SIGNATURE);
+	assert_string_equal(err.where, "AMD KDS crl.signature_algorithm");
+	X509_CRL_free(crl);
+	assert_int_equal(verify_with_crl(&c, der, len, false, &res, &err), CCG_ERR_SIGNATURE);
+	assert_string_equal(err.where, "snp.crl.signature_algorithm");
+	der[i] = 0x05;
+	assert_int_equal(verify_with_crl(&c, der, len, true, &res, &err), CCG_OK);
+	free(der);
+	crl_case_free(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -548,6 +590,7 @@ int main(void)
 		cmocka_unit_test(test_genoa_turin_arks_pinned),
 		cmocka_unit_test(test_crl_revocation),
 		cmocka_unit_test(test_crl_flips_and_truncations),
+		cmocka_unit_test(test_crl_outer_signature_algorithm),
 	};
 
 	td_require();
