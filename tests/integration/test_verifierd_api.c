@@ -333,6 +333,29 @@ static void test_refusals(void **state)
 	expect_problem("POST", "/v1/attest", "application/json", p, strlen(p), 400, "malformed-request",
 		       "evidence.tee_public_key");
 	free(p);
+	/* a DER key with a byte after it, and a key that is not EC or RSA */
+	{
+		uint8_t *der = malloc(world.tee_spki_len + 1);
+		char *b64;
+
+		memcpy(der, world.tee_spki, world.tee_spki_len);
+		der[world.tee_spki_len] = 0;
+		b64 = ccg_base64_encode_alloc(der, world.tee_spki_len + 1);
+		json_object_set_new(json_object_get(j, "evidence"), "tee_public_key", json_string(b64));
+		p = json_dumps(j, JSON_COMPACT);
+		expect_problem("POST", "/v1/attest", "application/json", p, strlen(p), 400, "malformed-request",
+			       "evidence.tee_public_key");
+		free(p);
+		free(b64);
+		free(der);
+		/* Ed25519 (RFC 8410 SubjectPublicKeyInfo of 32 zero-ish bytes) */
+		json_object_set_new(json_object_get(j, "evidence"), "tee_public_key",
+				    json_string("MCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE="));
+		p = json_dumps(j, JSON_COMPACT);
+		expect_problem("POST", "/v1/attest", "application/json", p, strlen(p), 400, "malformed-request",
+			       "evidence.tee_public_key");
+		free(p);
+	}
 	/* an unknown member */
 	json_object_set_new(j, "extra", json_true());
 	p = json_dumps(j, JSON_COMPACT);
