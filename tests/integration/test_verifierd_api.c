@@ -13,6 +13,7 @@
 #include <setjmp.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <jansson.h>
 #include <jose/jose.h>
@@ -22,7 +23,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
+#include <netinet/in.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -298,7 +302,53 @@ static void test_refusals(void **state)
 	big = malloc(n);
 	memset(big, ' ', n);
 	expect_problem("POST", "/v1/attest", "application/json", big, n, 413, "body-too-large", NULL);
+	/* the same without a length (chunked): refused while reading */
+	{
+		struct vt_resp r;
+		CURL *c = curl_easy_init();
+		struct curl_slist *h = curl_slist_append(NULL, "Transfer-Encoding: chunked");
+		char url[128];
+		long st = 0;
+
+		h = curl_slist_append(h, "Content-Type: application/json");
+		h = curl_slist_append(h, "Expect:");
+		snprintf(url, sizeof(url), "%s/v1/attest", daemon_.base);
+		curl_easy_setopt(c, CURLOPT_URL, url);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, big);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)n);
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+		curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, fwrite);
+		curl_easy_setopt(c, CURLOPT_WRITEDATA, stderr);
+		(void)r;
+		assert_int_equal(curl_easy_perform(c), CURLE_OK);
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &st);
+		assert_int_equal(st, 413);
+		curl_slist_free_all(h);
+		curl_easy_cleanup(c);
+	}
 	free(big);
+	/* a Content-Length over max_body is refused from the headers, before any body is sent */
+	{
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)daemon_.port)};
+		struct timeval tv = {10, 0};
+		static const char head[] = "POST /v1/attest HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+					   "Content-Length: 2097152\r\n\r\n{";
+		char ans[512];
+		ssize_t got;
+
+		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+		assert_int_equal(send(fd, head, sizeof(head) - 1, MSG_NOSIGNAL), (ssize_t)(sizeof(head) - 1));
+		got = recv(fd, ans, sizeof(ans) - 1, 0);
+		assert_true(got > 12);
+		ans[got] = '\0';
+		if (strncmp(ans + 9, "413", 3) != 0)
+			fail_msg("Content-Length over max_body: %s", ans);
+		close(fd);
+	}
 	/* nested deeper than json_max_depth (32) */
 	n = 200;
 	deep = malloc(2 * n + 1);
