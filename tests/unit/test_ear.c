@@ -23,8 +23,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/buf.h"
+#include "http_server.h"
 #include "testdata.h"
 #include "verifier/ear.h"
 
@@ -943,6 +946,154 @@ static void test_status_names(void **state)
 	assert_false(ccg_ear_status_parse(NULL, &s));
 }
 
+
+/* ---- ccgpu ear verify ---- */
+
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	fclose(f);
+}
+
+/* Runs the ccgpu CLI with args; returns its exit status, its stdout in *out (malloc'd, may be NULL). */
+static int run_cli(const char *args, char **out)
+{
+	const char *root = getenv("CCGPU_BUILD_ROOT");
+	char *cmd = NULL, buf[4096];
+	struct ccg_buf b;
+	FILE *p;
+	size_t n;
+	int st;
+
+	assert_non_null(root);
+	assert_true(asprintf(&cmd, "%s/tee_guest/ccgpu ear verify %s 2>%s/cli.err", root, args, tmp) > 0);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	ccg_buf_init(&b, 0);
+	while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
+		assert_int_equal(ccg_buf_append(&b, buf, n), CCG_OK);
+	assert_int_equal(ccg_buf_terminate(&b), CCG_OK);
+	st = pclose(p);
+	free(cmd);
+	if (out != NULL)
+		*out = (char *)ccg_buf_steal(&b, &n);
+	else
+		ccg_buf_cleanup(&b);
+	assert_true(WIFEXITED(st));
+	return WEXITSTATUS(st);
+}
+
+static void serve_jwks(void *ctx, const struct th_http_request *req, struct th_http_response *resp)
+{
+	const char *jwks = ctx;
+
+	if (strcmp(req->path, "/.well-known/jwks.json") != 0) {
+		resp->status = 404;
+		return;
+	}
+	resp->content_type = "application/json";
+	th_http_reply_copy(resp, jwks, strlen(jwks));
+}
+
+static void test_cli(void **state)
+{
+	struct ccg_ear_key *k = new_key("cli.pem", NULL), *other = new_key("cli-other.pem", NULL);
+	json_t *jwks = ccg_ear_key_jwks(k), *jwks_other = ccg_ear_key_jwks(other);
+	char *jws = issue(k, CCG_EAR_WARNING, NULL), *jwks_text = json_dumps(jwks, JSON_COMPACT);
+	char *other_text = json_dumps(jwks_other, JSON_COMPACT), *args = NULL, *out = NULL;
+	char *tok_path = path_in_tmp("token.jwt"), *jwks_path = path_in_tmp("jwks.json");
+	char *other_path = path_in_tmp("other.json"), *tok_nl = NULL;
+	struct th_http_server *srv;
+
+	(void)state;
+	assert_true(asprintf(&tok_nl, "%s\n", jws) > 0);
+	write_text(tok_path, tok_nl);
+	write_text(jwks_path, jwks_text);
+	write_text(other_path, other_text);
+
+	/* the token given inline, as a file, and on standard input: verified, claims printed */
+	assert_true(asprintf(&args, "%s --jwks %s --time 1795305700", jws, jwks_path) > 0);
+	assert_int_equal(run_cli(args, &out), 0);
+	assert_non_null(strstr(out, "EAR token verified"));
+	assert_non_null(strstr(out, "ear.status        warning"));
+	assert_non_null(strstr(out, "submod GPU-0      warning  (policy sha384:abcd)"));
+	assert_non_null(strstr(out, "failed: measres: index 9 differs"));
+	free(out);
+	free(args);
+	assert_true(asprintf(&args, "%s --jwks %s --time 2026-11-22T00:01:00Z --json", tok_path, jwks_path) > 0);
+	assert_int_equal(run_cli(args, &out), 0);
+	{
+		json_t *printed = json_loads(out, 0, NULL);
+
+		assert_non_null(printed);
+		assert_string_equal(json_string_value(json_object_get(printed, "eat_profile")),
+				    "tag:github.com,2023:veraison/ear");
+		json_decref(printed);
+	}
+	free(out);
+	free(args);
+	assert_true(asprintf(&args, "- --jwks %s --time 1795305700 < %s", jwks_path, tok_path) > 0);
+	assert_int_equal(run_cli(args, NULL), 0);
+	free(args);
+
+	/* refused (1): expired, not yet valid, another key */
+	assert_true(asprintf(&args, "%s --jwks %s --time %d", tok_path, jwks_path, EXP) > 0);
+	assert_int_equal(run_cli(args, NULL), 1);
+	free(args);
+	assert_true(asprintf(&args, "%s --jwks %s --time %d", tok_path, jwks_path, IAT - 1) > 0);
+	assert_int_equal(run_cli(args, NULL), 1);
+	free(args);
+	assert_true(asprintf(&args, "%s --jwks %s --time %d", tok_path, other_path, IAT) > 0);
+	assert_int_equal(run_cli(args, NULL), 1);
+	free(args);
+	/* a changed token */
+	jws[strlen(jws) - 5] = jws[strlen(jws) - 5] == 'A' ? 'B' : 'A';
+	assert_true(asprintf(&args, "%s --jwks %s --time %d", jws, jwks_path, IAT) > 0);
+	assert_int_equal(run_cli(args, NULL), 1);
+	free(args);
+
+	/* usage and input errors (2) */
+	assert_true(asprintf(&args, "%s --time %d", tok_path, IAT) > 0);
+	assert_int_equal(run_cli(args, NULL), 2);
+	free(args);
+	assert_true(asprintf(&args, "%s --jwks %s/none.json --time %d", tok_path, tmp, IAT) > 0);
+	assert_int_equal(run_cli(args, NULL), 2);
+	free(args);
+	assert_true(asprintf(&args, "%s/none.jwt --jwks %s --time %d", tmp, jwks_path, IAT) > 0);
+	assert_int_equal(run_cli(args, NULL), 2);
+	free(args);
+	assert_true(asprintf(&args, "%s --jwks %s --time yesterday", tok_path, jwks_path) > 0);
+	assert_int_equal(run_cli(args, NULL), 2);
+	free(args);
+
+	/* the JWKS fetched from the verifier's URL */
+	srv = th_http_server_new(serve_jwks, jwks_text);
+	assert_true(asprintf(&args, "%s --jwks http://127.0.0.1:%d/.well-known/jwks.json --time %d", tok_path,
+			     th_http_server_port(srv), IAT) > 0);
+	assert_int_equal(run_cli(args, NULL), 0);
+	free(args);
+	assert_true(asprintf(&args, "%s --jwks http://127.0.0.1:%d/nothing.json --time %d", tok_path,
+			     th_http_server_port(srv), IAT) > 0);
+	assert_int_equal(run_cli(args, NULL), 2);
+	free(args);
+	th_http_server_free(srv);
+
+	free(tok_nl);
+	free(tok_path);
+	free(jwks_path);
+	free(other_path);
+	free(jwks_text);
+	free(other_text);
+	free(jws);
+	json_decref(jwks);
+	json_decref(jwks_other);
+	ccg_ear_key_free(k);
+	ccg_ear_key_free(other);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -961,6 +1112,7 @@ int main(void)
 		cmocka_unit_test(test_key_file_refusals),
 		cmocka_unit_test(test_key_file_race),
 		cmocka_unit_test(test_status_names),
+		cmocka_unit_test(test_cli),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
