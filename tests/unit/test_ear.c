@@ -18,6 +18,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,6 +95,19 @@ static uint8_t *b64url_dec(const char *s, size_t n, size_t *out_len)
 	assert_true(len >= 0);
 	*out_len = (size_t)len - (m - n); /* EVP_DecodeBlock counts padding as zero bytes */
 	free(t);
+	return out;
+}
+
+static uint8_t *b64_std_dec(const char *s, size_t *out_len)
+{
+	size_t n = strlen(s);
+	uint8_t *out = malloc(n);
+	int len;
+
+	assert_non_null(out);
+	len = EVP_DecodeBlock(out, (const unsigned char *)s, (int)n);
+	assert_true(len >= 0);
+	*out_len = (size_t)len - (n > 0 && s[n - 1] == '=') - (n > 1 && s[n - 2] == '=');
 	return out;
 }
 
@@ -322,6 +336,23 @@ static void test_independent_jwks(void **state)
 	assert_string_equal(kid, ccg_ear_key_kid(k));
 	assert_string_equal(json_string_value(json_object_get(jwk, "kid")), kid);
 
+	/* x5c[0]: a certificate for this very key (NVIDIA's SDK verifies with it) */
+	{
+		const char *x5c = json_string_value(json_array_get(json_object_get(jwk, "x5c"), 0));
+		size_t der_len;
+		uint8_t *der = b64_std_dec(x5c, &der_len);
+		const uint8_t *dp = der;
+		X509 *cert = d2i_X509(NULL, &dp, (long)der_len);
+		EVP_PKEY *cert_key;
+
+		assert_non_null(cert);
+		assert_int_equal(dp - der, (long)der_len);
+		cert_key = X509_get0_pubkey(cert);
+		assert_int_equal(EVP_PKEY_eq(cert_key, pem), 1);
+		assert_int_equal(X509_verify(cert, cert_key), 1); /* self-signed */
+		X509_free(cert);
+		free(der);
+	}
 	jws = issue(k, CCG_EAR_AFFIRMING, NULL);
 	verify_raw(jws, pem);
 	assert_int_equal(verify_at(jws, parsed, IAT, &err), CCG_OK);
@@ -521,6 +552,11 @@ static void test_other_keys(void **state)
 	bad = json_deep_copy(jwks_a);
 	json_object_set_new(json_array_get(json_object_get(bad, "keys"), 0), "crv", json_string("P-256"));
 	assert_int_equal(verify_at(jws, bad, IAT, &err), CCG_ERR_UNSUPPORTED);
+	json_decref(bad);
+	bad = json_deep_copy(jwks_a);
+	json_object_set_new(json_array_get(json_object_get(bad, "keys"), 0), "kty", json_string("OKP"));
+	assert_int_equal(verify_at(jws, bad, IAT, &err), CCG_ERR_UNSUPPORTED);
+	assert_string_equal(err.where, "jwks.keys");
 	json_decref(bad);
 	/* not a JWKS */
 	bad = json_pack("{s:s}", "keys", "none");
@@ -930,6 +966,53 @@ static void test_key_file_race(void **state)
 	free(path);
 }
 
+struct signer {
+	struct ccg_ear_key *k;
+	const json_t *jwks;
+	int ok;
+};
+
+static void *sign_many(void *arg)
+{
+	struct signer *sg = arg;
+
+	for (int i = 0; i < 25; i++) {
+		struct ccg_ear_submod sub = {.name = "GPU-0", .status = CCG_EAR_AFFIRMING};
+		struct ccg_ear_params p = {.verifier_developer = "d", .verifier_build = "b", .iat = IAT, .exp = EXP,
+					   .submods = &sub, .n_submods = 1};
+		json_t *c = NULL;
+		char *jws = NULL;
+
+		if (ccg_ear_issue(sg->k, &p, &jws, NULL, NULL) == CCG_OK &&
+		    ccg_ear_verify(jws, sg->jwks, IAT, &c, NULL) == CCG_OK)
+			sg->ok++;
+		json_decref(c);
+		free(jws);
+	}
+	return NULL;
+}
+
+/* One key signs from several threads at once (the daemon's worker threads share it). */
+static void test_threads_share_a_key(void **state)
+{
+	struct ccg_ear_key *k = new_key("threads.pem", NULL);
+	json_t *jwks = ccg_ear_key_jwks(k);
+	struct signer sg[4];
+	pthread_t t[4];
+
+	(void)state;
+	for (int i = 0; i < 4; i++) {
+		sg[i] = (struct signer){.k = k, .jwks = jwks};
+		assert_int_equal(pthread_create(&t[i], NULL, sign_many, &sg[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+		assert_int_equal(sg[i].ok, 25);
+	}
+	json_decref(jwks);
+	ccg_ear_key_free(k);
+}
+
 static void test_status_names(void **state)
 {
 	enum ccg_ear_status s;
@@ -1111,6 +1194,7 @@ int main(void)
 		cmocka_unit_test(test_key_file_created_0600_and_reloaded),
 		cmocka_unit_test(test_key_file_refusals),
 		cmocka_unit_test(test_key_file_race),
+		cmocka_unit_test(test_threads_share_a_key),
 		cmocka_unit_test(test_status_names),
 		cmocka_unit_test(test_cli),
 	};
