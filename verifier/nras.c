@@ -99,7 +99,8 @@ enum ccg_status ccg_nras_request_parse(const uint8_t *body, size_t len, struct c
 	s = ccg_json_get_string(doc, "nonce", &nonce, "nonce", err);
 	if (s != CCG_OK)
 		goto out;
-	if (strlen(nonce) != 2 * CCG_GPU_NONCE_LEN || strspn(nonce, "0123456789abcdefABCDEF") != strlen(nonce) ||
+	/* hex digits only (no "0x", no spaces, which ccg_hex_decode_fixed would allow), exactly 32 bytes of them */
+	if (strspn(nonce, "0123456789abcdefABCDEF") != strlen(nonce) ||
 	    ccg_hex_decode_fixed(nonce, strlen(nonce), r->nonce, sizeof(r->nonce)) != CCG_OK) {
 		s = ccg_error_set(err, CCG_ERR_ENCODING, "nonce", "need %d hex digits (a %d-byte nonce)",
 				  2 * CCG_GPU_NONCE_LEN, CCG_GPU_NONCE_LEN);

@@ -29,6 +29,7 @@
 
 #include "common/buf.h"
 #include "http_server.h"
+#include "b64url.h"
 #include "testdata.h"
 #include "verifier/ear.h"
 
@@ -59,43 +60,6 @@ static char *path_in_tmp(const char *name)
 	assert_true(asprintf(&p, "%s/%s", tmp, name) > 0);
 	unlink(p);
 	return p;
-}
-
-/* ---- an independent base64url, from OpenSSL's plain base64 ---- */
-
-static char *b64url_enc(const uint8_t *d, size_t n)
-{
-	char *out = malloc(4 * ((n + 2) / 3) + 1);
-	int len;
-
-	assert_non_null(out);
-	len = EVP_EncodeBlock((unsigned char *)out, d, (int)n);
-	while (len > 0 && out[len - 1] == '=')
-		len--;
-	out[len] = '\0';
-	for (int i = 0; i < len; i++)
-		out[i] = out[i] == '+' ? '-' : out[i] == '/' ? '_' : out[i];
-	return out;
-}
-
-static uint8_t *b64url_dec(const char *s, size_t n, size_t *out_len)
-{
-	char *t = malloc(n + 4);
-	uint8_t *out = malloc(n + 4);
-	size_t m = n;
-	int len;
-
-	assert_non_null(t);
-	assert_non_null(out);
-	for (size_t i = 0; i < n; i++)
-		t[i] = s[i] == '-' ? '+' : s[i] == '_' ? '/' : s[i];
-	while (m % 4 != 0)
-		t[m++] = '=';
-	len = EVP_DecodeBlock(out, (unsigned char *)t, (int)m);
-	assert_true(len >= 0);
-	*out_len = (size_t)len - (m - n); /* EVP_DecodeBlock counts padding as zero bytes */
-	free(t);
-	return out;
 }
 
 static uint8_t *b64_std_dec(const char *s, size_t *out_len)
@@ -139,8 +103,8 @@ static void write_pem_key(const char *path, EVP_PKEY *k, mode_t mode)
 /* A compact JWS over any header and payload text, signed here with OpenSSL (not libjose). */
 static char *sign_raw(EVP_PKEY *k, const char *hdr, const char *payload)
 {
-	char *h = b64url_enc((const uint8_t *)hdr, strlen(hdr));
-	char *p = b64url_enc((const uint8_t *)payload, strlen(payload));
+	char *h = tb_b64url_encode((const uint8_t *)hdr, strlen(hdr));
+	char *p = tb_b64url_encode((const uint8_t *)payload, strlen(payload));
 	char *input = NULL, *sig64, *out = NULL;
 	uint8_t der[160], raw[96];
 	const uint8_t *dp = der;
@@ -157,7 +121,7 @@ static char *sign_raw(EVP_PKEY *k, const char *hdr, const char *payload)
 	ECDSA_SIG_get0(es, &r, &s);
 	assert_int_equal(BN_bn2binpad(r, raw, 48), 48);
 	assert_int_equal(BN_bn2binpad(s, raw + 48, 48), 48);
-	sig64 = b64url_enc(raw, sizeof(raw));
+	sig64 = tb_b64url_encode(raw, sizeof(raw));
 	assert_true(asprintf(&out, "%s.%s", input, sig64) > 0);
 	ECDSA_SIG_free(es);
 	EVP_MD_CTX_free(md);
@@ -173,7 +137,7 @@ static void verify_raw(const char *token, EVP_PKEY *k)
 {
 	const char *dot2 = strrchr(token, '.');
 	size_t raw_len, der_len;
-	uint8_t *raw = b64url_dec(dot2 + 1, strlen(dot2 + 1), &raw_len), *der = NULL;
+	uint8_t *raw = tb_b64url_decode(dot2 + 1, strlen(dot2 + 1), &raw_len), *der = NULL;
 	ECDSA_SIG *es = ECDSA_SIG_new();
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	int n;
@@ -196,7 +160,7 @@ static json_t *payload_of(const char *token)
 {
 	const char *d1 = strchr(token, '.'), *d2 = strrchr(token, '.');
 	size_t n;
-	uint8_t *p = b64url_dec(d1 + 1, (size_t)(d2 - d1 - 1), &n);
+	uint8_t *p = tb_b64url_decode(d1 + 1, (size_t)(d2 - d1 - 1), &n);
 	json_t *j = json_loadb((const char *)p, n, JSON_REJECT_DUPLICATES, NULL);
 
 	free(p);
@@ -319,9 +283,9 @@ static void test_independent_jwks(void **state)
 	assert_int_equal(EVP_PKEY_get_octet_string_param(pem, OSSL_PKEY_PARAM_PUB_KEY, point, sizeof(point),
 							 &point_len), 1);
 	assert_int_equal(point_len, 97);
-	x = b64url_dec(json_string_value(json_object_get(jwk, "x")), strlen(json_string_value(json_object_get(jwk, "x"))),
+	x = tb_b64url_decode(json_string_value(json_object_get(jwk, "x")), strlen(json_string_value(json_object_get(jwk, "x"))),
 		       &xl);
-	y = b64url_dec(json_string_value(json_object_get(jwk, "y")), strlen(json_string_value(json_object_get(jwk, "y"))),
+	y = tb_b64url_decode(json_string_value(json_object_get(jwk, "y")), strlen(json_string_value(json_object_get(jwk, "y"))),
 		       &yl);
 	assert_int_equal(xl, 48);
 	assert_int_equal(yl, 48);
@@ -332,7 +296,7 @@ static void test_independent_jwks(void **state)
 	assert_true(asprintf(&canon, "{\"crv\":\"P-384\",\"kty\":\"EC\",\"x\":\"%s\",\"y\":\"%s\"}",
 			     json_string_value(json_object_get(jwk, "x")), json_string_value(json_object_get(jwk, "y"))) > 0);
 	assert_int_equal(EVP_Digest(canon, strlen(canon), digest, NULL, EVP_sha256(), NULL), 1);
-	kid = b64url_enc(digest, sizeof(digest));
+	kid = tb_b64url_encode(digest, sizeof(digest));
 	assert_string_equal(kid, ccg_ear_key_kid(k));
 	assert_string_equal(json_string_value(json_object_get(jwk, "kid")), kid);
 
@@ -447,7 +411,7 @@ static void test_alg_attacks(void **state)
 	(void)state;
 	/* alg none, empty signature */
 	assert_true(asprintf(&hdr, "{\"alg\":\"none\",\"kid\":\"%s\"}", ccg_ear_key_kid(k)) > 0);
-	h64 = b64url_enc((const uint8_t *)hdr, strlen(hdr));
+	h64 = tb_b64url_encode((const uint8_t *)hdr, strlen(hdr));
 	assert_true(asprintf(&token, "%s.%s.", h64, payload64) > 0);
 	assert_int_equal(verify_at(token, jwks, IAT, &err), CCG_ERR_UNSUPPORTED);
 	assert_string_equal(err.where, "token.header.alg");
@@ -457,12 +421,12 @@ static void test_alg_attacks(void **state)
 
 	/* HS384 keyed with the public key's x coordinate text (the classic key-confusion forgery) */
 	assert_true(asprintf(&hdr, "{\"alg\":\"HS384\",\"kid\":\"%s\"}", ccg_ear_key_kid(k)) > 0);
-	h64 = b64url_enc((const uint8_t *)hdr, strlen(hdr));
+	h64 = tb_b64url_encode((const uint8_t *)hdr, strlen(hdr));
 	assert_true(asprintf(&token, "%s.%s", h64, payload64) > 0);
 	x_text = json_dumps(jwk, JSON_COMPACT);
 	assert_non_null(HMAC(EVP_sha384(), x_text, (int)strlen(x_text), (const uint8_t *)token, strlen(token), mac,
 			     &mac_len));
-	mac64 = b64url_enc(mac, mac_len);
+	mac64 = tb_b64url_encode(mac, mac_len);
 	p64 = token;
 	token = NULL;
 	assert_true(asprintf(&token, "%s.%s", p64, mac64) > 0);
@@ -494,6 +458,36 @@ static void test_alg_attacks(void **state)
 			free(token);
 			free(hdr);
 		}
+	}
+	/* a signature that is not 96 bytes r||s (one byte more, one less, DER as some libraries write it) */
+	{
+		const char *sig = strrchr(good, '.') + 1;
+		size_t raw_len, der_len;
+		uint8_t *raw = tb_b64url_decode(sig, strlen(sig), &raw_len), longer[97], *der = NULL;
+		ECDSA_SIG *es = ECDSA_SIG_new();
+		char *variants[3], *s64;
+
+		assert_int_equal(raw_len, 96);
+		memcpy(longer, raw, 96);
+		longer[96] = 0;
+		variants[0] = tb_b64url_encode(longer, 97);
+		variants[1] = tb_b64url_encode(raw, 95);
+		assert_int_equal(ECDSA_SIG_set0(es, BN_bin2bn(raw, 48, NULL), BN_bin2bn(raw + 48, 48, NULL)), 1);
+		der_len = (size_t)i2d_ECDSA_SIG(es, &der);
+		variants[2] = tb_b64url_encode(der, der_len);
+		for (int i = 0; i < 3; i++) {
+			s64 = strndup(good, (size_t)(sig - good));
+			assert_true(asprintf(&token, "%s%s", s64, variants[i]) > 0);
+			assert_int_equal(verify_at(token, jwks, IAT, &err), CCG_ERR_SIGNATURE);
+			assert_string_equal(err.where, "token.signature");
+			assert_non_null(strstr(err.detail, "an ES384 signature has 128"));
+			free(token);
+			free(s64);
+			free(variants[i]);
+		}
+		OPENSSL_free(der);
+		ECDSA_SIG_free(es);
+		free(raw);
 	}
 	/* alg missing */
 	assert_true(asprintf(&hdr, "{\"kid\":\"%s\"}", ccg_ear_key_kid(k)) > 0);
@@ -658,7 +652,7 @@ static void test_claim_names(void **state)
 	const char *key;
 	json_t *v;
 	size_t n;
-	uint8_t *h = b64url_dec(jws, (size_t)(d1 - jws), &n), *nb;
+	uint8_t *h = tb_b64url_decode(jws, (size_t)(d1 - jws), &n), *nb;
 	char *want_nonce;
 
 	(void)state;
@@ -674,9 +668,9 @@ static void test_claim_names(void **state)
 	assert_string_equal(json_string_value(json_object_get(json_object_get(c, "ear.verifier-id"), "build")),
 			    "ccgpu-verifierd 0.1.0");
 	/* eat_nonce: base64url (no padding) of the nonce bytes */
-	want_nonce = b64url_enc(nonce, sizeof(nonce));
+	want_nonce = tb_b64url_encode(nonce, sizeof(nonce));
 	assert_string_equal(json_string_value(json_object_get(c, "eat_nonce")), want_nonce);
-	nb = b64url_dec(want_nonce, strlen(want_nonce), &n);
+	nb = tb_b64url_decode(want_nonce, strlen(want_nonce), &n);
 	assert_int_equal(n, 32);
 	assert_memory_equal(nb, nonce, 32);
 	assert_string_equal(json_string_value(json_object_get(json_object_get(json_object_get(c, "cnf"), "jwk"), "kty")),

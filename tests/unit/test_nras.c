@@ -29,6 +29,7 @@
 #include "common/encoding.h"
 #include "gpu_verifier.h"
 #include "gpusim/gpusim.h"
+#include "b64url.h"
 #include "testdata.h"
 #include "verifier/nras.h"
 
@@ -147,30 +148,10 @@ static const char *sv(const json_t *j)
 	return s != NULL ? s : "";
 }
 
-static uint8_t *b64url_dec(const char *s, size_t n, size_t *out_len)
-{
-	char *t = malloc(n + 4);
-	uint8_t *out = malloc(n + 4);
-	size_t m = n;
-	int len;
-
-	assert_non_null(t);
-	assert_non_null(out);
-	for (size_t i = 0; i < n; i++)
-		t[i] = s[i] == '-' ? '+' : s[i] == '_' ? '/' : s[i];
-	while (m % 4 != 0)
-		t[m++] = '=';
-	len = EVP_DecodeBlock(out, (unsigned char *)t, (int)m);
-	assert_true(len >= 0);
-	*out_len = (size_t)len - (m - n);
-	free(t);
-	return out;
-}
-
 static json_t *part(const char *p, size_t n)
 {
 	size_t len;
-	uint8_t *d = b64url_dec(p, n, &len);
+	uint8_t *d = tb_b64url_decode(p, n, &len);
 	json_t *j = json_loadb((const char *)d, len, JSON_REJECT_DUPLICATES, NULL);
 
 	free(d);
@@ -229,7 +210,7 @@ static json_t *nv_jwt_validate(const char *token, const json_t *jwks, const char
 		json_decref(payload);
 		return NULL;
 	}
-	raw = b64url_dec(d2 + 1, strlen(d2 + 1), &raw_len);
+	raw = tb_b64url_decode(d2 + 1, strlen(d2 + 1), &raw_len);
 	es = ECDSA_SIG_new();
 	ok = raw_len == 96 && ECDSA_SIG_set0(es, BN_bin2bn(raw, 48, NULL), BN_bin2bn(raw + 48, 48, NULL)) == 1 &&
 	     (der_len = i2d_ECDSA_SIG(es, &der)) > 0;
@@ -619,7 +600,7 @@ static void test_request_refusals(void **state)
 		char *body;
 		enum ccg_status s;
 		const char *where;
-	} cases[24];
+	} cases[32];
 	size_t n = 0;
 	struct ccg_nras_request *r = NULL;
 	struct ccg_error err;
@@ -643,7 +624,9 @@ static void test_request_refusals(void **state)
 	CASE(CCG_ERR_MALFORMED, "nonce", "{\"arch\":\"HOPPER\",\"evidence_list\":[" ITEM "]}", e64, c64);
 	CASE(CCG_ERR_ENCODING, "nonce", "{\"nonce\":\"%.62s\",\"arch\":\"HOPPER\",\"evidence_list\":[" ITEM "]}", nh, e64, c64);
 	CASE(CCG_ERR_ENCODING, "nonce", "{\"nonce\":\"%s00\",\"arch\":\"HOPPER\",\"evidence_list\":[" ITEM "]}", nh, e64, c64);
-	CASE(CCG_ERR_ENCODING, "nonce", "{\"nonce\":\"0x%.62s\",\"arch\":\"HOPPER\",\"evidence_list\":[" ITEM "]}", nh, e64,
+	CASE(CCG_ERR_ENCODING, "nonce", "{\"nonce\":\"0x%s\",\"arch\":\"HOPPER\",\"evidence_list\":[" ITEM "]}", nh, e64,
+	     c64);
+	CASE(CCG_ERR_ENCODING, "nonce", "{\"nonce\":\" %s\",\"arch\":\"HOPPER\",\"evidence_list\":[" ITEM "]}", nh, e64,
 	     c64);
 	CASE(CCG_ERR_ENCODING, "nonce", "{\"nonce\":\"%.63sg\",\"arch\":\"HOPPER\",\"evidence_list\":[" ITEM "]}", nh, e64,
 	     c64);
@@ -688,6 +671,17 @@ static void test_request_refusals(void **state)
 				 err.detail, ccg_status_name(cases[i].s), cases[i].where);
 		assert_null(r);
 		free(cases[i].body);
+	}
+	/* LS10 is named as switch evidence, not just an unknown arch */
+	{
+		char *body = NULL;
+
+		assert_true(asprintf(&body, "{\"nonce\":\"%s\",\"arch\":\"LS10\",\"evidence_list\":[{\"evidence\":\"%s\","
+					    "\"certificate\":\"%s\"}]}", nh, e64, c64) > 0);
+		ccg_error_clear(&err);
+		assert_int_equal(ccg_nras_request_parse((const uint8_t *)body, strlen(body), &r, &err), CCG_ERR_UNSUPPORTED);
+		assert_non_null(strstr(err.detail, "NVSwitch"));
+		free(body);
 	}
 	/* an evidence item over its bound */
 	{
