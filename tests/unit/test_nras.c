@@ -29,6 +29,7 @@
 #include "common/encoding.h"
 #include "gpu_verifier.h"
 #include "gpusim/gpusim.h"
+#include "gpusim/serve.h"
 #include "b64url.h"
 #include "testdata.h"
 #include "verifier/nras.h"
@@ -54,7 +55,8 @@ static int setup(void **state)
 
 	(void)state;
 	tmp = td_tmpdir();
-	if (asprintf(&simdir, "%s/sim", tmp) < 0 || gpusim_pki_generate(simdir, &o, NULL) != CCG_OK ||
+	/* generated in a child: xmlsec1 is initialised once per process, and the verifier does it here */
+	if (asprintf(&simdir, "%s/sim", tmp) < 0 || gpusim_pki_generate_child(simdir, &o) != CCG_OK ||
 	    gpusim_load(simdir, &sim, NULL) != CCG_OK || asprintf(&kp, "%s/ear.pem", tmp) < 0 ||
 	    ccg_ear_key_load_or_create(kp, &key, NULL) != CCG_OK)
 		return -1;
