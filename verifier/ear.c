@@ -16,6 +16,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 #include <unistd.h>
 
 #include "common/crypto.h"
+#include "common/encoding.h"
 #include "common/error.h"
 #include "common/json.h"
 #include "common/secret.h"
@@ -223,10 +225,58 @@ static void jwk_wipe_free(json_t *jwk)
 	json_decref(jwk);
 }
 
+/*
+ * A self-signed certificate for the key, base64 DER (RFC 7517 §4.7 x5c).
+ * NVIDIA's attestation SDK takes an NRAS signing key only from a JWK's x5c
+ * (its JwkStore skips keys without one), so the JWKS carries it. Its validity
+ * is fixed (1970 to 9999-12-31, RFC 5280 §4.1.2.5's "no well-defined
+ * expiration"): the key's lifetime is the key file's, not a clock's.
+ */
+static char *self_signed_x5c(EVP_PKEY *pkey, const char *kid)
+{
+	X509 *x = X509_new();
+	X509_NAME *name = NULL;
+	ASN1_TIME *nb = NULL, *na = NULL;
+	uint8_t *der = NULL, serial[16], digest[CCG_SHA256_LEN];
+	BIGNUM *bn = NULL;
+	char cn[128], *out = NULL;
+	int der_len;
+
+	snprintf(cn, sizeof(cn), "%.64s", kid); /* CN: the kid (43 characters; ub-common-name is 64) */
+	/* serial: the first 16 bytes of the kid text's SHA-256, top bit clear (positive) */
+	if (x == NULL || ccg_sha256((const uint8_t *)kid, strlen(kid), digest) != CCG_OK)
+		goto out;
+	memcpy(serial, digest, sizeof(serial));
+	serial[0] = (uint8_t)((serial[0] & 0x7f) | 0x40);
+	if ((bn = BN_bin2bn(serial, sizeof(serial), NULL)) == NULL ||
+	    BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) == NULL || X509_set_version(x, X509_VERSION_3) != 1 ||
+	    (name = X509_NAME_new()) == NULL ||
+	    X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8, (const unsigned char *)"ccgpu EAR signing key", -1, -1,
+				       0) != 1 ||
+	    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0) != 1 ||
+	    X509_set_subject_name(x, name) != 1 || X509_set_issuer_name(x, name) != 1 ||
+	    (nb = ASN1_TIME_new()) == NULL || (na = ASN1_TIME_new()) == NULL ||
+	    ASN1_TIME_set_string_X509(nb, "19700101000000Z") != 1 ||
+	    ASN1_TIME_set_string_X509(na, "99991231235959Z") != 1 || X509_set1_notBefore(x, nb) != 1 ||
+	    X509_set1_notAfter(x, na) != 1 || X509_set_pubkey(x, pkey) != 1 || X509_sign(x, pkey, EVP_sha384()) <= 0 ||
+	    (der_len = i2d_X509(x, &der)) <= 0)
+		goto out;
+	out = ccg_base64_encode_alloc(der, (size_t)der_len);
+out:
+	OPENSSL_free(der);
+	BN_free(bn);
+	ASN1_TIME_free(nb);
+	ASN1_TIME_free(na);
+	X509_NAME_free(name);
+	X509_free(x);
+	return out;
+}
+
 static enum ccg_status key_from_pkey(EVP_PKEY *pkey, struct ccg_ear_key **out, struct ccg_error *err)
 {
 	struct ccg_ear_key *k = calloc(1, sizeof(*k));
 	json_t *jwk = NULL, *thp = NULL;
+	char *x5c = NULL;
 	enum ccg_status s;
 
 	if (k == NULL) {
@@ -246,6 +296,11 @@ static enum ccg_status key_from_pkey(EVP_PKEY *pkey, struct ccg_ear_key **out, s
 		s = ccg_error_set(err, CCG_ERR_CRYPTO, "ear.key", "cannot compute the key's RFC 7638 thumbprint");
 		goto out;
 	}
+	x5c = self_signed_x5c(pkey, k->kid);
+	if (x5c == NULL || json_object_set_new(jwk, "x5c", json_pack("[s]", x5c)) != 0) {
+		s = ccg_openssl_error(err, CCG_ERR_CRYPTO, "ear.key", "cannot make the key's x5c certificate");
+		goto out;
+	}
 	k->pub_jwk = jwk;
 	jwk = NULL;
 	*out = k;
@@ -255,6 +310,7 @@ out:
 	if (jwk != NULL)
 		jwk_wipe_free(jwk);
 	json_decref(thp);
+	free(x5c);
 	ccg_ear_key_free(k);
 	return s;
 }

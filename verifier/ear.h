@@ -36,9 +36,16 @@ CCG_MUST_USE enum ccg_status ccg_ear_key_load_or_create(const char *path, struct
 void ccg_ear_key_free(struct ccg_ear_key *k);
 /* ccg_ear_key_kid: the key's kid; owned by k. */
 const char *ccg_ear_key_kid(const struct ccg_ear_key *k);
-/* ccg_ear_key_jwks: {"keys":[<public JWK: kty, crv, x, y, kid, alg "ES384", use "sig">]}; new reference. */
+/*
+ * ccg_ear_key_jwks: {"keys":[<public JWK: kty, crv, x, y, kid, alg "ES384", use "sig", x5c>]}; new
+ * reference. x5c holds one self-signed certificate for the key (NVIDIA's SDK reads NRAS keys only from x5c).
+ */
 json_t *ccg_ear_key_jwks(const struct ccg_ear_key *k);
-/* ccg_ear_sign: compact JWS (ES384, header {alg, typ "JWT", kid}) over the JSON claims; malloc'd. */
+/*
+ * ccg_ear_sign: compact JWS (ES384, header {alg, typ "JWT", kid}) over the JSON claims (serialised
+ * compact with sorted keys, at most CCG_EAR_MAX_TOKEN / 2 bytes); malloc'd. A key signs from several
+ * threads at once (each signature builds its own private JWK, wiped after).
+ */
 CCG_MUST_USE enum ccg_status ccg_ear_sign(const struct ccg_ear_key *k, const json_t *claims, char **out_jws,
 					  struct ccg_error *err);
 

@@ -18,13 +18,18 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/buf.h"
+#include "http_server.h"
+#include "b64url.h"
 #include "testdata.h"
 #include "verifier/ear.h"
 
@@ -57,40 +62,16 @@ static char *path_in_tmp(const char *name)
 	return p;
 }
 
-/* ---- an independent base64url, from OpenSSL's plain base64 ---- */
-
-static char *b64url_enc(const uint8_t *d, size_t n)
+static uint8_t *b64_std_dec(const char *s, size_t *out_len)
 {
-	char *out = malloc(4 * ((n + 2) / 3) + 1);
+	size_t n = strlen(s);
+	uint8_t *out = malloc(n);
 	int len;
 
 	assert_non_null(out);
-	len = EVP_EncodeBlock((unsigned char *)out, d, (int)n);
-	while (len > 0 && out[len - 1] == '=')
-		len--;
-	out[len] = '\0';
-	for (int i = 0; i < len; i++)
-		out[i] = out[i] == '+' ? '-' : out[i] == '/' ? '_' : out[i];
-	return out;
-}
-
-static uint8_t *b64url_dec(const char *s, size_t n, size_t *out_len)
-{
-	char *t = malloc(n + 4);
-	uint8_t *out = malloc(n + 4);
-	size_t m = n;
-	int len;
-
-	assert_non_null(t);
-	assert_non_null(out);
-	for (size_t i = 0; i < n; i++)
-		t[i] = s[i] == '-' ? '+' : s[i] == '_' ? '/' : s[i];
-	while (m % 4 != 0)
-		t[m++] = '=';
-	len = EVP_DecodeBlock(out, (unsigned char *)t, (int)m);
+	len = EVP_DecodeBlock(out, (const unsigned char *)s, (int)n);
 	assert_true(len >= 0);
-	*out_len = (size_t)len - (m - n); /* EVP_DecodeBlock counts padding as zero bytes */
-	free(t);
+	*out_len = (size_t)len - (n > 0 && s[n - 1] == '=') - (n > 1 && s[n - 2] == '=');
 	return out;
 }
 
@@ -122,8 +103,8 @@ static void write_pem_key(const char *path, EVP_PKEY *k, mode_t mode)
 /* A compact JWS over any header and payload text, signed here with OpenSSL (not libjose). */
 static char *sign_raw(EVP_PKEY *k, const char *hdr, const char *payload)
 {
-	char *h = b64url_enc((const uint8_t *)hdr, strlen(hdr));
-	char *p = b64url_enc((const uint8_t *)payload, strlen(payload));
+	char *h = tb_b64url_encode((const uint8_t *)hdr, strlen(hdr));
+	char *p = tb_b64url_encode((const uint8_t *)payload, strlen(payload));
 	char *input = NULL, *sig64, *out = NULL;
 	uint8_t der[160], raw[96];
 	const uint8_t *dp = der;
@@ -140,7 +121,7 @@ static char *sign_raw(EVP_PKEY *k, const char *hdr, const char *payload)
 	ECDSA_SIG_get0(es, &r, &s);
 	assert_int_equal(BN_bn2binpad(r, raw, 48), 48);
 	assert_int_equal(BN_bn2binpad(s, raw + 48, 48), 48);
-	sig64 = b64url_enc(raw, sizeof(raw));
+	sig64 = tb_b64url_encode(raw, sizeof(raw));
 	assert_true(asprintf(&out, "%s.%s", input, sig64) > 0);
 	ECDSA_SIG_free(es);
 	EVP_MD_CTX_free(md);
@@ -156,7 +137,7 @@ static void verify_raw(const char *token, EVP_PKEY *k)
 {
 	const char *dot2 = strrchr(token, '.');
 	size_t raw_len, der_len;
-	uint8_t *raw = b64url_dec(dot2 + 1, strlen(dot2 + 1), &raw_len), *der = NULL;
+	uint8_t *raw = tb_b64url_decode(dot2 + 1, strlen(dot2 + 1), &raw_len), *der = NULL;
 	ECDSA_SIG *es = ECDSA_SIG_new();
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	int n;
@@ -179,7 +160,7 @@ static json_t *payload_of(const char *token)
 {
 	const char *d1 = strchr(token, '.'), *d2 = strrchr(token, '.');
 	size_t n;
-	uint8_t *p = b64url_dec(d1 + 1, (size_t)(d2 - d1 - 1), &n);
+	uint8_t *p = tb_b64url_decode(d1 + 1, (size_t)(d2 - d1 - 1), &n);
 	json_t *j = json_loadb((const char *)p, n, JSON_REJECT_DUPLICATES, NULL);
 
 	free(p);
@@ -302,9 +283,9 @@ static void test_independent_jwks(void **state)
 	assert_int_equal(EVP_PKEY_get_octet_string_param(pem, OSSL_PKEY_PARAM_PUB_KEY, point, sizeof(point),
 							 &point_len), 1);
 	assert_int_equal(point_len, 97);
-	x = b64url_dec(json_string_value(json_object_get(jwk, "x")), strlen(json_string_value(json_object_get(jwk, "x"))),
+	x = tb_b64url_decode(json_string_value(json_object_get(jwk, "x")), strlen(json_string_value(json_object_get(jwk, "x"))),
 		       &xl);
-	y = b64url_dec(json_string_value(json_object_get(jwk, "y")), strlen(json_string_value(json_object_get(jwk, "y"))),
+	y = tb_b64url_decode(json_string_value(json_object_get(jwk, "y")), strlen(json_string_value(json_object_get(jwk, "y"))),
 		       &yl);
 	assert_int_equal(xl, 48);
 	assert_int_equal(yl, 48);
@@ -315,10 +296,27 @@ static void test_independent_jwks(void **state)
 	assert_true(asprintf(&canon, "{\"crv\":\"P-384\",\"kty\":\"EC\",\"x\":\"%s\",\"y\":\"%s\"}",
 			     json_string_value(json_object_get(jwk, "x")), json_string_value(json_object_get(jwk, "y"))) > 0);
 	assert_int_equal(EVP_Digest(canon, strlen(canon), digest, NULL, EVP_sha256(), NULL), 1);
-	kid = b64url_enc(digest, sizeof(digest));
+	kid = tb_b64url_encode(digest, sizeof(digest));
 	assert_string_equal(kid, ccg_ear_key_kid(k));
 	assert_string_equal(json_string_value(json_object_get(jwk, "kid")), kid);
 
+	/* x5c[0]: a certificate for this very key (NVIDIA's SDK verifies with it) */
+	{
+		const char *x5c = json_string_value(json_array_get(json_object_get(jwk, "x5c"), 0));
+		size_t der_len;
+		uint8_t *der = b64_std_dec(x5c, &der_len);
+		const uint8_t *dp = der;
+		X509 *cert = d2i_X509(NULL, &dp, (long)der_len);
+		EVP_PKEY *cert_key;
+
+		assert_non_null(cert);
+		assert_int_equal(dp - der, (long)der_len);
+		cert_key = X509_get0_pubkey(cert);
+		assert_int_equal(EVP_PKEY_eq(cert_key, pem), 1);
+		assert_int_equal(X509_verify(cert, cert_key), 1); /* self-signed */
+		X509_free(cert);
+		free(der);
+	}
 	jws = issue(k, CCG_EAR_AFFIRMING, NULL);
 	verify_raw(jws, pem);
 	assert_int_equal(verify_at(jws, parsed, IAT, &err), CCG_OK);
@@ -413,7 +411,7 @@ static void test_alg_attacks(void **state)
 	(void)state;
 	/* alg none, empty signature */
 	assert_true(asprintf(&hdr, "{\"alg\":\"none\",\"kid\":\"%s\"}", ccg_ear_key_kid(k)) > 0);
-	h64 = b64url_enc((const uint8_t *)hdr, strlen(hdr));
+	h64 = tb_b64url_encode((const uint8_t *)hdr, strlen(hdr));
 	assert_true(asprintf(&token, "%s.%s.", h64, payload64) > 0);
 	assert_int_equal(verify_at(token, jwks, IAT, &err), CCG_ERR_UNSUPPORTED);
 	assert_string_equal(err.where, "token.header.alg");
@@ -423,12 +421,12 @@ static void test_alg_attacks(void **state)
 
 	/* HS384 keyed with the public key's x coordinate text (the classic key-confusion forgery) */
 	assert_true(asprintf(&hdr, "{\"alg\":\"HS384\",\"kid\":\"%s\"}", ccg_ear_key_kid(k)) > 0);
-	h64 = b64url_enc((const uint8_t *)hdr, strlen(hdr));
+	h64 = tb_b64url_encode((const uint8_t *)hdr, strlen(hdr));
 	assert_true(asprintf(&token, "%s.%s", h64, payload64) > 0);
 	x_text = json_dumps(jwk, JSON_COMPACT);
 	assert_non_null(HMAC(EVP_sha384(), x_text, (int)strlen(x_text), (const uint8_t *)token, strlen(token), mac,
 			     &mac_len));
-	mac64 = b64url_enc(mac, mac_len);
+	mac64 = tb_b64url_encode(mac, mac_len);
 	p64 = token;
 	token = NULL;
 	assert_true(asprintf(&token, "%s.%s", p64, mac64) > 0);
@@ -460,6 +458,36 @@ static void test_alg_attacks(void **state)
 			free(token);
 			free(hdr);
 		}
+	}
+	/* a signature that is not 96 bytes r||s (one byte more, one less, DER as some libraries write it) */
+	{
+		const char *sig = strrchr(good, '.') + 1;
+		size_t raw_len, der_len;
+		uint8_t *raw = tb_b64url_decode(sig, strlen(sig), &raw_len), longer[97], *der = NULL;
+		ECDSA_SIG *es = ECDSA_SIG_new();
+		char *variants[3], *s64;
+
+		assert_int_equal(raw_len, 96);
+		memcpy(longer, raw, 96);
+		longer[96] = 0;
+		variants[0] = tb_b64url_encode(longer, 97);
+		variants[1] = tb_b64url_encode(raw, 95);
+		assert_int_equal(ECDSA_SIG_set0(es, BN_bin2bn(raw, 48, NULL), BN_bin2bn(raw + 48, 48, NULL)), 1);
+		der_len = (size_t)i2d_ECDSA_SIG(es, &der);
+		variants[2] = tb_b64url_encode(der, der_len);
+		for (int i = 0; i < 3; i++) {
+			s64 = strndup(good, (size_t)(sig - good));
+			assert_true(asprintf(&token, "%s%s", s64, variants[i]) > 0);
+			assert_int_equal(verify_at(token, jwks, IAT, &err), CCG_ERR_SIGNATURE);
+			assert_string_equal(err.where, "token.signature");
+			assert_non_null(strstr(err.detail, "an ES384 signature has 128"));
+			free(token);
+			free(s64);
+			free(variants[i]);
+		}
+		OPENSSL_free(der);
+		ECDSA_SIG_free(es);
+		free(raw);
 	}
 	/* alg missing */
 	assert_true(asprintf(&hdr, "{\"kid\":\"%s\"}", ccg_ear_key_kid(k)) > 0);
@@ -518,6 +546,11 @@ static void test_other_keys(void **state)
 	bad = json_deep_copy(jwks_a);
 	json_object_set_new(json_array_get(json_object_get(bad, "keys"), 0), "crv", json_string("P-256"));
 	assert_int_equal(verify_at(jws, bad, IAT, &err), CCG_ERR_UNSUPPORTED);
+	json_decref(bad);
+	bad = json_deep_copy(jwks_a);
+	json_object_set_new(json_array_get(json_object_get(bad, "keys"), 0), "kty", json_string("OKP"));
+	assert_int_equal(verify_at(jws, bad, IAT, &err), CCG_ERR_UNSUPPORTED);
+	assert_string_equal(err.where, "jwks.keys");
 	json_decref(bad);
 	/* not a JWKS */
 	bad = json_pack("{s:s}", "keys", "none");
@@ -619,7 +652,7 @@ static void test_claim_names(void **state)
 	const char *key;
 	json_t *v;
 	size_t n;
-	uint8_t *h = b64url_dec(jws, (size_t)(d1 - jws), &n), *nb;
+	uint8_t *h = tb_b64url_decode(jws, (size_t)(d1 - jws), &n), *nb;
 	char *want_nonce;
 
 	(void)state;
@@ -635,9 +668,9 @@ static void test_claim_names(void **state)
 	assert_string_equal(json_string_value(json_object_get(json_object_get(c, "ear.verifier-id"), "build")),
 			    "ccgpu-verifierd 0.1.0");
 	/* eat_nonce: base64url (no padding) of the nonce bytes */
-	want_nonce = b64url_enc(nonce, sizeof(nonce));
+	want_nonce = tb_b64url_encode(nonce, sizeof(nonce));
 	assert_string_equal(json_string_value(json_object_get(c, "eat_nonce")), want_nonce);
-	nb = b64url_dec(want_nonce, strlen(want_nonce), &n);
+	nb = tb_b64url_decode(want_nonce, strlen(want_nonce), &n);
 	assert_int_equal(n, 32);
 	assert_memory_equal(nb, nonce, 32);
 	assert_string_equal(json_string_value(json_object_get(json_object_get(json_object_get(c, "cnf"), "jwk"), "kty")),
@@ -927,6 +960,53 @@ static void test_key_file_race(void **state)
 	free(path);
 }
 
+struct signer {
+	struct ccg_ear_key *k;
+	const json_t *jwks;
+	int ok;
+};
+
+static void *sign_many(void *arg)
+{
+	struct signer *sg = arg;
+
+	for (int i = 0; i < 25; i++) {
+		struct ccg_ear_submod sub = {.name = "GPU-0", .status = CCG_EAR_AFFIRMING};
+		struct ccg_ear_params p = {.verifier_developer = "d", .verifier_build = "b", .iat = IAT, .exp = EXP,
+					   .submods = &sub, .n_submods = 1};
+		json_t *c = NULL;
+		char *jws = NULL;
+
+		if (ccg_ear_issue(sg->k, &p, &jws, NULL, NULL) == CCG_OK &&
+		    ccg_ear_verify(jws, sg->jwks, IAT, &c, NULL) == CCG_OK)
+			sg->ok++;
+		json_decref(c);
+		free(jws);
+	}
+	return NULL;
+}
+
+/* One key signs from several threads at once (the daemon's worker threads share it). */
+static void test_threads_share_a_key(void **state)
+{
+	struct ccg_ear_key *k = new_key("threads.pem", NULL);
+	json_t *jwks = ccg_ear_key_jwks(k);
+	struct signer sg[4];
+	pthread_t t[4];
+
+	(void)state;
+	for (int i = 0; i < 4; i++) {
+		sg[i] = (struct signer){.k = k, .jwks = jwks};
+		assert_int_equal(pthread_create(&t[i], NULL, sign_many, &sg[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+		assert_int_equal(sg[i].ok, 25);
+	}
+	json_decref(jwks);
+	ccg_ear_key_free(k);
+}
+
 static void test_status_names(void **state)
 {
 	enum ccg_ear_status s;
@@ -941,6 +1021,154 @@ static void test_status_names(void **state)
 	assert_int_equal(s, CCG_EAR_WARNING);
 	assert_false(ccg_ear_status_parse("Warning", &s));
 	assert_false(ccg_ear_status_parse(NULL, &s));
+}
+
+
+/* ---- ccgpu ear verify ---- */
+
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	fclose(f);
+}
+
+/* Runs the ccgpu CLI with args; returns its exit status, its stdout in *out (malloc'd, may be NULL). */
+static int run_cli(const char *args, char **out)
+{
+	const char *root = getenv("CCGPU_BUILD_ROOT");
+	char *cmd = NULL, buf[4096];
+	struct ccg_buf b;
+	FILE *p;
+	size_t n;
+	int st;
+
+	assert_non_null(root);
+	assert_true(asprintf(&cmd, "%s/tee_guest/ccgpu ear verify %s 2>%s/cli.err", root, args, tmp) > 0);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	ccg_buf_init(&b, 0);
+	while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
+		assert_int_equal(ccg_buf_append(&b, buf, n), CCG_OK);
+	assert_int_equal(ccg_buf_terminate(&b), CCG_OK);
+	st = pclose(p);
+	free(cmd);
+	if (out != NULL)
+		*out = (char *)ccg_buf_steal(&b, &n);
+	else
+		ccg_buf_cleanup(&b);
+	assert_true(WIFEXITED(st));
+	return WEXITSTATUS(st);
+}
+
+static void serve_jwks(void *ctx, const struct th_http_request *req, struct th_http_response *resp)
+{
+	const char *jwks = ctx;
+
+	if (strcmp(req->path, "/.well-known/jwks.json") != 0) {
+		resp->status = 404;
+		return;
+	}
+	resp->content_type = "application/json";
+	th_http_reply_copy(resp, jwks, strlen(jwks));
+}
+
+static void test_cli(void **state)
+{
+	struct ccg_ear_key *k = new_key("cli.pem", NULL), *other = new_key("cli-other.pem", NULL);
+	json_t *jwks = ccg_ear_key_jwks(k), *jwks_other = ccg_ear_key_jwks(other);
+	char *jws = issue(k, CCG_EAR_WARNING, NULL), *jwks_text = json_dumps(jwks, JSON_COMPACT);
+	char *other_text = json_dumps(jwks_other, JSON_COMPACT), *args = NULL, *out = NULL;
+	char *tok_path = path_in_tmp("token.jwt"), *jwks_path = path_in_tmp("jwks.json");
+	char *other_path = path_in_tmp("other.json"), *tok_nl = NULL;
+	struct th_http_server *srv;
+
+	(void)state;
+	assert_true(asprintf(&tok_nl, "%s\n", jws) > 0);
+	write_text(tok_path, tok_nl);
+	write_text(jwks_path, jwks_text);
+	write_text(other_path, other_text);
+
+	/* the token given inline, as a file, and on standard input: verified, claims printed */
+	assert_true(asprintf(&args, "%s --jwks %s --time 1795305700", jws, jwks_path) > 0);
+	assert_int_equal(run_cli(args, &out), 0);
+	assert_non_null(strstr(out, "EAR token verified"));
+	assert_non_null(strstr(out, "ear.status        warning"));
+	assert_non_null(strstr(out, "submod GPU-0      warning  (policy sha384:abcd)"));
+	assert_non_null(strstr(out, "failed: measres: index 9 differs"));
+	free(out);
+	free(args);
+	assert_true(asprintf(&args, "%s --jwks %s --time 2026-11-22T00:01:00Z --json", tok_path, jwks_path) > 0);
+	assert_int_equal(run_cli(args, &out), 0);
+	{
+		json_t *printed = json_loads(out, 0, NULL);
+
+		assert_non_null(printed);
+		assert_string_equal(json_string_value(json_object_get(printed, "eat_profile")),
+				    "tag:github.com,2023:veraison/ear");
+		json_decref(printed);
+	}
+	free(out);
+	free(args);
+	assert_true(asprintf(&args, "- --jwks %s --time 1795305700 < %s", jwks_path, tok_path) > 0);
+	assert_int_equal(run_cli(args, NULL), 0);
+	free(args);
+
+	/* refused (1): expired, not yet valid, another key */
+	assert_true(asprintf(&args, "%s --jwks %s --time %d", tok_path, jwks_path, EXP) > 0);
+	assert_int_equal(run_cli(args, NULL), 1);
+	free(args);
+	assert_true(asprintf(&args, "%s --jwks %s --time %d", tok_path, jwks_path, IAT - 1) > 0);
+	assert_int_equal(run_cli(args, NULL), 1);
+	free(args);
+	assert_true(asprintf(&args, "%s --jwks %s --time %d", tok_path, other_path, IAT) > 0);
+	assert_int_equal(run_cli(args, NULL), 1);
+	free(args);
+	/* a changed token */
+	jws[strlen(jws) - 5] = jws[strlen(jws) - 5] == 'A' ? 'B' : 'A';
+	assert_true(asprintf(&args, "%s --jwks %s --time %d", jws, jwks_path, IAT) > 0);
+	assert_int_equal(run_cli(args, NULL), 1);
+	free(args);
+
+	/* usage and input errors (2) */
+	assert_true(asprintf(&args, "%s --time %d", tok_path, IAT) > 0);
+	assert_int_equal(run_cli(args, NULL), 2);
+	free(args);
+	assert_true(asprintf(&args, "%s --jwks %s/none.json --time %d", tok_path, tmp, IAT) > 0);
+	assert_int_equal(run_cli(args, NULL), 2);
+	free(args);
+	assert_true(asprintf(&args, "%s/none.jwt --jwks %s --time %d", tmp, jwks_path, IAT) > 0);
+	assert_int_equal(run_cli(args, NULL), 2);
+	free(args);
+	assert_true(asprintf(&args, "%s --jwks %s --time yesterday", tok_path, jwks_path) > 0);
+	assert_int_equal(run_cli(args, NULL), 2);
+	free(args);
+
+	/* the JWKS fetched from the verifier's URL */
+	srv = th_http_server_new(serve_jwks, jwks_text);
+	assert_true(asprintf(&args, "%s --jwks http://127.0.0.1:%d/.well-known/jwks.json --time %d", tok_path,
+			     th_http_server_port(srv), IAT) > 0);
+	assert_int_equal(run_cli(args, NULL), 0);
+	free(args);
+	assert_true(asprintf(&args, "%s --jwks http://127.0.0.1:%d/nothing.json --time %d", tok_path,
+			     th_http_server_port(srv), IAT) > 0);
+	assert_int_equal(run_cli(args, NULL), 2);
+	free(args);
+	th_http_server_free(srv);
+
+	free(tok_nl);
+	free(tok_path);
+	free(jwks_path);
+	free(other_path);
+	free(jwks_text);
+	free(other_text);
+	free(jws);
+	json_decref(jwks);
+	json_decref(jwks_other);
+	ccg_ear_key_free(k);
+	ccg_ear_key_free(other);
 }
 
 int main(void)
@@ -960,7 +1188,9 @@ int main(void)
 		cmocka_unit_test(test_key_file_created_0600_and_reloaded),
 		cmocka_unit_test(test_key_file_refusals),
 		cmocka_unit_test(test_key_file_race),
+		cmocka_unit_test(test_threads_share_a_key),
 		cmocka_unit_test(test_status_names),
+		cmocka_unit_test(test_cli),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
