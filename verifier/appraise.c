@@ -33,6 +33,11 @@ const char *vd_default_policy(void)
 	return default_policy_text;
 }
 
+struct ccg_gpu_verifier *vd_appraiser_gpu(const struct vd_appraiser *a)
+{
+	return a->gpu;
+}
+
 const char *vd_appraiser_policy_id(const struct vd_appraiser *a)
 {
 	return a->policy_id;

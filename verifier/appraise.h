@@ -29,6 +29,8 @@ CCG_MUST_USE enum ccg_status vd_appraiser_new(const struct vd_config *c, struct 
 void vd_appraiser_free(struct vd_appraiser *a);
 /* vd_appraiser_policy_id: ear.appraisal-policy-id: "ccgpu-policy:<name>:sha384:<hex of the canonical text>". */
 const char *vd_appraiser_policy_id(const struct vd_appraiser *a);
+/* vd_appraiser_gpu: the configured GPU verifier (the NRAS-compatible routes appraise with it); owned by a. */
+struct ccg_gpu_verifier *vd_appraiser_gpu(const struct vd_appraiser *a);
 /* vd_default_policy: the built-in appraisal policy text (verifier/default.policy). */
 const char *vd_default_policy(void);
 

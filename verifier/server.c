@@ -25,6 +25,7 @@
 #include "common/error.h"
 #include "common/file.h"
 #include "verifier/daemon.h"
+#include "verifier/nras.h"
 #include "verifier/request.h"
 
 #define PROBLEM_BASE "tag:ccgpu.dev,2026:problem:"
@@ -68,7 +69,7 @@ static const struct {
 
 /* ---- routes ---- */
 
-enum route { R_CHALLENGE, R_ATTEST, R_JWKS, R_HEALTHZ, R_READYZ, R_METRICS, R_COUNT };
+enum route { R_CHALLENGE, R_ATTEST, R_JWKS, R_HEALTHZ, R_READYZ, R_METRICS, R_NRAS4, R_NRAS3, R_COUNT };
 
 static const struct {
 	const char *path;
@@ -81,10 +82,14 @@ static const struct {
 	[R_HEALTHZ] = {"/healthz", "GET", false},
 	[R_READYZ] = {"/readyz", "GET", false},
 	[R_METRICS] = {"/metrics", "GET", false},
+	/* NVIDIA's remote attestation API (verifier/nras.h), so NVIDIA's SDK can use this base URL as its NRAS */
+	[R_NRAS4] = {"/v4/attest/gpu", "POST", true},
+	[R_NRAS3] = {"/v3/attest/gpu", "POST", true},
 };
 
 static const char *const route_labels[R_COUNT] = {"/v1/challenge", "/v1/attest", "/.well-known/jwks.json",
-						  "/healthz",      "/readyz",    "/metrics"};
+						  "/healthz",      "/readyz",    "/metrics",
+						  "/v4/attest/gpu", "/v3/attest/gpu"};
 
 void vd_routes_print(FILE *f)
 {
@@ -319,6 +324,39 @@ static enum MHD_Result h_attest(struct MHD_Connection *c, struct req *r, struct 
 	return ret;
 }
 
+/*
+ * NVIDIA's request carries the client's own nonce (NRAS issues none): the
+ * answer binds it in every token's eat_nonce; there is nothing to consume.
+ */
+static enum MHD_Result h_nras(struct MHD_Connection *c, struct req *r, struct vd_runtime *rt)
+{
+	struct ccg_nras_config cfg;
+	struct ccg_error err;
+	char issuer[128], *out = NULL;
+	bool passed = false;
+	enum ccg_status st;
+
+	ccg_error_clear(&err);
+	if ((st = vd_json_depth_check(r->body, r->len, rt->json_max_depth, &err)) != CCG_OK)
+		return send_problem(c, r, P_TOO_DEEP, &err, NULL);
+	if (rt->public_url != NULL)
+		snprintf(issuer, sizeof(issuer), "%s", rt->public_url);
+	else
+		snprintf(issuer, sizeof(issuer), "%s://127.0.0.1:%d", r->d->cfg.tls_cert != NULL ? "https" : "http",
+			 r->d->bound_port);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.gpu = vd_appraiser_gpu(rt->appraiser);
+	cfg.key = r->d->key;
+	cfg.issuer = issuer;
+	cfg.ttl = (int64_t)rt->token_ttl;
+	st = ccg_nras_handle(&cfg, r->body, r->len, now_s(), &out, &passed, &err);
+	if (st != CCG_OK)
+		/* the malformed-input group (1xx): the request's fault */
+		return send_problem(c, r, (int)st >= 100 && (int)st < 200 ? P_MALFORMED : P_INTERNAL, &err, NULL);
+	r->ear_status = passed ? "affirming" : "contraindicated";
+	return send_body(c, r, 200, "application/json", out, NULL);
+}
+
 static enum MHD_Result h_jwks(struct MHD_Connection *c, struct req *r)
 {
 	return send_json(c, r, 200, ccg_ear_key_jwks(r->d->key));
@@ -369,6 +407,8 @@ static enum MHD_Result dispatch(struct MHD_Connection *c, struct req *r)
 	case R_HEALTHZ: ret = send_json(c, r, 200, json_pack("{s:s}", "status", "ok")); break;
 	case R_READYZ: ret = h_readyz(c, r); break;
 	case R_METRICS: ret = h_metrics(c, r); break;
+	case R_NRAS4:
+	case R_NRAS3: ret = h_nras(c, r, rt); break;
 	default: ret = send_problem(c, r, P_INTERNAL, NULL, "route"); break;
 	}
 	pthread_rwlock_unlock(&r->d->lock);

@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/crypto.h"
 #include "common/encoding.h"
 #include "common/file.h"
 #include "verifier/ear.h"
@@ -417,6 +418,128 @@ static void test_refusals(void **state)
 	free(body);
 }
 
+/* a compact JWS verified with libjose against the key of its kid in jwks; its payload returned */
+static json_t *jws_verified(const char *compact, const json_t *jwks)
+{
+	const char *d1 = strchr(compact, '.'), *d2 = d1 != NULL ? strchr(d1 + 1, '.') : NULL;
+	json_t *jws, *hdr, *key = NULL, *k, *payload;
+	const char *kid;
+	size_t i;
+
+	assert_non_null(d2);
+	jws = json_pack("{s:s%,s:s%,s:s}", "protected", compact, (size_t)(d1 - compact), "payload", d1 + 1,
+			(size_t)(d2 - d1 - 1), "signature", d2 + 1);
+	hdr = jose_b64_dec_load(json_object_get(jws, "protected"));
+	assert_non_null(hdr);
+	assert_string_equal(json_string_value(json_object_get(hdr, "alg")), "ES384");
+	kid = json_string_value(json_object_get(hdr, "kid"));
+	json_array_foreach(json_object_get(jwks, "keys"), i, k)
+		if (kid != NULL && json_equal(json_object_get(k, "kid"), json_object_get(hdr, "kid")))
+			key = k;
+	assert_non_null(key);
+	assert_true(jose_jws_ver(NULL, jws, NULL, key, false));
+	payload = jose_b64_dec_load(json_object_get(jws, "payload"));
+	assert_non_null(payload);
+	json_decref(hdr);
+	json_decref(jws);
+	return payload;
+}
+
+/*
+ * NVIDIA's remote attestation request at /v4/attest/gpu (and /v3), checked as
+ * NVIDIA's SDK checks the answer: every JWT against the JWKS by kid, iss the
+ * base URL, each GPU token's SHA-256 in the overall token's submods, eat_nonce.
+ */
+static void test_nras_exchange(void **state)
+{
+	static const char *const paths[] = {"/v4/attest/gpu", "/v3/attest/gpu"};
+	uint8_t nonce[32];
+	char *body, *gpu_json, hex[65];
+	json_t *composite, *gpus, *req, *list, *g, *jwks;
+	struct vt_resp r;
+	size_t i, n;
+	uint8_t *raw;
+
+	(void)state;
+	for (i = 0; i < 32; i++)
+		nonce[i] = (uint8_t)(0x40 + i);
+	ccg_hex_encode(nonce, 32, hex);
+	/* the GPU part of a composite is NVIDIA's serialized evidence: the same items NRAS takes */
+	body = vt_compose(&world, nonce, NULL);
+	composite = json_loads(body, 0, NULL);
+	assert_int_equal(ccg_base64_decode(json_string_value(json_object_get(json_object_get(composite, "evidence"),
+									   "gpu_evidence")),
+					   strlen(json_string_value(json_object_get(
+						   json_object_get(composite, "evidence"), "gpu_evidence"))),
+					   1u << 22, &raw, &n),
+			 CCG_OK);
+	gpu_json = strndup((const char *)raw, n);
+	gpus = json_loads(gpu_json, 0, NULL);
+	assert_true(json_is_array(gpus));
+	list = json_array();
+	json_array_foreach(gpus, i, g)
+		json_array_append_new(list, json_pack("{s:O,s:O}", "evidence", json_object_get(g, "evidence"),
+						      "certificate", json_object_get(g, "certificate")));
+	req = json_pack("{s:s,s:s,s:s,s:o}", "nonce", hex, "arch", "HOPPER", "claims_version", "3.0", "evidence_list",
+			list);
+	free(body);
+	body = json_dumps(req, JSON_COMPACT);
+	vt_http(daemon_.base, "GET", "/.well-known/jwks.json", NULL, NULL, 0, &r);
+	jwks = json_loads(r.body, 0, NULL);
+	vt_resp_free(&r);
+	for (size_t p = 0; p < 2; p++) {
+		json_t *ans, *overall, *detached, *t, *digests;
+		const char *name;
+
+		vt_http(daemon_.base, "POST", paths[p], "application/json", body, strlen(body), &r);
+		if (r.status != 200)
+			fail_msg("%s: %ld %s", paths[p], r.status, r.body);
+		ans = json_loads(r.body, 0, NULL);
+		assert_int_equal(json_array_size(ans), 2);
+		assert_string_equal(json_string_value(json_array_get(json_array_get(ans, 0), 0)), "JWT");
+		overall = jws_verified(json_string_value(json_array_get(json_array_get(ans, 0), 1)), jwks);
+		assert_string_equal(json_string_value(json_object_get(overall, "iss")), daemon_.base);
+		assert_true(json_is_true(json_object_get(overall, "x-nvidia-overall-att-result")));
+		assert_string_equal(json_string_value(json_object_get(overall, "eat_nonce")), hex);
+		digests = json_object_get(overall, "submods");
+		detached = json_array_get(ans, 1);
+		assert_int_equal(json_object_size(detached), world.gpus);
+		assert_int_equal(json_object_size(digests), world.gpus);
+		json_object_foreach(detached, name, t) {
+			const char *tok = json_string_value(t);
+			uint8_t d[32];
+			char dh[65];
+			json_t *claims = jws_verified(tok, jwks);
+			json_t *want = json_object_get(digests, name);
+
+			assert_int_equal(ccg_sha256((const uint8_t *)tok, strlen(tok), d), CCG_OK);
+			ccg_hex_encode(d, 32, dh);
+			assert_string_equal(json_string_value(json_array_get(want, 0)), "DIGEST");
+			assert_string_equal(json_string_value(json_array_get(json_array_get(want, 1), 0)), "SHA256");
+			assert_string_equal(json_string_value(json_array_get(json_array_get(want, 1), 1)), dh);
+			assert_string_equal(json_string_value(json_object_get(claims, "eat_nonce")), hex);
+			assert_string_equal(json_string_value(json_object_get(claims, "measres")), "success");
+			json_decref(claims);
+		}
+		json_decref(overall);
+		json_decref(ans);
+		vt_resp_free(&r);
+	}
+	/* a request NVIDIA's format does not allow: 400 problem naming the member */
+	json_object_set_new(req, "arch", json_string("VOLTA"));
+	free(body);
+	body = json_dumps(req, JSON_COMPACT);
+	expect_problem("POST", "/v4/attest/gpu", "application/json", body, strlen(body), 400, "malformed-request", NULL);
+	expect_problem("GET", "/v4/attest/gpu", NULL, NULL, 0, 405, "method-not-allowed", NULL);
+	json_decref(req);
+	json_decref(gpus);
+	json_decref(composite);
+	json_decref(jwks);
+	free(gpu_json);
+	free(raw);
+	free(body);
+}
+
 static void test_health_and_metrics(void **state)
 {
 	struct vt_resp r;
@@ -534,7 +657,8 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_attest_affirming), cmocka_unit_test(test_attest_drifted_gpu),
 		cmocka_unit_test(test_nonce_expired),    cmocka_unit_test(test_refusals),
-		cmocka_unit_test(test_health_and_metrics), cmocka_unit_test(test_policy_reload),
+		cmocka_unit_test(test_nras_exchange),    cmocka_unit_test(test_health_and_metrics),
+		cmocka_unit_test(test_policy_reload),
 	};
 
 	if (argc != 2) {
