@@ -102,8 +102,7 @@ char *vt_config_write(const struct vt_world *w, const char *name, const char *ex
 	return path;
 }
 
-/* one gpusim session's evidence over nonce, as NVIDIA's serialized JSON */
-static char *sim_evidence(struct gpusim *sim, const uint8_t nonce[32])
+char *vt_gpusim_evidence(struct gpusim *sim, const uint8_t nonce[32])
 {
 	struct ccg_gpu_evidence *ev = NULL;
 	char *json = NULL;
@@ -141,7 +140,7 @@ char *vt_compose(struct vt_world *w, const uint8_t nonce[32], const char *fault)
 		assert_int_equal(gpusim_fault_parse(fault, &f, NULL), CCG_OK);
 		assert_int_equal(gpusim_add_fault(w->sim, &f, NULL), CCG_OK);
 	}
-	gpu = sim_evidence(w->sim, nonce);
+	gpu = vt_gpusim_evidence(w->sim, nonce);
 	if (fault != NULL)
 		gpusim_clear_faults(w->sim);
 	assert_int_equal(ccg_composite_binding(nonce, 32, w->tee_spki, w->tee_spki_len, (const uint8_t *)gpu, strlen(gpu),

@@ -46,6 +46,12 @@ void vt_world_free(struct vt_world *w);
 char *vt_config_write(const struct vt_world *w, const char *name, const char *extra);
 
 /*
+ * vt_gpusim_evidence: one gpusim session's evidence over nonce, every GPU of
+ * sim, as NVIDIA's serialized JSON (what ccgpu collect gpu writes); malloc'd.
+ */
+char *vt_gpusim_evidence(struct gpusim *sim, const uint8_t nonce[32]);
+
+/*
  * vt_compose: the POST /v1/attest body for nonce: {"nonce", "evidence": the
  * composite document}. fault: a gpusim report fault spec ("drift=5@1") or
  * NULL. malloc'd.
