@@ -4,6 +4,10 @@
  * of the same documents, in the same run.
  *
  *   verifierd [--n N] [--conns C] [--pg] [--daemon PATH]
+ *   verifierd --demo [--daemon PATH]
+ *
+ * --demo (what scripts/demo runs) attests once with good GPUs and once with
+ * a drifted GPU through the daemon and prints what the tokens say.
  *
  * A world is made (gpusim GPUs, a synthetic SEV-SNP PKI), the daemon started
  * on SQLite (and, with --pg, on a PostgreSQL server started here). Per
@@ -287,16 +291,113 @@ static void bench_store(struct vt_world *w, const char *binary, const char *conf
 	free(lat_a);
 }
 
+/* the token's claims, verified against the daemon's JWKS at the token's own iat */
+static json_t *demo_claims(const char *base, const char *token)
+{
+	struct vt_resp r;
+	json_t *jwks, *claims = NULL;
+	struct ccg_error err;
+	const char *d1 = strchr(token, '.'), *d2 = d1 != NULL ? strchr(d1 + 1, '.') : NULL;
+	uint8_t *raw = NULL;
+	size_t n = 0;
+	char *b64;
+	json_t *unverified;
+	int64_t iat = 0;
+
+	/* iat from the payload (base64url → base64 for common/encoding) */
+	if (d2 == NULL)
+		exit(1);
+	b64 = calloc(1, (size_t)(d2 - d1) + 4);
+	for (size_t i = 0; i < (size_t)(d2 - d1 - 1); i++)
+		b64[i] = d1[1 + i] == '-' ? '+' : d1[1 + i] == '_' ? '/' : d1[1 + i];
+	while (strlen(b64) % 4 != 0)
+		strcat(b64, "=");
+	if (ccg_base64_decode(b64, strlen(b64), 1u << 20, &raw, &n) == CCG_OK &&
+	    (unverified = json_loadb((const char *)raw, n, 0, NULL)) != NULL) {
+		iat = json_integer_value(json_object_get(unverified, "iat"));
+		json_decref(unverified);
+	}
+	free(raw);
+	free(b64);
+	vt_http(base, "GET", "/.well-known/jwks.json", NULL, NULL, 0, &r);
+	jwks = json_loads(r.body, 0, NULL);
+	vt_resp_free(&r);
+	ccg_error_clear(&err);
+	if (ccg_ear_verify(token, jwks, iat, &claims, &err) != CCG_OK) {
+		fprintf(stderr, "demo: the token does not verify: %s: %s\n", err.where, err.detail);
+		exit(1);
+	}
+	json_decref(jwks);
+	return claims;
+}
+
+static void demo_attest(struct vt_world *w, const char *base, const char *fault, const char *what)
+{
+	uint8_t nonce[32];
+	char hex[65], *body;
+	struct vt_resp r;
+	json_t *ans, *claims, *sub;
+	const char *name;
+
+	vt_challenge(base, nonce);
+	ccg_hex_encode(nonce, 32, hex);
+	printf("POST /v1/challenge -> nonce %.16s...\n", hex);
+	body = vt_compose(w, nonce, fault);
+	vt_http(base, "POST", "/v1/attest", "application/json", body, strlen(body), &r);
+	if (r.status != 200) {
+		fprintf(stderr, "demo: attest answered %ld: %s\n", r.status, r.body);
+		exit(1);
+	}
+	ans = json_loads(r.body, 0, NULL);
+	claims = demo_claims(base, json_string_value(json_object_get(ans, "token")));
+	printf("POST /v1/attest (%s) -> EAR token, signature verified against /.well-known/jwks.json: %s\n", what,
+	       json_string_value(json_object_get(claims, "ear.status")));
+	json_object_foreach(json_object_get(claims, "submods"), name, sub) {
+		json_t *errs = json_object_get(sub, "ccgpu.errors");
+
+		printf("  %-6s %s", name, json_string_value(json_object_get(sub, "ear.status")));
+		if (json_array_size(errs) > 0)
+			printf(": %s", json_string_value(json_array_get(errs, 0)));
+		printf("\n");
+	}
+	vt_http(base, "POST", "/v1/attest", "application/json", body, strlen(body), &r);
+	printf("  the same nonce again -> %ld\n", r.status);
+	vt_resp_free(&r);
+	json_decref(claims);
+	json_decref(ans);
+	free(body);
+}
+
+static int demo(const char *binary)
+{
+	struct vt_world w;
+	struct vt_daemon d;
+	char *config, state[700];
+
+	vt_world_init(&w, 2);
+	config = vt_config_write(&w, "demo.conf", NULL);
+	snprintf(state, sizeof(state), "%s/state", w.dir);
+	vt_daemon_start(&d, binary, config, state, NULL);
+	printf("ccgpu-verifierd on SQLite at %s (state %s)\n", d.base, state);
+	demo_attest(&w, d.base, NULL, "2 gpusim GPUs bound into an SEV-SNP report");
+	demo_attest(&w, d.base, "drift=9@1", "GPU-1's measurement at RIM index 9 drifted");
+	vt_daemon_stop(&d, SIGTERM);
+	free(config);
+	vt_world_free(&w);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {{"n", required_argument, NULL, 'n'},
 					     {"conns", required_argument, NULL, 'c'},
 					     {"pg", no_argument, NULL, 'p'},
 					     {"daemon", required_argument, NULL, 'd'},
+					     {"demo", no_argument, NULL, 'D'},
 					     {NULL, 0, NULL, 0}};
 	size_t n = 200;
 	int conns = 8, o;
-	bool pg = false;
+	bool pg = false, demo_mode = false;
 	char binary[1024], *config, sqlite_url[700], **docs;
 	const char *build = getenv("CCGPU_BUILD_ROOT");
 	struct vt_world w;
@@ -309,8 +410,9 @@ int main(int argc, char **argv)
 		case 'c': conns = atoi(optarg); break;
 		case 'p': pg = true; break;
 		case 'd': snprintf(binary, sizeof(binary), "%s", optarg); break;
+		case 'D': demo_mode = true; break;
 		default:
-			fprintf(stderr, "usage: verifierd [--n N] [--conns C] [--pg] [--daemon PATH]\n");
+			fprintf(stderr, "usage: verifierd [--n N] [--conns C] [--pg] [--daemon PATH] | --demo [--daemon PATH]\n");
 			return 2;
 		}
 	}
@@ -322,6 +424,8 @@ int main(int argc, char **argv)
 		setenv("CCGPU_SOURCE_ROOT", ".", 0);
 	signal(SIGPIPE, SIG_IGN);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (demo_mode)
+		return demo(binary);
 	vt_world_init(&w, 2);
 	config = vt_config_write(&w, "bench.conf", "threads = 2\n");
 	/* the in-process figure, on documents with their own nonces (no store involved) */
