@@ -387,7 +387,7 @@ static enum MHD_Result h_metrics(struct MHD_Connection *c, struct req *r)
 	int64_t nonces = ccg_store_nonce_count(r->d->store, now_s(), &n, NULL) == CCG_OK ? (int64_t)n : -1;
 
 	ccg_store_stats(r->d->store, &calls, &secs);
-	/* this request is counted before rendering, so a scrape sees itself */
+	/* a scrape is counted when answered: it sees the requests before it, not itself */
 	if ((text = vd_metrics_render(&r->d->metrics, calls, secs, nonces)) == NULL)
 		return send_problem(c, r, P_INTERNAL, NULL, "rendering metrics");
 	return send_body(c, r, 200, "text/plain; version=0.0.4; charset=utf-8", text, NULL);
