@@ -103,7 +103,12 @@ static json_t *verified_claims(const char *token)
 	assert_non_null(dot1);
 	dot2 = strchr(dot1 + 1, '.');
 	assert_non_null(dot2);
-	unverified = jose_b64_dec_load(json_stringn(dot1 + 1, (size_t)(dot2 - dot1 - 1)));
+	{
+		json_t *part = json_stringn(dot1 + 1, (size_t)(dot2 - dot1 - 1));
+
+		unverified = jose_b64_dec_load(part);
+		json_decref(part);
+	}
 	assert_non_null(unverified);
 	iat = json_integer_value(json_object_get(unverified, "iat"));
 	json_decref(unverified);
