@@ -59,7 +59,17 @@
 	X(ERR_CERT_PRODUCT, "certificate is for another processor product") \
 	/* branch chan (issue 10) */ \
 	X(ERR_PEER_CLOSED, "peer closed the connection") \
-	X(ERR_SHM_UNSEALED, "shared memory not sealed against resizing")
+	X(ERR_SHM_UNSEALED, "shared memory not sealed against resizing") \
+	/* tokens (branch ear) */ \
+	X(ERR_TOKEN_EXPIRED, "token expired") \
+	X(ERR_TOKEN_NOT_YET_VALID, "token not yet valid") \
+	X(ERR_TOKEN_KEY_UNKNOWN, "token signed by a key not in the JWKS") \
+	/* verifier service (branch verifierd) */ \
+	X(ERR_NONCE_UNKNOWN, "unknown or already used nonce") \
+	X(ERR_NONCE_EXPIRED, "expired nonce") \
+	X(ERR_STORE, "database failure") \
+	X(ERR_STORE_SCHEMA, "database schema newer than this build") \
+	X(ERR_STORE_CONFLICT, "concurrent transaction conflict")
 
 const char *ccg_status_str(enum ccg_status s)
 {

@@ -96,6 +96,18 @@ enum ccg_status {
 	/* branch chan (issue 10): */
 	CCG_ERR_PEER_CLOSED = 908,      /* the peer closed the connection while we wrote to it */
 	CCG_ERR_SHM_UNSEALED = 909,     /* shared memory the other side could resize (memfd without its seals) */
+
+	/* attestation-result tokens (JWS/JWT: EAR, NRAS) -- added by branch ear */
+	CCG_ERR_TOKEN_EXPIRED = 1000,       /* a token's exp is not after the verification time */
+	CCG_ERR_TOKEN_NOT_YET_VALID = 1001, /* a token's iat is after the verification time */
+	CCG_ERR_TOKEN_KEY_UNKNOWN = 1002,   /* no key in the JWKS has the token's kid */
+
+	/* verifier service: nonces and the store (branch verifierd) */
+	CCG_ERR_NONCE_UNKNOWN = 1100,   /* a nonce the verifier never issued, or one already used */
+	CCG_ERR_NONCE_EXPIRED = 1101,   /* a nonce past its time to live */
+	CCG_ERR_STORE = 1102,           /* the database failed or cannot be reached */
+	CCG_ERR_STORE_SCHEMA = 1103,    /* the database schema is newer than this build, or not ccgpu's */
+	CCG_ERR_STORE_CONFLICT = 1104,  /* a concurrent transaction won (serialisation failure): retry */
 };
 
 /* ccg_status_str: a short constant English description of s; never NULL. */
