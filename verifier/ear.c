@@ -84,6 +84,10 @@ static enum ccg_status load_fd(int fd, const char *path, EVP_PKEY **out, struct 
 		return ccg_error_set(err, CCG_ERR_IO, "ear.key", "%s: %s", path, strerror(errno));
 	if (!S_ISREG(st.st_mode))
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "ear.key", "%s: not a regular file", path);
+	if (st.st_uid != geteuid())
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "ear.key.owner",
+				     "%s: owned by uid %u, not by this process's uid %u (another user holds the signing key)",
+				     path, (unsigned)st.st_uid, (unsigned)geteuid());
 	if ((st.st_mode & 077) != 0)
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "ear.key.mode",
 				     "%s: mode %04o lets group or others at the signing key (need 0600 or stricter)",
@@ -126,6 +130,25 @@ out:
 	EVP_PKEY_free(k);
 	BIO_free(bio);
 	ccg_secret_free(buf);
+	return s;
+}
+
+/* fsync of the directory that holds path, so a name just linked there is durable. */
+static enum ccg_status sync_dir(const char *path, struct ccg_error *err)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash == NULL ? strdup(".") : slash == path ? strdup("/") : strndup(path, (size_t)(slash - path));
+	enum ccg_status s = CCG_OK;
+	int fd;
+
+	if (dir == NULL)
+		return ccg_error_set(err, CCG_ERR_NOMEM, "ear.key", "no memory");
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) != 0)
+		s = ccg_error_set(err, CCG_ERR_IO, "ear.key", "syncing %s: %s", dir, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	free(dir);
 	return s;
 }
 
@@ -189,7 +212,7 @@ static enum ccg_status create_key(const char *path, bool *exists, struct ccg_err
 		}
 		goto io_error;
 	}
-	s = CCG_OK;
+	s = sync_dir(path, err); /* the new name survives a crash, as the tokens signed with it do */
 	goto out;
 io_error:
 	s = ccg_error_set(err, CCG_ERR_IO, "ear.key", "writing %s: %s", path, strerror(errno));

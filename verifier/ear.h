@@ -28,6 +28,8 @@ struct ccg_ear_key;
  * does not exist, creates a fresh P-384 key there with mode 0600 (O_EXCL, so a
  * racing second creator loads the winner's key). A key that is not P-384, or a
  * file readable by group/others, is refused (CCG_ERR_INVALID_ARG naming why).
+ * Also refused: a file owned by another user, not a regular file, a symbolic
+ * link, an encrypted PEM. A created file's directory is fsync'd.
  * Never logs or prints the key.
  */
 CCG_MUST_USE enum ccg_status ccg_ear_key_load_or_create(const char *path, struct ccg_ear_key **out,

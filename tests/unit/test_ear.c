@@ -901,6 +901,16 @@ static void test_key_file_refusals(void **state)
 		assert_int_equal(ccg_ear_key_load_or_create(path, &k, NULL), CCG_ERR_ENCODING);
 		unlink(path);
 	}
+	/* a key file owned by another user (that user holds the key) */
+	write_pem_key(path, p384, 0600);
+	if (geteuid() == 0) {
+		assert_int_equal(chown(path, 65534, 65534), 0);
+		ccg_error_clear(&err);
+		assert_int_equal(ccg_ear_key_load_or_create(path, &k, &err), CCG_ERR_INVALID_ARG);
+		assert_null(k);
+		assert_string_equal(err.where, "ear.key.owner");
+	}
+	unlink(path);
 	/* a symbolic link is not followed */
 	write_pem_key(path, p384, 0600);
 	assert_int_equal(symlink(path, link_path), 0);
