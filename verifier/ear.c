@@ -916,3 +916,25 @@ enum ccg_status ccg_ear_verify(const char *jws, const json_t *jwks, int64_t now,
 	*out_claims = claims;
 	return CCG_OK;
 }
+
+enum ccg_status ccg_ear_check_nonce(const json_t *claims, const uint8_t *nonce, size_t nonce_len,
+				    struct ccg_error *err)
+{
+	const char *got = json_string_value(json_object_get(claims, "eat_nonce"));
+	char *want;
+	bool same;
+
+	if (nonce == NULL || nonce_len < EAR_NONCE_MIN || nonce_len > EAR_NONCE_MAX)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "eat_nonce", "a nonce of %d to %d bytes is needed",
+				     EAR_NONCE_MIN, EAR_NONCE_MAX);
+	if (got == NULL)
+		return ccg_error_set(err, CCG_ERR_NONCE_MISMATCH, "eat_nonce", "the token carries no nonce");
+	want = b64url(nonce, nonce_len);
+	if (want == NULL)
+		return ccg_error_set(err, CCG_ERR_NOMEM, "eat_nonce", "no memory");
+	same = strlen(got) == strlen(want) && CRYPTO_memcmp(got, want, strlen(want)) == 0;
+	free(want);
+	if (!same)
+		return ccg_error_set(err, CCG_ERR_NONCE_MISMATCH, "eat_nonce", "the token is over another nonce");
+	return CCG_OK;
+}

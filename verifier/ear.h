@@ -138,4 +138,12 @@ CCG_MUST_USE enum ccg_status ccg_jws_verify(const char *token, const json_t *jwk
  */
 CCG_MUST_USE enum ccg_status ccg_jwt_check_times(const json_t *claims, int64_t now, struct ccg_error *err);
 
+/*
+ * ccg_ear_check_nonce: the verified claims' eat_nonce is the base64url of
+ * exactly these nonce_len bytes (the relying party's own challenge): missing,
+ * malformed or another nonce is CCG_ERR_NONCE_MISMATCH at "eat_nonce".
+ */
+CCG_MUST_USE enum ccg_status ccg_ear_check_nonce(const json_t *claims, const uint8_t *nonce, size_t nonce_len,
+						 struct ccg_error *err);
+
 #endif
