@@ -11,6 +11,7 @@
 
 #include "common/crypto.h"
 #include "common/error.h"
+#include "common/encoding.h"
 #include "common/file.h"
 #include "common/http.h"
 #include "common/json.h"
@@ -20,7 +21,7 @@
 #define JWKS_MAX (1024 * 1024)
 
 static const char usage[] =
-	"usage: ccgpu ear verify TOKEN (--jwks URL | --jwks FILE) [--time TIME] [--json]\n"
+	"usage: ccgpu ear verify TOKEN (--jwks URL | --jwks FILE) [--nonce HEX] [--time TIME] [--json]\n"
 	"\n"
 	"Verifies an EAR attestation-result token (a compact JWS as ccgpu-verifierd\n"
 	"issues it): the ES384 signature with the JWKS key named by the token's kid,\n"
@@ -31,6 +32,7 @@ static const char usage[] =
 	"  --jwks URL     fetch the verifier's JWKS (http:// or https://, e.g.\n"
 	"                 https://verifier.example/.well-known/jwks.json)\n"
 	"  --jwks FILE    read the JWKS from a file (offline)\n"
+	"  --nonce HEX    the nonce this relying party sent: eat_nonce must carry it\n"
 	"  --time TIME    verify as of TIME (YYYY-MM-DDTHH:MM:SSZ or Unix seconds;\n"
 	"                 default: now)\n"
 	"  --json         print only the claims, as JSON\n"
@@ -39,10 +41,11 @@ static const char usage[] =
 	"appraised), 1 it is not (the failed check is named on stderr), 2 usage or\n"
 	"input error (unreadable token or JWKS).\n";
 
-enum { OPT_JWKS = 256, OPT_TIME, OPT_JSON, OPT_HELP };
+enum { OPT_JWKS = 256, OPT_NONCE, OPT_TIME, OPT_JSON, OPT_HELP };
 
 static const struct option long_opts[] = {
 	{"jwks", required_argument, NULL, OPT_JWKS},
+	{"nonce", required_argument, NULL, OPT_NONCE},
 	{"time", required_argument, NULL, OPT_TIME},
 	{"json", no_argument, NULL, OPT_JSON},
 	{"help", no_argument, NULL, OPT_HELP},
@@ -169,7 +172,9 @@ static void print_claims(const json_t *c)
 
 int cmd_ear(int argc, char **argv)
 {
-	const char *jwks_src = NULL, *time_s = NULL, *token_arg = NULL;
+	const char *jwks_src = NULL, *time_s = NULL, *token_arg = NULL, *nonce_hex = NULL;
+	uint8_t *nonce = NULL;
+	size_t nonce_len = 0;
 	bool json_only = false;
 	json_t *jwks = NULL, *claims = NULL;
 	char *token = NULL, *text = NULL;
@@ -191,6 +196,7 @@ int cmd_ear(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_JWKS: jwks_src = optarg; break;
+		case OPT_NONCE: nonce_hex = optarg; break;
 		case OPT_TIME: time_s = optarg; break;
 		case OPT_JSON: json_only = true; break;
 		case OPT_HELP: fputs(usage, stdout); return CLI_EXIT_OK;
@@ -202,9 +208,16 @@ int cmd_ear(int argc, char **argv)
 	token_arg = argv[optind];
 	if (jwks_src == NULL)
 		return usage_error("--jwks URL or FILE is required");
+	if (nonce_hex != NULL &&
+	    (ccg_hex_decode(nonce_hex, strlen(nonce_hex), 64, &nonce, &nonce_len) != CCG_OK || nonce_len < 8)) {
+		free(nonce);
+		return usage_error("bad --nonce (hex, 8 to 64 bytes)");
+	}
 	if (time_s != NULL) {
-		if (ccg_time_parse_iso(time_s, &now) != CCG_OK)
+		if (ccg_time_parse_iso(time_s, &now) != CCG_OK) {
+			free(nonce);
 			return usage_error("bad --time \"%s\"", time_s);
+		}
 	} else {
 		now = (int64_t)time(NULL);
 	}
@@ -216,7 +229,8 @@ int cmd_ear(int argc, char **argv)
 		rc = cli_fail(CLI_EXIT_USAGE, "ear verify: jwks", &err);
 		goto out;
 	}
-	if (ccg_ear_verify(token, jwks, now, &claims, &err) != CCG_OK) {
+	if (ccg_ear_verify(token, jwks, now, &claims, &err) != CCG_OK ||
+	    (nonce != NULL && ccg_ear_check_nonce(claims, nonce, nonce_len, &err) != CCG_OK)) {
 		rc = cli_fail(CLI_EXIT_REFUSED, "ear verify: refused", &err);
 		goto out;
 	}
@@ -231,6 +245,7 @@ int cmd_ear(int argc, char **argv)
 	printf("%s\n", text);
 	rc = CLI_EXIT_OK;
 out:
+	free(nonce);
 	free(text);
 	free(token);
 	json_decref(jwks);

@@ -84,6 +84,10 @@ static enum ccg_status load_fd(int fd, const char *path, EVP_PKEY **out, struct 
 		return ccg_error_set(err, CCG_ERR_IO, "ear.key", "%s: %s", path, strerror(errno));
 	if (!S_ISREG(st.st_mode))
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "ear.key", "%s: not a regular file", path);
+	if (st.st_uid != geteuid())
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "ear.key.owner",
+				     "%s: owned by uid %u, not by this process's uid %u (another user holds the signing key)",
+				     path, (unsigned)st.st_uid, (unsigned)geteuid());
 	if ((st.st_mode & 077) != 0)
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "ear.key.mode",
 				     "%s: mode %04o lets group or others at the signing key (need 0600 or stricter)",
@@ -126,6 +130,25 @@ out:
 	EVP_PKEY_free(k);
 	BIO_free(bio);
 	ccg_secret_free(buf);
+	return s;
+}
+
+/* fsync of the directory that holds path, so a name just linked there is durable. */
+static enum ccg_status sync_dir(const char *path, struct ccg_error *err)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash == NULL ? strdup(".") : slash == path ? strdup("/") : strndup(path, (size_t)(slash - path));
+	enum ccg_status s = CCG_OK;
+	int fd;
+
+	if (dir == NULL)
+		return ccg_error_set(err, CCG_ERR_NOMEM, "ear.key", "no memory");
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) != 0)
+		s = ccg_error_set(err, CCG_ERR_IO, "ear.key", "syncing %s: %s", dir, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	free(dir);
 	return s;
 }
 
@@ -189,7 +212,7 @@ static enum ccg_status create_key(const char *path, bool *exists, struct ccg_err
 		}
 		goto io_error;
 	}
-	s = CCG_OK;
+	s = sync_dir(path, err); /* the new name survives a crash, as the tokens signed with it do */
 	goto out;
 io_error:
 	s = ccg_error_set(err, CCG_ERR_IO, "ear.key", "writing %s: %s", path, strerror(errno));
@@ -891,5 +914,27 @@ enum ccg_status ccg_ear_verify(const char *jws, const json_t *jwks, int64_t now,
 		return s;
 	}
 	*out_claims = claims;
+	return CCG_OK;
+}
+
+enum ccg_status ccg_ear_check_nonce(const json_t *claims, const uint8_t *nonce, size_t nonce_len,
+				    struct ccg_error *err)
+{
+	const char *got = json_string_value(json_object_get(claims, "eat_nonce"));
+	char *want;
+	bool same;
+
+	if (nonce == NULL || nonce_len < EAR_NONCE_MIN || nonce_len > EAR_NONCE_MAX)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "eat_nonce", "a nonce of %d to %d bytes is needed",
+				     EAR_NONCE_MIN, EAR_NONCE_MAX);
+	if (got == NULL)
+		return ccg_error_set(err, CCG_ERR_NONCE_MISMATCH, "eat_nonce", "the token carries no nonce");
+	want = b64url(nonce, nonce_len);
+	if (want == NULL)
+		return ccg_error_set(err, CCG_ERR_NOMEM, "eat_nonce", "no memory");
+	same = strlen(got) == strlen(want) && CRYPTO_memcmp(got, want, strlen(want)) == 0;
+	free(want);
+	if (!same)
+		return ccg_error_set(err, CCG_ERR_NONCE_MISMATCH, "eat_nonce", "the token is over another nonce");
 	return CCG_OK;
 }

@@ -28,6 +28,8 @@ struct ccg_ear_key;
  * does not exist, creates a fresh P-384 key there with mode 0600 (O_EXCL, so a
  * racing second creator loads the winner's key). A key that is not P-384, or a
  * file readable by group/others, is refused (CCG_ERR_INVALID_ARG naming why).
+ * Also refused: a file owned by another user, not a regular file, a symbolic
+ * link, an encrypted PEM. A created file's directory is fsync'd.
  * Never logs or prints the key.
  */
 CCG_MUST_USE enum ccg_status ccg_ear_key_load_or_create(const char *path, struct ccg_ear_key **out,
@@ -135,5 +137,13 @@ CCG_MUST_USE enum ccg_status ccg_jws_verify(const char *token, const json_t *jwk
  * when either is missing).
  */
 CCG_MUST_USE enum ccg_status ccg_jwt_check_times(const json_t *claims, int64_t now, struct ccg_error *err);
+
+/*
+ * ccg_ear_check_nonce: the verified claims' eat_nonce is the base64url of
+ * exactly these nonce_len bytes (the relying party's own challenge): missing,
+ * malformed or another nonce is CCG_ERR_NONCE_MISMATCH at "eat_nonce".
+ */
+CCG_MUST_USE enum ccg_status ccg_ear_check_nonce(const json_t *claims, const uint8_t *nonce, size_t nonce_len,
+						 struct ccg_error *err);
 
 #endif

@@ -712,6 +712,31 @@ static void test_claim_names(void **state)
 	ccg_ear_key_free(k);
 }
 
+static void test_nonce_check(void **state)
+{
+	struct ccg_ear_key *k = new_key("nonce.pem", NULL);
+	json_t *c = NULL;
+	char *jws = issue(k, CCG_EAR_AFFIRMING, &c);
+	uint8_t other[32];
+	struct ccg_error err;
+
+	(void)state;
+	assert_int_equal(ccg_ear_check_nonce(c, nonce, sizeof(nonce), NULL), CCG_OK);
+	memcpy(other, nonce, sizeof(other));
+	other[31] ^= 1;
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_ear_check_nonce(c, other, sizeof(other), &err), CCG_ERR_NONCE_MISMATCH);
+	assert_string_equal(err.where, "eat_nonce");
+	/* a prefix of the nonce is another nonce */
+	assert_int_equal(ccg_ear_check_nonce(c, nonce, 31, NULL), CCG_ERR_NONCE_MISMATCH);
+	assert_int_equal(ccg_ear_check_nonce(c, nonce, 4, NULL), CCG_ERR_INVALID_ARG);
+	json_object_del(c, "eat_nonce");
+	assert_int_equal(ccg_ear_check_nonce(c, nonce, sizeof(nonce), NULL), CCG_ERR_NONCE_MISMATCH);
+	json_decref(c);
+	free(jws);
+	ccg_ear_key_free(k);
+}
+
 static void test_overall_status(void **state)
 {
 	struct ccg_ear_key *k = new_key("overall.pem", NULL);
@@ -901,6 +926,16 @@ static void test_key_file_refusals(void **state)
 		assert_int_equal(ccg_ear_key_load_or_create(path, &k, NULL), CCG_ERR_ENCODING);
 		unlink(path);
 	}
+	/* a key file owned by another user (that user holds the key) */
+	write_pem_key(path, p384, 0600);
+	if (geteuid() == 0) {
+		assert_int_equal(chown(path, 65534, 65534), 0);
+		ccg_error_clear(&err);
+		assert_int_equal(ccg_ear_key_load_or_create(path, &k, &err), CCG_ERR_INVALID_ARG);
+		assert_null(k);
+		assert_string_equal(err.where, "ear.key.owner");
+	}
+	unlink(path);
 	/* a symbolic link is not followed */
 	write_pem_key(path, p384, 0600);
 	assert_int_equal(symlink(path, link_path), 0);
@@ -1115,6 +1150,24 @@ static void test_cli(void **state)
 	assert_true(asprintf(&args, "- --jwks %s --time 1795305700 < %s", jwks_path, tok_path) > 0);
 	assert_int_equal(run_cli(args, NULL), 0);
 	free(args);
+	/* the relying party's own nonce: carried (0), another (1), not hex (2) */
+	{
+		char hex[65], other_hex[65];
+
+		for (size_t i = 0; i < sizeof(nonce); i++) {
+			snprintf(hex + 2 * i, 3, "%02x", nonce[i]);
+			snprintf(other_hex + 2 * i, 3, "%02x", (uint8_t)(nonce[i] ^ (i == 0)));
+		}
+		assert_true(asprintf(&args, "%s --jwks %s --nonce %s --time %d", tok_path, jwks_path, hex, IAT) > 0);
+		assert_int_equal(run_cli(args, NULL), 0);
+		free(args);
+		assert_true(asprintf(&args, "%s --jwks %s --nonce %s --time %d", tok_path, jwks_path, other_hex, IAT) > 0);
+		assert_int_equal(run_cli(args, NULL), 1);
+		free(args);
+		assert_true(asprintf(&args, "%s --jwks %s --nonce xyz --time %d", tok_path, jwks_path, IAT) > 0);
+		assert_int_equal(run_cli(args, NULL), 2);
+		free(args);
+	}
 
 	/* refused (1): expired, not yet valid, another key */
 	assert_true(asprintf(&args, "%s --jwks %s --time %d", tok_path, jwks_path, EXP) > 0);
@@ -1183,6 +1236,7 @@ int main(void)
 		cmocka_unit_test(test_times),
 		cmocka_unit_test(test_claims_checked),
 		cmocka_unit_test(test_claim_names),
+		cmocka_unit_test(test_nonce_check),
 		cmocka_unit_test(test_overall_status),
 		cmocka_unit_test(test_issue_refusals),
 		cmocka_unit_test(test_key_file_created_0600_and_reloaded),

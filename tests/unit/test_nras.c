@@ -126,19 +126,7 @@ static char *dump(const json_t *j)
 
 static struct ccg_gpu_verifier *sim_verifier(void)
 {
-	struct ccg_gpu_verifier *v = NULL;
-	char path[4096];
-
-	assert_int_equal(ccg_gpu_verifier_new(&v), CCG_OK);
-	snprintf(path, sizeof(path), "%s/device-root.pem", simdir);
-	assert_int_equal(ccg_gpu_verifier_set_device_anchor(v, path, NULL), CCG_OK);
-	snprintf(path, sizeof(path), "%s/rim-root.pem", simdir);
-	assert_int_equal(ccg_gpu_verifier_set_rim_anchor(v, path, NULL), CCG_OK);
-	snprintf(path, sizeof(path), "%s/rims", simdir);
-	assert_int_equal(ccg_gpu_verifier_set_rims(v, path, NULL, NULL), CCG_OK);
-	ccg_gpu_verifier_set_offline(v, true);
-	assert_int_equal(ccg_gpu_verifier_set_ocsp(v, CCG_GPU_OCSP_OFF, NULL, 0, NULL), CCG_OK);
-	return v;
+	return tv_gpu_verifier_gpusim(simdir);
 }
 
 /* ---- the client: what NVIDIA's SDK does with the answer ---- */
