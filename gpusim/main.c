@@ -28,7 +28,7 @@ static const char usage[] =
 	"\n"
 	"faults (--fault, repeatable; append @N for GPU N only):\n"
 	"  serve: bad-signature, wrong-nonce, drift=INDEX (a RIM index), cc-off,\n"
-	"         devtools, unknown-rim\n"
+	"         devtools, unknown-rim, wrong-fwid\n"
 	"  pki:   expired-leaf, revoked-intermediate, held-intermediate\n"
 	"\n"
 	"--copy-engine offload: channel writes are authenticated but not decrypted on\n"

@@ -123,8 +123,9 @@ static int start_swtpm(void **state)
 			fprintf(stderr, "swtpm is required under CI\n");
 			return -1;
 		}
+		/* a TAP skip: the plan 1..0 and exit 0 (meson reads any other exit status of a TAP test as an error) */
 		printf("1..0 # SKIP swtpm not installed\n");
-		exit(77);
+		exit(0);
 	}
 	state_dir = td_tmpdir();
 	for (int attempt = 0; attempt < 10; attempt++) {
