@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libFuzzer target for the NRAS-compatible endpoint's request parser
- * (verifier/nras.h): ccg_nras_request_parse on any bytes; a request that
- * parses must hold 1..16 GPUs and a known arch.
+ * (verifier/nras.h): ccg_nras_request_parse on any bytes. Verdict: the
+ * parse's. A request that parses must hold 1..16 GPUs and a known arch; a
+ * refusal must leave nothing behind and name the member.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -19,9 +20,10 @@ int ccg_fuzz_verdict(const uint8_t *data, size_t size)
 	enum ccg_status st;
 
 	ccg_error_clear(&err);
-	if ((st = ccg_nras_request_parse(data, size, &r, &err)) != CCG_OK) {
-		if (r != NULL || err.status == CCG_OK || err.where[0] == '\0')
-			abort(); /* a refusal leaves nothing behind and names the member */
+	st = ccg_nras_request_parse(data, size, &r, &err);
+	if (st != CCG_OK) {
+		if (r != NULL || err.status != st || err.where[0] == '\0')
+			abort();
 		return st;
 	}
 	if (ccg_gpu_evidence_count(r->evidence) == 0 || ccg_gpu_evidence_count(r->evidence) > CCG_GPU_MAX_DEVICES ||

@@ -364,19 +364,7 @@ static char *sim_evidence(const char *dir, const uint8_t nonce[32])
 /* a verifier that trusts gpusim's device root and RIM root and reads its RIMs; offline, OCSP off */
 static struct ccg_gpu_verifier *sim_verifier(const char *dir)
 {
-	struct ccg_gpu_verifier *v = NULL;
-	char path[4096];
-
-	assert_int_equal(ccg_gpu_verifier_new(&v), CCG_OK);
-	snprintf(path, sizeof(path), "%s/device-root.pem", dir);
-	assert_int_equal(ccg_gpu_verifier_set_device_anchor(v, path, NULL), CCG_OK);
-	snprintf(path, sizeof(path), "%s/rim-root.pem", dir);
-	assert_int_equal(ccg_gpu_verifier_set_rim_anchor(v, path, NULL), CCG_OK);
-	snprintf(path, sizeof(path), "%s/rims", dir);
-	assert_int_equal(ccg_gpu_verifier_set_rims(v, path, NULL, NULL), CCG_OK);
-	ccg_gpu_verifier_set_offline(v, true);
-	assert_int_equal(ccg_gpu_verifier_set_ocsp(v, CCG_GPU_OCSP_OFF, NULL, 0, NULL), CCG_OK);
-	return v;
+	return tv_gpu_verifier_gpusim(dir);
 }
 
 /* the policy a data owner would write over the composite claims */
