@@ -613,7 +613,10 @@ enum ccg_status ccg_contract_in_force(const struct ccg_contract *c, int64_t now,
 {
 	size_t n = 0;
 	const char *missing = NULL;
+	enum ccg_status st;
 
+	if ((st = ccg_time_resolve(now, "now", &now, err)) != CCG_OK) /* CCG_TIME_NOW: the current time */
+		return st;
 	for (size_t i = 0; i < c->nparties; i++) {
 		if (c->parties[i].signed_)
 			n++;
@@ -635,7 +638,8 @@ enum ccg_status ccg_contract_release(const struct ccg_contract *c, const char *s
 	struct ccg_error perr;
 	enum ccg_status st;
 
-	if ((st = ccg_contract_in_force(c, now, err)) != CCG_OK)
+	if ((st = ccg_time_resolve(now, "now", &now, err)) != CCG_OK || /* one instant for every check below */
+	    (st = ccg_contract_in_force(c, now, err)) != CCG_OK)
 		return st;
 	for (size_t i = 0; i < c->nsecrets; i++)
 		if (strcmp(c->secrets[i].name, secret) == 0)

@@ -67,7 +67,8 @@ CCG_API void ccg_claims_free(struct ccg_claims *c);
 
 /*
  * ccg_policy_eval: evaluates every rule on the claims at time now (Unix
- * seconds, the value of `now`). CCG_OK: every rule holds (allow);
+ * seconds, the value of `now`; CCG_TIME_NOW (0) = the current time, read once;
+ * negative: CCG_ERR_INVALID_ARG). CCG_OK: every rule holds (allow);
  * CCG_ERR_POLICY: some rule does not (deny), the first such rule named in
  * err (where = rule name). results, when not NULL, receives one entry per
  * rule (results_len must be at least ccg_policy_rule_count). Allocates
@@ -108,17 +109,19 @@ CCG_API CCG_MUST_USE enum ccg_status ccg_contract_add_signature(struct ccg_contr
 								size_t len, struct ccg_error *err);
 /*
  * ccg_contract_in_force: CCG_OK when at least the threshold (default: every
- * party) of distinct parties signed this version and now lies in the
- * validity period; CCG_ERR_SIGNATURE naming a missing party otherwise,
- * CCG_ERR_CERT_EXPIRED outside the period.
+ * party) of distinct parties signed this version and now (Unix seconds;
+ * CCG_TIME_NOW (0) = the current time; negative: CCG_ERR_INVALID_ARG) lies
+ * in the validity period; CCG_ERR_SIGNATURE naming a missing party
+ * otherwise, CCG_ERR_CERT_EXPIRED outside the period.
  */
 CCG_API CCG_MUST_USE enum ccg_status ccg_contract_in_force(const struct ccg_contract *c, int64_t now,
 							   struct ccg_error *err);
 /*
  * ccg_contract_release: may the secret `name` be released on these claims?
  * CCG_OK only when the contract is in force, the workload's reference values
- * hold and the policy of every party the secret requires allows; otherwise
- * CCG_ERR_POLICY naming "party/rule", or the in-force error.
+ * hold and the policy of every party the secret requires allows, all at the
+ * one time now (as ccg_contract_in_force); otherwise CCG_ERR_POLICY naming
+ * "party/rule", or the in-force error.
  */
 CCG_API CCG_MUST_USE enum ccg_status ccg_contract_release(const struct ccg_contract *c, const char *secret,
 							  const struct ccg_claims *claims, int64_t now,

@@ -381,10 +381,44 @@ static void test_tpm(void **state)
 	(void)state;
 	assert_true(k != NULL && bio != NULL);
 	assert_int_equal(ccg_cpu_verifier_new(&v), CCG_OK);
-	assert_int_equal(ccg_cpu_verifier_appraise(v, doc, n, NULL, 0, 0, &r, NULL), CCG_OK);
+	/* the quote verifies with the key it carries, but that key vouches for nothing: refused */
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_cpu_verifier_appraise(v, doc, n, NULL, 0, NOW, &r, &err), CCG_ERR_CERT_UNTRUSTED);
+	assert_string_equal(err.where, "cpu.ak_public");
+	assert_null(r);
+	/* the same key named by the verifier's configuration: trusted */
+	{
+		json_t *d = json_loadb((const char *)doc, n, 0, NULL);
+		const char *b64 = json_string_value(json_object_get(d, "ak_public"));
+		uint8_t *der = NULL;
+		size_t der_len = 0;
+		const unsigned char *p;
+		EVP_PKEY *ak;
+		BIO *ab = BIO_new(BIO_s_mem());
+		char *apem;
+		long al;
+
+		assert_true(b64 != NULL && ab != NULL);
+		assert_int_equal(ccg_base64_decode(b64, strlen(b64), 4096, &der, &der_len), CCG_OK);
+		p = der;
+		ak = d2i_PUBKEY(NULL, &p, (long)der_len);
+		assert_non_null(ak);
+		assert_int_equal(PEM_write_bio_PUBKEY(ab, ak), 1);
+		al = BIO_get_mem_data(ab, &apem);
+		assert_int_equal(ccg_cpu_verifier_set_tpm_ak(v, (const uint8_t *)apem, (size_t)al, NULL), CCG_OK);
+		EVP_PKEY_free(ak);
+		BIO_free(ab);
+		free(der);
+		json_decref(d);
+	}
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_cpu_verifier_appraise(v, doc, n, NULL, 0, NOW, &r, &err), CCG_OK);
 	assert_string_equal(ccg_cpu_result_tee(r), "tpm");
+	/* no report_data: nothing proves the quote fresh, and the result says so */
+	assert_int_equal(ccg_cpu_result_checks_skipped(r), CCG_CHECK_FRESHNESS);
 	j = claims_of(r);
 	assert_non_null(json_object_get(j, "tpm-pcrs"));
+	assert_true(json_is_true(json_object_get(j, "tpm-ak-trusted")));
 	json_decref(j);
 	ccg_cpu_result_free(r);
 	r = NULL;

@@ -422,8 +422,12 @@ static void test_azure_import(void **state)
 
 #define TDX_NOW 1770076800 /* 2026-02-03T00:00:00Z */
 
-/* CPU claims through the attest API (ccg_cpu_verify on an evidence object as ccgpu collect writes it) */
-static json_t *cpu_claims(json_t *cpu, X509 *ark, X509 *intel, const struct ccg_tdx_collateral *col, int64_t now)
+/*
+ * CPU claims through the attest API (ccg_cpu_verify on an evidence object as
+ * ccgpu collect writes it); ak: the TPM attestation key the verifier trusts
+ */
+static json_t *cpu_claims_ak(json_t *cpu, X509 *ark, X509 *intel, const struct ccg_tdx_collateral *col,
+			     int64_t now, EVP_PKEY *ak)
 {
 	struct ccg_composite_opts o;
 	struct ccg_error err;
@@ -434,11 +438,17 @@ static json_t *cpu_claims(json_t *cpu, X509 *ark, X509 *intel, const struct ccg_
 	o.intel_root = intel;
 	o.tdx_collateral = col;
 	o.now = now;
+	o.trusted_ak = ak;
 	ccg_error_clear(&err);
 	if (ccg_cpu_verify(cpu, NULL, &o, &claims, &err) != CCG_OK)
 		fail_msg("%s: %s", err.where, err.detail);
 	json_decref(cpu);
 	return claims;
+}
+
+static json_t *cpu_claims(json_t *cpu, X509 *ark, X509 *intel, const struct ccg_tdx_collateral *col, int64_t now)
+{
+	return cpu_claims_ak(cpu, ark, intel, col, now, NULL);
 }
 
 /* the go-sev-guest Milan report (DEBUG allowed) verified with its VCEK chain */
@@ -515,12 +525,26 @@ static json_t *tdx_claims(void)
 static json_t *tpm_claims(void)
 {
 	size_t n;
-	uint8_t *text = td_read("tpm/tpm_evidence.json", &n);
-	json_t *j = json_loadb((const char *)text, n, 0, NULL);
+	uint8_t *text = td_read("tpm/tpm_evidence.json", &n), *der = NULL;
+	json_t *j = json_loadb((const char *)text, n, 0, NULL), *claims;
+	const char *b64;
+	const unsigned char *p;
+	size_t der_len = 0;
+	EVP_PKEY *ak;
 
 	assert_non_null(j);
 	free(text);
-	return cpu_claims(j, NULL, NULL, NULL, 0);
+	/* the verifier is told which AK to trust (here: this file's, named explicitly) */
+	b64 = json_string_value(json_object_get(j, "ak_public"));
+	assert_non_null(b64);
+	assert_int_equal(ccg_base64_decode(b64, strlen(b64), 4096, &der, &der_len), CCG_OK);
+	p = der;
+	ak = d2i_PUBKEY(NULL, &p, (long)der_len);
+	assert_non_null(ak);
+	claims = cpu_claims_ak(j, NULL, NULL, NULL, 0, ak);
+	EVP_PKEY_free(ak);
+	free(der);
+	return claims;
 }
 
 /* every scalar claim under obj (dotted path prefix) is in the schema's scope with a type its JSON value fits */
