@@ -184,9 +184,11 @@ static enum ccg_status verify_tpm(const json_t *cpu, const uint8_t *binding, con
 		st = ccg_error_set(err, CCG_ERR_CERT_UNTRUSTED, "cpu.ak_public", "not the trusted attestation key");
 		goto out;
 	}
+	/* "quote" (as ccgpu collect writes it) or "tpm_quote" (the TPM evidence file layout), named as found */
 	if ((st = ccg_tpm_quote_from_json(json_object_get(cpu, "quote") != NULL ? json_object_get(cpu, "quote")
 										 : json_object_get(cpu, "tpm_quote"),
-					  "cpu.quote", &q, err)) != CCG_OK ||
+					  json_object_get(cpu, "quote") != NULL ? "cpu.quote" : "cpu.tpm_quote", &q,
+					  err)) != CCG_OK ||
 	    (st = ccg_tpm_quote_verify(&q, ak, binding, binding != NULL ? CCG_BINDING_LEN : 0, &info, err)) != CCG_OK)
 		goto out;
 	if ((st = ccg_tpm_quote_claims(&q, &info, claims)) != CCG_OK || (st = ak_fingerprint(ak, fp)) != CCG_OK ||

@@ -282,6 +282,9 @@ enum ccg_status ccg_gpu_verifier_appraise(struct ccg_gpu_verifier *v, const stru
 	*out = NULL;
 	if (v == NULL || ev == NULL)
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "appraise", "NULL argument");
+	if (!own_nonce && nonce_len != CCG_GPU_NONCE_LEN)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "nonce", "nonce of %zu bytes, need %d",
+				     nonce_len, CCG_GPU_NONCE_LEN);
 	if (ev->count == 0)
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "evidence", "no GPU evidence");
 	if (own_nonce) {
@@ -290,9 +293,6 @@ enum ccg_status ccg_gpu_verifier_appraise(struct ccg_gpu_verifier *v, const stru
 			return ccg_error_set(err, CCG_ERR_INVALID_ARG, "nonce",
 					     "no nonce given and the evidence carries none");
 		nonce = ev->nonce;
-	} else if (nonce_len != CCG_GPU_NONCE_LEN) {
-		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "nonce", "nonce of %zu bytes, need %d",
-				     nonce_len, CCG_GPU_NONCE_LEN);
 	}
 	if ((st = ccg_time_resolve(now, "now", &now, err)) != CCG_OK)
 		return st;

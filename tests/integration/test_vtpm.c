@@ -332,6 +332,26 @@ static void test_composite_with_swtpm(void **state)
 	assert_string_equal(json_string_value(json_object_get(json_object_get(claims, "ccgpu-composite"), "cpu-type")),
 			    "tpm");
 	json_decref(claims);
+	claims = NULL;
+	/* the TPM evidence file layout ({ak_public, tpm_quote}, no "type") in a composite: cpu-type from the appraisal */
+	{
+		json_t *d = json_loads(doc, 0, NULL), *cpu = json_object_get(d, "cpu");
+		char *layout;
+
+		assert_non_null(cpu);
+		assert_int_equal(json_object_del(cpu, "type"), 0);
+		assert_int_equal(json_object_set(cpu, "tpm_quote", json_object_get(cpu, "quote")), 0);
+		assert_int_equal(json_object_del(cpu, "quote"), 0);
+		layout = json_dumps(d, JSON_COMPACT);
+		ccg_error_clear(&err);
+		if (ccg_composite_verify((const uint8_t *)layout, strlen(layout), &o, &claims, &err) != CCG_OK)
+			fail_msg("%s: %s (status %d)", err.where, err.detail, err.status);
+		assert_string_equal(
+			json_string_value(json_object_get(json_object_get(claims, "ccgpu-composite"), "cpu-type")), "tpm");
+		json_decref(claims);
+		free(layout);
+		json_decref(d);
+	}
 	/* the same quote with other GPU evidence (another H100's report over the same nonce) */
 	assert_int_equal(ccg_gpu_evidence_new(&other_ev), CCG_OK);
 	assert_int_equal(ccg_gpu_evidence_add_report(other_ev, "HOPPER", report, rl, chain, cl, NULL), CCG_OK);
@@ -527,6 +547,8 @@ static void test_gpusim_composite(void **state)
 		    CCG_OK)
 			fail_msg("%s: %s", err.where, err.detail);
 		assert_string_equal(ccg_cpu_result_tee(cr), "tpm");
+		/* bound by the quote (fresh), RIMs compared; only the GPU's revocation (OCSP off here) was skipped */
+		assert_int_equal(ccg_cpu_result_checks_skipped(cr), CCG_CHECK_REVOCATION);
 		ccg_cpu_result_free(cr);
 		ccg_cpu_verifier_free(cv);
 	}

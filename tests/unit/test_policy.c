@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/pem.h>
 
@@ -238,6 +239,11 @@ static void test_authoring_errors(void **state)
 		 "GPU quantifiers do not nest"},
 		{"policy \"p\" version 1\nrule r \"m\" { ccgpu-gpu-count }\n", CCG_ERR_POLICY_TYPE, "2:14",
 		 "type mismatch: 'ccgpu-gpu-count' is a int claim, not a condition; compare it"},
+		/* policy text is UTF-8: a string cut inside a character, an overlong form in a comment */
+		{"policy \"p\" version 1\nrule r \"caf\xc3\" { ccgpu-gpu-count == 1 }\n", CCG_ERR_POLICY_SYNTAX, "2:12",
+		 "byte 0xc3 is not valid UTF-8"},
+		{"# \xc0\xaf\npolicy \"p\" version 1\nrule r \"m\" { ccgpu-gpu-count == 1 }\n", CCG_ERR_POLICY_SYNTAX, "1:3",
+		 "byte 0xc0 is not valid UTF-8"},
 		{"policy \"p\" version 1\nrule r \"m\" { eat_nonce == \"xyz\" }\n", CCG_ERR_POLICY_TYPE, "2:27",
 		 "\"xyz\" is not a digest (hex, at most 64 bytes)"},
 		{"policy \"p\" version 1\nrule r \"m\" { ccgpu-gpu-count >= 1 }\nrule r \"n\" { ccgpu-gpu-count >= 1 }\n",
@@ -378,6 +384,24 @@ static void test_semantics(void **state)
 	assert_int_equal(eval_text("rule a \"m\" { iat < now }", two, 2000), CCG_OK);
 	assert_int_equal(eval_text("rule a \"m\" { iat < now }", two, 500), CCG_ERR_POLICY);
 	assert_int_equal(eval_text("rule a \"m\" { iat >= \"1970-01-01T00:16:40Z\" }", two, 0), CCG_OK);
+	/* CCG_TIME_NOW (0) is the current time, not 1970; a negative time is refused */
+	{
+		char now_claims[96];
+		struct ccg_policy *p = NULL;
+		struct ccg_claims *c = NULL;
+		struct ccg_error err;
+		const char *src = "policy \"t\" version 1\nrule a \"m\" { iat <= now }\n";
+
+		snprintf(now_claims, sizeof(now_claims), "{\"iat\":%lld}", (long long)time(NULL));
+		assert_int_equal(eval_text("rule a \"m\" { iat <= now }", now_claims, CCG_TIME_NOW), CCG_OK);
+		assert_int_equal(ccg_policy_parse(src, strlen(src), &p, NULL), CCG_OK);
+		assert_int_equal(ccg_claims_from_json(now_claims, strlen(now_claims), &c, NULL), CCG_OK);
+		ccg_error_clear(&err);
+		assert_int_equal(ccg_policy_eval(p, c, -1, NULL, 0, &err), CCG_ERR_INVALID_ARG);
+		assert_string_equal(err.where, "now");
+		ccg_claims_free(c);
+		ccg_policy_free(p);
+	}
 	/* absent claims never make a rule hold, not even through 'not' or '!=' */
 	assert_int_equal(eval_text("rule a \"m\" { not (snp-vmpl == 0) }", two, 0), CCG_ERR_POLICY);
 	assert_int_equal(eval_text("rule a \"m\" { snp-vmpl != 0 }", two, 0), CCG_ERR_POLICY);
