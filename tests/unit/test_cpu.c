@@ -474,25 +474,17 @@ static void test_tpm(void **state)
 	free(doc);
 }
 
-/* composite: a GPU verifier is required, and real SNP evidence does not carry this document's binding */
-static void test_composite(void **state)
+/* a composite document of cpu (JSON) and the GPU evidence gpu; *ev gets that evidence, nonce its nonce */
+static char *composite_of(const char *cpu, const uint8_t *gpu, size_t gl, struct ccg_gpu_evidence **ev,
+			  uint8_t nonce[CCG_GPU_NONCE_LEN])
 {
-	char *ark = NULL, *cpu = snp_evidence(&ark), *gpu64, *doc;
-	size_t gl;
-	uint8_t *gpu = td_read("nvidia/evidence/hopper_evidence.json", &gl), nonce[CCG_GPU_NONCE_LEN];
-	struct ccg_cpu_verifier *v = NULL;
-	struct ccg_gpu_verifier *g = NULL;
-	struct ccg_gpu_evidence *ev = NULL;
-	struct ccg_cpu_result *r = NULL;
-	struct ccg_error err;
-	char *nonce_hex;
+	char *nonce_hex, *gpu64, *doc;
 	size_t size;
 
-	(void)state;
-	assert_int_equal(ccg_gpu_evidence_new(&ev), CCG_OK);
-	assert_int_equal(ccg_gpu_evidence_add_json(ev, gpu, gl, NULL), CCG_OK);
-	assert_true(ccg_gpu_evidence_nonce(ev, nonce));
-	nonce_hex = ccg_hex_encode_alloc(nonce, sizeof(nonce));
+	assert_int_equal(ccg_gpu_evidence_new(ev), CCG_OK);
+	assert_int_equal(ccg_gpu_evidence_add_json(*ev, gpu, gl, NULL), CCG_OK);
+	assert_true(ccg_gpu_evidence_nonce(*ev, nonce));
+	nonce_hex = ccg_hex_encode_alloc(nonce, CCG_GPU_NONCE_LEN);
 	gpu64 = ccg_base64_encode_alloc(gpu, gl);
 	assert_true(nonce_hex != NULL && gpu64 != NULL);
 	size = strlen(cpu) + strlen(gpu64) + 512;
@@ -501,6 +493,25 @@ static void test_composite(void **state)
 	snprintf(doc, size,
 		 "{\"ccgpu-composite\":1,\"nonce\":\"%s\",\"tee_public_key\":\"AAEC\",\"gpu_evidence\":\"%s\",\"cpu\":%s}",
 		 nonce_hex, gpu64, cpu);
+	free(nonce_hex);
+	free(gpu64);
+	return doc;
+}
+
+/* composite: a GPU verifier is required, and real SNP evidence does not carry this document's binding */
+static void test_composite(void **state)
+{
+	char *ark = NULL, *cpu = snp_evidence(&ark), *doc;
+	size_t gl;
+	uint8_t *gpu = td_read("nvidia/evidence/hopper_evidence.json", &gl), nonce[CCG_GPU_NONCE_LEN];
+	struct ccg_cpu_verifier *v = NULL;
+	struct ccg_gpu_verifier *g = NULL;
+	struct ccg_gpu_evidence *ev = NULL;
+	struct ccg_cpu_result *r = NULL;
+	struct ccg_error err;
+
+	(void)state;
+	doc = composite_of(cpu, gpu, gl, &ev, nonce);
 	assert_int_equal(ccg_cpu_verifier_new(&v), CCG_OK);
 	ccg_error_clear(&err);
 	assert_int_equal(ccg_cpu_verifier_appraise_composite(v, (const uint8_t *)doc, strlen(doc), nonce, sizeof(nonce),
@@ -540,8 +551,6 @@ static void test_composite(void **state)
 	ccg_cpu_verifier_free(v);
 	ccg_gpu_verifier_free(g);
 	ccg_gpu_evidence_free(ev);
-	free(nonce_hex);
-	free(gpu64);
 	free(gpu);
 	free(doc);
 	free(cpu);
@@ -598,8 +607,8 @@ static void test_composite_members(void **state)
 					"cpu.type", "cpu.report", "cpu.certs"};
 	static const char *tpm_members[] = {"ak_public", "tpm_quote", "tpm_quote.message", "tpm_quote.signature",
 					    "tpm_quote.pcrs"};
-	char *ark = NULL, *cpu = snp_evidence(&ark), *gpu64, *doc, *bad, *nonce_hex;
-	size_t gl, size, tl;
+	char *ark = NULL, *cpu = snp_evidence(&ark), *doc, *bad;
+	size_t gl, tl;
 	uint8_t *gpu = td_read("nvidia/evidence/hopper_evidence.json", &gl), nonce[CCG_GPU_NONCE_LEN];
 	uint8_t *tpm = td_read("tpm/tpm_evidence.json", &tl);
 	struct ccg_cpu_verifier *v = NULL;
@@ -610,18 +619,7 @@ static void test_composite_members(void **state)
 	enum ccg_status st;
 
 	(void)state;
-	assert_int_equal(ccg_gpu_evidence_new(&ev), CCG_OK);
-	assert_int_equal(ccg_gpu_evidence_add_json(ev, gpu, gl, NULL), CCG_OK);
-	assert_true(ccg_gpu_evidence_nonce(ev, nonce));
-	nonce_hex = ccg_hex_encode_alloc(nonce, sizeof(nonce));
-	gpu64 = ccg_base64_encode_alloc(gpu, gl);
-	assert_true(nonce_hex != NULL && gpu64 != NULL);
-	size = strlen(cpu) + strlen(gpu64) + 512;
-	doc = malloc(size);
-	assert_non_null(doc);
-	snprintf(doc, size,
-		 "{\"ccgpu-composite\":1,\"nonce\":\"%s\",\"tee_public_key\":\"AAEC\",\"gpu_evidence\":\"%s\",\"cpu\":%s}",
-		 nonce_hex, gpu64, cpu);
+	doc = composite_of(cpu, gpu, gl, &ev, nonce);
 	assert_int_equal(ccg_cpu_verifier_new(&v), CCG_OK);
 	assert_int_equal(ccg_gpu_verifier_new(&g), CCG_OK);
 	ccg_gpu_verifier_set_offline(g, true);
@@ -669,8 +667,6 @@ static void test_composite_members(void **state)
 	ccg_cpu_verifier_free(v);
 	ccg_gpu_verifier_free(g);
 	ccg_gpu_evidence_free(ev);
-	free(nonce_hex);
-	free(gpu64);
 	free(gpu);
 	free(tpm);
 	free(doc);
