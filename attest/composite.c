@@ -13,6 +13,7 @@
 #include "common/encoding.h"
 #include "common/error.h"
 #include "common/json.h"
+#include "common/str.h"
 
 #define MAX_NONCE 64
 #define MAX_TEE_PUB 1024
@@ -87,10 +88,14 @@ static enum ccg_status verify_snp(const json_t *cpu, const uint8_t *binding, con
 	so.report_data = binding;
 	so.crls = o->amd_crls;
 	so.require_fresh_collateral = o->require_fresh_collateral;
-	if ((st = ccg_snp_report_verify(&r, &so, &sres, err)) != CCG_OK ||
-	    (st = ccg_snp_report_claims(&r, CCG_SNP_PRODUCT_UNKNOWN, claims)) != CCG_OK)
+	if ((st = ccg_snp_report_verify(&r, &so, &sres, err)) != CCG_OK)
 		goto out;
+	if ((st = ccg_snp_report_claims(&r, CCG_SNP_PRODUCT_UNKNOWN, claims)) != CCG_OK) {
+		st = ccg_error_set(err, st, "cpu.claims", "building the SEV-SNP claims");
+		goto out;
+	}
 	if ((st = ccg_snp_result_claims(&sres, *claims)) != CCG_OK) {
+		st = ccg_error_set(err, st, "cpu.claims", "building the SEV-SNP claims");
 		json_decref(*claims);
 		*claims = NULL;
 	}
@@ -120,8 +125,9 @@ static enum ccg_status verify_tdx(const json_t *cpu, const uint8_t *binding, con
 	to.now = o->now;
 	to.report_data = binding;
 	to.require_fresh_collateral = o->require_fresh_collateral;
-	if ((st = ccg_tdx_quote_verify(&q, &to, &res, err)) == CCG_OK)
-		st = ccg_tdx_quote_claims(&q, &res, claims);
+	if ((st = ccg_tdx_quote_verify(&q, &to, &res, err)) == CCG_OK &&
+	    (st = ccg_tdx_quote_claims(&q, &res, claims)) != CCG_OK)
+		st = ccg_error_set(err, st, "cpu.claims", "building the TDX claims");
 out:
 	ccg_tdx_result_cleanup(&res);
 	free(quote);
@@ -162,19 +168,35 @@ static enum ccg_status verify_tpm(const json_t *cpu, const uint8_t *binding, con
 		st = ccg_openssl_error(err, CCG_ERR_ENCODING, "cpu.ak_public", "not one DER SubjectPublicKeyInfo");
 		goto out;
 	}
-	if (o->trusted_ak != NULL && EVP_PKEY_eq(ak, o->trusted_ak) != 1) {
+	/*
+	 * A key that comes with the quote proves nothing: anyone can make a key and
+	 * sign a quote with it in software. Only an AK the verifier was given
+	 * vouches for a TPM (an Azure vTPM's AK is vouched for by the HCL report,
+	 * verify_azure).
+	 */
+	if (o->trusted_ak == NULL) {
+		st = ccg_error_set(err, CCG_ERR_CERT_UNTRUSTED, "cpu.ak_public",
+				   "the attestation key comes from the evidence itself and nothing vouches for it: "
+				   "configure the TPM's AK (ccg_cpu_verifier_set_tpm_ak, ccgpu --tpm-ak)");
+		goto out;
+	}
+	if (EVP_PKEY_eq(ak, o->trusted_ak) != 1) {
 		st = ccg_error_set(err, CCG_ERR_CERT_UNTRUSTED, "cpu.ak_public", "not the trusted attestation key");
 		goto out;
 	}
+	/* "quote" (as ccgpu collect writes it) or "tpm_quote" (the TPM evidence file layout), named as found */
 	if ((st = ccg_tpm_quote_from_json(json_object_get(cpu, "quote") != NULL ? json_object_get(cpu, "quote")
 										 : json_object_get(cpu, "tpm_quote"),
-					  "cpu.quote", &q, err)) != CCG_OK ||
-	    (st = ccg_tpm_quote_verify(&q, ak, binding, binding != NULL ? CCG_BINDING_LEN : 0, &info, err)) != CCG_OK ||
-	    (st = ccg_tpm_quote_claims(&q, &info, claims)) != CCG_OK || (st = ak_fingerprint(ak, fp)) != CCG_OK)
+					  json_object_get(cpu, "quote") != NULL ? "cpu.quote" : "cpu.tpm_quote", &q,
+					  err)) != CCG_OK ||
+	    (st = ccg_tpm_quote_verify(&q, ak, binding, binding != NULL ? CCG_BINDING_LEN : 0, &info, err)) != CCG_OK)
 		goto out;
-	if ((st = ccg_json_set_new(*claims, "tpm-ak-sha256", json_string(fp))) != CCG_OK ||
-	    (st = ccg_json_set_new(*claims, "tpm-ak-trusted", json_boolean(o->trusted_ak != NULL))) != CCG_OK)
+	if ((st = ccg_tpm_quote_claims(&q, &info, claims)) != CCG_OK || (st = ak_fingerprint(ak, fp)) != CCG_OK ||
+	    (st = ccg_json_set_new(*claims, "tpm-ak-sha256", json_string(fp))) != CCG_OK ||
+	    (st = ccg_json_set_new(*claims, "tpm-ak-trusted", json_true())) != CCG_OK) {
+		st = ccg_error_set(err, st, "cpu.claims", "building the TPM claims");
 		goto out;
+	}
 out:
 	if (st != CCG_OK && claims != NULL) {
 		json_decref(*claims);
@@ -252,7 +274,8 @@ static enum ccg_status cpu_verify_type(const json_t *cpu, const uint8_t *binding
 		*tee = "azure-snp-vtpm";
 		return verify_azure(cpu, binding, o, out_claims, err);
 	}
-	return ccg_error_set(err, CCG_ERR_UNSUPPORTED, "cpu.type", "\"%.32s\" (snp, tdx, tpm, azure-snp-vtpm)", type);
+	return ccg_error_set(err, CCG_ERR_UNSUPPORTED, "cpu.type", "\"%.*s\" (snp, tdx, tpm, azure-snp-vtpm)",
+			     ccg_utf8_cut(type, 32), type);
 }
 
 enum ccg_status ccg_cpu_verify(const json_t *cpu, const uint8_t *binding, const struct ccg_composite_opts *o,
@@ -266,6 +289,7 @@ enum ccg_status ccg_cpu_verify(const json_t *cpu, const uint8_t *binding, const 
 		return st;
 	/* which kind of TEE the claims describe, for policies that accept several */
 	if ((st = ccg_json_set_new(*out_claims, "ccgpu-cpu-tee", json_string(tee))) != CCG_OK) {
+		st = ccg_error_set(err, st, "cpu.claims", "out of memory");
 		json_decref(*out_claims);
 		*out_claims = NULL;
 	}
@@ -321,8 +345,11 @@ enum ccg_status ccg_composite_verify(const uint8_t *doc, size_t len, const struc
 	/* the CPU evidence must carry the binding: that is what ties the GPU evidence to this TEE */
 	if ((st = ccg_cpu_verify(json_object_get(d, "cpu"), binding, o, &cpu_claims, err)) != CCG_OK)
 		goto out;
-	if ((st = ccg_gpu_evidence_new(&ev)) != CCG_OK ||
-	    (st = ccg_gpu_evidence_add_json(ev, gpu, gpu_len, err)) != CCG_OK)
+	if ((st = ccg_gpu_evidence_new(&ev)) != CCG_OK) {
+		st = ccg_error_set(err, st, "composite.gpu_evidence", "out of memory");
+		goto out;
+	}
+	if ((st = ccg_gpu_evidence_add_json(ev, gpu, gpu_len, err)) != CCG_OK)
 		goto out;
 	st = ccg_gpu_verifier_appraise(o->gpu, ev, o->nonce, o->nonce_len, o->now, &res, err);
 	if (res != NULL) {
@@ -334,12 +361,12 @@ enum ccg_status ccg_composite_verify(const uint8_t *doc, size_t len, const struc
 	ccg_hex_encode(binding, sizeof(binding), bhex);
 	claims = json_object();
 	meta = json_object();
+	/* cpu-type: the kind of evidence appraised (a TPM evidence file has no "type" member) */
 	if (claims == NULL || meta == NULL || gpu_claims == NULL ||
 	    ccg_json_set_new(meta, "binding", json_string(bhex)) != CCG_OK ||
-	    ccg_json_set_new(meta, "cpu-type", json_incref(json_object_get(json_object_get(d, "cpu"), "type"))) !=
-		    CCG_OK ||
+	    ccg_json_set_new(meta, "cpu-type", json_copy(json_object_get(cpu_claims, "ccgpu-cpu-tee"))) != CCG_OK ||
 	    ccg_json_set_new(meta, "version", json_integer(ver)) != CCG_OK) {
-		st = CCG_ERR_NOMEM;
+		st = ccg_error_set(err, CCG_ERR_NOMEM, "composite.claims", "building the composite claims");
 		goto out;
 	}
 	st = ccg_json_set_new(claims, "ccgpu-composite", meta);
@@ -355,6 +382,8 @@ enum ccg_status ccg_composite_verify(const uint8_t *doc, size_t len, const struc
 	if (st == CCG_OK) {
 		*out_claims = claims;
 		claims = NULL;
+	} else {
+		st = ccg_error_set(err, st, "composite.claims", "building the composite claims");
 	}
 out:
 	free(gtext);

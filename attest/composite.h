@@ -35,7 +35,7 @@ struct ccg_composite_opts {
 	X509 *intel_root;               /* Intel SGX Root CA (tdx) */
 	const struct ccg_tdx_collateral *tdx_collateral; /* optional */
 	bool require_fresh_collateral;  /* refuse stale or missing CRLs and TDX collateral (else claims) */
-	EVP_PKEY *trusted_ak;           /* tpm: the AK to require (NULL: the document's, claimed untrusted) */
+	EVP_PKEY *trusted_ak;           /* tpm: the AK to require (NULL: TPM evidence is refused) */
 	struct ccg_gpu_verifier *gpu;   /* appraises the GPU part (required) */
 };
 

@@ -25,6 +25,7 @@ struct ccg_cpu_verifier {
 	EVP_PKEY *tpm_ak;
 	struct ccg_tdx_collateral *collateral;
 	STACK_OF(X509_CRL) *amd_crls; /* at most one per issuer */
+	bool tdx_crls;                /* the TDX collateral came with the PCK and root CA CRLs */
 	bool require_fresh;
 	struct ccg_gpu_verifier *gpu; /* borrowed */
 };
@@ -32,6 +33,7 @@ struct ccg_cpu_verifier {
 struct ccg_cpu_result {
 	json_t *claims;
 	char tee[32];
+	uint32_t skipped; /* CCG_CHECK_* */
 };
 
 enum ccg_status ccg_cpu_verifier_new(struct ccg_cpu_verifier **out)
@@ -118,6 +120,7 @@ enum ccg_status ccg_cpu_verifier_set_tdx_collateral(struct ccg_cpu_verifier *v, 
 		goto out;
 	ccg_tdx_collateral_free(v->collateral);
 	v->collateral = c;
+	v->tdx_crls = pck_crl != NULL;
 	c = NULL;
 out:
 	ccg_tdx_collateral_free(c);
@@ -192,14 +195,57 @@ void ccg_cpu_verifier_set_gpu_verifier(struct ccg_cpu_verifier *v, struct ccg_gp
 		v->gpu = gpu;
 }
 
-static enum ccg_status new_result(json_t *claims, const json_t *cpu_claims, struct ccg_cpu_result **out)
+/* the CCG_CHECK_* bits of a composite's GPU claims: every GPU's ccgpu-checks-skipped */
+static uint32_t gpu_skipped(const json_t *gpu_claims)
+{
+	const char *key;
+	json_t *gpu, *v;
+	size_t i;
+	uint32_t m = 0;
+
+	json_object_foreach(json_object_get(gpu_claims, "submods"), key, gpu) {
+		json_array_foreach(json_object_get(gpu, "ccgpu-checks-skipped"), i, v) {
+			for (uint32_t bit = 1; (bit & CCG_CHECK_ALL) != 0; bit <<= 1)
+				if (json_is_string(v) && strcmp(json_string_value(v), ccg_check_name(bit)) == 0)
+					m |= bit;
+		}
+	}
+	return m;
+}
+
+/* what the CPU appraisal did not check, from the verifier's configuration and the claims */
+static uint32_t cpu_skipped(const struct ccg_cpu_verifier *v, const json_t *cpu_claims, bool bound)
+{
+	const char *tee = json_string_value(json_object_get(cpu_claims, "ccgpu-cpu-tee"));
+	uint32_t m = bound ? 0 : CCG_CHECK_FRESHNESS;
+
+	if (tee == NULL)
+		return m;
+	if ((strcmp(tee, "snp") == 0 || strcmp(tee, "azure-snp-vtpm") == 0) &&
+	    !json_is_true(json_object_get(cpu_claims, "snp-crl-checked")))
+		m |= CCG_CHECK_REVOCATION;
+	if (strcmp(tee, "tdx") == 0) {
+		if (v->collateral == NULL)
+			m |= CCG_CHECK_TCB_STATUS;
+		if (v->collateral == NULL || !v->tdx_crls)
+			m |= CCG_CHECK_REVOCATION;
+	}
+	return m;
+}
+
+static enum ccg_status new_result(const struct ccg_cpu_verifier *v, json_t *claims, bool composite, bool bound,
+				  struct ccg_cpu_result **out)
 {
 	struct ccg_cpu_result *r = calloc(1, sizeof(*r));
+	const json_t *cpu_claims = composite ? json_object_get(claims, "cpu") : claims;
 	const char *tee = json_string_value(json_object_get(cpu_claims, "ccgpu-cpu-tee"));
 
 	if (r == NULL)
 		return CCG_ERR_NOMEM;
 	snprintf(r->tee, sizeof(r->tee), "%s", tee != NULL ? tee : "");
+	r->skipped = cpu_skipped(v, cpu_claims, bound);
+	if (composite)
+		r->skipped |= gpu_skipped(json_object_get(claims, "gpu"));
 	r->claims = claims;
 	*out = r;
 	return CCG_OK;
@@ -220,6 +266,8 @@ static enum ccg_status appraise(const struct ccg_cpu_verifier *v, const uint8_t 
 	*out = NULL;
 	if (v == NULL || doc == NULL)
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "cpu_verifier", "no verifier or no evidence");
+	if ((st = ccg_time_resolve(now, "now", &now, err)) != CCG_OK)
+		return st;
 	if ((st = ccg_json_parse(doc, len, CCG_COMPOSITE_MAX, composite ? "composite" : "cpu", &d, err)) != CCG_OK)
 		return st;
 	cpu = json_object_get(d, "cpu") != NULL ? json_object_get(d, "cpu") : d;
@@ -239,9 +287,12 @@ static enum ccg_status appraise(const struct ccg_cpu_verifier *v, const uint8_t 
 	} else {
 		st = ccg_cpu_verify(cpu, value, &o, &claims, err);
 	}
-	if (st == CCG_OK && (st = new_result(claims, composite ? json_object_get(claims, "cpu") : claims, out)) ==
-				    CCG_OK)
-		claims = NULL;
+	if (st == CCG_OK) {
+		if ((st = new_result(v, claims, composite, composite || value != NULL, out)) == CCG_OK)
+			claims = NULL;
+		else
+			ccg_error_set(err, st, "cpu_verifier", "out of memory");
+	}
 	json_decref(claims);
 	json_decref(d);
 	return st;
@@ -469,6 +520,12 @@ out:
 	free(b64);
 	sk_X509_pop_free(sk, X509_free);
 	return st;
+}
+
+uint32_t ccg_cpu_result_checks_skipped(const struct ccg_cpu_result *r)
+{
+	/* no result: nothing was checked */
+	return r != NULL ? r->skipped : CCG_CHECK_ALL;
 }
 
 const char *ccg_cpu_result_tee(const struct ccg_cpu_result *r)

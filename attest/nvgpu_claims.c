@@ -110,21 +110,33 @@ static json_t *all_errors(const struct ccg_gpu_appraisal *a)
 	return arr;
 }
 
+uint32_t ccg_gpu_checks_skipped(const struct ccg_gpu_appraisal *a)
+{
+	uint32_t m = 0;
+
+	if (!a->rims_checked)
+		m |= CCG_CHECK_REFERENCE_VALUES;
+	if (a->chain.ocsp.status == CCG_OCSP_NOT_CHECKED)
+		m |= CCG_CHECK_REVOCATION;
+	if (a->freshness_skipped)
+		m |= CCG_CHECK_FRESHNESS;
+	return m;
+}
+
 static json_t *skipped(const struct ccg_gpu_appraisal *a)
 {
+	/* in the order the claims always listed them */
+	static const uint32_t order[] = {CCG_CHECK_REFERENCE_VALUES, CCG_CHECK_REVOCATION, CCG_CHECK_FRESHNESS};
+	uint32_t m = ccg_gpu_checks_skipped(a);
 	json_t *arr = json_array();
 
-	if (arr == NULL)
-		return NULL;
-	if (!a->rims_checked && json_array_append_new(arr, json_string("reference-values")) != 0)
-		goto fail;
-	if (a->chain.ocsp.status == CCG_OCSP_NOT_CHECKED &&
-	    json_array_append_new(arr, json_string("revocation")) != 0)
-		goto fail;
+	for (size_t i = 0; arr != NULL && i < sizeof(order) / sizeof(order[0]); i++) {
+		if ((m & order[i]) != 0 && json_array_append_new(arr, json_string(ccg_check_name(order[i]))) != 0) {
+			json_decref(arr);
+			return NULL;
+		}
+	}
 	return arr;
-fail:
-	json_decref(arr);
-	return NULL;
 }
 
 json_t *ccg_gpu_claims_build(const struct ccg_gpu_appraisal *a, const uint8_t nonce[CCG_GPU_NONCE_LEN])

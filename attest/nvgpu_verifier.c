@@ -13,8 +13,12 @@
 #include "common/file.h"
 #include "common/json.h"
 
+_Static_assert(CCG_GPU_OCSP_DEFAULT_MAX_AGE == CCG_OCSP_NO_NEXT_UPDATE_MAX_AGE,
+	       "the public and the OCSP module's default age of responses without nextUpdate");
+
 struct ccg_gpu_result {
 	bool passed;
+	uint32_t skipped; /* CCG_CHECK_* over every GPU */
 	json_t *claims;
 };
 
@@ -34,6 +38,8 @@ enum ccg_status ccg_gpu_verifier_new(struct ccg_gpu_verifier **out)
 	*out = NULL;
 	if (v == NULL)
 		return CCG_ERR_NOMEM;
+	/* as strict as the ccgpu CLI: revocation checked online, reference values required */
+	v->ocsp_mode = CCG_GPU_OCSP_ONLINE;
 	v->device_anchor = pem_to_cert(ccg_nvidia_device_identity_ca_pem);
 	v->rim_anchor = pem_to_cert(ccg_nvidia_rim_root_pem);
 	if (v->device_anchor == NULL || v->rim_anchor == NULL ||
@@ -268,18 +274,28 @@ enum ccg_status ccg_gpu_verifier_appraise(struct ccg_gpu_verifier *v, const stru
 {
 	struct ccg_gpu_appraisal *as[CCG_GPU_MAX_DEVICES] = {0};
 	struct ccg_gpu_result *r = NULL;
+	bool own_nonce = nonce == NULL;
 	enum ccg_status st = CCG_OK, first = CCG_OK;
 
+	if (out == NULL)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "appraise", "no output");
 	*out = NULL;
-	if (v == NULL || ev == NULL || nonce == NULL)
+	if (v == NULL || ev == NULL)
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "appraise", "NULL argument");
-	if (nonce_len != CCG_GPU_NONCE_LEN)
+	if (!own_nonce && nonce_len != CCG_GPU_NONCE_LEN)
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "nonce", "nonce of %zu bytes, need %d",
 				     nonce_len, CCG_GPU_NONCE_LEN);
 	if (ev->count == 0)
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "evidence", "no GPU evidence");
-	if (now == 0)
-		now = (int64_t)time(NULL);
+	if (own_nonce) {
+		/* no challenge of the caller's: the evidence's own nonce, and freshness is not proven */
+		if (!ev->has_nonce)
+			return ccg_error_set(err, CCG_ERR_INVALID_ARG, "nonce",
+					     "no nonce given and the evidence carries none");
+		nonce = ev->nonce;
+	}
+	if ((st = ccg_time_resolve(now, "now", &now, err)) != CCG_OK)
+		return st;
 	pthread_mutex_lock(&v->lock);
 	st = ensure_lazy(v, err);
 	pthread_mutex_unlock(&v->lock);
@@ -292,6 +308,7 @@ enum ccg_status ccg_gpu_verifier_appraise(struct ccg_gpu_verifier *v, const stru
 			st = CCG_ERR_NOMEM;
 			goto out;
 		}
+		as[i]->freshness_skipped = own_nonce;
 		if (ccg_gpu_appraise_one(v, &ev->items[i], nonce, now, as[i]) != CCG_OK &&
 		    first == CCG_OK) {
 			char where[CCG_ERROR_WHERE_MAX + 32];
@@ -307,6 +324,8 @@ enum ccg_status ccg_gpu_verifier_appraise(struct ccg_gpu_verifier *v, const stru
 		goto out;
 	}
 	r->passed = first == CCG_OK;
+	for (size_t i = 0; i < ev->count; i++)
+		r->skipped |= ccg_gpu_checks_skipped(as[i]);
 	st = build_claims(ev, as, nonce, now, r->passed, &r->claims);
 	if (st != CCG_OK)
 		goto out;
@@ -325,6 +344,12 @@ out:
 bool ccg_gpu_result_passed(const struct ccg_gpu_result *r)
 {
 	return r != NULL && r->passed;
+}
+
+uint32_t ccg_gpu_result_checks_skipped(const struct ccg_gpu_result *r)
+{
+	/* no result: nothing was checked */
+	return r != NULL ? r->skipped : CCG_CHECK_ALL;
 }
 
 char *ccg_gpu_result_claims_json(const struct ccg_gpu_result *r, int indent)

@@ -71,6 +71,7 @@ struct ccg_gpu_appraisal {
 	struct ccg_spdm_meas_request req;
 	struct ccg_spdm_meas_response resp;
 	bool rims_checked;
+	bool freshness_skipped;    /* the nonce was the evidence's own, not the caller's */
 	struct ccg_rim_claims driver, vbios;
 	struct ccg_golden_result golden;
 	bool golden_done;
@@ -85,6 +86,9 @@ struct ccg_gpu_appraisal {
 enum ccg_status ccg_gpu_appraise_one(struct ccg_gpu_verifier *v, const struct ccg_gpu_item *it,
 				     const uint8_t nonce[CCG_GPU_NONCE_LEN], int64_t now,
 				     struct ccg_gpu_appraisal *a);
+
+/* ccg_gpu_checks_skipped: the CCG_CHECK_* bits of what one GPU's appraisal did not check. */
+uint32_t ccg_gpu_checks_skipped(const struct ccg_gpu_appraisal *a);
 
 /* ccg_gpu_claims_build: the claims object of one appraised GPU (NVIDIA v3 names + ccgpu-*). */
 json_t *ccg_gpu_claims_build(const struct ccg_gpu_appraisal *a, const uint8_t nonce[CCG_GPU_NONCE_LEN]);

@@ -161,6 +161,11 @@ static enum ccg_status fresh(const struct ccg_ocsp *o, const struct ccg_ocsp_cer
 		return ccg_error_set(err, CCG_ERR_OCSP_STALE, "ocsp.max_age",
 				     "%s: thisUpdate %s is older than %lld s", name, t,
 				     (long long)o->max_age);
+	/* without nextUpdate and without a configured bound, a default bound: never "fresh forever" */
+	if (o->max_age == 0 && r->next_update == 0 && now - r->this_update > CCG_OCSP_NO_NEXT_UPDATE_MAX_AGE)
+		return ccg_error_set(err, CCG_ERR_OCSP_STALE, "ocsp.max_age",
+				     "%s: thisUpdate %s is older than %d s and the response has no nextUpdate",
+				     name, t, CCG_OCSP_NO_NEXT_UPDATE_MAX_AGE);
 	return CCG_OK;
 }
 

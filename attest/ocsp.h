@@ -29,11 +29,18 @@ enum ccg_ocsp_cert_status {
 	CCG_OCSP_UNKNOWN,
 };
 
+/*
+ * A response without nextUpdate ("newer information is always available",
+ * RFC 6960 4.2.2.1) counts as fresh for at most this many seconds after its
+ * thisUpdate when no max_age is configured: it never goes stale otherwise.
+ */
+#define CCG_OCSP_NO_NEXT_UPDATE_MAX_AGE 3600
+
 struct ccg_ocsp_config {
 	enum ccg_ocsp_mode mode;
 	const char *responder_url; /* NULL: the certificate's AIA OCSP URL */
 	const char *cache_dir;     /* NULL: in-memory cache only */
-	int64_t max_age;           /* max seconds since thisUpdate; 0: no limit beyond nextUpdate */
+	int64_t max_age;           /* max seconds since thisUpdate; 0: nextUpdate, or CCG_OCSP_NO_NEXT_UPDATE_MAX_AGE without one */
 	long timeout_ms;           /* per request; 0: 10 s */
 };
 
@@ -69,7 +76,8 @@ CCG_MUST_USE enum ccg_status ccg_ocsp_add_response(struct ccg_ocsp *o, const uin
  * response is verified against issuer (directly or via a delegated responder
  * certificate with id-kp-OCSPSigning issued by issuer). Returns CCG_OK for
  * good; CCG_ERR_REVOKED, CCG_ERR_CERT_ON_HOLD, CCG_ERR_OCSP_UNKNOWN with out
- * filled; CCG_ERR_OCSP_STALE (past nextUpdate, older than max_age, or
+ * filled; CCG_ERR_OCSP_STALE (past nextUpdate, older than max_age or, with
+ * no max_age and no nextUpdate, than CCG_OCSP_NO_NEXT_UPDATE_MAX_AGE, or
  * thisUpdate in the future), CCG_ERR_OCSP (bad signature, wrong nonce, other
  * certificate, malformed), CCG_ERR_OCSP_UNAVAILABLE (offline with no cached
  * response, or the responder unreachable). now is Unix seconds (0: the

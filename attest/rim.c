@@ -28,6 +28,7 @@
 #include "common/crypto.h"
 #include "common/encoding.h"
 #include "common/error.h"
+#include "common/str.h"
 
 #define SWID_NS "http://standards.iso.org/iso/19770/-2/2015/schema.xsd"
 #define TCG_RIM_NS \
@@ -406,7 +407,7 @@ static enum ccg_status parse_resource(xmlNode *res, size_t pos, struct ccg_rim_m
 		goto out;
 	/* SPDM block indexes are 1..254, so RIM indexes are 0..253 */
 	if (!parse_u32(v, 253, &m->index)) {
-		st = ccg_error_set(err, CCG_ERR_MALFORMED, aw, "\"%.32s\" is not an index in 0..253", v);
+		st = ccg_error_set(err, CCG_ERR_MALFORMED, aw, "\"%.*s\" is not an index in 0..253", ccg_utf8_cut(v, 32), v);
 		goto out;
 	}
 	free(v);
@@ -422,7 +423,7 @@ static enum ccg_status parse_resource(xmlNode *res, size_t pos, struct ccg_rim_m
 	} else if (strcmp(v, "False") == 0) {
 		m->active = false;
 	} else {
-		st = ccg_error_set(err, CCG_ERR_MALFORMED, aw, "\"%.32s\" is neither True nor False", v);
+		st = ccg_error_set(err, CCG_ERR_MALFORMED, aw, "\"%.*s\" is neither True nor False", ccg_utf8_cut(v, 32), v);
 		goto out;
 	}
 	free(v);
@@ -433,7 +434,7 @@ static enum ccg_status parse_resource(xmlNode *res, size_t pos, struct ccg_rim_m
 	if (st != CCG_OK)
 		goto out;
 	if (!parse_u32(v, CCG_RIM_MAX_ALTERNATIVES, &u) || u == 0) {
-		st = ccg_error_set(err, CCG_ERR_MALFORMED, aw, "\"%.32s\" is not a count in 1..%d", v,
+		st = ccg_error_set(err, CCG_ERR_MALFORMED, aw, "\"%.*s\" is not a count in 1..%d", ccg_utf8_cut(v, 32), v,
 				   CCG_RIM_MAX_ALTERNATIVES);
 		goto out;
 	}
@@ -449,8 +450,8 @@ static enum ccg_status parse_resource(xmlNode *res, size_t pos, struct ccg_rim_m
 	if (v != NULL) {
 		snprintf(aw, sizeof(aw), "%s.size", where);
 		if (!parse_u32(v, CCG_RIM_HASH_MAX, &u) || u != m->hash_len) {
-			st = ccg_error_set(err, CCG_ERR_MALFORMED, aw, "\"%.32s\" but the hashes are %zu bytes",
-					   v, m->hash_len);
+			st = ccg_error_set(err, CCG_ERR_MALFORMED, aw, "\"%.*s\" but the hashes are %zu bytes",
+					   ccg_utf8_cut(v, 32), v, m->hash_len);
 			goto out;
 		}
 		free(v);

@@ -194,7 +194,8 @@ static enum ccg_status decode_service_json(const char *id, const uint8_t *body, 
 	if (v != NULL && (!json_is_string(v) || (strcasecmp(json_string_value(v), "TCG") != 0 &&
 						   strcasecmp(json_string_value(v), "xml") != 0))) {
 		st = ccg_error_set(err, CCG_ERR_UNSUPPORTED, "rim service response.rim_format",
-				   "\"%.32s\" is not a SWID (TCG/XML) RIM",
+				   "\"%.*s\" is not a SWID (TCG/XML) RIM",
+				   ccg_utf8_cut(json_is_string(v) ? json_string_value(v) : "?", 32),
 				   json_is_string(v) ? json_string_value(v) : "?");
 		goto out;
 	}
@@ -296,8 +297,9 @@ static enum ccg_status check_id_matches(const char *id, const struct ccg_rim *ri
 		snprintf(want, sizeof(want), "%s_%s", rim->product, rim->colloquial_version);
 		if (strlen(id) - pl != strlen(want) || strcmp(id + pl, want) != 0)
 			return ccg_error_set(err, CCG_ERR_RIM_INVALID, "rim.Meta",
-					     "RIM for %.40s %.40s, but %.127s was asked for", rim->product,
-					     rim->colloquial_version, id);
+					     "RIM for %.*s %.*s, but %.*s was asked for", ccg_utf8_cut(rim->product, 40),
+					     rim->product, ccg_utf8_cut(rim->colloquial_version, 40),
+					     rim->colloquial_version, ccg_utf8_cut(id, 127), id);
 		return CCG_OK;
 	}
 	for (size_t i = 0; i < 2; i++) {
@@ -314,7 +316,8 @@ static enum ccg_status check_id_matches(const char *id, const struct ccg_rim *ri
 		want[n] = '\0';
 		if (!ends_with(id, want))
 			return ccg_error_set(err, CCG_ERR_RIM_INVALID, "rim.Meta@colloquialVersion",
-					     "VBIOS %.40s, but %.127s was asked for", rim->colloquial_version, id);
+					     "VBIOS %.*s, but %.*s was asked for", ccg_utf8_cut(rim->colloquial_version, 40),
+					     rim->colloquial_version, ccg_utf8_cut(id, 127), id);
 		return CCG_OK;
 	}
 	return CCG_OK;

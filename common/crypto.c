@@ -351,6 +351,17 @@ void ccg_time_iso(int64_t t, char buf[21])
 		snprintf(buf, 21, "invalid-time");
 }
 
+enum ccg_status ccg_time_resolve(int64_t now, const char *where, int64_t *out, struct ccg_error *err)
+{
+	*out = 0;
+	if (now < 0)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, where,
+				     "time %lld is before 1970 (Unix seconds; CCG_TIME_NOW (0) is the current time)",
+				     (long long)now);
+	*out = now != CCG_TIME_NOW ? now : (int64_t)time(NULL);
+	return CCG_OK;
+}
+
 enum ccg_status ccg_asn1_time_iso(const ASN1_TIME *t, char buf[21])
 {
 	int64_t u;

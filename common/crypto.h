@@ -73,6 +73,14 @@ CCG_MUST_USE enum ccg_status ccg_asn1_time_unix(const ASN1_TIME *t, int64_t *out
 void ccg_time_iso(int64_t t, char buf[21]);
 /* ccg_time_parse_iso: parses "YYYY-MM-DDTHH:MM:SSZ" (or a bare integer of Unix seconds). */
 CCG_MUST_USE enum ccg_status ccg_time_parse_iso(const char *s, int64_t *out);
+/*
+ * ccg_time_resolve: the one convention of every time parameter of the public
+ * API (include/ccgpu/status.h, CCG_TIME_NOW): Unix seconds, CCG_TIME_NOW (0)
+ * for the current time. Negative times are refused: CCG_ERR_INVALID_ARG named
+ * by where; *out is then 0.
+ */
+CCG_MUST_USE enum ccg_status ccg_time_resolve(int64_t now, const char *where, int64_t *out,
+					      struct ccg_error *err);
 
 /* ccg_random: cryptographically secure random bytes. */
 CCG_MUST_USE enum ccg_status ccg_random(uint8_t *out, size_t len);

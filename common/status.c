@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "common/error.h"
+#include "common/str.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -115,6 +116,9 @@ enum ccg_status ccg_error_set(struct ccg_error *err, enum ccg_status s, const ch
 	} else {
 		err->detail[0] = '\0';
 	}
+	/* text from outside, or a character cut at the end of the buffer, stays valid UTF-8 for JSON */
+	ccg_utf8_sanitize(err->where);
+	ccg_utf8_sanitize(err->detail);
 	return s;
 }
 
@@ -133,4 +137,20 @@ const char *ccg_error_format(const struct ccg_error *err, char *buf, size_t buf_
 		snprintf(buf, buf_len, "%s: %s", err->where[0] ? err->where : "ccgpu",
 			 ccg_status_str(err->status));
 	return buf;
+}
+
+const char *ccg_check_name(uint32_t check)
+{
+	switch (check) {
+	case CCG_CHECK_FRESHNESS:
+		return "freshness";
+	case CCG_CHECK_REVOCATION:
+		return "revocation";
+	case CCG_CHECK_REFERENCE_VALUES:
+		return "reference-values";
+	case CCG_CHECK_TCB_STATUS:
+		return "tcb-status";
+	default:
+		return NULL;
+	}
 }

@@ -42,7 +42,8 @@ static const char usage[] =
 	"  import FILE         NVIDIA or Azure Secure Key Release JSON policy to the native language\n"
 	"\n"
 	"INPUT: --claims FILE | --evidence FILE [--nonce HEX] | --report FILE --chain FILE --nonce HEX,\n"
-	"       with --time TIME (default now) and --rim-dir DIR (default: reference values not checked).\n"
+	"       with --time TIME (default now) and --rim-dir DIR (default: reference values not checked);\n"
+	"       without --nonce the evidence's own nonce is used and freshness is not checked (a warning says so).\n"
 	"Run ccgpu-policy COMMAND --help for a command's options.\n"
 	"Exit status: 0 allow / ok, 1 deny / check failed, 2 usage or input error.\n";
 
@@ -266,9 +267,14 @@ static int claims_text(const struct opts *o, const char *base, char **out)
 	}
 	/* a failed appraisal still yields claims: the policy decides */
 	{
-		enum ccg_status ast = ccg_gpu_verifier_appraise(v, ev, nonce, sizeof(nonce), o->now, &r, NULL);
+		/* without --nonce the library takes the evidence's own and claims freshness as skipped */
+		enum ccg_status ast = ccg_gpu_verifier_appraise(v, ev, o->nonce != NULL ? nonce : NULL, sizeof(nonce),
+								o->now, &r, NULL);
 
 		(void)ast;
+		if (o->nonce == NULL && r != NULL)
+			fprintf(stderr, "ccgpu-policy: warning: no --nonce: the nonce in %s was used, so nothing proves "
+					"the evidence fresh (ccgpu-checks-skipped: freshness)\n", path);
 	}
 	if (r == NULL || (*out = ccg_gpu_result_claims_json(r, 2)) == NULL) {
 		rc = failf(EXIT_USAGE, "the evidence could not be appraised");

@@ -12,6 +12,7 @@
 #include "common/crypto.h"
 #include "common/encoding.h"
 #include "common/error.h"
+#include "common/str.h"
 #include "common/json.h"
 #include "policies/policy_int.h"
 
@@ -391,6 +392,25 @@ enum ccg_status ccg_policy_parse(const char *src, size_t len, struct ccg_policy 
 	if (out == NULL || (src == NULL && len != 0))
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "policy", "no output or no input");
 	*out = NULL;
+	/* policy text is UTF-8: its strings become claims comparisons, JSON and explanations */
+	if (len <= CCG_POLICY_MAX_SOURCE) {
+		size_t bad = ccg_utf8_valid_prefix(src, len), line = 1, col = 1;
+		char where[48];
+
+		if (bad < len) {
+			for (size_t i = 0; i < bad; i++) {
+				if (src[i] == '\n') {
+					line++;
+					col = 1;
+				} else {
+					col++; /* columns count bytes, as the lexer's do */
+				}
+			}
+			snprintf(where, sizeof(where), "%zu:%zu", line, col);
+			return ccg_error_set(err, CCG_ERR_POLICY_SYNTAX, where, "byte 0x%02x is not valid UTF-8",
+					     (unsigned char)src[bad]);
+		}
+	}
 	if ((st = pol_parse_syntax(src, len, &p, err)) != CCG_OK)
 		return st;
 	if ((st = pol_check(p, err)) != CCG_OK) {

@@ -721,9 +721,12 @@ enum ccg_status ccg_contract_in_force(const struct ccg_contract *c, const struct
 {
 	size_t n = 0;
 	const char *missing = NULL;
+	enum ccg_status st;
 
 	if (c == NULL || keys == NULL)
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "party-keys", "no contract or no registered keys");
+	if ((st = ccg_time_resolve(now, "now", &now, err)) != CCG_OK) /* CCG_TIME_NOW: the current time */
+		return st;
 	for (size_t i = 0; i < c->nparties; i++) {
 		if (consented(c, keys, i, NULL) == CCG_OK)
 			n++;
@@ -767,7 +770,8 @@ enum ccg_status ccg_contract_release(const struct ccg_contract *c, const struct 
 
 	if (secret == NULL || claims == NULL)
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "secret", "no secret name or no claims");
-	if ((st = ccg_contract_in_force(c, keys, now, err)) != CCG_OK)
+	if ((st = ccg_time_resolve(now, "now", &now, err)) != CCG_OK || /* one instant for every check below */
+	    (st = ccg_contract_in_force(c, keys, now, err)) != CCG_OK)
 		return st;
 	for (size_t i = 0; i < c->nsecrets; i++)
 		if (strcmp(c->secrets[i].name, secret) == 0)

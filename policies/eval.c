@@ -488,6 +488,9 @@ enum ccg_status ccg_policy_eval(const struct ccg_policy *p, const struct ccg_cla
 
 	if (p == NULL || c == NULL || s == NULL || (results != NULL && results_len < p->nrules))
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "policy", "no policy, no claims or too few results");
+	/* the API's one time convention: CCG_TIME_NOW (0) is the current time, not 1970 */
+	if ((st = ccg_time_resolve(now, "now", &now, err)) != CCG_OK)
+		return st;
 	e.p = p;
 	e.c = c;
 	e.gpu_slots = s->nslots[SCOPE_GPU];

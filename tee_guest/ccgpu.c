@@ -82,6 +82,24 @@ int cli_fail(int code, const char *what, const struct ccg_error *err)
 	return code;
 }
 
+void cli_warn_skipped(const char *what, uint32_t skipped, const char *fresh_why)
+{
+	const char *sep = "";
+
+	if ((skipped & CCG_CHECK_ALL) == 0)
+		return;
+	fprintf(stderr, "ccgpu: %s: warning: not checked:", what);
+	for (uint32_t bit = 1; (bit & CCG_CHECK_ALL) != 0; bit <<= 1) {
+		if ((skipped & bit) == 0)
+			continue;
+		fprintf(stderr, "%s %s", sep, ccg_check_name(bit));
+		if (bit == CCG_CHECK_FRESHNESS && fresh_why != NULL)
+			fprintf(stderr, " (%s)", fresh_why);
+		sep = ",";
+	}
+	fputc('\n', stderr);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||

@@ -23,6 +23,12 @@ CCG_MUST_USE enum ccg_status cli_read_input(const char *path, size_t max, uint8_
 					    struct ccg_error *err);
 /* cli_fail: prints "ccgpu: <what>: <err>" on one line to stderr; returns code. */
 int cli_fail(int code, const char *what, const struct ccg_error *err);
+/*
+ * cli_warn_skipped: when skipped (CCG_CHECK_* bits) is not 0, prints one line
+ * "ccgpu: <what>: warning: not checked: freshness (<fresh_why>), revocation"
+ * to stderr: a pass that skipped checks must not read as a full pass.
+ */
+void cli_warn_skipped(const char *what, uint32_t skipped, const char *fresh_why);
 
 /*
  * The GPU appraisal options shared by verify gpu and verify composite

@@ -29,7 +29,8 @@ static const char usage[] =
 	"  --chain FILE         PEM device certificate chain, leaf first\n"
 	"  --arch ARCH          HOPPER (default) or BLACKWELL, with --report\n"
 	"  --nonce HEX          the 32-byte nonce the report must be over; with --evidence,\n"
-	"                       defaults to the nonce in the file (then it proves no freshness)\n"
+	"                       defaults to the nonce in the file: then nothing proves the\n"
+	"                       report fresh, and a warning and ccgpu-checks-skipped say so\n"
 	"trust anchors, reference values, revocation, network:\n"
 	CLI_GPU_USAGE
 	"  RIMs come from " CLI_NVIDIA_RIM_SERVICE "\n"
@@ -38,8 +39,9 @@ static const char usage[] =
 	"  --time TIME          verify as of TIME (YYYY-MM-DDTHH:MM:SSZ or Unix seconds)\n"
 	"  --json               print only the claims, as JSON\n"
 	"\n"
-	"Exit status: 0 every check passed, 1 a check failed (the first failure is named\n"
-	"on stderr), 2 usage or input error.\n";
+	"Exit status: 0 every check made passed (checks not made are named in a warning\n"
+	"on stderr), 1 a check failed (the first failure is named on stderr), 2 usage or\n"
+	"input error.\n";
 
 static const struct cli_gpu_defaults gpu_defaults = {.ocsp = CCG_GPU_OCSP_ONLINE, .nvidia_rim_service = true};
 
@@ -219,7 +221,8 @@ int cmd_verify_gpu(int argc, char **argv)
 		rc = usage_error("--report needs --nonce");
 		goto out;
 	}
-	st = ccg_gpu_verifier_appraise(v, ev, nonce, sizeof(nonce), now, &res, &err);
+	/* without --nonce the library takes the evidence's own nonce and records that freshness is unproven */
+	st = ccg_gpu_verifier_appraise(v, ev, o.nonce != NULL ? nonce : NULL, sizeof(nonce), now, &res, &err);
 	if (res == NULL) {
 		rc = cli_fail(CLI_EXIT_USAGE, "verify gpu", &err);
 		goto out;
@@ -233,6 +236,10 @@ int cmd_verify_gpu(int argc, char **argv)
 		printf("%s\n", claims);
 	else
 		print_human(claims);
+	/* a pass that skipped checks says so (a refusal's one line names the failed check instead) */
+	if (st == CCG_OK)
+		cli_warn_skipped("verify gpu", ccg_gpu_result_checks_skipped(res),
+				 "no --nonce: the nonce in the evidence was used");
 	rc = st == CCG_OK ? CLI_EXIT_OK : cli_fail(CLI_EXIT_REFUSED, "verify gpu", &err);
 out:
 	free(claims);

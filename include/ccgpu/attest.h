@@ -31,8 +31,13 @@ enum ccg_gpu_ocsp_mode {
 #define CCG_GPU_MAX_DEVICES 16
 
 /*
- * ccg_gpu_verifier_new: a verifier with the defaults: NVIDIA Device Identity
- * CA and NVIDIA RIM root as trust anchors, OCSP off, no RIM source, no cache.
+ * ccg_gpu_verifier_new: a verifier with the defaults, at least as strict as
+ * the ccgpu CLI's: NVIDIA Device Identity CA and NVIDIA RIM root as trust
+ * anchors, OCSP online (each certificate's responder, no maximum age beyond
+ * nextUpdate), no RIM source (so appraisal fails until
+ * ccg_gpu_verifier_set_rims or an explicit ccg_gpu_verifier_skip_rims), no
+ * cache. Turning a check off is explicit and shows in
+ * ccg_gpu_result_checks_skipped.
  * A configured verifier may be shared by threads calling
  * ccg_gpu_verifier_appraise; the setters are not thread-safe.
  */
@@ -68,8 +73,11 @@ CCG_API CCG_MUST_USE enum ccg_status ccg_gpu_verifier_set_cache_dir(struct ccg_g
 /*
  * ccg_gpu_verifier_set_ocsp: revocation mode; url overrides the responder in
  * each certificate (NULL: use the certificate's); max_age bounds the age of a
- * response in seconds (0: only its nextUpdate). Must be set after the cache dir.
+ * response in seconds (0: only its nextUpdate, and for a response without
+ * nextUpdate CCG_GPU_OCSP_DEFAULT_MAX_AGE). Must be set after the cache dir.
+ * CCG_GPU_OCSP_OFF skips revocation (CCG_CHECK_REVOCATION in the result).
  */
+#define CCG_GPU_OCSP_DEFAULT_MAX_AGE 3600
 CCG_API CCG_MUST_USE enum ccg_status ccg_gpu_verifier_set_ocsp(struct ccg_gpu_verifier *v,
 								enum ccg_gpu_ocsp_mode mode,
 								const char *url, int64_t max_age,
@@ -117,8 +125,12 @@ CCG_API CCG_MUST_USE enum ccg_status ccg_gpu_evidence_to_json(const struct ccg_g
 
 /*
  * ccg_gpu_verifier_appraise: appraises every GPU in ev against nonce (the
- * verifier's 32-byte challenge) at time now (Unix seconds; 0 = current time).
- * Returns CCG_OK only when every check of every GPU passed; otherwise the
+ * verifier's 32-byte challenge) at time now (Unix seconds; CCG_TIME_NOW (0)
+ * = the current time; negative: CCG_ERR_INVALID_ARG). nonce NULL takes the
+ * nonce the serialized evidence carries (CCG_ERR_INVALID_ARG when it carries
+ * none): the report is then not proven fresh, and the result and the claims
+ * say so (CCG_CHECK_FRESHNESS, "freshness" in ccgpu-checks-skipped).
+ * Returns CCG_OK only when every check made on every GPU passed; otherwise the
  * status of the first failed check, named in err. *out receives the result
  * (claims for every GPU, including failed ones) whenever the evidence could be
  * examined at all; it is NULL only for invalid arguments or lack of memory.
@@ -130,8 +142,20 @@ CCG_API CCG_MUST_USE enum ccg_status ccg_gpu_verifier_appraise(struct ccg_gpu_ve
 								int64_t now, struct ccg_gpu_result **out,
 								struct ccg_error *err);
 
-/* ccg_gpu_result_passed: the overall result (x-nvidia-overall-att-result). */
+/*
+ * ccg_gpu_result_passed: the overall result (x-nvidia-overall-att-result):
+ * every check that was made passed. What was not checked is in
+ * ccg_gpu_result_checks_skipped; a relying party that needs those checks
+ * must require the bits to be clear.
+ */
 CCG_API bool ccg_gpu_result_passed(const struct ccg_gpu_result *r);
+/*
+ * ccg_gpu_result_checks_skipped: the checks not made on some GPU, as
+ * CCG_CHECK_* bits (status.h): CCG_CHECK_FRESHNESS (no nonce of the caller),
+ * CCG_CHECK_REVOCATION (OCSP off), CCG_CHECK_REFERENCE_VALUES (RIMs
+ * skipped); 0 when everything was checked. NULL: every bit. Thread-safe.
+ */
+CCG_API uint32_t ccg_gpu_result_checks_skipped(const struct ccg_gpu_result *r);
 /*
  * ccg_gpu_result_claims_json: the claims as JSON text (keys sorted; indent 0
  * for compact), malloc'd; NULL on allocation failure.

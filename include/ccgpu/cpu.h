@@ -35,9 +35,12 @@ struct ccg_cpu_result;
  * ccg_cpu_verifier_new: a verifier with the built-in public roots: an SEV-SNP
  * chain must reach a pinned AMD ARK (Milan, Genoa or Turin; the ASK or ASVK
  * may come from the evidence or the built-in ones), a TDX PCK chain the
- * built-in Intel SGX Root CA; a TPM quote's AK is the evidence's own (claim
- * tpm-ak-trusted false). A configured verifier may be shared by threads
- * calling the appraise functions; the setters are not thread-safe.
+ * built-in Intel SGX Root CA; a plain TPM quote is refused
+ * (CCG_ERR_CERT_UNTRUSTED, "cpu.ak_public": a key that comes with the
+ * evidence vouches for nothing) until ccg_cpu_verifier_set_tpm_ak names the
+ * AK; an Azure vTPM quote's AK is vouched for by its HCL report. A configured
+ * verifier may be shared by threads calling the appraise functions; the
+ * setters are not thread-safe.
  */
 CCG_API CCG_MUST_USE enum ccg_status ccg_cpu_verifier_new(struct ccg_cpu_verifier **out);
 /* ccg_cpu_verifier_free: frees the verifier (not the GPU verifier it was given); NULL is allowed. */
@@ -86,7 +89,11 @@ CCG_API CCG_MUST_USE enum ccg_status ccg_cpu_verifier_add_amd_crl(struct ccg_cpu
  * missing, or no TDX collateral at all (tdx-collateral-stale). Off by default.
  */
 CCG_API void ccg_cpu_verifier_set_require_fresh_collateral(struct ccg_cpu_verifier *v, bool require);
-/* ccg_cpu_verifier_set_tpm_ak: the TPM attestation key (PEM public key) a quote must be signed with. */
+/*
+ * ccg_cpu_verifier_set_tpm_ak: the TPM attestation key (PEM public key) a
+ * plain TPM quote must be signed with; the evidence's ak_public must be this
+ * key (else CCG_ERR_CERT_UNTRUSTED). Without it TPM evidence is refused.
+ */
 CCG_API CCG_MUST_USE enum ccg_status ccg_cpu_verifier_set_tpm_ak(struct ccg_cpu_verifier *v, const uint8_t *pem,
 								  size_t len, struct ccg_error *err);
 /*
@@ -99,11 +106,13 @@ CCG_API void ccg_cpu_verifier_set_gpu_verifier(struct ccg_cpu_verifier *v, struc
  * ccg_cpu_verifier_appraise: one CPU evidence object (JSON, as ccgpu collect
  * writes it: {"type": "snp" | "tdx" | "tpm" | "azure-snp-vtpm", …}, the
  * {ak_public, tpm_quote} TPM file layout, or a composite document whose "cpu"
- * member is taken) at time now (Unix seconds; 0 = current time). report_data,
- * when not NULL, is the CCG_CPU_REPORT_DATA_LEN-byte value the report (TPM:
- * extraData) must carry. CCG_OK and *out with the claims only when every
- * check passed; otherwise the first failed check's status, named in err, and
- * *out NULL. Thread-safe.
+ * member is taken) at time now (Unix seconds; CCG_TIME_NOW (0) = the current
+ * time; negative: CCG_ERR_INVALID_ARG). report_data, when not NULL, is the
+ * CCG_CPU_REPORT_DATA_LEN-byte value the report (TPM: extraData) must carry;
+ * NULL compares none, so freshness is not proven (CCG_CHECK_FRESHNESS in
+ * ccg_cpu_result_checks_skipped). CCG_OK and *out with the claims only when
+ * every check passed; otherwise the first failed check's status, named in
+ * err, and *out NULL. Thread-safe.
  */
 CCG_API CCG_MUST_USE enum ccg_status ccg_cpu_verifier_appraise(const struct ccg_cpu_verifier *v,
 								const uint8_t *evidence, size_t len,
@@ -117,9 +126,10 @@ CCG_API CCG_MUST_USE enum ccg_status ccg_cpu_verifier_appraise(const struct ccg_
  * required in the CPU evidence, and the GPU evidence is appraised with the GPU
  * verifier (required) over the same nonce. Claims:
  * {"ccgpu-composite": {binding, cpu-type, version}, "cpu": {…}, "gpu": {…}},
- * which ccg_claims_from_json reads as one document. Errors as
- * ccg_cpu_verifier_appraise ("composite.binding", "tpm.extra_data", …).
- * Thread-safe.
+ * which ccg_claims_from_json reads as one document. now as
+ * ccg_cpu_verifier_appraise. Errors as ccg_cpu_verifier_appraise
+ * ("composite.binding", "tpm.extra_data", …); every member of the document
+ * missing or of the wrong type is named. Thread-safe.
  */
 CCG_API CCG_MUST_USE enum ccg_status ccg_cpu_verifier_appraise_composite(const struct ccg_cpu_verifier *v,
 									  const uint8_t *doc, size_t len,
@@ -171,6 +181,16 @@ CCG_API CCG_MUST_USE enum ccg_status ccg_cpu_evidence_from_raw(enum ccg_cpu_form
 								const size_t *certs_len, size_t num_certs,
 								char **out_json, struct ccg_error *err);
 
+/*
+ * ccg_cpu_result_checks_skipped: the checks not made, as CCG_CHECK_* bits
+ * (status.h): CCG_CHECK_FRESHNESS (ccg_cpu_verifier_appraise without
+ * report_data), CCG_CHECK_REVOCATION (SEV-SNP/Azure without a CRL of the
+ * ARK; TDX without the PCK and root CA CRLs), CCG_CHECK_TCB_STATUS (TDX
+ * without collateral), and for a composite result also the GPU's
+ * (CCG_CHECK_REFERENCE_VALUES, CCG_CHECK_REVOCATION, ...). 0: everything was
+ * checked. NULL: every bit.
+ */
+CCG_API uint32_t ccg_cpu_result_checks_skipped(const struct ccg_cpu_result *r);
 /* ccg_cpu_result_tee: the kind of CPU evidence: "snp", "tdx", "tpm" or "azure-snp-vtpm" (borrowed). */
 CCG_API const char *ccg_cpu_result_tee(const struct ccg_cpu_result *r);
 /*

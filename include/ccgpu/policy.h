@@ -68,7 +68,8 @@ CCG_API void ccg_claims_free(struct ccg_claims *c);
 
 /*
  * ccg_policy_eval: evaluates every rule on the claims at time now (Unix
- * seconds, the value of `now`). CCG_OK: every rule holds (allow);
+ * seconds, the value of `now`; CCG_TIME_NOW (0) = the current time, read once;
+ * negative: CCG_ERR_INVALID_ARG). CCG_OK: every rule holds (allow);
  * CCG_ERR_POLICY: some rule does not (deny), the first such rule named in
  * err (where = rule name). results, when not NULL, receives one entry per
  * rule (results_len must be at least ccg_policy_rule_count). Allocates
@@ -135,9 +136,11 @@ CCG_API CCG_MUST_USE enum ccg_status ccg_party_keys_add(struct ccg_party_keys *k
  * ccg_contract_in_force: CCG_OK when at least the threshold (default: every
  * party) of distinct parties signed this version with their registered key in
  * keys (a party without a registered key, or whose kept signature does not
- * verify under it, has not signed) and now lies in the validity period;
- * CCG_ERR_SIGNATURE naming a missing party otherwise, CCG_ERR_CERT_EXPIRED
- * outside the period, CCG_ERR_INVALID_ARG when keys is NULL.
+ * verify under it, has not signed) and now (Unix seconds; CCG_TIME_NOW (0) =
+ * the current time; negative: CCG_ERR_INVALID_ARG) lies in the validity
+ * period; CCG_ERR_SIGNATURE naming a missing party otherwise,
+ * CCG_ERR_CERT_EXPIRED outside the period, CCG_ERR_INVALID_ARG when keys is
+ * NULL.
  */
 CCG_API CCG_MUST_USE enum ccg_status ccg_contract_in_force(const struct ccg_contract *c,
 							   const struct ccg_party_keys *keys, int64_t now,
@@ -147,7 +150,8 @@ CCG_API CCG_MUST_USE enum ccg_status ccg_contract_in_force(const struct ccg_cont
  * CCG_OK only when the contract is in force (above), the secret's owner and
  * every party in its requires signed this exact version with their registered
  * key — whatever the threshold says —, the workload's reference values hold
- * and the policy of every party the secret requires allows. Otherwise the
+ * and the policy of every party the secret requires allows, all at the one
+ * time now (as ccg_contract_in_force). Otherwise the
  * in-force error; CCG_ERR_INVALID_ARG without a secret name or claims;
  * CCG_ERR_NOT_FOUND for an unknown secret; CCG_ERR_SIGNATURE
  * with err->where = the id of the first owner/required party that did not

@@ -3,6 +3,7 @@
 #define CCGPU_STATUS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -109,6 +110,38 @@ enum ccg_status {
 	CCG_ERR_STORE_SCHEMA = 1103,    /* the database schema is newer than this build, or not ccgpu's */
 	CCG_ERR_STORE_CONFLICT = 1104,  /* a concurrent transaction won (serialisation failure): retry */
 };
+
+/* --- branch att (issue 10): shared conventions of the attestation API --- */
+
+/*
+ * Time parameters: every `now` of the public API (ccg_gpu_verifier_appraise,
+ * ccg_cpu_verifier_appraise*, ccg_policy_eval, ccg_contract_in_force,
+ * ccg_contract_release) is Unix seconds; CCG_TIME_NOW (0) means the current
+ * time (read once per call); a negative time is refused with
+ * CCG_ERR_INVALID_ARG. Tests and replays pass a fixed time.
+ */
+#define CCG_TIME_NOW 0
+
+/*
+ * Checks an appraisal did not make, as bits of ccg_gpu_result_checks_skipped
+ * and ccg_cpu_result_checks_skipped (also listed by name in the claims,
+ * "ccgpu-checks-skipped": "freshness", "revocation", "reference-values",
+ * "tcb-status"). A result that passed with bits set passed only the checks
+ * that were made.
+ */
+enum ccg_check {
+	CCG_CHECK_FRESHNESS = 1u << 0,        /* no nonce / report_data of the caller: replay not excluded */
+	CCG_CHECK_REVOCATION = 1u << 1,       /* OCSP off; no CRL of the SEV-SNP ARK or the TDX PCK CAs */
+	CCG_CHECK_REFERENCE_VALUES = 1u << 2, /* GPU measurements not compared with RIMs */
+	CCG_CHECK_TCB_STATUS = 1u << 3,       /* TDX: no collateral, the TCB status is unknown */
+};
+#define CCG_CHECK_ALL (CCG_CHECK_FRESHNESS | CCG_CHECK_REVOCATION | CCG_CHECK_REFERENCE_VALUES | CCG_CHECK_TCB_STATUS)
+
+/*
+ * ccg_check_name: the claims' name of one CCG_CHECK_* bit ("freshness",
+ * "revocation", "reference-values", "tcb-status"); NULL for anything else.
+ */
+CCG_API const char *ccg_check_name(uint32_t check);
 
 /* ccg_status_str: a short constant English description of s; never NULL. */
 CCG_API const char *ccg_status_str(enum ccg_status s);

@@ -51,7 +51,12 @@ print("missing or differently shaped:", bad)
 sys.exit(1 if bad else 0)
 PY
 expect "580 report verifies offline" 0 "" -- "$ccgpu" verify gpu "${r580[@]}" --nonce "$n580" "${base[@]}" --no-rims
-expect "serialized evidence verifies with its own nonce" 0 "" -- "$ccgpu" verify gpu --evidence "$nv/evidence/hopper_evidence.json" "${base[@]}" --no-rims
+expect "serialized evidence verifies with its own nonce" 0 "" -- "$ccgpu" verify gpu --evidence "$nv/evidence/hopper_evidence.json" "${base[@]}" --no-rims --json
+# ... but then nothing proves it fresh: a warning on stderr and the claims say so
+check "without --nonce: freshness in ccgpu-checks-skipped" claim "ccgpu-checks-skipped" '["reference-values", "revocation", "freshness"]'
+expect "without --nonce: a warning names the unchecked freshness" 0 "warning: not checked: .*freshness \(no --nonce" -- "$ccgpu" verify gpu --evidence "$nv/evidence/hopper_evidence.json" "${base[@]}" --no-rims
+expect "with --nonce: freshness is checked" 0 "" -- "$ccgpu" verify gpu --evidence "$nv/evidence/hopper_evidence.json" --nonce e97b23a1718095a0e9e35edca810768c70a6a5a389b705e753b197912bc11576 "${base[@]}" --no-rims --json
+check "with --nonce: freshness not in ccgpu-checks-skipped" claim "ccgpu-checks-skipped" '["reference-values", "revocation"]'
 expect "wrong nonce is refused and named" 1 "nonce" -- "$ccgpu" verify gpu "${r550[@]}" --nonce "$n580" "${base[@]}" --no-rims
 expect "another GPU's chain is refused" 1 "signature|FWID|fwid" -- "$ccgpu" verify gpu --report "$nv/hopper-550.90.07/report.hex" --chain "$nv/hopper-580.159.03/chain.pem" --nonce "$n550" "${base[@]}" --no-rims
 expect "chain to another root is refused" 1 "device chain" -- "$ccgpu" verify gpu "${r550[@]}" --nonce "$n550" "${base[@]}" --no-rims --device-root "$nv/roots/nvidia_rim_root.pem"

@@ -13,7 +13,7 @@ snp_doc() { # report-file der-vcek pem-chain out
   openssl x509 -inform der -in "$2" >"$tmp/chain.pem"; cat "$3" >>"$tmp/chain.pem"
   printf '{"type":"snp","report":"%s","certs":"%s"}' "$(base64 -w0 "$1")" "$(json_str "$tmp/chain.pem")" >"$4"
 }
-tap_plan 29
+tap_plan 31
 src="$(cd "$(dirname "$0")/../.." && pwd)"
 snp_doc "$td/snp/milan-go-sev-guest/attestation.bin" "$td/snp/milan-go-sev-guest/vcek.testcer" "$td/snp/milan-go-sev-guest/milan.testcer" "$tmp/go.json"
 expect "verify cpu: Milan SEV-SNP report (go-sev-guest) passes" 0 "" -- "$ccgpu" verify cpu --evidence "$tmp/go.json" --time 2026-11-22T00:00:00Z --json
@@ -32,7 +32,12 @@ d="$td/tdx/v5-sample"
 expect "verify cpu: TDX v5 quote UpToDate at 2026-02-03" 0 "" -- "$ccgpu" verify cpu --evidence "$tmp/tdx.json" --intel-root "$d/trusted_root.pem" --tcb-info "$d/sample_tcbinfo_response_v5" --qe-identity "$d/sample_qeIdentity_response" --tcb-signing-chain "$d/tcbinfo_issuer_chain.derived.pem" --pck-crl "$d/pckcrl" --root-crl "$d/rootcrl.der" --time 2026-02-03T00:00:00Z --json
 check "TDX TCB status claim" grep -q '"tdx-tcb-status": "UpToDate"' "$tmp/out"
 expect "verify cpu: TDX without --intel-root verifies to the built-in Intel SGX Root CA" 0 "" -- "$ccgpu" verify cpu --evidence "$tmp/tdx.json" --time 2026-02-03T00:00:00Z --json
-expect "verify cpu: TPM evidence file passes" 0 "" -- "$ccgpu" verify cpu --evidence "$td/tpm/tpm_evidence.json"
+# a TPM quote is trusted only through an AK the verifier is given (here: the operator names this file's key)
+expect "verify cpu: TPM evidence without --tpm-ak is refused (its own key vouches for nothing)" 1 "cpu.ak_public" -- "$ccgpu" verify cpu --evidence "$td/tpm/tpm_evidence.json"
+python3 -c 'import json,base64,sys; sys.stdout.buffer.write(base64.b64decode(json.load(open(sys.argv[1]))["ak_public"]))' "$td/tpm/tpm_evidence.json" | openssl pkey -pubin -inform DER -out "$tmp/ak.pem"
+expect "verify cpu: TPM evidence file passes with its AK configured" 0 "" -- "$ccgpu" verify cpu --evidence "$td/tpm/tpm_evidence.json" --tpm-ak "$tmp/ak.pem"
+cp "$tmp/err" "$tmp/tpm-err"
+check "without --report-data a pass warns that freshness is not checked" grep -q "warning: not checked: freshness" "$tmp/tpm-err"
 ok_if_none "man page documents every collect / verify cpu option" \
   "$("$ccgpu" verify cpu --help | man_missing "$man")$("$ccgpu" collect --cpu tpm --help | man_missing "$man")"
 # evidence as users hold it (issue 11, items 6-10)

@@ -102,7 +102,9 @@ out, ccgpu, d = sys.argv[1:]
 a = json.load(open(out + ".claims"))
 ev = json.load(open(out + ".json"))
 ports = {k: open(f"{d}/{k}.port").read().strip() for k in ("rims", "ocsp")}
-r = subprocess.run([ccgpu, "verify", "gpu", "--evidence", out + ".json", "--device-root", d + "/device-root.pem",
+# with the collection's nonce given (without it, the claims would add "freshness" to ccgpu-checks-skipped)
+r = subprocess.run([ccgpu, "verify", "gpu", "--evidence", out + ".json", "--nonce", ev[0]["nonce"],
+                    "--device-root", d + "/device-root.pem",
                     "--rim-root", d + "/rim-root.pem", "--rim-url", "http://127.0.0.1:" + ports["rims"],
                     "--ocsp", "online", "--ocsp-url", "http://127.0.0.1:" + ports["ocsp"], "--no-cache", "--json"],
                    capture_output=True, text=True, timeout=60)

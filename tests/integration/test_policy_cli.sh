@@ -31,6 +31,9 @@ expect "eval on evidence: model-owner denies (measres not-checked)" 1 "rule gpus
 expect "explain names the deciding claim value" 1 'FAIL gpus.*|GPU-0: measres = "not-checked", want == "success"' -- "$cp" explain "$tmp/model-owner.ccp" "${ev550[@]}" "${T[@]}"
 if grep -q 'PASS driver' "$tmp/out" && grep -q 'x-nvidia-gpu-driver-version = 550.90.07, want >= 550.54.15' "$tmp/out"; then ok "explain shows the driver version that passed"; else notok "explain shows the driver version that passed"; fi
 expect "eval on serialized evidence: operator allows" 0 "allow" -- "$cp" eval "$tmp/operator.ccp" --evidence "$nv/evidence/hopper_evidence.json" "${T[@]}"
+if grep -q "warning: no --nonce: .*freshness" "$tmp/err"; then ok "eval without --nonce warns that freshness is not checked"; else notok "eval without --nonce warns that freshness is not checked"; fi
+expect "eval with --nonce: no freshness warning" 0 "allow" -- "$cp" eval "$tmp/operator.ccp" --evidence "$nv/evidence/hopper_evidence.json" --nonce e97b23a1718095a0e9e35edca810768c70a6a5a389b705e753b197912bc11576 "${T[@]}"
+if ! grep -q "freshness" "$tmp/err"; then ok "eval with --nonce prints no freshness warning"; else notok "eval with --nonce prints no freshness warning"; fi
 
 # claims JSON: produce it from the evidence, change one claim, see it flip
 "$cp" explain "$tmp/operator.ccp" "${ev550[@]}" "${T[@]}" >/dev/null 2>&1

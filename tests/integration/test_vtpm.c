@@ -24,11 +24,14 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <openssl/pem.h>
 #include <tss2/tss2_esys.h>
+#include <tss2/tss2_mu.h>
 #include <tss2/tss2_tctildr.h>
 #include <unistd.h>
 
 #include "attest/composite.h"
+#include "attest/tpm.h"
 #include "ccgpu/attest.h"
 #include "ccgpu/cpu.h"
 #include "ccgpu/policy.h"
@@ -199,6 +202,52 @@ static void create_ak(void)
 	Tss2_TctiLdr_Finalize(&t);
 }
 
+/*
+ * The AK as a verifier is configured with it: read from swtpm itself
+ * (TPM2_ReadPublic on the persistent handle), never from the evidence.
+ */
+static EVP_PKEY *swtpm_ak(void)
+{
+	TSS2_TCTI_CONTEXT *t = NULL;
+	ESYS_CONTEXT *e = NULL;
+	ESYS_TR h = ESYS_TR_NONE;
+	TPM2B_PUBLIC *pub = NULL;
+	uint8_t buf[sizeof(TPM2B_PUBLIC)];
+	size_t off = 0;
+	EVP_PKEY *k = NULL;
+
+	create_ak();
+	assert_int_equal(Tss2_TctiLdr_Initialize(tcti, &t), TSS2_RC_SUCCESS);
+	assert_int_equal(Esys_Initialize(&e, t, NULL), TSS2_RC_SUCCESS);
+	assert_int_equal(Esys_TR_FromTPMPublic(e, AK_HANDLE, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &h),
+			 TSS2_RC_SUCCESS);
+	assert_int_equal(Esys_ReadPublic(e, h, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pub, NULL, NULL),
+			 TSS2_RC_SUCCESS);
+	assert_int_equal(Tss2_MU_TPM2B_PUBLIC_Marshal(pub, buf, sizeof(buf), &off), TSS2_RC_SUCCESS);
+	assert_int_equal(ccg_tpm_public_to_pkey(buf, off, &k, NULL), CCG_OK);
+	Esys_Free(pub);
+	Esys_TR_Close(e, &h);
+	Esys_Finalize(&e);
+	Tss2_TctiLdr_Finalize(&t);
+	return k;
+}
+
+/* swtpm's AK as a PEM file in dir (for --tpm-ak); returns its path (static buffer) */
+static const char *swtpm_ak_pem(const char *dir)
+{
+	static char path[4096];
+	EVP_PKEY *k = swtpm_ak();
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/ak.pem", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(PEM_write_PUBKEY(f, k), 1);
+	assert_int_equal(fclose(f), 0);
+	EVP_PKEY_free(k);
+	return path;
+}
+
 static char *hex_of(const uint8_t *b, size_t n)
 {
 	char *s = ccg_hex_encode_alloc(b, n);
@@ -268,13 +317,43 @@ static void test_composite_with_swtpm(void **state)
 	o.nonce_len = 32;
 	o.now = NOW;
 	o.gpu = tv_gpu_verifier_offline();
+	/* the AK only in the evidence vouches for nothing: refused (issue 10, item 5) */
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_composite_verify((const uint8_t *)doc, strlen(doc), &o, &claims, &err),
+			 CCG_ERR_CERT_UNTRUSTED);
+	assert_string_equal(err.where, "cpu.ak_public");
+	assert_null(claims);
+	/* the AK configured from the TPM itself */
+	o.trusted_ak = swtpm_ak();
 	ccg_error_clear(&err);
 	if (ccg_composite_verify((const uint8_t *)doc, strlen(doc), &o, &claims, &err) != CCG_OK)
 		fail_msg("%s: %s", err.where, err.detail);
 	assert_non_null(json_object_get(json_object_get(claims, "cpu"), "tpm-pcrs"));
 	assert_non_null(json_object_get(claims, "gpu"));
-	assert_false(json_is_true(json_object_get(json_object_get(claims, "cpu"), "tpm-ak-trusted")));
+	assert_true(json_is_true(json_object_get(json_object_get(claims, "cpu"), "tpm-ak-trusted")));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(claims, "ccgpu-composite"), "cpu-type")),
+			    "tpm");
 	json_decref(claims);
+	claims = NULL;
+	/* the TPM evidence file layout ({ak_public, tpm_quote}, no "type") in a composite: cpu-type from the appraisal */
+	{
+		json_t *d = json_loads(doc, 0, NULL), *cpu = json_object_get(d, "cpu");
+		char *layout;
+
+		assert_non_null(cpu);
+		assert_int_equal(json_object_del(cpu, "type"), 0);
+		assert_int_equal(json_object_set(cpu, "tpm_quote", json_object_get(cpu, "quote")), 0);
+		assert_int_equal(json_object_del(cpu, "quote"), 0);
+		layout = json_dumps(d, JSON_COMPACT);
+		ccg_error_clear(&err);
+		if (ccg_composite_verify((const uint8_t *)layout, strlen(layout), &o, &claims, &err) != CCG_OK)
+			fail_msg("%s: %s (status %d)", err.where, err.detail, err.status);
+		assert_string_equal(
+			json_string_value(json_object_get(json_object_get(claims, "ccgpu-composite"), "cpu-type")), "tpm");
+		json_decref(claims);
+		free(layout);
+		json_decref(d);
+	}
 	/* the same quote with other GPU evidence (another H100's report over the same nonce) */
 	assert_int_equal(ccg_gpu_evidence_new(&other_ev), CCG_OK);
 	assert_int_equal(ccg_gpu_evidence_add_report(other_ev, "HOPPER", report, rl, chain, cl, NULL), CCG_OK);
@@ -298,6 +377,7 @@ static void test_composite_with_swtpm(void **state)
 	assert_string_equal(err.where, "composite.nonce");
 	free(doc);
 	free(other);
+	EVP_PKEY_free(o.trusted_ak);
 	ccg_gpu_verifier_free(o.gpu);
 	ccg_gpu_evidence_free(ev);
 	ccg_gpu_evidence_free(other_ev);
@@ -323,13 +403,20 @@ static void test_cli_collect_and_verify(void **state)
 		 "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 2>/dev/null | openssl pkey -pubout -out %s/tee.pem && "
 		 "%s/tee_guest/ccgpu collect --cpu tpm --tcti %s --ak-handle 81000003 --pcrs ff --nonce %s "
 		 "--tee-public-key %s/tee.pem --gpu-evidence %s --out %s/doc.json && "
-		 "%s/tee_guest/ccgpu verify composite --evidence %s/doc.json --nonce %s --time 2026-11-22T00:00:00Z --json >%s/claims.json",
-		 dir, build, tcti, nonce, dir, gpu_path, dir, build, dir, nonce, dir);
+		 "%s/tee_guest/ccgpu verify composite --evidence %s/doc.json --nonce %s --tpm-ak %s --time 2026-11-22T00:00:00Z --json >%s/claims.json",
+		 dir, build, tcti, nonce, dir, gpu_path, dir, build, dir, nonce, swtpm_ak_pem(dir), dir);
+	assert_int_equal(system(cmd), 0);
+	/* without --tpm-ak the quote's own key is not trusted: refused with exit status 1 */
+	snprintf(cmd, sizeof(cmd),
+		 "%s/tee_guest/ccgpu verify composite --evidence %s/doc.json --nonce %s --time 2026-11-22T00:00:00Z 2>%s/err >/dev/null",
+		 build, dir, nonce, dir);
+	assert_int_equal(WEXITSTATUS(system(cmd)), 1);
+	snprintf(cmd, sizeof(cmd), "grep -q cpu.ak_public %s/err", dir);
 	assert_int_equal(system(cmd), 0);
 	/* another nonce is refused with exit status 1 */
 	snprintf(cmd, sizeof(cmd),
-		 "%s/tee_guest/ccgpu verify composite --evidence %s/doc.json --nonce 00%.62s --time 2026-11-22T00:00:00Z 2>/dev/null >/dev/null",
-		 build, dir, nonce + 2);
+		 "%s/tee_guest/ccgpu verify composite --evidence %s/doc.json --nonce 00%.62s --tpm-ak %s/ak.pem --time 2026-11-22T00:00:00Z 2>/dev/null >/dev/null",
+		 build, dir, nonce + 2, dir);
 	assert_int_equal(WEXITSTATUS(system(cmd)), 1);
 	td_rm_rf(dir);
 	free(dir);
@@ -408,6 +495,7 @@ static void test_gpusim_composite(void **state)
 	o.nonce = nonce;
 	o.nonce_len = 32;
 	o.gpu = sim_verifier(dir);
+	o.trusted_ak = swtpm_ak();
 	ccg_error_clear(&err);
 	if (ccg_composite_verify((const uint8_t *)doc, strlen(doc), &o, &claims, &err) != CCG_OK)
 		fail_msg("%s: %s", err.where, err.detail);
@@ -418,11 +506,21 @@ static void test_gpusim_composite(void **state)
 
 		assert_int_equal(ccg_cpu_verifier_new(&cv), CCG_OK);
 		ccg_cpu_verifier_set_gpu_verifier(cv, o.gpu);
+		{
+			const char *pem_path = swtpm_ak_pem(dir);
+			size_t pl;
+			uint8_t *pem = td_read_file(pem_path, &pl);
+
+			assert_int_equal(ccg_cpu_verifier_set_tpm_ak(cv, pem, pl, NULL), CCG_OK);
+			free(pem);
+		}
 		ccg_error_clear(&err);
 		if (ccg_cpu_verifier_appraise_composite(cv, (const uint8_t *)doc, strlen(doc), nonce, 32, 0, &cr, &err) !=
 		    CCG_OK)
 			fail_msg("%s: %s", err.where, err.detail);
 		assert_string_equal(ccg_cpu_result_tee(cr), "tpm");
+		/* bound by the quote (fresh), RIMs compared; only the GPU's revocation (OCSP off here) was skipped */
+		assert_int_equal(ccg_cpu_result_checks_skipped(cr), CCG_CHECK_REVOCATION);
 		ccg_cpu_result_free(cr);
 		ccg_cpu_verifier_free(cv);
 	}
@@ -456,14 +554,15 @@ static void test_gpusim_composite(void **state)
 		assert_non_null(nonce_hex);
 		snprintf(cmd, sizeof(cmd),
 			 "%s/tee_guest/ccgpu verify composite --evidence %s --nonce %s --device-root %s/device-root.pem "
-			 "--rim-root %s/rim-root.pem --rim-dir %s/rims --ocsp off --offline --no-cache --json >%s/claims.json",
-			 build, path, nonce_hex, dir, dir, dir, dir);
+			 "--rim-root %s/rim-root.pem --rim-dir %s/rims --ocsp off --offline --no-cache --tpm-ak %s/ak.pem "
+			 "--json >%s/claims.json",
+			 build, path, nonce_hex, dir, dir, dir, dir, dir);
 		assert_int_equal(system(cmd), 0);
 		/* without gpusim's device root the chain does not lead to NVIDIA's CA: refused (1) */
 		snprintf(cmd, sizeof(cmd),
 			 "%s/tee_guest/ccgpu verify composite --evidence %s --nonce %s --rim-root %s/rim-root.pem "
-			 "--rim-dir %s/rims --offline --no-cache >/dev/null 2>&1",
-			 build, path, nonce_hex, dir, dir);
+			 "--rim-dir %s/rims --offline --no-cache --tpm-ak %s/ak.pem >/dev/null 2>&1",
+			 build, path, nonce_hex, dir, dir, dir);
 		assert_int_equal(WEXITSTATUS(system(cmd)), 1);
 		free(nonce_hex);
 	}
@@ -491,6 +590,7 @@ static void test_gpusim_composite(void **state)
 	ccg_policy_free(pol);
 	ccg_gpu_result_free(res);
 	ccg_gpu_evidence_free(ev);
+	EVP_PKEY_free(o.trusted_ak);
 	ccg_gpu_verifier_free(o.gpu);
 	ccg_vtpm_quote_cleanup(&q);
 	free(doc);

@@ -3,8 +3,11 @@
 #include <setjmp.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/buf.h"
 #include "common/crypto.h"
@@ -14,6 +17,7 @@
 #include "common/file.h"
 #include "common/json.h"
 #include "common/secret.h"
+#include "common/str.h"
 #include "testdata.h"
 
 static void test_cursor_getters(void **state)
@@ -345,6 +349,99 @@ static void test_ecdsa_sign_raw(void **state)
 	EVP_PKEY_free(key);
 }
 
+/* UTF-8 (RFC 3629): what is valid, where the first invalid byte is, cutting and sanitizing */
+static void test_utf8(void **state)
+{
+	static const struct {
+		const char *s;
+		size_t len, valid;
+	} cases[] = {
+		{"plain ASCII", 11, 11},
+		{"\xc3\xa4\xe2\x82\xac\xf0\x9f\x98\x80", 9, 9}, /* ä € 😀 */
+		{"a\xc3", 2, 1},                               /* cut in two */
+		{"a\xc0\x80", 3, 1},                           /* overlong NUL */
+		{"a\xe0\x80\xaf", 4, 1},                       /* overlong '/' */
+		{"a\xed\xa0\x80", 4, 1},                       /* a surrogate */
+		{"a\xf4\x90\x80\x80", 5, 1},                   /* above U+10FFFF */
+		{"a\x80", 2, 1},                               /* a lone continuation byte */
+		{"a\xff", 2, 1},
+		{"\xc3\xa4\xc3", 3, 2},
+	};
+	char buf[64];
+	json_t *j;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (ccg_utf8_valid_prefix(cases[i].s, cases[i].len) != cases[i].valid)
+			fail_msg("case %zu: first invalid byte %zu, want %zu", i,
+				 ccg_utf8_valid_prefix(cases[i].s, cases[i].len), cases[i].valid);
+		assert_int_equal(ccg_utf8_valid(cases[i].s, cases[i].len), cases[i].valid == cases[i].len);
+	}
+	/* cutting "xää" at 2, 3, 4 bytes keeps whole characters only */
+	assert_int_equal(ccg_utf8_cut("x\xc3\xa4\xc3\xa4", 2), 1);
+	assert_int_equal(ccg_utf8_cut("x\xc3\xa4\xc3\xa4", 3), 3);
+	assert_int_equal(ccg_utf8_cut("x\xc3\xa4\xc3\xa4", 4), 3);
+	assert_int_equal(ccg_utf8_cut("x\xc3\xa4\xc3\xa4", 40), 5);
+	assert_int_equal(ccg_utf8_cut("\xf0\x9f\x98\x80", 3), 0);
+	snprintf(buf, sizeof(buf), "ok \xc3\xa4 bad \xc3 \xed\xa0\x80 end");
+	ccg_utf8_sanitize(buf);
+	assert_string_equal(buf, "ok \xc3\xa4 bad ? ??? end");
+	j = json_string(buf);
+	assert_non_null(j);
+	json_decref(j);
+}
+
+/* an error's where and detail stay valid UTF-8 (they go into JSON claims), whatever they were given */
+static void test_error_text_is_utf8(void **state)
+{
+	struct ccg_error err;
+	char long_detail[CCG_ERROR_DETAIL_MAX + 8];
+	json_t *j;
+
+	(void)state;
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_error_set(&err, CCG_ERR_MALFORMED, "rim.\xc3", "product \"%s\"", "x\xc3\xa4\xc3"),
+			 CCG_ERR_MALFORMED);
+	assert_string_equal(err.where, "rim.?");
+	assert_string_equal(err.detail, "product \"x\xc3\xa4?\"");
+	/* a two-byte character cut by the end of the detail buffer */
+	memset(long_detail, 'a', sizeof(long_detail));
+	long_detail[CCG_ERROR_DETAIL_MAX - 2] = '\xc3';
+	long_detail[CCG_ERROR_DETAIL_MAX - 1] = '\xa4';
+	long_detail[sizeof(long_detail) - 1] = '\0';
+	ccg_error_clear(&err);
+	(void)ccg_error_set(&err, CCG_ERR_MALFORMED, "w", "%s", long_detail);
+	assert_true(ccg_utf8_valid(err.detail, strlen(err.detail)));
+	j = json_string(err.detail);
+	assert_non_null(j);
+	json_decref(j);
+}
+
+/* the public API's time convention: CCG_TIME_NOW is the current time, a time passes through, negative is refused */
+static void test_time_resolve(void **state)
+{
+	struct ccg_error err;
+	int64_t before = (int64_t)time(NULL), t = -1;
+
+	(void)state;
+	assert_int_equal(CCG_TIME_NOW, 0);
+	assert_int_equal(ccg_time_resolve(CCG_TIME_NOW, "now", &t, NULL), CCG_OK);
+	assert_true(t >= before && t <= (int64_t)time(NULL));
+	assert_int_equal(ccg_time_resolve(1795305600, "now", &t, NULL), CCG_OK);
+	assert_int_equal(t, 1795305600);
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_time_resolve(-1, "now", &t, &err), CCG_ERR_INVALID_ARG);
+	assert_string_equal(err.where, "now");
+	assert_int_equal(t, 0);
+	/* the names of skipped checks, one per bit */
+	assert_string_equal(ccg_check_name(CCG_CHECK_FRESHNESS), "freshness");
+	assert_string_equal(ccg_check_name(CCG_CHECK_REVOCATION), "revocation");
+	assert_string_equal(ccg_check_name(CCG_CHECK_REFERENCE_VALUES), "reference-values");
+	assert_string_equal(ccg_check_name(CCG_CHECK_TCB_STATUS), "tcb-status");
+	assert_null(ccg_check_name(CCG_CHECK_FRESHNESS | CCG_CHECK_REVOCATION));
+	assert_null(ccg_check_name(0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -360,6 +457,9 @@ int main(void)
 		cmocka_unit_test(test_pem_and_file),
 		cmocka_unit_test(test_ecdsa_raw),
 		cmocka_unit_test(test_ecdsa_sign_raw),
+		cmocka_unit_test(test_utf8),
+		cmocka_unit_test(test_error_text_is_utf8),
+		cmocka_unit_test(test_time_resolve),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ccgpu/policy.h"
 #include "common/encoding.h"
@@ -390,6 +391,35 @@ static void test_threshold(void **state)
 	free(text);
 }
 
+/* the API's time convention: CCG_TIME_NOW is the current time, a negative time is refused */
+static void test_time_convention(void **state)
+{
+	char *text = contract_json(1, 0), *sigs[3];
+	struct ccg_contract *c = parse(text);
+	struct ccg_claims *cl = NULL;
+	struct ccg_error err;
+	const char *good = "{\"x-nvidia-overall-att-result\":true}";
+
+	(void)state;
+	for (size_t i = 0; i < 3; i++) {
+		sigs[i] = sign(c, i);
+		assert_int_equal(add(c, sigs[i]), CCG_OK);
+		free(sigs[i]);
+	}
+	assert_int_equal(ccg_contract_in_force(c, reg, CCG_TIME_NOW, NULL),
+			 ccg_contract_in_force(c, reg, (int64_t)time(NULL), NULL));
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_contract_in_force(c, reg, -1, &err), CCG_ERR_INVALID_ARG);
+	assert_string_equal(err.where, "now");
+	assert_int_equal(ccg_claims_from_json(good, strlen(good), &cl, NULL), CCG_OK);
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_contract_release(c, reg, "prompt-key", cl, -1, &err), CCG_ERR_INVALID_ARG);
+	assert_string_equal(err.where, "now");
+	ccg_claims_free(cl);
+	ccg_contract_free(c);
+	free(text);
+}
+
 static void test_contract_errors(void **state)
 {
 	char *text = contract_json(1, 0);
@@ -630,6 +660,7 @@ int main(void)
 		cmocka_unit_test(test_canonical_flips),
 		cmocka_unit_test(test_signature_flips),
 		cmocka_unit_test(test_threshold),
+		cmocka_unit_test(test_time_convention),
 		cmocka_unit_test(test_contract_errors),
 		cmocka_unit_test(test_consent_unsigned_party),
 		cmocka_unit_test(test_consent_requires_party),

@@ -216,6 +216,23 @@ static void test_tdx(void **state)
 	ccg_cpu_result_free(r);
 	r = NULL;
 	assert_int_equal(ccg_cpu_verifier_set_intel_root(v, b[6], l[6], NULL), CCG_OK);
+	/* a root but no collateral: passes with the TCB status and revocation reported as not checked */
+	ccg_error_clear(&err);
+	if (ccg_cpu_verifier_appraise(v, (const uint8_t *)doc, strlen(doc), NULL, 0, TDX_NOW, &r, &err) != CCG_OK)
+		fail_msg("%s: %s", err.where, err.detail);
+	assert_int_equal(ccg_cpu_result_checks_skipped(r),
+			 CCG_CHECK_FRESHNESS | CCG_CHECK_TCB_STATUS | CCG_CHECK_REVOCATION);
+	ccg_cpu_result_free(r);
+	r = NULL;
+	/* collateral without the CRLs: revocation not checked */
+	assert_int_equal(ccg_cpu_verifier_set_tdx_collateral(v, b[1], l[1], b[2], l[2], b[3], l[3], NULL, 0, NULL, 0,
+							     NULL),
+			 CCG_OK);
+	assert_int_equal(ccg_cpu_verifier_appraise(v, (const uint8_t *)doc, strlen(doc), NULL, 0, TDX_NOW, &r, NULL),
+			 CCG_OK);
+	assert_int_equal(ccg_cpu_result_checks_skipped(r), CCG_CHECK_FRESHNESS | CCG_CHECK_REVOCATION);
+	ccg_cpu_result_free(r);
+	r = NULL;
 	assert_int_equal(ccg_cpu_verifier_set_tdx_collateral(v, b[1], l[1], b[2], l[2], b[3], l[3], b[4], l[4], NULL, 0,
 							     &err),
 			 CCG_ERR_INVALID_ARG);
@@ -226,6 +243,8 @@ static void test_tdx(void **state)
 	if (ccg_cpu_verifier_appraise(v, (const uint8_t *)doc, strlen(doc), NULL, 0, TDX_NOW, &r, &err) != CCG_OK)
 		fail_msg("%s: %s", err.where, err.detail);
 	assert_string_equal(ccg_cpu_result_tee(r), "tdx");
+	/* collateral with both CRLs: only freshness (no report_data) was not checked */
+	assert_int_equal(ccg_cpu_result_checks_skipped(r), CCG_CHECK_FRESHNESS);
 	j = claims_of(r);
 	assert_string_equal(json_string_value(json_object_get(j, "tdx-tcb-status")), "UpToDate");
 	assert_true(json_is_true(json_object_get(j, "tdx-collateral-stale")));
@@ -291,7 +310,19 @@ static void test_amd_crl(void **state)
 	if (ccg_cpu_verifier_appraise(v, (const uint8_t *)doc, strlen(doc), NULL, 0, NOW, &r, &err) != CCG_OK)
 		fail_msg("%s: %s", err.where, err.detail);
 	expect_crl_claims(r, false, true);
+	assert_int_equal(ccg_cpu_result_checks_skipped(r), CCG_CHECK_REVOCATION | CCG_CHECK_FRESHNESS);
 	ccg_cpu_result_free(r);
+	/* with the report_data the report carries: freshness checked */
+	assert_int_equal(ccg_cpu_verifier_appraise(v, (const uint8_t *)doc, strlen(doc), rd, sizeof(rd), NOW, &r, NULL),
+			 CCG_OK);
+	assert_int_equal(ccg_cpu_result_checks_skipped(r), CCG_CHECK_REVOCATION);
+	ccg_cpu_result_free(r);
+	/* the time convention: CCG_TIME_NOW is now (inside this PKI's 2020-2045 validity), not 1970 (before it) */
+	assert_int_equal(ccg_cpu_verifier_appraise(v, (const uint8_t *)doc, strlen(doc), rd, sizeof(rd), CCG_TIME_NOW,
+						   &r, NULL),
+			 CCG_OK);
+	ccg_cpu_result_free(r);
+	expect_refused(v, doc, -1, CCG_ERR_INVALID_ARG, "now");
 	ccg_cpu_verifier_set_require_fresh_collateral(v, true);
 	expect_refused(v, doc, NOW, CCG_ERR_OCSP_STALE, "snp.crl");
 	/* the ARK's CRL lists the ASK */
@@ -309,6 +340,7 @@ static void test_amd_crl(void **state)
 	free(crl);
 	assert_int_equal(ccg_cpu_verifier_appraise(v, (const uint8_t *)doc, strlen(doc), NULL, 0, NOW, &r, NULL), CCG_OK);
 	expect_crl_claims(r, true, false);
+	assert_int_equal(ccg_cpu_result_checks_skipped(r), CCG_CHECK_FRESHNESS);
 	ccg_cpu_result_free(r);
 	/* past its nextUpdate: refused while fresh collateral is required, a claim otherwise */
 	crl = crl_of(pki.ark, pki.ark_key, NOW - 3600, NULL, &len);
@@ -369,6 +401,33 @@ static void test_amd_crl(void **state)
 	ts_amd_pki_free(&pki);
 }
 
+/* configures v to trust the AK a TPM evidence file carries (an operator naming that key explicitly) */
+static void trust_file_ak(struct ccg_cpu_verifier *v, const uint8_t *doc, size_t n)
+{
+	json_t *d = json_loadb((const char *)doc, n, 0, NULL);
+	const char *b64 = json_string_value(json_object_get(d, "ak_public"));
+	uint8_t *der = NULL;
+	size_t der_len = 0;
+	const unsigned char *p;
+	EVP_PKEY *ak;
+	BIO *ab = BIO_new(BIO_s_mem());
+	char *apem;
+	long al;
+
+	assert_true(b64 != NULL && ab != NULL);
+	assert_int_equal(ccg_base64_decode(b64, strlen(b64), 4096, &der, &der_len), CCG_OK);
+	p = der;
+	ak = d2i_PUBKEY(NULL, &p, (long)der_len);
+	assert_non_null(ak);
+	assert_int_equal(PEM_write_bio_PUBKEY(ab, ak), 1);
+	al = BIO_get_mem_data(ab, &apem);
+	assert_int_equal(ccg_cpu_verifier_set_tpm_ak(v, (const uint8_t *)apem, (size_t)al, NULL), CCG_OK);
+	EVP_PKEY_free(ak);
+	BIO_free(ab);
+	free(der);
+	json_decref(d);
+}
+
 static void test_tpm(void **state)
 {
 	size_t n;
@@ -385,10 +444,22 @@ static void test_tpm(void **state)
 	(void)state;
 	assert_true(k != NULL && bio != NULL);
 	assert_int_equal(ccg_cpu_verifier_new(&v), CCG_OK);
-	assert_int_equal(ccg_cpu_verifier_appraise(v, doc, n, NULL, 0, 0, &r, NULL), CCG_OK);
+	/* the quote verifies with the key it carries, but that key vouches for nothing: refused */
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_cpu_verifier_appraise(v, doc, n, NULL, 0, NOW, &r, &err), CCG_ERR_CERT_UNTRUSTED);
+	assert_string_equal(err.where, "cpu.ak_public");
+	assert_null(r);
+	assert_non_null(strstr(err.detail, "comes from the evidence itself"));
+	/* the same key named by the verifier's configuration: trusted */
+	trust_file_ak(v, doc, n);
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_cpu_verifier_appraise(v, doc, n, NULL, 0, NOW, &r, &err), CCG_OK);
 	assert_string_equal(ccg_cpu_result_tee(r), "tpm");
+	/* no report_data: nothing proves the quote fresh, and the result says so */
+	assert_int_equal(ccg_cpu_result_checks_skipped(r), CCG_CHECK_FRESHNESS);
 	j = claims_of(r);
 	assert_non_null(json_object_get(j, "tpm-pcrs"));
+	assert_true(json_is_true(json_object_get(j, "tpm-ak-trusted")));
 	json_decref(j);
 	ccg_cpu_result_free(r);
 	r = NULL;
@@ -407,25 +478,17 @@ static void test_tpm(void **state)
 	free(doc);
 }
 
-/* composite: a GPU verifier is required, and real SNP evidence does not carry this document's binding */
-static void test_composite(void **state)
+/* a composite document of cpu (JSON) and the GPU evidence gpu; *ev gets that evidence, nonce its nonce */
+static char *composite_of(const char *cpu, const uint8_t *gpu, size_t gl, struct ccg_gpu_evidence **ev,
+			  uint8_t nonce[CCG_GPU_NONCE_LEN])
 {
-	char *ark = NULL, *cpu = snp_evidence(&ark), *gpu64, *doc;
-	size_t gl;
-	uint8_t *gpu = td_read("nvidia/evidence/hopper_evidence.json", &gl), nonce[CCG_GPU_NONCE_LEN];
-	struct ccg_cpu_verifier *v = NULL;
-	struct ccg_gpu_verifier *g = NULL;
-	struct ccg_gpu_evidence *ev = NULL;
-	struct ccg_cpu_result *r = NULL;
-	struct ccg_error err;
-	char *nonce_hex;
+	char *nonce_hex, *gpu64, *doc;
 	size_t size;
 
-	(void)state;
-	assert_int_equal(ccg_gpu_evidence_new(&ev), CCG_OK);
-	assert_int_equal(ccg_gpu_evidence_add_json(ev, gpu, gl, NULL), CCG_OK);
-	assert_true(ccg_gpu_evidence_nonce(ev, nonce));
-	nonce_hex = ccg_hex_encode_alloc(nonce, sizeof(nonce));
+	assert_int_equal(ccg_gpu_evidence_new(ev), CCG_OK);
+	assert_int_equal(ccg_gpu_evidence_add_json(*ev, gpu, gl, NULL), CCG_OK);
+	assert_true(ccg_gpu_evidence_nonce(*ev, nonce));
+	nonce_hex = ccg_hex_encode_alloc(nonce, CCG_GPU_NONCE_LEN);
 	gpu64 = ccg_base64_encode_alloc(gpu, gl);
 	assert_true(nonce_hex != NULL && gpu64 != NULL);
 	size = strlen(cpu) + strlen(gpu64) + 512;
@@ -434,6 +497,25 @@ static void test_composite(void **state)
 	snprintf(doc, size,
 		 "{\"ccgpu-composite\":1,\"nonce\":\"%s\",\"tee_public_key\":\"AAEC\",\"gpu_evidence\":\"%s\",\"cpu\":%s}",
 		 nonce_hex, gpu64, cpu);
+	free(nonce_hex);
+	free(gpu64);
+	return doc;
+}
+
+/* composite: a GPU verifier is required, and real SNP evidence does not carry this document's binding */
+static void test_composite(void **state)
+{
+	char *ark = NULL, *cpu = snp_evidence(&ark), *doc;
+	size_t gl;
+	uint8_t *gpu = td_read("nvidia/evidence/hopper_evidence.json", &gl), nonce[CCG_GPU_NONCE_LEN];
+	struct ccg_cpu_verifier *v = NULL;
+	struct ccg_gpu_verifier *g = NULL;
+	struct ccg_gpu_evidence *ev = NULL;
+	struct ccg_cpu_result *r = NULL;
+	struct ccg_error err;
+
+	(void)state;
+	doc = composite_of(cpu, gpu, gl, &ev, nonce);
 	assert_int_equal(ccg_cpu_verifier_new(&v), CCG_OK);
 	ccg_error_clear(&err);
 	assert_int_equal(ccg_cpu_verifier_appraise_composite(v, (const uint8_t *)doc, strlen(doc), nonce, sizeof(nonce),
@@ -458,6 +540,14 @@ static void test_composite(void **state)
 							     NOW, &r, &err),
 			 CCG_ERR_NONCE_MISMATCH);
 	assert_string_equal(err.where, "composite.nonce");
+	/* the time convention holds for composite appraisal too */
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_cpu_verifier_appraise_composite(v, (const uint8_t *)doc, strlen(doc), nonce, sizeof(nonce),
+							     -1, &r, &err),
+			 CCG_ERR_INVALID_ARG);
+	assert_string_equal(err.where, "now");
+	assert_null(r);
+	assert_int_equal(ccg_cpu_result_checks_skipped(NULL), CCG_CHECK_ALL);
 	/* the "cpu" member of a composite document appraised alone verifies */
 	assert_int_equal(ccg_cpu_verifier_appraise(v, (const uint8_t *)doc, strlen(doc), NULL, 0, NOW, &r, NULL), CCG_OK);
 	assert_string_equal(ccg_cpu_result_tee(r), "snp");
@@ -465,8 +555,6 @@ static void test_composite(void **state)
 	ccg_cpu_verifier_free(v);
 	ccg_gpu_verifier_free(g);
 	ccg_gpu_evidence_free(ev);
-	free(nonce_hex);
-	free(gpu64);
 	free(gpu);
 	free(doc);
 	free(cpu);
@@ -664,6 +752,123 @@ static void test_raw_inputs(void **state)
 	free(rep);
 }
 
+/* doc with the member at path ("a.b") removed (value NULL) or replaced by value (stolen); malloc'd */
+static char *mutate(const char *doc, const char *path, json_t *value)
+{
+	json_t *d = json_loads(doc, 0, NULL), *o = d;
+	char key[64], *dot;
+	const char *k = path;
+	char *out;
+
+	assert_non_null(d);
+	while ((dot = strchr(k, '.')) != NULL) {
+		snprintf(key, sizeof(key), "%.*s", (int)(dot - k), k);
+		o = json_object_get(o, key);
+		assert_non_null(o);
+		k = dot + 1;
+	}
+	if (value == NULL)
+		assert_int_equal(json_object_del(o, k), 0);
+	else
+		assert_int_equal(json_object_set_new(o, k, value), 0);
+	out = json_dumps(d, JSON_COMPACT);
+	assert_non_null(out);
+	json_decref(d);
+	return out;
+}
+
+/* the failure is named: a status, a where, and the member's name in where or detail */
+static void expect_named(enum ccg_status st, const struct ccg_error *err, const char *path, const char *how)
+{
+	const char *leaf = strrchr(path, '.') != NULL ? strrchr(path, '.') + 1 : path;
+
+	if (st == CCG_OK)
+		fail_msg("%s %s: accepted", path, how);
+	if (err->status != st || err->where[0] == '\0' || err->detail[0] == '\0')
+		fail_msg("%s %s: status %d with error %d \"%s\" \"%s\"", path, how, st, err->status, err->where,
+			 err->detail);
+	if (strstr(err->where, leaf) == NULL && strstr(err->detail, leaf) == NULL)
+		fail_msg("%s %s: \"%s: %s\" does not name it", path, how, err->where, err->detail);
+}
+
+/*
+ * Every member of a composite document (and of its CPU evidence) missing or
+ * of the wrong type is refused with an error that names it; a TPM evidence
+ * object without "type" (the {ak_public, tpm_quote} file layout) too.
+ */
+static void test_composite_members(void **state)
+{
+	static const char *members[] = {"ccgpu-composite", "nonce", "tee_public_key", "gpu_evidence", "cpu",
+					"cpu.type", "cpu.report", "cpu.certs"};
+	static const char *tpm_members[] = {"ak_public", "tpm_quote", "tpm_quote.message", "tpm_quote.signature",
+					    "tpm_quote.pcrs"};
+	char *ark = NULL, *cpu = snp_evidence(&ark), *doc, *bad;
+	size_t gl, tl;
+	uint8_t *gpu = td_read("nvidia/evidence/hopper_evidence.json", &gl), nonce[CCG_GPU_NONCE_LEN];
+	uint8_t *tpm = td_read("tpm/tpm_evidence.json", &tl);
+	struct ccg_cpu_verifier *v = NULL;
+	struct ccg_gpu_verifier *g = NULL;
+	struct ccg_gpu_evidence *ev = NULL;
+	struct ccg_cpu_result *r = NULL;
+	struct ccg_error err;
+	enum ccg_status st;
+
+	(void)state;
+	doc = composite_of(cpu, gpu, gl, &ev, nonce);
+	assert_int_equal(ccg_cpu_verifier_new(&v), CCG_OK);
+	assert_int_equal(ccg_gpu_verifier_new(&g), CCG_OK);
+	ccg_gpu_verifier_set_offline(g, true);
+	ccg_gpu_verifier_skip_rims(g, true);
+	ccg_cpu_verifier_set_gpu_verifier(v, g);
+	for (size_t i = 0; i < sizeof(members) / sizeof(members[0]); i++) {
+		for (int how = 0; how < 2; how++) {
+			/* missing, or a value of another JSON type (an array where a string or integer goes) */
+			bad = mutate(doc, members[i], how == 0 ? NULL : json_array());
+			ccg_error_clear(&err);
+			r = (void *)1;
+			st = ccg_cpu_verifier_appraise_composite(v, (const uint8_t *)bad, strlen(bad), nonce,
+								 sizeof(nonce), NOW, &r, &err);
+			expect_named(st, &err, members[i], how == 0 ? "missing" : "of the wrong type");
+			assert_null(r);
+			free(bad);
+		}
+	}
+	/* the TPM evidence file layout: each member missing or mistyped, with its AK configured */
+	{
+		char *tdoc = strndup((const char *)tpm, tl);
+
+		assert_non_null(tdoc);
+		trust_file_ak(v, tpm, tl);
+		assert_int_equal(ccg_cpu_verifier_appraise(v, (const uint8_t *)tdoc, strlen(tdoc), NULL, 0, NOW, &r, NULL),
+				 CCG_OK);
+		ccg_cpu_result_free(r);
+		for (size_t i = 0; i < sizeof(tpm_members) / sizeof(tpm_members[0]); i++) {
+			for (int how = 0; how < 2; how++) {
+				bad = mutate(tdoc, tpm_members[i], how == 0 ? NULL : json_integer(7));
+				ccg_error_clear(&err);
+				r = (void *)1;
+				st = ccg_cpu_verifier_appraise(v, (const uint8_t *)bad, strlen(bad), NULL, 0, NOW, &r, &err);
+				/* without ak_public or tpm_quote the object is not the TPM layout: it then lacks "type" */
+				bool layout_key = strchr(tpm_members[i], '.') == NULL;
+
+				expect_named(st, &err, layout_key && how == 0 ? "type" : tpm_members[i],
+					     how == 0 ? "missing" : "of the wrong type");
+				assert_null(r);
+				free(bad);
+			}
+		}
+		free(tdoc);
+	}
+	ccg_cpu_verifier_free(v);
+	ccg_gpu_verifier_free(g);
+	ccg_gpu_evidence_free(ev);
+	free(gpu);
+	free(tpm);
+	free(doc);
+	free(cpu);
+	free(ark);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -673,6 +878,7 @@ int main(void)
 		cmocka_unit_test(test_tpm),
 		cmocka_unit_test(test_composite),
 		cmocka_unit_test(test_raw_inputs),
+		cmocka_unit_test(test_composite_members),
 	};
 
 	td_require();

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ccgpu/attest.h"
 #include "common/encoding.h"
@@ -380,6 +381,141 @@ static void test_offline_ocsp_fails_closed_without_network(void **state)
 	ccg_gpu_verifier_free(v);
 }
 
+/* the array of names in a GPU's ccgpu-checks-skipped, comma-joined */
+static void skipped_names(json_t *claims, char *out, size_t len)
+{
+	json_t *v;
+	size_t i;
+
+	out[0] = '\0';
+	json_array_foreach(json_object_get(gpu0(claims), "ccgpu-checks-skipped"), i, v) {
+		if (i > 0)
+			strncat(out, ",", len - strlen(out) - 1);
+		strncat(out, json_string_value(v), len - strlen(out) - 1);
+	}
+}
+
+/* appraises serialized evidence with nonce (NULL: the evidence's own) at now; result kept */
+static enum ccg_status appraise_json(struct ccg_gpu_verifier *v, const uint8_t *nonce, int64_t now,
+				     struct ccg_gpu_result **r, struct ccg_error *err)
+{
+	struct ccg_gpu_evidence *ev = NULL;
+	size_t len;
+	uint8_t *json = td_read("nvidia/evidence/hopper_evidence.json", &len);
+	enum ccg_status st;
+
+	assert_int_equal(ccg_gpu_evidence_new(&ev), CCG_OK);
+	assert_int_equal(ccg_gpu_evidence_add_json(ev, json, len, NULL), CCG_OK);
+	ccg_error_clear(err);
+	st = ccg_gpu_verifier_appraise(v, ev, nonce, nonce != NULL ? CCG_GPU_NONCE_LEN : 0, now, r, err);
+	ccg_gpu_evidence_free(ev);
+	free(json);
+	return st;
+}
+
+/*
+ * The library's defaults are at least as strict as the CLI's: revocation is
+ * checked (online) and reference values are required unless turned off; what
+ * was not checked is in the result without parsing JSON.
+ */
+static void test_defaults_and_skipped_checks(void **state)
+{
+	struct ccg_gpu_verifier *v = NULL;
+	struct ccg_gpu_result *r = NULL;
+	struct sample s;
+	struct ccg_error err;
+	json_t *claims = NULL;
+	uint8_t nonce[CCG_GPU_NONCE_LEN];
+	char names[128];
+
+	(void)state;
+	load_sample("hopper-550.90.07", &s);
+	/* OCSP by default: offline (so cache-only) with nothing cached, revocation cannot be shown: refused */
+	assert_int_equal(ccg_gpu_verifier_new(&v), CCG_OK);
+	ccg_gpu_verifier_set_offline(v, true);
+	ccg_gpu_verifier_skip_rims(v, true);
+	assert_int_equal(appraise_sample(v, &s, NOW, &err, NULL), CCG_ERR_OCSP_UNAVAILABLE);
+	ccg_gpu_verifier_free(v);
+	/* reference values by default: with revocation off and no RIM source, refused */
+	assert_int_equal(ccg_gpu_verifier_new(&v), CCG_OK);
+	ccg_gpu_verifier_set_offline(v, true);
+	assert_int_equal(ccg_gpu_verifier_set_ocsp(v, CCG_GPU_OCSP_OFF, NULL, 0, NULL), CCG_OK);
+	assert_int_not_equal(appraise_sample(v, &s, NOW, &err, NULL), CCG_OK);
+	ccg_gpu_verifier_free(v);
+
+	/* both turned off explicitly: a pass that says what it did not check */
+	v = tv_gpu_verifier_offline();
+	assert_int_equal(appraise_sample(v, &s, NOW, &err, &claims), CCG_OK);
+	skipped_names(claims, names, sizeof(names));
+	assert_string_equal(names, "reference-values,revocation");
+	json_decref(claims);
+	/* the caller's nonce: freshness checked */
+	assert_true(ccg_hex_decode_fixed("e97b23a1718095a0e9e35edca810768c70a6a5a389b705e753b197912bc11576", 64, nonce,
+					 sizeof(nonce)) == CCG_OK);
+	assert_int_equal(appraise_json(v, nonce, NOW, &r, &err), CCG_OK);
+	assert_true(ccg_gpu_result_passed(r));
+	assert_int_equal(ccg_gpu_result_checks_skipped(r), CCG_CHECK_REVOCATION | CCG_CHECK_REFERENCE_VALUES);
+	ccg_gpu_result_free(r);
+	/* no nonce of the caller's: the evidence's own is used, and freshness is recorded as skipped */
+	assert_int_equal(appraise_json(v, NULL, NOW, &r, &err), CCG_OK);
+	assert_int_equal(ccg_gpu_result_checks_skipped(r),
+			 CCG_CHECK_REVOCATION | CCG_CHECK_REFERENCE_VALUES | CCG_CHECK_FRESHNESS);
+	{
+		char *text = ccg_gpu_result_claims_json(r, 0);
+
+		claims = json_loads(text, 0, NULL);
+		free(text);
+	}
+	skipped_names(claims, names, sizeof(names));
+	assert_string_equal(names, "reference-values,revocation,freshness");
+	json_decref(claims);
+	ccg_gpu_result_free(r);
+	/* a raw report carries no nonce of its own: a nonce is required */
+	{
+		struct ccg_gpu_evidence *ev = NULL;
+
+		assert_int_equal(ccg_gpu_evidence_new(&ev), CCG_OK);
+		assert_int_equal(ccg_gpu_evidence_add_report(ev, "HOPPER", s.report, s.report_len, s.chain, s.chain_len,
+							     NULL),
+				 CCG_OK);
+		ccg_error_clear(&err);
+		r = (void *)1;
+		assert_int_equal(ccg_gpu_verifier_appraise(v, ev, NULL, 0, NOW, &r, &err), CCG_ERR_INVALID_ARG);
+		assert_string_equal(err.where, "nonce");
+		assert_null(r);
+		ccg_gpu_evidence_free(ev);
+	}
+	assert_int_equal(ccg_gpu_result_checks_skipped(NULL), CCG_CHECK_ALL);
+	ccg_gpu_verifier_free(v);
+	free_sample(&s);
+}
+
+/* the time convention: CCG_TIME_NOW is the current time (claims' iat), a negative time is refused */
+static void test_time_convention(void **state)
+{
+	struct ccg_gpu_verifier *v = tv_gpu_verifier_offline();
+	struct ccg_gpu_result *r = NULL;
+	struct ccg_error err;
+	json_t *claims;
+	char *text;
+	int64_t before = (int64_t)time(NULL), iat;
+
+	(void)state;
+	assert_int_equal(appraise_json(v, NULL, CCG_TIME_NOW, &r, &err), CCG_OK);
+	text = ccg_gpu_result_claims_json(r, 0);
+	claims = json_loads(text, 0, NULL);
+	iat = json_integer_value(json_object_get(claims, "iat"));
+	assert_true(iat >= before && iat <= (int64_t)time(NULL));
+	json_decref(claims);
+	free(text);
+	ccg_gpu_result_free(r);
+	r = (void *)1;
+	assert_int_equal(appraise_json(v, NULL, -1, &r, &err), CCG_ERR_INVALID_ARG);
+	assert_string_equal(err.where, "now");
+	assert_null(r);
+	ccg_gpu_verifier_free(v);
+}
+
 static void test_bad_arguments(void **state)
 {
 	struct ccg_gpu_verifier *v = tv_gpu_verifier_offline();
@@ -455,6 +591,8 @@ int main(void)
 		cmocka_unit_test(test_rims_mismatch_and_expiry),
 		cmocka_unit_test(test_offline_ocsp_fails_closed_without_network),
 		cmocka_unit_test(test_bad_arguments),
+		cmocka_unit_test(test_defaults_and_skipped_checks),
+		cmocka_unit_test(test_time_convention),
 		cmocka_unit_test(test_threads_share_a_verifier),
 	};
 

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/pem.h>
 
@@ -238,6 +239,11 @@ static void test_authoring_errors(void **state)
 		 "GPU quantifiers do not nest"},
 		{"policy \"p\" version 1\nrule r \"m\" { ccgpu-gpu-count }\n", CCG_ERR_POLICY_TYPE, "2:14",
 		 "type mismatch: 'ccgpu-gpu-count' is a int claim, not a condition; compare it"},
+		/* policy text is UTF-8: a string cut inside a character, an overlong form in a comment */
+		{"policy \"p\" version 1\nrule r \"caf\xc3\" { ccgpu-gpu-count == 1 }\n", CCG_ERR_POLICY_SYNTAX, "2:12",
+		 "byte 0xc3 is not valid UTF-8"},
+		{"# \xc0\xaf\npolicy \"p\" version 1\nrule r \"m\" { ccgpu-gpu-count == 1 }\n", CCG_ERR_POLICY_SYNTAX, "1:3",
+		 "byte 0xc0 is not valid UTF-8"},
 		{"policy \"p\" version 1\nrule r \"m\" { eat_nonce == \"xyz\" }\n", CCG_ERR_POLICY_TYPE, "2:27",
 		 "\"xyz\" is not a digest (hex, at most 64 bytes)"},
 		{"policy \"p\" version 1\nrule r \"m\" { ccgpu-gpu-count >= 1 }\nrule r \"n\" { ccgpu-gpu-count >= 1 }\n",
@@ -378,6 +384,24 @@ static void test_semantics(void **state)
 	assert_int_equal(eval_text("rule a \"m\" { iat < now }", two, 2000), CCG_OK);
 	assert_int_equal(eval_text("rule a \"m\" { iat < now }", two, 500), CCG_ERR_POLICY);
 	assert_int_equal(eval_text("rule a \"m\" { iat >= \"1970-01-01T00:16:40Z\" }", two, 0), CCG_OK);
+	/* CCG_TIME_NOW (0) is the current time, not 1970; a negative time is refused */
+	{
+		char now_claims[96];
+		struct ccg_policy *p = NULL;
+		struct ccg_claims *c = NULL;
+		struct ccg_error err;
+		const char *src = "policy \"t\" version 1\nrule a \"m\" { iat <= now }\n";
+
+		snprintf(now_claims, sizeof(now_claims), "{\"iat\":%lld}", (long long)time(NULL));
+		assert_int_equal(eval_text("rule a \"m\" { iat <= now }", now_claims, CCG_TIME_NOW), CCG_OK);
+		assert_int_equal(ccg_policy_parse(src, strlen(src), &p, NULL), CCG_OK);
+		assert_int_equal(ccg_claims_from_json(now_claims, strlen(now_claims), &c, NULL), CCG_OK);
+		ccg_error_clear(&err);
+		assert_int_equal(ccg_policy_eval(p, c, -1, NULL, 0, &err), CCG_ERR_INVALID_ARG);
+		assert_string_equal(err.where, "now");
+		ccg_claims_free(c);
+		ccg_policy_free(p);
+	}
 	/* absent claims never make a rule hold, not even through 'not' or '!=' */
 	assert_int_equal(eval_text("rule a \"m\" { not (snp-vmpl == 0) }", two, 0), CCG_ERR_POLICY);
 	assert_int_equal(eval_text("rule a \"m\" { snp-vmpl != 0 }", two, 0), CCG_ERR_POLICY);
@@ -484,8 +508,12 @@ static void test_azure_import(void **state)
 
 #define TDX_NOW 1770076800 /* 2026-02-03T00:00:00Z */
 
-/* CPU claims through the attest API (ccg_cpu_verify on an evidence object as ccgpu collect writes it) */
-static json_t *cpu_claims(json_t *cpu, X509 *ark, X509 *intel, const struct ccg_tdx_collateral *col, int64_t now)
+/*
+ * CPU claims through the attest API (ccg_cpu_verify on an evidence object as
+ * ccgpu collect writes it); ak: the TPM attestation key the verifier trusts
+ */
+static json_t *cpu_claims_ak(json_t *cpu, X509 *ark, X509 *intel, const struct ccg_tdx_collateral *col,
+			     int64_t now, EVP_PKEY *ak)
 {
 	struct ccg_composite_opts o;
 	struct ccg_error err;
@@ -496,11 +524,17 @@ static json_t *cpu_claims(json_t *cpu, X509 *ark, X509 *intel, const struct ccg_
 	o.intel_root = intel;
 	o.tdx_collateral = col;
 	o.now = now;
+	o.trusted_ak = ak;
 	ccg_error_clear(&err);
 	if (ccg_cpu_verify(cpu, NULL, &o, &claims, &err) != CCG_OK)
 		fail_msg("%s: %s", err.where, err.detail);
 	json_decref(cpu);
 	return claims;
+}
+
+static json_t *cpu_claims(json_t *cpu, X509 *ark, X509 *intel, const struct ccg_tdx_collateral *col, int64_t now)
+{
+	return cpu_claims_ak(cpu, ark, intel, col, now, NULL);
 }
 
 /* the go-sev-guest Milan report (DEBUG allowed) verified with its VCEK chain */
@@ -577,12 +611,26 @@ static json_t *tdx_claims(void)
 static json_t *tpm_claims(void)
 {
 	size_t n;
-	uint8_t *text = td_read("tpm/tpm_evidence.json", &n);
-	json_t *j = json_loadb((const char *)text, n, 0, NULL);
+	uint8_t *text = td_read("tpm/tpm_evidence.json", &n), *der = NULL;
+	json_t *j = json_loadb((const char *)text, n, 0, NULL), *claims;
+	const char *b64;
+	const unsigned char *p;
+	size_t der_len = 0;
+	EVP_PKEY *ak;
 
 	assert_non_null(j);
 	free(text);
-	return cpu_claims(j, NULL, NULL, NULL, 0);
+	/* the verifier is told which AK to trust (here: this file's, named explicitly) */
+	b64 = json_string_value(json_object_get(j, "ak_public"));
+	assert_non_null(b64);
+	assert_int_equal(ccg_base64_decode(b64, strlen(b64), 4096, &der, &der_len), CCG_OK);
+	p = der;
+	ak = d2i_PUBKEY(NULL, &p, (long)der_len);
+	assert_non_null(ak);
+	claims = cpu_claims_ak(j, NULL, NULL, NULL, 0, ak);
+	EVP_PKEY_free(ak);
+	free(der);
+	return claims;
 }
 
 /* every scalar claim under obj (dotted path prefix) is in the schema's scope with a type its JSON value fits */

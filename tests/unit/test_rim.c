@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <jansson.h>
 #include <libxml/c14n.h>
 #include <libxml/tree.h>
 #include <openssl/x509.h>
@@ -17,6 +18,7 @@
 #include "common/crypto.h"
 #include "common/encoding.h"
 #include "common/file.h"
+#include "common/str.h"
 #include "common/http.h"
 #include "testdata.h"
 
@@ -794,6 +796,51 @@ static void test_store_invalid_ids(void **state)
 	ccg_rim_store_free(NULL);
 }
 
+/*
+ * A RIM whose (not yet verified) product name is long UTF-8 text, found under
+ * an id it does not match: the error quotes it cut on a character boundary,
+ * and the text stays valid UTF-8 (it goes into the GPU claims as JSON).
+ */
+static void test_store_error_text_cut_on_characters(void **state)
+{
+	char *dir = td_tmpdir(), *text = read_text("nvidia/rims/NV_GPU_DRIVER_GH100_550.144.03.xml"), *edited;
+	char product[128] = "product=\"x", want[128] = "RIM for x", path[4096];
+	struct ccg_rim_store_config cfg = {.offline = true};
+	struct ccg_rim_store *s = NULL;
+	struct ccg_rim_verify_opts o = {.rim_root = rim_root, .now = NOW};
+	const struct ccg_rim *rim = NULL;
+	struct ccg_error err;
+	json_t *j;
+
+	(void)state;
+	for (int i = 0; i < 30; i++)
+		strcat(product, "\xc3\xa4"); /* ä: byte 40 of "x" + 30 × ä falls inside a character */
+	strcat(product, "\"");
+	for (int i = 0; i < 19; i++)
+		strcat(want, "\xc3\xa4");
+	strcat(want, " 550.144.03, but");
+	edited = replace1(text, "product=\"GH100\"", product);
+	snprintf(path, sizeof(path), "%s/%s.xml", dir, DRIVER_ID);
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_file_write_atomic(path, (const uint8_t *)edited, strlen(edited), &err), CCG_OK);
+	cfg.dir = dir;
+	assert_int_equal(ccg_rim_store_new(&cfg, &s, &err), CCG_OK);
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_rim_store_get(s, DRIVER_ID, &o, &rim, NULL, &err), CCG_ERR_RIM_INVALID);
+	assert_string_equal(err.where, "rim.Meta");
+	if (strstr(err.detail, want) == NULL)
+		fail_msg("detail \"%s\" does not quote 19 whole characters", err.detail);
+	assert_true(ccg_utf8_valid(err.detail, strlen(err.detail)));
+	j = json_string(err.detail);
+	assert_non_null(j);
+	json_decref(j);
+	ccg_rim_store_free(s);
+	free(edited);
+	free(text);
+	td_rm_rf(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -814,6 +861,7 @@ int main(void)
 		cmocka_unit_test(test_store_dir_lookup_and_warm_get),
 		cmocka_unit_test(test_store_cache_dir_and_failures),
 		cmocka_unit_test(test_store_invalid_ids),
+		cmocka_unit_test(test_store_error_text_cut_on_characters),
 	};
 
 	td_require();
