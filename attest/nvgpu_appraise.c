@@ -154,6 +154,14 @@ static void device_chain(struct ccg_gpu_verifier *v, const struct ccg_gpu_item *
 		ccg_error_set(&a->cur, CCG_ERR_UNSUPPORTED, "device chain[0]", "leaf key unreadable");
 		return;
 	}
+	if (X509_check_ca(sk_X509_value(*certs, 0)) != 0) {
+		char cn[96];
+
+		ccg_error_set(&a->cur, CCG_ERR_CERT_CHAIN, "device chain[0]",
+			      "the chain has no device certificate: its first certificate (CN=%s) is a CA",
+			      ccg_x509_cn(sk_X509_value(*certs, 0), cn, sizeof(cn)));
+		return;
+	}
 	a->chain.valid = ccg_chain_verify(*certs, &o, &res, &a->cur) == CCG_OK;
 	a->chain.expired = res.expired;
 	memcpy(a->chain.not_after_iso, res.not_after_iso, sizeof(res.not_after_iso));
@@ -194,14 +202,21 @@ static void check_fwid(STACK_OF(X509) *certs, struct ccg_gpu_appraisal *a)
 {
 	uint8_t fwid[48];
 
-	if (a->opaque.fwid.len != sizeof(fwid)) {
-		ccg_error_set(&a->cur, CCG_ERR_CERT_FWID, "opaque.FWID",
-			      "report carries no 48-byte FWID (%zu bytes)", a->opaque.fwid.len);
+	a->fwid_checked = true;
+	if (ccg_nv_opaque_find(&a->opaque, CCG_NV_OPAQUE_FWID) == NULL) {
+		/*
+		 * Older drivers (535) put no FWID in the report. NVIDIA's SDK treats a
+		 * missing FWID as a match (gpu/evidence.cpp); so does ccgpu, and says
+		 * so in the claim ccgpu-fwid "absent" for policies that refuse it.
+		 */
+		a->fwid_absent = true;
+		a->fwid_match = true;
 		return;
 	}
 	if (ccg_cert_fwid(sk_X509_value(certs, 0), fwid, &a->cur) != CCG_OK)
 		return;
-	a->fwid_match = CRYPTO_memcmp(fwid, a->opaque.fwid.data, sizeof(fwid)) == 0;
+	a->fwid_match = a->opaque.fwid.len == sizeof(fwid) &&
+			CRYPTO_memcmp(fwid, a->opaque.fwid.data, sizeof(fwid)) == 0;
 	if (!a->fwid_match)
 		ccg_error_set(&a->cur, CCG_ERR_CERT_FWID, "device chain[0]",
 			      "leaf certificate FWID differs from the report's FWID");
@@ -247,6 +262,19 @@ static void appraise_rim(struct ccg_gpu_verifier *v, const char *kind, const cha
 	rc->chain.valid = res.chain_verified;
 	rc->chain.expired = res.chain.expired;
 	memcpy(rc->chain.not_after_iso, res.chain.not_after_iso, sizeof(rc->chain.not_after_iso));
+	if (rc->rim == NULL && st == CCG_ERR_CERT_EXPIRED && res.signature_verified) {
+		/*
+		 * Only the RIM's chain is out of date (already recorded above): the
+		 * manifest itself is read and signed, so what it says about the
+		 * version and the measurements is still reported truthfully.
+		 */
+		struct ccg_rim_verify_opts lax = o;
+		struct ccg_rim_verify_result again;
+
+		lax.ignore_expiry = true;
+		if (ccg_rim_store_get(v->rims, rc->id, &lax, &rc->rim, &again, NULL) != CCG_OK)
+			rc->rim = NULL;
+	}
 	if (rc->rim == NULL)
 		return;
 	rc->version_match = rc->rim->colloquial_version != NULL &&
@@ -322,8 +350,10 @@ enum ccg_status ccg_gpu_appraise_one(struct ccg_gpu_verifier *v, const struct cc
 	if (a->parsed && certs != NULL)
 		check_fwid(certs, a);
 	end_check(a);
-	if (certs != NULL && v->ocsp_mode != CCG_GPU_OCSP_OFF)
+	if (certs != NULL && v->ocsp_mode != CCG_GPU_OCSP_OFF) {
+		a->revocation_attempted = true;
 		check_revocation(v, certs, v->device_anchor, now, &a->chain.ocsp, &a->cur);
+	}
 	end_check(a);
 	if (a->parsed && !v->skip_rims)
 		appraise_rims(v, now, a);

@@ -118,13 +118,24 @@ static json_t *skipped(const struct ccg_gpu_appraisal *a)
 		return NULL;
 	if (!a->rims_checked && json_array_append_new(arr, json_string("reference-values")) != 0)
 		goto fail;
-	if (a->chain.ocsp.status == CCG_OCSP_NOT_CHECKED &&
+	/* revocation that was attempted and failed is a failure (in ccgpu-errors), not a skip */
+	if (a->chain.ocsp.status == CCG_OCSP_NOT_CHECKED && !a->revocation_attempted &&
 	    json_array_append_new(arr, json_string("revocation")) != 0)
 		goto fail;
 	return arr;
 fail:
 	json_decref(arr);
 	return NULL;
+}
+
+/* ccgpu-fwid: "match", "absent" (no FWID in the report; accepted as NVIDIA does), "mismatch", "not-checked" */
+static const char *fwid_state(const struct ccg_gpu_appraisal *a)
+{
+	if (a->fwid_absent)
+		return "absent";
+	if (a->fwid_match)
+		return "match";
+	return a->fwid_checked ? "mismatch" : "not-checked";
 }
 
 json_t *ccg_gpu_claims_build(const struct ccg_gpu_appraisal *a, const uint8_t nonce[CCG_GPU_NONCE_LEN])
@@ -185,6 +196,7 @@ json_t *ccg_gpu_claims_build(const struct ccg_gpu_appraisal *a, const uint8_t no
 			{"ccgpu-vbios-rim-id", str_or_null(a->vbios.id)},
 			{"ccgpu-measurement-mismatches", mismatches(a)},
 			{"ccgpu-checks-skipped", skipped(a)},
+			{"ccgpu-fwid", json_string(fwid_state(a))},
 		};
 
 		if (!add_all(o, c, sizeof(c) / sizeof(c[0]))) {

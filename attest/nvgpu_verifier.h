@@ -65,6 +65,9 @@ struct ccg_rim_claims {
 struct ccg_gpu_appraisal {
 	enum ccg_nvgpu_arch arch;
 	bool parsed, nonce_match, arch_check, signature_verified, fwid_match;
+	bool fwid_checked;         /* check_fwid ran */
+	bool fwid_absent;          /* the report carries no FWID field (drivers before 550): accepted as NVIDIA does */
+	bool revocation_attempted; /* OCSP was asked for the device chain (failed or not): not a skipped check */
 	struct ccg_chain_claims chain;
 	char hwmodel[96], ueid[64];
 	struct ccg_nv_opaque opaque;

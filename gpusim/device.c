@@ -193,6 +193,16 @@ enum ccg_status gpusim_load(const char *dir, struct gpusim **out, struct ccg_err
 		goto out;
 	}
 	meas = json_object_get(doc, "measurements");
+	{
+		const char *arch = json_string_value(json_object_get(doc, "arch"));
+
+		/* written since BLACKWELL devices exist; older state directories are HOPPER */
+		if (arch != NULL && strcmp(arch, "BLACKWELL") != 0 && strcmp(arch, "HOPPER") != 0) {
+			st = ccg_error_set(err, CCG_ERR_MALFORMED, "gpusim.json", "arch \"%s\"", arch);
+			goto out;
+		}
+		s->fw.blackwell = arch != NULL && strcmp(arch, "BLACKWELL") == 0;
+	}
 	gpus = json_object_get(doc, "gpus");
 	if ((st = json_str(doc, "driver_version", s->fw.driver_version, sizeof(s->fw.driver_version), err)) !=
 		    CCG_OK ||
@@ -296,6 +306,11 @@ const char *gpusim_vbios_rim_id(const struct gpusim *s)
 	return s->fw.vbios_rim_id;
 }
 
+const char *gpusim_arch(const struct gpusim *s)
+{
+	return s->fw.blackwell ? "BLACKWELL" : "HOPPER";
+}
+
 void gpusim_meas_request(const uint8_t nonce[32], uint8_t out[37])
 {
 	out[0] = SPDM_11;
@@ -353,7 +368,8 @@ static enum ccg_status opaque_data(const struct gpusim *s, unsigned g, struct cc
 	    (st = tlv_str(b, 3, driver, strlen(driver) + 1)) != CCG_OK ||
 	    (st = tlv(b, 4, gpu_info, sizeof(gpu_info))) != CCG_OK ||
 	    (st = tlv(b, 12, msrscnt, sizeof(msrscnt))) != CCG_OK || (st = tlv(b, 13, cpr, sizeof(cpr))) != CCG_OK ||
-	    (st = tlv(b, 11, &nvdec0, 1)) != CCG_OK || (st = tlv(b, 20, gpu->fwid, sizeof(gpu->fwid))) != CCG_OK ||
+	    (st = tlv(b, 11, &nvdec0, 1)) != CCG_OK ||
+	    (gpusim_reports_fwid(&s->fw) && (st = tlv(b, 20, gpu->fwid, sizeof(gpu->fwid))) != CCG_OK) ||
 	    (st = tlv(b, 21, &ppcie, 1)) != CCG_OK || (st = tlv(b, 34, odv, sizeof(odv))) != CCG_OK)
 		return st;
 	/* FEATURE_FLAG: 0 = SPT (single GPU passthrough), as NVIDIA's drivers report */

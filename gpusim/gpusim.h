@@ -56,6 +56,7 @@ struct gpusim_pki_opts {
 	const char *ocsp_url;         /* put in the certificates' AIA; NULL: http://127.0.0.1:8889 */
 	const char *driver_version;   /* NULL: "570.86.15" */
 	const char *vbios_version;    /* "96.00.A5.00.01" shape; NULL: that */
+	const char *arch;             /* "HOPPER" (NULL) or "BLACKWELL": the leaf's names and TcbInfo shape */
 	size_t num_faults;
 	struct gpusim_fault faults[GPUSIM_MAX_FAULTS];
 };
@@ -120,6 +121,8 @@ const char *gpusim_chain_pem(const struct gpusim *s, unsigned gpu);
 /* gpusim_driver_rim_id / gpusim_vbios_rim_id: the ids of the RIMs written for the device set. */
 const char *gpusim_driver_rim_id(const struct gpusim *s);
 const char *gpusim_vbios_rim_id(const struct gpusim *s);
+/* gpusim_arch: "HOPPER" or "BLACKWELL", the architecture the device set reports as. */
+const char *gpusim_arch(const struct gpusim *s);
 
 /*
  * gpusim_spdm: answers one SPDM request for GPU gpu: a GET_MEASUREMENTS

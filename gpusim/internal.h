@@ -12,6 +12,7 @@
 
 /* the firmware a device set runs: what the report says and the RIMs describe */
 struct gpusim_firmware {
+	bool blackwell;                /* GB100 names, TcbInfo 2.23.133.5.4.1.1, NV_GPU_CC_DRIVER_ RIM id */
 	char driver_version[32];
 	char vbios_version[32];        /* "96.00.A5.00.01" */
 	char project[8], project_sku[8], chip_sku[8];
@@ -28,6 +29,9 @@ void gpusim_alternative(const struct gpusim_firmware *fw, unsigned index, unsign
 
 /* gpusim_rim_ids: fills fw's RIM ids from its versions. */
 CCG_MUST_USE enum ccg_status gpusim_rim_ids(struct gpusim_firmware *fw, struct ccg_error *err);
+
+/* gpusim_reports_fwid: drivers before 550 (e.g. 535) put no FWID in the opaque data, as NVIDIA's do. */
+bool gpusim_reports_fwid(const struct gpusim_firmware *fw);
 
 /* gpusim_vbios_bytes: the 8-byte opaque VBIOS_VERSION encoding of "AA.BB.CC.DD.EE". */
 CCG_MUST_USE enum ccg_status gpusim_vbios_bytes(const char *version, uint8_t out[8], struct ccg_error *err);

@@ -13,8 +13,8 @@ static const char usage[] =
 	"usage: ccgpu-gpusim <command> [options]\n"
 	"\n"
 	"commands:\n"
-	"  pki --out DIR [--gpus N] [--ocsp-url URL] [--driver-version V]\n"
-	"      [--vbios-version V] [--fault F]...\n"
+	"  pki --out DIR [--gpus N] [--arch HOPPER|BLACKWELL] [--ocsp-url URL]\n"
+	"      [--driver-version V] [--vbios-version V] [--fault F]...\n"
 	"                  generate the device identity PKI, the RIM signing chain, the\n"
 	"                  signed driver and VBIOS RIMs and the OCSP index into DIR\n"
 	"  serve --socket PATH --state DIR [--fault F]... [--copy-engine host|offload]\n"
@@ -31,6 +31,9 @@ static const char usage[] =
 	"         devtools, unknown-rim\n"
 	"  pki:   expired-leaf, revoked-intermediate, held-intermediate\n"
 	"\n"
+	"--arch BLACKWELL: GB100 leaves with NVIDIA's TcbInfo 2.23.133.5.4.1.1 (two fwids,\n"
+	"  then flags) and the NV_GPU_CC_DRIVER_ RIM id. A --driver-version before 550\n"
+	"  (e.g. 535.104.05) reports no FWID in the opaque data, as those drivers do.\n"
 	"--copy-engine offload: channel writes are authenticated but not decrypted on\n"
 	"  the host's CPUs (a GPU's copy engines would); for benchmarks only.\n"
 	"--port 0 (the default) picks a free port; --port-file receives it.\n"
@@ -38,7 +41,7 @@ static const char usage[] =
 	"Exit status: 0 success, 1 failure, 2 usage error.\n";
 
 enum { OPT_OUT = 256, OPT_GPUS, OPT_OCSP_URL, OPT_DRIVER, OPT_VBIOS, OPT_FAULT, OPT_SOCKET, OPT_STATE, OPT_DIR,
-       OPT_PORT, OPT_PORT_FILE, OPT_TIMEOUT, OPT_COPY_ENGINE, OPT_HELP };
+       OPT_PORT, OPT_PORT_FILE, OPT_TIMEOUT, OPT_COPY_ENGINE, OPT_HELP, OPT_ARCH };
 
 static const struct option long_opts[] = {
 	{"out", required_argument, NULL, OPT_OUT},
@@ -55,6 +58,7 @@ static const struct option long_opts[] = {
 	{"timeout", required_argument, NULL, OPT_TIMEOUT},
 	{"copy-engine", required_argument, NULL, OPT_COPY_ENGINE},
 	{"help", no_argument, NULL, OPT_HELP},
+	{"arch", required_argument, NULL, OPT_ARCH},
 	{NULL, 0, NULL, 0},
 };
 
@@ -114,6 +118,11 @@ int main(int argc, char **argv)
 				return usage_error(cmd, "--gpus takes 1..16");
 			break;
 		case OPT_OCSP_URL: pki.ocsp_url = optarg; break;
+		case OPT_ARCH:
+			if (strcmp(optarg, "HOPPER") != 0 && strcmp(optarg, "BLACKWELL") != 0)
+				return usage_error(cmd, "--arch takes HOPPER or BLACKWELL");
+			pki.arch = optarg;
+			break;
 		case OPT_DRIVER: pki.driver_version = optarg; break;
 		case OPT_VBIOS: pki.vbios_version = optarg; break;
 		case OPT_FAULT:

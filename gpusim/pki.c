@@ -44,6 +44,7 @@ struct cert_spec {
 	const char *crl;               /* CRL URL or NULL */
 	const char *san;               /* subjectAltName value or NULL */
 	const uint8_t *fwid;           /* TcbInfo FWID (48 bytes) or NULL */
+	bool blackwell;                /* the FWID in a Blackwell TcbInfo (2.23.133.5.4.1.1) */
 };
 
 enum ccg_status gpusim_write_pem_cert(const char *path, X509 *cert, struct ccg_error *err)
@@ -182,6 +183,65 @@ out:
 	return ext;
 }
 
+/* DER: tag, length, value appended at buf + *n (buf holds 512 bytes) */
+static bool der_put(uint8_t *buf, size_t *n, uint8_t tag, const void *v, size_t len)
+{
+	uint8_t l[3];
+	size_t ll = der_len(l, len);
+
+	if (*n + 1 + ll + len > 512)
+		return false;
+	buf[(*n)++] = tag;
+	memcpy(buf + *n, l, ll);
+	*n += ll;
+	memcpy(buf + *n, v, len);
+	*n += len;
+	return true;
+}
+
+/*
+ * NVIDIA's Blackwell FMC leaf extension 2.23.133.5.4.1.1, in the shape of the
+ * real GB100 leaves (NVIDIA's SDK, nv_x509.cpp, shows one): a TCG DICE
+ * TcbInfo with vendor [0] "NVIDIA", model [1], version [2], svn [3], layer
+ * [4], index [5], fwids [6] = { SHA-384 fwid, SHA-384 all zero }, then
+ * flags [7], vendorInfo [8] and type [9]. The FWID is not at the end.
+ */
+static X509_EXTENSION *tcbinfo_blackwell_ext(const uint8_t fwid[48])
+{
+	static const uint8_t sha384_oid[] = {0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02};
+	static const uint8_t one = 1, zero = 0, flags[] = {0x00, 0x80, 0x00, 0x00, 0x01}, vinfo = 0xC0;
+	static const uint8_t zeros[48] = {0};
+	uint8_t list[512], entry[512], body[512], buf[512];
+	size_t nl = 0, nb = 0, n = 0;
+	ASN1_OBJECT *oid = NULL;
+	ASN1_OCTET_STRING *os = NULL;
+	X509_EXTENSION *ext = NULL;
+	bool ok = true;
+
+	for (int i = 0; i < 2 && ok; i++) {
+		size_t ne = 0;
+
+		memcpy(entry, sha384_oid, sizeof(sha384_oid));
+		ne = sizeof(sha384_oid);
+		ok = der_put(entry, &ne, 0x04, i == 0 ? fwid : zeros, 48) && der_put(list, &nl, 0x30, entry, ne);
+	}
+	ok = ok && der_put(body, &nb, 0x80, "NVIDIA", 6) && der_put(body, &nb, 0x81, "GB100 A01 GSP", 13) &&
+	     der_put(body, &nb, 0x82, "01", 2) && der_put(body, &nb, 0x83, &one, 1) &&
+	     der_put(body, &nb, 0x84, &zero, 1) && der_put(body, &nb, 0x85, &zero, 1) &&
+	     der_put(body, &nb, 0xA6, list, nl) && der_put(body, &nb, 0x87, flags, sizeof(flags)) &&
+	     der_put(body, &nb, 0x88, &vinfo, 1) && der_put(body, &nb, 0x89, &zero, 1) &&
+	     der_put(buf, &n, 0x30, body, nb);
+	if (!ok)
+		return NULL;
+	oid = OBJ_txt2obj("2.23.133.5.4.1.1", 1);
+	os = ASN1_OCTET_STRING_new();
+	if (oid != NULL && os != NULL && ASN1_OCTET_STRING_set(os, buf, (int)n) == 1)
+		ext = X509_EXTENSION_create_by_OBJ(NULL, oid, 0, os);
+	ASN1_OBJECT_free(oid);
+	ASN1_OCTET_STRING_free(os);
+	return ext;
+}
+
 static int add_ext(X509 *cert, X509V3_CTX *ctx, int nid, const char *value)
 {
 	X509_EXTENSION *ext;
@@ -271,7 +331,7 @@ static enum ccg_status make_cert(const struct cert_spec *spec, EVP_PKEY *key, X5
 		goto out;
 	}
 	if (spec->fwid != NULL) {
-		X509_EXTENSION *ext = tcbinfo_ext(key, spec->fwid);
+		X509_EXTENSION *ext = spec->blackwell ? tcbinfo_blackwell_ext(spec->fwid) : tcbinfo_ext(key, spec->fwid);
 		int ok = ext != NULL && X509_add_ext(c, ext, -1) == 1;
 
 		X509_EXTENSION_free(ext);
@@ -415,12 +475,19 @@ enum ccg_status gpusim_rim_ids(struct gpusim_firmware *fw, struct ccg_error *err
 		if (*p != '.')
 			nodots[n++] = *p;
 	nodots[n] = '\0';
-	if (snprintf(fw->driver_rim_id, sizeof(fw->driver_rim_id), "NV_GPU_DRIVER_GH100_%s",
+	/* NVIDIA's ids: Blackwell drivers NV_GPU_CC_DRIVER_<chip>_..., both VBIOS NV_GPU_VBIOS_... */
+	if (snprintf(fw->driver_rim_id, sizeof(fw->driver_rim_id),
+		     fw->blackwell ? "NV_GPU_CC_DRIVER_GB100_%s" : "NV_GPU_DRIVER_GH100_%s",
 		     fw->driver_version) >= (int)sizeof(fw->driver_rim_id) ||
 	    snprintf(fw->vbios_rim_id, sizeof(fw->vbios_rim_id), "NV_GPU_VBIOS_%s_%s_%s_%s", fw->project,
 		     fw->project_sku, fw->chip_sku, nodots) >= (int)sizeof(fw->vbios_rim_id))
 		return ccg_error_set(err, CCG_ERR_TOO_LARGE, "gpusim.rim_id", "too long");
 	return CCG_OK;
+}
+
+bool gpusim_reports_fwid(const struct gpusim_firmware *fw)
+{
+	return strtoul(fw->driver_version, NULL, 10) >= 550;
 }
 
 static json_t *hex_json(const uint8_t *p, size_t n)
@@ -451,6 +518,10 @@ enum ccg_status gpusim_pki_generate(const char *dir, const struct gpusim_pki_opt
 		 opts->driver_version != NULL ? opts->driver_version : "570.86.15");
 	snprintf(fw.vbios_version, sizeof(fw.vbios_version), "%s",
 		 opts->vbios_version != NULL ? opts->vbios_version : "96.00.A5.00.01");
+	if (opts->arch != NULL && strcmp(opts->arch, "BLACKWELL") != 0 && strcmp(opts->arch, "HOPPER") != 0)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "gpusim.pki.arch", "\"%s\": HOPPER or BLACKWELL",
+				     opts->arch);
+	fw.blackwell = opts->arch != NULL && strcmp(opts->arch, "BLACKWELL") == 0;
 	snprintf(fw.project, sizeof(fw.project), "1010");
 	snprintf(fw.project_sku, sizeof(fw.project_sku), "0200");
 	snprintf(fw.chip_sku, sizeof(fw.chip_sku), "882");
@@ -557,7 +628,7 @@ enum ccg_status gpusim_pki_generate(const char *dir, const struct gpusim_pki_opt
 			/* BROM serial: 9 bytes, also the subject serialNumber (as NVIDIA's) */
 			const struct cert_spec brom_spec = {
 				.subject = {{"serialNumber", serial_hex}, {"C", "US"}, {"O", "ccgpu gpusim"},
-					    {"CN", "GH100 A01 GSP BROM"}},
+					    {"CN", fw.blackwell ? "GB100 A01 GSP BROM" : "GH100 A01 GSP BROM"}},
 				.serial = brom_serial, .serial_len = sizeof(brom_serial), .not_before = -DAY,
 				.not_after = FOREVER, .basic = "critical,CA:TRUE", .key_usage = "critical,keyCertSign"};
 
@@ -596,15 +667,17 @@ enum ccg_status gpusim_pki_generate(const char *dir, const struct gpusim_pki_opt
 		ccg_hex_encode(ski, 20, leaf_serial_hex);
 		for (char *p = leaf_serial_hex; *p != '\0'; p++)
 			*p = (char)(*p >= 'a' ? *p - 32 : *p);
-		snprintf(san, sizeof(san), "otherName:1.3.6.1.4.1.412.274.1;UTF8:NVIDIA:GH100:%s", ueid_hex);
+		snprintf(san, sizeof(san), "otherName:1.3.6.1.4.1.412.274.1;UTF8:NVIDIA:%s:%s",
+			 fw.blackwell ? "GB100" : "GH100", ueid_hex);
 		{
 			bool expired = has_fault(opts, GPUSIM_FAULT_EXPIRED_LEAF, (int)g);
 			const struct cert_spec fmc_spec = {
 				.subject = {{"serialNumber", leaf_serial_hex}, {"C", "US"}, {"O", "ccgpu gpusim"},
-					    {"CN", "GH100 A01 GSP FMC LF"}},
+					    {"CN", fw.blackwell ? "GB100 A01 GSP FMC LF" : "GH100 A01 GSP FMC LF"}},
 				.serial = ski, .serial_len = 20, .not_before = expired ? -2 * DAY : -DAY,
 				.not_after = expired ? NULL : FOREVER, .not_after_rel = -DAY,
-				.key_usage = "critical,digitalSignature", .san = san, .fwid = fwid};
+				.key_usage = "critical,digitalSignature", .san = san, .fwid = fwid,
+				.blackwell = fw.blackwell};
 
 			st = make_cert(&fmc_spec, fmc.key, brom.cert, brom.key, &fmc.cert, err);
 			if (st != CCG_OK)
@@ -661,6 +734,7 @@ gpu_out:
 			goto out;
 		}
 	if (ccg_json_set_new(state, "format", json_string("ccgpu-gpusim/1")) != CCG_OK ||
+	    ccg_json_set_new(state, "arch", json_string(fw.blackwell ? "BLACKWELL" : "HOPPER")) != CCG_OK ||
 	    ccg_json_set_new(state, "driver_version", json_string(fw.driver_version)) != CCG_OK ||
 	    ccg_json_set_new(state, "vbios_version", json_string(fw.vbios_version)) != CCG_OK ||
 	    ccg_json_set_new(state, "project", json_string(fw.project)) != CCG_OK ||

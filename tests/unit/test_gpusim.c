@@ -14,7 +14,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/objects.h>
+#include <openssl/x509v3.h>
+
 #include "attest/nvgpu_opaque.h"
+#include "attest/x509_chain.h"
+#include "common/crypto.h"
 #include "attest/spdm.h"
 #include "ccgpu/attest.h"
 #include "common/frame.h"
@@ -122,8 +127,8 @@ static enum ccg_status appraise(unsigned gpus, char **claims, struct ccg_error *
 		uint8_t *r = report(g, &len);
 		const char *pem = gpusim_chain_pem(sim, g);
 
-		assert_int_equal(ccg_gpu_evidence_add_report(ev, "HOPPER", r, len, (const uint8_t *)pem, strlen(pem),
-							     NULL),
+		assert_int_equal(ccg_gpu_evidence_add_report(ev, gpusim_arch(sim), r, len, (const uint8_t *)pem,
+							     strlen(pem), NULL),
 				 CCG_OK);
 		free(r);
 	}
@@ -199,6 +204,113 @@ static void test_distinct_identities(void **state)
 	assert_null(gpusim_chain_pem(sim, 2));
 	assert_string_equal(gpusim_driver_rim_id(sim), "NV_GPU_DRIVER_GH100_570.86.15");
 	assert_string_equal(gpusim_vbios_rim_id(sim), "NV_GPU_VBIOS_1010_0200_882_9600A50001");
+}
+
+/* runs body with dir/sim swapped for a fresh device set made with o */
+static void with_set(const struct gpusim_pki_opts *o, void (*body)(void))
+{
+	char *saved_dir = dir;
+	struct gpusim *saved_sim = sim;
+
+	dir = td_tmpdir();
+	assert_int_equal(gpusim_pki_generate_child(dir, o), CCG_OK);
+	assert_int_equal(gpusim_load(dir, &sim, NULL), CCG_OK);
+	body();
+	gpusim_free(sim);
+	td_rm_rf(dir);
+	free(dir);
+	dir = saved_dir;
+	sim = saved_sim;
+}
+
+/* GPU 0's opaque data, parsed */
+static struct ccg_nv_opaque *opaque0(uint8_t **raw)
+{
+	size_t len;
+	struct ccg_cursor c;
+	struct ccg_spdm_meas_request req;
+	struct ccg_spdm_meas_response *resp = calloc(1, sizeof(*resp));
+	struct ccg_nv_opaque *op = calloc(1, sizeof(*op));
+
+	*raw = report(0, &len);
+	ccg_cursor_init(&c, *raw, len);
+	assert_int_equal(ccg_spdm_meas_request_parse(&c, &req, NULL), CCG_OK);
+	assert_int_equal(ccg_spdm_meas_response_parse(c.data, c.len, req.version, 96, resp, NULL), CCG_OK);
+	assert_int_equal(ccg_nv_opaque_parse(resp->opaque.data, resp->opaque.len, op, NULL), CCG_OK);
+	free(resp);
+	return op; /* its cursors borrow *raw */
+}
+
+static void blackwell_body(void)
+{
+	STACK_OF(X509) *certs = NULL;
+	const char *pem = gpusim_chain_pem(sim, 0);
+	ASN1_OBJECT *oid = OBJ_txt2obj("2.23.133.5.4.1.1", 1);
+	const ASN1_OCTET_STRING *v;
+	uint8_t *raw, fwid[48];
+	struct ccg_nv_opaque *op = opaque0(&raw);
+	struct ccg_error err;
+	char *claims = NULL;
+	int pos;
+
+	assert_string_equal(gpusim_arch(sim), "BLACKWELL");
+	assert_string_equal(gpusim_driver_rim_id(sim), "NV_GPU_CC_DRIVER_GB100_570.86.15");
+	assert_int_equal(ccg_pem_certs_parse((const uint8_t *)pem, strlen(pem), 10, &certs, NULL), CCG_OK);
+	pos = X509_get_ext_by_OBJ(sk_X509_value(certs, 0), oid, -1);
+	assert_true(pos >= 0);
+	v = X509_EXTENSION_get_data(X509_get_ext(sk_X509_value(certs, 0), pos));
+	/* NVIDIA's shape: the report's FWID is fwids[0], and the extension does not end with it */
+	assert_int_equal(op->fwid.len, 48);
+	assert_memory_not_equal(ASN1_STRING_get0_data(v) + ASN1_STRING_length(v) - 48, op->fwid.data, 48);
+	assert_int_equal(ccg_cert_fwid(sk_X509_value(certs, 0), fwid, NULL), CCG_OK);
+	assert_memory_equal(fwid, op->fwid.data, 48);
+	ccg_error_clear(&err);
+	if (appraise(1, &claims, &err) != CCG_OK)
+		fail_msg("%s: %s", err.where, err.detail);
+	assert_non_null(strstr(claims, "\"ccgpu-arch\":\"BLACKWELL\""));
+	assert_non_null(strstr(claims, "\"ccgpu-fwid\":\"match\""));
+	assert_non_null(strstr(claims, "\"x-nvidia-gpu-arch-check\":true"));
+	assert_non_null(strstr(claims, "\"measres\":\"success\""));
+	free(claims);
+	free(op);
+	free(raw);
+	ASN1_OBJECT_free(oid);
+	sk_X509_pop_free(certs, X509_free);
+}
+
+static void test_blackwell_fwid_in_tcbinfo(void **state)
+{
+	static const struct gpusim_pki_opts o = {.gpus = 1, .arch = "BLACKWELL"};
+
+	(void)state;
+	with_set(&o, blackwell_body);
+}
+
+static void driver535_body(void)
+{
+	uint8_t *raw;
+	struct ccg_nv_opaque *op = opaque0(&raw);
+	struct ccg_error err;
+	char *claims = NULL;
+
+	/* the report has no FWID field at all; accepted as NVIDIA's SDK does, and claimed */
+	assert_null(ccg_nv_opaque_find(op, CCG_NV_OPAQUE_FWID));
+	ccg_error_clear(&err);
+	assert_int_equal(appraise(1, &claims, &err), CCG_OK);
+	assert_non_null(strstr(claims, "\"ccgpu-fwid\":\"absent\""));
+	assert_non_null(strstr(claims, "\"x-nvidia-gpu-attestation-report-cert-chain-fwid-match\":true"));
+	assert_non_null(strstr(claims, "\"x-nvidia-gpu-driver-version\":\"535.104.05\""));
+	free(claims);
+	free(op);
+	free(raw);
+}
+
+static void test_driver_535_has_no_fwid(void **state)
+{
+	static const struct gpusim_pki_opts o = {.gpus = 1, .driver_version = "535.104.05"};
+
+	(void)state;
+	with_set(&o, driver535_body);
 }
 
 static void test_spdm_errors(void **state)
@@ -308,6 +420,8 @@ int main(void)
 		cmocka_unit_test(test_appraises_true),
 		cmocka_unit_test(test_faults),
 		cmocka_unit_test(test_distinct_identities),
+		cmocka_unit_test(test_blackwell_fwid_in_tcbinfo),
+		cmocka_unit_test(test_driver_535_has_no_fwid),
 		cmocka_unit_test(test_spdm_errors),
 		cmocka_unit_test(test_frames),
 	};

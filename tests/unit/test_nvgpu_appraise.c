@@ -190,6 +190,27 @@ static void test_chain_faults(void **state)
 		assert_non_null(strstr(err.where, "device chain["));
 		free(cut);
 	}
+	/* a chain with no device certificate: the leaf dropped, and only the trust anchor */
+	{
+		const char *second = strstr(strstr((char *)s.chain, "-----END CERTIFICATE-----") + 1, "-----BEGIN");
+		size_t anchor_len;
+		uint8_t *anchor = td_read("nvidia/roots/nvidia_device_identity_ca.pem", &anchor_len);
+
+		ccg_error_clear(&err);
+		assert_int_equal(appraise_bytes(v, s.report, s.report_len, (const uint8_t *)second,
+						s.chain_len - (size_t)(second - (char *)s.chain), s.nonce, NOW, &err,
+						NULL),
+				 CCG_ERR_CERT_CHAIN);
+		assert_non_null(strstr(err.detail, "no device certificate"));
+		assert_non_null(strstr(err.detail, "GH100 A01 GSP BROM"));
+		ccg_error_clear(&err);
+		assert_int_equal(appraise_bytes(v, s.report, s.report_len, anchor, anchor_len, s.nonce, NOW, &err,
+						NULL),
+				 CCG_ERR_CERT_CHAIN);
+		assert_non_null(strstr(err.detail, "no device certificate"));
+		assert_null(strstr(err.detail, "misordered"));
+		free(anchor);
+	}
 	/* another GPU's chain: the leaf key does not verify this report */
 	ccg_error_clear(&err);
 	assert_int_equal(appraise_bytes(v, s.report, s.report_len, other.chain, other.chain_len, s.nonce, NOW,
@@ -345,6 +366,9 @@ static void test_rims_mismatch_and_expiry(void **state)
 	assert_string_equal(json_string_value(json_object_get(
 				    json_object_get(g, "x-nvidia-gpu-vbios-rim-cert-chain"), "x-nvidia-cert-status")),
 			    "expired");
+	/* only the RIM's chain expired: the manifest is still for the report's VBIOS version */
+	assert_true(json_is_true(json_object_get(g, "x-nvidia-gpu-vbios-rim-version-match")));
+	assert_true(json_is_true(json_object_get(g, "x-nvidia-gpu-vbios-rim-signature-verified")));
 	{
 		json_t *errs = json_object_get(g, "ccgpu-errors");
 		bool named = false;
@@ -368,14 +392,22 @@ static void test_offline_ocsp_fails_closed_without_network(void **state)
 	struct sample s;
 	struct ccg_error err;
 	uint64_t before = ccg_http_transfer_count();
+	json_t *claims = NULL, *skipped;
 
 	(void)state;
 	load_sample("hopper-550.90.07", &s);
 	assert_int_equal(ccg_gpu_verifier_set_ocsp(v, CCG_GPU_OCSP_ONLINE, "http://127.0.0.1:9/", 0, NULL),
 			 CCG_OK);
 	ccg_gpu_verifier_set_offline(v, true); /* turns online into cache-only */
-	assert_int_equal(appraise_sample(v, &s, NOW, &err, NULL), CCG_ERR_OCSP_UNAVAILABLE);
+	assert_int_equal(appraise_sample(v, &s, NOW, &err, &claims), CCG_ERR_OCSP_UNAVAILABLE);
 	assert_int_equal(ccg_http_transfer_count(), before);
+	/* revocation was attempted and failed: a failure, not a skipped check */
+	skipped = json_object_get(gpu0(claims), "ccgpu-checks-skipped");
+	assert_true(json_is_array(skipped));
+	for (size_t i = 0; i < json_array_size(skipped); i++)
+		assert_string_not_equal(json_string_value(json_array_get(skipped, i)), "revocation");
+	assert_string_equal(json_string_value(json_object_get(gpu0(claims), "ccgpu-error-code")), "ERR_OCSP_UNAVAILABLE");
+	json_decref(claims);
 	free_sample(&s);
 	ccg_gpu_verifier_free(v);
 }
