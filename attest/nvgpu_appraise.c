@@ -172,12 +172,14 @@ static void device_chain(struct ccg_gpu_verifier *v, const struct ccg_gpu_item *
 static void describe_device(STACK_OF(X509) *certs, struct ccg_gpu_appraisal *a)
 {
 	X509 *leaf = sk_X509_value(certs, 0);
+	unsigned int md_len = 0;
 	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(leaf), NULL);
 	char *dec = bn != NULL ? BN_bn2dec(bn) : NULL;
 	char cn[96];
 	const char *prefix;
 
 	snprintf(a->ueid, sizeof(a->ueid), "%s", dec != NULL ? dec : "");
+	a->has_leaf = X509_digest(leaf, EVP_sha256(), a->leaf_sha256, &md_len) == 1 && md_len == CCG_SHA256_LEN;
 	OPENSSL_free(dec);
 	BN_free(bn);
 	/* the device (BROM) certificate names the hardware model, as in NVIDIA's claims */
@@ -361,4 +363,23 @@ enum ccg_status ccg_gpu_appraise_one(struct ccg_gpu_verifier *v, const struct cc
 	sk_X509_pop_free(certs, X509_free);
 	EVP_PKEY_free(leaf_key);
 	return a->error.status;
+}
+
+void ccg_gpu_refuse_repeats(struct ccg_gpu_appraisal **as, const char *const *names, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		for (size_t j = 0; j < i; j++) {
+			bool same_leaf = as[i]->has_leaf && as[j]->has_leaf &&
+					 memcmp(as[i]->leaf_sha256, as[j]->leaf_sha256, CCG_SHA256_LEN) == 0;
+			bool same_ueid = as[i]->ueid[0] != '\0' && strcmp(as[i]->ueid, as[j]->ueid) == 0;
+
+			if (!same_leaf && !same_ueid)
+				continue;
+			ccg_error_set(&as[i]->cur, CCG_ERR_DUPLICATE, "device",
+				      "the same device as %s (%s %s): one device's evidence counts once", names[j],
+				      same_leaf ? "leaf certificate" : "ueid", as[i]->ueid);
+			end_check(as[i]);
+			break;
+		}
+	}
 }

@@ -267,6 +267,8 @@ enum ccg_status ccg_gpu_verifier_appraise(struct ccg_gpu_verifier *v, const stru
 					  struct ccg_gpu_result **out, struct ccg_error *err)
 {
 	struct ccg_gpu_appraisal *as[CCG_GPU_MAX_DEVICES] = {0};
+	char names[CCG_GPU_MAX_DEVICES][16];
+	const char *name_ptrs[CCG_GPU_MAX_DEVICES];
 	struct ccg_gpu_result *r = NULL;
 	enum ccg_status st = CCG_OK, first = CCG_OK;
 
@@ -292,12 +294,18 @@ enum ccg_status ccg_gpu_verifier_appraise(struct ccg_gpu_verifier *v, const stru
 			st = CCG_ERR_NOMEM;
 			goto out;
 		}
-		if (ccg_gpu_appraise_one(v, &ev->items[i], nonce, now, as[i]) != CCG_OK &&
-		    first == CCG_OK) {
+		snprintf(names[i], sizeof(names[i]), "GPU-%zu", i);
+		name_ptrs[i] = names[i];
+		(void)ccg_gpu_appraise_one(v, &ev->items[i], nonce, now, as[i]);
+	}
+	/* checks across the document: one device counts once */
+	ccg_gpu_refuse_repeats(as, name_ptrs, ev->count);
+	for (size_t i = 0; i < ev->count; i++) {
+		if (as[i]->error.status != CCG_OK && first == CCG_OK) {
 			char where[CCG_ERROR_WHERE_MAX + 32];
 
 			first = as[i]->error.status;
-			snprintf(where, sizeof(where), "GPU-%zu %s", i, as[i]->error.where);
+			snprintf(where, sizeof(where), "%s %s", names[i], as[i]->error.where);
 			ccg_error_set(err, first, where, "%s", as[i]->error.detail);
 		}
 	}

@@ -70,6 +70,8 @@ struct ccg_gpu_appraisal {
 	bool revocation_attempted; /* OCSP was asked for the device chain (failed or not): not a skipped check */
 	struct ccg_chain_claims chain;
 	char hwmodel[96], ueid[64];
+	bool has_leaf;
+	uint8_t leaf_sha256[CCG_SHA256_LEN]; /* SHA-256 of the leaf certificate's DER */
 	struct ccg_nv_opaque opaque;
 	struct ccg_spdm_meas_request req;
 	struct ccg_spdm_meas_response resp;
@@ -88,6 +90,13 @@ struct ccg_gpu_appraisal {
 enum ccg_status ccg_gpu_appraise_one(struct ccg_gpu_verifier *v, const struct ccg_gpu_item *it,
 				     const uint8_t nonce[CCG_GPU_NONCE_LEN], int64_t now,
 				     struct ccg_gpu_appraisal *a);
+
+/*
+ * ccg_gpu_refuse_repeats: the same device twice in one appraisal (the same
+ * leaf certificate, or the same ueid) fails every repeat with
+ * CCG_ERR_DUPLICATE naming the device it repeats; names[i] is "GPU-0"...
+ */
+void ccg_gpu_refuse_repeats(struct ccg_gpu_appraisal **as, const char *const *names, size_t n);
 
 /* ccg_gpu_claims_build: the claims object of one appraised GPU (NVIDIA v3 names + ccgpu-*). */
 json_t *ccg_gpu_claims_build(const struct ccg_gpu_appraisal *a, const uint8_t nonce[CCG_GPU_NONCE_LEN]);

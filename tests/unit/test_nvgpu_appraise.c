@@ -332,6 +332,56 @@ static void test_two_gpus_one_fails(void **state)
 	ccg_gpu_verifier_free(v);
 }
 
+/* one GPU's evidence four times is one GPU, not four: every repeat is refused, naming the first */
+static void test_same_gpu_repeated_refused(void **state)
+{
+	struct ccg_gpu_verifier *v = tv_gpu_verifier_offline();
+	struct ccg_gpu_evidence *ev = NULL;
+	struct ccg_gpu_result *r = NULL;
+	uint8_t *json, nonce[CCG_GPU_NONCE_LEN];
+	size_t len;
+	json_t *doc, *four, *claims, *sub;
+	struct ccg_error err;
+	char *text;
+
+	(void)state;
+	json = td_read("nvidia/evidence/hopper_evidence.json", &len);
+	doc = json_loads((const char *)json, 0, NULL);
+	four = json_array();
+	for (int i = 0; i < 4; i++)
+		json_array_append(four, json_array_get(doc, 0));
+	text = json_dumps(four, 0);
+	assert_int_equal(ccg_gpu_evidence_new(&ev), CCG_OK);
+	assert_int_equal(ccg_gpu_evidence_add_json(ev, (const uint8_t *)text, strlen(text), NULL), CCG_OK);
+	assert_int_equal(ccg_gpu_evidence_count(ev), 4);
+	assert_true(ccg_gpu_evidence_nonce(ev, nonce));
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_gpu_verifier_appraise(v, ev, nonce, sizeof(nonce), NOW, &r, &err), CCG_ERR_DUPLICATE);
+	assert_non_null(strstr(err.where, "GPU-1 device"));
+	assert_non_null(strstr(err.detail, "same device as GPU-0"));
+	free(text);
+	text = ccg_gpu_result_claims_json(r, 0);
+	claims = json_loads(text, 0, NULL);
+	sub = json_object_get(claims, "submods");
+	assert_true(json_is_true(json_object_get(json_object_get(sub, "GPU-0"), "ccgpu-result")));
+	for (int i = 1; i < 4; i++) {
+		char key[8];
+
+		snprintf(key, sizeof(key), "GPU-%d", i);
+		assert_string_equal(json_string_value(json_object_get(json_object_get(sub, key), "ccgpu-error-code")),
+				    "ERR_DUPLICATE");
+	}
+	assert_true(json_is_false(json_object_get(claims, "x-nvidia-overall-att-result")));
+	json_decref(claims);
+	free(text);
+	ccg_gpu_result_free(r);
+	ccg_gpu_evidence_free(ev);
+	json_decref(four);
+	json_decref(doc);
+	free(json);
+	ccg_gpu_verifier_free(v);
+}
+
 static void test_rims_mismatch_and_expiry(void **state)
 {
 	struct ccg_gpu_verifier *v = tv_gpu_verifier_offline();
@@ -484,6 +534,7 @@ int main(void)
 		cmocka_unit_test(test_cache_respects_time),
 		cmocka_unit_test(test_serialized_evidence),
 		cmocka_unit_test(test_two_gpus_one_fails),
+		cmocka_unit_test(test_same_gpu_repeated_refused),
 		cmocka_unit_test(test_rims_mismatch_and_expiry),
 		cmocka_unit_test(test_offline_ocsp_fails_closed_without_network),
 		cmocka_unit_test(test_bad_arguments),
