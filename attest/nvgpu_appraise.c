@@ -49,7 +49,9 @@ static void parse_report(const struct ccg_gpu_item *it, struct ccg_gpu_appraisal
 	if (ccg_spdm_meas_response_parse(c.data, c.len, a->req.version, sig_len, &a->resp, &a->cur) !=
 	    CCG_OK)
 		return;
-	if (ccg_nv_opaque_parse(a->resp.opaque.data, a->resp.opaque.len, &a->opaque, &a->cur) != CCG_OK)
+	if ((a->arch == CCG_NVGPU_ARCH_LS10
+		     ? ccg_nv_opaque_parse_switch(a->resp.opaque.data, a->resp.opaque.len, &a->opaque, &a->cur)
+		     : ccg_nv_opaque_parse(a->resp.opaque.data, a->resp.opaque.len, &a->opaque, &a->cur)) != CCG_OK)
 		return;
 	a->parsed = true;
 }
@@ -186,12 +188,11 @@ static void describe_device(STACK_OF(X509) *certs, struct ccg_gpu_appraisal *a)
 	if (sk_X509_num(certs) > 1)
 		ccg_x509_cn(sk_X509_value(certs, 1), a->hwmodel, sizeof(a->hwmodel));
 	ccg_x509_cn(leaf, cn, sizeof(cn));
-	prefix = a->arch == CCG_NVGPU_ARCH_HOPPER ? "GH100" : "GB";
+	prefix = a->arch == CCG_NVGPU_ARCH_HOPPER ? "GH100" : a->arch == CCG_NVGPU_ARCH_LS10 ? "LS_10" : "GB";
 	a->arch_check = strncmp(cn, prefix, strlen(prefix)) == 0;
 	if (!a->arch_check)
 		ccg_error_set(&a->cur, CCG_ERR_UNSUPPORTED, "device chain[0]",
-			      "leaf \"%s\" is not a %s device", cn,
-			      a->arch == CCG_NVGPU_ARCH_HOPPER ? "HOPPER" : "BLACKWELL");
+			      "leaf \"%s\" is not a %s device", cn, ccg_nvgpu_arch_name(a->arch));
 }
 
 static void check_signature(EVP_PKEY *leaf_key, struct ccg_gpu_appraisal *a)
@@ -307,9 +308,11 @@ static void appraise_rims(struct ccg_gpu_verifier *v, int64_t now, struct ccg_gp
 	}
 	if (ccg_nvgpu_rim_ids(a->arch, &a->opaque, a->driver.id, a->vbios.id, &a->cur) != CCG_OK)
 		return;
-	appraise_rim(v, "driver", a->opaque.driver_version, now, &a->driver, a);
+	if (a->driver.id[0] != '\0') /* NVSwitches have a BIOS RIM only */
+		appraise_rim(v, "driver", a->opaque.driver_version, now, &a->driver, a);
 	end_check(a);
-	appraise_rim(v, "vbios", a->opaque.vbios_version, now, &a->vbios, a);
+	appraise_rim(v, a->arch == CCG_NVGPU_ARCH_LS10 ? "bios" : "vbios", a->opaque.vbios_version, now, &a->vbios,
+		     a);
 	end_check(a);
 	/* compare only against manifests whose signature verified */
 	drv = a->driver.signature_verified ? a->driver.rim : NULL;
@@ -363,6 +366,12 @@ enum ccg_status ccg_gpu_appraise_one(struct ccg_gpu_verifier *v, const struct cc
 	sk_X509_pop_free(certs, X509_free);
 	EVP_PKEY_free(leaf_key);
 	return a->error.status;
+}
+
+void ccg_gpu_appraisal_fail(struct ccg_gpu_appraisal *a, const struct ccg_error *e)
+{
+	a->cur = *e;
+	end_check(a);
 }
 
 void ccg_gpu_refuse_repeats(struct ccg_gpu_appraisal **as, const char *const *names, size_t n)
