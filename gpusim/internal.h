@@ -18,6 +18,9 @@ struct gpusim_firmware {
 	char project[8], project_sku[8], chip_sku[8];
 	char driver_rim_id[GPUSIM_RIM_ID_MAX], vbios_rim_id[GPUSIM_RIM_ID_MAX];
 	uint8_t golden[GPUSIM_BLOCKS][GPUSIM_DIGEST_LEN]; /* golden[i] is RIM index i (SPDM block i+1) */
+	char bios_version[32];         /* NVSwitch BIOS, "96.10.55.00.01" */
+	char switch_rim_id[GPUSIM_RIM_ID_MAX];
+	uint8_t switch_golden[GPUSIM_SWITCH_BLOCKS][GPUSIM_DIGEST_LEN];
 };
 
 /* which RIM covers RIM index i: 'v' VBIOS, 'd' driver, 0 none; and its number of alternatives */
@@ -37,7 +40,7 @@ bool gpusim_reports_fwid(const struct gpusim_firmware *fw);
 CCG_MUST_USE enum ccg_status gpusim_vbios_bytes(const char *version, uint8_t out[8], struct ccg_error *err);
 
 /*
- * gpusim_rim_write: writes the signed SWID RIM ('d' driver or 'v' VBIOS) to
+ * gpusim_rim_write: writes the signed SWID RIM ('d' driver, 'v' VBIOS or 's' NVSwitch BIOS) to
  * path, signed with xmlsec1 by key, KeyInfo carrying chain (signer first).
  */
 CCG_MUST_USE enum ccg_status gpusim_rim_write(const char *path, char which, const struct gpusim_firmware *fw,

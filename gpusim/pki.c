@@ -499,13 +499,102 @@ static json_t *hex_json(const uint8_t *p, size_t n)
 	return j;
 }
 
+/*
+ * The NVSwitches of a protected-PCIe board, in the shape of NVIDIA's LS10
+ * evidence: "LS_10 A01 FSP BROM" (9-byte serial) and the per-boot
+ * "LS_10 A01 FSP FMC LF" leaf with the CompositeDeviceID FWID extension
+ * 2.23.133.5.4.1, under the device identity CAs; a random 8-byte PDI each.
+ */
+static enum ccg_status make_switches(const char *dir, const struct gpusim_pki_opts *opts, struct ca *prov,
+				     struct ca *ident, struct ca *root, FILE *idx, json_t *list, struct ccg_error *err)
+{
+	enum ccg_status st = CCG_OK;
+
+	for (unsigned j = 0; j < opts->switches && st == CCG_OK; j++) {
+		struct ca brom = {0}, fmc = {0};
+		uint8_t fwid[48], serial[9], pdi[GPUSIM_PDI_LEN], leaf_serial[20];
+		char sdir[4096], path[4200], serial_hex[19], leaf_hex[41];
+		X509 *certs[MAX_CHAIN];
+		json_t *o;
+
+		snprintf(sdir, sizeof(sdir), "%s/switch%u", dir, j);
+		if ((st = ccg_mkdir_p(sdir, err)) != CCG_OK || (st = ccg_random(fwid, sizeof(fwid))) != CCG_OK ||
+		    (st = ccg_random(serial, sizeof(serial))) != CCG_OK || (st = ccg_random(pdi, sizeof(pdi))) != CCG_OK ||
+		    (st = ccg_random(leaf_serial, sizeof(leaf_serial))) != CCG_OK)
+			break;
+		serial[0] = (uint8_t)((serial[0] & 0x3F) | 0x40);
+		leaf_serial[0] = (uint8_t)((leaf_serial[0] & 0x3F) | 0x40);
+		pdi[0] |= 0x01; /* never the all-zero "disabled link" PDI */
+		ccg_hex_encode(serial, sizeof(serial), serial_hex);
+		ccg_hex_encode(leaf_serial, sizeof(leaf_serial), leaf_hex);
+		brom.key = new_key();
+		fmc.key = new_key();
+		{
+			const struct cert_spec brom_spec = {
+				.subject = {{"serialNumber", serial_hex}, {"C", "US"}, {"O", "ccgpu gpusim"},
+					    {"CN", "LS_10 A01 FSP BROM"}},
+				.serial = serial, .serial_len = sizeof(serial), .not_before = -DAY, .not_after = FOREVER,
+				.basic = "critical,CA:TRUE", .key_usage = "critical,keyCertSign"};
+			const struct cert_spec fmc_spec = {
+				.subject = {{"serialNumber", leaf_hex}, {"C", "US"}, {"O", "ccgpu gpusim"},
+					    {"CN", "LS_10 A01 FSP FMC LF"}},
+				.serial = leaf_serial, .serial_len = sizeof(leaf_serial), .not_before = -DAY,
+				.not_after = FOREVER, .key_usage = "critical,digitalSignature", .fwid = fwid};
+
+			if (brom.key == NULL || fmc.key == NULL)
+				st = ccg_openssl_error(err, CCG_ERR_CRYPTO, "gpusim.pki", "key");
+			if (st == CCG_OK)
+				st = make_cert(&brom_spec, brom.key, prov->cert, prov->key, &brom.cert, err);
+			if (st == CCG_OK)
+				st = make_cert(&fmc_spec, fmc.key, brom.cert, brom.key, &fmc.cert, err);
+		}
+		if (st == CCG_OK) {
+			certs[0] = fmc.cert;
+			certs[1] = brom.cert;
+			certs[2] = prov->cert;
+			certs[3] = ident->cert;
+			certs[4] = root->cert;
+			snprintf(path, sizeof(path), "%s/chain.pem", sdir);
+			st = write_chain(path, certs, MAX_CHAIN, err);
+		}
+		if (st == CCG_OK) {
+			snprintf(path, sizeof(path), "%s/fmc.key", sdir);
+			st = gpusim_write_pem_key(path, fmc.key, err);
+		}
+		if (st == CCG_OK) {
+			snprintf(path, sizeof(path), "%s/brom.pem", sdir);
+			st = gpusim_write_pem_cert(path, brom.cert, err);
+		}
+		if (st == CCG_OK) {
+			snprintf(path, sizeof(path), "%s/brom.key", sdir);
+			st = gpusim_write_pem_key(path, brom.key, err);
+		}
+		if (st == CCG_OK) {
+			snprintf(path, sizeof(path), "%s/fmc.pem", sdir);
+			st = gpusim_write_pem_cert(path, fmc.cert, err);
+		}
+		if (st == CCG_OK) {
+			fprintf(idx, "switch%u/brom.pem provisioner.pem provisioner.key good\n", j);
+			fprintf(idx, "switch%u/fmc.pem switch%u/brom.pem switch%u/brom.key good\n", j, j, j);
+			o = json_object();
+			if (o == NULL || json_array_append_new(list, o) != 0 ||
+			    ccg_json_set_new(o, "fwid", hex_json(fwid, sizeof(fwid))) != CCG_OK ||
+			    ccg_json_set_new(o, "pdi", hex_json(pdi, sizeof(pdi))) != CCG_OK)
+				st = ccg_error_set(err, CCG_ERR_NOMEM, "gpusim.pki", "state");
+		}
+		ca_cleanup(&brom);
+		ca_cleanup(&fmc);
+	}
+	return st;
+}
+
 enum ccg_status gpusim_pki_generate(const char *dir, const struct gpusim_pki_opts *opts, struct ccg_error *err)
 {
 	const char *ocsp = opts->ocsp_url != NULL ? opts->ocsp_url : DEFAULT_OCSP_URL;
 	struct ca root = {0}, ident = {0}, prov = {0}, rroot = {0}, rca = {0}, rl3 = {0}, rsig = {0};
 	struct gpusim_firmware fw;
 	STACK_OF(X509) *rim_chain = NULL;
-	json_t *state = NULL, *gpus = NULL, *meas = NULL;
+	json_t *state = NULL, *gpus = NULL, *meas = NULL, *switches = NULL, *smeas = NULL;
 	FILE *idx = NULL;
 	char path[4200], *text = NULL;
 	enum ccg_status st;
@@ -514,6 +603,11 @@ enum ccg_status gpusim_pki_generate(const char *dir, const struct gpusim_pki_opt
 	if (opts->gpus < 1 || opts->gpus > GPUSIM_MAX_GPUS)
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "gpusim.pki.gpus", "%u GPUs, 1..%d", opts->gpus,
 				     GPUSIM_MAX_GPUS);
+	if (opts->switches > GPUSIM_MAX_SWITCHES)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "gpusim.pki.switches", "%u switches, 0..%d",
+				     opts->switches, GPUSIM_MAX_SWITCHES);
+	snprintf(fw.bios_version, sizeof(fw.bios_version), "96.10.55.00.01");
+	snprintf(fw.switch_rim_id, sizeof(fw.switch_rim_id), "NV_SWITCH_BIOS_5612_0002_890_9610550001");
 	snprintf(fw.driver_version, sizeof(fw.driver_version), "%s",
 		 opts->driver_version != NULL ? opts->driver_version : "570.86.15");
 	snprintf(fw.vbios_version, sizeof(fw.vbios_version), "%s",
@@ -532,7 +626,8 @@ enum ccg_status gpusim_pki_generate(const char *dir, const struct gpusim_pki_opt
 		    (st = gpusim_rim_ids(&fw, err)) != CCG_OK)
 			return st;
 	}
-	if ((st = ccg_random(&fw.golden[0][0], sizeof(fw.golden))) != CCG_OK)
+	if ((st = ccg_random(&fw.golden[0][0], sizeof(fw.golden))) != CCG_OK ||
+	    (st = ccg_random(&fw.switch_golden[0][0], sizeof(fw.switch_golden))) != CCG_OK)
 		return ccg_error_set(err, st, "gpusim.pki", "random measurements");
 	if ((st = ccg_mkdir_p(dir, err)) != CCG_OK)
 		return st;
@@ -601,13 +696,15 @@ enum ccg_status gpusim_pki_generate(const char *dir, const struct gpusim_pki_opt
 	state = json_object();
 	gpus = json_array();
 	meas = json_array();
-	if (state == NULL || gpus == NULL || meas == NULL) {
+	switches = json_array();
+	smeas = json_array();
+	if (state == NULL || gpus == NULL || meas == NULL || switches == NULL || smeas == NULL) {
 		st = ccg_error_set(err, CCG_ERR_NOMEM, "gpusim.pki", "state");
 		goto out;
 	}
 	for (unsigned g = 0; g < opts->gpus; g++) {
 		struct ca brom = {0}, fmc = {0};
-		uint8_t fwid[48], brom_serial[9];
+		uint8_t fwid[48], brom_serial[9], pdi[GPUSIM_PDI_LEN];
 		char gdir[4096], serial_hex[64], ueid_hex[17], san[128], leaf_serial_hex[64];
 		X509 *certs[MAX_CHAIN];
 		uint8_t ski[20];
@@ -615,8 +712,10 @@ enum ccg_status gpusim_pki_generate(const char *dir, const struct gpusim_pki_opt
 
 		snprintf(gdir, sizeof(gdir), "%s/gpu%u", dir, g);
 		if ((st = ccg_mkdir_p(gdir, err)) != CCG_OK || (st = ccg_random(fwid, sizeof(fwid))) != CCG_OK ||
-		    (st = ccg_random(brom_serial, sizeof(brom_serial))) != CCG_OK)
+		    (st = ccg_random(brom_serial, sizeof(brom_serial))) != CCG_OK ||
+		    (st = ccg_random(pdi, sizeof(pdi))) != CCG_OK)
 			goto out;
+		pdi[0] |= 0x01;
 		brom_serial[0] = (uint8_t)((brom_serial[0] & 0x3F) | 0x40);
 		ccg_hex_encode(brom_serial, sizeof(brom_serial), serial_hex);
 		for (char *p = serial_hex; *p != '\0'; p++)
@@ -710,7 +809,8 @@ enum ccg_status gpusim_pki_generate(const char *dir, const struct gpusim_pki_opt
 
 			if (o == NULL || json_array_append_new(gpus, o) != 0 ||
 			    ccg_json_set_new(o, "fwid", hex_json(fwid, sizeof(fwid))) != CCG_OK ||
-			    ccg_json_set_new(o, "board_id", json_integer(0x4a1 + g)) != CCG_OK) {
+			    ccg_json_set_new(o, "board_id", json_integer(0x4a1 + g)) != CCG_OK ||
+			    ccg_json_set_new(o, "pdi", hex_json(pdi, sizeof(pdi))) != CCG_OK) {
 				st = ccg_error_set(err, CCG_ERR_NOMEM, "gpusim.pki", "state");
 				goto gpu_out;
 			}
@@ -721,6 +821,8 @@ gpu_out:
 		if (st != CCG_OK)
 			goto out;
 	}
+	if ((st = make_switches(dir, opts, &prov, &ident, &root, idx, switches, err)) != CCG_OK)
+		goto out;
 	if (fclose(idx) != 0) {
 		idx = NULL;
 		st = ccg_error_set(err, CCG_ERR_IO, "ocsp-index.txt", "write");
@@ -728,6 +830,11 @@ gpu_out:
 	}
 	idx = NULL;
 
+	for (unsigned i = 0; i < GPUSIM_SWITCH_BLOCKS; i++)
+		if (json_array_append_new(smeas, hex_json(fw.switch_golden[i], GPUSIM_DIGEST_LEN)) != 0) {
+			st = ccg_error_set(err, CCG_ERR_NOMEM, "gpusim.pki", "state");
+			goto out;
+		}
 	for (unsigned i = 0; i < GPUSIM_BLOCKS; i++)
 		if (json_array_append_new(meas, hex_json(fw.golden[i], GPUSIM_DIGEST_LEN)) != 0) {
 			st = ccg_error_set(err, CCG_ERR_NOMEM, "gpusim.pki", "state");
@@ -742,6 +849,9 @@ gpu_out:
 	    ccg_json_set_new(state, "chip_sku", json_string(fw.chip_sku)) != CCG_OK ||
 	    ccg_json_set_new(state, "measurements", json_incref(meas)) != CCG_OK ||
 	    ccg_json_set_new(state, "gpus", json_incref(gpus)) != CCG_OK ||
+	    ccg_json_set_new(state, "switches", json_incref(switches)) != CCG_OK ||
+	    ccg_json_set_new(state, "switch_measurements", json_incref(smeas)) != CCG_OK ||
+	    ccg_json_set_new(state, "bios_version", json_string(fw.bios_version)) != CCG_OK ||
 	    (text = ccg_json_dumps(state, 2)) == NULL) {
 		st = ccg_error_set(err, CCG_ERR_NOMEM, "gpusim.pki", "state");
 		goto out;
@@ -761,6 +871,10 @@ gpu_out:
 		goto out;
 	snprintf(path, sizeof(path), "%s/rims/%s.xml", dir, fw.vbios_rim_id);
 	st = gpusim_rim_write(path, 'v', &fw, rsig.key, rim_chain, err);
+	if (st == CCG_OK && opts->switches > 0) {
+		snprintf(path, sizeof(path), "%s/rims/%s.xml", dir, fw.switch_rim_id);
+		st = gpusim_rim_write(path, 's', &fw, rsig.key, rim_chain, err);
+	}
 out:
 	if (idx != NULL)
 		fclose(idx);
@@ -769,6 +883,8 @@ out:
 	json_decref(state);
 	json_decref(gpus);
 	json_decref(meas);
+	json_decref(switches);
+	json_decref(smeas);
 	ca_cleanup(&root);
 	ca_cleanup(&ident);
 	ca_cleanup(&prov);

@@ -80,16 +80,17 @@ static enum ccg_status build_text(char which, const struct gpusim_firmware *fw, 
 	{
 		char head[2048];
 
-		const char *chip = fw->blackwell ? "GB100" : "GH100";
+		const char *chip = which == 's' ? "LS_10" : fw->blackwell ? "GB100" : "GH100";
 
 		snprintf(head, sizeof(head), head_fmt, chip, tag_hex,
-			 which == 'd' ? fw->driver_version : fw->vbios_version, chip, chip);
+			 which == 'd' ? fw->driver_version : which == 's' ? fw->bios_version : fw->vbios_version, chip,
+			 chip);
 		if ((st = ccg_buf_append_str(b, head)) != CCG_OK)
 			return ccg_error_set(err, st, "gpusim.rim", "text");
 	}
 	for (unsigned i = 0; i < GPUSIM_BLOCKS; i++) {
 		unsigned alts = 1;
-		bool active = gpusim_rim_owner(i, &alts) == which;
+		bool active = which == 's' ? i < GPUSIM_SWITCH_BLOCKS : gpusim_rim_owner(i, &alts) == which;
 		char hashes[8 * 120] = "";
 		size_t used = 0;
 
@@ -99,7 +100,9 @@ static enum ccg_status build_text(char which, const struct gpusim_firmware *fw, 
 			uint8_t d[GPUSIM_DIGEST_LEN];
 			char hex[2 * GPUSIM_DIGEST_LEN + 1];
 
-			if (active)
+			if (active && which == 's')
+				memcpy(d, fw->switch_golden[i], sizeof(d));
+			else if (active)
 				gpusim_alternative(fw, i, k, alts, d);
 			else
 				memset(d, 0, sizeof(d));

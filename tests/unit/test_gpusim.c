@@ -313,6 +313,87 @@ static void test_driver_535_has_no_fwid(void **state)
 	with_set(&o, driver535_body);
 }
 
+/* the whole board as NVIDIA's serialized evidence, appraised against gpusim's roots and RIMs */
+static enum ccg_status appraise_board(char **claims, struct ccg_error *err)
+{
+	struct ccg_gpu_verifier *v = NULL;
+	struct ccg_gpu_evidence *ev = NULL;
+	struct ccg_gpu_result *res = NULL;
+	char path[4096], rims[4096], *json = NULL;
+	enum ccg_status st;
+
+	snprintf(path, sizeof(path), "%s/device-root.pem", dir);
+	snprintf(rims, sizeof(rims), "%s/rims", dir);
+	assert_int_equal(ccg_gpu_verifier_new(&v), CCG_OK);
+	assert_int_equal(ccg_gpu_verifier_set_device_anchor(v, path, NULL), CCG_OK);
+	snprintf(path, sizeof(path), "%s/rim-root.pem", dir);
+	assert_int_equal(ccg_gpu_verifier_set_rim_anchor(v, path, NULL), CCG_OK);
+	assert_int_equal(ccg_gpu_verifier_set_rims(v, rims, NULL, NULL), CCG_OK);
+	ccg_gpu_verifier_set_offline(v, true);
+	assert_int_equal(gpusim_evidence_json(sim, nonce, &json, NULL), CCG_OK);
+	assert_int_equal(ccg_gpu_evidence_new(&ev), CCG_OK);
+	assert_int_equal(ccg_gpu_evidence_add_json(ev, (const uint8_t *)json, strlen(json), NULL), CCG_OK);
+	ccg_error_clear(err);
+	st = ccg_gpu_verifier_appraise(v, ev, nonce, sizeof(nonce), 0, &res, err);
+	assert_non_null(res);
+	*claims = ccg_gpu_result_claims_json(res, 0);
+	free(json);
+	ccg_gpu_result_free(res);
+	ccg_gpu_evidence_free(ev);
+	ccg_gpu_verifier_free(v);
+	return st;
+}
+
+static void expect_board(const char *fault, enum ccg_status want, const char *where)
+{
+	struct gpusim_fault f;
+	struct ccg_error err;
+	char *claims = NULL;
+	enum ccg_status st;
+
+	gpusim_clear_faults(sim);
+	if (fault != NULL) {
+		assert_int_equal(gpusim_fault_parse(fault, &f, NULL), CCG_OK);
+		assert_int_equal(gpusim_add_fault(sim, &f, NULL), CCG_OK);
+	}
+	st = appraise_board(&claims, &err);
+	if (st != want || (where != NULL && strstr(err.where, where) == NULL))
+		fail_msg("%s: %d at \"%s\" (%s), want %d at \"%s\"", fault != NULL ? fault : "no fault", st, err.where,
+			 err.detail, want, where != NULL ? where : "");
+	assert_non_null(strstr(claims, want != CCG_ERR_TOPOLOGY ? "\"ccgpu-ppcie-topology\":\"pass\""
+								: "\"ccgpu-ppcie-topology\":\"fail\""));
+	if (want == CCG_OK) {
+		assert_non_null(strstr(claims, "\"SWITCH-3\""));
+		assert_non_null(strstr(claims, "\"x-nvidia-switch-bios-rim-version-match\":true"));
+		assert_null(strstr(claims, "\"measres\":\"fail\""));
+	}
+	free(claims);
+	gpusim_clear_faults(sim);
+}
+
+static void ppcie_body(void)
+{
+	assert_int_equal(gpusim_count(sim), 8);
+	assert_int_equal(gpusim_switch_count(sim), 4);
+	assert_string_equal(gpusim_switch_rim_id(sim), "NV_SWITCH_BIOS_5612_0002_890_9610550001");
+	expect_board(NULL, CCG_OK, NULL);
+	/* disabled links are not switches */
+	expect_board("ppcie-link-down@1", CCG_OK, NULL);
+	/* a GPU wired to a switch that is not on the board, a switch missing a GPU: named */
+	expect_board("ppcie-rogue-switch@3", CCG_ERR_TOPOLOGY, "GPU-3 ppcie.topology");
+	expect_board("ppcie-missing-gpu@2", CCG_ERR_TOPOLOGY, "SWITCH-2 ppcie.topology");
+	/* a switch's own signature and report faults are its own */
+	expect_board("bad-signature@1", CCG_ERR_SIGNATURE, "GPU-1");
+}
+
+static void test_ppcie_board(void **state)
+{
+	static const struct gpusim_pki_opts o = {.gpus = 8, .switches = 4};
+
+	(void)state;
+	with_set(&o, ppcie_body);
+}
+
 static void test_spdm_errors(void **state)
 {
 	struct ccg_buf b;
@@ -422,6 +503,7 @@ int main(void)
 		cmocka_unit_test(test_distinct_identities),
 		cmocka_unit_test(test_blackwell_fwid_in_tcbinfo),
 		cmocka_unit_test(test_driver_535_has_no_fwid),
+		cmocka_unit_test(test_ppcie_board),
 		cmocka_unit_test(test_spdm_errors),
 		cmocka_unit_test(test_frames),
 	};
