@@ -171,9 +171,20 @@ static enum ccg_status decode_vbios(const struct ccg_nv_opaque_field *f, char ou
 	uint32_t v;
 	uint8_t oem;
 
-	if (f->value.len != VBIOS_LEN || !ccg_cursor_get_u32le(&c, &v) || !ccg_cursor_get_u8(&c, &oem))
+	if (f->value.len != VBIOS_LEN || !ccg_cursor_get_u32le(&c, &v) || !ccg_cursor_get_u8(&c, &oem)) {
+		char text[CCG_NV_VERSION_MAX];
+		struct ccg_nv_opaque_field t = *f;
+
+		/* an NVSwitch writes its BIOS version as text: say so rather than count bytes */
+		t.id = CCG_NV_OPAQUE_VBIOS_VERSION;
+		if (f->value.len > VBIOS_LEN && decode_text(&t, text, NULL) == CCG_OK)
+			return ccg_error_set(err, CCG_ERR_MALFORMED, field_where(f->id, where, sizeof(where)),
+					     "the text \"%s\" is an NVSwitch BIOS version: this is LS10 (NVSwitch) "
+					     "evidence, not a GPU's (arch LS10)",
+					     text);
 		return ccg_error_set(err, CCG_ERR_MALFORMED, field_where(f->id, where, sizeof(where)),
 				     "need %d bytes, have %zu", VBIOS_LEN, f->value.len);
+	}
 	snprintf(out, CCG_NV_VERSION_MAX, "%02X.%02X.%02X.%02X.%02X", (unsigned)(v >> 24),
 		 (unsigned)(v >> 16) & 0xFFu, (unsigned)(v >> 8) & 0xFFu, (unsigned)v & 0xFFu,
 		 (unsigned)oem);

@@ -104,6 +104,9 @@ static void test_real_switch_verifies(void **state)
 		assert_int_equal(ccg_gpu_evidence_add_json(ev, (const uint8_t *)text, strlen(text), NULL), CCG_OK);
 		claims = appraise(v, ev, nonce, CCG_ERR_MALFORMED, &err);
 		assert_non_null(strstr(err.where, "GPU-0 nvgpu.opaque.OPAQUE_FIELD_ID_VBIOS_VERSION"));
+		/* not a byte count: the message says what the evidence is */
+		assert_non_null(strstr(err.detail, "\"96.10.55.00.01\" is an NVSwitch BIOS version"));
+		assert_non_null(strstr(err.detail, "arch LS10"));
 		json_decref(claims);
 		free(text);
 		json_decref(one);
