@@ -410,14 +410,69 @@ enum ccg_status ccg_crl_parse(const uint8_t *b, size_t len, const char *where, X
 	return CCG_OK;
 }
 
+/*
+ * RFC 5280 section 5.1.1.2: the CertificateList's signatureAlgorithm (outside
+ * the signature, and the one OpenSSL verifies with) must be identical to the
+ * signature field of the signed TBSCertList. OpenSSL 3.0 compares the two for
+ * certificates (X509_verify) but, before its June 2026 fix (openssl#31213),
+ * not for CRLs, and 3.0 has no accessor for the inner one
+ * (X509_CRL_get0_tbs_sigalg is 3.6): it is read from the CRL's DER, whose
+ * TBSCertList is the cached original encoding.
+ */
+static enum ccg_status crl_sig_algs_match(X509_CRL *crl, const char *where, struct ccg_error *err)
+{
+	unsigned char *der = NULL;
+	const unsigned char *p, *q, *end;
+	const X509_ALGOR *outer = NULL;
+	X509_ALGOR *inner = NULL;
+	ASN1_INTEGER *version = NULL;
+	char w[CCG_ERROR_WHERE_MAX];
+	long len, l;
+	int n = i2d_X509_CRL(crl, &der), tag, cls;
+	enum ccg_status st = CCG_OK;
+
+	snprintf(w, sizeof(w), "%s.signature_algorithm", where);
+	p = der;
+	/* CertificateList SEQUENCE, then the TBSCertList SEQUENCE inside it */
+	if (n <= 0 || (ASN1_get_object(&p, &len, &tag, &cls, n) & 0x80) != 0 || tag != V_ASN1_SEQUENCE ||
+	    (ASN1_get_object(&p, &len, &tag, &cls, (long)(der + n - p)) & 0x80) != 0 || tag != V_ASN1_SEQUENCE) {
+		st = ccg_openssl_error(err, CCG_ERR_ENCODING, w, "the CRL does not re-encode as a CertificateList");
+		goto out;
+	}
+	end = p + len;
+	/* version INTEGER OPTIONAL, then signature AlgorithmIdentifier */
+	q = p;
+	if ((ASN1_get_object(&q, &l, &tag, &cls, (long)(end - p)) & 0x80) == 0 && tag == V_ASN1_INTEGER &&
+	    cls == V_ASN1_UNIVERSAL)
+		version = d2i_ASN1_INTEGER(NULL, &p, (long)(end - p));
+	inner = d2i_X509_ALGOR(NULL, &p, (long)(end - p));
+	X509_CRL_get0_signature(crl, NULL, &outer);
+	if (inner == NULL || outer == NULL) {
+		st = ccg_openssl_error(err, CCG_ERR_ENCODING, w, "the CRL's signature algorithm is unreadable");
+		goto out;
+	}
+	if (X509_ALGOR_cmp(inner, outer) != 0)
+		st = ccg_error_set(err, CCG_ERR_SIGNATURE, w,
+				   "the CRL's signatureAlgorithm is not the one it signed (RFC 5280 5.1.1.2)");
+out:
+	ERR_clear_error();
+	ASN1_INTEGER_free(version);
+	X509_ALGOR_free(inner);
+	OPENSSL_free(der);
+	return st;
+}
+
 enum ccg_status ccg_crl_verify_issuer(X509_CRL *crl, X509 *issuer, const char *where, struct ccg_error *err)
 {
 	char cn[96];
+	enum ccg_status st;
 	int rc;
 
 	if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(issuer)) != 0)
 		return ccg_error_set(err, CCG_ERR_CERT_CHAIN, where, "the CRL is not issued by %s",
 				     ccg_x509_cn(issuer, cn, sizeof(cn)));
+	if ((st = crl_sig_algs_match(crl, where, err)) != CCG_OK)
+		return st;
 	rc = X509_CRL_verify(crl, X509_get0_pubkey(issuer));
 	if (rc == 1)
 		return CCG_OK;

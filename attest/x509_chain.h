@@ -71,7 +71,9 @@ CCG_MUST_USE enum ccg_status ccg_crl_parse(const uint8_t *b, size_t len, const c
 					   struct ccg_error *err);
 /*
  * ccg_crl_verify_issuer: the CRL names issuer's subject as its issuer
- * (else CCG_ERR_CERT_CHAIN) and its signature verifies with issuer's key
+ * (else CCG_ERR_CERT_CHAIN), its outer signatureAlgorithm is identical to the
+ * signed one (RFC 5280 5.1.1.2; else CCG_ERR_SIGNATURE at
+ * "<where>.signature_algorithm") and its signature verifies with issuer's key
  * (0 → CCG_ERR_SIGNATURE, < 0 → CCG_ERR_CRYPTO).
  */
 CCG_MUST_USE enum ccg_status ccg_crl_verify_issuer(X509_CRL *crl, X509 *issuer, const char *where,

@@ -63,6 +63,7 @@ static const struct {
 	{"cc-off", GPUSIM_FAULT_CC_OFF},
 	{"devtools", GPUSIM_FAULT_DEVTOOLS},
 	{"unknown-rim", GPUSIM_FAULT_UNKNOWN_RIM},
+	{"wrong-fwid", GPUSIM_FAULT_WRONG_FWID},
 	{"expired-leaf", GPUSIM_FAULT_EXPIRED_LEAF},
 	{"revoked-intermediate", GPUSIM_FAULT_REVOKED_INTERMEDIATE},
 	{"held-intermediate", GPUSIM_FAULT_HELD_INTERMEDIATE},
@@ -434,12 +435,16 @@ static enum ccg_status opaque_data(const struct gpusim *s, unsigned g, struct cc
 	const char *driver = fault_for(s, GPUSIM_FAULT_UNKNOWN_RIM, g) != NULL ? UNKNOWN_DRIVER : s->fw.driver_version;
 	uint8_t vbios[8], board[4], gpu_info[8] = {0x80, 0x01}, cpr[4] = {0x00, 0xC0, 0x01, 0x00};
 	uint8_t msrscnt[4 * GPUSIM_BLOCKS] = {0}, nvdec0 = 0x55, ppcie = 0x55, zero2[2] = {0}, odv[2] = {1, 0};
+	uint8_t fwid[sizeof(gpu->fwid)];
 	enum ccg_status st;
 
 	if (gpusim_vbios_bytes(s->fw.vbios_version, vbios, NULL) != CCG_OK)
 		return CCG_ERR_INTERNAL;
 	for (int i = 0; i < 4; i++)
 		board[i] = (uint8_t)(gpu->board_id >> (8 * i));
+	memcpy(fwid, gpu->fwid, sizeof(fwid));
+	if (fault_for(s, GPUSIM_FAULT_WRONG_FWID, g) != NULL)
+		fwid[sizeof(fwid) - 1] ^= 0x01; /* signed as usual: only the FWID comparison can notice */
 	for (unsigned i = 0; i < GPUSIM_BLOCKS; i++) {
 		unsigned alts;
 
@@ -453,7 +458,7 @@ static enum ccg_status opaque_data(const struct gpusim *s, unsigned g, struct cc
 	    (st = tlv(b, 4, gpu_info, sizeof(gpu_info))) != CCG_OK ||
 	    (st = tlv(b, 12, msrscnt, sizeof(msrscnt))) != CCG_OK || (st = tlv(b, 13, cpr, sizeof(cpr))) != CCG_OK ||
 	    (st = tlv(b, 11, &nvdec0, 1)) != CCG_OK ||
-	    (gpusim_reports_fwid(&s->fw) && (st = tlv(b, 20, gpu->fwid, sizeof(gpu->fwid))) != CCG_OK) ||
+	    (gpusim_reports_fwid(&s->fw) && (st = tlv(b, 20, fwid, sizeof(fwid))) != CCG_OK) ||
 	    (st = tlv(b, 21, &ppcie, 1)) != CCG_OK || (st = tlv(b, 34, odv, sizeof(odv))) != CCG_OK)
 		return st;
 	if (s->num_switches > 0 && (st = gpu_switch_pdis(s, g, b)) != CCG_OK)

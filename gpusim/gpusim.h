@@ -36,6 +36,7 @@ enum gpusim_fault_kind {
 	GPUSIM_FAULT_CC_OFF,          /* CC mode off: its measured configuration differs (RIM index 33) */
 	GPUSIM_FAULT_DEVTOOLS,        /* CC devtools (debug) mode: measured config differs (RIM index 34) */
 	GPUSIM_FAULT_UNKNOWN_RIM,     /* the report names a driver version no RIM exists for */
+	GPUSIM_FAULT_WRONG_FWID,      /* the signed report's FWID differs from the leaf certificate's */
 	/* PKI faults (ccgpu-gpusim pki) */
 	GPUSIM_FAULT_EXPIRED_LEAF,    /* the per-boot FMC leaf is past its notAfter */
 	GPUSIM_FAULT_REVOKED_INTERMEDIATE, /* OCSP says the provisioner intermediate is revoked */
@@ -71,7 +72,7 @@ struct gpusim_pki_opts {
 
 /*
  * gpusim_fault_parse: "bad-signature", "wrong-nonce", "drift=N", "cc-off",
- * "devtools", "unknown-rim", "expired-leaf", "revoked-intermediate",
+ * "devtools", "unknown-rim", "wrong-fwid", "expired-leaf", "revoked-intermediate",
  * "held-intermediate", each optionally followed by "@GPU" (a GPU index).
  */
 CCG_MUST_USE enum ccg_status gpusim_fault_parse(const char *spec, struct gpusim_fault *out,

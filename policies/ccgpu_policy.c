@@ -22,6 +22,7 @@
 
 enum { EXIT_ALLOW = 0, EXIT_DENY = 1, EXIT_USAGE = 2 };
 #define CLI_MAX_INPUT (4u << 20)
+#define CLI_MAX_PARTY_KEYS 64
 
 static const char usage[] =
 	"usage: ccgpu-policy <command> [options] [files]\n"
@@ -34,7 +35,9 @@ static const char usage[] =
 	"  explain POLICY INPUT  every rule's result and the claim values that decided it\n"
 	"  test POLICY CASES   run a file of cases (claims or evidence + expected allow/deny)\n"
 	"  sign FILE --key PEM sign a policy or a contract (detached signature document)\n"
-	"  verify FILE SIG...  verify a policy's or contract's signatures\n"
+	"  verify FILE SIG...  verify a policy's or contract's signatures (contracts: --party-key ID=PEM...)\n"
+	"  release CONTRACT SIG... --party-key ID=PEM... --secret NAME INPUT\n"
+	"                      may the contract release the secret on these claims?\n"
 	"  diff OLD NEW        the semantic difference between two versions of a policy\n"
 	"  import FILE         NVIDIA or Azure Secure Key Release JSON policy to the native language\n"
 	"\n"
@@ -62,9 +65,16 @@ static const char *const cmd_help[][2] = {
 		 "  paths are relative to the cases file\n"},
 	{"sign", "usage: ccgpu-policy sign FILE --key PEM [--party ID] [--output FILE]\n"
 		 "  a contract is signed as party ID; a policy in its canonical form\n"},
-	{"verify", "usage: ccgpu-policy verify FILE SIG... [--pub PEM] [--time TIME]\n"
-		   "  contract: in force when its threshold of parties signed this version\n"
+	{"verify", "usage: ccgpu-policy verify FILE SIG... [--party-key ID=PEM]... [--pub PEM] [--time TIME]\n"
+		   "  contract: in force when its threshold of parties signed this version with their\n"
+		   "            registered keys, one --party-key per party (keys in the contract do not count)\n"
 		   "  policy: --pub is the signer's public key\n"},
+	{"release", "usage: ccgpu-policy release CONTRACT SIG... --party-key ID=PEM... --secret NAME\n"
+		    "                             (--claims FILE | --evidence FILE [--nonce HEX] |\n"
+		    "                              --report FILE --chain FILE --nonce HEX) [--time TIME] [--rim-dir DIR]\n"
+		    "  allow when the contract is in force, the secret's owner and every party it requires\n"
+		    "  signed this version with their registered keys, and the reference values and those\n"
+		    "  parties' policies hold on the claims\n"},
 	{"diff", "usage: ccgpu-policy diff OLD NEW\n"
 		 "  rules added, removed or changed (formatting and comments ignored); exit 1 when they differ\n"},
 	{"import", "usage: ccgpu-policy import FILE [--name NAME]\n"
@@ -73,6 +83,9 @@ static const char *const cmd_help[][2] = {
 
 struct opts {
 	const char *claims, *evidence, *report, *chain, *nonce, *time, *rim_dir, *key, *party, *output, *pub, *name;
+	const char *secret;
+	const char *party_keys[CLI_MAX_PARTY_KEYS]; /* "ID=PEM" */
+	int nparty_keys;
 	bool write, check;
 	int64_t now;
 	char **args;
@@ -108,6 +121,7 @@ static int parse_opts(int argc, char **argv, const char *help, struct opts *o)
 		{"party", required_argument, NULL, 'p'}, {"output", required_argument, NULL, 'o'},
 		{"pub", required_argument, NULL, 'P'}, {"name", required_argument, NULL, 'N'},
 		{"write", no_argument, NULL, 'w'}, {"check", no_argument, NULL, 'K'},
+		{"party-key", required_argument, NULL, 'Y'}, {"secret", required_argument, NULL, 'S'},
 		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
 	int ch;
 
@@ -129,6 +143,12 @@ static int parse_opts(int argc, char **argv, const char *help, struct opts *o)
 		case 'N': o->name = optarg; break;
 		case 'w': o->write = true; break;
 		case 'K': o->check = true; break;
+		case 'S': o->secret = optarg; break;
+		case 'Y':
+			if (o->nparty_keys == CLI_MAX_PARTY_KEYS)
+				return failf(EXIT_USAGE, "--party-key: at most %d", CLI_MAX_PARTY_KEYS);
+			o->party_keys[o->nparty_keys++] = optarg;
+			break;
 		case 'h': fputs(help, stdout); return -1;
 		default: fputs(help, stderr); return EXIT_USAGE;
 		}
@@ -598,6 +618,126 @@ out:
 	return rc;
 }
 
+/* the registered keys from --party-key ID=PEM (the parties' own keys, not the contract's) */
+static int load_party_keys(const struct opts *o, struct ccg_party_keys **out)
+{
+	struct ccg_party_keys *k = ccg_party_keys_new();
+	struct ccg_error err;
+	int rc = 0;
+
+	*out = NULL;
+	if (k == NULL)
+		return failf(EXIT_USAGE, "out of memory");
+	if (o->nparty_keys == 0) {
+		ccg_party_keys_free(k);
+		return failf(EXIT_USAGE, "a contract needs --party-key ID=PEM for each party whose signature counts "
+					 "(the keys in the contract prove nothing)");
+	}
+	for (int i = 0; i < o->nparty_keys && rc == 0; i++) {
+		const char *eq = strchr(o->party_keys[i], '=');
+		char id[65], *pem = NULL;
+		size_t plen = 0;
+
+		if (eq == NULL || eq == o->party_keys[i] || (size_t)(eq - o->party_keys[i]) >= sizeof(id)) {
+			rc = failf(EXIT_USAGE, "--party-key '%s': give ID=PEM with an ID of 1 to 64 bytes", o->party_keys[i]);
+			break;
+		}
+		memcpy(id, o->party_keys[i], (size_t)(eq - o->party_keys[i]));
+		id[eq - o->party_keys[i]] = '\0';
+		if ((rc = read_file(eq + 1, &pem, &plen)) != 0)
+			break;
+		ccg_error_clear(&err);
+		if (ccg_party_keys_add(k, id, (const uint8_t *)pem, plen, &err) != CCG_OK)
+			rc = fail(EXIT_USAGE, eq + 1, &err);
+		free(pem);
+	}
+	if (rc != 0) {
+		ccg_party_keys_free(k);
+		return rc;
+	}
+	*out = k;
+	return 0;
+}
+
+/* verify (in force) or release (a secret on claims) of a contract and its signature documents */
+static int contract_check(const struct opts *o, const char *text, size_t len, bool release)
+{
+	struct ccg_contract *c = NULL;
+	struct ccg_party_keys *keys = NULL;
+	struct ccg_claims *cl = NULL;
+	struct ccg_error err;
+	char *claims = NULL;
+	int rc;
+
+	ccg_error_clear(&err);
+	if (release && o->secret == NULL)
+		return failf(EXIT_USAGE, "release: give --secret NAME");
+	if ((rc = load_party_keys(o, &keys)) != 0)
+		return rc;
+	if (ccg_contract_parse((const uint8_t *)text, len, &c, &err) != CCG_OK) {
+		rc = fail(EXIT_USAGE, o->args[0], &err);
+		goto out;
+	}
+	for (int i = 1; i < o->nargs && rc == 0; i++) {
+		char *sig = NULL;
+		size_t slen = 0;
+
+		if ((rc = read_file(o->args[i], &sig, &slen)) != 0)
+			break;
+		ccg_error_clear(&err);
+		if (ccg_contract_add_signature(c, (const uint8_t *)sig, slen, &err) != CCG_OK)
+			rc = fail(EXIT_DENY, o->args[i], &err);
+		free(sig);
+	}
+	if (rc != 0)
+		goto out;
+	ccg_error_clear(&err);
+	if (!release) {
+		if (ccg_contract_in_force(c, keys, o->now, &err) != CCG_OK) {
+			rc = fail(EXIT_DENY, o->args[0], &err);
+			goto out;
+		}
+		printf("contract %s in force\n", ccg_contract_id(c));
+		goto out;
+	}
+	if ((rc = claims_text(o, NULL, &claims)) != 0)
+		goto out;
+	if (ccg_claims_from_json(claims, strlen(claims), &cl, &err) != CCG_OK) {
+		rc = fail(EXIT_USAGE, "claims", &err);
+		goto out;
+	}
+	if (ccg_contract_release(c, keys, o->secret, cl, o->now, &err) != CCG_OK) {
+		printf("deny %s: %s: %s\n", o->secret, err.where, err.detail);
+		rc = EXIT_DENY;
+		goto out;
+	}
+	printf("allow %s (contract %s)\n", o->secret, ccg_contract_id(c));
+out:
+	ccg_claims_free(cl);
+	free(claims);
+	ccg_contract_free(c);
+	ccg_party_keys_free(keys);
+	return rc;
+}
+
+static int cmd_release(const struct opts *o)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (o->nargs < 1)
+		return failf(EXIT_USAGE, "release: give a contract and its signature documents");
+	if ((rc = read_file(o->args[0], &text, &len)) != 0)
+		return rc;
+	if (!is_contract(text, len))
+		rc = failf(EXIT_USAGE, "%s: not a contract", o->args[0]);
+	else
+		rc = contract_check(o, text, len, true);
+	free(text);
+	return rc;
+}
+
 static int cmd_verify(const struct opts *o)
 {
 	char *text = NULL, *canon = NULL;
@@ -611,30 +751,7 @@ static int cmd_verify(const struct opts *o)
 		return rc;
 	ccg_error_clear(&err);
 	if (is_contract(text, len)) {
-		struct ccg_contract *c = NULL;
-
-		if (ccg_contract_parse((const uint8_t *)text, len, &c, &err) != CCG_OK) {
-			rc = fail(EXIT_USAGE, o->args[0], &err);
-			goto out;
-		}
-		rc = 0;
-		for (int i = 1; i < o->nargs && rc == 0; i++) {
-			char *sig = NULL;
-			size_t slen = 0;
-
-			if ((rc = read_file(o->args[i], &sig, &slen)) != 0)
-				break;
-			ccg_error_clear(&err);
-			if (ccg_contract_add_signature(c, (const uint8_t *)sig, slen, &err) != CCG_OK)
-				rc = fail(EXIT_DENY, o->args[i], &err);
-			free(sig);
-		}
-		ccg_error_clear(&err);
-		if (rc == 0 && ccg_contract_in_force(c, o->now, &err) != CCG_OK)
-			rc = fail(EXIT_DENY, o->args[0], &err);
-		if (rc == 0)
-			printf("contract %s in force\n", ccg_contract_id(c));
-		ccg_contract_free(c);
+		rc = contract_check(o, text, len, false);
 	} else {
 		char hex[2 * CCG_SHA384_LEN + 1], *key = NULL, *sig = NULL;
 		size_t klen = 0, slen = 0, rawlen = 0;
@@ -816,6 +933,8 @@ int main(int argc, char **argv)
 		return cmd_sign(&o);
 	if (strcmp(argv[1], "verify") == 0)
 		return cmd_verify(&o);
+	if (strcmp(argv[1], "release") == 0)
+		return cmd_release(&o);
 	if (strcmp(argv[1], "diff") == 0)
 		return cmd_diff(&o);
 	return cmd_import(&o);

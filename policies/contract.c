@@ -2,7 +2,10 @@
 /*
  * Contracts (docs/contracts.md): parsed strictly, identified by the SHA-384
  * of their canonical JSON form, signed by parties (detached), in force when
- * the threshold of parties signed that exact version.
+ * the threshold of parties signed that exact version. A signature counts only
+ * when it verifies under the party's registered key (struct ccg_party_keys,
+ * given by the caller, never taken from the document), and a secret is
+ * released only when its owner and every party in its requires signed.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +29,7 @@
 #define CONTRACT_MAX_SECRETS 64
 #define SIG_MAX_JSON 8192
 #define SIG_MAX 256
+#define PARTY_KEYS_MAX 4096
 
 /* ---- keys and signatures ---- */
 
@@ -159,11 +163,13 @@ struct party {
 	void *key;
 	const char *alg;
 	struct ccg_policy *policy; /* NULL: this party states no policy */
-	bool signed_;
+	uint8_t *sig;              /* the last signature added for this version; NULL: none */
+	size_t sig_len;
 };
 
 struct secret {
 	char *owner, *name;
+	size_t owner_idx; /* index of the owner in parties */
 	size_t nreq;
 	size_t req[CONTRACT_MAX_PARTIES];
 };
@@ -192,6 +198,7 @@ void ccg_contract_free(struct ccg_contract *c)
 		free(c->parties[i].role);
 		pol_key_free(c->parties[i].key);
 		ccg_policy_free(c->parties[i].policy);
+		free(c->parties[i].sig);
 	}
 	for (size_t i = 0; i < c->nsecrets; i++) {
 		free(c->secrets[i].owner);
@@ -460,6 +467,7 @@ enum ccg_status ccg_contract_parse(const uint8_t *json, size_t len, struct ccg_c
 			st = ccg_error_set(err, CCG_ERR_MALFORMED, where, "owner '%.64s' is not a party", owner);
 			goto out;
 		}
+		sec->owner_idx = (size_t)find_party(c, owner);
 		for (size_t j = 0; j < c->nsecrets; j++)
 			if (strcmp(c->secrets[j].name, name) == 0) {
 				st = ccg_error_set(err, CCG_ERR_DUPLICATE, where, "secret '%.64s' is named twice", name);
@@ -602,46 +610,172 @@ enum ccg_status ccg_contract_add_signature(struct ccg_contract *c, const uint8_t
 	if ((st = pol_verify(c->parties[pi].key, POL_SIG_CTX_CONTRACT, c->canonical, c->canonical_len, sig, sig_len, where,
 			     err)) != CCG_OK)
 		goto out;
-	c->parties[pi].signed_ = true;
+	/* kept, not trusted: it counts only when it verifies under the party's registered key */
+	free(c->parties[pi].sig);
+	c->parties[pi].sig = sig;
+	c->parties[pi].sig_len = sig_len;
+	sig = NULL;
 out:
 	free(sig);
 	json_decref(doc);
 	return st;
 }
 
-enum ccg_status ccg_contract_in_force(const struct ccg_contract *c, int64_t now, struct ccg_error *err)
+/* ---- registered party keys ---- */
+
+struct party_key {
+	char *id;
+	void *key;
+};
+
+struct ccg_party_keys {
+	struct party_key *v;
+	size_t n, cap;
+};
+
+struct ccg_party_keys *ccg_party_keys_new(void)
+{
+	return calloc(1, sizeof(struct ccg_party_keys));
+}
+
+void ccg_party_keys_free(struct ccg_party_keys *k)
+{
+	if (k == NULL)
+		return;
+	for (size_t i = 0; i < k->n; i++) {
+		free(k->v[i].id);
+		pol_key_free(k->v[i].key);
+	}
+	free(k->v);
+	free(k);
+}
+
+static void *registered_key(const struct ccg_party_keys *k, const char *id)
+{
+	for (size_t i = 0; i < k->n; i++)
+		if (strcmp(k->v[i].id, id) == 0)
+			return k->v[i].key;
+	return NULL;
+}
+
+enum ccg_status ccg_party_keys_add(struct ccg_party_keys *k, const char *party, const uint8_t *pem, size_t len,
+				   struct ccg_error *err)
+{
+	void *key = NULL;
+	const char *alg = NULL;
+	char where[96];
+	enum ccg_status st;
+
+	if (k == NULL || party == NULL || pem == NULL)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "party-keys", "no key set, party or key");
+	snprintf(where, sizeof(where), "party-keys[%.64s]", party);
+	if (*party == '\0' || strlen(party) > 64)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, where, "a party id is 1 to 64 bytes");
+	if (registered_key(k, party) != NULL)
+		return ccg_error_set(err, CCG_ERR_DUPLICATE, where, "party already has a registered key");
+	if (k->n >= PARTY_KEYS_MAX)
+		return ccg_error_set(err, CCG_ERR_TOO_LARGE, where, "more than %d registered keys", PARTY_KEYS_MAX);
+	if ((st = pol_key_parse(pem, len, false, &key, &alg, where, err)) != CCG_OK)
+		return st;
+	if (k->n == k->cap) {
+		size_t cap = k->cap == 0 ? 8 : 2 * k->cap;
+		struct party_key *v = realloc(k->v, cap * sizeof(*v));
+
+		if (v == NULL) {
+			pol_key_free(key);
+			return ccg_error_set(err, CCG_ERR_NOMEM, where, "out of memory");
+		}
+		k->v = v;
+		k->cap = cap;
+	}
+	if ((k->v[k->n].id = strdup(party)) == NULL) {
+		pol_key_free(key);
+		return ccg_error_set(err, CCG_ERR_NOMEM, where, "out of memory");
+	}
+	k->v[k->n++].key = key;
+	return CCG_OK;
+}
+
+/*
+ * consented: party i signed this exact version with its registered key. The
+ * signature is verified again here, under the caller's key for the party: the
+ * key in the document is the signer's own claim and proves nothing.
+ */
+static enum ccg_status consented(const struct ccg_contract *c, const struct ccg_party_keys *keys, size_t i,
+				 struct ccg_error *err)
+{
+	const struct party *p = &c->parties[i];
+	void *key;
+	char where[96];
+
+	snprintf(where, sizeof(where), "party %.64s", p->id);
+	if (p->sig == NULL)
+		return ccg_error_set(err, CCG_ERR_SIGNATURE, where, "has not signed contract %.16s...", c->id);
+	if ((key = registered_key(keys, p->id)) == NULL)
+		return ccg_error_set(err, CCG_ERR_SIGNATURE, where, "has no registered key");
+	return pol_verify(key, POL_SIG_CTX_CONTRACT, c->canonical, c->canonical_len, p->sig, p->sig_len, where, err);
+}
+
+enum ccg_status ccg_contract_in_force(const struct ccg_contract *c, const struct ccg_party_keys *keys, int64_t now,
+				      struct ccg_error *err)
 {
 	size_t n = 0;
 	const char *missing = NULL;
 
+	if (c == NULL || keys == NULL)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "party-keys", "no contract or no registered keys");
 	for (size_t i = 0; i < c->nparties; i++) {
-		if (c->parties[i].signed_)
+		if (consented(c, keys, i, NULL) == CCG_OK)
 			n++;
 		else if (missing == NULL)
 			missing = c->parties[i].id;
 	}
 	if (n < c->threshold)
-		return ccg_error_set(err, CCG_ERR_SIGNATURE, "contract", "%zu of %zu required signatures (first missing: %s)", n,
+		return ccg_error_set(err, CCG_ERR_SIGNATURE, "contract",
+				     "%zu of %zu required signatures under registered keys (first missing: %s)", n,
 				     c->threshold, missing != NULL ? missing : "?");
 	if (now < c->not_before || now > c->not_after)
 		return ccg_error_set(err, CCG_ERR_CERT_EXPIRED, "contract", "outside its validity period");
 	return CCG_OK;
 }
 
-enum ccg_status ccg_contract_release(const struct ccg_contract *c, const char *secret, const struct ccg_claims *claims,
-				     int64_t now, struct ccg_error *err)
+/* the secret's owner, then each party in its requires, must have consented */
+static enum ccg_status secret_consent(const struct ccg_contract *c, const struct ccg_party_keys *keys,
+				      const struct secret *sec, struct ccg_error *err)
+{
+	struct ccg_error perr;
+
+	for (size_t k = 0; k <= sec->nreq; k++) {
+		size_t pi = k == 0 ? sec->owner_idx : sec->req[k - 1];
+
+		ccg_error_clear(&perr);
+		if (consented(c, keys, pi, &perr) != CCG_OK)
+			return ccg_error_set(err, CCG_ERR_SIGNATURE, c->parties[pi].id,
+					     "secret '%.64s' needs the consent of its %s '%.64s': %.120s", sec->name,
+					     k == 0 ? "owner" : "required party", c->parties[pi].id, perr.detail);
+	}
+	return CCG_OK;
+}
+
+enum ccg_status ccg_contract_release(const struct ccg_contract *c, const struct ccg_party_keys *keys,
+				     const char *secret, const struct ccg_claims *claims, int64_t now,
+				     struct ccg_error *err)
 {
 	const struct secret *sec = NULL;
 	struct ccg_error perr;
 	enum ccg_status st;
 
-	if ((st = ccg_contract_in_force(c, now, err)) != CCG_OK)
+	if (secret == NULL || claims == NULL)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "secret", "no secret name or no claims");
+	if ((st = ccg_contract_in_force(c, keys, now, err)) != CCG_OK)
 		return st;
 	for (size_t i = 0; i < c->nsecrets; i++)
 		if (strcmp(c->secrets[i].name, secret) == 0)
 			sec = &c->secrets[i];
 	if (sec == NULL)
 		return ccg_error_set(err, CCG_ERR_NOT_FOUND, "secret", "no secret '%.64s' in the contract", secret);
+	if ((st = secret_consent(c, keys, sec, err)) != CCG_OK)
+		return st;
 	ccg_error_clear(&perr);
 	if ((st = ccg_policy_eval(c->workload, claims, now, NULL, 0, &perr)) != CCG_OK) {
 		char where[CCG_ERROR_WHERE_MAX];

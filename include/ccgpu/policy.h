@@ -22,6 +22,7 @@ extern "C" {
 struct ccg_policy;
 struct ccg_claims;
 struct ccg_contract;
+struct ccg_party_keys;
 
 #define CCG_POLICY_MAX_SOURCE 65536 /* bytes of policy text */
 #define CCG_POLICY_DETAIL_MAX 256
@@ -100,27 +101,61 @@ CCG_API CCG_MUST_USE enum ccg_status ccg_contract_sign(const struct ccg_contract
 						       struct ccg_error *err);
 /*
  * ccg_contract_add_signature: checks a detached signature document against
- * this exact version (contract id) and the named party's public key, and
- * records it. CCG_ERR_SIGNATURE when it does not verify; CCG_ERR_MALFORMED
- * for another contract version or an unknown party.
+ * this exact version (contract id) and the named party's public key in the
+ * document, and keeps it (a later signature of the same party replaces it).
+ * CCG_ERR_SIGNATURE when it does not verify; CCG_ERR_MALFORMED for another
+ * contract version or an unknown party. A kept signature is not yet consent:
+ * it counts only when it also verifies under the party's registered key
+ * (ccg_contract_in_force, ccg_contract_release). Not thread-safe on c.
  */
 CCG_API CCG_MUST_USE enum ccg_status ccg_contract_add_signature(struct ccg_contract *c, const uint8_t *sig_json,
 								size_t len, struct ccg_error *err);
+
+/*
+ * Registered party keys: the binding of each party id to a public key the
+ * party controls, kept outside any contract (the verifier daemon takes them
+ * from its store, the CLI from --party-key; a party registers its key once,
+ * out of band). A contract's own "public-key" members are what its author
+ * says and never count as a party's identity.
+ *
+ * ccg_party_keys_new: an empty set (NULL on no memory); free with
+ * ccg_party_keys_free (NULL is allowed).
+ * ccg_party_keys_add: registers party's PEM SubjectPublicKeyInfo (ECDSA P-384
+ * or Ed25519). CCG_ERR_DUPLICATE when the party already has one,
+ * CCG_ERR_ENCODING / CCG_ERR_UNSUPPORTED for a bad key, CCG_ERR_INVALID_ARG
+ * for an empty or over-64-byte party id; err->where = "party-keys[ID]".
+ * A set may be read by several threads once no thread adds to it.
+ */
+CCG_API struct ccg_party_keys *ccg_party_keys_new(void);
+CCG_API void ccg_party_keys_free(struct ccg_party_keys *k);
+CCG_API CCG_MUST_USE enum ccg_status ccg_party_keys_add(struct ccg_party_keys *k, const char *party,
+							const uint8_t *pem, size_t len, struct ccg_error *err);
+
 /*
  * ccg_contract_in_force: CCG_OK when at least the threshold (default: every
- * party) of distinct parties signed this version and now lies in the
- * validity period; CCG_ERR_SIGNATURE naming a missing party otherwise,
- * CCG_ERR_CERT_EXPIRED outside the period.
+ * party) of distinct parties signed this version with their registered key in
+ * keys (a party without a registered key, or whose kept signature does not
+ * verify under it, has not signed) and now lies in the validity period;
+ * CCG_ERR_SIGNATURE naming a missing party otherwise, CCG_ERR_CERT_EXPIRED
+ * outside the period, CCG_ERR_INVALID_ARG when keys is NULL.
  */
-CCG_API CCG_MUST_USE enum ccg_status ccg_contract_in_force(const struct ccg_contract *c, int64_t now,
+CCG_API CCG_MUST_USE enum ccg_status ccg_contract_in_force(const struct ccg_contract *c,
+							   const struct ccg_party_keys *keys, int64_t now,
 							   struct ccg_error *err);
 /*
- * ccg_contract_release: may the secret `name` be released on these claims?
- * CCG_OK only when the contract is in force, the workload's reference values
- * hold and the policy of every party the secret requires allows; otherwise
- * CCG_ERR_POLICY naming "party/rule", or the in-force error.
+ * ccg_contract_release: may the secret `secret` be released on these claims?
+ * CCG_OK only when the contract is in force (above), the secret's owner and
+ * every party in its requires signed this exact version with their registered
+ * key — whatever the threshold says —, the workload's reference values hold
+ * and the policy of every party the secret requires allows. Otherwise the
+ * in-force error; CCG_ERR_INVALID_ARG without a secret name or claims;
+ * CCG_ERR_NOT_FOUND for an unknown secret; CCG_ERR_SIGNATURE
+ * with err->where = the id of the first owner/required party that did not
+ * consent; CCG_ERR_POLICY naming "party/rule" or "workload/rule".
+ * Thread-safe when nothing adds signatures to c or keys to keys meanwhile.
  */
-CCG_API CCG_MUST_USE enum ccg_status ccg_contract_release(const struct ccg_contract *c, const char *secret,
+CCG_API CCG_MUST_USE enum ccg_status ccg_contract_release(const struct ccg_contract *c,
+							  const struct ccg_party_keys *keys, const char *secret,
 							  const struct ccg_claims *claims, int64_t now,
 							  struct ccg_error *err);
 

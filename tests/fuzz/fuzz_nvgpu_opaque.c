@@ -3,6 +3,7 @@
  * Fuzz target: NVIDIA opaque-data TLVs, in the GPU and the NVSwitch layout,
  * and the same bytes as a TCG DICE extension value (TcbInfo /
  * CompositeDeviceID); aborts when a successful parse breaks its invariants.
+ * Verdict: the GPU-layout parse's.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -10,8 +11,7 @@
 
 #include "attest/nvgpu_opaque.h"
 #include "attest/x509_chain.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 static void check_str(const char *s)
 {
@@ -37,18 +37,19 @@ static void check_switch(const uint8_t *data, size_t size)
 		abort();
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int ccg_fuzz_verdict(const uint8_t *data, size_t size)
 {
 	static struct ccg_nv_opaque o;
 	size_t total = 0;
 	uint8_t fwid[48];
+	enum ccg_status st;
 
 	check_switch(data, size);
 	if (ccg_tcbinfo_fwid(data, size, true, "fuzz", fwid, NULL) != CCG_OK) {
 		/* refused input: nothing to check */
 	}
-	if (ccg_nv_opaque_parse(data, size, &o, NULL) != CCG_OK)
-		return 0;
+	if ((st = ccg_nv_opaque_parse(data, size, &o, NULL)) != CCG_OK)
+		return st;
 	if (o.num_pdis > CCG_NV_PDI_MAX)
 		abort();
 	if (o.num_fields > CCG_NV_OPAQUE_MAX_FIELDS || o.msrscnt_len > CCG_NV_MSRSCNT_MAX)
@@ -68,5 +69,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_str(o.chip_sku);
 	if (o.fwid.len != 0 && o.fwid.len != 48)
 		abort();
-	return 0;
+	return CCG_OK;
 }

@@ -37,6 +37,20 @@ tap_require_testdata() {
   fi
 }
 
+# tap_require_tool NAME...: each program must be on PATH; when one is not, the test is
+# skipped (the TAP plan 1..0 # SKIP, exit 0), or bails out under CI=true: the checks a
+# tool serves must never turn into a silent skip where CI runs them.
+tap_require_tool() {
+  local t
+  for t in "$@"; do
+    if ! command -v "$t" >/dev/null 2>&1; then
+      if [ "${CI:-}" = "true" ]; then tap_bail "$t not found under CI: refusing to skip"; fi
+      echo "1..0 # SKIP $t not found"
+      exit 0
+    fi
+  done
+}
+
 ok() { tap_n=$((tap_n + 1)); echo "ok $tap_n - $1"; }
 # notok NAME: a failed subtest, followed by what the last command wrote ($tmp/err, $tmp/out) as comments.
 notok() {

@@ -8,6 +8,7 @@
 set -uo pipefail
 gpusim="$1"; ccgpu="$2"; man="$3"
 . "$(dirname "$0")/tap.sh"
+tap_require_tool openssl python3
 pids=()
 tap_at_exit() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; }
 wait_for() { for _ in $(seq 100); do [ -e "$1" ] && return 0; sleep 0.05; done; return 1; }

@@ -8,6 +8,7 @@ set -uo pipefail
 cp="$1"
 man="$2"
 . "$(dirname "$0")/tap.sh"
+tap_require_tool openssl python3
 tap_require_testdata nvidia
 nv="$td/nvidia"
 TAP_EXPECT_STDOUT=1
@@ -72,7 +73,8 @@ expect "diff ignores formatting and comments" 0 "no semantic difference" -- bash
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out "$tmp/k1.pem" 2>/dev/null
 openssl genpkey -algorithm ED25519 -out "$tmp/k2.pem" 2>/dev/null
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out "$tmp/k3.pem" 2>/dev/null
-for i in 1 2 3; do openssl pkey -in "$tmp/k$i.pem" -pubout -out "$tmp/k$i.pub" 2>/dev/null; done
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out "$tmp/k4.pem" 2>/dev/null
+for i in 1 2 3 4; do openssl pkey -in "$tmp/k$i.pem" -pubout -out "$tmp/k$i.pub" 2>/dev/null; done
 expect "sign a policy" 0 "" -- "$cp" sign "$tmp/model-owner.ccp" --key "$tmp/k1.pem" --output "$tmp/mo.sig"
 expect "verify it (formatting does not matter)" 0 "signature valid" -- "$cp" verify "$tmp/ugly.ccp" "$tmp/mo.sig" --pub "$tmp/k1.pub"
 expect "a changed comment is a changed signed text" 1 "another policy version" -- "$cp" verify "$tmp/f.ccp" "$tmp/mo.sig" --pub "$tmp/k1.pub"
@@ -89,23 +91,49 @@ c = {"ccgpu-contract": 1, "id": "demo", "version": 1, "not-before": "2026-01-01T
      "workload": {"name": "llm", "reference-values": {"x-nvidia-gpu-vbios-version": ["96.00.9F.00.01"]}},
      "parties": ps, "secrets": [{"owner": "acme", "name": "model-key", "requires": ["acme", "clinic"]}]}
 json.dump(c, open(t + "/contract.json", "w"), indent=2)
+# threshold 2, and mallory's key (k4) stated under acme's name
+c["threshold"] = 2
+json.dump(c, open(t + "/contract-t2.json", "w"), indent=2)
+ps[0]["public-key"] = open(t + "/k4.pub").read()
+json.dump(c, open(t + "/contract-forged.json", "w"), indent=2)
+gpu = {"measres": "success", "ccgpu-result": True, "x-nvidia-gpu-driver-version": "550.90.07",
+       "x-nvidia-gpu-vbios-version": "96.00.9F.00.01", "x-nvidia-gpu-attestation-report-signature-verified": True,
+       "x-nvidia-gpu-attestation-report-nonce-match": True, "x-nvidia-gpu-attestation-report-cert-chain-fwid-match": True,
+       "x-nvidia-gpu-attestation-report-cert-chain": {"x-nvidia-cert-status": "valid"}}
+json.dump({"x-nvidia-overall-att-result": True, "ccgpu-cpu-tee": "snp", "snp-debug-allowed": False,
+           "submods": {"GPU-0": gpu}}, open(t + "/good-claims.json", "w"))
 PY
+REG=(--party-key "acme=$tmp/k1.pub" --party-key "clinic=$tmp/k2.pub" --party-key "alice=$tmp/k3.pub")
 expect "contract: party 1 signs" 0 "" -- "$cp" sign "$tmp/contract.json" --key "$tmp/k1.pem" --party acme --output "$tmp/s1.sig"
 expect "contract: party 2 (Ed25519) signs" 0 "" -- "$cp" sign "$tmp/contract.json" --key "$tmp/k2.pem" --party clinic --output "$tmp/s2.sig"
 expect "contract: party 3 signs" 0 "" -- "$cp" sign "$tmp/contract.json" --key "$tmp/k3.pem" --party alice --output "$tmp/s3.sig"
 expect "contract: a key signing for another party is refused" 2 "not party" -- "$cp" sign "$tmp/contract.json" --key "$tmp/k1.pem" --party alice
-expect "contract in force with all three" 0 "in force" -- "$cp" verify "$tmp/contract.json" "$tmp/s1.sig" "$tmp/s2.sig" "$tmp/s3.sig" "${T[@]}"
-expect "contract not in force with two" 1 "alice" -- "$cp" verify "$tmp/contract.json" "$tmp/s1.sig" "$tmp/s2.sig" "${T[@]}"
+expect "contract in force with all three" 0 "in force" -- "$cp" verify "$tmp/contract.json" "$tmp/s1.sig" "$tmp/s2.sig" "$tmp/s3.sig" "${REG[@]}" "${T[@]}"
+expect "contract not in force with two" 1 "alice" -- "$cp" verify "$tmp/contract.json" "$tmp/s1.sig" "$tmp/s2.sig" "${REG[@]}" "${T[@]}"
 sed 's/"version": 1/"version": 2/' "$tmp/contract.json" >"$tmp/contract2.json"
-expect "signatures of version 1 do not hold for version 2" 1 "signs contract version" -- "$cp" verify "$tmp/contract2.json" "$tmp/s1.sig" "$tmp/s2.sig" "$tmp/s3.sig" "${T[@]}"
-expect "contract outside its validity" 1 "validity" -- "$cp" verify "$tmp/contract.json" "$tmp/s1.sig" "$tmp/s2.sig" "$tmp/s3.sig" --time 2028-01-01T00:00:00Z
+expect "signatures of version 1 do not hold for version 2" 1 "signs contract version" -- "$cp" verify "$tmp/contract2.json" "$tmp/s1.sig" "$tmp/s2.sig" "$tmp/s3.sig" "${REG[@]}" "${T[@]}"
+expect "contract outside its validity" 1 "validity" -- "$cp" verify "$tmp/contract.json" "$tmp/s1.sig" "$tmp/s2.sig" "$tmp/s3.sig" "${REG[@]}" --time 2028-01-01T00:00:00Z
+expect "contract: verify without registered keys is refused" 2 "party-key" -- "$cp" verify "$tmp/contract.json" "$tmp/s1.sig" "$tmp/s2.sig" "$tmp/s3.sig" "${T[@]}"
+expect "contract: a registered key that is not the party's: not in force" 1 "first missing: acme" -- "$cp" verify "$tmp/contract.json" "$tmp/s1.sig" "$tmp/s2.sig" "$tmp/s3.sig" --party-key "acme=$tmp/k4.pub" --party-key "clinic=$tmp/k2.pub" --party-key "alice=$tmp/k3.pub" "${T[@]}"
+# release: the owner and every required party must have signed, whatever the threshold
+for i in 1 2 3; do "$cp" sign "$tmp/contract-t2.json" --key "$tmp/k$i.pem" --party "$(echo acme clinic alice | cut -d' ' -f$i)" --output "$tmp/t2-$i.sig" >/dev/null; done
+G=(--claims "$tmp/good-claims.json")
+expect "release: owner, required party and policies agree" 0 "allow model-key" -- "$cp" release "$tmp/contract-t2.json" "$tmp/t2-1.sig" "$tmp/t2-2.sig" --secret model-key "${G[@]}" "${REG[@]}" "${T[@]}"
+expect "release: threshold met without the owner releases nothing" 1 "deny model-key: acme: .*owner" -- "$cp" release "$tmp/contract-t2.json" "$tmp/t2-2.sig" "$tmp/t2-3.sig" --secret model-key "${G[@]}" "${REG[@]}" "${T[@]}"
+expect "release: a required party that did not sign is named" 1 "deny model-key: clinic: " -- "$cp" release "$tmp/contract-t2.json" "$tmp/t2-1.sig" "$tmp/t2-3.sig" --secret model-key "${G[@]}" "${REG[@]}" "${T[@]}"
+expect "release: a party's policy still decides" 1 "deny model-key: acme/gpus" -- "$cp" release "$tmp/contract-t2.json" "$tmp/t2-1.sig" "$tmp/t2-2.sig" --secret model-key "${ev550[@]}" "${REG[@]}" "${T[@]}"
+"$cp" sign "$tmp/contract-forged.json" --key "$tmp/k4.pem" --party acme --output "$tmp/forged-1.sig" >/dev/null
+"$cp" sign "$tmp/contract-forged.json" --key "$tmp/k2.pem" --party clinic --output "$tmp/forged-2.sig" >/dev/null
+"$cp" sign "$tmp/contract-forged.json" --key "$tmp/k3.pem" --party alice --output "$tmp/forged-3.sig" >/dev/null
+expect "release: a look-alike key under the owner's name does not consent" 1 "deny model-key: acme: " -- "$cp" release "$tmp/contract-forged.json" "$tmp/forged-1.sig" "$tmp/forged-2.sig" "$tmp/forged-3.sig" --secret model-key "${G[@]}" "${REG[@]}" "${T[@]}"
+expect "release: without --secret" 2 "secret" -- "$cp" release "$tmp/contract-t2.json" "$tmp/t2-1.sig" "${G[@]}" "${REG[@]}" "${T[@]}"
 
 expect "usage: unknown command" 2 "unknown command" -- "$cp" frobnicate
 expect "usage: eval without input" 2 "--claims" -- "$cp" eval "$tmp/model-owner.ccp"
 
 # every command has --help, and the man page documents every command and option
 missing=""
-for c in new check fmt eval explain test sign verify diff import; do
+for c in new check fmt eval explain test sign verify release diff import; do
   "$cp" "$c" --help >"$tmp/help" 2>&1 || missing="$missing $c(--help)"
   grep -q "^\.SS $c" "$man" || missing="$missing $c"
   missing="$missing$(man_missing "$man" <"$tmp/help")"

@@ -40,6 +40,7 @@
 #include "tee_guest/collect.h"
 #include "gpu_verifier.h"
 #include "testdata.h"
+#include "vdtest.h"
 
 #define NOW 1795305600 /* 2026-11-22 */
 #define AK_HANDLE 0x81000003u
@@ -123,8 +124,9 @@ static int start_swtpm(void **state)
 			fprintf(stderr, "swtpm is required under CI\n");
 			return -1;
 		}
+		/* a TAP skip: the plan 1..0 and exit 0 (meson reads any other exit status of a TAP test as an error) */
 		printf("1..0 # SKIP swtpm not installed\n");
-		exit(77);
+		exit(0);
 	}
 	state_dir = td_tmpdir();
 	for (int attempt = 0; attempt < 10; attempt++) {
@@ -351,28 +353,10 @@ static char *sim_pki(void)
 static char *sim_evidence(const char *dir, const uint8_t nonce[32])
 {
 	struct gpusim *sim = NULL;
-	struct ccg_gpu_evidence *ev = NULL;
-	char *json = NULL;
+	char *json;
 
 	assert_int_equal(gpusim_load(dir, &sim, NULL), CCG_OK);
-	assert_int_equal(ccg_gpu_evidence_new(&ev), CCG_OK);
-	for (unsigned g = 0; g < gpusim_count(sim); g++) {
-		struct ccg_buf b;
-		uint8_t req[37], *rep;
-		size_t len;
-		const char *pem = gpusim_chain_pem(sim, g);
-
-		gpusim_meas_request(nonce, req);
-		ccg_buf_init(&b, 0);
-		assert_int_equal(ccg_buf_append(&b, req, sizeof(req)), CCG_OK);
-		assert_int_equal(gpusim_spdm(sim, g, req, sizeof(req), &b, NULL), CCG_OK);
-		rep = ccg_buf_steal(&b, &len);
-		assert_int_equal(ccg_gpu_evidence_add_report(ev, "HOPPER", rep, len, (const uint8_t *)pem, strlen(pem), NULL),
-				 CCG_OK);
-		free(rep);
-	}
-	assert_int_equal(ccg_gpu_evidence_to_json(ev, nonce, &json), CCG_OK);
-	ccg_gpu_evidence_free(ev);
+	json = vt_gpusim_evidence(sim, nonce);
 	gpusim_free(sim);
 	return json;
 }

@@ -79,6 +79,15 @@ static EVP_MD_CTX *sign_ctx(EVP_PKEY *key)
 	return md;
 }
 
+void ts_amd_cert_sign(X509 *x, EVP_PKEY *key)
+{
+	EVP_MD_CTX *md = sign_ctx(key);
+
+	if (X509_sign_ctx(x, md) <= 0)
+		die("signing a certificate");
+	EVP_MD_CTX_free(md);
+}
+
 static X509_NAME *amd_name(const char *cn)
 {
 	X509_NAME *n = X509_NAME_new();
@@ -160,6 +169,13 @@ static X509 *make_cert(const char *cn, long serial, EVP_PKEY *pub, X509 *issuer,
 
 void ts_amd_pki_make(struct ts_amd_pki *p, const char *product, int vlek)
 {
+	static const struct ts_amd_leaf same = {.bl_spl = 3, .tee_spl = 0, .snp_spl = 8, .ucode_spl = 0x73};
+
+	ts_amd_pki_make_leaf(p, product, vlek, &same);
+}
+
+void ts_amd_pki_make_leaf(struct ts_amd_pki *p, const char *product, int vlek, const struct ts_amd_leaf *leaf)
+{
 	char cn[64];
 	uint8_t hwid_ext[64];
 
@@ -195,12 +211,14 @@ void ts_amd_pki_make(struct ts_amd_pki *p, const char *product, int vlek)
 		    ASN1_STRING_set(s, prod, -1) != 1 || (n = i2d_ASN1_IA5STRING(s, &der)) <= 0)
 			die("leaf certificate");
 		add_raw_ext(x, "1.3.6.1.4.1.3704.1.2", der, n);
-		add_spl(x, "1.3.6.1.4.1.3704.1.3.1", 3);
-		add_spl(x, "1.3.6.1.4.1.3704.1.3.2", 0);
-		add_spl(x, "1.3.6.1.4.1.3704.1.3.3", 8);
-		add_spl(x, "1.3.6.1.4.1.3704.1.3.8", 0x73);
+		add_spl(x, "1.3.6.1.4.1.3704.1.3.1", leaf->bl_spl);
+		add_spl(x, "1.3.6.1.4.1.3704.1.3.2", leaf->tee_spl);
+		add_spl(x, "1.3.6.1.4.1.3704.1.3.3", leaf->snp_spl);
+		add_spl(x, "1.3.6.1.4.1.3704.1.3.8", leaf->ucode_spl);
 		if (!vlek) {
 			memcpy(hwid_ext, p->chip_id, sizeof(hwid_ext));
+			if (leaf->wrong_hwid)
+				hwid_ext[sizeof(hwid_ext) - 1] ^= 0x01;
 			add_raw_ext(x, "1.3.6.1.4.1.3704.1.4", hwid_ext, sizeof(hwid_ext));
 		}
 		md = sign_ctx(p->ask_key);

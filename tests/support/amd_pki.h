@@ -39,9 +39,19 @@ struct ts_amd_pki {
  * SPL extensions of tcb and productName. chip_id is filled with a pattern.
  */
 void ts_amd_pki_make(struct ts_amd_pki *p, const char *product, int vlek);
+
+/* the leaf's TCB extensions and hwID as ts_amd_pki_make_leaf writes them */
+struct ts_amd_leaf {
+	long bl_spl, tee_spl, snp_spl, ucode_spl; /* ts_amd_pki_make: 3, 0, 8, 0x73 (= the reported TCB) */
+	int wrong_hwid;                           /* the hwID differs from chip_id in its last byte */
+};
+/* ts_amd_pki_make_leaf: ts_amd_pki_make with these leaf extensions (the leaf's only defects, if any). */
+void ts_amd_pki_make_leaf(struct ts_amd_pki *p, const char *product, int vlek, const struct ts_amd_leaf *leaf);
 void ts_amd_pki_free(struct ts_amd_pki *p);
 /* ts_amd_pki_chain_pem: leaf ‖ ASK ‖ ARK as PEM text (malloc'd, NUL-terminated). */
 char *ts_amd_pki_chain_pem(const struct ts_amd_pki *p);
+/* ts_amd_cert_sign: signs x with key as AMD signs (RSASSA-PSS/SHA-384, salt 48, for RSA keys), or aborts. */
+void ts_amd_cert_sign(X509 *x, EVP_PKEY *key);
 /* ts_amd_pki_report: a version-2 report of the chip and TCB with report_data, signed by the leaf key. */
 void ts_amd_pki_report(const struct ts_amd_pki *p, const uint8_t report_data[64], uint8_t out[1184]);
 

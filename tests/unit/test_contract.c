@@ -4,7 +4,10 @@
  * is in force only with all three signatures over the same canonical bytes;
  * every flipped byte of the canonical form and of each signature, and every
  * truncation of a signature, breaks it; a threshold holds at exactly its
- * threshold; release needs every required party's policy.
+ * threshold; release needs every required party's policy. Consent: a
+ * signature counts only under the party's registered key (never the key the
+ * contract states), and a secret is released only when its owner and every
+ * party it requires signed this version, whatever the threshold says.
  */
 #include <stdarg.h>
 #include <setjmp.h>
@@ -27,11 +30,15 @@ struct party {
 	char *pub, *priv;
 };
 
-static struct party parties[3] = {
+static struct party parties[4] = {
 	{"acme-models", "model-owner", "P-384", NULL, NULL},
 	{"clinic", "data-owner", "ED25519", NULL, NULL},
 	{"alice", "client", "P-384", NULL, NULL},
+	{"mallory", "client", "P-384", NULL, NULL}, /* not a party: her key stands in for others' */
 };
+
+/* the parties' registered keys (acme-models, clinic, alice), as a verifier's store holds them */
+static struct ccg_party_keys *reg;
 
 static char *bio_text(BIO *b)
 {
@@ -48,7 +55,7 @@ static char *bio_text(BIO *b)
 static int setup(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < 4; i++) {
 		EVP_PKEY *k = strcmp(parties[i].type, "P-384") == 0 ? EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384")
 								   : EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
 		BIO *a = BIO_new(BIO_s_mem()), *b = BIO_new(BIO_s_mem());
@@ -62,13 +69,20 @@ static int setup(void **state)
 		BIO_free(b);
 		EVP_PKEY_free(k);
 	}
+	if ((reg = ccg_party_keys_new()) == NULL)
+		return -1;
+	for (size_t i = 0; i < 3; i++)
+		if (ccg_party_keys_add(reg, parties[i].id, (const uint8_t *)parties[i].pub, strlen(parties[i].pub), NULL) !=
+		    CCG_OK)
+			return -1;
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < 3; i++) {
+	ccg_party_keys_free(reg);
+	for (size_t i = 0; i < 4; i++) {
 		free(parties[i].pub);
 		free(parties[i].priv);
 	}
@@ -81,15 +95,15 @@ static const char *const policies[3] = {
 	"policy \"alice\" version 1\nrule overall \"attestation passed\" { x-nvidia-overall-att-result }\n",
 };
 
-/* the contract document; threshold 0: none stated */
-static char *contract_json(int version, int threshold)
+/* the contract document with party i's key stated as parties[keys[i]]'s; threshold 0: none stated */
+static char *contract_json_keys(int version, int threshold, const size_t keys[3])
 {
 	json_t *ps = json_array(), *doc;
 	char *text;
 
 	for (size_t i = 0; i < 3; i++)
 		json_array_append_new(ps, json_pack("{s:s,s:s,s:s,s:s}", "id", parties[i].id, "role", parties[i].role,
-						    "public-key", parties[i].pub, "policy", policies[i]));
+						    "public-key", parties[keys[i]].pub, "policy", policies[i]));
 	doc = json_pack("{s:i,s:s,s:i,s:s,s:s,s:{s:s,s:{s:[s]}},s:o,s:[{s:s,s:s,s:[s,s]},{s:s,s:s,s:[s]}]}",
 			"ccgpu-contract", 1, "id", "llm-serving", "version", version, "not-before",
 			"2026-01-01T00:00:00Z", "not-after", "2027-01-01T00:00:00Z", "workload", "name", "llama-70b",
@@ -102,6 +116,13 @@ static char *contract_json(int version, int threshold)
 	text = json_dumps(doc, JSON_INDENT(2));
 	json_decref(doc);
 	return text;
+}
+
+static char *contract_json(int version, int threshold)
+{
+	static const size_t own[3] = {0, 1, 2};
+
+	return contract_json_keys(version, threshold, own);
 }
 
 static struct ccg_contract *parse(const char *text)
@@ -148,15 +169,15 @@ static void test_three_parties(void **state)
 			if (i != skip)
 				assert_int_equal(add(c2, sigs[i]), CCG_OK);
 		ccg_error_clear(&err);
-		assert_int_equal(ccg_contract_in_force(c2, NOW, &err), CCG_ERR_SIGNATURE);
+		assert_int_equal(ccg_contract_in_force(c2, reg, NOW, &err), CCG_ERR_SIGNATURE);
 		assert_non_null(strstr(err.detail, parties[skip].id));
 		ccg_contract_free(c2);
 	}
 	for (size_t i = 0; i < 3; i++)
 		assert_int_equal(add(c, sigs[i]), CCG_OK);
-	assert_int_equal(ccg_contract_in_force(c, NOW, NULL), CCG_OK);
+	assert_int_equal(ccg_contract_in_force(c, reg, NOW, NULL), CCG_OK);
 	/* outside the validity period */
-	assert_int_equal(ccg_contract_in_force(c, NOW + 86400 * 60, NULL), CCG_ERR_CERT_EXPIRED);
+	assert_int_equal(ccg_contract_in_force(c, reg, NOW + 86400 * 60, NULL), CCG_ERR_CERT_EXPIRED);
 	/* a signature of one version does not count for another */
 	{
 		char *t2 = contract_json(2, 0);
@@ -216,7 +237,7 @@ static void test_canonical_flips(void **state)
 		assert_string_equal(ccg_contract_id(same), ccg_contract_id(c));
 		for (size_t i = 0; i < 3; i++)
 			assert_int_equal(add(same, sigs[i]), CCG_OK);
-		assert_int_equal(ccg_contract_in_force(same, NOW, NULL), CCG_OK);
+		assert_int_equal(ccg_contract_in_force(same, reg, NOW, NULL), CCG_OK);
 		ccg_contract_free(same);
 	}
 	for (size_t i = 0; i < len; i++) {
@@ -229,7 +250,7 @@ static void test_canonical_flips(void **state)
 		parsed++;
 		for (size_t k = 0; k < 3; k++)
 			assert_int_not_equal(add(f, sigs[k]), CCG_OK);
-		assert_int_not_equal(ccg_contract_in_force(f, NOW, NULL), CCG_OK);
+		assert_int_not_equal(ccg_contract_in_force(f, reg, NOW, NULL), CCG_OK);
 		ccg_contract_free(f);
 	}
 	assert_true(parsed > 0); /* some flips give another valid contract, which no signature covers */
@@ -283,7 +304,7 @@ static void test_signature_flips(void **state)
 			assert_int_equal(add(c, doc), CCG_ERR_SIGNATURE);
 			free(doc);
 		}
-		assert_int_not_equal(ccg_contract_in_force(c, NOW, NULL), CCG_OK);
+		assert_int_not_equal(ccg_contract_in_force(c, reg, NOW, NULL), CCG_OK);
 		free(m);
 		free(raw);
 		json_decref(d);
@@ -301,14 +322,29 @@ static void test_threshold(void **state)
 	(void)state;
 	for (size_t i = 0; i < 3; i++)
 		sigs[i] = sign(c, i);
-	assert_int_equal(ccg_contract_in_force(c, NOW, NULL), CCG_ERR_SIGNATURE);
+	assert_int_equal(ccg_contract_in_force(c, reg, NOW, NULL), CCG_ERR_SIGNATURE);
 	assert_int_equal(add(c, sigs[1]), CCG_OK);
-	assert_int_equal(ccg_contract_in_force(c, NOW, NULL), CCG_ERR_SIGNATURE);
+	assert_int_equal(ccg_contract_in_force(c, reg, NOW, NULL), CCG_ERR_SIGNATURE);
 	/* the same party twice is still one */
 	assert_int_equal(add(c, sigs[1]), CCG_OK);
-	assert_int_equal(ccg_contract_in_force(c, NOW, NULL), CCG_ERR_SIGNATURE);
+	assert_int_equal(ccg_contract_in_force(c, reg, NOW, NULL), CCG_ERR_SIGNATURE);
 	assert_int_equal(add(c, sigs[2]), CCG_OK);
-	assert_int_equal(ccg_contract_in_force(c, NOW, NULL), CCG_OK);
+	assert_int_equal(ccg_contract_in_force(c, reg, NOW, NULL), CCG_OK);
+	/* the threshold is met by clinic and alice, but model-key's owner never signed: nothing of hers is released */
+	{
+		const char *good = "{\"x-nvidia-overall-att-result\":true,\"submods\":{\"GPU-0\":{\"measres\":\"success\","
+				   "\"x-nvidia-gpu-driver-version\":\"550.90.07\",\"x-nvidia-gpu-vbios-version\":\"96.00.9F.00.01\"}}}";
+		struct ccg_claims *cl = NULL;
+		struct ccg_error err;
+
+		assert_int_equal(ccg_claims_from_json(good, strlen(good), &cl, NULL), CCG_OK);
+		ccg_error_clear(&err);
+		assert_int_equal(ccg_contract_release(c, reg, "model-key", cl, NOW, &err), CCG_ERR_SIGNATURE);
+		assert_string_equal(err.where, "acme-models");
+		assert_non_null(strstr(err.detail, "owner"));
+		ccg_claims_free(cl);
+	}
+	assert_int_equal(add(c, sigs[0]), CCG_OK);
 	/* threshold 4 of 3 parties is refused */
 	{
 		char *bad = contract_json(1, 4);
@@ -327,14 +363,14 @@ static void test_threshold(void **state)
 		struct ccg_error err;
 
 		assert_int_equal(ccg_claims_from_json(good, strlen(good), &cl, NULL), CCG_OK);
-		assert_int_equal(ccg_contract_release(c, "model-key", cl, NOW, NULL), CCG_OK);
-		assert_int_equal(ccg_contract_release(c, "nothing", cl, NOW, NULL), CCG_ERR_NOT_FOUND);
+		assert_int_equal(ccg_contract_release(c, reg, "model-key", cl, NOW, NULL), CCG_OK);
+		assert_int_equal(ccg_contract_release(c, reg, "nothing", cl, NOW, NULL), CCG_ERR_NOT_FOUND);
 		ccg_claims_free(cl);
 		assert_int_equal(ccg_claims_from_json(old, strlen(old), &cl, NULL), CCG_OK);
 		ccg_error_clear(&err);
-		assert_int_equal(ccg_contract_release(c, "model-key", cl, NOW, &err), CCG_ERR_POLICY);
+		assert_int_equal(ccg_contract_release(c, reg, "model-key", cl, NOW, &err), CCG_ERR_POLICY);
 		assert_string_equal(err.where, "clinic/driver");
-		assert_int_equal(ccg_contract_release(c, "prompt-key", cl, NOW, NULL), CCG_OK);
+		assert_int_equal(ccg_contract_release(c, reg, "prompt-key", cl, NOW, NULL), CCG_OK);
 		ccg_claims_free(cl);
 	}
 	/* not in force: nothing is released */
@@ -344,7 +380,7 @@ static void test_threshold(void **state)
 		struct ccg_claims *cl = NULL;
 
 		assert_int_equal(ccg_claims_from_json(good, strlen(good), &cl, NULL), CCG_OK);
-		assert_int_equal(ccg_contract_release(c2, "prompt-key", cl, NOW, NULL), CCG_ERR_SIGNATURE);
+		assert_int_equal(ccg_contract_release(c2, reg, "prompt-key", cl, NOW, NULL), CCG_ERR_SIGNATURE);
 		ccg_claims_free(cl);
 	}
 	ccg_contract_free(c2);
@@ -380,6 +416,213 @@ static void test_contract_errors(void **state)
 	free(text);
 }
 
+static const char good_claims[] =
+	"{\"x-nvidia-overall-att-result\":true,\"submods\":{\"GPU-0\":{\"measres\":\"success\","
+	"\"x-nvidia-gpu-driver-version\":\"550.90.07\",\"x-nvidia-gpu-vbios-version\":\"96.00.9F.00.01\"}}}";
+
+static char *sign_as(const struct ccg_contract *c, const char *party, size_t key)
+{
+	char *sig = NULL;
+	struct ccg_error err;
+
+	ccg_error_clear(&err);
+	if (ccg_contract_sign(c, party, (const uint8_t *)parties[key].priv, strlen(parties[key].priv), &sig, &err) !=
+	    CCG_OK)
+		fail_msg("%s: %s", err.where, err.detail);
+	return sig;
+}
+
+/* release of secret on good claims; the error's where copied into where (may be NULL) */
+static enum ccg_status release(const struct ccg_contract *c, const struct ccg_party_keys *keys, const char *secret,
+			       char *where, size_t where_len)
+{
+	struct ccg_claims *cl = NULL;
+	struct ccg_error err;
+	enum ccg_status st;
+
+	assert_int_equal(ccg_claims_from_json(good_claims, strlen(good_claims), &cl, NULL), CCG_OK);
+	ccg_error_clear(&err);
+	st = ccg_contract_release(c, keys, secret, cl, NOW, &err);
+	if (where != NULL)
+		snprintf(where, where_len, "%s", err.where);
+	ccg_claims_free(cl);
+	return st;
+}
+
+/* issue 10 item 13: threshold 1, signed only by one party: nothing of any other party's is released */
+static void test_consent_unsigned_party(void **state)
+{
+	char *text = contract_json(1, 1), *sig;
+	struct ccg_contract *c = parse(text);
+	char where[128];
+
+	(void)state;
+	sig = sign(c, 2); /* alice only */
+	assert_int_equal(add(c, sig), CCG_OK);
+	assert_int_equal(ccg_contract_in_force(c, reg, NOW, NULL), CCG_OK);
+	assert_int_equal(release(c, reg, "model-key", where, sizeof(where)), CCG_ERR_SIGNATURE);
+	assert_string_equal(where, "acme-models");
+	/* alice's own secret needs only alice */
+	assert_int_equal(release(c, reg, "prompt-key", NULL, 0), CCG_OK);
+	free(sig);
+	ccg_contract_free(c);
+	free(text);
+}
+
+/* the requires party did not sign: the error names it */
+static void test_consent_requires_party(void **state)
+{
+	char *text = contract_json(1, 2), *s0 = NULL, *s2 = NULL, *s1 = NULL;
+	struct ccg_contract *c = parse(text);
+	char where[128];
+
+	(void)state;
+	s0 = sign(c, 0);
+	s2 = sign(c, 2);
+	assert_int_equal(add(c, s0), CCG_OK);
+	assert_int_equal(add(c, s2), CCG_OK);
+	assert_int_equal(ccg_contract_in_force(c, reg, NOW, NULL), CCG_OK);
+	assert_int_equal(release(c, reg, "model-key", where, sizeof(where)), CCG_ERR_SIGNATURE);
+	assert_string_equal(where, "clinic");
+	s1 = sign(c, 1);
+	assert_int_equal(add(c, s1), CCG_OK);
+	assert_int_equal(release(c, reg, "model-key", NULL, 0), CCG_OK);
+	free(s0);
+	free(s1);
+	free(s2);
+	ccg_contract_free(c);
+	free(text);
+}
+
+/*
+ * A look-alike: the contract states mallory's key under acme-models' name and
+ * mallory signs as acme-models. The document's key verifies her signature,
+ * but acme-models' registered key does not: she neither counts toward the
+ * threshold nor consents for acme-models' secret.
+ */
+static void test_consent_lookalike_key(void **state)
+{
+	static const size_t forged[3] = {3, 1, 2};
+	char *text = contract_json_keys(1, 1, forged), *fake, *alice;
+	struct ccg_contract *c = parse(text);
+	struct ccg_error err;
+	char where[128];
+
+	(void)state;
+	fake = sign_as(c, "acme-models", 3);
+	assert_int_equal(add(c, fake), CCG_OK); /* it verifies under the key the document states */
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_contract_in_force(c, reg, NOW, &err), CCG_ERR_SIGNATURE);
+	assert_non_null(strstr(err.detail, "0 of 1"));
+	alice = sign(c, 2);
+	assert_int_equal(add(c, alice), CCG_OK);
+	assert_int_equal(ccg_contract_in_force(c, reg, NOW, NULL), CCG_OK);
+	assert_int_equal(release(c, reg, "model-key", where, sizeof(where)), CCG_ERR_SIGNATURE);
+	assert_string_equal(where, "acme-models");
+	assert_int_equal(release(c, reg, "prompt-key", NULL, 0), CCG_OK);
+	/* were mallory's key registered for acme-models, the same signature would count: the registry decides */
+	{
+		struct ccg_party_keys *k = ccg_party_keys_new();
+
+		assert_non_null(k);
+		assert_int_equal(ccg_party_keys_add(k, "acme-models", (const uint8_t *)parties[3].pub, strlen(parties[3].pub),
+						    NULL),
+				 CCG_OK);
+		assert_int_equal(ccg_party_keys_add(k, "clinic", (const uint8_t *)parties[1].pub, strlen(parties[1].pub), NULL),
+				 CCG_OK);
+		assert_int_equal(release(c, k, "model-key", where, sizeof(where)), CCG_ERR_SIGNATURE);
+		assert_string_equal(where, "clinic"); /* the owner now consents; clinic, required, did not sign */
+		ccg_party_keys_free(k);
+	}
+	free(alice);
+	free(fake);
+	ccg_contract_free(c);
+	free(text);
+}
+
+/* a party without a registered key has not signed, whatever it signed */
+static void test_consent_unregistered(void **state)
+{
+	char *text = contract_json(1, 0), *sigs[3];
+	struct ccg_contract *c = parse(text);
+	struct ccg_party_keys *k = ccg_party_keys_new();
+	struct ccg_error err;
+
+	(void)state;
+	assert_non_null(k);
+	for (size_t i = 0; i < 3; i++) {
+		sigs[i] = sign(c, i);
+		assert_int_equal(add(c, sigs[i]), CCG_OK);
+		if (i != 1)
+			assert_int_equal(ccg_party_keys_add(k, parties[i].id, (const uint8_t *)parties[i].pub,
+							    strlen(parties[i].pub), NULL),
+					 CCG_OK);
+	}
+	assert_int_equal(ccg_contract_in_force(c, reg, NOW, NULL), CCG_OK);
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_contract_in_force(c, k, NOW, &err), CCG_ERR_SIGNATURE);
+	assert_non_null(strstr(err.detail, "clinic"));
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_contract_in_force(c, NULL, NOW, &err), CCG_ERR_INVALID_ARG);
+	assert_string_equal(err.where, "party-keys");
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_contract_release(c, reg, NULL, NULL, NOW, &err), CCG_ERR_INVALID_ARG);
+	assert_string_equal(err.where, "secret");
+	/* the registry itself: one key per party, a real key, a real id */
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_party_keys_add(k, "alice", (const uint8_t *)parties[3].pub, strlen(parties[3].pub), &err),
+			 CCG_ERR_DUPLICATE);
+	assert_string_equal(err.where, "party-keys[alice]");
+	assert_int_equal(ccg_party_keys_add(k, "clinic", (const uint8_t *)"not a key", 9, NULL), CCG_ERR_ENCODING);
+	assert_int_equal(ccg_party_keys_add(k, "", (const uint8_t *)parties[1].pub, strlen(parties[1].pub), NULL),
+			 CCG_ERR_INVALID_ARG);
+	for (size_t i = 0; i < 3; i++)
+		free(sigs[i]);
+	ccg_party_keys_free(k);
+	ccg_contract_free(c);
+	free(text);
+}
+
+/* a signature over version 1 does not count for version 2, even relabelled with version 2's id */
+static void test_consent_older_version(void **state)
+{
+	char *t1 = contract_json(1, 1), *t2 = contract_json(2, 1), *sigs[3], *relabelled;
+	struct ccg_contract *c1 = parse(t1), *c2 = parse(t2);
+	char where[128];
+	json_t *d;
+
+	(void)state;
+	for (size_t i = 0; i < 3; i++) {
+		sigs[i] = sign(c1, i);
+		assert_int_equal(add(c1, sigs[i]), CCG_OK);
+		assert_int_equal(add(c2, sigs[i]), CCG_ERR_MALFORMED);
+	}
+	assert_int_equal(release(c1, reg, "model-key", NULL, 0), CCG_OK);
+	d = json_loads(sigs[0], 0, NULL);
+	json_object_set_new(d, "contract", json_string(ccg_contract_id(c2)));
+	relabelled = json_dumps(d, 0);
+	assert_int_equal(add(c2, relabelled), CCG_ERR_SIGNATURE);
+	assert_int_equal(ccg_contract_in_force(c2, reg, NOW, NULL), CCG_ERR_SIGNATURE);
+	/* version 2 in force by alice alone; acme-models' version-1 consent does not carry over */
+	{
+		char *a2 = sign(c2, 2);
+
+		assert_int_equal(add(c2, a2), CCG_OK);
+		assert_int_equal(ccg_contract_in_force(c2, reg, NOW, NULL), CCG_OK);
+		assert_int_equal(release(c2, reg, "model-key", where, sizeof(where)), CCG_ERR_SIGNATURE);
+		assert_string_equal(where, "acme-models");
+		free(a2);
+	}
+	free(relabelled);
+	json_decref(d);
+	for (size_t i = 0; i < 3; i++)
+		free(sigs[i]);
+	ccg_contract_free(c1);
+	ccg_contract_free(c2);
+	free(t1);
+	free(t2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -388,6 +631,11 @@ int main(void)
 		cmocka_unit_test(test_signature_flips),
 		cmocka_unit_test(test_threshold),
 		cmocka_unit_test(test_contract_errors),
+		cmocka_unit_test(test_consent_unsigned_party),
+		cmocka_unit_test(test_consent_requires_party),
+		cmocka_unit_test(test_consent_lookalike_key),
+		cmocka_unit_test(test_consent_unregistered),
+		cmocka_unit_test(test_consent_older_version),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

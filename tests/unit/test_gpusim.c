@@ -14,14 +14,17 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
 #include <openssl/objects.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
 #include "attest/nvgpu_opaque.h"
 #include "attest/x509_chain.h"
-#include "common/crypto.h"
 #include "attest/spdm.h"
 #include "ccgpu/attest.h"
+#include "common/crypto.h"
 #include "common/frame.h"
 #include "gpusim/gpusim.h"
 #include "gpusim/serve.h"
@@ -188,6 +191,8 @@ static void test_faults(void **state)
 	expect_fault("cc-off", CCG_ERR_MEASUREMENT_MISMATCH, "golden.driver[33]");
 	expect_fault("devtools", CCG_ERR_MEASUREMENT_MISMATCH, "golden.driver[34]");
 	expect_fault("unknown-rim", CCG_ERR_RIM_NOT_FOUND, "GPU-0");
+	/* a validly signed report whose FWID is not the leaf's: only the FWID comparison refuses it */
+	expect_fault("wrong-fwid@1", CCG_ERR_CERT_FWID, "GPU-1 device chain[0]");
 	assert_int_equal(gpusim_fault_parse("drift", &f, NULL), CCG_ERR_INVALID_ARG);
 	assert_int_equal(gpusim_fault_parse("drift=64", &f, NULL), CCG_ERR_INVALID_ARG);
 	assert_int_equal(gpusim_fault_parse("cc-off=1", &f, NULL), CCG_ERR_INVALID_ARG);
@@ -195,6 +200,102 @@ static void test_faults(void **state)
 	assert_int_equal(gpusim_fault_parse("melt", &f, NULL), CCG_ERR_INVALID_ARG);
 	assert_int_equal(gpusim_fault_parse("expired-leaf", &f, NULL), CCG_OK);
 	assert_int_equal(gpusim_add_fault(sim, &f, NULL), CCG_ERR_INVALID_ARG);
+}
+
+/* the certificates of a PEM chain (fails the test when it has none) */
+static STACK_OF(X509) *pem_chain(const char *pem)
+{
+	BIO *bio = BIO_new_mem_buf(pem, (int)strlen(pem));
+	STACK_OF(X509) *sk = sk_X509_new_null();
+	X509 *x;
+
+	assert_non_null(bio);
+	assert_non_null(sk);
+	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL)
+		assert_true(sk_X509_push(sk, x) > 0);
+	ERR_clear_error();
+	BIO_free(bio);
+	assert_true(sk_X509_num(sk) > 1);
+	return sk;
+}
+
+/*
+ * The device-chain cache never serves a chain after its leaf expired. GPU 0's
+ * FMC leaf is re-issued by its BROM (gpu0/brom.key) with notAfter an hour
+ * after the chain's latest notBefore; one verifier appraises the report at
+ * the leaf's last valid second (the chain verifies and is cached), then one
+ * second after it. Every time comes from the certificates, none from the clock.
+ */
+static void test_chain_cache_leaf_expiry(void **state)
+{
+	STACK_OF(X509) *sk = pem_chain(gpusim_chain_pem(sim, 0));
+	struct ccg_gpu_verifier *v = NULL;
+	EVP_PKEY *brom_key;
+	X509 *leaf;
+	BIO *out, *kb;
+	char path[4096], *pem;
+	uint8_t *key_pem, *r;
+	size_t key_len, len;
+	int64_t latest = 0, expiry;
+	long n;
+
+	(void)state;
+	gpusim_clear_faults(sim);
+	for (int i = 0; i < sk_X509_num(sk); i++) {
+		int64_t nb;
+
+		assert_int_equal(ccg_asn1_time_unix(X509_get0_notBefore(sk_X509_value(sk, i)), &nb), CCG_OK);
+		latest = nb > latest ? nb : latest;
+	}
+	expiry = latest + 3600;
+	snprintf(path, sizeof(path), "%s/gpu0/brom.key", dir);
+	key_pem = td_read_file(path, &key_len);
+	kb = BIO_new_mem_buf(key_pem, (int)key_len);
+	brom_key = PEM_read_bio_PrivateKey(kb, NULL, NULL, NULL);
+	assert_non_null(brom_key);
+	leaf = sk_X509_value(sk, 0);
+	assert_non_null(ASN1_TIME_set(X509_getm_notAfter(leaf), (time_t)expiry));
+	assert_true(X509_sign(leaf, brom_key, EVP_sha384()) > 0);
+	out = BIO_new(BIO_s_mem());
+	for (int i = 0; i < sk_X509_num(sk); i++)
+		assert_int_equal(PEM_write_bio_X509(out, sk_X509_value(sk, i)), 1);
+	n = BIO_get_mem_data(out, &pem);
+	assert_true(n > 0);
+
+	r = report(0, &len);
+	snprintf(path, sizeof(path), "%s/device-root.pem", dir);
+	assert_int_equal(ccg_gpu_verifier_new(&v), CCG_OK);
+	assert_int_equal(ccg_gpu_verifier_set_device_anchor(v, path, NULL), CCG_OK);
+	ccg_gpu_verifier_set_offline(v, true);
+	ccg_gpu_verifier_skip_rims(v, true);
+	assert_int_equal(ccg_gpu_verifier_set_ocsp(v, CCG_GPU_OCSP_OFF, NULL, 0, NULL), CCG_OK);
+	for (int k = 0; k < 2; k++) {
+		struct ccg_gpu_evidence *ev = NULL;
+		struct ccg_gpu_result *res = NULL;
+		struct ccg_error err;
+		enum ccg_status st;
+
+		assert_int_equal(ccg_gpu_evidence_new(&ev), CCG_OK);
+		assert_int_equal(ccg_gpu_evidence_add_report(ev, "HOPPER", r, len, (const uint8_t *)pem, (size_t)n, NULL),
+				 CCG_OK);
+		ccg_error_clear(&err);
+		st = ccg_gpu_verifier_appraise(v, ev, nonce, sizeof(nonce), k == 0 ? expiry - 1 : expiry + 1, &res, &err);
+		if (k == 0 && (st == CCG_ERR_CERT_EXPIRED || strstr(err.where, "device chain") != NULL))
+			fail_msg("at the leaf's last valid second: %s: %s", err.where, err.detail);
+		if (k == 1) {
+			assert_int_equal(st, CCG_ERR_CERT_EXPIRED);
+			assert_string_equal(err.where, "GPU-0 device chain[0] (CN=GH100 A01 GSP FMC LF)");
+		}
+		ccg_gpu_result_free(res);
+		ccg_gpu_evidence_free(ev);
+	}
+	ccg_gpu_verifier_free(v);
+	free(r);
+	BIO_free(out);
+	BIO_free(kb);
+	free(key_pem);
+	EVP_PKEY_free(brom_key);
+	sk_X509_pop_free(sk, X509_free);
 }
 
 static void test_distinct_identities(void **state)
@@ -500,6 +601,7 @@ int main(void)
 		cmocka_unit_test(test_report_parses_like_nvidia),
 		cmocka_unit_test(test_appraises_true),
 		cmocka_unit_test(test_faults),
+		cmocka_unit_test(test_chain_cache_leaf_expiry),
 		cmocka_unit_test(test_distinct_identities),
 		cmocka_unit_test(test_blackwell_fwid_in_tcbinfo),
 		cmocka_unit_test(test_driver_535_has_no_fwid),

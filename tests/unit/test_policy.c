@@ -389,6 +389,68 @@ static void test_semantics(void **state)
 	assert_int_equal(eval_text("rule a \"m\" { some gpu (\"550.54.16\" > x-nvidia-gpu-driver-version) }", two, 0), CCG_OK);
 }
 
+/*
+ * An absent claim is unknown, never zero, false or empty: each rule below
+ * would hold if absent were read as 0 / false / "" (so the check that makes
+ * it unknown is seen failing), and each is denied; the same rules on claims
+ * where the value is present and 0 / false / "" hold.
+ */
+static void test_absent_is_not_zero(void **state)
+{
+	const char *absent = "{\"submods\":{\"GPU-0\":{\"measres\":\"success\"}}}";
+	const char *zero = "{\"snp-vmpl\":0,\"x-nvidia-overall-att-result\":false,\"ccgpu-cpu-tee\":\"\","
+			   "\"submods\":{\"GPU-0\":{\"measres\":\"success\",\"x-nvidia-gpu-driver-version\":\"0\"}}}";
+	static const char *const rules[] = {
+		"rule a \"m\" { snp-vmpl == 0 }",
+		"rule a \"m\" { snp-vmpl <= 0 }",
+		"rule a \"m\" { snp-vmpl < 1 }",
+		"rule a \"m\" { not (snp-vmpl != 0) }",
+		"rule a \"m\" { not (snp-vmpl > 0) }",
+		"rule a \"m\" { snp-vmpl in {0, 1} }",
+		"rule a \"m\" { snp-vmpl not in {1, 2} }",
+		"rule a \"m\" { not x-nvidia-overall-att-result }",
+		"rule a \"m\" { x-nvidia-overall-att-result == false }",
+		"rule a \"m\" { ccgpu-cpu-tee == \"\" }",
+		"rule a \"m\" { ccgpu-cpu-tee not in {\"snp\", \"tdx\"} }",
+		"rule a \"m\" { not (ccgpu-cpu-tee != \"\") }",
+		"rule a \"m\" { every gpu (x-nvidia-gpu-driver-version < \"1\") }",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+		if (eval_text(rules[i], absent, 0) != CCG_ERR_POLICY)
+			fail_msg("absent claim made \"%s\" hold", rules[i]);
+		if (eval_text(rules[i], zero, 0) != CCG_OK)
+			fail_msg("\"%s\" does not hold on a present zero value", rules[i]);
+	}
+}
+
+/* string and digest comparisons use the whole value: a prefix or an extension is another value */
+static void test_compare_whole_value(void **state)
+{
+	const char *c = "{\"eat_nonce\":\"abcdef01\",\"ccgpu-cpu-tee\":\"snp\","
+			"\"submods\":{\"GPU-0\":{\"measres\":\"success\"}}}";
+	static const char *const unequal[] = {
+		"rule a \"m\" { every gpu (measres == \"succ\") }",
+		"rule a \"m\" { every gpu (measres == \"successful\") }",
+		"rule a \"m\" { every gpu (measres in {\"s\", \"succes\"}) }",
+		"rule a \"m\" { every gpu (\"succ\" == measres) }",
+		"rule a \"m\" { ccgpu-cpu-tee == \"sn\" }",
+		"rule a \"m\" { ccgpu-cpu-tee == \"snp-x\" }",
+		"rule a \"m\" { eat_nonce == \"abcdef\" }",
+		"rule a \"m\" { eat_nonce == \"abcdef0102\" }",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(unequal) / sizeof(unequal[0]); i++)
+		if (eval_text(unequal[i], c, 0) != CCG_ERR_POLICY)
+			fail_msg("\"%s\" held on a prefix or extension", unequal[i]);
+	assert_int_equal(eval_text("rule a \"m\" { every gpu (measres == \"success\") and ccgpu-cpu-tee == \"snp\" "
+				   "and eat_nonce == \"ABCDEF01\" }",
+				   c, 0),
+			 CCG_OK);
+}
+
 static void test_azure_import(void **state)
 {
 	const char *skr = "{\"version\":\"1.0.0\",\"anyOf\":[{\"authority\":\"https://sharedeus.eus.attest.azure.net\","
@@ -756,6 +818,8 @@ int main(void)
 		cmocka_unit_test(test_oversize),
 		cmocka_unit_test(test_fmt_idempotent),
 		cmocka_unit_test(test_semantics),
+		cmocka_unit_test(test_absent_is_not_zero),
+		cmocka_unit_test(test_compare_whole_value),
 		cmocka_unit_test(test_azure_import),
 		cmocka_unit_test(test_cpu_claims_are_in_the_schema),
 		cmocka_unit_test(test_snp_policy_refuses_debug),

@@ -100,6 +100,42 @@ static void test_tpm_evidence_verifies(void **state)
 	json_decref(j);
 }
 
+/*
+ * The expected nonce must equal the quote's extraData in length as well as
+ * in bytes: a prefix of the extraData, an empty nonce and one byte more are
+ * each refused at tpm.extra_data (the signature and PCRs are valid).
+ */
+static void test_tpm_extra_data_length(void **state)
+{
+	json_t *j = load_json("tpm/tpm_evidence.json");
+	EVP_PKEY *ak = spki_b64(json_string_value(json_object_get(j, "ak_public")));
+	struct ccg_tpm_quote q;
+	struct ccg_tpm_quote_info info;
+	struct ccg_error err;
+	uint8_t nonce[65];
+
+	(void)state;
+	assert_int_equal(ccg_tpm_quote_from_json(json_object_get(j, "tpm_quote"), "tpm_quote", &q, NULL), CCG_OK);
+	assert_int_equal(ccg_tpm_quote_verify(&q, ak, NULL, 0, &info, NULL), CCG_OK);
+	assert_int_equal(info.extra_data_len, 64);
+	memcpy(nonce, info.extra_data, 64);
+	nonce[64] = info.extra_data[63];
+	assert_int_equal(ccg_tpm_quote_verify(&q, ak, nonce, 64, &info, NULL), CCG_OK);
+	{
+		static const size_t lens[] = {32, 63, 1, 0, 65};
+
+		for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+			ccg_error_clear(&err);
+			if (ccg_tpm_quote_verify(&q, ak, nonce, lens[i], &info, &err) != CCG_ERR_NONCE_MISMATCH)
+				fail_msg("a %zu-byte nonce matched a 64-byte extraData", lens[i]);
+			assert_string_equal(err.where, "tpm.extra_data");
+		}
+	}
+	ccg_tpm_quote_cleanup(&q);
+	EVP_PKEY_free(ak);
+	json_decref(j);
+}
+
 struct azure {
 	uint8_t *hcl;
 	size_t hcl_len;
@@ -226,6 +262,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tpm_evidence_verifies),
+		cmocka_unit_test(test_tpm_extra_data_length),
 		cmocka_unit_test(test_azure_hcl_verifies),
 		cmocka_unit_test(test_azure_evidence_document),
 	};
