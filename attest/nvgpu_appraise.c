@@ -49,7 +49,9 @@ static void parse_report(const struct ccg_gpu_item *it, struct ccg_gpu_appraisal
 	if (ccg_spdm_meas_response_parse(c.data, c.len, a->req.version, sig_len, &a->resp, &a->cur) !=
 	    CCG_OK)
 		return;
-	if (ccg_nv_opaque_parse(a->resp.opaque.data, a->resp.opaque.len, &a->opaque, &a->cur) != CCG_OK)
+	if ((a->arch == CCG_NVGPU_ARCH_LS10
+		     ? ccg_nv_opaque_parse_switch(a->resp.opaque.data, a->resp.opaque.len, &a->opaque, &a->cur)
+		     : ccg_nv_opaque_parse(a->resp.opaque.data, a->resp.opaque.len, &a->opaque, &a->cur)) != CCG_OK)
 		return;
 	a->parsed = true;
 }
@@ -154,6 +156,14 @@ static void device_chain(struct ccg_gpu_verifier *v, const struct ccg_gpu_item *
 		ccg_error_set(&a->cur, CCG_ERR_UNSUPPORTED, "device chain[0]", "leaf key unreadable");
 		return;
 	}
+	if (X509_check_ca(sk_X509_value(*certs, 0)) != 0) {
+		char cn[96];
+
+		ccg_error_set(&a->cur, CCG_ERR_CERT_CHAIN, "device chain[0]",
+			      "the chain has no device certificate: its first certificate (CN=%s) is a CA",
+			      ccg_x509_cn(sk_X509_value(*certs, 0), cn, sizeof(cn)));
+		return;
+	}
 	a->chain.valid = ccg_chain_verify(*certs, &o, &res, &a->cur) == CCG_OK;
 	a->chain.expired = res.expired;
 	memcpy(a->chain.not_after_iso, res.not_after_iso, sizeof(res.not_after_iso));
@@ -164,24 +174,25 @@ static void device_chain(struct ccg_gpu_verifier *v, const struct ccg_gpu_item *
 static void describe_device(STACK_OF(X509) *certs, struct ccg_gpu_appraisal *a)
 {
 	X509 *leaf = sk_X509_value(certs, 0);
+	unsigned int md_len = 0;
 	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(leaf), NULL);
 	char *dec = bn != NULL ? BN_bn2dec(bn) : NULL;
 	char cn[96];
 	const char *prefix;
 
 	snprintf(a->ueid, sizeof(a->ueid), "%s", dec != NULL ? dec : "");
+	a->has_leaf = X509_digest(leaf, EVP_sha256(), a->leaf_sha256, &md_len) == 1 && md_len == CCG_SHA256_LEN;
 	OPENSSL_free(dec);
 	BN_free(bn);
 	/* the device (BROM) certificate names the hardware model, as in NVIDIA's claims */
 	if (sk_X509_num(certs) > 1)
 		ccg_x509_cn(sk_X509_value(certs, 1), a->hwmodel, sizeof(a->hwmodel));
 	ccg_x509_cn(leaf, cn, sizeof(cn));
-	prefix = a->arch == CCG_NVGPU_ARCH_HOPPER ? "GH100" : "GB";
+	prefix = a->arch == CCG_NVGPU_ARCH_HOPPER ? "GH100" : a->arch == CCG_NVGPU_ARCH_LS10 ? "LS_10" : "GB";
 	a->arch_check = strncmp(cn, prefix, strlen(prefix)) == 0;
 	if (!a->arch_check)
 		ccg_error_set(&a->cur, CCG_ERR_UNSUPPORTED, "device chain[0]",
-			      "leaf \"%s\" is not a %s device", cn,
-			      a->arch == CCG_NVGPU_ARCH_HOPPER ? "HOPPER" : "BLACKWELL");
+			      "leaf \"%s\" is not a %s device", cn, ccg_nvgpu_arch_name(a->arch));
 }
 
 static void check_signature(EVP_PKEY *leaf_key, struct ccg_gpu_appraisal *a)
@@ -194,14 +205,21 @@ static void check_fwid(STACK_OF(X509) *certs, struct ccg_gpu_appraisal *a)
 {
 	uint8_t fwid[48];
 
-	if (a->opaque.fwid.len != sizeof(fwid)) {
-		ccg_error_set(&a->cur, CCG_ERR_CERT_FWID, "opaque.FWID",
-			      "report carries no 48-byte FWID (%zu bytes)", a->opaque.fwid.len);
+	a->fwid_checked = true;
+	if (ccg_nv_opaque_find(&a->opaque, CCG_NV_OPAQUE_FWID) == NULL) {
+		/*
+		 * Older drivers (535) put no FWID in the report. NVIDIA's SDK treats a
+		 * missing FWID as a match (gpu/evidence.cpp); so does ccgpu, and says
+		 * so in the claim ccgpu-fwid "absent" for policies that refuse it.
+		 */
+		a->fwid_absent = true;
+		a->fwid_match = true;
 		return;
 	}
 	if (ccg_cert_fwid(sk_X509_value(certs, 0), fwid, &a->cur) != CCG_OK)
 		return;
-	a->fwid_match = CRYPTO_memcmp(fwid, a->opaque.fwid.data, sizeof(fwid)) == 0;
+	a->fwid_match = a->opaque.fwid.len == sizeof(fwid) &&
+			CRYPTO_memcmp(fwid, a->opaque.fwid.data, sizeof(fwid)) == 0;
 	if (!a->fwid_match)
 		ccg_error_set(&a->cur, CCG_ERR_CERT_FWID, "device chain[0]",
 			      "leaf certificate FWID differs from the report's FWID");
@@ -247,6 +265,19 @@ static void appraise_rim(struct ccg_gpu_verifier *v, const char *kind, const cha
 	rc->chain.valid = res.chain_verified;
 	rc->chain.expired = res.chain.expired;
 	memcpy(rc->chain.not_after_iso, res.chain.not_after_iso, sizeof(rc->chain.not_after_iso));
+	if (rc->rim == NULL && st == CCG_ERR_CERT_EXPIRED && res.signature_verified) {
+		/*
+		 * Only the RIM's chain is out of date (already recorded above): the
+		 * manifest itself is read and signed, so what it says about the
+		 * version and the measurements is still reported truthfully.
+		 */
+		struct ccg_rim_verify_opts lax = o;
+		struct ccg_rim_verify_result again;
+
+		lax.ignore_expiry = true;
+		if (ccg_rim_store_get(v->rims, rc->id, &lax, &rc->rim, &again, NULL) != CCG_OK)
+			rc->rim = NULL;
+	}
 	if (rc->rim == NULL)
 		return;
 	rc->version_match = rc->rim->colloquial_version != NULL &&
@@ -277,9 +308,11 @@ static void appraise_rims(struct ccg_gpu_verifier *v, int64_t now, struct ccg_gp
 	}
 	if (ccg_nvgpu_rim_ids(a->arch, &a->opaque, a->driver.id, a->vbios.id, &a->cur) != CCG_OK)
 		return;
-	appraise_rim(v, "driver", a->opaque.driver_version, now, &a->driver, a);
+	if (a->driver.id[0] != '\0') /* NVSwitches have a BIOS RIM only */
+		appraise_rim(v, "driver", a->opaque.driver_version, now, &a->driver, a);
 	end_check(a);
-	appraise_rim(v, "vbios", a->opaque.vbios_version, now, &a->vbios, a);
+	appraise_rim(v, a->arch == CCG_NVGPU_ARCH_LS10 ? "bios" : "vbios", a->opaque.vbios_version, now, &a->vbios,
+		     a);
 	end_check(a);
 	/* compare only against manifests whose signature verified */
 	drv = a->driver.signature_verified ? a->driver.rim : NULL;
@@ -322,8 +355,10 @@ enum ccg_status ccg_gpu_appraise_one(struct ccg_gpu_verifier *v, const struct cc
 	if (a->parsed && certs != NULL)
 		check_fwid(certs, a);
 	end_check(a);
-	if (certs != NULL && v->ocsp_mode != CCG_GPU_OCSP_OFF)
+	if (certs != NULL && v->ocsp_mode != CCG_GPU_OCSP_OFF) {
+		a->revocation_attempted = true;
 		check_revocation(v, certs, v->device_anchor, now, &a->chain.ocsp, &a->cur);
+	}
 	end_check(a);
 	if (a->parsed && !v->skip_rims)
 		appraise_rims(v, now, a);
@@ -331,4 +366,29 @@ enum ccg_status ccg_gpu_appraise_one(struct ccg_gpu_verifier *v, const struct cc
 	sk_X509_pop_free(certs, X509_free);
 	EVP_PKEY_free(leaf_key);
 	return a->error.status;
+}
+
+void ccg_gpu_appraisal_fail(struct ccg_gpu_appraisal *a, const struct ccg_error *e)
+{
+	a->cur = *e;
+	end_check(a);
+}
+
+void ccg_gpu_refuse_repeats(struct ccg_gpu_appraisal **as, const char *const *names, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		for (size_t j = 0; j < i; j++) {
+			bool same_leaf = as[i]->has_leaf && as[j]->has_leaf &&
+					 memcmp(as[i]->leaf_sha256, as[j]->leaf_sha256, CCG_SHA256_LEN) == 0;
+			bool same_ueid = as[i]->ueid[0] != '\0' && strcmp(as[i]->ueid, as[j]->ueid) == 0;
+
+			if (!same_leaf && !same_ueid)
+				continue;
+			ccg_error_set(&as[i]->cur, CCG_ERR_DUPLICATE, "device",
+				      "the same device as %s (%s %s): one device's evidence counts once", names[j],
+				      same_leaf ? "leaf certificate" : "ueid", as[i]->ueid);
+			end_check(as[i]);
+			break;
+		}
+	}
 }

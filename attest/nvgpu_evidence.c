@@ -21,12 +21,16 @@ enum ccg_status ccg_nvgpu_arch_parse(const char *s, enum ccg_nvgpu_arch *out)
 		*out = CCG_NVGPU_ARCH_BLACKWELL;
 		return CCG_OK;
 	}
+	if (s != NULL && strcasecmp(s, "LS10") == 0) {
+		*out = CCG_NVGPU_ARCH_LS10;
+		return CCG_OK;
+	}
 	return CCG_ERR_UNSUPPORTED;
 }
 
 const char *ccg_nvgpu_arch_name(enum ccg_nvgpu_arch a)
 {
-	return a == CCG_NVGPU_ARCH_BLACKWELL ? "BLACKWELL" : "HOPPER";
+	return a == CCG_NVGPU_ARCH_BLACKWELL ? "BLACKWELL" : a == CCG_NVGPU_ARCH_LS10 ? "LS10" : "HOPPER";
 }
 
 enum ccg_status ccg_gpu_evidence_new(struct ccg_gpu_evidence **out)
@@ -109,7 +113,7 @@ enum ccg_status ccg_gpu_evidence_add_report(struct ccg_gpu_evidence *ev, const c
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "evidence", "NULL argument");
 	if (arch != NULL && ccg_nvgpu_arch_parse(arch, &a) != CCG_OK)
 		return ccg_error_set(err, CCG_ERR_UNSUPPORTED, "evidence.arch",
-				     "architecture \"%s\" is not HOPPER or BLACKWELL", arch);
+				     "architecture \"%s\" is not HOPPER, BLACKWELL or LS10 (NVSwitch)", arch);
 	r = dup_bytes(report, report_len);
 	c = dup_bytes(chain_pem, chain_len);
 	if (r == NULL || c == NULL) {
@@ -145,7 +149,7 @@ static enum ccg_status add_json_entry(struct ccg_gpu_evidence *ev, const json_t 
 		return st;
 	if (ccg_nvgpu_arch_parse(arch_s, &arch) != CCG_OK)
 		return ccg_error_set(err, CCG_ERR_UNSUPPORTED, where,
-				     "architecture \"%.32s\" is not HOPPER or BLACKWELL", arch_s);
+				     "architecture \"%.32s\" is not HOPPER, BLACKWELL or LS10 (NVSwitch)", arch_s);
 	if (ccg_hex_decode_fixed(nonce_s, strlen(nonce_s), n, sizeof(n)) != CCG_OK)
 		return ccg_error_set(err, CCG_ERR_ENCODING, where, "nonce is not 64 hex digits");
 	if (*have_nonce && memcmp(n, nonce, sizeof(n)) != 0)

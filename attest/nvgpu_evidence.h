@@ -29,9 +29,9 @@ struct ccg_gpu_evidence {
 	uint8_t nonce[CCG_GPU_NONCE_LEN];
 };
 
-/* ccg_nvgpu_arch_parse: "HOPPER" / "BLACKWELL" (case-insensitive). */
+/* ccg_nvgpu_arch_parse: "HOPPER" / "BLACKWELL" / "LS10" (NVSwitch) (case-insensitive). */
 CCG_MUST_USE enum ccg_status ccg_nvgpu_arch_parse(const char *s, enum ccg_nvgpu_arch *out);
-/* ccg_nvgpu_arch_name: "HOPPER" / "BLACKWELL". */
+/* ccg_nvgpu_arch_name: "HOPPER" / "BLACKWELL" / "LS10". */
 const char *ccg_nvgpu_arch_name(enum ccg_nvgpu_arch a);
 
 #endif

@@ -86,6 +86,20 @@ enum ccg_status ccg_nvgpu_rim_ids(enum ccg_nvgpu_arch arch, const struct ccg_nv_
 	if (op == NULL || driver_id == NULL || vbios_id == NULL)
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "rim ids", "no opaque data or output");
 	driver_id[0] = vbios_id[0] = '\0';
+	if (arch == CCG_NVGPU_ARCH_LS10) {
+		if ((st = check_component(op->vbios_version, "opaque.VBIOS_VERSION", err)) != CCG_OK)
+			return st;
+		for (const char *p = op->vbios_version; *p != '\0' && n + 1 < sizeof(vbios); p++) {
+			if (*p == '.')
+				continue;
+			vbios[n++] = (*p >= 'a' && *p <= 'z') ? (char)(*p - 'a' + 'A') : *p;
+		}
+		vbios[n] = '\0';
+		w = snprintf(vbios_id, CCG_RIM_ID_MAX, "NV_SWITCH_BIOS_5612_0002_890_%s", vbios);
+		if (w < 0 || w >= CCG_RIM_ID_MAX)
+			return ccg_error_set(err, CCG_ERR_TOO_LARGE, "rim ids", "RIM id too long");
+		return CCG_OK;
+	}
 	if ((st = check_component(op->driver_version, "opaque.DRIVER_VERSION", err)) != CCG_OK ||
 	    (st = check_component(op->vbios_version, "opaque.VBIOS_VERSION", err)) != CCG_OK ||
 	    (st = check_component(op->project, "opaque.PROJECT", err)) != CCG_OK ||

@@ -12,6 +12,7 @@
 enum ccg_nvgpu_arch {
 	CCG_NVGPU_ARCH_HOPPER = 1,
 	CCG_NVGPU_ARCH_BLACKWELL = 2,
+	CCG_NVGPU_ARCH_LS10 = 3, /* NVSwitch (HGX, protected PCIe) */
 };
 
 #define CCG_RIM_ID_MAX 128
@@ -25,6 +26,11 @@ enum ccg_nvgpu_arch {
  * NVIDIA's attestation SDK builds them (get_driver_rim_id/get_vbios_rim_id).
  * A required opaque field missing, or holding a character outside
  * [A-Za-z0-9_.-]: CCG_ERR_MALFORMED naming it.
+ */
+/*
+ * (LS10, NVSwitch: no driver RIM, driver_id ""; the BIOS RIM id is
+ * NV_SWITCH_BIOS_5612_0002_890_<BIOS version without dots>, the project,
+ * SKU and chip SKU fixed for LS10 as in NVIDIA's SDK, switch/evidence.cpp.)
  */
 CCG_MUST_USE enum ccg_status ccg_nvgpu_rim_ids(enum ccg_nvgpu_arch arch, const struct ccg_nv_opaque *op,
 					       char driver_id[CCG_RIM_ID_MAX],

@@ -37,6 +37,7 @@ static const char *const id_names[] = {
 	NAME(FLOORSWEPT_PORTS),
 	NAME(POSITION_ID),
 	NAME(LOCK_SWITCH_STATUS),
+	NAME(SWITCH_GPU_PDIS),
 	NAME(GPU_LINK_CONN),
 	NAME(SYS_ENABLE_STATUS),
 	NAME(OPAQUE_DATA_VERSION),
@@ -105,6 +106,58 @@ static enum ccg_status decode_cstr(const struct ccg_nv_opaque_field *f, char out
 	return CCG_OK;
 }
 
+/* NVSwitch BIOS version: printable text filling the field, or ended by NUL padding */
+static enum ccg_status decode_text(const struct ccg_nv_opaque_field *f, char out[CCG_NV_VERSION_MAX],
+				   struct ccg_error *err)
+{
+	char where[CCG_ERROR_WHERE_MAX];
+	size_t n = 0;
+
+	while (n < f->value.len && f->value.data[n] != 0) {
+		uint8_t ch = f->value.data[n];
+
+		if (ch < 0x20 || ch > 0x7e)
+			return ccg_error_set(err, CCG_ERR_MALFORMED, field_where(f->id, where, sizeof(where)),
+					     "byte %zu (0x%02x) is not printable ASCII", n, ch);
+		if (n + 1 >= CCG_NV_VERSION_MAX)
+			return ccg_error_set(err, CCG_ERR_TOO_LARGE, field_where(f->id, where, sizeof(where)),
+					     "string longer than %d characters", CCG_NV_VERSION_MAX - 1);
+		out[n] = (char)ch;
+		n++;
+	}
+	for (size_t i = n; i < f->value.len; i++)
+		if (f->value.data[i] != 0)
+			return ccg_error_set(err, CCG_ERR_MALFORMED, field_where(f->id, where, sizeof(where)),
+					     "non-NUL byte after the terminator");
+	if (n == 0)
+		return ccg_error_set(err, CCG_ERR_MALFORMED, field_where(f->id, where, sizeof(where)), "empty");
+	out[n] = '\0';
+	return CCG_OK;
+}
+
+/* count PDIs of 8 bytes from the start of the field (count 0: as many as the field holds, exactly) */
+static enum ccg_status decode_pdis(const struct ccg_nv_opaque_field *f, size_t count, struct ccg_nv_opaque *o,
+				   struct ccg_error *err)
+{
+	char where[CCG_ERROR_WHERE_MAX];
+	size_t n = count != 0 ? count : f->value.len / CCG_NV_PDI_LEN;
+
+	if (count == 0 && f->value.len % CCG_NV_PDI_LEN != 0)
+		return ccg_error_set(err, CCG_ERR_MALFORMED, field_where(f->id, where, sizeof(where)),
+				     "length %zu is not a multiple of %d", f->value.len, CCG_NV_PDI_LEN);
+	if (count != 0 && f->value.len < count * CCG_NV_PDI_LEN)
+		return ccg_error_set(err, CCG_ERR_MALFORMED, field_where(f->id, where, sizeof(where)),
+				     "%zu bytes, %zu PDIs need %zu", f->value.len, count, count * CCG_NV_PDI_LEN);
+	if (n > CCG_NV_PDI_MAX)
+		return ccg_error_set(err, CCG_ERR_TOO_LARGE, field_where(f->id, where, sizeof(where)),
+				     "%zu PDIs, at most %d", n, CCG_NV_PDI_MAX);
+	for (size_t i = 0; i < n; i++)
+		memcpy(o->pdis[i], f->value.data + i * CCG_NV_PDI_LEN, CCG_NV_PDI_LEN);
+	o->num_pdis = n;
+	o->has_pdis = true;
+	return CCG_OK;
+}
+
 /*
  * NVIDIA's format_vbios_version: the first four bytes as a u32le in upper-case
  * hex, dot-separated by byte, then byte 4: 00 74 00 96 20 .. → "96.00.74.00.20".
@@ -118,9 +171,20 @@ static enum ccg_status decode_vbios(const struct ccg_nv_opaque_field *f, char ou
 	uint32_t v;
 	uint8_t oem;
 
-	if (f->value.len != VBIOS_LEN || !ccg_cursor_get_u32le(&c, &v) || !ccg_cursor_get_u8(&c, &oem))
+	if (f->value.len != VBIOS_LEN || !ccg_cursor_get_u32le(&c, &v) || !ccg_cursor_get_u8(&c, &oem)) {
+		char text[CCG_NV_VERSION_MAX];
+		struct ccg_nv_opaque_field t = *f;
+
+		/* an NVSwitch writes its BIOS version as text: say so rather than count bytes */
+		t.id = CCG_NV_OPAQUE_VBIOS_VERSION;
+		if (f->value.len > VBIOS_LEN && decode_text(&t, text, NULL) == CCG_OK)
+			return ccg_error_set(err, CCG_ERR_MALFORMED, field_where(f->id, where, sizeof(where)),
+					     "the text \"%s\" is an NVSwitch BIOS version: this is LS10 (NVSwitch) "
+					     "evidence, not a GPU's (arch LS10)",
+					     text);
 		return ccg_error_set(err, CCG_ERR_MALFORMED, field_where(f->id, where, sizeof(where)),
 				     "need %d bytes, have %zu", VBIOS_LEN, f->value.len);
+	}
 	snprintf(out, CCG_NV_VERSION_MAX, "%02X.%02X.%02X.%02X.%02X", (unsigned)(v >> 24),
 		 (unsigned)(v >> 16) & 0xFFu, (unsigned)(v >> 8) & 0xFFu, (unsigned)v & 0xFFu,
 		 (unsigned)oem);
@@ -164,7 +228,29 @@ static enum ccg_status decode_field(const struct ccg_nv_opaque_field *f, struct 
 {
 	enum ccg_status st = CCG_OK;
 
+	if (o->nvswitch) {
+		switch (f->id) {
+		case CCG_NV_OPAQUE_VBIOS_VERSION:
+			return decode_text(f, o->vbios_version, err);
+		case CCG_NV_OPAQUE_SWITCH_PDI: /* DEVICE_PDI in a switch's report */
+			st = check_len(f, CCG_NV_PDI_LEN, err);
+			if (st == CCG_OK) {
+				memcpy(o->device_pdi, f->value.data, CCG_NV_PDI_LEN);
+				o->has_device_pdi = true;
+			}
+			return st;
+		case CCG_NV_OPAQUE_SWITCH_GPU_PDIS:
+			return decode_pdis(f, CCG_NV_SWITCH_GPU_PDIS, o, err);
+		case CCG_NV_OPAQUE_FWID:
+		case CCG_NV_OPAQUE_MSRSCNT:
+			break; /* as for GPUs, below */
+		default:
+			return CCG_OK; /* kept in fields[], not decoded */
+		}
+	}
 	switch (f->id) {
+	case CCG_NV_OPAQUE_SWITCH_PDI:
+		return decode_pdis(f, 0, o, err);
 	case CCG_NV_OPAQUE_DRIVER_VERSION:
 		return decode_cstr(f, o->driver_version, err);
 	case CCG_NV_OPAQUE_VBIOS_VERSION:
@@ -194,14 +280,15 @@ static enum ccg_status decode_field(const struct ccg_nv_opaque_field *f, struct 
 	}
 }
 
-enum ccg_status ccg_nv_opaque_parse(const uint8_t *data, size_t len, struct ccg_nv_opaque *out,
-				    struct ccg_error *err)
+static enum ccg_status parse(const uint8_t *data, size_t len, bool nvswitch, struct ccg_nv_opaque *out,
+			     struct ccg_error *err)
 {
 	struct ccg_cursor c;
 	char where[CCG_ERROR_WHERE_MAX];
 	enum ccg_status st = CCG_OK;
 
 	memset(out, 0, sizeof(*out));
+	out->nvswitch = nvswitch;
 	ccg_cursor_init(&c, data, len);
 	while (c.len != 0) {
 		struct ccg_nv_opaque_field f;
@@ -239,4 +326,16 @@ out:
 	if (st != CCG_OK)
 		memset(out, 0, sizeof(*out));
 	return st;
+}
+
+enum ccg_status ccg_nv_opaque_parse(const uint8_t *data, size_t len, struct ccg_nv_opaque *out,
+				    struct ccg_error *err)
+{
+	return parse(data, len, false, out, err);
+}
+
+enum ccg_status ccg_nv_opaque_parse_switch(const uint8_t *data, size_t len, struct ccg_nv_opaque *out,
+					   struct ccg_error *err)
+{
+	return parse(data, len, true, out, err);
 }

@@ -39,6 +39,7 @@ enum ccg_nv_opaque_id {
 	CCG_NV_OPAQUE_FLOORSWEPT_PORTS = 23,
 	CCG_NV_OPAQUE_POSITION_ID = 24,
 	CCG_NV_OPAQUE_LOCK_SWITCH_STATUS = 25,
+	CCG_NV_OPAQUE_SWITCH_GPU_PDIS = 26, /* NVSwitch only: the PDIs of its GPUs, then port ids */
 	CCG_NV_OPAQUE_GPU_LINK_CONN = 32,
 	CCG_NV_OPAQUE_SYS_ENABLE_STATUS = 33,
 	CCG_NV_OPAQUE_OPAQUE_DATA_VERSION = 34,
@@ -49,6 +50,9 @@ enum ccg_nv_opaque_id {
 #define CCG_NV_OPAQUE_MAX_FIELDS 64
 #define CCG_NV_MSRSCNT_MAX 256
 #define CCG_NV_VERSION_MAX 64
+#define CCG_NV_PDI_LEN 8
+#define CCG_NV_PDI_MAX 64
+#define CCG_NV_SWITCH_GPU_PDIS 8 /* NVIDIA's parsers read 8 GPU PDIs, then one port id per byte */
 
 struct ccg_nv_opaque_field {
 	uint16_t id;
@@ -69,6 +73,18 @@ struct ccg_nv_opaque {
 	struct ccg_cursor fwid;                    /* empty when absent */
 	size_t msrscnt_len;
 	uint32_t msrscnt[CCG_NV_MSRSCNT_MAX];
+	/*
+	 * PPCIe topology. GPU: field 22 SWITCH_PDI, the PDI of the switch on
+	 * each link (all zero: the link is disabled), bytes as the GPU reports
+	 * them. NVSwitch (layout of ccg_nv_opaque_parse_switch): field 22 is the
+	 * switch's own DEVICE_PDI, field 26 the PDIs of its GPUs.
+	 */
+	bool nvswitch;
+	bool has_device_pdi;
+	uint8_t device_pdi[CCG_NV_PDI_LEN];
+	bool has_pdis;
+	size_t num_pdis;
+	uint8_t pdis[CCG_NV_PDI_MAX][CCG_NV_PDI_LEN];
 };
 
 /* ccg_nv_opaque_id_name: "OPAQUE_FIELD_ID_DRIVER_VERSION", or NULL for an unknown id. */
@@ -83,6 +99,16 @@ const char *ccg_nv_opaque_id_name(uint16_t id);
  */
 CCG_MUST_USE enum ccg_status ccg_nv_opaque_parse(const uint8_t *data, size_t len,
 						 struct ccg_nv_opaque *out, struct ccg_error *err);
+
+/*
+ * ccg_nv_opaque_parse_switch: the same TLVs in an NVSwitch (LS10) report,
+ * decoded as NVIDIA's switch verifiers do: VBIOS_VERSION (6) is the BIOS
+ * version as text ("96.10.55.00.01", NUL padding allowed), 22 is DEVICE_PDI
+ * (exactly 8 bytes), 26 SWITCH_GPU_PDIS (8 PDIs of 8 bytes, then port ids).
+ * Errors as ccg_nv_opaque_parse.
+ */
+CCG_MUST_USE enum ccg_status ccg_nv_opaque_parse_switch(const uint8_t *data, size_t len,
+							struct ccg_nv_opaque *out, struct ccg_error *err);
 
 /* ccg_nv_opaque_find: the field with id, or NULL. */
 const struct ccg_nv_opaque_field *ccg_nv_opaque_find(const struct ccg_nv_opaque *o, uint16_t id);

@@ -231,6 +231,7 @@ enum ccg_status ccg_gpu_verifier_add_ocsp_response(struct ccg_gpu_verifier *v, c
 }
 
 static enum ccg_status build_claims(const struct ccg_gpu_evidence *ev, struct ccg_gpu_appraisal **as,
+				    const char *const *names, const char *topology,
 				    const uint8_t nonce[CCG_GPU_NONCE_LEN], int64_t now, bool passed,
 				    json_t **out)
 {
@@ -248,14 +249,13 @@ static enum ccg_status build_claims(const struct ccg_gpu_evidence *ev, struct cc
 	if (ccg_json_set_new(root, "x-nvidia-overall-att-result", json_boolean(passed)) != CCG_OK ||
 	    ccg_json_set_new(root, "x-nvidia-ver", json_string("3.0")) != CCG_OK ||
 	    ccg_json_set_new(root, "eat_nonce", json_string(nonce_hex)) != CCG_OK ||
-	    ccg_json_set_new(root, "iat", json_integer(now)) != CCG_OK)
+	    ccg_json_set_new(root, "iat", json_integer(now)) != CCG_OK ||
+	    ccg_json_set_new(root, "ccgpu-ppcie-topology", json_string(topology)) != CCG_OK)
 		st = CCG_ERR_NOMEM;
-	for (size_t i = 0; i < ev->count && st == CCG_OK; i++) {
-		char key[32];
-
-		snprintf(key, sizeof(key), "GPU-%zu", i);
-		st = ccg_json_set_new(submods, key, ccg_gpu_claims_build(as[i], nonce));
-	}
+	for (size_t i = 0; i < ev->count && st == CCG_OK; i++)
+		st = ccg_json_set_new(submods, names[i],
+				      as[i]->arch == CCG_NVGPU_ARCH_LS10 ? ccg_switch_claims_build(as[i], nonce)
+									  : ccg_gpu_claims_build(as[i], nonce));
 	if (st == CCG_OK)
 		st = ccg_json_set_new(root, "submods", submods);
 	else
@@ -273,6 +273,13 @@ enum ccg_status ccg_gpu_verifier_appraise(struct ccg_gpu_verifier *v, const stru
 					  struct ccg_gpu_result **out, struct ccg_error *err)
 {
 	struct ccg_gpu_appraisal *as[CCG_GPU_MAX_DEVICES] = {0};
+	struct ccg_gpu_appraisal *gpus[CCG_GPU_MAX_DEVICES], *switches[CCG_GPU_MAX_DEVICES];
+	char names[CCG_GPU_MAX_DEVICES][16];
+	const char *name_ptrs[CCG_GPU_MAX_DEVICES], *gpu_names[CCG_GPU_MAX_DEVICES],
+		*switch_names[CCG_GPU_MAX_DEVICES];
+	size_t num_gpus = 0, num_switches = 0;
+	const char *topology = "not-checked";
+	struct ccg_error topo_err;
 	struct ccg_gpu_result *r = NULL;
 	bool own_nonce = nonce == NULL;
 	enum ccg_status st = CCG_OK, first = CCG_OK;
@@ -309,12 +316,39 @@ enum ccg_status ccg_gpu_verifier_appraise(struct ccg_gpu_verifier *v, const stru
 			goto out;
 		}
 		as[i]->freshness_skipped = own_nonce;
-		if (ccg_gpu_appraise_one(v, &ev->items[i], nonce, now, as[i]) != CCG_OK &&
-		    first == CCG_OK) {
+		/* GPUs and NVSwitches are numbered apart: GPU-0.., SWITCH-0.. */
+		if (ev->items[i].arch == CCG_NVGPU_ARCH_LS10) {
+			snprintf(names[i], sizeof(names[i]), "SWITCH-%zu", num_switches);
+			switches[num_switches] = as[i];
+			switch_names[num_switches++] = names[i];
+		} else {
+			snprintf(names[i], sizeof(names[i]), "GPU-%zu", num_gpus);
+			gpus[num_gpus] = as[i];
+			gpu_names[num_gpus++] = names[i];
+		}
+		name_ptrs[i] = names[i];
+		(void)ccg_gpu_appraise_one(v, &ev->items[i], nonce, now, as[i]);
+	}
+	/* checks across the document: one device counts once; GPUs with switches form one PPCIe topology */
+	ccg_gpu_refuse_repeats(as, name_ptrs, ev->count);
+	if (num_gpus > 0 && num_switches > 0) {
+		ccg_error_clear(&topo_err);
+		topology = ccg_ppcie_topology_check(gpus, gpu_names, num_gpus, switches, switch_names, num_switches,
+						    &topo_err) == CCG_OK
+				   ? "pass"
+				   : "fail";
+		if (strcmp(topology, "fail") == 0 && strstr(topo_err.where, "document") != NULL) {
+			/* a count failure names no device: the verdict carries it */
+			ccg_error_set(err, topo_err.status, topo_err.where, "%s", topo_err.detail);
+			first = topo_err.status;
+		}
+	}
+	for (size_t i = 0; i < ev->count; i++) {
+		if (as[i]->error.status != CCG_OK && first == CCG_OK) {
 			char where[CCG_ERROR_WHERE_MAX + 32];
 
 			first = as[i]->error.status;
-			snprintf(where, sizeof(where), "GPU-%zu %s", i, as[i]->error.where);
+			snprintf(where, sizeof(where), "%s %s", names[i], as[i]->error.where);
 			ccg_error_set(err, first, where, "%s", as[i]->error.detail);
 		}
 	}
@@ -326,7 +360,7 @@ enum ccg_status ccg_gpu_verifier_appraise(struct ccg_gpu_verifier *v, const stru
 	r->passed = first == CCG_OK;
 	for (size_t i = 0; i < ev->count; i++)
 		r->skipped |= ccg_gpu_checks_skipped(as[i]);
-	st = build_claims(ev, as, nonce, now, r->passed, &r->claims);
+	st = build_claims(ev, as, name_ptrs, topology, nonce, now, r->passed, &r->claims);
 	if (st != CCG_OK)
 		goto out;
 	*out = r;

@@ -65,8 +65,13 @@ struct ccg_rim_claims {
 struct ccg_gpu_appraisal {
 	enum ccg_nvgpu_arch arch;
 	bool parsed, nonce_match, arch_check, signature_verified, fwid_match;
+	bool fwid_checked;         /* check_fwid ran */
+	bool fwid_absent;          /* the report carries no FWID field (drivers before 550): accepted as NVIDIA does */
+	bool revocation_attempted; /* OCSP was asked for the device chain (failed or not): not a skipped check */
 	struct ccg_chain_claims chain;
 	char hwmodel[96], ueid[64];
+	bool has_leaf;
+	uint8_t leaf_sha256[CCG_SHA256_LEN]; /* SHA-256 of the leaf certificate's DER */
 	struct ccg_nv_opaque opaque;
 	struct ccg_spdm_meas_request req;
 	struct ccg_spdm_meas_response resp;
@@ -89,6 +94,32 @@ enum ccg_status ccg_gpu_appraise_one(struct ccg_gpu_verifier *v, const struct cc
 
 /* ccg_gpu_checks_skipped: the CCG_CHECK_* bits of what one GPU's appraisal did not check. */
 uint32_t ccg_gpu_checks_skipped(const struct ccg_gpu_appraisal *a);
+
+/* ccg_gpu_appraisal_fail: files a failure found across devices (after ccg_gpu_appraise_one) on a. */
+void ccg_gpu_appraisal_fail(struct ccg_gpu_appraisal *a, const struct ccg_error *e);
+
+/*
+ * ccg_gpu_refuse_repeats: the same device twice in one appraisal (the same
+ * leaf certificate, or the same ueid) fails every repeat with
+ * CCG_ERR_DUPLICATE naming the device it repeats; names[i] is "GPU-0"...
+ */
+void ccg_gpu_refuse_repeats(struct ccg_gpu_appraisal **as, const char *const *names, size_t n);
+
+/* ccg_switch_claims_build: the claims object of one appraised NVSwitch (NVIDIA's switch v3 names + ccgpu-*). */
+json_t *ccg_switch_claims_build(const struct ccg_gpu_appraisal *a, const uint8_t nonce[CCG_GPU_NONCE_LEN]);
+
+/*
+ * ccg_ppcie_topology_check: NVIDIA's PPCIe topology check (nvtrust
+ * ppcie-verifier validate_topology.py) over the GPUs and switches of one
+ * document: 8 GPUs and 4 switches; every GPU's switch PDIs (read
+ * little-endian, all-zero entries are disabled links and dropped) are the
+ * same 4; every switch's own PDI is one of them and no two switches share
+ * one; every switch sees the same 8 distinct GPU PDIs. A failure is filed
+ * on the device it names (CCG_ERR_TOPOLOGY) and returned.
+ */
+enum ccg_status ccg_ppcie_topology_check(struct ccg_gpu_appraisal **gpus, const char *const *gpu_names,
+					 size_t num_gpus, struct ccg_gpu_appraisal **switches,
+					 const char *const *switch_names, size_t num_switches, struct ccg_error *err);
 
 /* ccg_gpu_claims_build: the claims object of one appraised GPU (NVIDIA v3 names + ccgpu-*). */
 json_t *ccg_gpu_claims_build(const struct ccg_gpu_appraisal *a, const uint8_t nonce[CCG_GPU_NONCE_LEN]);

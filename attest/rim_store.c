@@ -286,7 +286,7 @@ static bool ends_with(const char *s, const char *suffix)
 static enum ccg_status check_id_matches(const char *id, const struct ccg_rim *rim, struct ccg_error *err)
 {
 	static const char *driver_prefixes[] = {"NV_GPU_DRIVER_", "NV_GPU_CC_DRIVER_"};
-	static const char *vbios_prefixes[] = {"NV_GPU_VBIOS_", "NV_GPU_CC_VBIOS_"};
+	static const char *vbios_prefixes[] = {"NV_GPU_VBIOS_", "NV_GPU_CC_VBIOS_", "NV_SWITCH_BIOS_"};
 	char want[160];
 
 	for (size_t i = 0; i < 2; i++) {
@@ -302,7 +302,7 @@ static enum ccg_status check_id_matches(const char *id, const struct ccg_rim *ri
 					     rim->colloquial_version, ccg_utf8_cut(id, 127), id);
 		return CCG_OK;
 	}
-	for (size_t i = 0; i < 2; i++) {
+	for (size_t i = 0; i < sizeof(vbios_prefixes) / sizeof(vbios_prefixes[0]); i++) {
 		size_t n = 0;
 
 		if (strncmp(id, vbios_prefixes[i], strlen(vbios_prefixes[i])) != 0)

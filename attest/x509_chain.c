@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "attest/x509_chain.h"
 
+#include <limits.h>
+#include <openssl/asn1t.h>
 #include <openssl/err.h>
 #include <openssl/objects.h>
 #include <openssl/pem.h>
@@ -148,6 +150,9 @@ enum ccg_status ccg_chain_verify(STACK_OF(X509) *chain, const struct ccg_chain_o
 		}
 		n--;
 	}
+	if (n == 1 && self_signed(sk_X509_value(chain, 0)) && same_cert(sk_X509_value(chain, 0), opts->anchor))
+		return ccg_error_set(err, CCG_ERR_CERT_CHAIN, name,
+				     "the chain holds only the trust anchor: no end-entity (device) certificate");
 	validity(chain, opts->anchor, now, out);
 
 	store = X509_STORE_new();
@@ -204,25 +209,143 @@ out:
 	return st;
 }
 
+/*
+ * TCG DICE structures (TCG DICE Attestation Architecture; TCG DICE Layering
+ * Architecture for CompositeDeviceID), decoded with OpenSSL's ASN.1 templates:
+ *   FWID ::= SEQUENCE { hashAlg OBJECT IDENTIFIER, digest OCTET STRING }
+ *   DiceTcbInfo ::= SEQUENCE { vendor [0] UTF8String OPTIONAL, model [1],
+ *     version [2], svn [3] INTEGER, layer [4], index [5], fwids [6] SEQUENCE
+ *     OF FWID, flags [7] BIT STRING, vendorInfo [8] OCTET STRING, type [9]
+ *     OCTET STRING, flagsMask [10] BIT STRING } (all IMPLICIT OPTIONAL)
+ *   CompositeDeviceID ::= SEQUENCE { version INTEGER, identity
+ *     SubjectPublicKeyInfo, fwid FWID }
+ */
+typedef struct {
+	ASN1_OBJECT *hash_alg;
+	ASN1_OCTET_STRING *digest;
+} CCG_DICE_FWID;
+DEFINE_STACK_OF(CCG_DICE_FWID)
+
+typedef struct {
+	ASN1_UTF8STRING *vendor, *model, *version;
+	ASN1_INTEGER *svn, *layer, *index;
+	STACK_OF(CCG_DICE_FWID) *fwids;
+	ASN1_BIT_STRING *flags;
+	ASN1_OCTET_STRING *vendor_info, *type;
+	ASN1_BIT_STRING *flags_mask;
+} CCG_DICE_TCBINFO;
+
+typedef struct {
+	ASN1_INTEGER *version;
+	X509_PUBKEY *identity;
+	CCG_DICE_FWID *fwid;
+} CCG_DICE_COMPOSITE;
+
+ASN1_SEQUENCE(CCG_DICE_FWID) = {
+	ASN1_SIMPLE(CCG_DICE_FWID, hash_alg, ASN1_OBJECT),
+	ASN1_SIMPLE(CCG_DICE_FWID, digest, ASN1_OCTET_STRING),
+} static_ASN1_SEQUENCE_END(CCG_DICE_FWID)
+
+ASN1_SEQUENCE(CCG_DICE_TCBINFO) = {
+	ASN1_IMP_OPT(CCG_DICE_TCBINFO, vendor, ASN1_UTF8STRING, 0),
+	ASN1_IMP_OPT(CCG_DICE_TCBINFO, model, ASN1_UTF8STRING, 1),
+	ASN1_IMP_OPT(CCG_DICE_TCBINFO, version, ASN1_UTF8STRING, 2),
+	ASN1_IMP_OPT(CCG_DICE_TCBINFO, svn, ASN1_INTEGER, 3),
+	ASN1_IMP_OPT(CCG_DICE_TCBINFO, layer, ASN1_INTEGER, 4),
+	ASN1_IMP_OPT(CCG_DICE_TCBINFO, index, ASN1_INTEGER, 5),
+	ASN1_IMP_SEQUENCE_OF_OPT(CCG_DICE_TCBINFO, fwids, CCG_DICE_FWID, 6),
+	ASN1_IMP_OPT(CCG_DICE_TCBINFO, flags, ASN1_BIT_STRING, 7),
+	ASN1_IMP_OPT(CCG_DICE_TCBINFO, vendor_info, ASN1_OCTET_STRING, 8),
+	ASN1_IMP_OPT(CCG_DICE_TCBINFO, type, ASN1_OCTET_STRING, 9),
+	ASN1_IMP_OPT(CCG_DICE_TCBINFO, flags_mask, ASN1_BIT_STRING, 10),
+} static_ASN1_SEQUENCE_END(CCG_DICE_TCBINFO)
+
+ASN1_SEQUENCE(CCG_DICE_COMPOSITE) = {
+	ASN1_SIMPLE(CCG_DICE_COMPOSITE, version, ASN1_INTEGER),
+	ASN1_SIMPLE(CCG_DICE_COMPOSITE, identity, X509_PUBKEY),
+	ASN1_SIMPLE(CCG_DICE_COMPOSITE, fwid, CCG_DICE_FWID),
+} static_ASN1_SEQUENCE_END(CCG_DICE_COMPOSITE)
+
+/* d2i of it over exactly len bytes (nothing after the value), or NULL */
+static void *d2i_exact(const ASN1_ITEM *it, const uint8_t *der, size_t len)
+{
+	const unsigned char *p = der;
+	ASN1_VALUE *v = len <= LONG_MAX ? ASN1_item_d2i(NULL, &p, (long)len, it) : NULL;
+
+	if (v != NULL && p != der + len) {
+		ASN1_item_free(v, it);
+		v = NULL;
+	}
+	return v;
+}
+
+/* the digest of one FWID entry: SHA-384, 48 bytes */
+static enum ccg_status fwid_digest(const CCG_DICE_FWID *f, const char *where, const char *what, uint8_t out[48],
+				   struct ccg_error *err)
+{
+	int nid = OBJ_obj2nid(f->hash_alg);
+
+	if (nid != NID_sha384)
+		return ccg_error_set(err, CCG_ERR_CERT_FWID, where, "%s: hash algorithm %s, need SHA-384", what,
+				     nid != NID_undef ? OBJ_nid2sn(nid) : "(unknown OID)");
+	if (ASN1_STRING_length(f->digest) != FWID_LEN)
+		return ccg_error_set(err, CCG_ERR_CERT_FWID, where, "%s: digest of %d bytes, need %d", what,
+				     ASN1_STRING_length(f->digest), FWID_LEN);
+	memcpy(out, ASN1_STRING_get0_data(f->digest), FWID_LEN);
+	return CCG_OK;
+}
+
+enum ccg_status ccg_tcbinfo_fwid(const uint8_t *der, size_t len, bool composite_allowed, const char *where,
+				 uint8_t out[48], struct ccg_error *err)
+{
+	CCG_DICE_TCBINFO *tcb = d2i_exact(ASN1_ITEM_rptr(CCG_DICE_TCBINFO), der, len);
+	CCG_DICE_COMPOSITE *cdi = NULL;
+	enum ccg_status st;
+
+	if (tcb != NULL) {
+		/* NVIDIA's SDK (get_fwid_2_23_133_5_4_1_1): the digest of the first entry of fwids [6] */
+		if (tcb->fwids == NULL || sk_CCG_DICE_FWID_num(tcb->fwids) < 1)
+			st = ccg_error_set(err, CCG_ERR_CERT_FWID, where, "TcbInfo has no fwids [6] entry");
+		else
+			st = fwid_digest(sk_CCG_DICE_FWID_value(tcb->fwids, 0), where, "TcbInfo fwids[0]", out, err);
+		ASN1_item_free((ASN1_VALUE *)tcb, ASN1_ITEM_rptr(CCG_DICE_TCBINFO));
+		ERR_clear_error();
+		return st;
+	}
+	if (composite_allowed)
+		cdi = d2i_exact(ASN1_ITEM_rptr(CCG_DICE_COMPOSITE), der, len);
+	ERR_clear_error();
+	if (cdi == NULL)
+		return ccg_error_set(err, CCG_ERR_CERT_FWID, where, "%s is not DER of a TCG DICE %s",
+				     composite_allowed ? OID_TCG_DICE_TCBINFO : OID_TCG_DICE_TCBINFO_BLACKWELL,
+				     composite_allowed ? "TcbInfo or CompositeDeviceID" : "TcbInfo");
+	st = fwid_digest(cdi->fwid, where, "CompositeDeviceID fwid", out, err);
+	ASN1_item_free((ASN1_VALUE *)cdi, ASN1_ITEM_rptr(CCG_DICE_COMPOSITE));
+	return st;
+}
+
 enum ccg_status ccg_cert_fwid(X509 *cert, uint8_t out[48], struct ccg_error *err)
 {
-	static const char *oids[] = {OID_TCG_DICE_TCBINFO, OID_TCG_DICE_TCBINFO_BLACKWELL};
+	/* the Blackwell multi-TcbInfo OID first: a leaf carrying both names its FWID there */
+	static const char *oids[] = {OID_TCG_DICE_TCBINFO_BLACKWELL, OID_TCG_DICE_TCBINFO};
 
 	for (size_t i = 0; i < sizeof(oids) / sizeof(oids[0]); i++) {
 		ASN1_OBJECT *obj = OBJ_txt2obj(oids[i], 1);
 		int pos = obj != NULL ? X509_get_ext_by_OBJ(cert, obj, -1) : -1;
 		const ASN1_OCTET_STRING *v;
+		char where[CCG_ERROR_WHERE_MAX];
 
 		ASN1_OBJECT_free(obj);
 		if (pos < 0)
 			continue;
-		v = X509_EXTENSION_get_data(X509_get_ext(cert, pos));
-		if (v == NULL || ASN1_STRING_length(v) < FWID_LEN)
-			return ccg_error_set(err, CCG_ERR_CERT_FWID, "device chain[0]",
-					     "FWID extension %s shorter than %d bytes", oids[i], FWID_LEN);
-		memcpy(out, ASN1_STRING_get0_data(v) + ASN1_STRING_length(v) - FWID_LEN, FWID_LEN);
 		ERR_clear_error();
-		return CCG_OK;
+		snprintf(where, sizeof(where), "device chain[0] extension %s", oids[i]);
+		v = X509_EXTENSION_get_data(X509_get_ext(cert, pos));
+		if (v == NULL)
+			return ccg_error_set(err, CCG_ERR_CERT_FWID, where, "extension has no value");
+		/* 2.23.133.5.4.1 on Hopper and NVSwitch leaves holds a CompositeDeviceID */
+		return ccg_tcbinfo_fwid(ASN1_STRING_get0_data(v), (size_t)ASN1_STRING_length(v), i == 1, where, out,
+					err);
 	}
 	ERR_clear_error();
 	return ccg_error_set(err, CCG_ERR_CERT_FWID, "device chain[0]",

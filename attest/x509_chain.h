@@ -43,12 +43,22 @@ CCG_MUST_USE enum ccg_status ccg_chain_verify(STACK_OF(X509) *chain, const struc
 					      struct ccg_chain_result *out, struct ccg_error *err);
 
 /*
- * ccg_cert_fwid: the FWID from a TCG DICE TcbInfo extension of cert:
- * 2.23.133.5.4.1 (Hopper) or 2.23.133.5.4.1.1 (Blackwell, multi-TcbInfo); the
- * FWID digest is the last 48 bytes of the extension value, as NVIDIA defines
- * it. out needs 48 bytes. Absent: CCG_ERR_CERT_FWID.
+ * ccg_cert_fwid: the FWID from the leaf's TCG DICE extension, parsed as
+ * ASN.1: 2.23.133.5.4.1.1 (Blackwell) holds a DiceTcbInfo and the FWID is
+ * the digest of the first entry of its fwids [6] list (NVIDIA's SDK,
+ * get_fwid_2_23_133_5_4_1_1); 2.23.133.5.4.1 (Hopper, NVSwitch) holds a
+ * DiceTcbInfo or a CompositeDeviceID (its fwid). The digest must be SHA-384.
+ * out needs 48 bytes. Absent, not DER of those structures, no fwids, another
+ * algorithm or length: CCG_ERR_CERT_FWID naming the extension.
  */
 CCG_MUST_USE enum ccg_status ccg_cert_fwid(X509 *cert, uint8_t out[48], struct ccg_error *err);
+/*
+ * ccg_tcbinfo_fwid: the FWID of one extension value (DER, exactly len bytes):
+ * a DiceTcbInfo, or when composite_allowed also a CompositeDeviceID. Errors
+ * as ccg_cert_fwid, named by where.
+ */
+CCG_MUST_USE enum ccg_status ccg_tcbinfo_fwid(const uint8_t *der, size_t len, bool composite_allowed,
+					      const char *where, uint8_t out[48], struct ccg_error *err);
 
 /*
  * CRLs (RFC 5280 section 5): the Intel PCK and root CA CRLs, AMD's ARK CRL.

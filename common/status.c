@@ -33,6 +33,7 @@
 	X(ERR_RIM_NOT_FOUND, "reference manifest not found") \
 	X(ERR_RIM_INVALID, "invalid reference manifest") \
 	X(ERR_RIM_CONFLICT, "measurement index in two reference manifests") \
+	X(ERR_TOPOLOGY, "inconsistent GPU/NVSwitch topology") /* gpu11 */ \
 	X(ERR_POLICY, "policy refused") \
 	X(ERR_POLICY_SYNTAX, "policy syntax error") \
 	X(ERR_POLICY_UNKNOWN_CLAIM, "unknown claim") \

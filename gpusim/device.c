@@ -37,12 +37,17 @@ struct gpusim_gpu {
 	char *chain_pem;
 	uint8_t fwid[48];
 	uint32_t board_id;
+	uint8_t pdi[GPUSIM_PDI_LEN];   /* protected PCIe: this device's PDI */
 };
+
+#define GPUSIM_LINKS 18 /* NVLinks per GPU; the last two disabled, as a board may have them */
 
 struct gpusim {
 	struct gpusim_firmware fw;
 	unsigned count;
 	struct gpusim_gpu gpus[GPUSIM_MAX_GPUS];
+	unsigned num_switches;
+	struct gpusim_gpu switches[GPUSIM_MAX_SWITCHES];
 	size_t num_faults;
 	struct gpusim_fault faults[GPUSIM_MAX_FAULTS];
 	enum gpusim_copy_engine ce;
@@ -62,6 +67,9 @@ static const struct {
 	{"expired-leaf", GPUSIM_FAULT_EXPIRED_LEAF},
 	{"revoked-intermediate", GPUSIM_FAULT_REVOKED_INTERMEDIATE},
 	{"held-intermediate", GPUSIM_FAULT_HELD_INTERMEDIATE},
+	{"ppcie-rogue-switch", GPUSIM_FAULT_PPCIE_ROGUE_SWITCH},
+	{"ppcie-missing-gpu", GPUSIM_FAULT_PPCIE_MISSING_GPU},
+	{"ppcie-link-down", GPUSIM_FAULT_PPCIE_LINK_DOWN},
 };
 
 bool gpusim_fault_is_pki(enum gpusim_fault_kind k)
@@ -147,6 +155,10 @@ void gpusim_free(struct gpusim *s)
 		EVP_PKEY_free(s->gpus[i].key);
 		free(s->gpus[i].chain_pem);
 	}
+	for (unsigned i = 0; i < s->num_switches; i++) {
+		EVP_PKEY_free(s->switches[i].key);
+		free(s->switches[i].chain_pem);
+	}
 	OPENSSL_cleanse(s, sizeof(*s));
 	free(s);
 }
@@ -194,6 +206,16 @@ enum ccg_status gpusim_load(const char *dir, struct gpusim **out, struct ccg_err
 		goto out;
 	}
 	meas = json_object_get(doc, "measurements");
+	{
+		const char *arch = json_string_value(json_object_get(doc, "arch"));
+
+		/* written since BLACKWELL devices exist; older state directories are HOPPER */
+		if (arch != NULL && strcmp(arch, "BLACKWELL") != 0 && strcmp(arch, "HOPPER") != 0) {
+			st = ccg_error_set(err, CCG_ERR_MALFORMED, "gpusim.json", "arch \"%s\"", arch);
+			goto out;
+		}
+		s->fw.blackwell = arch != NULL && strcmp(arch, "BLACKWELL") == 0;
+	}
 	gpus = json_object_get(doc, "gpus");
 	if ((st = json_str(doc, "driver_version", s->fw.driver_version, sizeof(s->fw.driver_version), err)) !=
 		    CCG_OK ||
@@ -224,12 +246,47 @@ enum ccg_status gpusim_load(const char *dir, struct gpusim **out, struct ccg_err
 		    (st = ccg_json_get_int(o, "board_id", 0, UINT32_MAX, &board, "gpusim.json", err)) != CCG_OK)
 			goto out;
 		gpu->board_id = (uint32_t)board;
+		if (json_object_get(o, "pdi") != NULL &&
+		    (st = hex_fixed(json_object_get(o, "pdi"), gpu->pdi, sizeof(gpu->pdi), "pdi", err)) != CCG_OK)
+			goto out;
 		snprintf(path, sizeof(path), "%s/gpu%u/fmc.key", dir, g);
 		if ((st = gpusim_read_pem_key(path, &gpu->key, err)) != CCG_OK)
 			goto out;
 		snprintf(path, sizeof(path), "%s/gpu%u/chain.pem", dir, g);
 		if ((st = ccg_file_read(path, 64 * 1024, (uint8_t **)&gpu->chain_pem, &pem_len, err)) != CCG_OK)
 			goto out;
+	}
+	/* NVSwitches (state written since gpusim has them; none before) */
+	{
+		json_t *sw = json_object_get(doc, "switches"), *sm = json_object_get(doc, "switch_measurements");
+		size_t n = json_is_array(sw) ? json_array_size(sw) : 0;
+
+		snprintf(s->fw.bios_version, sizeof(s->fw.bios_version), "96.10.55.00.01");
+		snprintf(s->fw.switch_rim_id, sizeof(s->fw.switch_rim_id), "NV_SWITCH_BIOS_5612_0002_890_9610550001");
+		if (n > GPUSIM_MAX_SWITCHES || (n > 0 && (!json_is_array(sm) || json_array_size(sm) != GPUSIM_SWITCH_BLOCKS))) {
+			st = ccg_error_set(err, CCG_ERR_MALFORMED, "gpusim.json", "switches or switch_measurements");
+			goto out;
+		}
+		for (unsigned i = 0; n > 0 && i < GPUSIM_SWITCH_BLOCKS; i++)
+			if ((st = hex_fixed(json_array_get(sm, i), s->fw.switch_golden[i], GPUSIM_DIGEST_LEN,
+					    "switch measurement", err)) != CCG_OK)
+				goto out;
+		for (unsigned j = 0; j < n; j++) {
+			struct gpusim_gpu *d = &s->switches[j];
+			json_t *o = json_array_get(sw, j);
+			size_t pem_len = 0;
+
+			s->num_switches = j + 1;
+			if ((st = hex_fixed(json_object_get(o, "fwid"), d->fwid, sizeof(d->fwid), "fwid", err)) != CCG_OK ||
+			    (st = hex_fixed(json_object_get(o, "pdi"), d->pdi, sizeof(d->pdi), "pdi", err)) != CCG_OK)
+				goto out;
+			snprintf(path, sizeof(path), "%s/switch%u/fmc.key", dir, j);
+			if ((st = gpusim_read_pem_key(path, &d->key, err)) != CCG_OK)
+				goto out;
+			snprintf(path, sizeof(path), "%s/switch%u/chain.pem", dir, j);
+			if ((st = ccg_file_read(path, 64 * 1024, (uint8_t **)&d->chain_pem, &pem_len, err)) != CCG_OK)
+				goto out;
+		}
 	}
 	*out = s;
 	s = NULL;
@@ -297,6 +354,26 @@ const char *gpusim_vbios_rim_id(const struct gpusim *s)
 	return s->fw.vbios_rim_id;
 }
 
+const char *gpusim_arch(const struct gpusim *s)
+{
+	return s->fw.blackwell ? "BLACKWELL" : "HOPPER";
+}
+
+unsigned gpusim_switch_count(const struct gpusim *s)
+{
+	return s->num_switches;
+}
+
+const char *gpusim_switch_chain_pem(const struct gpusim *s, unsigned j)
+{
+	return j < s->num_switches ? s->switches[j].chain_pem : NULL;
+}
+
+const char *gpusim_switch_rim_id(const struct gpusim *s)
+{
+	return s->fw.switch_rim_id;
+}
+
 void gpusim_meas_request(const uint8_t nonce[32], uint8_t out[37])
 {
 	out[0] = SPDM_11;
@@ -329,6 +406,28 @@ static enum ccg_status tlv_str(struct ccg_buf *b, uint16_t id, const char *s, si
 	return tlv(b, id, v, len);
 }
 
+/*
+ * Protected PCIe: the GPU's SWITCH_PDI field (22), per NVLink the PDI of the
+ * switch on it as the GPU reports it (little-endian: the switch's bytes
+ * reversed); the last two links disabled (all zero).
+ */
+static enum ccg_status gpu_switch_pdis(const struct gpusim *s, unsigned g, struct ccg_buf *b)
+{
+	uint8_t v[GPUSIM_LINKS * GPUSIM_PDI_LEN] = {0};
+
+	for (unsigned l = 0; l + 2 < GPUSIM_LINKS; l++) {
+		const uint8_t *p = s->switches[l % s->num_switches].pdi;
+
+		for (unsigned k = 0; k < GPUSIM_PDI_LEN; k++)
+			v[l * GPUSIM_PDI_LEN + k] = p[GPUSIM_PDI_LEN - 1 - k];
+	}
+	if (fault_for(s, GPUSIM_FAULT_PPCIE_ROGUE_SWITCH, g) != NULL)
+		v[GPUSIM_PDI_LEN - 1] ^= 0x5A; /* link 0 leads to a switch that is not on the board */
+	if (fault_for(s, GPUSIM_FAULT_PPCIE_LINK_DOWN, g) != NULL)
+		memset(v, 0, 2 * GPUSIM_PDI_LEN); /* links 0 and 1 down; the others still reach every switch */
+	return tlv(b, 22, v, sizeof(v));
+}
+
 /* NVIDIA's opaque data, in the order and sizes of real H100 reports (driver 580) */
 static enum ccg_status opaque_data(const struct gpusim *s, unsigned g, struct ccg_buf *b)
 {
@@ -358,8 +457,11 @@ static enum ccg_status opaque_data(const struct gpusim *s, unsigned g, struct cc
 	    (st = tlv_str(b, 3, driver, strlen(driver) + 1)) != CCG_OK ||
 	    (st = tlv(b, 4, gpu_info, sizeof(gpu_info))) != CCG_OK ||
 	    (st = tlv(b, 12, msrscnt, sizeof(msrscnt))) != CCG_OK || (st = tlv(b, 13, cpr, sizeof(cpr))) != CCG_OK ||
-	    (st = tlv(b, 11, &nvdec0, 1)) != CCG_OK || (st = tlv(b, 20, fwid, sizeof(fwid))) != CCG_OK ||
+	    (st = tlv(b, 11, &nvdec0, 1)) != CCG_OK ||
+	    (gpusim_reports_fwid(&s->fw) && (st = tlv(b, 20, fwid, sizeof(fwid))) != CCG_OK) ||
 	    (st = tlv(b, 21, &ppcie, 1)) != CCG_OK || (st = tlv(b, 34, odv, sizeof(odv))) != CCG_OK)
+		return st;
+	if (s->num_switches > 0 && (st = gpu_switch_pdis(s, g, b)) != CCG_OK)
 		return st;
 	/* FEATURE_FLAG: 0 = SPT (single GPU passthrough), as NVIDIA's drivers report */
 	return tlv(b, 36, zero2, 2);
@@ -494,6 +596,117 @@ static enum ccg_status report(struct gpusim *s, unsigned gpu, const uint8_t nonc
 	if ((st = ccg_buf_append(out, req, sizeof(req))) != CCG_OK)
 		return ccg_error_set(err, st, "gpusim.report", "buffer");
 	return build_response(s, gpu, req, out, err);
+}
+
+/*
+ * An NVSwitch's MEASUREMENTS response, in the layout of NVIDIA's LS10
+ * evidence: 31 DMTF SHA-384 blocks, opaque data BIOS version (6, text),
+ * DEVICE_PDI (22), MSRSCNT (12), SWITCH_GPU_PDIS (26: 8 GPU PDIs, then one
+ * port id per byte), disabled ports (23), position (24), lock status (25),
+ * FWID (20); signed with the switch's FMC leaf key.
+ */
+static enum ccg_status switch_report(struct gpusim *s, unsigned j, const uint8_t nonce[32], struct ccg_buf *out,
+				     struct ccg_error *err)
+{
+	const struct gpusim_gpu *d = &s->switches[j];
+	struct ccg_buf opaque;
+	uint8_t req[REQ_LEN], rnonce[32], sig[SIG_LEN], gpu_pdis[16 * GPUSIM_PDI_LEN] = {0};
+	uint8_t msrscnt[4 * GPUSIM_SWITCH_BLOCKS] = {0}, ports[2] = {0xEC, 0x00}, pos[2] = {(uint8_t)j, 0},
+		lock[2] = {1, 0};
+	size_t start;
+	enum ccg_status st;
+
+	gpusim_meas_request(nonce, req);
+	for (unsigned g = 0; g < 8; g++) /* 8 GPU PDIs: a board has 8 GPUs; fewer simulated repeat the last */
+		memcpy(gpu_pdis + g * GPUSIM_PDI_LEN, s->gpus[g < s->count ? g : s->count - 1].pdi, GPUSIM_PDI_LEN);
+	for (unsigned p = 0; p < 8 * GPUSIM_PDI_LEN; p++)
+		gpu_pdis[8 * GPUSIM_PDI_LEN + p] = (uint8_t)(p / 8);
+	if (fault_for(s, GPUSIM_FAULT_PPCIE_MISSING_GPU, j) != NULL) /* GPU 7 missing, GPU 0 twice */
+		memcpy(gpu_pdis + 7 * GPUSIM_PDI_LEN, gpu_pdis, GPUSIM_PDI_LEN);
+	for (unsigned i = 0; i < GPUSIM_SWITCH_BLOCKS; i++)
+		msrscnt[4 * i] = 1;
+	ccg_buf_init(&opaque, 1024);
+	if ((st = ccg_random(rnonce, sizeof(rnonce))) != CCG_OK ||
+	    (st = tlv(&opaque, 6, s->fw.bios_version, strlen(s->fw.bios_version))) != CCG_OK ||
+	    (st = tlv(&opaque, 22, d->pdi, GPUSIM_PDI_LEN)) != CCG_OK ||
+	    (st = tlv(&opaque, 12, msrscnt, sizeof(msrscnt))) != CCG_OK ||
+	    (st = tlv(&opaque, 26, gpu_pdis, sizeof(gpu_pdis))) != CCG_OK ||
+	    (st = tlv(&opaque, 23, ports, 2)) != CCG_OK || (st = tlv(&opaque, 24, pos, 2)) != CCG_OK ||
+	    (st = tlv(&opaque, 25, lock, 2)) != CCG_OK || (st = tlv(&opaque, 20, d->fwid, sizeof(d->fwid))) != CCG_OK)
+		goto done;
+	if ((st = ccg_buf_append(out, req, sizeof(req))) != CCG_OK)
+		goto done;
+	start = out->len;
+	if ((st = ccg_buf_append_u8(out, SPDM_11)) != CCG_OK || (st = ccg_buf_append_u8(out, SPDM_MEASUREMENTS)) != CCG_OK ||
+	    (st = ccg_buf_append_u8(out, 0)) != CCG_OK || (st = ccg_buf_append_u8(out, 0)) != CCG_OK ||
+	    (st = ccg_buf_append_u8(out, GPUSIM_SWITCH_BLOCKS)) != CCG_OK ||
+	    (st = ccg_buf_append_u24le(out, GPUSIM_SWITCH_BLOCKS * (4 + 3 + GPUSIM_DIGEST_LEN))) != CCG_OK)
+		goto done;
+	for (unsigned i = 0; i < GPUSIM_SWITCH_BLOCKS; i++)
+		if ((st = ccg_buf_append_u8(out, (uint8_t)(i + 1))) != CCG_OK || (st = ccg_buf_append_u8(out, 0x01)) != CCG_OK ||
+		    (st = ccg_buf_append_u16le(out, 3 + GPUSIM_DIGEST_LEN)) != CCG_OK ||
+		    (st = ccg_buf_append_u8(out, 0x01)) != CCG_OK ||
+		    (st = ccg_buf_append_u16le(out, GPUSIM_DIGEST_LEN)) != CCG_OK ||
+		    (st = ccg_buf_append(out, s->fw.switch_golden[i], GPUSIM_DIGEST_LEN)) != CCG_OK)
+			goto done;
+	if ((st = ccg_buf_append(out, rnonce, sizeof(rnonce))) != CCG_OK ||
+	    (st = ccg_buf_append_u16le(out, (uint16_t)opaque.len)) != CCG_OK ||
+	    (st = ccg_buf_append(out, opaque.data, opaque.len)) != CCG_OK)
+		goto done;
+	/* NVIDIA's switch reports are signed over everything before the signature: request || response */
+	st = ccg_ecdsa_sign_raw(d->key, "SHA384", out->data + start - REQ_LEN, out->len - start + REQ_LEN, sig, SIG_LEN,
+				"gpusim.switch.signature", err);
+	if (st == CCG_OK)
+		st = ccg_buf_append(out, sig, sizeof(sig));
+done:
+	if (st != CCG_OK && err != NULL && err->status == CCG_OK)
+		ccg_error_set(err, st, "gpusim.switch", "building switch %u's report", j);
+	ccg_buf_cleanup(&opaque);
+	return st;
+}
+
+enum ccg_status gpusim_report(struct gpusim *s, unsigned d, const uint8_t nonce[32], struct ccg_buf *out,
+			      struct ccg_error *err)
+{
+	if (d < s->count)
+		return report(s, d, nonce, out, err);
+	if (d - s->count < s->num_switches)
+		return switch_report(s, d - s->count, nonce, out, err);
+	return ccg_error_set(err, CCG_ERR_INVALID_ARG, "gpusim.device", "no device %u", d);
+}
+
+enum ccg_status gpusim_evidence_json(struct gpusim *s, const uint8_t nonce[32], char **out, struct ccg_error *err)
+{
+	json_t *arr = json_array();
+	char nonce_hex[65];
+	enum ccg_status st = arr != NULL ? CCG_OK : CCG_ERR_NOMEM;
+
+	*out = NULL;
+	ccg_hex_encode(nonce, 32, nonce_hex);
+	for (unsigned d = 0; st == CCG_OK && d < s->count + s->num_switches; d++) {
+		struct ccg_buf r;
+		const char *pem = d < s->count ? s->gpus[d].chain_pem : s->switches[d - s->count].chain_pem;
+		char *rb = NULL, *cb = NULL;
+		json_t *o = NULL;
+
+		ccg_buf_init(&r, 64 * 1024);
+		st = gpusim_report(s, d, nonce, &r, err);
+		if (st == CCG_OK) {
+			rb = ccg_base64_encode_alloc(r.data, r.len);
+			cb = ccg_base64_encode_alloc((const uint8_t *)pem, strlen(pem));
+			o = json_pack("{s:s, s:s, s:s, s:s}", "arch", d < s->count ? gpusim_arch(s) : "LS10", "nonce",
+				      nonce_hex, "evidence", rb != NULL ? rb : "", "certificate", cb != NULL ? cb : "");
+			if (rb == NULL || cb == NULL || o == NULL || json_array_append_new(arr, o) != 0)
+				st = ccg_error_set(err, CCG_ERR_NOMEM, "gpusim.evidence", "out of memory");
+		}
+		free(rb);
+		free(cb);
+		ccg_buf_cleanup(&r);
+	}
+	if (st == CCG_OK && (*out = json_dumps(arr, JSON_INDENT(2))) == NULL)
+		st = ccg_error_set(err, CCG_ERR_NOMEM, "gpusim.evidence", "out of memory");
+	json_decref(arr);
+	return st;
 }
 
 static enum ccg_status error_frame(struct ccg_buf *out, uint16_t device, const struct ccg_error *e)

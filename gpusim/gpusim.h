@@ -23,6 +23,9 @@
 #define GPUSIM_MAX_GPUS 16
 #define GPUSIM_BLOCKS 64
 #define GPUSIM_DIGEST_LEN 48
+#define GPUSIM_MAX_SWITCHES 8
+#define GPUSIM_SWITCH_BLOCKS 31   /* measurement blocks of an LS10 NVSwitch report */
+#define GPUSIM_PDI_LEN 8
 
 enum gpusim_fault_kind {
 	GPUSIM_FAULT_NONE = 0,
@@ -38,6 +41,10 @@ enum gpusim_fault_kind {
 	GPUSIM_FAULT_EXPIRED_LEAF,    /* the per-boot FMC leaf is past its notAfter */
 	GPUSIM_FAULT_REVOKED_INTERMEDIATE, /* OCSP says the provisioner intermediate is revoked */
 	GPUSIM_FAULT_HELD_INTERMEDIATE,    /* OCSP says it is on hold (certificateHold) */
+	/* PPCIe topology faults (serve, evidence; gpu11) */
+	GPUSIM_FAULT_PPCIE_ROGUE_SWITCH,   /* GPU @N reports a switch PDI no switch has on one link */
+	GPUSIM_FAULT_PPCIE_MISSING_GPU,    /* switch @N lists one GPU twice and another not at all */
+	GPUSIM_FAULT_PPCIE_LINK_DOWN,      /* GPU @N has two more links disabled (zero PDIs): still consistent */
 };
 
 /* RIM index of the measurement that holds the CC mode / devtools configuration (gpusim's model) */
@@ -57,6 +64,8 @@ struct gpusim_pki_opts {
 	const char *ocsp_url;         /* put in the certificates' AIA; NULL: http://127.0.0.1:8889 */
 	const char *driver_version;   /* NULL: "570.86.15" */
 	const char *vbios_version;    /* "96.00.A5.00.01" shape; NULL: that */
+	const char *arch;             /* "HOPPER" (NULL) or "BLACKWELL": the leaf's names and TcbInfo shape */
+	unsigned switches;            /* NVSwitches (LS10) of a protected-PCIe board, 0..GPUSIM_MAX_SWITCHES */
 	size_t num_faults;
 	struct gpusim_fault faults[GPUSIM_MAX_FAULTS];
 };
@@ -121,6 +130,26 @@ const char *gpusim_chain_pem(const struct gpusim *s, unsigned gpu);
 /* gpusim_driver_rim_id / gpusim_vbios_rim_id: the ids of the RIMs written for the device set. */
 const char *gpusim_driver_rim_id(const struct gpusim *s);
 const char *gpusim_vbios_rim_id(const struct gpusim *s);
+/* gpusim_arch: "HOPPER" or "BLACKWELL", the architecture the device set reports as. */
+const char *gpusim_arch(const struct gpusim *s);
+/* gpusim_switch_count: number of NVSwitches (0: not a protected-PCIe board). */
+unsigned gpusim_switch_count(const struct gpusim *s);
+/* gpusim_switch_chain_pem: switch j's PEM device chain, leaf first (borrowed). */
+const char *gpusim_switch_chain_pem(const struct gpusim *s, unsigned j);
+/* gpusim_switch_rim_id: NV_SWITCH_BIOS_5612_0002_890_<bios>, the switches' BIOS RIM. */
+const char *gpusim_switch_rim_id(const struct gpusim *s);
+/*
+ * gpusim_report: the NVML/NSCQ-style report (request || signed response) of
+ * device d over nonce: d < gpusim_count() a GPU, then the switches.
+ */
+CCG_MUST_USE enum ccg_status gpusim_report(struct gpusim *s, unsigned d, const uint8_t nonce[32], struct ccg_buf *out,
+					   struct ccg_error *err);
+/*
+ * gpusim_evidence_json: NVIDIA's serialized evidence of every GPU (arch
+ * HOPPER/BLACKWELL) and switch (LS10) over nonce, one document; malloc'd.
+ */
+CCG_MUST_USE enum ccg_status gpusim_evidence_json(struct gpusim *s, const uint8_t nonce[32], char **out,
+						  struct ccg_error *err);
 
 /*
  * gpusim_spdm: answers one SPDM request for GPU gpu: a GET_MEASUREMENTS

@@ -12,11 +12,15 @@
 
 /* the firmware a device set runs: what the report says and the RIMs describe */
 struct gpusim_firmware {
+	bool blackwell;                /* GB100 names, TcbInfo 2.23.133.5.4.1.1, NV_GPU_CC_DRIVER_ RIM id */
 	char driver_version[32];
 	char vbios_version[32];        /* "96.00.A5.00.01" */
 	char project[8], project_sku[8], chip_sku[8];
 	char driver_rim_id[GPUSIM_RIM_ID_MAX], vbios_rim_id[GPUSIM_RIM_ID_MAX];
 	uint8_t golden[GPUSIM_BLOCKS][GPUSIM_DIGEST_LEN]; /* golden[i] is RIM index i (SPDM block i+1) */
+	char bios_version[32];         /* NVSwitch BIOS, "96.10.55.00.01" */
+	char switch_rim_id[GPUSIM_RIM_ID_MAX];
+	uint8_t switch_golden[GPUSIM_SWITCH_BLOCKS][GPUSIM_DIGEST_LEN];
 };
 
 /* which RIM covers RIM index i: 'v' VBIOS, 'd' driver, 0 none; and its number of alternatives */
@@ -29,11 +33,14 @@ void gpusim_alternative(const struct gpusim_firmware *fw, unsigned index, unsign
 /* gpusim_rim_ids: fills fw's RIM ids from its versions. */
 CCG_MUST_USE enum ccg_status gpusim_rim_ids(struct gpusim_firmware *fw, struct ccg_error *err);
 
+/* gpusim_reports_fwid: drivers before 550 (e.g. 535) put no FWID in the opaque data, as NVIDIA's do. */
+bool gpusim_reports_fwid(const struct gpusim_firmware *fw);
+
 /* gpusim_vbios_bytes: the 8-byte opaque VBIOS_VERSION encoding of "AA.BB.CC.DD.EE". */
 CCG_MUST_USE enum ccg_status gpusim_vbios_bytes(const char *version, uint8_t out[8], struct ccg_error *err);
 
 /*
- * gpusim_rim_write: writes the signed SWID RIM ('d' driver or 'v' VBIOS) to
+ * gpusim_rim_write: writes the signed SWID RIM ('d' driver, 'v' VBIOS or 's' NVSwitch BIOS) to
  * path, signed with xmlsec1 by key, KeyInfo carrying chain (signer first).
  */
 CCG_MUST_USE enum ccg_status gpusim_rim_write(const char *path, char which, const struct gpusim_firmware *fw,

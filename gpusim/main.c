@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/encoding.h"
 #include "common/error.h"
+#include "common/file.h"
 #include "gpusim/gpusim.h"
 #include "gpusim/serve.h"
 
@@ -13,10 +15,13 @@ static const char usage[] =
 	"usage: ccgpu-gpusim <command> [options]\n"
 	"\n"
 	"commands:\n"
-	"  pki --out DIR [--gpus N] [--ocsp-url URL] [--driver-version V]\n"
-	"      [--vbios-version V] [--fault F]...\n"
+	"  pki --out DIR [--gpus N] [--switches N] [--arch HOPPER|BLACKWELL] [--ocsp-url URL]\n"
+	"      [--driver-version V] [--vbios-version V] [--fault F]...\n"
 	"                  generate the device identity PKI, the RIM signing chain, the\n"
 	"                  signed driver and VBIOS RIMs and the OCSP index into DIR\n"
+	"  evidence --state DIR --nonce HEX --out FILE [--fault F]...\n"
+	"                  write NVIDIA's serialized evidence of every GPU and NVSwitch of DIR\n"
+	"                  over the nonce (one document, as for a protected-PCIe board)\n"
 	"  serve --socket PATH --state DIR [--fault F]... [--copy-engine host|offload]\n"
 	"      [--timeout SECS]\n"
 	"                  run the GPUs of DIR on a UNIX socket (docs/gpusim-transport.md)\n"
@@ -30,7 +35,15 @@ static const char usage[] =
 	"  serve: bad-signature, wrong-nonce, drift=INDEX (a RIM index), cc-off,\n"
 	"         devtools, unknown-rim, wrong-fwid\n"
 	"  pki:   expired-leaf, revoked-intermediate, held-intermediate\n"
+	"  serve, evidence (protected PCIe topology; @N a GPU, or a switch for\n"
+	"         ppcie-missing-gpu): ppcie-rogue-switch, ppcie-missing-gpu, ppcie-link-down\n"
 	"\n"
+	"--switches N (0..8): NVSwitches (LS10) of a protected-PCIe board: their chains,\n"
+	"  the NV_SWITCH_BIOS_ RIM, and the GPUs' switch PDIs (8 GPUs and 4 switches is\n"
+	"  the board NVIDIA's PPCIe verifier accepts).\n"
+	"--arch BLACKWELL: GB100 leaves with NVIDIA's TcbInfo 2.23.133.5.4.1.1 (two fwids,\n"
+	"  then flags) and the NV_GPU_CC_DRIVER_ RIM id. A --driver-version before 550\n"
+	"  (e.g. 535.104.05) reports no FWID in the opaque data, as those drivers do.\n"
 	"--copy-engine offload: channel writes are authenticated but not decrypted on\n"
 	"  the host's CPUs (a GPU's copy engines would); for benchmarks only.\n"
 	"--port 0 (the default) picks a free port; --port-file receives it.\n"
@@ -38,7 +51,7 @@ static const char usage[] =
 	"Exit status: 0 success, 1 failure, 2 usage error.\n";
 
 enum { OPT_OUT = 256, OPT_GPUS, OPT_OCSP_URL, OPT_DRIVER, OPT_VBIOS, OPT_FAULT, OPT_SOCKET, OPT_STATE, OPT_DIR,
-       OPT_PORT, OPT_PORT_FILE, OPT_TIMEOUT, OPT_COPY_ENGINE, OPT_HELP };
+       OPT_PORT, OPT_PORT_FILE, OPT_TIMEOUT, OPT_COPY_ENGINE, OPT_HELP, OPT_ARCH, OPT_SWITCHES, OPT_NONCE };
 
 static const struct option long_opts[] = {
 	{"out", required_argument, NULL, OPT_OUT},
@@ -55,6 +68,9 @@ static const struct option long_opts[] = {
 	{"timeout", required_argument, NULL, OPT_TIMEOUT},
 	{"copy-engine", required_argument, NULL, OPT_COPY_ENGINE},
 	{"help", no_argument, NULL, OPT_HELP},
+	{"arch", required_argument, NULL, OPT_ARCH},
+	{"switches", required_argument, NULL, OPT_SWITCHES},
+	{"nonce", required_argument, NULL, OPT_NONCE},
 	{NULL, 0, NULL, 0},
 };
 
@@ -86,7 +102,7 @@ static bool parse_num(const char *s, unsigned max, unsigned *out)
 int main(int argc, char **argv)
 {
 	struct gpusim_pki_opts pki = {.gpus = 1};
-	const char *cmd, *out = NULL, *sock = NULL, *state = NULL, *dir = NULL, *port_file = NULL;
+	const char *cmd, *out = NULL, *sock = NULL, *state = NULL, *dir = NULL, *port_file = NULL, *nonce_hex = NULL;
 	unsigned port = 0, timeout = 0;
 	struct gpusim_fault faults[GPUSIM_MAX_FAULTS];
 	size_t num_faults = 0;
@@ -114,6 +130,16 @@ int main(int argc, char **argv)
 				return usage_error(cmd, "--gpus takes 1..16");
 			break;
 		case OPT_OCSP_URL: pki.ocsp_url = optarg; break;
+		case OPT_SWITCHES:
+			if (!parse_num(optarg, GPUSIM_MAX_SWITCHES, &pki.switches))
+				return usage_error(cmd, "--switches takes 0..8");
+			break;
+		case OPT_NONCE: nonce_hex = optarg; break;
+		case OPT_ARCH:
+			if (strcmp(optarg, "HOPPER") != 0 && strcmp(optarg, "BLACKWELL") != 0)
+				return usage_error(cmd, "--arch takes HOPPER or BLACKWELL");
+			pki.arch = optarg;
+			break;
 		case OPT_DRIVER: pki.driver_version = optarg; break;
 		case OPT_VBIOS: pki.vbios_version = optarg; break;
 		case OPT_FAULT:
@@ -160,6 +186,28 @@ int main(int argc, char **argv)
 		if (gpusim_pki_generate(out, &pki, &err) != CCG_OK)
 			return fail(cmd, &err);
 		return 0;
+	}
+	if (strcmp(cmd, "evidence") == 0) {
+		struct gpusim *s = NULL;
+		uint8_t nonce[32];
+		char *json = NULL;
+		int rc = 0;
+
+		if (state == NULL || out == NULL || nonce_hex == NULL)
+			return usage_error(cmd, "--state DIR, --nonce HEX and --out FILE are required");
+		if (ccg_hex_decode_fixed(nonce_hex, strlen(nonce_hex), nonce, sizeof(nonce)) != CCG_OK)
+			return usage_error(cmd, "--nonce takes 64 hex digits");
+		if (gpusim_load(state, &s, &err) != CCG_OK)
+			return fail(cmd, &err);
+		for (size_t i = 0; i < num_faults && rc == 0; i++)
+			if (gpusim_add_fault(s, &faults[i], &err) != CCG_OK)
+				rc = fail(cmd, &err);
+		if (rc == 0 && (gpusim_evidence_json(s, nonce, &json, &err) != CCG_OK ||
+				ccg_file_write_atomic(out, (const uint8_t *)json, strlen(json), &err) != CCG_OK))
+			rc = fail(cmd, &err);
+		free(json);
+		gpusim_free(s);
+		return rc;
 	}
 	if (strcmp(cmd, "serve") == 0) {
 		struct gpusim *s = NULL;

@@ -44,6 +44,7 @@ struct cert_spec {
 	const char *crl;               /* CRL URL or NULL */
 	const char *san;               /* subjectAltName value or NULL */
 	const uint8_t *fwid;           /* TcbInfo FWID (48 bytes) or NULL */
+	bool blackwell;                /* the FWID in a Blackwell TcbInfo (2.23.133.5.4.1.1) */
 };
 
 enum ccg_status gpusim_write_pem_cert(const char *path, X509 *cert, struct ccg_error *err)
@@ -182,6 +183,65 @@ out:
 	return ext;
 }
 
+/* DER: tag, length, value appended at buf + *n (buf holds 512 bytes) */
+static bool der_put(uint8_t *buf, size_t *n, uint8_t tag, const void *v, size_t len)
+{
+	uint8_t l[3];
+	size_t ll = der_len(l, len);
+
+	if (*n + 1 + ll + len > 512)
+		return false;
+	buf[(*n)++] = tag;
+	memcpy(buf + *n, l, ll);
+	*n += ll;
+	memcpy(buf + *n, v, len);
+	*n += len;
+	return true;
+}
+
+/*
+ * NVIDIA's Blackwell FMC leaf extension 2.23.133.5.4.1.1, in the shape of the
+ * real GB100 leaves (NVIDIA's SDK, nv_x509.cpp, shows one): a TCG DICE
+ * TcbInfo with vendor [0] "NVIDIA", model [1], version [2], svn [3], layer
+ * [4], index [5], fwids [6] = { SHA-384 fwid, SHA-384 all zero }, then
+ * flags [7], vendorInfo [8] and type [9]. The FWID is not at the end.
+ */
+static X509_EXTENSION *tcbinfo_blackwell_ext(const uint8_t fwid[48])
+{
+	static const uint8_t sha384_oid[] = {0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02};
+	static const uint8_t one = 1, zero = 0, flags[] = {0x00, 0x80, 0x00, 0x00, 0x01}, vinfo = 0xC0;
+	static const uint8_t zeros[48] = {0};
+	uint8_t list[512], entry[512], body[512], buf[512];
+	size_t nl = 0, nb = 0, n = 0;
+	ASN1_OBJECT *oid = NULL;
+	ASN1_OCTET_STRING *os = NULL;
+	X509_EXTENSION *ext = NULL;
+	bool ok = true;
+
+	for (int i = 0; i < 2 && ok; i++) {
+		size_t ne = 0;
+
+		memcpy(entry, sha384_oid, sizeof(sha384_oid));
+		ne = sizeof(sha384_oid);
+		ok = der_put(entry, &ne, 0x04, i == 0 ? fwid : zeros, 48) && der_put(list, &nl, 0x30, entry, ne);
+	}
+	ok = ok && der_put(body, &nb, 0x80, "NVIDIA", 6) && der_put(body, &nb, 0x81, "GB100 A01 GSP", 13) &&
+	     der_put(body, &nb, 0x82, "01", 2) && der_put(body, &nb, 0x83, &one, 1) &&
+	     der_put(body, &nb, 0x84, &zero, 1) && der_put(body, &nb, 0x85, &zero, 1) &&
+	     der_put(body, &nb, 0xA6, list, nl) && der_put(body, &nb, 0x87, flags, sizeof(flags)) &&
+	     der_put(body, &nb, 0x88, &vinfo, 1) && der_put(body, &nb, 0x89, &zero, 1) &&
+	     der_put(buf, &n, 0x30, body, nb);
+	if (!ok)
+		return NULL;
+	oid = OBJ_txt2obj("2.23.133.5.4.1.1", 1);
+	os = ASN1_OCTET_STRING_new();
+	if (oid != NULL && os != NULL && ASN1_OCTET_STRING_set(os, buf, (int)n) == 1)
+		ext = X509_EXTENSION_create_by_OBJ(NULL, oid, 0, os);
+	ASN1_OBJECT_free(oid);
+	ASN1_OCTET_STRING_free(os);
+	return ext;
+}
+
 static int add_ext(X509 *cert, X509V3_CTX *ctx, int nid, const char *value)
 {
 	X509_EXTENSION *ext;
@@ -271,7 +331,7 @@ static enum ccg_status make_cert(const struct cert_spec *spec, EVP_PKEY *key, X5
 		goto out;
 	}
 	if (spec->fwid != NULL) {
-		X509_EXTENSION *ext = tcbinfo_ext(key, spec->fwid);
+		X509_EXTENSION *ext = spec->blackwell ? tcbinfo_blackwell_ext(spec->fwid) : tcbinfo_ext(key, spec->fwid);
 		int ok = ext != NULL && X509_add_ext(c, ext, -1) == 1;
 
 		X509_EXTENSION_free(ext);
@@ -415,12 +475,19 @@ enum ccg_status gpusim_rim_ids(struct gpusim_firmware *fw, struct ccg_error *err
 		if (*p != '.')
 			nodots[n++] = *p;
 	nodots[n] = '\0';
-	if (snprintf(fw->driver_rim_id, sizeof(fw->driver_rim_id), "NV_GPU_DRIVER_GH100_%s",
+	/* NVIDIA's ids: Blackwell drivers NV_GPU_CC_DRIVER_<chip>_..., both VBIOS NV_GPU_VBIOS_... */
+	if (snprintf(fw->driver_rim_id, sizeof(fw->driver_rim_id),
+		     fw->blackwell ? "NV_GPU_CC_DRIVER_GB100_%s" : "NV_GPU_DRIVER_GH100_%s",
 		     fw->driver_version) >= (int)sizeof(fw->driver_rim_id) ||
 	    snprintf(fw->vbios_rim_id, sizeof(fw->vbios_rim_id), "NV_GPU_VBIOS_%s_%s_%s_%s", fw->project,
 		     fw->project_sku, fw->chip_sku, nodots) >= (int)sizeof(fw->vbios_rim_id))
 		return ccg_error_set(err, CCG_ERR_TOO_LARGE, "gpusim.rim_id", "too long");
 	return CCG_OK;
+}
+
+bool gpusim_reports_fwid(const struct gpusim_firmware *fw)
+{
+	return strtoul(fw->driver_version, NULL, 10) >= 550;
 }
 
 static json_t *hex_json(const uint8_t *p, size_t n)
@@ -432,13 +499,102 @@ static json_t *hex_json(const uint8_t *p, size_t n)
 	return j;
 }
 
+/*
+ * The NVSwitches of a protected-PCIe board, in the shape of NVIDIA's LS10
+ * evidence: "LS_10 A01 FSP BROM" (9-byte serial) and the per-boot
+ * "LS_10 A01 FSP FMC LF" leaf with the CompositeDeviceID FWID extension
+ * 2.23.133.5.4.1, under the device identity CAs; a random 8-byte PDI each.
+ */
+static enum ccg_status make_switches(const char *dir, const struct gpusim_pki_opts *opts, struct ca *prov,
+				     struct ca *ident, struct ca *root, FILE *idx, json_t *list, struct ccg_error *err)
+{
+	enum ccg_status st = CCG_OK;
+
+	for (unsigned j = 0; j < opts->switches && st == CCG_OK; j++) {
+		struct ca brom = {0}, fmc = {0};
+		uint8_t fwid[48], serial[9], pdi[GPUSIM_PDI_LEN], leaf_serial[20];
+		char sdir[4096], path[4200], serial_hex[19], leaf_hex[41];
+		X509 *certs[MAX_CHAIN];
+		json_t *o;
+
+		snprintf(sdir, sizeof(sdir), "%s/switch%u", dir, j);
+		if ((st = ccg_mkdir_p(sdir, err)) != CCG_OK || (st = ccg_random(fwid, sizeof(fwid))) != CCG_OK ||
+		    (st = ccg_random(serial, sizeof(serial))) != CCG_OK || (st = ccg_random(pdi, sizeof(pdi))) != CCG_OK ||
+		    (st = ccg_random(leaf_serial, sizeof(leaf_serial))) != CCG_OK)
+			break;
+		serial[0] = (uint8_t)((serial[0] & 0x3F) | 0x40);
+		leaf_serial[0] = (uint8_t)((leaf_serial[0] & 0x3F) | 0x40);
+		pdi[0] |= 0x01; /* never the all-zero "disabled link" PDI */
+		ccg_hex_encode(serial, sizeof(serial), serial_hex);
+		ccg_hex_encode(leaf_serial, sizeof(leaf_serial), leaf_hex);
+		brom.key = new_key();
+		fmc.key = new_key();
+		{
+			const struct cert_spec brom_spec = {
+				.subject = {{"serialNumber", serial_hex}, {"C", "US"}, {"O", "ccgpu gpusim"},
+					    {"CN", "LS_10 A01 FSP BROM"}},
+				.serial = serial, .serial_len = sizeof(serial), .not_before = -DAY, .not_after = FOREVER,
+				.basic = "critical,CA:TRUE", .key_usage = "critical,keyCertSign"};
+			const struct cert_spec fmc_spec = {
+				.subject = {{"serialNumber", leaf_hex}, {"C", "US"}, {"O", "ccgpu gpusim"},
+					    {"CN", "LS_10 A01 FSP FMC LF"}},
+				.serial = leaf_serial, .serial_len = sizeof(leaf_serial), .not_before = -DAY,
+				.not_after = FOREVER, .key_usage = "critical,digitalSignature", .fwid = fwid};
+
+			if (brom.key == NULL || fmc.key == NULL)
+				st = ccg_openssl_error(err, CCG_ERR_CRYPTO, "gpusim.pki", "key");
+			if (st == CCG_OK)
+				st = make_cert(&brom_spec, brom.key, prov->cert, prov->key, &brom.cert, err);
+			if (st == CCG_OK)
+				st = make_cert(&fmc_spec, fmc.key, brom.cert, brom.key, &fmc.cert, err);
+		}
+		if (st == CCG_OK) {
+			certs[0] = fmc.cert;
+			certs[1] = brom.cert;
+			certs[2] = prov->cert;
+			certs[3] = ident->cert;
+			certs[4] = root->cert;
+			snprintf(path, sizeof(path), "%s/chain.pem", sdir);
+			st = write_chain(path, certs, MAX_CHAIN, err);
+		}
+		if (st == CCG_OK) {
+			snprintf(path, sizeof(path), "%s/fmc.key", sdir);
+			st = gpusim_write_pem_key(path, fmc.key, err);
+		}
+		if (st == CCG_OK) {
+			snprintf(path, sizeof(path), "%s/brom.pem", sdir);
+			st = gpusim_write_pem_cert(path, brom.cert, err);
+		}
+		if (st == CCG_OK) {
+			snprintf(path, sizeof(path), "%s/brom.key", sdir);
+			st = gpusim_write_pem_key(path, brom.key, err);
+		}
+		if (st == CCG_OK) {
+			snprintf(path, sizeof(path), "%s/fmc.pem", sdir);
+			st = gpusim_write_pem_cert(path, fmc.cert, err);
+		}
+		if (st == CCG_OK) {
+			fprintf(idx, "switch%u/brom.pem provisioner.pem provisioner.key good\n", j);
+			fprintf(idx, "switch%u/fmc.pem switch%u/brom.pem switch%u/brom.key good\n", j, j, j);
+			o = json_object();
+			if (o == NULL || json_array_append_new(list, o) != 0 ||
+			    ccg_json_set_new(o, "fwid", hex_json(fwid, sizeof(fwid))) != CCG_OK ||
+			    ccg_json_set_new(o, "pdi", hex_json(pdi, sizeof(pdi))) != CCG_OK)
+				st = ccg_error_set(err, CCG_ERR_NOMEM, "gpusim.pki", "state");
+		}
+		ca_cleanup(&brom);
+		ca_cleanup(&fmc);
+	}
+	return st;
+}
+
 enum ccg_status gpusim_pki_generate(const char *dir, const struct gpusim_pki_opts *opts, struct ccg_error *err)
 {
 	const char *ocsp = opts->ocsp_url != NULL ? opts->ocsp_url : DEFAULT_OCSP_URL;
 	struct ca root = {0}, ident = {0}, prov = {0}, rroot = {0}, rca = {0}, rl3 = {0}, rsig = {0};
 	struct gpusim_firmware fw;
 	STACK_OF(X509) *rim_chain = NULL;
-	json_t *state = NULL, *gpus = NULL, *meas = NULL;
+	json_t *state = NULL, *gpus = NULL, *meas = NULL, *switches = NULL, *smeas = NULL;
 	FILE *idx = NULL;
 	char path[4200], *text = NULL;
 	enum ccg_status st;
@@ -447,10 +603,19 @@ enum ccg_status gpusim_pki_generate(const char *dir, const struct gpusim_pki_opt
 	if (opts->gpus < 1 || opts->gpus > GPUSIM_MAX_GPUS)
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "gpusim.pki.gpus", "%u GPUs, 1..%d", opts->gpus,
 				     GPUSIM_MAX_GPUS);
+	if (opts->switches > GPUSIM_MAX_SWITCHES)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "gpusim.pki.switches", "%u switches, 0..%d",
+				     opts->switches, GPUSIM_MAX_SWITCHES);
+	snprintf(fw.bios_version, sizeof(fw.bios_version), "96.10.55.00.01");
+	snprintf(fw.switch_rim_id, sizeof(fw.switch_rim_id), "NV_SWITCH_BIOS_5612_0002_890_9610550001");
 	snprintf(fw.driver_version, sizeof(fw.driver_version), "%s",
 		 opts->driver_version != NULL ? opts->driver_version : "570.86.15");
 	snprintf(fw.vbios_version, sizeof(fw.vbios_version), "%s",
 		 opts->vbios_version != NULL ? opts->vbios_version : "96.00.A5.00.01");
+	if (opts->arch != NULL && strcmp(opts->arch, "BLACKWELL") != 0 && strcmp(opts->arch, "HOPPER") != 0)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "gpusim.pki.arch", "\"%s\": HOPPER or BLACKWELL",
+				     opts->arch);
+	fw.blackwell = opts->arch != NULL && strcmp(opts->arch, "BLACKWELL") == 0;
 	snprintf(fw.project, sizeof(fw.project), "1010");
 	snprintf(fw.project_sku, sizeof(fw.project_sku), "0200");
 	snprintf(fw.chip_sku, sizeof(fw.chip_sku), "882");
@@ -461,7 +626,8 @@ enum ccg_status gpusim_pki_generate(const char *dir, const struct gpusim_pki_opt
 		    (st = gpusim_rim_ids(&fw, err)) != CCG_OK)
 			return st;
 	}
-	if ((st = ccg_random(&fw.golden[0][0], sizeof(fw.golden))) != CCG_OK)
+	if ((st = ccg_random(&fw.golden[0][0], sizeof(fw.golden))) != CCG_OK ||
+	    (st = ccg_random(&fw.switch_golden[0][0], sizeof(fw.switch_golden))) != CCG_OK)
 		return ccg_error_set(err, st, "gpusim.pki", "random measurements");
 	if ((st = ccg_mkdir_p(dir, err)) != CCG_OK)
 		return st;
@@ -530,13 +696,15 @@ enum ccg_status gpusim_pki_generate(const char *dir, const struct gpusim_pki_opt
 	state = json_object();
 	gpus = json_array();
 	meas = json_array();
-	if (state == NULL || gpus == NULL || meas == NULL) {
+	switches = json_array();
+	smeas = json_array();
+	if (state == NULL || gpus == NULL || meas == NULL || switches == NULL || smeas == NULL) {
 		st = ccg_error_set(err, CCG_ERR_NOMEM, "gpusim.pki", "state");
 		goto out;
 	}
 	for (unsigned g = 0; g < opts->gpus; g++) {
 		struct ca brom = {0}, fmc = {0};
-		uint8_t fwid[48], brom_serial[9];
+		uint8_t fwid[48], brom_serial[9], pdi[GPUSIM_PDI_LEN];
 		char gdir[4096], serial_hex[64], ueid_hex[17], san[128], leaf_serial_hex[64];
 		X509 *certs[MAX_CHAIN];
 		uint8_t ski[20];
@@ -544,8 +712,10 @@ enum ccg_status gpusim_pki_generate(const char *dir, const struct gpusim_pki_opt
 
 		snprintf(gdir, sizeof(gdir), "%s/gpu%u", dir, g);
 		if ((st = ccg_mkdir_p(gdir, err)) != CCG_OK || (st = ccg_random(fwid, sizeof(fwid))) != CCG_OK ||
-		    (st = ccg_random(brom_serial, sizeof(brom_serial))) != CCG_OK)
+		    (st = ccg_random(brom_serial, sizeof(brom_serial))) != CCG_OK ||
+		    (st = ccg_random(pdi, sizeof(pdi))) != CCG_OK)
 			goto out;
+		pdi[0] |= 0x01;
 		brom_serial[0] = (uint8_t)((brom_serial[0] & 0x3F) | 0x40);
 		ccg_hex_encode(brom_serial, sizeof(brom_serial), serial_hex);
 		for (char *p = serial_hex; *p != '\0'; p++)
@@ -557,7 +727,7 @@ enum ccg_status gpusim_pki_generate(const char *dir, const struct gpusim_pki_opt
 			/* BROM serial: 9 bytes, also the subject serialNumber (as NVIDIA's) */
 			const struct cert_spec brom_spec = {
 				.subject = {{"serialNumber", serial_hex}, {"C", "US"}, {"O", "ccgpu gpusim"},
-					    {"CN", "GH100 A01 GSP BROM"}},
+					    {"CN", fw.blackwell ? "GB100 A01 GSP BROM" : "GH100 A01 GSP BROM"}},
 				.serial = brom_serial, .serial_len = sizeof(brom_serial), .not_before = -DAY,
 				.not_after = FOREVER, .basic = "critical,CA:TRUE", .key_usage = "critical,keyCertSign"};
 
@@ -596,15 +766,17 @@ enum ccg_status gpusim_pki_generate(const char *dir, const struct gpusim_pki_opt
 		ccg_hex_encode(ski, 20, leaf_serial_hex);
 		for (char *p = leaf_serial_hex; *p != '\0'; p++)
 			*p = (char)(*p >= 'a' ? *p - 32 : *p);
-		snprintf(san, sizeof(san), "otherName:1.3.6.1.4.1.412.274.1;UTF8:NVIDIA:GH100:%s", ueid_hex);
+		snprintf(san, sizeof(san), "otherName:1.3.6.1.4.1.412.274.1;UTF8:NVIDIA:%s:%s",
+			 fw.blackwell ? "GB100" : "GH100", ueid_hex);
 		{
 			bool expired = has_fault(opts, GPUSIM_FAULT_EXPIRED_LEAF, (int)g);
 			const struct cert_spec fmc_spec = {
 				.subject = {{"serialNumber", leaf_serial_hex}, {"C", "US"}, {"O", "ccgpu gpusim"},
-					    {"CN", "GH100 A01 GSP FMC LF"}},
+					    {"CN", fw.blackwell ? "GB100 A01 GSP FMC LF" : "GH100 A01 GSP FMC LF"}},
 				.serial = ski, .serial_len = 20, .not_before = expired ? -2 * DAY : -DAY,
 				.not_after = expired ? NULL : FOREVER, .not_after_rel = -DAY,
-				.key_usage = "critical,digitalSignature", .san = san, .fwid = fwid};
+				.key_usage = "critical,digitalSignature", .san = san, .fwid = fwid,
+				.blackwell = fw.blackwell};
 
 			st = make_cert(&fmc_spec, fmc.key, brom.cert, brom.key, &fmc.cert, err);
 			if (st != CCG_OK)
@@ -637,7 +809,8 @@ enum ccg_status gpusim_pki_generate(const char *dir, const struct gpusim_pki_opt
 
 			if (o == NULL || json_array_append_new(gpus, o) != 0 ||
 			    ccg_json_set_new(o, "fwid", hex_json(fwid, sizeof(fwid))) != CCG_OK ||
-			    ccg_json_set_new(o, "board_id", json_integer(0x4a1 + g)) != CCG_OK) {
+			    ccg_json_set_new(o, "board_id", json_integer(0x4a1 + g)) != CCG_OK ||
+			    ccg_json_set_new(o, "pdi", hex_json(pdi, sizeof(pdi))) != CCG_OK) {
 				st = ccg_error_set(err, CCG_ERR_NOMEM, "gpusim.pki", "state");
 				goto gpu_out;
 			}
@@ -648,6 +821,8 @@ gpu_out:
 		if (st != CCG_OK)
 			goto out;
 	}
+	if ((st = make_switches(dir, opts, &prov, &ident, &root, idx, switches, err)) != CCG_OK)
+		goto out;
 	if (fclose(idx) != 0) {
 		idx = NULL;
 		st = ccg_error_set(err, CCG_ERR_IO, "ocsp-index.txt", "write");
@@ -655,12 +830,18 @@ gpu_out:
 	}
 	idx = NULL;
 
+	for (unsigned i = 0; i < GPUSIM_SWITCH_BLOCKS; i++)
+		if (json_array_append_new(smeas, hex_json(fw.switch_golden[i], GPUSIM_DIGEST_LEN)) != 0) {
+			st = ccg_error_set(err, CCG_ERR_NOMEM, "gpusim.pki", "state");
+			goto out;
+		}
 	for (unsigned i = 0; i < GPUSIM_BLOCKS; i++)
 		if (json_array_append_new(meas, hex_json(fw.golden[i], GPUSIM_DIGEST_LEN)) != 0) {
 			st = ccg_error_set(err, CCG_ERR_NOMEM, "gpusim.pki", "state");
 			goto out;
 		}
 	if (ccg_json_set_new(state, "format", json_string("ccgpu-gpusim/1")) != CCG_OK ||
+	    ccg_json_set_new(state, "arch", json_string(fw.blackwell ? "BLACKWELL" : "HOPPER")) != CCG_OK ||
 	    ccg_json_set_new(state, "driver_version", json_string(fw.driver_version)) != CCG_OK ||
 	    ccg_json_set_new(state, "vbios_version", json_string(fw.vbios_version)) != CCG_OK ||
 	    ccg_json_set_new(state, "project", json_string(fw.project)) != CCG_OK ||
@@ -668,6 +849,9 @@ gpu_out:
 	    ccg_json_set_new(state, "chip_sku", json_string(fw.chip_sku)) != CCG_OK ||
 	    ccg_json_set_new(state, "measurements", json_incref(meas)) != CCG_OK ||
 	    ccg_json_set_new(state, "gpus", json_incref(gpus)) != CCG_OK ||
+	    ccg_json_set_new(state, "switches", json_incref(switches)) != CCG_OK ||
+	    ccg_json_set_new(state, "switch_measurements", json_incref(smeas)) != CCG_OK ||
+	    ccg_json_set_new(state, "bios_version", json_string(fw.bios_version)) != CCG_OK ||
 	    (text = ccg_json_dumps(state, 2)) == NULL) {
 		st = ccg_error_set(err, CCG_ERR_NOMEM, "gpusim.pki", "state");
 		goto out;
@@ -687,6 +871,10 @@ gpu_out:
 		goto out;
 	snprintf(path, sizeof(path), "%s/rims/%s.xml", dir, fw.vbios_rim_id);
 	st = gpusim_rim_write(path, 'v', &fw, rsig.key, rim_chain, err);
+	if (st == CCG_OK && opts->switches > 0) {
+		snprintf(path, sizeof(path), "%s/rims/%s.xml", dir, fw.switch_rim_id);
+		st = gpusim_rim_write(path, 's', &fw, rsig.key, rim_chain, err);
+	}
 out:
 	if (idx != NULL)
 		fclose(idx);
@@ -695,6 +883,8 @@ out:
 	json_decref(state);
 	json_decref(gpus);
 	json_decref(meas);
+	json_decref(switches);
+	json_decref(smeas);
 	ca_cleanup(&root);
 	ca_cleanup(&ident);
 	ca_cleanup(&prov);

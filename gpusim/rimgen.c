@@ -44,14 +44,14 @@ static void xmlsec_init(void)
 static const char head_fmt[] =
 	"<SoftwareIdentity xmlns=\"http://standards.iso.org/iso/19770/-2/2015/schema.xsd\" "
 	"xmlns:ns0=\"http://standards.iso.org/iso/19770/-2/2015/schema.xsd\" "
-	"xmlns:ns2=\"http://www.w3.org/2001/04/xmlenc#sha384\" corpus=\"false\" name=\"GH100\" "
+	"xmlns:ns2=\"http://www.w3.org/2001/04/xmlenc#sha384\" corpus=\"false\" name=\"%s\" "
 	"patch=\"false\" supplemental=\"false\" tagId=\"%s\" version=\"1.0\" tagVersion=\"0\">\n"
 	"    <ns0:Entity name=\"NVIDIA Corporation\" role=\"softwareCreator tagCreator\"/>\n"
 	"    <ns0:Meta xmlns:ns1=\"https://trustedcomputinggroup.org/resource/"
 	"tcg-reference-integrity-manifest-rim-information-model/\" colloquialVersion=\"%s\" edition=\"GPU\" "
-	"product=\"GH100\" revision=\"r1\" PayloadType=\"direct\" ns1:BindingSpec=\"RIMIM\" "
+	"product=\"%s\" revision=\"r1\" PayloadType=\"direct\" ns1:BindingSpec=\"RIMIM\" "
 	"ns1:BindingSpecVersion=\"1.01\" ns1:PlatformManufacturerId=\"5703\" "
-	"ns1:PlatformManufacturerStr=\"NVIDIA Corporation\" ns1:PlatformModel=\"GH100\" "
+	"ns1:PlatformManufacturerStr=\"NVIDIA Corporation\" ns1:PlatformModel=\"%s\" "
 	"ns1:FirmwareManufacturer=\"NVIDIA Corporation\" ns1:FirmwareManufacturerId=\"5703\"/>\n"
 	"    <ns0:Payload xmlns:SHA384=\"http://www.w3.org/2001/04/xmlenc#sha384\">\n";
 
@@ -80,14 +80,17 @@ static enum ccg_status build_text(char which, const struct gpusim_firmware *fw, 
 	{
 		char head[2048];
 
-		snprintf(head, sizeof(head), head_fmt, tag_hex,
-			 which == 'd' ? fw->driver_version : fw->vbios_version);
+		const char *chip = which == 's' ? "LS_10" : fw->blackwell ? "GB100" : "GH100";
+
+		snprintf(head, sizeof(head), head_fmt, chip, tag_hex,
+			 which == 'd' ? fw->driver_version : which == 's' ? fw->bios_version : fw->vbios_version, chip,
+			 chip);
 		if ((st = ccg_buf_append_str(b, head)) != CCG_OK)
 			return ccg_error_set(err, st, "gpusim.rim", "text");
 	}
 	for (unsigned i = 0; i < GPUSIM_BLOCKS; i++) {
 		unsigned alts = 1;
-		bool active = gpusim_rim_owner(i, &alts) == which;
+		bool active = which == 's' ? i < GPUSIM_SWITCH_BLOCKS : gpusim_rim_owner(i, &alts) == which;
 		char hashes[8 * 120] = "";
 		size_t used = 0;
 
@@ -97,7 +100,9 @@ static enum ccg_status build_text(char which, const struct gpusim_firmware *fw, 
 			uint8_t d[GPUSIM_DIGEST_LEN];
 			char hex[2 * GPUSIM_DIGEST_LEN + 1];
 
-			if (active)
+			if (active && which == 's')
+				memcpy(d, fw->switch_golden[i], sizeof(d));
+			else if (active)
 				gpusim_alternative(fw, i, k, alts, d);
 			else
 				memset(d, 0, sizeof(d));

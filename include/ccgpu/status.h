@@ -66,6 +66,8 @@ enum ccg_status {
 	CCG_ERR_RIM_NOT_FOUND = 501,        /* no reference manifest for the evidence */
 	CCG_ERR_RIM_INVALID = 502,          /* a reference manifest is malformed or for other firmware */
 	CCG_ERR_RIM_CONFLICT = 503,         /* an index is covered by two manifests */
+	/* gpu11 (issue 11, NVSwitch / PPCIe) */
+	CCG_ERR_TOPOLOGY = 504,             /* GPUs and NVSwitches do not report one consistent PPCIe topology */
 
 	/* policy */
 	CCG_ERR_POLICY = 600,           /* a policy refused the claims */

@@ -74,6 +74,17 @@ expect "usage: report without nonce" 2 "nonce" -- "$ccgpu" verify gpu "${r550[@]
 expect "missing file named" 2 "/nonexistent" -- "$ccgpu" verify gpu --report /nonexistent --chain "$nv/hopper-550.90.07/chain.pem" --nonce "$n550"
 expect "truncated report is refused" 1 "spdm" -- bash -c "head -c 2000 '$nv/hopper-550.90.07/report.hex' > '$tmp/short.hex' && exec '$ccgpu' verify gpu --report '$tmp/short.hex' --chain '$nv/hopper-550.90.07/chain.pem' --nonce $n550 --offline --no-cache --ocsp off --no-rims"
 
+# NVIDIA's NVSwitch (LS10) evidence: one switch verifies with NVIDIA's switch claims; the file as shipped is
+# that one switch four times, and the repeats are refused and named
+python3 -c 'import json,sys; json.dump(json.load(open(sys.argv[1]))[:1], open(sys.argv[2], "w"))' \
+  "$nv/evidence/multi_switch_ls10.json" "$tmp/one_switch.json"
+expect "NVSwitch evidence verifies" 0 "" -- "$ccgpu" verify gpu --evidence "$tmp/one_switch.json" "${base[@]}" --no-rims --json
+check "NVSwitch claims: NVIDIA's switch names, its PDI, FWID absent" python3 -c 'import json,sys
+s=json.load(open(sys.argv[1]))["submods"]["SWITCH-0"]
+sys.exit(0 if s["x-nvidia-switch-bios-version"]=="96.10.55.00.01" and s["x-nvidia-switch-pdi"]=="203EB31AD9ED0008" and s["x-nvidia-switch-attestation-report-signature-verified"] is True and s["ccgpu-fwid"]=="absent" else 1)' "$tmp/out"
+expect "one switch four times is refused, the repeat named" 1 "SWITCH-1 device: the same device as SWITCH-0" -- \
+  "$ccgpu" verify gpu --evidence "$nv/evidence/multi_switch_ls10.json" "${base[@]}" --no-rims
+
 # every long option of --help is documented in the man page
 ok_if_none "man page documents every option" "$("$ccgpu" verify gpu --help | man_missing "$man")"
 

@@ -157,6 +157,41 @@ sys.exit(0 if r["x-nvidia-cert-ocsp-status"] == "revoked" and r["x-nvidia-cert-r
          and h["x-nvidia-cert-ocsp-status"] == "on-hold" and e["x-nvidia-cert-status"] == "expired" else 1)' \
   "$tmp/pki-revoked-intermediate.claims" "$tmp/pki-expired-leaf.claims" "$tmp/pki-held-intermediate.claims"
 
+# a protected-PCIe board: 8 GPUs and 4 NVSwitches in one document, NVIDIA's topology check across them
+ppcie() { # out [faults...]: evidence of the board, then ccgpu verify gpu; writes $tmp/<out>.{json,claims,stderr,rc}
+  local out="$tmp/$1" nonce; shift
+  local f=(); for x in "$@"; do f+=(--fault "$x"); done
+  nonce="$(openssl rand -hex 32)"
+  "$gpusim" evidence --state "$tmp/ppcie" --nonce "$nonce" --out "$out.json" "${f[@]}" || return 1
+  "$ccgpu" verify gpu --evidence "$out.json" --nonce "$nonce" --device-root "$tmp/ppcie/device-root.pem" \
+    --rim-root "$tmp/ppcie/rim-root.pem" --rim-dir "$tmp/ppcie/rims" --ocsp off --offline --no-cache \
+    --json >"$out.claims" 2>"$out.stderr"
+  echo $? >"$out.rc"
+}
+"$gpusim" pki --out "$tmp/ppcie" --gpus 8 --switches 4 || tap_bail "gpusim pki --switches failed"
+check "ppcie: 8 GPUs and 4 switches verify, topology pass, switch claims as NVIDIA's" bash -c "
+  $(declare -f ppcie); tmp='$tmp' gpusim='$gpusim' ccgpu='$ccgpu' ppcie board || exit 1
+  [ \$(cat '$tmp/board.rc') -eq 0 ] || exit 1
+  python3 -c '
+import json, sys
+c = json.load(open(sys.argv[1]))
+s = c[\"submods\"]
+sw = [s[f\"SWITCH-{i}\"] for i in range(4)]
+sys.exit(0 if c[\"ccgpu-ppcie-topology\"] == \"pass\" and len(s) == 12 and all(
+    x[\"x-nvidia-device-type\"] == \"nvswitch\" and x[\"measres\"] == \"success\" and
+    x[\"x-nvidia-switch-bios-version\"] == \"96.10.55.00.01\" and x[\"ccgpu-fwid\"] == \"match\" and
+    len(x[\"x-nvidia-switch-gpu-pdis\"]) == 8 for x in sw) else 1)' '$tmp/board.claims'"
+for spec in 'ppcie-rogue-switch@5:GPU-5' 'ppcie-missing-gpu@1:SWITCH-1'; do
+  f="${spec%%:*}"; dev="${spec#*:}"
+  check "ppcie fault $f: exit 1, topology fail, $dev named" bash -c "
+    $(declare -f ppcie); tmp='$tmp' gpusim='$gpusim' ccgpu='$ccgpu' ppcie bad '$f' || exit 1
+    [ \$(cat '$tmp/bad.rc') -eq 1 ] && grep -q '$dev ppcie.topology' '$tmp/bad.stderr' &&
+    grep -q '\"ccgpu-ppcie-topology\": \"fail\"' '$tmp/bad.claims'"
+done
+check "ppcie fault ppcie-link-down: disabled links are not switches, still passes" bash -c "
+  $(declare -f ppcie); tmp='$tmp' gpusim='$gpusim' ccgpu='$ccgpu' ppcie down ppcie-link-down@2 || exit 1
+  [ \$(cat '$tmp/down.rc') -eq 0 ]"
+
 # the RIM service answers in NVIDIA's shape
 check "RIM service JSON shape" python3 - "$tmp/main" <<'PY'
 import json, sys, urllib.request, base64, hashlib, glob, os

@@ -15,10 +15,13 @@
 #include <unistd.h>
 
 #include <openssl/err.h>
+#include <openssl/objects.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "attest/nvgpu_opaque.h"
+#include "attest/x509_chain.h"
 #include "attest/spdm.h"
 #include "ccgpu/attest.h"
 #include "common/crypto.h"
@@ -129,8 +132,8 @@ static enum ccg_status appraise(unsigned gpus, char **claims, struct ccg_error *
 		uint8_t *r = report(g, &len);
 		const char *pem = gpusim_chain_pem(sim, g);
 
-		assert_int_equal(ccg_gpu_evidence_add_report(ev, "HOPPER", r, len, (const uint8_t *)pem, strlen(pem),
-							     NULL),
+		assert_int_equal(ccg_gpu_evidence_add_report(ev, gpusim_arch(sim), r, len, (const uint8_t *)pem,
+							     strlen(pem), NULL),
 				 CCG_OK);
 		free(r);
 	}
@@ -306,6 +309,196 @@ static void test_distinct_identities(void **state)
 	assert_string_equal(gpusim_vbios_rim_id(sim), "NV_GPU_VBIOS_1010_0200_882_9600A50001");
 }
 
+/* runs body with dir/sim swapped for a fresh device set made with o */
+static void with_set(const struct gpusim_pki_opts *o, void (*body)(void))
+{
+	char *saved_dir = dir;
+	struct gpusim *saved_sim = sim;
+
+	dir = td_tmpdir();
+	assert_int_equal(gpusim_pki_generate_child(dir, o), CCG_OK);
+	assert_int_equal(gpusim_load(dir, &sim, NULL), CCG_OK);
+	body();
+	gpusim_free(sim);
+	td_rm_rf(dir);
+	free(dir);
+	dir = saved_dir;
+	sim = saved_sim;
+}
+
+/* GPU 0's opaque data, parsed */
+static struct ccg_nv_opaque *opaque0(uint8_t **raw)
+{
+	size_t len;
+	struct ccg_cursor c;
+	struct ccg_spdm_meas_request req;
+	struct ccg_spdm_meas_response *resp = calloc(1, sizeof(*resp));
+	struct ccg_nv_opaque *op = calloc(1, sizeof(*op));
+
+	*raw = report(0, &len);
+	ccg_cursor_init(&c, *raw, len);
+	assert_int_equal(ccg_spdm_meas_request_parse(&c, &req, NULL), CCG_OK);
+	assert_int_equal(ccg_spdm_meas_response_parse(c.data, c.len, req.version, 96, resp, NULL), CCG_OK);
+	assert_int_equal(ccg_nv_opaque_parse(resp->opaque.data, resp->opaque.len, op, NULL), CCG_OK);
+	free(resp);
+	return op; /* its cursors borrow *raw */
+}
+
+static void blackwell_body(void)
+{
+	STACK_OF(X509) *certs = NULL;
+	const char *pem = gpusim_chain_pem(sim, 0);
+	ASN1_OBJECT *oid = OBJ_txt2obj("2.23.133.5.4.1.1", 1);
+	const ASN1_OCTET_STRING *v;
+	uint8_t *raw, fwid[48];
+	struct ccg_nv_opaque *op = opaque0(&raw);
+	struct ccg_error err;
+	char *claims = NULL;
+	int pos;
+
+	assert_string_equal(gpusim_arch(sim), "BLACKWELL");
+	assert_string_equal(gpusim_driver_rim_id(sim), "NV_GPU_CC_DRIVER_GB100_570.86.15");
+	assert_int_equal(ccg_pem_certs_parse((const uint8_t *)pem, strlen(pem), 10, &certs, NULL), CCG_OK);
+	pos = X509_get_ext_by_OBJ(sk_X509_value(certs, 0), oid, -1);
+	assert_true(pos >= 0);
+	v = X509_EXTENSION_get_data(X509_get_ext(sk_X509_value(certs, 0), pos));
+	/* NVIDIA's shape: the report's FWID is fwids[0], and the extension does not end with it */
+	assert_int_equal(op->fwid.len, 48);
+	assert_memory_not_equal(ASN1_STRING_get0_data(v) + ASN1_STRING_length(v) - 48, op->fwid.data, 48);
+	assert_int_equal(ccg_cert_fwid(sk_X509_value(certs, 0), fwid, NULL), CCG_OK);
+	assert_memory_equal(fwid, op->fwid.data, 48);
+	ccg_error_clear(&err);
+	if (appraise(1, &claims, &err) != CCG_OK)
+		fail_msg("%s: %s", err.where, err.detail);
+	assert_non_null(strstr(claims, "\"ccgpu-arch\":\"BLACKWELL\""));
+	assert_non_null(strstr(claims, "\"ccgpu-fwid\":\"match\""));
+	assert_non_null(strstr(claims, "\"x-nvidia-gpu-arch-check\":true"));
+	assert_non_null(strstr(claims, "\"measres\":\"success\""));
+	free(claims);
+	free(op);
+	free(raw);
+	ASN1_OBJECT_free(oid);
+	sk_X509_pop_free(certs, X509_free);
+}
+
+static void test_blackwell_fwid_in_tcbinfo(void **state)
+{
+	static const struct gpusim_pki_opts o = {.gpus = 1, .arch = "BLACKWELL"};
+
+	(void)state;
+	with_set(&o, blackwell_body);
+}
+
+static void driver535_body(void)
+{
+	uint8_t *raw;
+	struct ccg_nv_opaque *op = opaque0(&raw);
+	struct ccg_error err;
+	char *claims = NULL;
+
+	/* the report has no FWID field at all; accepted as NVIDIA's SDK does, and claimed */
+	assert_null(ccg_nv_opaque_find(op, CCG_NV_OPAQUE_FWID));
+	ccg_error_clear(&err);
+	assert_int_equal(appraise(1, &claims, &err), CCG_OK);
+	assert_non_null(strstr(claims, "\"ccgpu-fwid\":\"absent\""));
+	assert_non_null(strstr(claims, "\"x-nvidia-gpu-attestation-report-cert-chain-fwid-match\":true"));
+	assert_non_null(strstr(claims, "\"x-nvidia-gpu-driver-version\":\"535.104.05\""));
+	free(claims);
+	free(op);
+	free(raw);
+}
+
+static void test_driver_535_has_no_fwid(void **state)
+{
+	static const struct gpusim_pki_opts o = {.gpus = 1, .driver_version = "535.104.05"};
+
+	(void)state;
+	with_set(&o, driver535_body);
+}
+
+/* the whole board as NVIDIA's serialized evidence, appraised against gpusim's roots and RIMs */
+static enum ccg_status appraise_board(char **claims, struct ccg_error *err)
+{
+	struct ccg_gpu_verifier *v = NULL;
+	struct ccg_gpu_evidence *ev = NULL;
+	struct ccg_gpu_result *res = NULL;
+	char path[4096], rims[4096], *json = NULL;
+	enum ccg_status st;
+
+	snprintf(path, sizeof(path), "%s/device-root.pem", dir);
+	snprintf(rims, sizeof(rims), "%s/rims", dir);
+	assert_int_equal(ccg_gpu_verifier_new(&v), CCG_OK);
+	assert_int_equal(ccg_gpu_verifier_set_device_anchor(v, path, NULL), CCG_OK);
+	snprintf(path, sizeof(path), "%s/rim-root.pem", dir);
+	assert_int_equal(ccg_gpu_verifier_set_rim_anchor(v, path, NULL), CCG_OK);
+	assert_int_equal(ccg_gpu_verifier_set_rims(v, rims, NULL, NULL), CCG_OK);
+	ccg_gpu_verifier_set_offline(v, true);
+	/* the library checks revocation by default; this board test is about topology */
+	assert_int_equal(ccg_gpu_verifier_set_ocsp(v, CCG_GPU_OCSP_OFF, NULL, 0, NULL), CCG_OK);
+	assert_int_equal(gpusim_evidence_json(sim, nonce, &json, NULL), CCG_OK);
+	assert_int_equal(ccg_gpu_evidence_new(&ev), CCG_OK);
+	assert_int_equal(ccg_gpu_evidence_add_json(ev, (const uint8_t *)json, strlen(json), NULL), CCG_OK);
+	ccg_error_clear(err);
+	st = ccg_gpu_verifier_appraise(v, ev, nonce, sizeof(nonce), 0, &res, err);
+	assert_non_null(res);
+	*claims = ccg_gpu_result_claims_json(res, 0);
+	free(json);
+	ccg_gpu_result_free(res);
+	ccg_gpu_evidence_free(ev);
+	ccg_gpu_verifier_free(v);
+	return st;
+}
+
+static void expect_board(const char *fault, enum ccg_status want, const char *where)
+{
+	struct gpusim_fault f;
+	struct ccg_error err;
+	char *claims = NULL;
+	enum ccg_status st;
+
+	gpusim_clear_faults(sim);
+	if (fault != NULL) {
+		assert_int_equal(gpusim_fault_parse(fault, &f, NULL), CCG_OK);
+		assert_int_equal(gpusim_add_fault(sim, &f, NULL), CCG_OK);
+	}
+	st = appraise_board(&claims, &err);
+	if (st != want || (where != NULL && strstr(err.where, where) == NULL))
+		fail_msg("%s: %d at \"%s\" (%s), want %d at \"%s\"", fault != NULL ? fault : "no fault", st, err.where,
+			 err.detail, want, where != NULL ? where : "");
+	assert_non_null(strstr(claims, want != CCG_ERR_TOPOLOGY ? "\"ccgpu-ppcie-topology\":\"pass\""
+								: "\"ccgpu-ppcie-topology\":\"fail\""));
+	if (want == CCG_OK) {
+		assert_non_null(strstr(claims, "\"SWITCH-3\""));
+		assert_non_null(strstr(claims, "\"x-nvidia-switch-bios-rim-version-match\":true"));
+		assert_null(strstr(claims, "\"measres\":\"fail\""));
+	}
+	free(claims);
+	gpusim_clear_faults(sim);
+}
+
+static void ppcie_body(void)
+{
+	assert_int_equal(gpusim_count(sim), 8);
+	assert_int_equal(gpusim_switch_count(sim), 4);
+	assert_string_equal(gpusim_switch_rim_id(sim), "NV_SWITCH_BIOS_5612_0002_890_9610550001");
+	expect_board(NULL, CCG_OK, NULL);
+	/* disabled links are not switches */
+	expect_board("ppcie-link-down@1", CCG_OK, NULL);
+	/* a GPU wired to a switch that is not on the board, a switch missing a GPU: named */
+	expect_board("ppcie-rogue-switch@3", CCG_ERR_TOPOLOGY, "GPU-3 ppcie.topology");
+	expect_board("ppcie-missing-gpu@2", CCG_ERR_TOPOLOGY, "SWITCH-2 ppcie.topology");
+	/* a switch's own signature and report faults are its own */
+	expect_board("bad-signature@1", CCG_ERR_SIGNATURE, "GPU-1");
+}
+
+static void test_ppcie_board(void **state)
+{
+	static const struct gpusim_pki_opts o = {.gpus = 8, .switches = 4};
+
+	(void)state;
+	with_set(&o, ppcie_body);
+}
+
 static void test_spdm_errors(void **state)
 {
 	struct ccg_buf b;
@@ -414,6 +607,9 @@ int main(void)
 		cmocka_unit_test(test_faults),
 		cmocka_unit_test(test_chain_cache_leaf_expiry),
 		cmocka_unit_test(test_distinct_identities),
+		cmocka_unit_test(test_blackwell_fwid_in_tcbinfo),
+		cmocka_unit_test(test_driver_535_has_no_fwid),
+		cmocka_unit_test(test_ppcie_board),
 		cmocka_unit_test(test_spdm_errors),
 		cmocka_unit_test(test_frames),
 	};

@@ -191,6 +191,27 @@ static void test_chain_faults(void **state)
 		assert_non_null(strstr(err.where, "device chain["));
 		free(cut);
 	}
+	/* a chain with no device certificate: the leaf dropped, and only the trust anchor */
+	{
+		const char *second = strstr(strstr((char *)s.chain, "-----END CERTIFICATE-----") + 1, "-----BEGIN");
+		size_t anchor_len;
+		uint8_t *anchor = td_read("nvidia/roots/nvidia_device_identity_ca.pem", &anchor_len);
+
+		ccg_error_clear(&err);
+		assert_int_equal(appraise_bytes(v, s.report, s.report_len, (const uint8_t *)second,
+						s.chain_len - (size_t)(second - (char *)s.chain), s.nonce, NOW, &err,
+						NULL),
+				 CCG_ERR_CERT_CHAIN);
+		assert_non_null(strstr(err.detail, "no device certificate"));
+		assert_non_null(strstr(err.detail, "GH100 A01 GSP BROM"));
+		ccg_error_clear(&err);
+		assert_int_equal(appraise_bytes(v, s.report, s.report_len, anchor, anchor_len, s.nonce, NOW, &err,
+						NULL),
+				 CCG_ERR_CERT_CHAIN);
+		assert_non_null(strstr(err.detail, "no device certificate"));
+		assert_null(strstr(err.detail, "misordered"));
+		free(anchor);
+	}
 	/* another GPU's chain: the leaf key does not verify this report */
 	ccg_error_clear(&err);
 	assert_int_equal(appraise_bytes(v, s.report, s.report_len, other.chain, other.chain_len, s.nonce, NOW,
@@ -312,6 +333,56 @@ static void test_two_gpus_one_fails(void **state)
 	ccg_gpu_verifier_free(v);
 }
 
+/* one GPU's evidence four times is one GPU, not four: every repeat is refused, naming the first */
+static void test_same_gpu_repeated_refused(void **state)
+{
+	struct ccg_gpu_verifier *v = tv_gpu_verifier_offline();
+	struct ccg_gpu_evidence *ev = NULL;
+	struct ccg_gpu_result *r = NULL;
+	uint8_t *json, nonce[CCG_GPU_NONCE_LEN];
+	size_t len;
+	json_t *doc, *four, *claims, *sub;
+	struct ccg_error err;
+	char *text;
+
+	(void)state;
+	json = td_read("nvidia/evidence/hopper_evidence.json", &len);
+	doc = json_loads((const char *)json, 0, NULL);
+	four = json_array();
+	for (int i = 0; i < 4; i++)
+		json_array_append(four, json_array_get(doc, 0));
+	text = json_dumps(four, 0);
+	assert_int_equal(ccg_gpu_evidence_new(&ev), CCG_OK);
+	assert_int_equal(ccg_gpu_evidence_add_json(ev, (const uint8_t *)text, strlen(text), NULL), CCG_OK);
+	assert_int_equal(ccg_gpu_evidence_count(ev), 4);
+	assert_true(ccg_gpu_evidence_nonce(ev, nonce));
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_gpu_verifier_appraise(v, ev, nonce, sizeof(nonce), NOW, &r, &err), CCG_ERR_DUPLICATE);
+	assert_non_null(strstr(err.where, "GPU-1 device"));
+	assert_non_null(strstr(err.detail, "same device as GPU-0"));
+	free(text);
+	text = ccg_gpu_result_claims_json(r, 0);
+	claims = json_loads(text, 0, NULL);
+	sub = json_object_get(claims, "submods");
+	assert_true(json_is_true(json_object_get(json_object_get(sub, "GPU-0"), "ccgpu-result")));
+	for (int i = 1; i < 4; i++) {
+		char key[8];
+
+		snprintf(key, sizeof(key), "GPU-%d", i);
+		assert_string_equal(json_string_value(json_object_get(json_object_get(sub, key), "ccgpu-error-code")),
+				    "ERR_DUPLICATE");
+	}
+	assert_true(json_is_false(json_object_get(claims, "x-nvidia-overall-att-result")));
+	json_decref(claims);
+	free(text);
+	ccg_gpu_result_free(r);
+	ccg_gpu_evidence_free(ev);
+	json_decref(four);
+	json_decref(doc);
+	free(json);
+	ccg_gpu_verifier_free(v);
+}
+
 static void test_rims_mismatch_and_expiry(void **state)
 {
 	struct ccg_gpu_verifier *v = tv_gpu_verifier_offline();
@@ -346,6 +417,9 @@ static void test_rims_mismatch_and_expiry(void **state)
 	assert_string_equal(json_string_value(json_object_get(
 				    json_object_get(g, "x-nvidia-gpu-vbios-rim-cert-chain"), "x-nvidia-cert-status")),
 			    "expired");
+	/* only the RIM's chain expired: the manifest is still for the report's VBIOS version */
+	assert_true(json_is_true(json_object_get(g, "x-nvidia-gpu-vbios-rim-version-match")));
+	assert_true(json_is_true(json_object_get(g, "x-nvidia-gpu-vbios-rim-signature-verified")));
 	{
 		json_t *errs = json_object_get(g, "ccgpu-errors");
 		bool named = false;
@@ -369,14 +443,22 @@ static void test_offline_ocsp_fails_closed_without_network(void **state)
 	struct sample s;
 	struct ccg_error err;
 	uint64_t before = ccg_http_transfer_count();
+	json_t *claims = NULL, *skipped;
 
 	(void)state;
 	load_sample("hopper-550.90.07", &s);
 	assert_int_equal(ccg_gpu_verifier_set_ocsp(v, CCG_GPU_OCSP_ONLINE, "http://127.0.0.1:9/", 0, NULL),
 			 CCG_OK);
 	ccg_gpu_verifier_set_offline(v, true); /* turns online into cache-only */
-	assert_int_equal(appraise_sample(v, &s, NOW, &err, NULL), CCG_ERR_OCSP_UNAVAILABLE);
+	assert_int_equal(appraise_sample(v, &s, NOW, &err, &claims), CCG_ERR_OCSP_UNAVAILABLE);
 	assert_int_equal(ccg_http_transfer_count(), before);
+	/* revocation was attempted and failed: a failure, not a skipped check */
+	skipped = json_object_get(gpu0(claims), "ccgpu-checks-skipped");
+	assert_true(json_is_array(skipped));
+	for (size_t i = 0; i < json_array_size(skipped); i++)
+		assert_string_not_equal(json_string_value(json_array_get(skipped, i)), "revocation");
+	assert_string_equal(json_string_value(json_object_get(gpu0(claims), "ccgpu-error-code")), "ERR_OCSP_UNAVAILABLE");
+	json_decref(claims);
 	free_sample(&s);
 	ccg_gpu_verifier_free(v);
 }
@@ -588,6 +670,7 @@ int main(void)
 		cmocka_unit_test(test_cache_respects_time),
 		cmocka_unit_test(test_serialized_evidence),
 		cmocka_unit_test(test_two_gpus_one_fails),
+		cmocka_unit_test(test_same_gpu_repeated_refused),
 		cmocka_unit_test(test_rims_mismatch_and_expiry),
 		cmocka_unit_test(test_offline_ocsp_fails_closed_without_network),
 		cmocka_unit_test(test_bad_arguments),

@@ -157,7 +157,8 @@ static void test_id_names(void **state)
 	assert_string_equal(ccg_nv_opaque_id_name(32), "OPAQUE_FIELD_ID_GPU_LINK_CONN");
 	assert_string_equal(ccg_nv_opaque_id_name(36), "OPAQUE_FIELD_ID_FEATURE_FLAG");
 	assert_null(ccg_nv_opaque_id_name(0));
-	assert_null(ccg_nv_opaque_id_name(26));
+	assert_string_equal(ccg_nv_opaque_id_name(26), "OPAQUE_FIELD_ID_SWITCH_GPU_PDIS");
+	assert_null(ccg_nv_opaque_id_name(27));
 	assert_null(ccg_nv_opaque_id_name(31));
 	assert_null(ccg_nv_opaque_id_name(37));
 	assert_null(ccg_nv_opaque_id_name(255));
