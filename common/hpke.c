@@ -225,8 +225,8 @@ static bool key_fits(const struct suite *s, EVP_PKEY *key)
 		return false;
 	if (s->x25519)
 		return EVP_PKEY_is_a(key, "X25519") == 1;
-	if (EVP_PKEY_is_a(key, "EC") != 1 ||
-	    EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group), &n) != 1) {
+	/* only an EC key has the group secp384r1 */
+	if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group), &n) != 1) {
 		ERR_clear_error();
 		return false;
 	}
@@ -421,10 +421,9 @@ static enum ccg_status dh(const struct suite *s, EVP_PKEY *sk, EVP_PKEY *pk, uin
 	if (c == NULL || EVP_PKEY_derive_init(c) != 1) {
 		st = ccg_openssl_error(err, CCG_ERR_CRYPTO, "hpke.dh", "key agreement setup");
 	} else if (EVP_PKEY_derive_set_peer_ex(c, pk, 1) != 1 || EVP_PKEY_derive(c, out, &n) != 1) {
+		/* both key types give exactly Ndh bytes (P-384: X padded to 48); the keys were checked to fit */
 		st = ccg_openssl_error(err, CCG_ERR_MALFORMED, "hpke.dh",
 				       "key agreement refused (invalid or low-order public key)");
-	} else if (n != s->n_sk) {
-		st = ccg_error_set(err, CCG_ERR_CRYPTO, "hpke.dh", "%zu-byte result, need %zu", n, s->n_sk);
 	}
 	EVP_PKEY_CTX_free(c);
 	return st;

@@ -398,6 +398,7 @@ static void test_wrong_recipient(void **state)
 	}
 }
 
+/* refused as MALFORMED at where; a wrong length is named as one */
 static void expect_pk_refused(enum ccg_hpke_suite suite, const uint8_t *pk, size_t pk_len, const char *where)
 {
 	uint8_t *sealed = (uint8_t *)"x";
@@ -411,6 +412,8 @@ static void expect_pk_refused(enum ccg_hpke_suite suite, const uint8_t *pk, size
 	assert_null(sealed);
 	assert_int_equal(sealed_len, 0);
 	assert_string_equal(err.where, where);
+	if (pk_len != ccg_hpke_enc_len(suite) && strstr(err.detail, "public key has") == NULL)
+		fail_msg("%zu-byte key not refused for its length: %s", pk_len, err.detail);
 }
 
 /* RFC 9180 §7.1.4: public keys are validated; an X25519 DH result of zero is refused */
@@ -694,6 +697,18 @@ static void test_arguments(void **state)
 	assert_int_not_equal(ccg_hpke_setup_r(CCG_HPKE_P384_SHA384_AES256GCM, k2, enc, enc_len, NULL, 0, &c, NULL),
 			     CCG_OK);
 	assert_null(c);
+	EVP_PKEY_free(k2);
+	/* a P-256 key is an EC key of the wrong curve for the P-384 suite */
+	k2 = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	assert_non_null(k2);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(ccg_hpke_public_key(CCG_HPKE_P384_SHA384_AES256GCM, k2, pk, sizeof(pk), &pk_len, &err),
+			 CCG_ERR_INVALID_ARG);
+	assert_string_equal(err.where, "hpke.key");
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(ccg_hpke_setup_r(CCG_HPKE_P384_SHA384_AES256GCM, k2, enc, enc_len, NULL, 0, &c, &err),
+			 CCG_ERR_INVALID_ARG);
+	assert_string_equal(err.where, "hpke.skR");
 	EVP_PKEY_free(k2);
 	/* the X25519 suite will not take a P-384 key */
 	memset(&err, 0, sizeof(err));
