@@ -824,3 +824,41 @@ enum ccg_status ccg_hpke_open(enum ccg_hpke_suite suite, EVP_PKEY *skR, const ui
 	ccg_hpke_ctx_free(c);
 	return st;
 }
+
+/* ---------- ccgpu's aad conventions ---------- */
+
+static enum ccg_status check_name(const char *s, const char *where, size_t *len, struct ccg_error *err)
+{
+	if (s == NULL || s[0] == '\0')
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, where, "empty");
+	*len = strnlen(s, CCG_HPKE_MAX_NAME_LEN + 1);
+	if (*len > CCG_HPKE_MAX_NAME_LEN)
+		return ccg_error_set(err, CCG_ERR_TOO_LARGE, where, "over %u bytes", CCG_HPKE_MAX_NAME_LEN);
+	return CCG_OK;
+}
+
+enum ccg_status ccg_hpke_binding_aad(const uint8_t *token_hash, const char *contract_id, const char *secret_name,
+				     uint8_t **out, size_t *out_len, struct ccg_error *err)
+{
+	size_t c_len = 0, n_len = 0, h_len = token_hash != NULL ? CCG_SHA256_LEN : 0;
+	uint8_t *p;
+	enum ccg_status st;
+
+	if (out == NULL || out_len == NULL)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "hpke.aad", "no output");
+	*out = NULL;
+	*out_len = 0;
+	if ((st = check_name(contract_id, "hpke.aad.contract", &c_len, err)) != CCG_OK ||
+	    (st = check_name(secret_name, "hpke.aad.secret", &n_len, err)) != CCG_OK)
+		return st;
+	if ((p = malloc(h_len + c_len + 1 + n_len)) == NULL)
+		return ccg_error_set(err, CCG_ERR_NOMEM, "hpke.aad", NULL);
+	if (h_len > 0)
+		memcpy(p, token_hash, h_len);
+	memcpy(p + h_len, contract_id, c_len);
+	p[h_len + c_len] = 0x00;
+	memcpy(p + h_len + c_len + 1, secret_name, n_len);
+	*out = p;
+	*out_len = h_len + c_len + 1 + n_len;
+	return CCG_OK;
+}

@@ -184,4 +184,24 @@ CCG_MUST_USE enum ccg_status ccg_hpke_open(enum ccg_hpke_suite suite, EVP_PKEY *
 					   const uint8_t *aad, size_t aad_len, uint8_t *pt, size_t pt_cap,
 					   size_t *pt_len, struct ccg_error *err);
 
+/*
+ * info and aad of ccgpu's own messages (docs/protocols.md, "HPKE"): the info
+ * names the purpose, the aad binds the message to what it is for.
+ */
+#define CCG_HPKE_INFO_RELEASE "ccgpu release v1"
+#define CCG_HPKE_INFO_UPLOAD "ccgpu upload v1"
+#define CCG_HPKE_MAX_NAME_LEN 1024u
+
+/*
+ * ccg_hpke_binding_aad: the aad of a release, token_hash (the SHA-256 of the
+ * EAR token text, 32 bytes) ‖ contract_id ‖ 0x00 ‖ secret_name, or of an
+ * upload (token_hash NULL): contract_id ‖ 0x00 ‖ secret_name. *out is
+ * malloc'd (the caller frees). An empty or missing id or name:
+ * CCG_ERR_INVALID_ARG; one over CCG_HPKE_MAX_NAME_LEN bytes: CCG_ERR_TOO_LARGE
+ * (named "hpke.aad.contract" / "hpke.aad.secret").
+ */
+CCG_MUST_USE enum ccg_status ccg_hpke_binding_aad(const uint8_t *token_hash, const char *contract_id,
+						  const char *secret_name, uint8_t **out, size_t *out_len,
+						  struct ccg_error *err);
+
 #endif
