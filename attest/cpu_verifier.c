@@ -13,6 +13,8 @@
 #include "attest/x509_chain.h"
 #include "ccgpu/cpu.h"
 #include "common/crypto.h"
+#include "common/cursor.h"
+#include "common/encoding.h"
 #include "common/error.h"
 #include "common/json.h"
 
@@ -211,7 +213,6 @@ static enum ccg_status appraise(const struct ccg_cpu_verifier *v, const uint8_t 
 	struct ccg_composite_opts o;
 	json_t *d = NULL, *claims = NULL;
 	const json_t *cpu;
-	X509 *pinned = NULL;
 	enum ccg_status st;
 
 	if (out == NULL)
@@ -222,14 +223,12 @@ static enum ccg_status appraise(const struct ccg_cpu_verifier *v, const uint8_t 
 	if ((st = ccg_json_parse(doc, len, CCG_COMPOSITE_MAX, composite ? "composite" : "cpu", &d, err)) != CCG_OK)
 		return st;
 	cpu = json_object_get(d, "cpu") != NULL ? json_object_get(d, "cpu") : d;
-	if (v->ark == NULL)
-		pinned = ccg_snp_chain_pinned_ark(json_string_value(json_object_get(cpu, "certs")));
 	memset(&o, 0, sizeof(o));
 	o.now = now;
-	o.ark = v->ark != NULL ? v->ark : pinned;
+	o.ark = v->ark; /* NULL: a pinned AMD ARK, given or built in (ccg_snp_chain_select) */
+	o.intel_root = v->intel_root; /* NULL: the built-in Intel SGX Root CA */
 	o.amd_crls = v->amd_crls;
 	o.require_fresh_collateral = v->require_fresh;
-	o.intel_root = v->intel_root;
 	o.tdx_collateral = v->collateral;
 	o.trusted_ak = v->tpm_ak;
 	o.gpu = v->gpu;
@@ -244,7 +243,6 @@ static enum ccg_status appraise(const struct ccg_cpu_verifier *v, const uint8_t 
 				    CCG_OK)
 		claims = NULL;
 	json_decref(claims);
-	X509_free(pinned);
 	json_decref(d);
 	return st;
 }
@@ -273,6 +271,204 @@ enum ccg_status ccg_cpu_verifier_appraise_composite(const struct ccg_cpu_verifie
 				     "composite appraisal needs a GPU verifier (ccg_cpu_verifier_set_gpu_verifier)");
 	}
 	return appraise(v, doc, len, true, nonce, nonce_len, now, out, err);
+}
+
+/* ---------- CPU evidence as users hold it: raw reports, quotes, certificates ---------- */
+
+#define TDX_HEADER_LEN 48
+#define TDX_QUOTE_MIN (TDX_HEADER_LEN + 584 + 4) /* header, TD 1.0 body, signature data length */
+
+static bool is_snp_report(const uint8_t *b, size_t len)
+{
+	struct ccg_cursor c;
+	uint32_t version = 0, sig_algo = 0;
+
+	ccg_cursor_init(&c, b, len);
+	/* ATTESTATION_REPORT: VERSION at 0x00, SIGNATURE_ALGO at 0x34 (1: ECDSA P-384 with SHA-384) */
+	return len == CCG_SNP_REPORT_LEN && ccg_cursor_get_u32le(&c, &version) && ccg_cursor_skip(&c, 0x34 - 4) &&
+	       ccg_cursor_get_u32le(&c, &sig_algo) && version >= 2 && version <= 31 && sig_algo == 1;
+}
+
+static bool is_tdx_quote(const uint8_t *b, size_t len)
+{
+	struct ccg_cursor c;
+	uint16_t version = 0, key_type = 0;
+	uint32_t tee_type = 0;
+
+	ccg_cursor_init(&c, b, len);
+	/* quote header: version, attestation key type (2: ECDSA P-256), TEE type (0x81: TDX) */
+	return len >= TDX_QUOTE_MIN && len <= CCG_TDX_QUOTE_MAX && ccg_cursor_get_u16le(&c, &version) &&
+	       ccg_cursor_get_u16le(&c, &key_type) && ccg_cursor_get_u32le(&c, &tee_type) &&
+	       (version == 4 || version == 5) && key_type == 2 && tee_type == CCG_TDX_TEE_TDX;
+}
+
+static bool is_json_object(const uint8_t *b, size_t len)
+{
+	json_t *j = NULL;
+	bool ok;
+
+	if (len == 0 || len > CCG_COMPOSITE_MAX || ccg_json_parse(b, len, CCG_COMPOSITE_MAX, "cpu", &j, NULL) != CCG_OK)
+		return false;
+	ok = json_is_object(j);
+	json_decref(j);
+	return ok;
+}
+
+enum ccg_cpu_format ccg_cpu_format_detect(const uint8_t *b, size_t len)
+{
+	if (b == NULL)
+		return CCG_CPU_FORMAT_UNKNOWN;
+	if (is_snp_report(b, len))
+		return CCG_CPU_FORMAT_SNP;
+	if (is_tdx_quote(b, len))
+		return CCG_CPU_FORMAT_TDX;
+	if (is_json_object(b, len))
+		return CCG_CPU_FORMAT_JSON;
+	return CCG_CPU_FORMAT_UNKNOWN;
+}
+
+const char *ccg_cpu_format_name(enum ccg_cpu_format f)
+{
+	switch (f) {
+	case CCG_CPU_FORMAT_JSON:
+		return "json";
+	case CCG_CPU_FORMAT_SNP:
+		return "snp";
+	case CCG_CPU_FORMAT_TDX:
+		return "tdx";
+	case CCG_CPU_FORMAT_UNKNOWN:
+		break;
+	}
+	return "unknown";
+}
+
+/* the certificates of one blob (PEM text of one or more, or one DER certificate) added to sk unless already there */
+static enum ccg_status add_cert_blob(STACK_OF(X509) *sk, const uint8_t *b, size_t len, size_t i,
+				     struct ccg_error *err)
+{
+	static const char pem_begin[] = "-----BEGIN";
+	STACK_OF(X509) *got = NULL;
+	X509 *one = NULL;
+	struct ccg_error e;
+	char where[32];
+	enum ccg_status st;
+
+	snprintf(where, sizeof(where), "cpu.certs[%zu]", i);
+	if (b == NULL || len == 0 || len > MAX_ANCHOR_PEM)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, where, "a certificate of at most %d bytes", MAX_ANCHOR_PEM);
+	ccg_error_clear(&e);
+	if (memmem(b, len, pem_begin, sizeof(pem_begin) - 1) != NULL) {
+		st = ccg_pem_certs_parse(b, len, 2 * CCG_CPU_MAX_RAW_CERTS, &got, &e);
+	} else if ((st = ccg_der_cert_parse(b, len, &one, &e)) == CCG_OK) {
+		if ((got = sk_X509_new_null()) == NULL || sk_X509_push(got, one) <= 0)
+			st = ccg_error_set(&e, CCG_ERR_NOMEM, "cpu.certs", "out of memory");
+		else
+			one = NULL;
+	}
+	X509_free(one);
+	if (st != CCG_OK) {
+		sk_X509_pop_free(got, X509_free);
+		return ccg_error_set(err, st, where, "not PEM certificates or one DER certificate (%s: %s)", e.where,
+				     e.detail);
+	}
+	while (st == CCG_OK && sk_X509_num(got) > 0) {
+		X509 *x = sk_X509_shift(got);
+		bool dup = false;
+
+		for (int k = 0; k < sk_X509_num(sk) && !dup; k++)
+			dup = X509_cmp(sk_X509_value(sk, k), x) == 0;
+		if (dup) {
+			X509_free(x);
+		} else if (sk_X509_num(sk) == CCG_CPU_MAX_RAW_CERTS) {
+			X509_free(x);
+			st = ccg_error_set(err, CCG_ERR_TOO_LARGE, where, "more than %d distinct certificates in all",
+					   CCG_CPU_MAX_RAW_CERTS);
+		} else if (sk_X509_push(sk, x) <= 0) {
+			X509_free(x);
+			st = ccg_error_set(err, CCG_ERR_NOMEM, where, "out of memory");
+		}
+	}
+	sk_X509_pop_free(got, X509_free);
+	return st;
+}
+
+/* the certificates as one PEM text (malloc'd) */
+static char *certs_pem(STACK_OF(X509) *sk)
+{
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *data = NULL, *out = NULL;
+	long n;
+
+	if (bio == NULL)
+		return NULL;
+	for (int i = 0; i < sk_X509_num(sk); i++)
+		if (PEM_write_bio_X509(bio, sk_X509_value(sk, i)) != 1)
+			goto out;
+	n = BIO_get_mem_data(bio, &data);
+	if (n > 0 && (out = malloc((size_t)n + 1)) != NULL) {
+		memcpy(out, data, (size_t)n);
+		out[n] = '\0';
+	}
+out:
+	BIO_free(bio);
+	return out;
+}
+
+enum ccg_status ccg_cpu_evidence_from_raw(enum ccg_cpu_format format, const uint8_t *report, size_t report_len,
+					  const uint8_t *const *certs, const size_t *certs_len, size_t num_certs,
+					  char **out_json, struct ccg_error *err)
+{
+	enum ccg_cpu_format got = ccg_cpu_format_detect(report, report_len);
+	STACK_OF(X509) *sk = NULL;
+	char *b64 = NULL, *pem = NULL;
+	json_t *o = NULL;
+	enum ccg_status st = CCG_OK;
+
+	if (out_json == NULL)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "cpu", "no output");
+	*out_json = NULL;
+	if (report == NULL || (num_certs > 0 && (certs == NULL || certs_len == NULL)))
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "cpu", "no report, or certificates without lengths");
+	if (got != CCG_CPU_FORMAT_SNP && got != CCG_CPU_FORMAT_TDX)
+		return ccg_error_set(err, CCG_ERR_UNSUPPORTED, "cpu.format",
+				     "%zu bytes that are neither an SEV-SNP report (%d bytes, version 2-31, "
+				     "signature algorithm 1) nor a TDX quote (version 4 or 5, TEE type 0x81)%s",
+				     report_len, CCG_SNP_REPORT_LEN,
+				     got == CCG_CPU_FORMAT_JSON ? "; JSON evidence is appraised as it is" : "");
+	if (format != CCG_CPU_FORMAT_UNKNOWN && format != got)
+		return ccg_error_set(err, CCG_ERR_UNSUPPORTED, "cpu.format",
+				     "named %s, but the %zu bytes are a raw %s report", ccg_cpu_format_name(format),
+				     report_len, ccg_cpu_format_name(got));
+	if (got == CCG_CPU_FORMAT_TDX && num_certs > 0)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "cpu.certs",
+				     "a TDX quote carries its PCK chain: certificates are for SEV-SNP reports");
+	if (got == CCG_CPU_FORMAT_SNP && num_certs == 0)
+		return ccg_error_set(err, CCG_ERR_CERT_MISSING, "snp.vcek",
+				     "a raw SEV-SNP report needs the VCEK or VLEK that signed it (and, optionally, "
+				     "AMD's chain bundle)");
+	if ((sk = sk_X509_new_null()) == NULL) {
+		st = ccg_error_set(err, CCG_ERR_NOMEM, "cpu.certs", "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < num_certs && st == CCG_OK; i++)
+		st = add_cert_blob(sk, certs[i], certs_len[i], i, err);
+	if (st != CCG_OK)
+		goto out;
+	if ((b64 = ccg_base64_encode_alloc(report, report_len)) == NULL ||
+	    (got == CCG_CPU_FORMAT_SNP && (pem = certs_pem(sk)) == NULL)) {
+		st = ccg_error_set(err, CCG_ERR_NOMEM, "cpu", "out of memory");
+		goto out;
+	}
+	o = got == CCG_CPU_FORMAT_SNP ? json_pack("{s:s, s:s, s:s}", "type", "snp", "report", b64, "certs", pem)
+				      : json_pack("{s:s, s:s}", "type", "tdx", "quote", b64);
+	if (o == NULL || (*out_json = ccg_json_dumps(o, 0)) == NULL)
+		st = ccg_error_set(err, CCG_ERR_NOMEM, "cpu", "out of memory");
+out:
+	json_decref(o);
+	free(pem);
+	free(b64);
+	sk_X509_pop_free(sk, X509_free);
+	return st;
 }
 
 const char *ccg_cpu_result_tee(const struct ccg_cpu_result *r)

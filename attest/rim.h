@@ -94,4 +94,13 @@ CCG_MUST_USE enum ccg_status ccg_rim_store_get(struct ccg_rim_store *s, const ch
 					       struct ccg_rim_verify_result *result,
 					       struct ccg_error *err);
 
+/*
+ * ccg_rim_service_decode: the RIM's XML bytes (malloc'd) from the body of
+ * NVIDIA's RIM service answer for rim_id ({"id","rim" (base64),
+ * "rim_format","sha256"}), as ccg_rim_store_get decodes a fetched answer;
+ * nothing is parsed or verified yet. Exposed for the fuzz target.
+ */
+CCG_MUST_USE enum ccg_status ccg_rim_service_decode(const char *rim_id, const uint8_t *body, size_t body_len,
+						    uint8_t **out, size_t *out_len, struct ccg_error *err);
+
 #endif

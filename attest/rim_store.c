@@ -231,6 +231,12 @@ out:
 	return st;
 }
 
+enum ccg_status ccg_rim_service_decode(const char *rim_id, const uint8_t *body, size_t body_len, uint8_t **out,
+				       size_t *out_len, struct ccg_error *err)
+{
+	return decode_service_json(rim_id, body, body_len, out, out_len, err);
+}
+
 static enum ccg_status fetch_service(const struct ccg_rim_store *s, const char *id, uint8_t **out,
 				     size_t *out_len, struct ccg_error *err)
 {

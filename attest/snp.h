@@ -110,8 +110,8 @@ CCG_MUST_USE enum ccg_status ccg_snp_report_verify_signature(const struct ccg_sn
 							     struct ccg_error *err);
 
 struct ccg_snp_verify_opts {
-	X509 *ark;                    /* trust anchor (AMD Root Key); required */
-	STACK_OF(X509) *certs;        /* VCEK/VLEK first, then ASK/ASVK, optionally the ARK */
+	X509 *ark;                    /* trust anchor (AMD Root Key); NULL: a pinned AMD ARK (given or built in) */
+	STACK_OF(X509) *certs;        /* the VCEK/VLEK and any of ASK, ASVK, ARK, in any order (ccg_snp_chain_select) */
 	int64_t now;                  /* 0: current time */
 	enum ccg_snp_product product; /* hint for version-2 reports (else from the VCEK) */
 	const uint8_t *report_data;   /* expected report_data (64 bytes) or NULL */
@@ -126,16 +126,40 @@ struct ccg_snp_result {
 };
 
 /*
- * ccg_snp_report_verify: the report signature with the leaf of certs, the
- * leaf's chain to opts->ark (ccg_chain_verify, RSA-PSS), revocation by the
- * ARK's CRL (ASK/ASVK, and anything else in certs the ARK issued; the CRL
+ * ccg_snp_chain_select: the chain the report needs, picked from certs (in any
+ * order; what it does not need is ignored, e.g. the ASVK of an ASK ‖ ARK ‖
+ * ASVK bundle) by issuer name and signature, not by position: the VCEK or
+ * VLEK (the certificate given that is not a CA; of several, the one whose key
+ * signed the report), the ASK or ASVK that issued it (given, else AMD's
+ * built-in ones), and the ARK that issued that: ark when not NULL, else a
+ * self-signed certificate given or built in whose SPKI is a pinned AMD ARK.
+ * *out_chain is leaf ‖ ASK/ASVK and *out_ark the root, both the caller's.
+ * Errors: CCG_ERR_CERT_MISSING "snp.vcek"/"snp.vlek" (no end-entity
+ * certificate) or "snp.ask" (no issuer of it), CCG_ERR_CERT_CHAIN "snp.ask"
+ * (an issuer by name whose key does not verify it), CCG_ERR_CERT_UNTRUSTED
+ * "snp.ark" (not issued by the configured ARK, by no AMD ARK, or by an
+ * unpinned root), CCG_ERR_SIGNATURE "snp.signature" (several end-entity
+ * certificates, none signed the report). Selects only: ccg_snp_report_verify
+ * then verifies the chain.
+ */
+CCG_MUST_USE enum ccg_status ccg_snp_chain_select(const struct ccg_snp_report *r, STACK_OF(X509) *certs, X509 *ark,
+						  STACK_OF(X509) **out_chain, X509 **out_ark,
+						  struct ccg_error *err);
+
+/*
+ * ccg_snp_report_verify: the chain ccg_snp_chain_select picks from
+ * opts->certs, verified to its ARK (ccg_chain_verify, RSA-PSS), the report
+ * signature with its leaf, revocation by the
+ * ARK's CRL (the chain's ASK or ASVK; the CRL
  * must be issued and signed by the ARK, thisUpdate not after the
  * verification time), the VCEK hwID extension against chip_id and its SPL
  * extensions against reported_tcb, the product name against the report's
  * CPUID (version >= 3), and the expected report_data. Errors name the check
  * in err->where ("snp.signature", "snp.crl", "snp.vcek.hwid",
- * "snp.vcek.tcb.snpSPL", "VCEK chain[1] (CN=SEV-Milan)", …); a listed
- * certificate is CCG_ERR_REVOKED. out (may be NULL) receives the revocation
+ * "snp.vcek.tcb.snpSPL", "VCEK chain[1] (CN=SEV-Milan)", …); a hwID
+ * mismatch is CCG_ERR_CERT_HWID, an SPL mismatch CCG_ERR_CERT_TCB, another
+ * product's certificate CCG_ERR_CERT_PRODUCT; a listed certificate is
+ * CCG_ERR_REVOKED. out (may be NULL) receives the revocation
  * state whether or not the report passed.
  */
 CCG_MUST_USE enum ccg_status ccg_snp_report_verify(const struct ccg_snp_report *r,

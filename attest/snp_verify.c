@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "attest/cpu_roots.h"
 #include "attest/snp.h"
 #include "attest/x509_chain.h"
 #include "common/crypto.h"
@@ -126,10 +127,10 @@ static enum ccg_status check_spl(X509 *vcek, const char *oid, const char *name, 
 		return st;
 	snprintf(where, sizeof(where), "snp.vcek.tcb.%s", name);
 	if (!present)
-		return required ? ccg_error_set(err, CCG_ERR_CERT_FWID, where, "VCEK lacks extension %s", oid)
+		return required ? ccg_error_set(err, CCG_ERR_CERT_TCB, where, "VCEK lacks extension %s", oid)
 				: CCG_OK;
 	if (v != reported)
-		return ccg_error_set(err, CCG_ERR_CERT_FWID, where,
+		return ccg_error_set(err, CCG_ERR_CERT_TCB, where,
 				     "VCEK is for %s %u, the report's reported_tcb has %u", name, v, reported);
 	return CCG_OK;
 }
@@ -144,7 +145,7 @@ static enum ccg_status check_hwid(X509 *vcek, const struct ccg_snp_report *r, en
 	bool ok;
 
 	if (v == NULL)
-		return ccg_error_set(err, CCG_ERR_CERT_FWID, "snp.vcek.hwid", "VCEK lacks the hwID extension %s",
+		return ccg_error_set(err, CCG_ERR_CERT_HWID, "snp.vcek.hwid", "VCEK lacks the hwID extension %s",
 				     OID_AMD_HWID);
 	d = ASN1_STRING_get0_data(v);
 	n = (size_t)ASN1_STRING_length(v);
@@ -166,7 +167,7 @@ static enum ccg_status check_hwid(X509 *vcek, const struct ccg_snp_report *r, en
 		ok = false;
 	ASN1_OCTET_STRING_free(inner);
 	if (!ok)
-		return ccg_error_set(err, CCG_ERR_CERT_FWID, "snp.vcek.hwid",
+		return ccg_error_set(err, CCG_ERR_CERT_HWID, "snp.vcek.hwid",
 				     "the VCEK's hardware id (%zu bytes) is not the report's chip_id", n);
 	return CCG_OK;
 }
@@ -197,11 +198,12 @@ static enum ccg_snp_product vcek_product(X509 *vcek)
  * ARK's key and not be from after the verification time; none may list a
  * certificate of the chain the ARK issued (the ASK or ASVK).
  */
-static enum ccg_status check_revocation(const struct ccg_snp_verify_opts *opts, enum ccg_snp_signer signer,
-					struct ccg_snp_result *res, struct ccg_error *err)
+static enum ccg_status check_revocation(const struct ccg_snp_verify_opts *opts, X509 *ark, STACK_OF(X509) *chain,
+					enum ccg_snp_signer signer, struct ccg_snp_result *res,
+					struct ccg_error *err)
 {
 	int64_t now = opts->now != 0 ? opts->now : (int64_t)time(NULL);
-	X509_NAME *ark_name = X509_get_subject_name(opts->ark);
+	X509_NAME *ark_name = X509_get_subject_name(ark);
 	char cn[96], t[21], n[21];
 	bool stale = false;
 	enum ccg_status st;
@@ -214,7 +216,7 @@ static enum ccg_status check_revocation(const struct ccg_snp_verify_opts *opts, 
 
 		if (X509_NAME_cmp(X509_CRL_get_issuer(crl), ark_name) != 0)
 			continue; /* another product's root */
-		if ((st = ccg_crl_verify_issuer(crl, opts->ark, "snp.crl", err)) != CCG_OK)
+		if ((st = ccg_crl_verify_issuer(crl, ark, "snp.crl", err)) != CCG_OK)
 			return st;
 		if (last == NULL || ccg_asn1_time_unix(last, &this_update) != CCG_OK)
 			return ccg_error_set(err, CCG_ERR_MALFORMED, "snp.crl", "the CRL's thisUpdate is unreadable");
@@ -223,14 +225,14 @@ static enum ccg_status check_revocation(const struct ccg_snp_verify_opts *opts, 
 			ccg_time_iso(now, n);
 			return ccg_error_set(err, CCG_ERR_OCSP_STALE, "snp.crl.this_update",
 					     "the CRL of %s is from %s, after the verification time %s",
-					     ccg_x509_cn(opts->ark, cn, sizeof(cn)), t, n);
+					     ccg_x509_cn(ark, cn, sizeof(cn)), t, n);
 		}
-		for (int c = 0; c < sk_X509_num(opts->certs); c++) {
-			X509 *x = sk_X509_value(opts->certs, c);
+		for (int c = 0; c < sk_X509_num(chain); c++) {
+			X509 *x = sk_X509_value(chain, c);
 			const char *what = c == 0 ? (signer == CCG_SNP_SIGNER_VLEK ? "VLEK" : "VCEK")
 						  : (signer == CCG_SNP_SIGNER_VLEK ? "ASVK" : "ASK");
 
-			if (X509_cmp(x, opts->ark) == 0)
+			if (X509_cmp(x, ark) == 0)
 				continue;
 			if ((st = ccg_crl_check_cert(crl, x, what, "snp.crl", err)) != CCG_OK)
 				return st;
@@ -243,7 +245,7 @@ static enum ccg_status check_revocation(const struct ccg_snp_verify_opts *opts, 
 		return ccg_error_set(err, CCG_ERR_OCSP_STALE, "snp.crl",
 				     res->crl_checked ? "the CRL of %s is past its nextUpdate"
 						      : "no CRL from %s (fresh collateral is required)",
-				     ccg_x509_cn(opts->ark, cn, sizeof(cn)));
+				     ccg_x509_cn(ark, cn, sizeof(cn)));
 	return CCG_OK;
 }
 
@@ -254,8 +256,185 @@ enum ccg_status ccg_snp_result_claims(const struct ccg_snp_result *res, json_t *
 	return st != CCG_OK ? st : ccg_json_set_new(claims, "snp-collateral-stale", json_boolean(res->collateral_stale));
 }
 
-enum ccg_status ccg_snp_report_verify(const struct ccg_snp_report *r, const struct ccg_snp_verify_opts *opts,
-				      struct ccg_snp_result *out, struct ccg_error *err)
+/* "CN=a, CN=b, …" of the certificates in sk into buf (for messages) */
+static const char *cert_names(STACK_OF(X509) *sk, char *buf, size_t len)
+{
+	size_t w = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < sk_X509_num(sk) && w + 1 < len; i++) {
+		char cn[64];
+		int n = snprintf(buf + w, len - w, "%sCN=%s", i > 0 ? ", " : "",
+				 ccg_x509_cn(sk_X509_value(sk, i), cn, sizeof(cn)));
+
+		if (n < 0)
+			break;
+		w += (size_t)n;
+	}
+	return sk_X509_num(sk) > 0 ? buf : "none";
+}
+
+static bool self_issued(X509 *x)
+{
+	return X509_NAME_cmp(X509_get_subject_name(x), X509_get_issuer_name(x)) == 0;
+}
+
+/* issuer named subject's issuer and its key verifies subject's signature */
+static bool issued(X509 *issuer, X509 *subject)
+{
+	EVP_PKEY *k = X509_get0_pubkey(issuer);
+	bool ok = k != NULL && X509_NAME_cmp(X509_get_subject_name(issuer), X509_get_issuer_name(subject)) == 0 &&
+		  X509_verify(subject, k) == 1;
+
+	ERR_clear_error();
+	return ok;
+}
+
+/* appends x to sk with a reference of its own */
+static bool push_ref(STACK_OF(X509) *sk, X509 *x)
+{
+	if (X509_up_ref(x) != 1)
+		return false;
+	if (sk_X509_push(sk, x) <= 0) {
+		X509_free(x);
+		return false;
+	}
+	return true;
+}
+
+/* the first certificate of pool (NULL allowed) that issued subject and is (not) self-issued */
+static X509 *find_issuer(STACK_OF(X509) *pool, X509 *subject, bool root)
+{
+	for (int i = 0; i < sk_X509_num(pool); i++) {
+		X509 *c = sk_X509_value(pool, i);
+
+		if (c != subject && self_issued(c) == root && issued(c, subject))
+			return c;
+	}
+	return NULL;
+}
+
+/*
+ * The VCEK or VLEK among certs: the one certificate that is not a CA (X509_check_ca),
+ * or, when several are, the one whose key signed the report.
+ */
+static enum ccg_status select_leaf(const struct ccg_snp_report *r, STACK_OF(X509) *certs, enum ccg_snp_signer signer,
+				   X509 **out, struct ccg_error *err)
+{
+	const char *what = signer == CCG_SNP_SIGNER_VLEK ? "VLEK" : "VCEK";
+	X509 *found = NULL;
+	int n = 0;
+	char names[256];
+
+	*out = NULL;
+	for (int i = 0; i < sk_X509_num(certs); i++) {
+		X509 *x = sk_X509_value(certs, i);
+
+		if (X509_check_ca(x) != 0)
+			continue;
+		n++;
+		if (found == NULL)
+			found = x;
+		else if (ccg_snp_report_verify_signature(r, X509_get0_pubkey(x), NULL) == CCG_OK)
+			found = x; /* of several end-entity certificates, the one that signed */
+	}
+	ERR_clear_error();
+	if (found == NULL)
+		return ccg_error_set(err, CCG_ERR_CERT_MISSING, signer == CCG_SNP_SIGNER_VLEK ? "snp.vlek" : "snp.vcek",
+				     "no %s among the %d certificates given (%s): give the %s that signed the report",
+				     what, sk_X509_num(certs), cert_names(certs, names, sizeof(names)), what);
+	if (n > 1 && ccg_snp_report_verify_signature(r, X509_get0_pubkey(found), NULL) != CCG_OK)
+		return ccg_error_set(err, CCG_ERR_SIGNATURE, "snp.signature",
+				     "none of the %d end-entity certificates given signed the report", n);
+	*out = found;
+	return CCG_OK;
+}
+
+enum ccg_status ccg_snp_chain_select(const struct ccg_snp_report *r, STACK_OF(X509) *certs, X509 *ark,
+				     STACK_OF(X509) **out_chain, X509 **out_ark, struct ccg_error *err)
+{
+	enum ccg_snp_signer signer = ccg_snp_report_signer(r);
+	const char *ica = signer == CCG_SNP_SIGNER_VLEK ? "ASVK" : "ASK";
+	const char *what = signer == CCG_SNP_SIGNER_VLEK ? "VLEK" : "VCEK";
+	STACK_OF(X509) *builtin = NULL, *chain = NULL;
+	X509 *leaf = NULL, *mid, *root;
+	char cn[96], cn2[96];
+	enum ccg_status st;
+
+	*out_chain = NULL;
+	*out_ark = NULL;
+	if (certs == NULL || sk_X509_num(certs) == 0)
+		return ccg_error_set(err, CCG_ERR_CERT_MISSING, signer == CCG_SNP_SIGNER_VLEK ? "snp.vlek" : "snp.vcek",
+				     "no certificates: give the %s that signed the report", what);
+	if ((st = select_leaf(r, certs, signer, &leaf, err)) != CCG_OK)
+		return st;
+	if ((st = ccg_amd_builtin_certs(&builtin, err)) != CCG_OK)
+		return st;
+	/* the ASK or ASVK: given, else AMD's (the built-in ones of every product) */
+	mid = find_issuer(certs, leaf, false);
+	if (mid == NULL)
+		mid = find_issuer(builtin, leaf, false);
+	if (mid == NULL) {
+		X509 *named = NULL;
+
+		X509_NAME_oneline(X509_get_issuer_name(leaf), cn2, sizeof(cn2));
+		for (int i = 0; i < sk_X509_num(certs) && named == NULL; i++)
+			if (X509_NAME_cmp(X509_get_subject_name(sk_X509_value(certs, i)), X509_get_issuer_name(leaf)) == 0)
+				named = sk_X509_value(certs, i);
+		if (named != NULL)
+			st = ccg_error_set(err, CCG_ERR_CERT_CHAIN, "snp.ask",
+					   "the %s's signature does not verify with the key of the %s given (CN=%s)", what,
+					   ica, ccg_x509_cn(named, cn, sizeof(cn)));
+		else
+			st = ccg_error_set(err, CCG_ERR_CERT_MISSING, "snp.ask",
+					   "no %s given or built in issued the %s (its issuer is %s)", ica, what, cn2);
+		goto out;
+	}
+	/* the ARK: the configured one, else a pinned AMD ARK given or built in */
+	if (ark != NULL) {
+		if (!issued(ark, mid)) {
+			st = ccg_error_set(err, CCG_ERR_CERT_UNTRUSTED, "snp.ark",
+					   "the %s (CN=%s) is not issued by the configured ARK (CN=%s)", ica,
+					   ccg_x509_cn(mid, cn, sizeof(cn)), ccg_x509_cn(ark, cn2, sizeof(cn2)));
+			goto out;
+		}
+		root = ark;
+	} else {
+		root = find_issuer(certs, mid, true);
+		if (root == NULL)
+			root = find_issuer(builtin, mid, true);
+		if (root == NULL) {
+			st = ccg_error_set(err, CCG_ERR_CERT_UNTRUSTED, "snp.ark",
+					   "no AMD ARK, given or built in, issued the %s (CN=%s): it is not AMD's", ica,
+					   ccg_x509_cn(mid, cn, sizeof(cn)));
+			goto out;
+		}
+		if (!ccg_snp_ark_spki_pinned(root)) {
+			st = ccg_error_set(err, CCG_ERR_CERT_UNTRUSTED, "snp.ark",
+					   "the root given (CN=%s) is not a pinned AMD ARK; configure it as the ARK to trust it",
+					   ccg_x509_cn(root, cn, sizeof(cn)));
+			goto out;
+		}
+	}
+	chain = sk_X509_new_null();
+	if (chain == NULL || !push_ref(chain, leaf) || !push_ref(chain, mid) || X509_up_ref(root) != 1) {
+		st = ccg_error_set(err, CCG_ERR_NOMEM, "snp.chain", "out of memory");
+		goto out;
+	}
+	*out_chain = chain;
+	*out_ark = root;
+	chain = NULL;
+	st = CCG_OK;
+out:
+	sk_X509_pop_free(chain, X509_free);
+	sk_X509_pop_free(builtin, X509_free);
+	return st;
+}
+
+/* the appraisal of r with the chain ccg_snp_chain_select picked (leaf ‖ ASK/ASVK) and its ARK */
+static enum ccg_status verify_selected(const struct ccg_snp_report *r, const struct ccg_snp_verify_opts *opts,
+				       STACK_OF(X509) *chain, X509 *ark, struct ccg_snp_result *out,
+				       struct ccg_error *err)
 {
 	enum ccg_snp_signer signer = ccg_snp_report_signer(r);
 	struct ccg_chain_opts co;
@@ -263,29 +442,18 @@ enum ccg_status ccg_snp_report_verify(const struct ccg_snp_report *r, const stru
 	struct ccg_snp_result res = {.crl_checked = false, .collateral_stale = true};
 	enum ccg_snp_product p, certp;
 	struct ccg_snp_tcb tcb;
-	X509 *leaf;
+	X509 *leaf = sk_X509_value(chain, 0);
 	enum ccg_status st;
 
-	if (out != NULL)
-		*out = res;
-	if (opts == NULL || opts->ark == NULL)
-		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "snp.ark", "no AMD root key (ARK) configured");
-	if (opts->certs == NULL || sk_X509_num(opts->certs) < 1)
-		return ccg_error_set(err, CCG_ERR_CERT_CHAIN, "snp.vcek", "no VCEK or VLEK certificate");
-	if (signer != CCG_SNP_SIGNER_VCEK && signer != CCG_SNP_SIGNER_VLEK)
-		return ccg_error_set(err, CCG_ERR_UNSUPPORTED, "snp.signing_key",
-				     "signing key %u (0 = VCEK, 1 = VLEK; 7 = unsigned)", (unsigned)signer);
-	leaf = sk_X509_value(opts->certs, 0);
-
 	memset(&co, 0, sizeof(co));
-	co.anchor = opts->ark;
+	co.anchor = ark;
 	co.now = opts->now;
 	co.name = signer == CCG_SNP_SIGNER_VCEK ? "VCEK chain" : "VLEK chain";
 	co.no_key_ids = true; /* AMD's VCEKs carry no authority/subject key identifiers */
-	st = ccg_chain_verify(opts->certs, &co, &cr, err);
+	st = ccg_chain_verify(chain, &co, &cr, err);
 	if (st != CCG_OK)
 		return st;
-	st = check_revocation(opts, signer, &res, err);
+	st = check_revocation(opts, ark, chain, signer, &res, err);
 	if (out != NULL)
 		*out = res;
 	if (st != CCG_OK)
@@ -298,7 +466,7 @@ enum ccg_status ccg_snp_report_verify(const struct ccg_snp_report *r, const stru
 				     "cannot tell the processor (report CPUID %02x/%02x, certificate product unknown)",
 				     r->cpuid_fam_id, r->cpuid_mod_id);
 	if (certp != CCG_SNP_PRODUCT_UNKNOWN && certp != p)
-		return ccg_error_set(err, CCG_ERR_CERT_FWID, "snp.vcek.product",
+		return ccg_error_set(err, CCG_ERR_CERT_PRODUCT, "snp.vcek.product",
 				     "certificate is for %s, the report is from %s", ccg_snp_product_name(certp),
 				     ccg_snp_product_name(p));
 	ccg_snp_tcb_decode(r->reported_tcb, p, &tcb);
@@ -322,4 +490,28 @@ enum ccg_status ccg_snp_report_verify(const struct ccg_snp_report *r, const stru
 		return ccg_error_set(err, CCG_ERR_NONCE_MISMATCH, "snp.report_data",
 				     "report_data is not the expected value");
 	return CCG_OK;
+}
+
+enum ccg_status ccg_snp_report_verify(const struct ccg_snp_report *r, const struct ccg_snp_verify_opts *opts,
+				      struct ccg_snp_result *out, struct ccg_error *err)
+{
+	enum ccg_snp_signer signer = ccg_snp_report_signer(r);
+	struct ccg_snp_result res = {.crl_checked = false, .collateral_stale = true};
+	STACK_OF(X509) *chain = NULL;
+	X509 *ark = NULL;
+	enum ccg_status st;
+
+	if (out != NULL)
+		*out = res;
+	if (opts == NULL)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "snp", "no options");
+	if (signer != CCG_SNP_SIGNER_VCEK && signer != CCG_SNP_SIGNER_VLEK)
+		return ccg_error_set(err, CCG_ERR_UNSUPPORTED, "snp.signing_key",
+				     "signing key %u (0 = VCEK, 1 = VLEK; 7 = unsigned)", (unsigned)signer);
+	if ((st = ccg_snp_chain_select(r, opts->certs, opts->ark, &chain, &ark, err)) != CCG_OK)
+		return st;
+	st = verify_selected(r, opts, chain, ark, out, err);
+	sk_X509_pop_free(chain, X509_free);
+	X509_free(ark);
+	return st;
 }

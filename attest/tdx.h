@@ -173,10 +173,12 @@ CCG_MUST_USE enum ccg_status ccg_tdx_collateral_fetch(const struct ccg_tdx_pcs_c
 						      struct ccg_error *err);
 
 struct ccg_tdx_verify_opts {
-	X509 *root;                     /* Intel SGX Root CA; required */
-	const struct ccg_tdx_collateral *collateral; /* NULL: no TCB status (claims say "unknown") */
+	X509 *root;                     /* Intel SGX Root CA; NULL: the built-in one (attest/cpu_roots.h) */
+	const struct ccg_tdx_collateral *collateral; /* NULL: no TCB status (claims say "unknown" and
+							 tdx-collateral-stale true) */
 	int64_t now;                    /* 0: current time */
-	bool require_fresh_collateral;  /* refuse collateral or CRLs past nextUpdate (else a claim) */
+	bool require_fresh_collateral;  /* refuse no collateral, or collateral or CRLs past nextUpdate
+					   (CCG_ERR_OCSP_STALE "tdx.collateral"; else a claim) */
 	const uint8_t *report_data;     /* expected report_data (64 bytes) or NULL */
 };
 

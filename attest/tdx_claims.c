@@ -57,7 +57,9 @@ enum ccg_status ccg_tdx_quote_claims(const struct ccg_tdx_quote *q, const struct
 			    CCG_OK ||
 		    (st = ccg_json_set_new(o, "tdx-advisory-ids", json_copy(r->advisories))) != CCG_OK)
 			goto out;
-	} else if ((st = ccg_json_set_new(o, "tdx-tcb-status", json_string("unknown"))) != CCG_OK) {
+	} else if ((st = ccg_json_set_new(o, "tdx-tcb-status", json_string("unknown"))) != CCG_OK ||
+		   (r != NULL &&
+		    (st = ccg_json_set_new(o, "tdx-collateral-stale", json_boolean(r->collateral_stale))) != CCG_OK)) {
 		goto out;
 	}
 	*out = o;

@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "attest/collateral.h"
+#include "attest/cpu_roots.h"
 #include "attest/tdx.h"
 #include "attest/x509_chain.h"
 #include "common/crypto.h"
@@ -624,9 +625,12 @@ out:
 	return st;
 }
 
-enum ccg_status ccg_tdx_quote_verify(const struct ccg_tdx_quote *q, const struct ccg_tdx_verify_opts *o,
+enum ccg_status ccg_tdx_quote_verify(const struct ccg_tdx_quote *q, const struct ccg_tdx_verify_opts *opts,
 				     struct ccg_tdx_result *out, struct ccg_error *err)
 {
+	struct ccg_tdx_verify_opts with_root;
+	const struct ccg_tdx_verify_opts *o = opts;
+	X509 *builtin = NULL;
 	STACK_OF(X509) *chain = NULL;
 	EVP_PKEY *ak = NULL;
 	struct ccg_chain_opts co;
@@ -641,8 +645,15 @@ enum ccg_status ccg_tdx_quote_verify(const struct ccg_tdx_quote *q, const struct
 	out->advisories = json_array();
 	if (out->advisories == NULL)
 		return CCG_ERR_NOMEM;
-	if (o == NULL || o->root == NULL)
-		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "tdx.root", "no Intel SGX Root CA configured");
+	if (o == NULL)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "tdx", "no options");
+	if (o->root == NULL) { /* the built-in Intel SGX Root CA */
+		if ((st = ccg_intel_builtin_root(&builtin, err)) != CCG_OK)
+			return st;
+		with_root = *o;
+		with_root.root = builtin;
+		o = &with_root;
+	}
 	/* 1. the quote signature with the attestation key */
 	if ((st = p256_key(q->att_key, &ak, err)) != CCG_OK)
 		goto out;
@@ -680,11 +691,20 @@ enum ccg_status ccg_tdx_quote_verify(const struct ccg_tdx_quote *q, const struct
 	/* 4. collateral and TCB status */
 	if (o->collateral != NULL && (st = appraise_collateral(q, o, chain, &pck, out, err)) != CCG_OK)
 		goto out;
+	if (o->collateral == NULL) {
+		out->collateral_stale = true; /* no TCB info, QE identity or CRLs: nothing current */
+		if (o->require_fresh_collateral) {
+			st = ccg_error_set(err, CCG_ERR_OCSP_STALE, "tdx.collateral",
+					   "no TDX collateral (TCB info, QE identity, CRLs) and fresh collateral is required");
+			goto out;
+		}
+	}
 	if (o->report_data != NULL && !ccg_ct_equal(o->report_data, q->body.report_data, 64))
 		st = ccg_error_set(err, CCG_ERR_NONCE_MISMATCH, "tdx.report_data", "report_data is not the expected value");
 out:
 	EVP_MD_CTX_free(md);
 	EVP_PKEY_free(ak);
 	sk_X509_pop_free(chain, X509_free);
+	X509_free(builtin);
 	return st;
 }

@@ -5,6 +5,8 @@
  * straight into the ring slots, batched doorbells (one publication and at
  * most one futex wake per batch).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <openssl/crypto.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -15,7 +17,6 @@
 #include "channel/internal.h"
 #include "common/crypto.h"
 #include "common/error.h"
-#include "common/frame.h"
 
 #define MAX_THREADS 16
 #define TIMEOUT_MS 10000
@@ -33,8 +34,9 @@ struct worker {
 };
 
 struct ccg_channel {
-	struct ccg_session *s;
+	struct ccg_session *s;       /* set once the device has the channel open */
 	struct dp_params p;
+	int memfd;                   /* the sealed bounce-buffer file */
 	uint8_t *shm;
 	size_t shm_len;
 	struct dp_tx tx;
@@ -66,6 +68,11 @@ struct dp_tx *ccg_channel_debug_tx(struct ccg_channel *ch)
 struct dp_rx *ccg_channel_debug_rx(struct ccg_channel *ch)
 {
 	return &ch->rx;
+}
+
+int ccg_channel_debug_memfd(struct ccg_channel *ch)
+{
+	return ch->memfd;
 }
 
 /* seals jobs of batch generation gen until none is left; returns how many this thread did */
@@ -147,28 +154,54 @@ static void params_from_opts(const struct ccg_channel_opts *o, struct dp_params 
 		p->dev_mem = o->device_memory;
 }
 
-static enum ccg_status control(struct ccg_channel *ch, uint8_t type, uint8_t want, const uint8_t *payload,
-			       size_t len, int pass_fd, struct ccg_error *err)
+/* the seals a bounce-buffer memfd must carry before it is shared (gpusim refuses it without them) */
+#define SHM_SEALS (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
+
+/*
+ * one channel control exchange inside the SPDM session (dp.h): req out
+ * (pass_fd along it), the answer parsed into *rsp; reqm and rspm keep both
+ * messages (the open's key derivation hashes them). Anything but a clean
+ * answer leaves the device in an unknown state: the session is ended.
+ */
+static enum ccg_status control(struct ccg_session *s, const struct dp_ctl *req, int pass_fd, struct ccg_buf *reqm,
+			       struct ccg_buf *rspm, struct dp_ctl *rsp, struct ccg_error *err)
 {
-	struct ccg_session *s = ch->s;
-	struct ccg_frame f;
 	enum ccg_status st;
 
-	st = pass_fd >= 0 ? ccg_frame_write_fd(s->fd, type, s->device, s->session_id, payload, len, pass_fd, err)
-			  : ccg_frame_write(s->fd, type, s->device, s->session_id, payload, len, err);
-	if (st != CCG_OK || (st = ccg_frame_read(s->fd, &s->io, &f, err)) != CCG_OK)
+	if ((st = dp_ctl_encode(false, req, NULL, reqm)) != CCG_OK)
 		return st;
-	if (f.type == CCG_FRAME_ERROR) {
-		struct ccg_cursor c = f.payload;
-		uint32_t code = 0;
-
-		if (!ccg_cursor_get_u32le(&c, &code))
-			code = 0;
-		return ccg_error_set(err, CCG_ERR_PROTOCOL, "channel.open", "device refused (%u): %.*s", code,
-				     (int)(c.len > 200 ? 200 : c.len), (const char *)c.data);
+	if ((st = session_secured_exchange_fd(s, reqm->data, reqm->len, pass_fd, rspm, err)) != CCG_OK ||
+	    (st = dp_ctl_parse(rspm->data, rspm->len, true, rsp, err)) != CCG_OK) {
+		s->ended = true;
+		return st;
 	}
-	if (f.type != want)
-		return ccg_error_set(err, CCG_ERR_PROTOCOL, "channel.open", "answer type 0x%02x", f.type);
+	if (rsp->op != req->op) {
+		s->ended = true;
+		return ccg_error_set(err, CCG_ERR_PROTOCOL, "channel.control.op", "answer to op %u for op %u", rsp->op,
+				     req->op);
+	}
+	if (rsp->value != CCG_OK)
+		return ccg_error_set(err, (enum ccg_status)rsp->value, req->op == DP_CTL_OPEN ? "channel.open" : "channel.close",
+				     "the device refused (%s): %.*s", ccg_status_name((enum ccg_status)rsp->value),
+				     (int)rsp->text.len, (const char *)rsp->text.data);
+	return CCG_OK;
+}
+
+/* the bounce buffers: a memfd sealed against shrinking and growing (and further seals), mapped here */
+static enum ccg_status make_shm(struct ccg_channel *ch, struct ccg_error *err)
+{
+	ch->memfd = memfd_create("ccgpu-bounce", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (ch->memfd < 0 || ftruncate(ch->memfd, (off_t)ch->shm_len) != 0)
+		return ccg_error_set(err, CCG_ERR_IO, "channel.memfd", "cannot create %zu bytes: %s", ch->shm_len,
+				     strerror(errno));
+	/* before it is shared: whoever holds it can then neither shrink it under a mapping (SIGBUS) nor grow it */
+	if (fcntl(ch->memfd, F_ADD_SEALS, SHM_SEALS) != 0)
+		return ccg_error_set(err, CCG_ERR_IO, "channel.memfd.seals", "F_ADD_SEALS: %s", strerror(errno));
+	ch->shm = mmap(NULL, ch->shm_len, PROT_READ | PROT_WRITE, MAP_SHARED, ch->memfd, 0);
+	if (ch->shm == MAP_FAILED) {
+		ch->shm = NULL;
+		return ccg_error_set(err, CCG_ERR_IO, "channel.mmap", "%zu bytes", ch->shm_len);
+	}
 	return CCG_OK;
 }
 
@@ -176,11 +209,15 @@ enum ccg_status ccg_channel_open(struct ccg_session *s, const struct ccg_channel
 				 struct ccg_error *err)
 {
 	struct ccg_channel *ch = NULL;
-	uint8_t params[DP_PARAMS_LEN];
-	int memfd = -1;
+	struct ccg_secret *cs = NULL;
+	struct dp_ctl req, rsp;
+	struct ccg_buf reqm, rspm;
 	enum ccg_status st;
 
 	*out = NULL;
+	ccg_buf_init(&reqm, SPDM_MAX_MSG);
+	ccg_buf_init(&rspm, SPDM_MAX_MSG);
+	memset(&req, 0, sizeof(req));
 	if (s == NULL || !s->established || s->ended)
 		return ccg_error_set(err, CCG_ERR_CHANNEL_CLOSED, "channel.open", "no established session");
 	if (s->has_channel)
@@ -190,26 +227,34 @@ enum ccg_status ccg_channel_open(struct ccg_session *s, const struct ccg_channel
 	ch = calloc(1, sizeof(*ch));
 	if (ch == NULL)
 		return CCG_ERR_NOMEM;
-	ch->s = s;
+	ch->memfd = -1;
 	ch->threads = opts != NULL && opts->threads != 0 ? opts->threads : 1;
 	params_from_opts(opts, &ch->p);
-	if ((st = ccg_random((uint8_t *)&ch->p.channel_id, sizeof(ch->p.channel_id))) != CCG_OK ||
-	    (st = dp_params_check(&ch->p, err)) != CCG_OK)
+	if (s->debug_channel_id != 0)
+		ch->p.channel_id = s->debug_channel_id;
+	else if ((st = ccg_random((uint8_t *)&ch->p.channel_id, sizeof(ch->p.channel_id))) != CCG_OK)
+		goto out;
+	if ((st = dp_params_check(&ch->p, err)) != CCG_OK)
 		goto out;
 	ch->shm_len = dp_shm_size(&ch->p);
-	memfd = memfd_create("ccgpu-bounce", MFD_CLOEXEC);
-	if (memfd < 0 || ftruncate(memfd, (off_t)ch->shm_len) != 0) {
-		st = ccg_error_set(err, CCG_ERR_IO, "channel.memfd", "cannot create %zu bytes", ch->shm_len);
+	if ((st = make_shm(ch, err)) != CCG_OK)
 		goto out;
-	}
-	ch->shm = mmap(NULL, ch->shm_len, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
-	if (ch->shm == MAP_FAILED) {
-		ch->shm = NULL;
-		st = ccg_error_set(err, CCG_ERR_IO, "channel.mmap", "%zu bytes", ch->shm_len);
+	/* CHANNEL_OPEN inside the session: the parameters, this end's fresh random and the open counter */
+	req.op = DP_CTL_OPEN;
+	req.value = s->channel_opens;
+	dp_params_encode(&ch->p, req.params);
+	if ((st = ccg_random(req.random, sizeof(req.random))) != CCG_OK ||
+	    (st = control(s, &req, s->debug_swap_fd ? s->debug_fd : ch->memfd, &reqm, &rspm, &rsp, err)) != CCG_OK)
 		goto out;
-	}
-	if ((st = dp_tx_init(&ch->tx, ch->shm, &ch->p, DP_H2D, spdm_secret(&s->ks, SPDM_S_EXPORT))) != CCG_OK ||
-	    (st = dp_rx_init(&ch->rx, ch->shm, &ch->p, DP_D2H, spdm_secret(&s->ks, SPDM_S_EXPORT))) != CCG_OK)
+	ch->s = s; /* open on the device: freeing the channel now closes it there */
+	s->has_channel = true;
+	s->channel_opens++;
+	/* keys from both ends' random values, the parameters and the counter: fresh for every open */
+	if ((st = ccg_secret_new(SPDM_H, &cs)) != CCG_OK ||
+	    (st = dp_channel_secret(spdm_secret(&s->ks, SPDM_S_EXPORT), reqm.data, reqm.len, rspm.data, rspm.len,
+				    cs->data)) != CCG_OK ||
+	    (st = dp_tx_init(&ch->tx, ch->shm, &ch->p, DP_H2D, cs->data)) != CCG_OK ||
+	    (st = dp_rx_init(&ch->rx, ch->shm, &ch->p, DP_D2H, cs->data)) != CCG_OK)
 		goto out;
 	ch->jobs = calloc(ch->p.slots, sizeof(*ch->jobs));
 	if (ch->jobs == NULL) {
@@ -226,18 +271,12 @@ enum ccg_status ccg_channel_open(struct ccg_session *s, const struct ccg_channel
 		}
 		ch->w[i].started = true;
 	}
-	dp_params_encode(&ch->p, params);
-	if ((st = control(ch, CCG_FRAME_CHANNEL_OPEN, CCG_FRAME_CHANNEL_OPENED, params, sizeof(params), memfd, err)) !=
-	    CCG_OK)
-		goto out;
-	s->has_channel = true;
 	*out = ch;
 	ch = NULL;
 out:
-	if (memfd >= 0)
-		close(memfd);
-	if (ch != NULL)
-		ch->s = NULL; /* never opened on the device: no CLOSE */
+	ccg_secret_free(cs);
+	ccg_buf_cleanup(&reqm);
+	ccg_buf_cleanup(&rspm);
 	ccg_channel_free(ch);
 	return st;
 }
@@ -438,8 +477,16 @@ void ccg_channel_free(struct ccg_channel *ch)
 	if (ch == NULL)
 		return;
 	if (ch->s != NULL) {
-		if (control(ch, CCG_FRAME_CHANNEL_CLOSE, CCG_FRAME_CHANNEL_CLOSED, NULL, 0, -1, NULL) != CCG_OK)
+		struct dp_ctl req = {.op = DP_CTL_CLOSE, .value = ch->p.channel_id}, rsp;
+		struct ccg_buf reqm, rspm;
+
+		/* CHANNEL_CLOSE inside the session */
+		ccg_buf_init(&reqm, SPDM_MAX_MSG);
+		ccg_buf_init(&rspm, SPDM_MAX_MSG);
+		if (!ch->s->ended && control(ch->s, &req, -1, &reqm, &rspm, &rsp, NULL) != CCG_OK)
 			ch->s->ended = true; /* the device end is in an unknown state */
+		ccg_buf_cleanup(&reqm);
+		ccg_buf_cleanup(&rspm);
 		ch->s->has_channel = false;
 	}
 	__atomic_store_n(&ch->quit, 1, __ATOMIC_SEQ_CST);
@@ -456,6 +503,8 @@ void ccg_channel_free(struct ccg_channel *ch)
 		dp_rx_cleanup(&ch->rx);
 	if (ch->shm != NULL)
 		munmap(ch->shm, ch->shm_len);
+	if (ch->memfd >= 0)
+		close(ch->memfd);
 	free(ch->jobs);
 	free(ch);
 }

@@ -6,6 +6,7 @@
 #include <linux/futex.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -119,6 +120,108 @@ void dp_ring_map(uint8_t *shm, const struct dp_params *p, enum dp_dir dir, struc
 	out->spin_ns = DP_SPIN_NS;
 }
 
+/* ---------- channel control (inside the SPDM session) ---------- */
+
+static const uint8_t vendor_id[4] = {0, 0, 0, 0};
+
+enum ccg_status dp_ctl_encode(bool response, const struct dp_ctl *c, const char *text, struct ccg_buf *out)
+{
+	size_t tlen = text != NULL ? strnlen(text, DP_CTL_MAX_TEXT) : 0;
+	size_t plen = 8;
+	enum ccg_status st;
+
+	if (c->op == DP_CTL_OPEN && !response)
+		plen += DP_PARAMS_LEN + DP_RANDOM_LEN;
+	else if (c->op == DP_CTL_OPEN && c->value == 0)
+		plen += DP_RANDOM_LEN;
+	else if (response && c->value != 0)
+		plen += tlen;
+	if ((st = ccg_buf_append_u8(out, SPDM_V12)) != CCG_OK ||
+	    (st = ccg_buf_append_u8(out, response ? SPDM_VENDOR_DEFINED_RESPONSE : SPDM_VENDOR_DEFINED_REQUEST)) !=
+		    CCG_OK ||
+	    (st = ccg_buf_append_u16le(out, 0)) != CCG_OK ||
+	    (st = ccg_buf_append_u16le(out, DP_VENDOR_STANDARD_IANA)) != CCG_OK ||
+	    (st = ccg_buf_append_u8(out, sizeof(vendor_id))) != CCG_OK ||
+	    (st = ccg_buf_append(out, vendor_id, sizeof(vendor_id))) != CCG_OK ||
+	    (st = ccg_buf_append_u16le(out, (uint16_t)plen)) != CCG_OK ||
+	    (st = ccg_buf_append_u8(out, c->op)) != CCG_OK || (st = ccg_buf_append_u24le(out, 0)) != CCG_OK ||
+	    (st = ccg_buf_append_u32le(out, c->value)) != CCG_OK)
+		return st;
+	if (c->op == DP_CTL_OPEN && !response)
+		return (st = ccg_buf_append(out, c->params, DP_PARAMS_LEN)) != CCG_OK
+			       ? st
+			       : ccg_buf_append(out, c->random, DP_RANDOM_LEN);
+	if (c->op == DP_CTL_OPEN && c->value == 0)
+		return ccg_buf_append(out, c->random, DP_RANDOM_LEN);
+	if (response && c->value != 0 && tlen > 0)
+		return ccg_buf_append(out, text, tlen);
+	return CCG_OK;
+}
+
+enum ccg_status dp_ctl_parse(const uint8_t *msg, size_t len, bool response, struct dp_ctl *out, struct ccg_error *err)
+{
+	struct ccg_cursor c, vid, pl;
+	uint8_t v = 0, code = 0, p1 = 0, p2 = 0, vlen = 0, r8 = 0;
+	uint16_t std = 0, plen = 0, r16 = 0;
+
+	memset(out, 0, sizeof(*out));
+	ccg_cursor_init(&c, msg, len);
+	if (!ccg_cursor_get_u8(&c, &v) || !ccg_cursor_get_u8(&c, &code) || !ccg_cursor_get_u8(&c, &p1) ||
+	    !ccg_cursor_get_u8(&c, &p2) || !ccg_cursor_get_u16le(&c, &std) || !ccg_cursor_get_u8(&c, &vlen) ||
+	    !ccg_cursor_get_bytes(&c, &vid, vlen) || !ccg_cursor_get_u16le(&c, &plen) ||
+	    !ccg_cursor_get_bytes(&c, &pl, plen))
+		return ccg_error_set(err, CCG_ERR_TRUNCATED, "channel.control", "%zu bytes", len);
+	if (c.len != 0)
+		return ccg_error_set(err, CCG_ERR_TRAILING_DATA, "channel.control", "%zu bytes after the payload", c.len);
+	if (v != SPDM_V12 || code != (response ? SPDM_VENDOR_DEFINED_RESPONSE : SPDM_VENDOR_DEFINED_REQUEST) ||
+	    p1 != 0 || p2 != 0)
+		return ccg_error_set(err, CCG_ERR_MALFORMED, "channel.control.header", "version 0x%02x code 0x%02x", v,
+				     code);
+	if (std != DP_VENDOR_STANDARD_IANA || vlen != sizeof(vendor_id) ||
+	    CRYPTO_memcmp(vid.data, vendor_id, sizeof(vendor_id)) != 0)
+		return ccg_error_set(err, CCG_ERR_MALFORMED, "channel.control.vendor", "StandardID %u, %u-byte VendorID",
+				     std, vlen);
+	if (!ccg_cursor_get_u8(&pl, &out->op) || !ccg_cursor_get_u8(&pl, &r8) || !ccg_cursor_get_u16le(&pl, &r16) ||
+	    !ccg_cursor_get_u32le(&pl, &out->value))
+		return ccg_error_set(err, CCG_ERR_TRUNCATED, "channel.control.payload", "%u bytes", plen);
+	if (r8 != 0 || r16 != 0)
+		return ccg_error_set(err, CCG_ERR_MALFORMED, "channel.control.reserved", "not zero");
+	if (out->op != DP_CTL_OPEN && out->op != DP_CTL_CLOSE)
+		return ccg_error_set(err, CCG_ERR_MALFORMED, "channel.control.op", "op %u", out->op);
+	if (out->op == DP_CTL_OPEN && !response &&
+	    (!ccg_cursor_copy_bytes(&pl, out->params, DP_PARAMS_LEN) ||
+	     !ccg_cursor_copy_bytes(&pl, out->random, DP_RANDOM_LEN)))
+		return ccg_error_set(err, CCG_ERR_TRUNCATED, "channel.control.open", "parameters and random");
+	if (out->op == DP_CTL_OPEN && response && out->value == 0 &&
+	    !ccg_cursor_copy_bytes(&pl, out->random, DP_RANDOM_LEN))
+		return ccg_error_set(err, CCG_ERR_TRUNCATED, "channel.control.open", "random");
+	if (response && out->value != 0) {
+		if (pl.len > DP_CTL_MAX_TEXT)
+			return ccg_error_set(err, CCG_ERR_TOO_LARGE, "channel.control.text", "%zu bytes", pl.len);
+		out->text = pl;
+		pl.len = 0;
+	}
+	if (pl.len != 0)
+		return ccg_error_set(err, CCG_ERR_TRAILING_DATA, "channel.control.payload", "%zu bytes left", pl.len);
+	return CCG_OK;
+}
+
+enum ccg_status dp_channel_secret(const uint8_t export_secret[48], const uint8_t *req, size_t req_len,
+				  const uint8_t *rsp, size_t rsp_len, uint8_t out[48])
+{
+	uint8_t th[SPDM_H];
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned n = 0;
+	enum ccg_status st = CCG_ERR_CRYPTO;
+
+	if (md != NULL && EVP_DigestInit_ex(md, EVP_sha384(), NULL) == 1 && EVP_DigestUpdate(md, req, req_len) == 1 &&
+	    EVP_DigestUpdate(md, rsp, rsp_len) == 1 && EVP_DigestFinal_ex(md, th, &n) == 1 && n == SPDM_H)
+		st = spdm_expand_label(export_secret, "ccgpu channel", th, sizeof(th), out, 48);
+	EVP_MD_CTX_free(md);
+	ERR_clear_error();
+	return st;
+}
+
 /* ---------- keys ---------- */
 
 #define K_SECRET(k) ((k)->s->data)
@@ -141,7 +244,7 @@ static enum ccg_status keys_derive(struct dp_keys *k)
 	return st;
 }
 
-enum ccg_status dp_keys_init(struct dp_keys *k, const uint8_t export_secret[48], uint32_t channel_id,
+enum ccg_status dp_keys_init(struct dp_keys *k, const uint8_t chan_secret[48], uint32_t channel_id,
 			     enum dp_dir dir)
 {
 	uint8_t ctx[4];
@@ -151,7 +254,7 @@ enum ccg_status dp_keys_init(struct dp_keys *k, const uint8_t export_secret[48],
 	if ((st = ccg_secret_new(DP_KEYS_LEN, &k->s)) != CCG_OK)
 		return st;
 	put_le(ctx, channel_id, 4);
-	st = spdm_expand_label(export_secret, dir == DP_H2D ? "ccgpu h2d data" : "ccgpu d2h data", ctx, sizeof(ctx),
+	st = spdm_expand_label(chan_secret, dir == DP_H2D ? "ccgpu h2d data" : "ccgpu d2h data", ctx, sizeof(ctx),
 			       K_SECRET(k), 48);
 	if (st == CCG_OK)
 		st = keys_derive(k);
@@ -184,14 +287,28 @@ enum ccg_status dp_aead_init(struct dp_aead *a)
 	a->epoch = 0;
 	a->ctx = EVP_CIPHER_CTX_new();
 	a->dctx = EVP_CIPHER_CTX_new();
-	return a->ctx != NULL && a->dctx != NULL ? CCG_OK : CCG_ERR_NOMEM;
+	a->piece = malloc(DP_PIECE);
+	return a->ctx != NULL && a->dctx != NULL && a->piece != NULL ? CCG_OK : CCG_ERR_NOMEM;
 }
 
 void dp_aead_cleanup(struct dp_aead *a)
 {
 	EVP_CIPHER_CTX_free(a->ctx);
 	EVP_CIPHER_CTX_free(a->dctx);
+	free(a->piece);
 	a->ctx = a->dctx = NULL;
+	a->piece = NULL;
+}
+
+/*
+ * copy_in: n bytes out of memory the other side can write, into private
+ * memory; everything after works on the copy. The compiler barrier keeps the
+ * compiler from reading the shared bytes again in place of the copy.
+ */
+static void copy_in(void *dst, const void *shared, size_t n)
+{
+	memcpy(dst, shared, n);
+	__asm__ __volatile__("" ::: "memory");
 }
 
 /* keys a's contexts for k (epoch) unless they hold it already; seal: the payload context encrypts */
@@ -328,7 +445,7 @@ static void ring_bell(uint32_t *word, uint32_t *waiters, uint32_t val)
 /* ---------- sender ---------- */
 
 enum ccg_status dp_tx_init(struct dp_tx *t, uint8_t *shm, const struct dp_params *p, enum dp_dir dir,
-			   const uint8_t export_secret[48])
+			   const uint8_t chan_secret[48])
 {
 	enum ccg_status st;
 
@@ -337,7 +454,7 @@ enum ccg_status dp_tx_init(struct dp_tx *t, uint8_t *shm, const struct dp_params
 	t->dir = dir;
 	dp_ring_map(shm, p, dir, &t->r);
 	t->head = __atomic_load_n(t->r.head, __ATOMIC_ACQUIRE);
-	if ((st = dp_keys_init(&t->k, export_secret, p->channel_id, dir)) != CCG_OK)
+	if ((st = dp_keys_init(&t->k, chan_secret, p->channel_id, dir)) != CCG_OK)
 		return st;
 	return dp_aead_init(&t->aead);
 }
@@ -424,9 +541,21 @@ enum ccg_status dp_seal_slot(const struct dp_tx *t, struct dp_aead *a, const str
 	make_aad(t->p->channel_id, (uint8_t)t->dir, job->op, job->epoch, job->counter, job->arg, job->len, aad);
 	memset(desc, 0, sizeof(desc));
 	if (EVP_EncryptInit_ex(a->ctx, NULL, NULL, NULL, iv) != 1 ||
-	    EVP_EncryptUpdate(a->ctx, NULL, &n, aad, sizeof(aad)) != 1 ||
-	    (job->len > 0 && EVP_EncryptUpdate(a->ctx, dst, &n, job->src, (int)job->len) != 1) ||
-	    EVP_EncryptFinal_ex(a->ctx, dst + job->len, &n) != 1 ||
+	    EVP_EncryptUpdate(a->ctx, NULL, &n, aad, sizeof(aad)) != 1)
+		goto fail;
+	/*
+	 * GCM reads back the ciphertext it wrote to compute the tag: it writes
+	 * into a private piece, then the piece is copied into the slot, so the
+	 * tag covers what was sealed whatever the host writes into the slot meanwhile
+	 */
+	for (uint32_t off = 0; off < job->len; off += DP_PIECE) {
+		uint32_t m = job->len - off < DP_PIECE ? job->len - off : DP_PIECE;
+
+		if (EVP_EncryptUpdate(a->ctx, a->piece, &n, job->src + off, (int)m) != 1 || n != (int)m)
+			goto fail;
+		memcpy(dst + off, a->piece, m);
+	}
+	if (EVP_EncryptFinal_ex(a->ctx, a->piece, &n) != 1 ||
 	    EVP_CIPHER_CTX_ctrl(a->ctx, EVP_CTRL_GCM_GET_TAG, DP_TAG_LEN, desc + 32) != 1)
 		goto fail;
 	put_le(desc, job->len, 4);
@@ -469,7 +598,7 @@ enum ccg_status dp_tx_send(struct dp_tx *t, uint8_t op, uint64_t arg, const uint
 /* ---------- receiver ---------- */
 
 enum ccg_status dp_rx_init(struct dp_rx *r, uint8_t *shm, const struct dp_params *p, enum dp_dir dir,
-			   const uint8_t export_secret[48])
+			   const uint8_t chan_secret[48])
 {
 	enum ccg_status st;
 
@@ -478,7 +607,7 @@ enum ccg_status dp_rx_init(struct dp_rx *r, uint8_t *shm, const struct dp_params
 	r->dir = dir;
 	dp_ring_map(shm, p, dir, &r->r);
 	r->tail = __atomic_load_n(r->r.tail, __ATOMIC_ACQUIRE);
-	if ((st = dp_keys_init(&r->k, export_secret, p->channel_id, dir)) != CCG_OK)
+	if ((st = dp_keys_init(&r->k, chan_secret, p->channel_id, dir)) != CCG_OK)
 		return st;
 	return dp_aead_init(&r->aead);
 }
@@ -538,7 +667,7 @@ static bool desc_parse(const uint8_t *shared, struct desc_fields *d)
 {
 	uint8_t snap[DP_DESC_LEN];
 
-	memcpy(snap, shared, sizeof(snap));
+	copy_in(snap, shared, sizeof(snap));
 	return desc_parse_snap(snap, d);
 }
 
@@ -547,7 +676,7 @@ void dp_rx_peek(struct dp_rx *r, uint8_t *op, uint64_t *arg, uint32_t *len)
 	struct desc_fields d;
 
 	memset(&d, 0, sizeof(d));
-	memcpy(r->snap, dp_ring_desc(&r->r, r->tail), DP_DESC_LEN);
+	copy_in(r->snap, dp_ring_desc(&r->r, r->tail), DP_DESC_LEN);
 	r->snap_valid = true;
 	(void)desc_parse_snap(r->snap, &d);
 	*op = d.op;
@@ -588,7 +717,7 @@ enum ccg_status dp_rx_open(struct dp_rx *r, uint8_t *dst, size_t cap, uint8_t *o
 	enum ccg_status st = CCG_OK;
 
 	if (!r->snap_valid)
-		memcpy(r->snap, dp_ring_desc(&r->r, r->tail), DP_DESC_LEN);
+		copy_in(r->snap, dp_ring_desc(&r->r, r->tail), DP_DESC_LEN);
 	r->snap_valid = false;
 	if (!desc_parse_snap(r->snap, &d)) {
 		st = ccg_error_set(err, CCG_ERR_INTERNAL, "channel.descriptor", "snapshot");
@@ -661,13 +790,32 @@ enum ccg_status dp_rx_open(struct dp_rx *r, uint8_t *dst, size_t cap, uint8_t *o
 		make_iv(K_SALT(k), r->expected, iv);
 		make_aad(r->p->channel_id, (uint8_t)r->dir, d.op, d.epoch, r->expected, d.arg, d.len, aad);
 		if (EVP_DecryptInit_ex(r->aead.ctx, NULL, NULL, NULL, iv) != 1 ||
-		    EVP_DecryptUpdate(r->aead.ctx, NULL, &n, aad, sizeof(aad)) != 1 ||
-		    (d.len > 0 && EVP_DecryptUpdate(r->aead.ctx, dst, &n, src, (int)d.len) != 1) ||
-		    EVP_CIPHER_CTX_ctrl(r->aead.ctx, EVP_CTRL_GCM_SET_TAG, DP_TAG_LEN, d.tag) != 1) {
+		    EVP_DecryptUpdate(r->aead.ctx, NULL, &n, aad, sizeof(aad)) != 1) {
 			st = ccg_openssl_error(err, CCG_ERR_CRYPTO, "channel.aead", "AES-256-GCM");
 			goto out;
 		}
-		if (EVP_DecryptFinal_ex(r->aead.ctx, dst + d.len, &n) != 1) {
+		/*
+		 * never in place in the slot: GCM reads its input twice (GHASH, then
+		 * CTR), and a host rewriting the slot in between would have one
+		 * version authenticated and another decrypted. Each piece is copied
+		 * once into private memory and both passes read that copy.
+		 */
+		for (uint32_t off = 0; off < d.len; off += DP_PIECE) {
+			uint32_t m = d.len - off < DP_PIECE ? d.len - off : DP_PIECE;
+
+			copy_in(r->aead.piece, src + off, m);
+			if (EVP_DecryptUpdate(r->aead.ctx, dst + off, &n, r->aead.piece, (int)m) != 1 || n != (int)m) {
+				OPENSSL_cleanse(dst, off);
+				st = ccg_openssl_error(err, CCG_ERR_CRYPTO, "channel.aead", "AES-256-GCM");
+				goto out;
+			}
+		}
+		if (EVP_CIPHER_CTX_ctrl(r->aead.ctx, EVP_CTRL_GCM_SET_TAG, DP_TAG_LEN, d.tag) != 1) {
+			OPENSSL_cleanse(dst, d.len);
+			st = ccg_openssl_error(err, CCG_ERR_CRYPTO, "channel.aead", "AES-256-GCM");
+			goto out;
+		}
+		if (EVP_DecryptFinal_ex(r->aead.ctx, r->aead.piece, &n) != 1) {
 			ERR_clear_error();
 			OPENSSL_cleanse(dst, d.len);
 			st = ccg_error_set(err, CCG_ERR_MAC, "channel.ciphertext",

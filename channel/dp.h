@@ -21,6 +21,8 @@
 #include <stdint.h>
 
 #include "ccgpu/status.h"
+#include "common/buf.h"
+#include "common/cursor.h"
 #include "common/secret.h"
 
 #define DP_DESC_LEN 64
@@ -74,6 +76,55 @@ static inline uint64_t dp_msg_blocks(size_t len)
 	return (uint64_t)(len + 15) / 16 + 1;
 }
 
+/*
+ * Channel control. CHANNEL_OPEN and CHANNEL_CLOSE travel inside the SPDM
+ * session (DSP0277 records, so authenticated, encrypted and never replayed)
+ * as DSP0274 VENDOR_DEFINED_REQUEST / VENDOR_DEFINED_RESPONSE messages:
+ * SPDMVersion 0x12, code 0xFE / 0x7E, Param1 = Param2 = 0, StandardID u16 LE
+ * = 4 (IANA), Len = 4, VendorID = 4 zero bytes (ccgpu holds no Private
+ * Enterprise Number; both ends refuse any other), ReqLength / RespLength
+ * u16 LE, then the payload:
+ *   request:  op u8 | 3 reserved (0) | value u32 LE (OPEN: the session's open
+ *             counter; CLOSE: the channel id) | OPEN only: params (64) | random (32)
+ *   response: op u8 | 3 reserved (0) | status u32 LE (a ccg_status, 0 = done) |
+ *             OPEN done: random (32) | refused: UTF-8 text (at most 256 bytes)
+ * The bounce-buffer memfd rides along the OPEN record's frame (SCM_RIGHTS).
+ */
+#define DP_CTL_OPEN 1
+#define DP_CTL_CLOSE 2
+#define DP_RANDOM_LEN 32
+#define DP_CTL_MAX_TEXT 256
+#define DP_VENDOR_STANDARD_IANA 4
+
+struct dp_ctl {
+	uint8_t op;                      /* DP_CTL_OPEN, DP_CTL_CLOSE */
+	uint32_t value;                  /* request: open counter / channel id; response: ccg_status */
+	uint8_t params[DP_PARAMS_LEN];   /* OPEN request */
+	uint8_t random[DP_RANDOM_LEN];   /* OPEN request, OPEN response when done */
+	struct ccg_cursor text;          /* a refusal's text (borrows from the parsed message) */
+};
+
+/* dp_ctl_encode: appends the SPDM message of c (a response when response) to out; text: a refusal's reason. */
+CCG_MUST_USE enum ccg_status dp_ctl_encode(bool response, const struct dp_ctl *c, const char *text,
+					   struct ccg_buf *out);
+/*
+ * dp_ctl_parse: parses a whole control message (a response when response);
+ * every field checked, nothing left over. Errors name "channel.control.*":
+ * CCG_ERR_TRUNCATED, CCG_ERR_TRAILING_DATA, CCG_ERR_MALFORMED (another SPDM
+ * code, vendor or op, non-zero reserved bytes), CCG_ERR_TOO_LARGE (text).
+ */
+CCG_MUST_USE enum ccg_status dp_ctl_parse(const uint8_t *msg, size_t len, bool response, struct dp_ctl *out,
+					  struct ccg_error *err);
+/*
+ * dp_channel_secret: the secret one channel open keys the channel with:
+ * HKDF-Expand(export master secret, BinConcat(48, "ccgpu channel",
+ * SHA-384(OPEN request || OPEN response))). The messages carry both ends'
+ * fresh random values, the parameters (channel id) and the session's open
+ * counter, so no two opens of a session share a secret.
+ */
+CCG_MUST_USE enum ccg_status dp_channel_secret(const uint8_t export_secret[48], const uint8_t *req, size_t req_len,
+					       const uint8_t *rsp, size_t rsp_len, uint8_t out[48]);
+
 /* one direction's ring inside the shared mapping */
 struct dp_ring {
 	int64_t spin_ns;          /* how long a waiting end polls before it sleeps (dp_ring_map: DP_SPIN_NS) */
@@ -108,7 +159,8 @@ struct dp_keys {
 	uint64_t used_msgs, used_blocks;
 };
 
-CCG_MUST_USE enum ccg_status dp_keys_init(struct dp_keys *k, const uint8_t export_secret[48], uint32_t channel_id,
+/* dp_keys_init: secret = HKDF-Expand(chan_secret (dp_channel_secret), "ccgpu h2d data" | "ccgpu d2h data", id). */
+CCG_MUST_USE enum ccg_status dp_keys_init(struct dp_keys *k, const uint8_t chan_secret[48], uint32_t channel_id,
 					  enum dp_dir dir);
 /* dp_keys_rotate: secret = HKDF-Expand(secret, "ccgpu key upd"), new keys and salts, epoch + 1, counts 0. */
 CCG_MUST_USE enum ccg_status dp_keys_rotate(struct dp_keys *k);
@@ -118,10 +170,19 @@ static inline const uint8_t *dp_keys_key(const struct dp_keys *k)
 	return k->s->data + 48;
 }
 
+/*
+ * Nothing is encrypted, decrypted or authenticated in place in the shared
+ * slots: the payload goes through a private buffer of DP_PIECE bytes (small
+ * enough to stay in the first-level cache), copied once out of the slot
+ * before it is opened and once into the slot after it is sealed.
+ */
+#define DP_PIECE (16u * 1024u)
+
 /* cipher contexts bound to one key epoch (each sealing thread has its own) */
 struct dp_aead {
 	EVP_CIPHER_CTX *ctx;      /* AES-256-GCM of the payload */
 	EVP_CIPHER_CTX *dctx;     /* GMAC of the descriptor */
+	uint8_t *piece;           /* DP_PIECE bytes of private memory the cipher reads and writes */
 	uint32_t epoch;
 	bool keyed;
 };
@@ -166,10 +227,10 @@ struct dp_rx {
 };
 
 CCG_MUST_USE enum ccg_status dp_tx_init(struct dp_tx *t, uint8_t *shm, const struct dp_params *p, enum dp_dir dir,
-					const uint8_t export_secret[48]);
+					const uint8_t chan_secret[48]);
 void dp_tx_cleanup(struct dp_tx *t);
 CCG_MUST_USE enum ccg_status dp_rx_init(struct dp_rx *r, uint8_t *shm, const struct dp_params *p, enum dp_dir dir,
-					const uint8_t export_secret[48]);
+					const uint8_t chan_secret[48]);
 void dp_rx_cleanup(struct dp_rx *r);
 
 /*
@@ -191,9 +252,9 @@ CCG_MUST_USE enum ccg_status dp_tx_begin_batch(struct dp_tx *t);
 CCG_MUST_USE enum ccg_status dp_tx_assign(struct dp_tx *t, uint32_t i, uint8_t op, uint64_t arg, const uint8_t *src,
 					  uint32_t len, struct dp_job *job);
 /*
- * dp_seal_slot: seals job into its slot (ciphertext into the bounce buffer;
- * the descriptor with the payload's GCM tag, then the descriptor's own
- * GMAC); thread-safe per slot.
+ * dp_seal_slot: seals job into its slot (ciphertext through a's private
+ * piece into the bounce buffer; the descriptor with the payload's GCM tag,
+ * then the descriptor's own GMAC); thread-safe per slot.
  */
 CCG_MUST_USE enum ccg_status dp_seal_slot(const struct dp_tx *t, struct dp_aead *a, const struct dp_job *job);
 /* dp_tx_publish: makes n sealed slots visible to the consumer (one doorbell). */
@@ -215,8 +276,10 @@ CCG_MUST_USE enum ccg_status dp_rx_wait(struct dp_rx *r, uint32_t *n_out, int ti
  */
 void dp_rx_peek(struct dp_rx *r, uint8_t *op, uint64_t *arg, uint32_t *len);
 /*
- * dp_rx_open: authenticates and decrypts the next slot into dst (cap bytes)
- * with the receiver's own counter. Errors (nothing consumed; dst wiped):
+ * dp_rx_open: authenticates and decrypts the next slot into dst (cap bytes,
+ * private memory) with the receiver's own counter; the ciphertext is read
+ * once, piece by piece, into private memory, and only that copy is
+ * authenticated and decrypted. Errors (nothing consumed; dst wiped):
  * CCG_ERR_WRONG_DIRECTION, CCG_ERR_REPLAY (counter below the expected one),
  * CCG_ERR_REORDER (the expected one waits in a later slot), CCG_ERR_DROPPED
  * (it is nowhere), CCG_ERR_STALE_KEY (an old epoch, or the current one past

@@ -33,21 +33,28 @@ static enum ccg_status frame_error(const struct ccg_frame *f, struct ccg_error *
 			     (int)(c.len > 200 ? 200 : c.len), (const char *)c.data);
 }
 
-/* one frame out, one frame of type `want` back; payload appended to rsp */
-static enum ccg_status transact(struct ccg_session *s, uint8_t type, uint8_t want, uint32_t sid, const uint8_t *p,
-				size_t len, struct ccg_buf *rsp, struct ccg_error *err)
+/* one frame out (pass_fd >= 0 rides along), one frame of type `want` back; payload appended to rsp */
+static enum ccg_status transact_fd(struct ccg_session *s, uint8_t type, uint8_t want, uint32_t sid, const uint8_t *p,
+				   size_t len, int pass_fd, struct ccg_buf *rsp, struct ccg_error *err)
 {
 	struct ccg_frame f;
 	enum ccg_status st;
 
-	if ((st = ccg_frame_write(s->fd, type, s->device, sid, p, len, err)) != CCG_OK ||
-	    (st = ccg_frame_read(s->fd, &s->io, &f, err)) != CCG_OK)
+	st = pass_fd >= 0 ? ccg_frame_write_fd(s->fd, type, s->device, sid, p, len, pass_fd, err)
+			  : ccg_frame_write(s->fd, type, s->device, sid, p, len, err);
+	if (st != CCG_OK || (st = ccg_frame_read(s->fd, &s->io, &f, err)) != CCG_OK)
 		return st;
 	if (f.type == CCG_FRAME_ERROR)
 		return frame_error(&f, err);
 	if (f.type != want || f.device != s->device || f.session_id != sid)
 		return ccg_error_set(err, CCG_ERR_PROTOCOL, "channel.transport", "answer frame type 0x%02x", f.type);
 	return ccg_buf_append(rsp, f.payload.data, f.payload.len);
+}
+
+static enum ccg_status transact(struct ccg_session *s, uint8_t type, uint8_t want, uint32_t sid, const uint8_t *p,
+				size_t len, struct ccg_buf *rsp, struct ccg_error *err)
+{
+	return transact_fd(s, type, want, sid, p, len, -1, rsp, err);
 }
 
 /* checks the SPDM header of a response: version, code, or an SPDM ERROR */
@@ -81,6 +88,12 @@ static enum ccg_status plain(struct ccg_session *s, const uint8_t *req, size_t l
 enum ccg_status session_secured_exchange(struct ccg_session *s, const uint8_t *req, size_t req_len,
 					 struct ccg_buf *rsp, struct ccg_error *err)
 {
+	return session_secured_exchange_fd(s, req, req_len, -1, rsp, err);
+}
+
+enum ccg_status session_secured_exchange_fd(struct ccg_session *s, const uint8_t *req, size_t req_len, int pass_fd,
+					    struct ccg_buf *rsp, struct ccg_error *err)
+{
 	struct ccg_buf rec, in;
 	enum ccg_status st;
 
@@ -90,8 +103,8 @@ enum ccg_status session_secured_exchange(struct ccg_session *s, const uint8_t *r
 	ccg_buf_init(&in, CCG_FRAME_MAX_PAYLOAD);
 	rsp->len = 0;
 	if ((st = spdm_record_seal(&s->req, s->session_id, req, req_len, &rec)) != CCG_OK ||
-	    (st = transact(s, CCG_FRAME_SECURED_SPDM, CCG_FRAME_SECURED_SPDM, s->session_id, rec.data, rec.len, &in,
-			   err)) != CCG_OK ||
+	    (st = transact_fd(s, CCG_FRAME_SECURED_SPDM, CCG_FRAME_SECURED_SPDM, s->session_id, rec.data, rec.len,
+			      pass_fd, &in, err)) != CCG_OK ||
 	    (st = spdm_record_open(&s->rsp, s->session_id, in.data, in.len, rsp, err)) != CCG_OK)
 		goto out;
 out:

@@ -139,16 +139,29 @@ enum ccg_status ccg_frame_read(int fd, struct ccg_buf *buf, struct ccg_frame *ou
 	return ccg_frame_parse(&c, out, err);
 }
 
-/* write_rest: writes b from off to its end, retrying short writes and EINTR */
-static enum ccg_status write_rest(int fd, const struct ccg_buf *b, size_t off, struct ccg_error *err)
+/* a failed send: a peer that went away is CCG_ERR_PEER_CLOSED, anything else CCG_ERR_IO */
+static enum ccg_status send_error(int e, struct ccg_error *err)
 {
-	while (off < b->len) {
-		ssize_t w = write(fd, b->data + off, b->len - off);
+	if (e == EPIPE || e == ECONNRESET)
+		return ccg_error_set(err, CCG_ERR_PEER_CLOSED, "frame.write", "the peer closed the connection (%s)",
+				     strerror(e));
+	return ccg_error_set(err, CCG_ERR_IO, "frame.write", "%s", strerror(e));
+}
+
+enum ccg_status ccg_frame_send(int fd, const uint8_t *data, size_t len, struct ccg_error *err)
+{
+	size_t off = 0;
+
+	while (off < len) {
+		/* MSG_NOSIGNAL: a peer that closed its end is an error here, never a SIGPIPE */
+		ssize_t w = send(fd, data + off, len - off, MSG_NOSIGNAL);
 
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w <= 0)
-			return ccg_error_set(err, CCG_ERR_IO, "frame.write", "%s", strerror(errno));
+		if (w < 0)
+			return send_error(errno, err);
+		if (w == 0)
+			return ccg_error_set(err, CCG_ERR_IO, "frame.write", "the socket took no bytes");
 		off += (size_t)w;
 	}
 	return CCG_OK;
@@ -166,7 +179,7 @@ enum ccg_status ccg_frame_write(int fd, uint8_t type, uint16_t device, uint32_t 
 		ccg_buf_cleanup(&b);
 		return ccg_error_set(err, st, "frame.write", "%zu payload bytes", len);
 	}
-	st = write_rest(fd, &b, 0, err);
+	st = ccg_frame_send(fd, b.data, b.len, err);
 	ccg_buf_cleanup(&b);
 	return st;
 }
@@ -278,10 +291,11 @@ enum ccg_status ccg_frame_write_fd(int fd, uint8_t type, uint16_t device, uint32
 		w = sendmsg(fd, &m, MSG_NOSIGNAL);
 	while (w < 0 && errno == EINTR);
 	if (w <= 0) {
+		st = w < 0 ? send_error(errno, err) : ccg_error_set(err, CCG_ERR_IO, "frame.write", "the socket took no bytes");
 		ccg_buf_cleanup(&b);
-		return ccg_error_set(err, CCG_ERR_IO, "frame.write", "%s", strerror(errno));
+		return st;
 	}
-	st = write_rest(fd, &b, (size_t)w, err);
+	st = ccg_frame_send(fd, b.data + w, b.len - (size_t)w, err);
 	ccg_buf_cleanup(&b);
 	return st;
 }

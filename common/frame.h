@@ -21,7 +21,8 @@
 
 enum ccg_frame_type {
 	CCG_FRAME_SPDM = 0x01,         /* a plain SPDM message (DSP0274) */
-	CCG_FRAME_SECURED_SPDM = 0x02, /* a DSP0277 secured message; session_id names the session */
+	CCG_FRAME_SECURED_SPDM = 0x02, /* a DSP0277 secured message; session_id names the session; a channel
+					  open's bounce-buffer memfd rides along (SCM_RIGHTS) */
 	CCG_FRAME_GET_INFO = 0x10,     /* request: empty; response: u16le number of devices */
 	CCG_FRAME_INFO = 0x11,
 	CCG_FRAME_GET_CERT_CHAIN = 0x12, /* request: empty; response: the PEM device chain, leaf first */
@@ -29,12 +30,12 @@ enum ccg_frame_type {
 	CCG_FRAME_GET_REPORT = 0x14,   /* request: 32-byte nonce; response: the GET_MEASUREMENTS request ||
 					  MEASUREMENTS response the device produced (as NVML returns it) */
 	CCG_FRAME_REPORT = 0x15,
-	CCG_FRAME_CHANNEL_OPEN = 0x20, /* request: 64-byte channel parameters (docs/channel.md); the shared
-					  bounce-buffer file descriptor rides along (SCM_RIGHTS); session_id names
-					  the SPDM session whose export master secret keys the channel */
-	CCG_FRAME_CHANNEL_OPENED = 0x21, /* response: empty */
-	CCG_FRAME_CHANNEL_CLOSE = 0x22,  /* request: empty; the device stops and unmaps the channel */
-	CCG_FRAME_CHANNEL_CLOSED = 0x23, /* response: empty */
+	/* retired: channel control travels inside the SPDM session (SECURED_SPDM, a VENDOR_DEFINED
+	 * request, docs/channel.md); gpusim answers these plain frames with ERROR (CCG_ERR_PROTOCOL) */
+	CCG_FRAME_CHANNEL_OPEN = 0x20,
+	CCG_FRAME_CHANNEL_OPENED = 0x21,
+	CCG_FRAME_CHANNEL_CLOSE = 0x22,
+	CCG_FRAME_CHANNEL_CLOSED = 0x23,
 	CCG_FRAME_ERROR = 0x7F,        /* u32le ccg_status, then UTF-8 text (no NUL) */
 };
 
@@ -75,11 +76,18 @@ CCG_MUST_USE enum ccg_status ccg_frame_read(int fd, struct ccg_buf *buf, struct 
  */
 CCG_MUST_USE enum ccg_status ccg_frame_read_fd(int fd, struct ccg_buf *buf, struct ccg_frame *out, int *passed_fd,
 					       struct ccg_error *err);
-/* ccg_frame_write_fd: ccg_frame_write passing pass_fd along (SCM_RIGHTS) on a UNIX socket. */
+/* ccg_frame_write_fd: ccg_frame_write passing pass_fd along (SCM_RIGHTS) on a UNIX socket (no SIGPIPE either). */
 CCG_MUST_USE enum ccg_status ccg_frame_write_fd(int fd, uint8_t type, uint16_t device, uint32_t session_id,
 						const uint8_t *payload, size_t len, int pass_fd,
 						struct ccg_error *err);
-/* ccg_frame_write: writes the whole frame to fd. */
+/*
+ * ccg_frame_send: writes len bytes (frames already built) to the socket fd,
+ * retrying short writes and EINTR. Never raises SIGPIPE (MSG_NOSIGNAL): a
+ * peer that closed its end is CCG_ERR_PEER_CLOSED ("frame.write"), other
+ * failures CCG_ERR_IO. Every write to a peer in ccgpu goes through here.
+ */
+CCG_MUST_USE enum ccg_status ccg_frame_send(int fd, const uint8_t *data, size_t len, struct ccg_error *err);
+/* ccg_frame_write: writes the whole frame to the socket fd (as ccg_frame_send: closed peer CCG_ERR_PEER_CLOSED). */
 CCG_MUST_USE enum ccg_status ccg_frame_write(int fd, uint8_t type, uint16_t device, uint32_t session_id,
 					     const uint8_t *payload, size_t len, struct ccg_error *err);
 

@@ -25,7 +25,7 @@
 	X(ERR_REVOKED, "certificate revoked") \
 	X(ERR_CERT_ON_HOLD, "certificate on hold") \
 	X(ERR_OCSP, "invalid OCSP response") \
-	X(ERR_OCSP_STALE, "stale OCSP response") \
+	X(ERR_OCSP_STALE, "stale or missing OCSP response, CRL or collateral") \
 	X(ERR_OCSP_UNKNOWN, "certificate unknown to the OCSP responder") \
 	X(ERR_OCSP_UNAVAILABLE, "no OCSP response available") \
 	X(ERR_MEASUREMENT_MISMATCH, "measurement mismatch") \
@@ -51,7 +51,25 @@
 	X(ERR_STALE_KEY, "message under a stale key") \
 	X(ERR_KEY_EXHAUSTED, "key usage limit reached") \
 	X(ERR_CHANNEL_CLOSED, "channel closed or failed") \
-	X(ERR_DESCRIPTOR, "channel descriptor altered")
+	X(ERR_DESCRIPTOR, "channel descriptor altered") \
+	/* branch cpu11 (issue 11) */ \
+	X(ERR_CERT_MISSING, "a certificate the chain needs is missing") \
+	X(ERR_CERT_HWID, "certificate hardware id does not match the evidence") \
+	X(ERR_CERT_TCB, "certificate TCB version does not match the evidence") \
+	X(ERR_CERT_PRODUCT, "certificate is for another processor product") \
+	/* branch chan (issue 10) */ \
+	X(ERR_PEER_CLOSED, "peer closed the connection") \
+	X(ERR_SHM_UNSEALED, "shared memory not sealed against resizing") \
+	/* tokens (branch ear) */ \
+	X(ERR_TOKEN_EXPIRED, "token expired") \
+	X(ERR_TOKEN_NOT_YET_VALID, "token not yet valid") \
+	X(ERR_TOKEN_KEY_UNKNOWN, "token signed by a key not in the JWKS") \
+	/* verifier service (branch verifierd) */ \
+	X(ERR_NONCE_UNKNOWN, "unknown or already used nonce") \
+	X(ERR_NONCE_EXPIRED, "expired nonce") \
+	X(ERR_STORE, "database failure") \
+	X(ERR_STORE_SCHEMA, "database schema newer than this build") \
+	X(ERR_STORE_CONFLICT, "concurrent transaction conflict")
 
 const char *ccg_status_str(enum ccg_status s)
 {

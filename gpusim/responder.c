@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -53,9 +54,12 @@ struct gpusim_conn {
 	struct spdm_schedule ks;
 	struct spdm_dir_keys req, rsp;
 	struct dev_channel *ch;
+	uint32_t channel_opens;        /* channels opened in this session (each open's key derivation) */
 };
 
 static void channel_stop(struct gpusim_conn *c);
+static enum ccg_status on_channel_control(struct gpusim_conn *c, const uint8_t *msg, size_t len, int fd,
+					  struct ccg_buf *rsp);
 
 enum ccg_status gpusim_conn_new(struct gpusim *s, struct gpusim_conn **out)
 {
@@ -201,6 +205,7 @@ static enum ccg_status on_key_exchange(struct gpusim_conn *c, const uint8_t *req
 	    (st = spdm_dir_set(&c->rsp, spdm_secret(&c->ks, SPDM_S_RSP_HS))) != CCG_OK)
 		goto out;
 	c->session_id = spdm_session_id(req_sid, rsp_sid);
+	c->channel_opens = 0;
 	c->state = ST_HANDSHAKE;
 out:
 	if (st == CCG_ERR_MALFORMED) { /* the requester's point is not on the curve */
@@ -339,8 +344,8 @@ static enum ccg_status on_plain(struct gpusim_conn *c, unsigned gpu, const uint8
 
 /* ---------- SPDM inside the session ---------- */
 
-static enum ccg_status on_secured(struct gpusim_conn *c, const uint8_t *msg, size_t len, struct ccg_buf *rsp,
-				  bool *rsp_new_key, bool *end)
+static enum ccg_status on_secured(struct gpusim_conn *c, const uint8_t *msg, size_t len, int passed_fd,
+				  struct ccg_buf *rsp, bool *rsp_new_key, bool *end)
 {
 	struct ccg_cursor cur;
 	uint8_t v = 0, code = 0, p1 = 0, p2 = 0, th[SPDM_H], mac[SPDM_H];
@@ -397,6 +402,9 @@ static enum ccg_status on_secured(struct gpusim_conn *c, const uint8_t *msg, siz
 		*end = true;
 		return ccg_buf_append(rsp, a, sizeof(a));
 	}
+	case SPDM_VENDOR_DEFINED_REQUEST:
+		/* CHANNEL_OPEN / CHANNEL_CLOSE: only ever inside the session */
+		return on_channel_control(c, msg, len, passed_fd, rsp);
 	default:
 		return spdm_err(rsp, SPDM_ERR_UNSUPPORTED_REQUEST, code);
 	}
@@ -547,23 +555,31 @@ static void channel_stop(struct gpusim_conn *c)
 	c->ch = NULL;
 }
 
-static enum ccg_status channel_start(struct gpusim_conn *c, const struct ccg_frame *f, int fd, struct ccg_error *err)
+/* the seals a shared bounce-buffer file must carry: nobody holding it can then resize it under our mapping */
+#define SHM_SEALS (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
+
+static enum ccg_status channel_start(struct gpusim_conn *c, const uint8_t params[DP_PARAMS_LEN], int fd,
+				     const uint8_t chan_secret[48], struct ccg_error *err)
 {
 	struct dev_channel *d = NULL;
 	struct stat sb;
+	int seals;
 	enum ccg_status st;
 
-	if (c->state != ST_SESSION || f->session_id != c->session_id || f->device != c->gpu)
-		return ccg_error_set(err, CCG_ERR_PROTOCOL, "channel.open", "no established session 0x%08x on GPU %u",
-				     f->session_id, f->device);
 	if (c->ch != NULL)
 		return ccg_error_set(err, CCG_ERR_PROTOCOL, "channel.open", "a channel is open");
 	if (fd < 0)
 		return ccg_error_set(err, CCG_ERR_MALFORMED, "channel.open", "no shared memory descriptor");
+	/* a file the host could shrink would kill this process with SIGBUS on the next access */
+	seals = fcntl(fd, F_GET_SEALS);
+	if (seals < 0 || (seals & SHM_SEALS) != SHM_SEALS)
+		return ccg_error_set(err, CCG_ERR_SHM_UNSEALED, "channel.memfd.seals",
+				     "seals 0x%x lack F_SEAL_SHRINK, F_SEAL_GROW or F_SEAL_SEAL (0x%x needed)",
+				     seals < 0 ? 0 : (unsigned)seals, (unsigned)SHM_SEALS);
 	d = calloc(1, sizeof(*d));
 	if (d == NULL)
 		return CCG_ERR_NOMEM;
-	if ((st = dp_params_decode(f->payload.data, f->payload.len, &d->p, err)) != CCG_OK)
+	if ((st = dp_params_decode(params, DP_PARAMS_LEN, &d->p, err)) != CCG_OK)
 		goto fail;
 	d->shm_len = dp_shm_size(&d->p);
 	if (fstat(fd, &sb) != 0 || (uint64_t)sb.st_size != d->shm_len) {
@@ -581,8 +597,8 @@ static enum ccg_status channel_start(struct gpusim_conn *c, const struct ccg_fra
 		st = ccg_error_set(err, CCG_ERR_NOMEM, "channel.open", "mapping");
 		goto fail;
 	}
-	if ((st = dp_tx_init(&d->tx, d->shm, &d->p, DP_D2H, spdm_secret(&c->ks, SPDM_S_EXPORT))) != CCG_OK ||
-	    (st = dp_rx_init(&d->rx, d->shm, &d->p, DP_H2D, spdm_secret(&c->ks, SPDM_S_EXPORT))) != CCG_OK)
+	if ((st = dp_tx_init(&d->tx, d->shm, &d->p, DP_D2H, chan_secret)) != CCG_OK ||
+	    (st = dp_rx_init(&d->rx, d->shm, &d->p, DP_H2D, chan_secret)) != CCG_OK)
 		goto fail;
 	if (gpusim_copy_engine(c->s) == GPUSIM_CE_OFFLOAD) {
 		/* hardware off the host's CPUs: dev_wait polls the doorbell now and then; sending
@@ -600,6 +616,75 @@ static enum ccg_status channel_start(struct gpusim_conn *c, const struct ccg_fra
 fail:
 	c->ch = d;
 	channel_stop(c);
+	return st;
+}
+
+/* the answer to a control request: done (status 0), or refused with e's status and text */
+static enum ccg_status control_answer(uint8_t op, const uint8_t *random, const struct ccg_error *e,
+				      struct ccg_buf *rsp)
+{
+	struct dp_ctl a;
+	char text[CCG_ERROR_WHERE_MAX + CCG_ERROR_DETAIL_MAX + 64];
+
+	memset(&a, 0, sizeof(a));
+	a.op = op;
+	a.value = e != NULL ? (uint32_t)e->status : CCG_OK;
+	if (random != NULL)
+		memcpy(a.random, random, DP_RANDOM_LEN);
+	if (e != NULL)
+		ccg_error_format(e, text, sizeof(text));
+	return dp_ctl_encode(true, &a, e != NULL ? text : NULL, rsp);
+}
+
+/*
+ * CHANNEL_OPEN / CHANNEL_CLOSE, as VENDOR_DEFINED requests inside the
+ * session (channel/dp.h). An open derives the channel's keys from both ends'
+ * random values, its parameters and the session's open counter
+ * (dp_channel_secret), so no open of this session reuses a key.
+ */
+static enum ccg_status on_channel_control(struct gpusim_conn *c, const uint8_t *msg, size_t len, int fd,
+					  struct ccg_buf *rsp)
+{
+	struct dp_ctl req;
+	struct ccg_error e;
+	struct ccg_secret *cs = NULL;
+	uint8_t random[DP_RANDOM_LEN];
+	size_t start = rsp->len;
+	enum ccg_status st;
+
+	ccg_error_clear(&e);
+	if (dp_ctl_parse(msg, len, false, &req, &e) != CCG_OK)
+		return strcmp(e.where, "channel.control.vendor") == 0
+			       ? spdm_err(rsp, SPDM_ERR_UNSUPPORTED_REQUEST, SPDM_VENDOR_DEFINED_REQUEST)
+			       : spdm_err(rsp, SPDM_ERR_INVALID_REQUEST, 0);
+	if (req.op == DP_CTL_CLOSE) {
+		if (c->ch == NULL || c->ch->p.channel_id != req.value) {
+			ccg_error_set(&e, CCG_ERR_PROTOCOL, "channel.close", "no open channel 0x%08x", req.value);
+			return control_answer(req.op, NULL, &e, rsp);
+		}
+		channel_stop(c);
+		return control_answer(req.op, NULL, NULL, rsp);
+	}
+	if (req.value != c->channel_opens) {
+		ccg_error_set(&e, CCG_ERR_PROTOCOL, "channel.open.counter", "open %u, this session's next is %u",
+			      req.value, c->channel_opens);
+		return control_answer(req.op, NULL, &e, rsp);
+	}
+	/* this end's fresh random; the answer as it will be sent goes into the key derivation */
+	if ((st = ccg_random(random, sizeof(random))) != CCG_OK || (st = ccg_secret_new(SPDM_H, &cs)) != CCG_OK ||
+	    (st = control_answer(req.op, random, NULL, rsp)) != CCG_OK ||
+	    (st = dp_channel_secret(spdm_secret(&c->ks, SPDM_S_EXPORT), msg, len, rsp->data + start, rsp->len - start,
+				    cs->data)) != CCG_OK)
+		goto out;
+	if (channel_start(c, req.params, fd, cs->data, &e) != CCG_OK) {
+		rsp->len = start;
+		st = control_answer(req.op, NULL, &e, rsp);
+		goto out;
+	}
+	c->channel_opens++;
+out:
+	OPENSSL_cleanse(random, sizeof(random));
+	ccg_secret_free(cs);
 	return st;
 }
 
@@ -663,7 +748,7 @@ enum ccg_status gpusim_conn_handle(struct gpusim_conn *c, const uint8_t *in, siz
 			st = ccg_error_set(&e, CCG_ERR_MALFORMED, "frame.session_id", "session 0x%08x is not open",
 					   f.session_id);
 		else if ((st = spdm_record_open(&c->req, c->session_id, f.payload.data, f.payload.len, &msg, &e)) == CCG_OK &&
-			 (st = on_secured(c, msg.data, msg.len, &rsp, &rsp_new_key, &end)) ==
+			 (st = on_secured(c, msg.data, msg.len, passed_fd, &rsp, &rsp_new_key, &end)) ==
 				 CCG_OK) {
 			struct ccg_buf rec;
 
@@ -683,15 +768,12 @@ enum ccg_status gpusim_conn_handle(struct gpusim_conn *c, const uint8_t *in, siz
 				c->session_id = 0;
 			}
 		}
-	} else if (f.type == CCG_FRAME_CHANNEL_OPEN) {
-		answer = CCG_FRAME_CHANNEL_OPENED;
-		sid = f.session_id;
-		st = channel_start(c, &f, passed_fd, &e);
 	} else {
-		answer = CCG_FRAME_CHANNEL_CLOSED;
-		sid = f.session_id;
-		channel_stop(c);
-		st = CCG_OK;
+		/* a plain CHANNEL_OPEN / CHANNEL_CLOSE frame could come from anyone on the path (the host):
+		 * channel control is only accepted inside the SPDM session */
+		st = ccg_error_set(&e, CCG_ERR_PROTOCOL, "channel.control",
+				   "plain %s frame refused: channel control travels inside the SPDM session",
+				   f.type == CCG_FRAME_CHANNEL_OPEN ? "CHANNEL_OPEN" : "CHANNEL_CLOSE");
 	}
 	if (passed_fd >= 0)
 		close(passed_fd);

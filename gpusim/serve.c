@@ -80,7 +80,6 @@ static void serve_client(struct gpusim *s, int fd)
 	while (!gpusim_stop) {
 		struct ccg_frame f;
 		struct ccg_error e;
-		size_t off = 0;
 		int passed_fd = -1;
 		enum ccg_status st;
 
@@ -109,16 +108,8 @@ static void serve_client(struct gpusim *s, int fd)
 		}
 		if (gpusim_conn_handle(conn, in.data, in.len, passed_fd, &out, &e) != CCG_OK)
 			break;
-		while (off < out.len) {
-			ssize_t w = write(fd, out.data + off, out.len - off);
-
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w <= 0)
-				break;
-			off += (size_t)w;
-		}
-		if (off < out.len)
+		/* a guest that left mid-answer is an error here (MSG_NOSIGNAL), not a SIGPIPE */
+		if (ccg_frame_send(fd, out.data, out.len, NULL) != CCG_OK)
 			break;
 	}
 	gpusim_conn_free(conn);

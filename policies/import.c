@@ -36,6 +36,19 @@ static void put_quoted(struct ccg_buf *b, bool *fail, const char *s)
 	put(b, fail, "\"");
 }
 
+/*
+ * text of the input inside a comment: a control character (a newline would
+ * end the comment and let the rest be read as policy) becomes '?'
+ */
+static void put_comment_text(struct ccg_buf *b, bool *fail, const char *s)
+{
+	for (; *s; s++) {
+		char one[2] = {(unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, '\0'};
+
+		put(b, fail, one);
+	}
+}
+
 /* a JSON scalar as a literal of the language */
 static enum ccg_status put_literal(struct ccg_buf *b, bool *fail, json_t *v, const char *where, struct ccg_error *err)
 {
@@ -44,6 +57,11 @@ static enum ccg_status put_literal(struct ccg_buf *b, bool *fail, json_t *v, con
 	if (json_is_string(v)) {
 		if (strlen(json_string_value(v)) != json_string_length(v))
 			return ccg_error_set(err, CCG_ERR_MALFORMED, where, "NUL in a string");
+		/* the language's strings have no escape for other control characters */
+		for (const unsigned char *p = (const unsigned char *)json_string_value(v); *p != 0; p++)
+			if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)
+				return ccg_error_set(err, CCG_ERR_MALFORMED, where, "control character 0x%02x in a string",
+						     *p);
 		put_quoted(b, fail, json_string_value(v));
 	} else if (json_is_boolean(v)) {
 		put(b, fail, json_is_true(v) ? "true" : "false");
@@ -157,13 +175,14 @@ static enum ccg_status import_nvidia(json_t *root, const char *name, struct ccg_
 	const char *ver = json_string_value(json_object_get(root, "version"));
 	const char *key;
 	json_t *v;
+	size_t nrules = 0;
 	enum ccg_status st;
 
 	if (!json_is_object(overall) || !json_is_object(detached))
 		return ccg_error_set(err, CCG_ERR_MALFORMED, "authorization-rules",
 				     "needs overall-claims and detached-claims objects");
 	put(b, fail, "# imported from NVIDIA relying-party policy version ");
-	put(b, fail, ver != NULL ? ver : "?");
+	put_comment_text(b, fail, ver != NULL ? ver : "?");
 	put(b, fail, "\npolicy ");
 	put_quoted(b, fail, name);
 	put(b, fail, " version 1\n");
@@ -172,12 +191,13 @@ static enum ccg_status import_nvidia(json_t *root, const char *name, struct ccg_
 			/* the issuer belongs to the token carrying the claims, not to the appraisal */
 			put(b, fail, "\n# iss ");
 			if (json_is_string(v))
-				put_quoted(b, fail, json_string_value(v));
+				put_comment_text(b, fail, json_string_value(v));
 			put(b, fail, ": the token issuer, checked where the token is verified\n");
 			continue;
 		}
 		if ((st = nv_rule(b, fail, key, v, false, err)) != CCG_OK)
 			return st;
+		nrules++;
 	}
 	json_object_foreach(detached, key, v) {
 		if (json_is_object(v)) {
@@ -190,12 +210,17 @@ static enum ccg_status import_nvidia(json_t *root, const char *name, struct ccg_
 				snprintf(path, sizeof(path), "%s.%s", key, sub);
 				if ((st = nv_rule(b, fail, path, sv, true, err)) != CCG_OK)
 					return st;
+				nrules++;
 			}
 			continue;
 		}
 		if ((st = nv_rule(b, fail, key, v, true, err)) != CCG_OK)
 			return st;
+		nrules++;
 	}
+	/* a policy of no rule is not one (the issuer alone is not a claim of the appraisal) */
+	if (nrules == 0)
+		return ccg_error_set(err, CCG_ERR_MALFORMED, "authorization-rules", "no claim to import");
 	return CCG_OK;
 }
 
@@ -271,7 +296,7 @@ static enum ccg_status import_azure(json_t *root, const char *name, struct ccg_b
 
 		if (a != NULL) {
 			put(b, fail, "# authority (checked where the token is verified): ");
-			put(b, fail, a);
+			put_comment_text(b, fail, a);
 			put(b, fail, "\n");
 		}
 	}

@@ -111,5 +111,7 @@ int cmd_collect_gpu(int argc, char **argv);
 int cmd_collect(int argc, char **argv);
 int cmd_verify_cpu(int argc, char **argv);
 int cmd_verify_composite(int argc, char **argv);
+/* EAR attestation-result tokens (cmd_ear.c): ccgpu ear verify */
+int cmd_ear(int argc, char **argv);
 
 #endif

@@ -32,9 +32,10 @@ struct ccg_cpu_result;
 #define CCG_CPU_MAX_AMD_CRLS 8
 
 /*
- * ccg_cpu_verifier_new: a verifier with no trust anchors: an SEV-SNP chain is
- * then accepted only when it ends in a pinned AMD ARK, a TDX quote is refused
- * (no Intel root), a TPM quote's AK is the evidence's own (claim
+ * ccg_cpu_verifier_new: a verifier with the built-in public roots: an SEV-SNP
+ * chain must reach a pinned AMD ARK (Milan, Genoa or Turin; the ASK or ASVK
+ * may come from the evidence or the built-in ones), a TDX PCK chain the
+ * built-in Intel SGX Root CA; a TPM quote's AK is the evidence's own (claim
  * tpm-ak-trusted false). A configured verifier may be shared by threads
  * calling the appraise functions; the setters are not thread-safe.
  */
@@ -42,10 +43,17 @@ CCG_API CCG_MUST_USE enum ccg_status ccg_cpu_verifier_new(struct ccg_cpu_verifie
 /* ccg_cpu_verifier_free: frees the verifier (not the GPU verifier it was given); NULL is allowed. */
 CCG_API void ccg_cpu_verifier_free(struct ccg_cpu_verifier *v);
 
-/* ccg_cpu_verifier_set_amd_ark: the AMD root key (PEM certificate) SEV-SNP and Azure chains must end in. */
+/*
+ * ccg_cpu_verifier_set_amd_ark: the AMD root key (PEM certificate) SEV-SNP and
+ * Azure chains must end in, instead of the pinned AMD ARKs (it need not be
+ * pinned: configuring it is trusting it).
+ */
 CCG_API CCG_MUST_USE enum ccg_status ccg_cpu_verifier_set_amd_ark(struct ccg_cpu_verifier *v, const uint8_t *pem,
 								   size_t len, struct ccg_error *err);
-/* ccg_cpu_verifier_set_intel_root: the Intel SGX Root CA (PEM certificate) for TDX PCK chains and collateral. */
+/*
+ * ccg_cpu_verifier_set_intel_root: the Intel SGX Root CA (PEM certificate) for
+ * TDX PCK chains and collateral, instead of the built-in one.
+ */
 CCG_API CCG_MUST_USE enum ccg_status ccg_cpu_verifier_set_intel_root(struct ccg_cpu_verifier *v,
 								      const uint8_t *pem, size_t len,
 								      struct ccg_error *err);
@@ -75,7 +83,7 @@ CCG_API CCG_MUST_USE enum ccg_status ccg_cpu_verifier_add_amd_crl(struct ccg_cpu
  * ccg_cpu_verifier_set_require_fresh_collateral: refuse (CCG_ERR_OCSP_STALE)
  * what is otherwise only a claim: an SEV-SNP chain without a current CRL from
  * its ARK (snp-collateral-stale), TDX collateral or CRLs past nextUpdate or
- * missing (tdx-collateral-stale). Off by default.
+ * missing, or no TDX collateral at all (tdx-collateral-stale). Off by default.
  */
 CCG_API void ccg_cpu_verifier_set_require_fresh_collateral(struct ccg_cpu_verifier *v, bool require);
 /* ccg_cpu_verifier_set_tpm_ak: the TPM attestation key (PEM public key) a quote must be signed with. */
@@ -118,6 +126,50 @@ CCG_API CCG_MUST_USE enum ccg_status ccg_cpu_verifier_appraise_composite(const s
 									  const uint8_t *nonce, size_t nonce_len,
 									  int64_t now, struct ccg_cpu_result **out,
 									  struct ccg_error *err);
+
+/*
+ * CPU evidence as users hold it: a raw SEV-SNP report (1184
+ * bytes, from snpguest or /dev/sev-guest) with its VCEK (DER or PEM) and
+ * AMD's chain bundle (PEM: ASK ‖ ARK, ASK ‖ ARK ‖ ASVK, …), or a raw TDX quote,
+ * turned into the CPU evidence object ccg_cpu_verifier_appraise reads.
+ */
+enum ccg_cpu_format {
+	CCG_CPU_FORMAT_UNKNOWN = 0, /* none of these (ccg_cpu_evidence_from_raw: detect it) */
+	CCG_CPU_FORMAT_JSON = 1,    /* a CPU evidence object or composite document (a JSON object) */
+	CCG_CPU_FORMAT_SNP = 2,     /* an SEV-SNP ATTESTATION_REPORT: 1184 bytes, version 2..31, signature algorithm 1 */
+	CCG_CPU_FORMAT_TDX = 3,     /* a TDX DCAP quote: version 4 or 5, ECDSA P-256 key, TEE type 0x81 */
+};
+
+/*
+ * ccg_cpu_format_detect: which of the formats the bytes are, from their
+ * size and header fields (JSON: the bytes parse as one JSON object). It only
+ * classifies: appraisal decides whether they verify. Thread-safe.
+ */
+CCG_API enum ccg_cpu_format ccg_cpu_format_detect(const uint8_t *b, size_t len);
+
+/* ccg_cpu_format_name: "json", "snp", "tdx" or "unknown". */
+CCG_API const char *ccg_cpu_format_name(enum ccg_cpu_format f);
+
+#define CCG_CPU_MAX_RAW_CERTS 4
+
+/*
+ * ccg_cpu_evidence_from_raw: the CPU evidence object ({"type": "snp",
+ * "report", "certs"} or {"type": "tdx", "quote"}) of a raw report of format
+ * (CCG_CPU_FORMAT_UNKNOWN: detected) and, for SEV-SNP, the certificates in
+ * the num_certs blobs certs[i] (each one DER certificate or PEM text of one
+ * or more; the VCEK or VLEK among them, in any order, duplicates dropped, at
+ * most CCG_CPU_MAX_RAW_CERTS distinct; which ones the chain needs is decided
+ * at appraisal). *out_json is malloc'd JSON text for ccg_cpu_verifier_appraise.
+ * Errors: CCG_ERR_UNSUPPORTED "cpu.format" (the bytes are neither format, or
+ * not the one named), CCG_ERR_CERT_MISSING "snp.vcek" (an SEV-SNP report
+ * without certificates), CCG_ERR_INVALID_ARG "cpu.certs" (certificates for a
+ * TDX quote, which carries its PCK chain), CCG_ERR_ENCODING "cpu.certs[i]" (a
+ * blob that is not a certificate), CCG_ERR_TOO_LARGE. Thread-safe.
+ */
+CCG_API CCG_MUST_USE enum ccg_status ccg_cpu_evidence_from_raw(enum ccg_cpu_format format, const uint8_t *report,
+								size_t report_len, const uint8_t *const *certs,
+								const size_t *certs_len, size_t num_certs,
+								char **out_json, struct ccg_error *err);
 
 /* ccg_cpu_result_tee: the kind of CPU evidence: "snp", "tdx", "tpm" or "azure-snp-vtpm" (borrowed). */
 CCG_API const char *ccg_cpu_result_tee(const struct ccg_cpu_result *r);

@@ -46,12 +46,17 @@ enum ccg_status {
 	CCG_ERR_CERT_EXPIRED = 301,     /* a certificate is outside its validity period */
 	CCG_ERR_CERT_UNTRUSTED = 302,   /* the chain does not end at the trust anchor */
 	CCG_ERR_CERT_FWID = 303,        /* leaf FWID extension does not match the evidence */
+	/* certificates, branch cpu11 (issue 11): what an SEV-SNP chain lacks or where its VCEK differs */
+	CCG_ERR_CERT_MISSING = 310,     /* a certificate the chain needs is not given (VCEK/VLEK, ASK/ASVK, ARK) */
+	CCG_ERR_CERT_HWID = 311,        /* the certificate's hardware id is not the evidence's chip id */
+	CCG_ERR_CERT_TCB = 312,         /* the certificate's TCB version (SPL) is not the evidence's */
+	CCG_ERR_CERT_PRODUCT = 313,     /* the certificate is for another processor product than the evidence */
 
 	/* revocation */
 	CCG_ERR_REVOKED = 400,          /* a certificate is revoked */
 	CCG_ERR_CERT_ON_HOLD = 401,     /* a certificate is on hold (revoked, reason certificateHold) */
 	CCG_ERR_OCSP = 402,             /* an OCSP response is invalid, unsigned or for another request */
-	CCG_ERR_OCSP_STALE = 403,       /* an OCSP response is too old or past nextUpdate */
+	CCG_ERR_OCSP_STALE = 403,       /* an OCSP response, CRL or collateral is too old, past nextUpdate or missing */
 	CCG_ERR_OCSP_UNKNOWN = 404,     /* the responder does not know the certificate */
 	CCG_ERR_OCSP_UNAVAILABLE = 405, /* no response: offline and none cached, or responder unreachable */
 
@@ -88,6 +93,21 @@ enum ccg_status {
 	CCG_ERR_KEY_EXHAUSTED = 905,    /* a key's AEAD usage limit (messages or blocks) is reached */
 	CCG_ERR_CHANNEL_CLOSED = 906,   /* the channel or session failed earlier or was ended */
 	CCG_ERR_DESCRIPTOR = 907,       /* a slot descriptor (length, op, argument, epoch or GCM tag) was altered */
+	/* branch chan (issue 10): */
+	CCG_ERR_PEER_CLOSED = 908,      /* the peer closed the connection while we wrote to it */
+	CCG_ERR_SHM_UNSEALED = 909,     /* shared memory the other side could resize (memfd without its seals) */
+
+	/* attestation-result tokens (JWS/JWT: EAR, NRAS) -- added by branch ear */
+	CCG_ERR_TOKEN_EXPIRED = 1000,       /* a token's exp is not after the verification time */
+	CCG_ERR_TOKEN_NOT_YET_VALID = 1001, /* a token's iat is after the verification time */
+	CCG_ERR_TOKEN_KEY_UNKNOWN = 1002,   /* no key in the JWKS has the token's kid */
+
+	/* verifier service: nonces and the store (branch verifierd) */
+	CCG_ERR_NONCE_UNKNOWN = 1100,   /* a nonce the verifier never issued, or one already used */
+	CCG_ERR_NONCE_EXPIRED = 1101,   /* a nonce past its time to live */
+	CCG_ERR_STORE = 1102,           /* the database failed or cannot be reached */
+	CCG_ERR_STORE_SCHEMA = 1103,    /* the database schema is newer than this build, or not ccgpu's */
+	CCG_ERR_STORE_CONFLICT = 1104,  /* a concurrent transaction won (serialisation failure): retry */
 };
 
 /* ccg_status_str: a short constant English description of s; never NULL. */

@@ -7,6 +7,7 @@
  * channel keys). Aborts when a successful parse breaks its invariants.
  * Built with -DCCGPU_MAKE_SEEDS it is instead a program that writes
  * synthetic seeds (valid and altered records and slots) into a directory.
+ * Verdict: the status of the chosen parse.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 
 #include "channel/dp.h"
 #include "channel/spdm_crypto.h"
+#include "fuzz.h"
 
 #define SID 0x80010001u
 #define SLOT 256
@@ -35,13 +37,12 @@ static void ring_params(struct dp_params *p)
 	p->dev_mem = 4096;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int ccg_fuzz_verdict(const uint8_t *data, size_t size)
 {
 	static struct spdm_dir_keys rec;
 	static bool ready;
 	struct ccg_buf out;
+	enum ccg_status st;
 
 	if (!ready) {
 		if (spdm_dir_init(&rec) != CCG_OK || spdm_dir_set(&rec, fixed_secret) != CCG_OK)
@@ -49,12 +50,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ready = true;
 	}
 	if (size < 1)
-		return 0;
+		return CCG_ERR_TRUNCATED;
 	switch (data[0] % 3) {
 	case 0:
 		rec.seq = 0;
 		ccg_buf_init(&out, 0);
-		if (spdm_record_open(&rec, SID, data + 1, size - 1, &out, NULL) == CCG_OK &&
+		st = spdm_record_open(&rec, SID, data + 1, size - 1, &out, NULL);
+		if (st == CCG_OK &&
 		    (out.len > SPDM_MAX_MSG || out.len + SPDM_REC_HDR_LEN + 2 + 16 != size - 1))
 			abort();
 		ccg_buf_cleanup(&out);
@@ -62,7 +64,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 1: {
 		struct dp_params p;
 
-		if (dp_params_decode(data + 1, size - 1, &p, NULL) == CCG_OK &&
+		st = dp_params_decode(data + 1, size - 1, &p, NULL);
+		if (st == CCG_OK &&
 		    (dp_params_check(&p, NULL) != CCG_OK || size - 1 != DP_PARAMS_LEN))
 			abort();
 		break;
@@ -83,7 +86,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (n > DP_DESC_LEN)
 			memcpy(dp_ring_data(&rx.r, 0), data + 1 + DP_DESC_LEN, n - DP_DESC_LEN);
 		*rx.r.head = 1;
-		if (dp_rx_open(&rx, dst, sizeof(dst), &op, &arg, &len, NULL) == CCG_OK &&
+		st = dp_rx_open(&rx, dst, sizeof(dst), &op, &arg, &len, NULL);
+		if (st == CCG_OK &&
 		    (len > SLOT || rx.expected != 1 || op < DP_OP_MSG || op > DP_OP_ERROR))
 			abort();
 		dp_rx_cleanup(&rx);
@@ -91,7 +95,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	}
 	}
-	return 0;
+	return st;
 }
 
 #ifdef CCGPU_MAKE_SEEDS

@@ -3,16 +3,16 @@
  * Fuzz target: NVIDIA serialized GPU evidence JSON through the whole
  * appraisal (JSON, base64, SPDM, opaque data, PEM chain, signature, FWID),
  * offline, OCSP off, reference values skipped. Must never crash or leak;
- * anything accepted must have passed every check.
+ * anything accepted must have passed every check. Verdict: the JSON's,
+ * then the appraisal's.
  */
 #include <stdint.h>
 #include <stdlib.h>
 
 #include "ccgpu/attest.h"
+#include "fuzz.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int ccg_fuzz_verdict(const uint8_t *data, size_t size)
 {
 	static struct ccg_gpu_verifier *v;
 	struct ccg_gpu_evidence *ev = NULL;
@@ -30,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (ccg_gpu_evidence_new(&ev) != CCG_OK)
 		abort();
-	if (ccg_gpu_evidence_add_json(ev, data, size, NULL) == CCG_OK) {
+	if ((st = ccg_gpu_evidence_add_json(ev, data, size, NULL)) == CCG_OK) {
 		if (!ccg_gpu_evidence_nonce(ev, nonce))
 			abort(); /* accepted JSON always carries its nonce */
 		/* 2026-11-22T00:00:00Z */
@@ -41,5 +41,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ccg_gpu_result_free(res);
 	}
 	ccg_gpu_evidence_free(ev);
-	return 0;
+	return st;
 }

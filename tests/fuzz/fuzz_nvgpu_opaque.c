@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Fuzz target: NVIDIA opaque-data TLVs; aborts when a successful parse breaks its invariants. */
+/* Fuzz target: NVIDIA opaque-data TLVs; aborts when a successful parse breaks its invariants. Verdict: the parse's. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "attest/nvgpu_opaque.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 static void check_str(const char *s)
 {
@@ -19,13 +18,14 @@ static void check_str(const char *s)
 			abort();
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int ccg_fuzz_verdict(const uint8_t *data, size_t size)
 {
 	static struct ccg_nv_opaque o;
 	size_t total = 0;
+	enum ccg_status st;
 
-	if (ccg_nv_opaque_parse(data, size, &o, NULL) != CCG_OK)
-		return 0;
+	if ((st = ccg_nv_opaque_parse(data, size, &o, NULL)) != CCG_OK)
+		return st;
 	if (o.num_fields > CCG_NV_OPAQUE_MAX_FIELDS || o.msrscnt_len > CCG_NV_MSRSCNT_MAX)
 		abort();
 	for (size_t i = 0; i < o.num_fields; i++) {
@@ -43,5 +43,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_str(o.chip_sku);
 	if (o.fwid.len != 0 && o.fwid.len != 48)
 		abort();
-	return 0;
+	return CCG_OK;
 }

@@ -12,6 +12,7 @@
  * (corpus/ocsp/) holds `openssl ocsp -reqin ... -respout` answers about the
  * leaf (good / revoked / on hold / unknown, signed by the CA or the signer,
  * SHA-1 and SHA-384 CertIDs, with and without nonce) and truncations.
+ * Verdict: ccg_ocsp_add_response's, then the first ccg_ocsp_check's.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -19,8 +20,7 @@
 
 #include "attest/ocsp.h"
 #include "common/crypto.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 /* one hour after the seed responses were made; inside every validity period */
 #define FUZZ_NOW INT64_C(1795348733)
@@ -61,13 +61,14 @@ static X509 *load(const char *pem, size_t len)
 	return x;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int ccg_fuzz_verdict(const uint8_t *data, size_t size)
 {
 	static X509 *issuer, *leaf;
 	struct ccg_ocsp_config config = {.mode = CCG_OCSP_MODE_CACHE};
 	struct ccg_ocsp *o = NULL;
 	struct ccg_ocsp_cert_result r;
 	struct ccg_error err;
+	enum ccg_status st;
 
 	if (issuer == NULL) {
 		issuer = load(issuer_pem, sizeof(issuer_pem) - 1);
@@ -78,18 +79,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ccg_ocsp_new(&config, &o, NULL) != CCG_OK)
 		abort();
 	ccg_error_clear(&err);
-	if (ccg_ocsp_add_response(o, data, size, &err) == CCG_OK) {
-		enum ccg_status first, again;
+	if ((st = ccg_ocsp_add_response(o, data, size, &err)) == CCG_OK) {
+		enum ccg_status again;
 
 		ccg_error_clear(&err);
-		first = ccg_ocsp_check(o, leaf, issuer, FUZZ_NOW, &r, &err);
+		st = ccg_ocsp_check(o, leaf, issuer, FUZZ_NOW, &r, &err);
 		/* the warm path on the same entry must agree */
 		again = ccg_ocsp_check(o, leaf, issuer, FUZZ_NOW, &r, NULL);
-		if (first != again && first != CCG_ERR_OCSP)
+		if (st != again && st != CCG_ERR_OCSP)
 			abort();
 		if (ccg_ocsp_status_name(r.status) == NULL)
 			abort();
 	}
 	ccg_ocsp_free(o);
-	return 0;
+	return st;
 }

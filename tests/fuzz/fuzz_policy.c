@@ -3,29 +3,30 @@
  * Fuzz target: policy text through the lexer, parser and checker; a policy
  * that parses must format to text that parses again to the same text
  * (fmt is idempotent), and must evaluate on a fixed claims document.
+ * Verdict: the parse's, then the evaluation's.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ccgpu/policy.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 static const char claims[] =
 	"{\"x-nvidia-overall-att-result\":true,\"eat_nonce\":\"00ff\",\"iat\":5,\"submods\":{"
 	"\"GPU-0\":{\"measres\":\"success\",\"x-nvidia-gpu-driver-version\":\"550.90.07\",\"secboot\":true},"
 	"\"GPU-1\":{\"measres\":\"fail\",\"x-nvidia-gpu-driver-version\":\"535.1\"}}}";
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int ccg_fuzz_verdict(const uint8_t *data, size_t size)
 {
 	struct ccg_policy *p = NULL, *q = NULL;
 	struct ccg_claims *c = NULL;
 	struct ccg_rule_result res[256];
 	char *one, *two;
+	enum ccg_status st;
 
-	if (ccg_policy_parse((const char *)data, size, &p, NULL) != CCG_OK)
-		return 0;
+	if ((st = ccg_policy_parse((const char *)data, size, &p, NULL)) != CCG_OK)
+		return st;
 	one = ccg_policy_format(p);
 	if (one == NULL || ccg_policy_parse(one, strlen(one), &q, NULL) != CCG_OK)
 		abort();
@@ -36,16 +37,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (ccg_policy_rule_count(p) > 256)
 		abort();
-	{
-		enum ccg_status st = ccg_policy_eval(p, c, 1000, res, 256, NULL);
-
-		if (st != CCG_OK && st != CCG_ERR_POLICY)
-			abort();
-	}
+	st = ccg_policy_eval(p, c, 1000, res, 256, NULL);
+	if (st != CCG_OK && st != CCG_ERR_POLICY)
+		abort();
 	ccg_claims_free(c);
 	free(one);
 	free(two);
 	ccg_policy_free(p);
 	ccg_policy_free(q);
-	return 0;
+	return st;
 }

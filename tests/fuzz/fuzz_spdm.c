@@ -3,6 +3,7 @@
  * Fuzz target: GET_MEASUREMENTS request ‖ MEASUREMENTS response, laid out as
  * NVIDIA's reports are, then the signed-message builder and the opaque data.
  * Aborts when a parse that succeeded breaks the parser's own invariants.
+ * Verdict: the request's parse, the response's, then the opaque data's.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -10,8 +11,7 @@
 
 #include "attest/nvgpu_opaque.h"
 #include "attest/spdm.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 static bool inside(const struct ccg_cursor *v, const uint8_t *data, size_t size)
 {
@@ -39,7 +39,7 @@ static void check_response(const struct ccg_spdm_meas_response *r, const uint8_t
 		abort();
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int ccg_fuzz_verdict(const uint8_t *data, size_t size)
 {
 	static struct ccg_spdm_meas_response resp;
 	static struct ccg_nv_opaque opaque;
@@ -47,16 +47,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ccg_cursor c;
 	uint8_t *msg = NULL;
 	size_t msg_len = 0;
+	enum ccg_status st;
 
 	ccg_cursor_init(&c, data, size);
-	if (ccg_spdm_meas_request_parse(&c, &req, NULL) != CCG_OK)
-		return 0;
+	if ((st = ccg_spdm_meas_request_parse(&c, &req, NULL)) != CCG_OK)
+		return st;
 	if (req.raw.data != data || req.raw.len + c.len != size)
 		abort();
-	if (ccg_spdm_meas_response_parse(c.data, c.len, req.version,
-					 req.sig_requested ? CCG_SPDM_P384_SIG_LEN : 0, &resp,
-					 NULL) != CCG_OK)
-		return 0;
+	if ((st = ccg_spdm_meas_response_parse(c.data, c.len, req.version,
+					       req.sig_requested ? CCG_SPDM_P384_SIG_LEN : 0, &resp, NULL)) != CCG_OK)
+		return st;
 	check_response(&resp, data, size);
 	if (ccg_spdm_meas_signed_message(&req, &resp, data, size % 7, &msg, &msg_len, NULL) != CCG_OK)
 		abort();
@@ -64,8 +64,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				: msg_len != 64 + 36 + 48)
 		abort();
 	free(msg);
-	if (ccg_nv_opaque_parse(resp.opaque.data, resp.opaque.len, &opaque, NULL) == CCG_OK &&
+	if ((st = ccg_nv_opaque_parse(resp.opaque.data, resp.opaque.len, &opaque, NULL)) == CCG_OK &&
 	    opaque.num_fields > CCG_NV_OPAQUE_MAX_FIELDS)
 		abort();
-	return 0;
+	return st;
 }

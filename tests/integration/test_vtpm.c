@@ -40,6 +40,7 @@
 #include "tee_guest/collect.h"
 #include "gpu_verifier.h"
 #include "testdata.h"
+#include "vdtest.h"
 
 #define NOW 1795305600 /* 2026-11-22 */
 #define AK_HANDLE 0x81000003u
@@ -352,28 +353,10 @@ static char *sim_pki(void)
 static char *sim_evidence(const char *dir, const uint8_t nonce[32])
 {
 	struct gpusim *sim = NULL;
-	struct ccg_gpu_evidence *ev = NULL;
-	char *json = NULL;
+	char *json;
 
 	assert_int_equal(gpusim_load(dir, &sim, NULL), CCG_OK);
-	assert_int_equal(ccg_gpu_evidence_new(&ev), CCG_OK);
-	for (unsigned g = 0; g < gpusim_count(sim); g++) {
-		struct ccg_buf b;
-		uint8_t req[37], *rep;
-		size_t len;
-		const char *pem = gpusim_chain_pem(sim, g);
-
-		gpusim_meas_request(nonce, req);
-		ccg_buf_init(&b, 0);
-		assert_int_equal(ccg_buf_append(&b, req, sizeof(req)), CCG_OK);
-		assert_int_equal(gpusim_spdm(sim, g, req, sizeof(req), &b, NULL), CCG_OK);
-		rep = ccg_buf_steal(&b, &len);
-		assert_int_equal(ccg_gpu_evidence_add_report(ev, "HOPPER", rep, len, (const uint8_t *)pem, strlen(pem), NULL),
-				 CCG_OK);
-		free(rep);
-	}
-	assert_int_equal(ccg_gpu_evidence_to_json(ev, nonce, &json), CCG_OK);
-	ccg_gpu_evidence_free(ev);
+	json = vt_gpusim_evidence(sim, nonce);
 	gpusim_free(sim);
 	return json;
 }
@@ -381,19 +364,7 @@ static char *sim_evidence(const char *dir, const uint8_t nonce[32])
 /* a verifier that trusts gpusim's device root and RIM root and reads its RIMs; offline, OCSP off */
 static struct ccg_gpu_verifier *sim_verifier(const char *dir)
 {
-	struct ccg_gpu_verifier *v = NULL;
-	char path[4096];
-
-	assert_int_equal(ccg_gpu_verifier_new(&v), CCG_OK);
-	snprintf(path, sizeof(path), "%s/device-root.pem", dir);
-	assert_int_equal(ccg_gpu_verifier_set_device_anchor(v, path, NULL), CCG_OK);
-	snprintf(path, sizeof(path), "%s/rim-root.pem", dir);
-	assert_int_equal(ccg_gpu_verifier_set_rim_anchor(v, path, NULL), CCG_OK);
-	snprintf(path, sizeof(path), "%s/rims", dir);
-	assert_int_equal(ccg_gpu_verifier_set_rims(v, path, NULL, NULL), CCG_OK);
-	ccg_gpu_verifier_set_offline(v, true);
-	assert_int_equal(ccg_gpu_verifier_set_ocsp(v, CCG_GPU_OCSP_OFF, NULL, 0, NULL), CCG_OK);
-	return v;
+	return tv_gpu_verifier_gpusim(dir);
 }
 
 /* the policy a data owner would write over the composite claims */

@@ -79,6 +79,15 @@ static EVP_MD_CTX *sign_ctx(EVP_PKEY *key)
 	return md;
 }
 
+void ts_amd_cert_sign(X509 *x, EVP_PKEY *key)
+{
+	EVP_MD_CTX *md = sign_ctx(key);
+
+	if (X509_sign_ctx(x, md) <= 0)
+		die("signing a certificate");
+	EVP_MD_CTX_free(md);
+}
+
 static X509_NAME *amd_name(const char *cn)
 {
 	X509_NAME *n = X509_NAME_new();

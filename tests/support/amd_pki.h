@@ -50,6 +50,8 @@ void ts_amd_pki_make_leaf(struct ts_amd_pki *p, const char *product, int vlek, c
 void ts_amd_pki_free(struct ts_amd_pki *p);
 /* ts_amd_pki_chain_pem: leaf ‖ ASK ‖ ARK as PEM text (malloc'd, NUL-terminated). */
 char *ts_amd_pki_chain_pem(const struct ts_amd_pki *p);
+/* ts_amd_cert_sign: signs x with key as AMD signs (RSASSA-PSS/SHA-384, salt 48, for RSA keys), or aborts. */
+void ts_amd_cert_sign(X509 *x, EVP_PKEY *key);
 /* ts_amd_pki_report: a version-2 report of the chip and TCB with report_data, signed by the leaf key. */
 void ts_amd_pki_report(const struct ts_amd_pki *p, const uint8_t report_data[64], uint8_t out[1184]);
 

@@ -12,4 +12,11 @@
  */
 struct ccg_gpu_verifier *tv_gpu_verifier_offline(void);
 
+/*
+ * tv_gpu_verifier_gpusim: a GPU verifier that trusts the device root and RIM
+ * root of the ccgpu-gpusim device set in dir and reads its RIMs from
+ * dir/rims; offline, OCSP off. Fails the test on error.
+ */
+struct ccg_gpu_verifier *tv_gpu_verifier_gpusim(const char *dir);
+
 #endif

@@ -15,10 +15,15 @@
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -164,7 +169,7 @@ static void test_key_schedule(void **state)
 static void test_records(void **state)
 {
 	struct spdm_dir_keys tx, rx;
-	uint8_t secret[48], msg[4] = {0x12, 0xE9, 0, 0};
+	uint8_t secret[48], msg[4] = {SPDM_V12, SPDM_HEARTBEAT, 0, 0};
 	struct ccg_buf a, b, out;
 
 	(void)state;
@@ -229,6 +234,333 @@ static void test_descriptor_snapshot(void **state)
 	dp_tx_cleanup(&tx);
 	dp_rx_cleanup(&rx);
 	free(shm);
+}
+
+/* ---------- channel control messages (VENDOR_DEFINED inside the session) ---------- */
+
+/* parses msg after one byte at `at` was set to v (at < 0: as is); the error's status and where */
+static enum ccg_status ctl_parse_with(const struct ccg_buf *msg, bool response, int at, uint8_t v, struct dp_ctl *out,
+				      struct ccg_error *e)
+{
+	uint8_t copy[512];
+
+	assert_true(msg->len <= sizeof(copy));
+	memcpy(copy, msg->data, msg->len);
+	if (at >= 0)
+		copy[at] = v;
+	ccg_error_clear(e);
+	return dp_ctl_parse(copy, msg->len, response, out, e);
+}
+
+static void test_control_messages(void **state)
+{
+	struct dp_ctl open = {.op = DP_CTL_OPEN, .value = 3}, close = {.op = DP_CTL_CLOSE, .value = 0xABCD}, ok, out;
+	struct ccg_buf req, rsp, refusal, cl;
+	struct ccg_error e;
+	char long_text[DP_CTL_MAX_TEXT + 2];
+
+	(void)state;
+	ccg_buf_init(&req, 0);
+	ccg_buf_init(&rsp, 0);
+	ccg_buf_init(&refusal, 0);
+	ccg_buf_init(&cl, 0);
+	memset(open.params, 0x11, sizeof(open.params));
+	memset(open.random, 0x22, sizeof(open.random));
+	memset(&ok, 0, sizeof(ok));
+	ok.op = DP_CTL_OPEN;
+	memset(ok.random, 0x33, sizeof(ok.random));
+	assert_int_equal(dp_ctl_encode(false, &open, NULL, &req), CCG_OK);
+	assert_int_equal(dp_ctl_encode(true, &ok, NULL, &rsp), CCG_OK);
+	assert_int_equal(dp_ctl_encode(false, &close, NULL, &cl), CCG_OK);
+	/* the layout: version, code, params, StandardID 4 (IANA), Len 4, VendorID 0, ReqLength, payload */
+	assert_int_equal(req.len, 13 + 8 + DP_PARAMS_LEN + DP_RANDOM_LEN);
+	assert_int_equal(req.data[1], SPDM_VENDOR_DEFINED_REQUEST);
+	assert_int_equal(rsp.data[1], SPDM_VENDOR_DEFINED_RESPONSE);
+	assert_int_equal(req.data[4] | req.data[5] << 8, 4);
+	assert_int_equal(req.data[6], 4);
+	assert_int_equal(req.data[11] | req.data[12] << 8, 8 + DP_PARAMS_LEN + DP_RANDOM_LEN);
+	/* round trips */
+	assert_int_equal(ctl_parse_with(&req, false, -1, 0, &out, &e), CCG_OK);
+	assert_int_equal(out.op, DP_CTL_OPEN);
+	assert_int_equal(out.value, 3);
+	assert_memory_equal(out.params, open.params, DP_PARAMS_LEN);
+	assert_memory_equal(out.random, open.random, DP_RANDOM_LEN);
+	assert_int_equal(ctl_parse_with(&rsp, true, -1, 0, &out, &e), CCG_OK);
+	assert_memory_equal(out.random, ok.random, DP_RANDOM_LEN);
+	assert_int_equal(ctl_parse_with(&cl, false, -1, 0, &out, &e), CCG_OK);
+	assert_int_equal(out.op, DP_CTL_CLOSE);
+	assert_int_equal(out.value, 0xABCD);
+	ok.value = CCG_ERR_SHM_UNSEALED;
+	assert_int_equal(dp_ctl_encode(true, &ok, "channel.memfd.seals: no seals", &refusal), CCG_OK);
+	assert_int_equal(ctl_parse_with(&refusal, true, -1, 0, &out, &e), CCG_OK);
+	assert_int_equal(out.value, CCG_ERR_SHM_UNSEALED);
+	assert_int_equal(out.text.len, strlen("channel.memfd.seals: no seals"));
+	/* a request is not a response, nor the other way round */
+	assert_int_equal(ctl_parse_with(&req, true, -1, 0, &out, &e), CCG_ERR_MALFORMED);
+	assert_string_equal(e.where, "channel.control.header");
+	assert_int_equal(ctl_parse_with(&rsp, false, -1, 0, &out, &e), CCG_ERR_MALFORMED);
+	/* each header field */
+	assert_int_equal(ctl_parse_with(&req, false, 0, 0x11, &out, &e), CCG_ERR_MALFORMED);
+	assert_string_equal(e.where, "channel.control.header");
+	assert_int_equal(ctl_parse_with(&req, false, 2, 1, &out, &e), CCG_ERR_MALFORMED);
+	assert_string_equal(e.where, "channel.control.header");
+	assert_int_equal(ctl_parse_with(&req, false, 3, 1, &out, &e), CCG_ERR_MALFORMED);
+	assert_string_equal(e.where, "channel.control.header");
+	assert_int_equal(ctl_parse_with(&req, false, 4, 3, &out, &e), CCG_ERR_MALFORMED); /* PCI-SIG */
+	assert_string_equal(e.where, "channel.control.vendor");
+	assert_int_equal(ctl_parse_with(&req, false, 10, 1, &out, &e), CCG_ERR_MALFORMED); /* another vendor */
+	assert_string_equal(e.where, "channel.control.vendor");
+	assert_int_equal(ctl_parse_with(&req, false, 13, 3, &out, &e), CCG_ERR_MALFORMED);
+	assert_string_equal(e.where, "channel.control.op");
+	for (int at = 14; at < 17; at++) {
+		assert_int_equal(ctl_parse_with(&req, false, at, 1, &out, &e), CCG_ERR_MALFORMED);
+		assert_string_equal(e.where, "channel.control.reserved");
+	}
+	/* a Len that does not fit the VendorID, a ReqLength one byte short (a byte left over) */
+	assert_int_not_equal(ctl_parse_with(&req, false, 6, 3, &out, &e), CCG_OK);
+	assert_int_equal(ctl_parse_with(&req, false, 11, req.data[11] - 1, &out, &e), CCG_ERR_TRAILING_DATA);
+	assert_string_equal(e.where, "channel.control");
+	/* a CLOSE request with an OPEN's op: the parameters are missing */
+	assert_int_equal(ctl_parse_with(&cl, false, 13, DP_CTL_OPEN, &out, &e), CCG_ERR_TRUNCATED);
+	assert_string_equal(e.where, "channel.control.open");
+	/* an OPEN request with a CLOSE's op: bytes left over */
+	assert_int_equal(ctl_parse_with(&req, false, 13, DP_CTL_CLOSE, &out, &e), CCG_ERR_TRAILING_DATA);
+	assert_string_equal(e.where, "channel.control.payload");
+	/* every truncation */
+	for (size_t n = 0; n < req.len; n++) {
+		ccg_error_clear(&e);
+		assert_int_not_equal(dp_ctl_parse(req.data, n, false, &out, &e), CCG_OK);
+	}
+	for (size_t n = 0; n < rsp.len; n++) {
+		ccg_error_clear(&e);
+		assert_int_not_equal(dp_ctl_parse(rsp.data, n, true, &out, &e), CCG_OK);
+	}
+	/* a refusal's text is bounded (the encoder cuts it; a longer one on the wire is refused) */
+	memset(long_text, 'x', sizeof(long_text) - 1);
+	long_text[sizeof(long_text) - 1] = '\0';
+	refusal.len = 0;
+	assert_int_equal(dp_ctl_encode(true, &ok, long_text, &refusal), CCG_OK);
+	assert_int_equal(ctl_parse_with(&refusal, true, -1, 0, &out, &e), CCG_OK);
+	assert_int_equal(out.text.len, DP_CTL_MAX_TEXT);
+	assert_int_equal(ccg_buf_append_u8(&refusal, 'y'), CCG_OK);
+	refusal.data[11] = (uint8_t)(8 + DP_CTL_MAX_TEXT + 1);
+	refusal.data[12] = (uint8_t)((8 + DP_CTL_MAX_TEXT + 1) >> 8);
+	assert_int_equal(ctl_parse_with(&refusal, true, -1, 0, &out, &e), CCG_ERR_TOO_LARGE);
+	assert_string_equal(e.where, "channel.control.text");
+	ccg_buf_cleanup(&req);
+	ccg_buf_cleanup(&rsp);
+	ccg_buf_cleanup(&refusal);
+	ccg_buf_cleanup(&cl);
+}
+
+/* the channel secret depends on every byte of both control messages */
+static void test_channel_secret(void **state)
+{
+	uint8_t exp[48], req[120], rsp[60], a[48], b[48];
+
+	(void)state;
+	assert_int_equal(ccg_random(exp, sizeof(exp)), CCG_OK);
+	assert_int_equal(ccg_random(req, sizeof(req)), CCG_OK);
+	assert_int_equal(ccg_random(rsp, sizeof(rsp)), CCG_OK);
+	assert_int_equal(dp_channel_secret(exp, req, sizeof(req), rsp, sizeof(rsp), a), CCG_OK);
+	/* HKDF-Expand(exp, BinConcat(48, "ccgpu channel", SHA-384(req || rsp))), computed the second way */
+	{
+		uint8_t both[sizeof(req) + sizeof(rsp)], th[48];
+
+		memcpy(both, req, sizeof(req));
+		memcpy(both + sizeof(req), rsp, sizeof(rsp));
+		assert_int_equal(ccg_sha384(both, sizeof(both), th), CCG_OK);
+		kdf_expand(exp, "ccgpu channel", th, sizeof(th), b, sizeof(b));
+		assert_memory_equal(a, b, sizeof(a));
+	}
+	req[100] ^= 1; /* the guest's random */
+	assert_int_equal(dp_channel_secret(exp, req, sizeof(req), rsp, sizeof(rsp), b), CCG_OK);
+	assert_memory_not_equal(a, b, sizeof(a));
+	req[100] ^= 1;
+	rsp[50] ^= 1; /* the device's random */
+	assert_int_equal(dp_channel_secret(exp, req, sizeof(req), rsp, sizeof(rsp), b), CCG_OK);
+	assert_memory_not_equal(a, b, sizeof(a));
+}
+
+/* ---------- a host that rewrites a slot while an end reads or writes it ---------- */
+
+#define RACE_SLOT (64u * 1024u)
+
+struct race_ctl {
+	volatile uint32_t running, stop;
+};
+
+/* pins the calling thread to the n-th CPU it may run on (the racers to different CPUs, so that they do run
+ * at the same time whenever both are scheduled); false when there are fewer */
+static bool pin_nth_cpu(const cpu_set_t *allowed, int n)
+{
+	cpu_set_t one;
+
+	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		if (CPU_ISSET(cpu, allowed) && n-- == 0) {
+			CPU_ZERO(&one);
+			CPU_SET(cpu, &one);
+			return sched_setaffinity(0, sizeof(one), &one) == 0;
+		}
+	return false;
+}
+
+/*
+ * a writer process on the shared memory (the host): toggles *at between two
+ * values as fast as it can (toggle), or keeps writing 0x5A into it (set),
+ * until told to stop; returns once it runs
+ */
+static pid_t racer_start(volatile uint8_t *at, struct race_ctl *ctl, bool toggle, const cpu_set_t *allowed)
+{
+	pid_t pid;
+
+	ctl->running = ctl->stop = 0;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		(void)pin_nth_cpu(allowed, 1);
+		ctl->running = 1;
+		while (!ctl->stop) {
+			if (toggle)
+				*at ^= 0x01;
+			else
+				*at = 0x5A;
+		}
+		_exit(0);
+	}
+	(void)pin_nth_cpu(allowed, 0);
+	while (!ctl->running)
+		sched_yield();
+	return pid;
+}
+
+static void racer_stop(pid_t pid, struct race_ctl *ctl, const cpu_set_t *allowed)
+{
+	int status = 0;
+
+	ctl->stop = 1;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(sched_setaffinity(0, sizeof(*allowed), allowed), 0);
+}
+
+/* one message of len bytes sealed in slot 0 of a host-to-device ring in memory shared with a writer process */
+struct race_rig {
+	struct dp_params p;
+	struct dp_tx tx;
+	struct dp_rx rx;
+	uint32_t len;
+	uint8_t *shm, *plain, *dst;
+	struct race_ctl *ctl;
+};
+
+static void race_rig_init(struct race_rig *g, uint32_t len)
+{
+	uint8_t secret[48];
+
+	dp_params_defaults(&g->p);
+	g->p.slots = 2;
+	g->p.window = 2;
+	g->p.slot_size = RACE_SLOT;
+	g->len = len;
+	g->shm = mmap(NULL, dp_shm_size(&g->p) + 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	assert_true(g->shm != MAP_FAILED);
+	g->ctl = (struct race_ctl *)(void *)(g->shm + dp_shm_size(&g->p));
+	g->plain = malloc(len);
+	g->dst = malloc(len);
+	assert_non_null(g->plain);
+	assert_non_null(g->dst);
+	assert_int_equal(ccg_random(secret, sizeof(secret)), CCG_OK);
+	assert_int_equal(ccg_random(g->plain, len), CCG_OK);
+	assert_int_equal(dp_tx_init(&g->tx, g->shm, &g->p, DP_H2D, secret), CCG_OK);
+	assert_int_equal(dp_rx_init(&g->rx, g->shm, &g->p, DP_H2D, secret), CCG_OK);
+}
+
+static void race_rig_cleanup(struct race_rig *g)
+{
+	dp_tx_cleanup(&g->tx);
+	dp_rx_cleanup(&g->rx);
+	munmap(g->shm, dp_shm_size(&g->p) + 4096);
+	free(g->plain);
+	free(g->dst);
+}
+
+/* seals plain into slot 0 with the sender's next counter (nothing published: the slot is reused) */
+static uint64_t race_seal(struct race_rig *g)
+{
+	struct dp_job job;
+
+	assert_int_equal(dp_tx_assign(&g->tx, 0, DP_OP_MSG, 0, g->plain, g->len, &job), CCG_OK);
+	assert_int_equal(dp_seal_slot(&g->tx, &g->tx.aead, &job), CCG_OK);
+	return job.counter;
+}
+
+/* opens slot 0 as message `counter`: 1 accepted intact, 0 refused (MAC), -1 accepted but forged */
+static int race_open(struct race_rig *g, uint64_t counter)
+{
+	uint8_t op = 0;
+	uint64_t arg = 0;
+	uint32_t len = 0;
+	enum ccg_status st;
+
+	g->rx.expected = counter;
+	g->rx.tail = 0;
+	__atomic_store_n(g->rx.r.head, 1, __ATOMIC_RELEASE);
+	st = dp_rx_open(&g->rx, g->dst, g->len, &op, &arg, &len, NULL);
+	if (st == CCG_ERR_MAC)
+		return 0;
+	assert_int_equal(st, CCG_OK);
+	return len == g->len && memcmp(g->dst, g->plain, g->len) == 0 ? 1 : -1;
+}
+
+/*
+ * rounds messages of len bytes with a writer process on one byte in the
+ * middle of the slot. receiver: one message sealed, opened again and again
+ * while the writer flips the byte back and forth (GCM reads its input twice,
+ * once for GHASH and once for CTR: one version authenticated and another
+ * decrypted would be a forged plaintext). sender: each round seals anew
+ * while the writer keeps writing its own byte (GCM reads back the
+ * ciphertext it wrote to compute the tag: a tag over the host's byte would
+ * have the receiver accept a plaintext nobody sent). Whatever the
+ * interleaving, a slot is accepted only with the plaintext that was sealed.
+ */
+static void race(bool sender, uint32_t len, int rounds)
+{
+	struct race_rig g;
+	cpu_set_t allowed;
+	unsigned ok = 0, refused = 0, forged = 0;
+	uint64_t ctr = 0;
+	pid_t pid;
+
+	assert_int_equal(sched_getaffinity(0, sizeof(allowed), &allowed), 0);
+	race_rig_init(&g, len);
+	if (!sender)
+		ctr = race_seal(&g);
+	pid = racer_start(dp_ring_data(&g.rx.r, 0) + len / 2, g.ctl, !sender, &allowed);
+	for (int i = 0; i < rounds; i++) {
+		int r = race_open(&g, sender ? race_seal(&g) : ctr);
+
+		ok += r == 1;
+		refused += r == 0;
+		forged += r == -1;
+	}
+	racer_stop(pid, g.ctl, &allowed);
+	print_message("# %s under a racing writer (%u-byte messages): %u intact, %u refused, %u forged\n",
+		      sender ? "sender" : "receiver", len, ok, refused, forged);
+	assert_int_equal(forged, 0);
+	race_rig_cleanup(&g);
+}
+
+static void test_race_receiver(void **state)
+{
+	(void)state;
+	race(false, RACE_SLOT, 40000);
+}
+
+static void test_race_sender(void **state)
+{
+	(void)state;
+	race(true, 4096, 100000);
 }
 
 /* ---------- gpusim in another process ---------- */
@@ -310,7 +642,7 @@ static void test_session(void **state)
 static void test_session_record_attacks(void **state)
 {
 	struct ccg_session *s = open_session();
-	uint8_t hb[4] = {0x12, 0xE9, 0, 0};
+	uint8_t hb[4] = {SPDM_V12, SPDM_HEARTBEAT, 0, 0};
 	struct ccg_buf rec, io;
 	struct ccg_frame f;
 	uint32_t code = 0;
@@ -376,13 +708,9 @@ static struct ccg_session *sess;
 static const char *sess_path;
 static struct ccg_channel *ch;
 
-/* a fresh channel to the device on path (the session is kept while the device stays the same) */
-static void chan_on(const char *path, const struct ccg_channel_opts *o)
+/* the session to the device on path, kept while the device stays the same (no channel left open) */
+static void session_on(const char *path)
 {
-	struct ccg_error e;
-	char buf[600];
-
-	ccg_error_clear(&e);
 	ccg_channel_free(ch);
 	ch = NULL;
 	if (sess != NULL && sess_path != path) {
@@ -393,6 +721,16 @@ static void chan_on(const char *path, const struct ccg_channel_opts *o)
 		sess = open_session_at(path);
 		sess_path = path;
 	}
+}
+
+/* a fresh channel to the device on path */
+static void chan_on(const char *path, const struct ccg_channel_opts *o)
+{
+	struct ccg_error e;
+	char buf[600];
+
+	ccg_error_clear(&e);
+	session_on(path);
 	if (ccg_channel_open(sess, o, &ch, &e) != CCG_OK)
 		fail_msg("channel: %s", ccg_error_format(&e, buf, sizeof(buf)));
 }
@@ -728,6 +1066,339 @@ static void test_rotation_keeps_flowing(void **state)
 	free(back);
 }
 
+/*
+ * end to end with gpusim's device thread in its own process: a writer process
+ * flips a byte in every host-to-device data slot while the guest seals
+ * writes into them and the device opens them into its memory. A write the
+ * device accepted reads back exactly as written; an altered one is refused
+ * (CCG_ERR_MAC, the channel ends and a new one is opened); nothing else.
+ */
+static void test_race_device(void **state)
+{
+	struct ccg_channel_opts o = {.slots = 4, .slot_size = 16384, .device_memory = 1 << 16};
+	struct race_ctl *ctl;
+	cpu_set_t allowed;
+	uint8_t *data = malloc(o.slot_size), *back = malloc(o.slot_size);
+	unsigned accepted = 0, refused = 0;
+	int rounds = 0;
+
+	(void)state;
+	assert_non_null(data);
+	assert_non_null(back);
+	assert_int_equal(sched_getaffinity(0, sizeof(allowed), &allowed), 0);
+	ctl = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	assert_true(ctl != MAP_FAILED);
+	while (rounds < 600) {
+		struct dp_ring *r;
+		pid_t pid;
+
+		chan(&o);
+		r = &ccg_channel_debug_tx(ch)->r;
+		ctl->running = ctl->stop = 0;
+		pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			(void)pin_nth_cpu(&allowed, 1);
+			ctl->running = 1;
+			while (!ctl->stop)
+				for (uint32_t i = 0; i < r->slots; i++)
+					dp_ring_data(r, i)[o.slot_size / 2 + i] ^= 0x01;
+			_exit(0);
+		}
+		(void)pin_nth_cpu(&allowed, 0);
+		while (!ctl->running)
+			sched_yield();
+		for (; rounds < 600; rounds++) {
+			struct ccg_error e;
+			enum ccg_status st;
+
+			memset(data, rounds & 0xFF, o.slot_size);
+			ccg_error_clear(&e);
+			st = ccg_channel_write(ch, 0, data, o.slot_size, &e);
+			if (st == CCG_OK)
+				st = ccg_channel_read(ch, 0, back, o.slot_size, &e);
+			if (st != CCG_OK) {
+				assert_int_equal(st, CCG_ERR_MAC);
+				refused++;
+				rounds++;
+				break;
+			}
+			assert_memory_equal(back, data, o.slot_size);
+			accepted++;
+		}
+		racer_stop(pid, ctl, &allowed);
+	}
+	print_message("# device under a racing writer: %u writes accepted intact, %u refused\n", accepted, refused);
+	munmap(ctl, 4096);
+	free(data);
+	free(back);
+}
+
+/* ---------- reopening: fresh keys for every open, never a (key, IV) pair twice ---------- */
+
+/* both opens drew the same channel id (a collision of the random draw) */
+#define SAME_ID 0x5EED1D00u
+
+struct slot_copy {
+	uint8_t desc[DP_DESC_LEN], data[64];
+};
+
+static void save_slot(struct slot_copy *c, const struct dp_ring *r, uint32_t idx)
+{
+	memcpy(c->desc, dp_ring_desc(r, idx), DP_DESC_LEN);
+	memcpy(c->data, dp_ring_data(r, idx), sizeof(c->data));
+}
+
+static void put_slot(struct dp_ring *r, uint32_t idx, const struct slot_copy *c)
+{
+	memcpy(dp_ring_desc(r, idx), c->desc, DP_DESC_LEN);
+	memcpy(dp_ring_data(r, idx), c->data, sizeof(c->data));
+}
+
+/*
+ * three opens with the same channel id, each sending the same message as its
+ * first: every open has its own keys, and the host sees different
+ * ciphertexts and tags in both directions (the same key and IV would give
+ * the same bytes)
+ */
+static void test_reopen_fresh_keys(void **state)
+{
+	uint8_t keys[3][2][DP_KEYS_LEN];
+	struct slot_copy h2d[3], d2h[3];
+
+	(void)state;
+	session_on(sock);
+	sess->debug_channel_id = SAME_ID;
+	for (int i = 0; i < 3; i++) {
+		chan(&small);
+		assert_int_equal(ccg_channel_debug_tx(ch)->p->channel_id, SAME_ID);
+		memcpy(keys[i][0], ccg_channel_debug_tx(ch)->k.s->data, DP_KEYS_LEN);
+		memcpy(keys[i][1], ccg_channel_debug_rx(ch)->k.s->data, DP_KEYS_LEN);
+		echo("the same words");
+		save_slot(&h2d[i], &ccg_channel_debug_tx(ch)->r, 0);
+		save_slot(&d2h[i], &ccg_channel_debug_rx(ch)->r, 0);
+	}
+	sess->debug_channel_id = 0;
+	for (int i = 0; i < 3; i++)
+		for (int j = i + 1; j < 3; j++) {
+			assert_memory_not_equal(keys[i][0], keys[j][0], DP_KEYS_LEN);
+			assert_memory_not_equal(keys[i][1], keys[j][1], DP_KEYS_LEN);
+			/* counter 0 and the same plaintext in both: equal bytes would mean the same (key, IV) */
+			assert_memory_not_equal(h2d[i].data, h2d[j].data, 14);
+			assert_memory_not_equal(d2h[i].data, d2h[j].data, 14);
+			assert_memory_not_equal(h2d[i].desc + 32, h2d[j].desc + 32, DP_TAG_LEN);
+			assert_memory_not_equal(d2h[i].desc + 32, d2h[j].desc + 32, DP_TAG_LEN);
+		}
+}
+
+/* slots of a closed channel replayed into a reopened one with the same id: refused at both ends */
+static void test_reopen_replay_refused(void **state)
+{
+	struct slot_copy old_h2d, old_d2h;
+	struct dp_tx *tx;
+	struct dp_rx *rx;
+
+	(void)state;
+	session_on(sock);
+	sess->debug_channel_id = SAME_ID;
+	chan(&small);
+	echo("first");
+	save_slot(&old_h2d, &ccg_channel_debug_tx(ch)->r, 0);
+	save_slot(&old_d2h, &ccg_channel_debug_rx(ch)->r, 0);
+	/* the device end: the old channel's first message published into the new one's first slot */
+	chan(&small);
+	tx = ccg_channel_debug_tx(ch);
+	put_slot(&tx->r, tx->head, &old_h2d);
+	dp_tx_publish(tx, 1);
+	assert_int_equal(recv_status(), CCG_ERR_DESCRIPTOR);
+	/* the guest end: the device's old first answer published into the new channel */
+	chan(&small);
+	rx = ccg_channel_debug_rx(ch);
+	put_slot(&rx->r, rx->tail, &old_d2h);
+	__atomic_store_n(rx->r.head, rx->tail + 1, __ATOMIC_RELEASE);
+	assert_int_equal(recv_status(), CCG_ERR_DESCRIPTOR);
+	sess->debug_channel_id = 0;
+}
+
+/* the device's answer to a frame written straight onto the session's socket: ERROR's status, or 0 */
+static uint32_t raw_frame(uint8_t type, const uint8_t *payload, size_t len, int fd)
+{
+	struct ccg_buf io;
+	struct ccg_frame f;
+	struct ccg_cursor c;
+	uint32_t code = 0;
+
+	ccg_buf_init(&io, 0);
+	assert_int_equal(fd >= 0 ? ccg_frame_write_fd(sess->fd, type, 0, sess->session_id, payload, len, fd, NULL)
+				 : ccg_frame_write(sess->fd, type, 0, sess->session_id, payload, len, NULL),
+			 CCG_OK);
+	assert_int_equal(ccg_frame_read(sess->fd, &io, &f, NULL), CCG_OK);
+	if (f.type == CCG_FRAME_ERROR) {
+		c = f.payload;
+		assert_true(ccg_cursor_get_u32le(&c, &code));
+	}
+	ccg_buf_cleanup(&io);
+	return code;
+}
+
+/* a memfd of the size the params need, with the given seals */
+static int memfd_with(const struct dp_params *p, unsigned seals)
+{
+	int fd = memfd_create("test-bounce", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)dp_shm_size(p)), 0);
+	if (seals != 0)
+		assert_int_equal(fcntl(fd, F_ADD_SEALS, seals), 0);
+	return fd;
+}
+
+static void small_params(struct dp_params *p)
+{
+	dp_params_defaults(p);
+	p->channel_id = 7;
+	p->slots = small.slots;
+	p->window = small.slots;
+	p->slot_size = small.slot_size;
+	p->dev_mem = small.device_memory;
+}
+
+/* CHANNEL_OPEN / CHANNEL_CLOSE as plain frames (the host can write those) are refused; the channel goes on */
+static void test_plain_control_refused(void **state)
+{
+	struct dp_params p;
+	uint8_t params[DP_PARAMS_LEN];
+	int fd;
+
+	(void)state;
+	chan(&small);
+	echo("open");
+	assert_int_equal(raw_frame(CCG_FRAME_CHANNEL_CLOSE, NULL, 0, -1), CCG_ERR_PROTOCOL);
+	echo("still open after a plain CHANNEL_CLOSE");
+	ccg_channel_free(ch);
+	ch = NULL;
+	small_params(&p);
+	dp_params_encode(&p, params);
+	fd = memfd_with(&p, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL);
+	assert_int_equal(raw_frame(CCG_FRAME_CHANNEL_OPEN, params, sizeof(params), fd), CCG_ERR_PROTOCOL);
+	close(fd);
+	chan(&small); /* the session opens channels as before */
+	echo("after");
+}
+
+/* the device checks the open counter: a CHANNEL_OPEN out of the session's sequence is refused */
+static void test_open_counter(void **state)
+{
+	struct ccg_channel *c = NULL;
+	struct ccg_error e;
+
+	(void)state;
+	session_on(sock);
+	sess->channel_opens++;
+	ccg_error_clear(&e);
+	assert_int_equal(ccg_channel_open(sess, &small, &c, &e), CCG_ERR_PROTOCOL);
+	assert_null(c);
+	assert_non_null(strstr(e.detail, "channel.open.counter"));
+	sess->channel_opens--;
+	chan(&small);
+	echo("in sequence again");
+}
+
+/* ---------- the shared memory cannot be resized under the two ends ---------- */
+
+static void test_shm_sealed(void **state)
+{
+	int fd;
+
+	(void)state;
+	chan(&small);
+	fd = ccg_channel_debug_memfd(ch);
+	assert_true(fd >= 0);
+	errno = 0;
+	assert_int_equal(ftruncate(fd, 0), -1);
+	assert_int_equal(errno, EPERM);
+	errno = 0;
+	assert_int_equal(ftruncate(fd, 1 << 24), -1);
+	assert_int_equal(errno, EPERM);
+	errno = 0;
+	assert_int_equal(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), -1); /* the seals themselves are sealed */
+	assert_int_equal(errno, EPERM);
+	echo("both ends alive");
+}
+
+/* a host that swaps the memfd for one it can still resize: the device refuses it by name, nobody dies */
+static void test_unsealed_refused(void **state)
+{
+	static const unsigned seals[] = {0, F_SEAL_SHRINK | F_SEAL_SEAL, F_SEAL_GROW | F_SEAL_SEAL,
+					 F_SEAL_SHRINK | F_SEAL_GROW};
+	struct dp_params p;
+	struct ccg_channel *c = NULL;
+	struct ccg_error e;
+
+	(void)state;
+	session_on(sock);
+	small_params(&p);
+	for (size_t i = 0; i < sizeof(seals) / sizeof(seals[0]); i++) {
+		sess->debug_fd = memfd_with(&p, seals[i]);
+		sess->debug_swap_fd = true;
+		ccg_error_clear(&e);
+		assert_int_equal(ccg_channel_open(sess, &small, &c, &e), CCG_ERR_SHM_UNSEALED);
+		assert_null(c);
+		assert_non_null(strstr(e.detail, "channel.memfd.seals"));
+		sess->debug_swap_fd = false;
+		close(sess->debug_fd);
+	}
+	chan(&small);
+	echo("the session goes on");
+}
+
+/* ---------- a peer that closed its end: an error, never SIGPIPE ---------- */
+
+static void test_peer_closed(void **state)
+{
+	int sv[2];
+	struct ccg_error e;
+
+	(void)state;
+	/* no SIGPIPE disposition is changed here: a write raising it would end this process */
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	close(sv[1]);
+	ccg_error_clear(&e);
+	assert_int_equal(ccg_frame_write(sv[0], CCG_FRAME_GET_INFO, 0, 0, NULL, 0, &e), CCG_ERR_PEER_CLOSED);
+	assert_string_equal(e.where, "frame.write");
+	ccg_error_clear(&e);
+	assert_int_equal(ccg_frame_write_fd(sv[0], CCG_FRAME_GET_INFO, 0, 0, NULL, 0, sv[0], &e), CCG_ERR_PEER_CLOSED);
+	assert_string_equal(e.where, "frame.write");
+	ccg_error_clear(&e);
+	assert_int_equal(ccg_frame_send(sv[0], (const uint8_t *)"x", 1, &e), CCG_ERR_PEER_CLOSED);
+	close(sv[0]);
+}
+
+/* the device drops the connection (after a bad frame header): the session's next request is an error */
+static void test_session_peer_gone(void **state)
+{
+	static const uint8_t bad[CCG_FRAME_HEADER_LEN] = {0, 0, 0, 0, 9, CCG_FRAME_GET_INFO};
+	struct ccg_session *s;
+	struct ccg_buf io;
+	struct ccg_frame f;
+	struct ccg_error e;
+
+	(void)state;
+	session_on(sock); /* gpusim serves one connection at a time: this test's session is the shared one */
+	s = sess;
+	sess = NULL;
+	ccg_buf_init(&io, 0);
+	assert_int_equal(ccg_frame_send(s->fd, bad, sizeof(bad), NULL), CCG_OK);
+	assert_int_equal(ccg_frame_read(s->fd, &io, &f, NULL), CCG_OK);
+	assert_int_equal(f.type, CCG_FRAME_ERROR);
+	assert_int_equal(ccg_frame_read(s->fd, &io, &f, NULL), CCG_ERR_NOT_FOUND); /* the device has closed */
+	ccg_error_clear(&e);
+	assert_int_equal(ccg_session_heartbeat(s, &e), CCG_ERR_PEER_CLOSED);
+	assert_string_equal(e.where, "frame.write");
+	ccg_buf_cleanup(&io);
+	ccg_session_free(s);
+}
+
 static int group_teardown(void **state)
 {
 	chan_teardown(state);
@@ -740,6 +1411,10 @@ int main(void)
 		cmocka_unit_test(test_key_schedule),
 		cmocka_unit_test(test_records),
 		cmocka_unit_test(test_descriptor_snapshot),
+		cmocka_unit_test(test_control_messages),
+		cmocka_unit_test(test_channel_secret),
+		cmocka_unit_test(test_race_receiver),
+		cmocka_unit_test(test_race_sender),
 		cmocka_unit_test(test_session),
 		cmocka_unit_test(test_session_record_attacks),
 		cmocka_unit_test(test_untrusted_root),
@@ -758,6 +1433,15 @@ int main(void)
 		cmocka_unit_test(test_stale_key_beyond_window),
 		cmocka_unit_test(test_exhaustion),
 		cmocka_unit_test(test_rotation_keeps_flowing),
+		cmocka_unit_test(test_race_device),
+		cmocka_unit_test(test_reopen_fresh_keys),
+		cmocka_unit_test(test_reopen_replay_refused),
+		cmocka_unit_test(test_plain_control_refused),
+		cmocka_unit_test(test_open_counter),
+		cmocka_unit_test(test_shm_sealed),
+		cmocka_unit_test(test_unsealed_refused),
+		cmocka_unit_test(test_peer_closed),
+		cmocka_unit_test(test_session_peer_gone),
 	};
 
 	return cmocka_run_group_tests_name("channel", tests, setup, group_teardown);

@@ -205,12 +205,16 @@ static void test_tdx(void **state)
 	assert_non_null(doc);
 	snprintf(doc, size, "{\"type\":\"tdx\",\"quote\":\"%s\"}", b64);
 	assert_int_equal(ccg_cpu_verifier_new(&v), CCG_OK);
-	/* no Intel root: refused */
+	/* no Intel root configured: the built-in Intel SGX Root CA; no collateral: TCB unknown, stale */
 	ccg_error_clear(&err);
-	assert_int_not_equal(ccg_cpu_verifier_appraise(v, (const uint8_t *)doc, strlen(doc), NULL, 0, TDX_NOW, &r, &err),
-			     CCG_OK);
-	assert_string_equal(err.where, "tdx.root");
-	assert_null(r);
+	if (ccg_cpu_verifier_appraise(v, (const uint8_t *)doc, strlen(doc), NULL, 0, TDX_NOW, &r, &err) != CCG_OK)
+		fail_msg("%s: %s", err.where, err.detail);
+	j = claims_of(r);
+	assert_string_equal(json_string_value(json_object_get(j, "tdx-tcb-status")), "unknown");
+	assert_true(json_is_true(json_object_get(j, "tdx-collateral-stale")));
+	json_decref(j);
+	ccg_cpu_result_free(r);
+	r = NULL;
 	assert_int_equal(ccg_cpu_verifier_set_intel_root(v, b[6], l[6], NULL), CCG_OK);
 	assert_int_equal(ccg_cpu_verifier_set_tdx_collateral(v, b[1], l[1], b[2], l[2], b[3], l[3], b[4], l[4], NULL, 0,
 							     &err),
@@ -469,6 +473,197 @@ static void test_composite(void **state)
 	free(ark);
 }
 
+/* appraises json with a verifier with no anchors configured; the claims (NULL when refused, err says why) */
+static json_t *appraise_plain(const char *json, int64_t now, struct ccg_error *err)
+{
+	struct ccg_cpu_verifier *v = NULL;
+	struct ccg_cpu_result *r = NULL;
+	json_t *j = NULL;
+
+	ccg_error_clear(err);
+	assert_int_equal(ccg_cpu_verifier_new(&v), CCG_OK);
+	if (ccg_cpu_verifier_appraise(v, (const uint8_t *)json, strlen(json), NULL, 0, now, &r, err) == CCG_OK)
+		j = claims_of(r);
+	ccg_cpu_result_free(r);
+	ccg_cpu_verifier_free(v);
+	return j;
+}
+
+/*
+ * Item 6: evidence as users hold it. The go-sev-guest report (raw, 1184
+ * bytes) with its DER VCEK and AMD's PEM bundle (ASK ‖ ARK ‖ ASVK), or the
+ * VCEK alone, or the VCEK in PEM; the raw TDX v5 sample; formats detected
+ * from the bytes; inputs that are neither, or not what they are named, or
+ * certificates that are not certificates, are refused by name.
+ */
+static void test_raw_inputs(void **state)
+{
+	size_t rl, vl, cl, ql, al, xl;
+	uint8_t *rep = td_read("snp/milan-go-sev-guest/attestation.bin", &rl);
+	uint8_t *vcek = td_read("snp/milan-go-sev-guest/vcek.testcer", &vl);
+	uint8_t *chain = td_read("snp/milan-go-sev-guest/milan.testcer", &cl);
+	uint8_t *quote = td_read("tdx/v5-sample/quote_v5_sample.dat", &ql);
+	uint8_t *crl = td_read("tdx/v5-sample/pckcrl", &xl);
+	uint8_t *asvk = ts_src_read("tests/data/amd/milan/asvk.pem", &al);
+	uint8_t *bundle = malloc(cl + al), *pem_vcek = NULL, zeros[1184] = {0};
+	const uint8_t *certs[3];
+	size_t lens[3];
+	char *json = NULL;
+	struct ccg_error err;
+	json_t *j;
+	X509 *x;
+	BIO *bio;
+	long pl;
+	char *pd;
+
+	(void)state;
+	/* AMD's ASK ‖ ARK ‖ ASVK bundle, as AMD and Trustee ship it */
+	assert_non_null(bundle);
+	memcpy(bundle, chain, cl);
+	memcpy(bundle + cl, asvk, al);
+	/* detection */
+	assert_int_equal(ccg_cpu_format_detect(rep, rl), CCG_CPU_FORMAT_SNP);
+	assert_int_equal(ccg_cpu_format_detect(quote, ql), CCG_CPU_FORMAT_TDX);
+	assert_int_equal(ccg_cpu_format_detect((const uint8_t *)"{\"type\":\"tpm\"}", 14), CCG_CPU_FORMAT_JSON);
+	assert_int_equal(ccg_cpu_format_detect((const uint8_t *)"{\"type\":", 8), CCG_CPU_FORMAT_UNKNOWN);
+	assert_int_equal(ccg_cpu_format_detect((const uint8_t *)"[1]", 3), CCG_CPU_FORMAT_UNKNOWN);
+	assert_int_equal(ccg_cpu_format_detect(crl, xl), CCG_CPU_FORMAT_UNKNOWN);
+	assert_int_equal(ccg_cpu_format_detect(zeros, sizeof(zeros)), CCG_CPU_FORMAT_UNKNOWN);
+	assert_int_equal(ccg_cpu_format_detect(rep, rl - 1), CCG_CPU_FORMAT_UNKNOWN);
+	assert_int_equal(ccg_cpu_format_detect(quote, 600), CCG_CPU_FORMAT_UNKNOWN);
+	assert_int_equal(ccg_cpu_format_detect(NULL, 0), CCG_CPU_FORMAT_UNKNOWN);
+	{ /* each header field that makes a report or quote, altered alone */
+		uint8_t r2[1184], *q2 = malloc(ql);
+
+		assert_non_null(q2);
+		memcpy(r2, rep, sizeof(r2));
+		r2[0] = 1; /* SNP version 1 */
+		assert_int_equal(ccg_cpu_format_detect(r2, sizeof(r2)), CCG_CPU_FORMAT_UNKNOWN);
+		r2[0] = 32; /* past version 31 */
+		assert_int_equal(ccg_cpu_format_detect(r2, sizeof(r2)), CCG_CPU_FORMAT_UNKNOWN);
+		r2[0] = 5;
+		assert_int_equal(ccg_cpu_format_detect(r2, sizeof(r2)), CCG_CPU_FORMAT_SNP);
+		r2[0x34] = 2; /* signature algorithm */
+		assert_int_equal(ccg_cpu_format_detect(r2, sizeof(r2)), CCG_CPU_FORMAT_UNKNOWN);
+		memcpy(q2, quote, ql);
+		q2[0] = 3; /* quote version 3 */
+		assert_int_equal(ccg_cpu_format_detect(q2, ql), CCG_CPU_FORMAT_UNKNOWN);
+		q2[0] = 4;
+		assert_int_equal(ccg_cpu_format_detect(q2, ql), CCG_CPU_FORMAT_TDX);
+		q2[2] = 3; /* attestation key type: ECDSA P-384 */
+		assert_int_equal(ccg_cpu_format_detect(q2, ql), CCG_CPU_FORMAT_UNKNOWN);
+		q2[2] = 2;
+		q2[4] = 0x00; /* TEE type: SGX */
+		assert_int_equal(ccg_cpu_format_detect(q2, ql), CCG_CPU_FORMAT_UNKNOWN);
+		free(q2);
+	}
+	assert_string_equal(ccg_cpu_format_name(CCG_CPU_FORMAT_SNP), "snp");
+	/* raw SEV-SNP report + DER VCEK + the bundle: verifies with no anchor configured */
+	certs[0] = vcek;
+	lens[0] = vl;
+	certs[1] = bundle;
+	lens[1] = cl + al;
+	ccg_error_clear(&err);
+	if (ccg_cpu_evidence_from_raw(CCG_CPU_FORMAT_UNKNOWN, rep, rl, certs, lens, 2, &json, &err) != CCG_OK)
+		fail_msg("%s: %s", err.where, err.detail);
+	j = appraise_plain(json, NOW, &err);
+	if (j == NULL)
+		fail_msg("raw report + VCEK + bundle: %s: %s", err.where, err.detail);
+	assert_true(json_is_true(json_object_get(j, "snp-debug-allowed")));
+	assert_string_equal(json_string_value(json_object_get(j, "ccgpu-cpu-tee")), "snp");
+	json_decref(j);
+	free(json);
+	/* the VCEK alone (AMD's ASK and ARK built in), as PEM, format named */
+	x = d2i_X509(NULL, &(const unsigned char *){vcek}, (long)vl);
+	bio = BIO_new(BIO_s_mem());
+	assert_true(x != NULL && bio != NULL && PEM_write_bio_X509(bio, x) == 1);
+	pl = BIO_get_mem_data(bio, &pd);
+	pem_vcek = malloc((size_t)pl);
+	assert_non_null(pem_vcek);
+	memcpy(pem_vcek, pd, (size_t)pl);
+	certs[0] = pem_vcek;
+	lens[0] = (size_t)pl;
+	assert_int_equal(ccg_cpu_evidence_from_raw(CCG_CPU_FORMAT_SNP, rep, rl, certs, lens, 1, &json, NULL), CCG_OK);
+	j = appraise_plain(json, NOW, &err);
+	if (j == NULL)
+		fail_msg("raw report + PEM VCEK: %s: %s", err.where, err.detail);
+	json_decref(j);
+	free(json);
+	/* the same certificate twice is one; five distinct ones are too many */
+	certs[0] = vcek;
+	lens[0] = vl;
+	certs[1] = pem_vcek;
+	lens[1] = (size_t)pl;
+	certs[2] = bundle;
+	lens[2] = cl + al;
+	assert_int_equal(ccg_cpu_evidence_from_raw(CCG_CPU_FORMAT_SNP, rep, rl, certs, lens, 3, &json, NULL), CCG_OK);
+	free(json);
+	json = NULL;
+	{
+		/* a fifth distinct certificate (the Genoa ARK) after VCEK, ASK, ARK, ASVK */
+		size_t gl;
+		uint8_t *genoa = ts_src_read("tests/data/amd/genoa/ark.pem", &gl);
+
+		certs[1] = bundle;
+		lens[1] = cl + al;
+		certs[2] = genoa;
+		lens[2] = gl;
+		ccg_error_clear(&err);
+		assert_int_equal(ccg_cpu_evidence_from_raw(CCG_CPU_FORMAT_SNP, rep, rl, certs, lens, 3, &json, &err),
+				 CCG_ERR_TOO_LARGE);
+		assert_string_equal(err.where, "cpu.certs[2]");
+		assert_null(json);
+		free(genoa);
+	}
+	/* the raw TDX quote: verifies to the built-in Intel root, TCB unknown without collateral */
+	assert_int_equal(ccg_cpu_evidence_from_raw(CCG_CPU_FORMAT_UNKNOWN, quote, ql, NULL, NULL, 0, &json, NULL), CCG_OK);
+	j = appraise_plain(json, TDX_NOW, &err);
+	if (j == NULL)
+		fail_msg("raw TDX quote: %s: %s", err.where, err.detail);
+	assert_string_equal(json_string_value(json_object_get(j, "tdx-tcb-status")), "unknown");
+	json_decref(j);
+	free(json);
+	json = NULL;
+	/* neither format */
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_cpu_evidence_from_raw(CCG_CPU_FORMAT_UNKNOWN, crl, xl, NULL, NULL, 0, &json, &err),
+			 CCG_ERR_UNSUPPORTED);
+	assert_string_equal(err.where, "cpu.format");
+	assert_non_null(strstr(err.detail, "neither an SEV-SNP report"));
+	/* named as the other format */
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_cpu_evidence_from_raw(CCG_CPU_FORMAT_TDX, rep, rl, certs, lens, 1, &json, &err),
+			 CCG_ERR_UNSUPPORTED);
+	assert_non_null(strstr(err.detail, "named tdx, but the 1184 bytes are a raw snp report"));
+	/* an SEV-SNP report without its VCEK; certificates for a TDX quote */
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_cpu_evidence_from_raw(CCG_CPU_FORMAT_SNP, rep, rl, NULL, NULL, 0, &json, &err),
+			 CCG_ERR_CERT_MISSING);
+	assert_string_equal(err.where, "snp.vcek");
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_cpu_evidence_from_raw(CCG_CPU_FORMAT_UNKNOWN, quote, ql, certs, lens, 1, &json, &err),
+			 CCG_ERR_INVALID_ARG);
+	assert_string_equal(err.where, "cpu.certs");
+	/* a "certificate" that is a CRL */
+	certs[1] = crl;
+	lens[1] = xl;
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_cpu_evidence_from_raw(CCG_CPU_FORMAT_SNP, rep, rl, certs, lens, 2, &json, &err),
+			 CCG_ERR_ENCODING);
+	assert_string_equal(err.where, "cpu.certs[1]");
+	assert_null(json);
+	X509_free(x);
+	BIO_free(bio);
+	free(pem_vcek);
+	free(bundle);
+	free(asvk);
+	free(crl);
+	free(quote);
+	free(chain);
+	free(vcek);
+	free(rep);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -477,6 +672,7 @@ int main(void)
 		cmocka_unit_test(test_amd_crl),
 		cmocka_unit_test(test_tpm),
 		cmocka_unit_test(test_composite),
+		cmocka_unit_test(test_raw_inputs),
 	};
 
 	td_require();

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "amd_pki.h"
+#include "attest/cpu_roots.h"
 #include "attest/snp.h"
 #include "attest/x509_chain.h"
 #include "common/crypto.h"
@@ -167,15 +168,15 @@ static void test_chain_and_extension_faults(void **state)
 	assert_int_equal(ccg_snp_report_parse(s.report, s.report_len, &r, NULL), CCG_OK);
 	o = (struct ccg_snp_verify_opts){.ark = s.ark, .certs = v.certs, .now = NOW};
 	ccg_error_clear(&err);
-	assert_int_equal(ccg_snp_report_verify(&r, &o, NULL, &err), CCG_ERR_CERT_FWID);
+	assert_int_equal(ccg_snp_report_verify(&r, &o, NULL, &err), CCG_ERR_CERT_HWID);
 	assert_string_equal(err.where, "snp.vcek.hwid");
 	/* a chain at a time after the VCEK expired */
 	o = (struct ccg_snp_verify_opts){.ark = s.ark, .certs = s.certs, .now = 1924992000 /* 2031 */};
 	ccg_error_clear(&err);
 	assert_int_equal(ccg_snp_report_verify(&r, &o, NULL, &err), CCG_ERR_CERT_EXPIRED);
-	/* no ARK */
+	/* no ARK configured: the pinned ARK-Milan (given, or built in) anchors it */
 	o = (struct ccg_snp_verify_opts){.certs = s.certs, .now = NOW};
-	assert_int_equal(ccg_snp_report_verify(&r, &o, NULL, NULL), CCG_ERR_INVALID_ARG);
+	assert_int_equal(ccg_snp_report_verify(&r, &o, NULL, NULL), CCG_OK);
 	/* a VCEK used as its own anchor does not anchor the chain */
 	o = (struct ccg_snp_verify_opts){.ark = sk_X509_value(s.certs, 1), .certs = s.certs, .now = NOW};
 	assert_int_not_equal(ccg_snp_report_verify(&r, &o, NULL, NULL), CCG_OK);
@@ -535,6 +536,265 @@ static void test_crl_flips_and_truncations(void **state)
 	crl_case_free(&c);
 }
 
+/* ---------- certificates as users hold them (issue 11, items 7, 8, 10) ---------- */
+
+/* a new stack of the n certificates, each with a reference of its own */
+static STACK_OF(X509) *certs_of(X509 *const *x, size_t n)
+{
+	STACK_OF(X509) *sk = sk_X509_new_null();
+
+	assert_non_null(sk);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(X509_up_ref(x[i]), 1);
+		assert_true(sk_X509_push(sk, x[i]) > 0);
+	}
+	return sk;
+}
+
+/* the report verified with the certificates given (any order) and ark (NULL: built-in/pinned) */
+static enum ccg_status verify_certs(const uint8_t *rep, size_t len, X509 *const *x, size_t n, X509 *ark,
+				    struct ccg_error *err)
+{
+	struct ccg_snp_report r;
+	STACK_OF(X509) *sk = certs_of(x, n);
+	struct ccg_snp_verify_opts o = {.ark = ark, .certs = sk, .now = NOW};
+	enum ccg_status st;
+
+	ccg_error_clear(err);
+	assert_int_equal(ccg_snp_report_parse(rep, len, &r, NULL), CCG_OK);
+	st = ccg_snp_report_verify(&r, &o, NULL, err);
+	sk_X509_pop_free(sk, X509_free);
+	return st;
+}
+
+static X509 *src_cert(const char *rel)
+{
+	size_t n;
+	uint8_t *b = ts_src_read(rel, &n);
+	X509 *x = ts_pem_cert(b, n);
+
+	free(b);
+	return x;
+}
+
+/*
+ * AMD's ARKs, ASKs and ASVKs built into the library: each ARK is
+ * self-signed, RSA-4096 RSASSA-PSS and pinned; each ASK and ASVK is signed
+ * by its ARK and named for it; they are the certificates of the shared test
+ * data (Milan) and of tests/data/amd (Genoa, Turin, the Milan ASVK).
+ */
+static void test_builtin_amd_certs(void **state)
+{
+	static const char *const lower[] = {"milan", "genoa", "turin"};
+	STACK_OF(X509) *all = NULL;
+	struct snp_sample s;
+
+	(void)state;
+	assert_int_equal(ccg_amd_builtin_certs(&all, NULL), CCG_OK);
+	assert_int_equal(sk_X509_num(all), 3 * CCG_AMD_BUILTIN_PRODUCTS);
+	load("go", &s);
+	for (size_t i = 0; i < CCG_AMD_BUILTIN_PRODUCTS; i++) {
+		X509 *ark = sk_X509_value(all, (int)(3 * i)), *ask = sk_X509_value(all, (int)(3 * i + 1)),
+		     *asvk = sk_X509_value(all, (int)(3 * i + 2)), *ref;
+		char cn[64], want[64], rel[64];
+
+		snprintf(want, sizeof(want), "ARK-%s", ccg_amd_builtin[i].product);
+		assert_string_equal(ccg_x509_cn(ark, cn, sizeof(cn)), want);
+		assert_int_equal(X509_verify(ark, X509_get0_pubkey(ark)), 1);
+		assert_int_equal(X509_get_signature_nid(ark), NID_rsassaPss);
+		assert_int_equal(EVP_PKEY_get_bits(X509_get0_pubkey(ark)), 4096);
+		assert_true(ccg_snp_ark_spki_pinned(ark));
+		snprintf(want, sizeof(want), "SEV-%s", ccg_amd_builtin[i].product);
+		assert_string_equal(ccg_x509_cn(ask, cn, sizeof(cn)), want);
+		snprintf(want, sizeof(want), "SEV-VLEK-%s", ccg_amd_builtin[i].product);
+		assert_string_equal(ccg_x509_cn(asvk, cn, sizeof(cn)), want);
+		assert_int_equal(X509_verify(ask, X509_get0_pubkey(ark)), 1);
+		assert_int_equal(X509_verify(asvk, X509_get0_pubkey(ark)), 1);
+		assert_false(ccg_snp_ark_spki_pinned(ask));
+		assert_false(ccg_snp_ark_spki_pinned(asvk));
+		if (i == 0) { /* Milan: the ASK and ARK of the shared test data */
+			assert_int_equal(X509_cmp(ask, sk_X509_value(s.certs, 1)), 0);
+			assert_int_equal(X509_cmp(ark, s.ark), 0);
+			ref = src_cert("tests/data/amd/milan/asvk.pem");
+			assert_int_equal(X509_cmp(asvk, ref), 0);
+			X509_free(ref);
+			continue;
+		}
+		snprintf(rel, sizeof(rel), "tests/data/amd/%s/ark.pem", lower[i]);
+		ref = src_cert(rel);
+		assert_int_equal(X509_cmp(ark, ref), 0);
+		X509_free(ref);
+		snprintf(rel, sizeof(rel), "tests/data/amd/%s/ask.pem", lower[i]);
+		ref = src_cert(rel);
+		assert_int_equal(X509_cmp(ask, ref), 0);
+		X509_free(ref);
+	}
+	unload(&s);
+	sk_X509_pop_free(all, X509_free);
+}
+
+/*
+ * Item 7: the chain is picked from whatever was given. The go-sev-guest VCEK
+ * with AMD's bundle as AMD and Trustee ship it (ASK ‖ ARK ‖ ASVK), in any
+ * order, with or without a configured ARK; the VCEK alone (AMD's ASK and
+ * ARK built in); the virtee report with its VCEK and ASK but no ARK.
+ */
+static void test_bundle_any_order(void **state)
+{
+	struct snp_sample s, v;
+	struct ccg_error err;
+	X509 *asvk = src_cert("tests/data/amd/milan/asvk.pem");
+	X509 *vcek, *ask;
+
+	(void)state;
+	load("go", &s);
+	load("virtee", &v);
+	vcek = sk_X509_value(s.certs, 0);
+	ask = sk_X509_value(s.certs, 1);
+	{
+		X509 *const bundle[] = {vcek, ask, s.ark, asvk};
+		X509 *const reversed[] = {asvk, s.ark, ask, vcek};
+		X509 *const alone[] = {vcek};
+		X509 *const no_ark[] = {sk_X509_value(v.certs, 0), sk_X509_value(v.certs, 1)};
+		X509 *const two_vceks[] = {sk_X509_value(v.certs, 0), ask, vcek, s.ark};
+
+		if (verify_certs(s.report, s.report_len, bundle, 4, NULL, &err) != CCG_OK)
+			fail_msg("VCEK + ASK||ARK||ASVK: %s: %s", err.where, err.detail);
+		if (verify_certs(s.report, s.report_len, bundle, 4, s.ark, &err) != CCG_OK)
+			fail_msg("with the ARK configured: %s: %s", err.where, err.detail);
+		if (verify_certs(s.report, s.report_len, reversed, 4, NULL, &err) != CCG_OK)
+			fail_msg("ASVK, ARK, ASK, VCEK: %s: %s", err.where, err.detail);
+		if (verify_certs(s.report, s.report_len, alone, 1, NULL, &err) != CCG_OK)
+			fail_msg("the VCEK alone: %s: %s", err.where, err.detail);
+		if (verify_certs(v.report, v.report_len, no_ark, 2, NULL, &err) != CCG_OK)
+			fail_msg("virtee VCEK + ASK: %s: %s", err.where, err.detail);
+		/* two VCEKs given: the one whose key signed the report is the leaf, whichever comes first */
+		if (verify_certs(s.report, s.report_len, two_vceks, 4, NULL, &err) != CCG_OK)
+			fail_msg("two VCEKs: %s: %s", err.where, err.detail);
+		if (verify_certs(v.report, v.report_len, two_vceks, 4, NULL, &err) != CCG_OK)
+			fail_msg("two VCEKs (virtee): %s: %s", err.where, err.detail);
+	}
+	X509_free(asvk);
+	unload(&s);
+	unload(&v);
+}
+
+/*
+ * Item 7: an ARK that is not pinned is refused unless configured; item 10:
+ * each missing or wrong certificate has its own status and message.
+ */
+static void test_unpinned_ark_and_missing_certs(void **state)
+{
+	struct ts_amd_pki pki, other;
+	struct snp_sample s;
+	uint8_t rd[64], rep[CCG_SNP_REPORT_LEN];
+	struct ccg_error err;
+	X509 *genoa_ark = src_cert("tests/data/amd/genoa/ark.pem");
+
+	(void)state;
+	memset(rd, 0x11, sizeof(rd));
+	ts_amd_pki_make(&pki, "Milan", 0);
+	ts_amd_pki_make(&other, "Milan", 0);
+	ts_amd_pki_report(&pki, rd, rep);
+	load("go", &s);
+	{
+		X509 *const chain[] = {pki.leaf, pki.ask, pki.ark};
+		X509 *const no_root[] = {pki.leaf, pki.ask};
+		X509 *const leaf_only[] = {pki.leaf};
+		X509 *const wrong_ask[] = {pki.leaf, other.ask, pki.ark};
+		X509 *const cas_only[] = {sk_X509_value(s.certs, 1), s.ark};
+		X509 *const go_chain[] = {sk_X509_value(s.certs, 0), sk_X509_value(s.certs, 1), s.ark};
+
+		/* the self-made ARK ends the chain but is not pinned: refused unless configured */
+		assert_int_equal(verify_certs(rep, sizeof(rep), chain, 3, NULL, &err), CCG_ERR_CERT_UNTRUSTED);
+		assert_string_equal(err.where, "snp.ark");
+		assert_non_null(strstr(err.detail, "the root given (CN=ARK-Milan) is not a pinned AMD ARK"));
+		if (verify_certs(rep, sizeof(rep), chain, 3, pki.ark, &err) != CCG_OK)
+			fail_msg("configured ARK: %s: %s", err.where, err.detail);
+		/* no ARK given, and AMD's built-in ARK-Milan did not issue this ASK */
+		assert_int_equal(verify_certs(rep, sizeof(rep), no_root, 2, NULL, &err), CCG_ERR_CERT_UNTRUSTED);
+		assert_string_equal(err.where, "snp.ark");
+		assert_non_null(strstr(err.detail, "no AMD ARK, given or built in, issued the ASK (CN=SEV-Milan)"));
+		/* the configured ARK did not issue the ASK (go-sev-guest's chain against ARK-Genoa) */
+		assert_int_equal(verify_certs(s.report, s.report_len, go_chain, 3, genoa_ark, &err),
+				 CCG_ERR_CERT_UNTRUSTED);
+		assert_non_null(strstr(err.detail, "the ASK (CN=SEV-Milan) is not issued by the configured ARK (CN=ARK-Genoa)"));
+		/* no ASK given, none built in issued the VCEK */
+		assert_int_equal(verify_certs(rep, sizeof(rep), leaf_only, 1, pki.ark, &err), CCG_ERR_CERT_MISSING);
+		assert_string_equal(err.where, "snp.ask");
+		assert_non_null(strstr(err.detail, "no ASK given or built in issued the VCEK"));
+		/* an ASK by the right name with another key */
+		assert_int_equal(verify_certs(rep, sizeof(rep), wrong_ask, 3, pki.ark, &err), CCG_ERR_CERT_CHAIN);
+		assert_string_equal(err.where, "snp.ask");
+		assert_non_null(strstr(err.detail, "the VCEK's signature does not verify with the key of the ASK given"));
+		/* no VCEK: only the ASK and ARK, with or without --ark (was "cannot tell the processor") */
+		assert_int_equal(verify_certs(s.report, s.report_len, cas_only, 2, s.ark, &err), CCG_ERR_CERT_MISSING);
+		assert_string_equal(err.where, "snp.vcek");
+		assert_non_null(strstr(err.detail, "no VCEK among the 2 certificates given (CN=SEV-Milan, CN=ARK-Milan)"));
+		assert_int_equal(verify_certs(s.report, s.report_len, cas_only, 2, NULL, &err), CCG_ERR_CERT_MISSING);
+		assert_int_equal(verify_certs(s.report, s.report_len, NULL, 0, NULL, &err), CCG_ERR_CERT_MISSING);
+		assert_string_equal(err.where, "snp.vcek");
+	}
+	X509_free(genoa_ark);
+	unload(&s);
+	ts_amd_pki_free(&pki);
+	ts_amd_pki_free(&other);
+}
+
+/*
+ * Item 10: a hwID, SPL or product mismatch has its own status and names what
+ * differs (no "FWID"). The synthetic report is altered before its signature
+ * is checked, so only that check can refuse it.
+ */
+static void test_vcek_mismatch_messages(void **state)
+{
+	struct ts_amd_pki pki;
+	uint8_t rd[64], rep[CCG_SNP_REPORT_LEN], bad[CCG_SNP_REPORT_LEN];
+	struct ccg_error err;
+	char msg[CCG_ERROR_WHERE_MAX + CCG_ERROR_DETAIL_MAX + 64];
+
+	(void)state;
+	memset(rd, 0x22, sizeof(rd));
+	ts_amd_pki_make(&pki, "Milan", 0);
+	ts_amd_pki_report(&pki, rd, rep);
+	{
+		X509 *const chain[] = {pki.leaf, pki.ask, pki.ark};
+
+		if (verify_certs(rep, sizeof(rep), chain, 3, pki.ark, &err) != CCG_OK)
+			fail_msg("%s: %s", err.where, err.detail);
+		/* another chip: CHIP_ID (0x1A0) */
+		memcpy(bad, rep, sizeof(bad));
+		bad[0x1A0] ^= 0xFF;
+		assert_int_equal(verify_certs(bad, sizeof(bad), chain, 3, pki.ark, &err), CCG_ERR_CERT_HWID);
+		assert_string_equal(err.where, "snp.vcek.hwid");
+		ccg_error_format(&err, msg, sizeof(msg));
+		assert_non_null(strstr(msg, "is not the report's chip_id (certificate hardware id does not match"));
+		assert_null(strstr(msg, "FWID"));
+		/* another SNP SPL: reported_tcb (0x180) byte 6 in Milan's layout */
+		memcpy(bad, rep, sizeof(bad));
+		bad[0x186] ^= 0x01;
+		assert_int_equal(verify_certs(bad, sizeof(bad), chain, 3, pki.ark, &err), CCG_ERR_CERT_TCB);
+		assert_string_equal(err.where, "snp.vcek.tcb.snpSPL");
+		ccg_error_format(&err, msg, sizeof(msg));
+		assert_non_null(strstr(msg, "VCEK is for snpSPL 8, the report's reported_tcb has 9"));
+		assert_non_null(strstr(msg, "(certificate TCB version does not match the evidence)"));
+		/* another microcode SPL (byte 7) */
+		memcpy(bad, rep, sizeof(bad));
+		bad[0x187] ^= 0x01;
+		assert_int_equal(verify_certs(bad, sizeof(bad), chain, 3, pki.ark, &err), CCG_ERR_CERT_TCB);
+		assert_string_equal(err.where, "snp.vcek.tcb.ucodeSPL");
+		/* a version-3 report whose CPUID says Genoa, with a Milan VCEK */
+		memcpy(bad, rep, sizeof(bad));
+		bad[0] = 3;
+		bad[0x188] = 0x19;
+		bad[0x189] = 0x11;
+		assert_int_equal(verify_certs(bad, sizeof(bad), chain, 3, pki.ark, &err), CCG_ERR_CERT_PRODUCT);
+		assert_string_equal(err.where, "snp.vcek.product");
+		assert_non_null(strstr(err.detail, "certificate is for Milan, the report is from Genoa"));
+	}
+	ts_amd_pki_free(&pki);
+}
+
 /*
  * RFC 5280 5.1.1.2: a CRL whose unsigned outer signatureAlgorithm differs from
  * the signed one (here only the PSS hash parameters: NULL made an empty OCTET
@@ -623,17 +883,17 @@ static void test_vcek_hwid_and_spl_alone(void **state)
 	assert_int_equal(verify_leaf(&same, tcb, &err), CCG_OK);
 	l = same;
 	l.wrong_hwid = 1;
-	assert_int_equal(verify_leaf(&l, tcb, &err), CCG_ERR_CERT_FWID);
+	assert_int_equal(verify_leaf(&l, tcb, &err), CCG_ERR_CERT_HWID);
 	assert_string_equal(err.where, "snp.vcek.hwid");
 	for (size_t i = 0; i < sizeof(spl) / sizeof(spl[0]); i++) {
 		snprintf(where, sizeof(where), "snp.vcek.tcb.%s", spl[i].name);
 		/* the VCEK's SPL one above the reported one */
 		l = same;
 		*(long *)((char *)&l + spl[i].off) += 1;
-		assert_int_equal(verify_leaf(&l, tcb, &err), CCG_ERR_CERT_FWID);
+		assert_int_equal(verify_leaf(&l, tcb, &err), CCG_ERR_CERT_TCB);
 		assert_string_equal(err.where, where);
 		/* the reported SPL one above the VCEK's (a VCEK for older firmware) */
-		assert_int_equal(verify_leaf(&same, tcb + (1ULL << spl[i].shift), &err), CCG_ERR_CERT_FWID);
+		assert_int_equal(verify_leaf(&same, tcb + (1ULL << spl[i].shift), &err), CCG_ERR_CERT_TCB);
 		assert_string_equal(err.where, where);
 	}
 }
@@ -653,6 +913,10 @@ int main(void)
 		cmocka_unit_test(test_crl_flips_and_truncations),
 		cmocka_unit_test(test_crl_outer_signature_algorithm),
 		cmocka_unit_test(test_vcek_hwid_and_spl_alone),
+		cmocka_unit_test(test_builtin_amd_certs),
+		cmocka_unit_test(test_bundle_any_order),
+		cmocka_unit_test(test_unpinned_ark_and_missing_certs),
+		cmocka_unit_test(test_vcek_mismatch_messages),
 	};
 
 	td_require();

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attest/cpu_roots.h"
 #include "attest/tdx.h"
 #include "common/crypto.h"
 #include "common/file.h"
@@ -293,6 +294,84 @@ static void test_intel_root_pinned(void **state)
 	EVP_PKEY_free(k);
 }
 
+/* the quote verified with opts (root, collateral, strictness as given), parsed here */
+static enum ccg_status verify_opts(const struct ccg_tdx_verify_opts *o, struct ccg_tdx_result *res,
+				   struct ccg_error *err)
+{
+	struct ccg_tdx_quote quote;
+	enum ccg_status st;
+
+	ccg_error_clear(err);
+	memset(res, 0, sizeof(*res));
+	assert_int_equal(ccg_tdx_quote_parse(fx.quote, fx.quote_len, &quote, NULL), CCG_OK);
+	st = ccg_tdx_quote_verify(&quote, o, res, err);
+	return st;
+}
+
+/*
+ * Item 8: Intel's SGX Root CA is built in: it is the shared test data's root
+ * (and go-tdx-guest's), self-signed and pinned; with no root configured the
+ * sample verifies to it; a configured root still overrides it.
+ */
+static void test_builtin_intel_root(void **state)
+{
+	X509 *root = NULL, *fake;
+	EVP_PKEY *k = EVP_EC_gen("P-256");
+	struct ccg_tdx_verify_opts o = {.collateral = fx.col, .now = NOW};
+	struct ccg_tdx_result r;
+	struct ccg_error err;
+
+	(void)state;
+	assert_int_equal(ccg_intel_builtin_root(&root, NULL), CCG_OK);
+	assert_int_equal(X509_cmp(root, fx.root), 0);
+	assert_int_equal(X509_verify(root, X509_get0_pubkey(root)), 1);
+	assert_true(ccg_tdx_intel_root_pinned(root));
+	if (verify_opts(&o, &r, &err) != CCG_OK)
+		fail_msg("built-in root: %s: %s", err.where, err.detail);
+	assert_int_equal(r.overall, CCG_TDX_TCB_UP_TO_DATE);
+	ccg_tdx_result_cleanup(&r);
+	/* a configured root is the one used: a look-alike with another key refuses the PCK chain */
+	fake = X509_dup(root);
+	assert_true(fake != NULL && k != NULL && X509_set_pubkey(fake, k) == 1 && X509_sign(fake, k, EVP_sha256()) > 0);
+	o.root = fake;
+	assert_int_not_equal(verify_opts(&o, &r, &err), CCG_OK);
+	assert_non_null(strstr(err.where, "PCK chain"));
+	ccg_tdx_result_cleanup(&r);
+	X509_free(fake);
+	X509_free(root);
+	EVP_PKEY_free(k);
+}
+
+/*
+ * Item 9: a quote with no collateral at all has an unknown TCB status and
+ * stale collateral; require_fresh_collateral refuses it, as for SEV-SNP.
+ */
+static void test_no_collateral_strict(void **state)
+{
+	struct ccg_tdx_verify_opts o = {.root = fx.root, .now = NOW};
+	struct ccg_tdx_quote q;
+	struct ccg_tdx_result r;
+	struct ccg_error err;
+	json_t *c = NULL;
+
+	(void)state;
+	if (verify_opts(&o, &r, &err) != CCG_OK)
+		fail_msg("%s: %s", err.where, err.detail);
+	assert_false(r.tcb_known);
+	assert_true(r.collateral_stale);
+	assert_int_equal(ccg_tdx_quote_parse(fx.quote, fx.quote_len, &q, NULL), CCG_OK);
+	assert_int_equal(ccg_tdx_quote_claims(&q, &r, &c), CCG_OK);
+	assert_string_equal(json_string_value(json_object_get(c, "tdx-tcb-status")), "unknown");
+	assert_true(json_is_true(json_object_get(c, "tdx-collateral-stale")));
+	json_decref(c);
+	ccg_tdx_result_cleanup(&r);
+	o.require_fresh_collateral = true;
+	assert_int_equal(verify_opts(&o, &r, &err), CCG_ERR_OCSP_STALE);
+	assert_string_equal(err.where, "tdx.collateral");
+	assert_non_null(strstr(err.detail, "no TDX collateral"));
+	ccg_tdx_result_cleanup(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -304,6 +383,8 @@ int main(void)
 		cmocka_unit_test(test_v4_layout),
 		cmocka_unit_test(test_qe_signing_chain),
 		cmocka_unit_test(test_intel_root_pinned),
+		cmocka_unit_test(test_builtin_intel_root),
+		cmocka_unit_test(test_no_collateral_strict),
 	};
 
 	td_require();
