@@ -15,8 +15,6 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include <jansson.h>
-#include <libpq-fe.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,24 +43,7 @@ static json_t *jwks, *other_jwks;
 /* raw SQL on the database behind the store: what an operator can do */
 static void raw_sql(const struct backend *b, const char *sql)
 {
-	if (strcmp(b->name, "sqlite") == 0) {
-		sqlite3 *db = NULL;
-
-		assert_int_equal(sqlite3_open(b->url + strlen("sqlite://"), &db), SQLITE_OK);
-		if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
-			fail_msg("sqlite: %s: %s", sql, sqlite3_errmsg(db));
-		sqlite3_close(db);
-	} else {
-		PGconn *c = PQconnectdb(b->url);
-		PGresult *r;
-
-		assert_int_equal(PQstatus(c), CONNECTION_OK);
-		r = PQexec(c, sql);
-		if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
-			fail_msg("pg: %s: %s", sql, PQresultErrorMessage(r));
-		PQclear(r);
-		PQfinish(c);
-	}
+	tp_raw_sql(b->url, sql);
 }
 
 static struct ccg_store *fresh_store(struct backend *b)
