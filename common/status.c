@@ -71,7 +71,10 @@
 	X(ERR_NONCE_EXPIRED, "expired nonce") \
 	X(ERR_STORE, "database failure") \
 	X(ERR_STORE_SCHEMA, "database schema newer than this build") \
-	X(ERR_STORE_CONFLICT, "concurrent transaction conflict")
+	X(ERR_STORE_CONFLICT, "concurrent transaction conflict") \
+	/* branch merkle */ \
+	X(ERR_LOG_PROOF, "log proof does not verify") \
+	X(ERR_LOG_INCONSISTENT, "log history rewritten")
 
 const char *ccg_status_str(enum ccg_status s)
 {

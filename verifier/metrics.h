@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define VD_METRIC_ROUTES 12
+#define VD_METRIC_ROUTES 16
 #define VD_METRIC_CODES 16
 #define VD_APPRAISAL_BUCKETS 12
 

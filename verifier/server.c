@@ -25,6 +25,7 @@
 #include "common/error.h"
 #include "common/file.h"
 #include "verifier/daemon.h"
+#include "verifier/log.h"
 #include "verifier/nras.h"
 #include "verifier/request.h"
 
@@ -69,7 +70,11 @@ static const struct {
 
 /* ---- routes ---- */
 
-enum route { R_CHALLENGE, R_ATTEST, R_JWKS, R_HEALTHZ, R_READYZ, R_METRICS, R_NRAS4, R_NRAS3, R_COUNT };
+enum route {
+	R_CHALLENGE, R_ATTEST, R_JWKS, R_HEALTHZ, R_READYZ, R_METRICS, R_NRAS4, R_NRAS3,
+	R_LOG_STH, R_LOG_ENTRIES, R_LOG_PROOF, R_LOG_CONSISTENCY, /* the release log (branch merkle) */
+	R_COUNT
+};
 
 static const struct {
 	const char *path;
@@ -85,11 +90,17 @@ static const struct {
 	/* NVIDIA's remote attestation API (verifier/nras.h), so NVIDIA's SDK can use this base URL as its NRAS */
 	[R_NRAS4] = {"/v4/attest/gpu", "POST", true},
 	[R_NRAS3] = {"/v3/attest/gpu", "POST", true},
+	/* the release log (verifier/log.h): signed tree heads, entries, inclusion and consistency proofs */
+	[R_LOG_STH] = {"/v1/log/sth", "GET", false},
+	[R_LOG_ENTRIES] = {"/v1/log/entries", "GET", false},
+	[R_LOG_PROOF] = {"/v1/log/proof", "GET", false},
+	[R_LOG_CONSISTENCY] = {"/v1/log/consistency", "GET", false},
 };
 
 static const char *const route_labels[R_COUNT] = {"/v1/challenge", "/v1/attest", "/.well-known/jwks.json",
 						  "/healthz",      "/readyz",    "/metrics",
-						  "/v4/attest/gpu", "/v3/attest/gpu"};
+						  "/v4/attest/gpu", "/v3/attest/gpu",
+						  "/v1/log/sth",   "/v1/log/entries", "/v1/log/proof", "/v1/log/consistency"};
 
 void vd_routes_print(FILE *f)
 {
@@ -393,6 +404,84 @@ static enum MHD_Result h_metrics(struct MHD_Connection *c, struct req *r)
 	return send_body(c, r, 200, "text/plain; version=0.0.4; charset=utf-8", text, NULL);
 }
 
+/* ---- the release log (branch merkle): GET handlers over verifier/log.h ---- */
+
+/* a query parameter that must be a decimal integer in [0, CCG_MERKLE_MAX_SIZE] */
+static bool log_arg(struct MHD_Connection *c, const char *name, uint64_t *out, struct ccg_error *err)
+{
+	const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
+	uint64_t x = 0;
+	size_t i;
+
+	for (i = 0; v != NULL && v[i] >= '0' && v[i] <= '9' && i < 19; i++)
+		x = x * 10 + (uint64_t)(v[i] - '0');
+	if (v == NULL || i == 0 || v[i] != '\0' || x > CCG_MERKLE_MAX_SIZE) {
+		ccg_error_set(err, CCG_ERR_INVALID_ARG, name, "a decimal size or index is required");
+		return false;
+	}
+	*out = x;
+	return true;
+}
+
+static enum MHD_Result log_answer(struct MHD_Connection *c, struct req *r, enum ccg_status st, char *body,
+				  const struct ccg_error *err)
+{
+	if (st == CCG_OK)
+		return send_body(c, r, 200, "application/json", body, NULL);
+	free(body);
+	switch (st) {
+	case CCG_ERR_INVALID_ARG:
+	case CCG_ERR_MALFORMED:
+	case CCG_ERR_ENCODING: return send_problem(c, r, P_MALFORMED, err, NULL);
+	case CCG_ERR_NOT_FOUND: return send_problem(c, r, P_NOT_FOUND, err, NULL);
+	case CCG_ERR_STORE:
+	case CCG_ERR_STORE_CONFLICT: return send_problem(c, r, P_STORE, err, NULL);
+	default: return send_problem(c, r, P_INTERNAL, err, NULL);
+	}
+}
+
+static enum MHD_Result h_log(struct MHD_Connection *c, struct req *r)
+{
+	struct ccg_error err;
+	uint64_t a = 0, b = 0;
+	uint8_t hash[CCG_MERKLE_HASH_LEN];
+	char *body = NULL;
+	enum ccg_status st = CCG_ERR_INVALID_ARG;
+
+	ccg_error_clear(&err);
+	switch (r->route) {
+	case R_LOG_STH:
+		st = ccg_log_http_sth(r->d->store, r->d->key, now_s() * 1000, &body, &err);
+		break;
+	case R_LOG_ENTRIES:
+		if (log_arg(c, "start", &a, &err) && log_arg(c, "end", &b, &err))
+			st = ccg_log_http_entries(r->d->store, a, b, &body, &err);
+		break;
+	case R_LOG_PROOF: {
+		const char *h = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "leaf_hash");
+
+		if (!log_arg(c, "tree_size", &b, &err))
+			break;
+		if (h != NULL) {
+			if (ccg_hex_decode_fixed(h, strlen(h), hash, sizeof(hash)) != CCG_OK)
+				ccg_error_set(&err, CCG_ERR_INVALID_ARG, "leaf_hash", "64 hex digits are required");
+			else
+				st = ccg_log_http_proof(r->d->store, 0, hash, b, &body, &err);
+		} else if (log_arg(c, "leaf_index", &a, &err)) {
+			st = ccg_log_http_proof(r->d->store, a, NULL, b, &body, &err);
+		}
+		break;
+	}
+	case R_LOG_CONSISTENCY:
+		if (log_arg(c, "first", &a, &err) && log_arg(c, "second", &b, &err))
+			st = ccg_log_http_consistency(r->d->store, a, b, &body, &err);
+		break;
+	default:
+		break;
+	}
+	return log_answer(c, r, st, body, &err);
+}
+
 static enum MHD_Result dispatch(struct MHD_Connection *c, struct req *r)
 {
 	struct vd_runtime *rt;
@@ -409,6 +498,10 @@ static enum MHD_Result dispatch(struct MHD_Connection *c, struct req *r)
 	case R_METRICS: ret = h_metrics(c, r); break;
 	case R_NRAS4:
 	case R_NRAS3: ret = h_nras(c, r, rt); break;
+	case R_LOG_STH:
+	case R_LOG_ENTRIES:
+	case R_LOG_PROOF:
+	case R_LOG_CONSISTENCY: ret = h_log(c, r); break;
 	default: ret = send_problem(c, r, P_INTERNAL, NULL, "route"); break;
 	}
 	pthread_rwlock_unlock(&r->d->lock);

@@ -111,6 +111,10 @@ enum ccg_status {
 	CCG_ERR_STORE = 1102,           /* the database failed or cannot be reached */
 	CCG_ERR_STORE_SCHEMA = 1103,    /* the database schema is newer than this build, or not ccgpu's */
 	CCG_ERR_STORE_CONFLICT = 1104,  /* a concurrent transaction won (serialisation failure): retry */
+
+	/* release log: Merkle-tree proofs and tree heads (branch merkle) */
+	CCG_ERR_LOG_PROOF = 1250,       /* an inclusion or consistency proof does not prove what it claims */
+	CCG_ERR_LOG_INCONSISTENT = 1251, /* a log's history was rewritten: a new tree head does not extend the old one */
 };
 
 /* --- branch att (issue 10): shared conventions of the attestation API --- */

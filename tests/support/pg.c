@@ -5,6 +5,8 @@
 #include <setjmp.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <libpq-fe.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,4 +66,26 @@ void tp_pg_stop(void)
 	if (system(cmd) != 0)
 		fprintf(stderr, "pg.sh stop %s failed\n", pg_dir);
 	pg_dir[0] = '\0';
+}
+
+void tp_raw_sql(const char *url, const char *sql)
+{
+	if (strncmp(url, "sqlite://", strlen("sqlite://")) == 0) {
+		sqlite3 *db = NULL;
+
+		assert_int_equal(sqlite3_open(url + strlen("sqlite://"), &db), SQLITE_OK);
+		if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+			fail_msg("sqlite: %s: %s", sql, sqlite3_errmsg(db));
+		sqlite3_close(db);
+	} else {
+		PGconn *c = PQconnectdb(url);
+		PGresult *r;
+
+		assert_int_equal(PQstatus(c), CONNECTION_OK);
+		r = PQexec(c, sql);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+			fail_msg("pg: %s: %s", sql, PQresultErrorMessage(r));
+		PQclear(r);
+		PQfinish(c);
+	}
 }

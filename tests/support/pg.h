@@ -14,6 +14,12 @@
  * CI=true. Fails the test when the server does not start.
  */
 char *tp_pg_start(void);
+/*
+ * tp_raw_sql: runs sql on the database behind a store URL ("sqlite://PATH" or
+ * a PostgreSQL URL), bypassing the store: what an operator with the database
+ * can do (plant a newer schema, edit or delete rows). Fails the test on error.
+ */
+void tp_raw_sql(const char *url, const char *sql);
 /* tp_pg_stop: stops the server tp_pg_start started and removes its directory; safe to call twice. */
 void tp_pg_stop(void);
 

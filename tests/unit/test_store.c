@@ -12,9 +12,7 @@
 #include <setjmp.h>
 #include <stddef.h>
 #include <cmocka.h>
-#include <libpq-fe.h>
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,24 +38,7 @@ static char *pg_url;
 /* raw SQL on the database behind a URL, bypassing the store (to plant a newer schema, or wipe) */
 static void raw_sql(const struct backend *b, const char *sql)
 {
-	if (strcmp(b->name, "sqlite") == 0) {
-		sqlite3 *db = NULL;
-
-		assert_int_equal(sqlite3_open(b->url + strlen("sqlite://"), &db), SQLITE_OK);
-		if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
-			fail_msg("sqlite: %s: %s", sql, sqlite3_errmsg(db));
-		sqlite3_close(db);
-	} else {
-		PGconn *c = PQconnectdb(b->url);
-		PGresult *r;
-
-		assert_int_equal(PQstatus(c), CONNECTION_OK);
-		r = PQexec(c, sql);
-		if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
-			fail_msg("pg: %s: %s", sql, PQresultErrorMessage(r));
-		PQclear(r);
-		PQfinish(c);
-	}
+	tp_raw_sql(b->url, sql);
 }
 
 /* an empty database for the next test */
