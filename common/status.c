@@ -69,7 +69,12 @@
 	X(ERR_NONCE_EXPIRED, "expired nonce") \
 	X(ERR_STORE, "database failure") \
 	X(ERR_STORE_SCHEMA, "database schema newer than this build") \
-	X(ERR_STORE_CONFLICT, "concurrent transaction conflict")
+	X(ERR_STORE_CONFLICT, "concurrent transaction conflict") \
+	/* multi-party release (branch release, issue 14) */ \
+	X(ERR_STATEMENT_REPLAY, "signed statement already used (replay)") \
+	X(ERR_PARTY_UNKNOWN, "party unknown to the contract in force") \
+	X(ERR_STATEMENT_SCOPE, "signed statement made for another request") \
+	X(ERR_STATEMENT_STALE, "signed statement outside its time window")
 
 const char *ccg_status_str(enum ccg_status s)
 {

@@ -108,6 +108,11 @@ enum ccg_status {
 	CCG_ERR_STORE = 1102,           /* the database failed or cannot be reached */
 	CCG_ERR_STORE_SCHEMA = 1103,    /* the database schema is newer than this build, or not ccgpu's */
 	CCG_ERR_STORE_CONFLICT = 1104,  /* a concurrent transaction won (serialisation failure): retry */
+	/* multi-party release (branch release, issue 14) */
+	CCG_ERR_STATEMENT_REPLAY = 1400,  /* a signed statement's jti was already used */
+	CCG_ERR_PARTY_UNKNOWN = 1401,     /* a statement names a party with no registered key in the contract in force */
+	CCG_ERR_STATEMENT_SCOPE = 1402,   /* a statement made for another route, contract or body */
+	CCG_ERR_STATEMENT_STALE = 1403,   /* a statement's iat lies outside the accepted window */
 };
 
 /* ccg_status_str: a short constant English description of s; never NULL. */
