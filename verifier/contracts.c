@@ -10,6 +10,7 @@
 #include "common/error.h"
 #include "common/json.h"
 #include "policies/policy_int.h"
+#include "verifier/statement.h"
 #include "verifier/store.h"
 
 #define ROW_MAX (CCG_STORE_MAX_VALUE)
@@ -297,4 +298,27 @@ out:
 	json_decref(sig_arr);
 	free(row_text);
 	return s;
+}
+
+enum ccg_status ccg_vcontract_statement_accept(struct ccg_store_txn *txn, const struct ccg_vcontract *vc,
+					       const char *statement, const char *route, const uint8_t *body,
+					       size_t body_len, int64_t now, int64_t window, struct ccg_statement *out,
+					       struct ccg_error *err)
+{
+	char party[CCG_STATEMENT_MAX_ID + 1];
+	const char *pem = NULL;
+	struct ccg_statement st;
+	enum ccg_status s;
+
+	if (txn == NULL || vc == NULL)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "statement", "need a transaction and a contract");
+	if ((s = ccg_statement_party(statement, party, err)) != CCG_OK ||
+	    (s = ccg_vcontract_party_key(vc, party, &pem, err)) != CCG_OK ||
+	    (s = ccg_statement_verify(statement, (const uint8_t *)pem, strlen(pem), &st, err)) != CCG_OK ||
+	    (s = ccg_statement_check(&st, route, vc->name, body, body_len, now, window, err)) != CCG_OK ||
+	    (s = ccg_statement_jti_use(txn, &st, now, window, err)) != CCG_OK)
+		return s;
+	if (out != NULL)
+		*out = st;
+	return CCG_OK;
 }

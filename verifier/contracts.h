@@ -78,4 +78,20 @@ CCG_MUST_USE enum ccg_status ccg_vcontract_register(struct ccg_store_txn *txn, c
 						    const char *const *sigs, size_t n_sigs, int64_t now,
 						    struct ccg_vcontract **out, struct ccg_error *err);
 
+/*
+ * ccg_vcontract_statement_accept: accepts a party's signed statement
+ * (verifier/statement.h) for a request on the stored contract vc, inside
+ * txn: the signer must have a registered key in vc (CCG_ERR_PARTY_UNKNOWN
+ * naming "party"), the statement must verify under it, be made for route,
+ * vc's name and body, lie in the window around now, and its jti is used up
+ * in txn (each refusal as in statement.h). *out (optional) receives the
+ * verified statement. Roll txn back on any refusal.
+ */
+struct ccg_statement;
+CCG_MUST_USE enum ccg_status ccg_vcontract_statement_accept(struct ccg_store_txn *txn, const struct ccg_vcontract *vc,
+							    const char *statement, const char *route,
+							    const uint8_t *body, size_t body_len, int64_t now,
+							    int64_t window, struct ccg_statement *out,
+							    struct ccg_error *err);
+
 #endif

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "verifier/contracts.h"
+#include "verifier/statement.h"
 #include "verifier/store.h"
 #include "testdata.h"
 
@@ -271,11 +272,57 @@ static void test_later_versions(void **state)
 	close_fx(&f);
 }
 
+/* a party's statement on the stored contract: the registered signer only, once */
+static void test_statement_accept(void **state)
+{
+	struct fixture f = open_fx();
+	char *d1 = doc(1, two, 2, "2027-01-01T00:00:00Z");
+	static const char route[] = "POST /v1/contracts/llm-serving/suspend";
+	static const uint8_t b[] = "{}";
+	struct ccg_store_txn *t = NULL;
+	struct ccg_vcontract *vc = NULL;
+	struct ccg_statement st;
+	struct ccg_error err;
+	char *ok = NULL, *alice = NULL, *mallory = NULL;
+
+	(void)state;
+	assert_int_equal(reg(&f, d1, two, 2, NOW, &err), CCG_OK);
+	assert_int_equal(ccg_statement_sign((const uint8_t *)P[1].priv, strlen(P[1].priv), "clinic", "llm-serving", route,
+					    b, 2, NOW, NULL, &ok, &err), CCG_OK);
+	/* alice signs with her own key, but she is no party of the stored version */
+	assert_int_equal(ccg_statement_sign((const uint8_t *)P[2].priv, strlen(P[2].priv), "alice", "llm-serving", route,
+					    b, 2, NOW, NULL, &alice, &err), CCG_OK);
+	/* mallory signs as acme with her key */
+	assert_int_equal(ccg_statement_sign((const uint8_t *)P[3].priv, strlen(P[3].priv), "acme", "llm-serving", route,
+					    b, 2, NOW, NULL, &mallory, &err), CCG_OK);
+	assert_int_equal(ccg_store_begin(f.s, &t, &err), CCG_OK);
+	assert_int_equal(ccg_vcontract_load(t, "llm-serving", &vc, &err), CCG_OK);
+	ccg_error_clear(&err);
+	expect(ccg_vcontract_statement_accept(t, vc, alice, route, b, 2, NOW, 300, &st, &err), &err,
+	       CCG_ERR_PARTY_UNKNOWN, "party");
+	ccg_error_clear(&err);
+	expect(ccg_vcontract_statement_accept(t, vc, mallory, route, b, 2, NOW, 300, &st, &err), &err,
+	       CCG_ERR_SIGNATURE, "statement.signature");
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_vcontract_statement_accept(t, vc, ok, route, b, 2, NOW + 5, 300, &st, &err), CCG_OK);
+	assert_string_equal(st.party, "clinic");
+	expect(ccg_vcontract_statement_accept(t, vc, ok, route, b, 2, NOW + 6, 300, &st, &err), &err,
+	       CCG_ERR_STATEMENT_REPLAY, "statement.jti");
+	ccg_store_rollback(t);
+	ccg_vcontract_free(vc);
+	free(ok);
+	free(alice);
+	free(mallory);
+	free(d1);
+	close_fx(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_first_version),
 		cmocka_unit_test(test_later_versions),
+		cmocka_unit_test(test_statement_accept),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
