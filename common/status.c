@@ -74,7 +74,12 @@
 	X(ERR_STORE_CONFLICT, "concurrent transaction conflict") \
 	/* branch merkle */ \
 	X(ERR_LOG_PROOF, "log proof does not verify") \
-	X(ERR_LOG_INCONSISTENT, "log history rewritten")
+	X(ERR_LOG_INCONSISTENT, "log history rewritten") \
+	/* multi-party release (branch release, issue 14) */ \
+	X(ERR_STATEMENT_REPLAY, "signed statement already used (replay)") \
+	X(ERR_PARTY_UNKNOWN, "party unknown to the contract in force") \
+	X(ERR_STATEMENT_SCOPE, "signed statement made for another request") \
+	X(ERR_STATEMENT_STALE, "signed statement outside its time window")
 
 const char *ccg_status_str(enum ccg_status s)
 {

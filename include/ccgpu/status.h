@@ -115,6 +115,11 @@ enum ccg_status {
 	/* release log: Merkle-tree proofs and tree heads (branch merkle) */
 	CCG_ERR_LOG_PROOF = 1250,       /* an inclusion or consistency proof does not prove what it claims */
 	CCG_ERR_LOG_INCONSISTENT = 1251, /* a log's history was rewritten: a new tree head does not extend the old one */
+	/* multi-party release (branch release, issue 14) */
+	CCG_ERR_STATEMENT_REPLAY = 1400,  /* a signed statement's jti was already used */
+	CCG_ERR_PARTY_UNKNOWN = 1401,     /* a statement names a party with no registered key in the contract in force */
+	CCG_ERR_STATEMENT_SCOPE = 1402,   /* a statement made for another route, contract or body */
+	CCG_ERR_STATEMENT_STALE = 1403,   /* a statement's iat lies outside the accepted window */
 };
 
 /* --- branch att (issue 10): shared conventions of the attestation API --- */
