@@ -68,7 +68,9 @@ CCG_API CCG_MUST_USE enum ccg_status ccg_gpu_verifier_set_cache_dir(struct ccg_g
 /*
  * ccg_gpu_verifier_set_ocsp: revocation mode; url overrides the responder in
  * each certificate (NULL: use the certificate's); max_age bounds the age of a
- * response in seconds (0: only its nextUpdate). Must be set after the cache dir.
+ * response in seconds (0: only its nextUpdate).
+ * The setters may be called in any order, before or after
+ * ccg_gpu_verifier_add_ocsp_response: supplied responses are kept.
  */
 CCG_API CCG_MUST_USE enum ccg_status ccg_gpu_verifier_set_ocsp(struct ccg_gpu_verifier *v,
 								enum ccg_gpu_ocsp_mode mode,
@@ -76,7 +78,11 @@ CCG_API CCG_MUST_USE enum ccg_status ccg_gpu_verifier_set_ocsp(struct ccg_gpu_ve
 								struct ccg_error *err);
 /* ccg_gpu_verifier_set_offline: never touch the network (RIM service, OCSP responders). */
 CCG_API void ccg_gpu_verifier_set_offline(struct ccg_gpu_verifier *v, bool offline);
-/* ccg_gpu_verifier_add_ocsp_response: supplies a DER OCSP response for offline use. */
+/*
+ * ccg_gpu_verifier_add_ocsp_response: supplies a DER OCSP response for offline
+ * use (checked now, CCG_ERR_OCSP if malformed; at most 64). The bytes are
+ * copied and kept whatever setter is called later.
+ */
 CCG_API CCG_MUST_USE enum ccg_status ccg_gpu_verifier_add_ocsp_response(struct ccg_gpu_verifier *v,
 									 const uint8_t *der, size_t len,
 									 struct ccg_error *err);
