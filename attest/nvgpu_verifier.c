@@ -371,3 +371,44 @@ void ccg_gpu_result_free(struct ccg_gpu_result *r)
 	json_decref(r->claims);
 	free(r);
 }
+
+/* device: GPU i's claims object, or NULL */
+static const json_t *device(const struct ccg_gpu_result *r, size_t i)
+{
+	char key[32];
+
+	if (r == NULL)
+		return NULL;
+	snprintf(key, sizeof(key), "GPU-%zu", i);
+	return json_object_get(json_object_get(r->claims, "submods"), key);
+}
+
+size_t ccg_gpu_result_count(const struct ccg_gpu_result *r)
+{
+	return r != NULL ? json_object_size(json_object_get(r->claims, "submods")) : 0;
+}
+
+bool ccg_gpu_result_device_passed(const struct ccg_gpu_result *r, size_t i)
+{
+	bool passed = false;
+
+	return ccg_gpu_result_claim_bool(r, i, "ccgpu-result", &passed) && passed;
+}
+
+const char *ccg_gpu_result_claim_string(const struct ccg_gpu_result *r, size_t i, const char *name)
+{
+	const char *s = NULL;
+
+	return name != NULL && ccg_json_get_string(device(r, i), name, &s, "claims", NULL) == CCG_OK ? s : NULL;
+}
+
+bool ccg_gpu_result_claim_bool(const struct ccg_gpu_result *r, size_t i, const char *name, bool *out)
+{
+	return name != NULL && out != NULL && ccg_json_get_bool(device(r, i), name, out, "claims", NULL) == CCG_OK;
+}
+
+bool ccg_gpu_result_claim_int(const struct ccg_gpu_result *r, size_t i, const char *name, int64_t *out)
+{
+	return name != NULL && out != NULL &&
+	       ccg_json_get_int(device(r, i), name, INT64_MIN, INT64_MAX, out, "claims", NULL) == CCG_OK;
+}

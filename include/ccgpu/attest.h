@@ -146,6 +146,24 @@ CCG_API char *ccg_gpu_result_claims_json(const struct ccg_gpu_result *r, int ind
 /* ccg_gpu_result_free: NULL is allowed. */
 CCG_API void ccg_gpu_result_free(struct ccg_gpu_result *r);
 
+/* ---- per-GPU results and claim getters (branch api12, issue 12 item 9) ---- */
+/* ccg_gpu_result_count: number of GPUs in the result (0 for NULL). */
+CCG_API size_t ccg_gpu_result_count(const struct ccg_gpu_result *r);
+/* ccg_gpu_result_device_passed: whether every check of GPU i passed (false when i is out of range). */
+CCG_API bool ccg_gpu_result_device_passed(const struct ccg_gpu_result *r, size_t i);
+/*
+ * ccg_gpu_result_claim_string: GPU i's claim name (NVIDIA's names, e.g.
+ * "x-nvidia-gpu-driver-version", "measres", or ccgpu's "ccgpu-*"), borrowed
+ * from r; NULL when GPU i or the claim does not exist or is not a string.
+ */
+CCG_API const char *ccg_gpu_result_claim_string(const struct ccg_gpu_result *r, size_t i, const char *name);
+/* ccg_gpu_result_claim_bool: true and *out when GPU i's claim name is a boolean; false otherwise. */
+CCG_API CCG_MUST_USE bool ccg_gpu_result_claim_bool(const struct ccg_gpu_result *r, size_t i, const char *name,
+						    bool *out);
+/* ccg_gpu_result_claim_int: true and *out when GPU i's claim name is an integer; false otherwise. */
+CCG_API CCG_MUST_USE bool ccg_gpu_result_claim_int(const struct ccg_gpu_result *r, size_t i, const char *name,
+						   int64_t *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -107,7 +107,8 @@ static void test_report_parses_like_nvidia(void **state)
 	free(r);
 }
 
-static enum ccg_status appraise(unsigned gpus, char **claims, struct ccg_error *err)
+/* appraise: gpus GPUs of sim, offline against its RIMs; the claims JSON in *claims, the result in *keep */
+static enum ccg_status appraise_keep(unsigned gpus, char **claims, struct ccg_gpu_result **keep, struct ccg_error *err)
 {
 	struct ccg_gpu_verifier *v = NULL;
 	struct ccg_gpu_evidence *ev = NULL;
@@ -139,10 +140,60 @@ static enum ccg_status appraise(unsigned gpus, char **claims, struct ccg_error *
 	assert_int_equal(ccg_gpu_result_passed(res), st == CCG_OK);
 	if (claims != NULL)
 		*claims = ccg_gpu_result_claims_json(res, 0);
-	ccg_gpu_result_free(res);
+	if (keep != NULL)
+		*keep = res;
+	else
+		ccg_gpu_result_free(res);
 	ccg_gpu_evidence_free(ev);
 	ccg_gpu_verifier_free(v);
 	return st;
+}
+
+static enum ccg_status appraise(unsigned gpus, char **claims, struct ccg_error *err)
+{
+	return appraise_keep(gpus, claims, NULL, err);
+}
+
+/* the public claim getters read what the claims JSON says, per GPU (issue 12 item 9) */
+static void test_claim_getters(void **state)
+{
+	struct gpusim_fault f;
+	struct ccg_gpu_result *res = NULL;
+	struct ccg_error err;
+	bool b = false;
+	int64_t n = 0;
+
+	(void)state;
+	ccg_error_clear(&err);
+	gpusim_clear_faults(sim);
+	assert_int_equal(gpusim_fault_parse("drift=40@1", &f, NULL), CCG_OK);
+	assert_int_equal(gpusim_add_fault(sim, &f, NULL), CCG_OK);
+	assert_int_equal(appraise_keep(2, NULL, &res, &err), CCG_ERR_MEASUREMENT_MISMATCH);
+	gpusim_clear_faults(sim);
+	assert_int_equal(ccg_gpu_result_count(res), 2);
+	assert_int_equal(ccg_gpu_result_count(NULL), 0);
+	assert_true(ccg_gpu_result_device_passed(res, 0));
+	assert_false(ccg_gpu_result_device_passed(res, 1));
+	assert_false(ccg_gpu_result_device_passed(res, 2));
+	assert_false(ccg_gpu_result_device_passed(NULL, 0));
+	assert_string_equal(ccg_gpu_result_claim_string(res, 0, "measres"), "success");
+	assert_string_equal(ccg_gpu_result_claim_string(res, 1, "measres"), "fail");
+	assert_string_equal(ccg_gpu_result_claim_string(res, 1, "x-nvidia-gpu-driver-version"), "570.86.15");
+	assert_null(ccg_gpu_result_claim_string(res, 0, "x-nvidia-gpu-attestation-report-parsed")); /* a bool */
+	assert_null(ccg_gpu_result_claim_string(res, 0, "no-such-claim"));
+	assert_null(ccg_gpu_result_claim_string(res, 2, "measres"));
+	assert_true(ccg_gpu_result_claim_bool(res, 1, "x-nvidia-gpu-attestation-report-signature-verified", &b));
+	assert_true(b);
+	assert_true(ccg_gpu_result_claim_bool(res, 1, "ccgpu-result", &b));
+	assert_false(b);
+	assert_false(ccg_gpu_result_claim_bool(res, 0, "measres", &b)); /* a string */
+	assert_false(ccg_gpu_result_claim_bool(res, 0, "x-nvidia-gpu-arch-check", NULL));
+	assert_string_equal(ccg_gpu_result_claim_string(res, 1, "ccgpu-error-code"), "ERR_MEASUREMENT_MISMATCH");
+	assert_null(ccg_gpu_result_claim_string(res, 0, "ccgpu-error-code")); /* null */
+	/* the GPU claims hold no integers; the CPU test reads one through ccg_cpu_result_claim_int */
+	assert_false(ccg_gpu_result_claim_int(res, 1, "ccgpu-error-code", &n));
+	assert_false(ccg_gpu_result_claim_int(res, 0, "measres", &n));
+	ccg_gpu_result_free(res);
 }
 
 static void test_appraises_true(void **state)
@@ -558,6 +609,7 @@ int main(void)
 		cmocka_unit_test(test_spdm_errors),
 		cmocka_unit_test(test_frames),
 		cmocka_unit_test(test_supplied_ocsp_survives_every_setter),
+		cmocka_unit_test(test_claim_getters),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
