@@ -545,3 +545,24 @@ void ccg_cpu_result_free(struct ccg_cpu_result *r)
 	json_decref(r->claims);
 	free(r);
 }
+
+/* claim getters (branch api12) */
+const char *ccg_cpu_result_claim_string(const struct ccg_cpu_result *r, const char *name)
+{
+	const char *s = NULL;
+
+	return r != NULL && name != NULL && ccg_json_get_string(r->claims, name, &s, "claims", NULL) == CCG_OK ? s
+														  : NULL;
+}
+
+bool ccg_cpu_result_claim_bool(const struct ccg_cpu_result *r, const char *name, bool *out)
+{
+	return r != NULL && name != NULL && out != NULL &&
+	       ccg_json_get_bool(r->claims, name, out, "claims", NULL) == CCG_OK;
+}
+
+bool ccg_cpu_result_claim_int(const struct ccg_cpu_result *r, const char *name, int64_t *out)
+{
+	return r != NULL && name != NULL && out != NULL &&
+	       ccg_json_get_int(r->claims, name, INT64_MIN, INT64_MAX, out, "claims", NULL) == CCG_OK;
+}

@@ -76,6 +76,9 @@ void ccg_gpu_verifier_free(struct ccg_gpu_verifier *v)
 	if (v == NULL)
 		return;
 	drop_lazy(v);
+	for (size_t i = 0; i < v->n_supplied; i++)
+		free(v->supplied[i].der);
+	free(v->supplied);
 	X509_free(v->device_anchor);
 	X509_free(v->rim_anchor);
 	free(v->rim_dir);
@@ -201,8 +204,14 @@ static enum ccg_status ensure_lazy(struct ccg_gpu_verifier *v, struct ccg_error 
 		};
 
 		st = ccg_ocsp_new(&oc, &v->ocsp, err);
-		if (st != CCG_OK)
+		/* a setter rebuilt the checker: the responses supplied so far still count */
+		for (size_t i = 0; i < v->n_supplied && st == CCG_OK; i++)
+			st = ccg_ocsp_add_response(v->ocsp, v->supplied[i].der, v->supplied[i].len, err);
+		if (st != CCG_OK) {
+			ccg_ocsp_free(v->ocsp);
+			v->ocsp = NULL;
 			return st;
+		}
 	}
 	if (v->rims == NULL) {
 		struct ccg_rim_store_config rc = {
@@ -220,14 +229,37 @@ static enum ccg_status ensure_lazy(struct ccg_gpu_verifier *v, struct ccg_error 
 enum ccg_status ccg_gpu_verifier_add_ocsp_response(struct ccg_gpu_verifier *v, const uint8_t *der,
 						   size_t len, struct ccg_error *err)
 {
+	struct ccg_gpu_supplied_ocsp *grown = NULL;
+	uint8_t *copy = NULL;
 	enum ccg_status st;
 
+	if (v == NULL || der == NULL)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "ocsp.supplied", "NULL argument");
 	pthread_mutex_lock(&v->lock);
 	st = ensure_lazy(v, err);
+	/* checked (and bounded) by the checker first, then kept for the checkers later setters build */
+	if (st == CCG_OK)
+		st = ccg_ocsp_add_response(v->ocsp, der, len, err);
+	if (st == CCG_OK) {
+		grown = realloc(v->supplied, (v->n_supplied + 1) * sizeof(*grown));
+		copy = malloc(len);
+		if (grown != NULL)
+			v->supplied = grown;
+		if (grown == NULL || copy == NULL) {
+			free(copy);
+			/* the current checker holds it but a rebuilt one would not: start over without it */
+			ccg_ocsp_free(v->ocsp);
+			v->ocsp = NULL;
+			st = ccg_error_set(err, CCG_ERR_NOMEM, "ocsp.supplied", "copying %zu bytes", len);
+		} else {
+			memcpy(copy, der, len);
+			v->supplied[v->n_supplied].der = copy;
+			v->supplied[v->n_supplied].len = len;
+			v->n_supplied++;
+		}
+	}
 	pthread_mutex_unlock(&v->lock);
-	if (st != CCG_OK)
-		return st;
-	return ccg_ocsp_add_response(v->ocsp, der, len, err);
+	return st;
 }
 
 static enum ccg_status build_claims(const struct ccg_gpu_evidence *ev, struct ccg_gpu_appraisal **as,
@@ -397,4 +429,45 @@ void ccg_gpu_result_free(struct ccg_gpu_result *r)
 		return;
 	json_decref(r->claims);
 	free(r);
+}
+
+/* device: GPU i's claims object, or NULL */
+static const json_t *device(const struct ccg_gpu_result *r, size_t i)
+{
+	char key[32];
+
+	if (r == NULL)
+		return NULL;
+	snprintf(key, sizeof(key), "GPU-%zu", i);
+	return json_object_get(json_object_get(r->claims, "submods"), key);
+}
+
+size_t ccg_gpu_result_count(const struct ccg_gpu_result *r)
+{
+	return r != NULL ? json_object_size(json_object_get(r->claims, "submods")) : 0;
+}
+
+bool ccg_gpu_result_device_passed(const struct ccg_gpu_result *r, size_t i)
+{
+	bool passed = false;
+
+	return ccg_gpu_result_claim_bool(r, i, "ccgpu-result", &passed) && passed;
+}
+
+const char *ccg_gpu_result_claim_string(const struct ccg_gpu_result *r, size_t i, const char *name)
+{
+	const char *s = NULL;
+
+	return name != NULL && ccg_json_get_string(device(r, i), name, &s, "claims", NULL) == CCG_OK ? s : NULL;
+}
+
+bool ccg_gpu_result_claim_bool(const struct ccg_gpu_result *r, size_t i, const char *name, bool *out)
+{
+	return name != NULL && out != NULL && ccg_json_get_bool(device(r, i), name, out, "claims", NULL) == CCG_OK;
+}
+
+bool ccg_gpu_result_claim_int(const struct ccg_gpu_result *r, size_t i, const char *name, int64_t *out)
+{
+	return name != NULL && out != NULL &&
+	       ccg_json_get_int(device(r, i), name, INT64_MIN, INT64_MAX, out, "claims", NULL) == CCG_OK;
 }

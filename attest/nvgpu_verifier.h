@@ -40,6 +40,12 @@ struct ccg_gpu_verifier {
 	bool offline, skip_rims, rim_ignore_expiry;
 	struct ccg_ocsp *ocsp;       /* built lazily with the settings above */
 	struct ccg_rim_store *rims;  /* built lazily */
+	/* DER responses given to ccg_gpu_verifier_add_ocsp_response, replayed into each new OCSP checker */
+	struct ccg_gpu_supplied_ocsp {
+		uint8_t *der;
+		size_t len;
+	} *supplied;
+	size_t n_supplied;
 	pthread_mutex_t lock;        /* guards lazy construction and the chain cache */
 	struct ccg_chain_cache_entry chains[CCG_CHAIN_CACHE_SLOTS];
 	uint64_t clock;

@@ -570,6 +570,13 @@ enum ccg_status ccg_session_end(struct ccg_session *s, struct ccg_error *err)
 	return st;
 }
 
+/* ccg_session_end_quiet: END_SESSION with the result dropped (branch api12) */
+void ccg_session_end_quiet(struct ccg_session *s)
+{
+	if (s != NULL)
+		CCG_IGNORE(ccg_session_end(s, NULL));
+}
+
 void ccg_session_free(struct ccg_session *s)
 {
 	if (s == NULL)

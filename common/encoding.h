@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "ccgpu/status.h"
+#include "ccgpu/util.h" /* the exported declarations of some of these (branch api12) */
 
 /*
  * ccg_hex_decode: decodes hex (either case, optional "0x" prefix, surrounding

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "ccgpu/status.h"
+#include "ccgpu/util.h" /* the exported declarations of some of these (branch api12) */
 
 /*
  * ccg_file_read: reads a whole file (at most max bytes) into a malloc'd,

@@ -74,8 +74,10 @@ CCG_API CCG_MUST_USE enum ccg_status ccg_gpu_verifier_set_cache_dir(struct ccg_g
  * ccg_gpu_verifier_set_ocsp: revocation mode; url overrides the responder in
  * each certificate (NULL: use the certificate's); max_age bounds the age of a
  * response in seconds (0: only its nextUpdate, and for a response without
- * nextUpdate CCG_GPU_OCSP_DEFAULT_MAX_AGE). Must be set after the cache dir.
+ * nextUpdate CCG_GPU_OCSP_DEFAULT_MAX_AGE).
  * CCG_GPU_OCSP_OFF skips revocation (CCG_CHECK_REVOCATION in the result).
+ * The setters may be called in any order, before or after
+ * ccg_gpu_verifier_add_ocsp_response: supplied responses are kept.
  */
 #define CCG_GPU_OCSP_DEFAULT_MAX_AGE 3600
 CCG_API CCG_MUST_USE enum ccg_status ccg_gpu_verifier_set_ocsp(struct ccg_gpu_verifier *v,
@@ -84,7 +86,11 @@ CCG_API CCG_MUST_USE enum ccg_status ccg_gpu_verifier_set_ocsp(struct ccg_gpu_ve
 								struct ccg_error *err);
 /* ccg_gpu_verifier_set_offline: never touch the network (RIM service, OCSP responders). */
 CCG_API void ccg_gpu_verifier_set_offline(struct ccg_gpu_verifier *v, bool offline);
-/* ccg_gpu_verifier_add_ocsp_response: supplies a DER OCSP response for offline use. */
+/*
+ * ccg_gpu_verifier_add_ocsp_response: supplies a DER OCSP response for offline
+ * use (checked now, CCG_ERR_OCSP if malformed; at most 64). The bytes are
+ * copied and kept whatever setter is called later.
+ */
 CCG_API CCG_MUST_USE enum ccg_status ccg_gpu_verifier_add_ocsp_response(struct ccg_gpu_verifier *v,
 									 const uint8_t *der, size_t len,
 									 struct ccg_error *err);
@@ -163,6 +169,24 @@ CCG_API uint32_t ccg_gpu_result_checks_skipped(const struct ccg_gpu_result *r);
 CCG_API char *ccg_gpu_result_claims_json(const struct ccg_gpu_result *r, int indent);
 /* ccg_gpu_result_free: NULL is allowed. */
 CCG_API void ccg_gpu_result_free(struct ccg_gpu_result *r);
+
+/* ---- per-GPU results and claim getters (branch api12, issue 12 item 9) ---- */
+/* ccg_gpu_result_count: number of GPUs in the result (0 for NULL). */
+CCG_API size_t ccg_gpu_result_count(const struct ccg_gpu_result *r);
+/* ccg_gpu_result_device_passed: whether every check of GPU i passed (false when i is out of range). */
+CCG_API bool ccg_gpu_result_device_passed(const struct ccg_gpu_result *r, size_t i);
+/*
+ * ccg_gpu_result_claim_string: GPU i's claim name (NVIDIA's names, e.g.
+ * "x-nvidia-gpu-driver-version", "measres", or ccgpu's "ccgpu-*"), borrowed
+ * from r; NULL when GPU i or the claim does not exist or is not a string.
+ */
+CCG_API const char *ccg_gpu_result_claim_string(const struct ccg_gpu_result *r, size_t i, const char *name);
+/* ccg_gpu_result_claim_bool: true and *out when GPU i's claim name is a boolean; false otherwise. */
+CCG_API CCG_MUST_USE bool ccg_gpu_result_claim_bool(const struct ccg_gpu_result *r, size_t i, const char *name,
+						    bool *out);
+/* ccg_gpu_result_claim_int: true and *out when GPU i's claim name is an integer; false otherwise. */
+CCG_API CCG_MUST_USE bool ccg_gpu_result_claim_int(const struct ccg_gpu_result *r, size_t i, const char *name,
+						   int64_t *out);
 
 #ifdef __cplusplus
 }

@@ -109,6 +109,14 @@ CCG_API void ccg_channel_stats(const struct ccg_channel *ch, struct ccg_channel_
 /* ccg_channel_free: tells the device to close the channel, unmaps and wipes; NULL is allowed. */
 CCG_API void ccg_channel_free(struct ccg_channel *ch);
 
+/* ---- branch api12 (issue 12 item 9) ---- */
+/*
+ * ccg_session_end_quiet: ccg_session_end for a caller with nothing to do on
+ * failure (the keys are wiped either way); returns nothing, so it needs no
+ * CCG_IGNORE. ccg_session_free still needed; NULL is allowed.
+ */
+CCG_API void ccg_session_end_quiet(struct ccg_session *s);
+
 #ifdef __cplusplus
 }
 #endif

@@ -201,6 +201,18 @@ CCG_API char *ccg_cpu_result_claims_json(const struct ccg_cpu_result *r, int ind
 /* ccg_cpu_result_free: NULL is allowed. */
 CCG_API void ccg_cpu_result_free(struct ccg_cpu_result *r);
 
+/* ---- claim getters (branch api12, issue 12 item 9) ---- */
+/*
+ * ccg_cpu_result_claim_string: the top-level claim name of the CPU result,
+ * borrowed from r; NULL when absent or not a string.
+ */
+CCG_API const char *ccg_cpu_result_claim_string(const struct ccg_cpu_result *r, const char *name);
+/* ccg_cpu_result_claim_bool: true and *out when the claim name is a boolean; false otherwise. */
+CCG_API CCG_MUST_USE bool ccg_cpu_result_claim_bool(const struct ccg_cpu_result *r, const char *name, bool *out);
+/* ccg_cpu_result_claim_int: true and *out when the claim name is an integer; false otherwise. */
+CCG_API CCG_MUST_USE bool ccg_cpu_result_claim_int(const struct ccg_cpu_result *r, const char *name,
+						   int64_t *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -182,6 +182,14 @@ CCG_API void ccg_error_clear(struct ccg_error *err);
 /* ccg_error_format: writes "where: detail (status text)" into buf; returns buf. */
 CCG_API const char *ccg_error_format(const struct ccg_error *err, char *buf, size_t buf_len);
 
+/* ---- branch api12 (issue 12 item 7) ---- */
+/*
+ * CCG_IGNORE(expr): evaluates a CCG_MUST_USE call whose result is
+ * deliberately dropped (a plain (void) cast does not silence GCC's
+ * warn_unused_result), e.g. CCG_IGNORE(ccg_session_end(s, NULL));
+ */
+#define CCG_IGNORE(expr) ((void)!(expr))
+
 #ifdef __cplusplus
 }
 #endif

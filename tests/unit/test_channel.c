@@ -636,6 +636,14 @@ static void test_session(void **state)
 	assert_int_equal(ccg_session_end(s, &e), CCG_OK);
 	assert_int_equal(ccg_session_heartbeat(s, &e), CCG_ERR_CHANNEL_CLOSED);
 	ccg_session_free(s);
+	/* the quiet form ends a session just the same (issue 12 item 9) */
+	s = open_session();
+	assert_int_equal(ccg_session_heartbeat(s, &e), CCG_OK);
+	ccg_session_end_quiet(s);
+	assert_int_equal(ccg_session_heartbeat(s, &e), CCG_ERR_CHANNEL_CLOSED);
+	ccg_session_end_quiet(s); /* twice, and on NULL: no crash */
+	ccg_session_end_quiet(NULL);
+	ccg_session_free(s);
 }
 
 /* a secured record altered or replayed on the socket is refused by the device; the session goes on */

@@ -18,6 +18,7 @@
 #include "common/json.h"
 #include "common/secret.h"
 #include "common/str.h"
+#include "ccgpu/version.h"
 #include "testdata.h"
 
 static void test_cursor_getters(void **state)
@@ -442,6 +443,37 @@ static void test_time_resolve(void **state)
 	assert_null(ccg_check_name(0));
 }
 
+/* must_use_ok: a must-use call for CCG_IGNORE, counting its calls */
+static int must_use_calls;
+static CCG_MUST_USE enum ccg_status must_use_ok(void);
+static enum ccg_status must_use_ok(void)
+{
+	must_use_calls++;
+	return CCG_ERR_INTERNAL;
+}
+
+/* the application helpers of ccgpu/util.h and version.h (issue 12 item 9) */
+static void test_app_helpers(void **state)
+{
+	uint8_t a[32] = {0}, b[32] = {0}, zero[32] = {0};
+	char text[32];
+
+	(void)state;
+	assert_string_equal(ccg_version(), CCGPU_VERSION);
+	snprintf(text, sizeof(text), "%d.%d.%d", CCGPU_VERSION_MAJOR, CCGPU_VERSION_MINOR, CCGPU_VERSION_PATCH);
+	assert_string_equal(ccg_version(), text);
+	assert_int_equal(CCGPU_VERSION_NUMBER,
+			 (CCGPU_VERSION_MAJOR << 16) | (CCGPU_VERSION_MINOR << 8) | CCGPU_VERSION_PATCH);
+	assert_int_equal(ccg_nonce_random(a, sizeof(a)), CCG_OK);
+	assert_int_equal(ccg_nonce_random(b, sizeof(b)), CCG_OK);
+	assert_memory_not_equal(a, zero, sizeof(a));
+	assert_memory_not_equal(a, b, sizeof(a));
+	assert_int_equal(ccg_nonce_random(NULL, 32), CCG_ERR_INVALID_ARG);
+	assert_int_equal(ccg_nonce_random(NULL, 0), CCG_OK);
+	CCG_IGNORE(must_use_ok());
+	assert_int_equal(must_use_calls, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -460,6 +492,7 @@ int main(void)
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_error_text_is_utf8),
 		cmocka_unit_test(test_time_resolve),
+		cmocka_unit_test(test_app_helpers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -143,6 +143,25 @@ static void test_snp(void **state)
 	j = claims_of(r);
 	assert_true(json_is_true(json_object_get(j, "snp-debug-allowed")));
 	assert_string_equal(json_string_value(json_object_get(j, "ccgpu-cpu-tee")), "snp");
+	/* the public getters read the same claims without a JSON library (issue 12 item 9) */
+	{
+		bool b = false;
+		int64_t n = -1;
+
+		assert_string_equal(ccg_cpu_result_claim_string(r, "ccgpu-cpu-tee"), "snp");
+		assert_null(ccg_cpu_result_claim_string(r, "snp-debug-allowed"));
+		assert_null(ccg_cpu_result_claim_string(r, "no-such-claim"));
+		assert_null(ccg_cpu_result_claim_string(NULL, "ccgpu-cpu-tee"));
+		assert_true(ccg_cpu_result_claim_bool(r, "snp-debug-allowed", &b));
+		assert_true(b);
+		assert_false(ccg_cpu_result_claim_bool(r, "ccgpu-cpu-tee", &b));
+		assert_true(ccg_cpu_result_claim_int(r, "snp-guest-svn", &n));
+		assert_int_equal(n, json_integer_value(json_object_get(j, "snp-guest-svn")));
+		assert_true(ccg_cpu_result_claim_int(r, "snp-version", &n));
+		assert_int_equal(n, json_integer_value(json_object_get(j, "snp-version")));
+		assert_true(n >= 2);
+		assert_false(ccg_cpu_result_claim_int(r, "ccgpu-cpu-tee", &n));
+	}
 	json_decref(j);
 	/* the claims go into a policy as they are */
 	text = ccg_cpu_result_claims_json(r, 2);

@@ -16,6 +16,7 @@
 
 #include <openssl/err.h>
 #include <openssl/objects.h>
+#include <openssl/ocsp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -27,6 +28,7 @@
 #include "common/crypto.h"
 #include "common/frame.h"
 #include "gpusim/gpusim.h"
+#include "gpusim/ocsp_responder.h"
 #include "gpusim/serve.h"
 #include "testdata.h"
 
@@ -108,7 +110,8 @@ static void test_report_parses_like_nvidia(void **state)
 	free(r);
 }
 
-static enum ccg_status appraise(unsigned gpus, char **claims, struct ccg_error *err)
+/* appraise: gpus GPUs of sim, offline against its RIMs; the claims JSON in *claims, the result in *keep */
+static enum ccg_status appraise_keep(unsigned gpus, char **claims, struct ccg_gpu_result **keep, struct ccg_error *err)
 {
 	struct ccg_gpu_verifier *v = NULL;
 	struct ccg_gpu_evidence *ev = NULL;
@@ -142,10 +145,60 @@ static enum ccg_status appraise(unsigned gpus, char **claims, struct ccg_error *
 	assert_int_equal(ccg_gpu_result_passed(res), st == CCG_OK);
 	if (claims != NULL)
 		*claims = ccg_gpu_result_claims_json(res, 0);
-	ccg_gpu_result_free(res);
+	if (keep != NULL)
+		*keep = res;
+	else
+		ccg_gpu_result_free(res);
 	ccg_gpu_evidence_free(ev);
 	ccg_gpu_verifier_free(v);
 	return st;
+}
+
+static enum ccg_status appraise(unsigned gpus, char **claims, struct ccg_error *err)
+{
+	return appraise_keep(gpus, claims, NULL, err);
+}
+
+/* the public claim getters read what the claims JSON says, per GPU (issue 12 item 9) */
+static void test_claim_getters(void **state)
+{
+	struct gpusim_fault f;
+	struct ccg_gpu_result *res = NULL;
+	struct ccg_error err;
+	bool b = false;
+	int64_t n = 0;
+
+	(void)state;
+	ccg_error_clear(&err);
+	gpusim_clear_faults(sim);
+	assert_int_equal(gpusim_fault_parse("drift=40@1", &f, NULL), CCG_OK);
+	assert_int_equal(gpusim_add_fault(sim, &f, NULL), CCG_OK);
+	assert_int_equal(appraise_keep(2, NULL, &res, &err), CCG_ERR_MEASUREMENT_MISMATCH);
+	gpusim_clear_faults(sim);
+	assert_int_equal(ccg_gpu_result_count(res), 2);
+	assert_int_equal(ccg_gpu_result_count(NULL), 0);
+	assert_true(ccg_gpu_result_device_passed(res, 0));
+	assert_false(ccg_gpu_result_device_passed(res, 1));
+	assert_false(ccg_gpu_result_device_passed(res, 2));
+	assert_false(ccg_gpu_result_device_passed(NULL, 0));
+	assert_string_equal(ccg_gpu_result_claim_string(res, 0, "measres"), "success");
+	assert_string_equal(ccg_gpu_result_claim_string(res, 1, "measres"), "fail");
+	assert_string_equal(ccg_gpu_result_claim_string(res, 1, "x-nvidia-gpu-driver-version"), "570.86.15");
+	assert_null(ccg_gpu_result_claim_string(res, 0, "x-nvidia-gpu-attestation-report-parsed")); /* a bool */
+	assert_null(ccg_gpu_result_claim_string(res, 0, "no-such-claim"));
+	assert_null(ccg_gpu_result_claim_string(res, 2, "measres"));
+	assert_true(ccg_gpu_result_claim_bool(res, 1, "x-nvidia-gpu-attestation-report-signature-verified", &b));
+	assert_true(b);
+	assert_true(ccg_gpu_result_claim_bool(res, 1, "ccgpu-result", &b));
+	assert_false(b);
+	assert_false(ccg_gpu_result_claim_bool(res, 0, "measres", &b)); /* a string */
+	assert_false(ccg_gpu_result_claim_bool(res, 0, "x-nvidia-gpu-arch-check", NULL));
+	assert_string_equal(ccg_gpu_result_claim_string(res, 1, "ccgpu-error-code"), "ERR_MEASUREMENT_MISMATCH");
+	assert_null(ccg_gpu_result_claim_string(res, 0, "ccgpu-error-code")); /* null */
+	/* the GPU claims hold no integers; the CPU test reads one through ccg_cpu_result_claim_int */
+	assert_false(ccg_gpu_result_claim_int(res, 1, "ccgpu-error-code", &n));
+	assert_false(ccg_gpu_result_claim_int(res, 0, "measres", &n));
+	ccg_gpu_result_free(res);
 }
 
 static void test_appraises_true(void **state)
@@ -599,6 +652,148 @@ static void test_frames(void **state)
 	ccg_buf_cleanup(&out);
 }
 
+/* supply_ocsp: gives v gpusim's OCSP answer for every certificate in its index; returns how many */
+static unsigned supply_ocsp(struct ccg_gpu_verifier *v)
+{
+	struct gpusim_ocsp *resp = NULL;
+	char path[4096], line[1024];
+	unsigned n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/ocsp-index.txt", dir);
+	assert_int_equal(gpusim_ocsp_load(dir, &resp, NULL), CCG_OK);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char names[2][512];
+		X509 *x[2];
+		OCSP_REQUEST *req = OCSP_REQUEST_new();
+		unsigned char *der = NULL;
+		uint8_t *answer = NULL;
+		size_t answer_len = 0;
+		int der_len;
+
+		if (line[0] == '#' || sscanf(line, "%511s %511s", names[0], names[1]) != 2) {
+			OCSP_REQUEST_free(req);
+			continue;
+		}
+		for (int k = 0; k < 2; k++) {
+			STACK_OF(X509) *sk = NULL;
+
+			snprintf(path, sizeof(path), "%s/%s", dir, names[k]);
+			assert_int_equal(ccg_pem_certs_load(path, 1, &sk, NULL), CCG_OK);
+			x[k] = sk_X509_shift(sk);
+			sk_X509_free(sk);
+		}
+		assert_non_null(req);
+		assert_non_null(OCSP_request_add0_id(req, OCSP_cert_to_id(EVP_sha384(), x[0], x[1])));
+		der_len = i2d_OCSP_REQUEST(req, &der);
+		assert_true(der_len > 0);
+		assert_int_equal(gpusim_ocsp_answer(resp, der, (size_t)der_len, &answer, &answer_len, NULL), CCG_OK);
+		assert_int_equal(ccg_gpu_verifier_add_ocsp_response(v, answer, answer_len, NULL), CCG_OK);
+		n++;
+		free(answer);
+		OPENSSL_free(der);
+		OCSP_REQUEST_free(req);
+		X509_free(x[0]);
+		X509_free(x[1]);
+	}
+	fclose(f);
+	gpusim_ocsp_free(resp);
+	return n;
+}
+
+/*
+ * Issue 12 item 8: responses given to add_ocsp_response survive every later
+ * setter (they used to be dropped with the lazily built OCSP checker, so an
+ * offline cache-mode appraisal failed with OCSP_UNAVAILABLE).
+ */
+static void test_supplied_ocsp_survives_every_setter(void **state)
+{
+	char anchor[4096], rim_anchor[4096], rims[4096], cache[4096];
+	uint8_t *r;
+	size_t len;
+	const char *pem = gpusim_chain_pem(sim, 0);
+
+	(void)state;
+	gpusim_clear_faults(sim);
+	r = report(0, &len);
+	snprintf(anchor, sizeof(anchor), "%s/device-root.pem", dir);
+	snprintf(rim_anchor, sizeof(rim_anchor), "%s/rim-root.pem", dir);
+	snprintf(rims, sizeof(rims), "%s/rims", dir);
+	snprintf(cache, sizeof(cache), "%s/verifier-cache", dir);
+	/* setter -1: none (the baseline); 0..8 each setter once, after the responses */
+	for (int setter = -1; setter <= 8; setter++) {
+		struct ccg_gpu_verifier *v = NULL;
+		struct ccg_gpu_evidence *ev = NULL;
+		struct ccg_gpu_result *res = NULL;
+		struct ccg_error err;
+		enum ccg_status st;
+		char *claims;
+
+		assert_int_equal(ccg_gpu_verifier_new(&v), CCG_OK);
+		assert_int_equal(ccg_gpu_verifier_set_device_anchor(v, anchor, NULL), CCG_OK);
+		assert_int_equal(ccg_gpu_verifier_set_rim_anchor(v, rim_anchor, NULL), CCG_OK);
+		assert_int_equal(ccg_gpu_verifier_set_rims(v, rims, NULL, NULL), CCG_OK);
+		ccg_gpu_verifier_set_offline(v, true);
+		assert_int_equal(ccg_gpu_verifier_set_ocsp(v, CCG_GPU_OCSP_CACHE, NULL, 0, NULL), CCG_OK);
+		assert_true(supply_ocsp(v) >= 2);
+		switch (setter) {
+		case 0:
+			assert_int_equal(ccg_gpu_verifier_set_device_anchor(v, anchor, NULL), CCG_OK);
+			break;
+		case 1:
+			assert_int_equal(ccg_gpu_verifier_set_rim_anchor(v, rim_anchor, NULL), CCG_OK);
+			break;
+		case 2:
+			assert_int_equal(ccg_gpu_verifier_set_rims(v, rims, NULL, NULL), CCG_OK);
+			break;
+		case 3:
+			ccg_gpu_verifier_skip_rims(v, false);
+			break;
+		case 4:
+			ccg_gpu_verifier_set_rim_ignore_expiry(v, false);
+			break;
+		case 5:
+			assert_int_equal(ccg_gpu_verifier_set_cache_dir(v, cache, NULL), CCG_OK);
+			break;
+		case 6:
+			assert_int_equal(ccg_gpu_verifier_set_ocsp(v, CCG_GPU_OCSP_CACHE, NULL, 0, NULL), CCG_OK);
+			break;
+		case 7:
+			ccg_gpu_verifier_set_offline(v, true);
+			break;
+		case 8: /* a failing setter keeps them too */
+			assert_int_equal(ccg_gpu_verifier_set_device_anchor(v, "/nonexistent/anchor.pem", NULL),
+					 CCG_ERR_NOT_FOUND);
+			assert_int_equal(ccg_gpu_verifier_set_device_anchor(v, anchor, NULL), CCG_OK);
+			break;
+		default:
+			break;
+		}
+		assert_int_equal(ccg_gpu_evidence_new(&ev), CCG_OK);
+		assert_int_equal(ccg_gpu_evidence_add_report(ev, "HOPPER", r, len, (const uint8_t *)pem, strlen(pem),
+							     NULL),
+				 CCG_OK);
+		ccg_error_clear(&err);
+		st = ccg_gpu_verifier_appraise(v, ev, nonce, sizeof(nonce), 0, &res, &err);
+		if (st != CCG_OK)
+			fail_msg("setter %d after add_ocsp_response: %s: %s: %s", setter, ccg_status_str(st), err.where,
+				 err.detail);
+		claims = ccg_gpu_result_claims_json(res, 0);
+		assert_non_null(claims);
+		assert_non_null(strstr(claims, "\"x-nvidia-gpu-attestation-report-cert-chain-fwid-match\":true"));
+		assert_non_null(strstr(claims, "\"x-nvidia-cert-ocsp-status\":\"good\""));
+		/* revocation was checked with the supplied responses, not skipped */
+		assert_int_equal(ccg_gpu_result_checks_skipped(res) & CCG_CHECK_REVOCATION, 0);
+		free(claims);
+		ccg_gpu_result_free(res);
+		ccg_gpu_evidence_free(ev);
+		ccg_gpu_verifier_free(v);
+	}
+	free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -612,6 +807,8 @@ int main(void)
 		cmocka_unit_test(test_ppcie_board),
 		cmocka_unit_test(test_spdm_errors),
 		cmocka_unit_test(test_frames),
+		cmocka_unit_test(test_supplied_ocsp_survives_every_setter),
+		cmocka_unit_test(test_claim_getters),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
