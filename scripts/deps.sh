@@ -11,7 +11,7 @@ CCGPU_PACKAGES=(
   libcurl4-openssl-dev libmicrohttpd-dev libsqlite3-dev
   libtss2-dev swtpm swtpm-tools
   libcmocka-dev
-  postgresql libpq-dev libjose-dev libsystemd-dev
+  postgresql libpq-dev libjose-dev libsystemd-dev curl
 )
 
 ccgpu_install_deps() {
