@@ -196,6 +196,22 @@ static const char *fwid_state(const struct ccg_gpu_appraisal *a)
 	return a->fwid_checked ? "mismatch" : "not-checked";
 }
 
+/*
+ * as NVIDIA does, for GPUs and switches alike: secure boot and debug status are
+ * claimed only when every measurement matched (mr "success"); o on success,
+ * NULL (o released) when memory runs out
+ */
+static json_t *claim_secboot(json_t *o, const char *mr)
+{
+	if (strcmp(mr, "success") == 0 &&
+	    (ccg_json_set_new(o, "secboot", json_true()) != CCG_OK ||
+	     ccg_json_set_new(o, "dbgstat", json_string("disabled")) != CCG_OK)) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
 json_t *ccg_gpu_claims_build(const struct ccg_gpu_appraisal *a, const uint8_t nonce[CCG_GPU_NONCE_LEN])
 {
 	char nonce_hex[2 * CCG_GPU_NONCE_LEN + 1], err_text[CCG_ERROR_WHERE_MAX + CCG_ERROR_DETAIL_MAX + 64];
@@ -262,14 +278,7 @@ json_t *ccg_gpu_claims_build(const struct ccg_gpu_appraisal *a, const uint8_t no
 			return NULL;
 		}
 	}
-	/* as NVIDIA does: secure boot and debug status are claimed only when every measurement matched */
-	if (strcmp(mr, "success") == 0 &&
-	    (ccg_json_set_new(o, "secboot", json_true()) != CCG_OK ||
-	     ccg_json_set_new(o, "dbgstat", json_string("disabled")) != CCG_OK)) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
+	return claim_secboot(o, mr);
 }
 
 json_t *ccg_switch_claims_build(const struct ccg_gpu_appraisal *a, const uint8_t nonce[CCG_GPU_NONCE_LEN])
@@ -329,11 +338,5 @@ json_t *ccg_switch_claims_build(const struct ccg_gpu_appraisal *a, const uint8_t
 			return NULL;
 		}
 	}
-	if (strcmp(mr, "success") == 0 &&
-	    (ccg_json_set_new(o, "secboot", json_true()) != CCG_OK ||
-	     ccg_json_set_new(o, "dbgstat", json_string("disabled")) != CCG_OK)) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
+	return claim_secboot(o, mr);
 }
