@@ -215,6 +215,18 @@ enum ccg_status ccg_merkle_consistency_proof(ccg_merkle_subtree_fn fn, void *ctx
 	return CCG_OK;
 }
 
+/*
+ * RFC 9162 2.1.3.2 and 2.1.4.2, in both verifications: "if LSB(fn) is not
+ * set, right-shift fn and sn equally until either LSB(fn) is set or fn is 0"
+ */
+static void shift_to_right_edge(uint64_t *fn, uint64_t *sn)
+{
+	while ((*fn & 1) == 0 && *fn != 0) {
+		*fn >>= 1;
+		*sn >>= 1;
+	}
+}
+
 enum ccg_status ccg_merkle_inclusion_verify(uint64_t index, uint64_t size, const uint8_t leaf_hash[CCG_MERKLE_HASH_LEN],
 					    const uint8_t proof[][CCG_MERKLE_HASH_LEN], size_t count,
 					    const uint8_t root[CCG_MERKLE_HASH_LEN], struct ccg_error *err)
@@ -242,11 +254,7 @@ enum ccg_status ccg_merkle_inclusion_verify(uint64_t index, uint64_t size, const
 					     (unsigned long long)size);
 		if ((fn & 1) != 0 || fn == sn) {
 			st = ccg_merkle_node_hash(proof[i], r, r);
-			if ((fn & 1) == 0)
-				while ((fn & 1) == 0 && fn != 0) {
-					fn >>= 1;
-					sn >>= 1;
-				}
+			shift_to_right_edge(&fn, &sn);
 		} else {
 			st = ccg_merkle_node_hash(r, proof[i], r);
 		}
@@ -330,11 +338,7 @@ enum ccg_status ccg_merkle_consistency_verify(uint64_t first, uint64_t second,
 			st = ccg_merkle_node_hash(proof[i], fr, fr);
 			if (st == CCG_OK)
 				st = ccg_merkle_node_hash(proof[i], sr, sr);
-			if ((fn & 1) == 0)
-				while ((fn & 1) == 0 && fn != 0) {
-					fn >>= 1;
-					sn >>= 1;
-				}
+			shift_to_right_edge(&fn, &sn);
 		} else {
 			st = ccg_merkle_node_hash(sr, proof[i], sr);
 		}
