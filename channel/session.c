@@ -13,7 +13,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "attest/x509_chain.h"
+#include "attest/pki/x509_chain.h"
 #include "channel/internal.h"
 #include "common/crypto.h"
 #include "common/error.h"

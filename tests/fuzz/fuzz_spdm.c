@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "attest/nvgpu_opaque.h"
-#include "attest/spdm.h"
+#include "attest/gpu/nvgpu_opaque.h"
+#include "attest/gpu/spdm.h"
 #include "fuzz.h"
 
 static bool inside(const struct ccg_cursor *v, const uint8_t *data, size_t size)

@@ -16,7 +16,7 @@ check "symbols carry version CCGPU_0" grep -q 'CCGPU_0 *ccg_gpu_verifier_apprais
 # what an appraisal skipped is readable without parsing JSON (issue 10, item 12)
 check "the skipped-check accessors are exported" bash -c 'for f in ccg_gpu_result_checks_skipped ccg_cpu_result_checks_skipped ccg_check_name; do grep -q "CCGPU_0 *$f\$" <<<"$1" || exit 1; done' _ "$versions"
 # ccgpu verify cpu/composite appraise through the public API only (what library users get)
-cli="$(dirname "$(dirname "$hdrs")")/tee_guest/cmd_verify_cpu.c"
+cli="$(dirname "$(dirname "$hdrs")")/tools/ccgpu/cmd_verify_cpu.c"
 check "the CLI's CPU verification uses include/ccgpu/cpu.h only" \
   bash -c '! grep -n "#include \"attest/" "$1" && grep -q "ccg_cpu_verifier_appraise_composite(" "$1"' _ "$cli"
 tap_done

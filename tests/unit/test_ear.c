@@ -31,7 +31,7 @@
 #include "http_server.h"
 #include "b64url.h"
 #include "testdata.h"
-#include "verifier/ear.h"
+#include "token/ear.h"
 
 #define IAT 1795305600 /* 2026-11-22T00:00:00Z */
 #define EXP (IAT + 300)
@@ -1081,7 +1081,7 @@ static int run_cli(const char *args, char **out)
 	int st;
 
 	assert_non_null(root);
-	assert_true(asprintf(&cmd, "%s/tee_guest/ccgpu ear verify %s 2>%s/cli.err", root, args, tmp) > 0);
+	assert_true(asprintf(&cmd, "%s/tools/ccgpu/ccgpu ear verify %s 2>%s/cli.err", root, args, tmp) > 0);
 	p = popen(cmd, "r");
 	assert_non_null(p);
 	ccg_buf_init(&b, 0);

@@ -21,9 +21,9 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "attest/nvgpu_opaque.h"
-#include "attest/x509_chain.h"
-#include "attest/spdm.h"
+#include "attest/gpu/nvgpu_opaque.h"
+#include "attest/pki/x509_chain.h"
+#include "attest/gpu/spdm.h"
 #include "ccgpu/attest.h"
 #include "common/crypto.h"
 #include "common/frame.h"

@@ -19,7 +19,7 @@
 
 #include <openssl/pem.h>
 
-#include "attest/composite.h"
+#include "attest/cpu/composite.h"
 #include "ccgpu/attest.h"
 #include "ccgpu/policy.h"
 #include "common/crypto.h"

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "attest/spdm.h"
+#include "attest/gpu/spdm.h"
 #include "common/buf.h"
 #include "common/crypto.h"
 #include "common/encoding.h"
