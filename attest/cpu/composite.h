@@ -15,16 +15,10 @@
 
 #include "attest/cpu/tdx.h"
 #include "ccgpu/attest.h"
+#include "ccgpu/cpu.h"
 #include "ccgpu/status.h"
 
-#define CCG_BINDING_LEN 64
-#define CCG_COMPOSITE_MAX (1024 * 1024)
-#define CCG_COMPOSITE_VERSION 1
-
-/* ccg_composite_binding: SHA-512(nonce ‖ tee_pub ‖ SHA-384(gpu_evidence)). */
-CCG_MUST_USE enum ccg_status ccg_composite_binding(const uint8_t *nonce, size_t nonce_len, const uint8_t *tee_pub,
-						   size_t tee_pub_len, const uint8_t *gpu_evidence, size_t gpu_len,
-						   uint8_t out[CCG_BINDING_LEN]);
+/* CCG_BINDING_LEN, CCG_COMPOSITE_MAX, CCG_COMPOSITE_VERSION and ccg_composite_binding are public (ccgpu/cpu.h). */
 
 struct ccg_composite_opts {
 	const uint8_t *nonce;           /* the verifier's nonce (required) */

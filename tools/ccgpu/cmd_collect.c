@@ -8,8 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "attest/cpu/composite.h"
-#include "attest/cpu/snp.h"
+#include "ccgpu/cpu.h"
 #include "common/crypto.h"
 #include "common/encoding.h"
 #include "common/error.h"

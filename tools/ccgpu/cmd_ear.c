@@ -15,10 +15,10 @@
 #include "common/file.h"
 #include "common/http.h"
 #include "common/json.h"
+#include "ccgpu/token.h"
 #include "cli.h"
-#include "token/ear.h"
 
-#define JWKS_MAX (1024 * 1024)
+#define JWKS_MAX CCG_TOKEN_JWKS_MAX
 
 static const char usage[] =
 	"usage: ccgpu ear verify TOKEN (--jwks URL | --jwks FILE) [--nonce HEX] [--time TIME] [--json]\n"
@@ -92,7 +92,7 @@ static enum ccg_status read_token(const char *arg, char **out, struct ccg_error 
 		*out = strdup(arg);
 		return *out != NULL ? CCG_OK : ccg_error_set(err, CCG_ERR_NOMEM, "token", "no memory");
 	}
-	st = ccg_file_read(strcmp(arg, "-") == 0 ? "/dev/stdin" : arg, CCG_EAR_MAX_TOKEN + 2, &data, &len, err);
+	st = ccg_file_read(strcmp(arg, "-") == 0 ? "/dev/stdin" : arg, CCG_TOKEN_MAX + 2, &data, &len, err);
 	if (st != CCG_OK)
 		return st;
 	/* one token, optionally followed by a newline */
@@ -106,10 +106,15 @@ static enum ccg_status read_token(const char *arg, char **out, struct ccg_error 
 	return CCG_OK;
 }
 
-static enum ccg_status read_jwks(const char *src, json_t **out, struct ccg_error *err)
+/*
+ * The JWKS as text, from a URL or a file; refused here (an input error, exit 2)
+ * when it is not one JSON document: ccg_token_verify then checks its keys.
+ */
+static enum ccg_status read_jwks(const char *src, char **out, size_t *out_len, struct ccg_error *err)
 {
 	uint8_t *data = NULL;
 	size_t len = 0;
+	json_t *doc = NULL;
 	enum ccg_status st;
 
 	*out = NULL;
@@ -122,16 +127,25 @@ static enum ccg_status read_jwks(const char *src, json_t **out, struct ccg_error
 			st = ccg_http_perform(&req, &resp, err);
 		if (st == CCG_OK && resp.status != 200)
 			st = ccg_error_set(err, CCG_ERR_NETWORK, "jwks", "%s answered HTTP %ld", src, resp.status);
-		if (st == CCG_OK)
-			st = ccg_json_parse(resp.body, resp.body_len, JWKS_MAX, "jwks", out, err);
+		if (st == CCG_OK) {
+			data = resp.body; /* NUL-terminated */
+			len = resp.body_len;
+			resp.body = NULL;
+		}
 		ccg_http_response_cleanup(&resp);
+	} else {
+		st = ccg_file_read(src, JWKS_MAX, &data, &len, err);
+	}
+	if (st == CCG_OK)
+		st = ccg_json_parse(data, len, JWKS_MAX, "jwks", &doc, err);
+	json_decref(doc);
+	if (st != CCG_OK) {
+		free(data);
 		return st;
 	}
-	st = ccg_file_read(src, JWKS_MAX, &data, &len, err);
-	if (st == CCG_OK)
-		st = ccg_json_parse(data, len, JWKS_MAX, "jwks", out, err);
-	free(data);
-	return st;
+	*out = (char *)data;
+	*out_len = len;
+	return CCG_OK;
 }
 
 static void print_claims(const json_t *c)
@@ -176,8 +190,10 @@ int cmd_ear(int argc, char **argv)
 	uint8_t *nonce = NULL;
 	size_t nonce_len = 0;
 	bool json_only = false;
-	json_t *jwks = NULL, *claims = NULL;
-	char *token = NULL, *text = NULL;
+	json_t *claims = NULL;
+	struct ccg_token *tok = NULL;
+	char *token = NULL, *text = NULL, *jwks = NULL;
+	size_t jwks_len = 0;
 	struct ccg_error err;
 	int64_t now;
 	int c, rc;
@@ -225,17 +241,17 @@ int cmd_ear(int argc, char **argv)
 		rc = cli_fail(CLI_EXIT_USAGE, "ear verify: token", &err);
 		goto out;
 	}
-	if (read_jwks(jwks_src, &jwks, &err) != CCG_OK) {
+	if (read_jwks(jwks_src, &jwks, &jwks_len, &err) != CCG_OK) {
 		rc = cli_fail(CLI_EXIT_USAGE, "ear verify: jwks", &err);
 		goto out;
 	}
-	if (ccg_ear_verify(token, jwks, now, &claims, &err) != CCG_OK ||
-	    (nonce != NULL && ccg_ear_check_nonce(claims, nonce, nonce_len, &err) != CCG_OK)) {
+	if (ccg_token_verify(token, strlen(token), jwks, jwks_len, now, &tok, &err) != CCG_OK ||
+	    (nonce != NULL && ccg_token_check_nonce(tok, nonce, nonce_len, &err) != CCG_OK)) {
 		rc = cli_fail(CLI_EXIT_REFUSED, "ear verify: refused", &err);
 		goto out;
 	}
-	text = json_dumps(claims, JSON_INDENT(2) | JSON_SORT_KEYS);
-	if (text == NULL) {
+	text = ccg_token_claims_json(tok);
+	if (text == NULL || (claims = json_loads(text, 0, NULL)) == NULL) {
 		ccg_error_set(&err, CCG_ERR_NOMEM, "claims", "no memory");
 		rc = cli_fail(CLI_EXIT_USAGE, "ear verify", &err);
 		goto out;
@@ -248,7 +264,8 @@ out:
 	free(nonce);
 	free(text);
 	free(token);
-	json_decref(jwks);
+	free(jwks);
+	ccg_token_free(tok);
 	json_decref(claims);
 	return rc;
 }
