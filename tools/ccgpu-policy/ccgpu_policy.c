@@ -18,7 +18,6 @@
 #include "common/error.h"
 #include "common/file.h"
 #include "common/json.h"
-#include "policies/policy_int.h"
 
 enum { EXIT_ALLOW = 0, EXIT_DENY = 1, EXIT_USAGE = 2 };
 #define CLI_MAX_INPUT (4u << 20)
@@ -591,8 +590,7 @@ static int cmd_sign(const struct opts *o)
 		ccg_contract_free(c);
 	} else {
 		char hex[2 * CCG_SHA384_LEN + 1];
-		void *pk = NULL;
-		const char *alg = NULL;
+		struct ccg_sign_key *pk = NULL;
 		uint8_t *sig = NULL;
 		size_t sig_len = 0;
 		char *b64;
@@ -600,17 +598,17 @@ static int cmd_sign(const struct opts *o)
 
 		if ((rc = policy_digest(o->args[0], &canon, hex)) != 0)
 			goto out;
-		if (pol_key_parse((const uint8_t *)key, klen, true, &pk, &alg, o->key, &err) != CCG_OK ||
-		    pol_sign(pk, POL_SIG_CTX_POLICY, (const uint8_t *)canon, strlen(canon), &sig, &sig_len, &err) != CCG_OK) {
-			pol_key_free(pk);
+		if (ccg_sign_key_parse((const uint8_t *)key, klen, true, o->key, &pk, &err) != CCG_OK ||
+		    ccg_policy_sign(pk, canon, strlen(canon), &sig, &sig_len, &err) != CCG_OK) {
+			ccg_sign_key_free(pk);
 			rc = fail(EXIT_USAGE, o->args[0], &err);
 			goto out;
 		}
-		pol_key_free(pk);
 		b64 = ccg_base64_encode_alloc(sig, sig_len);
 		free(sig);
-		doc = json_pack("{s:i,s:s,s:s,s:s}", "ccgpu-signature", 1, "policy", hex, "alg", alg, "signature",
-				b64 ? b64 : "");
+		doc = json_pack("{s:i,s:s,s:s,s:s}", "ccgpu-signature", 1, "policy", hex, "alg", ccg_sign_key_alg(pk),
+				"signature", b64 ? b64 : "");
+		ccg_sign_key_free(pk);
 		free(b64);
 		sigdoc = doc != NULL ? ccg_json_dumps(doc, 2) : NULL;
 		json_decref(doc);
@@ -761,8 +759,8 @@ static int cmd_verify(const struct opts *o)
 	} else {
 		char hex[2 * CCG_SHA384_LEN + 1], *key = NULL, *sig = NULL;
 		size_t klen = 0, slen = 0, rawlen = 0;
-		void *pk = NULL;
-		const char *alg = NULL, *b64, *h, *salg;
+		struct ccg_sign_key *pk = NULL;
+		const char *b64, *h, *salg;
 		uint8_t *raw = NULL;
 		json_t *doc = NULL;
 
@@ -774,7 +772,7 @@ static int cmd_verify(const struct opts *o)
 		    (rc = read_file(o->args[1], &sig, &slen)) != 0)
 			goto pout;
 		rc = EXIT_DENY;
-		if (pol_key_parse((const uint8_t *)key, klen, false, &pk, &alg, o->pub, &err) != CCG_OK) {
+		if (ccg_sign_key_parse((const uint8_t *)key, klen, false, o->pub, &pk, &err) != CCG_OK) {
 			rc = fail(EXIT_USAGE, o->pub, &err);
 			goto pout;
 		}
@@ -785,13 +783,12 @@ static int cmd_verify(const struct opts *o)
 			rc = failf(EXIT_DENY, "%s: not a policy signature document", o->args[1]);
 			goto pout;
 		}
-		if (strcmp(h, hex) != 0 || strcmp(salg, alg) != 0) {
+		if (strcmp(h, hex) != 0 || strcmp(salg, ccg_sign_key_alg(pk)) != 0) {
 			rc = failf(EXIT_DENY, "%s: signs another policy version or another key type", o->args[1]);
 			goto pout;
 		}
 		if (ccg_base64_decode(b64, strlen(b64), 512, &raw, &rawlen) != CCG_OK ||
-		    pol_verify(pk, POL_SIG_CTX_POLICY, (const uint8_t *)canon, strlen(canon), raw, rawlen, o->args[1], &err) !=
-			    CCG_OK) {
+		    ccg_policy_signature_verify(pk, canon, strlen(canon), raw, rawlen, o->args[1], &err) != CCG_OK) {
 			if (err.status == CCG_OK)
 				ccg_error_set(&err, CCG_ERR_SIGNATURE, o->args[1], "signature is not base64");
 			rc = fail(EXIT_DENY, o->args[0], &err);
@@ -802,7 +799,7 @@ static int cmd_verify(const struct opts *o)
 pout:
 		free(raw);
 		json_decref(doc);
-		pol_key_free(pk);
+		ccg_sign_key_free(pk);
 		free(key);
 		free(sig);
 	}
@@ -815,6 +812,7 @@ out:
 static int cmd_diff(const struct opts *o)
 {
 	struct ccg_policy *a = NULL, *b = NULL;
+	size_t na, nb;
 	int rc, changes = 0;
 
 	if (o->nargs != 2)
@@ -823,46 +821,50 @@ static int cmd_diff(const struct opts *o)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	if (strcmp(a->name, b->name) != 0 || a->version != b->version) {
-		printf("~ policy \"%s\" version %lld -> \"%s\" version %lld\n", a->name, (long long)a->version, b->name,
-		       (long long)b->version);
+	na = ccg_policy_rule_count(a);
+	nb = ccg_policy_rule_count(b);
+	if (strcmp(ccg_policy_name(a), ccg_policy_name(b)) != 0 || ccg_policy_version(a) != ccg_policy_version(b)) {
+		printf("~ policy \"%s\" version %lld -> \"%s\" version %lld\n", ccg_policy_name(a),
+		       (long long)ccg_policy_version(a), ccg_policy_name(b), (long long)ccg_policy_version(b));
 		changes++;
 	}
-	for (size_t i = 0; i < a->nrules; i++) {
+	for (size_t i = 0; i < na; i++) {
+		const char *name = ccg_policy_rule_name(a, i);
 		size_t j;
 
-		for (j = 0; j < b->nrules && strcmp(a->rules[i].name, b->rules[j].name) != 0; j++)
+		for (j = 0; j < nb && strcmp(name, ccg_policy_rule_name(b, j)) != 0; j++)
 			;
-		if (j == b->nrules) {
-			printf("- rule %s\n", a->rules[i].name);
+		if (j == nb) {
+			printf("- rule %s\n", name);
 			changes++;
 			continue;
 		}
 		{
-			char *ea = pol_format_expr(a, a->rules[i].root), *eb = pol_format_expr(b, b->rules[j].root);
+			char *ea = ccg_policy_rule_format(a, i), *eb = ccg_policy_rule_format(b, j);
+			const char *ma = ccg_policy_rule_message(a, i), *mb = ccg_policy_rule_message(b, j);
 
 			if (ea == NULL || eb == NULL || strcmp(ea, eb) != 0) {
-				printf("~ rule %s:\n    - %s\n    + %s\n", a->rules[i].name, ea ? ea : "?", eb ? eb : "?");
+				printf("~ rule %s:\n    - %s\n    + %s\n", name, ea ? ea : "?", eb ? eb : "?");
 				changes++;
 			}
-			if (strcmp(a->rules[i].message, b->rules[j].message) != 0) {
-				printf("~ rule %s message: \"%s\" -> \"%s\"\n", a->rules[i].name, a->rules[i].message,
-				       b->rules[j].message);
+			if (strcmp(ma, mb) != 0) {
+				printf("~ rule %s message: \"%s\" -> \"%s\"\n", name, ma, mb);
 				changes++;
 			}
 			free(ea);
 			free(eb);
 		}
 	}
-	for (size_t j = 0; j < b->nrules; j++) {
+	for (size_t j = 0; j < nb; j++) {
+		const char *name = ccg_policy_rule_name(b, j);
 		size_t i;
 
-		for (i = 0; i < a->nrules && strcmp(a->rules[i].name, b->rules[j].name) != 0; i++)
+		for (i = 0; i < na && strcmp(ccg_policy_rule_name(a, i), name) != 0; i++)
 			;
-		if (i == a->nrules) {
-			char *e = pol_format_expr(b, b->rules[j].root);
+		if (i == na) {
+			char *e = ccg_policy_rule_format(b, j);
 
-			printf("+ rule %s: %s\n", b->rules[j].name, e ? e : "?");
+			printf("+ rule %s: %s\n", name, e ? e : "?");
 			free(e);
 			changes++;
 		}
@@ -889,7 +891,7 @@ static int cmd_import(const struct opts *o)
 	if ((rc = read_file(o->args[0], &text, &len)) != 0)
 		return rc;
 	ccg_error_clear(&err);
-	if (pol_import_json((const uint8_t *)text, len, o->name != NULL ? o->name : "imported", &native, &err) != CCG_OK ||
+	if (ccg_policy_import((const uint8_t *)text, len, o->name != NULL ? o->name : "imported", &native, &err) != CCG_OK ||
 	    ccg_policy_parse(native, strlen(native), &p, &err) != CCG_OK) {
 		rc = fail(EXIT_DENY, o->args[0], &err);
 		goto out;
