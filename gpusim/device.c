@@ -18,9 +18,9 @@
 #include "common/encoding.h"
 #include "common/error.h"
 #include "common/file.h"
-#include "common/frame.h"
 #include "common/json.h"
 #include "gpusim/internal.h"
+#include "wire/frame.h"
 
 #define SPDM_11 0x11
 #define SPDM_GET_MEASUREMENTS 0xE0

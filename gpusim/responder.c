@@ -16,13 +16,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "channel/dp.h"
-#include "channel/spdm_crypto.h"
 #include "common/crypto.h"
 #include "common/cursor.h"
 #include "common/error.h"
-#include "common/frame.h"
 #include "gpusim/internal.h"
+#include "wire/dp.h"
+#include "wire/frame.h"
+#include "wire/spdm_crypto.h"
 
 #define RSP_FLAGS (SPDM_CAP_CERT | SPDM_CAP_ENCRYPT | SPDM_CAP_MAC | SPDM_CAP_KEY_EX | SPDM_CAP_HBEAT | SPDM_CAP_KEY_UPD)
 #define DEV_TIMEOUT_MS 10000

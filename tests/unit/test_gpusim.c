@@ -22,15 +22,15 @@
 #include <openssl/x509v3.h>
 
 #include "attest/nvgpu_opaque.h"
-#include "attest/x509_chain.h"
 #include "attest/spdm.h"
+#include "attest/x509_chain.h"
 #include "ccgpu/attest.h"
 #include "common/crypto.h"
-#include "common/frame.h"
 #include "gpusim/gpusim.h"
 #include "gpusim/ocsp_responder.h"
 #include "gpusim/serve.h"
 #include "testdata.h"
+#include "wire/frame.h"
 
 static char *dir;
 static struct gpusim *sim;

@@ -7,8 +7,8 @@
  * Every secret lives in a ccg_secret. Thread-safety: functions are
  * thread-safe; the structs are not (one owner).
  */
-#ifndef CCGPU_CHANNEL_SPDM_CRYPTO_H
-#define CCGPU_CHANNEL_SPDM_CRYPTO_H
+#ifndef CCGPU_WIRE_SPDM_CRYPTO_H
+#define CCGPU_WIRE_SPDM_CRYPTO_H
 
 #include <openssl/evp.h>
 #include <stdbool.h>
