@@ -17,7 +17,7 @@
 #include "channel/internal.h"
 #include "common/crypto.h"
 #include "common/error.h"
-#include "common/frame.h"
+#include "wire/frame.h"
 
 #define REQ_FLAGS (SPDM_CAP_ENCRYPT | SPDM_CAP_MAC | SPDM_CAP_KEY_EX | SPDM_CAP_HBEAT | SPDM_CAP_KEY_UPD)
 #define RSP_NEEDS (SPDM_CAP_CERT | SPDM_CAP_ENCRYPT | SPDM_CAP_MAC | SPDM_CAP_KEY_EX | SPDM_CAP_HBEAT | SPDM_CAP_KEY_UPD)

@@ -27,12 +27,12 @@
 
 static bool version_supported(uint8_t v)
 {
-	return v == 0x11 || v == 0x12 || v == 0x13;
+	return v == SPDM_V11 || v == SPDM_V12 || v == SPDM_V13;
 }
 
 static bool has_context(uint8_t v)
 {
-	return v >= 0x13;
+	return v >= SPDM_V13;
 }
 
 enum ccg_status ccg_spdm_meas_request_parse(struct ccg_cursor *in, struct ccg_spdm_meas_request *out,
@@ -49,14 +49,14 @@ enum ccg_status ccg_spdm_meas_request_parse(struct ccg_cursor *in, struct ccg_sp
 				     "SPDMVersion 0x%02x is not 1.1, 1.2 or 1.3", out->version);
 	if (!ccg_cursor_get_u8(&c, &code))
 		return ccg_error_set(err, CCG_ERR_TRUNCATED, "spdm.request.code", "request ends");
-	if (code != CCG_SPDM_GET_MEASUREMENTS)
+	if (code != SPDM_GET_MEASUREMENTS)
 		return ccg_error_set(err, CCG_ERR_UNSUPPORTED, "spdm.request.code",
 				     "RequestResponseCode 0x%02x is not GET_MEASUREMENTS (0xe0)", code);
 	if (!ccg_cursor_get_u8(&c, &out->param1))
 		return ccg_error_set(err, CCG_ERR_TRUNCATED, "spdm.request.param1", "request ends");
 	if (!ccg_cursor_get_u8(&c, &out->param2))
 		return ccg_error_set(err, CCG_ERR_TRUNCATED, "spdm.request.param2", "request ends");
-	out->sig_requested = (out->param1 & 0x01) != 0;
+	out->sig_requested = (out->param1 & SPDM_MEAS_SIG_REQUESTED) != 0;
 	if (out->sig_requested) {
 		if (!ccg_cursor_copy_bytes(&c, out->nonce, CCG_SPDM_NONCE_LEN))
 			return ccg_error_set(err, CCG_ERR_TRUNCATED, "spdm.request.nonce",
@@ -99,7 +99,7 @@ static enum ccg_status parse_block(struct ccg_cursor *rec, size_t pos, struct cc
 	if (b->index == 0 || b->index == 0xFF)
 		return ccg_error_set(err, CCG_ERR_MALFORMED, BLOCK_WHERE("index"),
 				     "Index 0x%02x is reserved", b->index);
-	if (b->spec != CCG_SPDM_MEAS_SPEC_DMTF)
+	if (b->spec != SPDM_MEAS_SPEC_DMTF)
 		return ccg_error_set(err, CCG_ERR_UNSUPPORTED, BLOCK_WHERE("spec"),
 				     "MeasurementSpecification 0x%02x of index %u is not DMTF (0x01)",
 				     b->spec, b->index);
@@ -173,7 +173,7 @@ enum ccg_status ccg_spdm_meas_response_parse(const uint8_t *data, size_t len, ui
 				     "response is SPDM 0x%02x, request 0x%02x", out->version, version);
 	if (!ccg_cursor_get_u8(&c, &code))
 		return ccg_error_set(err, CCG_ERR_TRUNCATED, "spdm.response.code", "response ends");
-	if (code != CCG_SPDM_MEASUREMENTS)
+	if (code != SPDM_MEASUREMENTS)
 		return ccg_error_set(err, CCG_ERR_UNSUPPORTED, "spdm.response.code",
 				     "RequestResponseCode 0x%02x is not MEASUREMENTS (0x60)", code);
 	if (!ccg_cursor_get_u8(&c, &out->param1))
@@ -283,7 +283,7 @@ enum ccg_status ccg_spdm_meas_signed_message(const struct ccg_spdm_meas_request 
 		st = ccg_error_set(err, st, "spdm.signed_message", "cannot build L1");
 		goto out;
 	}
-	if (req->version == 0x11) {
+	if (req->version == SPDM_V11) {
 		*out = ccg_buf_steal(&l1, out_len);
 		goto out;
 	}

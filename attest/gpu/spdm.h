@@ -12,13 +12,11 @@
 #include <stdint.h>
 
 #include "common/cursor.h"
+#include "wire/spdm_codes.h"
 
 #define CCG_SPDM_NONCE_LEN 32
 #define CCG_SPDM_CONTEXT_LEN 8          /* RequesterContext, SPDM 1.3 */
 #define CCG_SPDM_MAX_BLOCKS 255
-#define CCG_SPDM_GET_MEASUREMENTS 0xE0
-#define CCG_SPDM_MEASUREMENTS 0x60
-#define CCG_SPDM_MEAS_SPEC_DMTF 0x01
 #define CCG_SPDM_P384_SIG_LEN 96
 #define CCG_SPDM_OPAQUE_MAX 1024        /* DSP0274: OpaqueDataLength <= 1024 */
 

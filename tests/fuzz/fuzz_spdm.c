@@ -29,7 +29,7 @@ static void check_response(const struct ccg_spdm_meas_response *r, const uint8_t
 	for (size_t i = 0; i < r->num_blocks; i++) {
 		const struct ccg_spdm_meas_block *b = &r->blocks[i];
 
-		if (b->index == 0 || b->index == 0xFF || b->spec != CCG_SPDM_MEAS_SPEC_DMTF ||
+		if (b->index == 0 || b->index == 0xFF || b->spec != SPDM_MEAS_SPEC_DMTF ||
 		    b->raw.len != 7 + b->value.len || !inside(&b->value, data, size) ||
 		    !inside(&b->raw, data, size))
 			abort();

@@ -26,11 +26,11 @@
 #include "attest/gpu/spdm.h"
 #include "ccgpu/attest.h"
 #include "common/crypto.h"
-#include "common/frame.h"
 #include "gpusim/gpusim.h"
 #include "gpusim/ocsp_responder.h"
 #include "gpusim/serve.h"
 #include "testdata.h"
+#include "wire/frame.h"
 
 static char *dir;
 static struct gpusim *sim;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "channel/dp.h"
+#include "wire/dp.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -12,10 +12,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "channel/spdm_crypto.h"
 #include "common/crypto.h"
 #include "common/cursor.h"
 #include "common/error.h"
+#include "wire/spdm_crypto.h"
 
 #define AAD_LEN 30
 

@@ -5,8 +5,8 @@
  * and a payload. Used by gpusim (the device end) and tee_guest (the host
  * end); the channel reuses it for secured messages (session_id != 0).
  */
-#ifndef CCGPU_COMMON_FRAME_H
-#define CCGPU_COMMON_FRAME_H
+#ifndef CCGPU_WIRE_FRAME_H
+#define CCGPU_WIRE_FRAME_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "common/frame.h"
+#include "wire/frame.h"
 
 #include <errno.h>
 #include <string.h>

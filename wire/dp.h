@@ -12,8 +12,8 @@
  * A dp_tx / dp_rx is owned by one thread; dp_seal_slot may run on several
  * threads at once for different slots of one reserved batch.
  */
-#ifndef CCGPU_CHANNEL_DP_H
-#define CCGPU_CHANNEL_DP_H
+#ifndef CCGPU_WIRE_DP_H
+#define CCGPU_WIRE_DP_H
 
 #include <openssl/evp.h>
 #include <stdbool.h>
