@@ -826,6 +826,84 @@ static enum ccg_status recv_status(void)
 
 static const struct ccg_channel_opts small = {.slots = 4, .slot_size = 4096, .device_memory = 1 << 16};
 
+/*
+ * a sender that ignores what both ends agreed at open (the library has no
+ * switch for that: issue 12 item 5): the channel's own sender is pointed at
+ * a copy of the parameters that never rotates (hold_key) or has no usage
+ * limit (no_limit); the device keeps the agreed ones
+ */
+static struct dp_params rogue_params;
+
+static void rogue_sender(bool hold_key, bool no_limit)
+{
+	struct dp_tx *tx = ccg_channel_debug_tx(ch);
+
+	rogue_params = *tx->p;
+	if (hold_key)
+		rogue_params.rotate_msgs = rogue_params.rotate_blocks = 0;
+	if (no_limit)
+		rogue_params.limit_msgs = rogue_params.limit_blocks = UINT64_MAX / 2;
+	tx->p = &rogue_params;
+}
+
+/* o is refused before anything is opened: CCG_ERR_INVALID_ARG, err naming the option and its range */
+static void refused_opt(const struct ccg_channel_opts *o, const char *where, const char *range)
+{
+	struct ccg_channel *c = NULL;
+	struct ccg_error e;
+
+	ccg_error_clear(&e);
+	assert_int_equal(ccg_channel_open(sess, o, &c, &e), CCG_ERR_INVALID_ARG);
+	assert_null(c);
+	assert_string_equal(e.where, where);
+	if (strstr(e.detail, range) == NULL)
+		fail_msg("%s: \"%s\" does not name \"%s\"", where, e.detail, range);
+}
+
+/* every option outside its named range (ccgpu/channel.h) is refused, saying so; the bounds themselves pass */
+static void test_option_ranges(void **state)
+{
+	struct ccg_channel_opts o;
+
+	(void)state;
+	session_on(sock);
+	o = small;
+	o.slots = CCG_CHANNEL_MIN_SLOTS - 1;
+	refused_opt(&o, "channel.slots", "1 is outside CCG_CHANNEL_MIN_SLOTS..MAX_SLOTS (2..1024)");
+	o.slots = CCG_CHANNEL_MAX_SLOTS + 1;
+	refused_opt(&o, "channel.slots", "1025 is outside CCG_CHANNEL_MIN_SLOTS..MAX_SLOTS (2..1024)");
+	o = small;
+	o.slot_size = 100;
+	refused_opt(&o, "channel.slot_size", "100 is outside CCG_CHANNEL_MIN_SLOT_SIZE..MAX_SLOT_SIZE (256..16777216)");
+	o.slot_size = CCG_CHANNEL_MAX_SLOT_SIZE + CCG_CHANNEL_SLOT_ALIGN;
+	refused_opt(&o, "channel.slot_size", "outside CCG_CHANNEL_MIN_SLOT_SIZE..MAX_SLOT_SIZE");
+	o.slot_size = 4096 + CCG_CHANNEL_SLOT_ALIGN / 2;
+	refused_opt(&o, "channel.slot_size", "4128 is not a multiple of CCG_CHANNEL_SLOT_ALIGN (64)");
+	o = small;
+	o.threads = CCG_CHANNEL_MAX_THREADS + 1;
+	refused_opt(&o, "channel.threads", "17 is outside 1..CCG_CHANNEL_MAX_THREADS (16)");
+	o = small;
+	o.window = o.slots - 1;
+	refused_opt(&o, "channel.window", "3 is below the 4 slots");
+	o = small;
+	o.limit_msgs = CCG_CHANNEL_MAX_USAGE_LIMIT + 1;
+	refused_opt(&o, "channel.limit_msgs", "outside 1..CCG_CHANNEL_MAX_USAGE_LIMIT (281474976710656)");
+	o = small;
+	o.limit_blocks = CCG_CHANNEL_MAX_USAGE_LIMIT + 1;
+	refused_opt(&o, "channel.limit_blocks", "outside 1..CCG_CHANNEL_MAX_USAGE_LIMIT (281474976710656)");
+	o = small;
+	o.device_memory = CCG_CHANNEL_MAX_DEVICE_MEMORY + 1;
+	refused_opt(&o, "channel.device_memory", "outside 1..CCG_CHANNEL_MAX_DEVICE_MEMORY (1073741824)");
+	/* at the bounds */
+	o = small;
+	o.slots = CCG_CHANNEL_MIN_SLOTS;
+	o.slot_size = CCG_CHANNEL_MIN_SLOT_SIZE;
+	o.threads = CCG_CHANNEL_MAX_THREADS;
+	o.limit_msgs = o.limit_blocks = CCG_CHANNEL_MAX_USAGE_LIMIT;
+	chan(&o);
+	echo("at the bounds");
+}
+
 static void test_attack_replay(void **state)
 {
 	struct dp_rx *rx;
@@ -987,7 +1065,7 @@ static void test_offload_device(void **state)
 	o.no_rotation = true;
 	o.limit_msgs = 6;
 	chan_on(ce_sock, &o);
-	ccg_channel_debug_tx(ch)->debug_ignore_limit = true;
+	rogue_sender(false, true);
 	for (int i = 0; i < 7; i++)
 		assert_int_equal(ccg_channel_write(ch, 0, "x", 1, NULL), CCG_OK);
 	assert_int_equal(recv_status(), CCG_ERR_KEY_EXHAUSTED);
@@ -1018,7 +1096,7 @@ static void test_stale_key_beyond_window(void **state)
 	o.rotate_blocks = 1 << 20;
 	o.window = 4;
 	chan(&o);
-	ccg_channel_debug_tx(ch)->debug_hold_key = true; /* a sender that never rotates */
+	rogue_sender(true, false); /* a sender that never rotates */
 	/* messages 0..7 fall within rotation point 4 + window 4; the device refuses the ninth */
 	for (int i = 0; i < 8; i++) {
 		snprintf(msg, sizeof(msg), "message %d", i);
@@ -1043,7 +1121,7 @@ static void test_exhaustion(void **state)
 	assert_int_equal(ccg_channel_send(ch, "y", 1, NULL), CCG_ERR_KEY_EXHAUSTED);
 	/* and a sender that ignores it is refused by the device: six writes pass, the seventh not */
 	chan(&o);
-	ccg_channel_debug_tx(ch)->debug_ignore_limit = true;
+	rogue_sender(false, true);
 	for (int i = 0; i < 7; i++)
 		assert_int_equal(ccg_channel_write(ch, 0, "x", 1, NULL), CCG_OK);
 	assert_int_equal(recv_status(), CCG_ERR_KEY_EXHAUSTED);
@@ -1428,6 +1506,7 @@ int main(void)
 		cmocka_unit_test(test_untrusted_root),
 		cmocka_unit_test(test_tampered_signature),
 		cmocka_unit_test(test_messages_and_bulk),
+		cmocka_unit_test(test_option_ranges),
 		cmocka_unit_test(test_attack_replay),
 		cmocka_unit_test(test_attack_reorder),
 		cmocka_unit_test(test_attack_drop),
