@@ -27,19 +27,24 @@ struct ccg_channel;
 struct ccg_session_opts {
 	const char *socket_path;   /* the device endpoint (gpusim's UNIX socket, docs/gpusim-transport.md) */
 	unsigned device;           /* GPU index behind the endpoint */
-	const char *root_pem;      /* PEM file of the trust anchor the device chain must reach */
+	/* the trust anchor the device chain must reach, one PEM certificate: a file, or the PEM text
+	 * (root_pem, root_pem_len bytes); exactly one of the two (attest.h: trust anchors) */
+	const char *root_file;
 	int64_t now;               /* certificate verification time, Unix seconds; 0: current time */
+	const uint8_t *root_pem;
+	size_t root_pem_len;
 };
 
 /*
  * ccg_session_open: connects and runs GET_VERSION, GET_CAPABILITIES,
  * NEGOTIATE_ALGORITHMS (ECDSA P-384, SHA-384, secp384r1, AES-256-GCM),
- * GET_DIGESTS, GET_CERTIFICATE (chain verified to root_pem), KEY_EXCHANGE
+ * GET_DIGESTS, GET_CERTIFICATE (chain verified to the root), KEY_EXCHANGE
  * (signature over the transcript verified) and FINISH. Errors:
  * CCG_ERR_CERT_UNTRUSTED / CCG_ERR_CERT_CHAIN / CCG_ERR_CERT_EXPIRED (the
  * chain), CCG_ERR_SIGNATURE (KEY_EXCHANGE_RSP), CCG_ERR_MAC (VerifyData),
- * CCG_ERR_PROTOCOL (an SPDM ERROR or an unexpected answer), CCG_ERR_IO.
- * Free with ccg_session_free.
+ * CCG_ERR_PROTOCOL (an SPDM ERROR or an unexpected answer), CCG_ERR_IO;
+ * CCG_ERR_INVALID_ARG ("channel.session.root") without a root or with
+ * both root_file and root_pem. Free with ccg_session_free.
  */
 CCG_API CCG_MUST_USE enum ccg_status ccg_session_open(const struct ccg_session_opts *opts, struct ccg_session **out,
 						      struct ccg_error *err);

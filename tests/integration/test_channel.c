@@ -66,7 +66,7 @@ static void session_open(struct ccg_session **s)
 	char buf[600];
 
 	so.socket_path = sock;
-	so.root_pem = root;
+	so.root_file = root;
 	ccg_error_clear(&e);
 	if (ccg_session_open(&so, s, &e) != CCG_OK)
 		fail_msg("%s", ccg_error_format(&e, buf, sizeof(buf)));

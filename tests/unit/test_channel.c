@@ -33,6 +33,7 @@
 #include "channel/internal.h"
 #include "channel/spdm_crypto.h"
 #include "common/crypto.h"
+#include "common/file.h"
 #include "common/frame.h"
 #include "gpusim/gpusim.h"
 #include "gpusim/serve.h"
@@ -604,7 +605,7 @@ static int teardown(void **state)
 
 static struct ccg_session *open_session_at(const char *path)
 {
-	struct ccg_session_opts o = {.socket_path = path, .root_pem = root};
+	struct ccg_session_opts o = {.socket_path = path, .root_file = root};
 	struct ccg_session *s = NULL;
 	struct ccg_error e;
 	char buf[600];
@@ -687,7 +688,7 @@ static void test_session_record_attacks(void **state)
 
 static void test_untrusted_root(void **state)
 {
-	struct ccg_session_opts o = {.socket_path = sock, .root_pem = other_root};
+	struct ccg_session_opts o = {.socket_path = sock, .root_file = other_root};
 	struct ccg_session *s = NULL;
 	struct ccg_error e;
 
@@ -697,9 +698,53 @@ static void test_untrusted_root(void **state)
 	assert_null(s);
 }
 
+/* the session's trust anchor as PEM text (root_pem) as well as a file; exactly one of the two */
+static void test_session_root_forms(void **state)
+{
+	struct ccg_session_opts o = {.socket_path = sock};
+	struct ccg_session *s = NULL;
+	struct ccg_error e;
+	uint8_t *pem = NULL, *other_pem = NULL;
+	size_t len = 0, other_len = 0;
+
+	(void)state;
+	assert_int_equal(ccg_file_read(root, 1 << 20, &pem, &len, NULL), CCG_OK);
+	assert_int_equal(ccg_file_read(other_root, 1 << 20, &other_pem, &other_len, NULL), CCG_OK);
+	o.root_pem = pem;
+	o.root_pem_len = len;
+	assert_int_equal(ccg_session_open(&o, &s, NULL), CCG_OK);
+	ccg_session_end_quiet(s);
+	ccg_session_free(s);
+	s = NULL;
+	/* another root's text: the device chain does not reach it */
+	o.root_pem = other_pem;
+	o.root_pem_len = other_len;
+	ccg_error_clear(&e);
+	assert_int_equal(ccg_session_open(&o, &s, &e), CCG_ERR_CERT_UNTRUSTED);
+	assert_null(s);
+	/* the text cut short: not a certificate */
+	o.root_pem = pem;
+	o.root_pem_len = len / 2;
+	assert_int_equal(ccg_session_open(&o, &s, NULL), CCG_ERR_TRUNCATED);
+	/* both forms, or neither */
+	o.root_pem_len = len;
+	o.root_file = root;
+	ccg_error_clear(&e);
+	assert_int_equal(ccg_session_open(&o, &s, &e), CCG_ERR_INVALID_ARG);
+	assert_string_equal(e.where, "channel.session.root");
+	o.root_file = NULL;
+	o.root_pem = NULL;
+	ccg_error_clear(&e);
+	assert_int_equal(ccg_session_open(&o, &s, &e), CCG_ERR_INVALID_ARG);
+	assert_string_equal(e.where, "channel.session.root");
+	assert_null(s);
+	free(pem);
+	free(other_pem);
+}
+
 static void test_tampered_signature(void **state)
 {
-	struct ccg_session_opts o = {.socket_path = bad_sock, .root_pem = root};
+	struct ccg_session_opts o = {.socket_path = bad_sock, .root_file = root};
 	struct ccg_session *s = NULL;
 	struct ccg_error e;
 
@@ -1504,6 +1549,7 @@ int main(void)
 		cmocka_unit_test(test_session),
 		cmocka_unit_test(test_session_record_attacks),
 		cmocka_unit_test(test_untrusted_root),
+		cmocka_unit_test(test_session_root_forms),
 		cmocka_unit_test(test_tampered_signature),
 		cmocka_unit_test(test_messages_and_bulk),
 		cmocka_unit_test(test_option_ranges),
