@@ -343,7 +343,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	so.socket_path = sock;
-	so.root_pem = root;
+	so.root_file = root;
 	ccg_error_clear(&e);
 	if (ccg_session_open(&so, &s, &e) != CCG_OK ||
 	    (so.socket_path = ce_sock, ccg_session_open(&so, &ce, &e)) != CCG_OK) {

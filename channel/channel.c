@@ -18,7 +18,7 @@
 #include "common/crypto.h"
 #include "common/error.h"
 
-#define MAX_THREADS 16
+#define MAX_THREADS CCG_CHANNEL_MAX_THREADS
 #define TIMEOUT_MS 10000
 /* a worker polls as long as a ring end for the next batch before it sleeps: batches of a bulk
  * write come back to back, and waking a sleeping vCPU costs more than a batch's share */
@@ -60,6 +60,7 @@ struct ccg_channel {
 	int quit;
 };
 
+#ifdef CCG_TEST_HOOKS
 struct dp_tx *ccg_channel_debug_tx(struct ccg_channel *ch)
 {
 	return &ch->tx;
@@ -74,6 +75,7 @@ int ccg_channel_debug_memfd(struct ccg_channel *ch)
 {
 	return ch->memfd;
 }
+#endif
 
 /* seals jobs of batch generation gen until none is left; returns how many this thread did */
 static uint32_t seal_some(struct ccg_channel *ch, struct dp_aead *a, uint32_t gen)
@@ -212,6 +214,7 @@ enum ccg_status ccg_channel_open(struct ccg_session *s, const struct ccg_channel
 	struct ccg_secret *cs = NULL;
 	struct dp_ctl req, rsp;
 	struct ccg_buf reqm, rspm;
+	int pass_fd;
 	enum ccg_status st;
 
 	*out = NULL;
@@ -223,28 +226,36 @@ enum ccg_status ccg_channel_open(struct ccg_session *s, const struct ccg_channel
 	if (s->has_channel)
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "channel.open", "the session has a channel open");
 	if (opts != NULL && opts->threads > MAX_THREADS)
-		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "channel.threads", "1..%d", MAX_THREADS);
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "channel.threads",
+				     "%u is outside 1..CCG_CHANNEL_MAX_THREADS (%u)", opts->threads, MAX_THREADS);
 	ch = calloc(1, sizeof(*ch));
 	if (ch == NULL)
 		return CCG_ERR_NOMEM;
 	ch->memfd = -1;
 	ch->threads = opts != NULL && opts->threads != 0 ? opts->threads : 1;
 	params_from_opts(opts, &ch->p);
+	if ((st = ccg_random((uint8_t *)&ch->p.channel_id, sizeof(ch->p.channel_id))) != CCG_OK)
+		goto out;
+#ifdef CCG_TEST_HOOKS
 	if (s->debug_channel_id != 0)
 		ch->p.channel_id = s->debug_channel_id;
-	else if ((st = ccg_random((uint8_t *)&ch->p.channel_id, sizeof(ch->p.channel_id))) != CCG_OK)
-		goto out;
+#endif
 	if ((st = dp_params_check(&ch->p, err)) != CCG_OK)
 		goto out;
 	ch->shm_len = dp_shm_size(&ch->p);
 	if ((st = make_shm(ch, err)) != CCG_OK)
 		goto out;
+	pass_fd = ch->memfd;
+#ifdef CCG_TEST_HOOKS
+	if (s->debug_swap_fd)
+		pass_fd = s->debug_fd; /* a host swapping the descriptor in transit */
+#endif
 	/* CHANNEL_OPEN inside the session: the parameters, this end's fresh random and the open counter */
 	req.op = DP_CTL_OPEN;
 	req.value = s->channel_opens;
 	dp_params_encode(&ch->p, req.params);
 	if ((st = ccg_random(req.random, sizeof(req.random))) != CCG_OK ||
-	    (st = control(s, &req, s->debug_swap_fd ? s->debug_fd : ch->memfd, &reqm, &rspm, &rsp, err)) != CCG_OK)
+	    (st = control(s, &req, pass_fd, &reqm, &rspm, &rsp, err)) != CCG_OK)
 		goto out;
 	ch->s = s; /* open on the device: freeing the channel now closes it there */
 	s->has_channel = true;

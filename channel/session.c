@@ -464,8 +464,11 @@ enum ccg_status ccg_session_open(const struct ccg_session_opts *opts, struct ccg
 
 	*out = NULL;
 	ccg_buf_init(&rsp, CCG_FRAME_MAX_PAYLOAD);
-	if (opts == NULL || opts->root_pem == NULL || opts->device > UINT16_MAX)
+	if (opts == NULL || opts->device > UINT16_MAX)
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "channel.session", "options");
+	if ((opts->root_file == NULL) == (opts->root_pem == NULL))
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "channel.session.root",
+				     "give the trust anchor as root_file or as root_pem, one of them");
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return CCG_ERR_NOMEM;
@@ -476,7 +479,9 @@ enum ccg_status ccg_session_open(const struct ccg_session_opts *opts, struct ccg
 	if ((st = spdm_schedule_init(&s->ks)) != CCG_OK || (st = spdm_dir_init(&s->req)) != CCG_OK ||
 	    (st = spdm_dir_init(&s->rsp)) != CCG_OK)
 		goto out;
-	if ((st = ccg_pem_certs_load(opts->root_pem, 1, &roots, err)) != CCG_OK ||
+	if ((st = opts->root_file != NULL ? ccg_pem_certs_load(opts->root_file, 1, &roots, err)
+					  : ccg_pem_certs_parse(opts->root_pem, opts->root_pem_len, 1, &roots, err)) !=
+		    CCG_OK ||
 	    (st = connect_unix(opts->socket_path, &s->fd, err)) != CCG_OK || (st = vca(s, &rsp, err)) != CCG_OK ||
 	    (st = get_chain(s, sk_X509_value(roots, 0), opts->now, &leaf, &rsp, err)) != CCG_OK ||
 	    (st = key_exchange(s, leaf, &rsp, err)) != CCG_OK)

@@ -38,16 +38,28 @@ enum ccg_status dp_params_check(const struct dp_params *p, struct ccg_error *err
 	uint64_t wblocks = (uint64_t)p->window * dp_msg_blocks(p->slot_size);
 
 	if (p->slots < DP_MIN_SLOTS || p->slots > DP_MAX_SLOTS)
-		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "channel.slots", "%u, need %d..%d", p->slots,
-				     DP_MIN_SLOTS, DP_MAX_SLOTS);
-	if (p->slot_size < DP_MIN_SLOT_SIZE || p->slot_size > DP_MAX_SLOT_SIZE || p->slot_size % 64 != 0)
-		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "channel.slot_size", "%u", p->slot_size);
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "channel.slots",
+				     "%u is outside CCG_CHANNEL_MIN_SLOTS..MAX_SLOTS (%u..%u)", p->slots, DP_MIN_SLOTS,
+				     DP_MAX_SLOTS);
+	if (p->slot_size < DP_MIN_SLOT_SIZE || p->slot_size > DP_MAX_SLOT_SIZE)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "channel.slot_size",
+				     "%u is outside CCG_CHANNEL_MIN_SLOT_SIZE..MAX_SLOT_SIZE (%u..%u)", p->slot_size,
+				     DP_MIN_SLOT_SIZE, DP_MAX_SLOT_SIZE);
+	if (p->slot_size % CCG_CHANNEL_SLOT_ALIGN != 0)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "channel.slot_size",
+				     "%u is not a multiple of CCG_CHANNEL_SLOT_ALIGN (%u)", p->slot_size,
+				     CCG_CHANNEL_SLOT_ALIGN);
 	if (p->window < p->slots)
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "channel.window", "%u is below the %u slots", p->window,
 				     p->slots);
-	if (p->limit_msgs == 0 || p->limit_blocks == 0 || p->limit_msgs > (1ull << 48) ||
-	    p->limit_blocks > (1ull << 48))
-		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "channel.limit", "usage limits out of range");
+	if (p->limit_msgs == 0 || p->limit_msgs > CCG_CHANNEL_MAX_USAGE_LIMIT)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "channel.limit_msgs",
+				     "%llu is outside 1..CCG_CHANNEL_MAX_USAGE_LIMIT (%llu)",
+				     (unsigned long long)p->limit_msgs, CCG_CHANNEL_MAX_USAGE_LIMIT);
+	if (p->limit_blocks == 0 || p->limit_blocks > CCG_CHANNEL_MAX_USAGE_LIMIT)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "channel.limit_blocks",
+				     "%llu is outside 1..CCG_CHANNEL_MAX_USAGE_LIMIT (%llu)",
+				     (unsigned long long)p->limit_blocks, CCG_CHANNEL_MAX_USAGE_LIMIT);
 	if ((p->rotate_msgs == 0) != (p->rotate_blocks == 0))
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "channel.rotate", "both limits or neither");
 	if (p->rotate_msgs != 0 && (p->rotate_msgs + p->window > p->limit_msgs ||
@@ -55,8 +67,9 @@ enum ccg_status dp_params_check(const struct dp_params *p, struct ccg_error *err
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "channel.rotate",
 				     "rotation point + window must stay below the hard limit");
 	if (p->dev_mem == 0 || p->dev_mem > DP_MAX_DEV_MEM)
-		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "channel.dev_mem", "%llu bytes",
-				     (unsigned long long)p->dev_mem);
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "channel.device_memory",
+				     "%llu bytes is outside 1..CCG_CHANNEL_MAX_DEVICE_MEMORY (%llu)",
+				     (unsigned long long)p->dev_mem, DP_MAX_DEV_MEM);
 	return CCG_OK;
 }
 
@@ -494,7 +507,7 @@ enum ccg_status dp_tx_begin_batch(struct dp_tx *t)
 {
 	enum ccg_status st;
 
-	if (!rotation_due(t->p, &t->k) || t->debug_hold_key)
+	if (!rotation_due(t->p, &t->k))
 		return CCG_OK;
 	if ((st = dp_keys_rotate(&t->k)) != CCG_OK)
 		return st;
@@ -512,8 +525,8 @@ enum ccg_status dp_tx_assign(struct dp_tx *t, uint32_t i, uint8_t op, uint64_t a
 	/* the last message a key may seal is kept for an ERROR report, so a refusal can always be told */
 	uint64_t reserve = op == DP_OP_ERROR ? 0 : 1;
 
-	if (!t->debug_ignore_limit && (t->k.used_msgs + 1 + reserve > t->p->limit_msgs ||
-				       t->k.used_blocks + blocks + reserve * dp_msg_blocks(16) > t->p->limit_blocks))
+	if (t->k.used_msgs + 1 + reserve > t->p->limit_msgs ||
+	    t->k.used_blocks + blocks + reserve * dp_msg_blocks(16) > t->p->limit_blocks)
 		return CCG_ERR_KEY_EXHAUSTED;
 	if (t->counter == UINT64_MAX)
 		return CCG_ERR_KEY_EXHAUSTED;

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ccgpu/channel.h"
 #include "ccgpu/status.h"
 #include "common/buf.h"
 #include "common/cursor.h"
@@ -27,11 +28,12 @@
 
 #define DP_DESC_LEN 64
 #define DP_CTL_LEN 256
-#define DP_MIN_SLOTS 2
-#define DP_MAX_SLOTS 1024
-#define DP_MIN_SLOT_SIZE 256
-#define DP_MAX_SLOT_SIZE (16u << 20)
-#define DP_MAX_DEV_MEM (1ull << 30)
+/* the ranges are the public ones of struct ccg_channel_opts (ccgpu/channel.h) */
+#define DP_MIN_SLOTS CCG_CHANNEL_MIN_SLOTS
+#define DP_MAX_SLOTS CCG_CHANNEL_MAX_SLOTS
+#define DP_MIN_SLOT_SIZE CCG_CHANNEL_MIN_SLOT_SIZE
+#define DP_MAX_SLOT_SIZE CCG_CHANNEL_MAX_SLOT_SIZE
+#define DP_MAX_DEV_MEM CCG_CHANNEL_MAX_DEVICE_MEMORY
 #define DP_PARAMS_LEN 64
 #define DP_TAG_LEN 16
 #define DP_DMAC_OFF 48            /* the descriptor's GMAC over its first 48 bytes */
@@ -199,8 +201,6 @@ struct dp_tx {
 	uint32_t head;            /* local copy of the published head */
 	uint64_t counter;         /* next message counter */
 	uint64_t rotations;
-	bool debug_hold_key;      /* tests: never rotate (a sender ignoring its due rotation) */
-	bool debug_ignore_limit;  /* tests: seal past the hard limit */
 };
 
 /* a message assigned to a slot of a reserved batch */

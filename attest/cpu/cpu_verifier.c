@@ -16,9 +16,10 @@
 #include "common/cursor.h"
 #include "common/encoding.h"
 #include "common/error.h"
+#include "common/file.h"
 #include "common/json.h"
 
-#define MAX_ANCHOR_PEM (64 * 1024)
+#define MAX_ANCHOR_PEM CCG_CPU_MAX_ANCHOR_PEM
 
 struct ccg_cpu_verifier {
 	X509 *ark, *intel_root;
@@ -77,20 +78,49 @@ static enum ccg_status one_cert(const uint8_t *pem, size_t len, const char *wher
 	return CCG_OK;
 }
 
-enum ccg_status ccg_cpu_verifier_set_amd_ark(struct ccg_cpu_verifier *v, const uint8_t *pem, size_t len,
-					     struct ccg_error *err)
+/* a trust anchor's _file form: the file at path, read whole (at most MAX_ANCHOR_PEM bytes), given to its _pem form */
+static enum ccg_status from_file(struct ccg_cpu_verifier *v, const char *path, const char *where,
+				 enum ccg_status (*set_pem)(struct ccg_cpu_verifier *, const uint8_t *, size_t,
+							    struct ccg_error *),
+				 struct ccg_error *err)
+{
+	uint8_t *pem = NULL;
+	size_t len = 0;
+	enum ccg_status st;
+
+	if (path == NULL)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, where, "no file given");
+	if ((st = ccg_file_read(path, MAX_ANCHOR_PEM, &pem, &len, err)) == CCG_OK)
+		st = set_pem(v, pem, len, err);
+	free(pem);
+	return st;
+}
+
+enum ccg_status ccg_cpu_verifier_set_amd_ark_pem(struct ccg_cpu_verifier *v, const uint8_t *pem, size_t len,
+						 struct ccg_error *err)
 {
 	if (v == NULL)
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "cpu_verifier", "no verifier");
 	return one_cert(pem, len, "amd_ark", &v->ark, err);
 }
 
-enum ccg_status ccg_cpu_verifier_set_intel_root(struct ccg_cpu_verifier *v, const uint8_t *pem, size_t len,
-						struct ccg_error *err)
+enum ccg_status ccg_cpu_verifier_set_amd_ark_file(struct ccg_cpu_verifier *v, const char *path, struct ccg_error *err)
+{
+	return from_file(v, path, "amd_ark", ccg_cpu_verifier_set_amd_ark_pem, err);
+}
+
+enum ccg_status ccg_cpu_verifier_set_intel_root_pem(struct ccg_cpu_verifier *v, const uint8_t *pem, size_t len,
+						    struct ccg_error *err)
 {
 	if (v == NULL)
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "cpu_verifier", "no verifier");
 	return one_cert(pem, len, "intel_root", &v->intel_root, err);
+}
+
+enum ccg_status ccg_cpu_verifier_set_intel_root_file(struct ccg_cpu_verifier *v, const char *path,
+						     struct ccg_error *err)
+{
+	return from_file(v, path, "intel_root", ccg_cpu_verifier_set_intel_root_pem, err);
 }
 
 enum ccg_status ccg_cpu_verifier_set_tdx_collateral(struct ccg_cpu_verifier *v, const uint8_t *tcb_info,
@@ -170,8 +200,13 @@ void ccg_cpu_verifier_set_require_fresh_collateral(struct ccg_cpu_verifier *v, b
 		v->require_fresh = require;
 }
 
-enum ccg_status ccg_cpu_verifier_set_tpm_ak(struct ccg_cpu_verifier *v, const uint8_t *pem, size_t len,
-					    struct ccg_error *err)
+enum ccg_status ccg_cpu_verifier_set_tpm_ak_file(struct ccg_cpu_verifier *v, const char *path, struct ccg_error *err)
+{
+	return from_file(v, path, "tpm_ak", ccg_cpu_verifier_set_tpm_ak_pem, err);
+}
+
+enum ccg_status ccg_cpu_verifier_set_tpm_ak_pem(struct ccg_cpu_verifier *v, const uint8_t *pem, size_t len,
+						struct ccg_error *err)
 {
 	BIO *bio;
 	EVP_PKEY *k;

@@ -89,11 +89,16 @@ void ccg_gpu_verifier_free(struct ccg_gpu_verifier *v)
 	free(v);
 }
 
-static enum ccg_status load_anchor(const char *path, X509 **slot, struct ccg_error *err)
+/* one certificate, from the PEM text pem (path NULL) or the PEM file at path, into *slot */
+static enum ccg_status load_anchor(const uint8_t *pem, size_t len, const char *path, const char *where, X509 **slot,
+				   struct ccg_error *err)
 {
 	STACK_OF(X509) *sk = NULL;
-	enum ccg_status st = ccg_pem_certs_load(path, 1, &sk, err);
+	enum ccg_status st;
 
+	if (path == NULL && pem == NULL)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, where, "no PEM certificate given");
+	st = path != NULL ? ccg_pem_certs_load(path, 1, &sk, err) : ccg_pem_certs_parse(pem, len, 1, &sk, err);
 	if (st != CCG_OK)
 		return st;
 	X509_free(*slot);
@@ -102,18 +107,32 @@ static enum ccg_status load_anchor(const char *path, X509 **slot, struct ccg_err
 	return CCG_OK;
 }
 
-enum ccg_status ccg_gpu_verifier_set_device_anchor(struct ccg_gpu_verifier *v, const char *pem_path,
-						   struct ccg_error *err)
+enum ccg_status ccg_gpu_verifier_set_device_anchor_pem(struct ccg_gpu_verifier *v, const uint8_t *pem, size_t len,
+						       struct ccg_error *err)
 {
 	drop_lazy(v);
-	return load_anchor(pem_path, &v->device_anchor, err);
+	return load_anchor(pem, len, NULL, "device_anchor", &v->device_anchor, err);
 }
 
-enum ccg_status ccg_gpu_verifier_set_rim_anchor(struct ccg_gpu_verifier *v, const char *pem_path,
-						struct ccg_error *err)
+enum ccg_status ccg_gpu_verifier_set_device_anchor_file(struct ccg_gpu_verifier *v, const char *path,
+							struct ccg_error *err)
 {
 	drop_lazy(v);
-	return load_anchor(pem_path, &v->rim_anchor, err);
+	return load_anchor(NULL, 0, path, "device_anchor", &v->device_anchor, err);
+}
+
+enum ccg_status ccg_gpu_verifier_set_rim_anchor_pem(struct ccg_gpu_verifier *v, const uint8_t *pem, size_t len,
+						    struct ccg_error *err)
+{
+	drop_lazy(v);
+	return load_anchor(pem, len, NULL, "rim_anchor", &v->rim_anchor, err);
+}
+
+enum ccg_status ccg_gpu_verifier_set_rim_anchor_file(struct ccg_gpu_verifier *v, const char *path,
+						     struct ccg_error *err)
+{
+	drop_lazy(v);
+	return load_anchor(NULL, 0, path, "rim_anchor", &v->rim_anchor, err);
 }
 
 static enum ccg_status replace_str(char **slot, const char *s)

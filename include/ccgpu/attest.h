@@ -45,14 +45,31 @@ CCG_API CCG_MUST_USE enum ccg_status ccg_gpu_verifier_new(struct ccg_gpu_verifie
 /* ccg_gpu_verifier_free: frees the verifier and its caches; NULL is allowed. */
 CCG_API void ccg_gpu_verifier_free(struct ccg_gpu_verifier *v);
 
-/* ccg_gpu_verifier_set_device_anchor: PEM file with the device chain trust anchor. */
-CCG_API CCG_MUST_USE enum ccg_status ccg_gpu_verifier_set_device_anchor(struct ccg_gpu_verifier *v,
-									 const char *pem_path,
-									 struct ccg_error *err);
-/* ccg_gpu_verifier_set_rim_anchor: PEM file with the RIM signing chain trust anchor. */
-CCG_API CCG_MUST_USE enum ccg_status ccg_gpu_verifier_set_rim_anchor(struct ccg_gpu_verifier *v,
-								      const char *pem_path,
-								      struct ccg_error *err);
+/*
+ * Trust anchors, here, in cpu.h and in channel.h, are given either way: as
+ * PEM bytes (the setters and fields ending in _pem: the text and its
+ * length, copied) or as a PEM file (those ending in _file: a path, read
+ * when called). A trust anchor is one certificate (a TPM AK: one public
+ * key); anything else in the PEM is refused.
+ */
+/* ccg_gpu_verifier_set_device_anchor_pem: the device chain trust anchor, a PEM certificate (pem, len). */
+CCG_API CCG_MUST_USE enum ccg_status ccg_gpu_verifier_set_device_anchor_pem(struct ccg_gpu_verifier *v,
+									     const uint8_t *pem, size_t len,
+									     struct ccg_error *err);
+/* ccg_gpu_verifier_set_device_anchor_file: the same from a PEM file. */
+CCG_API CCG_MUST_USE enum ccg_status ccg_gpu_verifier_set_device_anchor_file(struct ccg_gpu_verifier *v,
+									      const char *path,
+									      struct ccg_error *err);
+/* ccg_gpu_verifier_set_rim_anchor_pem: the RIM signing chain trust anchor, a PEM certificate (pem, len). */
+CCG_API CCG_MUST_USE enum ccg_status ccg_gpu_verifier_set_rim_anchor_pem(struct ccg_gpu_verifier *v,
+									  const uint8_t *pem, size_t len,
+									  struct ccg_error *err);
+/* ccg_gpu_verifier_set_rim_anchor_file: the same from a PEM file. */
+CCG_API CCG_MUST_USE enum ccg_status ccg_gpu_verifier_set_rim_anchor_file(struct ccg_gpu_verifier *v,
+									   const char *path, struct ccg_error *err);
+/* the names these had before the _pem / _file forms (they took a path): kept for existing sources */
+#define ccg_gpu_verifier_set_device_anchor ccg_gpu_verifier_set_device_anchor_file
+#define ccg_gpu_verifier_set_rim_anchor ccg_gpu_verifier_set_rim_anchor_file
 /*
  * ccg_gpu_verifier_set_rims: where reference manifests come from: a
  * directory of <rim id>.xml files and/or a RIM service base URL (either may

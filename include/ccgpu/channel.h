@@ -27,19 +27,24 @@ struct ccg_channel;
 struct ccg_session_opts {
 	const char *socket_path;   /* the device endpoint (gpusim's UNIX socket, docs/gpusim-transport.md) */
 	unsigned device;           /* GPU index behind the endpoint */
-	const char *root_pem;      /* PEM file of the trust anchor the device chain must reach */
+	/* the trust anchor the device chain must reach, one PEM certificate: a file, or the PEM text
+	 * (root_pem, root_pem_len bytes); exactly one of the two (attest.h: trust anchors) */
+	const char *root_file;
 	int64_t now;               /* certificate verification time, Unix seconds; 0: current time */
+	const uint8_t *root_pem;
+	size_t root_pem_len;
 };
 
 /*
  * ccg_session_open: connects and runs GET_VERSION, GET_CAPABILITIES,
  * NEGOTIATE_ALGORITHMS (ECDSA P-384, SHA-384, secp384r1, AES-256-GCM),
- * GET_DIGESTS, GET_CERTIFICATE (chain verified to root_pem), KEY_EXCHANGE
+ * GET_DIGESTS, GET_CERTIFICATE (chain verified to the root), KEY_EXCHANGE
  * (signature over the transcript verified) and FINISH. Errors:
  * CCG_ERR_CERT_UNTRUSTED / CCG_ERR_CERT_CHAIN / CCG_ERR_CERT_EXPIRED (the
  * chain), CCG_ERR_SIGNATURE (KEY_EXCHANGE_RSP), CCG_ERR_MAC (VerifyData),
- * CCG_ERR_PROTOCOL (an SPDM ERROR or an unexpected answer), CCG_ERR_IO.
- * Free with ccg_session_free.
+ * CCG_ERR_PROTOCOL (an SPDM ERROR or an unexpected answer), CCG_ERR_IO;
+ * CCG_ERR_INVALID_ARG ("channel.session.root") without a root or with
+ * both root_file and root_pem. Free with ccg_session_free.
  */
 CCG_API CCG_MUST_USE enum ccg_status ccg_session_open(const struct ccg_session_opts *opts, struct ccg_session **out,
 						      struct ccg_error *err);
@@ -54,17 +59,33 @@ CCG_API CCG_MUST_USE enum ccg_status ccg_session_end(struct ccg_session *s, stru
 /* ccg_session_free: closes the connection and wipes the keys; NULL is allowed. Close channels first. */
 CCG_API void ccg_session_free(struct ccg_session *s);
 
+/*
+ * The ranges of struct ccg_channel_opts. ccg_channel_open refuses a value
+ * outside them with CCG_ERR_INVALID_ARG, err->where naming the option
+ * ("channel.slot_size") and err->detail the value and the allowed range.
+ */
+#define CCG_CHANNEL_MIN_SLOTS 2u
+#define CCG_CHANNEL_MAX_SLOTS 1024u
+#define CCG_CHANNEL_MIN_SLOT_SIZE 256u
+#define CCG_CHANNEL_MAX_SLOT_SIZE (16u << 20)
+#define CCG_CHANNEL_SLOT_ALIGN 64u            /* slot_size is a multiple of this */
+#define CCG_CHANNEL_MAX_THREADS 16u
+#define CCG_CHANNEL_MAX_USAGE_LIMIT (1ull << 48) /* limit_msgs, limit_blocks: 1..this */
+#define CCG_CHANNEL_MAX_DEVICE_MEMORY (1ull << 30)
+
 struct ccg_channel_opts {
-	uint32_t slots;            /* ring slots per direction; 0: 64 */
-	uint32_t slot_size;        /* bytes per slot (largest message, bulk chunk size); 0: 256 KiB */
-	unsigned threads;          /* sealing threads for ccg_channel_write (1..16); 0: 1 */
-	uint64_t rotate_msgs;      /* rotate a key after this many messages; 0: default (2^31) */
-	uint64_t rotate_blocks;    /* ... or 16-byte blocks; 0: default (2^35) */
-	uint64_t limit_msgs;       /* hard per-key usage limit; 0: 2^32 */
-	uint64_t limit_blocks;     /* 0: 2^36 */
+	uint32_t slots;            /* ring slots per direction, CCG_CHANNEL_MIN_SLOTS..MAX_SLOTS; 0: 64 */
+	uint32_t slot_size;        /* bytes per slot (largest message, bulk chunk size), CCG_CHANNEL_MIN_SLOT_SIZE..
+				      MAX_SLOT_SIZE, a multiple of CCG_CHANNEL_SLOT_ALIGN; 0: 256 KiB */
+	unsigned threads;          /* sealing threads for ccg_channel_write, 1..CCG_CHANNEL_MAX_THREADS; 0: 1 */
+	uint64_t rotate_msgs;      /* rotate a key after this many messages; 0: default (limit_msgs / 2) */
+	uint64_t rotate_blocks;    /* ... or 16-byte blocks; 0: default (limit_blocks / 2) */
+	uint64_t limit_msgs;       /* hard per-key usage limit, 1..CCG_CHANNEL_MAX_USAGE_LIMIT; 0: 2^32 */
+	uint64_t limit_blocks;     /* 1..CCG_CHANNEL_MAX_USAGE_LIMIT; 0: 2^36 */
 	bool no_rotation;          /* never rotate: the hard limit ends the channel (CCG_ERR_KEY_EXHAUSTED) */
-	uint32_t window;           /* messages accepted under a key past its rotation point; 0: slots */
-	uint64_t device_memory;    /* bytes of device memory to use; 0: 64 MiB (at most 1 GiB) */
+	uint32_t window;           /* messages accepted under a key past its rotation point, at least slots;
+				      0: slots. rotate_msgs + window must stay within limit_msgs (blocks alike) */
+	uint64_t device_memory;    /* bytes of device memory to use, 1..CCG_CHANNEL_MAX_DEVICE_MEMORY; 0: 64 MiB */
 };
 
 struct ccg_channel_stats {

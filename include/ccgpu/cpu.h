@@ -8,8 +8,9 @@
  * docs/protocols.md "Composite evidence"). Claims are those a policy reads
  * (docs/policy-language.md).
  *
- * Trust anchors and collateral are given as bytes (PEM, or as PCS serves
- * them), not paths: a verifier service keeps them in its store.
+ * Trust anchors are given as PEM bytes (_pem) or a PEM file (_file), as
+ * everywhere (attest.h); collateral and CRLs as bytes (as PCS and KDS serve
+ * them): a verifier service keeps them in its store.
  */
 #ifndef CCGPU_CPU_PUBLIC_H
 #define CCGPU_CPU_PUBLIC_H
@@ -37,7 +38,7 @@ struct ccg_cpu_result;
  * may come from the evidence or the built-in ones), a TDX PCK chain the
  * built-in Intel SGX Root CA; a plain TPM quote is refused
  * (CCG_ERR_CERT_UNTRUSTED, "cpu.ak_public": a key that comes with the
- * evidence vouches for nothing) until ccg_cpu_verifier_set_tpm_ak names the
+ * evidence vouches for nothing) until ccg_cpu_verifier_set_tpm_ak_pem names the
  * AK; an Azure vTPM quote's AK is vouched for by its HCL report. A configured
  * verifier may be shared by threads calling the appraise functions; the
  * setters are not thread-safe.
@@ -47,19 +48,27 @@ CCG_API CCG_MUST_USE enum ccg_status ccg_cpu_verifier_new(struct ccg_cpu_verifie
 CCG_API void ccg_cpu_verifier_free(struct ccg_cpu_verifier *v);
 
 /*
- * ccg_cpu_verifier_set_amd_ark: the AMD root key (PEM certificate) SEV-SNP and
- * Azure chains must end in, instead of the pinned AMD ARKs (it need not be
- * pinned: configuring it is trusting it).
+ * ccg_cpu_verifier_set_amd_ark_pem: the AMD root key (PEM certificate, at
+ * most CCG_CPU_MAX_ANCHOR_PEM bytes) SEV-SNP and Azure chains must end in,
+ * instead of the pinned AMD ARKs (it need not be pinned: configuring it is
+ * trusting it). ccg_cpu_verifier_set_amd_ark_file: the same from a PEM file.
  */
-CCG_API CCG_MUST_USE enum ccg_status ccg_cpu_verifier_set_amd_ark(struct ccg_cpu_verifier *v, const uint8_t *pem,
-								   size_t len, struct ccg_error *err);
+#define CCG_CPU_MAX_ANCHOR_PEM (64 * 1024)
+CCG_API CCG_MUST_USE enum ccg_status ccg_cpu_verifier_set_amd_ark_pem(struct ccg_cpu_verifier *v,
+								       const uint8_t *pem, size_t len,
+								       struct ccg_error *err);
+CCG_API CCG_MUST_USE enum ccg_status ccg_cpu_verifier_set_amd_ark_file(struct ccg_cpu_verifier *v, const char *path,
+									struct ccg_error *err);
 /*
- * ccg_cpu_verifier_set_intel_root: the Intel SGX Root CA (PEM certificate) for
- * TDX PCK chains and collateral, instead of the built-in one.
+ * ccg_cpu_verifier_set_intel_root_pem: the Intel SGX Root CA (PEM
+ * certificate) for TDX PCK chains and collateral, instead of the built-in
+ * one. ccg_cpu_verifier_set_intel_root_file: the same from a PEM file.
  */
-CCG_API CCG_MUST_USE enum ccg_status ccg_cpu_verifier_set_intel_root(struct ccg_cpu_verifier *v,
-								      const uint8_t *pem, size_t len,
-								      struct ccg_error *err);
+CCG_API CCG_MUST_USE enum ccg_status ccg_cpu_verifier_set_intel_root_pem(struct ccg_cpu_verifier *v,
+									  const uint8_t *pem, size_t len,
+									  struct ccg_error *err);
+CCG_API CCG_MUST_USE enum ccg_status ccg_cpu_verifier_set_intel_root_file(struct ccg_cpu_verifier *v,
+									   const char *path, struct ccg_error *err);
 /*
  * ccg_cpu_verifier_set_tdx_collateral: TDX collateral as a PCS serves it: the
  * TCB info and QE identity bodies and the PEM TCB signing chain (all
@@ -90,12 +99,19 @@ CCG_API CCG_MUST_USE enum ccg_status ccg_cpu_verifier_add_amd_crl(struct ccg_cpu
  */
 CCG_API void ccg_cpu_verifier_set_require_fresh_collateral(struct ccg_cpu_verifier *v, bool require);
 /*
- * ccg_cpu_verifier_set_tpm_ak: the TPM attestation key (PEM public key) a
- * plain TPM quote must be signed with; the evidence's ak_public must be this
- * key (else CCG_ERR_CERT_UNTRUSTED). Without it TPM evidence is refused.
+ * ccg_cpu_verifier_set_tpm_ak_pem: the TPM attestation key (PEM public key)
+ * a plain TPM quote must be signed with; the evidence's ak_public must be
+ * this key (else CCG_ERR_CERT_UNTRUSTED). Without it TPM evidence is
+ * refused. ccg_cpu_verifier_set_tpm_ak_file: the same from a PEM file.
  */
-CCG_API CCG_MUST_USE enum ccg_status ccg_cpu_verifier_set_tpm_ak(struct ccg_cpu_verifier *v, const uint8_t *pem,
-								  size_t len, struct ccg_error *err);
+CCG_API CCG_MUST_USE enum ccg_status ccg_cpu_verifier_set_tpm_ak_pem(struct ccg_cpu_verifier *v, const uint8_t *pem,
+								      size_t len, struct ccg_error *err);
+CCG_API CCG_MUST_USE enum ccg_status ccg_cpu_verifier_set_tpm_ak_file(struct ccg_cpu_verifier *v, const char *path,
+								       struct ccg_error *err);
+/* the names these had before the _pem / _file forms (they took bytes): kept for existing sources */
+#define ccg_cpu_verifier_set_amd_ark ccg_cpu_verifier_set_amd_ark_pem
+#define ccg_cpu_verifier_set_intel_root ccg_cpu_verifier_set_intel_root_pem
+#define ccg_cpu_verifier_set_tpm_ak ccg_cpu_verifier_set_tpm_ak_pem
 /*
  * ccg_cpu_verifier_set_gpu_verifier: the GPU verifier composite appraisal
  * uses (borrowed: it must outlive v's use; NULL unsets it).

@@ -2,9 +2,15 @@
 /*
  * Policies and multi-party contracts: ccgpu's policy language (see
  * docs/policy-language.md) parsed, checked against the published claims
- * schema (policies/claims-schema.json) and evaluated against claims; contracts
+ * schema and evaluated against claims; contracts
  * (docs/contracts.md) parsed, identified by the SHA-384 of their canonical
  * form, signed and verified (ECDSA P-384, Ed25519).
+ *
+ * The claims schema (the name, type and scope of every claim a policy may
+ * read; built into the library) is installed as
+ * <datadir>/ccgpu/claims-schema.json, by default
+ * /usr/local/share/ccgpu/claims-schema.json; `pkg-config --variable=claims_schema
+ * ccgpu` prints the path (source: policies/claims-schema.json).
  */
 #ifndef CCGPU_POLICY_PUBLIC_H
 #define CCGPU_POLICY_PUBLIC_H

@@ -154,7 +154,7 @@ static void *device_main(void *arg)
 
 static enum ccg_status open_session(struct device *d)
 {
-	struct ccg_session_opts o = {.socket_path = sock_path, .device = 0, .root_pem = root_path, .now = FUZZ_NOW};
+	struct ccg_session_opts o = {.socket_path = sock_path, .device = 0, .root_file = root_path, .now = FUZZ_NOW};
 	struct ccg_session *s = NULL;
 	pthread_t t;
 	enum ccg_status st;

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The channel end to end with the ccgpu-gpusim binary in its own process:
- * an SPDM session over the UNIX socket, then 1 GiB host -> device and back
- * through the encrypted bounce buffers (64 MiB of device memory at a time),
- * bit-exact by SHA-256 of both streams. Usage: test-channel GPUSIM
+ * The channel end to end with the ccgpu-gpusim binary in its own process,
+ * through the shipped libccgpu and its public header only: an SPDM session
+ * over the UNIX socket, then 1 GiB host -> device and back through the
+ * encrypted bounce buffers (64 MiB of device memory at a time), bit-exact by
+ * SHA-256 of both streams; and the shipped library's sender refusing to seal
+ * past the key's usage limit (it has no switch to go past it: issue 12
+ * item 5). Usage: test-channel GPUSIM
  */
 #include <stdarg.h>
 #include <setjmp.h>
@@ -28,6 +31,7 @@
 
 static const char *gpusim;
 static char *dir;
+static char sock[512], root[600];
 static pid_t server = -1;
 
 static int run(char *const argv[])
@@ -55,10 +59,21 @@ static void fill(uint8_t *p, size_t n, uint64_t *x)
 	*x = s;
 }
 
+static void session_open(struct ccg_session **s)
+{
+	struct ccg_session_opts so = {0};
+	struct ccg_error e;
+	char buf[600];
+
+	so.socket_path = sock;
+	so.root_file = root;
+	ccg_error_clear(&e);
+	if (ccg_session_open(&so, s, &e) != CCG_OK)
+		fail_msg("%s", ccg_error_format(&e, buf, sizeof(buf)));
+}
+
 static void test_one_gib_round_trip(void **state)
 {
-	char pki[512], sock[512], root[600];
-	struct ccg_session_opts so = {0};
 	struct ccg_channel_opts co = {.slots = 64, .slot_size = 1u << 20, .threads = 2, .device_memory = PIECE};
 	struct ccg_session *s = NULL;
 	struct ccg_channel *ch = NULL;
@@ -73,30 +88,9 @@ static void test_one_gib_round_trip(void **state)
 	(void)state;
 	assert_non_null(out);
 	assert_non_null(in);
-	snprintf(pki, sizeof(pki), "%s/pki", dir);
-	snprintf(sock, sizeof(sock), "%s/gpu.sock", dir);
-	snprintf(root, sizeof(root), "%s/device-root.pem", pki);
-	{
-		char *argv[] = {(char *)gpusim, (char *)"pki", (char *)"--out", pki, NULL};
-
-		assert_int_equal(run(argv), 0);
-	}
-	server = fork();
-	if (server == 0) {
-		execl(gpusim, gpusim, "serve", "--socket", sock, "--state", pki, "--timeout", "300", (char *)NULL);
-		_exit(127);
-	}
-	for (int i = 0; i < 200; i++) {
-		struct stat sb;
-
-		if (stat(sock, &sb) == 0)
-			break;
-		usleep(20000);
-	}
-	so.socket_path = sock;
-	so.root_pem = root;
+	session_open(&s);
 	ccg_error_clear(&e);
-	if (ccg_session_open(&so, &s, &e) != CCG_OK || ccg_channel_open(s, &co, &ch, &e) != CCG_OK)
+	if (ccg_channel_open(s, &co, &ch, &e) != CCG_OK)
 		fail_msg("%s", ccg_error_format(&e, buf, sizeof(buf)));
 	assert_int_equal(EVP_DigestInit_ex(sent, EVP_sha256(), NULL), 1);
 	assert_int_equal(EVP_DigestInit_ex(back, EVP_sha256(), NULL), 1);
@@ -127,11 +121,76 @@ static void test_one_gib_round_trip(void **state)
 	free(in);
 }
 
+/*
+ * The shipped library with a small hard limit (no rotation): 6 uses of a
+ * key, the last kept for an ERROR report, so five messages go through and
+ * the sixth is refused by the sender itself, before anything is sealed. The
+ * channel is then dead, for writes too; a new channel has fresh keys.
+ */
+static void test_release_refuses_past_limit(void **state)
+{
+	struct ccg_channel_opts co = {.slots = 4, .slot_size = 4096, .device_memory = 1 << 16, .no_rotation = true,
+				      .limit_msgs = 6};
+	struct ccg_session *s = NULL;
+	struct ccg_channel *ch = NULL;
+	struct ccg_channel_stats st;
+	struct ccg_error e;
+	char buf[64];
+	size_t n = 0;
+
+	(void)state;
+	session_open(&s);
+	assert_int_equal(ccg_channel_open(s, &co, &ch, NULL), CCG_OK);
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(ccg_channel_send(ch, "x", 1, NULL), CCG_OK);
+		assert_int_equal(ccg_channel_recv(ch, buf, sizeof(buf), &n, NULL), CCG_OK);
+		assert_int_equal(n, 1);
+	}
+	ccg_error_clear(&e);
+	assert_int_equal(ccg_channel_send(ch, "y", 1, &e), CCG_ERR_KEY_EXHAUSTED);
+	assert_string_equal(e.where, "channel.send");
+	ccg_channel_stats(ch, &st);
+	assert_int_equal(st.msgs_sent, 5);
+	assert_int_equal(ccg_channel_write(ch, 0, "z", 1, NULL), CCG_ERR_CHANNEL_CLOSED);
+	ccg_channel_free(ch);
+	/* a channel that writes in bulk meets the same limit: 5 chunks of 4096 bytes pass, a sixth does not */
+	assert_int_equal(ccg_channel_open(s, &co, &ch, NULL), CCG_OK);
+	{
+		static uint8_t data[6 * 4096];
+
+		assert_int_equal(ccg_channel_write(ch, 0, data, 5 * 4096, NULL), CCG_OK);
+		assert_int_equal(ccg_channel_write(ch, 0, data, 4096, NULL), CCG_ERR_KEY_EXHAUSTED);
+	}
+	ccg_channel_free(ch);
+	ccg_session_end_quiet(s);
+	ccg_session_free(s);
+}
+
 static int setup(void **state)
 {
+	char pki[512];
+	char *argv[] = {(char *)gpusim, (char *)"pki", (char *)"--out", pki, NULL};
+
 	(void)state;
 	dir = td_tmpdir();
-	return 0;
+	snprintf(pki, sizeof(pki), "%s/pki", dir);
+	snprintf(sock, sizeof(sock), "%s/gpu.sock", dir);
+	snprintf(root, sizeof(root), "%s/device-root.pem", pki);
+	if (run(argv) != 0)
+		return -1;
+	server = fork();
+	if (server == 0) {
+		execl(gpusim, gpusim, "serve", "--socket", sock, "--state", pki, "--timeout", "300", (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 200; i++) {
+		struct stat sb;
+
+		if (stat(sock, &sb) == 0)
+			return 0;
+		usleep(20000);
+	}
+	return -1;
 }
 
 static int teardown(void **state)
@@ -149,6 +208,7 @@ static int teardown(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_release_refuses_past_limit),
 		cmocka_unit_test(test_one_gib_round_trip),
 	};
 

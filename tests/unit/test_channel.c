@@ -31,6 +31,7 @@
 #include "ccgpu/channel.h"
 #include "channel/internal.h"
 #include "common/crypto.h"
+#include "common/file.h"
 #include "gpusim/gpusim.h"
 #include "gpusim/serve.h"
 #include "testdata.h"
@@ -604,7 +605,7 @@ static int teardown(void **state)
 
 static struct ccg_session *open_session_at(const char *path)
 {
-	struct ccg_session_opts o = {.socket_path = path, .root_pem = root};
+	struct ccg_session_opts o = {.socket_path = path, .root_file = root};
 	struct ccg_session *s = NULL;
 	struct ccg_error e;
 	char buf[600];
@@ -687,7 +688,7 @@ static void test_session_record_attacks(void **state)
 
 static void test_untrusted_root(void **state)
 {
-	struct ccg_session_opts o = {.socket_path = sock, .root_pem = other_root};
+	struct ccg_session_opts o = {.socket_path = sock, .root_file = other_root};
 	struct ccg_session *s = NULL;
 	struct ccg_error e;
 
@@ -697,9 +698,53 @@ static void test_untrusted_root(void **state)
 	assert_null(s);
 }
 
+/* the session's trust anchor as PEM text (root_pem) as well as a file; exactly one of the two */
+static void test_session_root_forms(void **state)
+{
+	struct ccg_session_opts o = {.socket_path = sock};
+	struct ccg_session *s = NULL;
+	struct ccg_error e;
+	uint8_t *pem = NULL, *other_pem = NULL;
+	size_t len = 0, other_len = 0;
+
+	(void)state;
+	assert_int_equal(ccg_file_read(root, 1 << 20, &pem, &len, NULL), CCG_OK);
+	assert_int_equal(ccg_file_read(other_root, 1 << 20, &other_pem, &other_len, NULL), CCG_OK);
+	o.root_pem = pem;
+	o.root_pem_len = len;
+	assert_int_equal(ccg_session_open(&o, &s, NULL), CCG_OK);
+	ccg_session_end_quiet(s);
+	ccg_session_free(s);
+	s = NULL;
+	/* another root's text: the device chain does not reach it */
+	o.root_pem = other_pem;
+	o.root_pem_len = other_len;
+	ccg_error_clear(&e);
+	assert_int_equal(ccg_session_open(&o, &s, &e), CCG_ERR_CERT_UNTRUSTED);
+	assert_null(s);
+	/* the text cut short: not a certificate */
+	o.root_pem = pem;
+	o.root_pem_len = len / 2;
+	assert_int_equal(ccg_session_open(&o, &s, NULL), CCG_ERR_TRUNCATED);
+	/* both forms, or neither */
+	o.root_pem_len = len;
+	o.root_file = root;
+	ccg_error_clear(&e);
+	assert_int_equal(ccg_session_open(&o, &s, &e), CCG_ERR_INVALID_ARG);
+	assert_string_equal(e.where, "channel.session.root");
+	o.root_file = NULL;
+	o.root_pem = NULL;
+	ccg_error_clear(&e);
+	assert_int_equal(ccg_session_open(&o, &s, &e), CCG_ERR_INVALID_ARG);
+	assert_string_equal(e.where, "channel.session.root");
+	assert_null(s);
+	free(pem);
+	free(other_pem);
+}
+
 static void test_tampered_signature(void **state)
 {
-	struct ccg_session_opts o = {.socket_path = bad_sock, .root_pem = root};
+	struct ccg_session_opts o = {.socket_path = bad_sock, .root_file = root};
 	struct ccg_session *s = NULL;
 	struct ccg_error e;
 
@@ -825,6 +870,84 @@ static enum ccg_status recv_status(void)
 }
 
 static const struct ccg_channel_opts small = {.slots = 4, .slot_size = 4096, .device_memory = 1 << 16};
+
+/*
+ * a sender that ignores what both ends agreed at open (the library has no
+ * switch for that: issue 12 item 5): the channel's own sender is pointed at
+ * a copy of the parameters that never rotates (hold_key) or has no usage
+ * limit (no_limit); the device keeps the agreed ones
+ */
+static struct dp_params rogue_params;
+
+static void rogue_sender(bool hold_key, bool no_limit)
+{
+	struct dp_tx *tx = ccg_channel_debug_tx(ch);
+
+	rogue_params = *tx->p;
+	if (hold_key)
+		rogue_params.rotate_msgs = rogue_params.rotate_blocks = 0;
+	if (no_limit)
+		rogue_params.limit_msgs = rogue_params.limit_blocks = UINT64_MAX / 2;
+	tx->p = &rogue_params;
+}
+
+/* o is refused before anything is opened: CCG_ERR_INVALID_ARG, err naming the option and its range */
+static void refused_opt(const struct ccg_channel_opts *o, const char *where, const char *range)
+{
+	struct ccg_channel *c = NULL;
+	struct ccg_error e;
+
+	ccg_error_clear(&e);
+	assert_int_equal(ccg_channel_open(sess, o, &c, &e), CCG_ERR_INVALID_ARG);
+	assert_null(c);
+	assert_string_equal(e.where, where);
+	if (strstr(e.detail, range) == NULL)
+		fail_msg("%s: \"%s\" does not name \"%s\"", where, e.detail, range);
+}
+
+/* every option outside its named range (ccgpu/channel.h) is refused, saying so; the bounds themselves pass */
+static void test_option_ranges(void **state)
+{
+	struct ccg_channel_opts o;
+
+	(void)state;
+	session_on(sock);
+	o = small;
+	o.slots = CCG_CHANNEL_MIN_SLOTS - 1;
+	refused_opt(&o, "channel.slots", "1 is outside CCG_CHANNEL_MIN_SLOTS..MAX_SLOTS (2..1024)");
+	o.slots = CCG_CHANNEL_MAX_SLOTS + 1;
+	refused_opt(&o, "channel.slots", "1025 is outside CCG_CHANNEL_MIN_SLOTS..MAX_SLOTS (2..1024)");
+	o = small;
+	o.slot_size = 100;
+	refused_opt(&o, "channel.slot_size", "100 is outside CCG_CHANNEL_MIN_SLOT_SIZE..MAX_SLOT_SIZE (256..16777216)");
+	o.slot_size = CCG_CHANNEL_MAX_SLOT_SIZE + CCG_CHANNEL_SLOT_ALIGN;
+	refused_opt(&o, "channel.slot_size", "outside CCG_CHANNEL_MIN_SLOT_SIZE..MAX_SLOT_SIZE");
+	o.slot_size = 4096 + CCG_CHANNEL_SLOT_ALIGN / 2;
+	refused_opt(&o, "channel.slot_size", "4128 is not a multiple of CCG_CHANNEL_SLOT_ALIGN (64)");
+	o = small;
+	o.threads = CCG_CHANNEL_MAX_THREADS + 1;
+	refused_opt(&o, "channel.threads", "17 is outside 1..CCG_CHANNEL_MAX_THREADS (16)");
+	o = small;
+	o.window = o.slots - 1;
+	refused_opt(&o, "channel.window", "3 is below the 4 slots");
+	o = small;
+	o.limit_msgs = CCG_CHANNEL_MAX_USAGE_LIMIT + 1;
+	refused_opt(&o, "channel.limit_msgs", "outside 1..CCG_CHANNEL_MAX_USAGE_LIMIT (281474976710656)");
+	o = small;
+	o.limit_blocks = CCG_CHANNEL_MAX_USAGE_LIMIT + 1;
+	refused_opt(&o, "channel.limit_blocks", "outside 1..CCG_CHANNEL_MAX_USAGE_LIMIT (281474976710656)");
+	o = small;
+	o.device_memory = CCG_CHANNEL_MAX_DEVICE_MEMORY + 1;
+	refused_opt(&o, "channel.device_memory", "outside 1..CCG_CHANNEL_MAX_DEVICE_MEMORY (1073741824)");
+	/* at the bounds */
+	o = small;
+	o.slots = CCG_CHANNEL_MIN_SLOTS;
+	o.slot_size = CCG_CHANNEL_MIN_SLOT_SIZE;
+	o.threads = CCG_CHANNEL_MAX_THREADS;
+	o.limit_msgs = o.limit_blocks = CCG_CHANNEL_MAX_USAGE_LIMIT;
+	chan(&o);
+	echo("at the bounds");
+}
 
 static void test_attack_replay(void **state)
 {
@@ -987,7 +1110,7 @@ static void test_offload_device(void **state)
 	o.no_rotation = true;
 	o.limit_msgs = 6;
 	chan_on(ce_sock, &o);
-	ccg_channel_debug_tx(ch)->debug_ignore_limit = true;
+	rogue_sender(false, true);
 	for (int i = 0; i < 7; i++)
 		assert_int_equal(ccg_channel_write(ch, 0, "x", 1, NULL), CCG_OK);
 	assert_int_equal(recv_status(), CCG_ERR_KEY_EXHAUSTED);
@@ -1018,7 +1141,7 @@ static void test_stale_key_beyond_window(void **state)
 	o.rotate_blocks = 1 << 20;
 	o.window = 4;
 	chan(&o);
-	ccg_channel_debug_tx(ch)->debug_hold_key = true; /* a sender that never rotates */
+	rogue_sender(true, false); /* a sender that never rotates */
 	/* messages 0..7 fall within rotation point 4 + window 4; the device refuses the ninth */
 	for (int i = 0; i < 8; i++) {
 		snprintf(msg, sizeof(msg), "message %d", i);
@@ -1043,7 +1166,7 @@ static void test_exhaustion(void **state)
 	assert_int_equal(ccg_channel_send(ch, "y", 1, NULL), CCG_ERR_KEY_EXHAUSTED);
 	/* and a sender that ignores it is refused by the device: six writes pass, the seventh not */
 	chan(&o);
-	ccg_channel_debug_tx(ch)->debug_ignore_limit = true;
+	rogue_sender(false, true);
 	for (int i = 0; i < 7; i++)
 		assert_int_equal(ccg_channel_write(ch, 0, "x", 1, NULL), CCG_OK);
 	assert_int_equal(recv_status(), CCG_ERR_KEY_EXHAUSTED);
@@ -1426,8 +1549,10 @@ int main(void)
 		cmocka_unit_test(test_session),
 		cmocka_unit_test(test_session_record_attacks),
 		cmocka_unit_test(test_untrusted_root),
+		cmocka_unit_test(test_session_root_forms),
 		cmocka_unit_test(test_tampered_signature),
 		cmocka_unit_test(test_messages_and_bulk),
+		cmocka_unit_test(test_option_ranges),
 		cmocka_unit_test(test_attack_replay),
 		cmocka_unit_test(test_attack_reorder),
 		cmocka_unit_test(test_attack_drop),

@@ -74,6 +74,31 @@ static const struct option long_opts[] = {
 	{NULL, 0, NULL, 0},
 };
 
+/*
+ * CMD --help: the command's own block of the usage above (its synopsis, from
+ * "  CMD " to the next command) as "usage: ccgpu-gpusim CMD ...", then the
+ * notes after the command list; false for a command the usage does not list.
+ */
+static bool command_usage(const char *cmd)
+{
+	const char *list = strstr(usage, "commands:\n"), *notes = strstr(usage, "\n\nfaults");
+	size_t n = strlen(cmd);
+
+	for (const char *line = list; line != NULL && line < notes; line = strchr(line, '\n')) {
+		line++;
+		if (strncmp(line, "  ", 2) != 0 || strncmp(line + 2, cmd, n) != 0 || line[2 + n] != ' ')
+			continue;
+		/* the block ends where the next line indented by two (another command) starts */
+		const char *end = line + 2;
+
+		while ((end = strchr(end, '\n')) != NULL && end < notes && strncmp(end + 1, "   ", 3) == 0)
+			end++;
+		printf("usage: ccgpu-gpusim %.*s\n%s", (int)(end - line - 2), line + 2, notes + 1);
+		return true;
+	}
+	return false;
+}
+
 static int fail(const char *cmd, const struct ccg_error *err)
 {
 	char buf[CCG_ERROR_WHERE_MAX + CCG_ERROR_DETAIL_MAX + 64];
@@ -166,7 +191,7 @@ int main(int argc, char **argv)
 				return fail(cmd, &err);
 			ce_set = true;
 			break;
-		case OPT_HELP: fputs(usage, stdout); return 0;
+		case OPT_HELP: return command_usage(cmd) ? 0 : usage_error(cmd, "unknown command");
 		default: return usage_error(cmd, "unknown option");
 		}
 	}

@@ -13,6 +13,7 @@
 
 #include "ccgpu/attest.h"
 #include "ccgpu/policy.h"
+#include "ccgpu/version.h"
 #include "common/crypto.h"
 #include "common/encoding.h"
 #include "common/error.h"
@@ -39,6 +40,7 @@ static const char usage[] =
 	"                      may the contract release the secret on these claims?\n"
 	"  diff OLD NEW        the semantic difference between two versions of a policy\n"
 	"  import FILE         NVIDIA or Azure Secure Key Release JSON policy to the native language\n"
+	"  version             print the version (also --version)\n"
 	"\n"
 	"INPUT: --claims FILE | --evidence FILE [--nonce HEX] | --report FILE --chain FILE --nonce HEX,\n"
 	"       with --time TIME (default now) and --rim-dir DIR (default: reference values not checked);\n"
@@ -918,6 +920,10 @@ int main(int argc, char **argv)
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
 		fputs(usage, argc < 2 ? stderr : stdout);
 		return argc < 2 ? EXIT_USAGE : 0;
+	}
+	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
+		printf("ccgpu-policy %s\n", CCGPU_VERSION);
+		return 0;
 	}
 	for (size_t i = 0; i < sizeof(cmd_help) / sizeof(cmd_help[0]); i++)
 		if (strcmp(argv[1], cmd_help[i][0]) == 0)
