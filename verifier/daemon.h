@@ -19,6 +19,7 @@
 
 struct MHD_Daemon;
 struct ccg_kek;
+struct vd_vc_cache;
 
 /* the type URI prefix of every problem document the daemon answers */
 #define VD_PROBLEM_BASE "tag:ccgpu.dev,2026:problem:"
@@ -48,6 +49,7 @@ struct vd {
 	struct ccg_kek *kek;       /* the key-encryption key of the secrets at rest (cfg.kek) */
 	EVP_PKEY *upload_key;      /* the HPKE upload key (P-384), fresh at every start */
 	json_t *upload_jwk;        /* its public JWK (vd_upload_jwk) */
+	struct vd_vc_cache *vc_cache; /* contracts verified, by the SHA-384 of their stored row (release_routes.c) */
 };
 
 /* vd_runtime_new: the reloadable part from a configuration (reads the policy and anchors). */

@@ -11,6 +11,7 @@
 #include <jose/jwk.h>
 #include <jose/openssl.h>
 #include <openssl/crypto.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,6 +131,100 @@ static void problem_statement(struct vd_reply *r, enum vd_release_route route, e
 		break;
 	default: problem_internal(r, route, st, e); break;
 	}
+}
+
+/* ---- contracts verified once per stored row ---- */
+
+/*
+ * Loading a contract parses it, compiles every party's policy and verifies
+ * every signature: most of a release's work. The result depends only on the
+ * stored row's bytes, so it is kept by the row's SHA-384 (read in the
+ * release's own transaction: a row changed by a new version, or by the
+ * operator, is another hash and is loaded and checked again). Entries in use
+ * are never evicted; a contract is read-only once loaded (ccg_contract_release
+ * is thread-safe on it).
+ */
+#define VC_CACHE 16
+
+struct vc_entry {
+	char name[CCG_SECRET_MAX_NAME + 1];
+	uint8_t hash[CCG_SHA384_LEN];
+	struct ccg_vcontract *vc;
+	unsigned refs;
+	uint64_t used;
+};
+
+struct vd_vc_cache {
+	pthread_mutex_t mu;
+	struct vc_entry e[VC_CACHE];
+	uint64_t tick;
+};
+
+/* the contract named name, as stored in txn, and the cache entry that holds it (*out_entry NULL: caller frees vc) */
+static enum ccg_status vc_get(struct vd *d, struct ccg_store_txn *txn, const char *name, struct ccg_vcontract **out,
+			      struct vc_entry **out_entry, struct ccg_error *err)
+{
+	struct vd_vc_cache *c = d->vc_cache;
+	struct vc_entry *free_slot = NULL;
+	uint8_t *row = NULL, h[CCG_SHA384_LEN];
+	size_t len = 0;
+	enum ccg_status st;
+
+	*out = NULL;
+	*out_entry = NULL;
+	if (c == NULL || strlen(name) > CCG_SECRET_MAX_NAME)
+		return ccg_vcontract_load(txn, name, out, err);
+	if ((st = ccg_store_get(txn, CCG_VCONTRACT_TABLE, name, &row, &len, err)) != CCG_OK)
+		return st;
+	st = ccg_sha384(row, len, h);
+	free(row);
+	if (st != CCG_OK)
+		return ccg_error_set(err, st, "contract", "hashing the stored row");
+	pthread_mutex_lock(&c->mu);
+	for (size_t i = 0; i < VC_CACHE; i++) {
+		struct vc_entry *e = &c->e[i];
+
+		if (e->vc != NULL && strcmp(e->name, name) == 0 && CRYPTO_memcmp(e->hash, h, sizeof(h)) == 0) {
+			e->refs++;
+			e->used = ++c->tick;
+			*out = e->vc;
+			*out_entry = e;
+			pthread_mutex_unlock(&c->mu);
+			return CCG_OK;
+		}
+	}
+	pthread_mutex_unlock(&c->mu);
+	if ((st = ccg_vcontract_load(txn, name, out, err)) != CCG_OK)
+		return st;
+	pthread_mutex_lock(&c->mu);
+	for (size_t i = 0; i < VC_CACHE; i++) {
+		struct vc_entry *e = &c->e[i];
+
+		if (e->refs == 0 && (free_slot == NULL || e->vc == NULL || (free_slot->vc != NULL && e->used < free_slot->used)))
+			free_slot = e;
+	}
+	if (free_slot != NULL) {
+		ccg_vcontract_free(free_slot->vc);
+		snprintf(free_slot->name, sizeof(free_slot->name), "%s", name);
+		memcpy(free_slot->hash, h, sizeof(h));
+		free_slot->vc = *out;
+		free_slot->refs = 1;
+		free_slot->used = ++c->tick;
+		*out_entry = free_slot;
+	}
+	pthread_mutex_unlock(&c->mu);
+	return CCG_OK;
+}
+
+static void vc_put(struct vd *d, struct ccg_vcontract *vc, struct vc_entry *e)
+{
+	if (e == NULL) {
+		ccg_vcontract_free(vc);
+		return;
+	}
+	pthread_mutex_lock(&d->vc_cache->mu);
+	e->refs--;
+	pthread_mutex_unlock(&d->vc_cache->mu);
 }
 
 /* ---- helpers ---- */
@@ -403,10 +498,6 @@ static enum ccg_status do_upload(struct vd *d, const struct vd_release_in *in, v
 		problem(out, in->route, 403, "not-owner", "Only the secret's owner uploads it", err, NULL);
 		goto out;
 	}
-	if ((st = ccg_contract_in_force(vc->contract, vc->keys, in->now, err)) != CCG_OK) {
-		problem(out, in->route, 403, "contract-not-in-force", "The contract is not in force", err, NULL);
-		goto out;
-	}
 	if (strcmp(b->kid, json_string_value(json_object_get(d->upload_jwk, "kid"))) != 0) {
 		st = ccg_error_set(err, CCG_ERR_TOKEN_KEY_UNKNOWN, "kid",
 				   "not this verifier's upload key (it is new at every start: fetch the evidence again)");
@@ -554,9 +645,9 @@ static enum ccg_status tee_key(const json_t *jwk, struct release_ctx *c, struct 
 	uint8_t digest[CCG_SHA256_LEN];
 	enum ccg_status st = CCG_OK;
 
-	if (kty == NULL || crv == NULL || x == NULL)
-		return ccg_error_set(err, CCG_ERR_MALFORMED, "cnf.jwk", "no kty, crv or x");
-	if (strcmp(kty, "EC") == 0 && strcmp(crv, "P-384") == 0 && y != NULL) {
+	if (kty == NULL)
+		return ccg_error_set(err, CCG_ERR_MALFORMED, "cnf.jwk", "no TEE key (cnf.jwk.kty)");
+	if (crv != NULL && x != NULL && strcmp(kty, "EC") == 0 && strcmp(crv, "P-384") == 0 && y != NULL) {
 		c->suite = CCG_HPKE_P384_SHA384_AES256GCM;
 		c->pk[0] = 0x04;
 		if (jose_b64_dec_buf(x, strlen(x), NULL, 0) != 48 || jose_b64_dec_buf(y, strlen(y), NULL, 0) != 48 ||
@@ -564,7 +655,7 @@ static enum ccg_status tee_key(const json_t *jwk, struct release_ctx *c, struct 
 			return ccg_error_set(err, CCG_ERR_MALFORMED, "cnf.jwk", "x and y must be 48 bytes each");
 		c->pk_len = 97;
 		req = json_pack("{s:s,s:s,s:s,s:s}", "crv", crv, "kty", kty, "x", x, "y", y);
-	} else if (strcmp(kty, "OKP") == 0 && strcmp(crv, "X25519") == 0) {
+	} else if (crv != NULL && x != NULL && strcmp(kty, "OKP") == 0 && strcmp(crv, "X25519") == 0) {
 		c->suite = CCG_HPKE_X25519_SHA256_AES128GCM;
 		if (jose_b64_dec_buf(x, strlen(x), NULL, 0) != 32 || jose_b64_dec_buf(x, strlen(x), c->pk, 32) != 32)
 			return ccg_error_set(err, CCG_ERR_MALFORMED, "cnf.jwk", "x must be 32 bytes");
@@ -675,6 +766,7 @@ static enum ccg_status do_release(struct vd *d, const struct vd_release_in *in, 
 {
 	struct release_ctx *c = vctx;
 	struct ccg_vcontract *vc = NULL;
+	struct vc_entry *vce = NULL;
 	struct ccg_secret *pt = NULL;
 	json_t *whole = NULL, *one = NULL;
 	uint8_t *aad = NULL, *sealed = NULL;
@@ -684,7 +776,7 @@ static enum ccg_status do_release(struct vd *d, const struct vd_release_in *in, 
 	enum ccg_status st;
 
 	c->deny = false;
-	if ((st = ccg_vcontract_load(txn, c->b.contract, &vc, err)) == CCG_ERR_NOT_FOUND) {
+	if ((st = vc_get(d, txn, c->b.contract, &vc, &vce, err)) == CCG_ERR_NOT_FOUND) {
 		problem(out, in->route, 404, "contract-unknown", "No contract of that name is registered", err, NULL);
 		goto out;
 	}
@@ -763,7 +855,7 @@ out:
 	ccg_secret_free(pt);
 	json_decref(whole);
 	json_decref(one);
-	ccg_vcontract_free(vc);
+	vc_put(d, vc, vce);
 	/* every refusal above has st != CCG_OK: the release rolls back; the denial is logged in its own transaction */
 	return st;
 }
@@ -853,6 +945,9 @@ enum ccg_status vd_release_init(struct vd *d, struct ccg_error *err)
 
 	if ((st = ccg_kek_open(d->cfg.kek, NULL, &d->kek, err)) != CCG_OK)
 		return st;
+	if ((d->vc_cache = calloc(1, sizeof(*d->vc_cache))) == NULL)
+		return ccg_error_set(err, CCG_ERR_NOMEM, "release", "no memory");
+	pthread_mutex_init(&d->vc_cache->mu, NULL);
 	if ((st = ccg_hpke_keypair_generate(CCG_HPKE_P384_SHA384_AES256GCM, &d->upload_key, err)) != CCG_OK)
 		return ccg_error_set(err, st, "upload_key", "generating the P-384 upload key");
 	if ((jwk = jose_openssl_jwk_from_EVP_PKEY(NULL, d->upload_key)) == NULL) {
@@ -882,6 +977,13 @@ out:
 
 void vd_release_cleanup(struct vd *d)
 {
+	if (d->vc_cache != NULL) {
+		for (size_t i = 0; i < VC_CACHE; i++)
+			ccg_vcontract_free(d->vc_cache->e[i].vc);
+		pthread_mutex_destroy(&d->vc_cache->mu);
+		free(d->vc_cache);
+		d->vc_cache = NULL;
+	}
 	ccg_kek_free(d->kek);
 	EVP_PKEY_free(d->upload_key);
 	json_decref(d->upload_jwk);

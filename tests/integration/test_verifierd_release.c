@@ -28,6 +28,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,7 +91,9 @@ static void parties_init(void)
 /*
  * The contract, version v: acme owns model-key (requires clinic, then acme),
  * clinic owns data-key (requires clinic); clinic's policy wants every GPU
- * measured as its RIMs say, acme's the GPUs' overall result.
+ * measured as its RIMs say, acme's the GPUs' overall result. From version 2
+ * on, two signatures put it in force, and it adds joint-key (clinic's,
+ * requiring alice, who does not sign version 2) and spare-key (never uploaded).
  */
 static char *contract_doc(int v)
 {
@@ -112,6 +115,14 @@ static char *contract_doc(int v)
 	char *t;
 
 	assert_non_null(d);
+	if (v >= 2) {
+		json_object_set_new(d, "threshold", json_integer(2));
+		json_array_append_new(json_object_get(d, "secrets"),
+				      json_pack("{s:s,s:s,s:[s,s]}", "owner", "clinic", "name", "joint-key", "requires",
+						"clinic", "alice"));
+		json_array_append_new(json_object_get(d, "secrets"),
+				      json_pack("{s:s,s:s,s:[s]}", "owner", "acme", "name", "spare-key", "requires", "acme"));
+	}
 	t = json_dumps(d, JSON_COMPACT);
 	json_decref(d);
 	return t;
@@ -263,14 +274,24 @@ static char *upload_body(const json_t *jwk, const char *secret, const char *aad_
 	return t;
 }
 
-static void upload(const char *base, const char *body, const char *secret, size_t who, struct vt_resp *r)
+/* uploads body as secret with who's statement made with key_of's key; *reuse (if not NULL) keeps or gives the header */
+static void upload_as(const char *base, const char *body, const char *secret, size_t who, size_t key_of, char **reuse,
+		      struct vt_resp *r)
 {
 	char path[256], *h;
 
 	snprintf(path, sizeof(path), "/v1/contracts/%s/secrets/%s", CONTRACT, secret);
-	h = statement(who, who, "PUT", path, body, 0);
+	h = reuse != NULL && *reuse != NULL ? *reuse : statement(who, key_of, "PUT", path, body, 0);
 	call(base, "PUT", path, h, body, r);
-	free(h);
+	if (reuse != NULL)
+		*reuse = h;
+	else
+		free(h);
+}
+
+static void upload(const char *base, const char *body, const char *secret, size_t who, struct vt_resp *r)
+{
+	upload_as(base, body, secret, who, who, NULL, r);
 }
 
 /* suspend (on) or resume party's hold on secret (NULL: the whole contract) */
@@ -306,6 +327,30 @@ static char *attest(const char *base, const char *fault)
 	return tok;
 }
 
+/* an EAR token for another TEE key: the world's key swapped for the time of one attestation */
+static char *attest_with(const char *base, EVP_PKEY *tee)
+{
+	EVP_PKEY *own = world.tee;
+	uint8_t *spki = world.tee_spki, *der, *p;
+	size_t spki_len = world.tee_spki_len;
+	int n = i2d_PUBKEY(tee, NULL);
+	char *tok;
+
+	assert_true(n > 0);
+	der = malloc((size_t)n);
+	p = der;
+	assert_int_equal(i2d_PUBKEY(tee, &p), n);
+	world.tee = tee;
+	world.tee_spki = der;
+	world.tee_spki_len = (size_t)n;
+	tok = attest(base, NULL);
+	world.tee = own;
+	world.tee_spki = spki;
+	world.tee_spki_len = spki_len;
+	free(der);
+	return tok;
+}
+
 static void release(const char *base, const char *token, const char *secret, struct vt_resp *r)
 {
 	json_t *b = json_pack("{s:s,s:s,s:s}", "token", token, "contract", CONTRACT, "secret", secret);
@@ -316,9 +361,9 @@ static void release(const char *base, const char *token, const char *secret, str
 	free(t);
 }
 
-/* releases secret and opens it with the TEE's private key: must equal want */
+/* releases secret and opens it with the TEE's private key tee (NULL: the world's): must equal want */
 static void release_ok(const char *base, const char *token, const char *secret, const char *want,
-		       enum ccg_hpke_suite suite)
+		       enum ccg_hpke_suite suite, EVP_PKEY *tee)
 {
 	struct vt_resp r;
 	json_t *j;
@@ -340,14 +385,14 @@ static void release_ok(const char *base, const char *token, const char *secret, 
 	assert_int_equal(ccg_sha384((const uint8_t *)token, strlen(token), aad), CCG_OK);
 	aad_len = 48 + (size_t)snprintf((char *)aad + 48, sizeof(aad) - 48, "%s%c%s", CONTRACT, 0, secret);
 	ccg_error_clear(&err);
-	if (ccg_hpke_open(suite, world.tee, sealed, enc_len + ct_len, (const uint8_t *)"ccgpu-release/v1", 16, aad,
+	if (ccg_hpke_open(suite, tee != NULL ? tee : world.tee, sealed, enc_len + ct_len, (const uint8_t *)"ccgpu-release/v1", 16, aad,
 			  aad_len, pt, sizeof(pt), &pt_len, &err) != CCG_OK)
 		fail_msg("open: %s: %s", err.where, err.detail);
 	assert_int_equal(pt_len, strlen(want));
 	assert_memory_equal(pt, want, pt_len);
 	/* another secret's aad does not open it */
 	aad[48 + strlen(CONTRACT) + 1] ^= 1;
-	assert_int_not_equal(ccg_hpke_open(suite, world.tee, sealed, enc_len + ct_len,
+	assert_int_not_equal(ccg_hpke_open(suite, tee != NULL ? tee : world.tee, sealed, enc_len + ct_len,
 					   (const uint8_t *)"ccgpu-release/v1", 16, aad, aad_len, pt, sizeof(pt), &pt_len,
 					   NULL),
 			     CCG_OK);
@@ -508,6 +553,7 @@ struct story {
 	const char *name;
 	const char *store; /* NULL: SQLite in the state directory */
 	struct vt_daemon a, b; /* b: a second replica (PostgreSQL only) */
+	struct vt_daemon strict; /* SQLite: a third daemon on A's database whose appraisal policy wants 3 GPUs */
 	bool two;
 	char canary_model[64], canary_data[64];
 };
@@ -527,8 +573,55 @@ static void start(struct story *s)
 	if (s->two) {
 		snprintf(st, sizeof(st), "%s/%s-b", world.dir, s->name);
 		vt_daemon_start(&s->b, binary, conf, st, s->store);
+	} else {
+		/* on A's SQLite database, the same keys, an appraisal policy no token of this world passes */
+		char pol[700], *src, db[1200];
+		const char *root = getenv("CCGPU_SOURCE_ROOT");
+		size_t n;
+		FILE *f;
+
+		assert_non_null(root);
+		snprintf(pol, sizeof(pol), "%s/verifier/default.policy", root);
+		src = (char *)td_read_file(pol, &n);
+		snprintf(pol, sizeof(pol), "%s/strict.policy", world.dir);
+		f = fopen(pol, "w");
+		assert_non_null(f);
+		fprintf(f, "%s\nrule three \"three GPUs\" { ccgpu-gpu-count >= 3 }\n", src);
+		assert_int_equal(fclose(f), 0);
+		free(src);
+		free(conf);
+		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra), "policy = %s\n", pol);
+		conf = vt_config_write(&world, "strict.conf", extra);
+		snprintf(db, sizeof(db), "sqlite://%.512s/verifier.db", s->a.state);
+		snprintf(st, sizeof(st), "%s/%s-strict", world.dir, s->name);
+		vt_daemon_start(&s->strict, binary, conf, st, db);
 	}
 	free(conf);
+}
+
+/* ---- concurrent releases on two replicas (PostgreSQL serialisation failures are retried) ---- */
+
+#define RACERS 6
+#define RACES 3
+
+struct racer {
+	const char *base[2];
+	const char *token;
+	long status[RACES];
+};
+
+static void *race(void *arg)
+{
+	struct racer *rc = arg;
+
+	for (int i = 0; i < RACES; i++) {
+		struct vt_resp r;
+
+		release(rc->base[i % 2], rc->token, "data-key", &r);
+		rc->status[i] = r.status;
+		vt_resp_free(&r);
+	}
+	return NULL;
 }
 
 static void story(struct story *s)
@@ -582,19 +675,37 @@ static void story(struct story *s)
 	expect_problem(&r, 409, "statement-replay", NULL, NULL);
 	free(h);
 	free(body);
+	/* released before anything was uploaded: refused (and version 1 is now verified in the daemon's cache) */
+	tok = attest(A, NULL);
+	release(A, tok, "model-key", &r);
+	expect_problem(&r, 404, "secret-not-uploaded", "verifier", "not-uploaded");
+	denials++;
 	log_read(A, &first);
-	/* version 3 not in force: refused, version 1 stays */
-	body = contract_body(doc3, two, 2);
+	/* version 3 not in force (one signature of the two it needs): refused, version 1 stays */
+	body = contract_body(doc3, two, 1);
 	push(A, body, CLINIC, CLINIC, 0, &r);
 	expect_problem(&r, 403, "contract-not-in-force", NULL, NULL);
 	free(body);
-	/* version 2 in force replaces version 1 (pushed by clinic, on the other replica) */
-	body = contract_body(doc2, all, 3);
+	/* version 2 in force (acme and clinic: its threshold) replaces version 1 (pushed by clinic, on the other replica) */
+	body = contract_body(doc2, two, 2);
+	/* a statement made for another body */
+	{
+		char *other = contract_body(doc2, all, 3);
+
+		h = statement(CLINIC, CLINIC, "POST", "/v1/contracts", other, 0);
+		call(B, "POST", "/v1/contracts", h, body, &r);
+		expect_problem(&r, 403, "statement-scope", NULL, NULL);
+		free(h);
+		free(other);
+	}
 	push(B, body, CLINIC, CLINIC, 0, &r);
 	j = expect_ok(&r, 201);
 	assert_int_equal(json_integer_value(json_object_get(j, "version")), 2);
 	json_decref(j);
 	contracts++;
+	/* the same version again, with a fresh statement */
+	push(A, body, ACME, ACME, 0, &r);
+	expect_problem(&r, 409, "version-not-newer", NULL, NULL);
 	free(body);
 
 	/* ---- uploads (to A's upload key) ---- */
@@ -631,11 +742,19 @@ static void story(struct story *s)
 		free(body);
 	}
 	body = upload_body(jwk, "model-key", "model-key", 2, s->canary_model, -1);
-	upload(A, body, "model-key", ACME, &r);
+	/* acme's name, mallory's key */
+	upload_as(A, body, "model-key", ACME, MALLORY, NULL, &r);
+	expect_problem(&r, 403, "statement-signature", NULL, NULL);
+	h = NULL;
+	upload_as(A, body, "model-key", ACME, ACME, &h, &r);
 	j = expect_ok(&r, 201);
 	assert_int_equal(json_integer_value(json_object_get(j, "version")), 1);
 	json_decref(j);
 	uploads++;
+	/* the same upload again: its statement is spent */
+	upload_as(B, body, "model-key", ACME, ACME, &h, &r);
+	expect_problem(&r, 409, "statement-replay", NULL, NULL);
+	free(h);
 	free(body);
 	body = upload_body(jwk, "data-key", "data-key", 2, s->canary_data, -1);
 	upload(A, body, "data-key", CLINIC, &r);
@@ -645,14 +764,31 @@ static void story(struct story *s)
 	free(body);
 	json_decref(jwk);
 
-	/* ---- releases: P-384, on both replicas ---- */
-	tok = attest(A, NULL);
-	release_ok(A, tok, "model-key", s->canary_model, CCG_HPKE_P384_SHA384_AES256GCM);
-	release_ok(B, tok, "data-key", s->canary_data, CCG_HPKE_P384_SHA384_AES256GCM);
+	/* ---- releases: P-384, on both replicas (version 2 now: joint-key and spare-key exist) ---- */
+	release_ok(A, tok, "model-key", s->canary_model, CCG_HPKE_P384_SHA384_AES256GCM, NULL);
+	release_ok(B, tok, "data-key", s->canary_data, CCG_HPKE_P384_SHA384_AES256GCM, NULL);
 	releases += 2;
 	/* a secret the contract does not name */
 	release(A, tok, "other-key", &r);
 	expect_problem(&r, 404, "secret-unknown", "contract", "secret-unknown");
+	denials++;
+	/* a contract never registered (not logged: no contract to log it for) */
+	{
+		json_t *b = json_pack("{s:s,s:s,s:s}", "token", tok, "contract", "no-such", "secret", "model-key");
+		char *t = json_dumps(b, JSON_COMPACT);
+
+		call(A, "POST", "/v1/release", NULL, t, &r);
+		expect_problem(&r, 404, "contract-unknown", NULL, NULL);
+		json_decref(b);
+		free(t);
+	}
+	/* a co-party that required for joint-key did not sign version 2 */
+	release(A, tok, "joint-key", &r);
+	expect_problem(&r, 403, "denied", "alice", "consent");
+	denials++;
+	/* allowed, but its owner never uploaded it */
+	release(B, tok, "spare-key", &r);
+	expect_problem(&r, 404, "secret-not-uploaded", "verifier", "not-uploaded");
 	denials++;
 	/* a token byte changed */
 	{
@@ -666,27 +802,37 @@ static void story(struct story *s)
 
 	/* ---- X25519 TEE key ---- */
 	{
-		EVP_PKEY *p384 = world.tee, *x = EVP_PKEY_Q_keygen(NULL, NULL, "X25519");
-		uint8_t *spki = world.tee_spki, *der = NULL, *p;
-		size_t spki_len = world.tee_spki_len;
-		int n = i2d_PUBKEY(x, NULL);
-		char *xtok;
+		EVP_PKEY *x = EVP_PKEY_Q_keygen(NULL, NULL, "X25519");
+		char *xtok = attest_with(A, x);
 
-		der = malloc((size_t)n);
-		p = der;
-		assert_int_equal(i2d_PUBKEY(x, &p), n);
-		world.tee = x;
-		world.tee_spki = der;
-		world.tee_spki_len = (size_t)n;
-		xtok = attest(A, NULL);
-		release_ok(A, xtok, "model-key", s->canary_model, CCG_HPKE_X25519_SHA256_AES128GCM);
+		release_ok(A, xtok, "model-key", s->canary_model, CCG_HPKE_X25519_SHA256_AES128GCM, x);
 		releases++;
 		free(xtok);
-		world.tee = p384;
-		world.tee_spki = spki;
-		world.tee_spki_len = spki_len;
 		EVP_PKEY_free(x);
-		free(der);
+	}
+
+	/* ---- an RSA TEE key: nothing to wrap a secret to (not logged: refused before any contract is read) ---- */
+	{
+		EVP_PKEY *rsa = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+		char *rtok = attest_with(A, rsa);
+
+		release(A, rtok, "model-key", &r);
+		j = json_loads(r.body, 0, NULL);
+		assert_string_equal(json_string_value(json_object_get(j, "ccgpu-status")), "ERR_UNSUPPORTED");
+		json_decref(j);
+		expect_problem(&r, 403, "token-no-tee-key", NULL, NULL);
+		free(rtok);
+		EVP_PKEY_free(rsa);
+	}
+
+	/* ---- the verifier's own appraisal refused (every party's policy holds): ear.status decides ---- */
+	if (s->strict.pid > 0) {
+		char *ctok = attest(s->strict.base, NULL);
+
+		release(A, ctok, "model-key", &r);
+		expect_problem(&r, 403, "denied", "verifier", "ear.status");
+		denials++;
+		free(ctok);
 	}
 
 	/* ---- a drifted GPU measurement: clinic's rule refuses ---- */
@@ -712,7 +858,7 @@ static void story(struct story *s)
 	expect_problem(&r, 409, "suspended", "clinic", NULL);
 	denials += 2;
 	/* the other secret is not held */
-	release_ok(B, tok, "data-key", s->canary_data, CCG_HPKE_P384_SHA384_AES256GCM);
+	release_ok(B, tok, "data-key", s->canary_data, CCG_HPKE_P384_SHA384_AES256GCM, NULL);
 	releases++;
 	/* acme cannot lift clinic's hold */
 	hold(B, ACME, "model-key", false, &r);
@@ -736,8 +882,23 @@ static void story(struct story *s)
 	assert_int_equal(json_array_size(json_object_get(j, "suspended_by")), 0);
 	json_decref(j);
 	resumes++;
-	release_ok(A, tok, "model-key", s->canary_model, CCG_HPKE_P384_SHA384_AES256GCM);
+	release_ok(A, tok, "model-key", s->canary_model, CCG_HPKE_P384_SHA384_AES256GCM, NULL);
 	releases++;
+	if (s->two) {
+		pthread_t th[RACERS];
+		struct racer rc[RACERS];
+
+		for (int i = 0; i < RACERS; i++) {
+			rc[i] = (struct racer){.base = {i % 2 ? A : B, i % 2 ? B : A}, .token = tok};
+			assert_int_equal(pthread_create(&th[i], NULL, race, &rc[i]), 0);
+		}
+		for (int i = 0; i < RACERS; i++) {
+			assert_int_equal(pthread_join(th[i], NULL), 0);
+			for (int k = 0; k < RACES; k++)
+				assert_int_equal(rc[i].status[k], 200);
+		}
+		releases += RACERS * RACES;
+	}
 	free(tok);
 
 	/* ---- the log: one entry per event, verifying, consistent with the first head ---- */
@@ -778,6 +939,8 @@ static int stop_all(void **state)
 	(void)state;
 	if (S_sqlite.a.pid > 0)
 		vt_daemon_stop(&S_sqlite.a, SIGKILL);
+	if (S_sqlite.strict.pid > 0)
+		vt_daemon_stop(&S_sqlite.strict, SIGKILL);
 	if (S_pg.a.pid > 0)
 		vt_daemon_stop(&S_pg.a, SIGKILL);
 	if (S_pg.b.pid > 0)
@@ -795,13 +958,14 @@ static void test_sqlite(void **state)
 	start(s);
 	story(s);
 	/* the database and its WAL, while the daemon runs (the WAL not yet checkpointed away) */
-	snprintf(db, sizeof(db), "%s/verifier.db", s->a.state);
+	snprintf(db, sizeof(db), "%.512s/verifier.db", s->a.state);
 	snprintf(wal, sizeof(wal), "%s-wal", db);
 	/* the search can see: the log entries and the canaries' names in them are there to find */
 	assert_true(grep_any(db, "\"type\":\"upload\"") + grep_any(wal, "\"type\":\"upload\"") > 0);
 	assert_int_equal(grep_any(db, s->canary_model) + grep_any(wal, s->canary_model), 0);
 	assert_int_equal(grep_any(db, s->canary_data) + grep_any(wal, s->canary_data), 0);
 	assert_int_equal(vt_daemon_stop(&s->a, SIGTERM), 0);
+	assert_int_equal(vt_daemon_stop(&s->strict, SIGTERM), 0);
 	logs_clean(s);
 	assert_int_equal(grep_any(db, s->canary_model) + grep_any(wal, s->canary_model), 0);
 	assert_int_equal(grep_any(db, s->canary_data) + grep_any(wal, s->canary_data), 0);
