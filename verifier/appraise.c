@@ -3,6 +3,7 @@
 #include "verifier/appraise.h"
 
 #include <jansson.h>
+#include <jose/b64.h>
 #include <jose/openssl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -222,8 +223,21 @@ static enum ccg_status devs_from_claims(struct devs *ds, json_t *claims)
 		json_decref(cpu);
 		return CCG_ERR_INTERNAL;
 	}
-	if (json_object_set(cpu, "ccgpu-composite", json_object_get(claims, "ccgpu-composite")) != 0 ||
-	    dev_add(ds, "cpu0", CCG_EAR_AFFIRMING, cpu) == NULL)
+	if (json_object_set(cpu, "ccgpu-composite", json_object_get(claims, "ccgpu-composite")) != 0)
+		return CCG_ERR_NOMEM;
+	/* the GPUs' overall claims (x-nvidia-overall-att-result, ...): a release evaluates parties' policies on them (branch release) */
+	{
+		json_t *overall = json_deep_copy(json_object_get(claims, "gpu"));
+
+		if (json_is_object(overall)) {
+			json_object_del(overall, "submods");
+			if (json_object_set_new(cpu, "ccgpu-gpu", overall) != 0)
+				return CCG_ERR_NOMEM;
+		} else {
+			json_decref(overall);
+		}
+	}
+	if (dev_add(ds, "cpu0", CCG_EAR_AFFIRMING, cpu) == NULL)
 		return CCG_ERR_NOMEM;
 	json_object_foreach(subs, name, g) {
 		if (dev_add(ds, name, CCG_EAR_AFFIRMING, json_incref(g)) == NULL)
@@ -309,7 +323,18 @@ static enum ccg_status devs_from_failure(struct devs *ds, const struct vd_apprai
 /* the TEE public key as a public JWK for cnf */
 static json_t *tee_jwk(EVP_PKEY *k)
 {
-	json_t *jwk = jose_openssl_jwk_from_EVP_PKEY(NULL, k);
+	json_t *jwk;
+
+	/* X25519 (RFC 8037 OKP; libjose 11 has none): {"kty":"OKP","crv":"X25519","x":base64url} (branch release) */
+	if (EVP_PKEY_get_base_id(k) == EVP_PKEY_X25519) {
+		uint8_t raw[32];
+		size_t n = sizeof(raw);
+
+		if (EVP_PKEY_get_raw_public_key(k, raw, &n) != 1 || n != sizeof(raw))
+			return NULL;
+		return json_pack("{s:s,s:s,s:o}", "kty", "OKP", "crv", "X25519", "x", jose_b64_enc(raw, n));
+	}
+	jwk = jose_openssl_jwk_from_EVP_PKEY(NULL, k);
 
 	/* only public members: libjose gives private ones when the key has them (it never has here) */
 	if (jwk != NULL) {

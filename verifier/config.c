@@ -57,6 +57,9 @@ static const struct key keys[] = {
 	{"intel_root", K_PATH, F(intel_root), 0, 0},
 	{"tpm_ak", K_PATH, F(tpm_ak), 0, 0},
 	{"require_fresh_collateral", K_BOOL, F(require_fresh_collateral), 0, 0},
+	/* secret release (branch release) */
+	{"kek", K_STR, F(kek), 0, 0},
+	{"statement_window", K_UINT, F(statement_window), 1, 3600},
 };
 
 static char *join(const char *dir, const char *name)
@@ -88,6 +91,14 @@ enum ccg_status vd_config_defaults(struct vd_config *c, const char *state_dir)
 	c->listen = strdup("127.0.0.1:8400");
 	c->state_dir = strdup(state_dir);
 	c->signing_key = join(state_dir, "ear-signing-key.pem");
+	c->statement_window = 300;
+	{
+		char *kek = join(state_dir, "kek");
+
+		if (kek != NULL && asprintf(&c->kek, "file:%s", kek) < 0)
+			c->kek = NULL;
+		free(kek);
+	}
 	url = join(state_dir, "verifier.db");
 	if (url != NULL) {
 		c->store = malloc(strlen(url) + 10);
@@ -95,7 +106,7 @@ enum ccg_status vd_config_defaults(struct vd_config *c, const char *state_dir)
 			snprintf(c->store, strlen(url) + 10, "sqlite://%s", url);
 	}
 	free(url);
-	if (c->listen == NULL || c->state_dir == NULL || c->signing_key == NULL || c->store == NULL)
+	if (c->listen == NULL || c->state_dir == NULL || c->signing_key == NULL || c->store == NULL || c->kek == NULL)
 		return CCG_ERR_NOMEM;
 	return CCG_OK;
 }
@@ -291,6 +302,8 @@ enum ccg_status vd_config_check(const struct vd_config *c, struct ccg_error *err
 				     c->listen);
 	if (c->store == NULL || c->signing_key == NULL || c->state_dir == NULL)
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "store", "store, signing_key and state_dir are required");
+	if (c->kek == NULL || (strncmp(c->kek, "file:/", 6) != 0 && strncmp(c->kek, "tpm:/", 5) != 0))
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "kek", "file:/ABSOLUTE-PATH or tpm:/ABSOLUTE-PATH");
 	if (c->public_url != NULL && strncmp(c->public_url, "http://", 7) != 0 &&
 	    strncmp(c->public_url, "https://", 8) != 0)
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "public_url", "http:// or https://");

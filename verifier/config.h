@@ -47,6 +47,9 @@ struct vd_config {
 	char *amd_crls[VD_MAX_AMD_CRLS];
 	size_t n_amd_crls;
 	bool require_fresh_collateral;
+	/* secret release (branch release) */
+	char *kek;              /* "file:/PATH" or "tpm:/PATH" (verifier/kek.h) */
+	unsigned statement_window; /* seconds around now a party statement's iat may lie */
 };
 
 /* vd_config_defaults: the values without a file, with state_dir as the state directory. */

@@ -3,6 +3,8 @@
 #ifndef CCGPU_VERIFIER_DAEMON_H
 #define CCGPU_VERIFIER_DAEMON_H
 
+#include <jansson.h>
+#include <openssl/evp.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -16,6 +18,11 @@
 #include "verifier/store.h"
 
 struct MHD_Daemon;
+struct ccg_kek;
+struct vd_vc_cache;
+
+/* the type URI prefix of every problem document the daemon answers */
+#define VD_PROBLEM_BASE "tag:ccgpu.dev,2026:problem:"
 
 /* What SIGHUP may change while running: swapped whole under vd.lock. */
 struct vd_runtime {
@@ -38,6 +45,11 @@ struct vd {
 	int listen_fd;
 	int bound_port;            /* TCP: the port bound (listen port 0 lets the kernel choose) */
 	_Atomic bool draining;
+	/* secret release (branch release, verifier/release.h): set up at start, fixed while running */
+	struct ccg_kek *kek;       /* the key-encryption key of the secrets at rest (cfg.kek) */
+	EVP_PKEY *upload_key;      /* the HPKE upload key (P-384), fresh at every start */
+	json_t *upload_jwk;        /* its public JWK (vd_upload_jwk) */
+	struct vd_vc_cache *vc_cache; /* contracts verified, by the SHA-384 of their stored row (release_routes.c) */
 };
 
 /* vd_runtime_new: the reloadable part from a configuration (reads the policy and anchors). */

@@ -27,9 +27,11 @@
 #include "verifier/daemon.h"
 #include "verifier/log.h"
 #include "token/nras.h"
+#include "verifier/release.h"
+#include "verifier/secrets.h"
 #include "verifier/request.h"
 
-#define PROBLEM_BASE "tag:ccgpu.dev,2026:problem:"
+#define PROBLEM_BASE VD_PROBLEM_BASE
 #define TLS_FILE_MAX (64 * 1024)
 
 /* ---- problems: one stable type per kind of failure ---- */
@@ -73,6 +75,7 @@ static const struct {
 enum route {
 	R_CHALLENGE, R_ATTEST, R_JWKS, R_HEALTHZ, R_READYZ, R_METRICS, R_NRAS4, R_NRAS3,
 	R_LOG_STH, R_LOG_ENTRIES, R_LOG_PROOF, R_LOG_CONSISTENCY, /* the release log (branch merkle) */
+	R_CONTRACTS, R_SECRET, R_SUSPEND, R_RESUME, R_RELEASE,     /* secret release (branch release) */
 	R_COUNT
 };
 
@@ -95,12 +98,21 @@ static const struct {
 	[R_LOG_ENTRIES] = {"/v1/log/entries", "GET", false},
 	[R_LOG_PROOF] = {"/v1/log/proof", "GET", false},
 	[R_LOG_CONSISTENCY] = {"/v1/log/consistency", "GET", false},
+	/* secret release (verifier/release.h): {name} matches one path segment */
+	[R_CONTRACTS] = {"/v1/contracts", "POST", true},
+	[R_SECRET] = {"/v1/contracts/{contract}/secrets/{secret}", "PUT", true},
+	[R_SUSPEND] = {"/v1/contracts/{contract}/suspend", "POST", true},
+	[R_RESUME] = {"/v1/contracts/{contract}/resume", "POST", true},
+	[R_RELEASE] = {"/v1/release", "POST", true},
 };
 
 static const char *const route_labels[R_COUNT] = {"/v1/challenge", "/v1/attest", "/.well-known/jwks.json",
 						  "/healthz",      "/readyz",    "/metrics",
 						  "/v4/attest/gpu", "/v3/attest/gpu",
-						  "/v1/log/sth",   "/v1/log/entries", "/v1/log/proof", "/v1/log/consistency"};
+						  "/v1/log/sth",   "/v1/log/entries", "/v1/log/proof", "/v1/log/consistency",
+						  "/v1/contracts", "/v1/contracts/{contract}/secrets/{secret}",
+						  "/v1/contracts/{contract}/suspend", "/v1/contracts/{contract}/resume",
+						  "/v1/release"};
 
 void vd_routes_print(FILE *f)
 {
@@ -123,6 +135,9 @@ struct req {
 	const char *ear_status;
 	const char *problem;
 	char detail[256];
+	/* the path's {contract} and {secret}, and the path itself (release routes) */
+	char contract[CCG_SECRET_MAX_NAME + 1], secret[CCG_SECRET_MAX_NAME + 1];
+	char *path;
 };
 
 static double since(const struct timespec *t0)
@@ -482,6 +497,69 @@ static enum MHD_Result h_log(struct MHD_Connection *c, struct req *r)
 	return log_answer(c, r, st, body, &err);
 }
 
+/* ---- secret release (branch release): verifier/release_routes.c decides, this sends ---- */
+
+static enum MHD_Result h_release_route(struct MHD_Connection *c, struct req *r, struct vd_runtime *rt)
+{
+	static const enum vd_release_route map[R_COUNT] = {
+		[R_CONTRACTS] = VD_RR_CONTRACTS, [R_SECRET] = VD_RR_SECRET, [R_SUSPEND] = VD_RR_SUSPEND,
+		[R_RESUME] = VD_RR_RESUME,       [R_RELEASE] = VD_RR_RELEASE,
+	};
+	struct vd_release_in in = {
+		.route = map[r->route],
+		.method = routes[r->route].method,
+		.path = r->path,
+		.contract = r->contract[0] != '\0' ? r->contract : NULL,
+		.secret = r->secret[0] != '\0' ? r->secret : NULL,
+		.statement = MHD_lookup_connection_value(c, MHD_HEADER_KIND, VD_STATEMENT_HEADER),
+		.body = r->body != NULL ? r->body : (const uint8_t *)"",
+		.len = r->len,
+		.max_depth = rt->json_max_depth,
+		.now = now_s(),
+	};
+	struct vd_reply out;
+	char *s;
+
+	vd_release_handle(r->d, &in, &out);
+	if (out.problem) {
+		r->problem = out.type;
+		snprintf(r->detail, sizeof(r->detail), "%s", out.detail);
+	}
+	s = json_dumps(out.body, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(out.body);
+	if (s == NULL)
+		return MHD_NO;
+	return send_body(c, r, out.status, out.problem ? "application/problem+json" : "application/json", s, NULL);
+}
+
+/*
+ * url matches the route's path, whose "{name}" segments each match one
+ * non-empty segment (kept in r->contract / r->secret, at most
+ * CCG_SECRET_MAX_NAME bytes).
+ */
+static bool route_match(const char *pattern, const char *url, struct req *r)
+{
+	r->contract[0] = r->secret[0] = '\0';
+	while (*pattern != '\0') {
+		if (*pattern == '{') {
+			const char *close = strchr(pattern, '}'), *end = strchr(url, '/');
+			size_t n = end != NULL ? (size_t)(end - url) : strlen(url);
+			char *dst = strncmp(pattern, "{secret}", 8) == 0 ? r->secret : r->contract;
+
+			if (close == NULL || n == 0 || n > CCG_SECRET_MAX_NAME)
+				return false;
+			memcpy(dst, url, n);
+			dst[n] = '\0';
+			pattern = close + 1;
+			url += n;
+			continue;
+		}
+		if (*pattern++ != *url++)
+			return false;
+	}
+	return *url == '\0';
+}
+
 static enum MHD_Result dispatch(struct MHD_Connection *c, struct req *r)
 {
 	struct vd_runtime *rt;
@@ -502,6 +580,11 @@ static enum MHD_Result dispatch(struct MHD_Connection *c, struct req *r)
 	case R_LOG_ENTRIES:
 	case R_LOG_PROOF:
 	case R_LOG_CONSISTENCY: ret = h_log(c, r); break;
+	case R_CONTRACTS:
+	case R_SECRET:
+	case R_SUSPEND:
+	case R_RESUME:
+	case R_RELEASE: ret = h_release_route(c, r, rt); break;
 	default: ret = send_problem(c, r, P_INTERNAL, NULL, "route"); break;
 	}
 	pthread_rwlock_unlock(&r->d->lock);
@@ -537,8 +620,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		clock_gettime(CLOCK_MONOTONIC, &r->t0);
 		*con_cls = r;
 		for (i = 0; i < R_COUNT; i++)
-			if (strcmp(url, routes[i].path) == 0)
+			if (strcmp(url, routes[i].path) == 0 || (strchr(routes[i].path, '{') != NULL &&
+								  route_match(routes[i].path, url, r)))
 				break;
+		if (i < R_COUNT && (r->path = strdup(url)) == NULL)
+			return MHD_NO;
 		r->route = i;
 		pthread_rwlock_rdlock(&d->lock);
 		r->max = d->rt->max_body;
@@ -617,6 +703,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
 		status = (int)ci->http_status;
 	log_request(r, r->method, NULL, r->answered ? status : 0);
 	free(r->body);
+	free(r->path);
 	free(r);
 	*con_cls = NULL;
 }

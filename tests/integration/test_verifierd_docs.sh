@@ -27,6 +27,17 @@ else
   notok "routes and openapi.yaml differ"
 fi
 
+# a strict YAML parser reads openapi.yaml (an unquoted ": " inside a plain scalar is an error there)
+if python3 -c 'import yaml' 2>/dev/null; then
+  python3 -c 'import sys, yaml; d = yaml.safe_load(open(sys.argv[1])); assert isinstance(d["paths"], dict)' \
+    "$src/docs/api/openapi.yaml" 2>"$tmp/yaml" && ok "openapi.yaml parses with a strict YAML parser" ||
+    notok "openapi.yaml does not parse: $(tail -n 2 "$tmp/yaml" | tr '\n' ' ')"
+elif [ "${CI:-}" = "true" ]; then
+  notok "python3-yaml is missing under CI"
+else
+  ok "# SKIP python3-yaml not installed"
+fi
+
 # every configuration key (the table in verifier/config.c) is documented in the man page
 missing=""
 n=0

@@ -280,6 +280,12 @@ static size_t header(char *ptr, size_t size, size_t n, void *ud)
 void vt_http(const char *base, const char *method, const char *path, const char *ctype, const char *body,
 	     size_t len, struct vt_resp *out)
 {
+	vt_http_hdr(base, method, path, ctype, NULL, body, len, out);
+}
+
+void vt_http_hdr(const char *base, const char *method, const char *path, const char *ctype, const char *extra,
+		 const char *body, size_t len, struct vt_resp *out)
+{
 	CURL *c = curl_easy_init();
 	struct curl_slist *h = NULL;
 	struct ccg_buf b;
@@ -303,6 +309,8 @@ void vt_http(const char *base, const char *method, const char *path, const char 
 		snprintf(hdr, sizeof(hdr), "Content-Type: %s", ctype);
 		h = curl_slist_append(h, hdr);
 	}
+	if (extra != NULL)
+		h = curl_slist_append(h, extra);
 	if (body != NULL) {
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);

@@ -90,6 +90,9 @@ struct vt_resp {
 /* vt_http: one request (a new connection each time); ctype and body may be NULL. Transport failure: status 0. */
 void vt_http(const char *base, const char *method, const char *path, const char *ctype, const char *body,
 	     size_t len, struct vt_resp *out);
+/* vt_http_hdr: vt_http with one more request header line ("Name: value"), or none when extra is NULL. */
+void vt_http_hdr(const char *base, const char *method, const char *path, const char *ctype, const char *extra,
+		 const char *body, size_t len, struct vt_resp *out);
 void vt_resp_free(struct vt_resp *r);
 /* vt_challenge: POST /v1/challenge, which must answer 200 with a 64-hex nonce; the nonce's bytes in out. */
 void vt_challenge(const char *base, uint8_t out[32]);

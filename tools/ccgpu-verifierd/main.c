@@ -23,6 +23,7 @@
 #include "common/file.h"
 #include "common/http.h"
 #include "verifier/daemon.h"
+#include "verifier/release.h"
 
 #define PURGE_EVERY_S 60
 
@@ -101,8 +102,10 @@ static void reload(struct vd *d, const char *state_dir, const char *listen, cons
 	}
 	if (strcmp(c.listen, d->cfg.listen) != 0 || strcmp(c.store, d->cfg.store) != 0 ||
 	    strcmp(c.signing_key, d->cfg.signing_key) != 0 || c.threads != d->cfg.threads ||
+	    strcmp(c.kek, d->cfg.kek) != 0 || c.statement_window != d->cfg.statement_window ||
 	    (c.tls_cert == NULL) != (d->cfg.tls_cert == NULL))
-		log_event("reload-restart-needed: listen, store, signing_key, threads and TLS apply at start", NULL);
+		log_event("reload-restart-needed: listen, store, signing_key, threads, TLS, kek and statement_window "
+			  "apply at start", NULL);
 	pthread_rwlock_wrlock(&d->lock);
 	old = d->rt;
 	d->rt = rt;
@@ -191,7 +194,8 @@ int main(int argc, char **argv)
 	    ccg_store_open(d.cfg.store, &(struct ccg_store_opts){.max_conns = d.cfg.store_connections}, &d.store,
 			   &err) != CCG_OK ||
 	    ccg_store_migrate(d.store, &migrated, &err) != CCG_OK ||
-	    ccg_ear_key_load_or_create(d.cfg.signing_key, &d.key, &err) != CCG_OK || vd_server_start(&d, &err) != CCG_OK ||
+	    ccg_ear_key_load_or_create(d.cfg.signing_key, &d.key, &err) != CCG_OK ||
+	    vd_release_init(&d, &err) != CCG_OK || vd_server_start(&d, &err) != CCG_OK ||
 	    (port_file != NULL && write_port(port_file, d.bound_port, &err) != 0)) {
 		log_event("start-failed", &err);
 		goto out;
@@ -208,6 +212,8 @@ int main(int argc, char **argv)
 		json_object_set_new(e, "store", json_string(ccg_store_backend(d.store)));
 		json_object_set_new(e, "schema_version", json_integer(migrated));
 		json_object_set_new(e, "kid", json_string(ccg_ear_key_kid(d.key)));
+		/* the public HPKE upload key (parties take it from the attested evidence route; this line is for the operator) */
+		json_object_set_new(e, "upload_jwk", json_deep_copy(vd_upload_jwk(&d)));
 		json_object_set_new(e, "policy", json_string(vd_appraiser_policy_id(d.rt->appraiser)));
 		json_object_set_new(e, "tls", json_boolean(d.cfg.tls_cert != NULL));
 		vd_log(e);
@@ -236,6 +242,7 @@ out:
 	if (d.mhd != NULL)
 		vd_server_drain(&d, 0);
 	ccg_ear_key_free(d.key);
+	vd_release_cleanup(&d);
 	ccg_store_close(d.store);
 	vd_runtime_free(d.rt);
 	vd_config_cleanup(&d.cfg);

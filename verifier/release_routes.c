@@ -1,0 +1,1020 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The secret-release routes of ccgpu-verifierd (see verifier/release.h and
+ * docs/protocols.md "Secret release"). Every decision here fails closed:
+ * a refusal is a problem document naming the check, and nothing is written
+ * unless the whole transaction (change, log entry, statement jti) commits.
+ */
+#include "verifier/release.h"
+
+#include <jose/b64.h>
+#include <jose/jwk.h>
+#include <jose/openssl.h>
+#include <openssl/crypto.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ccgpu/policy.h"
+#include "common/crypto.h"
+#include "common/encoding.h"
+#include "common/error.h"
+#include "common/hpke.h"
+#include "common/json.h"
+#include "common/secret.h"
+#include "verifier/contracts.h"
+#include "verifier/daemon.h"
+#include "token/ear.h"
+#include "verifier/kek.h"
+#include "verifier/log.h"
+#include "verifier/release_req.h"
+#include "verifier/secrets.h"
+#include "verifier/statement.h"
+
+#define UPLOAD_ALG "HPKE-P384-SHA384-AES256GCM"
+
+static const char *const instances[] = {
+	[VD_RR_CONTRACTS] = "/v1/contracts",
+	[VD_RR_SECRET] = "/v1/contracts/{contract}/secrets/{secret}",
+	[VD_RR_SUSPEND] = "/v1/contracts/{contract}/suspend",
+	[VD_RR_RESUME] = "/v1/contracts/{contract}/resume",
+	[VD_RR_RELEASE] = "/v1/release",
+};
+
+/* ---- answers ---- */
+
+static void reply_clear(struct vd_reply *r)
+{
+	json_decref(r->body);
+	memset(r, 0, sizeof(*r));
+}
+
+/* a problem document (RFC 9457) of the daemon's shape; e (may be NULL) names the check */
+static void problem(struct vd_reply *r, enum vd_release_route route, int status, const char *type, const char *title,
+		    const struct ccg_error *e, const char *detail)
+{
+	char t[96], text[CCG_ERROR_WHERE_MAX + CCG_ERROR_DETAIL_MAX + 8];
+	json_t *o = json_object();
+
+	reply_clear(r);
+	snprintf(t, sizeof(t), VD_PROBLEM_BASE "%s", type);
+	if (e != NULL && e->status != CCG_OK)
+		snprintf(text, sizeof(text), "%s: %s", e->where, e->detail);
+	else
+		snprintf(text, sizeof(text), "%s", detail != NULL ? detail : title);
+	json_object_set_new(o, "type", json_string(t));
+	json_object_set_new(o, "title", json_string(title));
+	json_object_set_new(o, "status", json_integer(status));
+	json_object_set_new(o, "instance", json_string(instances[route]));
+	/* a detail quoting the request may not be UTF-8: jansson refuses it, so say less */
+	if (json_object_set_new(o, "detail", json_string(text)) != 0)
+		json_object_set_new(o, "detail", json_string("(detail not printable)"));
+	if (e != NULL && e->status != CCG_OK) {
+		json_object_set_new(o, "check", json_string(e->where));
+		json_object_set_new(o, "ccgpu-status", json_string(ccg_status_name(e->status)));
+	}
+	r->status = status;
+	r->body = o;
+	r->problem = true;
+	r->type = type;
+	snprintf(r->detail, sizeof(r->detail), "%s", json_string_value(json_object_get(o, "detail")));
+}
+
+/* the failures every route shares: the store, memory, the daemon's own faults */
+static void problem_internal(struct vd_reply *r, enum vd_release_route route, enum ccg_status st,
+			     const struct ccg_error *e)
+{
+	if (st == CCG_ERR_STORE || st == CCG_ERR_STORE_CONFLICT || st == CCG_ERR_STORE_SCHEMA)
+		problem(r, route, 503, "store-unavailable", "The verifier's store did not answer", e, NULL);
+	else
+		problem(r, route, 500, "internal", "The verifier failed", e, NULL);
+}
+
+static void problem_malformed(struct vd_reply *r, enum vd_release_route route, enum ccg_status st,
+			      const struct ccg_error *e)
+{
+	if (st == CCG_ERR_NOMEM || st == CCG_ERR_INTERNAL)
+		problem_internal(r, route, st, e);
+	else
+		problem(r, route, 400, "malformed-request", "The request body is not what this resource takes", e, NULL);
+}
+
+/* a statement refused by ccg_vcontract_statement_accept */
+static void problem_statement(struct vd_reply *r, enum vd_release_route route, enum ccg_status st,
+			      const struct ccg_error *e)
+{
+	switch (st) {
+	case CCG_ERR_STATEMENT_REPLAY:
+		problem(r, route, 409, "statement-replay", "The statement was used already", e, NULL);
+		break;
+	case CCG_ERR_PARTY_UNKNOWN:
+		problem(r, route, 403, "party-unknown", "The statement's party has no registered key in this contract", e,
+			NULL);
+		break;
+	case CCG_ERR_STATEMENT_STALE:
+		problem(r, route, 403, "statement-stale", "The statement's time is outside the accepted window", e, NULL);
+		break;
+	case CCG_ERR_STATEMENT_SCOPE:
+		problem(r, route, 403, "statement-scope", "The statement was made for another request", e, NULL);
+		break;
+	case CCG_ERR_SIGNATURE:
+		problem(r, route, 403, "statement-signature",
+			"The statement does not verify under the party's registered key", e, NULL);
+		break;
+	case CCG_ERR_MALFORMED:
+	case CCG_ERR_ENCODING:
+	case CCG_ERR_UNSUPPORTED:
+	case CCG_ERR_TOO_LARGE:
+	case CCG_ERR_TRUNCATED:
+		problem(r, route, 400, "statement-malformed", "The CCGPU-Statement header is not a statement", e, NULL);
+		break;
+	default: problem_internal(r, route, st, e); break;
+	}
+}
+
+/* ---- contracts verified once per stored row ---- */
+
+/*
+ * Loading a contract parses it, compiles every party's policy and verifies
+ * every signature: most of a release's work. The result depends only on the
+ * stored row's bytes, so it is kept by the row's SHA-384 (read in the
+ * release's own transaction: a row changed by a new version, or by the
+ * operator, is another hash and is loaded and checked again). Entries in use
+ * are never evicted; a contract is read-only once loaded (ccg_contract_release
+ * is thread-safe on it).
+ */
+#define VC_CACHE 16
+
+struct vc_entry {
+	char name[CCG_SECRET_MAX_NAME + 1];
+	uint8_t hash[CCG_SHA384_LEN];
+	struct ccg_vcontract *vc;
+	unsigned refs;
+	uint64_t used;
+};
+
+struct vd_vc_cache {
+	pthread_mutex_t mu;
+	struct vc_entry e[VC_CACHE];
+	uint64_t tick;
+};
+
+/* the contract named name, as stored in txn, and the cache entry that holds it (*out_entry NULL: caller frees vc) */
+static enum ccg_status vc_get(struct vd *d, struct ccg_store_txn *txn, const char *name, struct ccg_vcontract **out,
+			      struct vc_entry **out_entry, struct ccg_error *err)
+{
+	struct vd_vc_cache *c = d->vc_cache;
+	struct vc_entry *free_slot = NULL;
+	uint8_t *row = NULL, h[CCG_SHA384_LEN];
+	size_t len = 0;
+	enum ccg_status st;
+
+	*out = NULL;
+	*out_entry = NULL;
+	if (c == NULL || strlen(name) > CCG_SECRET_MAX_NAME)
+		return ccg_vcontract_load(txn, name, out, err);
+	if ((st = ccg_store_get(txn, CCG_VCONTRACT_TABLE, name, &row, &len, err)) != CCG_OK)
+		return st;
+	st = ccg_sha384(row, len, h);
+	free(row);
+	if (st != CCG_OK)
+		return ccg_error_set(err, st, "contract", "hashing the stored row");
+	pthread_mutex_lock(&c->mu);
+	for (size_t i = 0; i < VC_CACHE; i++) {
+		struct vc_entry *e = &c->e[i];
+
+		if (e->vc != NULL && strcmp(e->name, name) == 0 && CRYPTO_memcmp(e->hash, h, sizeof(h)) == 0) {
+			e->refs++;
+			e->used = ++c->tick;
+			*out = e->vc;
+			*out_entry = e;
+			pthread_mutex_unlock(&c->mu);
+			return CCG_OK;
+		}
+	}
+	pthread_mutex_unlock(&c->mu);
+	if ((st = ccg_vcontract_load(txn, name, out, err)) != CCG_OK)
+		return st;
+	pthread_mutex_lock(&c->mu);
+	for (size_t i = 0; i < VC_CACHE; i++) {
+		struct vc_entry *e = &c->e[i];
+
+		if (e->refs == 0 && (free_slot == NULL || e->vc == NULL || (free_slot->vc != NULL && e->used < free_slot->used)))
+			free_slot = e;
+	}
+	if (free_slot != NULL) {
+		ccg_vcontract_free(free_slot->vc);
+		snprintf(free_slot->name, sizeof(free_slot->name), "%s", name);
+		memcpy(free_slot->hash, h, sizeof(h));
+		free_slot->vc = *out;
+		free_slot->refs = 1;
+		free_slot->used = ++c->tick;
+		*out_entry = free_slot;
+	}
+	pthread_mutex_unlock(&c->mu);
+	return CCG_OK;
+}
+
+static void vc_put(struct vd *d, struct ccg_vcontract *vc, struct vc_entry *e)
+{
+	if (e == NULL) {
+		ccg_vcontract_free(vc);
+		return;
+	}
+	pthread_mutex_lock(&d->vc_cache->mu);
+	e->refs--;
+	pthread_mutex_unlock(&d->vc_cache->mu);
+}
+
+/* ---- helpers ---- */
+
+/* the contract document (canonical) of vc, parsed */
+static enum ccg_status vc_doc(const struct ccg_vcontract *vc, json_t **out, struct ccg_error *err)
+{
+	size_t n = 0;
+	const uint8_t *c = ccg_contract_canonical(vc->contract, &n);
+
+	return ccg_json_parse(c, n, 2u << 20, "contract", out, err);
+}
+
+static const json_t *doc_secret(const json_t *doc, const char *name)
+{
+	size_t i;
+	const json_t *s;
+
+	json_array_foreach(json_object_get(doc, "secrets"), i, s) {
+		const char *n = json_string_value(json_object_get(s, "name"));
+
+		if (n != NULL && strcmp(n, name) == 0)
+			return s;
+	}
+	return NULL;
+}
+
+static bool doc_party(const json_t *doc, const char *party)
+{
+	size_t i;
+	const json_t *p;
+
+	json_array_foreach(json_object_get(doc, "parties"), i, p) {
+		const char *id = json_string_value(json_object_get(p, "id"));
+
+		if (id != NULL && strcmp(id, party) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* party is the secret's owner or in its requires */
+static bool secret_party(const json_t *sec, const char *party)
+{
+	size_t i;
+	const json_t *p;
+	const char *owner = json_string_value(json_object_get(sec, "owner"));
+
+	if (owner != NULL && strcmp(owner, party) == 0)
+		return true;
+	json_array_foreach(json_object_get(sec, "requires"), i, p) {
+		if (json_is_string(p) && strcmp(json_string_value(p), party) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* appends the entry (consumed) to the release log inside txn */
+static enum ccg_status log_put(struct ccg_store_txn *txn, json_t *entry, uint64_t *index, struct ccg_error *err)
+{
+	char *text = entry != NULL ? json_dumps(entry, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	enum ccg_status s;
+
+	json_decref(entry);
+	if (text == NULL)
+		return ccg_error_set(err, CCG_ERR_NOMEM, "log.entry", "no memory");
+	s = ccg_log_append(txn, (const uint8_t *)text, strlen(text), index, NULL, err);
+	free(text);
+	return s;
+}
+
+static char *route_text(const struct vd_release_in *in)
+{
+	char *s = NULL;
+
+	if (asprintf(&s, "%s %s", in->method, in->path) < 0)
+		return NULL;
+	return s;
+}
+
+/*
+ * Runs fn in a transaction until it commits or fails for another reason than
+ * a lost serialisation race: fn returns CCG_OK to commit (its answer in
+ * out), anything else to roll back (its refusal in out, or none: then the
+ * status decides).
+ */
+typedef enum ccg_status (*txn_fn)(struct vd *d, const struct vd_release_in *in, void *ctx, struct ccg_store_txn *txn,
+				  struct vd_reply *out, struct ccg_error *err);
+
+static void in_txn(struct vd *d, const struct vd_release_in *in, void *ctx, txn_fn fn, struct vd_reply *out)
+{
+	struct ccg_error err;
+	enum ccg_status st = CCG_OK;
+
+	for (int attempt = 0; attempt < VD_TXN_ATTEMPTS; attempt++) {
+		struct ccg_store_txn *txn = NULL;
+
+		reply_clear(out);
+		ccg_error_clear(&err);
+		if ((st = ccg_store_begin(d->store, &txn, &err)) != CCG_OK)
+			break;
+		st = fn(d, in, ctx, txn, out, &err);
+		if (st == CCG_OK) {
+			if ((st = ccg_store_commit(txn, &err)) == CCG_OK)
+				return;
+			reply_clear(out); /* not committed: the answer it would have given does not hold */
+		} else {
+			ccg_store_rollback(txn);
+		}
+		if (st != CCG_ERR_STORE_CONFLICT)
+			break;
+	}
+	if (out->body == NULL || st == CCG_ERR_STORE_CONFLICT)
+		problem_internal(out, in->route, st, &err);
+}
+
+/* loads the contract named in the path: 404 when none is registered */
+static enum ccg_status load_contract(struct ccg_store_txn *txn, const struct vd_release_in *in,
+				     struct ccg_vcontract **vc, struct vd_reply *out, struct ccg_error *err)
+{
+	enum ccg_status st = ccg_vcontract_load(txn, in->contract, vc, err);
+
+	if (st == CCG_ERR_NOT_FOUND)
+		problem(out, in->route, 404, "contract-unknown", "No contract of that name is registered", err, NULL);
+	return st;
+}
+
+static enum ccg_status accept_statement(struct vd *d, struct ccg_store_txn *txn, const struct vd_release_in *in,
+					const struct ccg_vcontract *vc, struct ccg_statement *st_out,
+					struct vd_reply *out, struct ccg_error *err)
+{
+	char *route = route_text(in);
+	enum ccg_status st;
+
+	if (route == NULL)
+		return ccg_error_set(err, CCG_ERR_NOMEM, "statement", "no memory");
+	st = ccg_vcontract_statement_accept(txn, vc, in->statement, route, in->body, in->len, in->now,
+					    (int64_t)d->cfg.statement_window, st_out, err);
+	free(route);
+	if (st != CCG_OK && st != CCG_ERR_STORE && st != CCG_ERR_STORE_CONFLICT)
+		problem_statement(out, in->route, st, err);
+	return st;
+}
+
+/* ---- POST /v1/contracts ---- */
+
+struct contract_ctx {
+	struct vd_contract_body b;
+	char name[CCG_STATEMENT_MAX_ID + 1];
+};
+
+static enum ccg_status do_contract(struct vd *d, const struct vd_release_in *in, void *vctx,
+				   struct ccg_store_txn *txn, struct vd_reply *out, struct ccg_error *err)
+{
+	struct contract_ctx *c = vctx;
+	struct ccg_vcontract *old = NULL, *vc = NULL;
+	struct ccg_statement stmt;
+	uint64_t index = 0;
+	enum ccg_status st;
+
+	memset(&stmt, 0, sizeof(stmt));
+	st = ccg_vcontract_load(txn, c->name, &old, err);
+	if (st == CCG_ERR_NOT_FOUND) {
+		ccg_error_clear(err);
+		st = CCG_OK;
+	}
+	if (st != CCG_OK)
+		goto out;
+	/* a new version is asked for by a party registered in the version in force (a replay is caught here) */
+	if (old != NULL && (st = accept_statement(d, txn, in, old, &stmt, out, err)) != CCG_OK)
+		goto out;
+	st = ccg_vcontract_register(txn, (const uint8_t *)c->b.document, c->b.document_len,
+				    (const char *const *)c->b.sigs, c->b.n_sigs, in->now, &vc, err);
+	switch (st) {
+	case CCG_OK: break;
+	case CCG_ERR_DUPLICATE:
+		problem(out, in->route, 409, "version-not-newer", "A version as high is registered already", err, NULL);
+		goto out;
+	case CCG_ERR_UNSUPPORTED:
+		problem(out, in->route, 409, "party-key-changed",
+			"The document changes a registered party's key (not supported)", err, NULL);
+		goto out;
+	case CCG_ERR_SIGNATURE:
+	case CCG_ERR_CERT_EXPIRED:
+		problem(out, in->route, 403, "contract-not-in-force",
+			"The contract is not in force (signatures of its parties, validity period)", err, NULL);
+		goto out;
+	case CCG_ERR_STORE:
+	case CCG_ERR_STORE_CONFLICT: goto out;
+	default: problem_malformed(out, in->route, st, err); goto out;
+	}
+	/* a first registration: the statement's party signs with the key the document registers */
+	if (old == NULL && (st = accept_statement(d, txn, in, vc, &stmt, out, err)) != CCG_OK)
+		goto out;
+	if ((st = log_put(txn,
+			  json_pack("{s:s,s:s,s:I,s:s,s:s,s:I}", "type", "contract", "contract", vc->name, "version",
+				    (json_int_t)vc->version, "id", vc->id, "by", stmt.party, "time", (json_int_t)in->now),
+			  &index, err)) != CCG_OK)
+		goto out;
+	reply_clear(out);
+	out->status = 201;
+	out->body = json_pack("{s:s,s:I,s:s,s:I}", "contract", vc->name, "version", (json_int_t)vc->version, "id", vc->id,
+			      "log_index", (json_int_t)index);
+out:
+	ccg_vcontract_free(old);
+	ccg_vcontract_free(vc);
+	return st;
+}
+
+static void h_contract(struct vd *d, const struct vd_release_in *in, struct vd_reply *out)
+{
+	struct contract_ctx c;
+	struct ccg_error err;
+	json_t *doc = NULL;
+	const char *name;
+	enum ccg_status st;
+
+	memset(&c, 0, sizeof(c));
+	ccg_error_clear(&err);
+	if ((st = vd_contract_body_parse(in->body, in->len, in->max_depth, &c.b, &err)) != CCG_OK) {
+		problem_malformed(out, in->route, st, &err);
+		return;
+	}
+	/* the name, to find the version in force; the document itself is checked by ccg_vcontract_register */
+	doc = json_loadb(c.b.document, c.b.document_len, JSON_REJECT_DUPLICATES, NULL);
+	name = json_string_value(json_object_get(doc, "id"));
+	if (name == NULL || strlen(name) == 0 || strlen(name) > CCG_STATEMENT_MAX_ID) {
+		ccg_error_set(&err, CCG_ERR_MALFORMED, "document.id", "the contract's id: 1 to %d bytes",
+			      CCG_STATEMENT_MAX_ID);
+		problem_malformed(out, in->route, CCG_ERR_MALFORMED, &err);
+		goto out;
+	}
+	snprintf(c.name, sizeof(c.name), "%s", name);
+	in_txn(d, in, &c, do_contract, out);
+out:
+	json_decref(doc);
+	vd_contract_body_cleanup(&c.b);
+}
+
+/* ---- PUT /v1/contracts/{contract}/secrets/{secret} ---- */
+
+static enum ccg_status do_upload(struct vd *d, const struct vd_release_in *in, void *vctx, struct ccg_store_txn *txn,
+				 struct vd_reply *out, struct ccg_error *err)
+{
+	struct vd_upload_body *b = vctx;
+	struct ccg_vcontract *vc = NULL;
+	struct ccg_statement stmt;
+	struct ccg_secret *pt = NULL;
+	uint8_t aad[2 * CCG_SECRET_MAX_NAME + 32];
+	size_t aad_len = 0, pt_len = 0, enc_len = CCG_HPKE_MAX_ENC_LEN;
+	json_t *doc = NULL;
+	const json_t *sec;
+	const char *owner;
+	uint64_t index = 0;
+	int64_t version = 0;
+	enum ccg_status st;
+
+	if ((st = load_contract(txn, in, &vc, out, err)) != CCG_OK ||
+	    (st = accept_statement(d, txn, in, vc, &stmt, out, err)) != CCG_OK || (st = vc_doc(vc, &doc, err)) != CCG_OK)
+		goto out;
+	if ((sec = doc_secret(doc, in->secret)) == NULL) {
+		st = ccg_error_set(err, CCG_ERR_NOT_FOUND, "secret", "the contract names no secret \"%.64s\"", in->secret);
+		problem(out, in->route, 404, "secret-unknown", "The contract names no such secret", err, NULL);
+		goto out;
+	}
+	owner = json_string_value(json_object_get(sec, "owner"));
+	if (owner == NULL || strcmp(owner, stmt.party) != 0) {
+		st = ccg_error_set(err, CCG_ERR_PARTY_UNKNOWN, "secret.owner",
+				   "\"%.64s\" is not the owner of \"%.64s\" (only its owner uploads it)", stmt.party,
+				   in->secret);
+		problem(out, in->route, 403, "not-owner", "Only the secret's owner uploads it", err, NULL);
+		goto out;
+	}
+	if (strcmp(b->kid, json_string_value(json_object_get(d->upload_jwk, "kid"))) != 0) {
+		st = ccg_error_set(err, CCG_ERR_TOKEN_KEY_UNKNOWN, "kid",
+				   "not this verifier's upload key (it is new at every start: fetch the evidence again)");
+		problem(out, in->route, 409, "upload-key-unknown", "The upload was sealed to another key", err, NULL);
+		goto out;
+	}
+	pt_len = b->sealed_len - enc_len - CCG_HPKE_TAG_LEN;
+	if ((st = ccg_secrets_aad(vc->name, in->secret, vc->version, aad, sizeof(aad), &aad_len, err)) != CCG_OK)
+		goto out;
+	if (ccg_secret_new(pt_len, &pt) != CCG_OK) {
+		st = ccg_error_set(err, CCG_ERR_NOMEM, "secret", "no memory");
+		goto out;
+	}
+	st = ccg_hpke_open(CCG_HPKE_P384_SHA384_AES256GCM, d->upload_key, b->sealed, b->sealed_len,
+			   (const uint8_t *)VD_UPLOAD_INFO, strlen(VD_UPLOAD_INFO), aad, aad_len, pt->data, pt->len,
+			   &pt_len, err);
+	if (st != CCG_OK) {
+		problem(out, in->route, 400, "upload-unreadable",
+			"The sealed secret does not open (another key, contract, secret, version or a changed byte)", err,
+			NULL);
+		goto out;
+	}
+	if ((st = ccg_secrets_put(txn, d->kek, vc->name, in->secret, pt->data, pt_len, stmt.party, &version, err)) !=
+		    CCG_OK ||
+	    (st = log_put(txn,
+			  json_pack("{s:s,s:s,s:s,s:I,s:s,s:I}", "type", "upload", "contract", vc->name, "secret",
+				    in->secret, "version", (json_int_t)version, "by", stmt.party, "time", (json_int_t)in->now),
+			  &index, err)) != CCG_OK)
+		goto out;
+	reply_clear(out);
+	out->status = 201;
+	out->body = json_pack("{s:s,s:s,s:I,s:I}", "contract", vc->name, "secret", in->secret, "version",
+			      (json_int_t)version, "log_index", (json_int_t)index);
+out:
+	ccg_secret_free(pt);
+	json_decref(doc);
+	ccg_vcontract_free(vc);
+	return st;
+}
+
+static void h_upload(struct vd *d, const struct vd_release_in *in, struct vd_reply *out)
+{
+	struct vd_upload_body b;
+	struct ccg_error err;
+	enum ccg_status st;
+
+	ccg_error_clear(&err);
+	if ((st = vd_upload_body_parse(in->body, in->len, in->max_depth, &b, &err)) != CCG_OK) {
+		problem_malformed(out, in->route, st, &err);
+		return;
+	}
+	in_txn(d, in, &b, do_upload, out);
+	vd_upload_body_cleanup(&b);
+}
+
+/* ---- POST /v1/contracts/{contract}/suspend and /resume ---- */
+
+static enum ccg_status do_suspend(struct vd *d, const struct vd_release_in *in, void *vctx,
+				  struct ccg_store_txn *txn, struct vd_reply *out, struct ccg_error *err)
+{
+	const char *secret = ((const char *)vctx)[0] != '\0' ? vctx : NULL;
+	bool on = in->route == VD_RR_SUSPEND;
+	struct ccg_vcontract *vc = NULL;
+	struct ccg_statement stmt;
+	json_t *doc = NULL, *by = NULL;
+	const json_t *sec = NULL;
+	uint64_t index = 0;
+	enum ccg_status st;
+
+	if ((st = load_contract(txn, in, &vc, out, err)) != CCG_OK ||
+	    (st = accept_statement(d, txn, in, vc, &stmt, out, err)) != CCG_OK || (st = vc_doc(vc, &doc, err)) != CCG_OK)
+		goto out;
+	if (secret != NULL && (sec = doc_secret(doc, secret)) == NULL) {
+		st = ccg_error_set(err, CCG_ERR_NOT_FOUND, "secret", "the contract names no secret \"%.64s\"", secret);
+		problem(out, in->route, 404, "secret-unknown", "The contract names no such secret", err, NULL);
+		goto out;
+	}
+	/* a secret: its owner or a party it requires; the whole contract: any of its parties */
+	if (sec != NULL ? !secret_party(sec, stmt.party) : !doc_party(doc, stmt.party)) {
+		st = ccg_error_set(err, CCG_ERR_PARTY_UNKNOWN, sec != NULL ? "secret.requires" : "parties",
+				   "\"%.64s\" has no say over %s", stmt.party, sec != NULL ? "this secret" : "this contract");
+		problem(out, in->route, 403, "no-say", "The party has no say over what it would suspend", err, NULL);
+		goto out;
+	}
+	st = ccg_suspension_set(txn, vc->name, secret, stmt.party, on, &by, err);
+	if (st == CCG_ERR_NOT_FOUND) {
+		problem(out, in->route, 403, "not-suspender", "Only the party that suspended resumes", err, NULL);
+		goto out;
+	}
+	if (st != CCG_OK ||
+	    (st = log_put(txn,
+			  json_pack("{s:s,s:s,s:s?,s:s,s:I}", "type", on ? "suspend" : "resume", "contract", vc->name,
+				    "secret", secret, "by", stmt.party, "time", (json_int_t)in->now),
+			  &index, err)) != CCG_OK)
+		goto out;
+	reply_clear(out);
+	out->status = 200;
+	out->body = json_pack("{s:s,s:s?,s:O,s:I}", "contract", vc->name, "secret", secret, "suspended_by", by,
+			      "log_index", (json_int_t)index);
+out:
+	json_decref(by);
+	json_decref(doc);
+	ccg_vcontract_free(vc);
+	return st;
+}
+
+static void h_suspend(struct vd *d, const struct vd_release_in *in, struct vd_reply *out)
+{
+	char secret[CCG_SECRET_MAX_NAME + 1];
+	struct ccg_error err;
+	enum ccg_status st;
+
+	ccg_error_clear(&err);
+	if ((st = vd_suspend_body_parse(in->body, in->len, in->max_depth, secret, &err)) != CCG_OK) {
+		problem_malformed(out, in->route, st, &err);
+		return;
+	}
+	in_txn(d, in, secret, do_suspend, out);
+}
+
+/* ---- POST /v1/release ---- */
+
+struct release_ctx {
+	struct vd_release_body b;
+	struct ccg_claims *claims;
+	enum ccg_hpke_suite suite;
+	uint8_t pk[CCG_HPKE_MAX_PK_LEN];
+	size_t pk_len;
+	char ear_status[32]; /* the token's overall ear.status */
+	char to[64];         /* RFC 7638 thumbprint of cnf.jwk */
+	char token_hash[97]; /* SHA-384 hex of the token */
+	/* a refusal to log after the release transaction rolled back */
+	bool deny;
+	char party[CCG_ERROR_WHERE_MAX], rule[CCG_ERROR_WHERE_MAX];
+};
+
+/* cnf.jwk → the HPKE suite, the public key bytes and the RFC 7638 thumbprint */
+static enum ccg_status tee_key(const json_t *jwk, struct release_ctx *c, struct ccg_error *err)
+{
+	const char *kty = json_string_value(json_object_get(jwk, "kty"));
+	const char *crv = json_string_value(json_object_get(jwk, "crv"));
+	const char *x = json_string_value(json_object_get(jwk, "x")), *y = json_string_value(json_object_get(jwk, "y"));
+	json_t *req = NULL, *thp;
+	char *canon = NULL;
+	uint8_t digest[CCG_SHA256_LEN];
+	enum ccg_status st = CCG_OK;
+
+	if (kty == NULL)
+		return ccg_error_set(err, CCG_ERR_MALFORMED, "cnf.jwk", "no TEE key (cnf.jwk.kty)");
+	if (crv != NULL && x != NULL && strcmp(kty, "EC") == 0 && strcmp(crv, "P-384") == 0 && y != NULL) {
+		c->suite = CCG_HPKE_P384_SHA384_AES256GCM;
+		c->pk[0] = 0x04;
+		if (jose_b64_dec_buf(x, strlen(x), NULL, 0) != 48 || jose_b64_dec_buf(y, strlen(y), NULL, 0) != 48 ||
+		    jose_b64_dec_buf(x, strlen(x), c->pk + 1, 48) != 48 || jose_b64_dec_buf(y, strlen(y), c->pk + 49, 48) != 48)
+			return ccg_error_set(err, CCG_ERR_MALFORMED, "cnf.jwk", "x and y must be 48 bytes each");
+		c->pk_len = 97;
+		req = json_pack("{s:s,s:s,s:s,s:s}", "crv", crv, "kty", kty, "x", x, "y", y);
+	} else if (crv != NULL && x != NULL && strcmp(kty, "OKP") == 0 && strcmp(crv, "X25519") == 0) {
+		c->suite = CCG_HPKE_X25519_SHA256_AES128GCM;
+		if (jose_b64_dec_buf(x, strlen(x), NULL, 0) != 32 || jose_b64_dec_buf(x, strlen(x), c->pk, 32) != 32)
+			return ccg_error_set(err, CCG_ERR_MALFORMED, "cnf.jwk", "x must be 32 bytes");
+		c->pk_len = 32;
+		req = json_pack("{s:s,s:s,s:s}", "crv", crv, "kty", kty, "x", x);
+	} else {
+		return ccg_error_set(err, CCG_ERR_UNSUPPORTED, "cnf.jwk",
+				     "the TEE key must be EC P-384 or OKP X25519 to wrap a secret to it");
+	}
+	/* RFC 7638: the required members, sorted, no whitespace, SHA-256, base64url */
+	if (req == NULL || (canon = json_dumps(req, JSON_COMPACT | JSON_SORT_KEYS)) == NULL ||
+	    ccg_sha256((const uint8_t *)canon, strlen(canon), digest) != CCG_OK ||
+	    (thp = jose_b64_enc(digest, sizeof(digest))) == NULL) {
+		st = ccg_error_set(err, CCG_ERR_NOMEM, "cnf.jwk", "thumbprint");
+	} else {
+		snprintf(c->to, sizeof(c->to), "%s", json_string_value(thp));
+		json_decref(thp);
+	}
+	free(canon);
+	json_decref(req);
+	return st;
+}
+
+/* the claims document of the token's submods (the composite's shape: cpu0 holds the CPU's, GPU-n each GPU's) */
+static enum ccg_status token_claims(const json_t *claims, struct ccg_claims **out, struct ccg_error *err)
+{
+	const json_t *subs = json_object_get(claims, "submods"), *m;
+	json_t *doc = json_object(), *gpus = json_object(), *cpu = NULL;
+	const char *name;
+	char *text = NULL;
+	enum ccg_status st;
+
+	if (doc == NULL || gpus == NULL) {
+		st = ccg_error_set(err, CCG_ERR_NOMEM, "token.claims", "no memory");
+		goto out;
+	}
+	json_object_foreach((json_t *)subs, name, m) {
+		const json_t *c = json_object_get(m, "ccgpu.claims");
+
+		if (!json_is_object(c))
+			continue;
+		if (strcmp(name, "cpu0") == 0)
+			cpu = json_deep_copy(c);
+		else if (strncmp(name, "GPU-", 4) == 0)
+			json_object_set(gpus, name, (json_t *)c);
+	}
+	if (cpu == NULL) {
+		st = ccg_error_set(err, CCG_ERR_MALFORMED, "token.submods.cpu0", "no CPU claims in the token");
+		goto out;
+	}
+	json_object_set(doc, "ccgpu-composite", json_object_get(cpu, "ccgpu-composite"));
+	json_object_del(cpu, "ccgpu-composite");
+	/* the GPUs' overall claims, which the daemon keeps in cpu0 as "ccgpu-gpu" (verifier/appraise.c) */
+	{
+		json_t *gpu = json_is_object(json_object_get(cpu, "ccgpu-gpu")) ? json_deep_copy(json_object_get(cpu, "ccgpu-gpu"))
+										  : json_object();
+
+		json_object_del(cpu, "ccgpu-gpu");
+		json_object_set(gpu, "submods", gpus);
+		json_object_set_new(doc, "gpu", gpu);
+	}
+	json_object_set_new(doc, "cpu", cpu);
+	/* a token of a failed composite has no composite claims: its GPUs are then read from the top */
+	json_object_set(doc, "submods", gpus);
+	if ((text = json_dumps(doc, JSON_COMPACT)) == NULL) {
+		st = ccg_error_set(err, CCG_ERR_NOMEM, "token.claims", "no memory");
+		goto out;
+	}
+	st = ccg_claims_from_json(text, strlen(text), out, err);
+out:
+	free(text);
+	json_decref(gpus);
+	json_decref(doc);
+	return st;
+}
+
+/* who and what refused, from ccg_contract_release's error: "party/rule", a party that did not sign, the period */
+static void deny_who(const struct ccg_error *e, struct release_ctx *c)
+{
+	const char *slash = strchr(e->where, '/');
+
+	if (e->status == CCG_ERR_POLICY && slash != NULL) {
+		snprintf(c->party, sizeof(c->party), "%.*s", (int)(slash - e->where), e->where);
+		snprintf(c->rule, sizeof(c->rule), "%s", slash + 1);
+	} else if (e->status == CCG_ERR_SIGNATURE) {
+		snprintf(c->party, sizeof(c->party), "%s", e->where);
+		snprintf(c->rule, sizeof(c->rule), "consent");
+	} else if (e->status == CCG_ERR_CERT_EXPIRED) {
+		snprintf(c->party, sizeof(c->party), "contract");
+		snprintf(c->rule, sizeof(c->rule), "validity");
+	} else {
+		snprintf(c->party, sizeof(c->party), "verifier");
+		snprintf(c->rule, sizeof(c->rule), "%s", e->where[0] != '\0' ? e->where : "release");
+	}
+}
+
+static void problem_denied(struct vd_reply *out, const struct vd_release_in *in, int status, const char *type,
+			   const char *title, const struct ccg_error *e, const struct release_ctx *c)
+{
+	problem(out, in->route, status, type, title, e, NULL);
+	json_object_set_new(out->body, "party", json_string(c->party));
+	if (strcmp(type, "suspended") != 0)
+		json_object_set_new(out->body, "rule", json_string(c->rule));
+}
+
+static enum ccg_status do_release(struct vd *d, const struct vd_release_in *in, void *vctx,
+				  struct ccg_store_txn *txn, struct vd_reply *out, struct ccg_error *err)
+{
+	struct release_ctx *c = vctx;
+	struct ccg_vcontract *vc = NULL;
+	struct vc_entry *vce = NULL;
+	struct ccg_secret *pt = NULL;
+	json_t *whole = NULL, *one = NULL;
+	uint8_t *aad = NULL, *sealed = NULL;
+	size_t aad_len = 0, sealed_len = 0, enc_len;
+	uint64_t index = 0;
+	int64_t version = 0;
+	enum ccg_status st;
+
+	c->deny = false;
+	if ((st = vc_get(d, txn, c->b.contract, &vc, &vce, err)) == CCG_ERR_NOT_FOUND) {
+		problem(out, in->route, 404, "contract-unknown", "No contract of that name is registered", err, NULL);
+		goto out;
+	}
+	if (st != CCG_OK)
+		goto out;
+	/* suspensions: of the whole contract, then of this secret; any one refuses */
+	if ((st = ccg_suspension_get(txn, c->b.contract, NULL, &whole, err)) != CCG_OK ||
+	    (st = ccg_suspension_get(txn, c->b.contract, c->b.secret, &one, err)) != CCG_OK)
+		goto out;
+	if (json_array_size(whole) > 0 || json_array_size(one) > 0) {
+		const json_t *by = json_array_size(whole) > 0 ? json_array_get(whole, 0) : json_array_get(one, 0);
+
+		snprintf(c->party, sizeof(c->party), "%s", json_string_value(by));
+		snprintf(c->rule, sizeof(c->rule), "suspended");
+		st = ccg_error_set(err, CCG_ERR_POLICY, "suspension", "suspended by \"%.64s\"%s", c->party,
+				   json_array_size(whole) > 0 ? " (the whole contract)" : "");
+		problem_denied(out, in, 409, "suspended", "Release is suspended by a party", err, c);
+		c->deny = true;
+		goto out;
+	}
+	st = ccg_contract_release(vc->contract, vc->keys, c->b.secret, c->claims, in->now, err);
+	if (st == CCG_ERR_NOT_FOUND) {
+		snprintf(c->party, sizeof(c->party), "contract");
+		snprintf(c->rule, sizeof(c->rule), "secret-unknown");
+		problem_denied(out, in, 404, "secret-unknown", "The contract names no such secret", err, c);
+		c->deny = true;
+		goto out;
+	}
+	if (st != CCG_OK) {
+		deny_who(err, c);
+		problem_denied(out, in, 403, "denied", "A party's policy or consent refused the release", err, c);
+		c->deny = true;
+		goto out;
+	}
+	/* the verifier's own appraisal: only an affirming token gets a secret, whatever the parties allow */
+	if (strcmp(c->ear_status, "affirming") != 0) {
+		snprintf(c->party, sizeof(c->party), "verifier");
+		snprintf(c->rule, sizeof(c->rule), "ear.status");
+		st = ccg_error_set(err, CCG_ERR_POLICY, "ear.status", "\"%.32s\", not affirming", c->ear_status);
+		problem_denied(out, in, 403, "denied", "The token does not affirm the workload", err, c);
+		c->deny = true;
+		goto out;
+	}
+	st = ccg_secrets_get(txn, d->kek, c->b.contract, c->b.secret, &pt, &version, err);
+	if (st == CCG_ERR_NOT_FOUND) {
+		snprintf(c->party, sizeof(c->party), "verifier");
+		snprintf(c->rule, sizeof(c->rule), "not-uploaded");
+		problem_denied(out, in, 404, "secret-not-uploaded", "The secret's owner has not uploaded it", err, c);
+		c->deny = true;
+		goto out;
+	}
+	if (st != CCG_OK)
+		goto out;
+	if ((st = vd_release_aad(c->b.token, c->b.contract, c->b.secret, &aad, &aad_len, err)) != CCG_OK ||
+	    (st = ccg_hpke_seal(c->suite, c->pk, c->pk_len, (const uint8_t *)VD_RELEASE_INFO, strlen(VD_RELEASE_INFO), aad,
+				aad_len, pt->data, pt->len, &sealed, &sealed_len, err)) != CCG_OK)
+		goto out;
+	if ((st = log_put(txn,
+			  json_pack("{s:s,s:s,s:s,s:s,s:s,s:I}", "type", "release", "contract", c->b.contract, "secret",
+				    c->b.secret, "to", c->to, "token", c->token_hash, "time", (json_int_t)in->now),
+			  &index, err)) != CCG_OK)
+		goto out;
+	enc_len = ccg_hpke_enc_len(c->suite);
+	reply_clear(out);
+	out->status = 200;
+	out->body = json_pack("{s:s,s:s,s:I,s:s,s:o,s:o,s:I}", "contract", c->b.contract, "secret", c->b.secret,
+			      "version", (json_int_t)version, "suite",
+			      c->suite == CCG_HPKE_P384_SHA384_AES256GCM ? VD_UPLOAD_SUITE : VD_SUITE_X25519, "enc",
+			      jose_b64_enc(sealed, enc_len), "ct", jose_b64_enc(sealed + enc_len, sealed_len - enc_len),
+			      "log_index", (json_int_t)index);
+	if (out->body == NULL)
+		st = ccg_error_set(err, CCG_ERR_NOMEM, "release", "no memory");
+out:
+	free(aad);
+	free(sealed);
+	ccg_secret_free(pt);
+	json_decref(whole);
+	json_decref(one);
+	vc_put(d, vc, vce);
+	/* every refusal above has st != CCG_OK: the release rolls back; the denial is logged in its own transaction */
+	return st;
+}
+
+/* the denial's own transaction: one log entry */
+static enum ccg_status do_deny_log(struct vd *d, const struct vd_release_in *in, void *vctx,
+				   struct ccg_store_txn *txn, struct vd_reply *out, struct ccg_error *err)
+{
+	struct release_ctx *c = vctx;
+
+	(void)d;
+	(void)out;
+	return log_put(txn,
+		       json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I}", "type", "denial", "contract", c->b.contract, "secret",
+				 c->b.secret, "to", c->to, "token", c->token_hash, "party", c->party, "rule", c->rule,
+				 "time", (json_int_t)in->now),
+		       NULL, err);
+}
+
+static void h_release(struct vd *d, const struct vd_release_in *in, struct vd_reply *out)
+{
+	struct release_ctx c;
+	struct ccg_error err;
+	json_t *jwks = NULL, *claims = NULL;
+	const char *status;
+	uint8_t h[CCG_SHA384_LEN];
+	enum ccg_status st;
+
+	memset(&c, 0, sizeof(c));
+	ccg_error_clear(&err);
+	if ((st = vd_release_body_parse(in->body, in->len, in->max_depth, &c.b, &err)) != CCG_OK) {
+		problem_malformed(out, in->route, st, &err);
+		return;
+	}
+	/* the token authenticates the workload: this daemon's signature, iat <= now < exp */
+	if ((jwks = ccg_ear_key_jwks(d->key)) == NULL) {
+		problem_internal(out, in->route, CCG_ERR_NOMEM, NULL);
+		goto out;
+	}
+	if ((st = ccg_ear_verify(c.b.token, jwks, in->now, &claims, &err)) != CCG_OK) {
+		problem(out, in->route, 401, "token-invalid", "The token is not a valid EAR token of this verifier", &err,
+			NULL);
+		goto out;
+	}
+	/* decided in the transaction, after the parties' policies, so that a refusal names the party's rule */
+	status = json_string_value(json_object_get(claims, "ear.status"));
+	snprintf(c.ear_status, sizeof(c.ear_status), "%s", status != NULL ? status : "(none)");
+	if ((st = tee_key(json_object_get(json_object_get(claims, "cnf"), "jwk"), &c, &err)) != CCG_OK) {
+		problem(out, in->route, 403, "token-no-tee-key", "The token binds no TEE key a secret can be wrapped to",
+			&err, NULL);
+		goto out;
+	}
+	if ((st = token_claims(claims, &c.claims, &err)) != CCG_OK) {
+		problem_malformed(out, in->route, st, &err);
+		goto out;
+	}
+	if (ccg_sha384((const uint8_t *)c.b.token, strlen(c.b.token), h) != CCG_OK) {
+		problem_internal(out, in->route, CCG_ERR_CRYPTO, NULL);
+		goto out;
+	}
+	ccg_hex_encode(h, sizeof(h), c.token_hash);
+	in_txn(d, in, &c, do_release, out);
+	if (c.deny) {
+		struct vd_reply logged;
+
+		memset(&logged, 0, sizeof(logged));
+		in_txn(d, in, &c, do_deny_log, &logged);
+		/* a denial that cannot be logged is not answered as a denial: the store failed */
+		if (logged.body != NULL) {
+			reply_clear(out);
+			*out = logged;
+		}
+	}
+out:
+	ccg_claims_free(c.claims);
+	vd_release_body_cleanup(&c.b);
+	json_decref(claims);
+	json_decref(jwks);
+}
+
+/* ---- start and dispatch ---- */
+
+enum ccg_status vd_release_init(struct vd *d, struct ccg_error *err)
+{
+	json_t *jwk = NULL, *thp = NULL;
+	enum ccg_status st;
+
+	if ((st = ccg_kek_open(d->cfg.kek, NULL, &d->kek, err)) != CCG_OK)
+		return st;
+	if ((d->vc_cache = calloc(1, sizeof(*d->vc_cache))) == NULL)
+		return ccg_error_set(err, CCG_ERR_NOMEM, "release", "no memory");
+	pthread_mutex_init(&d->vc_cache->mu, NULL);
+	if ((st = ccg_hpke_keypair_generate(CCG_HPKE_P384_SHA384_AES256GCM, &d->upload_key, err)) != CCG_OK)
+		return ccg_error_set(err, st, "upload_key", "generating the P-384 upload key");
+	if ((jwk = jose_openssl_jwk_from_EVP_PKEY(NULL, d->upload_key)) == NULL) {
+		st = ccg_error_set(err, CCG_ERR_CRYPTO, "upload_key", "not expressible as a JWK");
+		goto out;
+	}
+	if (json_object_get(jwk, "d") != NULL) {
+		json_t *dv = json_object_get(jwk, "d");
+
+		OPENSSL_cleanse((char *)json_string_value(dv), json_string_length(dv));
+		json_object_del(jwk, "d");
+	}
+	thp = jose_jwk_thp(NULL, jwk, "S256");
+	if (thp == NULL || json_object_set(jwk, "kid", thp) != 0 ||
+	    json_object_set_new(jwk, "use", json_string("enc")) != 0 ||
+	    json_object_set_new(jwk, "alg", json_string(UPLOAD_ALG)) != 0) {
+		st = ccg_error_set(err, CCG_ERR_CRYPTO, "upload_key", "thumbprint");
+		goto out;
+	}
+	d->upload_jwk = jwk;
+	jwk = NULL;
+out:
+	json_decref(thp);
+	json_decref(jwk);
+	return st;
+}
+
+void vd_release_cleanup(struct vd *d)
+{
+	if (d->vc_cache != NULL) {
+		for (size_t i = 0; i < VC_CACHE; i++)
+			ccg_vcontract_free(d->vc_cache->e[i].vc);
+		pthread_mutex_destroy(&d->vc_cache->mu);
+		free(d->vc_cache);
+		d->vc_cache = NULL;
+	}
+	ccg_kek_free(d->kek);
+	EVP_PKEY_free(d->upload_key);
+	json_decref(d->upload_jwk);
+	d->kek = NULL;
+	d->upload_key = NULL;
+	d->upload_jwk = NULL;
+}
+
+const json_t *vd_upload_jwk(const struct vd *d)
+{
+	return d->upload_jwk;
+}
+
+void vd_release_handle(struct vd *d, const struct vd_release_in *in, struct vd_reply *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (in->route != VD_RR_RELEASE && (in->statement == NULL || in->statement[0] == '\0')) {
+		struct ccg_error err;
+
+		ccg_error_clear(&err);
+		ccg_error_set(&err, CCG_ERR_INVALID_ARG, "statement", "the request needs a " VD_STATEMENT_HEADER " header");
+		problem(out, in->route, 401, "statement-missing", "A signed party statement is required", &err, NULL);
+		return;
+	}
+	switch (in->route) {
+	case VD_RR_CONTRACTS: h_contract(d, in, out); break;
+	case VD_RR_SECRET: h_upload(d, in, out); break;
+	case VD_RR_SUSPEND:
+	case VD_RR_RESUME: h_suspend(d, in, out); break;
+	case VD_RR_RELEASE: h_release(d, in, out); break;
+	}
+	if (out->body == NULL)
+		problem_internal(out, in->route, CCG_ERR_NOMEM, NULL);
+}
