@@ -31,6 +31,7 @@ struct vd {
 	const char *config_path;   /* NULL: no file */
 	struct ccg_store *store;
 	struct ccg_ear_key *key;
+	struct vd_upload_key *upload_key; /* HPKE upload key, fresh per process (verifier/upload_key.h) */
 	pthread_rwlock_t lock;
 	struct vd_runtime *rt;     /* under lock */
 	struct vd_metrics metrics;

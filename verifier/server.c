@@ -28,6 +28,8 @@
 #include "verifier/log.h"
 #include "verifier/nras.h"
 #include "verifier/request.h"
+#include "verifier/upload_key.h"
+#include "verifier/vevidence.h"
 
 #define PROBLEM_BASE "tag:ccgpu.dev,2026:problem:"
 #define TLS_FILE_MAX (64 * 1024)
@@ -47,6 +49,7 @@ enum problem {
 	P_STORE,
 	P_NOT_READY,
 	P_INTERNAL,
+	P_NO_TPM, P_TPM, /* the verifier's own evidence (branch vtee) */
 };
 
 static const struct {
@@ -66,6 +69,8 @@ static const struct {
 	[P_STORE] = {"store-unavailable", 503, "The verifier's store did not answer"},
 	[P_NOT_READY] = {"not-ready", 503, "The verifier is not ready"},
 	[P_INTERNAL] = {"internal", 500, "The verifier failed"},
+	[P_NO_TPM] = {"no-tpm", 501, "This verifier has no TPM configured to quote its evidence"},
+	[P_TPM] = {"tpm-unavailable", 503, "The verifier's TPM did not quote"},
 };
 
 /* ---- routes ---- */
@@ -73,6 +78,7 @@ static const struct {
 enum route {
 	R_CHALLENGE, R_ATTEST, R_JWKS, R_HEALTHZ, R_READYZ, R_METRICS, R_NRAS4, R_NRAS3,
 	R_LOG_STH, R_LOG_ENTRIES, R_LOG_PROOF, R_LOG_CONSISTENCY, /* the release log (branch merkle) */
+	R_VEVIDENCE, /* the verifier's own evidence (branch vtee) */
 	R_COUNT
 };
 
@@ -95,12 +101,15 @@ static const struct {
 	[R_LOG_ENTRIES] = {"/v1/log/entries", "GET", false},
 	[R_LOG_PROOF] = {"/v1/log/proof", "GET", false},
 	[R_LOG_CONSISTENCY] = {"/v1/log/consistency", "GET", false},
+	/* the verifier's own TEE evidence binding its keys (verifier/vevidence.h) */
+	[R_VEVIDENCE] = {"/v1/verifier/evidence", "GET", false},
 };
 
 static const char *const route_labels[R_COUNT] = {"/v1/challenge", "/v1/attest", "/.well-known/jwks.json",
 						  "/healthz",      "/readyz",    "/metrics",
 						  "/v4/attest/gpu", "/v3/attest/gpu",
-						  "/v1/log/sth",   "/v1/log/entries", "/v1/log/proof", "/v1/log/consistency"};
+						  "/v1/log/sth",   "/v1/log/entries", "/v1/log/proof", "/v1/log/consistency",
+						  "/v1/verifier/evidence"};
 
 void vd_routes_print(FILE *f)
 {
@@ -482,6 +491,38 @@ static enum MHD_Result h_log(struct MHD_Connection *c, struct req *r)
 	return log_answer(c, r, st, body, &err);
 }
 
+/* ---- the verifier's own evidence (branch vtee): its TPM quotes a binding of its keys to the party's nonce ---- */
+
+static pthread_mutex_t tpm_lock = PTHREAD_MUTEX_INITIALIZER; /* one quote at a time on the TPM's connection */
+
+static enum MHD_Result h_vevidence(struct MHD_Connection *c, struct req *r)
+{
+	const char *hex = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "nonce");
+	uint8_t nonce[CCG_VEVIDENCE_NONCE_LEN];
+	json_t *jwks, *doc = NULL;
+	struct ccg_error err;
+	enum ccg_status st;
+
+	ccg_error_clear(&err);
+	if (r->d->cfg.tpm_tcti == NULL)
+		return send_problem(c, r, P_NO_TPM, NULL, "tpm_tcti: no TPM is configured (ccgpu-verifierd(8))");
+	if (hex == NULL || strlen(hex) != 2 * sizeof(nonce) || ccg_hex_decode_fixed(hex, strlen(hex), nonce, sizeof(nonce)) != CCG_OK) {
+		ccg_error_set(&err, CCG_ERR_INVALID_ARG, "nonce", "64 hex digits (32 bytes) are required");
+		return send_problem(c, r, P_MALFORMED, &err, NULL);
+	}
+	if ((jwks = ccg_ear_key_jwks(r->d->key)) == NULL)
+		return send_problem(c, r, P_INTERNAL, NULL, "jwks");
+	pthread_mutex_lock(&tpm_lock);
+	st = ccg_vevidence_make(nonce, json_array_get(json_object_get(jwks, "keys"), 0),
+				vd_upload_key_jwk(r->d->upload_key), r->d->cfg.tpm_tcti, r->d->cfg.tpm_ak_handle, &doc,
+				&err);
+	pthread_mutex_unlock(&tpm_lock);
+	json_decref(jwks);
+	if (st != CCG_OK)
+		return send_problem(c, r, strncmp(err.where, "vtpm.", 5) == 0 ? P_TPM : P_INTERNAL, &err, NULL);
+	return send_json(c, r, 200, doc);
+}
+
 static enum MHD_Result dispatch(struct MHD_Connection *c, struct req *r)
 {
 	struct vd_runtime *rt;
@@ -502,6 +543,7 @@ static enum MHD_Result dispatch(struct MHD_Connection *c, struct req *r)
 	case R_LOG_ENTRIES:
 	case R_LOG_PROOF:
 	case R_LOG_CONSISTENCY: ret = h_log(c, r); break;
+	case R_VEVIDENCE: ret = h_vevidence(c, r); break;
 	default: ret = send_problem(c, r, P_INTERNAL, NULL, "route"); break;
 	}
 	pthread_rwlock_unlock(&r->d->lock);

@@ -1,0 +1,665 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The verifier's own TEE (issue 14, branch vtee) against swtpm on loopback:
+ * the KEK sealed to the TPM (verifier/kek_tpm.h) — sealed in one process and
+ * unsealed in another, every flipped byte and truncation of the blob
+ * refused, another TPM unable to unseal it, the KEK nowhere in the blob —
+ * and the verifier's evidence (verifier/vevidence.h): made by the TPM's
+ * quote, checked by a party with the AK read from the TPM itself, every
+ * refusal named (nonce, keys altered after quoting, another AK, a flipped
+ * byte anywhere, truncations, the party's policy), and the daemon's
+ * GET /v1/verifier/evidence (501 without a TPM). With CCGPU_VTEE_SEED_DIR
+ * set, the happy document and its AK are written there (the fuzz seeds).
+ */
+#include <stdarg.h>
+#include <setjmp.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <jansson.h>
+#include <openssl/bio.h>
+#include <openssl/pem.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ccgpu/cpu.h"
+#include "ccgpu/policy.h"
+#include "common/encoding.h"
+#include "common/file.h"
+#include "common/json.h"
+#include <signal.h>
+#include "tee_guest/collect.h"
+#include "verifier/ear.h"
+#include "verifier/kek_tpm.h"
+#include "verifier/upload_key.h"
+#include "verifier/vevidence.h"
+#include "swtpm.h"
+#include "testdata.h"
+#include "vdtest.h"
+
+#define AK_HANDLE 0x81010002u
+
+static struct ts_swtpm tpm, other_tpm;
+static const char *verifierd_bin; /* argv[1] */
+static char *dir;
+
+static int setup(void **state)
+{
+	(void)state;
+	ts_swtpm_require();
+	dir = td_tmpdir();
+	if (ts_swtpm_start(&tpm) != 0 || ts_swtpm_start(&other_tpm) != 0)
+		return -1;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	ts_swtpm_stop(&tpm);
+	ts_swtpm_stop(&other_tpm);
+	if (dir != NULL) {
+		td_rm_rf(dir);
+		free(dir);
+		dir = NULL;
+	}
+	return 0;
+}
+
+static char *path_in(const char *name)
+{
+	char *p = NULL;
+
+	assert_true(asprintf(&p, "%s/%s", dir, name) > 0);
+	return p;
+}
+
+static void write_file(const char *path, const uint8_t *b, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(b, 1, n, f), n);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* ---- the KEK sealed to the TPM ---- */
+
+/* ccg_kek_tpm_load in a child process; its KEK comes back through a pipe */
+static enum ccg_status load_in_child(const char *path, const char *tcti, uint8_t kek[CCG_KEK_LEN])
+{
+	int fds[2], status = 0;
+	pid_t pid;
+	uint8_t buf[CCG_KEK_LEN + 1];
+	ssize_t n;
+
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		uint8_t k[CCG_KEK_LEN];
+		enum ccg_status st;
+
+		close(fds[0]);
+		st = ccg_kek_tpm_load(path, tcti, k, NULL);
+		buf[0] = (uint8_t)st;
+		memcpy(buf + 1, k, sizeof(k));
+		_exit(write(fds[1], buf, sizeof(buf)) == (ssize_t)sizeof(buf) ? 0 : 1);
+	}
+	close(fds[1]);
+	n = read(fds[0], buf, sizeof(buf));
+	close(fds[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(n, (ssize_t)sizeof(buf));
+	memcpy(kek, buf + 1, CCG_KEK_LEN);
+	return (enum ccg_status)buf[0];
+}
+
+static void test_kek_seal_unseal_across_processes(void **state)
+{
+	char *blob_path = path_in("kek.sealed");
+	uint8_t sealed[CCG_KEK_LEN], unsealed[CCG_KEK_LEN], again[CCG_KEK_LEN], zero[CCG_KEK_LEN] = {0}, *blob;
+	size_t len;
+	struct stat sb;
+	struct ccg_error err;
+
+	(void)state;
+	/* a first process seals a new KEK (the blob did not exist) */
+	assert_int_equal(load_in_child(blob_path, tpm.tcti, sealed), CCG_OK);
+	assert_memory_not_equal(sealed, zero, sizeof(zero));
+	assert_int_equal(stat(blob_path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	/* this process unseals the same bytes, and so does a third */
+	ccg_error_clear(&err);
+	if (ccg_kek_tpm_load(blob_path, tpm.tcti, unsealed, &err) != CCG_OK)
+		fail_msg("%s: %s", err.where, err.detail);
+	assert_memory_equal(sealed, unsealed, CCG_KEK_LEN);
+	assert_int_equal(load_in_child(blob_path, tpm.tcti, again), CCG_OK);
+	assert_memory_equal(sealed, again, CCG_KEK_LEN);
+	/* the KEK is nowhere in the blob (nor any 8 bytes of it) */
+	blob = td_read_file(blob_path, &len);
+	assert_true(len > 0 && len <= CCG_KEK_TPM_BLOB_MAX);
+	for (size_t i = 0; i + 8 <= CCG_KEK_LEN; i++)
+		assert_null(memmem(blob, len, sealed + i, 8));
+	free(blob);
+	free(blob_path);
+}
+
+static void test_kek_blob_tampering_refused(void **state)
+{
+	char *good = path_in("kek.good"), *bad = path_in("kek.bad");
+	uint8_t kek[CCG_KEK_LEN], *blob, *copy;
+	size_t len;
+	struct ccg_error err;
+	bool seen_blob = false, seen_public = false, seen_load = false;
+
+	(void)state;
+	assert_int_equal(ccg_kek_tpm_load(good, tpm.tcti, kek, NULL), CCG_OK);
+	blob = td_read_file(good, &len);
+	copy = malloc(len + 1);
+	assert_non_null(copy);
+	/* every byte flipped: refused, named (the parse, the template check or the TPM's integrity check) */
+	for (size_t i = 0; i < len; i++) {
+		memcpy(copy, blob, len);
+		copy[i] ^= 0x01;
+		write_file(bad, copy, len);
+		ccg_error_clear(&err);
+		if (ccg_kek_tpm_load(bad, tpm.tcti, kek, &err) == CCG_OK)
+			fail_msg("byte %zu of %zu flipped: unsealed", i, len);
+		if (strcmp(err.where, "kek.blob") == 0)
+			seen_blob = true;
+		else if (strcmp(err.where, "kek.blob.public") == 0)
+			seen_public = true;
+		else if (strcmp(err.where, "kek.load") == 0)
+			seen_load = true;
+		else
+			fail_msg("byte %zu: refused at %s (%s)", i, err.where, err.detail);
+	}
+	if (!(seen_blob && seen_public && seen_load))
+		fail_msg("refusals seen: blob %d, public %d, load %d", seen_blob, seen_public, seen_load);
+	/* every truncation, and one byte more */
+	for (size_t n = 0; n < len; n++) {
+		write_file(bad, blob, n);
+		ccg_error_clear(&err);
+		assert_int_equal(ccg_kek_tpm_load(bad, tpm.tcti, kek, &err), CCG_ERR_MALFORMED);
+		assert_string_equal(err.where, "kek.blob");
+	}
+	memcpy(copy, blob, len);
+	copy[len] = 0;
+	write_file(bad, copy, len + 1);
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_kek_tpm_load(bad, tpm.tcti, kek, &err), CCG_ERR_TRAILING_DATA);
+	assert_string_equal(err.where, "kek.blob");
+	free(copy);
+	free(blob);
+	free(good);
+	free(bad);
+}
+
+static void test_kek_other_tpm_cannot_unseal(void **state)
+{
+	char *blob_path = path_in("kek.tpm1");
+	uint8_t kek[CCG_KEK_LEN], other[CCG_KEK_LEN];
+	struct ccg_error err;
+
+	(void)state;
+	assert_int_equal(ccg_kek_tpm_load(blob_path, tpm.tcti, kek, NULL), CCG_OK);
+	/* a fresh swtpm (another storage seed) refuses the blob at TPM2_Load */
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_kek_tpm_load(blob_path, other_tpm.tcti, other, &err), CCG_ERR_MAC);
+	assert_string_equal(err.where, "kek.load");
+	/* and a TCTI that leads nowhere is named as such */
+	ccg_error_clear(&err);
+	assert_int_not_equal(ccg_kek_tpm_load(blob_path, "swtpm:host=127.0.0.1,port=1", other, &err), CCG_OK);
+	assert_string_equal(err.where, "vtpm.tcti");
+	free(blob_path);
+}
+
+/* ---- the verifier's evidence ---- */
+
+struct keys {
+	struct ccg_ear_key *ear;
+	struct vd_upload_key *upload;
+	json_t *jwks;       /* the EAR key's JWKS */
+	const json_t *token; /* its key (borrowed from jwks) */
+};
+
+static void keys_init(struct keys *k, const char *name)
+{
+	char *p = path_in(name);
+
+	assert_int_equal(ccg_ear_key_load_or_create(p, &k->ear, NULL), CCG_OK);
+	assert_int_equal(vd_upload_key_new(&k->upload, NULL), CCG_OK);
+	k->jwks = ccg_ear_key_jwks(k->ear);
+	k->token = json_array_get(json_object_get(k->jwks, "keys"), 0);
+	assert_non_null(k->token);
+	free(p);
+}
+
+static void keys_free(struct keys *k)
+{
+	json_decref(k->jwks);
+	ccg_ear_key_free(k->ear);
+	vd_upload_key_free(k->upload);
+}
+
+/* the PEM of the AK at AK_HANDLE of t, as read from that TPM (malloc'd) */
+static char *ak_pem(const struct ts_swtpm *t)
+{
+	EVP_PKEY *k = NULL;
+	BIO *b = BIO_new(BIO_s_mem());
+	char *data = NULL, *out;
+	long n;
+
+	assert_int_equal(ccg_vtpm_ak_ensure(t->tcti, AK_HANDLE, NULL, NULL), CCG_OK);
+	assert_int_equal(ccg_vtpm_ak_public(t->tcti, AK_HANDLE, &k, NULL), CCG_OK);
+	assert_int_equal(PEM_write_bio_PUBKEY(b, k), 1);
+	n = BIO_get_mem_data(b, &data);
+	out = strndup(data, (size_t)n);
+	BIO_free(b);
+	EVP_PKEY_free(k);
+	return out;
+}
+
+static struct ccg_cpu_verifier *party_verifier(const char *pem)
+{
+	struct ccg_cpu_verifier *cv = NULL;
+
+	assert_int_equal(ccg_cpu_verifier_new(&cv), CCG_OK);
+	assert_int_equal(ccg_cpu_verifier_set_tpm_ak(cv, (const uint8_t *)pem, strlen(pem), NULL), CCG_OK);
+	return cv;
+}
+
+static char *make_doc(const struct ts_swtpm *t, const uint8_t nonce[32], const json_t *token, const json_t *upload)
+{
+	json_t *doc = NULL;
+	struct ccg_error err;
+	char *s;
+
+	ccg_error_clear(&err);
+	if (ccg_vevidence_make(nonce, token, upload, t->tcti, AK_HANDLE, &doc, &err) != CCG_OK)
+		fail_msg("%s: %s", err.where, err.detail);
+	s = json_dumps(doc, JSON_COMPACT);
+	json_decref(doc);
+	return s;
+}
+
+/* the check's status and where (into where, may be NULL) */
+static enum ccg_status check(const char *doc, const uint8_t nonce[32], struct ccg_cpu_verifier *cv,
+			     const struct ccg_policy *pol, char *where)
+{
+	json_t *t = NULL, *u = NULL;
+	struct ccg_error err;
+	enum ccg_status st;
+
+	ccg_error_clear(&err);
+	st = ccg_vevidence_check((const uint8_t *)doc, strlen(doc), nonce, cv, pol, 0, &t, &u, &err);
+	if (st == CCG_OK)
+		assert_true(t != NULL && u != NULL);
+	else
+		assert_true(t == NULL && u == NULL && err.status == st);
+	if (where != NULL)
+		snprintf(where, CCG_ERROR_WHERE_MAX, "%s", err.where);
+	json_decref(t);
+	json_decref(u);
+	return st;
+}
+
+/* doc with a change made by edit on its parsed form, re-serialised */
+static char *edited(const char *doc, void (*edit)(json_t *d, void *arg), void *arg)
+{
+	json_t *d = json_loads(doc, 0, NULL);
+	char *s;
+
+	assert_non_null(d);
+	edit(d, arg);
+	s = json_dumps(d, JSON_COMPACT);
+	json_decref(d);
+	return s;
+}
+
+static void set_upload(json_t *d, void *arg)
+{
+	json_object_set(json_object_get(d, "keys"), "upload", (json_t *)arg);
+}
+
+static void set_token(json_t *d, void *arg)
+{
+	json_object_set(json_object_get(d, "keys"), "token", (json_t *)arg);
+}
+
+/* the attacker also recomputes the document's binding for its keys: the quote still holds the old one */
+static void set_upload_rebind(json_t *d, void *arg)
+{
+	uint8_t nonce[32], b[48];
+	const char *hex = json_string_value(json_object_get(d, "nonce"));
+
+	json_object_set(json_object_get(d, "keys"), "upload", (json_t *)arg);
+	assert_int_equal(ccg_hex_decode_fixed(hex, strlen(hex), nonce, 32), CCG_OK);
+	assert_int_equal(ccg_vevidence_binding(nonce, json_object_get(json_object_get(d, "keys"), "token"),
+					       (json_t *)arg, b, NULL),
+			 CCG_OK);
+	assert_int_equal(ccg_json_set_hex(d, "binding", b, sizeof(b)), CCG_OK);
+}
+
+/* the keys swapped, their use/alg made to pass the shape checks: only the binding catches it */
+static void swap_keys(json_t *d, void *arg)
+{
+	json_t *keys = json_object_get(d, "keys");
+	json_t *t = json_deep_copy(json_object_get(keys, "token")), *u = json_deep_copy(json_object_get(keys, "upload"));
+
+	(void)arg;
+	json_object_set_new(t, "use", json_string("enc"));
+	json_object_set_new(t, "alg", json_string(CCG_VEVIDENCE_UPLOAD_ALG));
+	json_object_set_new(u, "use", json_string("sig"));
+	json_object_set_new(u, "alg", json_string("ES384"));
+	json_object_set_new(keys, "token", u);
+	json_object_set_new(keys, "upload", t);
+}
+
+static void set_member(json_t *d, void *arg)
+{
+	const char **kv = arg;
+
+	json_object_set_new(d, kv[0], json_loads(kv[1], JSON_DECODE_ANY, NULL));
+}
+
+static void set_cpu_ak(json_t *d, void *arg)
+{
+	json_object_set_new(json_object_get(d, "cpu"), "ak_public", json_string((const char *)arg));
+}
+
+static void test_vevidence(void **state)
+{
+	struct keys k, other;
+	uint8_t nonce[32], nonce2[32];
+	char *pem = ak_pem(&tpm), *other_pem = ak_pem(&other_tpm), *doc, *bad, where[CCG_ERROR_WHERE_MAX];
+	struct ccg_cpu_verifier *cv = party_verifier(pem), *cv_other = party_verifier(other_pem);
+	json_t *t = NULL, *u = NULL, *d;
+	struct ccg_error err;
+	const char *seed_dir = getenv("CCGPU_VTEE_SEED_DIR");
+
+	(void)state;
+	keys_init(&k, "ear1.pem");
+	keys_init(&other, "ear2.pem");
+	for (size_t i = 0; i < sizeof(nonce); i++)
+		nonce[i] = (uint8_t)i;
+	memcpy(nonce2, nonce, sizeof(nonce));
+	nonce2[31] ^= 0x80;
+	doc = make_doc(&tpm, nonce, k.token, vd_upload_key_jwk(k.upload));
+	if (seed_dir != NULL) {
+		char p[4096];
+
+		snprintf(p, sizeof(p), "%s/valid.json", seed_dir);
+		write_file(p, (const uint8_t *)doc, strlen(doc));
+		snprintf(p, sizeof(p), "%s/ak.pem", seed_dir);
+		write_file(p, (const uint8_t *)pem, strlen(pem));
+	}
+
+	/* the happy path: the keys come back as bound, without the JWKS's x5c */
+	ccg_error_clear(&err);
+	if (ccg_vevidence_check((const uint8_t *)doc, strlen(doc), nonce, cv, NULL, 0, &t, &u, &err) != CCG_OK)
+		fail_msg("%s: %s", err.where, err.detail);
+	assert_string_equal(json_string_value(json_object_get(t, "kid")), ccg_ear_key_kid(k.ear));
+	assert_string_equal(json_string_value(json_object_get(t, "x")),
+			    json_string_value(json_object_get(k.token, "x")));
+	assert_null(json_object_get(t, "x5c"));
+	assert_true(json_equal(u, (json_t *)vd_upload_key_jwk(k.upload)));
+	json_decref(t);
+	json_decref(u);
+
+	/* the nonce not echoed: another nonce of the party's */
+	assert_int_equal(check(doc, nonce2, cv, NULL, where), CCG_ERR_NONCE_MISMATCH);
+	assert_string_equal(where, "vevidence.nonce");
+	/* evidence made for another nonce, its nonce member rewritten to the party's */
+	{
+		char *old = make_doc(&tpm, nonce2, k.token, vd_upload_key_jwk(k.upload));
+		char hex[65];
+		const char *kv[2] = {"nonce", NULL};
+		char lit[80];
+
+		ccg_hex_encode(nonce, 32, hex);
+		snprintf(lit, sizeof(lit), "\"%s\"", hex);
+		kv[1] = lit;
+		bad = edited(old, set_member, kv);
+		assert_int_equal(check(bad, nonce, cv, NULL, where), CCG_ERR_NONCE_MISMATCH);
+		assert_string_equal(where, "vevidence.binding");
+		free(bad);
+		free(old);
+	}
+	/* the upload key replaced after quoting */
+	bad = edited(doc, set_upload, (void *)vd_upload_key_jwk(other.upload));
+	assert_int_equal(check(bad, nonce, cv, NULL, where), CCG_ERR_NONCE_MISMATCH);
+	assert_string_equal(where, "vevidence.binding");
+	free(bad);
+	/* ... with the binding recomputed for it: the quote's extraData still says otherwise */
+	bad = edited(doc, set_upload_rebind, (void *)vd_upload_key_jwk(other.upload));
+	assert_int_equal(check(bad, nonce, cv, NULL, where), CCG_ERR_NONCE_MISMATCH);
+	assert_string_equal(where, "tpm.extra_data");
+	free(bad);
+	/* the token key replaced */
+	{
+		json_t *tok = json_deep_copy(other.token);
+
+		json_object_del(tok, "x5c");
+		bad = edited(doc, set_token, tok);
+		assert_int_equal(check(bad, nonce, cv, NULL, where), CCG_ERR_NONCE_MISMATCH);
+		assert_string_equal(where, "vevidence.binding");
+		free(bad);
+		/* with x5c (a member the binding does not cover) */
+		bad = edited(doc, set_token, (void *)other.token);
+		assert_int_equal(check(bad, nonce, cv, NULL, where), CCG_ERR_MALFORMED);
+		assert_string_equal(where, "vevidence.keys.token");
+		free(bad);
+		json_decref(tok);
+	}
+	/* the keys swapped (shapes made to pass) */
+	bad = edited(doc, swap_keys, NULL);
+	assert_int_equal(check(bad, nonce, cv, NULL, where), CCG_ERR_NONCE_MISMATCH);
+	assert_string_equal(where, "vevidence.binding");
+	free(bad);
+	/* quoted by another TPM's AK: the party trusts only the verifier's */
+	{
+		char *foreign = make_doc(&other_tpm, nonce, k.token, vd_upload_key_jwk(k.upload));
+		json_t *fd = json_loads(foreign, 0, NULL);
+		const char *our_ak;
+
+		assert_int_equal(check(foreign, nonce, cv, NULL, where), CCG_ERR_CERT_UNTRUSTED);
+		assert_string_equal(where, "cpu.ak_public");
+		assert_int_equal(check(foreign, nonce, cv_other, NULL, NULL), CCG_OK);
+		/* the trusted AK's public key written in, the other AK's signature kept */
+		d = json_loads(doc, 0, NULL);
+		our_ak = json_string_value(json_object_get(json_object_get(d, "cpu"), "ak_public"));
+		bad = edited(foreign, set_cpu_ak, (void *)our_ak);
+		assert_int_equal(check(bad, nonce, cv, NULL, where), CCG_ERR_SIGNATURE);
+		assert_string_equal(where, "tpm.signature");
+		free(bad);
+		json_decref(d);
+		json_decref(fd);
+		free(foreign);
+	}
+	/* the version and the members */
+	{
+		const char *v2[2] = {"ccgpu-verifier-evidence", "2"}, *extra[2] = {"extra", "1"},
+			   *nocpu[2] = {"cpu", "[]"};
+
+		bad = edited(doc, set_member, v2);
+		assert_int_equal(check(bad, nonce, cv, NULL, where), CCG_ERR_UNSUPPORTED);
+		assert_string_equal(where, "vevidence.version");
+		free(bad);
+		bad = edited(doc, set_member, extra);
+		assert_int_equal(check(bad, nonce, cv, NULL, where), CCG_ERR_MALFORMED);
+		assert_string_equal(where, "vevidence");
+		free(bad);
+		bad = edited(doc, set_member, nocpu);
+		assert_int_equal(check(bad, nonce, cv, NULL, where), CCG_ERR_MALFORMED);
+		assert_string_equal(where, "vevidence.cpu");
+		free(bad);
+	}
+	/* every byte flipped: refused (every byte is bound or checked) */
+	{
+		size_t n = strlen(doc);
+
+		bad = strdup(doc);
+		for (size_t i = 0; i < n; i++) {
+			bad[i] ^= 0x01;
+			if (check(bad, nonce, cv, NULL, where) == CCG_OK)
+				fail_msg("byte %zu ('%c') flipped was accepted", i, doc[i]);
+			bad[i] = doc[i];
+		}
+		/* every truncation */
+		for (size_t i = 0; i < n; i++) {
+			bad[i] = '\0';
+			assert_int_not_equal(check(bad, nonce, cv, NULL, NULL), CCG_OK);
+			bad[i] = doc[i];
+		}
+		free(bad);
+	}
+	/* the party's own policy on the verifier's CPU claims */
+	{
+		static const char allow[] = "policy \"verifier\" version 1\n"
+					    "rule tpm \"a TPM quote over SHA-256\" { ccgpu-cpu-tee == \"tpm\" and "
+					    "tpm-pcr-bank == \"sha256\" and exists tpm-pcrs.23 }\n";
+		static const char deny[] = "policy \"verifier\" version 1\n"
+					   "rule boot \"the verifier's measured boot\" { tpm-pcrs.0 == "
+					   "\"1111111111111111111111111111111111111111111111111111111111111111\" }\n";
+		struct ccg_policy *pa = NULL, *pd = NULL;
+
+		assert_int_equal(ccg_policy_parse(allow, strlen(allow), &pa, NULL), CCG_OK);
+		assert_int_equal(ccg_policy_parse(deny, strlen(deny), &pd, NULL), CCG_OK);
+		assert_int_equal(check(doc, nonce, cv, pa, NULL), CCG_OK);
+		assert_int_equal(check(doc, nonce, cv, pd, where), CCG_ERR_POLICY);
+		assert_string_equal(where, "boot");
+		ccg_policy_free(pa);
+		ccg_policy_free(pd);
+	}
+	/* the binding itself: defined over the label, the nonce and both thumbprints, in that order */
+	{
+		uint8_t b1[48], b2[48];
+
+		assert_int_equal(ccg_vevidence_binding(nonce, k.token, vd_upload_key_jwk(k.upload), b1, NULL), CCG_OK);
+		assert_int_equal(ccg_vevidence_binding(nonce, vd_upload_key_jwk(k.upload), k.token, b2, NULL), CCG_OK);
+		assert_memory_not_equal(b1, b2, 48);
+		assert_int_equal(ccg_vevidence_binding(nonce2, k.token, vd_upload_key_jwk(k.upload), b2, NULL), CCG_OK);
+		assert_memory_not_equal(b1, b2, 48);
+		ccg_error_clear(&err);
+		assert_int_equal(ccg_vevidence_binding(nonce, json_object(), vd_upload_key_jwk(k.upload), b2, &err),
+				 CCG_ERR_MALFORMED);
+		assert_string_equal(err.where, "vevidence.keys.token");
+	}
+	ccg_cpu_verifier_free(cv);
+	ccg_cpu_verifier_free(cv_other);
+	keys_free(&k);
+	keys_free(&other);
+	free(doc);
+	free(pem);
+	free(other_pem);
+}
+
+/* ---- the daemon's route ---- */
+
+static char *write_config(const char *name, const char *extra)
+{
+	char *p = path_in(name), text[1024];
+
+	snprintf(text, sizeof(text), "listen = 127.0.0.1:0\n%s", extra != NULL ? extra : "");
+	write_file(p, (const uint8_t *)text, strlen(text));
+	return p;
+}
+
+static void test_daemon_route(void **state)
+{
+	const char *bin = verifierd_bin;
+	char extra[256], *cfg, *state_dir = path_in("vd-state"), *plain_cfg, *plain_state = path_in("vd-plain"),
+			 *pem = ak_pem(&tpm), hex[65], path[128], ptype[64];
+	struct vt_daemon d, plain;
+	struct vt_resp r;
+	uint8_t nonce[32];
+	struct ccg_cpu_verifier *cv = party_verifier(pem);
+	json_t *t = NULL, *u = NULL, *jwks;
+	struct ccg_error err;
+
+	(void)state;
+	assert_non_null(bin);
+	snprintf(extra, sizeof(extra), "tpm_tcti = \"%s\"\ntpm_ak_handle = 0x%08x\n", tpm.tcti, AK_HANDLE);
+	cfg = write_config("vd.conf", extra);
+	vt_daemon_start(&d, bin, cfg, state_dir, NULL);
+	for (size_t i = 0; i < sizeof(nonce); i++)
+		nonce[i] = (uint8_t)(0xC0 ^ i);
+	ccg_hex_encode(nonce, sizeof(nonce), hex);
+	snprintf(path, sizeof(path), "/v1/verifier/evidence?nonce=%s", hex);
+	vt_http(d.base, "GET", path, NULL, NULL, 0, &r);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.content_type, "application/json");
+	ccg_error_clear(&err);
+	if (ccg_vevidence_check((const uint8_t *)r.body, r.len, nonce, cv, NULL, 0, &t, &u, &err) != CCG_OK)
+		fail_msg("%s: %s", err.where, err.detail);
+	vt_resp_free(&r);
+	/* the token key is the one /.well-known/jwks.json publishes */
+	vt_http(d.base, "GET", "/.well-known/jwks.json", NULL, NULL, 0, &r);
+	assert_int_equal(r.status, 200);
+	jwks = json_loads(r.body, 0, NULL);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(jwks, "keys"), 0), "kid")),
+			    json_string_value(json_object_get(t, "kid")));
+	assert_string_equal(json_string_value(json_object_get(u, "alg")), CCG_VEVIDENCE_UPLOAD_ALG);
+	json_decref(jwks);
+	json_decref(t);
+	json_decref(u);
+	vt_resp_free(&r);
+	/* the same daemon's evidence is not the answer to another party's nonce */
+	snprintf(path, sizeof(path), "/v1/verifier/evidence?nonce=%s", hex);
+	vt_http(d.base, "GET", path, NULL, NULL, 0, &r);
+	nonce[0] ^= 1;
+	assert_int_equal(ccg_vevidence_check((const uint8_t *)r.body, r.len, nonce, cv, NULL, 0, &t, &u, NULL),
+			 CCG_ERR_NONCE_MISMATCH);
+	vt_resp_free(&r);
+	/* a nonce that is not 64 hex digits */
+	vt_http(d.base, "GET", "/v1/verifier/evidence?nonce=abcd", NULL, NULL, 0, &r);
+	assert_int_equal(r.status, 400);
+	assert_string_equal(vt_problem_type(&r, ptype, sizeof(ptype)), "malformed-request");
+	assert_non_null(strstr(r.body, "\"check\":\"nonce\""));
+	vt_resp_free(&r);
+	vt_http(d.base, "GET", "/v1/verifier/evidence", NULL, NULL, 0, &r);
+	assert_int_equal(r.status, 400);
+	vt_resp_free(&r);
+	assert_int_equal(vt_daemon_stop(&d, SIGTERM), 0);
+
+	/* without a TPM configured: 501 naming tpm_tcti */
+	plain_cfg = write_config("plain.conf", NULL);
+	vt_daemon_start(&plain, bin, plain_cfg, plain_state, NULL);
+	snprintf(path, sizeof(path), "/v1/verifier/evidence?nonce=%s", hex);
+	vt_http(plain.base, "GET", path, NULL, NULL, 0, &r);
+	assert_int_equal(r.status, 501);
+	assert_string_equal(vt_problem_type(&r, ptype, sizeof(ptype)), "no-tpm");
+	assert_non_null(strstr(r.body, "tpm_tcti"));
+	vt_resp_free(&r);
+	assert_int_equal(vt_daemon_stop(&plain, SIGTERM), 0);
+
+	ccg_cpu_verifier_free(cv);
+	free(pem);
+	free(cfg);
+	free(plain_cfg);
+	free(state_dir);
+	free(plain_state);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_kek_seal_unseal_across_processes),
+		cmocka_unit_test(test_kek_blob_tampering_refused),
+		cmocka_unit_test(test_kek_other_tpm_cannot_unseal),
+		cmocka_unit_test(test_vevidence),
+		cmocka_unit_test(test_daemon_route),
+	};
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s PATH-TO-ccgpu-verifierd\n", argv[0]);
+		return 2;
+	}
+	verifierd_bin = argv[1];
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
