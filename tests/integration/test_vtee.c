@@ -16,9 +16,16 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include <jansson.h>
+#include <jose/jose.h>
+#include <jose/openssl.h>
 #include <openssl/bio.h>
 #include <openssl/pem.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -218,6 +225,182 @@ static void test_kek_other_tpm_cannot_unseal(void **state)
 	free(blob_path);
 }
 
+/*
+ * A loopback relay in front of swtpm's two ports (commands on P, control on
+ * P + 1, as tpm2-tss's swtpm TCTI uses them) that keeps every byte it carries,
+ * both ways: what a host listening on the TPM's transport would see.
+ */
+#define RELAY_MAX_CONN 256
+
+struct relay {
+	int listen_fd[2], target_port;
+	pthread_t thread[2];
+	pthread_t pumps[RELAY_MAX_CONN];
+	int fds[RELAY_MAX_CONN][2];
+	size_t n_pumps;
+	pthread_mutex_t lock;
+	uint8_t *seen;
+	size_t seen_len;
+};
+
+struct relay_arg {
+	struct relay *r;
+	int which;
+};
+
+static void relay_keep(struct relay *r, const uint8_t *b, size_t n)
+{
+	pthread_mutex_lock(&r->lock);
+	r->seen = realloc(r->seen, r->seen_len + n);
+	assert_non_null(r->seen);
+	memcpy(r->seen + r->seen_len, b, n);
+	r->seen_len += n;
+	pthread_mutex_unlock(&r->lock);
+}
+
+/* one connection, both ways, until either side closes (the TCTI may open the next one first) */
+static void *relay_pump(void *p)
+{
+	struct relay *r = ((void **)p)[0];
+	int *fd = ((void **)p)[1];
+	uint8_t buf[8192];
+
+	free(p);
+	for (;;) {
+		struct pollfd pf[2] = {{.fd = fd[0], .events = POLLIN}, {.fd = fd[1], .events = POLLIN}};
+		ssize_t n;
+		int from;
+
+		if (poll(pf, 2, -1) <= 0)
+			break;
+		from = (pf[0].revents & (POLLIN | POLLHUP | POLLERR)) ? 0 : 1;
+		n = read(pf[from].fd, buf, sizeof(buf));
+		if (n <= 0 || write(pf[1 - from].fd, buf, (size_t)n) != n)
+			break;
+		relay_keep(r, buf, (size_t)n);
+	}
+	shutdown(fd[0], SHUT_RDWR);
+	shutdown(fd[1], SHUT_RDWR);
+	return NULL;
+}
+
+static void *relay_run(void *p)
+{
+	struct relay_arg *a = p;
+	struct relay *r = a->r;
+
+	for (;;) {
+		int c = accept(r->listen_fd[a->which], NULL, NULL), t;
+		struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)(r->target_port + a->which))};
+		void **arg;
+
+		if (c < 0)
+			break;
+		to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		t = socket(AF_INET, SOCK_STREAM, 0);
+		if (t < 0 || connect(t, (struct sockaddr *)&to, sizeof(to)) != 0) {
+			close(c);
+			if (t >= 0)
+				close(t);
+			continue;
+		}
+		pthread_mutex_lock(&r->lock);
+		assert_true(r->n_pumps < RELAY_MAX_CONN);
+		r->fds[r->n_pumps][0] = c;
+		r->fds[r->n_pumps][1] = t;
+		arg = malloc(2 * sizeof(void *));
+		assert_non_null(arg);
+		arg[0] = r;
+		arg[1] = r->fds[r->n_pumps];
+		assert_int_equal(pthread_create(&r->pumps[r->n_pumps], NULL, relay_pump, arg), 0);
+		r->n_pumps++;
+		pthread_mutex_unlock(&r->lock);
+	}
+	return NULL;
+}
+
+/* a relay to swtpm t on two consecutive free loopback ports; tcti names it */
+static void relay_start(struct relay *r, struct relay_arg args[2], const struct ts_swtpm *t, char *tcti, size_t len)
+{
+	memset(r, 0, sizeof(*r));
+	pthread_mutex_init(&r->lock, NULL);
+	r->target_port = t->port;
+	for (int attempt = 0; attempt < 20; attempt++) {
+		struct sockaddr_in a = {.sin_family = AF_INET};
+		socklen_t al = sizeof(a);
+		int port;
+
+		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		r->listen_fd[0] = socket(AF_INET, SOCK_STREAM, 0);
+		r->listen_fd[1] = socket(AF_INET, SOCK_STREAM, 0);
+		assert_true(r->listen_fd[0] >= 0 && r->listen_fd[1] >= 0);
+		assert_int_equal(bind(r->listen_fd[0], (struct sockaddr *)&a, sizeof(a)), 0);
+		assert_int_equal(getsockname(r->listen_fd[0], (struct sockaddr *)&a, &al), 0);
+		port = ntohs(a.sin_port);
+		a.sin_port = htons((uint16_t)(port + 1));
+		if (port < 65535 && bind(r->listen_fd[1], (struct sockaddr *)&a, sizeof(a)) == 0) {
+			assert_int_equal(listen(r->listen_fd[0], 4), 0);
+			assert_int_equal(listen(r->listen_fd[1], 4), 0);
+			snprintf(tcti, len, "swtpm:host=127.0.0.1,port=%d", port);
+			for (int i = 0; i < 2; i++) {
+				args[i].r = r;
+				args[i].which = i;
+				assert_int_equal(pthread_create(&r->thread[i], NULL, relay_run, &args[i]), 0);
+			}
+			return;
+		}
+		close(r->listen_fd[0]);
+		close(r->listen_fd[1]);
+	}
+	fail_msg("no two consecutive loopback ports for the relay");
+}
+
+static void relay_stop(struct relay *r)
+{
+	for (int i = 0; i < 2; i++) {
+		shutdown(r->listen_fd[i], SHUT_RDWR);
+		pthread_join(r->thread[i], NULL);
+		close(r->listen_fd[i]);
+	}
+	for (size_t i = 0; i < r->n_pumps; i++) {
+		shutdown(r->fds[i][0], SHUT_RDWR);
+		pthread_join(r->pumps[i], NULL);
+		close(r->fds[i][0]);
+		close(r->fds[i][1]);
+	}
+	pthread_mutex_destroy(&r->lock);
+}
+
+static void test_kek_never_crosses_the_transport_in_clear(void **state)
+{
+	char *blob_path = path_in("kek.relayed"), tcti[128];
+	uint8_t sealed[CCG_KEK_LEN], unsealed[CCG_KEK_LEN], *blob;
+	size_t len;
+	struct relay r;
+	struct relay_arg args[2];
+	struct ccg_error err;
+
+	(void)state;
+	relay_start(&r, args, &tpm, tcti, sizeof(tcti));
+	/* sealed and then unsealed (in another process) through the relay */
+	ccg_error_clear(&err);
+	if (ccg_kek_tpm_load(blob_path, tcti, sealed, &err) != CCG_OK)
+		fail_msg("%s: %s", err.where, err.detail);
+	assert_int_equal(load_in_child(blob_path, tcti, unsealed), CCG_OK);
+	assert_memory_equal(sealed, unsealed, CCG_KEK_LEN);
+	relay_stop(&r);
+	/* the relay saw the traffic: the sealed object's public area goes to TPM2_Load in the clear */
+	blob = td_read_file(blob_path, &len);
+	assert_true(len > 64 && r.seen_len > 1000);
+	assert_non_null(memmem(r.seen, r.seen_len, blob + 2, 32));
+	/* and never the KEK, nor any 8 bytes of it, either way */
+	for (size_t i = 0; i + 8 <= CCG_KEK_LEN; i++)
+		assert_null(memmem(r.seen, r.seen_len, sealed + i, 8));
+	free(r.seen);
+	free(blob);
+	free(blob_path);
+}
+
 /* ---- the verifier's evidence ---- */
 
 struct keys {
@@ -372,6 +555,73 @@ static void set_cpu_ak(json_t *d, void *arg)
 	json_object_set_new(json_object_get(d, "cpu"), "ak_public", json_string((const char *)arg));
 }
 
+/* a JWK of key with kid = its thumbprint, and use/alg */
+static json_t *jwk_of(EVP_PKEY *key, const char *use, const char *alg)
+{
+	json_t *j = jose_openssl_jwk_from_EVP_PKEY(NULL, key), *thp;
+
+	assert_non_null(j);
+	assert_true(jose_jwk_pub(NULL, j));
+	thp = jose_jwk_thp(NULL, j, "S256");
+	assert_non_null(thp);
+	json_object_set_new(j, "kid", thp);
+	json_object_set_new(j, "use", json_string(use));
+	json_object_set_new(j, "alg", json_string(alg));
+	return j;
+}
+
+/* a document quoted over (token, upload) must be refused at where with st */
+static void refused_shape(const uint8_t nonce[32], const json_t *token, const json_t *upload,
+			  struct ccg_cpu_verifier *cv, enum ccg_status st, const char *where)
+{
+	char *doc = make_doc(&tpm, nonce, token, upload), got[CCG_ERROR_WHERE_MAX];
+
+	assert_int_equal(check(doc, nonce, cv, NULL, got), st);
+	assert_string_equal(got, where);
+	free(doc);
+}
+
+static void key_shapes(const uint8_t nonce[32], const struct keys *k, struct ccg_cpu_verifier *cv)
+{
+	EVP_PKEY *p256 = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	json_t *small = jwk_of(p256, "sig", "ES384"), *up = json_deep_copy(vd_upload_key_jwk(k->upload)), *thp;
+	const char *y;
+	char *y2;
+
+	/* a P-256 token key */
+	refused_shape(nonce, small, up, cv, CCG_ERR_UNSUPPORTED, "vevidence.keys.token");
+	/* the token key marked for encryption */
+	{
+		json_t *t = json_deep_copy(k->token);
+
+		json_object_del(t, "x5c");
+		json_object_set_new(t, "use", json_string("enc"));
+		refused_shape(nonce, t, up, cv, CCG_ERR_UNSUPPORTED, "vevidence.keys.token");
+		json_decref(t);
+	}
+	/* an upload key of another suite, or without its alg */
+	json_object_set_new(up, "alg", json_string("HPKE-X25519-SHA256-AES128GCM"));
+	refused_shape(nonce, k->token, up, cv, CCG_ERR_UNSUPPORTED, "vevidence.keys.upload");
+	json_object_del(up, "alg");
+	refused_shape(nonce, k->token, up, cv, CCG_ERR_UNSUPPORTED, "vevidence.keys.upload");
+	json_object_set_new(up, "alg", json_string(CCG_VEVIDENCE_UPLOAD_ALG));
+	/* a kid that is not the key's thumbprint */
+	json_object_set_new(up, "kid", json_string("upload-key-1"));
+	refused_shape(nonce, k->token, up, cv, CCG_ERR_MALFORMED, "vevidence.keys.upload");
+	/* a point off the curve (its kid the thumbprint of what is written) */
+	y = json_string_value(json_object_get(up, "y"));
+	y2 = strdup(y);
+	y2[5] = y2[5] == 'A' ? 'B' : 'A';
+	json_object_set_new(up, "y", json_string(y2));
+	thp = jose_jwk_thp(NULL, up, "S256");
+	json_object_set_new(up, "kid", thp);
+	refused_shape(nonce, k->token, up, cv, CCG_ERR_MALFORMED, "vevidence.keys.upload");
+	free(y2);
+	json_decref(up);
+	json_decref(small);
+	EVP_PKEY_free(p256);
+}
+
 static void test_vevidence(void **state)
 {
 	struct keys k, other;
@@ -449,13 +699,27 @@ static void test_vevidence(void **state)
 		assert_int_equal(check(bad, nonce, cv, NULL, where), CCG_ERR_NONCE_MISMATCH);
 		assert_string_equal(where, "vevidence.binding");
 		free(bad);
-		/* with x5c (a member the binding does not cover) */
-		bad = edited(doc, set_token, (void *)other.token);
+		json_decref(tok);
+	}
+	/* a key member the binding does not cover (the JWKS's x5c), or a private one: refused */
+	{
+		json_t *tok = json_deep_copy(k.token), *up = json_deep_copy(vd_upload_key_jwk(k.upload));
+
+		json_object_set_new(up, "d", json_string("AAAA"));
+		bad = edited(doc, set_token, tok);
+		assert_non_null(json_object_get(tok, "x5c"));
 		assert_int_equal(check(bad, nonce, cv, NULL, where), CCG_ERR_MALFORMED);
 		assert_string_equal(where, "vevidence.keys.token");
 		free(bad);
+		bad = edited(doc, set_upload, up);
+		assert_int_equal(check(bad, nonce, cv, NULL, where), CCG_ERR_MALFORMED);
+		assert_string_equal(where, "vevidence.keys.upload");
+		free(bad);
 		json_decref(tok);
+		json_decref(up);
 	}
+	/* keys of the wrong shape, quoted as they are by a verifier: only the shape checks refuse them */
+	key_shapes(nonce, &k, cv);
 	/* the keys swapped (shapes made to pass) */
 	bad = edited(doc, swap_keys, NULL);
 	assert_int_equal(check(bad, nonce, cv, NULL, where), CCG_ERR_NONCE_MISMATCH);
@@ -652,6 +916,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_kek_seal_unseal_across_processes),
 		cmocka_unit_test(test_kek_blob_tampering_refused),
 		cmocka_unit_test(test_kek_other_tpm_cannot_unseal),
+		cmocka_unit_test(test_kek_never_crosses_the_transport_in_clear),
 		cmocka_unit_test(test_vevidence),
 		cmocka_unit_test(test_daemon_route),
 	};
