@@ -232,44 +232,73 @@ static enum ccg_status unseal(struct tpm *t, const uint8_t *b, size_t len, uint8
 	return st;
 }
 
+/* the blob at path, read whole: CCG_ERR_NOT_FOUND (err untouched) when there is none */
+static enum ccg_status blob_read(const char *path, uint8_t **blob, size_t *len, struct ccg_error *err)
+{
+	struct ccg_error rerr;
+	enum ccg_status st;
+
+	ccg_error_clear(&rerr);
+	st = ccg_file_read(path, CCG_KEK_TPM_BLOB_MAX, blob, len, &rerr);
+	if (st != CCG_OK && st != CCG_ERR_NOT_FOUND)
+		return ccg_error_set(err, st, "kek.read", "%s: %s", rerr.where, rerr.detail);
+	return st;
+}
+
+enum ccg_status ccg_kek_tpm_create(const char *path, const char *tcti, uint8_t kek[CCG_KEK_LEN], struct ccg_error *err)
+{
+	struct tpm t;
+	uint8_t *blob = NULL;
+	size_t len = 0;
+	struct ccg_error werr;
+	enum ccg_status st;
+
+	if (path == NULL || kek == NULL)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "kek", "a blob path and an output are required");
+	if ((st = tpm_open(tcti, &t, err)) != CCG_OK || (st = seal_new(&t, kek, &blob, &len, err)) != CCG_OK)
+		goto out;
+	ccg_error_clear(&werr);
+	st = ccg_file_write_new(path, blob, len, &werr);
+	free(blob);
+	blob = NULL;
+	if (st == CCG_OK)
+		goto out;
+	/* not ours: a racing creator's blob (CCG_ERR_DUPLICATE) is the one to unseal */
+	OPENSSL_cleanse(kek, CCG_KEK_LEN);
+	if (st != CCG_ERR_DUPLICATE) {
+		st = ccg_error_set(err, st, "kek.write", "%s: %s", werr.where, werr.detail);
+		goto out;
+	}
+	if ((st = blob_read(path, &blob, &len, err)) != CCG_OK) {
+		if (st == CCG_ERR_NOT_FOUND)
+			st = ccg_error_set(err, st, "kek.read", "%s vanished after another creator wrote it", path);
+		goto out;
+	}
+	st = unseal(&t, blob, len, kek, err);
+out:
+	if (st != CCG_OK)
+		OPENSSL_cleanse(kek, CCG_KEK_LEN);
+	tpm_close(&t);
+	free(blob);
+	return st;
+}
+
 enum ccg_status ccg_kek_tpm_load(const char *path, const char *tcti, uint8_t kek[CCG_KEK_LEN], struct ccg_error *err)
 {
 	struct tpm t;
 	uint8_t *blob = NULL;
 	size_t len = 0;
-	struct ccg_error rerr;
 	enum ccg_status st;
 
 	if (path == NULL || kek == NULL)
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "kek", "a blob path and an output are required");
-	ccg_error_clear(&rerr);
-	st = ccg_file_read(path, CCG_KEK_TPM_BLOB_MAX, &blob, &len, &rerr);
-	if (st != CCG_OK && st != CCG_ERR_NOT_FOUND)
-		return ccg_error_set(err, st, "kek.read", "%s: %s", rerr.where, rerr.detail);
-	if ((st = tpm_open(tcti, &t, err)) != CCG_OK)
-		goto out;
-	if (blob == NULL) {
-		/* first start: seal a new KEK; a racing creator's blob, if it won, is the one to unseal */
-		if ((st = seal_new(&t, kek, &blob, &len, err)) != CCG_OK)
-			goto out;
-		ccg_error_clear(&rerr);
-		st = ccg_file_write_new(path, blob, len, &rerr);
-		free(blob);
-		blob = NULL;
-		if (st == CCG_OK)
-			goto out;
-		OPENSSL_cleanse(kek, CCG_KEK_LEN);
-		if (st != CCG_ERR_DUPLICATE) {
-			st = ccg_error_set(err, st, "kek.write", "%s: %s", rerr.where, rerr.detail);
-			goto out;
-		}
-		if ((st = ccg_file_read(path, CCG_KEK_TPM_BLOB_MAX, &blob, &len, &rerr)) != CCG_OK) {
-			st = ccg_error_set(err, st, "kek.read", "%s: %s", rerr.where, rerr.detail);
-			goto out;
-		}
-	}
-	st = unseal(&t, blob, len, kek, err);
-out:
+	st = blob_read(path, &blob, &len, err);
+	if (st == CCG_ERR_NOT_FOUND)
+		return ccg_kek_tpm_create(path, tcti, kek, err); /* first start */
+	if (st != CCG_OK)
+		return st;
+	if ((st = tpm_open(tcti, &t, err)) == CCG_OK)
+		st = unseal(&t, blob, len, kek, err);
 	if (st != CCG_OK)
 		OPENSSL_cleanse(kek, CCG_KEK_LEN);
 	tpm_close(&t);

@@ -39,4 +39,13 @@
 CCG_MUST_USE enum ccg_status ccg_kek_tpm_load(const char *path, const char *tcti, uint8_t kek[CCG_KEK_LEN],
 					      struct ccg_error *err);
 
+/*
+ * ccg_kek_tpm_create: what ccg_kek_tpm_load does when path does not exist:
+ * seals a new KEK and creates path exclusively; when path exists by then (a
+ * racing creator won), unseals that blob instead, so every process ends up
+ * with the one KEK on disk. Errors as ccg_kek_tpm_load.
+ */
+CCG_MUST_USE enum ccg_status ccg_kek_tpm_create(const char *path, const char *tcti, uint8_t kek[CCG_KEK_LEN],
+						struct ccg_error *err);
+
 #endif
