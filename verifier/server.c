@@ -506,7 +506,7 @@ static enum MHD_Result h_vevidence(struct MHD_Connection *c, struct req *r)
 	ccg_error_clear(&err);
 	if (r->d->cfg.tpm_tcti == NULL)
 		return send_problem(c, r, P_NO_TPM, NULL, "tpm_tcti: no TPM is configured (ccgpu-verifierd(8))");
-	if (hex == NULL || strlen(hex) != 2 * sizeof(nonce) || ccg_hex_decode_fixed(hex, strlen(hex), nonce, sizeof(nonce)) != CCG_OK) {
+	if (hex == NULL || ccg_hex_decode_fixed(hex, strlen(hex), nonce, sizeof(nonce)) != CCG_OK) {
 		ccg_error_set(&err, CCG_ERR_INVALID_ARG, "nonce", "64 hex digits (32 bytes) are required");
 		return send_problem(c, r, P_MALFORMED, &err, NULL);
 	}

@@ -144,7 +144,7 @@ static enum ccg_status hex_member(const json_t *doc, const char *key, const char
 
 	if (st != CCG_OK)
 		return st;
-	if (strlen(s) != 2 * n || ccg_hex_decode_fixed(s, strlen(s), out, n) != CCG_OK)
+	if (ccg_hex_decode_fixed(s, strlen(s), out, n) != CCG_OK)
 		return ccg_error_set(err, CCG_ERR_MALFORMED, where, "not %zu hex digits", 2 * n);
 	return CCG_OK;
 }

@@ -48,6 +48,7 @@
 #include "vdtest.h"
 
 #define AK_HANDLE 0x81010002u
+#define DAEMON_AK_HANDLE 0x81010003u
 
 static struct ts_swtpm tpm, other_tpm;
 static const char *verifierd_bin; /* argv[1] */
@@ -769,6 +770,21 @@ static void test_vevidence(void **state)
 		assert_string_equal(where, "vevidence.cpu");
 		free(bad);
 	}
+	/* over the size a party reads: refused before parsing (the valid document padded with spaces) */
+	{
+		size_t n = strlen(doc), big = CCG_VEVIDENCE_MAX + 1;
+
+		bad = malloc(big + 1);
+		assert_non_null(bad);
+		memcpy(bad, doc, n);
+		memset(bad + n, ' ', big - n);
+		bad[big] = '\0';
+		assert_int_equal(check(bad, nonce, cv, NULL, where), CCG_ERR_TOO_LARGE);
+		assert_string_equal(where, "vevidence");
+		bad[CCG_VEVIDENCE_MAX] = '\0'; /* at the limit: accepted */
+		assert_int_equal(check(bad, nonce, cv, NULL, NULL), CCG_OK);
+		free(bad);
+	}
 	/* every byte flipped: refused (every byte is bound or checked) */
 	{
 		size_t n = strlen(doc);
@@ -854,9 +870,28 @@ static void test_daemon_route(void **state)
 
 	(void)state;
 	assert_non_null(bin);
-	snprintf(extra, sizeof(extra), "tpm_tcti = \"%s\"\ntpm_ak_handle = 0x%08x\n", tpm.tcti, AK_HANDLE);
+	/* a handle nothing is persisted at yet: the daemon creates its AK there at start */
+	assert_int_equal(ccg_vtpm_ak_public(tpm.tcti, DAEMON_AK_HANDLE, &(EVP_PKEY *){NULL}, NULL), CCG_ERR_NOT_FOUND);
+	snprintf(extra, sizeof(extra), "tpm_tcti = \"%s\"\ntpm_ak_handle = 0x%08x\n", tpm.tcti, DAEMON_AK_HANDLE);
 	cfg = write_config("vd.conf", extra);
 	vt_daemon_start(&d, bin, cfg, state_dir, NULL);
+	{
+		size_t ll;
+		uint8_t *log = td_read_file(d.log, &ll);
+
+		assert_non_null(memmem(log, ll, "tpm-ak-created", 14));
+		free(log);
+	}
+	/* the party's AK: read from the TPM at the daemon's handle (the same template as AK_HANDLE's on this TPM) */
+	{
+		EVP_PKEY *a = NULL, *b = NULL;
+
+		assert_int_equal(ccg_vtpm_ak_public(tpm.tcti, DAEMON_AK_HANDLE, &a, NULL), CCG_OK);
+		assert_int_equal(ccg_vtpm_ak_public(tpm.tcti, AK_HANDLE, &b, NULL), CCG_OK);
+		assert_int_equal(EVP_PKEY_eq(a, b), 1);
+		EVP_PKEY_free(a);
+		EVP_PKEY_free(b);
+	}
 	for (size_t i = 0; i < sizeof(nonce); i++)
 		nonce[i] = (uint8_t)(0xC0 ^ i);
 	ccg_hex_encode(nonce, sizeof(nonce), hex);
