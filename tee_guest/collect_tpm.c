@@ -246,15 +246,6 @@ out:
 
 /* ---- the CPU evidence object of a quote, and the AK it needs (branch vtee) ---- */
 
-static json_t *hex_string(const uint8_t *b, size_t n)
-{
-	char *s = ccg_hex_encode_alloc(b, n);
-	json_t *j = s != NULL ? json_string(s) : NULL;
-
-	free(s);
-	return j;
-}
-
 enum ccg_status ccg_vtpm_quote_json(const char *tcti, uint32_t ak_handle, uint32_t pcr_mask, const uint8_t *extra,
 				    size_t extra_len, json_t **out, struct ccg_error *err)
 {
@@ -275,11 +266,15 @@ enum ccg_status ccg_vtpm_quote_json(const char *tcti, uint32_t ak_handle, uint32
 	for (unsigned i = 0; i < 24; i++)
 		if (pcr_mask & (1u << i))
 			top = i + 1;
-	for (unsigned i = 0; i < top; i++)
-		if (json_array_append_new(list, hex_string(q.pcrs[i], 32)) != 0)
+	for (unsigned i = 0; i < top; i++) {
+		char hex[2 * 32 + 1];
+
+		ccg_hex_encode(q.pcrs[i], 32, hex);
+		if (json_array_append_new(list, json_string(hex)) != 0)
 			goto out;
-	if ((st = ccg_json_set_new(quote, "message", hex_string(q.attest, q.attest_len))) != CCG_OK ||
-	    (st = ccg_json_set_new(quote, "signature", hex_string(q.signature, q.signature_len))) != CCG_OK)
+	}
+	if ((st = ccg_json_set_hex(quote, "message", q.attest, q.attest_len)) != CCG_OK ||
+	    (st = ccg_json_set_hex(quote, "signature", q.signature, q.signature_len)) != CCG_OK)
 		goto out;
 	st = ccg_json_set_new(quote, "pcrs", list);
 	list = NULL;

@@ -562,6 +562,17 @@ static void set_cpu_ak(json_t *d, void *arg)
 	json_object_set_new(json_object_get(d, "cpu"), "ak_public", json_string((const char *)arg));
 }
 
+/* doc changed by edit is refused by the check with st at where */
+static void refused_edit(const char *doc, void (*edit)(json_t *d, void *arg), void *arg, const uint8_t nonce[32],
+			 struct ccg_cpu_verifier *cv, enum ccg_status st, const char *where)
+{
+	char *bad = edited(doc, edit, arg), got[CCG_ERROR_WHERE_MAX];
+
+	assert_int_equal(check(bad, nonce, cv, NULL, got), st);
+	assert_string_equal(got, where);
+	free(bad);
+}
+
 /* a JWK of key with kid = its thumbprint, and use/alg */
 static json_t *jwk_of(EVP_PKEY *key, const char *use, const char *alg)
 {
@@ -681,31 +692,21 @@ static void test_vevidence(void **state)
 		ccg_hex_encode(nonce, 32, hex);
 		snprintf(lit, sizeof(lit), "\"%s\"", hex);
 		kv[1] = lit;
-		bad = edited(old, set_member, kv);
-		assert_int_equal(check(bad, nonce, cv, NULL, where), CCG_ERR_NONCE_MISMATCH);
-		assert_string_equal(where, "vevidence.binding");
-		free(bad);
+		refused_edit(old, set_member, kv, nonce, cv, CCG_ERR_NONCE_MISMATCH, "vevidence.binding");
 		free(old);
 	}
 	/* the upload key replaced after quoting */
-	bad = edited(doc, set_upload, (void *)vd_upload_key_jwk(other.upload));
-	assert_int_equal(check(bad, nonce, cv, NULL, where), CCG_ERR_NONCE_MISMATCH);
-	assert_string_equal(where, "vevidence.binding");
-	free(bad);
+	refused_edit(doc, set_upload, (void *)vd_upload_key_jwk(other.upload), nonce, cv, CCG_ERR_NONCE_MISMATCH,
+		     "vevidence.binding");
 	/* ... with the binding recomputed for it: the quote's extraData still says otherwise */
-	bad = edited(doc, set_upload_rebind, (void *)vd_upload_key_jwk(other.upload));
-	assert_int_equal(check(bad, nonce, cv, NULL, where), CCG_ERR_NONCE_MISMATCH);
-	assert_string_equal(where, "tpm.extra_data");
-	free(bad);
+	refused_edit(doc, set_upload_rebind, (void *)vd_upload_key_jwk(other.upload), nonce, cv, CCG_ERR_NONCE_MISMATCH,
+		     "tpm.extra_data");
 	/* the token key replaced */
 	{
 		json_t *tok = json_deep_copy(other.token);
 
 		json_object_del(tok, "x5c");
-		bad = edited(doc, set_token, tok);
-		assert_int_equal(check(bad, nonce, cv, NULL, where), CCG_ERR_NONCE_MISMATCH);
-		assert_string_equal(where, "vevidence.binding");
-		free(bad);
+		refused_edit(doc, set_token, tok, nonce, cv, CCG_ERR_NONCE_MISMATCH, "vevidence.binding");
 		json_decref(tok);
 	}
 	/* a key member the binding does not cover (the JWKS's x5c), or a private one: refused */
@@ -713,25 +714,16 @@ static void test_vevidence(void **state)
 		json_t *tok = json_deep_copy(k.token), *up = json_deep_copy(vd_upload_key_jwk(k.upload));
 
 		json_object_set_new(up, "d", json_string("AAAA"));
-		bad = edited(doc, set_token, tok);
 		assert_non_null(json_object_get(tok, "x5c"));
-		assert_int_equal(check(bad, nonce, cv, NULL, where), CCG_ERR_MALFORMED);
-		assert_string_equal(where, "vevidence.keys.token");
-		free(bad);
-		bad = edited(doc, set_upload, up);
-		assert_int_equal(check(bad, nonce, cv, NULL, where), CCG_ERR_MALFORMED);
-		assert_string_equal(where, "vevidence.keys.upload");
-		free(bad);
+		refused_edit(doc, set_token, tok, nonce, cv, CCG_ERR_MALFORMED, "vevidence.keys.token");
+		refused_edit(doc, set_upload, up, nonce, cv, CCG_ERR_MALFORMED, "vevidence.keys.upload");
 		json_decref(tok);
 		json_decref(up);
 	}
 	/* keys of the wrong shape, quoted as they are by a verifier: only the shape checks refuse them */
 	key_shapes(nonce, &k, cv);
 	/* the keys swapped (shapes made to pass) */
-	bad = edited(doc, swap_keys, NULL);
-	assert_int_equal(check(bad, nonce, cv, NULL, where), CCG_ERR_NONCE_MISMATCH);
-	assert_string_equal(where, "vevidence.binding");
-	free(bad);
+	refused_edit(doc, swap_keys, NULL, nonce, cv, CCG_ERR_NONCE_MISMATCH, "vevidence.binding");
 	/* quoted by another TPM's AK: the party trusts only the verifier's */
 	{
 		char *foreign = make_doc(&other_tpm, nonce, k.token, vd_upload_key_jwk(k.upload));
@@ -744,10 +736,7 @@ static void test_vevidence(void **state)
 		/* the trusted AK's public key written in, the other AK's signature kept */
 		d = json_loads(doc, 0, NULL);
 		our_ak = json_string_value(json_object_get(json_object_get(d, "cpu"), "ak_public"));
-		bad = edited(foreign, set_cpu_ak, (void *)our_ak);
-		assert_int_equal(check(bad, nonce, cv, NULL, where), CCG_ERR_SIGNATURE);
-		assert_string_equal(where, "tpm.signature");
-		free(bad);
+		refused_edit(foreign, set_cpu_ak, (void *)our_ak, nonce, cv, CCG_ERR_SIGNATURE, "tpm.signature");
 		json_decref(d);
 		json_decref(fd);
 		free(foreign);
@@ -757,18 +746,9 @@ static void test_vevidence(void **state)
 		const char *v2[2] = {"ccgpu-verifier-evidence", "2"}, *extra[2] = {"extra", "1"},
 			   *nocpu[2] = {"cpu", "[]"};
 
-		bad = edited(doc, set_member, v2);
-		assert_int_equal(check(bad, nonce, cv, NULL, where), CCG_ERR_UNSUPPORTED);
-		assert_string_equal(where, "vevidence.version");
-		free(bad);
-		bad = edited(doc, set_member, extra);
-		assert_int_equal(check(bad, nonce, cv, NULL, where), CCG_ERR_MALFORMED);
-		assert_string_equal(where, "vevidence");
-		free(bad);
-		bad = edited(doc, set_member, nocpu);
-		assert_int_equal(check(bad, nonce, cv, NULL, where), CCG_ERR_MALFORMED);
-		assert_string_equal(where, "vevidence.cpu");
-		free(bad);
+		refused_edit(doc, set_member, v2, nonce, cv, CCG_ERR_UNSUPPORTED, "vevidence.version");
+		refused_edit(doc, set_member, extra, nonce, cv, CCG_ERR_MALFORMED, "vevidence");
+		refused_edit(doc, set_member, nocpu, nonce, cv, CCG_ERR_MALFORMED, "vevidence.cpu");
 	}
 	/* over the size a party reads: refused before parsing (the valid document padded with spaces) */
 	{
