@@ -101,6 +101,57 @@ enum ccg_status ccg_file_write_atomic(const char *path, const uint8_t *data, siz
 	return CCG_OK;
 }
 
+enum ccg_status ccg_file_write_new(const char *path, const uint8_t *data, size_t len, struct ccg_error *err)
+{
+	char tmp[PATH_MAX], dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	int fd, n, dfd, e = 0;
+	size_t off = 0;
+	enum ccg_status s = CCG_OK;
+
+	n = snprintf(tmp, sizeof(tmp), "%s.new.XXXXXX", path);
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, path, "path too long");
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return ccg_error_set(err, errno == ENOENT ? CCG_ERR_NOT_FOUND : CCG_ERR_IO, path,
+				     "cannot create a file beside it: %s", strerror(errno));
+	if (fchmod(fd, 0600) != 0)
+		e = errno;
+	while (e == 0 && off < len) {
+		ssize_t w = write(fd, data + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			e = w < 0 ? errno : EIO;
+			break;
+		}
+		off += (size_t)w;
+	}
+	if (e == 0 && fsync(fd) != 0)
+		e = errno;
+	if (e == 0 && link(tmp, path) != 0)
+		e = errno;
+	close(fd);
+	unlink(tmp);
+	if (e == EEXIST)
+		return ccg_error_set(err, CCG_ERR_DUPLICATE, path, "exists already");
+	if (e != 0)
+		return ccg_error_set(err, CCG_ERR_IO, path, "writing: %s", strerror(e));
+	/* the directory, so that the new name is durable */
+	n = slash == NULL ? snprintf(dir, sizeof(dir), ".")
+			  : snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	if (n < 0 || (size_t)n >= sizeof(dir))
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, path, "path too long");
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || fsync(dfd) != 0)
+		s = ccg_error_set(err, CCG_ERR_IO, path, "syncing %s: %s", dir, strerror(errno));
+	if (dfd >= 0)
+		close(dfd);
+	return s;
+}
+
 enum ccg_status ccg_mkdir_p(const char *dir, struct ccg_error *err)
 {
 	char p[PATH_MAX];

@@ -21,6 +21,15 @@ CCG_MUST_USE enum ccg_status ccg_file_read(const char *path, size_t max, uint8_t
  */
 CCG_MUST_USE enum ccg_status ccg_file_write_atomic(const char *path, const uint8_t *data,
 						   size_t len, struct ccg_error *err);
+/*
+ * ccg_file_write_new: creates path holding data, mode 0600, only if path does
+ * not exist: the bytes go whole to a temporary file beside it (fsync'd) that
+ * is then link()ed to path, which fails when path exists (CCG_ERR_DUPLICATE:
+ * a racing creator won and its complete file is there, never a half-written
+ * one); the directory is fsync'd so the new name survives a crash. (branch vtee)
+ */
+CCG_MUST_USE enum ccg_status ccg_file_write_new(const char *path, const uint8_t *data, size_t len,
+						struct ccg_error *err);
 /* ccg_mkdir_p: creates dir and its parents (mode 0700 for new ones). */
 CCG_MUST_USE enum ccg_status ccg_mkdir_p(const char *dir, struct ccg_error *err);
 

@@ -7,6 +7,8 @@
 #ifndef CCGPU_TEE_GUEST_COLLECT_H
 #define CCGPU_TEE_GUEST_COLLECT_H
 
+#include <jansson.h>
+#include <openssl/evp.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -63,6 +65,33 @@ void ccg_vtpm_quote_cleanup(struct ccg_vtpm_quote *q);
 CCG_MUST_USE enum ccg_status ccg_vtpm_quote(const char *tcti, uint32_t ak_handle, uint32_t pcr_mask,
 					    const uint8_t *extra, size_t extra_len, struct ccg_vtpm_quote *out,
 					    struct ccg_error *err);
+/*
+ * ccg_vtpm_quote_json: ccg_vtpm_quote, as the CPU evidence object `ccgpu
+ * collect --cpu tpm` writes and ccg_cpu_verifier_appraise reads:
+ * {"type": "tpm", "ak_public": base64 DER SPKI, "quote": {"message": hex
+ * TPMS_ATTEST, "signature": hex TPMT_SIGNATURE, "pcrs": [hex, … up to the
+ * highest quoted PCR]}}. *out is a new reference.
+ */
+CCG_MUST_USE enum ccg_status ccg_vtpm_quote_json(const char *tcti, uint32_t ak_handle, uint32_t pcr_mask,
+						 const uint8_t *extra, size_t extra_len, json_t **out,
+						 struct ccg_error *err);
+/*
+ * ccg_vtpm_ak_ensure: makes sure a key is persisted at ak_handle (0x81xxxxxx):
+ * when the handle is empty, creates the AK (a restricted RSA-2048
+ * RSASSA-SHA256 signing primary under the owner hierarchy, its private part
+ * never leaving the TPM) and persists it there (*created true, optional); a
+ * key already there is left as it is. Errors: CCG_ERR_INVALID_ARG
+ * "vtpm.ak_handle", "vtpm.ak_create" / "vtpm.ak_persist" with tpm2-tss's
+ * reason, the TCTI's.
+ */
+CCG_MUST_USE enum ccg_status ccg_vtpm_ak_ensure(const char *tcti, uint32_t ak_handle, bool *created,
+						struct ccg_error *err);
+/*
+ * ccg_vtpm_ak_public: the public key of the key at ak_handle (TPM2_ReadPublic),
+ * as a verifier is configured with it; the caller frees *out.
+ */
+CCG_MUST_USE enum ccg_status ccg_vtpm_ak_public(const char *tcti, uint32_t ak_handle, EVP_PKEY **out,
+						struct ccg_error *err);
 /* ccg_vtpm_nv_read: the whole NV index (at most 64 KiB), e.g. Azure's HCL report at 0x01400001. */
 CCG_MUST_USE enum ccg_status ccg_vtpm_nv_read(const char *tcti, uint32_t nv_index, uint8_t **out, size_t *out_len,
 					      struct ccg_error *err);

@@ -13,7 +13,7 @@
 #include "common/error.h"
 #include "common/file.h"
 
-enum kind { K_STR, K_PATH, K_BOOL, K_UINT, K_SIZE, K_OCSP, K_CRL };
+enum kind { K_STR, K_PATH, K_BOOL, K_UINT, K_SIZE, K_OCSP, K_CRL, K_HEX32 };
 
 struct key {
 	const char *name;
@@ -60,6 +60,9 @@ static const struct key keys[] = {
 	/* secret release (branch release) */
 	{"kek", K_STR, F(kek), 0, 0},
 	{"statement_window", K_UINT, F(statement_window), 1, 3600},
+	/* the verifier's own TPM (branch vtee): its evidence and the TPM-sealed KEK */
+	{"tpm_tcti", K_STR, F(tpm_tcti), 0, 0},
+	{"tpm_ak_handle", K_HEX32, F(tpm_ak_handle), 0x81000000u, 0x81FFFFFFu},
 };
 
 static char *join(const char *dir, const char *name)
@@ -88,6 +91,7 @@ enum ccg_status vd_config_defaults(struct vd_config *c, const char *state_dir)
 	c->store_connections = 8;
 	c->gpu_ocsp = CCG_GPU_OCSP_OFF;
 	c->gpu_offline = true;
+	c->tpm_ak_handle = VD_TPM_AK_HANDLE;
 	c->listen = strdup("127.0.0.1:8400");
 	c->state_dir = strdup(state_dir);
 	c->signing_key = join(state_dir, "ear-signing-key.pem");
@@ -194,6 +198,17 @@ static enum ccg_status set_value(struct vd_config *c, const struct key *k, const
 			*(unsigned *)field = (unsigned)n;
 		else
 			*(size_t *)field = (size_t)n;
+		return CCG_OK;
+	case K_HEX32:
+		/* a TPM handle as TPM tools write it: 0x and up to 8 hex digits */
+		errno = 0;
+		if (v[0] != '0' || (v[1] != 'x' && v[1] != 'X') || !isxdigit((unsigned char)v[2]))
+			return ccg_error_set(err, CCG_ERR_INVALID_ARG, where, "%s: not 0x and hex digits", k->name);
+		n = strtoull(v + 2, &end, 16);
+		if (errno != 0 || *end != '\0' || n < k->min || n > k->max)
+			return ccg_error_set(err, CCG_ERR_INVALID_ARG, where, "%s: a persistent handle in [0x%llx, 0x%llx]",
+					     k->name, k->min, k->max);
+		*(uint32_t *)field = (uint32_t)n;
 		return CCG_OK;
 	}
 	return ccg_error_set(err, CCG_ERR_INTERNAL, where, "key kind");

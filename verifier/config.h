@@ -17,6 +17,7 @@
 
 #define VD_CONFIG_MAX (64 * 1024) /* bytes of a config file */
 #define VD_MAX_AMD_CRLS 8
+#define VD_TPM_AK_HANDLE 0x81010002u /* the default tpm_ak_handle */
 
 struct vd_config {
 	/* listening and HTTP */
@@ -50,6 +51,9 @@ struct vd_config {
 	/* secret release (branch release) */
 	char *kek;              /* "file:/PATH" or "tpm:/PATH" (verifier/kek.h) */
 	unsigned statement_window; /* seconds around now a party statement's iat may lie */
+	/* the verifier's own TPM (branch vtee) */
+	char *tpm_tcti;         /* TCTI of the TPM that quotes the verifier's evidence; NULL: none (the route answers 501) */
+	uint32_t tpm_ak_handle; /* persistent handle of its AK, created there at first start when empty */
 };
 
 /* vd_config_defaults: the values without a file, with state_dir as the state directory. */

@@ -10,6 +10,7 @@
 #ifndef CCGPU_VERIFIER_RELEASE_H
 #define CCGPU_VERIFIER_RELEASE_H
 
+#include <openssl/evp.h>
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -67,6 +68,11 @@ void vd_release_cleanup(struct vd *d);
  * Branch vtee's GET /v1/verifier/evidence binds it.
  */
 const json_t *vd_upload_jwk(const struct vd *d);
+/*
+ * vd_upload_key_make: a fresh P-384 HPKE key pair and its public JWK as
+ * vd_upload_jwk describes it (the daemon's upload key; the tests' too).
+ */
+CCG_MUST_USE enum ccg_status vd_upload_key_make(EVP_PKEY **out_key, json_t **out_jwk, struct ccg_error *err);
 
 /* vd_release_handle: answers one request of the routes above into *out (the caller sends and frees out->body). */
 void vd_release_handle(struct vd *d, const struct vd_release_in *in, struct vd_reply *out);

@@ -938,19 +938,17 @@ out:
 
 /* ---- start and dispatch ---- */
 
-enum ccg_status vd_release_init(struct vd *d, struct ccg_error *err)
+enum ccg_status vd_upload_key_make(EVP_PKEY **out_key, json_t **out_jwk, struct ccg_error *err)
 {
 	json_t *jwk = NULL, *thp = NULL;
+	EVP_PKEY *key = NULL;
 	enum ccg_status st;
 
-	if ((st = ccg_kek_open(d->cfg.kek, NULL, &d->kek, err)) != CCG_OK)
-		return st;
-	if ((d->vc_cache = calloc(1, sizeof(*d->vc_cache))) == NULL)
-		return ccg_error_set(err, CCG_ERR_NOMEM, "release", "no memory");
-	pthread_mutex_init(&d->vc_cache->mu, NULL);
-	if ((st = ccg_hpke_keypair_generate(CCG_HPKE_P384_SHA384_AES256GCM, &d->upload_key, err)) != CCG_OK)
+	*out_key = NULL;
+	*out_jwk = NULL;
+	if ((st = ccg_hpke_keypair_generate(CCG_HPKE_P384_SHA384_AES256GCM, &key, err)) != CCG_OK)
 		return ccg_error_set(err, st, "upload_key", "generating the P-384 upload key");
-	if ((jwk = jose_openssl_jwk_from_EVP_PKEY(NULL, d->upload_key)) == NULL) {
+	if ((jwk = jose_openssl_jwk_from_EVP_PKEY(NULL, key)) == NULL) {
 		st = ccg_error_set(err, CCG_ERR_CRYPTO, "upload_key", "not expressible as a JWK");
 		goto out;
 	}
@@ -967,12 +965,27 @@ enum ccg_status vd_release_init(struct vd *d, struct ccg_error *err)
 		st = ccg_error_set(err, CCG_ERR_CRYPTO, "upload_key", "thumbprint");
 		goto out;
 	}
-	d->upload_jwk = jwk;
+	*out_key = key;
+	*out_jwk = jwk;
+	key = NULL;
 	jwk = NULL;
 out:
 	json_decref(thp);
 	json_decref(jwk);
+	EVP_PKEY_free(key);
 	return st;
+}
+
+enum ccg_status vd_release_init(struct vd *d, struct ccg_error *err)
+{
+	enum ccg_status st;
+
+	if ((st = ccg_kek_open(d->cfg.kek, d->cfg.tpm_tcti, &d->kek, err)) != CCG_OK)
+		return st;
+	if ((d->vc_cache = calloc(1, sizeof(*d->vc_cache))) == NULL)
+		return ccg_error_set(err, CCG_ERR_NOMEM, "release", "no memory");
+	pthread_mutex_init(&d->vc_cache->mu, NULL);
+	return vd_upload_key_make(&d->upload_key, &d->upload_jwk, err);
 }
 
 void vd_release_cleanup(struct vd *d)

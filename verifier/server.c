@@ -30,6 +30,7 @@
 #include "verifier/release.h"
 #include "verifier/secrets.h"
 #include "verifier/request.h"
+#include "verifier/vevidence.h"
 
 #define PROBLEM_BASE VD_PROBLEM_BASE
 #define TLS_FILE_MAX (64 * 1024)
@@ -49,6 +50,7 @@ enum problem {
 	P_STORE,
 	P_NOT_READY,
 	P_INTERNAL,
+	P_NO_TPM, P_TPM, /* the verifier's own evidence (branch vtee) */
 };
 
 static const struct {
@@ -68,6 +70,8 @@ static const struct {
 	[P_STORE] = {"store-unavailable", 503, "The verifier's store did not answer"},
 	[P_NOT_READY] = {"not-ready", 503, "The verifier is not ready"},
 	[P_INTERNAL] = {"internal", 500, "The verifier failed"},
+	[P_NO_TPM] = {"no-tpm", 501, "This verifier has no TPM configured to quote its evidence"},
+	[P_TPM] = {"tpm-unavailable", 503, "The verifier's TPM did not quote"},
 };
 
 /* ---- routes ---- */
@@ -76,6 +80,7 @@ enum route {
 	R_CHALLENGE, R_ATTEST, R_JWKS, R_HEALTHZ, R_READYZ, R_METRICS, R_NRAS4, R_NRAS3,
 	R_LOG_STH, R_LOG_ENTRIES, R_LOG_PROOF, R_LOG_CONSISTENCY, /* the release log (branch merkle) */
 	R_CONTRACTS, R_SECRET, R_SUSPEND, R_RESUME, R_RELEASE,     /* secret release (branch release) */
+	R_VEVIDENCE, /* the verifier's own evidence (branch vtee) */
 	R_COUNT
 };
 
@@ -104,6 +109,8 @@ static const struct {
 	[R_SUSPEND] = {"/v1/contracts/{contract}/suspend", "POST", true},
 	[R_RESUME] = {"/v1/contracts/{contract}/resume", "POST", true},
 	[R_RELEASE] = {"/v1/release", "POST", true},
+	/* the verifier's own TEE evidence binding its keys (verifier/vevidence.h) */
+	[R_VEVIDENCE] = {"/v1/verifier/evidence", "GET", false},
 };
 
 static const char *const route_labels[R_COUNT] = {"/v1/challenge", "/v1/attest", "/.well-known/jwks.json",
@@ -112,7 +119,8 @@ static const char *const route_labels[R_COUNT] = {"/v1/challenge", "/v1/attest",
 						  "/v1/log/sth",   "/v1/log/entries", "/v1/log/proof", "/v1/log/consistency",
 						  "/v1/contracts", "/v1/contracts/{contract}/secrets/{secret}",
 						  "/v1/contracts/{contract}/suspend", "/v1/contracts/{contract}/resume",
-						  "/v1/release"};
+						  "/v1/release",
+						  "/v1/verifier/evidence"};
 
 void vd_routes_print(FILE *f)
 {
@@ -560,6 +568,38 @@ static bool route_match(const char *pattern, const char *url, struct req *r)
 	return *url == '\0';
 }
 
+/* ---- the verifier's own evidence (branch vtee): its TPM quotes a binding of its keys to the party's nonce ---- */
+
+static pthread_mutex_t tpm_lock = PTHREAD_MUTEX_INITIALIZER; /* one quote at a time on the TPM's connection */
+
+static enum MHD_Result h_vevidence(struct MHD_Connection *c, struct req *r)
+{
+	const char *hex = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "nonce");
+	uint8_t nonce[CCG_VEVIDENCE_NONCE_LEN];
+	json_t *jwks, *doc = NULL;
+	struct ccg_error err;
+	enum ccg_status st;
+
+	ccg_error_clear(&err);
+	if (r->d->cfg.tpm_tcti == NULL)
+		return send_problem(c, r, P_NO_TPM, NULL, "tpm_tcti: no TPM is configured (ccgpu-verifierd(8))");
+	if (hex == NULL || ccg_hex_decode_fixed(hex, strlen(hex), nonce, sizeof(nonce)) != CCG_OK) {
+		ccg_error_set(&err, CCG_ERR_INVALID_ARG, "nonce", "64 hex digits (32 bytes) are required");
+		return send_problem(c, r, P_MALFORMED, &err, NULL);
+	}
+	if ((jwks = ccg_ear_key_jwks(r->d->key)) == NULL)
+		return send_problem(c, r, P_INTERNAL, NULL, "jwks");
+	pthread_mutex_lock(&tpm_lock);
+	st = ccg_vevidence_make(nonce, json_array_get(json_object_get(jwks, "keys"), 0),
+				vd_upload_jwk(r->d), r->d->cfg.tpm_tcti, r->d->cfg.tpm_ak_handle, &doc,
+				&err);
+	pthread_mutex_unlock(&tpm_lock);
+	json_decref(jwks);
+	if (st != CCG_OK)
+		return send_problem(c, r, strncmp(err.where, "vtpm.", 5) == 0 ? P_TPM : P_INTERNAL, &err, NULL);
+	return send_json(c, r, 200, doc);
+}
+
 static enum MHD_Result dispatch(struct MHD_Connection *c, struct req *r)
 {
 	struct vd_runtime *rt;
@@ -585,6 +625,7 @@ static enum MHD_Result dispatch(struct MHD_Connection *c, struct req *r)
 	case R_SUSPEND:
 	case R_RESUME:
 	case R_RELEASE: ret = h_release_route(c, r, rt); break;
+	case R_VEVIDENCE: ret = h_vevidence(c, r); break;
 	default: ret = send_problem(c, r, P_INTERNAL, NULL, "route"); break;
 	}
 	pthread_rwlock_unlock(&r->d->lock);

@@ -69,6 +69,18 @@ printf 'nonce_ttl = 60\nnonce_ttl = 70\n' >"$tmp/dup.conf"
 printf 'max_body = 12\n' >"$tmp/range.conf"
 "$vd" --config "$tmp/range.conf" --check-config >"$tmp/out" 2>&1
 [ $? -eq 2 ] && grep -q "max_body" "$tmp/out" && ok "a value out of range is refused" || notok "range: $(cat "$tmp/out")"
+# tpm_ak_handle (branch vtee): a persistent handle written 0x…, nothing else
+for h in 0x81010002 0x81ffffff; do
+  printf 'listen = 127.0.0.1:0\ntpm_ak_handle = %s\n' "$h" >"$tmp/h.conf"
+  "$vd" --config "$tmp/h.conf" --check-config >"$tmp/out" 2>&1 && ok "tpm_ak_handle $h accepted" ||
+    notok "tpm_ak_handle $h: $(cat "$tmp/out")"
+done
+for h in 0x01400001 0x82000000 81010002 0x 0x81010002z 1081010002 0x-81010002; do
+  printf 'listen = 127.0.0.1:0\ntpm_ak_handle = %s\n' "$h" >"$tmp/h.conf"
+  "$vd" --config "$tmp/h.conf" --check-config >"$tmp/out" 2>&1
+  [ $? -eq 2 ] && grep -q "h.conf:2" "$tmp/out" && grep -q "tpm_ak_handle" "$tmp/out" &&
+    ok "tpm_ak_handle $h refused" || notok "tpm_ak_handle $h: $(cat "$tmp/out")"
+done
 printf 'listen = 0.0.0.0:8400\n' >"$tmp/net.conf"
 "$vd" --config "$tmp/net.conf" --check-config >"$tmp/out" 2>&1
 [ $? -eq 2 ] && grep -q "^ccgpu-verifierd: listen" "$tmp/out" &&

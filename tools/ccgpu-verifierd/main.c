@@ -22,6 +22,7 @@
 #include "common/error.h"
 #include "common/file.h"
 #include "common/http.h"
+#include "tee_guest/collect.h"
 #include "verifier/daemon.h"
 #include "verifier/release.h"
 
@@ -116,6 +117,23 @@ static void reload(struct vd *d, const char *state_dir, const char *listen, cons
 	sd_notify(0, "READY=1");
 }
 
+/*
+ * The verifier's own TPM (branch vtee): its AK at tpm_ak_handle, created and
+ * persisted there at the first start (ccgpu-verifierd(8) says how a party
+ * learns its public key).
+ */
+static enum ccg_status vd_tpm_start(const struct vd_config *c, struct ccg_error *err)
+{
+	bool created = false;
+	enum ccg_status st;
+
+	if (c->tpm_tcti == NULL)
+		return CCG_OK;
+	if ((st = ccg_vtpm_ak_ensure(c->tpm_tcti, c->tpm_ak_handle, &created, err)) == CCG_OK && created)
+		log_event("tpm-ak-created", NULL);
+	return st;
+}
+
 static int write_port(const char *path, int port, struct ccg_error *err)
 {
 	char text[16];
@@ -195,7 +213,8 @@ int main(int argc, char **argv)
 			   &err) != CCG_OK ||
 	    ccg_store_migrate(d.store, &migrated, &err) != CCG_OK ||
 	    ccg_ear_key_load_or_create(d.cfg.signing_key, &d.key, &err) != CCG_OK ||
-	    vd_release_init(&d, &err) != CCG_OK || vd_server_start(&d, &err) != CCG_OK ||
+	    vd_release_init(&d, &err) != CCG_OK || vd_tpm_start(&d.cfg, &err) != CCG_OK ||
+	    vd_server_start(&d, &err) != CCG_OK ||
 	    (port_file != NULL && write_port(port_file, d.bound_port, &err) != 0)) {
 		log_event("start-failed", &err);
 		goto out;

@@ -132,39 +132,16 @@ static json_t *hexj(const uint8_t *b, size_t n)
 	return j;
 }
 
+/* the vTPM quote's members (type, ak_public, quote) added to cpu */
 static enum ccg_status tpm_part(const char *tcti, uint32_t ak, uint32_t pcrs, const uint8_t binding[64], json_t *cpu,
 				struct ccg_error *err)
 {
-	struct ccg_vtpm_quote q;
-	json_t *quote = json_object(), *list = json_array();
-	unsigned top = 0;
-	enum ccg_status st = ccg_vtpm_quote(tcti, ak, pcrs, binding, CCG_BINDING_LEN, &q, err);
+	json_t *q = NULL;
+	enum ccg_status st = ccg_vtpm_quote_json(tcti, ak, pcrs, binding, CCG_BINDING_LEN, &q, err);
 
-	if (st != CCG_OK || quote == NULL || list == NULL)
-		goto out;
-	for (unsigned i = 0; i < 24; i++)
-		if (pcrs & (1u << i))
-			top = i + 1;
-	for (unsigned i = 0; i < top; i++)
-		if (json_array_append_new(list, hexj(q.pcrs[i], 32)) != 0) {
-			st = CCG_ERR_NOMEM;
-			goto out;
-		}
-	if ((st = ccg_json_set_new(quote, "message", hexj(q.attest, q.attest_len))) != CCG_OK ||
-	    (st = ccg_json_set_new(quote, "signature", hexj(q.signature, q.signature_len))) != CCG_OK)
-		goto out;
-	st = ccg_json_set_new(quote, "pcrs", list);
-	list = NULL;
-	if (st == CCG_OK)
-		st = ccg_json_set_new(cpu, "ak_public", b64(q.ak_public, q.ak_public_len));
-	if (st == CCG_OK) {
-		st = ccg_json_set_new(cpu, "quote", quote);
-		quote = NULL;
-	}
-out:
-	json_decref(quote);
-	json_decref(list);
-	ccg_vtpm_quote_cleanup(&q);
+	if (st == CCG_OK && json_object_update(cpu, q) != 0)
+		st = ccg_error_set(err, CCG_ERR_NOMEM, "collect", "out of memory");
+	json_decref(q);
 	return st;
 }
 
