@@ -16,6 +16,7 @@
 #include "common/error.h"
 #include "common/file.h"
 #include "verifier/default_policy.h"
+#include "verifier/tee_jwk.h"
 
 #define ANCHOR_MAX (256 * 1024)
 #define MAX_RULES 256
@@ -306,23 +307,6 @@ static enum ccg_status devs_from_failure(struct devs *ds, const struct vd_apprai
 	return CCG_OK;
 }
 
-/* the TEE public key as a public JWK for cnf */
-static json_t *tee_jwk(EVP_PKEY *k)
-{
-	json_t *jwk = jose_openssl_jwk_from_EVP_PKEY(NULL, k);
-
-	/* only public members: libjose gives private ones when the key has them (it never has here) */
-	if (jwk != NULL) {
-		json_object_del(jwk, "d");
-		json_object_del(jwk, "p");
-		json_object_del(jwk, "q");
-		json_object_del(jwk, "dp");
-		json_object_del(jwk, "dq");
-		json_object_del(jwk, "qi");
-	}
-	return jwk;
-}
-
 enum ccg_status vd_appraise(const struct vd_appraiser *a, const struct ccg_ear_key *key,
 			    const struct vd_attest_request *r, int64_t now, unsigned token_ttl, struct vd_verdict *out,
 			    struct ccg_error *err)
@@ -375,10 +359,9 @@ enum ccg_status vd_appraise(const struct vd_appraiser *a, const struct ccg_ear_k
 						  .status = ds.d[i].status,
 						  .claims = ds.d[i].claims,
 						  .errors = json_array_size(ds.d[i].errors) > 0 ? ds.d[i].errors : NULL};
-	if ((jwk = tee_jwk(r->tee_key)) == NULL) {
-		st = ccg_error_set(err, CCG_ERR_CRYPTO, "evidence.tee_public_key", "not expressible as a JWK");
+	/* cnf.jwk: EC and RSA through libjose, X25519 as RFC 8037 OKP (verifier/tee_jwk.h) */
+	if ((st = ccg_tee_jwk_from_pkey(r->tee_key, &jwk, err)) != CCG_OK)
 		goto out;
-	}
 	memset(&p, 0, sizeof(p));
 	p.verifier_developer = "ccgpu";
 	p.verifier_build = VERIFIER_BUILD;

@@ -13,5 +13,6 @@
 #include "ccgpu/cpu.h"
 #include "ccgpu/policy.h"
 #include "ccgpu/channel.h"
+#include "ccgpu/guest.h"
 
 #endif

@@ -42,210 +42,42 @@
 #include "gpusim/serve.h"
 #include "tee_guest/collect.h"
 #include "gpu_verifier.h"
+#include "swtpm.h"
 #include "testdata.h"
 #include "vdtest.h"
 
 #define NOW 1795305600 /* 2026-11-22 */
 #define AK_HANDLE 0x81000003u
 
-static pid_t swtpm_pid = -1;
-static int port;
-static char *state_dir;
-static char tcti[128];
-
-static bool port_open(int p)
-{
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)p)};
-	bool ok;
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ok = fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
-	if (fd >= 0)
-		close(fd);
-	return ok;
-}
-
-static int stop_swtpm(void **state);
-
-/* free_port: a loopback port nobody listens on now (the kernel picks it) */
-static int free_port(void)
-{
-	int fd = socket(AF_INET, SOCK_STREAM, 0), p = -1;
-	struct sockaddr_in a = {.sin_family = AF_INET};
-	socklen_t len = sizeof(a);
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-		p = ntohs(a.sin_port);
-	if (fd >= 0)
-		close(fd);
-	return p;
-}
-
-/* spawn_swtpm: one attempt on the given ports; true once it listens (and is still ours) */
-static bool spawn_swtpm(int srv_port, int ctrl_port)
-{
-	char srv[64], ctrl[64], st[4200];
-	struct timespec ts = {0, 20000000};
-
-	snprintf(srv, sizeof(srv), "type=tcp,port=%d,bindaddr=127.0.0.1", srv_port);
-	snprintf(ctrl, sizeof(ctrl), "type=tcp,port=%d,bindaddr=127.0.0.1", ctrl_port);
-	snprintf(st, sizeof(st), "dir=%s", state_dir);
-	swtpm_pid = fork();
-	if (swtpm_pid == 0) {
-		execlp("swtpm", "swtpm", "socket", "--tpm2", "--server", srv, "--ctrl", ctrl, "--flags",
-		       "not-need-init,startup-clear", "--tpmstate", st, (char *)NULL);
-		_exit(127);
-	}
-	if (swtpm_pid < 0)
-		return false;
-	for (int i = 0; i < 250; i++) {
-		/* a swtpm that lost the port to another process exits: try other ports */
-		if (waitpid(swtpm_pid, NULL, WNOHANG) == swtpm_pid) {
-			swtpm_pid = -1;
-			return false;
-		}
-		if (port_open(srv_port))
-			return true;
-		nanosleep(&ts, NULL);
-	}
-	kill(swtpm_pid, SIGTERM);
-	waitpid(swtpm_pid, NULL, 0);
-	swtpm_pid = -1;
-	return false;
-}
+static struct ts_swtpm tpm;
+static const char *tcti = tpm.tcti;
 
 static int start_swtpm(void **state)
 {
-	const char *ci = getenv("CI");
-
 	(void)state;
-	if (system("command -v swtpm >/dev/null 2>&1") != 0) {
-		if (ci != NULL && strcmp(ci, "true") == 0) {
-			fprintf(stderr, "swtpm is required under CI\n");
-			return -1;
-		}
-		/* a TAP skip: the plan 1..0 and exit 0 (meson reads any other exit status of a TAP test as an error) */
-		printf("1..0 # SKIP swtpm not installed\n");
-		exit(0);
-	}
-	state_dir = td_tmpdir();
-	for (int attempt = 0; attempt < 10; attempt++) {
-		/* tpm2-tss's swtpm TCTI takes one port: the control channel is the next one */
-		int srv_port = free_port();
-
-		if (srv_port <= 0 || srv_port >= 65535)
-			continue;
-		if (spawn_swtpm(srv_port, srv_port + 1)) {
-			port = srv_port;
-			snprintf(tcti, sizeof(tcti), "swtpm:host=127.0.0.1,port=%d", port);
-			return 0;
-		}
-	}
-	fprintf(stderr, "swtpm did not start on any loopback port\n");
-	return -1; /* cmocka runs stop_swtpm next */
+	return ts_swtpm_start(&tpm);
 }
 
 static int stop_swtpm(void **state)
 {
 	(void)state;
-	if (swtpm_pid > 0) {
-		kill(swtpm_pid, SIGTERM);
-		waitpid(swtpm_pid, NULL, 0);
-		swtpm_pid = -1;
-	}
-	if (state_dir != NULL) {
-		td_rm_rf(state_dir);
-		free(state_dir);
-		state_dir = NULL;
-	}
+	ts_swtpm_stop(&tpm);
 	return 0;
 }
 
-/* the AK: a restricted RSA-2048 RSASSA-SHA256 signing key under the owner hierarchy, persisted */
 static void create_ak(void)
 {
-	static bool created;
-	TSS2_TCTI_CONTEXT *t = NULL;
-	ESYS_CONTEXT *e = NULL;
-	ESYS_TR key = ESYS_TR_NONE, persistent = ESYS_TR_NONE;
-	TPM2B_SENSITIVE_CREATE sens = {0};
-	TPM2B_PUBLIC tmpl = {0};
-	TPM2B_DATA outside = {0};
-	TPML_PCR_SELECTION pcrs = {0};
-
-	if (created)
-		return;
-	created = true;
-	tmpl.publicArea.type = TPM2_ALG_RSA;
-	tmpl.publicArea.nameAlg = TPM2_ALG_SHA256;
-	tmpl.publicArea.objectAttributes = TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_SIGN_ENCRYPT | TPMA_OBJECT_FIXEDTPM |
-					   TPMA_OBJECT_FIXEDPARENT | TPMA_OBJECT_SENSITIVEDATAORIGIN |
-					   TPMA_OBJECT_USERWITHAUTH;
-	tmpl.publicArea.parameters.rsaDetail.symmetric.algorithm = TPM2_ALG_NULL;
-	tmpl.publicArea.parameters.rsaDetail.scheme.scheme = TPM2_ALG_RSASSA;
-	tmpl.publicArea.parameters.rsaDetail.scheme.details.rsassa.hashAlg = TPM2_ALG_SHA256;
-	tmpl.publicArea.parameters.rsaDetail.keyBits = 2048;
-	assert_int_equal(Tss2_TctiLdr_Initialize(tcti, &t), TSS2_RC_SUCCESS);
-	assert_int_equal(Esys_Initialize(&e, t, NULL), TSS2_RC_SUCCESS);
-	assert_int_equal(Esys_CreatePrimary(e, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &sens,
-					    &tmpl, &outside, &pcrs, &key, NULL, NULL, NULL, NULL),
-			 TSS2_RC_SUCCESS);
-	assert_int_equal(Esys_EvictControl(e, ESYS_TR_RH_OWNER, key, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
-					   AK_HANDLE, &persistent),
-			 TSS2_RC_SUCCESS);
-	Esys_TR_Close(e, &persistent);
-	Esys_FlushContext(e, key);
-	Esys_Finalize(&e);
-	Tss2_TctiLdr_Finalize(&t);
+	ts_swtpm_create_ak(&tpm, AK_HANDLE);
 }
 
-/*
- * The AK as a verifier is configured with it: read from swtpm itself
- * (TPM2_ReadPublic on the persistent handle), never from the evidence.
- */
 static EVP_PKEY *swtpm_ak(void)
 {
-	TSS2_TCTI_CONTEXT *t = NULL;
-	ESYS_CONTEXT *e = NULL;
-	ESYS_TR h = ESYS_TR_NONE;
-	TPM2B_PUBLIC *pub = NULL;
-	uint8_t buf[sizeof(TPM2B_PUBLIC)];
-	size_t off = 0;
-	EVP_PKEY *k = NULL;
-
-	create_ak();
-	assert_int_equal(Tss2_TctiLdr_Initialize(tcti, &t), TSS2_RC_SUCCESS);
-	assert_int_equal(Esys_Initialize(&e, t, NULL), TSS2_RC_SUCCESS);
-	assert_int_equal(Esys_TR_FromTPMPublic(e, AK_HANDLE, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &h),
-			 TSS2_RC_SUCCESS);
-	assert_int_equal(Esys_ReadPublic(e, h, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pub, NULL, NULL),
-			 TSS2_RC_SUCCESS);
-	assert_int_equal(Tss2_MU_TPM2B_PUBLIC_Marshal(pub, buf, sizeof(buf), &off), TSS2_RC_SUCCESS);
-	assert_int_equal(ccg_tpm_public_to_pkey(buf, off, &k, NULL), CCG_OK);
-	Esys_Free(pub);
-	Esys_TR_Close(e, &h);
-	Esys_Finalize(&e);
-	Tss2_TctiLdr_Finalize(&t);
-	return k;
+	return ts_swtpm_ak(&tpm, AK_HANDLE);
 }
 
-/* swtpm's AK as a PEM file in dir (for --tpm-ak); returns its path (static buffer) */
 static const char *swtpm_ak_pem(const char *dir)
 {
-	static char path[4096];
-	EVP_PKEY *k = swtpm_ak();
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/ak.pem", dir);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	assert_int_equal(PEM_write_PUBKEY(f, k), 1);
-	assert_int_equal(fclose(f), 0);
-	EVP_PKEY_free(k);
-	return path;
+	return ts_swtpm_ak_pem(&tpm, AK_HANDLE, dir);
 }
 
 static char *hex_of(const uint8_t *b, size_t n)
