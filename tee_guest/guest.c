@@ -487,7 +487,7 @@ static int severity(const char *s)
 }
 
 /* the token's verdict: overall affirming, every submod affirming, one GPU submod per GPU we sent */
-static enum ccg_status check_status(const json_t *claims, size_t n_gpus, const char *failed, struct ccg_error *err)
+enum ccg_status guest_token_status(const json_t *claims, size_t n_gpus, const char *failed, struct ccg_error *err)
 {
 	const json_t *subs = json_object_get(claims, "submods");
 	const char *overall = json_string_value(json_object_get(claims, "ear.status"));
@@ -602,7 +602,7 @@ enum ccg_status guest_attest_locked(struct ccg_guest *g, struct ccg_error *err)
 	/* the answer's "status" is a hint; the signed token decides */
 	if ((st = guest_token_verify(g, token, nonce, sizeof(nonce), guest_now(g), &claims, err)) != CCG_OK)
 		goto out;
-	if ((st = check_status(claims, n_gpus, failed, err)) != CCG_OK)
+	if ((st = guest_token_status(claims, n_gpus, failed, err)) != CCG_OK)
 		goto out;
 	exp = (int64_t)json_integer_value(json_object_get(claims, "exp"));
 	if ((g->token = strdup(token)) == NULL) {

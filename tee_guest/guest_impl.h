@@ -65,6 +65,14 @@ CCG_MUST_USE enum ccg_status guest_key(const struct ccg_guest *g, EVP_PKEY **out
 CCG_MUST_USE enum ccg_status guest_token_verify(const struct ccg_guest *g, const char *token, const uint8_t *nonce,
 						size_t nonce_len, int64_t now, json_t **out_claims,
 						struct ccg_error *err);
+/*
+ * guest_token_status: the verified claims' verdict: no submod below
+ * affirming (the worst one is named "guest.attest.gpu[i]" / ".cpu",
+ * CCG_ERR_NOT_AFFIRMED, its first ccgpu.errors entry or failed in the
+ * detail), ear.status affirming, and exactly n_gpus GPU submods.
+ */
+CCG_MUST_USE enum ccg_status guest_token_status(const json_t *claims, size_t n_gpus, const char *failed,
+						struct ccg_error *err);
 /* guest_post: POST body (JSON) to the verifier's path; any HTTP status is returned in resp. */
 CCG_MUST_USE enum ccg_status guest_post(const struct ccg_guest *g, const char *path, const char *body, size_t max,
 					struct ccg_http_response *resp, struct ccg_error *err);

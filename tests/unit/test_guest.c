@@ -20,7 +20,7 @@
 #include "ccgpu/guest.h"
 #include "common/hpke.h"
 #include "common/secret.h"
-#include "tee_guest/guest_internal.h"
+#include "tee_guest/guest_impl.h"
 #include "verifier/tee_jwk.h"
 
 static const char TOKEN[] = "eyJhbGciOiJFUzM4NCJ9.eyJ0ZXN0Ijp0cnVlfQ.c2ln";
@@ -288,6 +288,51 @@ static void test_release_refusals(void **state)
 	EVP_PKEY_free(other);
 }
 
+static void expect_status(const char *claims_text, size_t gpus, enum ccg_status want, const char *where,
+			  const char *detail)
+{
+	json_t *c = json_loads(claims_text, 0, NULL);
+	struct ccg_error err;
+
+	assert_non_null(c);
+	ccg_error_clear(&err);
+	assert_int_equal(guest_token_status(c, gpus, "from the answer", &err), want);
+	if (where != NULL)
+		assert_string_equal(err.where, where);
+	if (detail != NULL && strstr(err.detail, detail) == NULL)
+		fail_msg("detail \"%s\" lacks \"%s\"", err.detail, detail);
+	json_decref(c);
+}
+
+/* the verdict of a verified token: every submod affirming, the worst one named, one GPU submod per GPU sent */
+static void test_token_status(void **state)
+{
+	static const char ok[] = "{\"ear.status\":\"affirming\",\"submods\":{\"cpu0\":{\"ear.status\":\"affirming\"},"
+				 "\"GPU-0\":{\"ear.status\":\"affirming\"},\"GPU-1\":{\"ear.status\":\"affirming\"}}}";
+
+	(void)state;
+	expect_status(ok, 2, CCG_OK, NULL, NULL);
+	/* the token vouches for two GPUs, three were sent (or one) */
+	expect_status(ok, 3, CCG_ERR_NOT_AFFIRMED, "guest.attest.submods", "2 GPUs, 3");
+	expect_status(ok, 1, CCG_ERR_NOT_AFFIRMED, "guest.attest.submods", NULL);
+	/* GPU-0 has no claim (none), GPU-1 is contraindicated: GPU-1 is named, with its own error */
+	expect_status("{\"ear.status\":\"contraindicated\",\"submods\":{\"cpu0\":{\"ear.status\":\"none\"},"
+		      "\"GPU-0\":{\"ear.status\":\"none\"},\"GPU-1\":{\"ear.status\":\"contraindicated\","
+		      "\"ccgpu.errors\":[\"golden.vbios[9]: differs\"]}}}",
+		      2, CCG_ERR_NOT_AFFIRMED, "guest.attest.gpu[1]", "golden.vbios[9]");
+	/* the CPU with a warning: named, the answer's failed text when the submod gives none */
+	expect_status("{\"ear.status\":\"warning\",\"submods\":{\"cpu0\":{\"ear.status\":\"warning\"},"
+		      "\"GPU-0\":{\"ear.status\":\"affirming\"}}}",
+		      1, CCG_ERR_NOT_AFFIRMED, "guest.attest.cpu", "from the answer");
+	/* every submod affirming but the overall status says otherwise */
+	expect_status("{\"ear.status\":\"none\",\"submods\":{\"GPU-0\":{\"ear.status\":\"affirming\"}}}", 1,
+		      CCG_ERR_NOT_AFFIRMED, "guest.attest", NULL);
+	/* a submod without a status, and no submods at all */
+	expect_status("{\"ear.status\":\"affirming\",\"submods\":{\"GPU-0\":{}}}", 1, CCG_ERR_NOT_AFFIRMED,
+		      "guest.attest.gpu[0]", NULL);
+	expect_status("{\"ear.status\":\"affirming\"}", 0, CCG_ERR_MALFORMED, "guest.attest.submods", NULL);
+}
+
 static void test_options(void **state)
 {
 	static const char jwks[] = "{\"keys\":[{\"kty\":\"EC\"}]}";
@@ -347,6 +392,7 @@ int main(void)
 		cmocka_unit_test(test_thumbprint_vectors),
 		cmocka_unit_test(test_release_open),
 		cmocka_unit_test(test_release_refusals),
+		cmocka_unit_test(test_token_status),
 		cmocka_unit_test(test_options),
 	};
 
