@@ -25,6 +25,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <fcntl.h>
 #include <time.h>
@@ -457,6 +459,22 @@ static void test_channel(void **state)
 	ccg_guest_free(g);
 }
 
+static bool accepts(const char *path)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	int fd;
+	bool ok;
+
+	if (strlen(path) >= sizeof(a.sun_path))
+		return false;
+	memcpy(a.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	ok = fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
 /*
  * A second daemon with the same configuration and signing key (so the same
  * JWKS) listening on a UNIX socket: the guest's "unix:" verifier URL.
@@ -492,7 +510,8 @@ static void test_unix_socket(void **state)
 		execl(binary, binary, "--config", conf, "--state-dir", st, "--listen", url, (char *)NULL);
 		_exit(127);
 	}
-	for (int i = 0; i < 1500 && access(path, F_OK) != 0; i++) { /* 30 s */
+	/* ready once it accepts connections (the socket file appears at bind(), before listen()) */
+	for (int i = 0; i < 1500 && !accepts(path); i++) { /* 30 s */
 		assert_int_equal(waitpid(pid, &status, WNOHANG), 0);
 		nanosleep(&nap, NULL);
 	}
