@@ -20,6 +20,7 @@
 #include <jansson.h>
 #include <jose/jose.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <signal.h>
 #include <stdio.h>
@@ -33,6 +34,8 @@
 #include <unistd.h>
 
 #include "ccgpu/guest.h"
+#include "common/crypto.h"
+#include "common/encoding.h"
 #include "gpusim/serve.h"
 #include "tee_guest/guest_impl.h"
 #include "verifier/ear.h"
@@ -46,7 +49,7 @@
 
 static const char *binary;
 static struct vt_world world;
-static struct vt_daemon daemon_;
+static struct vt_daemon daemon_, tls_daemon = {.pid = -1};
 static struct ts_swtpm tpm;
 static char *config, *jwks, sock[600], root_pem[600];
 static pid_t gpusim_pid = -1, unix_daemon = -1;
@@ -112,6 +115,9 @@ static int teardown(void **state)
 		kill(unix_daemon, SIGTERM);
 		waitpid(unix_daemon, NULL, 0);
 	}
+	/* a test that failed half-way leaves its daemon: it holds the TAP output open until stopped */
+	if (tls_daemon.pid > 0)
+		vt_daemon_stop(&tls_daemon, SIGTERM);
 	vt_daemon_stop(&daemon_, SIGTERM);
 	free(config);
 	free(jwks);
@@ -528,6 +534,92 @@ static void test_unix_socket(void **state)
 	free(conf);
 }
 
+/* curl's pin of a public key: "sha256//" base64(SHA-256(DER SubjectPublicKeyInfo)) */
+static char *pin_of(EVP_PKEY *k)
+{
+	uint8_t *der = NULL, h[32];
+	int n = i2d_PUBKEY(k, &der);
+	char *b64, *pin = malloc(128);
+
+	assert_true(n > 0);
+	assert_int_equal(ccg_sha256(der, (size_t)n, h), CCG_OK);
+	b64 = ccg_base64_encode_alloc(h, sizeof(h));
+	assert_non_null(b64);
+	snprintf(pin, 128, "sha256//%s", b64);
+	free(b64);
+	OPENSSL_free(der);
+	return pin;
+}
+
+/*
+ * The verifier over HTTPS (a third daemon, same signing key, a self-signed
+ * certificate for 127.0.0.1): refused without its CA, accepted with it;
+ * with a public-key pin, only the pinned key is accepted.
+ */
+static void test_https_ca_and_pin(void **state)
+{
+	struct ccg_guest_opts o;
+	struct ccg_guest *g;
+	struct ccg_error err;
+	char cmd[2400], crt[640], key[640], extra[2000], st[600], url[64], *conf, *pin, *wrong;
+	FILE *f;
+	X509 *x;
+
+	(void)state;
+	clock_offset = 0;
+	snprintf(crt, sizeof(crt), "%s/tls.crt", world.dir);
+	snprintf(key, sizeof(key), "%s/tls.key", world.dir);
+	snprintf(cmd, sizeof(cmd),
+		 "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout '%s' -out '%s' -days 2 "
+		 "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1",
+		 key, crt);
+	assert_int_equal(system(cmd), 0);
+	snprintf(extra, sizeof(extra),
+		 "tpm_ak = %s/ak.pem\nmax_body = 4194304\nsigning_key = %s/ear-signing-key.pem\ntls_cert = %s\ntls_key = %s\n",
+		 world.dir, daemon_.state, crt, key);
+	conf = vt_config_write(&world, "verifierd-tls.conf", extra);
+	snprintf(st, sizeof(st), "%s/state-tls", world.dir);
+	vt_daemon_start(&tls_daemon, binary, conf, st, NULL);
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d", tls_daemon.port);
+	/* the system's CAs do not know the certificate */
+	opts_init(&o);
+	o.verifier_url = url;
+	g = new_guest(&o, CCG_GUEST_KEY_X25519);
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_guest_attest(g, &err), CCG_ERR_NETWORK);
+	assert_string_equal(err.where, "guest.challenge");
+	ccg_guest_free(g);
+	/* with its CA */
+	o.verifier_ca_file = crt;
+	g = new_guest(&o, CCG_GUEST_KEY_X25519);
+	attest_ok(g);
+	ccg_guest_free(g);
+	/* pinned to the certificate's key, then to another key */
+	f = fopen(crt, "r");
+	assert_non_null(f);
+	x = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	assert_non_null(x);
+	pin = pin_of(X509_get0_pubkey(x));
+	wrong = pin_of(world.tee);
+	o.verifier_pinned_key = pin;
+	g = new_guest(&o, CCG_GUEST_KEY_X25519);
+	attest_ok(g);
+	ccg_guest_free(g);
+	o.verifier_pinned_key = wrong;
+	g = new_guest(&o, CCG_GUEST_KEY_X25519);
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_guest_attest(g, &err), CCG_ERR_NETWORK);
+	assert_string_equal(err.where, "guest.challenge");
+	assert_non_null(strstr(err.detail, "ublic key"));
+	ccg_guest_free(g);
+	assert_int_equal(vt_daemon_stop(&tls_daemon, SIGTERM), 0);
+	X509_free(x);
+	free(pin);
+	free(wrong);
+	free(conf);
+}
+
 /* a release the verifier refuses (no contract "guest-test" is registered) is named by the secret */
 static void test_release_refused(void **state)
 {
@@ -560,6 +652,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_token_checks),
 		cmocka_unit_test(test_channel),
 		cmocka_unit_test(test_unix_socket),
+		cmocka_unit_test(test_https_ca_and_pin),
 		cmocka_unit_test(test_release_refused),
 	};
 
