@@ -404,7 +404,12 @@ static void test_token_checks(void **state)
 	/* a guest that trusts another verifier's JWKS refuses this verifier's tokens, in ccg_guest_attest itself */
 	snprintf(keypath, sizeof(keypath), "%s/other-ear.pem", world.dir);
 	assert_int_equal(ccg_ear_key_load_or_create(keypath, &k, NULL), CCG_OK);
-	other_jwks = json_dumps(ccg_ear_key_jwks(k), JSON_COMPACT);
+	{
+		json_t *j = ccg_ear_key_jwks(k);
+
+		other_jwks = json_dumps(j, JSON_COMPACT);
+		json_decref(j);
+	}
 	assert_non_null(other_jwks);
 	opts_init(&o);
 	o.verifier_jwks = other_jwks;
