@@ -79,7 +79,10 @@
 	X(ERR_STATEMENT_REPLAY, "signed statement already used (replay)") \
 	X(ERR_PARTY_UNKNOWN, "party unknown to the contract in force") \
 	X(ERR_STATEMENT_SCOPE, "signed statement made for another request") \
-	X(ERR_STATEMENT_STALE, "signed statement outside its time window")
+	X(ERR_STATEMENT_STALE, "signed statement outside its time window") \
+	/* the guest API (branch guest, issue 15) */ \
+	X(ERR_NOT_AFFIRMED, "the verifier did not affirm the evidence") \
+	X(ERR_TOKEN_WRONG_KEY, "token bound to another TEE key")
 
 const char *ccg_status_str(enum ccg_status s)
 {

@@ -14,5 +14,6 @@
 #include "ccgpu/policy.h"
 #include "ccgpu/channel.h"
 #include "ccgpu/token.h"
+#include "ccgpu/guest.h"
 
 #endif
