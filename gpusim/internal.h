@@ -36,6 +36,14 @@ CCG_MUST_USE enum ccg_status gpusim_rim_ids(struct gpusim_firmware *fw, struct c
 /* gpusim_reports_fwid: drivers before 550 (e.g. 535) put no FWID in the opaque data, as NVIDIA's do. */
 bool gpusim_reports_fwid(const struct gpusim_firmware *fw);
 
+/*
+ * gpusim_firmware_init: the firmware model a device set runs (firmware.c): versions from opts
+ * (defaults 570.86.15, 96.00.A5.00.01; HOPPER or BLACKWELL), RIM ids, fresh random golden
+ * measurements. Bad versions or architecture: CCG_ERR_INVALID_ARG naming the option.
+ */
+CCG_MUST_USE enum ccg_status gpusim_firmware_init(struct gpusim_firmware *fw, const struct gpusim_pki_opts *opts,
+						  struct ccg_error *err);
+
 /* gpusim_vbios_bytes: the 8-byte opaque VBIOS_VERSION encoding of "AA.BB.CC.DD.EE". */
 CCG_MUST_USE enum ccg_status gpusim_vbios_bytes(const char *version, uint8_t out[8], struct ccg_error *err);
 
