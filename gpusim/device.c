@@ -536,13 +536,9 @@ out:
 
 enum ccg_status gpusim_spdm_error(struct ccg_buf *out, uint8_t version, uint8_t code, uint8_t data)
 {
-	struct ccg_writer w;
+	const uint8_t m[4] = {version, SPDM_ERROR, code, data};
 
-	ccg_writer_init_buf(&w, out);
-	if (ccg_writer_put_u8(&w, version) && ccg_writer_put_u8(&w, SPDM_ERROR) && ccg_writer_put_u8(&w, code) &&
-	    ccg_writer_put_u8(&w, data))
-		return CCG_OK;
-	return w.failed;
+	return ccg_buf_append(out, m, sizeof(m)); /* all four bytes or none */
 }
 
 /* checks a GET_MEASUREMENTS request field by field; 0 or the SPDM error code to answer */
