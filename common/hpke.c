@@ -29,6 +29,7 @@
 #include "common/error.h"
 #include "common/hpke_internal.h"
 #include "common/secret.h"
+#include "common/writer.h"
 
 #define NN 12 /* AES-GCM nonce */
 #define NT 16 /* AES-GCM tag */
@@ -185,41 +186,47 @@ static enum ccg_status labeled_expand(const char *md, const uint8_t *suite_id, s
 				      size_t info_len, uint8_t *out, size_t out_len, struct ccg_error *err)
 {
 	size_t label_len = strlen(label), n = 2 + 7 + suite_id_len + label_len + info_len;
+	struct ccg_writer w;
 	uint8_t *buf;
 	enum ccg_status st;
 
 	/* L <= 255 × Nh < 65536: callers bound it (ccg_hpke_ctx_export) */
 	if ((buf = malloc(n)) == NULL)
 		return ccg_error_set(err, CCG_ERR_NOMEM, "hpke.hkdf", NULL);
-	buf[0] = (uint8_t)(out_len >> 8);
-	buf[1] = (uint8_t)out_len;
-	memcpy(buf + 2, "HPKE-v1", 7);
-	memcpy(buf + 9, suite_id, suite_id_len);
-	memcpy(buf + 9 + suite_id_len, label, label_len);
-	if (info_len > 0)
-		memcpy(buf + 9 + suite_id_len + label_len, info, info_len);
-	st = hkdf(md, EVP_KDF_HKDF_MODE_EXPAND_ONLY, NULL, 0, prk, prk_len, buf, n, out, out_len, err);
+	/* labeled_info = I2OSP(L, 2) || "HPKE-v1" || suite_id || label || info */
+	ccg_writer_init_fixed(&w, buf, n);
+	if (!ccg_writer_put_u16be(&w, (uint16_t)out_len) || !ccg_writer_put_bytes(&w, "HPKE-v1", 7) ||
+	    !ccg_writer_put_bytes(&w, suite_id, suite_id_len) || !ccg_writer_put_bytes(&w, label, label_len) ||
+	    !ccg_writer_put_bytes(&w, info, info_len))
+		st = ccg_writer_finish(&w, NULL, "hpke.hkdf", err);
+	else
+		st = hkdf(md, EVP_KDF_HKDF_MODE_EXPAND_ONLY, NULL, 0, prk, prk_len, buf, n, out, out_len, err);
 	OPENSSL_cleanse(buf, n);
 	free(buf);
 	return st;
 }
 
-static void kem_suite_id(const struct suite *s, uint8_t out[5])
+/* suite_id = "KEM" || I2OSP(kem_id, 2) */
+static enum ccg_status kem_suite_id(const struct suite *s, uint8_t out[5], struct ccg_error *err)
 {
-	memcpy(out, "KEM", 3);
-	out[3] = (uint8_t)(s->kem_id >> 8);
-	out[4] = (uint8_t)s->kem_id;
+	struct ccg_writer w;
+
+	ccg_writer_init_fixed(&w, out, 5);
+	if (!ccg_writer_put_bytes(&w, "KEM", 3) || !ccg_writer_put_u16be(&w, s->kem_id))
+		return ccg_writer_finish(&w, NULL, "hpke.suite_id", err);
+	return CCG_OK;
 }
 
-static void hpke_suite_id(const struct suite *s, uint8_t out[10])
+/* suite_id = "HPKE" || I2OSP(kem_id, 2) || I2OSP(kdf_id, 2) || I2OSP(aead_id, 2) */
+static enum ccg_status hpke_suite_id(const struct suite *s, uint8_t out[10], struct ccg_error *err)
 {
-	memcpy(out, "HPKE", 4);
-	out[4] = (uint8_t)(s->kem_id >> 8);
-	out[5] = (uint8_t)s->kem_id;
-	out[6] = (uint8_t)(s->kdf_id >> 8);
-	out[7] = (uint8_t)s->kdf_id;
-	out[8] = (uint8_t)(s->aead_id >> 8);
-	out[9] = (uint8_t)s->aead_id;
+	struct ccg_writer w;
+
+	ccg_writer_init_fixed(&w, out, 10);
+	if (!ccg_writer_put_bytes(&w, "HPKE", 4) || !ccg_writer_put_u16be(&w, s->kem_id) ||
+	    !ccg_writer_put_u16be(&w, s->kdf_id) || !ccg_writer_put_u16be(&w, s->aead_id))
+		return ccg_writer_finish(&w, NULL, "hpke.suite_id", err);
+	return CCG_OK;
 }
 
 /* ---------- keys (§4.1, §7.1) ---------- */
@@ -376,8 +383,8 @@ enum ccg_status ccg_hpke_keypair_derive(enum ccg_hpke_suite suite, const uint8_t
 				     CCG_HPKE_MAX_IKM_LEN);
 	if ((st = ccg_secret_new(2 * CCG_HPKE_MAX_NH, &w)) != CCG_OK)
 		return ccg_error_set(err, st, "hpke.derive", NULL);
-	kem_suite_id(s, sid);
-	if ((st = labeled_extract(s->kem_md, s->n_secret, sid, sizeof(sid), NULL, 0, "dkp_prk", ikm, ikm_len,
+	if ((st = kem_suite_id(s, sid, err)) != CCG_OK ||
+	    (st = labeled_extract(s->kem_md, s->n_secret, sid, sizeof(sid), NULL, 0, "dkp_prk", ikm, ikm_len,
 				  w->data, err)) != CCG_OK)
 		goto out;
 	if (s->x25519) {
@@ -446,8 +453,8 @@ static enum ccg_status extract_and_expand(const struct suite *s, const uint8_t *
 	uint8_t sid[5];
 	enum ccg_status st;
 
-	kem_suite_id(s, sid);
-	if ((st = labeled_extract(s->kem_md, s->n_secret, sid, sizeof(sid), NULL, 0, "eae_prk", dhv, s->n_sk, prk,
+	if ((st = kem_suite_id(s, sid, err)) != CCG_OK ||
+	    (st = labeled_extract(s->kem_md, s->n_secret, sid, sizeof(sid), NULL, 0, "eae_prk", dhv, s->n_sk, prk,
 				  err)) != CCG_OK)
 		return st;
 	return labeled_expand(s->kem_md, sid, sizeof(sid), prk, s->n_secret, "shared_secret", kem_context,
@@ -471,9 +478,9 @@ static enum ccg_status key_schedule(const struct suite *s, bool sender, const ui
 	size_t ksc_len = 1 + 2 * s->n_h;
 	enum ccg_status st;
 
-	hpke_suite_id(s, sid);
 	ksc[0] = CCG_HPKE_MODE_BASE;
-	if ((st = labeled_extract(s->kdf_md, s->n_h, sid, sizeof(sid), NULL, 0, "psk_id_hash", NULL, 0, ksc + 1,
+	if ((st = hpke_suite_id(s, sid, err)) != CCG_OK ||
+	    (st = labeled_extract(s->kdf_md, s->n_h, sid, sizeof(sid), NULL, 0, "psk_id_hash", NULL, 0, ksc + 1,
 				  err)) != CCG_OK ||
 	    (st = labeled_extract(s->kdf_md, s->n_h, sid, sizeof(sid), NULL, 0, "info_hash", info, info_len,
 				  ksc + 1 + s->n_h, err)) != CCG_OK ||
@@ -765,6 +772,7 @@ enum ccg_status ccg_hpke_ctx_export(const struct ccg_hpke_ctx *ctx, const uint8_
 				    size_t exporter_context_len, uint8_t *out, size_t out_len, struct ccg_error *err)
 {
 	uint8_t sid[10];
+	enum ccg_status st;
 
 	if (ctx == NULL || out == NULL || (exporter_context == NULL && exporter_context_len != 0))
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "hpke.export", "NULL argument");
@@ -774,7 +782,8 @@ enum ccg_status ccg_hpke_ctx_export(const struct ccg_hpke_ctx *ctx, const uint8_
 	if (out_len == 0 || out_len > 255 * ctx->s->n_h)
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "hpke.export", "L = %zu, need 1..%zu", out_len,
 				     255 * ctx->s->n_h);
-	hpke_suite_id(ctx->s, sid);
+	if ((st = hpke_suite_id(ctx->s, sid, err)) != CCG_OK)
+		return st;
 	return labeled_expand(ctx->s->kdf_md, sid, sizeof(sid), KS_EXP(ctx), ctx->s->n_h, "sec", exporter_context,
 			      exporter_context_len, out, out_len, err);
 }
