@@ -13,5 +13,7 @@
 #include "ccgpu/cpu.h"
 #include "ccgpu/policy.h"
 #include "ccgpu/channel.h"
+#include "ccgpu/ohttp.h"
+#include "ccgpu/client.h"
 
 #endif

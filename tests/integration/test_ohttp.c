@@ -1,0 +1,631 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Prompt privacy end to end over loopback HTTP: an inference server (the
+ * OHTTP gateway API of include/ccgpu/ohttp.h behind libmicrohttpd, serving
+ * its key configuration and an EAR token signed by verifier/ear.c's signer
+ * that binds its key), a relay run by "the operator" (libmicrohttpd that
+ * forwards the bytes with libcurl and records everything it sees), and the
+ * client API (include/ccgpu/client.h). The relay's capture holds no
+ * plaintext canary of the prompt or the answer; a token whose cnf.jwk is not
+ * the served key, a policy the claims fail, a verdict other than affirming,
+ * a foreign JWKS, an expired token, and a relay that alters or replays
+ * answers are each refused with the check named.
+ */
+#include <stdarg.h>
+#include <setjmp.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <arpa/inet.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "ccgpu/client.h"
+#include "ccgpu/ohttp.h"
+#include "common/http.h"
+#include "verifier/ear.h"
+
+#define PROMPT_CANARY "canary-prompt-5f2b9c0e41d7"
+#define HEADER_CANARY "canary-header-91aa03c7e2"
+#define PATH_CANARY "canary-path-7c33de"
+#define ANSWER_CANARY "canary-answer-0b8e6a21f9"
+#define T0 1760000000
+#define MAX_BODY (1024 * 1024)
+
+static const char client_policy[] = "policy \"client\" version 1\n"
+				    "rule tee \"a known CPU TEE, not debuggable\" {\n"
+				    "  ccgpu-cpu-tee == \"snp\" and not snp-debug-allowed\n"
+				    "}\n"
+				    "rule gpus \"every GPU genuine and measured\" {\n"
+				    "  every gpu (ccgpu-result and measres == \"success\")\n"
+				    "}\n";
+/* passes everything above and fails only its rule "bound" (the claims say version 1) */
+static const char failing_policy[] = "policy \"strict\" version 1\n"
+				     "rule tee \"a known CPU TEE\" { ccgpu-cpu-tee == \"snp\" }\n"
+				     "rule bound \"binding version 2\" { ccgpu-composite.version == 2 }\n";
+
+/* ---- the inference server: gateway, key configuration, token ---- */
+
+static struct ccg_ohttp_gateway *gw;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static char *token;           /* what GET /ccgpu/attestation serves (under lock) */
+static atomic_int gateway_requests;
+
+/* ---- the operator's relay: forwards, and records what it sees ---- */
+
+static char gateway_url[128];
+static uint8_t *capture;      /* every header and body the relay saw (under lock) */
+static size_t capture_len;
+static atomic_int relay_mode; /* 0 forward, 1 alter the answer, 2 replay the previous answer */
+static uint8_t *last_answer;
+static size_t last_answer_len;
+
+static struct MHD_Daemon *server_d, *relay_d;
+static int server_port, relay_port;
+static struct ccg_ear_key *ear_key, *other_key;
+static char tmpdir[64];
+
+static void record(const void *p, size_t n)
+{
+	uint8_t *c;
+
+	pthread_mutex_lock(&lock);
+	c = realloc(capture, capture_len + n + 1);
+	if (c != NULL) {
+		capture = c;
+		memcpy(capture + capture_len, p, n);
+		capture_len += n;
+	}
+	pthread_mutex_unlock(&lock);
+}
+
+static enum MHD_Result record_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	(void)cls;
+	(void)kind;
+	record(key, strlen(key));
+	record(": ", 2);
+	if (value != NULL)
+		record(value, strlen(value));
+	record("\n", 1);
+	return MHD_YES;
+}
+
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const void *body, size_t len,
+			     const char *type)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+	enum MHD_Result ret;
+
+	if (r == NULL)
+		return MHD_NO;
+	if (type != NULL)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+struct body {
+	uint8_t *data;
+	size_t len;
+	bool too_large;
+};
+
+/* collects a POST body over the calls libmicrohttpd makes; true once it is whole */
+static bool collect(void **con_cls, const char *upload, size_t *upload_len, struct body **out)
+{
+	struct body *b = *con_cls;
+
+	if (b == NULL) {
+		*con_cls = calloc(1, sizeof(*b));
+		return false;
+	}
+	if (*upload_len > 0) {
+		if (b->len + *upload_len > MAX_BODY) {
+			b->too_large = true;
+		} else {
+			uint8_t *d = realloc(b->data, b->len + *upload_len);
+
+			if (d != NULL) {
+				memcpy(d + b->len, upload, *upload_len);
+				b->data = d;
+				b->len += *upload_len;
+			}
+		}
+		*upload_len = 0;
+		return false;
+	}
+	*out = b;
+	return true;
+}
+
+static void body_done(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+	struct body *b = *con_cls;
+
+	(void)cls;
+	(void)c;
+	(void)toe;
+	if (b != NULL) {
+		free(b->data);
+		free(b);
+		*con_cls = NULL;
+	}
+}
+
+/* the inference app: answers "echo:<content> <answer canary>" to each decapsulated request */
+static enum MHD_Result app_answer(struct MHD_Connection *c, const struct body *b)
+{
+	struct ccg_ohttp_exchange *ex = NULL;
+	struct ccg_bhttp_msg *resp = NULL;
+	const struct ccg_bhttp_msg *req;
+	const uint8_t *content;
+	uint8_t *out = NULL, text[4096];
+	size_t cl = 0, n = 0, tl;
+	enum MHD_Result ret;
+
+	atomic_fetch_add(&gateway_requests, 1);
+	if (ccg_ohttp_gateway_decapsulate(gw, b->data, b->len, &ex, NULL) != CCG_OK)
+		return reply(c, 400, "bad request", 11, "text/plain");
+	req = ccg_ohttp_exchange_request(ex);
+	content = ccg_bhttp_msg_content(req, &cl);
+	tl = (size_t)snprintf((char *)text, sizeof(text), "echo:%.*s %s %s", (int)cl, (const char *)content,
+			      ccg_bhttp_msg_path(req), ANSWER_CANARY);
+	if (ccg_bhttp_response_new(200, &resp, NULL) != CCG_OK ||
+	    ccg_bhttp_msg_add_field(resp, CCG_BHTTP_HEADERS, "content-type", (const uint8_t *)"text/plain", 10, NULL) !=
+		    CCG_OK ||
+	    ccg_bhttp_msg_set_content(resp, text, tl, NULL) != CCG_OK ||
+	    ccg_ohttp_exchange_respond(ex, resp, &out, &n, NULL) != CCG_OK)
+		ret = reply(c, 500, "", 0, NULL);
+	else
+		ret = reply(c, 200, out, n, "message/ohttp-res");
+	free(out);
+	ccg_bhttp_msg_free(resp);
+	ccg_ohttp_exchange_free(ex);
+	return ret;
+}
+
+static enum MHD_Result server_handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+				      const char *version, const char *upload, size_t *upload_len, void **con_cls)
+{
+	(void)cls;
+	(void)version;
+	if (strcmp(method, "GET") == 0 && strcmp(url, CCG_CLIENT_ROUTE_KEYS) == 0) {
+		uint8_t *keys = NULL;
+		size_t n = 0;
+		enum MHD_Result ret;
+
+		if (ccg_ohttp_gateway_key_config(gw, &keys, &n, NULL) != CCG_OK)
+			return reply(c, 500, "", 0, NULL);
+		ret = reply(c, 200, keys, n, "application/ohttp-keys");
+		free(keys);
+		return ret;
+	}
+	if (strcmp(method, "GET") == 0 && strcmp(url, CCG_CLIENT_ROUTE_ATTESTATION) == 0) {
+		char *t;
+		enum MHD_Result ret;
+
+		pthread_mutex_lock(&lock);
+		t = token != NULL ? strdup(token) : NULL;
+		pthread_mutex_unlock(&lock);
+		ret = t != NULL ? reply(c, 200, t, strlen(t), "application/jwt") : reply(c, 404, "", 0, NULL);
+		free(t);
+		return ret;
+	}
+	if (strcmp(method, "POST") == 0 && strcmp(url, CCG_CLIENT_ROUTE_GATEWAY) == 0) {
+		struct body *b = NULL;
+
+		if (!collect(con_cls, upload, upload_len, &b))
+			return *con_cls != NULL ? MHD_YES : MHD_NO;
+		if (b->too_large)
+			return reply(c, 413, "", 0, NULL);
+		return app_answer(c, b);
+	}
+	return reply(c, 404, "", 0, NULL);
+}
+
+static enum MHD_Result relay_handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+				     const char *version, const char *upload, size_t *upload_len, void **con_cls)
+{
+	struct ccg_http_request req = {.url = gateway_url, .method = "POST", .content_type = "message/ohttp-req",
+				       .capture = {"content-type"}};
+	struct ccg_http_response resp = {0};
+	struct body *b = NULL;
+	enum MHD_Result ret;
+	int mode;
+
+	(void)cls;
+	(void)version;
+	if (strcmp(method, "POST") != 0 || strcmp(url, "/relay") != 0)
+		return reply(c, 404, "", 0, NULL);
+	if (!collect(con_cls, upload, upload_len, &b))
+		return *con_cls != NULL ? MHD_YES : MHD_NO;
+	if (b->too_large)
+		return reply(c, 413, "", 0, NULL);
+	/* what the operator sees: the request line, every header, the body; then the answer */
+	record(method, strlen(method));
+	record(" ", 1);
+	record(url, strlen(url));
+	record("\n", 1);
+	MHD_get_connection_values(c, MHD_HEADER_KIND, record_header, NULL);
+	record(b->data, b->len);
+	req.body = b->data;
+	req.body_len = b->len;
+	if (ccg_http_perform(&req, &resp, NULL) != CCG_OK)
+		return reply(c, 502, "", 0, NULL);
+	record(resp.body, resp.body_len);
+	mode = atomic_load(&relay_mode);
+	pthread_mutex_lock(&lock);
+	{
+		/* keep this genuine answer; in mode 2 send the previous genuine one instead */
+		uint8_t *prev = last_answer, *keep = malloc(resp.body_len + 1);
+		size_t prev_len = last_answer_len;
+
+		if (keep != NULL)
+			memcpy(keep, resp.body, resp.body_len);
+		last_answer = keep;
+		last_answer_len = resp.body_len;
+		if (mode == 1 && resp.body_len > 20) {
+			resp.body[20] ^= 0x01;
+		} else if (mode == 2 && prev != NULL) {
+			memcpy(resp.body, prev, prev_len < resp.body_len ? prev_len : resp.body_len);
+			resp.body_len = prev_len < resp.body_len ? prev_len : resp.body_len;
+		}
+		free(prev);
+	}
+	pthread_mutex_unlock(&lock);
+	ret = reply(c, (unsigned)resp.status, resp.body, resp.body_len,
+		    resp.headers[0] != NULL ? resp.headers[0] : "application/octet-stream");
+	ccg_http_response_cleanup(&resp);
+	return ret;
+}
+
+static struct MHD_Daemon *start(MHD_AccessHandlerCallback h, int *port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	const union MHD_DaemonInfo *info;
+	struct MHD_Daemon *d;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, h, NULL, MHD_OPTION_SOCK_ADDR,
+			     (struct sockaddr *)&a, MHD_OPTION_NOTIFY_COMPLETED, body_done, NULL,
+			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
+	if (d == NULL || (info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT)) == NULL)
+		return NULL;
+	*port = info->port;
+	return d;
+}
+
+/* ---- tokens ---- */
+
+struct token_opts {
+	const struct ccg_ear_key *key;
+	const char *jwk;                  /* cnf.jwk text; NULL: none */
+	enum ccg_ear_status gpu_status;
+};
+
+static char *make_token(const struct token_opts *o)
+{
+	json_t *cpu = json_pack("{s:s,s:b,s:{s:i,s:s}}", "ccgpu-cpu-tee", "snp", "snp-debug-allowed", 0,
+				"ccgpu-composite", "version", 1, "binding",
+				"4d1c5e0fa3b0c2d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5");
+	json_t *gpu = json_pack("{s:b,s:s}", "ccgpu-result", 1, "measres", "success");
+	json_t *jwk = o->jwk != NULL ? json_loads(o->jwk, 0, NULL) : NULL;
+	struct ccg_ear_submod subs[2] = {{.name = "cpu0", .status = CCG_EAR_AFFIRMING, .claims = cpu},
+					 {.name = "GPU-0", .status = o->gpu_status, .claims = gpu}};
+	struct ccg_ear_params p = {.verifier_developer = "ccgpu",
+				   .verifier_build = "test_ohttp",
+				   .policy_id = "test",
+				   .iat = T0,
+				   .exp = T0 + 3600,
+				   .tee_jwk = jwk,
+				   .submods = subs,
+				   .n_submods = 2};
+	char *jws = NULL;
+
+	assert_non_null(cpu);
+	assert_non_null(gpu);
+	assert_int_equal(ccg_ear_issue(o->key, &p, &jws, NULL, NULL), CCG_OK);
+	json_decref(cpu);
+	json_decref(gpu);
+	json_decref(jwk);
+	return jws;
+}
+
+static void serve_token(char *t)
+{
+	pthread_mutex_lock(&lock);
+	free(token);
+	token = t;
+	pthread_mutex_unlock(&lock);
+}
+
+static char *gateway_jwk(void)
+{
+	char *jwk = NULL;
+
+	assert_int_equal(ccg_ohttp_gateway_public_jwk(gw, &jwk, NULL), CCG_OK);
+	return jwk;
+}
+
+/* a client of the server, through the relay, trusting ear_key's JWKS (or another's) */
+static struct ccg_client *client_for(const struct ccg_ear_key *trusted, const char *policy)
+{
+	struct ccg_client *c = NULL;
+	char url[128], *jwks;
+	json_t *j = ccg_ear_key_jwks(trusted);
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", server_port);
+	assert_int_equal(ccg_client_new(url, &c, NULL), CCG_OK);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/relay", relay_port);
+	assert_int_equal(ccg_client_set_relay(c, url, NULL), CCG_OK);
+	jwks = json_dumps(j, 0);
+	assert_int_equal(ccg_client_set_jwks(c, jwks, strlen(jwks), NULL), CCG_OK);
+	if (policy != NULL)
+		assert_int_equal(ccg_client_set_policy(c, policy, strlen(policy), NULL), CCG_OK);
+	free(jwks);
+	json_decref(j);
+	return c;
+}
+
+static struct ccg_bhttp_msg *prompt(void)
+{
+	struct ccg_bhttp_msg *m = NULL;
+
+	assert_int_equal(ccg_bhttp_request_new("POST", "https", "inference.example", "/v1/generate/" PATH_CANARY, &m, NULL),
+			 CCG_OK);
+	assert_int_equal(ccg_bhttp_msg_add_field(m, CCG_BHTTP_HEADERS, "x-prompt-id", (const uint8_t *)HEADER_CANARY,
+						 strlen(HEADER_CANARY), NULL),
+			 CCG_OK);
+	assert_int_equal(ccg_bhttp_msg_set_content(m, (const uint8_t *)PROMPT_CANARY, strlen(PROMPT_CANARY), NULL), CCG_OK);
+	return m;
+}
+
+static bool captured(const char *s)
+{
+	bool found;
+
+	pthread_mutex_lock(&lock);
+	found = capture != NULL && memmem(capture, capture_len, s, strlen(s)) != NULL;
+	pthread_mutex_unlock(&lock);
+	return found;
+}
+
+static size_t capture_size(void)
+{
+	size_t n;
+
+	pthread_mutex_lock(&lock);
+	n = capture_len;
+	pthread_mutex_unlock(&lock);
+	return n;
+}
+
+static int setup(void **state)
+{
+	char path[128];
+
+	(void)state;
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/ccgpu-ohttp-XXXXXX");
+	if (mkdtemp(tmpdir) == NULL || ccg_http_global_init() != CCG_OK)
+		return -1;
+	snprintf(path, sizeof(path), "%s/ear.pem", tmpdir);
+	if (ccg_ear_key_load_or_create(path, &ear_key, NULL) != CCG_OK)
+		return -1;
+	snprintf(path, sizeof(path), "%s/other.pem", tmpdir);
+	if (ccg_ear_key_load_or_create(path, &other_key, NULL) != CCG_OK)
+		return -1;
+	if (ccg_ohttp_gateway_new(7, NULL, 0, &gw, NULL) != CCG_OK)
+		return -1;
+	if ((server_d = start(server_handler, &server_port)) == NULL || (relay_d = start(relay_handler, &relay_port)) == NULL)
+		return -1;
+	snprintf(gateway_url, sizeof(gateway_url), "http://127.0.0.1:%d%s", server_port, CCG_CLIENT_ROUTE_GATEWAY);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char path[128];
+
+	(void)state;
+	MHD_stop_daemon(relay_d);
+	MHD_stop_daemon(server_d);
+	ccg_ohttp_gateway_free(gw);
+	ccg_ear_key_free(ear_key);
+	ccg_ear_key_free(other_key);
+	free(token);
+	free(capture);
+	free(last_answer);
+	snprintf(path, sizeof(path), "%s/ear.pem", tmpdir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/other.pem", tmpdir);
+	unlink(path);
+	rmdir(tmpdir);
+	return 0;
+}
+
+/* the whole path: attested, sealed, relayed, answered; the relay saw ciphertext only */
+static void test_prompt_through_relay(void **state)
+{
+	char *jwk = gateway_jwk();
+	struct token_opts o = {.key = ear_key, .jwk = jwk, .gpu_status = CCG_EAR_AFFIRMING};
+	struct ccg_client *c = client_for(ear_key, client_policy);
+	struct ccg_bhttp_msg *req = prompt(), *resp = NULL;
+	struct ccg_error err;
+	const uint8_t *content;
+	size_t cl = 0, before;
+
+	(void)state;
+	serve_token(make_token(&o));
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_client_request(c, req, &resp, &err), CCG_ERR_INVALID_ARG); /* not attested yet */
+	assert_null(ccg_client_claims_json(c));
+	before = capture_size();
+	ccg_error_clear(&err);
+	if (ccg_client_attest(c, T0 + 10, &err) != CCG_OK)
+		fail_msg("attest: %s: %s", err.where, err.detail);
+	assert_non_null(strstr(ccg_client_claims_json(c), "\"affirming\""));
+	for (int i = 0; i < 3; i++) {
+		ccg_error_clear(&err);
+		if (ccg_client_request(c, req, &resp, &err) != CCG_OK)
+			fail_msg("request: %s: %s", err.where, err.detail);
+		assert_int_equal(ccg_bhttp_msg_status(resp), 200);
+		content = ccg_bhttp_msg_content(resp, &cl);
+		assert_non_null(memmem(content, cl, "echo:" PROMPT_CANARY, strlen("echo:" PROMPT_CANARY)));
+		assert_non_null(memmem(content, cl, PATH_CANARY, strlen(PATH_CANARY)));
+		assert_non_null(memmem(content, cl, ANSWER_CANARY, strlen(ANSWER_CANARY)));
+		ccg_bhttp_msg_free(resp);
+		resp = NULL;
+	}
+	/* the relay carried three requests and answers and saw none of their plaintext */
+	assert_true(capture_size() > before + 3 * (7 + 32 + strlen(PROMPT_CANARY) + 16));
+	assert_true(captured("message/ohttp-req"));
+	assert_false(captured(PROMPT_CANARY));
+	assert_false(captured(HEADER_CANARY));
+	assert_false(captured(PATH_CANARY));
+	assert_false(captured(ANSWER_CANARY));
+	assert_false(captured("inference.example"));
+	assert_false(captured("echo:"));
+	ccg_bhttp_msg_free(req);
+	ccg_client_free(c);
+	free(jwk);
+}
+
+/* a relay that alters an answer, or replays an earlier one: the client opens neither */
+static void test_relay_tampering(void **state)
+{
+	char *jwk = gateway_jwk();
+	struct token_opts o = {.key = ear_key, .jwk = jwk, .gpu_status = CCG_EAR_AFFIRMING};
+	struct ccg_client *c = client_for(ear_key, NULL);
+	struct ccg_bhttp_msg *req = prompt(), *resp = NULL;
+	struct ccg_error err;
+
+	(void)state;
+	serve_token(make_token(&o));
+	assert_int_equal(ccg_client_attest(c, T0 + 10, NULL), CCG_OK);
+	atomic_store(&relay_mode, 0);
+	assert_int_equal(ccg_client_request(c, req, &resp, NULL), CCG_OK);
+	ccg_bhttp_msg_free(resp);
+	resp = NULL;
+	for (int mode = 1; mode <= 2; mode++) {
+		atomic_store(&relay_mode, mode);
+		ccg_error_clear(&err);
+		assert_int_equal(ccg_client_request(c, req, &resp, &err), CCG_ERR_MAC);
+		assert_string_equal(err.where, "hpke.ct");
+		assert_null(resp);
+	}
+	atomic_store(&relay_mode, 0);
+	ccg_bhttp_msg_free(req);
+	ccg_client_free(c);
+	free(jwk);
+}
+
+/* expects ccg_client_attest to refuse with st at where, and no request to be sent afterwards */
+static void refused(struct ccg_client *c, int64_t now, enum ccg_status st, const char *where)
+{
+	struct ccg_bhttp_msg *req = prompt(), *resp = NULL;
+	struct ccg_error err;
+	int sent = atomic_load(&gateway_requests);
+
+	ccg_error_clear(&err);
+	if (ccg_client_attest(c, now, &err) != st || strcmp(err.where, where) != 0)
+		fail_msg("got %s at %s (%s), want %s at %s", ccg_status_name(err.status), err.where, err.detail,
+			 ccg_status_name(st), where);
+	assert_null(ccg_client_claims_json(c));
+	assert_int_equal(ccg_client_request(c, req, &resp, NULL), CCG_ERR_INVALID_ARG);
+	assert_int_equal(atomic_load(&gateway_requests), sent);
+	ccg_bhttp_msg_free(req);
+}
+
+/* the token vouches for another key than the one served: refused before anything is sealed */
+static void test_key_not_bound(void **state)
+{
+	struct ccg_ohttp_gateway *other = NULL;
+	char *jwk = NULL;
+	struct ccg_client *c = client_for(ear_key, NULL);
+	struct token_opts o = {.key = ear_key, .gpu_status = CCG_EAR_AFFIRMING};
+
+	(void)state;
+	assert_int_equal(ccg_ohttp_gateway_new(7, NULL, 0, &other, NULL), CCG_OK);
+	assert_int_equal(ccg_ohttp_gateway_public_jwk(other, &jwk, NULL), CCG_OK);
+	o.jwk = jwk;
+	serve_token(make_token(&o));
+	refused(c, T0 + 10, CCG_ERR_TEE_KEY_MISMATCH, "ohttp.key_config.public_key");
+	/* a token that binds no key at all, or a key of another type */
+	o.jwk = NULL;
+	serve_token(make_token(&o));
+	refused(c, T0 + 10, CCG_ERR_TEE_KEY_MISMATCH, "cnf.jwk");
+	o.jwk = "{\"kty\":\"EC\",\"crv\":\"P-384\",\"x\":\"AA\",\"y\":\"AA\"}";
+	serve_token(make_token(&o));
+	refused(c, T0 + 10, CCG_ERR_TEE_KEY_MISMATCH, "cnf.jwk");
+	ccg_ohttp_gateway_free(other);
+	ccg_client_free(c);
+	free(jwk);
+}
+
+/* the client's own policy: the claims fail one rule, which is named */
+static void test_policy_refused(void **state)
+{
+	char *jwk = gateway_jwk();
+	struct token_opts o = {.key = ear_key, .jwk = jwk, .gpu_status = CCG_EAR_AFFIRMING};
+	struct ccg_client *c = client_for(ear_key, failing_policy);
+
+	(void)state;
+	serve_token(make_token(&o));
+	refused(c, T0 + 10, CCG_ERR_POLICY, "bound");
+	/* the same server passes the policy it meets */
+	assert_int_equal(ccg_client_set_policy(c, client_policy, strlen(client_policy), NULL), CCG_OK);
+	assert_int_equal(ccg_client_attest(c, T0 + 10, NULL), CCG_OK);
+	ccg_client_free(c);
+	free(jwk);
+}
+
+/* a verdict other than affirming, a token of another verifier, an expired token */
+static void test_token_refused(void **state)
+{
+	char *jwk = gateway_jwk();
+	struct token_opts o = {.key = ear_key, .jwk = jwk, .gpu_status = CCG_EAR_CONTRAINDICATED};
+	struct ccg_client *c = client_for(ear_key, NULL), *foreign = client_for(other_key, NULL);
+
+	(void)state;
+	serve_token(make_token(&o));
+	refused(c, T0 + 10, CCG_ERR_TOKEN_STATUS, "ear.status");
+	o.gpu_status = CCG_EAR_WARNING;
+	serve_token(make_token(&o));
+	refused(c, T0 + 10, CCG_ERR_TOKEN_STATUS, "ear.status");
+	o.gpu_status = CCG_EAR_AFFIRMING;
+	serve_token(make_token(&o));
+	assert_int_equal(ccg_client_attest(c, T0 + 10, NULL), CCG_OK);
+	refused(c, T0 + 3600, CCG_ERR_TOKEN_EXPIRED, "exp");
+	{
+		struct ccg_error err;
+
+		ccg_error_clear(&err);
+		assert_int_equal(ccg_client_attest(foreign, T0 + 10, &err), CCG_ERR_TOKEN_KEY_UNKNOWN);
+	}
+	ccg_client_free(c);
+	ccg_client_free(foreign);
+	free(jwk);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_prompt_through_relay),
+		cmocka_unit_test(test_relay_tampering),
+		cmocka_unit_test(test_key_not_bound),
+		cmocka_unit_test(test_policy_refused),
+		cmocka_unit_test(test_token_refused),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
