@@ -26,11 +26,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "ccgpu/client.h"
 #include "ccgpu/ohttp.h"
+#include "common/crypto.h"
+#include "common/file.h"
 #include "common/http.h"
+#include "ohttp/ohttp.h"
 #include "verifier/ear.h"
 
 #define PROMPT_CANARY "canary-prompt-5f2b9c0e41d7"
@@ -58,13 +62,17 @@ static struct ccg_ohttp_gateway *gw;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static char *token;           /* what GET /ccgpu/attestation serves (under lock) */
 static atomic_int gateway_requests;
+static uint8_t gw_sk[32];            /* the gateway's private key, also held here to forge answers */
+static atomic_int server_mode;       /* 0 honest; 1 keys and token under wrong media types;
+					2 the gateway answers with a Binary HTTP request */
 
 /* ---- the operator's relay: forwards, and records what it sees ---- */
 
 static char gateway_url[128];
 static uint8_t *capture;      /* every header and body the relay saw (under lock) */
 static size_t capture_len;
-static atomic_int relay_mode; /* 0 forward, 1 alter the answer, 2 replay the previous answer */
+static atomic_int relay_mode; /* 0 forward, 1 alter the answer, 2 replay the previous answer,
+				 3 send it as another media type, 4 with status 502 */
 static uint8_t *last_answer;
 static size_t last_answer_len;
 
@@ -174,6 +182,27 @@ static enum MHD_Result app_answer(struct MHD_Connection *c, const struct body *b
 	enum MHD_Result ret;
 
 	atomic_fetch_add(&gateway_requests, 1);
+	if (atomic_load(&server_mode) == 2) {
+		/* a gateway that seals a request where the response belongs (the internal OHTTP layer) */
+		EVP_PKEY *sk = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, gw_sk, sizeof(gw_sk));
+		struct ccg_ohttp_ctx *ctx = NULL;
+		uint8_t *pt = NULL;
+		size_t pl = 0;
+		static const uint8_t a_request[] = {0x00, 0x03, 'G', 'E', 'T', 0x00, 0x00, 0x01, '/'};
+
+		if (sk != NULL &&
+		    ccg_ohttp_request_decapsulate(7, CCG_HPKE_X25519_SHA256_AES128GCM, sk, b->data, b->len, &pt, &pl, &ctx,
+						  NULL) == CCG_OK &&
+		    ccg_ohttp_response_encapsulate(ctx, a_request, sizeof(a_request), &out, &n, NULL) == CCG_OK)
+			ret = reply(c, 200, out, n, "message/ohttp-res");
+		else
+			ret = reply(c, 500, "", 0, NULL);
+		EVP_PKEY_free(sk);
+		ccg_ohttp_free_plaintext(pt, pl);
+		ccg_ohttp_ctx_free(ctx);
+		free(out);
+		return ret;
+	}
 	if (ccg_ohttp_gateway_decapsulate(gw, b->data, b->len, &ex, NULL) != CCG_OK)
 		return reply(c, 400, "bad request", 11, "text/plain");
 	req = ccg_ohttp_exchange_request(ex);
@@ -206,7 +235,7 @@ static enum MHD_Result server_handler(void *cls, struct MHD_Connection *c, const
 
 		if (ccg_ohttp_gateway_key_config(gw, &keys, &n, NULL) != CCG_OK)
 			return reply(c, 500, "", 0, NULL);
-		ret = reply(c, 200, keys, n, "application/ohttp-keys");
+		ret = reply(c, 200, keys, n, atomic_load(&server_mode) == 1 ? "application/octet-stream" : "application/ohttp-keys");
 		free(keys);
 		return ret;
 	}
@@ -283,8 +312,10 @@ static enum MHD_Result relay_handler(void *cls, struct MHD_Connection *c, const 
 		free(prev);
 	}
 	pthread_mutex_unlock(&lock);
+	if (mode == 4)
+		resp.status = 502;
 	ret = reply(c, (unsigned)resp.status, resp.body, resp.body_len,
-		    resp.headers[0] != NULL ? resp.headers[0] : "application/octet-stream");
+		    mode == 3 || resp.headers[0] == NULL ? "application/octet-stream" : resp.headers[0]);
 	ccg_http_response_cleanup(&resp);
 	return ret;
 }
@@ -424,7 +455,7 @@ static int setup(void **state)
 	snprintf(path, sizeof(path), "%s/other.pem", tmpdir);
 	if (ccg_ear_key_load_or_create(path, &other_key, NULL) != CCG_OK)
 		return -1;
-	if (ccg_ohttp_gateway_new(7, NULL, 0, &gw, NULL) != CCG_OK)
+	if (ccg_random(gw_sk, sizeof(gw_sk)) != CCG_OK || ccg_ohttp_gateway_new(7, gw_sk, sizeof(gw_sk), &gw, NULL) != CCG_OK)
 		return -1;
 	if ((server_d = start(server_handler, &server_port)) == NULL || (relay_d = start(relay_handler, &relay_port)) == NULL)
 		return -1;
@@ -523,7 +554,26 @@ static void test_relay_tampering(void **state)
 		assert_string_equal(err.where, "hpke.ct");
 		assert_null(resp);
 	}
+	/* an answer under another media type, or with another status than 200 */
+	atomic_store(&relay_mode, 3);
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_client_request(c, req, &resp, &err), CCG_ERR_PROTOCOL);
+	assert_string_equal(err.where, "client.gateway");
+	atomic_store(&relay_mode, 4);
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_client_request(c, req, &resp, &err), CCG_ERR_NETWORK);
+	assert_string_equal(err.where, "client.gateway");
+	assert_null(resp);
 	atomic_store(&relay_mode, 0);
+	/* a gateway that answers with a request: opened, then refused */
+	atomic_store(&server_mode, 2);
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_client_request(c, req, &resp, &err), CCG_ERR_MALFORMED);
+	assert_string_equal(err.where, "ohttp.response.bhttp");
+	assert_null(resp);
+	atomic_store(&server_mode, 0);
+	assert_int_equal(ccg_client_request(c, req, &resp, NULL), CCG_OK);
+	ccg_bhttp_msg_free(resp);
 	ccg_bhttp_msg_free(req);
 	ccg_client_free(c);
 	free(jwk);
@@ -567,6 +617,18 @@ static void test_key_not_bound(void **state)
 	o.jwk = "{\"kty\":\"EC\",\"crv\":\"P-384\",\"x\":\"AA\",\"y\":\"AA\"}";
 	serve_token(make_token(&o));
 	refused(c, T0 + 10, CCG_ERR_TEE_KEY_MISMATCH, "cnf.jwk");
+	o.jwk = "{\"kty\":\"OKP\",\"crv\":\"X25519\",\"x\":\"MeHwWnQBAhFSIOmvkY9zhnSuyV9U224E63Baro55g\"}";
+	serve_token(make_token(&o));
+	refused(c, T0 + 10, CCG_ERR_MALFORMED, "cnf.jwk.x"); /* 31 bytes */
+	/* the right key, served as another media type */
+	free(jwk);
+	jwk = gateway_jwk();
+	o.jwk = jwk;
+	serve_token(make_token(&o));
+	atomic_store(&server_mode, 1);
+	refused(c, T0 + 10, CCG_ERR_PROTOCOL, "client.ohttp-keys");
+	atomic_store(&server_mode, 0);
+	assert_int_equal(ccg_client_attest(c, T0 + 10, NULL), CCG_OK);
 	ccg_ohttp_gateway_free(other);
 	ccg_client_free(c);
 	free(jwk);
@@ -617,6 +679,122 @@ static void test_token_refused(void **state)
 	free(jwk);
 }
 
+/* runs "ccgpu client ARGS" (stdout, stderr into files of tmpdir); its exit status */
+static int run_cli(const char *args, char **out, char **errtext)
+{
+	char cmd[4096], o[128], e[128];
+	const char *build = getenv("CCGPU_BUILD_ROOT");
+	uint8_t *buf = NULL;
+	size_t n = 0;
+	int rc;
+
+	assert_non_null(build);
+	snprintf(o, sizeof(o), "%s/cli.out", tmpdir);
+	snprintf(e, sizeof(e), "%s/cli.err", tmpdir);
+	snprintf(cmd, sizeof(cmd), "%s/tee_guest/ccgpu client %s >%s 2>%s", build, args, o, e);
+	rc = system(cmd);
+	assert_true(WIFEXITED(rc));
+	assert_int_equal(ccg_file_read(o, 1 << 20, &buf, &n, NULL), CCG_OK);
+	*out = (char *)buf;
+	assert_int_equal(ccg_file_read(e, 1 << 20, &buf, &n, NULL), CCG_OK);
+	*errtext = (char *)buf;
+	unlink(o);
+	unlink(e);
+	return WEXITSTATUS(rc);
+}
+
+static void write_file(const char *name, const char *text, char *path, size_t cap)
+{
+	snprintf(path, cap, "%s/%s", tmpdir, name);
+	assert_int_equal(ccg_file_write_atomic(path, (const uint8_t *)text, strlen(text), NULL), CCG_OK);
+}
+
+/* ccgpu client: a prompt through the relay, a refused server named, --help documented in ccgpu(1) */
+static void test_cli(void **state)
+{
+	char *jwk = gateway_jwk(), *jwks_text, jwks[128], pol[128], bad[128], data[128], args[2048], *out = NULL,
+	     *errtext = NULL, *help = NULL, *man = NULL;
+	struct token_opts o = {.key = ear_key, .jwk = jwk, .gpu_status = CCG_EAR_AFFIRMING};
+	json_t *j = ccg_ear_key_jwks(ear_key);
+	const char *root = getenv("CCGPU_SOURCE_ROOT");
+	size_t before = capture_size(), n = 0;
+	uint8_t *mbuf = NULL;
+
+	(void)state;
+	serve_token(make_token(&o));
+	jwks_text = json_dumps(j, 0);
+	write_file("jwks.json", jwks_text, jwks, sizeof(jwks));
+	write_file("client.policy", client_policy, pol, sizeof(pol));
+	write_file("strict.policy", failing_policy, bad, sizeof(bad));
+	write_file("prompt.txt", PROMPT_CANARY, data, sizeof(data));
+	snprintf(args, sizeof(args),
+		 "--server http://127.0.0.1:%d --relay http://127.0.0.1:%d/relay --jwks %s --policy %s --time %d "
+		 "--path /v1/generate -H 'X-Prompt-Id: %s' --data %s",
+		 server_port, relay_port, jwks, pol, T0 + 10, HEADER_CANARY, data);
+	assert_int_equal(run_cli(args, &out, &errtext), 0);
+	assert_non_null(strstr(out, "echo:" PROMPT_CANARY " /v1/generate " ANSWER_CANARY));
+	assert_non_null(strstr(errtext, "HTTP 200"));
+	assert_true(capture_size() > before);
+	assert_false(captured(PROMPT_CANARY));
+	assert_false(captured(HEADER_CANARY));
+	free(out);
+	free(errtext);
+	/* --attest-only prints the verified claims */
+	snprintf(args, sizeof(args), "--server http://127.0.0.1:%d --jwks %s --time %d --attest-only", server_port, jwks,
+		 T0 + 10);
+	assert_int_equal(run_cli(args, &out, &errtext), 0);
+	assert_non_null(strstr(out, "\"ear.status\":\"affirming\""));
+	free(out);
+	free(errtext);
+	/* a policy the claims fail: exit 1, the rule named; nothing sent */
+	before = capture_size();
+	snprintf(args, sizeof(args), "--server http://127.0.0.1:%d --relay http://127.0.0.1:%d/relay --jwks %s --policy %s "
+		 "--time %d --data %s", server_port, relay_port, jwks, bad, T0 + 10, data);
+	assert_int_equal(run_cli(args, &out, &errtext), 1);
+	assert_non_null(strstr(errtext, "bound"));
+	assert_int_equal(capture_size(), before);
+	free(out);
+	free(errtext);
+	/* usage errors: exit 2 */
+	assert_int_equal(run_cli("--server http://127.0.0.1:1", &out, &errtext), 2);
+	free(out);
+	free(errtext);
+	/* every long option of --help is in the man page */
+	assert_int_equal(run_cli("--help", &help, &errtext), 0);
+	free(errtext);
+	assert_non_null(root);
+	snprintf(args, sizeof(args), "%s/docs/man/ccgpu.1", root);
+	assert_int_equal(ccg_file_read(args, 1 << 20, &mbuf, &n, NULL), CCG_OK);
+	man = (char *)mbuf;
+	for (char *p = strstr(help, "--"); p != NULL; p = strstr(p + 2, "--")) {
+		char opt[64], want[160];
+		size_t k = 0, w = 0;
+
+		while (k + 1 < sizeof(opt) && (p[k] == '-' || (p[k] >= 'a' && p[k] <= 'z'))) {
+			opt[k] = p[k];
+			k++;
+		}
+		opt[k] = '\0';
+		for (size_t i = 0; opt[i] != '\0' && w + 3 < sizeof(want); i++) {
+			if (opt[i] == '-')
+				want[w++] = '\\';
+			want[w++] = opt[i];
+		}
+		want[w] = '\0';
+		if (k > 2 && strstr(man, want) == NULL)
+			fail_msg("ccgpu client %s is not in ccgpu(1)", opt);
+	}
+	free(help);
+	free(man);
+	free(jwks_text);
+	json_decref(j);
+	unlink(jwks);
+	unlink(pol);
+	unlink(bad);
+	unlink(data);
+	free(jwk);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -625,6 +803,7 @@ int main(void)
 		cmocka_unit_test(test_key_not_bound),
 		cmocka_unit_test(test_policy_refused),
 		cmocka_unit_test(test_token_refused),
+		cmocka_unit_test(test_cli),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
