@@ -580,7 +580,7 @@ static void test_relay_tampering(void **state)
 }
 
 /* expects ccg_client_attest to refuse with st at where, and no request to be sent afterwards */
-static void refused(struct ccg_client *c, int64_t now, enum ccg_status st, const char *where)
+static void refused_detail(struct ccg_client *c, int64_t now, enum ccg_status st, const char *where, const char *detail)
 {
 	struct ccg_bhttp_msg *req = prompt(), *resp = NULL;
 	struct ccg_error err;
@@ -590,10 +590,17 @@ static void refused(struct ccg_client *c, int64_t now, enum ccg_status st, const
 	if (ccg_client_attest(c, now, &err) != st || strcmp(err.where, where) != 0)
 		fail_msg("got %s at %s (%s), want %s at %s", ccg_status_name(err.status), err.where, err.detail,
 			 ccg_status_name(st), where);
+	if (detail != NULL && strstr(err.detail, detail) == NULL)
+		fail_msg("%s: \"%s\" does not say \"%s\"", where, err.detail, detail);
 	assert_null(ccg_client_claims_json(c));
 	assert_int_equal(ccg_client_request(c, req, &resp, NULL), CCG_ERR_INVALID_ARG);
 	assert_int_equal(atomic_load(&gateway_requests), sent);
 	ccg_bhttp_msg_free(req);
+}
+
+static void refused(struct ccg_client *c, int64_t now, enum ccg_status st, const char *where)
+{
+	refused_detail(c, now, st, where, NULL);
 }
 
 /* the token vouches for another key than the one served: refused before anything is sealed */
@@ -613,11 +620,11 @@ static void test_key_not_bound(void **state)
 	/* a token that binds no key at all, or a key of another type */
 	o.jwk = NULL;
 	serve_token(make_token(&o));
-	refused(c, T0 + 10, CCG_ERR_TEE_KEY_MISMATCH, "cnf.jwk");
+	refused_detail(c, T0 + 10, CCG_ERR_TEE_KEY_MISMATCH, "cnf.jwk", "binds no TEE key");
 	o.jwk = "{\"kty\":\"EC\",\"crv\":\"P-384\",\"x\":\"AA\",\"y\":\"AA\"}";
 	serve_token(make_token(&o));
-	refused(c, T0 + 10, CCG_ERR_TEE_KEY_MISMATCH, "cnf.jwk");
-	o.jwk = "{\"kty\":\"OKP\",\"crv\":\"X25519\",\"x\":\"MeHwWnQBAhFSIOmvkY9zhnSuyV9U224E63Baro55g\"}";
+	refused_detail(c, T0 + 10, CCG_ERR_TEE_KEY_MISMATCH, "cnf.jwk", "not an X25519");
+	o.jwk = "{\"kty\":\"OKP\",\"crv\":\"X25519\",\"x\":\"MeHwWnQBAhFSIOmvkY9zhnSuyV9U224E63Baro55gQ\"}";
 	serve_token(make_token(&o));
 	refused(c, T0 + 10, CCG_ERR_MALFORMED, "cnf.jwk.x"); /* 31 bytes */
 	/* the right key, served as another media type */

@@ -252,6 +252,16 @@ static void test_rules(void **state)
 	/* an upper-case field name, a pseudo-field, an empty name, a CR in a value, a space at its end */
 	refused("000347455405687474707300012f0401410162", CCG_ERR_MALFORMED, "bhttp.header[0]");
 	refused("000347455405687474707300012f04013a0162", CCG_ERR_MALFORMED, "bhttp.header[0]");
+	{
+		/* a pseudo-field is named as one (":path" where control data belongs) */
+		struct ccg_error err;
+
+		ccg_error_clear(&err);
+		assert_int_equal(ccg_bhttp_decode((const uint8_t *)"\x00\x03GET\x05https\x00\x01/\x08\x05:path\x01/", 23,
+						  &m, &err),
+				 CCG_ERR_MALFORMED);
+		assert_non_null(strstr(err.detail, "pseudo-field"));
+	}
 	refused("000347455405687474707300012f02000162", CCG_ERR_MALFORMED, "bhttp.header[0]");
 	refused("000347455405687474707300012f0501610262" "0d", CCG_ERR_MALFORMED, "bhttp.header[0]");
 	refused("000347455405687474707300012f0501610262" "20", CCG_ERR_MALFORMED, "bhttp.header[0]");

@@ -227,6 +227,15 @@ static void test_response_vector(void **state)
 					     NULL),
 			 CCG_OK);
 	assert_hex(nonce, sizeof(nonce), A_AEAD_NONCE);
+	/* the plain KDF and AEAD pieces refuse lengths that are not the suite's */
+	assert_int_equal(ccg_hpke_kdf_extract(SUITE, salt, sizeof(salt), secret, sizeof(secret), prk, 31, NULL),
+			 CCG_ERR_INVALID_ARG);
+	assert_int_equal(ccg_hpke_kdf_expand(SUITE, prk, sizeof(prk), NULL, 0, key, 0, NULL), CCG_ERR_INVALID_ARG);
+	assert_int_equal(ccg_hpke_kdf_expand(SUITE, prk, 31, NULL, 0, key, 16, NULL), CCG_ERR_INVALID_ARG);
+	assert_int_equal(ccg_hpke_ctx_from_key(SUITE, true, key, 15, nonce, sizeof(nonce), &aead, NULL),
+			 CCG_ERR_INVALID_ARG);
+	assert_int_equal(ccg_hpke_ctx_from_key(SUITE, true, key, sizeof(key), nonce, 11, &aead, NULL), CCG_ERR_INVALID_ARG);
+	assert_null(aead);
 	assert_int_equal(ccg_hpke_ctx_from_key(SUITE, true, key, sizeof(key), nonce, sizeof(nonce), &aead, NULL), CCG_OK);
 	{
 		uint8_t ct[3 + 16];
