@@ -3,7 +3,7 @@
  * The client API (include/ccgpu/client.h): fetch a server's EAR token and
  * OHTTP key configuration, check the token (verifier/ear.h: signature under
  * the verifier's JWKS, profile, iat/exp), its ear.status, the key binding
- * (cnf.jwk is the key configuration's X25519 key) and the client's policy
+ * (cnf.jwk is the key configuration's key) and the client's policy
  * on its claims; then Oblivious HTTP requests to that key through a relay.
  */
 #include <jansson.h>
@@ -238,23 +238,49 @@ out:
 	return st;
 }
 
-/* cnf.jwk must be an X25519 public key (RFC 8037): its 32 raw bytes */
-static enum ccg_status bound_key(const json_t *claims, uint8_t pk[32], struct ccg_error *err)
+/* one base64url member of a JWK, exactly n bytes, into out */
+static enum ccg_status jwk_bytes(const json_t *jwk, const char *member, uint8_t *out, size_t n, struct ccg_error *err)
 {
-	const json_t *jwk = json_object_get(json_object_get(claims, "cnf"), "jwk"), *x;
+	const json_t *v = json_object_get(jwk, member);
+	char where[32];
+
+	snprintf(where, sizeof(where), "cnf.jwk.%s", member);
+	if (!json_is_string(v) || jose_b64_dec(v, NULL, 0) != n || jose_b64_dec(v, out, n) != n)
+		return ccg_error_set(err, CCG_ERR_MALFORMED, where, "not the base64url of %zu bytes", n);
+	return CCG_OK;
+}
+
+/*
+ * The TEE key cnf.jwk binds, as an OHTTP key configuration holds it: an
+ * X25519 key (RFC 8037, KEM 0x0020, 32 raw bytes) or an EC P-384 key
+ * (RFC 7518, KEM 0x0011, the uncompressed point 0x04 ‖ x ‖ y).
+ */
+static enum ccg_status bound_key(const json_t *claims, uint16_t *kem, uint8_t pk[CCG_HPKE_MAX_PK_LEN],
+				 size_t *pk_len, struct ccg_error *err)
+{
+	const json_t *jwk = json_object_get(json_object_get(claims, "cnf"), "jwk");
 	const char *kty = json_string_value(json_object_get(jwk, "kty"));
 	const char *crv = json_string_value(json_object_get(jwk, "crv"));
+	enum ccg_status st;
 
 	if (!json_is_object(jwk))
 		return ccg_error_set(err, CCG_ERR_TEE_KEY_MISMATCH, "cnf.jwk", "the token binds no TEE key");
-	if (kty == NULL || crv == NULL || strcmp(kty, "OKP") != 0 || strcmp(crv, "X25519") != 0)
-		return ccg_error_set(err, CCG_ERR_TEE_KEY_MISMATCH, "cnf.jwk",
-				     "the TEE key is %.16s/%.16s, not an X25519 (OKP) key for OHTTP", kty ? kty : "?",
-				     crv ? crv : "?");
-	x = json_object_get(jwk, "x");
-	if (!json_is_string(x) || jose_b64_dec(x, NULL, 0) != 32 || jose_b64_dec(x, pk, 32) != 32)
-		return ccg_error_set(err, CCG_ERR_MALFORMED, "cnf.jwk.x", "not the base64url of 32 bytes");
-	return CCG_OK;
+	if (kty != NULL && crv != NULL && strcmp(kty, "OKP") == 0 && strcmp(crv, "X25519") == 0) {
+		*kem = CCG_HPKE_KEM_X25519_SHA256;
+		*pk_len = 32;
+		return jwk_bytes(jwk, "x", pk, 32, err);
+	}
+	if (kty != NULL && crv != NULL && strcmp(kty, "EC") == 0 && strcmp(crv, "P-384") == 0) {
+		*kem = CCG_HPKE_KEM_P384_SHA384;
+		*pk_len = 97;
+		pk[0] = 0x04;
+		if ((st = jwk_bytes(jwk, "x", pk + 1, 48, err)) != CCG_OK)
+			return st;
+		return jwk_bytes(jwk, "y", pk + 49, 48, err);
+	}
+	return ccg_error_set(err, CCG_ERR_TEE_KEY_MISMATCH, "cnf.jwk",
+			     "the TEE key is %.16s/%.16s, not an X25519 (OKP) or P-384 (EC) key for OHTTP",
+			     kty ? kty : "?", crv ? crv : "?");
 }
 
 enum ccg_status ccg_client_attest(struct ccg_client *c, int64_t now, struct ccg_error *err)
@@ -265,8 +291,9 @@ enum ccg_status ccg_client_attest(struct ccg_client *c, int64_t now, struct ccg_
 	json_t *jwks = NULL, *claims = NULL;
 	enum ccg_hpke_suite suite;
 	const char *status;
-	uint8_t pk[32];
-	size_t n = 0, i;
+	uint8_t pk[CCG_HPKE_MAX_PK_LEN];
+	uint16_t kem = 0;
+	size_t n = 0, i, pk_len = 0;
 	int64_t t;
 	enum ccg_status st;
 
@@ -302,15 +329,14 @@ enum ccg_status ccg_client_attest(struct ccg_client *c, int64_t now, struct ccg_
 		goto out;
 	}
 	/* the key the token vouches for is the key requests will be sealed to */
-	if ((st = bound_key(claims, pk, err)) != CCG_OK)
+	if ((st = bound_key(claims, &kem, pk, &pk_len, err)) != CCG_OK)
 		goto out;
 	if ((st = fetch(c->server, CCG_CLIENT_ROUTE_KEYS, "application/ohttp-keys", KEYS_MAX, "client.ohttp-keys", &kr,
 			err)) != CCG_OK ||
 	    (st = ccg_ohttp_keys_parse(kr.body, kr.body_len, kcs, CCG_OHTTP_MAX_CONFIGS, &n, err)) != CCG_OK)
 		goto out;
 	for (i = 0; i < n; i++)
-		if (kcs[i].kem_id == CCG_HPKE_KEM_X25519_SHA256 && kcs[i].pk_len == 32 &&
-		    CRYPTO_memcmp(kcs[i].pk, pk, 32) == 0)
+		if (kcs[i].kem_id == kem && kcs[i].pk_len == pk_len && CRYPTO_memcmp(kcs[i].pk, pk, pk_len) == 0)
 			break;
 	if (i == n) {
 		st = ccg_error_set(err, CCG_ERR_TEE_KEY_MISMATCH, "ohttp.key_config.public_key",

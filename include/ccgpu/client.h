@@ -15,9 +15,9 @@
  * ccg_client_attest refuses, naming the check: a token whose signature does
  * not verify under the verifier's JWKS, of another profile, outside
  * iat <= now < exp (ccg_ear_verify's checks); ear.status other than
- * "affirming" (CCG_ERR_TOKEN_STATUS); a token that binds no X25519 TEE key
- * (cnf.jwk) or a key configuration whose public key is not that key
- * (CCG_ERR_TEE_KEY_MISMATCH); claims the client's own policy refuses
+ * "affirming" (CCG_ERR_TOKEN_STATUS); a token that binds no TEE key
+ * (cnf.jwk: an X25519 OKP or a P-384 EC key) or a key configuration whose
+ * public key is not that key (CCG_ERR_TEE_KEY_MISMATCH); claims the client's own policy refuses
  * (CCG_ERR_POLICY, err->where = the rule). Nothing is encapsulated before
  * every check passed.
  *

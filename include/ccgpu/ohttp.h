@@ -123,7 +123,7 @@ CCG_API const uint8_t *ccg_bhttp_msg_content(const struct ccg_bhttp_msg *m, size
 
 /* ---------------- Oblivious HTTP gateway (RFC 9458) ---------------- */
 
-/* The TEE's OHTTP key: one key configuration (X25519, HKDF-SHA256, AES-128-GCM) and its private key. */
+/* The TEE's OHTTP key: one key configuration (X25519, HKDF-SHA256, AES-128-GCM, or the P-384 suite) and its private key. */
 struct ccg_ohttp_gateway;
 /* One decapsulated request, kept until it is answered (it holds the request's HPKE context). */
 struct ccg_ohttp_exchange;
@@ -138,6 +138,17 @@ struct ccg_ohttp_exchange;
  */
 CCG_API CCG_MUST_USE enum ccg_status ccg_ohttp_gateway_new(uint8_t key_id, const uint8_t *sk, size_t sk_len,
 							   struct ccg_ohttp_gateway **out, struct ccg_error *err);
+/*
+ * ccg_ohttp_gateway_new_pem: a gateway whose key is the PEM private key
+ * (PKCS#8 or SEC1; unencrypted) of an X25519 key (suite X25519 /
+ * HKDF-SHA256 / AES-128-GCM) or an EC P-384 key (P-384 / HKDF-SHA384 /
+ * AES-256-GCM): a TEE key the verifier binds as an EC key serves OHTTP as
+ * it is. Any other key: CCG_ERR_INVALID_ARG "hpke.key"; no PEM key:
+ * CCG_ERR_ENCODING. The caller wipes key_pem.
+ */
+CCG_API CCG_MUST_USE enum ccg_status ccg_ohttp_gateway_new_pem(uint8_t key_id, const uint8_t *key_pem, size_t len,
+							       struct ccg_ohttp_gateway **out,
+							       struct ccg_error *err);
 /* ccg_ohttp_gateway_free: frees the key; NULL is allowed. */
 CCG_API void ccg_ohttp_gateway_free(struct ccg_ohttp_gateway *g);
 /*
@@ -149,8 +160,8 @@ CCG_API CCG_MUST_USE enum ccg_status ccg_ohttp_gateway_key_config(const struct c
 								  size_t *out_len, struct ccg_error *err);
 /*
  * ccg_ohttp_gateway_public_jwk: the public key as a JWK text
- * {"kty":"OKP","crv":"X25519","x":…} (what the verifier puts in the EAR
- * token's cnf.jwk); malloc'd.
+ * {"kty":"OKP","crv":"X25519","x":…} or {"kty":"EC","crv":"P-384","x":…,"y":…}
+ * (what the verifier puts in the EAR token's cnf.jwk); malloc'd.
  */
 CCG_API CCG_MUST_USE enum ccg_status ccg_ohttp_gateway_public_jwk(const struct ccg_ohttp_gateway *g, char **out,
 								  struct ccg_error *err);

@@ -18,6 +18,8 @@
 #include <arpa/inet.h>
 #include <jansson.h>
 #include <microhttpd.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -621,9 +623,12 @@ static void test_key_not_bound(void **state)
 	o.jwk = NULL;
 	serve_token(make_token(&o));
 	refused_detail(c, T0 + 10, CCG_ERR_TEE_KEY_MISMATCH, "cnf.jwk", "binds no TEE key");
-	o.jwk = "{\"kty\":\"EC\",\"crv\":\"P-384\",\"x\":\"AA\",\"y\":\"AA\"}";
+	o.jwk = "{\"kty\":\"RSA\",\"n\":\"AQAB\",\"e\":\"AQAB\"}";
 	serve_token(make_token(&o));
 	refused_detail(c, T0 + 10, CCG_ERR_TEE_KEY_MISMATCH, "cnf.jwk", "not an X25519");
+	o.jwk = "{\"kty\":\"EC\",\"crv\":\"P-384\",\"x\":\"AA\",\"y\":\"AA\"}";
+	serve_token(make_token(&o));
+	refused(c, T0 + 10, CCG_ERR_MALFORMED, "cnf.jwk.x");
 	o.jwk = "{\"kty\":\"OKP\",\"crv\":\"X25519\",\"x\":\"MeHwWnQBAhFSIOmvkY9zhnSuyV9U224E63Baro55gQ\"}";
 	serve_token(make_token(&o));
 	refused(c, T0 + 10, CCG_ERR_MALFORMED, "cnf.jwk.x"); /* 31 bytes */
@@ -714,6 +719,54 @@ static void write_file(const char *name, const char *text, char *path, size_t ca
 {
 	snprintf(path, cap, "%s/%s", tmpdir, name);
 	assert_int_equal(ccg_file_write_atomic(path, (const uint8_t *)text, strlen(text), NULL), CCG_OK);
+}
+
+/* a P-384 TEE key (the kind the verifier binds as an EC key) serves OHTTP as it is */
+static void test_p384_tee_key(void **state)
+{
+	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
+	BIO *b = BIO_new(BIO_s_mem());
+	struct ccg_ohttp_gateway *x25519_gw = gw, *p384 = NULL;
+	struct ccg_client *c = client_for(ear_key, client_policy);
+	struct ccg_bhttp_msg *req = prompt(), *resp = NULL;
+	struct token_opts o = {.key = ear_key, .gpu_status = CCG_EAR_AFFIRMING};
+	struct ccg_error err;
+	char *pem = NULL, *jwk = NULL;
+	long pl;
+	size_t cl = 0;
+	const uint8_t *content;
+
+	(void)state;
+	assert_non_null(k);
+	assert_non_null(b);
+	assert_int_equal(PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL), 1);
+	pl = BIO_get_mem_data(b, &pem);
+	assert_int_equal(ccg_ohttp_gateway_new_pem(9, (const uint8_t *)pem, (size_t)pl, &p384, NULL), CCG_OK);
+	assert_int_equal(ccg_ohttp_gateway_public_jwk(p384, &jwk, NULL), CCG_OK);
+	assert_non_null(strstr(jwk, "\"P-384\""));
+	o.jwk = jwk;
+	serve_token(make_token(&o));
+	/* the X25519 gateway still serves its own key: the P-384 key bound by the token is not there */
+	refused(c, T0 + 10, CCG_ERR_TEE_KEY_MISMATCH, "ohttp.key_config.public_key");
+	gw = p384;
+	ccg_error_clear(&err);
+	if (ccg_client_attest(c, T0 + 10, &err) != CCG_OK)
+		fail_msg("attest: %s: %s", err.where, err.detail);
+	ccg_error_clear(&err);
+	if (ccg_client_request(c, req, &resp, &err) != CCG_OK)
+		fail_msg("request: %s: %s", err.where, err.detail);
+	content = ccg_bhttp_msg_content(resp, &cl);
+	assert_non_null(memmem(content, cl, "echo:" PROMPT_CANARY, strlen("echo:" PROMPT_CANARY)));
+	assert_false(captured(PROMPT_CANARY));
+	assert_false(captured(ANSWER_CANARY));
+	gw = x25519_gw;
+	ccg_bhttp_msg_free(resp);
+	ccg_bhttp_msg_free(req);
+	ccg_client_free(c);
+	ccg_ohttp_gateway_free(p384);
+	BIO_free(b);
+	EVP_PKEY_free(k);
+	free(jwk);
 }
 
 /* ccgpu client: a prompt through the relay, a refused server named, --help documented in ccgpu(1) */
@@ -810,6 +863,7 @@ int main(void)
 		cmocka_unit_test(test_key_not_bound),
 		cmocka_unit_test(test_policy_refused),
 		cmocka_unit_test(test_token_refused),
+		cmocka_unit_test(test_p384_tee_key),
 		cmocka_unit_test(test_cli),
 	};
 

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include <jansson.h>
+#include <openssl/pem.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -490,6 +491,78 @@ static void test_gateway(void **state)
 	free(sk);
 }
 
+/* a P-384 PEM key: its own suite (KEM 0x0011, HKDF-SHA384, AES-256-GCM), an EC JWK, a full round trip */
+static void test_gateway_p384(void **state)
+{
+	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384"), *ed = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	BIO *b = BIO_new(BIO_s_mem()), *b2 = BIO_new(BIO_s_mem());
+	struct ccg_ohttp_gateway *g = NULL;
+	struct ccg_ohttp_exchange *ex = NULL;
+	struct ccg_ohttp_key_config kc;
+	struct ccg_ohttp_ctx *c = NULL;
+	struct ccg_bhttp_msg *resp = NULL;
+	struct ccg_error err;
+	enum ccg_hpke_suite suite;
+	char *pem = NULL, *jwk = NULL;
+	uint8_t *keys = NULL, *enc = NULL, *res = NULL, *pt = NULL;
+	size_t kl = 0, n = 0, el = 0, rl = 0, pl = 0;
+	long len;
+	json_t *j;
+
+	(void)state;
+	assert_int_equal(PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL), 1);
+	len = BIO_get_mem_data(b, &pem);
+	assert_int_equal(ccg_ohttp_gateway_new_pem(3, (const uint8_t *)pem, (size_t)len, &g, NULL), CCG_OK);
+	assert_int_equal(ccg_ohttp_gateway_key_config(g, &keys, &kl, NULL), CCG_OK);
+	assert_int_equal(ccg_ohttp_keys_parse(keys, kl, &kc, 1, &n, NULL), CCG_OK);
+	assert_int_equal(kc.kem_id, 0x0011);
+	assert_int_equal(kc.pk_len, 97);
+	assert_int_equal(ccg_ohttp_key_config_suite(&kc, &suite, NULL), CCG_OK);
+	assert_int_equal(suite, CCG_HPKE_P384_SHA384_AES256GCM);
+	assert_int_equal(ccg_ohttp_gateway_public_jwk(g, &jwk, NULL), CCG_OK);
+	j = json_loads(jwk, 0, NULL);
+	assert_string_equal(json_string_value(json_object_get(j, "kty")), "EC");
+	assert_int_equal(strlen(json_string_value(json_object_get(j, "x"))), 64);
+	assert_int_equal(strlen(json_string_value(json_object_get(j, "y"))), 64);
+	json_decref(j);
+	assert_int_equal(ccg_ohttp_request_encapsulate(&kc, (const uint8_t *)"\x00\x03GET\x00\x00\x01/", 9, &enc, &el, &c,
+						       NULL),
+			 CCG_OK);
+	assert_int_equal(el, 7 + 97 + 9 + 16);
+	assert_int_equal(ccg_ohttp_gateway_decapsulate(g, enc, el, &ex, NULL), CCG_OK);
+	assert_int_equal(ccg_bhttp_response_new(204, &resp, NULL), CCG_OK);
+	assert_int_equal(ccg_ohttp_exchange_respond(ex, resp, &res, &rl, NULL), CCG_OK);
+	assert_int_equal(rl, 32 + 6 + 16); /* the nonce is max(Nn, Nk) = 32 bytes for AES-256-GCM */
+	assert_int_equal(ccg_ohttp_response_open(c, res, rl, &pt, &pl, NULL), CCG_OK);
+	assert_memory_equal(pt, "\x01\x40\xcc\x00", 4);
+	/* not a PEM key; a key of neither suite */
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_ohttp_gateway_new_pem(3, (const uint8_t *)"junk", 4, &g, &err), CCG_ERR_ENCODING);
+	assert_int_equal(PEM_write_bio_PrivateKey(b2, ed, NULL, NULL, 0, NULL, NULL), 1);
+	len = BIO_get_mem_data(b2, &pem);
+	ccg_error_clear(&err);
+	{
+		struct ccg_ohttp_gateway *g2 = NULL;
+
+		assert_int_equal(ccg_ohttp_gateway_new_pem(3, (const uint8_t *)pem, (size_t)len, &g2, &err),
+				 CCG_ERR_INVALID_ARG);
+		assert_null(g2);
+	}
+	ccg_ohttp_free_plaintext(pt, pl);
+	ccg_bhttp_msg_free(resp);
+	ccg_ohttp_exchange_free(ex);
+	ccg_ohttp_ctx_free(c);
+	ccg_ohttp_gateway_free(g);
+	free(keys);
+	free(enc);
+	free(res);
+	free(jwk);
+	BIO_free(b);
+	BIO_free(b2);
+	EVP_PKEY_free(k);
+	EVP_PKEY_free(ed);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -500,6 +573,7 @@ int main(void)
 		cmocka_unit_test(test_response_flips),
 		cmocka_unit_test(test_cross_exchange),
 		cmocka_unit_test(test_gateway),
+		cmocka_unit_test(test_gateway_p384),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
