@@ -252,6 +252,16 @@ static enum MHD_Result server_handler(void *cls, struct MHD_Connection *c, const
 		free(t);
 		return ret;
 	}
+	if (strcmp(method, "GET") == 0 && strcmp(url, "/.well-known/jwks.json") == 0) {
+		/* this server also plays the verifier's JWKS route */
+		json_t *j = ccg_ear_key_jwks(ear_key);
+		char *t = j != NULL ? json_dumps(j, 0) : NULL;
+		enum MHD_Result ret = t != NULL ? reply(c, 200, t, strlen(t), "application/json") : reply(c, 500, "", 0, NULL);
+
+		free(t);
+		json_decref(j);
+		return ret;
+	}
 	if (strcmp(method, "POST") == 0 && strcmp(url, CCG_CLIENT_ROUTE_GATEWAY) == 0) {
 		struct body *b = NULL;
 
@@ -682,9 +692,18 @@ static void test_token_refused(void **state)
 	refused(c, T0 + 3600, CCG_ERR_TOKEN_EXPIRED, "exp");
 	{
 		struct ccg_error err;
+		char url[128];
 
 		ccg_error_clear(&err);
 		assert_int_equal(ccg_client_attest(foreign, T0 + 10, &err), CCG_ERR_TOKEN_KEY_UNKNOWN);
+		/* the verifier's JWKS fetched from its /.well-known/jwks.json, or not found there */
+		snprintf(url, sizeof(url), "http://127.0.0.1:%d/.well-known/jwks.json", server_port);
+		assert_int_equal(ccg_client_set_jwks_url(foreign, url, NULL), CCG_OK);
+		assert_int_equal(ccg_client_attest(foreign, T0 + 10, NULL), CCG_OK);
+		snprintf(url, sizeof(url), "http://127.0.0.1:%d/no-jwks-here", server_port);
+		assert_int_equal(ccg_client_set_jwks_url(foreign, url, NULL), CCG_OK);
+		refused(foreign, T0 + 10, CCG_ERR_NETWORK, "client.jwks");
+		assert_int_equal(ccg_client_set_jwks_url(foreign, "ftp://127.0.0.1/jwks", NULL), CCG_ERR_INVALID_ARG);
 	}
 	ccg_client_free(c);
 	ccg_client_free(foreign);
