@@ -536,16 +536,18 @@ static void test_gateway_p384(void **state)
 	assert_int_equal(ccg_ohttp_response_open(c, res, rl, &pt, &pl, NULL), CCG_OK);
 	assert_memory_equal(pt, "\x01\x40\xcc\x00", 4);
 	/* not a PEM key; a key of neither suite */
-	ccg_error_clear(&err);
-	assert_int_equal(ccg_ohttp_gateway_new_pem(3, (const uint8_t *)"junk", 4, &g, &err), CCG_ERR_ENCODING);
-	assert_int_equal(PEM_write_bio_PrivateKey(b2, ed, NULL, NULL, 0, NULL, NULL), 1);
-	len = BIO_get_mem_data(b2, &pem);
-	ccg_error_clear(&err);
 	{
 		struct ccg_ohttp_gateway *g2 = NULL;
 
+		ccg_error_clear(&err);
+		assert_int_equal(ccg_ohttp_gateway_new_pem(3, (const uint8_t *)"junk", 4, &g2, &err), CCG_ERR_ENCODING);
+		assert_null(g2);
+		assert_int_equal(PEM_write_bio_PrivateKey(b2, ed, NULL, NULL, 0, NULL, NULL), 1);
+		len = BIO_get_mem_data(b2, &pem);
+		ccg_error_clear(&err);
 		assert_int_equal(ccg_ohttp_gateway_new_pem(3, (const uint8_t *)pem, (size_t)len, &g2, &err),
 				 CCG_ERR_INVALID_ARG);
+		assert_string_equal(err.where, "hpke.key");
 		assert_null(g2);
 	}
 	ccg_ohttp_free_plaintext(pt, pl);
