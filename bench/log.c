@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "verifier/ear.h"
+#include "token/ear.h"
 #include "verifier/log.h"
 
 static double now(void)

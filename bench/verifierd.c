@@ -37,7 +37,7 @@
 #include "common/encoding.h"
 #include "verifier/appraise.h"
 #include "verifier/config.h"
-#include "verifier/ear.h"
+#include "token/ear.h"
 #include "verifier/request.h"
 #include "pg.h"
 #include "testdata.h"
@@ -403,7 +403,7 @@ int main(int argc, char **argv)
 	struct vt_world w;
 	double in1, in2;
 
-	snprintf(binary, sizeof(binary), "%s/verifier/ccgpu-verifierd", build != NULL ? build : "build");
+	snprintf(binary, sizeof(binary), "%s/tools/ccgpu-verifierd/ccgpu-verifierd", build != NULL ? build : "build");
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
 		case 'n': n = strtoul(optarg, NULL, 10); break;

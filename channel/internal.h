@@ -4,9 +4,9 @@
 #define CCGPU_CHANNEL_INTERNAL_H
 
 #include "ccgpu/channel.h"
-#include "channel/dp.h"
-#include "channel/spdm_crypto.h"
 #include "common/buf.h"
+#include "wire/dp.h"
+#include "wire/spdm_crypto.h"
 
 struct ccg_session {
 	int fd;

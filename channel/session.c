@@ -13,11 +13,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "attest/x509_chain.h"
+#include "attest/pki/x509_chain.h"
 #include "channel/internal.h"
 #include "common/crypto.h"
 #include "common/error.h"
-#include "common/frame.h"
+#include "wire/frame.h"
 
 #define REQ_FLAGS (SPDM_CAP_ENCRYPT | SPDM_CAP_MAC | SPDM_CAP_KEY_EX | SPDM_CAP_HBEAT | SPDM_CAP_KEY_UPD)
 #define RSP_NEEDS (SPDM_CAP_CERT | SPDM_CAP_ENCRYPT | SPDM_CAP_MAC | SPDM_CAP_KEY_EX | SPDM_CAP_HBEAT | SPDM_CAP_KEY_UPD)

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/writer.h"
+
 void ccg_buf_init(struct ccg_buf *b, size_t max)
 {
 	b->data = NULL;
@@ -59,30 +61,29 @@ enum ccg_status ccg_buf_append_u8(struct ccg_buf *b, uint8_t v)
 	return ccg_buf_append(b, &v, 1);
 }
 
-static enum ccg_status append_le(struct ccg_buf *b, uint32_t v, size_t n)
-{
-	uint8_t t[4];
-
-	for (size_t i = 0; i < n; i++)
-		t[i] = (uint8_t)(v >> (8 * i));
-	return ccg_buf_append(b, t, n);
-}
-
+/* the integers go through the writer: one encoder of every width and byte order */
 enum ccg_status ccg_buf_append_u16le(struct ccg_buf *b, uint16_t v)
 {
-	return append_le(b, v, 2);
+	struct ccg_writer w;
+
+	ccg_writer_init_buf(&w, b);
+	return ccg_writer_put_u16le(&w, v) ? CCG_OK : w.failed;
 }
 
 enum ccg_status ccg_buf_append_u24le(struct ccg_buf *b, uint32_t v)
 {
-	if (v > 0xffffffu)
-		return CCG_ERR_INVALID_ARG;
-	return append_le(b, v, 3);
+	struct ccg_writer w;
+
+	ccg_writer_init_buf(&w, b);
+	return ccg_writer_put_u24le(&w, v) ? CCG_OK : w.failed;
 }
 
 enum ccg_status ccg_buf_append_u32le(struct ccg_buf *b, uint32_t v)
 {
-	return append_le(b, v, 4);
+	struct ccg_writer w;
+
+	ccg_writer_init_buf(&w, b);
+	return ccg_writer_put_u32le(&w, v) ? CCG_OK : w.failed;
 }
 
 enum ccg_status ccg_buf_append_str(struct ccg_buf *b, const char *s)

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "common/error.h"
+
 static bool take(struct ccg_cursor *c, size_t n, const uint8_t **p)
 {
 	if (c->len < n)
@@ -94,6 +96,16 @@ bool ccg_cursor_get_u16be(struct ccg_cursor *c, uint16_t *out)
 	return true;
 }
 
+bool ccg_cursor_get_u24be(struct ccg_cursor *c, uint32_t *out)
+{
+	uint64_t v;
+
+	if (!get_be(c, 3, &v))
+		return false;
+	*out = (uint32_t)v;
+	return true;
+}
+
 bool ccg_cursor_get_u32be(struct ccg_cursor *c, uint32_t *out)
 {
 	uint64_t v;
@@ -102,6 +114,11 @@ bool ccg_cursor_get_u32be(struct ccg_cursor *c, uint32_t *out)
 		return false;
 	*out = (uint32_t)v;
 	return true;
+}
+
+bool ccg_cursor_get_u64be(struct ccg_cursor *c, uint64_t *out)
+{
+	return get_be(c, 8, out);
 }
 
 bool ccg_cursor_get_bytes(struct ccg_cursor *c, struct ccg_cursor *out, size_t len)
@@ -131,4 +148,11 @@ bool ccg_cursor_skip(struct ccg_cursor *c, size_t len)
 	const uint8_t *p;
 
 	return take(c, len, &p);
+}
+
+enum ccg_status ccg_cursor_finish(const struct ccg_cursor *c, const char *where, struct ccg_error *err)
+{
+	if (c->len != 0)
+		return ccg_error_set(err, CCG_ERR_TRAILING_DATA, where, "%zu bytes left over", c->len);
+	return CCG_OK;
 }

@@ -18,16 +18,11 @@
 #include "common/encoding.h"
 #include "common/error.h"
 #include "common/file.h"
-#include "common/frame.h"
 #include "common/json.h"
 #include "gpusim/internal.h"
+#include "wire/frame.h"
+#include "wire/spdm_codes.h"
 
-#define SPDM_11 0x11
-#define SPDM_GET_MEASUREMENTS 0xE0
-#define SPDM_MEASUREMENTS 0x60
-#define SPDM_ERROR 0x7F
-#define SPDM_ERR_INVALID_REQUEST 0x01
-#define SPDM_ERR_UNSUPPORTED_REQUEST 0x07
 #define REQ_LEN 37
 #define SIG_LEN 96
 #define UNKNOWN_DRIVER "999.99.99"
@@ -376,10 +371,10 @@ const char *gpusim_switch_rim_id(const struct gpusim *s)
 
 void gpusim_meas_request(const uint8_t nonce[32], uint8_t out[37])
 {
-	out[0] = SPDM_11;
+	out[0] = SPDM_V11;
 	out[1] = SPDM_GET_MEASUREMENTS;
-	out[2] = 0x01; /* signature requested */
-	out[3] = 0xFF; /* all measurement blocks */
+	out[2] = SPDM_MEAS_SIG_REQUESTED;
+	out[3] = SPDM_MEAS_ALL_BLOCKS;
 	memcpy(out + 4, nonce, 32);
 	out[36] = 0x00; /* slot 0 */
 }
@@ -499,7 +494,7 @@ static enum ccg_status build_response(struct gpusim *s, unsigned g, const uint8_
 	ccg_buf_init(&opaque, 1024);
 	if ((st = ccg_random(nonce, sizeof(nonce))) != CCG_OK || (st = opaque_data(s, g, &opaque)) != CCG_OK)
 		goto out;
-	if ((st = ccg_buf_append_u8(out, SPDM_11)) != CCG_OK ||
+	if ((st = ccg_buf_append_u8(out, SPDM_V11)) != CCG_OK ||
 	    (st = ccg_buf_append_u8(out, SPDM_MEASUREMENTS)) != CCG_OK || (st = ccg_buf_append_u8(out, 0)) != CCG_OK ||
 	    (st = ccg_buf_append_u8(out, 0)) != CCG_OK || (st = ccg_buf_append_u8(out, GPUSIM_BLOCKS)) != CCG_OK ||
 	    (st = ccg_buf_append_u24le(out, GPUSIM_BLOCKS * (4 + 3 + GPUSIM_DIGEST_LEN))) != CCG_OK)
@@ -509,7 +504,7 @@ static enum ccg_status build_response(struct gpusim *s, unsigned g, const uint8_
 
 		measurement(s, g, i, v);
 		if ((st = ccg_buf_append_u8(out, (uint8_t)(i + 1))) != CCG_OK ||
-		    (st = ccg_buf_append_u8(out, 0x01)) != CCG_OK ||                      /* DMTF */
+		    (st = ccg_buf_append_u8(out, SPDM_MEAS_SPEC_DMTF)) != CCG_OK ||
 		    (st = ccg_buf_append_u16le(out, 3 + GPUSIM_DIGEST_LEN)) != CCG_OK ||
 		    (st = ccg_buf_append_u8(out, 0x01)) != CCG_OK ||                      /* mutable firmware, digest */
 		    (st = ccg_buf_append_u16le(out, GPUSIM_DIGEST_LEN)) != CCG_OK ||
@@ -559,9 +554,9 @@ static uint8_t check_request(const uint8_t *req, size_t len, uint8_t *code)
 		return SPDM_ERR_INVALID_REQUEST;
 	if (*code != SPDM_GET_MEASUREMENTS)
 		return SPDM_ERR_UNSUPPORTED_REQUEST;
-	if (version != SPDM_11 || !ccg_cursor_get_u8(&c, &param1) || !ccg_cursor_get_u8(&c, &param2) ||
+	if (version != SPDM_V11 || !ccg_cursor_get_u8(&c, &param1) || !ccg_cursor_get_u8(&c, &param2) ||
 	    !ccg_cursor_get_bytes(&c, &nonce, 32) || !ccg_cursor_get_u8(&c, &slot) || c.len != 0 ||
-	    (param1 & 0x01) == 0 || param2 != 0xFF || slot != 0)
+	    (param1 & SPDM_MEAS_SIG_REQUESTED) == 0 || param2 != SPDM_MEAS_ALL_BLOCKS || slot != 0)
 		return SPDM_ERR_INVALID_REQUEST;
 	return 0;
 }
@@ -575,7 +570,7 @@ enum ccg_status gpusim_spdm(struct gpusim *s, unsigned gpu, const uint8_t *req, 
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "gpusim.device", "no GPU %u", gpu);
 	e = check_request(req, req_len, &code);
 	if (e != 0)
-		return spdm_error(out, SPDM_11, e, e == SPDM_ERR_UNSUPPORTED_REQUEST ? code : 0);
+		return spdm_error(out, SPDM_V11, e, e == SPDM_ERR_UNSUPPORTED_REQUEST ? code : 0);
 	memcpy(signed_req, req, REQ_LEN);
 	/* wrong nonce echo: the device signs (and would report) another request's nonce */
 	if (fault_for(s, GPUSIM_FAULT_WRONG_NONCE, gpu) != NULL)
@@ -637,7 +632,7 @@ static enum ccg_status switch_report(struct gpusim *s, unsigned j, const uint8_t
 	if ((st = ccg_buf_append(out, req, sizeof(req))) != CCG_OK)
 		goto done;
 	start = out->len;
-	if ((st = ccg_buf_append_u8(out, SPDM_11)) != CCG_OK || (st = ccg_buf_append_u8(out, SPDM_MEASUREMENTS)) != CCG_OK ||
+	if ((st = ccg_buf_append_u8(out, SPDM_V11)) != CCG_OK || (st = ccg_buf_append_u8(out, SPDM_MEASUREMENTS)) != CCG_OK ||
 	    (st = ccg_buf_append_u8(out, 0)) != CCG_OK || (st = ccg_buf_append_u8(out, 0)) != CCG_OK ||
 	    (st = ccg_buf_append_u8(out, GPUSIM_SWITCH_BLOCKS)) != CCG_OK ||
 	    (st = ccg_buf_append_u24le(out, GPUSIM_SWITCH_BLOCKS * (4 + 3 + GPUSIM_DIGEST_LEN))) != CCG_OK)

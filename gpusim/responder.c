@@ -16,13 +16,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "channel/dp.h"
-#include "channel/spdm_crypto.h"
 #include "common/crypto.h"
 #include "common/cursor.h"
 #include "common/error.h"
-#include "common/frame.h"
 #include "gpusim/internal.h"
+#include "wire/dp.h"
+#include "wire/frame.h"
+#include "wire/spdm_crypto.h"
 
 #define RSP_FLAGS (SPDM_CAP_CERT | SPDM_CAP_ENCRYPT | SPDM_CAP_MAC | SPDM_CAP_KEY_EX | SPDM_CAP_HBEAT | SPDM_CAP_KEY_UPD)
 #define DEV_TIMEOUT_MS 10000
@@ -709,7 +709,7 @@ static bool owned(const struct ccg_frame *f)
 	if (f->type == CCG_FRAME_SECURED_SPDM || f->type == CCG_FRAME_CHANNEL_OPEN || f->type == CCG_FRAME_CHANNEL_CLOSE)
 		return true;
 	/* plain SPDM other than the 1.1 GET_MEASUREMENTS of the attestation path */
-	return f->type == CCG_FRAME_SPDM && !(f->payload.len >= 2 && f->payload.data[1] == 0xE0);
+	return f->type == CCG_FRAME_SPDM && !(f->payload.len >= 2 && f->payload.data[1] == SPDM_GET_MEASUREMENTS);
 }
 
 enum ccg_status gpusim_conn_handle(struct gpusim_conn *c, const uint8_t *in, size_t in_len, int passed_fd,

@@ -20,9 +20,9 @@
 #include "common/encoding.h"
 #include "common/error.h"
 #include "common/file.h"
-#include "common/frame.h"
 #include "common/json.h"
 #include "gpusim/ocsp_responder.h"
+#include "wire/frame.h"
 
 volatile sig_atomic_t gpusim_stop;
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The client API (include/ccgpu/client.h): fetch a server's EAR token and
- * OHTTP key configuration, check the token (verifier/ear.h: signature under
+ * OHTTP key configuration, check the token (token/ear.h: signature under
  * the verifier's JWKS, profile, iat/exp), its ear.status, the key binding
  * (cnf.jwk is the key configuration's key) and the client's policy
  * on its claims; then Oblivious HTTP requests to that key through a relay.
@@ -22,7 +22,7 @@
 #include "common/http.h"
 #include "common/json.h"
 #include "ohttp/ohttp.h"
-#include "verifier/ear.h"
+#include "token/ear.h"
 
 #define JWKS_MAX (1024 * 1024)
 #define KEYS_MAX (64 * 1024)

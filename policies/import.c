@@ -321,7 +321,7 @@ static enum ccg_status import_azure(json_t *root, const char *name, struct ccg_b
 	return CCG_OK;
 }
 
-enum ccg_status pol_import_json(const uint8_t *json, size_t len, const char *name, char **out, struct ccg_error *err)
+enum ccg_status ccg_policy_import(const uint8_t *json, size_t len, const char *name, char **out, struct ccg_error *err)
 {
 	json_t *root = NULL;
 	struct ccg_buf b;

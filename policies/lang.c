@@ -970,3 +970,23 @@ size_t ccg_policy_rule_count(const struct ccg_policy *p)
 {
 	return p != NULL ? p->nrules : 0;
 }
+
+int64_t ccg_policy_version(const struct ccg_policy *p)
+{
+	return p != NULL ? p->version : 0;
+}
+
+const char *ccg_policy_rule_name(const struct ccg_policy *p, size_t i)
+{
+	return p != NULL && i < p->nrules ? p->rules[i].name : NULL;
+}
+
+const char *ccg_policy_rule_message(const struct ccg_policy *p, size_t i)
+{
+	return p != NULL && i < p->nrules ? p->rules[i].message : NULL;
+}
+
+char *ccg_policy_rule_format(const struct ccg_policy *p, size_t i)
+{
+	return p != NULL && i < p->nrules ? pol_format_expr(p, p->rules[i].root) : NULL;
+}

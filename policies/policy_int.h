@@ -121,9 +121,7 @@ struct ccg_claims {
 	void *json;       /* json_t kept alive: strings are borrowed from it */
 };
 
-/* pol_import_json: NVIDIA or Azure SKR JSON policy → native policy text named name (malloc'd). */
-CCG_MUST_USE enum ccg_status pol_import_json(const uint8_t *json, size_t len, const char *name, char **out,
-					     struct ccg_error *err);
+/* NVIDIA or Azure SKR JSON policy → native policy text: ccg_policy_import (ccgpu/policy.h, import.c). */
 
 /*
  * Detached signatures (docs/contracts.md): ECDSA P-384/SHA-384 (DER) or

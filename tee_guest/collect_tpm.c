@@ -10,7 +10,7 @@
 #include <tss2/tss2_rc.h>
 #include <tss2/tss2_tctildr.h>
 
-#include "attest/tpm.h"
+#include "attest/cpu/tpm.h"
 #include "common/error.h"
 #include "tee_guest/collect.h"
 

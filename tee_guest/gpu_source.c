@@ -11,7 +11,7 @@
 #include "common/buf.h"
 #include "common/cursor.h"
 #include "common/error.h"
-#include "common/frame.h"
+#include "wire/frame.h"
 
 #define MAX_REPORT 8192
 

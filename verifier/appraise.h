@@ -4,7 +4,7 @@
  * verifier APIs (ccg_cpu_verifier_appraise_composite, which appraises the
  * GPUs with ccg_gpu_verifier_appraise), the appraisal policy (the project's
  * policy language, include/ccgpu/policy.h) deciding each submod's ear.status,
- * and the EAR token (verifier/ear.h). One appraisal path for the CLI, the
+ * and the EAR token (token/ear.h). One appraisal path for the CLI, the
  * library and the daemon.
  */
 #ifndef CCGPU_VERIFIER_APPRAISE_H
@@ -14,7 +14,7 @@
 
 #include "ccgpu/status.h"
 #include "verifier/config.h"
-#include "verifier/ear.h"
+#include "token/ear.h"
 #include "verifier/request.h"
 
 struct vd_appraiser;

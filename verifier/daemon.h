@@ -11,7 +11,7 @@
 
 #include "verifier/appraise.h"
 #include "verifier/config.h"
-#include "verifier/ear.h"
+#include "token/ear.h"
 #include "verifier/metrics.h"
 #include "verifier/store.h"
 

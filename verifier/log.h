@@ -35,7 +35,7 @@
 #include <stdint.h>
 
 #include "ccgpu/status.h"
-#include "verifier/ear.h"
+#include "token/ear.h"
 #include "verifier/merkle.h"
 #include "verifier/store.h"
 

@@ -26,7 +26,7 @@
 #include "common/file.h"
 #include "verifier/daemon.h"
 #include "verifier/log.h"
-#include "verifier/nras.h"
+#include "token/nras.h"
 #include "verifier/request.h"
 
 #define PROBLEM_BASE "tag:ccgpu.dev,2026:problem:"
@@ -87,7 +87,7 @@ static const struct {
 	[R_HEALTHZ] = {"/healthz", "GET", false},
 	[R_READYZ] = {"/readyz", "GET", false},
 	[R_METRICS] = {"/metrics", "GET", false},
-	/* NVIDIA's remote attestation API (verifier/nras.h), so NVIDIA's SDK can use this base URL as its NRAS */
+	/* NVIDIA's remote attestation API (token/nras.h), so NVIDIA's SDK can use this base URL as its NRAS */
 	[R_NRAS4] = {"/v4/attest/gpu", "POST", true},
 	[R_NRAS3] = {"/v3/attest/gpu", "POST", true},
 	/* the release log (verifier/log.h): signed tree heads, entries, inclusion and consistency proofs */

@@ -17,7 +17,7 @@
 #include "common/error.h"
 #include "common/json.h"
 #include "policies/policy_int.h"
-#include "verifier/ear.h"
+#include "token/ear.h"
 #include "verifier/store.h"
 
 #define ED25519_SIG_LEN 64

@@ -13,6 +13,7 @@
 #include "ccgpu/cpu.h"
 #include "ccgpu/policy.h"
 #include "ccgpu/channel.h"
+#include "ccgpu/token.h"
 #include "ccgpu/ohttp.h"
 #include "ccgpu/client.h"
 

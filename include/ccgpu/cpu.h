@@ -137,6 +137,24 @@ CCG_API CCG_MUST_USE enum ccg_status ccg_cpu_verifier_appraise_composite(const s
 									  int64_t now, struct ccg_cpu_result **out,
 									  struct ccg_error *err);
 
+/* The composite evidence document (docs/protocols.md, "Composite evidence"): its
+ * "ccgpu-composite" version, the largest document read, the binding's length. */
+#define CCG_COMPOSITE_VERSION 1
+#define CCG_COMPOSITE_MAX (1024 * 1024)
+#define CCG_BINDING_LEN 64
+
+/*
+ * ccg_composite_binding: what a composite's CPU evidence carries in its
+ * report_data (TPM: extraData): SHA-512(nonce ‖ tee_pub ‖ SHA-384(gpu_evidence))
+ * into out. The guest computes it before asking the CPU TEE for a report (as
+ * `ccgpu collect` does); ccg_cpu_verifier_appraise_composite recomputes it.
+ * CCG_ERR_CRYPTO if OpenSSL fails. Thread-safe.
+ */
+CCG_API CCG_MUST_USE enum ccg_status ccg_composite_binding(const uint8_t *nonce, size_t nonce_len,
+							   const uint8_t *tee_pub, size_t tee_pub_len,
+							   const uint8_t *gpu_evidence, size_t gpu_len,
+							   uint8_t out[CCG_BINDING_LEN]);
+
 /*
  * CPU evidence as users hold it: a raw SEV-SNP report (1184
  * bytes, from snpguest or /dev/sev-guest) with its VCEK (DER or PEM) and

@@ -163,6 +163,60 @@ CCG_API CCG_MUST_USE enum ccg_status ccg_contract_release(const struct ccg_contr
 							  const struct ccg_claims *claims, int64_t now,
 							  struct ccg_error *err);
 
+/* ---- branch layout (issue 12 item 1): what the ccgpu-policy CLI used from policies/ internals ---- */
+
+/* ccg_policy_version: the version in the policy header. */
+CCG_API int64_t ccg_policy_version(const struct ccg_policy *p);
+/* ccg_policy_rule_name: the name of rule i (0 <= i < ccg_policy_rule_count), borrowed; NULL when out of range. */
+CCG_API const char *ccg_policy_rule_name(const struct ccg_policy *p, size_t i);
+/* ccg_policy_rule_message: the message of rule i, borrowed; NULL when out of range. */
+CCG_API const char *ccg_policy_rule_message(const struct ccg_policy *p, size_t i);
+/*
+ * ccg_policy_rule_format: the condition of rule i in canonical form on one
+ * line (as `fmt` writes it, without the rule's header), malloc'd; NULL when
+ * out of range or out of memory. Two rules mean the same when these agree.
+ */
+CCG_API char *ccg_policy_rule_format(const struct ccg_policy *p, size_t i);
+
+/*
+ * ccg_policy_import: translates a relying-party policy in JSON (NVIDIA's
+ * relying-party policy or an Azure Secure Key Release policy; docs/policy-language.md
+ * "Importing") into policy text of the native language named name, malloc'd in
+ * *out (parse it with ccg_policy_parse). What has no native equivalent is
+ * refused, named in err. Thread-safe.
+ */
+CCG_API CCG_MUST_USE enum ccg_status ccg_policy_import(const uint8_t *json, size_t len, const char *name, char **out,
+						       struct ccg_error *err);
+
+/*
+ * Detached policy signatures (docs/contracts.md): ECDSA P-384/SHA-384 (DER)
+ * or Ed25519 over "ccgpu-policy-v1\n" ‖ the policy's canonical text
+ * (ccg_policy_format).
+ */
+struct ccg_sign_key;
+/*
+ * ccg_sign_key_parse: a PEM private (private_key true) or public key of a
+ * supported type; where names the key in errors. Other key types, or a public
+ * key where a private one is wanted: CCG_ERR_UNSUPPORTED / CCG_ERR_ENCODING.
+ */
+CCG_API CCG_MUST_USE enum ccg_status ccg_sign_key_parse(const uint8_t *pem, size_t len, bool private_key,
+							const char *where, struct ccg_sign_key **out,
+							struct ccg_error *err);
+/* ccg_sign_key_alg: "ecdsa-p384" or "ed25519". */
+CCG_API const char *ccg_sign_key_alg(const struct ccg_sign_key *k);
+/* ccg_sign_key_free: NULL is allowed. */
+CCG_API void ccg_sign_key_free(struct ccg_sign_key *k);
+/* ccg_policy_sign: signs the canonical text (len bytes) with the private key k; *out_sig is malloc'd. */
+CCG_API CCG_MUST_USE enum ccg_status ccg_policy_sign(const struct ccg_sign_key *k, const char *canonical, size_t len,
+						     uint8_t **out_sig, size_t *out_sig_len, struct ccg_error *err);
+/*
+ * ccg_policy_signature_verify: sig is k's signature over the canonical text;
+ * CCG_ERR_SIGNATURE (named where) when it is not.
+ */
+CCG_API CCG_MUST_USE enum ccg_status ccg_policy_signature_verify(const struct ccg_sign_key *k, const char *canonical,
+								 size_t len, const uint8_t *sig, size_t sig_len,
+								 const char *where, struct ccg_error *err);
+
 #ifdef __cplusplus
 }
 #endif

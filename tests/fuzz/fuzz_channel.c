@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "channel/dp.h"
-#include "channel/spdm_crypto.h"
 #include "fuzz.h"
+#include "wire/dp.h"
+#include "wire/spdm_crypto.h"
 
 #define SID 0x80010001u
 #define SLOT 256

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "attest/tdx.h"
-#include "attest/x509_chain.h"
+#include "attest/cpu/tdx.h"
+#include "attest/pki/x509_chain.h"
 #include "fuzz.h"
 
 int ccg_fuzz_verdict(const uint8_t *data, size_t size)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * libFuzzer target for EAR token verification (verifier/ear.h):
+ * libFuzzer target for EAR token verification (token/ear.h):
  * ccg_ear_verify on any bytes against a fixed JWKS, at a fixed time.
  * Verdict: the verification's. The seed corpus holds a valid token by that
  * JWKS's key (corpus/ear/valid.jwt, iat 2026-11-22T00:00:00Z, one hour;
@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "verifier/ear.h"
+#include "token/ear.h"
 
 #define NOW 1795305700
 

@@ -8,8 +8,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "common/frame.h"
 #include "fuzz.h"
+#include "wire/frame.h"
 
 int ccg_fuzz_verdict(const uint8_t *data, size_t size)
 {

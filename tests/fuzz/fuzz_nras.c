@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libFuzzer target for the NRAS-compatible endpoint's request parser
- * (verifier/nras.h): ccg_nras_request_parse on any bytes. Verdict: the
+ * (token/nras.h): ccg_nras_request_parse on any bytes. Verdict: the
  * parse's. A request that parses must hold 1..16 GPUs and a known arch; a
  * refusal must leave nothing behind and name the member.
  */
@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "verifier/nras.h"
+#include "token/nras.h"
 
 int ccg_fuzz_verdict(const uint8_t *data, size_t size)
 {

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "attest/nvgpu_opaque.h"
-#include "attest/x509_chain.h"
+#include "attest/gpu/nvgpu_opaque.h"
+#include "attest/pki/x509_chain.h"
 #include "fuzz.h"
 
 static void check_str(const char *s)

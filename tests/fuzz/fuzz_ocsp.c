@@ -18,7 +18,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "attest/ocsp.h"
+#include "attest/pki/ocsp.h"
 #include "common/crypto.h"
 #include "fuzz.h"
 

@@ -21,7 +21,7 @@ int ccg_fuzz_verdict(const uint8_t *data, size_t size)
 	char *text = NULL;
 	enum ccg_status st;
 
-	if ((st = pol_import_json(data, size, "imported", &text, NULL)) != CCG_OK) {
+	if ((st = ccg_policy_import(data, size, "imported", &text, NULL)) != CCG_OK) {
 		if (text != NULL)
 			abort();
 		return st;

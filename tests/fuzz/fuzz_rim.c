@@ -2,7 +2,7 @@
 /*
  * libFuzzer target for NVIDIA RIMs: ccg_rim_parse on any bytes and, when
  * they parse, ccg_rim_verify (XML-DSig with xmlsec1, then the chain) against
- * NVIDIA's RIM root built into the library (attest/nvidia_roots.c), at a
+ * NVIDIA's RIM root built into the library (attest/gpu/nvidia_roots.c), at a
  * fixed time with certificate expiry ignored. Verdict: the parse's, then the
  * verification's.
  */
@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "attest/rim.h"
+#include "attest/gpu/rim.h"
 #include "fuzz.h"
 
 int ccg_fuzz_verdict(const uint8_t *data, size_t size)

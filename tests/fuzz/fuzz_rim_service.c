@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "attest/rim.h"
+#include "attest/gpu/rim.h"
 #include "fuzz.h"
 
 #define RIM_ID "NV_GPU_DRIVER_GH100_550.144.03"

@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "attest/snp.h"
+#include "attest/cpu/snp.h"
 #include "fuzz.h"
 
 int ccg_fuzz_verdict(const uint8_t *data, size_t size)

@@ -3,7 +3,7 @@
  * Fuzz target: AMD KDS answers and the SEV-SNP VCEK extensions.
  *
  * A PEM input is a KDS cert_chain answer (/vcek/v1/{product}/cert_chain:
- * ASK ‖ ARK, parsed as attest/snp_kds.c does): it must verify as a chain to
+ * ASK ‖ ARK, parsed as attest/cpu/snp_kds.c does): it must verify as a chain to
  * its last certificate, which must be a pinned AMD ARK.
  *
  * A DER input is a KDS VCEK answer (/vcek/v1/{product}/{hwid}, parsed as
@@ -24,8 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "attest/snp.h"
-#include "attest/x509_chain.h"
+#include "attest/cpu/snp.h"
+#include "attest/pki/x509_chain.h"
 #include "amd_pki.h"
 #include "common/crypto.h"
 #include "fuzz.h"

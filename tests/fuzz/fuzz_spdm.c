@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "attest/nvgpu_opaque.h"
-#include "attest/spdm.h"
+#include "attest/gpu/nvgpu_opaque.h"
+#include "attest/gpu/spdm.h"
 #include "fuzz.h"
 
 static bool inside(const struct ccg_cursor *v, const uint8_t *data, size_t size)
@@ -29,7 +29,7 @@ static void check_response(const struct ccg_spdm_meas_response *r, const uint8_t
 	for (size_t i = 0; i < r->num_blocks; i++) {
 		const struct ccg_spdm_meas_block *b = &r->blocks[i];
 
-		if (b->index == 0 || b->index == 0xFF || b->spec != CCG_SPDM_MEAS_SPEC_DMTF ||
+		if (b->index == 0 || b->index == 0xFF || b->spec != SPDM_MEAS_SPEC_DMTF ||
 		    b->raw.len != 7 + b->value.len || !inside(&b->value, data, size) ||
 		    !inside(&b->raw, data, size))
 			abort();

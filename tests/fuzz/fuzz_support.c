@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "attest/nvidia_roots.h"
+#include "attest/gpu/nvidia_roots.h"
 #include "common/crypto.h"
 #include "common/file.h"
 #include "fuzz.h"

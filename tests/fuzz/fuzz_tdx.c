@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "attest/tdx.h"
+#include "attest/cpu/tdx.h"
 #include "common/crypto.h"
 #include "fuzz.h"
 

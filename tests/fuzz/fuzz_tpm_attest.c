@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "attest/tpm.h"
+#include "attest/cpu/tpm.h"
 #include "fuzz.h"
 
 int ccg_fuzz_verdict(const uint8_t *data, size_t size)

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "attest/tpm.h"
+#include "attest/cpu/tpm.h"
 #include "common/encoding.h"
 #include "common/json.h"
 #include "fuzz.h"

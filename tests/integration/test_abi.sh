@@ -18,7 +18,7 @@ check "the skipped-check accessors are exported" bash -c 'for f in ccg_gpu_resul
 # prompt privacy (branch ohttp): the client and the gateway an inference app needs are in the library
 check "the OHTTP client and gateway are exported" bash -c 'for f in ccg_client_attest ccg_client_request ccg_ohttp_gateway_decapsulate ccg_ohttp_exchange_respond ccg_bhttp_decode; do grep -q "CCGPU_0 *$f\$" <<<"$1" || exit 1; done' _ "$versions"
 # ccgpu verify cpu/composite appraise through the public API only (what library users get)
-cli="$(dirname "$(dirname "$hdrs")")/tee_guest/cmd_verify_cpu.c"
+cli="$(dirname "$(dirname "$hdrs")")/tools/ccgpu/cmd_verify_cpu.c"
 check "the CLI's CPU verification uses include/ccgpu/cpu.h only" \
   bash -c '! grep -n "#include \"attest/" "$1" && grep -q "ccg_cpu_verifier_appraise_composite(" "$1"' _ "$cli"
 tap_done

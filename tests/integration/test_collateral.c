@@ -24,9 +24,9 @@
 #include <unistd.h>
 
 #include "amd_pki.h"
-#include "attest/snp.h"
-#include "attest/tdx.h"
-#include "attest/x509_chain.h"
+#include "attest/cpu/snp.h"
+#include "attest/cpu/tdx.h"
+#include "attest/pki/x509_chain.h"
 #include "common/crypto.h"
 #include "common/file.h"
 #include "common/http.h"

@@ -29,7 +29,7 @@
 #include <openssl/ocsp.h>
 #include <openssl/pem.h>
 
-#include "attest/ocsp.h"
+#include "attest/pki/ocsp.h"
 #include "common/crypto.h"
 #include "common/file.h"
 #include "common/http.h"

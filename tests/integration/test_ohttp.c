@@ -2,7 +2,7 @@
 /*
  * Prompt privacy end to end over loopback HTTP: an inference server (the
  * OHTTP gateway API of include/ccgpu/ohttp.h behind libmicrohttpd, serving
- * its key configuration and an EAR token signed by verifier/ear.c's signer
+ * its key configuration and an EAR token signed by token/ear.c's signer
  * that binds its key), a relay run by "the operator" (libmicrohttpd that
  * forwards the bytes with libcurl and records everything it sees), and the
  * client API (include/ccgpu/client.h). The relay's capture holds no
@@ -37,7 +37,7 @@
 #include "common/file.h"
 #include "common/http.h"
 #include "ohttp/ohttp.h"
-#include "verifier/ear.h"
+#include "token/ear.h"
 
 #define PROMPT_CANARY "canary-prompt-5f2b9c0e41d7"
 #define HEADER_CANARY "canary-header-91aa03c7e2"
@@ -722,7 +722,7 @@ static int run_cli(const char *args, char **out, char **errtext)
 	assert_non_null(build);
 	snprintf(o, sizeof(o), "%s/cli.out", tmpdir);
 	snprintf(e, sizeof(e), "%s/cli.err", tmpdir);
-	snprintf(cmd, sizeof(cmd), "%s/tee_guest/ccgpu client %s >%s 2>%s", build, args, o, e);
+	snprintf(cmd, sizeof(cmd), "%s/tools/ccgpu/ccgpu client %s >%s 2>%s", build, args, o, e);
 	rc = system(cmd);
 	assert_true(WIFEXITED(rc));
 	assert_int_equal(ccg_file_read(o, 1 << 20, &buf, &n, NULL), CCG_OK);

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "attest/rim.h"
+#include "attest/gpu/rim.h"
 #include "common/crypto.h"
 #include "common/encoding.h"
 #include "common/file.h"

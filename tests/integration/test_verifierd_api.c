@@ -33,7 +33,7 @@
 #include "common/crypto.h"
 #include "common/encoding.h"
 #include "common/file.h"
-#include "verifier/ear.h"
+#include "token/ear.h"
 #include "testdata.h"
 #include "vdtest.h"
 

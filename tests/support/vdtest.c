@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "attest/composite.h"
+#include "attest/cpu/composite.h"
 #include "ccgpu/attest.h"
 #include "common/buf.h"
 #include "common/encoding.h"

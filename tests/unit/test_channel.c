@@ -29,14 +29,14 @@
 #include <unistd.h>
 
 #include "ccgpu/channel.h"
-#include "channel/dp.h"
 #include "channel/internal.h"
-#include "channel/spdm_crypto.h"
 #include "common/crypto.h"
-#include "common/frame.h"
 #include "gpusim/gpusim.h"
 #include "gpusim/serve.h"
 #include "testdata.h"
+#include "wire/dp.h"
+#include "wire/frame.h"
+#include "wire/spdm_crypto.h"
 
 static char *dir;
 static char pki[512], other[512], sock[512], bad_sock[512], ce_sock[512], root[600], other_root[600];

@@ -18,6 +18,7 @@
 #include "common/json.h"
 #include "common/secret.h"
 #include "common/str.h"
+#include "common/writer.h"
 #include "ccgpu/version.h"
 #include "testdata.h"
 
@@ -57,6 +58,184 @@ static void test_cursor_getters(void **state)
 	assert_int_equal(u32, 0x08070605);
 	assert_false(ccg_cursor_skip(&c, 2));
 	assert_true(ccg_cursor_skip(&c, 1));
+}
+
+/* every width in both byte orders, into a fixed buffer, and read back by the cursor */
+static void test_writer_widths(void **state)
+{
+	static const uint8_t want[] = {
+		0xA1,                                           /* u8 */
+		0x02, 0x01, 0x01, 0x02,                         /* u16 le, be */
+		0x03, 0x02, 0x01, 0x01, 0x02, 0x03,             /* u24 le, be */
+		0x04, 0x03, 0x02, 0x01, 0x01, 0x02, 0x03, 0x04, /* u32 le, be */
+		0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01, /* u64 le */
+		0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, /* u64 be */
+		0x00, 0x00, 0x00, 'h',  'i',                    /* zeros, bytes */
+	};
+	uint8_t out[sizeof(want)], u8 = 0;
+	uint16_t u16 = 0;
+	uint32_t u32 = 0;
+	uint64_t u64 = 0;
+	struct ccg_writer w;
+	struct ccg_cursor c;
+	size_t n = 0;
+
+	(void)state;
+	memset(out, 0xEE, sizeof(out));
+	ccg_writer_init_fixed(&w, out, sizeof(out));
+	assert_true(ccg_writer_put_u8(&w, 0xA1));
+	assert_true(ccg_writer_put_u16le(&w, 0x0102));
+	assert_true(ccg_writer_put_u16be(&w, 0x0102));
+	assert_true(ccg_writer_put_u24le(&w, 0x010203));
+	assert_true(ccg_writer_put_u24be(&w, 0x010203));
+	assert_true(ccg_writer_put_u32le(&w, 0x01020304));
+	assert_true(ccg_writer_put_u32be(&w, 0x01020304));
+	assert_true(ccg_writer_put_u64le(&w, 0x0102030405060708ull));
+	assert_true(ccg_writer_put_u64be(&w, 0x0102030405060708ull));
+	assert_true(ccg_writer_put_zeros(&w, 3));
+	assert_true(ccg_writer_put_bytes(&w, "hi", 2));
+	assert_true(ccg_writer_put_bytes(&w, NULL, 0));
+	assert_int_equal(ccg_writer_finish(&w, &n, "test", NULL), CCG_OK);
+	assert_int_equal(n, sizeof(want)); /* exactly full is fine */
+	assert_memory_equal(out, want, sizeof(want));
+
+	ccg_cursor_init(&c, out, sizeof(out));
+	assert_true(ccg_cursor_get_u8(&c, &u8));
+	assert_int_equal(u8, 0xA1);
+	assert_true(ccg_cursor_get_u16le(&c, &u16));
+	assert_int_equal(u16, 0x0102);
+	assert_true(ccg_cursor_get_u16be(&c, &u16));
+	assert_int_equal(u16, 0x0102);
+	assert_true(ccg_cursor_get_u24le(&c, &u32));
+	assert_int_equal(u32, 0x010203);
+	assert_true(ccg_cursor_get_u24be(&c, &u32));
+	assert_int_equal(u32, 0x010203);
+	assert_true(ccg_cursor_get_u32le(&c, &u32));
+	assert_int_equal(u32, 0x01020304);
+	assert_true(ccg_cursor_get_u32be(&c, &u32));
+	assert_int_equal(u32, 0x01020304);
+	assert_true(ccg_cursor_get_u64le(&c, &u64));
+	assert_true(u64 == 0x0102030405060708ull);
+	assert_true(ccg_cursor_get_u64be(&c, &u64));
+	assert_true(u64 == 0x0102030405060708ull);
+	assert_true(ccg_cursor_skip(&c, 5));
+	assert_int_equal(ccg_cursor_finish(&c, "test", NULL), CCG_OK);
+	/* the top bits of every width: nothing is cut short */
+	ccg_writer_init_fixed(&w, out, sizeof(out));
+	assert_true(ccg_writer_put_u16le(&w, 0xFFFE) && ccg_writer_put_u24be(&w, 0xFFFFFE) &&
+		    ccg_writer_put_u32le(&w, 0xFEFFFFFFu) && ccg_writer_put_u64be(&w, 0xFEFFFFFFFFFFFFFFull));
+	ccg_cursor_init(&c, out, w.len);
+	assert_true(ccg_cursor_get_u16le(&c, &u16) && ccg_cursor_get_u24be(&c, &u32));
+	assert_int_equal(u16, 0xFFFE);
+	assert_int_equal(u32, 0xFFFFFE);
+	assert_true(ccg_cursor_get_u32le(&c, &u32) && ccg_cursor_get_u64be(&c, &u64));
+	assert_int_equal(u32, 0xFEFFFFFFu);
+	assert_true(u64 == 0xFEFFFFFFFFFFFFFFull);
+}
+
+/* a fixed buffer refuses what does not fit, writes none of it, and stays failed */
+static void test_writer_fixed_overflow(void **state)
+{
+	uint8_t out[6] = {0};
+	struct ccg_writer w;
+	struct ccg_error err;
+	size_t n = 99;
+
+	(void)state;
+	ccg_writer_init_fixed(&w, out, sizeof(out));
+	assert_true(ccg_writer_put_u32be(&w, 0x11223344));
+	assert_false(ccg_writer_put_u32le(&w, 0x55667788)); /* 2 bytes of room left */
+	assert_int_equal(w.len, 4);
+	assert_int_equal(out[4], 0);
+	assert_int_equal(out[5], 0);
+	assert_false(ccg_writer_put_u8(&w, 1)); /* it fits, but the writer has failed */
+	assert_int_equal(out[4], 0);
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_writer_finish(&w, &n, "frame.header", &err), CCG_ERR_TOO_LARGE);
+	assert_int_equal(n, 99);
+	assert_string_equal(err.where, "frame.header");
+	/* each kind of put refuses past the end */
+	for (int kind = 0; kind < 6; kind++) {
+		bool ok;
+
+		ccg_writer_init_fixed(&w, out, 1);
+		ok = kind == 0 ? ccg_writer_put_u16be(&w, 1)
+		     : kind == 1 ? ccg_writer_put_u24le(&w, 1)
+		     : kind == 2 ? ccg_writer_put_u64le(&w, 1)
+		     : kind == 3 ? ccg_writer_put_bytes(&w, "ab", 2)
+		     : kind == 4 ? ccg_writer_put_zeros(&w, 2)
+				 : ccg_writer_put_u32be(&w, 1);
+		assert_false(ok);
+		assert_int_equal(ccg_writer_finish(&w, NULL, "x", NULL), CCG_ERR_TOO_LARGE);
+	}
+	/* a 24-bit field refuses a wider value */
+	ccg_writer_init_fixed(&w, out, sizeof(out));
+	assert_false(ccg_writer_put_u24le(&w, 0x1000000));
+	assert_false(ccg_writer_put_u24be(&w, 0x1000000));
+	assert_int_equal(w.len, 0);
+	assert_int_equal(ccg_writer_finish(&w, NULL, "x", NULL), CCG_ERR_INVALID_ARG);
+	/* a zero-sized buffer takes nothing but an empty put */
+	ccg_writer_init_fixed(&w, NULL, 0);
+	assert_true(ccg_writer_put_bytes(&w, NULL, 0));
+	assert_false(ccg_writer_put_u8(&w, 0));
+}
+
+/* a growable writer appends to a ccg_buf and stops at the buffer's maximum */
+static void test_writer_growable(void **state)
+{
+	static const uint8_t want[] = {'a', 0x00, 0x00, 0x00, 0x01, 0x02, 0x00};
+	struct ccg_buf b;
+	struct ccg_writer w;
+	size_t n = 0;
+
+	(void)state;
+	ccg_buf_init(&b, 8);
+	assert_int_equal(ccg_buf_append_u8(&b, 'a'), CCG_OK);
+	ccg_writer_init_buf(&w, &b);
+	assert_true(ccg_writer_put_u32be(&w, 1));
+	assert_true(ccg_writer_put_u16le(&w, 2));
+	assert_int_equal(ccg_writer_finish(&w, &n, "test", NULL), CCG_OK);
+	assert_int_equal(n, 6);        /* counts what this writer wrote */
+	assert_int_equal(b.len, 7);
+	assert_memory_equal(b.data, want, sizeof(want));
+	assert_false(ccg_writer_put_u16be(&w, 3)); /* 7 + 2 > the maximum of 8 */
+	assert_int_equal(b.len, 7);                /* nothing appended */
+	assert_false(ccg_writer_put_u8(&w, 3));    /* stays failed */
+	assert_int_equal(b.len, 7);
+	assert_int_equal(ccg_writer_finish(&w, NULL, "test", NULL), CCG_ERR_TOO_LARGE);
+	/* a bigger buffer grows as needed */
+	ccg_buf_cleanup(&b);
+	ccg_buf_init(&b, 0);
+	ccg_writer_init_buf(&w, &b);
+	for (int i = 0; i < 1000; i++)
+		assert_true(ccg_writer_put_u64le(&w, (uint64_t)i));
+	assert_int_equal(ccg_writer_finish(&w, &n, "test", NULL), CCG_OK);
+	assert_int_equal(n, 8000);
+	assert_int_equal(b.data[7992], 999 & 0xFF);
+	assert_int_equal(b.data[7993], 999 >> 8);
+	ccg_buf_cleanup(&b);
+}
+
+/* finish: a parser's "nothing left over" */
+static void test_cursor_finish(void **state)
+{
+	static const uint8_t in[] = {1, 2, 3};
+	struct ccg_cursor c;
+	struct ccg_error err;
+	uint16_t v = 0;
+
+	(void)state;
+	ccg_cursor_init(&c, in, sizeof(in));
+	assert_true(ccg_cursor_get_u16be(&c, &v));
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_cursor_finish(&c, "thing.tail", &err), CCG_ERR_TRAILING_DATA);
+	assert_int_equal(err.status, CCG_ERR_TRAILING_DATA);
+	assert_string_equal(err.where, "thing.tail");
+	assert_non_null(strstr(err.detail, "1 bytes left over"));
+	assert_true(ccg_cursor_skip(&c, 1));
+	assert_int_equal(ccg_cursor_finish(&c, "thing.tail", NULL), CCG_OK);
+	ccg_cursor_init(&c, NULL, 0);
+	assert_int_equal(ccg_cursor_finish(&c, "empty", NULL), CCG_OK);
 }
 
 static void test_buf_limits(void **state)
@@ -478,6 +657,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cursor_getters),
+		cmocka_unit_test(test_writer_widths),
+		cmocka_unit_test(test_writer_fixed_overflow),
+		cmocka_unit_test(test_writer_growable),
+		cmocka_unit_test(test_cursor_finish),
 		cmocka_unit_test(test_buf_limits),
 		cmocka_unit_test(test_hex),
 		cmocka_unit_test(test_base64),

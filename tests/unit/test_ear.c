@@ -27,11 +27,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ccgpu/token.h"
 #include "common/buf.h"
 #include "http_server.h"
 #include "b64url.h"
 #include "testdata.h"
-#include "verifier/ear.h"
+#include "token/ear.h"
 
 #define IAT 1795305600 /* 2026-11-22T00:00:00Z */
 #define EXP (IAT + 300)
@@ -1081,7 +1082,7 @@ static int run_cli(const char *args, char **out)
 	int st;
 
 	assert_non_null(root);
-	assert_true(asprintf(&cmd, "%s/tee_guest/ccgpu ear verify %s 2>%s/cli.err", root, args, tmp) > 0);
+	assert_true(asprintf(&cmd, "%s/tools/ccgpu/ccgpu ear verify %s 2>%s/cli.err", root, args, tmp) > 0);
 	p = popen(cmd, "r");
 	assert_non_null(p);
 	ccg_buf_init(&b, 0);
@@ -1224,6 +1225,87 @@ static void test_cli(void **state)
 	ccg_ear_key_free(other);
 }
 
+/* include/ccgpu/token.h: the relying party's verification through the public API (branch layout) */
+static void test_public_token_api(void **state)
+{
+	struct ccg_ear_key *k = new_key("public.pem", NULL), *other = new_key("public-other.pem", NULL);
+	json_t *jwks = ccg_ear_key_jwks(k), *jwks_other = ccg_ear_key_jwks(other);
+	char *jws = issue(k, CCG_EAR_WARNING, NULL), *keys = json_dumps(jwks, JSON_COMPACT);
+	char *other_keys = json_dumps(jwks_other, JSON_COMPACT), *text, *big;
+	uint8_t other_nonce[sizeof(nonce)];
+	struct ccg_token *t = NULL;
+	struct ccg_error err;
+	json_t *printed;
+
+	(void)state;
+	/* genuine and current: the claims, the overall status, the nonce */
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_token_verify(jws, strlen(jws), keys, strlen(keys), IAT, &t, &err), CCG_OK);
+	assert_non_null(t);
+	assert_string_equal(ccg_token_status(t), "warning");
+	text = ccg_token_claims_json(t);
+	assert_non_null(text);
+	printed = json_loads(text, 0, NULL);
+	assert_non_null(printed);
+	assert_string_equal(json_string_value(json_object_get(printed, "eat_profile")), "tag:github.com,2023:veraison/ear");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(json_object_get(printed, "submods"),
+									       "GPU-0"), "ear.status")), "warning");
+	json_decref(printed);
+	free(text);
+	assert_int_equal(ccg_token_check_nonce(t, nonce, sizeof(nonce), &err), CCG_OK);
+	memcpy(other_nonce, nonce, sizeof(nonce));
+	other_nonce[31] ^= 1;
+	assert_int_equal(ccg_token_check_nonce(t, other_nonce, sizeof(other_nonce), &err), CCG_ERR_NONCE_MISMATCH);
+	assert_string_equal(err.where, "eat_nonce");
+	ccg_token_free(t);
+	t = NULL;
+
+	/* refused, each naming its check, nothing returned */
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_token_verify(jws, strlen(jws), keys, strlen(keys), EXP, &t, &err), CCG_ERR_TOKEN_EXPIRED);
+	assert_null(t);
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_token_verify(jws, strlen(jws), other_keys, strlen(other_keys), IAT, &t, &err),
+			 CCG_ERR_TOKEN_KEY_UNKNOWN);
+	assert_null(t);
+	/* the JWKS must be one JSON document */
+	ccg_error_clear(&err);
+	assert_int_not_equal(ccg_token_verify(jws, strlen(jws), keys, strlen(keys) - 1, IAT, &t, &err), CCG_OK);
+	assert_string_equal(err.where, "jwks");
+	assert_null(t);
+	/* token_len is the token: a NUL inside (the C string would end early) and a prefix are refused */
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_token_verify(jws, strlen(jws) + 1, keys, strlen(keys), IAT, &t, &err), CCG_ERR_ENCODING);
+	assert_string_equal(err.where, "token");
+	assert_null(t);
+	ccg_error_clear(&err);
+	assert_int_not_equal(ccg_token_verify(jws, strlen(jws) - 3, keys, strlen(keys), IAT, &t, &err), CCG_OK);
+	assert_null(t);
+	/* longer than CCG_TOKEN_MAX: refused before any parsing */
+	big = malloc(CCG_TOKEN_MAX + 1);
+	assert_non_null(big);
+	memset(big, 'A', CCG_TOKEN_MAX + 1);
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_token_verify(big, CCG_TOKEN_MAX + 1, keys, strlen(keys), IAT, &t, &err), CCG_ERR_TOO_LARGE);
+	assert_string_equal(err.where, "token");
+	assert_null(t);
+	free(big);
+	/* no place for the result, no inputs */
+	assert_int_equal(ccg_token_verify(jws, strlen(jws), keys, strlen(keys), IAT, NULL, NULL), CCG_ERR_INVALID_ARG);
+	assert_int_equal(ccg_token_verify(NULL, 0, keys, strlen(keys), IAT, &t, NULL), CCG_ERR_INVALID_ARG);
+	assert_null(ccg_token_status(NULL));
+	assert_null(ccg_token_claims_json(NULL));
+	ccg_token_free(NULL);
+
+	free(keys);
+	free(other_keys);
+	free(jws);
+	json_decref(jwks);
+	json_decref(jwks_other);
+	ccg_ear_key_free(k);
+	ccg_ear_key_free(other);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1245,6 +1327,7 @@ int main(void)
 		cmocka_unit_test(test_threads_share_a_key),
 		cmocka_unit_test(test_status_names),
 		cmocka_unit_test(test_cli),
+		cmocka_unit_test(test_public_token_api),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

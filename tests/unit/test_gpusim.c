@@ -21,16 +21,16 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "attest/nvgpu_opaque.h"
-#include "attest/x509_chain.h"
-#include "attest/spdm.h"
+#include "attest/gpu/nvgpu_opaque.h"
+#include "attest/pki/x509_chain.h"
+#include "attest/gpu/spdm.h"
 #include "ccgpu/attest.h"
 #include "common/crypto.h"
-#include "common/frame.h"
 #include "gpusim/gpusim.h"
 #include "gpusim/ocsp_responder.h"
 #include "gpusim/serve.h"
 #include "testdata.h"
+#include "wire/frame.h"
 
 static char *dir;
 static struct gpusim *sim;

@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "common/encoding.h"
-#include "verifier/ear.h"
+#include "token/ear.h"
 #include "verifier/log.h"
 #include "pg.h"
 #include "testdata.h"

@@ -32,7 +32,7 @@
 #include "gpusim/serve.h"
 #include "b64url.h"
 #include "testdata.h"
-#include "verifier/nras.h"
+#include "token/nras.h"
 
 #define ISSUER "https://verifier.example:8443"
 #define REAL_NOW 1795305600 /* 2026-11-22T00:00:00Z: the real evidence's chains are valid then */

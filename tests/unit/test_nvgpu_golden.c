@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "attest/nvgpu_golden.h"
-#include "attest/rim.h"
+#include "attest/gpu/nvgpu_golden.h"
+#include "attest/gpu/rim.h"
 #include "testdata.h"
 
 /* ---------- hand-built RIMs and reports ---------- */
@@ -291,7 +291,7 @@ static void test_bad_args(void **state)
  * A test-only walk of the MEASUREMENTS record (DSP0274: 37-byte SPDM 1.1
  * request, then the response header of 8 bytes, then blocks of index(1)
  * spec(1) size(2) {type(1) value_size(2) value}); the real parser is
- * attest/spdm.c's job.
+ * attest/gpu/spdm.c's job.
  */
 static void load_580_blocks(uint8_t **raw, struct ccg_spdm_meas_response *resp)
 {

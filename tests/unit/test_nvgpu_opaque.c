@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "attest/nvgpu_opaque.h"
-#include "attest/spdm.h"
-#include "attest/x509_chain.h"
+#include "attest/gpu/nvgpu_opaque.h"
+#include "attest/gpu/spdm.h"
+#include "attest/pki/x509_chain.h"
 #include "common/buf.h"
 #include "common/crypto.h"
 #include "common/encoding.h"

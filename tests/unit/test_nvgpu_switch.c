@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "attest/nvgpu_verifier.h"
+#include "attest/gpu/nvgpu_verifier.h"
 #include "ccgpu/attest.h"
 #include "gpu_verifier.h"
 #include "testdata.h"

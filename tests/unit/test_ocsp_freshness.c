@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "attest/ocsp.h"
+#include "attest/pki/ocsp.h"
 
 #define T0 1795305600 /* 2026-11-22T00:00:00Z: the responses' thisUpdate */
 

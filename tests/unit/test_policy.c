@@ -19,7 +19,7 @@
 
 #include <openssl/pem.h>
 
-#include "attest/composite.h"
+#include "attest/cpu/composite.h"
 #include "ccgpu/attest.h"
 #include "ccgpu/policy.h"
 #include "common/crypto.h"
@@ -82,7 +82,7 @@ static struct ccg_policy *import_nv(const char *name)
 	snprintf(rel, sizeof(rel), "nvidia/policies/%s.json", name);
 	json = td_read(rel, &len);
 	ccg_error_clear(&err);
-	assert_int_equal(pol_import_json(json, len, name, &native, &err), CCG_OK);
+	assert_int_equal(ccg_policy_import(json, len, name, &native, &err), CCG_OK);
 	if (ccg_policy_parse(native, strlen(native), &p, &err) != CCG_OK)
 		fail_msg("%s: %s: %s\n%s", name, err.where, err.detail, native);
 	free(native);
@@ -492,7 +492,7 @@ static void test_azure_import(void **state)
 
 	(void)state;
 	ccg_error_clear(&err);
-	assert_int_equal(pol_import_json((const uint8_t *)skr, strlen(skr), "skr", &native, &err), CCG_OK);
+	assert_int_equal(ccg_policy_import((const uint8_t *)skr, strlen(skr), "skr", &native, &err), CCG_OK);
 	assert_int_equal(ccg_policy_parse(native, strlen(native), &p, &err), CCG_OK);
 	assert_int_equal(ccg_claims_from_json(ok, strlen(ok), &c, NULL), CCG_OK);
 	assert_int_equal(ccg_policy_eval(p, c, 0, NULL, 0, NULL), CCG_OK);
@@ -857,6 +857,122 @@ static void test_composite_policy(void **state)
 	json_decref(doc);
 }
 
+/* A fresh key as PEM (private or public), malloc'd. */
+static char *key_pem(EVP_PKEY *k, bool private_key)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *data = NULL, *out;
+	long n;
+
+	assert_non_null(b);
+	assert_int_equal(private_key ? PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL) : PEM_write_bio_PUBKEY(b, k),
+			 1);
+	n = BIO_get_mem_data(b, &data);
+	assert_true(n > 0);
+	out = strndup(data, (size_t)n);
+	assert_non_null(out);
+	BIO_free(b);
+	return out;
+}
+
+/* include/ccgpu/policy.h's rule accessors, import and policy signatures (what ccgpu-policy uses; branch layout) */
+static void test_public_rules_import_signatures(void **state)
+{
+	static const char src[] = "policy \"p\" version 7\n\nrule a \"first\" {\n  every gpu (measres == \"success\")\n}\n\n"
+				  "rule b \"second\" {\n  ccgpu-gpu-count == 2\n}\n";
+	struct ccg_policy *p = NULL;
+	struct ccg_sign_key *priv = NULL, *pub = NULL, *other = NULL;
+	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384"), *k2 = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	char *priv_pem = key_pem(k, true), *pub_pem = key_pem(k, false), *other_pem = key_pem(k2, false);
+	char *canon, *e, *native = NULL;
+	uint8_t *sig = NULL;
+	size_t sig_len = 0;
+	struct ccg_error err;
+
+	(void)state;
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_policy_parse(src, strlen(src), &p, &err), CCG_OK);
+	assert_int_equal(ccg_policy_version(p), 7);
+	assert_int_equal(ccg_policy_rule_count(p), 2);
+	assert_string_equal(ccg_policy_rule_name(p, 0), "a");
+	assert_string_equal(ccg_policy_rule_message(p, 1), "second");
+	e = ccg_policy_rule_format(p, 0);
+	assert_non_null(e);
+	assert_string_equal(e, "every gpu (measres == \"success\")");
+	free(e);
+	e = ccg_policy_rule_format(p, 1);
+	assert_non_null(e);
+	assert_string_equal(e, "ccgpu-gpu-count == 2");
+	free(e);
+	/* out of range: NULL, never another rule */
+	assert_null(ccg_policy_rule_name(p, 2));
+	assert_null(ccg_policy_rule_name(p, (size_t)1 << 24));
+	assert_null(ccg_policy_rule_format(p, (size_t)1 << 24));
+	assert_null(ccg_policy_rule_message(p, 2));
+	assert_null(ccg_policy_rule_format(p, 2));
+	assert_null(ccg_policy_rule_name(NULL, 0));
+
+	/* import: NVIDIA's relying-party JSON becomes a native policy that parses */
+	{
+		size_t len = 0;
+		uint8_t *json = td_read("nvidia/policies/NVGPULocalPolicyExample.json", &len);
+		struct ccg_policy *q = NULL;
+
+		if (ccg_policy_import(json, len, "imported", &native, &err) != CCG_OK)
+			fail_msg("import: %s: %s", err.where, err.detail);
+		assert_int_equal(ccg_policy_parse(native, strlen(native), &q, &err), CCG_OK);
+		assert_string_equal(ccg_policy_name(q), "imported");
+		ccg_policy_free(q);
+		free(native);
+		free(json);
+	}
+	native = NULL;
+	assert_int_not_equal(ccg_policy_import((const uint8_t *)"{}", 2, "x", &native, &err), CCG_OK);
+	assert_null(native);
+
+	/* signatures: sign with the private key, verify with the public one; another key or text fails */
+	canon = ccg_policy_format(p);
+	assert_non_null(canon);
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_sign_key_parse((const uint8_t *)priv_pem, strlen(priv_pem), true, "priv", &priv, &err), CCG_OK);
+	assert_string_equal(ccg_sign_key_alg(priv), "ecdsa-p384");
+	assert_int_equal(ccg_sign_key_parse((const uint8_t *)pub_pem, strlen(pub_pem), false, "pub", &pub, &err), CCG_OK);
+	assert_int_equal(ccg_sign_key_parse((const uint8_t *)other_pem, strlen(other_pem), false, "other", &other, &err),
+			 CCG_OK);
+	assert_string_equal(ccg_sign_key_alg(other), "ed25519");
+	assert_int_equal(ccg_policy_sign(priv, canon, strlen(canon), &sig, &sig_len, &err), CCG_OK);
+	assert_int_equal(ccg_policy_signature_verify(pub, canon, strlen(canon), sig, sig_len, "sig", &err), CCG_OK);
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_policy_signature_verify(other, canon, strlen(canon), sig, sig_len, "sig", &err),
+			 CCG_ERR_SIGNATURE);
+	canon[strlen(canon) - 2] ^= 1;
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_policy_signature_verify(pub, canon, strlen(canon), sig, sig_len, "sig", &err),
+			 CCG_ERR_SIGNATURE);
+	assert_string_equal(err.where, "sig");
+	/* a public key cannot sign; missing arguments are refused */
+	ccg_sign_key_free(other);
+	other = NULL;
+	assert_int_not_equal(ccg_sign_key_parse((const uint8_t *)pub_pem, strlen(pub_pem), true, "pub", &other, &err),
+			     CCG_OK);
+	assert_null(other);
+	assert_int_equal(ccg_policy_sign(NULL, canon, strlen(canon), &sig, &sig_len, NULL), CCG_ERR_INVALID_ARG);
+	assert_int_equal(ccg_policy_signature_verify(pub, canon, strlen(canon), NULL, 0, "sig", NULL), CCG_ERR_INVALID_ARG);
+	assert_null(ccg_sign_key_alg(NULL));
+	ccg_sign_key_free(NULL);
+
+	free(sig);
+	free(canon);
+	ccg_sign_key_free(priv);
+	ccg_sign_key_free(pub);
+	free(priv_pem);
+	free(pub_pem);
+	free(other_pem);
+	EVP_PKEY_free(k);
+	EVP_PKEY_free(k2);
+	ccg_policy_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -874,6 +990,7 @@ int main(void)
 		cmocka_unit_test(test_tdx_policy_uptodate),
 		cmocka_unit_test(test_tpm_policy_pcrs),
 		cmocka_unit_test(test_composite_policy),
+		cmocka_unit_test(test_public_rules_import_signatures),
 	};
 
 	td_require();

@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "attest/rim.h"
+#include "attest/gpu/rim.h"
 #include "common/crypto.h"
 #include "common/encoding.h"
 #include "common/file.h"

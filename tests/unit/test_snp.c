@@ -11,9 +11,9 @@
 #include <string.h>
 
 #include "amd_pki.h"
-#include "attest/cpu_roots.h"
-#include "attest/snp.h"
-#include "attest/x509_chain.h"
+#include "attest/cpu/cpu_roots.h"
+#include "attest/cpu/snp.h"
+#include "attest/pki/x509_chain.h"
 #include "common/crypto.h"
 #include "common/encoding.h"
 #include "common/file.h"

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "attest/spdm.h"
+#include "attest/gpu/spdm.h"
 #include "common/buf.h"
 #include "common/crypto.h"
 #include "common/encoding.h"
@@ -87,7 +87,7 @@ static void check_real(const char *dir, size_t want_len)
 	assert_int_equal(r->resp.record_len, 64 * (4 + 3 + 48));
 	for (size_t i = 0; i < 64; i++) {
 		assert_int_equal(r->resp.blocks[i].index, i + 1);
-		assert_int_equal(r->resp.blocks[i].spec, CCG_SPDM_MEAS_SPEC_DMTF);
+		assert_int_equal(r->resp.blocks[i].spec, SPDM_MEAS_SPEC_DMTF);
 		assert_int_equal(r->resp.blocks[i].value.len, CCG_SHA384_LEN);
 		assert_int_equal(r->resp.blocks[i].raw.len, 4 + 3 + 48);
 	}
@@ -311,7 +311,7 @@ struct blk {
 static void put_request(struct ccg_buf *b, uint8_t version, bool sig)
 {
 	OK(ccg_buf_append_u8(b, version));
-	OK(ccg_buf_append_u8(b, CCG_SPDM_GET_MEASUREMENTS));
+	OK(ccg_buf_append_u8(b, SPDM_GET_MEASUREMENTS));
 	OK(ccg_buf_append_u8(b, sig ? 0x01 : 0x00));
 	OK(ccg_buf_append_u8(b, 0xFF));
 	if (sig) {
@@ -331,7 +331,7 @@ static void put_response(struct ccg_buf *b, uint8_t version, uint8_t num_blocks,
 	for (size_t i = 0; i < n; i++)
 		rec += 4 + 3 + blks[i].value_len + (size_t)blks[i].size_delta;
 	OK(ccg_buf_append_u8(b, version));
-	OK(ccg_buf_append_u8(b, CCG_SPDM_MEASUREMENTS));
+	OK(ccg_buf_append_u8(b, SPDM_MEASUREMENTS));
 	OK(ccg_buf_append_u8(b, 0));
 	OK(ccg_buf_append_u8(b, 0));
 	OK(ccg_buf_append_u8(b, num_blocks));
@@ -492,7 +492,7 @@ static void test_versions(void **state)
 	ccg_error_clear(&err);
 	assert_int_equal(ccg_spdm_meas_request_parse(&c, &req, &err), CCG_ERR_UNSUPPORTED);
 	assert_string_equal(err.where, "spdm.request.code");
-	b.data[1] = CCG_SPDM_GET_MEASUREMENTS;
+	b.data[1] = SPDM_GET_MEASUREMENTS;
 	b.data[36] = 0x10;
 	ccg_error_clear(&err);
 	assert_int_equal(ccg_spdm_meas_request_parse(&c, &req, &err), CCG_ERR_MALFORMED);

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "attest/cpu_roots.h"
-#include "attest/tdx.h"
+#include "attest/cpu/cpu_roots.h"
+#include "attest/cpu/tdx.h"
 #include "common/crypto.h"
 #include "common/file.h"
 #include "testdata.h"

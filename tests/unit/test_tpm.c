@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "attest/azure.h"
-#include "attest/tpm.h"
+#include "attest/cpu/azure.h"
+#include "attest/cpu/tpm.h"
 #include "common/crypto.h"
 #include "common/encoding.h"
 #include "testdata.h"

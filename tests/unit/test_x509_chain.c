@@ -6,7 +6,7 @@
 #include <openssl/pem.h>
 #include <string.h>
 
-#include "attest/x509_chain.h"
+#include "attest/pki/x509_chain.h"
 #include "common/crypto.h"
 #include "common/encoding.h"
 #include "testdata.h"
