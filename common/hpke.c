@@ -62,6 +62,7 @@ struct ccg_hpke_ctx {
 	struct ccg_secret *ks;
 	uint64_t seq;
 	bool sender;
+	bool no_export; /* made by ccg_hpke_ctx_from_key: it has no exporter secret */
 };
 
 #define KS_KEY(c) ((c)->ks->data)
@@ -776,6 +777,9 @@ enum ccg_status ccg_hpke_ctx_export(const struct ccg_hpke_ctx *ctx, const uint8_
 
 	if (ctx == NULL || out == NULL || (exporter_context == NULL && exporter_context_len != 0))
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "hpke.export", "NULL argument");
+	if (ctx->no_export)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "hpke.export",
+				     "a context made from a bare key has no exporter secret");
 	if (exporter_context_len > CCG_HPKE_MAX_EXPORTER_CONTEXT_LEN)
 		return ccg_error_set(err, CCG_ERR_TOO_LARGE, "hpke.export", "context of %zu bytes, at most %u",
 				     exporter_context_len, CCG_HPKE_MAX_EXPORTER_CONTEXT_LEN);
@@ -786,6 +790,86 @@ enum ccg_status ccg_hpke_ctx_export(const struct ccg_hpke_ctx *ctx, const uint8_
 		return st;
 	return labeled_expand(ctx->s->kdf_md, sid, sizeof(sid), KS_EXP(ctx), ctx->s->n_h, "sec", exporter_context,
 			      exporter_context_len, out, out_len, err);
+}
+
+/* ---------- the suite's KDF and AEAD on their own (branch ohttp) ---------- */
+
+size_t ccg_hpke_kdf_len(enum ccg_hpke_suite suite)
+{
+	const struct suite *s = suite_get(suite);
+
+	return s != NULL ? s->n_h : 0;
+}
+
+size_t ccg_hpke_aead_key_len(enum ccg_hpke_suite suite)
+{
+	const struct suite *s = suite_get(suite);
+
+	return s != NULL ? s->n_k : 0;
+}
+
+enum ccg_status ccg_hpke_kdf_extract(enum ccg_hpke_suite suite, const uint8_t *salt, size_t salt_len,
+				     const uint8_t *ikm, size_t ikm_len, uint8_t *prk, size_t prk_len,
+				     struct ccg_error *err)
+{
+	const struct suite *s = suite_get(suite);
+
+	if (s == NULL || prk == NULL || (salt == NULL && salt_len != 0) || (ikm == NULL && ikm_len != 0))
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "hpke.extract", "unknown suite or NULL argument");
+	if (prk_len != s->n_h)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "hpke.extract", "prk of %zu bytes, Nh is %zu", prk_len,
+				     s->n_h);
+	if (salt_len > CCG_HPKE_MAX_INFO_LEN || ikm_len > CCG_HPKE_MAX_INFO_LEN)
+		return ccg_error_set(err, CCG_ERR_TOO_LARGE, "hpke.extract", "salt or ikm over %u bytes",
+				     CCG_HPKE_MAX_INFO_LEN);
+	return hkdf(s->kdf_md, EVP_KDF_HKDF_MODE_EXTRACT_ONLY, salt, salt_len, ikm, ikm_len, NULL, 0, prk, s->n_h,
+		    err);
+}
+
+enum ccg_status ccg_hpke_kdf_expand(enum ccg_hpke_suite suite, const uint8_t *prk, size_t prk_len,
+				    const uint8_t *info, size_t info_len, uint8_t *out, size_t out_len,
+				    struct ccg_error *err)
+{
+	const struct suite *s = suite_get(suite);
+
+	if (s == NULL || prk == NULL || out == NULL || (info == NULL && info_len != 0))
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "hpke.expand", "unknown suite or NULL argument");
+	if (prk_len < s->n_h || out_len == 0 || out_len > 255 * s->n_h)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "hpke.expand", "prk of %zu bytes, L = %zu", prk_len,
+				     out_len);
+	if (info_len > CCG_HPKE_MAX_INFO_LEN)
+		return ccg_error_set(err, CCG_ERR_TOO_LARGE, "hpke.expand", "info of %zu bytes", info_len);
+	return hkdf(s->kdf_md, EVP_KDF_HKDF_MODE_EXPAND_ONLY, NULL, 0, prk, prk_len, info, info_len, out, out_len,
+		    err);
+}
+
+enum ccg_status ccg_hpke_ctx_from_key(enum ccg_hpke_suite suite, bool sender, const uint8_t *key, size_t key_len,
+				      const uint8_t *nonce, size_t nonce_len, struct ccg_hpke_ctx **out,
+				      struct ccg_error *err)
+{
+	const struct suite *s = suite_get(suite);
+	struct ccg_hpke_ctx *c = NULL;
+	enum ccg_status st;
+
+	if (s == NULL || key == NULL || nonce == NULL || out == NULL)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "hpke.ctx", "unknown suite or NULL argument");
+	*out = NULL;
+	if (key_len != s->n_k || nonce_len != NN)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "hpke.ctx", "key of %zu bytes and nonce of %zu (need %zu, %d)",
+				     key_len, nonce_len, s->n_k, NN);
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return ccg_error_set(err, CCG_ERR_NOMEM, "hpke.ctx", NULL);
+	c->s = s;
+	c->sender = sender;
+	c->no_export = true;
+	if ((st = ccg_secret_new(KS_LEN, &c->ks)) != CCG_OK) {
+		free(c);
+		return ccg_error_set(err, st, "hpke.ctx", NULL);
+	}
+	memcpy(KS_KEY(c), key, key_len);
+	memcpy(KS_NONCE(c), nonce, NN);
+	*out = c;
+	return CCG_OK;
 }
 
 /* ---------- single-shot (§6.1) ---------- */

@@ -15,5 +15,7 @@
 #include "ccgpu/channel.h"
 #include "ccgpu/token.h"
 #include "ccgpu/guest.h"
+#include "ccgpu/ohttp.h"
+#include "ccgpu/client.h"
 
 #endif

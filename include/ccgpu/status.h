@@ -123,6 +123,10 @@ enum ccg_status {
 	/* the guest API (branch guest, issue 15) */
 	CCG_ERR_NOT_AFFIRMED = 1500,      /* the verifier's token does not affirm the evidence (ear.status) */
 	CCG_ERR_TOKEN_WRONG_KEY = 1501,   /* a token's cnf.jwk is not the holder's TEE key */
+	/* prompt privacy: Oblivious HTTP and the client API (branch ohttp, issue 15) */
+	CCG_ERR_OHTTP_KEY = 1700,         /* an encapsulated request names a key id, KEM, KDF or AEAD the gateway lacks */
+	CCG_ERR_TEE_KEY_MISMATCH = 1701,  /* a server's OHTTP key is not the TEE key its EAR token binds (cnf.jwk) */
+	CCG_ERR_TOKEN_STATUS = 1702,      /* an EAR token's ear.status is not "affirming" */
 };
 
 /* --- branch att (issue 10): shared conventions of the attestation API --- */

@@ -15,6 +15,8 @@ static const char usage[] =
 	"  verify composite  CPU evidence bound to GPU evidence (ccgpu verify composite --help)\n"
 	"  collect --cpu KIND  CPU + GPU evidence as one composite document (ccgpu collect --help)\n"
 	"  ear verify    check an EAR attestation-result token against a JWKS (ccgpu ear verify --help)\n"
+	"  client        check an inference server's attestation, then send it a request as\n"
+	"                Oblivious HTTP (ccgpu client --help)\n"
 	"  version       print the version\n"
 	"\n"
 	"Exit status: 0 the check passed, 1 it did not, 2 usage or input error.\n";
@@ -40,6 +42,8 @@ int main(int argc, char **argv)
 		return cmd_verify_composite(argc - 2, argv + 2);
 	if (argc >= 2 && strcmp(argv[1], "ear") == 0)
 		return cmd_ear(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "client") == 0) /* branch ohttp: cmd_client.c */
+		return cmd_client(argc - 1, argv + 1);
 	if (argc >= 3 && strcmp(argv[1], "collect") == 0 && strncmp(argv[2], "--", 2) == 0)
 		return cmd_collect(argc - 1, argv + 1);
 	fputs(usage, stderr);
