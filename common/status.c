@@ -79,7 +79,9 @@
 	X(ERR_STATEMENT_REPLAY, "signed statement already used (replay)") \
 	X(ERR_PARTY_UNKNOWN, "party unknown to the contract in force") \
 	X(ERR_STATEMENT_SCOPE, "signed statement made for another request") \
-	X(ERR_STATEMENT_STALE, "signed statement outside its time window")
+	X(ERR_STATEMENT_STALE, "signed statement outside its time window") \
+	/* party CLI (branch party, issue 14) */ \
+	X(ERR_PEER_REFUSED, "the verifier refused the request")
 
 const char *ccg_status_str(enum ccg_status s)
 {

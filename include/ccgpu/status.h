@@ -120,6 +120,8 @@ enum ccg_status {
 	CCG_ERR_PARTY_UNKNOWN = 1401,     /* a statement names a party with no registered key in the contract in force */
 	CCG_ERR_STATEMENT_SCOPE = 1402,   /* a statement made for another route, contract or body */
 	CCG_ERR_STATEMENT_STALE = 1403,   /* a statement's iat lies outside the accepted window */
+	/* party CLI (branch party, issue 14) */
+	CCG_ERR_PEER_REFUSED = 1460,      /* the verifier refused a party's request (an HTTP problem answer) */
 };
 
 /* --- branch att (issue 10): shared conventions of the attestation API --- */
