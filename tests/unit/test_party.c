@@ -454,6 +454,9 @@ static void test_upload(void **state)
 			{"crv", "P-256", "party.upload_key.crv"},
 			{"kty", "OKP", "party.upload_key.kty"},
 			{"kid", NULL, "party.upload_key.kid"},
+			{"kid", "", "party.upload_key.kid"},
+			{"kid", "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk",
+			 "party.upload_key.kid"},
 			{"d", "AAAA", "party.upload_key.d"},
 		};
 

@@ -160,11 +160,10 @@ enum ccg_status party_log_step(const struct party_head *kept, const uint8_t *sth
 		return CCG_OK; /* trust on first use: the first head this party sees of this verifier */
 	ccg_error_clear(&inner);
 	if (party_log_needs_proof(kept, &next->sth)) {
-		if (cons_body == NULL)
-			st = ccg_error_set(&inner, CCG_ERR_INVALID_ARG, "log.consistency", "no consistency proof");
-		else if ((st = ccg_log_consistency_parse(cons_body, cons_len, &first, &second, path, &count,
-							 &inner)) == CCG_OK &&
-			 (first != kept->sth.tree_size || second != next->sth.tree_size))
+		/* no proof (cons_body NULL) does not parse: refused like a bad one */
+		if ((st = ccg_log_consistency_parse(cons_body, cons_len, &first, &second, path, &count, &inner)) ==
+			    CCG_OK &&
+		    (first != kept->sth.tree_size || second != next->sth.tree_size))
 			st = ccg_error_set(&inner, CCG_ERR_LOG_PROOF, "log.consistency",
 					   "a proof from %" PRIu64 " to %" PRIu64 " where %" PRIu64 " to %" PRIu64
 					   " was asked for",
