@@ -206,6 +206,21 @@ out:
 	return st;
 }
 
+/* a problem answer naming a stored entry that failed its leaf hash ("check": "log.entry[I]") */
+static bool entry_refused(const struct ccg_http_response *r)
+{
+	json_t *p = r->body != NULL ? json_loadb((const char *)r->body, r->body_len, 0, NULL) : NULL;
+	const char *check = json_string_value(json_object_get(p, "check"));
+	bool yes = check != NULL && strncmp(check, "log.entry[", 10) == 0 &&
+		   strcmp(json_string_value(json_object_get(p, "ccgpu-status")) != NULL
+				  ? json_string_value(json_object_get(p, "ccgpu-status"))
+				  : "",
+			  "ERR_LOG_INCONSISTENT") == 0;
+
+	json_decref(p);
+	return yes;
+}
+
 enum ccg_status party_log_entries(const struct party_verifier *v, uint64_t start, uint64_t end, uint8_t **out,
 				  size_t *out_lens, struct ccg_error *err)
 {
@@ -223,11 +238,16 @@ enum ccg_status party_log_entries(const struct party_verifier *v, uint64_t start
 
 		snprintf(target, sizeof(target), "/v1/log/entries?start=%" PRIu64 "&end=%" PRIu64, at, to);
 		ccg_error_clear(&inner);
-		if ((st = party_http(v, "GET", target, NULL, 0, NULL, &r, err)) == CCG_OK &&
-		    (st = party_answer_check(&r, 200, "party.log.entries", err)) == CCG_OK &&
-		    (st = ccg_log_entries_parse(r.body, r.body_len, at, to, out + (at - start),
-						out_lens + (at - start), &inner)) != CCG_OK)
+		if ((st = party_http(v, "GET", target, NULL, 0, NULL, &r, err)) != CCG_OK)
+			break;
+		if (party_answer_check(&r, 200, "party.log.entries", &inner) != CCG_OK) {
+			/* the daemon refuses to serve a row that no longer hashes to its leaf: a rewritten entry */
+			st = entry_refused(&r) ? CCG_ERR_LOG_INCONSISTENT : inner.status;
+			ccg_error_set(err, st, "party.log.entries", "%s", inner.detail);
+		} else if ((st = ccg_log_entries_parse(r.body, r.body_len, at, to, out + (at - start),
+						       out_lens + (at - start), &inner)) != CCG_OK) {
 			ccg_error_set(err, st, "party.log.entries", "%s: %s", inner.where, inner.detail);
+		}
 		ccg_http_response_cleanup(&r);
 	}
 	if (st != CCG_OK)
