@@ -531,6 +531,26 @@ static void test_answers(void **state)
 	ccg_error_set(&err, CCG_ERR_NOT_FOUND, "party.input", "x");
 	assert_int_equal(party_exit_for(&err), PARTY_EXIT_USAGE);
 
+	/* the HTTP client refuses a header that would smuggle another line, and methods it does not speak,
+	 * before any transfer */
+	{
+		struct ccg_http_request req = {.url = "http://127.0.0.1:1/", .method = "GET"};
+		struct ccg_http_response resp;
+		uint64_t before = ccg_http_transfer_count();
+
+		req.send[0] = "CCGPU-Statement: a\r\nX-Injected: b";
+		ccg_error_clear(&err);
+		assert_int_equal(ccg_http_perform(&req, &resp, &err), CCG_ERR_INVALID_ARG);
+		assert_string_equal(err.where, "http.header");
+		req.send[0] = "no colon here";
+		assert_int_equal(ccg_http_perform(&req, &resp, NULL), CCG_ERR_INVALID_ARG);
+		req.send[0] = NULL;
+		req.method = "DELETE";
+		ccg_error_clear(&err);
+		assert_int_equal(ccg_http_perform(&req, &resp, &err), CCG_ERR_INVALID_ARG);
+		assert_string_equal(err.where, "http.method");
+		assert_int_equal(ccg_http_transfer_count(), before);
+	}
 	assert_int_equal(party_verifier_parse("http://127.0.0.1:8400/", &v, NULL), CCG_OK);
 	assert_string_equal(v.base, "http://127.0.0.1:8400");
 	assert_string_equal(v.unix_path, "");
