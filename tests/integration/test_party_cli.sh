@@ -98,12 +98,13 @@ export TAP_ONE_LINE_ERRORS=0
 expect "a party that never saw this verifier accepts the forged history (trust on first use)" 0 "first seen" -- \
   "$party" --verifier "unix:$tmp/vd.sock" --state "$tmp/state-new" "${T[@]}" log verify
 check "the operator edits entry 1's row in place (UPDATE)" oplog edit 1 '{"type":"upload","by":"mallory"}'
-export TAP_ONE_LINE_ERRORS=1
+# (the head itself still extends the kept one: that progress line comes first, then the error)
 expect "log verify names the edited entry (party.log.entries), exit 1" 1 'party.log.entries: .*log\.entry\[1\]' -- \
   "$party" --verifier "unix:$tmp/vd.sock" --state "$tmp/state-new" "${T[@]}" log verify
 expect "log show of that entry refuses to print it" 1 "party.log.entries" -- \
   "$party" --verifier "unix:$tmp/vd.sock" --state "$tmp/state-new" "${T[@]}" log show --from 1 --count 1
 check "  and printed nothing" test ! -s "$tmp/out"
+export TAP_ONE_LINE_ERRORS=1
 printf '{"not":"a state"}' >"$tmp/state-new/$(ls "$tmp/state-new")"
 expect "a kept state file that is not one: party.state, exit 2" 2 "party.state" -- \
   "$party" --verifier "unix:$tmp/vd.sock" --state "$tmp/state-new" "${T[@]}" log verify
