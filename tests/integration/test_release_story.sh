@@ -21,6 +21,7 @@ set -uo pipefail
 vd="$1"; party="$2"; cp="$3"; ccgpu="$4"; gpusim="$5"; helper="$6"; src="$7"; man="$8"
 . "$(dirname "$0")/tap.sh"
 tap_require_tool swtpm openssl python3 curl sqlite3
+export TSS2_LOG=all+NONE # tpm2-tss logs a missing persistent handle as an error before the AK is made
 pids=()
 pgdir=""
 tap_at_exit() {
@@ -206,7 +207,7 @@ tampered_refused() {
   python3 -c 'import sys; t = open(sys.argv[1]).read().strip(); i = len(t) - 20; open(sys.argv[1], "w").write(t[:i] + ("A" if t[i] != "A" else "B") + t[i + 1:])' "$tmp/token"
   release "$1" "$2"; s="$(cat "$tmp/status")"
   mv "$tmp/token.good" "$tmp/token"
-  [ "$s" -ge 400 ] && [ "$s" -lt 500 ]
+  [ "$s" = 400 ] || [ "$s" = 401 ] || [ "$s" = 403 ]
 }
 # as PARTY VERIFIER-NAME ARGS...: ccgpu-party as that party against that verifier (its own state dir)
 as() {
@@ -233,13 +234,13 @@ expect "the verifier's evidence quoted by another TPM (the workload's AK) is ref
   "$party" --verifier "$url_v1" --state "$tmp/state-x" --verifier-tpm-ak "$tmp/wl-ak.pem" log verify
 expect "the party's policy on the verifier's TEE decides (a PCR bank it does not accept)" 1 "party.evidence.*tpm" -- \
   "$party" --verifier "$url_v1" --state "$tmp/state-x" --verifier-tpm-ak "$tmp/v1-ak.pem" --verifier-policy "$tmp/verifier-strict.policy" log verify
-expect "an empty log verifies; its signed head is kept" 0 "log verified: 0 entries" -- \
+TAP_EXPECT_STDOUT=1 expect "an empty log verifies; its signed head is kept" 0 "log verified: 0 entries" -- \
   as acme v1 log verify
 
 step "the contract is registered by a party's signed statement; each owner uploads its sealed secret"
 expect "acme pushes the contract signed by both" 0 "logged as entry 0: .*\"type\":\"contract\"" -- \
   as acme v1 contract push "$tmp/contract.json" "$tmp/acme.sig" "$tmp/clinic.sig"
-expect "the same version again is refused (403/409 problem)" 3 "party.request" -- \
+expect "the same version again is refused (a 400/403/409 problem)" 3 "party.request: .*HTTP (400|403|409)" -- \
   as clinic v1 contract push "$tmp/contract.json" "$tmp/acme.sig" "$tmp/clinic.sig"
 expect "acme uploads model-key (sealed to keys.upload, contract version from the file)" 0 "\"type\":\"upload\"" -- \
   as acme v1 secret put "$tmp/contract.json" model-key "$tmp/model-key.bin"
@@ -247,7 +248,7 @@ expect "clinic uploads dataset-key" 0 "\"type\":\"upload\"" -- \
   as clinic v1 secret put story dataset-key "$tmp/dataset-key.bin" --contract-version 1
 expect "clinic may not upload acme's secret (only the owner)" 3 "HTTP 403" -- \
   as clinic v1 secret put story model-key "$tmp/dataset-key.bin" --contract-version 1
-expect "a party the contract does not name is refused" 3 "HTTP 40" -- \
+expect "a party the contract does not name is refused" 3 "HTTP 403" -- \
   "$party" --verifier "$url_v1" --party mallory --key "$tmp/tee.pem" --state "$tmp/state-mallory" \
   --verifier-tpm-ak "$tmp/v1-ak.pem" suspend story
 
@@ -256,13 +257,13 @@ check "the workload attests: an EAR token" attest "$url_v1"
 check "the appraisal is affirming" grep -qx affirming "$tmp/ear-status"
 check "model-key released and unwrapped: it is acme's secret" released "$url_v1" model-key
 check "dataset-key released and unwrapped: it is clinic's secret" released "$url_v1" dataset-key
-check "a token with one signature character changed releases nothing (4xx)" tampered_refused "$url_v1" model-key
+check "a token with one signature character changed releases nothing (400/401/403)" tampered_refused "$url_v1" model-key
 check "the workload attests again" attest "$url_v1"
 
 step "the data owner suspends; only it can resume"
 expect "clinic suspends the whole contract" 0 "\"type\":\"suspend\"" -- as clinic v1 suspend story
 check "the next release is refused (409) naming clinic" refused "$url_v1" model-key 409 "clinic"
-expect "acme cannot lift clinic's suspension" 3 "party.request" -- as acme v1 resume story
+expect "acme cannot lift clinic's suspension" 3 "party.request: .*HTTP (403|409)" -- as acme v1 resume story
 check "still refused" refused "$url_v1" dataset-key 409 "clinic"
 expect "clinic resumes" 0 "\"type\":\"resume\"" -- as clinic v1 resume story
 check "released again" released "$url_v1" model-key
@@ -278,7 +279,7 @@ check "the log holds a release and a denial" grep -q '"type":"denial"' "$tmp/out
 check "  and releases" grep -q '"type":"release"' "$tmp/out"
 check "no secret in the log" bash -c "! grep -qF -f '$tmp/model-key.bin' '$tmp/out' && ! grep -qF -f '$tmp/dataset-key.bin' '$tmp/out'"
 check "no secret in the SQLite database or its WAL" bash -c "! cat '$tmp/v1/store.sqlite'* | grep -aqF -f '$tmp/model-key.bin' && ! cat '$tmp/v1/store.sqlite'* | grep -aqF -f '$tmp/dataset-key.bin'"
-expect "log verify (clinic, first call from its state: head kept)" 0 "log verified" -- as clinic v1 log verify
+TAP_EXPECT_STDOUT=1 expect "log verify (clinic, first call from its state: head kept)" 0 "log verified" -- as clinic v1 log verify
 
 step "the operator edits a log row in the database (sqlite3 UPDATE): log verify names it"
 n_before="$(sqlite3 "$tmp/v1/store.sqlite" "SELECT count(*) FROM records WHERE tbl = 'log.entry'")"
@@ -317,8 +318,8 @@ expect "clinic suspends dataset-key at v3" 0 "\"type\":\"suspend\"" -- as clinic
 check "the next release of dataset-key is refused by v3 (409, clinic)" refused "$url_v3" dataset-key 409 "clinic"
 check "  and by v2 at once (409, clinic)" refused "$url_v2" dataset-key 409 "clinic"
 check "model-key is not suspended" released "$url_v2" model-key
-expect "acme's log at v2 extends its kept head" 0 "log verified" -- as acme v2 log verify
-expect "clinic's log at v3 extends its kept head" 0 "log verified" -- as clinic v3 log verify
+TAP_EXPECT_STDOUT=1 expect "acme's log at v2 extends its kept head" 0 "log verified" -- as acme v2 log verify
+TAP_EXPECT_STDOUT=1 expect "clinic's log at v3 extends its kept head" 0 "log verified" -- as clinic v3 log verify
 check "no secret in a pg_dump of the store" bash -c "pd=\$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n1)/pg_dump; \$pd -d '$pgurl' >'$tmp/dump.sql' 2>'$tmp/err' || exit 1; ! grep -qF -f '$tmp/model-key.bin' '$tmp/dump.sql' && ! grep -qF -f '$tmp/dataset-key.bin' '$tmp/dump.sql'"
 step "the operator edits a log row with psql UPDATE: log verify at either replica names it"
 check "psql UPDATE of entry 1" psql -q -d "$pgurl" -c "UPDATE records SET value = convert_to('{\"type\":\"upload\"}', 'UTF8') WHERE tbl = 'log.entry' AND key = '0000000000000001'"

@@ -237,9 +237,12 @@ static enum ccg_status advance_log(struct call *c, struct ccg_error *err)
 		return st;
 	if ((st = party_state_save(c->state_dir, c->v.url, &c->head, err)) != CCG_OK)
 		return st;
-	fprintf(stderr, "ccgpu-party: log: %" PRIu64 " entries, signed head %s the kept one of %" PRIu64 "\n",
-		c->head.sth.tree_size, c->kept.have ? "extends" : "kept (first seen; nothing to compare with)",
-		c->kept.have ? c->kept.sth.tree_size : 0);
+	if (c->kept.have)
+		fprintf(stderr, "ccgpu-party: log: %" PRIu64 " entries, signed head extends the kept one of %" PRIu64 "\n",
+			c->head.sth.tree_size, c->kept.sth.tree_size);
+	else
+		fprintf(stderr, "ccgpu-party: log: %" PRIu64 " entries, signed head kept (first seen of this verifier)\n",
+			c->head.sth.tree_size);
 	return CCG_OK;
 }
 
