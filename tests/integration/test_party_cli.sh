@@ -13,28 +13,11 @@
 set -uo pipefail
 vd="$1"; party="$2"; helper="$3"; src="$4"; man="$5"
 . "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/swtpm.sh"
 tap_require_tool swtpm python3
 export TSS2_LOG=all+NONE
 pids=()
 tap_at_exit() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; }
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-start_swtpm() { # NAME: a swtpm with its state in $tmp/NAME; sets tcti_NAME
-  local p pid d="$tmp/$1"
-  mkdir -p "$d"
-  for _ in $(seq 20); do
-    p=$(( 20000 + RANDOM % 40000 ))
-    port_free "$p" && port_free $((p + 1)) || continue
-    swtpm socket --tpm2 --server "type=tcp,port=$p,bindaddr=127.0.0.1" --ctrl "type=tcp,port=$((p + 1)),bindaddr=127.0.0.1" \
-      --flags not-need-init,startup-clear --tpmstate "dir=$d" >"$d.log" 2>&1 & pid=$!
-    for _ in $(seq 100); do
-      kill -0 "$pid" 2>/dev/null || break
-      if ! port_free "$p"; then pids+=("$pid"); printf -v "tcti_$1" 'swtpm:host=127.0.0.1,port=%s' "$p"; return 0; fi
-      sleep 0.05
-    done
-    kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
-  done
-  return 1
-}
 oplog() { python3 "$src/tests/integration/oplog.py" "$tmp/vd/store.sqlite" "$@"; }
 
 expect "--version" 0 "" -- "$party" --version

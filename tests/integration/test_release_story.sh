@@ -20,6 +20,7 @@
 set -uo pipefail
 vd="$1"; party="$2"; cp="$3"; ccgpu="$4"; gpusim="$5"; helper="$6"; src="$7"; man="$8"
 . "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/swtpm.sh"
 tap_require_tool swtpm openssl python3 curl sqlite3
 export TSS2_LOG=all+NONE # tpm2-tss logs a missing persistent handle as an error before the AK is made
 pids=()
@@ -34,26 +35,6 @@ wait_for() { for _ in $(seq 200); do [ -s "$1" ] && return 0; sleep 0.05; done; 
 LIMIT=600 # every gpusim server stops by itself after this many seconds
 
 # ---------------------------------------------------------------- TPMs, GPUs, keys
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-# start_swtpm NAME: a swtpm on two free loopback ports; sets tcti_NAME
-start_swtpm() {
-  local name="$1" p
-  mkdir -p "$tmp/tpm-$name"
-  for _ in $(seq 20); do
-    p=$(( 20000 + RANDOM % 40000 ))
-    port_free "$p" && port_free $((p + 1)) || continue
-    swtpm socket --tpm2 --server "type=tcp,port=$p,bindaddr=127.0.0.1" --ctrl "type=tcp,port=$((p + 1)),bindaddr=127.0.0.1" \
-      --flags not-need-init,startup-clear --tpmstate "dir=$tmp/tpm-$name" >"$tmp/tpm-$name.log" 2>&1 &
-    local pid=$!
-    for _ in $(seq 100); do
-      if ! kill -0 "$pid" 2>/dev/null; then break; fi
-      if ! port_free "$p"; then pids+=("$pid"); printf -v "tcti_$name" 'swtpm:host=127.0.0.1,port=%s' "$p"; return 0; fi
-      sleep 0.05
-    done
-    kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
-  done
-  return 1
-}
 step "swtpm TPMs for the workload's CVM and each verifier replica; attestation keys read back from each TPM"
 for t in wl v1 v2 v3; do start_swtpm "$t" || tap_bail "swtpm $t did not start"; done
 # the workload's AK (the verifier operator is told it); the verifiers' AKs (each party is told them)

@@ -121,13 +121,29 @@ static void copy_head(struct party_head *dst, const struct party_head *src)
 	dst->key = json_incref(src->key);
 }
 
+/* the state file at path (of URL in sdir) written as j: loading it is refused, naming party.state */
+static void state_refused(const char *sdir, const char *path, const json_t *j)
+{
+	struct party_head back = {0};
+	struct ccg_error err;
+	char *text = json_dumps(j, 0);
+
+	assert_non_null(text);
+	assert_int_equal(ccg_file_write_atomic(path, (const uint8_t *)text, strlen(text), NULL), CCG_OK);
+	ccg_error_clear(&err);
+	assert_int_not_equal(party_state_load(sdir, URL, &back, &err), CCG_OK);
+	assert_string_equal(err.where, "party.state");
+	assert_false(back.have);
+	free(text);
+}
+
 /* the kept head: saved, reloaded and re-verified; every way of spoiling it is refused */
 static void test_state(void **state)
 {
 	struct ccg_store *s = fresh_store();
 	struct party_head none = {0}, h = {0}, back = {0};
 	struct ccg_error err;
-	char sdir[600], path[1200], *text;
+	char sdir[600], path[1200];
 	uint8_t *file = NULL;
 	size_t len = 0;
 
@@ -179,31 +195,16 @@ static void test_state(void **state)
 		assert_non_null(dot);
 		dot[1] = dot[1] == 'A' ? 'B' : 'A'; /* one byte of the payload */
 		json_object_set_new(j, "sth", json_string(forged));
-		text = json_dumps(j, 0);
-		assert_int_equal(ccg_file_write_atomic(path, (const uint8_t *)text, strlen(text), NULL), CCG_OK);
-		ccg_error_clear(&err);
-		assert_int_not_equal(party_state_load(sdir, URL, &back, &err), CCG_OK);
-		assert_string_equal(err.where, "party.state");
-		free(text);
+		state_refused(sdir, path, j);
 		free(forged);
 		/* the kept key swapped for another: the head does not verify under it */
 		json_object_set_new(j, "sth", json_string(h.jws));
 		json_object_set(j, "key", json_array_get(json_object_get(other_jwks, "keys"), 0));
-		text = json_dumps(j, 0);
-		assert_int_equal(ccg_file_write_atomic(path, (const uint8_t *)text, strlen(text), NULL), CCG_OK);
-		ccg_error_clear(&err);
-		assert_int_not_equal(party_state_load(sdir, URL, &back, &err), CCG_OK);
-		assert_string_equal(err.where, "party.state");
-		free(text);
+		state_refused(sdir, path, j);
 		/* a member added */
 		json_object_set(j, "key", h.key);
 		json_object_set_new(j, "extra", json_true());
-		text = json_dumps(j, 0);
-		assert_int_equal(ccg_file_write_atomic(path, (const uint8_t *)text, strlen(text), NULL), CCG_OK);
-		ccg_error_clear(&err);
-		assert_int_not_equal(party_state_load(sdir, URL, &back, &err), CCG_OK);
-		assert_string_equal(err.where, "party.state");
-		free(text);
+		state_refused(sdir, path, j);
 		json_decref(j);
 	}
 	free(file);
