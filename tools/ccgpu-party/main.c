@@ -465,6 +465,7 @@ static int cmd_secret_put(struct call *c, int argc, char **argv)
 {
 	struct ccg_secret *sec = NULL;
 	struct ccg_error err;
+	struct stat sb;
 	char name[PARTY_MAX_NAME + 1], path[512], kid[129], *body = NULL;
 	uint8_t pk[97], *doc = NULL;
 	size_t len = 0;
@@ -476,7 +477,7 @@ static int cmd_secret_put(struct call *c, int argc, char **argv)
 	ccg_error_clear(&err);
 	snprintf(name, sizeof(name), "%s", argv[0]);
 	/* CONTRACT may be the contract's file: its id and version */
-	if (access(argv[0], R_OK) == 0) {
+	if (stat(argv[0], &sb) == 0 && S_ISREG(sb.st_mode)) {
 		json_t *j = NULL;
 		const char *id = NULL;
 
