@@ -104,6 +104,7 @@ enum ccg_status ccg_http_perform(const struct ccg_http_request *req, struct ccg_
 	CURLcode rc;
 	enum ccg_status st = CCG_OK;
 	bool post = req->method != NULL && strcmp(req->method, "POST") == 0;
+	bool put = req->method != NULL && strcmp(req->method, "PUT") == 0;
 
 	memset(out, 0, sizeof(*out));
 	ccg_buf_init(&sink.buf, req->max_response != 0 ? req->max_response : 1u << 20);
@@ -113,6 +114,12 @@ enum ccg_status ccg_http_perform(const struct ccg_http_request *req, struct ccg_
 	if (!ccg_http_url_ok(req->url))
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, req->url ? req->url : "http",
 				     "only http:// and https:// URLs are allowed");
+	if (req->method != NULL && !post && !put && strcmp(req->method, "GET") != 0)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "http.method", "GET, POST or PUT only");
+	for (size_t i = 0; i < CCG_HTTP_MAX_SEND && req->send[i] != NULL; i++)
+		if (strpbrk(req->send[i], "\r\n") != NULL || strchr(req->send[i], ':') == NULL)
+			return ccg_error_set(err, CCG_ERR_INVALID_ARG, "http.header",
+					     "an extra header is not one \"Name: value\" line");
 	h = curl_easy_init();
 	if (h == NULL)
 		return ccg_error_set(err, CCG_ERR_NOMEM, req->url, "curl_easy_init failed");
@@ -120,10 +127,21 @@ enum ccg_status ccg_http_perform(const struct ccg_http_request *req, struct ccg_
 		snprintf(line, sizeof(line), "Accept: %s", req->accept);
 		hdrs = curl_slist_append(hdrs, line);
 	}
-	if (post && req->content_type != NULL) {
+	if ((post || put) && req->content_type != NULL) {
 		snprintf(line, sizeof(line), "Content-Type: %s", req->content_type);
 		hdrs = curl_slist_append(hdrs, line);
 	}
+	for (size_t i = 0; i < CCG_HTTP_MAX_SEND && req->send[i] != NULL; i++) {
+		struct curl_slist *n = curl_slist_append(hdrs, req->send[i]);
+
+		if (n == NULL) {
+			st = ccg_error_set(err, CCG_ERR_NOMEM, "http.header", "out of memory");
+			goto out;
+		}
+		hdrs = n;
+	}
+	if (req->unix_socket != NULL)
+		curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, req->unix_socket);
 	curl_easy_setopt(h, CURLOPT_URL, req->url);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
@@ -143,8 +161,10 @@ enum ccg_status ccg_http_perform(const struct ccg_http_request *req, struct ccg_
 		st = ccg_error_set(err, CCG_ERR_UNSUPPORTED, req->url, "this libcurl cannot pin public keys");
 		goto out;
 	}
-	if (post) {
+	if (post || put) {
 		curl_easy_setopt(h, CURLOPT_POST, 1L);
+		if (put)
+			curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "PUT");
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body != NULL ? (const char *)req->body : "");
 		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
 	}

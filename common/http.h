@@ -11,6 +11,7 @@
 
 #define CCG_HTTP_MAX_CAPTURE 4            /* response headers one request may keep */
 #define CCG_HTTP_HEADER_MAX (16 * 1024)  /* default bound on a kept header's value */
+#define CCG_HTTP_MAX_SEND 4              /* extra request headers one request may send (branch party) */
 
 struct ccg_http_response {
 	long status;     /* HTTP status code */
@@ -21,9 +22,9 @@ struct ccg_http_response {
 
 struct ccg_http_request {
 	const char *url;
-	const char *method;       /* "GET" (default) or "POST" */
-	const char *content_type; /* for POST */
-	const uint8_t *body;      /* for POST */
+	const char *method;       /* "GET" (default), "POST" or "PUT" */
+	const char *content_type; /* for POST and PUT */
+	const uint8_t *body;      /* for POST and PUT */
 	size_t body_len;
 	const char *accept;       /* optional Accept header */
 	size_t max_response;      /* 0: 1 MiB */
@@ -34,6 +35,9 @@ struct ccg_http_request {
 	const char *unix_socket;  /* connect to this UNIX socket instead of the URL's host (the URL still names the path) */
 	const char *ca_file;      /* PEM CA bundle for https (NULL: the system's) */
 	const char *pinned_key;   /* CURLOPT_PINNEDPUBLICKEY: "sha256//BASE64[;…]" or a PEM/DER public key file */
+	/* branch party: the party CLI's signed statements */
+	const char *send[CCG_HTTP_MAX_SEND]; /* extra request headers, "Name: value" each (NULL ends); a
+					      * line break in one is refused (CCG_ERR_INVALID_ARG) */
 };
 
 /*

@@ -86,7 +86,9 @@
 	/* branch ohttp (issue 15): prompt privacy */ \
 	X(ERR_OHTTP_KEY, "encapsulated request for another OHTTP key or suite") \
 	X(ERR_TEE_KEY_MISMATCH, "the key is not the attested TEE key") \
-	X(ERR_TOKEN_STATUS, "attestation result is not affirming")
+	X(ERR_TOKEN_STATUS, "attestation result is not affirming") \
+	/* party CLI (branch party, issue 14) */ \
+	X(ERR_PEER_REFUSED, "the verifier refused the request")
 
 const char *ccg_status_str(enum ccg_status s)
 {

@@ -13,6 +13,7 @@ CCGPU_PACKAGES=(
   libcmocka-dev
   postgresql libpq-dev libjose-dev libsystemd-dev curl
   python3-yaml
+  sqlite3 # branch party: the release story test edits a log row as the operator would
 )
 
 ccgpu_install_deps() {

@@ -660,3 +660,72 @@ enum ccg_status ccg_log_sth_parse(const uint8_t *body, size_t len, const json_t 
 	json_decref(j);
 	return st;
 }
+
+/* branch party: the entries body, as the party CLI reads it */
+enum ccg_status ccg_log_entries_parse(const uint8_t *body, size_t len, uint64_t start, uint64_t end, uint8_t **out,
+				      size_t *out_lens, struct ccg_error *err)
+{
+	static const char *const names[] = {"entries"};
+	static const char *const entry_names[] = {"index", "leaf_input"};
+	json_t *j = NULL, *a;
+	size_t n = 0, i;
+	char where[64];
+	enum ccg_status st;
+
+	if (end <= start || end - start > CCG_LOG_MAX_ENTRIES)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "log.entries", "need start < end <= start + %u",
+				     CCG_LOG_MAX_ENTRIES);
+	n = (size_t)(end - start);
+	for (i = 0; i < n; i++) {
+		out[i] = NULL;
+		out_lens[i] = 0;
+	}
+	if ((st = ccg_json_parse(body, len, CCG_LOG_MAX_JSON, "log.entries", &j, err)) != CCG_OK)
+		return st;
+	if ((st = only_members(j, names, 1, "log.entries", err)) != CCG_OK)
+		goto out;
+	a = json_object_get(j, "entries");
+	if (!json_is_array(a)) {
+		st = ccg_error_set(err, CCG_ERR_MALFORMED, "log.entries", "\"entries\" is not an array");
+		goto out;
+	}
+	if (json_array_size(a) != n) {
+		st = ccg_error_set(err, CCG_ERR_MALFORMED, "log.entries", "%zu entries where %zu were asked for",
+				   json_array_size(a), n);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		const json_t *e = json_array_get(a, i);
+		const char *b64 = NULL;
+		uint64_t index = 0;
+
+		snprintf(where, sizeof(where), "log.entries[%zu]", i);
+		if ((st = only_members(e, entry_names, 2, where, err)) != CCG_OK)
+			goto out;
+		snprintf(where, sizeof(where), "log.entries[%zu].index", i);
+		if ((st = get_u64(e, "index", CCG_MERKLE_MAX_SIZE, &index, where, err)) != CCG_OK)
+			goto out;
+		if (index != start + i) {
+			st = ccg_error_set(err, CCG_ERR_MALFORMED, where, "entry %" PRIu64 " where %" PRIu64 " belongs",
+					   index, start + i);
+			goto out;
+		}
+		snprintf(where, sizeof(where), "log.entries[%zu].leaf_input", i);
+		if ((st = ccg_json_get_string(e, "leaf_input", &b64, where, err)) != CCG_OK)
+			goto out;
+		st = ccg_base64_decode(b64, strlen(b64), CCG_LOG_MAX_ENTRY, &out[i], &out_lens[i]);
+		if (st != CCG_OK) {
+			st = ccg_error_set(err, st, where, "not the base64 of at most %u bytes", CCG_LOG_MAX_ENTRY);
+			goto out;
+		}
+	}
+out:
+	json_decref(j);
+	if (st != CCG_OK)
+		for (i = 0; i < n; i++) {
+			free(out[i]);
+			out[i] = NULL;
+			out_lens[i] = 0;
+		}
+	return st;
+}

@@ -149,6 +149,17 @@ CCG_MUST_USE enum ccg_status ccg_log_proof_parse(const uint8_t *body, size_t len
 CCG_MUST_USE enum ccg_status ccg_log_consistency_parse(const uint8_t *body, size_t len, uint64_t *out_first,
 						       uint64_t *out_second, uint8_t out[][CCG_MERKLE_HASH_LEN],
 						       size_t *out_count, struct ccg_error *err);
+/*
+ * ccg_log_entries_parse (branch party): the GET /v1/log/entries body for
+ * [start, end) (end - start in 1..CCG_LOG_MAX_ENTRIES): exactly that many
+ * entries, their indexes start, start + 1, … in order, each leaf_input the
+ * base64 of at most CCG_LOG_MAX_ENTRY bytes. out[i] (malloc'd; the caller
+ * frees each) and out_lens[i] receive entry start + i; on failure none is
+ * left allocated. Unchecked against any head: ccg_log_entries_verify or an
+ * inclusion proof decides. Errors name the member ("log.entries[3].index").
+ */
+CCG_MUST_USE enum ccg_status ccg_log_entries_parse(const uint8_t *body, size_t len, uint64_t start, uint64_t end,
+						   uint8_t **out, size_t *out_lens, struct ccg_error *err);
 /* ccg_log_sth_parse: {"sth": JWS} → ccg_log_sth_verify. */
 CCG_MUST_USE enum ccg_status ccg_log_sth_parse(const uint8_t *body, size_t len, const json_t *jwks,
 					       struct ccg_log_sth *out, struct ccg_error *err);

@@ -127,6 +127,8 @@ enum ccg_status {
 	CCG_ERR_OHTTP_KEY = 1700,         /* an encapsulated request names a key id, KEM, KDF or AEAD the gateway lacks */
 	CCG_ERR_TEE_KEY_MISMATCH = 1701,  /* a server's OHTTP key is not the TEE key its EAR token binds (cnf.jwk) */
 	CCG_ERR_TOKEN_STATUS = 1702,      /* an EAR token's ear.status is not "affirming" */
+	/* party CLI (branch party, issue 14) */
+	CCG_ERR_PEER_REFUSED = 1460,      /* the verifier refused a party's request (an HTTP problem answer) */
 };
 
 /* --- branch att (issue 10): shared conventions of the attestation API --- */

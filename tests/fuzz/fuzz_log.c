@@ -7,10 +7,14 @@
  *       test data (leaves "", 00, 10, 2021, …; tree sizes 1..8);
  *   'c' a consistency-proof body (ccg_log_consistency_parse), then
  *       ccg_log_check between the heads of that tree at the two sizes;
- *   's' a signed tree head body (ccg_log_sth_parse) against a fixed JWKS.
+ *   's' a signed tree head body (ccg_log_sth_parse) against a fixed JWKS;
+ *   'e' an entries body for [0, 8) (ccg_log_entries_parse, the party CLI's
+ *       reading of GET /v1/log/entries), then ccg_log_entries_verify against
+ *       the head of size 8 (branch party).
  * The seeds hold valid bodies (corpus/log/…-valid.json), so mutations start
  * from inputs that pass every check. An accepted proof must be for a leaf
- * inside the tree; an accepted head must be the one the seed signed.
+ * inside the tree; an accepted head must be the one the seed signed;
+ * accepted entries must be the tree's leaves.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -108,6 +112,24 @@ int ccg_fuzz_verdict(const uint8_t *data, size_t size)
 		if (s == CCG_OK && (sth.tree_size != 8 || memcmp(sth.root, heads[8].root, CCG_MERKLE_HASH_LEN) != 0))
 			abort();
 		break;
+	case 'e': {
+		uint8_t *e[8];
+		size_t lens[8];
+
+		s = ccg_log_entries_parse(data + 1, size - 1, 0, 8, e, lens, &err);
+		if (s != CCG_OK)
+			break;
+		s = ccg_log_entries_verify((const uint8_t *const *)e, lens, 8, &heads[8], &err);
+		for (int i = 0; i < 8; i++) {
+			uint8_t h[CCG_MERKLE_HASH_LEN];
+
+			if (s == CCG_OK && (ccg_merkle_leaf_hash(e[i], lens[i], h) != CCG_OK ||
+					    memcmp(h, leaves[i], CCG_MERKLE_HASH_LEN) != 0))
+				abort();
+			free(e[i]);
+		}
+		break;
+	}
 	default:
 		return CCG_ERR_UNSUPPORTED;
 	}

@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* ccgpu-party: the verifier's address, requests and answers, sealed uploads (see party.h). */
+#include <inttypes.h>
+#include <jose/b64.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/error.h"
+#include "common/hpke.h"
+#include "common/json.h"
+#include "tools/ccgpu-party/party.h"
+
+enum ccg_status party_verifier_parse(const char *spec, struct party_verifier *v, struct ccg_error *err)
+{
+	size_t n;
+
+	memset(v, 0, sizeof(*v));
+	v->timeout_ms = 30000;
+	if (spec == NULL || (n = strlen(spec)) == 0 || n >= sizeof(v->url))
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "verifier", "give --verifier URL (at most %zu bytes)",
+				     sizeof(v->url) - 1);
+	memcpy(v->url, spec, n + 1);
+	if (strncmp(spec, "unix:", 5) == 0) {
+		const char *path = spec + 5;
+
+		if (path[0] != '/' || strlen(path) >= 108)
+			return ccg_error_set(err, CCG_ERR_INVALID_ARG, "verifier",
+					     "unix: needs an absolute socket path under 108 bytes");
+		snprintf(v->unix_path, sizeof(v->unix_path), "%s", path);
+		snprintf(v->base, sizeof(v->base), "http://localhost");
+		return CCG_OK;
+	}
+	if (!ccg_http_url_ok(spec) || strpbrk(spec, "?# \t\r\n") != NULL)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "verifier",
+				     "http://HOST[:PORT], https://HOST[:PORT] or unix:/PATH (no query)");
+	memcpy(v->base, spec, n + 1);
+	while (n > 0 && v->base[n - 1] == '/')
+		v->base[--n] = '\0';
+	return CCG_OK;
+}
+
+enum ccg_status party_http(const struct party_verifier *v, const char *method, const char *target,
+			   const uint8_t *body, size_t len, const char *statement, struct ccg_http_response *out,
+			   struct ccg_error *err)
+{
+	struct ccg_http_request req;
+	struct ccg_error inner;
+	char url[PARTY_MAX_URL + 512], *hdr = NULL;
+	enum ccg_status st;
+
+	memset(&req, 0, sizeof(req));
+	memset(out, 0, sizeof(*out));
+	if (snprintf(url, sizeof(url), "%s%s", v->base, target) >= (int)sizeof(url))
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "party.request", "URL too long");
+	if (statement != NULL) {
+		size_t n = strlen(PARTY_STATEMENT_HEADER) + 2 + strlen(statement) + 1;
+
+		if ((hdr = malloc(n)) == NULL)
+			return ccg_error_set(err, CCG_ERR_NOMEM, "party.request", "out of memory");
+		snprintf(hdr, n, "%s: %s", PARTY_STATEMENT_HEADER, statement);
+		req.send[0] = hdr;
+	}
+	req.url = url;
+	req.method = method;
+	req.content_type = body != NULL ? "application/json" : NULL;
+	req.body = body;
+	req.body_len = len;
+	req.accept = "application/json, application/problem+json";
+	req.max_response = PARTY_MAX_ANSWER;
+	req.timeout_ms = v->timeout_ms;
+	req.unix_socket = v->unix_path[0] != '\0' ? v->unix_path : NULL;
+	ccg_error_clear(&inner);
+	st = ccg_http_perform(&req, out, &inner);
+	free(hdr);
+	if (st != CCG_OK)
+		return ccg_error_set(err, st == CCG_ERR_TOO_LARGE ? st : CCG_ERR_NETWORK, "party.network",
+				     "%s %s at %s: %s: %s", method, target, v->url, inner.where, inner.detail);
+	return CCG_OK;
+}
+
+/* a string member of a problem document, or NULL */
+static const char *pstr(const json_t *p, const char *k)
+{
+	return json_string_value(json_object_get(p, k));
+}
+
+enum ccg_status party_answer_check(const struct ccg_http_response *r, long want, const char *what,
+				   struct ccg_error *err)
+{
+	enum ccg_status st = r->status >= 400 && r->status < 500 ? CCG_ERR_PEER_REFUSED : CCG_ERR_NETWORK;
+	json_t *p = NULL;
+	const char *type, *slash;
+
+	if (r->status == want)
+		return CCG_OK;
+	if (r->body != NULL && r->body_len > 0)
+		p = json_loadb((const char *)r->body, r->body_len, JSON_REJECT_DUPLICATES, NULL);
+	if (!json_is_object(p) || (type = pstr(p, "type")) == NULL) {
+		json_decref(p);
+		return ccg_error_set(err, st, what, "the verifier answered HTTP %ld (not a problem document)",
+				     r->status);
+	}
+	/* the problem's short name: what follows the common prefix "tag:ccgpu.dev,2026:problem:" */
+	slash = strrchr(type, ':');
+	ccg_error_set(err, st, what, "the verifier answered HTTP %ld %.64s%s%.160s%s%.64s%s%.64s%s%.96s",
+		      r->status, slash != NULL ? slash + 1 : type, pstr(p, "detail") != NULL ? ": " : "",
+		      pstr(p, "detail") != NULL ? pstr(p, "detail") : "", pstr(p, "party") != NULL ? " (party " : "",
+		      pstr(p, "party") != NULL ? pstr(p, "party") : "", pstr(p, "rule") != NULL ? ", rule " : "",
+		      pstr(p, "rule") != NULL ? pstr(p, "rule") : "", pstr(p, "party") != NULL ? ")" : "",
+		      pstr(p, "check") != NULL && pstr(p, "detail") == NULL ? pstr(p, "check") : "");
+	json_decref(p);
+	return st;
+}
+
+int party_exit_for(const struct ccg_error *err)
+{
+	switch (err->status) {
+	case CCG_OK: return PARTY_EXIT_OK;
+	case CCG_ERR_PEER_REFUSED: return PARTY_EXIT_REFUSED;
+	case CCG_ERR_NETWORK:
+	case CCG_ERR_TIMEOUT: return PARTY_EXIT_UNAVAILABLE;
+	default: break;
+	}
+	/* the party's own checks of what the verifier sent */
+	if (strncmp(err->where, "party.", 6) == 0 && strcmp(err->where, "party.state") != 0 &&
+	    strcmp(err->where, "party.input") != 0)
+		return PARTY_EXIT_CHECK;
+	return PARTY_EXIT_USAGE;
+}
+
+bool party_name_ok(const char *name)
+{
+	size_t n = name != NULL ? strlen(name) : 0;
+
+	if (n == 0 || n > PARTY_MAX_NAME)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+		      c == '_' || c == '-'))
+			return false;
+	}
+	return strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
+}
+
+/* a member of the upload JWK that must be this string */
+static enum ccg_status want_member(const json_t *jwk, const char *k, const char *want, struct ccg_error *err)
+{
+	const char *v = json_string_value(json_object_get(jwk, k));
+
+	if (v == NULL || strcmp(v, want) != 0)
+		return ccg_error_set(err, CCG_ERR_UNSUPPORTED, k, "must be \"%s\"", want);
+	return CCG_OK;
+}
+
+enum ccg_status party_upload_key(const json_t *jwk, uint8_t pk[97], char kid[129], struct ccg_error *err)
+{
+	struct ccg_error inner;
+	EVP_PKEY *k = NULL;
+	const char *id = NULL;
+	enum ccg_status st;
+
+	ccg_error_clear(&inner);
+	if (!json_is_object(jwk))
+		st = ccg_error_set(&inner, CCG_ERR_MALFORMED, "jwk", "not a JSON object");
+	else if ((st = want_member(jwk, "kty", "EC", &inner)) != CCG_OK ||
+		 (st = want_member(jwk, "crv", "P-384", &inner)) != CCG_OK ||
+		 (st = want_member(jwk, "use", "enc", &inner)) != CCG_OK ||
+		 (st = want_member(jwk, "alg", PARTY_UPLOAD_ALG, &inner)) != CCG_OK)
+		;
+	else if (json_object_get(jwk, "d") != NULL)
+		st = ccg_error_set(&inner, CCG_ERR_MALFORMED, "d", "a private key is never published");
+	else if ((id = json_string_value(json_object_get(jwk, "kid"))) == NULL || id[0] == '\0' || strlen(id) > 128)
+		st = ccg_error_set(&inner, CCG_ERR_MALFORMED, "kid", "a string of 1 to 128 bytes is required");
+	else if (jose_b64_dec(json_object_get(jwk, "x"), NULL, 0) != 48 ||
+		 jose_b64_dec(json_object_get(jwk, "y"), NULL, 0) != 48 ||
+		 jose_b64_dec(json_object_get(jwk, "x"), pk + 1, 48) != 48 ||
+		 jose_b64_dec(json_object_get(jwk, "y"), pk + 49, 48) != 48)
+		st = ccg_error_set(&inner, CCG_ERR_MALFORMED, "x", "x and y are not base64url of 48 bytes each");
+	else {
+		/* SerializePublicKey = 0x04 ‖ x ‖ y, validated on the curve by the HPKE layer */
+		pk[0] = 0x04;
+		if ((st = ccg_hpke_public_key_parse(CCG_HPKE_P384_SHA384_AES256GCM, pk, 97, "x", &k, &inner)) != CCG_OK)
+			st = CCG_ERR_MALFORMED;
+	}
+	if (st == CCG_OK)
+		snprintf(kid, 129, "%s", id);
+	EVP_PKEY_free(k);
+	if (st != CCG_OK) {
+		char where[64];
+
+		snprintf(where, sizeof(where), "party.upload_key.%.32s", inner.where);
+		return ccg_error_set(err, st, where, "keys.upload of the verifier's evidence: %s", inner.detail);
+	}
+	return CCG_OK;
+}
+
+size_t party_upload_aad(const char *contract, const char *secret, int64_t version, uint8_t *out)
+{
+	size_t a = strlen(contract), b = strlen(secret);
+	int n;
+
+	memcpy(out, contract, a);
+	out[a] = 0x00;
+	memcpy(out + a + 1, secret, b);
+	out[a + 1 + b] = 0x00;
+	n = snprintf((char *)out + a + b + 2, 22, "%" PRId64, version);
+	return a + b + 2 + (size_t)n;
+}
+
+/* base64url without padding (libjose), as a new JSON string */
+static json_t *b64url(const uint8_t *b, size_t n)
+{
+	return jose_b64_enc(b, n);
+}
+
+enum ccg_status party_upload_body(const uint8_t pk[97], const char *kid, const char *contract, const char *secret,
+				  int64_t version, const uint8_t *data, size_t len, char **out, struct ccg_error *err)
+{
+	uint8_t aad[2 * PARTY_MAX_NAME + 24], *sealed = NULL;
+	size_t aad_len, sealed_len = 0, enc_len = ccg_hpke_enc_len(CCG_HPKE_P384_SHA384_AES256GCM);
+	json_t *o = NULL;
+	enum ccg_status st;
+
+	*out = NULL;
+	if (!party_name_ok(contract) || !party_name_ok(secret) || version < 1)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "party.input", "contract, secret or version");
+	if (len > PARTY_MAX_SECRET)
+		return ccg_error_set(err, CCG_ERR_TOO_LARGE, "party.input", "a secret has at most %u bytes",
+				     PARTY_MAX_SECRET);
+	aad_len = party_upload_aad(contract, secret, version, aad);
+	st = ccg_hpke_seal(CCG_HPKE_P384_SHA384_AES256GCM, pk, 97, (const uint8_t *)PARTY_UPLOAD_INFO,
+			   strlen(PARTY_UPLOAD_INFO), aad, aad_len, data, len, &sealed, &sealed_len, err);
+	if (st != CCG_OK)
+		return st;
+	o = json_pack("{s:s, s:s, s:o, s:o}", "suite", PARTY_UPLOAD_SUITE, "kid", kid, "enc",
+		      b64url(sealed, enc_len), "ct", b64url(sealed + enc_len, sealed_len - enc_len));
+	if (o == NULL || (*out = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
+		st = ccg_error_set(err, CCG_ERR_NOMEM, "party.upload", "out of memory");
+	json_decref(o);
+	free(sealed);
+	return st;
+}
