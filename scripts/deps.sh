@@ -12,6 +12,7 @@ CCGPU_PACKAGES=(
   libtss2-dev swtpm swtpm-tools
   libcmocka-dev
   postgresql libpq-dev libjose-dev libsystemd-dev curl
+  clang-format
 )
 
 ccgpu_install_deps() {
