@@ -378,7 +378,7 @@ static enum ccg_status parse_rule(struct parser *ps)
 	if (t->kind != T_RBRACE)
 		return expected(ps, "'and', 'or' or '}'");
 	/* comments up to here belong before this rule */
-	(void)take_comments(ps, &r->comments, &r->ncomments);
+	CCG_IGNORE(take_comments(ps, &r->comments, &r->ncomments));
 	return pol_next(ps);
 }
 
@@ -441,7 +441,7 @@ enum ccg_status pol_parse_syntax(const char *src, size_t len, struct ccg_policy 
 	ps.p = p;
 	if (pol_next(&ps) != CCG_OK)
 		goto fail;
-	(void)take_comments(&ps, &p->header_comments, &p->nheader_comments);
+	CCG_IGNORE(take_comments(&ps, &p->header_comments, &p->nheader_comments));
 	if (expect_kw(&ps, "policy") != CCG_OK)
 		goto fail;
 	if (ps.tok.kind != T_STRING) {
@@ -466,7 +466,7 @@ enum ccg_status pol_parse_syntax(const char *src, size_t len, struct ccg_policy 
 	while (ps.tok.kind != T_EOF)
 		if (parse_rule(&ps) != CCG_OK)
 			goto fail;
-	(void)take_comments(&ps, &p->trailing_comments, &p->ntrailing);
+	CCG_IGNORE(take_comments(&ps, &p->trailing_comments, &p->ntrailing));
 	*out = p;
 	p = NULL;
 	st = CCG_OK;

@@ -14,6 +14,7 @@ CCGPU_PACKAGES=(
   postgresql libpq-dev libjose-dev libsystemd-dev curl
   python3-yaml
   sqlite3 # branch party: the release story test edits a log row as the operator would
+  clang-format
 )
 
 ccgpu_install_deps() {

@@ -133,7 +133,7 @@ enum ccg_status ccg_guest_new(const struct ccg_guest_opts *o, struct ccg_guest *
 	g->pcrs = o->tpm_pcrs != 0 ? o->tpm_pcrs : DEFAULT_PCRS;
 	g->gpu = o->gpu;
 	g->gpusim_socket = dup_opt(o->gpusim_socket, &fail);
-	g->gpu_root = dup_opt(o->gpu_root_pem, &fail);
+	g->gpu_root = dup_opt(o->gpu_root_file, &fail);
 	g->margin = o->reattest_margin != 0 ? o->reattest_margin : DEFAULT_MARGIN;
 	g->clock = o->clock;
 	g->clock_arg = o->clock_arg;
@@ -711,7 +711,7 @@ enum ccg_status ccg_guest_channel_open(struct ccg_guest *g, unsigned gpu_index, 
 		goto out;
 	}
 	if (g->gpu_root == NULL) {
-		st = ccg_error_set(err, CCG_ERR_INVALID_ARG, where, "no gpu_root_pem to verify the device chain with");
+		st = ccg_error_set(err, CCG_ERR_INVALID_ARG, where, "no gpu_root_file to verify the device chain with");
 		goto out;
 	}
 	/* only to a GPU the token held now affirms */

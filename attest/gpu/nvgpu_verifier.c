@@ -378,7 +378,7 @@ enum ccg_status ccg_gpu_verifier_appraise(struct ccg_gpu_verifier *v, const stru
 			gpu_names[num_gpus++] = names[i];
 		}
 		name_ptrs[i] = names[i];
-		(void)ccg_gpu_appraise_one(v, &ev->items[i], nonce, now, as[i]);
+		CCG_IGNORE(ccg_gpu_appraise_one(v, &ev->items[i], nonce, now, as[i]));
 	}
 	/* checks across the document: one device counts once; GPUs with switches form one PPCIe topology */
 	ccg_gpu_refuse_repeats(as, name_ptrs, ev->count);

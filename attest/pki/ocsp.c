@@ -326,7 +326,7 @@ enum ccg_status ccg_ocsp_check(struct ccg_ocsp *o, X509 *cert, X509 *issuer, int
 		ccg_error_clear(&offline_err);
 		offline_st = load_supplied(o, cert, issuer, key, key_len, now, name, &offline_err);
 	} else {
-		(void)load_supplied(o, cert, issuer, key, key_len, now, name, NULL);
+		CCG_IGNORE(load_supplied(o, cert, issuer, key, key_len, now, name, NULL));
 	}
 	have = ccg_ocsp_mem_lookup(o, key, key_len, &r);
 	if (have && fresh(o, &r, now, name, NULL) == CCG_OK) {

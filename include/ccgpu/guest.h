@@ -101,7 +101,7 @@ struct ccg_guest_opts {
 
 	enum ccg_guest_gpu gpu;
 	const char *gpusim_socket;      /* GPUSIM: the device's UNIX socket */
-	const char *gpu_root_pem;       /* the channel: PEM file of the device identity root the GPU's chain must reach */
+	const char *gpu_root_file;       /* the channel: PEM file of the device identity root the GPU's chain must reach */
 
 	unsigned reattest_margin;       /* re-attest this many seconds before the token's exp (0: 60) */
 	ccg_guest_clock_fn clock;       /* NULL: the system clock */
@@ -179,7 +179,7 @@ CCG_API void ccg_guest_secret_free(struct ccg_guest_secret *s);
  * ccg_guest_channel_open: the encrypted channel (ccgpu/channel.h) to GPU
  * gpu_index, only while a valid token is held (re-attesting when due) and
  * only to a GPU that token affirmed; the session verifies the device chain to
- * gpu_root_pem. copts may be NULL. On success *out_session and *out_channel
+ * gpu_root_file. copts may be NULL. On success *out_session and *out_channel
  * are the caller's (free the channel, then the session); on failure neither
  * is set. Errors are named "guest.channel.gpu[i]". An NVML guest has no
  * software channel: CCG_ERR_UNSUPPORTED.

@@ -54,9 +54,9 @@ static void crashed(int sig)
 	static const char msg[] = "crash while replaying ";
 
 	if (current != NULL) {
-		(void)!write(2, msg, sizeof(msg) - 1);
-		(void)!write(2, current, strlen(current));
-		(void)!write(2, "\n", 1);
+		CCG_IGNORE(write(2, msg, sizeof(msg) - 1));
+		CCG_IGNORE(write(2, current, strlen(current)));
+		CCG_IGNORE(write(2, "\n", 1));
 	}
 	signal(sig, SIG_DFL);
 	raise(sig);

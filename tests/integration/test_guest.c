@@ -136,7 +136,7 @@ static void opts_init(struct ccg_guest_opts *o)
 	o->tpm_ak_handle = AK_HANDLE;
 	o->gpu = CCG_GUEST_GPU_GPUSIM;
 	o->gpusim_socket = sock;
-	o->gpu_root_pem = root_pem;
+	o->gpu_root_file = root_pem;
 	o->reattest_margin = MARGIN;
 	o->clock = test_clock;
 }
@@ -459,7 +459,7 @@ static void test_channel(void **state)
 	assert_null(s);
 	assert_null(ch);
 	/* a device chain that does not reach the configured root: the session refuses, named */
-	o.gpu_root_pem = tpm.state_dir; /* not a PEM file */
+	o.gpu_root_file = tpm.state_dir; /* not a PEM file */
 	ccg_guest_free(g);
 	g = new_guest(&o, CCG_GUEST_KEY_X25519);
 	ccg_error_clear(&err);

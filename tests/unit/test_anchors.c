@@ -228,7 +228,8 @@ static void test_amd_ark_either_way(void **state)
 	chain = ts_amd_pki_chain_pem(&pki);
 	certs[0] = (const uint8_t *)chain;
 	cert_lens[0] = strlen(chain);
-	assert_int_equal(ccg_cpu_evidence_from_raw(CCG_CPU_FORMAT_SNP, rep, sizeof(rep), certs, cert_lens, 1, &doc, NULL),
+	assert_int_equal(ccg_cpu_evidence_from_raw(CCG_CPU_FORMAT_SNP, rep, sizeof(rep), certs, cert_lens, 1, &doc,
+						   NULL),
 			 CCG_OK);
 	ark = ark_pem(&pki, &ark_len, path, sizeof(path));
 	/* pinned nowhere: refused until it is given */
@@ -297,10 +298,8 @@ static void test_cpu_file_refusals(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_gpu_anchors_either_way),
-		cmocka_unit_test(test_gpu_anchors_swapped),
-		cmocka_unit_test(test_gpu_anchor_refusals),
-		cmocka_unit_test(test_amd_ark_either_way),
+		cmocka_unit_test(test_gpu_anchors_either_way), cmocka_unit_test(test_gpu_anchors_swapped),
+		cmocka_unit_test(test_gpu_anchor_refusals),    cmocka_unit_test(test_amd_ark_either_way),
 		cmocka_unit_test(test_cpu_file_refusals),
 	};
 

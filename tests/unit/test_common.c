@@ -590,7 +590,7 @@ static void test_error_text_is_utf8(void **state)
 	long_detail[CCG_ERROR_DETAIL_MAX - 1] = '\xa4';
 	long_detail[sizeof(long_detail) - 1] = '\0';
 	ccg_error_clear(&err);
-	(void)ccg_error_set(&err, CCG_ERR_MALFORMED, "w", "%s", long_detail);
+	CCG_IGNORE(ccg_error_set(&err, CCG_ERR_MALFORMED, "w", "%s", long_detail));
 	assert_true(ccg_utf8_valid(err.detail, strlen(err.detail)));
 	j = json_string(err.detail);
 	assert_non_null(j);
