@@ -233,21 +233,21 @@ static void test_cli_collect_and_verify(void **state)
 	snprintf(gpu_path, sizeof(gpu_path), "%s", gpu);
 	snprintf(cmd, sizeof(cmd),
 		 "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 2>/dev/null | openssl pkey -pubout -out %s/tee.pem && "
-		 "%s/tee_guest/ccgpu collect --cpu tpm --tcti %s --ak-handle 81000003 --pcrs ff --nonce %s "
+		 "%s/tools/ccgpu/ccgpu collect --cpu tpm --tcti %s --ak-handle 81000003 --pcrs ff --nonce %s "
 		 "--tee-public-key %s/tee.pem --gpu-evidence %s --out %s/doc.json && "
-		 "%s/tee_guest/ccgpu verify composite --evidence %s/doc.json --nonce %s --tpm-ak %s --time 2026-11-22T00:00:00Z --json >%s/claims.json",
+		 "%s/tools/ccgpu/ccgpu verify composite --evidence %s/doc.json --nonce %s --tpm-ak %s --time 2026-11-22T00:00:00Z --json >%s/claims.json",
 		 dir, build, tcti, nonce, dir, gpu_path, dir, build, dir, nonce, swtpm_ak_pem(dir), dir);
 	assert_int_equal(system(cmd), 0);
 	/* without --tpm-ak the quote's own key is not trusted: refused with exit status 1 */
 	snprintf(cmd, sizeof(cmd),
-		 "%s/tee_guest/ccgpu verify composite --evidence %s/doc.json --nonce %s --time 2026-11-22T00:00:00Z 2>%s/err >/dev/null",
+		 "%s/tools/ccgpu/ccgpu verify composite --evidence %s/doc.json --nonce %s --time 2026-11-22T00:00:00Z 2>%s/err >/dev/null",
 		 build, dir, nonce, dir);
 	assert_int_equal(WEXITSTATUS(system(cmd)), 1);
 	snprintf(cmd, sizeof(cmd), "grep -q cpu.ak_public %s/err", dir);
 	assert_int_equal(system(cmd), 0);
 	/* another nonce is refused with exit status 1 */
 	snprintf(cmd, sizeof(cmd),
-		 "%s/tee_guest/ccgpu verify composite --evidence %s/doc.json --nonce 00%.62s --tpm-ak %s/ak.pem --time 2026-11-22T00:00:00Z 2>/dev/null >/dev/null",
+		 "%s/tools/ccgpu/ccgpu verify composite --evidence %s/doc.json --nonce 00%.62s --tpm-ak %s/ak.pem --time 2026-11-22T00:00:00Z 2>/dev/null >/dev/null",
 		 build, dir, nonce + 2, dir);
 	assert_int_equal(WEXITSTATUS(system(cmd)), 1);
 	td_rm_rf(dir);
@@ -385,14 +385,14 @@ static void test_gpusim_composite(void **state)
 
 		assert_non_null(nonce_hex);
 		snprintf(cmd, sizeof(cmd),
-			 "%s/tee_guest/ccgpu verify composite --evidence %s --nonce %s --device-root %s/device-root.pem "
+			 "%s/tools/ccgpu/ccgpu verify composite --evidence %s --nonce %s --device-root %s/device-root.pem "
 			 "--rim-root %s/rim-root.pem --rim-dir %s/rims --ocsp off --offline --no-cache --tpm-ak %s/ak.pem "
 			 "--json >%s/claims.json",
 			 build, path, nonce_hex, dir, dir, dir, dir, dir);
 		assert_int_equal(system(cmd), 0);
 		/* without gpusim's device root the chain does not lead to NVIDIA's CA: refused (1) */
 		snprintf(cmd, sizeof(cmd),
-			 "%s/tee_guest/ccgpu verify composite --evidence %s --nonce %s --rim-root %s/rim-root.pem "
+			 "%s/tools/ccgpu/ccgpu verify composite --evidence %s --nonce %s --rim-root %s/rim-root.pem "
 			 "--rim-dir %s/rims --offline --no-cache --tpm-ak %s/ak.pem >/dev/null 2>&1",
 			 build, path, nonce_hex, dir, dir, dir);
 		assert_int_equal(WEXITSTATUS(system(cmd)), 1);
