@@ -82,8 +82,7 @@ static double thread_cpu(void)
 }
 
 /* raw AES-256-GCM for secs of wall time: GB/s of wall time, and (cpu_gbps) GB per second of this thread's CPU */
-static double aead_gbps_cpu(EVP_CIPHER_CTX *c, const uint8_t *in, uint8_t *out, size_t n, double secs,
-			    double *cpu_gbps)
+static double aead_gbps_cpu(EVP_CIPHER_CTX *c, const uint8_t *in, uint8_t *out, size_t n, double secs, double *cpu_gbps)
 {
 	double t0 = now(), c0 = thread_cpu(), t;
 	uint64_t iters = 0;
@@ -244,7 +243,8 @@ static void latency(struct ccg_session *s, const uint8_t *data, uint8_t *out, si
 		for (int i = 0; i < n; i++) {
 			double t0 = now();
 
-			if (ccg_channel_send(ch, data, m, NULL) != CCG_OK || ccg_channel_recv(ch, out, m, &got, NULL) != CCG_OK)
+			if (ccg_channel_send(ch, data, m, NULL) != CCG_OK ||
+			    ccg_channel_recv(ch, out, m, &got, NULL) != CCG_OK)
 				abort();
 			rt[i] = (now() - t0) * 1e6;
 		}

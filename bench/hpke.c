@@ -61,8 +61,8 @@ int main(int argc, char **argv)
 
 	if (quick)
 		window = 0.2;
-	printf("%-8s %9s %12s %12s %7s %12s %12s %7s\n", "suite", "bytes", "seal/s", "floor/s", "ratio",
-	       "open/s", "floor/s", "ratio");
+	printf("%-8s %9s %12s %12s %7s %12s %12s %7s\n", "suite", "bytes", "seal/s", "floor/s", "ratio", "open/s",
+	       "floor/s", "ratio");
 	for (int s = 0; s < 2; s++) {
 		enum ccg_hpke_suite suite = s == 0 ? CCG_HPKE_P384_SHA384_AES256GCM : CCG_HPKE_X25519_SHA256_AES128GCM;
 		const char *kt = s == 0 ? "EC" : "X25519", *curve = s == 0 ? "P-384" : NULL;
@@ -84,8 +84,8 @@ int main(int argc, char **argv)
 			if (in == NULL || out == NULL)
 				return 1;
 			for (it = 0, t0 = now(); now() - t0 < window; it++) {
-				if (ccg_hpke_seal(suite, pk, pk_len, NULL, 0, NULL, 0, in, n, &sealed, &sealed_len, NULL) !=
-				    CCG_OK)
+				if (ccg_hpke_seal(suite, pk, pk_len, NULL, 0, NULL, 0, in, n, &sealed, &sealed_len,
+						  NULL) != CCG_OK)
 					return 1;
 				free(sealed);
 			}
@@ -93,11 +93,12 @@ int main(int argc, char **argv)
 			for (it = 0, t0 = now(); now() - t0 < window; it++)
 				floor_op(kt, curve, k, NULL, cipher, in, out, n, 1);
 			fs_rate = (double)it / (now() - t0);
-			if (ccg_hpke_seal(suite, pk, pk_len, NULL, 0, NULL, 0, in, n, &sealed, &sealed_len, NULL) != CCG_OK)
+			if (ccg_hpke_seal(suite, pk, pk_len, NULL, 0, NULL, 0, in, n, &sealed, &sealed_len, NULL) !=
+			    CCG_OK)
 				return 1;
 			for (it = 0, t0 = now(); now() - t0 < window; it++)
-				if (ccg_hpke_open(suite, k, sealed, sealed_len, NULL, 0, NULL, 0, out, n + 256, &pt_len, NULL) !=
-				    CCG_OK)
+				if (ccg_hpke_open(suite, k, sealed, sealed_len, NULL, 0, NULL, 0, out, n + 256, &pt_len,
+						  NULL) != CCG_OK)
 					return 1;
 			open_rate = (double)it / (now() - t0);
 			for (it = 0, t0 = now(); now() - t0 < window; it++)

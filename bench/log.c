@@ -36,10 +36,11 @@ static void die(const char *what, const struct ccg_error *err)
 /* a release entry of a realistic size (~200 bytes) */
 static size_t entry_of(char *buf, size_t len, unsigned i)
 {
-	return (size_t)snprintf(buf, len,
-				"{\"at\":%u,\"contract\":\"c-0001\",\"event\":\"release\",\"party\":\"model-owner\","
-				"\"secret\":\"model-key\",\"tee_key\":\"sha384:%08x%08x%08x%08x%08x%08x\",\"version\":3}",
-				1795305600u + i, i, i * 7u, i * 13u, i * 17u, i * 19u, i * 23u);
+	return (size_t)snprintf(
+		buf, len,
+		"{\"at\":%u,\"contract\":\"c-0001\",\"event\":\"release\",\"party\":\"model-owner\","
+		"\"secret\":\"model-key\",\"tee_key\":\"sha384:%08x%08x%08x%08x%08x%08x\",\"version\":3}",
+		1795305600u + i, i, i * 7u, i * 13u, i * 17u, i * 19u, i * 23u);
 }
 
 int main(int argc, char **argv)

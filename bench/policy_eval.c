@@ -24,13 +24,24 @@ static double now_s(void)
 }
 
 static const char *const bools[] = {
-	"x-nvidia-gpu-arch-check", "x-nvidia-gpu-attestation-report-parsed", "x-nvidia-gpu-attestation-report-nonce-match",
-	"x-nvidia-gpu-attestation-report-signature-verified", "x-nvidia-gpu-attestation-report-cert-chain-fwid-match",
-	"x-nvidia-gpu-driver-rim-fetched", "x-nvidia-gpu-driver-rim-schema-validated",
-	"x-nvidia-gpu-driver-rim-signature-verified", "x-nvidia-gpu-driver-rim-measurements-available",
-	"x-nvidia-gpu-driver-rim-version-match", "x-nvidia-gpu-vbios-rim-fetched", "x-nvidia-gpu-vbios-rim-schema-validated",
-	"x-nvidia-gpu-vbios-rim-signature-verified", "x-nvidia-gpu-vbios-rim-measurements-available",
-	"x-nvidia-gpu-vbios-rim-version-match", "x-nvidia-gpu-vbios-index-no-conflict", "secboot", "ccgpu-result",
+	"x-nvidia-gpu-arch-check",
+	"x-nvidia-gpu-attestation-report-parsed",
+	"x-nvidia-gpu-attestation-report-nonce-match",
+	"x-nvidia-gpu-attestation-report-signature-verified",
+	"x-nvidia-gpu-attestation-report-cert-chain-fwid-match",
+	"x-nvidia-gpu-driver-rim-fetched",
+	"x-nvidia-gpu-driver-rim-schema-validated",
+	"x-nvidia-gpu-driver-rim-signature-verified",
+	"x-nvidia-gpu-driver-rim-measurements-available",
+	"x-nvidia-gpu-driver-rim-version-match",
+	"x-nvidia-gpu-vbios-rim-fetched",
+	"x-nvidia-gpu-vbios-rim-schema-validated",
+	"x-nvidia-gpu-vbios-rim-signature-verified",
+	"x-nvidia-gpu-vbios-rim-measurements-available",
+	"x-nvidia-gpu-vbios-rim-version-match",
+	"x-nvidia-gpu-vbios-index-no-conflict",
+	"secboot",
+	"ccgpu-result",
 };
 
 #define NBOOLS (sizeof(bools) / sizeof(bools[0]))
@@ -42,7 +53,8 @@ static json_t *claims_doc(json_t **sub)
 	*sub = json_object();
 	json_object_set_new(root, "x-nvidia-overall-att-result", json_true());
 	json_object_set_new(root, "x-nvidia-ver", json_string("3.0"));
-	json_object_set_new(root, "eat_nonce", json_string("931d8dd0add203ac3d8b4fbde75e115278eefcdceac5b87671a748f32364dfcb"));
+	json_object_set_new(root, "eat_nonce",
+			    json_string("931d8dd0add203ac3d8b4fbde75e115278eefcdceac5b87671a748f32364dfcb"));
 	json_object_set_new(root, "iat", json_integer(1795305600));
 	for (int g = 0; g < GPUS; g++) {
 		json_t *o = json_object();
@@ -56,8 +68,9 @@ static json_t *claims_doc(json_t **sub)
 		json_object_set_new(o, "x-nvidia-gpu-driver-version", json_string("550.90.07"));
 		json_object_set_new(o, "x-nvidia-gpu-vbios-version", json_string("96.00.9F.00.01"));
 		json_object_set_new(o, "x-nvidia-gpu-attestation-report-cert-chain",
-				    json_pack("{s:s,s:s,s:s}", "x-nvidia-cert-status", "valid", "x-nvidia-cert-ocsp-status",
-					      "good", "x-nvidia-cert-expiration-date", "9999-12-31T23:59:59Z"));
+				    json_pack("{s:s,s:s,s:s}", "x-nvidia-cert-status", "valid",
+					      "x-nvidia-cert-ocsp-status", "good", "x-nvidia-cert-expiration-date",
+					      "9999-12-31T23:59:59Z"));
 		snprintf(name, sizeof(name), "GPU-%d", g);
 		json_object_set_new(*sub, name, o);
 	}
@@ -98,30 +111,36 @@ int main(void)
 			w += (size_t)snprintf(src + w, cap - w, "rule r%d \"m\" { every gpu (%s) }\n", r, claim);
 		} else if (k == NBOOLS) {
 			claim = "measres";
-			w += (size_t)snprintf(src + w, cap - w, "rule r%d \"m\" { every gpu (measres == \"success\") }\n", r);
+			w += (size_t)snprintf(src + w, cap - w,
+					      "rule r%d \"m\" { every gpu (measres == \"success\") }\n", r);
 		} else if (k == NBOOLS + 1) {
 			claim = "x-nvidia-gpu-driver-version";
-			w += (size_t)snprintf(src + w, cap - w, "rule r%d \"m\" { every gpu (%s >= \"550.54.15\") }\n", r, claim);
+			w += (size_t)snprintf(src + w, cap - w, "rule r%d \"m\" { every gpu (%s >= \"550.54.15\") }\n",
+					      r, claim);
 		} else if (k == NBOOLS + 2) {
 			claim = "x-nvidia-gpu-vbios-version";
-			w += (size_t)snprintf(src + w, cap - w,
-					      "rule r%d \"m\" { every gpu (%s in {\"96.00.9F.00.01\", \"96.00.74.00.20\"}) }\n", r,
-					      claim);
+			w += (size_t)snprintf(
+				src + w, cap - w,
+				"rule r%d \"m\" { every gpu (%s in {\"96.00.9F.00.01\", \"96.00.74.00.20\"}) }\n", r,
+				claim);
 		} else if (k == NBOOLS + 3) {
 			claim = "dbgstat";
-			w += (size_t)snprintf(src + w, cap - w,
-					      "rule r%d \"m\" { every gpu (dbgstat != \"enabled\" and hwmodel == \"GH100 A01 GSP BROM\") }\n",
-					      r);
+			w += (size_t)snprintf(
+				src + w, cap - w,
+				"rule r%d \"m\" { every gpu (dbgstat != \"enabled\" and hwmodel == \"GH100 A01 GSP BROM\") }\n",
+				r);
 		} else {
 			claim = "x-nvidia-gpu-attestation-report-cert-chain";
-			w += (size_t)snprintf(src + w, cap - w,
-					      "rule r%d \"m\" { every gpu (x-nvidia-gpu-attestation-report-cert-chain.x-nvidia-cert-status == \"valid\") }\n",
-					      r);
+			w += (size_t)snprintf(
+				src + w, cap - w,
+				"rule r%d \"m\" { every gpu (x-nvidia-gpu-attestation-report-cert-chain.x-nvidia-cert-status == \"valid\") }\n",
+				r);
 		}
 		lookups[nl++] = claim;
 	}
 	ccg_error_clear(&err);
-	if (ccg_policy_parse(src, w, &p, &err) != CCG_OK || ccg_claims_from_json(text, strlen(text), &c, &err) != CCG_OK) {
+	if (ccg_policy_parse(src, w, &p, &err) != CCG_OK ||
+	    ccg_claims_from_json(text, strlen(text), &c, &err) != CCG_OK) {
 		fprintf(stderr, "policy_eval: %s: %s\n", err.where, err.detail);
 		return 1;
 	}

@@ -41,12 +41,12 @@ static double now(void)
 
 static volatile uint32_t sink;
 
-#define CHECK(x)                                                          \
-	do {                                                              \
-		if ((x) != CCG_OK) {                                      \
+#define CHECK(x) \
+	do { \
+		if ((x) != CCG_OK) { \
 			fprintf(stderr, "bench/prompt: %s failed\n", #x); \
-			abort();                                          \
-		}                                                         \
+			abort(); \
+		} \
 	} while (0)
 
 /* the model: an answer that depends on every byte of the prompt */
@@ -66,8 +66,8 @@ static void plain_once(const uint8_t *prompt, size_t n)
 	sink ^= (uint32_t)model(prompt, n, out, sizeof(out)) ^ out[8];
 }
 
-static void ohttp_once(const struct ccg_ohttp_gateway *gw, const struct ccg_ohttp_key_config *kc,
-		       const uint8_t *prompt, size_t n)
+static void ohttp_once(const struct ccg_ohttp_gateway *gw, const struct ccg_ohttp_key_config *kc, const uint8_t *prompt,
+		       size_t n)
 {
 	struct ccg_bhttp_msg *req = NULL, *resp = NULL, *got = NULL;
 	struct ccg_ohttp_exchange *ex = NULL;
@@ -117,7 +117,8 @@ static void floor_once(EVP_PKEY *sk, const uint8_t *pk, const uint8_t *prompt, s
 	CHECK(ccg_hpke_setup_r(SUITE, sk, enc, enc_len, info, sizeof(info) - 1, &r, NULL));
 	CHECK(ccg_hpke_ctx_open(r, NULL, 0, buf, ct, buf2, n, &pl, NULL));
 	for (int side = 0; side < 2; side++) {
-		CHECK(ccg_hpke_ctx_export(side == 0 ? r : s, (const uint8_t *)"message/bhttp response", 22, secret, 16, NULL));
+		CHECK(ccg_hpke_ctx_export(side == 0 ? r : s, (const uint8_t *)"message/bhttp response", 22, secret, 16,
+					  NULL));
 		memcpy(salt, enc, 32);
 		CHECK(ccg_hpke_kdf_extract(SUITE, salt, sizeof(salt), secret, 16, prk, 32, NULL));
 		CHECK(ccg_hpke_kdf_expand(SUITE, prk, 32, (const uint8_t *)"key", 3, key, 16, NULL));

@@ -44,7 +44,8 @@ static double now(void)
 
 static void die(const char *what, const struct ccg_error *err)
 {
-	fprintf(stderr, "release bench: %s: %s: %s\n", what, err != NULL ? err->where : "", err != NULL ? err->detail : "");
+	fprintf(stderr, "release bench: %s: %s: %s\n", what, err != NULL ? err->where : "",
+		err != NULL ? err->detail : "");
 	exit(1);
 }
 
@@ -54,7 +55,8 @@ static char *pem_of(EVP_PKEY *k, int priv)
 	char *p, *t;
 	long n;
 
-	if (b == NULL || (priv ? PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL) : PEM_write_bio_PUBKEY(b, k)) != 1)
+	if (b == NULL ||
+	    (priv ? PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL) : PEM_write_bio_PUBKEY(b, k)) != 1)
 		die("pem", NULL);
 	n = BIO_get_mem_data(b, &p);
 	t = strndup(p, (size_t)n);
@@ -77,13 +79,14 @@ static char *contract(char *pub[2])
 		"rule secboot \"secure boot\" { every gpu (secboot) }\n"
 		"rule tee \"snp\" { ccgpu-cpu-tee == \"snp\" }\n",
 	};
-	json_t *d = json_pack("{s:i,s:s,s:i,s:s,s:s,s:{s:s,s:{s:[s]}},s:[{s:s,s:s,s:s,s:s},{s:s,s:s,s:s,s:s}],"
-			      "s:[{s:s,s:s,s:[s,s]}]}",
-			      "ccgpu-contract", 1, "id", "bench", "version", 1, "not-before", "2020-01-01T00:00:00Z",
-			      "not-after", "2099-01-01T00:00:00Z", "workload", "name", "llm", "reference-values",
-			      "ccgpu-cpu-tee", "snp", "parties", "id", "acme", "role", "model-owner", "public-key", pub[0],
-			      "policy", pol[0], "id", "clinic", "role", "data-owner", "public-key", pub[1], "policy", pol[1],
-			      "secrets", "owner", "acme", "name", "model-key", "requires", "acme", "clinic");
+	json_t *d = json_pack(
+		"{s:i,s:s,s:i,s:s,s:s,s:{s:s,s:{s:[s]}},s:[{s:s,s:s,s:s,s:s},{s:s,s:s,s:s,s:s}],"
+		"s:[{s:s,s:s,s:[s,s]}]}",
+		"ccgpu-contract", 1, "id", "bench", "version", 1, "not-before", "2020-01-01T00:00:00Z", "not-after",
+		"2099-01-01T00:00:00Z", "workload", "name", "llm", "reference-values", "ccgpu-cpu-tee", "snp",
+		"parties", "id", "acme", "role", "model-owner", "public-key", pub[0], "policy", pol[0], "id", "clinic",
+		"role", "data-owner", "public-key", pub[1], "policy", pol[1], "secrets", "owner", "acme", "name",
+		"model-key", "requires", "acme", "clinic");
 	char *t = json_dumps(d, JSON_COMPACT);
 
 	json_decref(d);
@@ -93,9 +96,10 @@ static char *contract(char *pub[2])
 /* an affirming token with the claims a two-GPU SEV-SNP composite gives, bound to tee */
 static char *token(const struct ccg_ear_key *k, EVP_PKEY *tee)
 {
-	json_t *cpu = json_pack("{s:s,s:b,s:{s:s,s:i,s:s},s:{s:b,s:s}}", "ccgpu-cpu-tee", "snp", "snp-debug-allowed", 0,
-				"ccgpu-composite", "binding", "00112233445566778899aabbccddeeff", "version", 1,
-				"cpu-type", "snp", "ccgpu-gpu", "x-nvidia-overall-att-result", 1, "x-nvidia-ver", "3.0");
+	json_t *cpu =
+		json_pack("{s:s,s:b,s:{s:s,s:i,s:s},s:{s:b,s:s}}", "ccgpu-cpu-tee", "snp", "snp-debug-allowed", 0,
+			  "ccgpu-composite", "binding", "00112233445566778899aabbccddeeff", "version", 1, "cpu-type",
+			  "snp", "ccgpu-gpu", "x-nvidia-overall-att-result", 1, "x-nvidia-ver", "3.0");
 	json_t *gpu = json_pack("{s:s,s:b,s:b,s:s,s:b}", "measres", "success",
 				"x-nvidia-gpu-attestation-report-signature-verified", 1, "secboot", 1,
 				"x-nvidia-gpu-driver-version", "550.90.07", "ccgpu-result", 1);
@@ -105,8 +109,13 @@ static char *token(const struct ccg_ear_key *k, EVP_PKEY *tee)
 		{.name = "GPU-0", .status = CCG_EAR_AFFIRMING, .claims = gpu},
 		{.name = "GPU-1", .status = CCG_EAR_AFFIRMING, .claims = gpu},
 	};
-	struct ccg_ear_params p = {.verifier_developer = "ccgpu", .verifier_build = "bench", .policy_id = "bench",
-				   .iat = NOW_REAL() - 10, .exp = NOW_REAL() + 3600, .submods = subs, .n_submods = 3};
+	struct ccg_ear_params p = {.verifier_developer = "ccgpu",
+				   .verifier_build = "bench",
+				   .policy_id = "bench",
+				   .iat = NOW_REAL() - 10,
+				   .exp = NOW_REAL() + 3600,
+				   .submods = subs,
+				   .n_submods = 3};
 	struct ccg_error err;
 	uint8_t pk[97];
 	size_t n = 0;
@@ -206,8 +215,12 @@ int main(int argc, char **argv)
 		double t0 = now(), t1;
 
 		for (unsigned i = 0; i < n; i++) {
-			struct vd_release_in in = {.route = VD_RR_RELEASE, .method = "POST", .path = "/v1/release",
-						   .body = (const uint8_t *)body, .len = strlen(body), .max_depth = 32,
+			struct vd_release_in in = {.route = VD_RR_RELEASE,
+						   .method = "POST",
+						   .path = "/v1/release",
+						   .body = (const uint8_t *)body,
+						   .len = strlen(body),
+						   .max_depth = 32,
 						   .now = NOW_REAL()};
 			struct vd_reply out;
 
@@ -242,8 +255,8 @@ int main(int argc, char **argv)
 
 			snprintf(key, sizeof(key), "%016x", seq++);
 			if (ccg_store_begin(d.store, &t, &err) != CCG_OK ||
-			    ccg_store_put(t, "bench.bare", key, (const uint8_t *)entry, entry_len, CCG_STORE_INSERT, &err) !=
-				    CCG_OK ||
+			    ccg_store_put(t, "bench.bare", key, (const uint8_t *)entry, entry_len, CCG_STORE_INSERT,
+					  &err) != CCG_OK ||
 			    ccg_store_commit(t, &err) != CCG_OK)
 				die("bare insert", &err);
 		}

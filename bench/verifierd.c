@@ -178,8 +178,8 @@ static void *inproc_thread(void *arg)
 		struct vd_attest_request r;
 		struct vd_verdict v;
 
-		if (vd_attest_request_parse((const uint8_t *)w->bodies[i], strlen(w->bodies[i]), 4u << 20, 32, &r, NULL) !=
-			    CCG_OK ||
+		if (vd_attest_request_parse((const uint8_t *)w->bodies[i], strlen(w->bodies[i]), 4u << 20, 32, &r,
+					    NULL) != CCG_OK ||
 		    vd_appraise(w->a, w->key, &r, (int64_t)time(NULL), 3600, &v, NULL) != CCG_OK ||
 		    v.status != CCG_EAR_AFFIRMING) {
 			fprintf(stderr, "bench: in-process appraisal of document %zu did not affirm\n", i);
@@ -203,14 +203,18 @@ static double inproc_rate(struct vt_world *w, const char *config, char **bodies,
 	ccg_error_clear(&err);
 	snprintf(keypath, sizeof(keypath), "%s/inproc-key.pem", w->dir);
 	if (vd_config_defaults(&c, w->dir) != CCG_OK || vd_config_load(&c, config, &err) != CCG_OK ||
-	    vd_appraiser_new(&c, &ws[0].a, &err) != CCG_OK || ccg_ear_key_load_or_create(keypath, &ws[0].key, &err) != CCG_OK) {
+	    vd_appraiser_new(&c, &ws[0].a, &err) != CCG_OK ||
+	    ccg_ear_key_load_or_create(keypath, &ws[0].key, &err) != CCG_OK) {
 		fprintf(stderr, "bench: in-process appraiser: %s: %s\n", err.where, err.detail);
 		exit(1);
 	}
 	t0 = now_s();
 	for (int t = 0; t < threads; t++) {
-		ws[t] = (struct inproc){.a = ws[0].a, .key = ws[0].key, .bodies = bodies,
-					.from = n * (size_t)t / (size_t)threads, .to = n * (size_t)(t + 1) / (size_t)threads};
+		ws[t] = (struct inproc){.a = ws[0].a,
+					.key = ws[0].key,
+					.bodies = bodies,
+					.from = n * (size_t)t / (size_t)threads,
+					.to = n * (size_t)(t + 1) / (size_t)threads};
 		pthread_create(&th[t], NULL, inproc_thread, &ws[t]);
 	}
 	for (int t = 0; t < threads; t++)
@@ -389,12 +393,10 @@ static int demo(const char *binary)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {{"n", required_argument, NULL, 'n'},
-					     {"conns", required_argument, NULL, 'c'},
-					     {"pg", no_argument, NULL, 'p'},
-					     {"daemon", required_argument, NULL, 'd'},
-					     {"demo", no_argument, NULL, 'D'},
-					     {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {
+		{"n", required_argument, NULL, 'n'}, {"conns", required_argument, NULL, 'c'},
+		{"pg", no_argument, NULL, 'p'},      {"daemon", required_argument, NULL, 'd'},
+		{"demo", no_argument, NULL, 'D'},    {NULL, 0, NULL, 0}};
 	size_t n = 200;
 	int conns = 8, o;
 	bool pg = false, demo_mode = false;
@@ -412,7 +414,8 @@ int main(int argc, char **argv)
 		case 'd': snprintf(binary, sizeof(binary), "%s", optarg); break;
 		case 'D': demo_mode = true; break;
 		default:
-			fprintf(stderr, "usage: verifierd [--n N] [--conns C] [--pg] [--daemon PATH] | --demo [--daemon PATH]\n");
+			fprintf(stderr,
+				"usage: verifierd [--n N] [--conns C] [--pg] [--daemon PATH] | --demo [--daemon PATH]\n");
 			return 2;
 		}
 	}

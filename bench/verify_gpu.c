@@ -260,7 +260,7 @@ static bool setup_nvidia(struct job *j, const char *td)
 		die("bad nonce.hex");
 	snprintf(rims, sizeof(rims), "%s/nvidia/rims", td);
 	j->name = "NVIDIA H100 hopper-580.159.03";
-	j->now = 1795305600; /* 2026-11-22 */
+	j->now = 1795305600;               /* 2026-11-22 */
 	j->expect = CCG_ERR_RIM_NOT_FOUND; /* no driver RIM for it in the shared data */
 	if (ccg_gpu_verifier_new(&j->v) != CCG_OK || ccg_gpu_evidence_new(&j->ev) != CCG_OK ||
 	    ccg_gpu_evidence_add_report(j->ev, "HOPPER", report, report_len, chain, chain_len, NULL) != CCG_OK ||
@@ -321,7 +321,8 @@ int main(int argc, char **argv)
 	if (sched_setaffinity(0, sizeof(one), &one) != 0)
 		fprintf(stderr, "verify_gpu: could not pin to one core; figures may be noisy\n");
 	printf("bound: one ECDSA P-384/SHA-384 verification of the same message per appraisal (OpenSSL %s); "
-	       "best of %d rounds of %.1f s\n", OpenSSL_version(OPENSSL_VERSION_STRING), ROUNDS, secs);
+	       "best of %d rounds of %.1f s\n",
+	       OpenSSL_version(OPENSSL_VERSION_STRING), ROUNDS, secs);
 
 	setup_gpusim(&sim, dir);
 	measure(&sim, secs, "all checks incl. cached OCSP for both chains, both RIMs; passes");
@@ -330,7 +331,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "verify_gpu: could not remove %s\n", dir);
 
 	if (setup_nvidia(&nv, td != NULL ? td : "../shared/testdata")) {
-		measure(&nv, secs, "real report, VBIOS RIM, no OCSP responses offline; refused for the missing driver RIM");
+		measure(&nv, secs,
+			"real report, VBIOS RIM, no OCSP responses offline; refused for the missing driver RIM");
 		free_job(&nv);
 	} else {
 		printf("NVIDIA H100: shared test data not found (set CCGPU_TESTDATA)\n");

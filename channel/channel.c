@@ -36,9 +36,9 @@ struct worker {
 };
 
 struct ccg_channel {
-	struct ccg_session *s;       /* set once the device has the channel open */
+	struct ccg_session *s; /* set once the device has the channel open */
 	struct dp_params p;
-	int memfd;                   /* the sealed bounce-buffer file */
+	int memfd; /* the sealed bounce-buffer file */
 	uint8_t *shm;
 	size_t shm_len;
 	struct dp_tx tx;
@@ -185,7 +185,8 @@ static enum ccg_status control(struct ccg_session *s, const struct dp_ctl *req, 
 				     req->op);
 	}
 	if (rsp->value != CCG_OK)
-		return ccg_error_set(err, (enum ccg_status)rsp->value, req->op == DP_CTL_OPEN ? "channel.open" : "channel.close",
+		return ccg_error_set(err, (enum ccg_status)rsp->value,
+				     req->op == DP_CTL_OPEN ? "channel.open" : "channel.close",
 				     "the device refused (%s): %.*s", ccg_status_name((enum ccg_status)rsp->value),
 				     (int)rsp->text.len, (const char *)rsp->text.data);
 	return CCG_OK;
@@ -295,8 +296,7 @@ out:
 }
 
 /* waits for the next device-to-host slot */
-static enum ccg_status rx_next(struct ccg_channel *ch, uint8_t *op, uint64_t *arg, uint32_t *len,
-			       struct ccg_error *err)
+static enum ccg_status rx_next(struct ccg_channel *ch, uint8_t *op, uint64_t *arg, uint32_t *len, struct ccg_error *err)
 {
 	uint32_t n = 0;
 	enum ccg_status st = dp_rx_wait(&ch->rx, &n, TIMEOUT_MS, NULL);
@@ -321,8 +321,8 @@ static enum ccg_status device_error(struct ccg_channel *ch, struct ccg_error *er
 	ccg_cursor_init(&c, buf, len);
 	if (!ccg_wire_get_status(&c, &code))
 		return kill_channel(ch, ccg_error_set(err, CCG_ERR_PROTOCOL, "channel.device_error", "bad payload"));
-	return kill_channel(ch, ccg_error_set(err, code, "channel.device", "the device refused a host-to-device message: %s",
-					      ccg_status_str(code)));
+	return kill_channel(ch, ccg_error_set(err, code, "channel.device",
+					      "the device refused a host-to-device message: %s", ccg_status_str(code)));
 }
 
 enum ccg_status ccg_channel_send(struct ccg_channel *ch, const void *data, size_t len, struct ccg_error *err)
@@ -332,7 +332,8 @@ enum ccg_status ccg_channel_send(struct ccg_channel *ch, const void *data, size_
 	if ((st = check_alive(ch, err)) != CCG_OK)
 		return st;
 	if (len > ch->p.slot_size)
-		return ccg_error_set(err, CCG_ERR_TOO_LARGE, "channel.send", "%zu bytes, slot %u", len, ch->p.slot_size);
+		return ccg_error_set(err, CCG_ERR_TOO_LARGE, "channel.send", "%zu bytes, slot %u", len,
+				     ch->p.slot_size);
 	st = dp_tx_send(&ch->tx, DP_OP_MSG, 0, data, (uint32_t)len, TIMEOUT_MS, NULL);
 	if (st != CCG_OK)
 		return kill_channel(ch, ccg_error_set(err, st, "channel.send", "sealing"));
@@ -356,7 +357,8 @@ enum ccg_status ccg_channel_recv(struct ccg_channel *ch, void *buf, size_t cap, 
 	if ((st = dp_rx_open(&ch->rx, buf, cap, &op, &arg, &len, err)) != CCG_OK)
 		return kill_channel(ch, st);
 	if (op != DP_OP_MSG)
-		return kill_channel(ch, ccg_error_set(err, CCG_ERR_PROTOCOL, "channel.recv", "op %u, not a message", op));
+		return kill_channel(ch,
+				    ccg_error_set(err, CCG_ERR_PROTOCOL, "channel.recv", "op %u, not a message", op));
 	dp_rx_release(&ch->rx);
 	ch->st.msgs_received++;
 	ch->st.bytes_received += len;
@@ -398,8 +400,8 @@ enum ccg_status ccg_channel_write(struct ccg_channel *ch, uint64_t offset, const
 	if ((st = check_alive(ch, err)) != CCG_OK)
 		return st;
 	if (offset > ch->p.dev_mem || len > ch->p.dev_mem - offset)
-		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "channel.write", "beyond the %llu bytes of device memory",
-				     (unsigned long long)ch->p.dev_mem);
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "channel.write",
+				     "beyond the %llu bytes of device memory", (unsigned long long)ch->p.dev_mem);
 	while (done < len) {
 		uint32_t chunks = (uint32_t)((len - done + ch->p.slot_size - 1) / ch->p.slot_size), n = 0;
 
@@ -464,7 +466,8 @@ enum ccg_status ccg_channel_read(struct ccg_channel *ch, uint64_t offset, void *
 			OPENSSL_cleanse(dst + done, clen);
 			return kill_channel(ch, ccg_error_set(err, CCG_ERR_PROTOCOL, "channel.read",
 							      "op %u at %llu, expected data at %llu", op,
-							      (unsigned long long)arg, (unsigned long long)(offset + done)));
+							      (unsigned long long)arg,
+							      (unsigned long long)(offset + done)));
 		}
 		done += clen;
 		ch->st.msgs_received++;

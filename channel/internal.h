@@ -15,12 +15,12 @@ struct ccg_session {
 	bool established, ended;
 	uint8_t ku_tag;
 	uint8_t cert_hash[SPDM_H];
-	struct ccg_buf th;           /* VCA || Hash(CertChain) || KEY_EXCHANGE || ... */
+	struct ccg_buf th; /* VCA || Hash(CertChain) || KEY_EXCHANGE || ... */
 	struct spdm_schedule ks;
 	struct spdm_dir_keys req, rsp;
 	struct ccg_buf io;
 	bool has_channel;
-	uint32_t channel_opens;      /* channels opened in this session: part of each open's key derivation */
+	uint32_t channel_opens; /* channels opened in this session: part of each open's key derivation */
 #ifdef CCG_TEST_HOOKS
 	/* tests: force the next channel ids (a host's or an RNG's collision), or pass another descriptor in
 	 * CHANNEL_OPEN in place of the sealed memfd (a host swapping it in transit) */

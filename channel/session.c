@@ -21,16 +21,24 @@
 #include "wire/frame.h"
 
 #define REQ_FLAGS (SPDM_CAP_ENCRYPT | SPDM_CAP_MAC | SPDM_CAP_KEY_EX | SPDM_CAP_HBEAT | SPDM_CAP_KEY_UPD)
-#define RSP_NEEDS (SPDM_CAP_CERT | SPDM_CAP_ENCRYPT | SPDM_CAP_MAC | SPDM_CAP_KEY_EX | SPDM_CAP_HBEAT | SPDM_CAP_KEY_UPD)
+#define RSP_NEEDS \
+	(SPDM_CAP_CERT | SPDM_CAP_ENCRYPT | SPDM_CAP_MAC | SPDM_CAP_KEY_EX | SPDM_CAP_HBEAT | SPDM_CAP_KEY_UPD)
 
 /* one frame out (pass_fd >= 0 rides along), one frame of type `want` back; payload appended to rsp */
 static enum ccg_status transact_fd(struct ccg_session *s, uint8_t type, uint8_t want, uint32_t sid, const uint8_t *p,
 				   size_t len, int pass_fd, struct ccg_buf *rsp, struct ccg_error *err)
 {
 	/* a refusal by the device is a transport failure here, whatever status it names */
-	const struct ccg_frame_call call = {.type = type, .device = s->device, .session_id = sid, .payload = p,
-					    .len = len, .pass_fd = pass_fd, .want = want, .where = "channel.transport",
-					    .bad_answer = CCG_ERR_PROTOCOL, .adopt_refusal = false};
+	const struct ccg_frame_call call = {.type = type,
+					    .device = s->device,
+					    .session_id = sid,
+					    .payload = p,
+					    .len = len,
+					    .pass_fd = pass_fd,
+					    .want = want,
+					    .where = "channel.transport",
+					    .bad_answer = CCG_ERR_PROTOCOL,
+					    .adopt_refusal = false};
 	struct ccg_frame f;
 	enum ccg_status st;
 
@@ -46,8 +54,8 @@ static enum ccg_status transact(struct ccg_session *s, uint8_t type, uint8_t wan
 }
 
 /* checks the SPDM header of a response: version, code, or an SPDM ERROR */
-static enum ccg_status check_rsp(struct ccg_cursor *c, uint8_t version, uint8_t code, const char *where,
-				 uint8_t *p1, uint8_t *p2, struct ccg_error *err)
+static enum ccg_status check_rsp(struct ccg_cursor *c, uint8_t version, uint8_t code, const char *where, uint8_t *p1,
+				 uint8_t *p2, struct ccg_error *err)
 {
 	uint8_t v = 0, rc = 0, a = 0, b = 0;
 
@@ -57,8 +65,8 @@ static enum ccg_status check_rsp(struct ccg_cursor *c, uint8_t version, uint8_t 
 	if (rc == SPDM_ERROR)
 		return ccg_error_set(err, CCG_ERR_PROTOCOL, where, "SPDM ERROR code 0x%02x data 0x%02x", a, b);
 	if (v != version || rc != code)
-		return ccg_error_set(err, CCG_ERR_PROTOCOL, where, "version 0x%02x code 0x%02x, expected 0x%02x 0x%02x", v,
-				     rc, version, code);
+		return ccg_error_set(err, CCG_ERR_PROTOCOL, where, "version 0x%02x code 0x%02x, expected 0x%02x 0x%02x",
+				     v, rc, version, code);
 	if (p1 != NULL)
 		*p1 = a;
 	if (p2 != NULL)
@@ -73,8 +81,8 @@ static enum ccg_status plain(struct ccg_session *s, const uint8_t *req, size_t l
 	return transact(s, CCG_FRAME_SPDM, CCG_FRAME_SPDM, 0, req, len, rsp, err);
 }
 
-enum ccg_status session_secured_exchange(struct ccg_session *s, const uint8_t *req, size_t req_len,
-					 struct ccg_buf *rsp, struct ccg_error *err)
+enum ccg_status session_secured_exchange(struct ccg_session *s, const uint8_t *req, size_t req_len, struct ccg_buf *rsp,
+					 struct ccg_error *err)
 {
 	return session_secured_exchange_fd(s, req, req_len, -1, rsp, err);
 }
@@ -114,10 +122,12 @@ static enum ccg_status vca(struct ccg_session *s, struct ccg_buf *rsp, struct cc
 {
 	static const uint8_t get_version[4] = {SPDM_V10, SPDM_GET_VERSION, 0, 0};
 	uint8_t caps[20];
-	uint8_t algs[48] = {SPDM_V12, SPDM_NEGOTIATE_ALGORITHMS, 4, 0, 48, 0, SPDM_MEAS_SPEC_DMTF, SPDM_OTHER_OPAQUE_FMT1};
-	static const uint8_t structs[16] = {SPDM_ALG_TYPE_DHE, 0x20, 0x10, 0x00, SPDM_ALG_TYPE_AEAD, 0x20, 0x02, 0x00,
-					    SPDM_ALG_TYPE_REQ_ASYM, 0x20, 0x80, 0x00, SPDM_ALG_TYPE_KEY_SCHEDULE, 0x20,
-					    0x01, 0x00};
+	uint8_t algs[48] = {
+		SPDM_V12, SPDM_NEGOTIATE_ALGORITHMS, 4, 0, 48, 0, SPDM_MEAS_SPEC_DMTF, SPDM_OTHER_OPAQUE_FMT1};
+	static const uint8_t structs[16] = {SPDM_ALG_TYPE_DHE,          0x20, 0x10, 0x00,
+					    SPDM_ALG_TYPE_AEAD,         0x20, 0x02, 0x00,
+					    SPDM_ALG_TYPE_REQ_ASYM,     0x20, 0x80, 0x00,
+					    SPDM_ALG_TYPE_KEY_SCHEDULE, 0x20, 0x01, 0x00};
 	struct ccg_cursor c, entries;
 	struct ccg_writer w;
 	uint8_t count = 0, rsvd = 0, p1 = 0, ms = 0, other = 0, ext_a = 0, ext_h = 0;
@@ -173,7 +183,8 @@ static enum ccg_status vca(struct ccg_session *s, struct ccg_buf *rsp, struct cc
 		return ccg_error_set(err, CCG_ERR_UNSUPPORTED, "spdm.capabilities.flags",
 				     "0x%08x lacks CERT, ENCRYPT, MAC, KEY_EX, HBEAT or KEY_UPD", flags);
 	if (dts < 256 || maxm < dts)
-		return ccg_error_set(err, CCG_ERR_MALFORMED, "spdm.capabilities.data_transfer_size", "%u / %u", dts, maxm);
+		return ccg_error_set(err, CCG_ERR_MALFORMED, "spdm.capabilities.data_transfer_size", "%u / %u", dts,
+				     maxm);
 	if ((st = ccg_buf_append(&s->th, caps, sizeof(caps))) != CCG_OK ||
 	    (st = ccg_buf_append(&s->th, rsp->data, rsp->len)) != CCG_OK)
 		return st;
@@ -193,8 +204,8 @@ static enum ccg_status vca(struct ccg_session *s, struct ccg_buf *rsp, struct cc
 	    !ccg_cursor_get_u16le(&c, &r16))
 		return ccg_error_set(err, CCG_ERR_TRUNCATED, "spdm.algorithms", "36 bytes");
 	if (length != rsp->len || ext_a != 0 || ext_h != 0 || p1 > 4 || c.len != (size_t)p1 * 4)
-		return ccg_error_set(err, CCG_ERR_MALFORMED, "spdm.algorithms.length", "Length %u of %zu, %u structures",
-				     length, rsp->len, p1);
+		return ccg_error_set(err, CCG_ERR_MALFORMED, "spdm.algorithms.length",
+				     "Length %u of %zu, %u structures", length, rsp->len, p1);
 	if (asym != SPDM_ASYM_ECDSA_P384 || hash != SPDM_HASH_SHA384)
 		return ccg_error_set(err, CCG_ERR_UNSUPPORTED, "spdm.algorithms", "asym 0x%x hash 0x%x", asym, hash);
 	for (uint8_t i = 0; i < p1; i++) {
@@ -203,8 +214,7 @@ static enum ccg_status vca(struct ccg_session *s, struct ccg_buf *rsp, struct cc
 
 		if (!ccg_cursor_get_u8(&c, &type) || !ccg_cursor_get_u8(&c, &cnt) || !ccg_cursor_get_u16le(&c, &sel))
 			return ccg_error_set(err, CCG_ERR_TRUNCATED, "spdm.algorithms.struct", "%u", i);
-		if (cnt != 0x20 ||
-		    (type == SPDM_ALG_TYPE_DHE && sel != SPDM_DHE_SECP384R1) ||
+		if (cnt != 0x20 || (type == SPDM_ALG_TYPE_DHE && sel != SPDM_DHE_SECP384R1) ||
 		    (type == SPDM_ALG_TYPE_AEAD && sel != SPDM_AEAD_AES256_GCM) ||
 		    (type == SPDM_ALG_TYPE_KEY_SCHEDULE && sel != SPDM_KEY_SCHEDULE_SPDM) || type < 2 || type > 5)
 			return ccg_error_set(err, CCG_ERR_UNSUPPORTED, "spdm.algorithms.struct",
@@ -278,14 +288,16 @@ static enum ccg_status get_chain(struct ccg_session *s, X509 *anchor, int64_t no
 	if ((st = ccg_sha384(chain.data, chain.len, s->cert_hash)) != CCG_OK)
 		goto out;
 	if (CRYPTO_memcmp(s->cert_hash, digest0, SPDM_H) != 0) {
-		st = ccg_error_set(err, CCG_ERR_MALFORMED, "spdm.certificate", "chain hash differs from DIGESTS slot 0");
+		st = ccg_error_set(err, CCG_ERR_MALFORMED, "spdm.certificate",
+				   "chain hash differs from DIGESTS slot 0");
 		goto out;
 	}
 	/* Length || Reserved || RootHash || Certificates (root first) */
 	ccg_cursor_init(&c, chain.data, chain.len);
 	if (!ccg_cursor_get_u16le(&c, &total) || !ccg_cursor_get_u16le(&c, &r16) ||
 	    !ccg_cursor_get_bytes(&c, &rh, SPDM_H) || total != chain.len || c.len == 0) {
-		st = ccg_error_set(err, CCG_ERR_MALFORMED, "spdm.cert_chain.length", "Length %u of %zu", total, chain.len);
+		st = ccg_error_set(err, CCG_ERR_MALFORMED, "spdm.cert_chain.length", "Length %u of %zu", total,
+				   chain.len);
 		goto out;
 	}
 	memcpy(root_hash, rh.data, SPDM_H);
@@ -309,10 +321,11 @@ static enum ccg_status get_chain(struct ccg_session *s, X509 *anchor, int64_t no
 			st = ccg_openssl_error(err, CCG_ERR_ENCODING, "spdm.cert_chain", "bad DER certificate");
 			goto out;
 		}
-		if (sk_X509_num(sk) == 0 &&
-		    (ccg_sha384(certs.data, (size_t)(p - certs.data), h) != CCG_OK || CRYPTO_memcmp(h, root_hash, SPDM_H) != 0)) {
+		if (sk_X509_num(sk) == 0 && (ccg_sha384(certs.data, (size_t)(p - certs.data), h) != CCG_OK ||
+					     CRYPTO_memcmp(h, root_hash, SPDM_H) != 0)) {
 			X509_free(x);
-			st = ccg_error_set(err, CCG_ERR_MALFORMED, "spdm.cert_chain.root_hash", "not the first certificate's hash");
+			st = ccg_error_set(err, CCG_ERR_MALFORMED, "spdm.cert_chain.root_hash",
+					   "not the first certificate's hash");
 			goto out;
 		}
 		if (!ccg_cursor_skip(&certs, (size_t)(p - certs.data)) || sk_X509_unshift(sk, x) <= 0) {
@@ -377,7 +390,8 @@ static enum ccg_status key_exchange(struct ccg_session *s, EVP_PKEY *leaf, struc
 	if ((st = ccg_cursor_finish(&c, "spdm.key_exchange_rsp", err)) != CCG_OK)
 		goto out;
 	if (mut != 0 || rsp_sid == 0) {
-		st = ccg_error_set(err, CCG_ERR_UNSUPPORTED, "spdm.key_exchange_rsp", "mutual authentication or session 0");
+		st = ccg_error_set(err, CCG_ERR_UNSUPPORTED, "spdm.key_exchange_rsp",
+				   "mutual authentication or session 0");
 		goto out;
 	}
 	/* signature over prefix || Hash(VCA || Hash(CertChain) || KEY_EXCHANGE || KEY_EXCHANGE_RSP before it) */
@@ -477,9 +491,9 @@ enum ccg_status ccg_session_open(const struct ccg_session_opts *opts, struct ccg
 	if ((st = spdm_schedule_init(&s->ks)) != CCG_OK || (st = spdm_dir_init(&s->req)) != CCG_OK ||
 	    (st = spdm_dir_init(&s->rsp)) != CCG_OK)
 		goto out;
-	if ((st = opts->root_file != NULL ? ccg_pem_certs_load(opts->root_file, 1, &roots, err)
-					  : ccg_pem_certs_parse(opts->root_pem, opts->root_pem_len, 1, &roots, err)) !=
-		    CCG_OK ||
+	if ((st = opts->root_file != NULL
+			  ? ccg_pem_certs_load(opts->root_file, 1, &roots, err)
+			  : ccg_pem_certs_parse(opts->root_pem, opts->root_pem_len, 1, &roots, err)) != CCG_OK ||
 	    (st = connect_unix(opts->socket_path, &s->fd, err)) != CCG_OK || (st = vca(s, &rsp, err)) != CCG_OK ||
 	    (st = get_chain(s, sk_X509_value(roots, 0), opts->now, &leaf, &rsp, err)) != CCG_OK ||
 	    (st = key_exchange(s, leaf, &rsp, err)) != CCG_OK)
@@ -552,8 +566,8 @@ enum ccg_status ccg_session_key_update(struct ccg_session *s, bool all, struct c
 		st = ccg_error_set(err, CCG_ERR_MALFORMED, "spdm.key_update_ack", "operation %u tag %u", a, b);
 		goto out;
 	}
-	st = simple(s, SPDM_KEY_UPDATE, SPDM_KU_VERIFY_NEW_KEY, ++s->ku_tag, SPDM_KEY_UPDATE_ACK,
-		    "spdm.key_update_ack", err);
+	st = simple(s, SPDM_KEY_UPDATE, SPDM_KU_VERIFY_NEW_KEY, ++s->ku_tag, SPDM_KEY_UPDATE_ACK, "spdm.key_update_ack",
+		    err);
 out:
 	if (st != CCG_OK)
 		s->ended = true; /* the two ends' keys may now differ: the session is unusable */

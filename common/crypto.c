@@ -15,8 +15,7 @@
 #include "common/error.h"
 #include "common/file.h"
 
-enum ccg_status ccg_openssl_error(struct ccg_error *err, enum ccg_status s, const char *where,
-				  const char *what)
+enum ccg_status ccg_openssl_error(struct ccg_error *err, enum ccg_status s, const char *where, const char *what)
 {
 	unsigned long e = ERR_get_error();
 	char buf[256] = "";
@@ -29,8 +28,7 @@ enum ccg_status ccg_openssl_error(struct ccg_error *err, enum ccg_status s, cons
 	return ccg_error_set(err, s, where, "%s", what);
 }
 
-enum ccg_status ccg_digest(const char *md, const uint8_t *data, size_t len, uint8_t *out,
-			   size_t *out_len)
+enum ccg_status ccg_digest(const char *md, const uint8_t *data, size_t len, uint8_t *out, size_t *out_len)
 {
 	EVP_MD *m = EVP_MD_fetch(NULL, md, NULL);
 	unsigned int n = 0;
@@ -69,8 +67,7 @@ enum ccg_status ccg_sha384(const uint8_t *data, size_t len, uint8_t out[CCG_SHA3
 	return CCG_OK;
 }
 
-enum ccg_status ccg_ecdsa_raw_to_der(const uint8_t *sig, size_t sig_len, uint8_t **out,
-				     size_t *out_len)
+enum ccg_status ccg_ecdsa_raw_to_der(const uint8_t *sig, size_t sig_len, uint8_t **out, size_t *out_len)
 {
 	ECDSA_SIG *es = NULL;
 	BIGNUM *r = NULL, *s = NULL;
@@ -102,9 +99,8 @@ out:
 	return st;
 }
 
-enum ccg_status ccg_ecdsa_verify_raw(EVP_PKEY *key, const char *md, const uint8_t *msg,
-				     size_t msg_len, const uint8_t *sig, size_t sig_len,
-				     const char *where, struct ccg_error *err)
+enum ccg_status ccg_ecdsa_verify_raw(EVP_PKEY *key, const char *md, const uint8_t *msg, size_t msg_len,
+				     const uint8_t *sig, size_t sig_len, const char *where, struct ccg_error *err)
 {
 	EVP_MD_CTX *ctx = NULL;
 	uint8_t *der = NULL;
@@ -116,9 +112,8 @@ enum ccg_status ccg_ecdsa_verify_raw(EVP_PKEY *key, const char *md, const uint8_
 		return ccg_error_set(err, CCG_ERR_UNSUPPORTED, where, "signing key is not an EC key");
 	bits = EVP_PKEY_get_bits(key);
 	if (bits <= 0 || sig_len != 2 * (((size_t)bits + 7) / 8))
-		return ccg_error_set(err, CCG_ERR_SIGNATURE, where,
-				     "signature is %zu bytes, key of %d bits needs %d", sig_len, bits,
-				     2 * ((bits + 7) / 8));
+		return ccg_error_set(err, CCG_ERR_SIGNATURE, where, "signature is %zu bytes, key of %d bits needs %d",
+				     sig_len, bits, 2 * ((bits + 7) / 8));
 	st = ccg_ecdsa_raw_to_der(sig, sig_len, &der, &der_len);
 	if (st != CCG_OK)
 		return ccg_error_set(err, st, where, "cannot encode signature");
@@ -147,8 +142,8 @@ out:
 	return st;
 }
 
-enum ccg_status ccg_ecdsa_sign_raw(EVP_PKEY *key, const char *md, const uint8_t *msg, size_t msg_len,
-				   uint8_t *out, size_t out_len, const char *where, struct ccg_error *err)
+enum ccg_status ccg_ecdsa_sign_raw(EVP_PKEY *key, const char *md, const uint8_t *msg, size_t msg_len, uint8_t *out,
+				   size_t out_len, const char *where, struct ccg_error *err)
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	uint8_t der[160];
@@ -187,8 +182,8 @@ static bool only_space(const uint8_t *p, size_t n)
 	return true;
 }
 
-enum ccg_status ccg_pem_certs_parse(const uint8_t *pem, size_t pem_len, size_t max_certs,
-				    STACK_OF(X509) **out, struct ccg_error *err)
+enum ccg_status ccg_pem_certs_parse(const uint8_t *pem, size_t pem_len, size_t max_certs, STACK_OF(X509) **out,
+				    struct ccg_error *err)
 {
 	static const char begin[] = "-----BEGIN CERTIFICATE-----";
 	static const char end[] = "-----END CERTIFICATE-----";
@@ -212,25 +207,22 @@ enum ccg_status ccg_pem_certs_parse(const uint8_t *pem, size_t pem_len, size_t m
 		if (b == NULL) {
 			if (!only_space(pem + pos, pem_len - pos))
 				st = ccg_error_set(err, CCG_ERR_ENCODING, "pem",
-						   "text after certificate %d is not a certificate",
-						   sk_X509_num(sk));
+						   "text after certificate %d is not a certificate", sk_X509_num(sk));
 			break;
 		}
 		if (!only_space(pem + pos, (size_t)(b - (pem + pos)))) {
 			st = ccg_error_set(err, CCG_ERR_ENCODING, "pem",
-					   "text before certificate %d is not a certificate",
-					   sk_X509_num(sk));
+					   "text before certificate %d is not a certificate", sk_X509_num(sk));
 			break;
 		}
 		e = memmem(b, pem_len - (size_t)(b - pem), end, sizeof(end) - 1);
 		if (e == NULL) {
-			st = ccg_error_set(err, CCG_ERR_TRUNCATED, "pem",
-					   "certificate %d has no END line", sk_X509_num(sk));
+			st = ccg_error_set(err, CCG_ERR_TRUNCATED, "pem", "certificate %d has no END line",
+					   sk_X509_num(sk));
 			break;
 		}
 		if ((size_t)sk_X509_num(sk) >= max_certs) {
-			st = ccg_error_set(err, CCG_ERR_TOO_LARGE, "pem", "more than %zu certificates",
-					   max_certs);
+			st = ccg_error_set(err, CCG_ERR_TOO_LARGE, "pem", "more than %zu certificates", max_certs);
 			break;
 		}
 		blen = (size_t)(e - b) + sizeof(end) - 1;
@@ -261,8 +253,7 @@ enum ccg_status ccg_pem_certs_parse(const uint8_t *pem, size_t pem_len, size_t m
 	return CCG_OK;
 }
 
-enum ccg_status ccg_pem_certs_load(const char *path, size_t max_certs, STACK_OF(X509) **out,
-				   struct ccg_error *err)
+enum ccg_status ccg_pem_certs_load(const char *path, size_t max_certs, STACK_OF(X509) **out, struct ccg_error *err)
 {
 	uint8_t *data = NULL;
 	size_t len = 0;
@@ -276,8 +267,7 @@ enum ccg_status ccg_pem_certs_load(const char *path, size_t max_certs, STACK_OF(
 	return st;
 }
 
-enum ccg_status ccg_der_cert_parse(const uint8_t *der, size_t len, X509 **out,
-				   struct ccg_error *err)
+enum ccg_status ccg_der_cert_parse(const uint8_t *der, size_t len, X509 **out, struct ccg_error *err)
 {
 	const unsigned char *p = der;
 	X509 *x;
@@ -290,8 +280,8 @@ enum ccg_status ccg_der_cert_parse(const uint8_t *der, size_t len, X509 **out,
 		return ccg_openssl_error(err, CCG_ERR_ENCODING, "der", "bad DER certificate");
 	if (p != der + len) {
 		X509_free(x);
-		return ccg_error_set(err, CCG_ERR_TRAILING_DATA, "der",
-				     "%zu bytes after the certificate", len - (size_t)(p - der));
+		return ccg_error_set(err, CCG_ERR_TRAILING_DATA, "der", "%zu bytes after the certificate",
+				     len - (size_t)(p - der));
 	}
 	*out = x;
 	return CCG_OK;
@@ -346,8 +336,7 @@ void ccg_time_iso(int64_t t, char buf[21])
 	time_t tt = (time_t)t;
 	struct tm tm;
 
-	if (gmtime_r(&tt, &tm) == NULL ||
-	    strftime(buf, 21, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+	if (gmtime_r(&tt, &tm) == NULL || strftime(buf, 21, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
 		snprintf(buf, 21, "invalid-time");
 }
 

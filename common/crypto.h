@@ -19,12 +19,10 @@
  * ccg_openssl_error: records s in err with where/what, appending the first
  * OpenSSL error-queue entry, and drains the queue. Returns s.
  */
-enum ccg_status ccg_openssl_error(struct ccg_error *err, enum ccg_status s, const char *where,
-				  const char *what);
+enum ccg_status ccg_openssl_error(struct ccg_error *err, enum ccg_status s, const char *where, const char *what);
 
 /* ccg_digest: one-shot digest with md ("SHA256", "SHA384", "SHA512"); out holds EVP_MAX_MD_SIZE. */
-CCG_MUST_USE enum ccg_status ccg_digest(const char *md, const uint8_t *data, size_t len,
-					uint8_t *out, size_t *out_len);
+CCG_MUST_USE enum ccg_status ccg_digest(const char *md, const uint8_t *data, size_t len, uint8_t *out, size_t *out_len);
 CCG_MUST_USE enum ccg_status ccg_sha256(const uint8_t *data, size_t len, uint8_t out[CCG_SHA256_LEN]);
 CCG_MUST_USE enum ccg_status ccg_sha384(const uint8_t *data, size_t len, uint8_t out[CCG_SHA384_LEN]);
 
@@ -33,20 +31,18 @@ CCG_MUST_USE enum ccg_status ccg_sha384(const uint8_t *data, size_t len, uint8_t
  * (sig_len = 2 × field size) over msg hashed with md. 1 → CCG_OK,
  * 0 → CCG_ERR_SIGNATURE, < 0 → CCG_ERR_CRYPTO (recorded in err with where).
  */
-CCG_MUST_USE enum ccg_status ccg_ecdsa_verify_raw(EVP_PKEY *key, const char *md, const uint8_t *msg,
-						  size_t msg_len, const uint8_t *sig, size_t sig_len,
-						  const char *where, struct ccg_error *err);
+CCG_MUST_USE enum ccg_status ccg_ecdsa_verify_raw(EVP_PKEY *key, const char *md, const uint8_t *msg, size_t msg_len,
+						  const uint8_t *sig, size_t sig_len, const char *where,
+						  struct ccg_error *err);
 /*
  * ccg_ecdsa_sign_raw: signs msg (hashed with md) with an EC key and writes the
  * raw big-endian r‖s (out_len = 2 × field size, e.g. 96 for P-384), the form
  * SPDM and NVIDIA's reports carry. Failures: CCG_ERR_CRYPTO named by where.
  */
-CCG_MUST_USE enum ccg_status ccg_ecdsa_sign_raw(EVP_PKEY *key, const char *md, const uint8_t *msg,
-						size_t msg_len, uint8_t *out, size_t out_len,
-						const char *where, struct ccg_error *err);
+CCG_MUST_USE enum ccg_status ccg_ecdsa_sign_raw(EVP_PKEY *key, const char *md, const uint8_t *msg, size_t msg_len,
+						uint8_t *out, size_t out_len, const char *where, struct ccg_error *err);
 /* ccg_ecdsa_raw_to_der: converts raw r‖s into a DER ECDSA-Sig-Value (malloc'd). */
-CCG_MUST_USE enum ccg_status ccg_ecdsa_raw_to_der(const uint8_t *sig, size_t sig_len, uint8_t **out,
-						  size_t *out_len);
+CCG_MUST_USE enum ccg_status ccg_ecdsa_raw_to_der(const uint8_t *sig, size_t sig_len, uint8_t **out, size_t *out_len);
 
 /*
  * ccg_pem_certs_parse: parses every CERTIFICATE in a PEM text, in order,
@@ -59,8 +55,7 @@ CCG_MUST_USE enum ccg_status ccg_pem_certs_parse(const uint8_t *pem, size_t pem_
 CCG_MUST_USE enum ccg_status ccg_pem_certs_load(const char *path, size_t max_certs, STACK_OF(X509) **out,
 						struct ccg_error *err);
 /* ccg_der_cert_parse: one DER certificate, refusing trailing bytes. */
-CCG_MUST_USE enum ccg_status ccg_der_cert_parse(const uint8_t *der, size_t len, X509 **out,
-						struct ccg_error *err);
+CCG_MUST_USE enum ccg_status ccg_der_cert_parse(const uint8_t *der, size_t len, X509 **out, struct ccg_error *err);
 /* ccg_x509_subject: one-line RFC 2253 subject into buf (truncated to buf_len); returns buf. */
 const char *ccg_x509_subject(X509 *cert, char *buf, size_t buf_len);
 /* ccg_x509_cn: the subject CN into buf, or "" when absent; returns buf. */
@@ -79,8 +74,7 @@ CCG_MUST_USE enum ccg_status ccg_time_parse_iso(const char *s, int64_t *out);
  * for the current time. Negative times are refused: CCG_ERR_INVALID_ARG named
  * by where; *out is then 0.
  */
-CCG_MUST_USE enum ccg_status ccg_time_resolve(int64_t now, const char *where, int64_t *out,
-					      struct ccg_error *err);
+CCG_MUST_USE enum ccg_status ccg_time_resolve(int64_t now, const char *where, int64_t *out, struct ccg_error *err);
 
 /* ccg_random: cryptographically secure random bytes. */
 CCG_MUST_USE enum ccg_status ccg_random(uint8_t *out, size_t len);

@@ -48,8 +48,7 @@ static enum ccg_status hex_into(const char *hex, size_t len, uint8_t *out)
 	return CCG_OK;
 }
 
-enum ccg_status ccg_hex_decode(const char *hex, size_t hex_len, size_t max, uint8_t **out,
-			       size_t *out_len)
+enum ccg_status ccg_hex_decode(const char *hex, size_t hex_len, size_t max, uint8_t **out, size_t *out_len)
 {
 	uint8_t *p;
 	enum ccg_status s;
@@ -105,8 +104,7 @@ char *ccg_hex_encode_alloc(const uint8_t *data, size_t len)
 	return s;
 }
 
-enum ccg_status ccg_base64_decode(const char *b64, size_t b64_len, size_t max, uint8_t **out,
-				  size_t *out_len)
+enum ccg_status ccg_base64_decode(const char *b64, size_t b64_len, size_t max, uint8_t **out, size_t *out_len)
 {
 	char *clean = NULL;
 	uint8_t *p = NULL;
@@ -126,8 +124,8 @@ enum ccg_status ccg_base64_decode(const char *b64, size_t b64_len, size_t max, u
 
 		if (is_space(c))
 			continue;
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		      c == '+' || c == '/' || c == '='))
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+		      c == '/' || c == '='))
 			goto out;
 		if (pad != 0 && c != '=')
 			goto out; /* data after padding */

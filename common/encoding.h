@@ -14,11 +14,10 @@
  * ASCII whitespace ignored) into a new malloc'd buffer. Odd length or a
  * non-hex character is CCG_ERR_ENCODING; more than max bytes CCG_ERR_TOO_LARGE.
  */
-CCG_MUST_USE enum ccg_status ccg_hex_decode(const char *hex, size_t hex_len, size_t max,
-					    uint8_t **out, size_t *out_len);
+CCG_MUST_USE enum ccg_status ccg_hex_decode(const char *hex, size_t hex_len, size_t max, uint8_t **out,
+					    size_t *out_len);
 /* ccg_hex_decode_fixed: decodes exactly out_len bytes into out. */
-CCG_MUST_USE enum ccg_status ccg_hex_decode_fixed(const char *hex, size_t hex_len, uint8_t *out,
-						  size_t out_len);
+CCG_MUST_USE enum ccg_status ccg_hex_decode_fixed(const char *hex, size_t hex_len, uint8_t *out, size_t out_len);
 /* ccg_hex_encode: lower-case hex into out, which needs 2*len+1 bytes. */
 void ccg_hex_encode(const uint8_t *data, size_t len, char *out);
 /* ccg_hex_encode_alloc: malloc'd lower-case hex string, or NULL on allocation failure. */
@@ -29,8 +28,8 @@ char *ccg_hex_encode_alloc(const uint8_t *data, size_t len);
  * (newlines) ignored; non-canonical input (non-zero padding bits) is
  * CCG_ERR_ENCODING, so each value has one spelling.
  */
-CCG_MUST_USE enum ccg_status ccg_base64_decode(const char *b64, size_t b64_len, size_t max,
-					       uint8_t **out, size_t *out_len);
+CCG_MUST_USE enum ccg_status ccg_base64_decode(const char *b64, size_t b64_len, size_t max, uint8_t **out,
+					       size_t *out_len);
 /* ccg_base64_encode_alloc: malloc'd standard base64 without newlines, or NULL. */
 char *ccg_base64_encode_alloc(const uint8_t *data, size_t len);
 
@@ -41,7 +40,7 @@ char *ccg_base64_encode_alloc(const uint8_t *data, size_t len);
  * NUL-terminated. A bad byte is CCG_ERR_ENCODING with its offset in
  * *bad_at; more than max decoded bytes CCG_ERR_TOO_LARGE.
  */
-CCG_MUST_USE enum ccg_status ccg_url_decode(const char *in, size_t in_len, size_t max, uint8_t **out,
-					    size_t *out_len, size_t *bad_at);
+CCG_MUST_USE enum ccg_status ccg_url_decode(const char *in, size_t in_len, size_t max, uint8_t **out, size_t *out_len,
+					    size_t *bad_at);
 
 #endif

@@ -11,7 +11,7 @@
  * `return ccg_error_set(err, CCG_ERR_TRUNCATED, "spdm.nonce", "need 32 bytes, have %zu", n);`
  * fmt may be NULL. Never pass secret material.
  */
-enum ccg_status ccg_error_set(struct ccg_error *err, enum ccg_status s, const char *where,
-			      const char *fmt, ...) CCG_PRINTF(4, 5);
+enum ccg_status ccg_error_set(struct ccg_error *err, enum ccg_status s, const char *where, const char *fmt, ...)
+	CCG_PRINTF(4, 5);
 
 #endif

@@ -13,8 +13,7 @@
 #include "common/buf.h"
 #include "common/error.h"
 
-enum ccg_status ccg_file_read(const char *path, size_t max, uint8_t **out, size_t *out_len,
-			      struct ccg_error *err)
+enum ccg_status ccg_file_read(const char *path, size_t max, uint8_t **out, size_t *out_len, struct ccg_error *err)
 {
 	struct ccg_buf b;
 	uint8_t chunk[16384];
@@ -26,8 +25,8 @@ enum ccg_status ccg_file_read(const char *path, size_t max, uint8_t **out, size_
 	ccg_buf_init(&b, max);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return ccg_error_set(err, errno == ENOENT ? CCG_ERR_NOT_FOUND : CCG_ERR_IO, path,
-				     "cannot open: %s", strerror(errno));
+		return ccg_error_set(err, errno == ENOENT ? CCG_ERR_NOT_FOUND : CCG_ERR_IO, path, "cannot open: %s",
+				     strerror(errno));
 	for (;;) {
 		ssize_t n = read(fd, chunk, sizeof(chunk));
 
@@ -61,8 +60,7 @@ enum ccg_status ccg_file_read(const char *path, size_t max, uint8_t **out, size_
 	return CCG_OK;
 }
 
-enum ccg_status ccg_file_write_atomic(const char *path, const uint8_t *data, size_t len,
-				      struct ccg_error *err)
+enum ccg_status ccg_file_write_atomic(const char *path, const uint8_t *data, size_t len, struct ccg_error *err)
 {
 	char tmp[PATH_MAX];
 	int fd, n;
@@ -73,8 +71,7 @@ enum ccg_status ccg_file_write_atomic(const char *path, const uint8_t *data, siz
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, path, "path too long");
 	fd = mkstemp(tmp);
 	if (fd < 0)
-		return ccg_error_set(err, CCG_ERR_IO, path, "cannot create temporary file: %s",
-				     strerror(errno));
+		return ccg_error_set(err, CCG_ERR_IO, path, "cannot create temporary file: %s", strerror(errno));
 	while (off < len) {
 		ssize_t w = write(fd, data + off, len - off);
 

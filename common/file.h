@@ -13,14 +13,14 @@
  * NUL-terminated buffer. Missing file: CCG_ERR_NOT_FOUND; larger than max:
  * CCG_ERR_TOO_LARGE; other failures CCG_ERR_IO, with the path in err.
  */
-CCG_MUST_USE enum ccg_status ccg_file_read(const char *path, size_t max, uint8_t **out,
-					   size_t *out_len, struct ccg_error *err);
+CCG_MUST_USE enum ccg_status ccg_file_read(const char *path, size_t max, uint8_t **out, size_t *out_len,
+					   struct ccg_error *err);
 /*
  * ccg_file_write_atomic: writes data to path through a temporary file in the
  * same directory and rename(), so readers see the old or the new file whole.
  */
-CCG_MUST_USE enum ccg_status ccg_file_write_atomic(const char *path, const uint8_t *data,
-						   size_t len, struct ccg_error *err);
+CCG_MUST_USE enum ccg_status ccg_file_write_atomic(const char *path, const uint8_t *data, size_t len,
+						   struct ccg_error *err);
 /*
  * ccg_file_write_new: creates path holding data, mode 0600, only if path does
  * not exist: the bytes go whole to a temporary file beside it (fsync'd) that

@@ -78,8 +78,7 @@ static const struct suite *suite_get(enum ccg_hpke_suite id)
 	return NULL;
 }
 
-enum ccg_status ccg_hpke_suite_ids(enum ccg_hpke_suite suite, uint16_t *kem_id, uint16_t *kdf_id,
-				   uint16_t *aead_id)
+enum ccg_status ccg_hpke_suite_ids(enum ccg_hpke_suite suite, uint16_t *kem_id, uint16_t *kdf_id, uint16_t *aead_id)
 {
 	const struct suite *s = suite_get(suite);
 
@@ -94,8 +93,8 @@ enum ccg_status ccg_hpke_suite_ids(enum ccg_hpke_suite suite, uint16_t *kem_id, 
 	return CCG_OK;
 }
 
-enum ccg_status ccg_hpke_suite_from_ids(uint16_t kem_id, uint16_t kdf_id, uint16_t aead_id,
-					enum ccg_hpke_suite *out, struct ccg_error *err)
+enum ccg_status ccg_hpke_suite_from_ids(uint16_t kem_id, uint16_t kdf_id, uint16_t aead_id, enum ccg_hpke_suite *out,
+					struct ccg_error *err)
 {
 	for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++)
 		if (suites[i].kem_id == kem_id && suites[i].kdf_id == kdf_id && suites[i].aead_id == aead_id) {
@@ -136,8 +135,8 @@ static enum ccg_status hkdf(const char *md, int mode, const uint8_t *salt, size_
 			    size_t key_len, const uint8_t *info, size_t info_len, uint8_t *out, size_t out_len,
 			    struct ccg_error *err)
 {
-	EVP_KDF_CTX *c = pthread_once(&hkdf_once, hkdf_fetch) == 0 && hkdf_kdf != NULL ? EVP_KDF_CTX_new(hkdf_kdf)
-										      : NULL;
+	EVP_KDF_CTX *c =
+		pthread_once(&hkdf_once, hkdf_fetch) == 0 && hkdf_kdf != NULL ? EVP_KDF_CTX_new(hkdf_kdf) : NULL;
 	OSSL_PARAM p[6], *q = p;
 	enum ccg_status st = CCG_OK;
 
@@ -182,9 +181,9 @@ static enum ccg_status labeled_extract(const char *md, size_t n_h, const uint8_t
 }
 
 /* LabeledExpand(prk, label, info, L) = Expand(prk, I2OSP(L, 2) ‖ "HPKE-v1" ‖ suite_id ‖ label ‖ info, L). */
-static enum ccg_status labeled_expand(const char *md, const uint8_t *suite_id, size_t suite_id_len,
-				      const uint8_t *prk, size_t prk_len, const char *label, const uint8_t *info,
-				      size_t info_len, uint8_t *out, size_t out_len, struct ccg_error *err)
+static enum ccg_status labeled_expand(const char *md, const uint8_t *suite_id, size_t suite_id_len, const uint8_t *prk,
+				      size_t prk_len, const char *label, const uint8_t *info, size_t info_len,
+				      uint8_t *out, size_t out_len, struct ccg_error *err)
 {
 	size_t label_len = strlen(label), n = 2 + 7 + suite_id_len + label_len + info_len;
 	struct ccg_writer w;
@@ -366,8 +365,8 @@ static enum ccg_status p384_from_scalar(const BIGNUM *sk, EVP_PKEY **out, struct
 	return st;
 }
 
-enum ccg_status ccg_hpke_keypair_derive(enum ccg_hpke_suite suite, const uint8_t *ikm, size_t ikm_len,
-					EVP_PKEY **out, struct ccg_error *err)
+enum ccg_status ccg_hpke_keypair_derive(enum ccg_hpke_suite suite, const uint8_t *ikm, size_t ikm_len, EVP_PKEY **out,
+					struct ccg_error *err)
 {
 	const struct suite *s = suite_get(suite);
 	struct ccg_secret *w = NULL; /* dkp_prk ‖ candidate */
@@ -385,16 +384,16 @@ enum ccg_status ccg_hpke_keypair_derive(enum ccg_hpke_suite suite, const uint8_t
 	if ((st = ccg_secret_new(2 * CCG_HPKE_MAX_NH, &w)) != CCG_OK)
 		return ccg_error_set(err, st, "hpke.derive", NULL);
 	if ((st = kem_suite_id(s, sid, err)) != CCG_OK ||
-	    (st = labeled_extract(s->kem_md, s->n_secret, sid, sizeof(sid), NULL, 0, "dkp_prk", ikm, ikm_len,
-				  w->data, err)) != CCG_OK)
+	    (st = labeled_extract(s->kem_md, s->n_secret, sid, sizeof(sid), NULL, 0, "dkp_prk", ikm, ikm_len, w->data,
+				  err)) != CCG_OK)
 		goto out;
 	if (s->x25519) {
 		/* §7.1.3: sk = LabeledExpand(dkp_prk, "sk", "", Nsk); X25519 clamps when it uses it */
 		if ((st = labeled_expand(s->kem_md, sid, sizeof(sid), w->data, s->n_secret, "sk", NULL, 0,
 					 w->data + CCG_HPKE_MAX_NH, s->n_sk, err)) != CCG_OK)
 			goto out;
-		if ((*out = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, w->data + CCG_HPKE_MAX_NH,
-							 s->n_sk)) == NULL)
+		if ((*out = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, w->data + CCG_HPKE_MAX_NH, s->n_sk)) ==
+		    NULL)
 			st = ccg_openssl_error(err, CCG_ERR_CRYPTO, "hpke.derive", "X25519 key");
 		goto out;
 	}
@@ -407,7 +406,8 @@ enum ccg_status ccg_hpke_keypair_derive(enum ccg_hpke_suite suite, const uint8_t
 		uint8_t ctr = (uint8_t)counter;
 
 		if (counter > 255) {
-			st = ccg_error_set(err, CCG_ERR_CRYPTO, "hpke.derive", "no valid P-384 scalar in 256 candidates");
+			st = ccg_error_set(err, CCG_ERR_CRYPTO, "hpke.derive",
+					   "no valid P-384 scalar in 256 candidates");
 			goto out;
 		}
 		if ((st = labeled_expand(s->kem_md, sid, sizeof(sid), w->data, s->n_secret, "candidate", &ctr, 1,
@@ -470,9 +470,9 @@ static enum ccg_status extract_and_expand(const struct suite *s, const uint8_t *
 #define W_LEN (4 * CCG_HPKE_MAX_NH)
 
 /* KeySchedule(mode_base, shared_secret, info, "", "") (§5.1) into a new context */
-static enum ccg_status key_schedule(const struct suite *s, bool sender, const uint8_t *shared_secret,
-				    uint8_t *secret, const uint8_t *info, size_t info_len,
-				    struct ccg_hpke_ctx **out, struct ccg_hpke_trace *trace, struct ccg_error *err)
+static enum ccg_status key_schedule(const struct suite *s, bool sender, const uint8_t *shared_secret, uint8_t *secret,
+				    const uint8_t *info, size_t info_len, struct ccg_hpke_ctx **out,
+				    struct ccg_hpke_trace *trace, struct ccg_error *err)
 {
 	struct ccg_hpke_ctx *c = NULL;
 	uint8_t sid[10], ksc[1 + 2 * CCG_HPKE_MAX_NH];
@@ -498,8 +498,8 @@ static enum ccg_status key_schedule(const struct suite *s, bool sender, const ui
 	}
 	if ((st = labeled_expand(s->kdf_md, sid, sizeof(sid), secret, s->n_h, "key", ksc, ksc_len, KS_KEY(c), s->n_k,
 				 err)) != CCG_OK ||
-	    (st = labeled_expand(s->kdf_md, sid, sizeof(sid), secret, s->n_h, "base_nonce", ksc, ksc_len,
-				 KS_NONCE(c), NN, err)) != CCG_OK ||
+	    (st = labeled_expand(s->kdf_md, sid, sizeof(sid), secret, s->n_h, "base_nonce", ksc, ksc_len, KS_NONCE(c),
+				 NN, err)) != CCG_OK ||
 	    (st = labeled_expand(s->kdf_md, sid, sizeof(sid), secret, s->n_h, "exp", ksc, ksc_len, KS_EXP(c), s->n_h,
 				 err)) != CCG_OK)
 		goto out;
@@ -532,10 +532,10 @@ static enum ccg_status check_setup_args(const struct suite *s, const uint8_t *in
 	return CCG_OK;
 }
 
-enum ccg_status ccg_hpke_setup_s_fixed(enum ccg_hpke_suite suite, const uint8_t *pkR, size_t pkR_len,
-				       EVP_PKEY *skE, const uint8_t *info, size_t info_len, uint8_t *enc,
-				       size_t enc_cap, size_t *enc_len, struct ccg_hpke_ctx **out,
-				       struct ccg_hpke_trace *trace, struct ccg_error *err)
+enum ccg_status ccg_hpke_setup_s_fixed(enum ccg_hpke_suite suite, const uint8_t *pkR, size_t pkR_len, EVP_PKEY *skE,
+				       const uint8_t *info, size_t info_len, uint8_t *enc, size_t enc_cap,
+				       size_t *enc_len, struct ccg_hpke_ctx **out, struct ccg_hpke_trace *trace,
+				       struct ccg_error *err)
 {
 	const struct suite *s = suite_get(suite);
 	EVP_PKEY *pk = NULL;
@@ -588,10 +588,9 @@ enum ccg_status ccg_hpke_setup_s(enum ccg_hpke_suite suite, const uint8_t *pkR, 
 	return st;
 }
 
-enum ccg_status ccg_hpke_setup_r_traced(enum ccg_hpke_suite suite, EVP_PKEY *skR, const uint8_t *enc,
-					size_t enc_len, const uint8_t *info, size_t info_len,
-					struct ccg_hpke_ctx **out, struct ccg_hpke_trace *trace,
-					struct ccg_error *err)
+enum ccg_status ccg_hpke_setup_r_traced(enum ccg_hpke_suite suite, EVP_PKEY *skR, const uint8_t *enc, size_t enc_len,
+					const uint8_t *info, size_t info_len, struct ccg_hpke_ctx **out,
+					struct ccg_hpke_trace *trace, struct ccg_error *err)
 {
 	const struct suite *s = suite_get(suite);
 	EVP_PKEY *pkE = NULL;
@@ -627,8 +626,7 @@ out:
 }
 
 enum ccg_status ccg_hpke_setup_r(enum ccg_hpke_suite suite, EVP_PKEY *skR, const uint8_t *enc, size_t enc_len,
-				 const uint8_t *info, size_t info_len, struct ccg_hpke_ctx **out,
-				 struct ccg_error *err)
+				 const uint8_t *info, size_t info_len, struct ccg_hpke_ctx **out, struct ccg_error *err)
 {
 	return ccg_hpke_setup_r_traced(suite, skR, enc, enc_len, info, info_len, out, NULL, err);
 }
@@ -651,9 +649,8 @@ void ccg_hpke_ctx_set_seq(struct ccg_hpke_ctx *ctx, uint64_t seq)
 	ctx->seq = seq;
 }
 
-void ccg_hpke_ctx_key(const struct ccg_hpke_ctx *ctx, const uint8_t **key, size_t *key_len,
-		      const uint8_t **base_nonce, size_t *base_nonce_len, const uint8_t **exporter_secret,
-		      size_t *exporter_secret_len)
+void ccg_hpke_ctx_key(const struct ccg_hpke_ctx *ctx, const uint8_t **key, size_t *key_len, const uint8_t **base_nonce,
+		      size_t *base_nonce_len, const uint8_t **exporter_secret, size_t *exporter_secret_len)
 {
 	*key = KS_KEY(ctx);
 	*key_len = ctx->s->n_k;
@@ -677,9 +674,9 @@ static enum ccg_status compute_nonce(const struct ccg_hpke_ctx *c, uint8_t nonce
 	return CCG_OK;
 }
 
-static enum ccg_status check_aead_args(const struct ccg_hpke_ctx *ctx, bool seal, const uint8_t *aad,
-				       size_t aad_len, const uint8_t *in, size_t in_len, const uint8_t *out,
-				       size_t out_need, size_t out_cap, const size_t *out_len, struct ccg_error *err)
+static enum ccg_status check_aead_args(const struct ccg_hpke_ctx *ctx, bool seal, const uint8_t *aad, size_t aad_len,
+				       const uint8_t *in, size_t in_len, const uint8_t *out, size_t out_need,
+				       size_t out_cap, const size_t *out_len, struct ccg_error *err)
 {
 	const char *where = seal ? "hpke.seal" : "hpke.open";
 
@@ -822,13 +819,11 @@ enum ccg_status ccg_hpke_kdf_extract(enum ccg_hpke_suite suite, const uint8_t *s
 	if (salt_len > CCG_HPKE_MAX_INFO_LEN || ikm_len > CCG_HPKE_MAX_INFO_LEN)
 		return ccg_error_set(err, CCG_ERR_TOO_LARGE, "hpke.extract", "salt or ikm over %u bytes",
 				     CCG_HPKE_MAX_INFO_LEN);
-	return hkdf(s->kdf_md, EVP_KDF_HKDF_MODE_EXTRACT_ONLY, salt, salt_len, ikm, ikm_len, NULL, 0, prk, s->n_h,
-		    err);
+	return hkdf(s->kdf_md, EVP_KDF_HKDF_MODE_EXTRACT_ONLY, salt, salt_len, ikm, ikm_len, NULL, 0, prk, s->n_h, err);
 }
 
-enum ccg_status ccg_hpke_kdf_expand(enum ccg_hpke_suite suite, const uint8_t *prk, size_t prk_len,
-				    const uint8_t *info, size_t info_len, uint8_t *out, size_t out_len,
-				    struct ccg_error *err)
+enum ccg_status ccg_hpke_kdf_expand(enum ccg_hpke_suite suite, const uint8_t *prk, size_t prk_len, const uint8_t *info,
+				    size_t info_len, uint8_t *out, size_t out_len, struct ccg_error *err)
 {
 	const struct suite *s = suite_get(suite);
 
@@ -839,8 +834,7 @@ enum ccg_status ccg_hpke_kdf_expand(enum ccg_hpke_suite suite, const uint8_t *pr
 				     out_len);
 	if (info_len > CCG_HPKE_MAX_INFO_LEN)
 		return ccg_error_set(err, CCG_ERR_TOO_LARGE, "hpke.expand", "info of %zu bytes", info_len);
-	return hkdf(s->kdf_md, EVP_KDF_HKDF_MODE_EXPAND_ONLY, NULL, 0, prk, prk_len, info, info_len, out, out_len,
-		    err);
+	return hkdf(s->kdf_md, EVP_KDF_HKDF_MODE_EXPAND_ONLY, NULL, 0, prk, prk_len, info, info_len, out, out_len, err);
 }
 
 enum ccg_status ccg_hpke_ctx_from_key(enum ccg_hpke_suite suite, bool sender, const uint8_t *key, size_t key_len,
@@ -855,8 +849,9 @@ enum ccg_status ccg_hpke_ctx_from_key(enum ccg_hpke_suite suite, bool sender, co
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "hpke.ctx", "unknown suite or NULL argument");
 	*out = NULL;
 	if (key_len != s->n_k || nonce_len != NN)
-		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "hpke.ctx", "key of %zu bytes and nonce of %zu (need %zu, %d)",
-				     key_len, nonce_len, s->n_k, NN);
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "hpke.ctx",
+				     "key of %zu bytes and nonce of %zu (need %zu, %d)", key_len, nonce_len, s->n_k,
+				     NN);
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return ccg_error_set(err, CCG_ERR_NOMEM, "hpke.ctx", NULL);
 	c->s = s;
@@ -918,8 +913,8 @@ enum ccg_status ccg_hpke_open(enum ccg_hpke_suite suite, EVP_PKEY *skR, const ui
 	if (n_enc == 0 || pt_len == NULL)
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "hpke.open", "unknown suite or no output");
 	if (sealed == NULL || sealed_len < n_enc + NT)
-		return ccg_error_set(err, CCG_ERR_TRUNCATED, "hpke.sealed", "%zu bytes, need at least %zu (enc and tag)",
-				     sealed_len, n_enc + NT);
+		return ccg_error_set(err, CCG_ERR_TRUNCATED, "hpke.sealed",
+				     "%zu bytes, need at least %zu (enc and tag)", sealed_len, n_enc + NT);
 	if ((st = ccg_hpke_setup_r(suite, skR, sealed, n_enc, info, info_len, &c, err)) != CCG_OK)
 		return st;
 	st = ccg_hpke_ctx_open(c, aad, aad_len, sealed + n_enc, sealed_len - n_enc, pt, pt_cap, pt_len, err);

@@ -65,8 +65,8 @@ struct ccg_hpke_ctx;
  * ccg_hpke_suite_ids: the suite's KEM, KDF and AEAD identifiers (any output
  * may be NULL). Unknown suite: CCG_ERR_INVALID_ARG.
  */
-CCG_MUST_USE enum ccg_status ccg_hpke_suite_ids(enum ccg_hpke_suite suite, uint16_t *kem_id,
-						uint16_t *kdf_id, uint16_t *aead_id);
+CCG_MUST_USE enum ccg_status ccg_hpke_suite_ids(enum ccg_hpke_suite suite, uint16_t *kem_id, uint16_t *kdf_id,
+						uint16_t *aead_id);
 /*
  * ccg_hpke_suite_from_ids: the suite with these identifiers (as an OHTTP key
  * configuration or a request header names them); any other combination:
@@ -92,23 +92,22 @@ CCG_MUST_USE enum ccg_status ccg_hpke_keypair_generate(enum ccg_hpke_suite suite
  * least Nsk bytes of entropy (48 for P-384, 32 for X25519); 1..1024 bytes
  * are accepted. The caller frees *out.
  */
-CCG_MUST_USE enum ccg_status ccg_hpke_keypair_derive(enum ccg_hpke_suite suite, const uint8_t *ikm,
-						     size_t ikm_len, EVP_PKEY **out, struct ccg_error *err);
+CCG_MUST_USE enum ccg_status ccg_hpke_keypair_derive(enum ccg_hpke_suite suite, const uint8_t *ikm, size_t ikm_len,
+						     EVP_PKEY **out, struct ccg_error *err);
 /*
  * ccg_hpke_public_key: SerializePublicKey(pk) of key (public or private)
  * into out (out_cap >= CCG_HPKE_MAX_PK_LEN is always enough). A key of the
  * wrong type or curve for the suite: CCG_ERR_INVALID_ARG named "hpke.key".
  */
-CCG_MUST_USE enum ccg_status ccg_hpke_public_key(enum ccg_hpke_suite suite, EVP_PKEY *key, uint8_t *out,
-						 size_t out_cap, size_t *out_len, struct ccg_error *err);
+CCG_MUST_USE enum ccg_status ccg_hpke_public_key(enum ccg_hpke_suite suite, EVP_PKEY *key, uint8_t *out, size_t out_cap,
+						 size_t *out_len, struct ccg_error *err);
 /*
  * ccg_hpke_public_key_parse: DeserializePublicKey with validation: the
  * length must be Npk; a P-384 key must be an uncompressed (0x04) point on
  * the curve. Refusals: CCG_ERR_MALFORMED named by where. The caller frees *out.
  */
-CCG_MUST_USE enum ccg_status ccg_hpke_public_key_parse(enum ccg_hpke_suite suite, const uint8_t *pk,
-						       size_t pk_len, const char *where, EVP_PKEY **out,
-						       struct ccg_error *err);
+CCG_MUST_USE enum ccg_status ccg_hpke_public_key_parse(enum ccg_hpke_suite suite, const uint8_t *pk, size_t pk_len,
+						       const char *where, EVP_PKEY **out, struct ccg_error *err);
 
 /*
  * ccg_hpke_setup_s: SetupBaseS(pkR, info) — a fresh ephemeral key, the
@@ -118,9 +117,8 @@ CCG_MUST_USE enum ccg_status ccg_hpke_public_key_parse(enum ccg_hpke_suite suite
  * refused (X25519 low-order point, RFC 9180 §7.1.4): CCG_ERR_MALFORMED "hpke.dh".
  */
 CCG_MUST_USE enum ccg_status ccg_hpke_setup_s(enum ccg_hpke_suite suite, const uint8_t *pkR, size_t pkR_len,
-					      const uint8_t *info, size_t info_len, uint8_t *enc,
-					      size_t enc_cap, size_t *enc_len, struct ccg_hpke_ctx **out,
-					      struct ccg_error *err);
+					      const uint8_t *info, size_t info_len, uint8_t *enc, size_t enc_cap,
+					      size_t *enc_len, struct ccg_hpke_ctx **out, struct ccg_error *err);
 /*
  * ccg_hpke_setup_r: SetupBaseR(enc, skR, info) — the recipient context in
  * *out. enc of the wrong length or not a valid point: CCG_ERR_MALFORMED
@@ -213,9 +211,9 @@ CCG_MUST_USE enum ccg_status ccg_hpke_seal(enum ccg_hpke_suite suite, const uint
  * gives CCG_ERR_MAC or CCG_ERR_MALFORMED, never CCG_OK).
  */
 CCG_MUST_USE enum ccg_status ccg_hpke_open(enum ccg_hpke_suite suite, EVP_PKEY *skR, const uint8_t *sealed,
-					   size_t sealed_len, const uint8_t *info, size_t info_len,
-					   const uint8_t *aad, size_t aad_len, uint8_t *pt, size_t pt_cap,
-					   size_t *pt_len, struct ccg_error *err);
+					   size_t sealed_len, const uint8_t *info, size_t info_len, const uint8_t *aad,
+					   size_t aad_len, uint8_t *pt, size_t pt_cap, size_t *pt_len,
+					   struct ccg_error *err);
 
 /*
  * info and aad of ccgpu's own messages (docs/protocols.md, "HPKE"): the info

@@ -171,8 +171,7 @@ enum ccg_status ccg_http_perform(const struct ccg_http_request *req, struct ccg_
 	atomic_fetch_add(&transfers, 1);
 	rc = curl_easy_perform(h);
 	if (sink.too_large) {
-		st = ccg_error_set(err, CCG_ERR_TOO_LARGE, req->url, "response larger than %zu bytes",
-				   sink.buf.max);
+		st = ccg_error_set(err, CCG_ERR_TOO_LARGE, req->url, "response larger than %zu bytes", sink.buf.max);
 		goto out;
 	}
 	if (rc != CURLE_OK) {

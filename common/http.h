@@ -9,13 +9,13 @@
 
 #include "ccgpu/status.h"
 
-#define CCG_HTTP_MAX_CAPTURE 4            /* response headers one request may keep */
-#define CCG_HTTP_HEADER_MAX (16 * 1024)  /* default bound on a kept header's value */
-#define CCG_HTTP_MAX_SEND 4              /* extra request headers one request may send (branch party) */
+#define CCG_HTTP_MAX_CAPTURE 4          /* response headers one request may keep */
+#define CCG_HTTP_HEADER_MAX (16 * 1024) /* default bound on a kept header's value */
+#define CCG_HTTP_MAX_SEND 4             /* extra request headers one request may send (branch party) */
 
 struct ccg_http_response {
-	long status;     /* HTTP status code */
-	uint8_t *body;   /* malloc'd, NUL-terminated; free() it */
+	long status;   /* HTTP status code */
+	uint8_t *body; /* malloc'd, NUL-terminated; free() it */
 	size_t body_len;
 	char *headers[CCG_HTTP_MAX_CAPTURE]; /* values of request.capture[i] (malloc'd), NULL when absent */
 };
@@ -26,15 +26,16 @@ struct ccg_http_request {
 	const char *content_type; /* for POST and PUT */
 	const uint8_t *body;      /* for POST and PUT */
 	size_t body_len;
-	const char *accept;       /* optional Accept header */
-	size_t max_response;      /* 0: 1 MiB */
-	long timeout_ms;          /* 0: 10 s */
+	const char *accept;                        /* optional Accept header */
+	size_t max_response;                       /* 0: 1 MiB */
+	long timeout_ms;                           /* 0: 10 s */
 	const char *capture[CCG_HTTP_MAX_CAPTURE]; /* response header names to keep (case-insensitive; NULL ends) */
-	size_t max_header;        /* bound on each kept value; 0: CCG_HTTP_HEADER_MAX */
+	size_t max_header;                         /* bound on each kept value; 0: CCG_HTTP_HEADER_MAX */
 	/* branch guest (issue 15): the verifier's clients */
-	const char *unix_socket;  /* connect to this UNIX socket instead of the URL's host (the URL still names the path) */
-	const char *ca_file;      /* PEM CA bundle for https (NULL: the system's) */
-	const char *pinned_key;   /* CURLOPT_PINNEDPUBLICKEY: "sha256//BASE64[;…]" or a PEM/DER public key file */
+	/* connect to this UNIX socket instead of the URL's host (the URL still names the path) */
+	const char *unix_socket;
+	const char *ca_file;    /* PEM CA bundle for https (NULL: the system's) */
+	const char *pinned_key; /* CURLOPT_PINNEDPUBLICKEY: "sha256//BASE64[;…]" or a PEM/DER public key file */
 	/* branch party: the party CLI's signed statements */
 	const char *send[CCG_HTTP_MAX_SEND]; /* extra request headers, "Name: value" each (NULL ends); a
 					      * line break in one is refused (CCG_ERR_INVALID_ARG) */
@@ -48,8 +49,8 @@ struct ccg_http_request {
  * max_header is CCG_ERR_TOO_LARGE, one sent twice CCG_ERR_MALFORMED (both
  * named by the header). Thread-safe once ccg_http_global_init has run.
  */
-CCG_MUST_USE enum ccg_status ccg_http_perform(const struct ccg_http_request *req,
-					      struct ccg_http_response *out, struct ccg_error *err);
+CCG_MUST_USE enum ccg_status ccg_http_perform(const struct ccg_http_request *req, struct ccg_http_response *out,
+					      struct ccg_error *err);
 /* ccg_http_url_ok: the URL is http:// or https:// (the only schemes ccgpu fetches). */
 bool ccg_http_url_ok(const char *url);
 /* ccg_http_response_cleanup: frees the body and kept headers. */

@@ -6,20 +6,19 @@
 #include "common/encoding.h"
 #include "common/error.h"
 
-enum ccg_status ccg_json_parse(const uint8_t *data, size_t len, size_t max, const char *where,
-			       json_t **out, struct ccg_error *err)
+enum ccg_status ccg_json_parse(const uint8_t *data, size_t len, size_t max, const char *where, json_t **out,
+			       struct ccg_error *err)
 {
 	json_error_t je;
 	json_t *v;
 
 	*out = NULL;
 	if (len > max)
-		return ccg_error_set(err, CCG_ERR_TOO_LARGE, where, "JSON text of %zu bytes, maximum %zu",
-				     len, max);
+		return ccg_error_set(err, CCG_ERR_TOO_LARGE, where, "JSON text of %zu bytes, maximum %zu", len, max);
 	v = json_loadb((const char *)data, len, JSON_REJECT_DUPLICATES, &je);
 	if (v == NULL)
-		return ccg_error_set(err, CCG_ERR_ENCODING, where, "JSON line %d column %d: %s",
-				     je.line, je.column, je.text);
+		return ccg_error_set(err, CCG_ERR_ENCODING, where, "JSON line %d column %d: %s", je.line, je.column,
+				     je.text);
 	*out = v;
 	return CCG_OK;
 }
@@ -35,8 +34,8 @@ static enum ccg_status member(const json_t *obj, const char *key, json_t **out, 
 	return CCG_OK;
 }
 
-enum ccg_status ccg_json_get_string(const json_t *obj, const char *key, const char **out,
-				    const char *where, struct ccg_error *err)
+enum ccg_status ccg_json_get_string(const json_t *obj, const char *key, const char **out, const char *where,
+				    struct ccg_error *err)
 {
 	json_t *v;
 	enum ccg_status s = member(obj, key, &v, where, err);
@@ -63,8 +62,8 @@ enum ccg_status ccg_json_get_bool(const json_t *obj, const char *key, bool *out,
 	return CCG_OK;
 }
 
-enum ccg_status ccg_json_get_int(const json_t *obj, const char *key, int64_t min, int64_t max,
-				 int64_t *out, const char *where, struct ccg_error *err)
+enum ccg_status ccg_json_get_int(const json_t *obj, const char *key, int64_t min, int64_t max, int64_t *out,
+				 const char *where, struct ccg_error *err)
 {
 	json_t *v;
 	json_int_t i;
@@ -76,9 +75,8 @@ enum ccg_status ccg_json_get_int(const json_t *obj, const char *key, int64_t min
 		return ccg_error_set(err, CCG_ERR_MALFORMED, where, "member \"%s\" is not an integer", key);
 	i = json_integer_value(v);
 	if (i < min || i > max)
-		return ccg_error_set(err, CCG_ERR_MALFORMED, where,
-				     "member \"%s\" = %lld outside [%lld, %lld]", key, (long long)i,
-				     (long long)min, (long long)max);
+		return ccg_error_set(err, CCG_ERR_MALFORMED, where, "member \"%s\" = %lld outside [%lld, %lld]", key,
+				     (long long)i, (long long)min, (long long)max);
 	*out = i;
 	return CCG_OK;
 }

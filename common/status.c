@@ -93,8 +93,9 @@
 const char *ccg_status_str(enum ccg_status s)
 {
 	switch (s) {
-#define X(name, text) case CCG_##name: return text;
-	STATUSES(X)
+#define X(name, text) \
+	case CCG_##name: return text;
+		STATUSES(X)
 #undef X
 	}
 	return "unknown status";
@@ -103,8 +104,9 @@ const char *ccg_status_str(enum ccg_status s)
 const char *ccg_status_name(enum ccg_status s)
 {
 	switch (s) {
-#define X(name, text) case CCG_##name: return #name;
-	STATUSES(X)
+#define X(name, text) \
+	case CCG_##name: return #name;
+		STATUSES(X)
 #undef X
 	}
 	return "UNKNOWN";
@@ -118,8 +120,7 @@ void ccg_error_clear(struct ccg_error *err)
 	err->status = CCG_OK;
 }
 
-enum ccg_status ccg_error_set(struct ccg_error *err, enum ccg_status s, const char *where,
-			      const char *fmt, ...)
+enum ccg_status ccg_error_set(struct ccg_error *err, enum ccg_status s, const char *where, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -149,26 +150,20 @@ const char *ccg_error_format(const struct ccg_error *err, char *buf, size_t buf_
 		return buf;
 	}
 	if (err->detail[0] != '\0')
-		snprintf(buf, buf_len, "%s: %s (%s)", err->where[0] ? err->where : "ccgpu",
-			 err->detail, ccg_status_str(err->status));
-	else
-		snprintf(buf, buf_len, "%s: %s", err->where[0] ? err->where : "ccgpu",
+		snprintf(buf, buf_len, "%s: %s (%s)", err->where[0] ? err->where : "ccgpu", err->detail,
 			 ccg_status_str(err->status));
+	else
+		snprintf(buf, buf_len, "%s: %s", err->where[0] ? err->where : "ccgpu", ccg_status_str(err->status));
 	return buf;
 }
 
 const char *ccg_check_name(uint32_t check)
 {
 	switch (check) {
-	case CCG_CHECK_FRESHNESS:
-		return "freshness";
-	case CCG_CHECK_REVOCATION:
-		return "revocation";
-	case CCG_CHECK_REFERENCE_VALUES:
-		return "reference-values";
-	case CCG_CHECK_TCB_STATUS:
-		return "tcb-status";
-	default:
-		return NULL;
+	case CCG_CHECK_FRESHNESS: return "freshness";
+	case CCG_CHECK_REVOCATION: return "revocation";
+	case CCG_CHECK_REFERENCE_VALUES: return "reference-values";
+	case CCG_CHECK_TCB_STATUS: return "tcb-status";
+	default: return NULL;
 	}
 }

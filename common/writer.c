@@ -143,14 +143,13 @@ bool ccg_writer_put_zeros(struct ccg_writer *w, size_t len)
 	return true;
 }
 
-enum ccg_status ccg_writer_finish(const struct ccg_writer *w, size_t *out_len, const char *where,
-				  struct ccg_error *err)
+enum ccg_status ccg_writer_finish(const struct ccg_writer *w, size_t *out_len, const char *where, struct ccg_error *err)
 {
 	if (w->failed != CCG_OK)
 		return ccg_error_set(err, w->failed, where, "%s",
-				     w->failed == CCG_ERR_TOO_LARGE ? "does not fit"
+				     w->failed == CCG_ERR_TOO_LARGE     ? "does not fit"
 				     : w->failed == CCG_ERR_INVALID_ARG ? "a value too wide for its field"
-									 : "out of memory");
+									: "out of memory");
 	if (out_len != NULL)
 		*out_len = w->len;
 	return CCG_OK;

@@ -18,10 +18,10 @@
 #include "common/buf.h"
 
 struct ccg_writer {
-	uint8_t *data;        /* fixed: the caller's bytes; growable: NULL */
-	size_t cap;           /* fixed: their number */
-	size_t len;           /* bytes written so far by this writer */
-	struct ccg_buf *buf;  /* growable: appended to (len counts from where it began) */
+	uint8_t *data;          /* fixed: the caller's bytes; growable: NULL */
+	size_t cap;             /* fixed: their number */
+	size_t len;             /* bytes written so far by this writer */
+	struct ccg_buf *buf;    /* growable: appended to (len counts from where it began) */
 	enum ccg_status failed; /* CCG_OK, or why the first refused put failed */
 };
 

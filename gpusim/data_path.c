@@ -32,13 +32,13 @@ struct gpusim_channel {
 	struct dp_params p;
 	uint8_t *shm;
 	size_t shm_len;
-	struct dp_tx tx;     /* device to host */
-	struct dp_rx rx;     /* host to device */
+	struct dp_tx tx; /* device to host */
+	struct dp_rx rx; /* host to device */
 	uint8_t *mem, *inbox;
 	pthread_t th;
 	volatile int stop;
 	bool started;
-	bool offload;        /* GPUSIM_CE_OFFLOAD: writes authenticated, not decrypted on the host */
+	bool offload; /* GPUSIM_CE_OFFLOAD: writes authenticated, not decrypted on the host */
 };
 
 /* the device's refusal to the host: a DP_OP_ERROR slot carrying st (all 32 bits, as the host reads it) */
@@ -74,7 +74,8 @@ static enum ccg_status dev_read(struct gpusim_channel *d, uint64_t off, uint64_t
 			struct dp_job job;
 			uint32_t clen = (uint32_t)(len - done < d->p.slot_size ? len - done : d->p.slot_size);
 
-			if ((st = dp_tx_assign(&d->tx, i, DP_OP_DATA, off + done, d->mem + off + done, clen, &job)) != CCG_OK ||
+			if ((st = dp_tx_assign(&d->tx, i, DP_OP_DATA, off + done, d->mem + off + done, clen, &job)) !=
+				    CCG_OK ||
 			    (st = dp_seal_slot(&d->tx, &d->tx.aead, &job)) != CCG_OK)
 				return st;
 			done += clen;
@@ -217,7 +218,8 @@ static enum ccg_status channel_start(struct gpusim_dp_end *c, const uint8_t para
 		goto fail;
 	d->shm_len = dp_shm_size(&d->p);
 	if (fstat(fd, &sb) != 0 || (uint64_t)sb.st_size != d->shm_len) {
-		st = ccg_error_set(err, CCG_ERR_MALFORMED, "channel.open", "shared memory is not %zu bytes", d->shm_len);
+		st = ccg_error_set(err, CCG_ERR_MALFORMED, "channel.open", "shared memory is not %zu bytes",
+				   d->shm_len);
 		goto fail;
 	}
 	d->shm = mmap(NULL, d->shm_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -254,8 +256,7 @@ fail:
 }
 
 /* the answer to a control request: done (status 0), or refused with e's status and text */
-static enum ccg_status control_answer(uint8_t op, const uint8_t *random, const struct ccg_error *e,
-				      struct ccg_buf *rsp)
+static enum ccg_status control_answer(uint8_t op, const uint8_t *random, const struct ccg_error *e, struct ccg_buf *rsp)
 {
 	struct dp_ctl a;
 	char text[CCG_ERROR_WHERE_MAX + CCG_ERROR_DETAIL_MAX + 64];
@@ -289,7 +290,8 @@ enum ccg_status gpusim_dp_control(struct gpusim_dp_end *c, const uint8_t export_
 	ccg_error_clear(&e);
 	if (dp_ctl_parse(msg, len, false, &req, &e) != CCG_OK)
 		return strcmp(e.where, "channel.control.vendor") == 0
-			       ? gpusim_spdm_error(rsp, SPDM_V12, SPDM_ERR_UNSUPPORTED_REQUEST, SPDM_VENDOR_DEFINED_REQUEST)
+			       ? gpusim_spdm_error(rsp, SPDM_V12, SPDM_ERR_UNSUPPORTED_REQUEST,
+						   SPDM_VENDOR_DEFINED_REQUEST)
 			       : gpusim_spdm_error(rsp, SPDM_V12, SPDM_ERR_INVALID_REQUEST, 0);
 	if (req.op == DP_CTL_CLOSE) {
 		if (c->ch == NULL || c->ch->p.channel_id != req.value) {
@@ -307,8 +309,7 @@ enum ccg_status gpusim_dp_control(struct gpusim_dp_end *c, const uint8_t export_
 	/* this end's fresh random; the answer as it will be sent goes into the key derivation */
 	if ((st = ccg_random(random, sizeof(random))) != CCG_OK || (st = ccg_secret_new(SPDM_H, &cs)) != CCG_OK ||
 	    (st = control_answer(req.op, random, NULL, rsp)) != CCG_OK ||
-	    (st = dp_channel_secret(export_secret, msg, len, rsp->data + start, rsp->len - start,
-				    cs->data)) != CCG_OK)
+	    (st = dp_channel_secret(export_secret, msg, len, rsp->data + start, rsp->len - start, cs->data)) != CCG_OK)
 		goto out;
 	if (channel_start(c, req.params, fd, cs->data, &e) != CCG_OK) {
 		rsp->len = start;

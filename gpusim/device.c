@@ -29,11 +29,11 @@
 #define UNKNOWN_DRIVER "999.99.99"
 
 struct gpusim_gpu {
-	EVP_PKEY *key;                 /* FMC leaf (per-boot) key */
+	EVP_PKEY *key; /* FMC leaf (per-boot) key */
 	char *chain_pem;
 	uint8_t fwid[48];
 	uint32_t board_id;
-	uint8_t pdi[GPUSIM_PDI_LEN];   /* protected PCIe: this device's PDI */
+	uint8_t pdi[GPUSIM_PDI_LEN]; /* protected PCIe: this device's PDI */
 };
 
 #define GPUSIM_LINKS 18 /* NVLinks per GPU; the last two disabled, as a board may have them */
@@ -118,8 +118,7 @@ enum ccg_status gpusim_fault_parse(const char *spec, struct gpusim_fault *out, s
 	}
 	if (at != NULL) {
 		if (!parse_uint(at + 1, strlen(at + 1), GPUSIM_MAX_GPUS - 1, &v))
-			return ccg_error_set(err, CCG_ERR_INVALID_ARG, "gpusim.fault", "bad GPU index in \"%s\"",
-					     spec);
+			return ccg_error_set(err, CCG_ERR_INVALID_ARG, "gpusim.fault", "bad GPU index in \"%s\"", spec);
 		out->gpu = (int)v;
 	}
 	return CCG_OK;
@@ -159,8 +158,7 @@ void gpusim_free(struct gpusim *s)
 	free(s);
 }
 
-static enum ccg_status json_str(const json_t *o, const char *key, char *out, size_t out_len,
-				struct ccg_error *err)
+static enum ccg_status json_str(const json_t *o, const char *key, char *out, size_t out_len, struct ccg_error *err)
 {
 	const char *v = NULL;
 	enum ccg_status st = ccg_json_get_string(o, key, &v, "gpusim.json", err);
@@ -173,8 +171,7 @@ static enum ccg_status json_str(const json_t *o, const char *key, char *out, siz
 	return CCG_OK;
 }
 
-static enum ccg_status hex_fixed(const json_t *v, uint8_t *out, size_t len, const char *what,
-				 struct ccg_error *err)
+static enum ccg_status hex_fixed(const json_t *v, uint8_t *out, size_t len, const char *what, struct ccg_error *err)
 {
 	if (!json_is_string(v) ||
 	    ccg_hex_decode_fixed(json_string_value(v), strlen(json_string_value(v)), out, len) != CCG_OK)
@@ -213,8 +210,7 @@ enum ccg_status gpusim_load(const char *dir, struct gpusim **out, struct ccg_err
 		s->fw.blackwell = arch != NULL && strcmp(arch, "BLACKWELL") == 0;
 	}
 	gpus = json_object_get(doc, "gpus");
-	if ((st = json_str(doc, "driver_version", s->fw.driver_version, sizeof(s->fw.driver_version), err)) !=
-		    CCG_OK ||
+	if ((st = json_str(doc, "driver_version", s->fw.driver_version, sizeof(s->fw.driver_version), err)) != CCG_OK ||
 	    (st = json_str(doc, "vbios_version", s->fw.vbios_version, sizeof(s->fw.vbios_version), err)) != CCG_OK ||
 	    (st = json_str(doc, "project", s->fw.project, sizeof(s->fw.project), err)) != CCG_OK ||
 	    (st = json_str(doc, "project_sku", s->fw.project_sku, sizeof(s->fw.project_sku), err)) != CCG_OK ||
@@ -227,8 +223,8 @@ enum ccg_status gpusim_load(const char *dir, struct gpusim **out, struct ccg_err
 		goto out;
 	}
 	for (unsigned i = 0; i < GPUSIM_BLOCKS; i++)
-		if ((st = hex_fixed(json_array_get(meas, i), s->fw.golden[i], GPUSIM_DIGEST_LEN, "measurement",
-				    err)) != CCG_OK)
+		if ((st = hex_fixed(json_array_get(meas, i), s->fw.golden[i], GPUSIM_DIGEST_LEN, "measurement", err)) !=
+		    CCG_OK)
 			goto out;
 	for (unsigned g = 0; g < json_array_size(gpus); g++) {
 		struct gpusim_gpu *gpu = &s->gpus[g];
@@ -237,8 +233,7 @@ enum ccg_status gpusim_load(const char *dir, struct gpusim **out, struct ccg_err
 		size_t pem_len = 0;
 
 		s->count = g + 1;
-		if ((st = hex_fixed(json_object_get(o, "fwid"), gpu->fwid, sizeof(gpu->fwid), "fwid", err)) !=
-			    CCG_OK ||
+		if ((st = hex_fixed(json_object_get(o, "fwid"), gpu->fwid, sizeof(gpu->fwid), "fwid", err)) != CCG_OK ||
 		    (st = ccg_json_get_int(o, "board_id", 0, UINT32_MAX, &board, "gpusim.json", err)) != CCG_OK)
 			goto out;
 		gpu->board_id = (uint32_t)board;
@@ -259,7 +254,8 @@ enum ccg_status gpusim_load(const char *dir, struct gpusim **out, struct ccg_err
 
 		snprintf(s->fw.bios_version, sizeof(s->fw.bios_version), "96.10.55.00.01");
 		snprintf(s->fw.switch_rim_id, sizeof(s->fw.switch_rim_id), "NV_SWITCH_BIOS_5612_0002_890_9610550001");
-		if (n > GPUSIM_MAX_SWITCHES || (n > 0 && (!json_is_array(sm) || json_array_size(sm) != GPUSIM_SWITCH_BLOCKS))) {
+		if (n > GPUSIM_MAX_SWITCHES ||
+		    (n > 0 && (!json_is_array(sm) || json_array_size(sm) != GPUSIM_SWITCH_BLOCKS))) {
 			st = ccg_error_set(err, CCG_ERR_MALFORMED, "gpusim.json", "switches or switch_measurements");
 			goto out;
 		}
@@ -273,7 +269,8 @@ enum ccg_status gpusim_load(const char *dir, struct gpusim **out, struct ccg_err
 			size_t pem_len = 0;
 
 			s->num_switches = j + 1;
-			if ((st = hex_fixed(json_object_get(o, "fwid"), d->fwid, sizeof(d->fwid), "fwid", err)) != CCG_OK ||
+			if ((st = hex_fixed(json_object_get(o, "fwid"), d->fwid, sizeof(d->fwid), "fwid", err)) !=
+				    CCG_OK ||
 			    (st = hex_fixed(json_object_get(o, "pdi"), d->pdi, sizeof(d->pdi), "pdi", err)) != CCG_OK)
 				goto out;
 			snprintf(path, sizeof(path), "%s/switch%u/fmc.key", dir, j);
@@ -509,7 +506,7 @@ static enum ccg_status build_response(struct gpusim *s, unsigned g, const uint8_
 		if ((st = ccg_buf_append_u8(out, (uint8_t)(i + 1))) != CCG_OK ||
 		    (st = ccg_buf_append_u8(out, SPDM_MEAS_SPEC_DMTF)) != CCG_OK ||
 		    (st = ccg_buf_append_u16le(out, 3 + GPUSIM_DIGEST_LEN)) != CCG_OK ||
-		    (st = ccg_buf_append_u8(out, 0x01)) != CCG_OK ||                      /* mutable firmware, digest */
+		    (st = ccg_buf_append_u8(out, 0x01)) != CCG_OK || /* mutable firmware, digest */
 		    (st = ccg_buf_append_u16le(out, GPUSIM_DIGEST_LEN)) != CCG_OK ||
 		    (st = ccg_buf_append(out, v, sizeof(v))) != CCG_OK)
 			goto out;
@@ -520,8 +517,8 @@ static enum ccg_status build_response(struct gpusim *s, unsigned g, const uint8_
 		goto out;
 	if ((st = ccg_buf_append(&msg, signed_req, REQ_LEN)) != CCG_OK ||
 	    (st = ccg_buf_append(&msg, out->data + start, out->len - start)) != CCG_OK ||
-	    (st = ccg_ecdsa_sign_raw(s->gpus[g].key, "SHA384", msg.data, msg.len, sig, SIG_LEN,
-					"gpusim.spdm.signature", err)) != CCG_OK)
+	    (st = ccg_ecdsa_sign_raw(s->gpus[g].key, "SHA384", msg.data, msg.len, sig, SIG_LEN, "gpusim.spdm.signature",
+				     err)) != CCG_OK)
 		goto out;
 	if (fault_for(s, GPUSIM_FAULT_BAD_SIGNATURE, g) != NULL)
 		sig[SIG_LEN - 1] ^= 0x01;
@@ -607,7 +604,7 @@ static enum ccg_status switch_report(struct gpusim *s, unsigned j, const uint8_t
 	struct ccg_buf opaque;
 	uint8_t req[REQ_LEN], rnonce[32], sig[SIG_LEN], gpu_pdis[16 * GPUSIM_PDI_LEN] = {0};
 	uint8_t msrscnt[4 * GPUSIM_SWITCH_BLOCKS] = {0}, ports[2] = {0xEC, 0x00}, pos[2] = {(uint8_t)j, 0},
-		lock[2] = {1, 0};
+			    lock[2] = {1, 0};
 	size_t start;
 	enum ccg_status st;
 
@@ -632,13 +629,15 @@ static enum ccg_status switch_report(struct gpusim *s, unsigned j, const uint8_t
 	if ((st = ccg_buf_append(out, req, sizeof(req))) != CCG_OK)
 		goto done;
 	start = out->len;
-	if ((st = ccg_buf_append_u8(out, SPDM_V11)) != CCG_OK || (st = ccg_buf_append_u8(out, SPDM_MEASUREMENTS)) != CCG_OK ||
-	    (st = ccg_buf_append_u8(out, 0)) != CCG_OK || (st = ccg_buf_append_u8(out, 0)) != CCG_OK ||
+	if ((st = ccg_buf_append_u8(out, SPDM_V11)) != CCG_OK ||
+	    (st = ccg_buf_append_u8(out, SPDM_MEASUREMENTS)) != CCG_OK || (st = ccg_buf_append_u8(out, 0)) != CCG_OK ||
+	    (st = ccg_buf_append_u8(out, 0)) != CCG_OK ||
 	    (st = ccg_buf_append_u8(out, GPUSIM_SWITCH_BLOCKS)) != CCG_OK ||
 	    (st = ccg_buf_append_u24le(out, GPUSIM_SWITCH_BLOCKS * (4 + 3 + GPUSIM_DIGEST_LEN))) != CCG_OK)
 		goto done;
 	for (unsigned i = 0; i < GPUSIM_SWITCH_BLOCKS; i++)
-		if ((st = ccg_buf_append_u8(out, (uint8_t)(i + 1))) != CCG_OK || (st = ccg_buf_append_u8(out, 0x01)) != CCG_OK ||
+		if ((st = ccg_buf_append_u8(out, (uint8_t)(i + 1))) != CCG_OK ||
+		    (st = ccg_buf_append_u8(out, 0x01)) != CCG_OK ||
 		    (st = ccg_buf_append_u16le(out, 3 + GPUSIM_DIGEST_LEN)) != CCG_OK ||
 		    (st = ccg_buf_append_u8(out, 0x01)) != CCG_OK ||
 		    (st = ccg_buf_append_u16le(out, GPUSIM_DIGEST_LEN)) != CCG_OK ||
@@ -748,8 +747,7 @@ enum ccg_status gpusim_handle_frame(struct gpusim *s, const uint8_t *in, size_t 
 				st = report(s, f.device, f.payload.data, &payload, &e);
 			break;
 		default:
-			st = ccg_error_set(&e, CCG_ERR_UNSUPPORTED, "frame.type", "0x%02x is not a request",
-					   f.type);
+			st = ccg_error_set(&e, CCG_ERR_UNSUPPORTED, "frame.type", "0x%02x is not a request", f.type);
 			break;
 		}
 		if (st != CCG_OK && e.status == CCG_OK)

@@ -24,27 +24,27 @@
 #define GPUSIM_BLOCKS 64
 #define GPUSIM_DIGEST_LEN 48
 #define GPUSIM_MAX_SWITCHES 8
-#define GPUSIM_SWITCH_BLOCKS 31   /* measurement blocks of an LS10 NVSwitch report */
+#define GPUSIM_SWITCH_BLOCKS 31 /* measurement blocks of an LS10 NVSwitch report */
 #define GPUSIM_PDI_LEN 8
 
 enum gpusim_fault_kind {
 	GPUSIM_FAULT_NONE = 0,
 	/* report faults (ccgpu-gpusim serve, gpusim_set_fault) */
-	GPUSIM_FAULT_BAD_SIGNATURE,   /* the signature covers other bytes (reports and KEY_EXCHANGE_RSP) */
-	GPUSIM_FAULT_WRONG_NONCE,     /* the request echoed in the report carries another nonce */
-	GPUSIM_FAULT_DRIFT,           /* the measurement at RIM index arg differs */
-	GPUSIM_FAULT_CC_OFF,          /* CC mode off: its measured configuration differs (RIM index 33) */
-	GPUSIM_FAULT_DEVTOOLS,        /* CC devtools (debug) mode: measured config differs (RIM index 34) */
-	GPUSIM_FAULT_UNKNOWN_RIM,     /* the report names a driver version no RIM exists for */
-	GPUSIM_FAULT_WRONG_FWID,      /* the signed report's FWID differs from the leaf certificate's */
+	GPUSIM_FAULT_BAD_SIGNATURE, /* the signature covers other bytes (reports and KEY_EXCHANGE_RSP) */
+	GPUSIM_FAULT_WRONG_NONCE,   /* the request echoed in the report carries another nonce */
+	GPUSIM_FAULT_DRIFT,         /* the measurement at RIM index arg differs */
+	GPUSIM_FAULT_CC_OFF,        /* CC mode off: its measured configuration differs (RIM index 33) */
+	GPUSIM_FAULT_DEVTOOLS,      /* CC devtools (debug) mode: measured config differs (RIM index 34) */
+	GPUSIM_FAULT_UNKNOWN_RIM,   /* the report names a driver version no RIM exists for */
+	GPUSIM_FAULT_WRONG_FWID,    /* the signed report's FWID differs from the leaf certificate's */
 	/* PKI faults (ccgpu-gpusim pki) */
-	GPUSIM_FAULT_EXPIRED_LEAF,    /* the per-boot FMC leaf is past its notAfter */
+	GPUSIM_FAULT_EXPIRED_LEAF,         /* the per-boot FMC leaf is past its notAfter */
 	GPUSIM_FAULT_REVOKED_INTERMEDIATE, /* OCSP says the provisioner intermediate is revoked */
 	GPUSIM_FAULT_HELD_INTERMEDIATE,    /* OCSP says it is on hold (certificateHold) */
 	/* PPCIe topology faults (serve, evidence; gpu11) */
-	GPUSIM_FAULT_PPCIE_ROGUE_SWITCH,   /* GPU @N reports a switch PDI no switch has on one link */
-	GPUSIM_FAULT_PPCIE_MISSING_GPU,    /* switch @N lists one GPU twice and another not at all */
-	GPUSIM_FAULT_PPCIE_LINK_DOWN,      /* GPU @N has two more links disabled (zero PDIs): still consistent */
+	GPUSIM_FAULT_PPCIE_ROGUE_SWITCH, /* GPU @N reports a switch PDI no switch has on one link */
+	GPUSIM_FAULT_PPCIE_MISSING_GPU,  /* switch @N lists one GPU twice and another not at all */
+	GPUSIM_FAULT_PPCIE_LINK_DOWN,    /* GPU @N has two more links disabled (zero PDIs): still consistent */
 };
 
 /* RIM index of the measurement that holds the CC mode / devtools configuration (gpusim's model) */
@@ -53,19 +53,19 @@ enum gpusim_fault_kind {
 
 struct gpusim_fault {
 	enum gpusim_fault_kind kind;
-	unsigned arg;                 /* DRIFT: the RIM index (0..63) */
-	int gpu;                      /* the GPU it applies to; -1: all */
+	unsigned arg; /* DRIFT: the RIM index (0..63) */
+	int gpu;      /* the GPU it applies to; -1: all */
 };
 
 #define GPUSIM_MAX_FAULTS 16
 
 struct gpusim_pki_opts {
-	unsigned gpus;                /* 1..GPUSIM_MAX_GPUS */
-	const char *ocsp_url;         /* put in the certificates' AIA; NULL: http://127.0.0.1:8889 */
-	const char *driver_version;   /* NULL: "570.86.15" */
-	const char *vbios_version;    /* "96.00.A5.00.01" shape; NULL: that */
-	const char *arch;             /* "HOPPER" (NULL) or "BLACKWELL": the leaf's names and TcbInfo shape */
-	unsigned switches;            /* NVSwitches (LS10) of a protected-PCIe board, 0..GPUSIM_MAX_SWITCHES */
+	unsigned gpus;              /* 1..GPUSIM_MAX_GPUS */
+	const char *ocsp_url;       /* put in the certificates' AIA; NULL: http://127.0.0.1:8889 */
+	const char *driver_version; /* NULL: "570.86.15" */
+	const char *vbios_version;  /* "96.00.A5.00.01" shape; NULL: that */
+	const char *arch;           /* "HOPPER" (NULL) or "BLACKWELL": the leaf's names and TcbInfo shape */
+	unsigned switches;          /* NVSwitches (LS10) of a protected-PCIe board, 0..GPUSIM_MAX_SWITCHES */
 	size_t num_faults;
 	struct gpusim_fault faults[GPUSIM_MAX_FAULTS];
 };
@@ -75,8 +75,7 @@ struct gpusim_pki_opts {
  * "devtools", "unknown-rim", "wrong-fwid", "expired-leaf", "revoked-intermediate",
  * "held-intermediate", each optionally followed by "@GPU" (a GPU index).
  */
-CCG_MUST_USE enum ccg_status gpusim_fault_parse(const char *spec, struct gpusim_fault *out,
-						struct ccg_error *err);
+CCG_MUST_USE enum ccg_status gpusim_fault_parse(const char *spec, struct gpusim_fault *out, struct ccg_error *err);
 /* gpusim_fault_is_pki: the fault is applied by gpusim_pki_generate, not by the running device. */
 bool gpusim_fault_is_pki(enum gpusim_fault_kind k);
 
@@ -101,8 +100,7 @@ void gpusim_free(struct gpusim *s);
 /* gpusim_count: number of GPUs. */
 unsigned gpusim_count(const struct gpusim *s);
 /* gpusim_add_fault: adds a report fault (a PKI fault: CCG_ERR_INVALID_ARG). */
-CCG_MUST_USE enum ccg_status gpusim_add_fault(struct gpusim *s, const struct gpusim_fault *f,
-					      struct ccg_error *err);
+CCG_MUST_USE enum ccg_status gpusim_add_fault(struct gpusim *s, const struct gpusim_fault *f, struct ccg_error *err);
 /* gpusim_clear_faults: the device behaves again. */
 void gpusim_clear_faults(struct gpusim *s);
 
@@ -184,8 +182,8 @@ void gpusim_conn_free(struct gpusim_conn *c);
  * it, or -1; always consumed), the answer frame appended to out. Frames the
  * connection does not own go to gpusim_handle_frame.
  */
-CCG_MUST_USE enum ccg_status gpusim_conn_handle(struct gpusim_conn *c, const uint8_t *in, size_t in_len,
-						int passed_fd, struct ccg_buf *out, struct ccg_error *err);
+CCG_MUST_USE enum ccg_status gpusim_conn_handle(struct gpusim_conn *c, const uint8_t *in, size_t in_len, int passed_fd,
+						struct ccg_buf *out, struct ccg_error *err);
 
 /* gpusim_meas_request: builds the 37-byte SPDM 1.1 GET_MEASUREMENTS request NVIDIA's driver sends. */
 void gpusim_meas_request(const uint8_t nonce[32], uint8_t out[37]);

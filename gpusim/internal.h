@@ -13,13 +13,13 @@
 
 /* the firmware a device set runs: what the report says and the RIMs describe */
 struct gpusim_firmware {
-	bool blackwell;                /* GB100 names, TcbInfo 2.23.133.5.4.1.1, NV_GPU_CC_DRIVER_ RIM id */
+	bool blackwell; /* GB100 names, TcbInfo 2.23.133.5.4.1.1, NV_GPU_CC_DRIVER_ RIM id */
 	char driver_version[32];
-	char vbios_version[32];        /* "96.00.A5.00.01" */
+	char vbios_version[32]; /* "96.00.A5.00.01" */
 	char project[8], project_sku[8], chip_sku[8];
 	char driver_rim_id[GPUSIM_RIM_ID_MAX], vbios_rim_id[GPUSIM_RIM_ID_MAX];
 	uint8_t golden[GPUSIM_BLOCKS][GPUSIM_DIGEST_LEN]; /* golden[i] is RIM index i (SPDM block i+1) */
-	char bios_version[32];         /* NVSwitch BIOS, "96.10.55.00.01" */
+	char bios_version[32];                            /* NVSwitch BIOS, "96.10.55.00.01" */
 	char switch_rim_id[GPUSIM_RIM_ID_MAX];
 	uint8_t switch_golden[GPUSIM_SWITCH_BLOCKS][GPUSIM_DIGEST_LEN];
 };
@@ -73,8 +73,8 @@ CCG_MUST_USE enum ccg_status gpusim_spdm_error(struct ccg_buf *out, uint8_t vers
 struct gpusim_channel;
 struct gpusim_dp_end {
 	struct gpusim *s;
-	struct gpusim_channel *ch;     /* the open channel, or NULL */
-	uint32_t opens;                /* channels opened in this session (each open's key derivation) */
+	struct gpusim_channel *ch; /* the open channel, or NULL */
+	uint32_t opens;            /* channels opened in this session (each open's key derivation) */
 };
 
 /*

@@ -70,7 +70,9 @@ enum ccg_status gpusim_ocsp_load(const char *dir, struct gpusim_ocsp **out, stru
 			goto out;
 		}
 		e = &o->e[o->n++];
-		e->status = strcmp(status, "revoked") == 0 ? ST_REVOKED : strcmp(status, "hold") == 0 ? ST_HOLD : ST_GOOD;
+		e->status = strcmp(status, "revoked") == 0 ? ST_REVOKED
+			    : strcmp(status, "hold") == 0  ? ST_HOLD
+							   : ST_GOOD;
 		if (strcmp(status, "good") != 0 && e->status == ST_GOOD) {
 			st = ccg_error_set(err, CCG_ERR_MALFORMED, "ocsp-index.txt", "line %u: status %s", lineno,
 					   status);

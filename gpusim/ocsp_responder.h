@@ -24,7 +24,7 @@ void gpusim_ocsp_free(struct gpusim_ocsp *o);
  * A malformed request gets a "malformedRequest" response, a certificate
  * not in the index "unauthorized"; an error only when nothing could be built.
  */
-CCG_MUST_USE enum ccg_status gpusim_ocsp_answer(struct gpusim_ocsp *o, const uint8_t *req, size_t len,
-						uint8_t **out, size_t *out_len, struct ccg_error *err);
+CCG_MUST_USE enum ccg_status gpusim_ocsp_answer(struct gpusim_ocsp *o, const uint8_t *req, size_t len, uint8_t **out,
+						size_t *out_len, struct ccg_error *err);
 
 #endif

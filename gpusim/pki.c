@@ -33,18 +33,18 @@ struct name_part {
 
 struct cert_spec {
 	struct name_part subject[4];
-	size_t serial_len;             /* random serial of this many bytes (top bit clear) */
-	const uint8_t *serial;         /* or these bytes */
-	int64_t not_before;            /* relative to now, seconds */
-	const char *not_after;         /* "YYYYMMDDHHMMSSZ", or NULL: not_after_rel */
+	size_t serial_len;     /* random serial of this many bytes (top bit clear) */
+	const uint8_t *serial; /* or these bytes */
+	int64_t not_before;    /* relative to now, seconds */
+	const char *not_after; /* "YYYYMMDDHHMMSSZ", or NULL: not_after_rel */
 	int64_t not_after_rel;
-	const char *basic;             /* basicConstraints value or NULL */
+	const char *basic; /* basicConstraints value or NULL */
 	const char *key_usage;
-	const char *aia;               /* OCSP URL or NULL */
-	const char *crl;               /* CRL URL or NULL */
-	const char *san;               /* subjectAltName value or NULL */
-	const uint8_t *fwid;           /* TcbInfo FWID (48 bytes) or NULL */
-	bool blackwell;                /* the FWID in a Blackwell TcbInfo (2.23.133.5.4.1.1) */
+	const char *aia;     /* OCSP URL or NULL */
+	const char *crl;     /* CRL URL or NULL */
+	const char *san;     /* subjectAltName value or NULL */
+	const uint8_t *fwid; /* TcbInfo FWID (48 bytes) or NULL */
+	bool blackwell;      /* the FWID in a Blackwell TcbInfo (2.23.133.5.4.1.1) */
 };
 
 enum ccg_status gpusim_write_pem_cert(const char *path, X509 *cert, struct ccg_error *err)
@@ -261,8 +261,8 @@ static int add_ext(X509 *cert, X509V3_CTX *ctx, int nid, const char *value)
  * make_cert: a certificate for key's public half, issued by issuer/issuer_key
  * (NULL: self-signed), signed ECDSA-SHA384.
  */
-static enum ccg_status make_cert(const struct cert_spec *spec, EVP_PKEY *key, X509 *issuer,
-				 EVP_PKEY *issuer_key, X509 **out, struct ccg_error *err)
+static enum ccg_status make_cert(const struct cert_spec *spec, EVP_PKEY *key, X509 *issuer, EVP_PKEY *issuer_key,
+				 X509 **out, struct ccg_error *err)
 {
 	X509 *c = X509_new();
 	X509_NAME *name = X509_NAME_new();
@@ -293,22 +293,20 @@ static enum ccg_status make_cert(const struct cert_spec *spec, EVP_PKEY *key, X5
 		serial[0] = 0x41;
 	for (size_t i = 0; i < 4 && spec->subject[i].field != NULL; i++) {
 		const char *f = spec->subject[i].field;
-		int type = strcmp(f, "serialNumber") == 0 || strcmp(f, "C") == 0 ? V_ASN1_PRINTABLESTRING
-										: MBSTRING_UTF8;
+		int type =
+			strcmp(f, "serialNumber") == 0 || strcmp(f, "C") == 0 ? V_ASN1_PRINTABLESTRING : MBSTRING_UTF8;
 
-		if (X509_NAME_add_entry_by_txt(name, f, type, (const unsigned char *)spec->subject[i].value, -1,
-					       -1, 0) != 1) {
+		if (X509_NAME_add_entry_by_txt(name, f, type, (const unsigned char *)spec->subject[i].value, -1, -1,
+					       0) != 1) {
 			st = ccg_openssl_error(err, CCG_ERR_CRYPTO, "gpusim.pki", f);
 			goto out;
 		}
 	}
 	bn = BN_bin2bn(serial, (int)serial_len, NULL);
 	if (bn == NULL || X509_set_version(c, X509_VERSION_3) != 1 ||
-	    BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(c)) == NULL ||
-	    X509_set_subject_name(c, name) != 1 ||
+	    BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(c)) == NULL || X509_set_subject_name(c, name) != 1 ||
 	    X509_set_issuer_name(c, issuer != NULL ? X509_get_subject_name(issuer) : name) != 1 ||
-	    X509_set_pubkey(c, key) != 1 ||
-	    X509_gmtime_adj(X509_getm_notBefore(c), (long)spec->not_before) == NULL) {
+	    X509_set_pubkey(c, key) != 1 || X509_gmtime_adj(X509_getm_notBefore(c), (long)spec->not_before) == NULL) {
 		st = ccg_openssl_error(err, CCG_ERR_CRYPTO, "gpusim.pki", "certificate fields");
 		goto out;
 	}
@@ -331,7 +329,8 @@ static enum ccg_status make_cert(const struct cert_spec *spec, EVP_PKEY *key, X5
 		goto out;
 	}
 	if (spec->fwid != NULL) {
-		X509_EXTENSION *ext = spec->blackwell ? tcbinfo_blackwell_ext(spec->fwid) : tcbinfo_ext(key, spec->fwid);
+		X509_EXTENSION *ext =
+			spec->blackwell ? tcbinfo_blackwell_ext(spec->fwid) : tcbinfo_ext(key, spec->fwid);
 		int ok = ext != NULL && X509_add_ext(c, ext, -1) == 1;
 
 		X509_EXTENSION_free(ext);
@@ -354,7 +353,7 @@ out:
 }
 
 struct ca {
-	const char *file;              /* base name: <file>.pem, <file>.key */
+	const char *file; /* base name: <file>.pem, <file>.key */
 	X509 *cert;
 	EVP_PKEY *key;
 };
@@ -444,7 +443,8 @@ static enum ccg_status make_switches(const char *dir, const struct gpusim_pki_op
 
 		snprintf(sdir, sizeof(sdir), "%s/switch%u", dir, j);
 		if ((st = ccg_mkdir_p(sdir, err)) != CCG_OK || (st = ccg_random(fwid, sizeof(fwid))) != CCG_OK ||
-		    (st = ccg_random(serial, sizeof(serial))) != CCG_OK || (st = ccg_random(pdi, sizeof(pdi))) != CCG_OK ||
+		    (st = ccg_random(serial, sizeof(serial))) != CCG_OK ||
+		    (st = ccg_random(pdi, sizeof(pdi))) != CCG_OK ||
 		    (st = ccg_random(leaf_serial, sizeof(leaf_serial))) != CCG_OK)
 			break;
 		serial[0] = (uint8_t)((serial[0] & 0x3F) | 0x40);
@@ -455,16 +455,26 @@ static enum ccg_status make_switches(const char *dir, const struct gpusim_pki_op
 		brom.key = new_key();
 		fmc.key = new_key();
 		{
-			const struct cert_spec brom_spec = {
-				.subject = {{"serialNumber", serial_hex}, {"C", "US"}, {"O", "ccgpu gpusim"},
-					    {"CN", "LS_10 A01 FSP BROM"}},
-				.serial = serial, .serial_len = sizeof(serial), .not_before = -DAY, .not_after = FOREVER,
-				.basic = "critical,CA:TRUE", .key_usage = "critical,keyCertSign"};
-			const struct cert_spec fmc_spec = {
-				.subject = {{"serialNumber", leaf_hex}, {"C", "US"}, {"O", "ccgpu gpusim"},
-					    {"CN", "LS_10 A01 FSP FMC LF"}},
-				.serial = leaf_serial, .serial_len = sizeof(leaf_serial), .not_before = -DAY,
-				.not_after = FOREVER, .key_usage = "critical,digitalSignature", .fwid = fwid};
+			const struct cert_spec brom_spec = {.subject = {{"serialNumber", serial_hex},
+									{"C", "US"},
+									{"O", "ccgpu gpusim"},
+									{"CN", "LS_10 A01 FSP BROM"}},
+							    .serial = serial,
+							    .serial_len = sizeof(serial),
+							    .not_before = -DAY,
+							    .not_after = FOREVER,
+							    .basic = "critical,CA:TRUE",
+							    .key_usage = "critical,keyCertSign"};
+			const struct cert_spec fmc_spec = {.subject = {{"serialNumber", leaf_hex},
+								       {"C", "US"},
+								       {"O", "ccgpu gpusim"},
+								       {"CN", "LS_10 A01 FSP FMC LF"}},
+							   .serial = leaf_serial,
+							   .serial_len = sizeof(leaf_serial),
+							   .not_before = -DAY,
+							   .not_after = FOREVER,
+							   .key_usage = "critical,digitalSignature",
+							   .fwid = fwid};
 
 			if (brom.key == NULL || fmc.key == NULL)
 				st = ccg_openssl_error(err, CCG_ERR_CRYPTO, "gpusim.pki", "key");
@@ -540,37 +550,62 @@ enum ccg_status gpusim_pki_generate(const char *dir, const struct gpusim_pki_opt
 		return st;
 
 	{
-		const struct cert_spec root_spec = {
-			.subject = {{"CN", "GPUSIM Device Identity CA"}, {"O", "ccgpu gpusim"}},
-			.serial_len = 16, .not_before = -DAY, .not_after = FOREVER,
-			.basic = "critical,CA:TRUE", .key_usage = "critical,keyCertSign,cRLSign"};
-		const struct cert_spec ident_spec = {
-			.subject = {{"CN", "GPUSIM GH100 Identity"}, {"O", "ccgpu gpusim"}},
-			.serial_len = 16, .not_before = -DAY, .not_after = FOREVER,
-			.basic = "critical,CA:TRUE", .key_usage = "critical,keyCertSign,cRLSign",
-			.aia = ocsp, .crl = "http://127.0.0.1/crl/l1-root.crl"};
+		const struct cert_spec root_spec = {.subject = {{"CN", "GPUSIM Device Identity CA"},
+								{"O", "ccgpu gpusim"}},
+						    .serial_len = 16,
+						    .not_before = -DAY,
+						    .not_after = FOREVER,
+						    .basic = "critical,CA:TRUE",
+						    .key_usage = "critical,keyCertSign,cRLSign"};
+		const struct cert_spec ident_spec = {.subject = {{"CN", "GPUSIM GH100 Identity"},
+								 {"O", "ccgpu gpusim"}},
+						     .serial_len = 16,
+						     .not_before = -DAY,
+						     .not_after = FOREVER,
+						     .basic = "critical,CA:TRUE",
+						     .key_usage = "critical,keyCertSign,cRLSign",
+						     .aia = ocsp,
+						     .crl = "http://127.0.0.1/crl/l1-root.crl"};
 		const struct cert_spec prov_spec = {
 			.subject = {{"CN", "GPUSIM GH100 Provisioner ICA 1"}, {"O", "ccgpu gpusim"}, {"C", "US"}},
-			.serial_len = 16, .not_before = -DAY, .not_after = FOREVER,
-			.basic = "critical,CA:TRUE", .key_usage = "critical,keyCertSign,cRLSign",
-			.aia = ocsp, .crl = "http://127.0.0.1/crl/l2-gh100.crl"};
+			.serial_len = 16,
+			.not_before = -DAY,
+			.not_after = FOREVER,
+			.basic = "critical,CA:TRUE",
+			.key_usage = "critical,keyCertSign,cRLSign",
+			.aia = ocsp,
+			.crl = "http://127.0.0.1/crl/l2-gh100.crl"};
 		const struct cert_spec rroot_spec = {
 			.subject = {{"C", "US"}, {"O", "ccgpu gpusim"}, {"CN", "GPUSIM CoRIM signing Root CA"}},
-			.serial_len = 16, .not_before = -DAY, .not_after_rel = 30LL * 365 * DAY,
-			.basic = "critical,CA:TRUE", .key_usage = "critical,keyCertSign,cRLSign"};
+			.serial_len = 16,
+			.not_before = -DAY,
+			.not_after_rel = 30LL * 365 * DAY,
+			.basic = "critical,CA:TRUE",
+			.key_usage = "critical,keyCertSign,cRLSign"};
 		const struct cert_spec rca_spec = {
 			.subject = {{"CN", "GPUSIM Reference Value GH100 CA"}, {"O", "ccgpu gpusim"}, {"C", "US"}},
-			.serial_len = 16, .not_before = -DAY, .not_after_rel = 10LL * 365 * DAY,
-			.basic = "critical,CA:TRUE", .key_usage = "critical,keyCertSign,cRLSign", .aia = ocsp};
+			.serial_len = 16,
+			.not_before = -DAY,
+			.not_after_rel = 10LL * 365 * DAY,
+			.basic = "critical,CA:TRUE",
+			.key_usage = "critical,keyCertSign,cRLSign",
+			.aia = ocsp};
 		const struct cert_spec rl3_spec = {
 			.subject = {{"CN", "GPUSIM Reference Value L3 GH100 001"}, {"O", "ccgpu gpusim"}, {"C", "US"}},
-			.serial_len = 16, .not_before = -DAY, .not_after_rel = 3LL * 365 * DAY,
-			.basic = "critical,CA:TRUE,pathlen:0", .key_usage = "critical,keyCertSign,cRLSign",
+			.serial_len = 16,
+			.not_before = -DAY,
+			.not_after_rel = 3LL * 365 * DAY,
+			.basic = "critical,CA:TRUE,pathlen:0",
+			.key_usage = "critical,keyCertSign,cRLSign",
 			.aia = ocsp};
 		const struct cert_spec rsig_spec = {
 			.subject = {{"C", "US"}, {"O", "ccgpu gpusim"}, {"CN", "GPUSIM RIM L4 Signer"}},
-			.serial_len = 20, .not_before = -DAY, .not_after_rel = 2LL * 365 * DAY,
-			.basic = "critical,CA:FALSE", .key_usage = "critical,digitalSignature", .aia = ocsp};
+			.serial_len = 20,
+			.not_before = -DAY,
+			.not_after_rel = 2LL * 365 * DAY,
+			.basic = "critical,CA:FALSE",
+			.key_usage = "critical,digitalSignature",
+			.aia = ocsp};
 
 		if ((st = issue(dir, "device-root", &root_spec, NULL, &root, err)) != CCG_OK ||
 		    (st = issue(dir, "identity", &ident_spec, &root, &ident, err)) != CCG_OK ||
@@ -592,7 +627,8 @@ enum ccg_status gpusim_pki_generate(const char *dir, const struct gpusim_pki_opt
 	fprintf(idx, "identity.pem device-root.pem device-root.key good\n");
 	fprintf(idx, "provisioner.pem identity.pem identity.key %s\n",
 		has_fault(opts, GPUSIM_FAULT_REVOKED_INTERMEDIATE, -1) ? "revoked"
-		: has_fault(opts, GPUSIM_FAULT_HELD_INTERMEDIATE, -1) ? "hold" : "good");
+		: has_fault(opts, GPUSIM_FAULT_HELD_INTERMEDIATE, -1)  ? "hold"
+								       : "good");
 	fprintf(idx, "rim-ca.pem rim-root.pem rim-root.key good\n");
 	fprintf(idx, "rim-l3.pem rim-ca.pem rim-ca.key good\n");
 	fprintf(idx, "rim-signer.pem rim-l3.pem rim-l3.key good\n");
@@ -630,10 +666,16 @@ enum ccg_status gpusim_pki_generate(const char *dir, const struct gpusim_pki_opt
 		{
 			/* BROM serial: 9 bytes, also the subject serialNumber (as NVIDIA's) */
 			const struct cert_spec brom_spec = {
-				.subject = {{"serialNumber", serial_hex}, {"C", "US"}, {"O", "ccgpu gpusim"},
+				.subject = {{"serialNumber", serial_hex},
+					    {"C", "US"},
+					    {"O", "ccgpu gpusim"},
 					    {"CN", fw.blackwell ? "GB100 A01 GSP BROM" : "GH100 A01 GSP BROM"}},
-				.serial = brom_serial, .serial_len = sizeof(brom_serial), .not_before = -DAY,
-				.not_after = FOREVER, .basic = "critical,CA:TRUE", .key_usage = "critical,keyCertSign"};
+				.serial = brom_serial,
+				.serial_len = sizeof(brom_serial),
+				.not_before = -DAY,
+				.not_after = FOREVER,
+				.basic = "critical,CA:TRUE",
+				.key_usage = "critical,keyCertSign"};
 
 			brom.file = "brom";
 			brom.key = new_key();
@@ -675,11 +717,18 @@ enum ccg_status gpusim_pki_generate(const char *dir, const struct gpusim_pki_opt
 		{
 			bool expired = has_fault(opts, GPUSIM_FAULT_EXPIRED_LEAF, (int)g);
 			const struct cert_spec fmc_spec = {
-				.subject = {{"serialNumber", leaf_serial_hex}, {"C", "US"}, {"O", "ccgpu gpusim"},
+				.subject = {{"serialNumber", leaf_serial_hex},
+					    {"C", "US"},
+					    {"O", "ccgpu gpusim"},
 					    {"CN", fw.blackwell ? "GB100 A01 GSP FMC LF" : "GH100 A01 GSP FMC LF"}},
-				.serial = ski, .serial_len = 20, .not_before = expired ? -2 * DAY : -DAY,
-				.not_after = expired ? NULL : FOREVER, .not_after_rel = -DAY,
-				.key_usage = "critical,digitalSignature", .san = san, .fwid = fwid,
+				.serial = ski,
+				.serial_len = 20,
+				.not_before = expired ? -2 * DAY : -DAY,
+				.not_after = expired ? NULL : FOREVER,
+				.not_after_rel = -DAY,
+				.key_usage = "critical,digitalSignature",
+				.san = san,
+				.fwid = fwid,
 				.blackwell = fw.blackwell};
 
 			st = make_cert(&fmc_spec, fmc.key, brom.cert, brom.key, &fmc.cert, err);

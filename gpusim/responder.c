@@ -18,7 +18,8 @@
 #include "wire/frame.h"
 #include "wire/spdm_crypto.h"
 
-#define RSP_FLAGS (SPDM_CAP_CERT | SPDM_CAP_ENCRYPT | SPDM_CAP_MAC | SPDM_CAP_KEY_EX | SPDM_CAP_HBEAT | SPDM_CAP_KEY_UPD)
+#define RSP_FLAGS \
+	(SPDM_CAP_CERT | SPDM_CAP_ENCRYPT | SPDM_CAP_MAC | SPDM_CAP_KEY_EX | SPDM_CAP_HBEAT | SPDM_CAP_KEY_UPD)
 
 enum conn_state { ST_NONE, ST_VERSION, ST_CAPS, ST_ALGS, ST_HANDSHAKE, ST_SESSION };
 
@@ -27,12 +28,12 @@ struct gpusim_conn {
 	unsigned gpu;
 	enum conn_state state;
 	struct ccg_buf th;
-	struct ccg_buf chain;          /* SPDM cert chain of gpu */
+	struct ccg_buf chain; /* SPDM cert chain of gpu */
 	uint8_t chain_hash[SPDM_H];
 	uint32_t session_id;
 	struct spdm_schedule ks;
 	struct spdm_dir_keys req, rsp;
-	struct gpusim_dp_end dp;       /* the device end of this session's data channel (data_path.c) */
+	struct gpusim_dp_end dp; /* the device end of this session's data channel (data_path.c) */
 };
 
 enum ccg_status gpusim_conn_new(struct gpusim *s, struct gpusim_conn **out)
@@ -156,25 +157,28 @@ static enum ccg_status on_key_exchange(struct gpusim_conn *c, const uint8_t *req
 	rsp_sid |= 0x8000;
 	if ((st = ccg_buf_append(&c->th, c->chain_hash, SPDM_H)) != CCG_OK ||
 	    (st = ccg_buf_append(&c->th, req, len)) != CCG_OK || (st = ccg_buf_append_u8(out, SPDM_V12)) != CCG_OK ||
-	    (st = ccg_buf_append_u8(out, SPDM_KEY_EXCHANGE_RSP)) != CCG_OK || (st = ccg_buf_append_u8(out, 0)) != CCG_OK ||
-	    (st = ccg_buf_append_u8(out, 0)) != CCG_OK || (st = ccg_buf_append_u16le(out, rsp_sid)) != CCG_OK ||
+	    (st = ccg_buf_append_u8(out, SPDM_KEY_EXCHANGE_RSP)) != CCG_OK ||
 	    (st = ccg_buf_append_u8(out, 0)) != CCG_OK || (st = ccg_buf_append_u8(out, 0)) != CCG_OK ||
+	    (st = ccg_buf_append_u16le(out, rsp_sid)) != CCG_OK || (st = ccg_buf_append_u8(out, 0)) != CCG_OK ||
+	    (st = ccg_buf_append_u8(out, 0)) != CCG_OK ||
 	    (st = ccg_buf_append(out, random, sizeof(random))) != CCG_OK ||
 	    (st = ccg_buf_append(out, pub, sizeof(pub))) != CCG_OK || (st = ccg_buf_append_u16le(out, 0)) != CCG_OK ||
 	    (st = ccg_buf_append(&c->th, out->data + start, out->len - start)) != CCG_OK ||
 	    (st = th_hash(c, th)) != CCG_OK)
 		goto out;
 	spdm_sign_input(SPDM_KEX_SIGN_CONTEXT, th, sig_in);
-	if ((st = ccg_ecdsa_sign_raw(gpusim_gpu_key(c->s, c->gpu), "SHA384", sig_in, sizeof(sig_in), sig,
-				      SPDM_SIG_LEN, "gpusim.spdm.key_exchange", NULL)) != CCG_OK)
+	if ((st = ccg_ecdsa_sign_raw(gpusim_gpu_key(c->s, c->gpu), "SHA384", sig_in, sizeof(sig_in), sig, SPDM_SIG_LEN,
+				     "gpusim.spdm.key_exchange", NULL)) != CCG_OK)
 		goto out;
 	if (gpusim_fault_on(c->s, GPUSIM_FAULT_BAD_SIGNATURE, c->gpu))
 		sig[SPDM_SIG_LEN - 1] ^= 0x01;
-	if ((st = ccg_buf_append(out, sig, sizeof(sig))) != CCG_OK || (st = ccg_buf_append(&c->th, sig, sizeof(sig))) != CCG_OK ||
-	    (st = th_hash(c, th)) != CCG_OK || (st = spdm_ecdhe_derive(eph, peer, dhe, NULL)) != CCG_OK ||
+	if ((st = ccg_buf_append(out, sig, sizeof(sig))) != CCG_OK ||
+	    (st = ccg_buf_append(&c->th, sig, sizeof(sig))) != CCG_OK || (st = th_hash(c, th)) != CCG_OK ||
+	    (st = spdm_ecdhe_derive(eph, peer, dhe, NULL)) != CCG_OK ||
 	    (st = spdm_schedule_handshake(&c->ks, dhe, sizeof(dhe), th)) != CCG_OK ||
 	    (st = spdm_hmac(spdm_secret(&c->ks, SPDM_S_RSP_FINISHED), th, SPDM_H, vd)) != CCG_OK ||
-	    (st = ccg_buf_append(out, vd, sizeof(vd))) != CCG_OK || (st = ccg_buf_append(&c->th, vd, sizeof(vd))) != CCG_OK ||
+	    (st = ccg_buf_append(out, vd, sizeof(vd))) != CCG_OK ||
+	    (st = ccg_buf_append(&c->th, vd, sizeof(vd))) != CCG_OK ||
 	    (st = spdm_dir_set(&c->req, spdm_secret(&c->ks, SPDM_S_REQ_HS))) != CCG_OK ||
 	    (st = spdm_dir_set(&c->rsp, spdm_secret(&c->ks, SPDM_S_RSP_HS))) != CCG_OK)
 		goto out;
@@ -234,16 +238,33 @@ static enum ccg_status on_plain(struct gpusim_conn *c, unsigned gpu, const uint8
 		if (!ccg_writer_put_u32le(&w, RSP_FLAGS) || !ccg_writer_put_u32le(&w, SPDM_MAX_MSG) ||
 		    !ccg_writer_put_u32le(&w, SPDM_MAX_MSG))
 			return w.failed;
-		if ((st = ccg_buf_append(&c->th, req, len)) != CCG_OK || (st = ccg_buf_append(&c->th, rsp, sizeof(rsp))) != CCG_OK)
+		if ((st = ccg_buf_append(&c->th, req, len)) != CCG_OK ||
+		    (st = ccg_buf_append(&c->th, rsp, sizeof(rsp))) != CCG_OK)
 			return st;
 		c->state = ST_CAPS;
 		return ccg_buf_append(out, rsp, sizeof(rsp));
 	}
 	case SPDM_NEGOTIATE_ALGORITHMS: {
-		uint8_t rsp[52] = {SPDM_V12, SPDM_ALGORITHMS, 4, 0, 52, 0, SPDM_MEAS_SPEC_DMTF, 0, 0x04, 0, 0, 0,
-				   (uint8_t)SPDM_ASYM_ECDSA_P384, 0, 0, 0, (uint8_t)SPDM_HASH_SHA384};
-		static const uint8_t structs[16] = {SPDM_ALG_TYPE_DHE, 0x20, 0x10, 0x00, SPDM_ALG_TYPE_AEAD, 0x20, 0x02,
-						    0x00, SPDM_ALG_TYPE_REQ_ASYM, 0x20, 0x80, 0x00,
+		uint8_t rsp[52] = {SPDM_V12,
+				   SPDM_ALGORITHMS,
+				   4,
+				   0,
+				   52,
+				   0,
+				   SPDM_MEAS_SPEC_DMTF,
+				   0,
+				   0x04,
+				   0,
+				   0,
+				   0,
+				   (uint8_t)SPDM_ASYM_ECDSA_P384,
+				   0,
+				   0,
+				   0,
+				   (uint8_t)SPDM_HASH_SHA384};
+		static const uint8_t structs[16] = {SPDM_ALG_TYPE_DHE,          0x20, 0x10, 0x00,
+						    SPDM_ALG_TYPE_AEAD,         0x20, 0x02, 0x00,
+						    SPDM_ALG_TYPE_REQ_ASYM,     0x20, 0x80, 0x00,
 						    SPDM_ALG_TYPE_KEY_SCHEDULE, 0x20, 0x01, 0x00};
 		uint16_t length = 0, r16 = 0;
 		uint8_t ms = 0, other = 0, ea = 0, eh = 0;
@@ -272,11 +293,13 @@ static enum ccg_status on_plain(struct gpusim_conn *c, unsigned gpu, const uint8
 		}
 		/* nothing in common: the negotiation fails (DSP0274 lets the responder pick none; ccgpu refuses) */
 		if (!(asym & SPDM_ASYM_ECDSA_P384) || !(hash & SPDM_HASH_SHA384) ||
-		    have != ((1u << SPDM_ALG_TYPE_DHE) | (1u << SPDM_ALG_TYPE_AEAD) | (1u << SPDM_ALG_TYPE_KEY_SCHEDULE)))
+		    have != ((1u << SPDM_ALG_TYPE_DHE) | (1u << SPDM_ALG_TYPE_AEAD) |
+			     (1u << SPDM_ALG_TYPE_KEY_SCHEDULE)))
 			return spdm_err(out, SPDM_ERR_INVALID_REQUEST, 0);
 		rsp[7] = other & SPDM_OTHER_OPAQUE_FMT1;
 		memcpy(rsp + 36, structs, sizeof(structs));
-		if ((st = ccg_buf_append(&c->th, req, len)) != CCG_OK || (st = ccg_buf_append(&c->th, rsp, sizeof(rsp))) != CCG_OK)
+		if ((st = ccg_buf_append(&c->th, req, len)) != CCG_OK ||
+		    (st = ccg_buf_append(&c->th, rsp, sizeof(rsp))) != CCG_OK)
 			return st;
 		c->state = ST_ALGS;
 		return ccg_buf_append(out, rsp, sizeof(rsp));
@@ -303,8 +326,9 @@ static enum ccg_status on_plain(struct gpusim_conn *c, unsigned gpu, const uint8
 			portion = SPDM_CERT_PORTION;
 		remainder = (uint16_t)(c->chain.len - off - portion);
 		if ((st = ccg_buf_append_u8(out, SPDM_V12)) != CCG_OK ||
-		    (st = ccg_buf_append_u8(out, SPDM_CERTIFICATE)) != CCG_OK || (st = ccg_buf_append_u8(out, 0)) != CCG_OK ||
-		    (st = ccg_buf_append_u8(out, 0)) != CCG_OK || (st = ccg_buf_append_u16le(out, portion)) != CCG_OK ||
+		    (st = ccg_buf_append_u8(out, SPDM_CERTIFICATE)) != CCG_OK ||
+		    (st = ccg_buf_append_u8(out, 0)) != CCG_OK || (st = ccg_buf_append_u8(out, 0)) != CCG_OK ||
+		    (st = ccg_buf_append_u16le(out, portion)) != CCG_OK ||
 		    (st = ccg_buf_append_u16le(out, remainder)) != CCG_OK)
 			return st;
 		return ccg_buf_append(out, c->chain.data + off, portion);
@@ -313,8 +337,7 @@ static enum ccg_status on_plain(struct gpusim_conn *c, unsigned gpu, const uint8
 		if (c->state != ST_ALGS)
 			return spdm_err(out, SPDM_ERR_UNEXPECTED_REQUEST, 0);
 		return on_key_exchange(c, req, len, out);
-	default:
-		return spdm_err(out, SPDM_ERR_UNSUPPORTED_REQUEST, code);
+	default: return spdm_err(out, SPDM_ERR_UNSUPPORTED_REQUEST, code);
 	}
 }
 
@@ -381,8 +404,7 @@ static enum ccg_status on_secured(struct gpusim_conn *c, const uint8_t *msg, siz
 	case SPDM_VENDOR_DEFINED_REQUEST:
 		/* CHANNEL_OPEN / CHANNEL_CLOSE: only ever inside the session */
 		return gpusim_dp_control(&c->dp, spdm_secret(&c->ks, SPDM_S_EXPORT), msg, len, passed_fd, rsp);
-	default:
-		return spdm_err(rsp, SPDM_ERR_UNSUPPORTED_REQUEST, code);
+	default: return spdm_err(rsp, SPDM_ERR_UNSUPPORTED_REQUEST, code);
 	}
 }
 
@@ -390,7 +412,8 @@ static enum ccg_status on_secured(struct gpusim_conn *c, const uint8_t *msg, siz
 
 static bool owned(const struct ccg_frame *f)
 {
-	if (f->type == CCG_FRAME_SECURED_SPDM || f->type == CCG_FRAME_CHANNEL_OPEN || f->type == CCG_FRAME_CHANNEL_CLOSE)
+	if (f->type == CCG_FRAME_SECURED_SPDM || f->type == CCG_FRAME_CHANNEL_OPEN ||
+	    f->type == CCG_FRAME_CHANNEL_CLOSE)
 		return true;
 	/* plain SPDM other than the 1.1 GET_MEASUREMENTS of the attestation path */
 	return f->type == CCG_FRAME_SPDM && !(f->payload.len >= 2 && f->payload.data[1] == SPDM_GET_MEASUREMENTS);
@@ -421,8 +444,9 @@ enum ccg_status gpusim_conn_handle(struct gpusim_conn *c, const uint8_t *in, siz
 		st = ccg_error_set(&e, CCG_ERR_INVALID_ARG, "frame.device", "no GPU %u", f.device);
 	} else if (f.type == CCG_FRAME_SPDM) {
 		answer = CCG_FRAME_SPDM;
-		st = f.session_id != 0 ? ccg_error_set(&e, CCG_ERR_MALFORMED, "frame.session_id", "plain SPDM in a session")
-				       : on_plain(c, f.device, f.payload.data, f.payload.len, &rsp);
+		st = f.session_id != 0
+			     ? ccg_error_set(&e, CCG_ERR_MALFORMED, "frame.session_id", "plain SPDM in a session")
+			     : on_plain(c, f.device, f.payload.data, f.payload.len, &rsp);
 	} else if (f.type == CCG_FRAME_SECURED_SPDM) {
 		answer = CCG_FRAME_SECURED_SPDM;
 		sid = c->session_id;
@@ -431,9 +455,9 @@ enum ccg_status gpusim_conn_handle(struct gpusim_conn *c, const uint8_t *in, siz
 		else if (f.session_id != c->session_id || f.device != c->gpu)
 			st = ccg_error_set(&e, CCG_ERR_MALFORMED, "frame.session_id", "session 0x%08x is not open",
 					   f.session_id);
-		else if ((st = spdm_record_open(&c->req, c->session_id, f.payload.data, f.payload.len, &msg, &e)) == CCG_OK &&
-			 (st = on_secured(c, msg.data, msg.len, passed_fd, &rsp, &rsp_new_key, &end)) ==
-				 CCG_OK) {
+		else if ((st = spdm_record_open(&c->req, c->session_id, f.payload.data, f.payload.len, &msg, &e)) ==
+				 CCG_OK &&
+			 (st = on_secured(c, msg.data, msg.len, passed_fd, &rsp, &rsp_new_key, &end)) == CCG_OK) {
 			struct ccg_buf rec;
 
 			ccg_buf_init(&rec, CCG_FRAME_MAX_PAYLOAD);

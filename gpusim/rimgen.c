@@ -35,8 +35,7 @@ static bool xmlsec_ok;
 static void xmlsec_init(void)
 {
 	xmlInitParser();
-	if (xmlSecInit() < 0 || xmlSecCheckVersion() != 1 || xmlSecOpenSSLAppInit(NULL) < 0 ||
-	    xmlSecOpenSSLInit() < 0)
+	if (xmlSecInit() < 0 || xmlSecCheckVersion() != 1 || xmlSecOpenSSLAppInit(NULL) < 0 || xmlSecOpenSSLInit() < 0)
 		return;
 	xmlsec_ok = true;
 }
@@ -83,8 +82,10 @@ static enum ccg_status build_text(char which, const struct gpusim_firmware *fw, 
 		const char *chip = which == 's' ? "LS_10" : fw->blackwell ? "GB100" : "GH100";
 
 		snprintf(head, sizeof(head), head_fmt, chip, tag_hex,
-			 which == 'd' ? fw->driver_version : which == 's' ? fw->bios_version : fw->vbios_version, chip,
-			 chip);
+			 which == 'd'   ? fw->driver_version
+			 : which == 's' ? fw->bios_version
+					: fw->vbios_version,
+			 chip, chip);
 		if ((st = ccg_buf_append_str(b, head)) != CCG_OK)
 			return ccg_error_set(err, st, "gpusim.rim", "text");
 	}

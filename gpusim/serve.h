@@ -21,8 +21,8 @@ CCG_MUST_USE enum ccg_status gpusim_serve_socket(struct gpusim *s, const char *p
  * on 127.0.0.1:port (0: any; the port chosen is written to port_file if
  * not NULL) until stopped or timeout_s.
  */
-CCG_MUST_USE enum ccg_status gpusim_serve_http(const char *what, const char *dir, unsigned port,
-					       const char *port_file, unsigned timeout_s, struct ccg_error *err);
+CCG_MUST_USE enum ccg_status gpusim_serve_http(const char *what, const char *dir, unsigned port, const char *port_file,
+					       unsigned timeout_s, struct ccg_error *err);
 
 /*
  * For tests and benchmarks that run a device beside the guest code:

@@ -63,7 +63,8 @@ pid_t gpusim_serve_child(const char *state_dir, const char *path, const char *fa
 		if (gpusim_load(state_dir, &s, NULL) != CCG_OK)
 			_exit(1);
 		gpusim_set_copy_engine(s, ce);
-		if (fault != NULL && (gpusim_fault_parse(fault, &f, NULL) != CCG_OK || gpusim_add_fault(s, &f, NULL) != CCG_OK))
+		if (fault != NULL &&
+		    (gpusim_fault_parse(fault, &f, NULL) != CCG_OK || gpusim_add_fault(s, &f, NULL) != CCG_OK))
 			_exit(1);
 		_exit(gpusim_serve_socket(s, path, timeout_s, NULL) == CCG_OK ? 0 : 1);
 	}

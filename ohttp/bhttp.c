@@ -22,7 +22,7 @@ enum { CTL_METHOD, CTL_SCHEME, CTL_AUTHORITY, CTL_PATH, N_CTL };
 static const char *const ctl_names[N_CTL] = {"bhttp.method", "bhttp.scheme", "bhttp.authority", "bhttp.path"};
 
 struct field {
-	char *name;     /* NUL-terminated; the value follows in the same allocation */
+	char *name; /* NUL-terminated; the value follows in the same allocation */
 	uint8_t *value;
 	size_t name_len, value_len;
 };
@@ -100,7 +100,8 @@ static enum ccg_status check_control(int which, const uint8_t *s, size_t n, stru
 	const char *where = ctl_names[which];
 
 	if (n > CCG_BHTTP_MAX_CONTROL_LEN)
-		return ccg_error_set(err, CCG_ERR_TOO_LARGE, where, "%zu bytes, at most %u", n, CCG_BHTTP_MAX_CONTROL_LEN);
+		return ccg_error_set(err, CCG_ERR_TOO_LARGE, where, "%zu bytes, at most %u", n,
+				     CCG_BHTTP_MAX_CONTROL_LEN);
 	if (which == CTL_METHOD && n == 0)
 		return ccg_error_set(err, CCG_ERR_MALFORMED, where, "empty method");
 	for (size_t i = 0; i < n; i++) {
@@ -116,7 +117,8 @@ static enum ccg_status check_control(int which, const uint8_t *s, size_t n, stru
 		default: ok = is_visible(c); break;
 		}
 		if (!ok)
-			return ccg_error_set(err, CCG_ERR_MALFORMED, where, "byte 0x%02x at offset %zu is not allowed", c, i);
+			return ccg_error_set(err, CCG_ERR_MALFORMED, where, "byte 0x%02x at offset %zu is not allowed",
+					     c, i);
 	}
 	return CCG_OK;
 }
@@ -144,19 +146,22 @@ static enum ccg_status check_field(const uint8_t *name, size_t name_len, const u
 				     CCG_BHTTP_MAX_FIELD_LEN);
 	for (size_t i = 0; i < name_len; i++) {
 		if (name[i] == ':')
-			return ccg_error_set(err, CCG_ERR_MALFORMED, where, "pseudo-field: control data is not a field");
+			return ccg_error_set(err, CCG_ERR_MALFORMED, where,
+					     "pseudo-field: control data is not a field");
 		if (!is_tchar(name[i]) || (name[i] >= 'A' && name[i] <= 'Z'))
 			return ccg_error_set(err, CCG_ERR_MALFORMED, where,
-					     "byte 0x%02x at offset %zu of the name: not a lower-case token", name[i], i);
+					     "byte 0x%02x at offset %zu of the name: not a lower-case token", name[i],
+					     i);
 	}
 	for (size_t i = 0; i < value_len; i++)
 		if (value[i] == 0 || value[i] == '\r' || value[i] == '\n')
-			return ccg_error_set(err, CCG_ERR_MALFORMED, where, "NUL, CR or LF at offset %zu of the value", i);
+			return ccg_error_set(err, CCG_ERR_MALFORMED, where, "NUL, CR or LF at offset %zu of the value",
+					     i);
 	if (connection_specific(name, name_len, value, value_len))
 		return ccg_error_set(err, CCG_ERR_MALFORMED, where, "connection-specific field \"%.*s\"", (int)name_len,
 				     (const char *)name);
-	if (value_len > 0 && (value[0] == ' ' || value[0] == '\t' || value[value_len - 1] == ' ' ||
-			      value[value_len - 1] == '\t'))
+	if (value_len > 0 &&
+	    (value[0] == ' ' || value[0] == '\t' || value[value_len - 1] == ' ' || value[value_len - 1] == '\t'))
 		return ccg_error_set(err, CCG_ERR_MALFORMED, where, "the value begins or ends with white space");
 	return CCG_OK;
 }
@@ -252,8 +257,8 @@ static enum ccg_status set_control(struct ccg_bhttp_msg *m, int which, const uin
 	return CCG_OK;
 }
 
-enum ccg_status ccg_bhttp_request_new(const char *method, const char *scheme, const char *authority,
-				      const char *path, struct ccg_bhttp_msg **out, struct ccg_error *err)
+enum ccg_status ccg_bhttp_request_new(const char *method, const char *scheme, const char *authority, const char *path,
+				      struct ccg_bhttp_msg **out, struct ccg_error *err)
 {
 	const char *v[N_CTL] = {method, scheme, authority, path};
 	struct ccg_bhttp_msg *m;
@@ -264,7 +269,8 @@ enum ccg_status ccg_bhttp_request_new(const char *method, const char *scheme, co
 	*out = NULL;
 	for (int i = 0; i < N_CTL; i++)
 		if (v[i] == NULL)
-			return ccg_error_set(err, CCG_ERR_INVALID_ARG, ctl_names[i], "NULL (give \"\" for an empty value)");
+			return ccg_error_set(err, CCG_ERR_INVALID_ARG, ctl_names[i],
+					     "NULL (give \"\" for an empty value)");
 	if ((m = msg_alloc(true)) == NULL)
 		return ccg_error_set(err, CCG_ERR_NOMEM, "bhttp", NULL);
 	for (int i = 0; i < N_CTL && st == CCG_OK; i++)
@@ -283,7 +289,8 @@ enum ccg_status ccg_bhttp_response_new(unsigned status, struct ccg_bhttp_msg **o
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "bhttp", "no output");
 	*out = NULL;
 	if (status < 200 || status > 599)
-		return ccg_error_set(err, CCG_ERR_MALFORMED, "bhttp.status", "final status %u is not in 200..599", status);
+		return ccg_error_set(err, CCG_ERR_MALFORMED, "bhttp.status", "final status %u is not in 200..599",
+				     status);
 	if ((*out = msg_alloc(false)) == NULL)
 		return ccg_error_set(err, CCG_ERR_NOMEM, "bhttp", NULL);
 	(*out)->status = status;
@@ -316,10 +323,11 @@ enum ccg_status ccg_bhttp_msg_add_informational(struct ccg_bhttp_msg *m, unsigne
 	if (m == NULL || m->request)
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "bhttp.informational", "only responses have 1xx parts");
 	if (status < 100 || status > 199)
-		return ccg_error_set(err, CCG_ERR_MALFORMED, "bhttp.informational", "status %u is not in 100..199", status);
+		return ccg_error_set(err, CCG_ERR_MALFORMED, "bhttp.informational", "status %u is not in 100..199",
+				     status);
 	if (m->n_info >= CCG_BHTTP_MAX_INFORMATIONAL)
-		return ccg_error_set(err, CCG_ERR_TOO_LARGE, "bhttp.informational", "more than %u informational responses",
-				     CCG_BHTTP_MAX_INFORMATIONAL);
+		return ccg_error_set(err, CCG_ERR_TOO_LARGE, "bhttp.informational",
+				     "more than %u informational responses", CCG_BHTTP_MAX_INFORMATIONAL);
 	m->sec[2 + m->n_info].status = status;
 	m->n_info++;
 	return CCG_OK;
@@ -421,8 +429,8 @@ enum ccg_status ccg_bhttp_encode(const struct ccg_bhttp_msg *m, bool indetermina
 		n += ccg_quic_varint_len(m->content_len) + m->content_len;
 	n += section_len(&m->sec[CCG_BHTTP_TRAILERS], indeterminate);
 	if (padding > CCG_BHTTP_MAX_MESSAGE || n > CCG_BHTTP_MAX_MESSAGE - padding)
-		return ccg_error_set(err, CCG_ERR_TOO_LARGE, "bhttp", "%zu bytes and %zu of padding, at most %u", n, padding,
-				     CCG_BHTTP_MAX_MESSAGE);
+		return ccg_error_set(err, CCG_ERR_TOO_LARGE, "bhttp", "%zu bytes and %zu of padding, at most %u", n,
+				     padding, CCG_BHTTP_MAX_MESSAGE);
 	n += padding;
 	if ((buf = malloc(n)) == NULL)
 		return ccg_error_set(err, CCG_ERR_NOMEM, "bhttp", NULL);
@@ -482,8 +490,8 @@ static enum ccg_status get_len(struct ccg_cursor *c, uint64_t max, const char *w
 }
 
 /* one field line; *end set at an indeterminate section's terminator (a zero name length) */
-static enum ccg_status field_line(struct ccg_cursor *c, struct ccg_bhttp_msg *m, unsigned sec, bool indet,
-				  bool *end, struct ccg_error *err)
+static enum ccg_status field_line(struct ccg_cursor *c, struct ccg_bhttp_msg *m, unsigned sec, bool indet, bool *end,
+				  struct ccg_error *err)
 {
 	struct section *s = &m->sec[sec];
 	struct ccg_cursor name, value;
@@ -513,8 +521,9 @@ static enum ccg_status field_line(struct ccg_cursor *c, struct ccg_bhttp_msg *m,
 
 static const char *section_name(unsigned sec)
 {
-	return sec == CCG_BHTTP_HEADERS ? "bhttp.header" : sec == CCG_BHTTP_TRAILERS ? "bhttp.trailer"
-										 : "bhttp.informational.header";
+	return sec == CCG_BHTTP_HEADERS    ? "bhttp.header"
+	       : sec == CCG_BHTTP_TRAILERS ? "bhttp.trailer"
+					   : "bhttp.informational.header";
 }
 
 static enum ccg_status field_section(struct ccg_cursor *c, struct ccg_bhttp_msg *m, unsigned sec, bool indet,
@@ -618,14 +627,15 @@ static enum ccg_status response_control(struct ccg_cursor *c, struct ccg_bhttp_m
 		enum ccg_status st;
 
 		if (!ccg_quic_varint_get(c, &status))
-			return ccg_error_set(err, CCG_ERR_TRUNCATED, "bhttp.status", "the input ends before the final status");
+			return ccg_error_set(err, CCG_ERR_TRUNCATED, "bhttp.status",
+					     "the input ends before the final status");
 		if (status >= 200 && status <= 599) {
 			m->status = (unsigned)status;
 			return CCG_OK;
 		}
 		if (status < 100 || status > 199)
-			return ccg_error_set(err, CCG_ERR_MALFORMED, "bhttp.status", "status %llu is neither 1xx nor 200..599",
-					     (unsigned long long)status);
+			return ccg_error_set(err, CCG_ERR_MALFORMED, "bhttp.status",
+					     "status %llu is neither 1xx nor 200..599", (unsigned long long)status);
 		if ((st = ccg_bhttp_msg_add_informational(m, (unsigned)status, err)) != CCG_OK)
 			return st;
 		if ((st = field_section(c, m, CCG_BHTTP_INFORMATIONAL((unsigned)m->n_info - 1), indet, err)) != CCG_OK)
@@ -645,13 +655,14 @@ enum ccg_status ccg_bhttp_decode(const uint8_t *data, size_t len, struct ccg_bht
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "bhttp", "NULL argument");
 	*out = NULL;
 	if (len > CCG_BHTTP_MAX_MESSAGE)
-		return ccg_error_set(err, CCG_ERR_TOO_LARGE, "bhttp", "%zu bytes, at most %u", len, CCG_BHTTP_MAX_MESSAGE);
+		return ccg_error_set(err, CCG_ERR_TOO_LARGE, "bhttp", "%zu bytes, at most %u", len,
+				     CCG_BHTTP_MAX_MESSAGE);
 	ccg_cursor_init(&c, data, len);
 	if (!ccg_quic_varint_get(&c, &framing))
 		return ccg_error_set(err, CCG_ERR_TRUNCATED, "bhttp.framing", "empty message");
 	if (framing > 3)
-		return ccg_error_set(err, CCG_ERR_UNSUPPORTED, "bhttp.framing", "framing indicator %llu (0..3 are defined)",
-				     (unsigned long long)framing);
+		return ccg_error_set(err, CCG_ERR_UNSUPPORTED, "bhttp.framing",
+				     "framing indicator %llu (0..3 are defined)", (unsigned long long)framing);
 	indet = framing >= 2;
 	if ((m = msg_alloc(framing % 2 == 0)) == NULL)
 		return ccg_error_set(err, CCG_ERR_NOMEM, "bhttp", NULL);

@@ -146,8 +146,7 @@ enum ccg_status ccg_client_set_jwks_url(struct ccg_client *c, const char *url, s
 	return CCG_OK;
 }
 
-enum ccg_status ccg_client_set_policy(struct ccg_client *c, const char *policy_src, size_t len,
-				      struct ccg_error *err)
+enum ccg_status ccg_client_set_policy(struct ccg_client *c, const char *policy_src, size_t len, struct ccg_error *err)
 {
 	struct ccg_policy *p = NULL;
 	enum ccg_status st;
@@ -255,8 +254,8 @@ static enum ccg_status jwk_bytes(const json_t *jwk, const char *member, uint8_t 
  * X25519 key (RFC 8037, KEM 0x0020, 32 raw bytes) or an EC P-384 key
  * (RFC 7518, KEM 0x0011, the uncompressed point 0x04 ‖ x ‖ y).
  */
-static enum ccg_status bound_key(const json_t *claims, uint16_t *kem, uint8_t pk[CCG_HPKE_MAX_PK_LEN],
-				 size_t *pk_len, struct ccg_error *err)
+static enum ccg_status bound_key(const json_t *claims, uint16_t *kem, uint8_t pk[CCG_HPKE_MAX_PK_LEN], size_t *pk_len,
+				 struct ccg_error *err)
 {
 	const json_t *jwk = json_object_get(json_object_get(claims, "cnf"), "jwk");
 	const char *kty = json_string_value(json_object_get(jwk, "kty"));
@@ -346,9 +345,8 @@ enum ccg_status ccg_client_attest(struct ccg_client *c, int64_t now, struct ccg_
 	if ((st = ccg_ohttp_key_config_suite(&kcs[i], &suite, err)) != CCG_OK)
 		goto out;
 	/* the client's own policy on the appraised claims */
-	if (c->policy != NULL &&
-	    ((st = claims_document(claims, &cl, err)) != CCG_OK || (st = ccg_policy_eval(c->policy, cl, t, NULL, 0, err)) !=
-								   CCG_OK))
+	if (c->policy != NULL && ((st = claims_document(claims, &cl, err)) != CCG_OK ||
+				  (st = ccg_policy_eval(c->policy, cl, t, NULL, 0, err)) != CCG_OK))
 		goto out;
 	if ((c->claims_json = ccg_json_dumps(claims, 0)) == NULL) {
 		st = ccg_error_set(err, CCG_ERR_NOMEM, "client", NULL);
@@ -422,7 +420,8 @@ enum ccg_status ccg_client_request(struct ccg_client *c, const struct ccg_bhttp_
 	    (st = ccg_bhttp_decode(res, res_len, &m, err)) != CCG_OK)
 		goto out;
 	if (ccg_bhttp_msg_is_request(m)) {
-		st = ccg_error_set(err, CCG_ERR_MALFORMED, "ohttp.response.bhttp", "a request where the response belongs");
+		st = ccg_error_set(err, CCG_ERR_MALFORMED, "ohttp.response.bhttp",
+				   "a request where the response belongs");
 		goto out;
 	}
 	*response = m;

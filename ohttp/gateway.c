@@ -56,8 +56,8 @@ static enum ccg_status gateway_make(uint8_t key_id, enum ccg_hpke_suite suite, E
 	return CCG_OK;
 }
 
-enum ccg_status ccg_ohttp_gateway_new(uint8_t key_id, const uint8_t *sk, size_t sk_len,
-				      struct ccg_ohttp_gateway **out, struct ccg_error *err)
+enum ccg_status ccg_ohttp_gateway_new(uint8_t key_id, const uint8_t *sk, size_t sk_len, struct ccg_ohttp_gateway **out,
+				      struct ccg_error *err)
 {
 	const enum ccg_hpke_suite suite = CCG_HPKE_X25519_SHA256_AES128GCM;
 	EVP_PKEY *k = NULL;
@@ -67,8 +67,8 @@ enum ccg_status ccg_ohttp_gateway_new(uint8_t key_id, const uint8_t *sk, size_t 
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "ohttp.gateway", "no output");
 	*out = NULL;
 	if (sk != NULL && sk_len != 32)
-		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "ohttp.key", "an X25519 private key is 32 bytes, not %zu",
-				     sk_len);
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "ohttp.key",
+				     "an X25519 private key is 32 bytes, not %zu", sk_len);
 	if (sk == NULL) {
 		if ((st = ccg_hpke_keypair_generate(suite, &k, err)) != CCG_OK)
 			return st;
@@ -124,10 +124,11 @@ enum ccg_status ccg_ohttp_gateway_public_jwk(const struct ccg_ohttp_gateway *g, 
 	*out = NULL;
 	/* RFC 8037 §2: an OKP key's x is its raw public key; RFC 7518 §6.2.1: an EC key's full-length x and y */
 	if (g->suite == CCG_HPKE_X25519_SHA256_AES128GCM)
-		jwk = json_pack("{s:s,s:s,s:o}", "kty", "OKP", "crv", "X25519", "x", jose_b64_enc(g->kc.pk, g->kc.pk_len));
+		jwk = json_pack("{s:s,s:s,s:o}", "kty", "OKP", "crv", "X25519", "x",
+				jose_b64_enc(g->kc.pk, g->kc.pk_len));
 	else
-		jwk = json_pack("{s:s,s:s,s:o,s:o}", "kty", "EC", "crv", "P-384", "x", jose_b64_enc(g->kc.pk + 1, 48), "y",
-				jose_b64_enc(g->kc.pk + 49, 48));
+		jwk = json_pack("{s:s,s:s,s:o,s:o}", "kty", "EC", "crv", "P-384", "x", jose_b64_enc(g->kc.pk + 1, 48),
+				"y", jose_b64_enc(g->kc.pk + 49, 48));
 	if (jwk == NULL || (*out = ccg_json_dumps(jwk, 0)) == NULL) {
 		json_decref(jwk);
 		return ccg_error_set(err, CCG_ERR_NOMEM, "ohttp.gateway.jwk", NULL);
@@ -136,8 +137,8 @@ enum ccg_status ccg_ohttp_gateway_public_jwk(const struct ccg_ohttp_gateway *g, 
 	return CCG_OK;
 }
 
-enum ccg_status ccg_ohttp_gateway_decapsulate(const struct ccg_ohttp_gateway *g, const uint8_t *enc_request,
-					      size_t len, struct ccg_ohttp_exchange **out, struct ccg_error *err)
+enum ccg_status ccg_ohttp_gateway_decapsulate(const struct ccg_ohttp_gateway *g, const uint8_t *enc_request, size_t len,
+					      struct ccg_ohttp_exchange **out, struct ccg_error *err)
 {
 	struct ccg_ohttp_exchange *ex = NULL;
 	uint8_t *pt = NULL;

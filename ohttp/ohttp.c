@@ -59,8 +59,7 @@ static enum ccg_status kem_npk(uint16_t kem_id, size_t *npk)
 
 static enum ccg_hpke_suite kem_suite(uint16_t kem_id)
 {
-	return kem_id == CCG_HPKE_KEM_X25519_SHA256 ? CCG_HPKE_X25519_SHA256_AES128GCM
-						    : CCG_HPKE_P384_SHA384_AES256GCM;
+	return kem_id == CCG_HPKE_KEM_X25519_SHA256 ? CCG_HPKE_X25519_SHA256_AES128GCM : CCG_HPKE_P384_SHA384_AES256GCM;
 }
 
 enum ccg_status ccg_ohttp_key_config_parse(const uint8_t *data, size_t len, struct ccg_ohttp_key_config *out,
@@ -96,8 +95,8 @@ enum ccg_status ccg_ohttp_key_config_parse(const uint8_t *data, size_t len, stru
 		return ccg_error_set(err, CCG_ERR_TOO_LARGE, "ohttp.key_config.algs", "%u pairs, at most %d",
 				     algs_len / 4, CCG_OHTTP_MAX_ALGS);
 	if (!ccg_cursor_get_bytes(&c, &algs, algs_len))
-		return ccg_error_set(err, CCG_ERR_TRUNCATED, "ohttp.key_config.algs", "need %u bytes, have %zu", algs_len,
-				     c.len);
+		return ccg_error_set(err, CCG_ERR_TRUNCATED, "ohttp.key_config.algs", "need %u bytes, have %zu",
+				     algs_len, c.len);
 	while (algs.len > 0) {
 		struct ccg_ohttp_alg *a = &out->algs[out->n_algs++];
 
@@ -135,8 +134,8 @@ enum ccg_status ccg_ohttp_keys_parse(const uint8_t *data, size_t len, struct ccg
 		if (!ccg_cursor_get_u16be(&c, &l) || !ccg_cursor_get_bytes(&c, &one, l))
 			return ccg_error_set(err, CCG_ERR_TRUNCATED, where, "the list ends inside a configuration");
 		st = ccg_ohttp_key_config_parse(one.data, one.len, &kc, err);
-		if (st == CCG_ERR_UNSUPPORTED && one.len >= 3 && kem_npk((uint16_t)(one.data[1] << 8 | one.data[2]),
-									 &kc.pk_len) != CCG_OK) {
+		if (st == CCG_ERR_UNSUPPORTED && one.len >= 3 &&
+		    kem_npk((uint16_t)(one.data[1] << 8 | one.data[2]), &kc.pk_len) != CCG_OK) {
 			/* a KEM ccgpu does not have: its configuration cannot be read, and is skipped */
 			ccg_error_clear(err);
 			continue;
@@ -180,7 +179,8 @@ static enum ccg_status check_config(const struct ccg_ohttp_key_config *kc, struc
 
 	if (kc == NULL || kem_npk(kc->kem_id, &npk) != CCG_OK || kc->pk_len != npk || kc->n_algs == 0 ||
 	    kc->n_algs > CCG_OHTTP_MAX_ALGS)
-		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "ohttp.key_config", "not a configuration ccgpu can write");
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "ohttp.key_config",
+				     "not a configuration ccgpu can write");
 	return CCG_OK;
 }
 
@@ -200,8 +200,8 @@ enum ccg_status ccg_ohttp_key_config_encode(const struct ccg_ohttp_key_config *k
 	return CCG_OK;
 }
 
-enum ccg_status ccg_ohttp_keys_encode(const struct ccg_ohttp_key_config *kc, size_t n, uint8_t **out,
-				      size_t *out_len, struct ccg_error *err)
+enum ccg_status ccg_ohttp_keys_encode(const struct ccg_ohttp_key_config *kc, size_t n, uint8_t **out, size_t *out_len,
+				      struct ccg_error *err)
 {
 	size_t total = 0;
 	uint8_t *p;
@@ -313,16 +313,16 @@ out:
 	return st;
 }
 
-enum ccg_status ccg_ohttp_request_encapsulate(const struct ccg_ohttp_key_config *kc, const uint8_t *req,
-					      size_t req_len, uint8_t **out, size_t *out_len, struct ccg_ohttp_ctx **ctx,
+enum ccg_status ccg_ohttp_request_encapsulate(const struct ccg_ohttp_key_config *kc, const uint8_t *req, size_t req_len,
+					      uint8_t **out, size_t *out_len, struct ccg_ohttp_ctx **ctx,
 					      struct ccg_error *err)
 {
 	return encapsulate(kc, NULL, req, req_len, out, out_len, ctx, err);
 }
 
 enum ccg_status ccg_ohttp_request_encapsulate_fixed(const struct ccg_ohttp_key_config *kc, EVP_PKEY *skE,
-						    const uint8_t *req, size_t req_len, uint8_t **out,
-						    size_t *out_len, struct ccg_ohttp_ctx **ctx, struct ccg_error *err)
+						    const uint8_t *req, size_t req_len, uint8_t **out, size_t *out_len,
+						    struct ccg_ohttp_ctx **ctx, struct ccg_error *err)
 {
 	if (skE == NULL)
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "ohttp.request", "no ephemeral key");
@@ -350,8 +350,8 @@ enum ccg_status ccg_ohttp_request_decapsulate(uint8_t key_id, enum ccg_hpke_suit
 				     CCG_OHTTP_MAX_MESSAGE);
 	ccg_cursor_init(&c, enc_req, len);
 	if (!ccg_cursor_copy_bytes(&c, hdr, sizeof(hdr)))
-		return ccg_error_set(err, CCG_ERR_TRUNCATED, "ohttp.request.header", "%zu bytes, the header has %d", len,
-				     CCG_OHTTP_HEADER_LEN);
+		return ccg_error_set(err, CCG_ERR_TRUNCATED, "ohttp.request.header", "%zu bytes, the header has %d",
+				     len, CCG_OHTTP_HEADER_LEN);
 	/* §4.3 step 1a/1b: a key id this gateway does not have, or a suite it is unwilling to use */
 	header_put(want, key_id, suite);
 	if (hdr[0] != want[0])
@@ -365,8 +365,8 @@ enum ccg_status ccg_ohttp_request_decapsulate(uint8_t key_id, enum ccg_hpke_suit
 		return ccg_error_set(err, CCG_ERR_TRUNCATED, "ohttp.request.enc", "need %zu bytes, have %zu",
 				     ccg_hpke_enc_len(suite), c.len);
 	if (c.len < CCG_HPKE_TAG_LEN)
-		return ccg_error_set(err, CCG_ERR_TRUNCATED, "hpke.ct", "%zu bytes, shorter than the %d-byte tag", c.len,
-				     CCG_HPKE_TAG_LEN);
+		return ccg_error_set(err, CCG_ERR_TRUNCATED, "hpke.ct", "%zu bytes, shorter than the %d-byte tag",
+				     c.len, CCG_HPKE_TAG_LEN);
 	if ((x = calloc(1, sizeof(*x))) == NULL)
 		return ccg_error_set(err, CCG_ERR_NOMEM, "ohttp.request", NULL);
 	x->suite = suite;
@@ -486,17 +486,17 @@ enum ccg_status ccg_ohttp_response_encapsulate(struct ccg_ohttp_ctx *ctx, const 
 	return respond(ctx, NULL, resp, resp_len, out, out_len, err);
 }
 
-enum ccg_status ccg_ohttp_response_encapsulate_fixed(struct ccg_ohttp_ctx *ctx, const uint8_t *nonce,
-						     size_t nonce_len, const uint8_t *resp, size_t resp_len,
-						     uint8_t **out, size_t *out_len, struct ccg_error *err)
+enum ccg_status ccg_ohttp_response_encapsulate_fixed(struct ccg_ohttp_ctx *ctx, const uint8_t *nonce, size_t nonce_len,
+						     const uint8_t *resp, size_t resp_len, uint8_t **out,
+						     size_t *out_len, struct ccg_error *err)
 {
 	if (ctx == NULL || nonce == NULL || nonce_len != response_nonce_len(ctx->suite))
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "ohttp.response.nonce", "need max(Nn, Nk) bytes");
 	return respond(ctx, nonce, resp, resp_len, out, out_len, err);
 }
 
-enum ccg_status ccg_ohttp_response_open(struct ccg_ohttp_ctx *ctx, const uint8_t *enc_res, size_t len,
-					uint8_t **out, size_t *out_len, struct ccg_error *err)
+enum ccg_status ccg_ohttp_response_open(struct ccg_ohttp_ctx *ctx, const uint8_t *enc_res, size_t len, uint8_t **out,
+					size_t *out_len, struct ccg_error *err)
 {
 	struct ccg_hpke_ctx *a = NULL;
 	struct ccg_cursor c, nonce;
@@ -517,11 +517,11 @@ enum ccg_status ccg_ohttp_response_open(struct ccg_ohttp_ctx *ctx, const uint8_t
 	nl = response_nonce_len(ctx->suite);
 	ccg_cursor_init(&c, enc_res, len);
 	if (!ccg_cursor_get_bytes(&c, &nonce, nl))
-		return ccg_error_set(err, CCG_ERR_TRUNCATED, "ohttp.response.nonce", "%zu bytes, the nonce has %zu", len,
-				     nl);
+		return ccg_error_set(err, CCG_ERR_TRUNCATED, "ohttp.response.nonce", "%zu bytes, the nonce has %zu",
+				     len, nl);
 	if (c.len < CCG_HPKE_TAG_LEN)
-		return ccg_error_set(err, CCG_ERR_TRUNCATED, "hpke.ct", "%zu bytes, shorter than the %d-byte tag", c.len,
-				     CCG_HPKE_TAG_LEN);
+		return ccg_error_set(err, CCG_ERR_TRUNCATED, "hpke.ct", "%zu bytes, shorter than the %d-byte tag",
+				     c.len, CCG_HPKE_TAG_LEN);
 	ctx->used = true;
 	if ((st = response_aead(ctx, nonce.data, nonce.len, &a, err)) != CCG_OK)
 		goto out;

@@ -22,10 +22,10 @@
 #include "ccgpu/ohttp.h"
 #include "common/hpke.h"
 
-#define CCG_OHTTP_MAX_ALGS 64            /* symmetric algorithm pairs in one key configuration */
-#define CCG_OHTTP_MAX_CONFIGS 16         /* key configurations in one application/ohttp-keys list */
-#define CCG_OHTTP_HEADER_LEN 7           /* key id (8) ‖ KEM (16) ‖ KDF (16) ‖ AEAD (16) */
-#define CCG_OHTTP_MAX_RESPONSE_NONCE 32  /* max(Nn, Nk) of the suites ccgpu has */
+#define CCG_OHTTP_MAX_ALGS 64           /* symmetric algorithm pairs in one key configuration */
+#define CCG_OHTTP_MAX_CONFIGS 16        /* key configurations in one application/ohttp-keys list */
+#define CCG_OHTTP_HEADER_LEN 7          /* key id (8) ‖ KEM (16) ‖ KDF (16) ‖ AEAD (16) */
+#define CCG_OHTTP_MAX_RESPONSE_NONCE 32 /* max(Nn, Nk) of the suites ccgpu has */
 #define CCG_OHTTP_REQUEST_LABEL "message/bhttp request"
 #define CCG_OHTTP_RESPONSE_LABEL "message/bhttp response"
 
@@ -78,8 +78,8 @@ CCG_MUST_USE enum ccg_status ccg_ohttp_key_config_encode(const struct ccg_ohttp_
  * pairs that forms with its KEM a suite ccgpu has; none: CCG_ERR_UNSUPPORTED
  * "ohttp.key_config.algs".
  */
-CCG_MUST_USE enum ccg_status ccg_ohttp_key_config_suite(const struct ccg_ohttp_key_config *kc,
-							enum ccg_hpke_suite *out, struct ccg_error *err);
+CCG_MUST_USE enum ccg_status ccg_ohttp_key_config_suite(const struct ccg_ohttp_key_config *kc, enum ccg_hpke_suite *out,
+							struct ccg_error *err);
 
 /*
  * ccg_ohttp_request_encapsulate: the client's §4.3: hdr ‖ enc ‖ Seal(req)
@@ -87,15 +87,14 @@ CCG_MUST_USE enum ccg_status ccg_ohttp_key_config_suite(const struct ccg_ohttp_k
  * malloc'd, *ctx kept to open the response (free with ccg_ohttp_ctx_free).
  * req up to CCG_BHTTP_MAX_MESSAGE bytes.
  */
-CCG_MUST_USE enum ccg_status ccg_ohttp_request_encapsulate(const struct ccg_ohttp_key_config *kc,
-							   const uint8_t *req, size_t req_len, uint8_t **out,
-							   size_t *out_len, struct ccg_ohttp_ctx **ctx,
-							   struct ccg_error *err);
+CCG_MUST_USE enum ccg_status ccg_ohttp_request_encapsulate(const struct ccg_ohttp_key_config *kc, const uint8_t *req,
+							   size_t req_len, uint8_t **out, size_t *out_len,
+							   struct ccg_ohttp_ctx **ctx, struct ccg_error *err);
 /* ccg_ohttp_request_encapsulate_fixed: the same with the ephemeral key skE given (test vectors only). */
-CCG_MUST_USE enum ccg_status ccg_ohttp_request_encapsulate_fixed(const struct ccg_ohttp_key_config *kc,
-								 EVP_PKEY *skE, const uint8_t *req, size_t req_len,
-								 uint8_t **out, size_t *out_len,
-								 struct ccg_ohttp_ctx **ctx, struct ccg_error *err);
+CCG_MUST_USE enum ccg_status ccg_ohttp_request_encapsulate_fixed(const struct ccg_ohttp_key_config *kc, EVP_PKEY *skE,
+								 const uint8_t *req, size_t req_len, uint8_t **out,
+								 size_t *out_len, struct ccg_ohttp_ctx **ctx,
+								 struct ccg_error *err);
 /*
  * ccg_ohttp_request_decapsulate: the gateway's side of §4.3 for its one
  * key (key_id, suite, skR): refuses another key id, KEM, KDF or AEAD
@@ -105,9 +104,9 @@ CCG_MUST_USE enum ccg_status ccg_ohttp_request_encapsulate_fixed(const struct cc
  * open (CCG_ERR_MAC "hpke.ct"). The plaintext request goes to *out
  * (malloc'd; the caller wipes and frees it), the context to *ctx.
  */
-CCG_MUST_USE enum ccg_status ccg_ohttp_request_decapsulate(uint8_t key_id, enum ccg_hpke_suite suite,
-							   EVP_PKEY *skR, const uint8_t *enc_req, size_t len,
-							   uint8_t **out, size_t *out_len, struct ccg_ohttp_ctx **ctx,
+CCG_MUST_USE enum ccg_status ccg_ohttp_request_decapsulate(uint8_t key_id, enum ccg_hpke_suite suite, EVP_PKEY *skR,
+							   const uint8_t *enc_req, size_t len, uint8_t **out,
+							   size_t *out_len, struct ccg_ohttp_ctx **ctx,
 							   struct ccg_error *err);
 /*
  * ccg_ohttp_response_encapsulate: the gateway's §4.4: response_nonce
@@ -130,9 +129,8 @@ CCG_MUST_USE enum ccg_status ccg_ohttp_response_encapsulate_fixed(struct ccg_oht
  * CCG_ERR_TRUNCATED "hpke.ct". The plaintext goes to *out (malloc'd; wipe
  * and free). Once per context.
  */
-CCG_MUST_USE enum ccg_status ccg_ohttp_response_open(struct ccg_ohttp_ctx *ctx, const uint8_t *enc_res,
-						     size_t len, uint8_t **out, size_t *out_len,
-						     struct ccg_error *err);
+CCG_MUST_USE enum ccg_status ccg_ohttp_response_open(struct ccg_ohttp_ctx *ctx, const uint8_t *enc_res, size_t len,
+						     uint8_t **out, size_t *out_len, struct ccg_error *err);
 /* ccg_ohttp_ctx_free: wipes the context; NULL is allowed. */
 void ccg_ohttp_ctx_free(struct ccg_ohttp_ctx *ctx);
 /* ccg_ohttp_free_plaintext: wipes len bytes at p and frees them (for *out of the calls above). */

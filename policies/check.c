@@ -132,7 +132,8 @@ bool pol_version_parse(const char *s, struct pval *v)
 		while (isxdigit((unsigned char)*s)) {
 			if (++digits > 15)
 				return false;
-			x = x * 16 + (uint64_t)(isdigit((unsigned char)*s) ? *s - '0' : (tolower((unsigned char)*s) - 'a' + 10));
+			x = x * 16 +
+			    (uint64_t)(isdigit((unsigned char)*s) ? *s - '0' : (tolower((unsigned char)*s) - 'a' + 10));
 			s++;
 		}
 		if (digits == 0 || n >= POL_VER_MAX)
@@ -285,8 +286,7 @@ static enum ccg_status type_literal(struct checker *ck, struct pol_operand *o, e
 		if (o->kind == OK_NOW)
 			return CCG_OK;
 		break;
-	default:
-		break;
+	default: break;
 	}
 	return cerr(ck, CCG_ERR_POLICY_TYPE, o->line, o->col, "type mismatch: %s claim '%s' compared with %s",
 		    pol_type_name(t), claim, operand_desc(o));
@@ -304,15 +304,13 @@ static enum ccg_status check_node(struct checker *ck, int32_t i, bool in_gpu)
 		if ((st = check_node(ck, n->a, in_gpu)) != CCG_OK)
 			return st;
 		return check_node(ck, n->b, in_gpu);
-	case NK_NOT:
-		return check_node(ck, n->a, in_gpu);
+	case NK_NOT: return check_node(ck, n->a, in_gpu);
 	case NK_EVERY:
 	case NK_SOME:
 		if (in_gpu)
 			return cerr(ck, CCG_ERR_POLICY_TYPE, n->line, n->col, "GPU quantifiers do not nest");
 		return check_node(ck, n->a, true);
-	case NK_EXISTS:
-		return resolve_claim(ck, &n->l, in_gpu, &lt);
+	case NK_EXISTS: return resolve_claim(ck, &n->l, in_gpu, &lt);
 	case NK_TRUTH:
 		if (n->l.kind != OK_CLAIM)
 			return cerr(ck, CCG_ERR_POLICY_TYPE, n->l.line, n->l.col,
@@ -346,7 +344,8 @@ static enum ccg_status check_node(struct checker *ck, int32_t i, bool in_gpu)
 			n->op = flip[n->op];
 		}
 		if (n->l.kind != OK_CLAIM)
-			return cerr(ck, CCG_ERR_POLICY_TYPE, n->l.line, n->l.col, "a comparison needs a claim on one side");
+			return cerr(ck, CCG_ERR_POLICY_TYPE, n->l.line, n->l.col,
+				    "a comparison needs a claim on one side");
 		if ((st = resolve_claim(ck, &n->l, in_gpu, &lt)) != CCG_OK)
 			return st;
 		if (n->r.kind == OK_CLAIM) {
@@ -354,8 +353,8 @@ static enum ccg_status check_node(struct checker *ck, int32_t i, bool in_gpu)
 				return st;
 			if (rt != lt)
 				return cerr(ck, CCG_ERR_POLICY_TYPE, n->r.line, n->r.col,
-					    "type mismatch: %s claim '%s' compared with %s claim '%s'", pol_type_name(lt),
-					    n->l.text, pol_type_name(rt), n->r.text);
+					    "type mismatch: %s claim '%s' compared with %s claim '%s'",
+					    pol_type_name(lt), n->l.text, pol_type_name(rt), n->r.text);
 		} else if ((st = type_literal(ck, &n->r, lt, n->l.text)) != CCG_OK) {
 			return st;
 		}
@@ -365,8 +364,7 @@ static enum ccg_status check_node(struct checker *ck, int32_t i, bool in_gpu)
 				    pol_type_name(lt), n->l.text);
 		n->type = (uint8_t)lt;
 		return CCG_OK;
-	default:
-		return cerr(ck, CCG_ERR_INTERNAL, n->line, n->col, "unknown node");
+	default: return cerr(ck, CCG_ERR_INTERNAL, n->line, n->col, "unknown node");
 	}
 }
 

@@ -46,7 +46,8 @@ enum ccg_status pol_key_parse(const uint8_t *pem, size_t len, bool private_key, 
 	k = private_key ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
 	BIO_free(bio);
 	if (k == NULL) {
-		st = ccg_openssl_error(err, CCG_ERR_ENCODING, where, private_key ? "not a PEM private key" : "not a PEM public key");
+		st = ccg_openssl_error(err, CCG_ERR_ENCODING, where,
+				       private_key ? "not a PEM private key" : "not a PEM public key");
 		goto out;
 	}
 	if (EVP_PKEY_is_a(k, "ED25519")) {
@@ -108,7 +109,8 @@ enum ccg_status pol_sign(void *pkey, const char *ctx, const uint8_t *msg, size_t
 		st = ccg_error_set(err, CCG_ERR_NOMEM, "sign", "out of memory");
 		goto out;
 	}
-	if (EVP_DigestSignInit_ex(md, NULL, EVP_PKEY_is_a(pkey, "ED25519") ? NULL : "SHA384", NULL, NULL, pkey, NULL) != 1 ||
+	if (EVP_DigestSignInit_ex(md, NULL, EVP_PKEY_is_a(pkey, "ED25519") ? NULL : "SHA384", NULL, NULL, pkey, NULL) !=
+		    1 ||
 	    EVP_DigestSign(md, NULL, sig_len, tbs, tbs_len) != 1 || (*sig = malloc(*sig_len)) == NULL ||
 	    EVP_DigestSign(md, *sig, sig_len, tbs, tbs_len) != 1) {
 		free(*sig);
@@ -136,7 +138,8 @@ enum ccg_status pol_verify(void *pkey, const char *ctx, const uint8_t *msg, size
 		st = ccg_error_set(err, CCG_ERR_NOMEM, where, "out of memory");
 		goto out;
 	}
-	if (EVP_DigestVerifyInit_ex(md, NULL, EVP_PKEY_is_a(pkey, "ED25519") ? NULL : "SHA384", NULL, NULL, pkey, NULL) != 1) {
+	if (EVP_DigestVerifyInit_ex(md, NULL, EVP_PKEY_is_a(pkey, "ED25519") ? NULL : "SHA384", NULL, NULL, pkey,
+				    NULL) != 1) {
 		st = ccg_openssl_error(err, CCG_ERR_CRYPTO, where, "verification setup failed");
 		goto out;
 	}
@@ -297,12 +300,14 @@ static enum ccg_status workload_policy(struct ccg_contract *c, json_t *ref, stru
 			if (sc == NULL || !json_is_array(vals) || json_array_size(vals) == 0 ||
 			    json_array_size(vals) > POL_MAX_SET) {
 				st = ccg_error_set(err, sc == NULL ? CCG_ERR_POLICY_UNKNOWN_CLAIM : CCG_ERR_MALFORMED,
-						   "workload.reference-values", "'%.64s': unknown claim or not a list of 1 to %d values",
-						   key, POL_MAX_SET);
+						   "workload.reference-values",
+						   "'%.64s': unknown claim or not a list of 1 to %d values", key,
+						   POL_MAX_SET);
 				goto out;
 			}
-			snprintf(head, sizeof(head), "rule reference-value-%zu \"workload reference value %s\" {\n%s%s in {", ++n,
-				 key, sc->scope == SCOPE_GPU ? "every gpu (" : "(", key);
+			snprintf(head, sizeof(head),
+				 "rule reference-value-%zu \"workload reference value %s\" {\n%s%s in {", ++n, key,
+				 sc->scope == SCOPE_GPU ? "every gpu (" : "(", key);
 			fail |= ccg_buf_append_str(&b, head) != CCG_OK;
 			json_array_foreach(vals, i, v) {
 				char lit[64];
@@ -313,8 +318,9 @@ static enum ccg_status workload_policy(struct ccg_contract *c, json_t *ref, stru
 					const char *p = json_string_value(v);
 
 					if (strpbrk(p, "\"\\\n") != NULL || strlen(p) != json_string_length(v)) {
-						st = ccg_error_set(err, CCG_ERR_MALFORMED, "workload.reference-values",
-								   "'%.64s': a value holds a quote, backslash or newline", key);
+						st = ccg_error_set(
+							err, CCG_ERR_MALFORMED, "workload.reference-values",
+							"'%.64s': a value holds a quote, backslash or newline", key);
 						goto out;
 					}
 					fail |= ccg_buf_append_u8(&b, '"') != CCG_OK;
@@ -354,8 +360,8 @@ static const char *const roles[] = {"model-owner", "data-owner", "client", "oper
 
 enum ccg_status ccg_contract_parse(const uint8_t *json, size_t len, struct ccg_contract **out, struct ccg_error *err)
 {
-	static const char *const top_members[] = {"ccgpu-contract", "id", "version", "not-before", "not-after",
-						  "workload", "parties", "secrets", "threshold"};
+	static const char *const top_members[] = {"ccgpu-contract", "id",      "version", "not-before", "not-after",
+						  "workload",       "parties", "secrets", "threshold"};
 	static const char *const party_members[] = {"id", "role", "public-key", "policy"};
 	static const char *const secret_members[] = {"owner", "name", "requires"};
 	static const char *const workload_members[] = {"name", "reference-values"};
@@ -373,7 +379,8 @@ enum ccg_status ccg_contract_parse(const uint8_t *json, size_t len, struct ccg_c
 	*out = NULL;
 	if ((st = ccg_json_parse(json, len, CONTRACT_MAX_JSON, "contract", &root, err)) != CCG_OK)
 		return st;
-	if ((st = members_only(root, top_members, sizeof(top_members) / sizeof(top_members[0]), "contract", err)) != CCG_OK)
+	if ((st = members_only(root, top_members, sizeof(top_members) / sizeof(top_members[0]), "contract", err)) !=
+	    CCG_OK)
 		goto out;
 	if (has_real(root, 0)) {
 		st = ccg_error_set(err, CCG_ERR_MALFORMED, "contract", "numbers must be integers (nesting at most 16)");
@@ -400,8 +407,10 @@ enum ccg_status ccg_contract_parse(const uint8_t *json, size_t len, struct ccg_c
 	    (st = workload_policy(c, json_object_get(e, "reference-values"), err)) != CCG_OK)
 		goto out;
 	parties = json_object_get(root, "parties");
-	if (!json_is_array(parties) || json_array_size(parties) == 0 || json_array_size(parties) > CONTRACT_MAX_PARTIES) {
-		st = ccg_error_set(err, CCG_ERR_MALFORMED, "parties", "must list 1 to %d parties", CONTRACT_MAX_PARTIES);
+	if (!json_is_array(parties) || json_array_size(parties) == 0 ||
+	    json_array_size(parties) > CONTRACT_MAX_PARTIES) {
+		st = ccg_error_set(err, CCG_ERR_MALFORMED, "parties", "must list 1 to %d parties",
+				   CONTRACT_MAX_PARTIES);
 		goto out;
 	}
 	json_array_foreach(parties, i, e) {
@@ -416,16 +425,19 @@ enum ccg_status ccg_contract_parse(const uint8_t *json, size_t len, struct ccg_c
 		    (st = ccg_json_get_string(e, "role", &role, where, err)) != CCG_OK ||
 		    (st = ccg_json_get_string(e, "public-key", &pem, where, err)) != CCG_OK)
 			goto out;
-		if (json_object_get(e, "policy") != NULL && (st = ccg_json_get_string(e, "policy", &pol, where, err)) != CCG_OK)
+		if (json_object_get(e, "policy") != NULL &&
+		    (st = ccg_json_get_string(e, "policy", &pol, where, err)) != CCG_OK)
 			goto out;
 		for (size_t r = 0; r < sizeof(roles) / sizeof(roles[0]); r++)
 			role_ok |= strcmp(role, roles[r]) == 0;
 		if (!role_ok) {
-			st = ccg_error_set(err, CCG_ERR_MALFORMED, where, "role '%.32s' is not model-owner, data-owner, client or operator", role);
+			st = ccg_error_set(err, CCG_ERR_MALFORMED, where,
+					   "role '%.32s' is not model-owner, data-owner, client or operator", role);
 			goto out;
 		}
 		if (*id == '\0' || strlen(id) > 64 || find_party(c, id) >= 0) {
-			st = ccg_error_set(err, CCG_ERR_DUPLICATE, where, "party id '%.64s' is empty, too long or given twice", id);
+			st = ccg_error_set(err, CCG_ERR_DUPLICATE, where,
+					   "party id '%.64s' is empty, too long or given twice", id);
 			goto out;
 		}
 		c->nparties++;
@@ -433,7 +445,8 @@ enum ccg_status ccg_contract_parse(const uint8_t *json, size_t len, struct ccg_c
 			st = CCG_ERR_NOMEM;
 			goto out;
 		}
-		if ((st = pol_key_parse((const uint8_t *)pem, strlen(pem), false, &p->key, &p->alg, where, err)) != CCG_OK)
+		if ((st = pol_key_parse((const uint8_t *)pem, strlen(pem), false, &p->key, &p->alg, where, err)) !=
+		    CCG_OK)
 			goto out;
 		if (pol != NULL) {
 			struct ccg_error perr;
@@ -448,7 +461,8 @@ enum ccg_status ccg_contract_parse(const uint8_t *json, size_t len, struct ccg_c
 	}
 	secrets = json_object_get(root, "secrets");
 	if (secrets != NULL && (!json_is_array(secrets) || json_array_size(secrets) > CONTRACT_MAX_SECRETS)) {
-		st = ccg_error_set(err, CCG_ERR_MALFORMED, "secrets", "must be a list of at most %d", CONTRACT_MAX_SECRETS);
+		st = ccg_error_set(err, CCG_ERR_MALFORMED, "secrets", "must be a list of at most %d",
+				   CONTRACT_MAX_SECRETS);
 		goto out;
 	}
 	json_array_foreach(secrets, i, e) {
@@ -470,11 +484,13 @@ enum ccg_status ccg_contract_parse(const uint8_t *json, size_t len, struct ccg_c
 		sec->owner_idx = (size_t)find_party(c, owner);
 		for (size_t j = 0; j < c->nsecrets; j++)
 			if (strcmp(c->secrets[j].name, name) == 0) {
-				st = ccg_error_set(err, CCG_ERR_DUPLICATE, where, "secret '%.64s' is named twice", name);
+				st = ccg_error_set(err, CCG_ERR_DUPLICATE, where, "secret '%.64s' is named twice",
+						   name);
 				goto out;
 			}
 		if (!json_is_array(req) || json_array_size(req) == 0 || json_array_size(req) > CONTRACT_MAX_PARTIES) {
-			st = ccg_error_set(err, CCG_ERR_MALFORMED, where, "requires must list the parties whose policies must hold");
+			st = ccg_error_set(err, CCG_ERR_MALFORMED, where,
+					   "requires must list the parties whose policies must hold");
 			goto out;
 		}
 		c->nsecrets++;
@@ -490,8 +506,8 @@ enum ccg_status ccg_contract_parse(const uint8_t *json, size_t len, struct ccg_c
 				goto out;
 			}
 			if (c->parties[pi].policy == NULL) {
-				st = ccg_error_set(err, CCG_ERR_MALFORMED, where, "party '%s' is required but states no policy",
-						   c->parties[pi].id);
+				st = ccg_error_set(err, CCG_ERR_MALFORMED, where,
+						   "party '%s' is required but states no policy", c->parties[pi].id);
 				goto out;
 			}
 			sec->req[sec->nreq++] = (size_t)pi;
@@ -499,7 +515,8 @@ enum ccg_status ccg_contract_parse(const uint8_t *json, size_t len, struct ccg_c
 	}
 	c->threshold = c->nparties;
 	if (json_object_get(root, "threshold") != NULL) {
-		if ((st = ccg_json_get_int(root, "threshold", 1, (int64_t)c->nparties, &thr, "contract", err)) != CCG_OK)
+		if ((st = ccg_json_get_int(root, "threshold", 1, (int64_t)c->nparties, &thr, "contract", err)) !=
+		    CCG_OK)
 			goto out;
 		c->threshold = (size_t)thr;
 	}
@@ -546,11 +563,13 @@ enum ccg_status ccg_contract_sign(const struct ccg_contract *c, const char *part
 
 	*out = NULL;
 	if ((pi = find_party(c, party)) < 0)
-		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "party", "'%.64s' is not a party of the contract", party);
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "party", "'%.64s' is not a party of the contract",
+				     party);
 	if ((st = pol_key_parse(key_pem, key_len, true, &key, &alg, "key", err)) != CCG_OK)
 		goto out;
 	if (!pol_key_same(key, c->parties[pi].key)) {
-		st = ccg_error_set(err, CCG_ERR_INVALID_ARG, "key", "the key is not party '%s''s key in the contract", party);
+		st = ccg_error_set(err, CCG_ERR_INVALID_ARG, "key", "the key is not party '%s''s key in the contract",
+				   party);
 		goto out;
 	}
 	if ((st = pol_sign(key, POL_SIG_CTX_CONTRACT, c->canonical, c->canonical_len, &sig, &sig_len, err)) != CCG_OK)
@@ -596,7 +615,8 @@ enum ccg_status ccg_contract_add_signature(struct ccg_contract *c, const uint8_t
 		goto out;
 	}
 	if (strcmp(id, c->id) != 0) {
-		st = ccg_error_set(err, CCG_ERR_MALFORMED, where, "signs contract version %.16s..., not %.16s...", id, c->id);
+		st = ccg_error_set(err, CCG_ERR_MALFORMED, where, "signs contract version %.16s..., not %.16s...", id,
+				   c->id);
 		goto out;
 	}
 	if (strcmp(alg, c->parties[pi].alg) != 0) {
@@ -604,11 +624,12 @@ enum ccg_status ccg_contract_add_signature(struct ccg_contract *c, const uint8_t
 		goto out;
 	}
 	if (ccg_base64_decode(b64, strlen(b64), SIG_MAX, &sig, &sig_len) != CCG_OK) {
-		st = ccg_error_set(err, CCG_ERR_SIGNATURE, where, "signature is not base64 of at most %d bytes", SIG_MAX);
+		st = ccg_error_set(err, CCG_ERR_SIGNATURE, where, "signature is not base64 of at most %d bytes",
+				   SIG_MAX);
 		goto out;
 	}
-	if ((st = pol_verify(c->parties[pi].key, POL_SIG_CTX_CONTRACT, c->canonical, c->canonical_len, sig, sig_len, where,
-			     err)) != CCG_OK)
+	if ((st = pol_verify(c->parties[pi].key, POL_SIG_CTX_CONTRACT, c->canonical, c->canonical_len, sig, sig_len,
+			     where, err)) != CCG_OK)
 		goto out;
 	/* kept, not trusted: it counts only when it verifies under the party's registered key */
 	free(c->parties[pi].sig);

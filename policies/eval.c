@@ -101,7 +101,8 @@ static enum ccg_status load_value(struct ccg_claims *c, json_t *j, enum pol_type
 			uint8_t *d = NULL;
 			size_t n = 0;
 
-			if (ccg_hex_decode(json_string_value(j), json_string_length(j), 64, &d, &n) == CCG_OK && n > 0) {
+			if (ccg_hex_decode(json_string_value(j), json_string_length(j), 64, &d, &n) == CCG_OK &&
+			    n > 0) {
 				if (!keep(c, d)) {
 					free(d);
 					return CCG_ERR_NOMEM;
@@ -122,8 +123,7 @@ static enum ccg_status load_value(struct ccg_claims *c, json_t *j, enum pol_type
 			v->state = PV_PRESENT;
 		}
 		break;
-	default:
-		break;
+	default: break;
 	}
 	return CCG_OK;
 }
@@ -169,7 +169,8 @@ enum ccg_status ccg_claims_from_json(const char *json, size_t len, struct ccg_cl
 		cpu = json_object_get(root, "cpu");
 		gpu = json_object_get(root, "gpu");
 		if ((cpu != NULL && !json_is_object(cpu)) || (gpu != NULL && !json_is_object(gpu))) {
-			st = ccg_error_set(err, CCG_ERR_MALFORMED, cpu != NULL && !json_is_object(cpu) ? "claims.cpu" : "claims.gpu",
+			st = ccg_error_set(err, CCG_ERR_MALFORMED,
+					   cpu != NULL && !json_is_object(cpu) ? "claims.cpu" : "claims.gpu",
 					   "not an object");
 			goto out;
 		}
@@ -188,11 +189,13 @@ enum ccg_status ccg_claims_from_json(const char *json, size_t len, struct ccg_cl
 			if (strncmp(key, "GPU-", 4) != 0)
 				continue;
 			if (c->ngpu >= POL_MAX_GPUS) {
-				st = ccg_error_set(err, CCG_ERR_TOO_LARGE, "claims.submods", "more than %d GPUs", POL_MAX_GPUS);
+				st = ccg_error_set(err, CCG_ERR_TOO_LARGE, "claims.submods", "more than %d GPUs",
+						   POL_MAX_GPUS);
 				goto out;
 			}
 			if (!json_is_object(v) || strlen(key) >= sizeof(c->gpu_names[0])) {
-				st = ccg_error_set(err, CCG_ERR_MALFORMED, "claims.submods", "%.40s is not a GPU's claims", key);
+				st = ccg_error_set(err, CCG_ERR_MALFORMED, "claims.submods",
+						   "%.40s is not a GPU's claims", key);
 				goto out;
 			}
 			names[c->ngpu++] = key;
@@ -257,8 +260,8 @@ struct ectx {
 	const struct ccg_claims *c;
 	size_t gpu_slots;
 	int64_t now;
-	int gpu;          /* current GPU inside a quantifier, else -1 */
-	char *why;        /* trace buffer or NULL */
+	int gpu;   /* current GPU inside a quantifier, else -1 */
+	char *why; /* trace buffer or NULL */
 };
 
 static const struct pval *fetch(const struct ectx *e, const struct pol_operand *o, struct pval *tmp)
@@ -281,18 +284,13 @@ static const struct pval *fetch(const struct ectx *e, const struct pol_operand *
 static int compare(uint8_t type, const struct pval *a, const struct pval *b)
 {
 	switch (type) {
-	case PT_BOOL:
-		return (a->i != 0) != (b->i != 0);
+	case PT_BOOL: return (a->i != 0) != (b->i != 0);
 	case PT_INT:
-	case PT_TIME:
-		return a->i < b->i ? -1 : a->i > b->i;
-	case PT_VERSION:
-		return pol_version_cmp(a, b);
+	case PT_TIME: return a->i < b->i ? -1 : a->i > b->i;
+	case PT_VERSION: return pol_version_cmp(a, b);
 	case PT_STRING:
-	case PT_DIGEST:
-		return a->len != b->len || memcmp(a->s, b->s, a->len) != 0;
-	default:
-		return 1;
+	case PT_DIGEST: return a->len != b->len || memcmp(a->s, b->s, a->len) != 0;
+	default: return 1;
 	}
 }
 
@@ -322,9 +320,7 @@ static size_t fmt_value(char *buf, size_t n, uint8_t type, const struct pval *v,
 	switch (type) {
 	case PT_BOOL: return (size_t)snprintf(buf, n, "%s", v->i ? "true" : "false");
 	case PT_INT: return (size_t)snprintf(buf, n, "%" PRId64, v->i);
-	case PT_TIME:
-		ccg_time_iso(v->i, iso);
-		return (size_t)snprintf(buf, n, "%s", iso);
+	case PT_TIME: ccg_time_iso(v->i, iso); return (size_t)snprintf(buf, n, "%s", iso);
 	case PT_STRING: return (size_t)snprintf(buf, n, "\"%.*s\"", v->len > 80 ? 80 : (int)v->len, (const char *)v->s);
 	case PT_VERSION: {
 		size_t w = 0;
@@ -410,9 +406,7 @@ static int eval_node(struct ectx *e, int32_t i)
 			return V_TRUE;
 		b = eval_node(e, n->b);
 		return b == V_TRUE ? V_TRUE : (a == V_UNKNOWN || b == V_UNKNOWN) ? V_UNKNOWN : V_FALSE;
-	case NK_NOT:
-		a = eval_node(e, n->a);
-		return a == V_UNKNOWN ? V_UNKNOWN : !a;
+	case NK_NOT: a = eval_node(e, n->a); return a == V_UNKNOWN ? V_UNKNOWN : !a;
 	case NK_EVERY:
 	case NK_SOME: {
 		int acc = n->kind == NK_EVERY ? V_TRUE : V_FALSE;
@@ -442,7 +436,8 @@ static int eval_node(struct ectx *e, int32_t i)
 	case NK_EXISTS:
 		l = fetch(e, &n->l, &tl);
 		if (e->why != NULL) {
-			int w = e->gpu >= 0 ? snprintf(e->why, CCG_POLICY_DETAIL_MAX, "%s: ", e->c->gpu_names[e->gpu]) : 0;
+			int w = e->gpu >= 0 ? snprintf(e->why, CCG_POLICY_DETAIL_MAX, "%s: ", e->c->gpu_names[e->gpu])
+					    : 0;
 
 			snprintf(e->why + w, CCG_POLICY_DETAIL_MAX - (size_t)w, "%s is %s", n->l.text,
 				 l->state == PV_PRESENT ? "present" : "absent");
@@ -473,8 +468,7 @@ static int eval_node(struct ectx *e, int32_t i)
 			if (compare(n->type, l, &e->p->set[n->set_first + k].val) == 0)
 				return n->negate ? V_FALSE : V_TRUE;
 		return n->negate ? V_TRUE : V_FALSE;
-	default:
-		return V_UNKNOWN;
+	default: return V_UNKNOWN;
 	}
 }
 

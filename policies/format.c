@@ -18,7 +18,11 @@ static void fmt_string(struct ccg_buf *b, const char *s, bool *fail)
 {
 	*fail |= ccg_buf_append_u8(b, '"') != CCG_OK;
 	for (; *s; s++) {
-		const char *e = *s == '"' ? "\\\"" : *s == '\\' ? "\\\\" : *s == '\n' ? "\\n" : *s == '\t' ? "\\t" : NULL;
+		const char *e = *s == '"'    ? "\\\""
+				: *s == '\\' ? "\\\\"
+				: *s == '\n' ? "\\n"
+				: *s == '\t' ? "\\t"
+					     : NULL;
 
 		*fail |= (e ? ccg_buf_append_str(b, e) : ccg_buf_append_u8(b, (uint8_t)*s)) != CCG_OK;
 	}
@@ -98,9 +102,7 @@ static void fmt_node(struct ccg_buf *b, const struct ccg_policy *p, int32_t i, i
 
 	switch (n->kind) {
 	case NK_AND:
-	case NK_OR:
-		fmt_chain(b, p, i, n->kind, level, multiline, true, fail);
-		break;
+	case NK_OR: fmt_chain(b, p, i, n->kind, level, multiline, true, fail); break;
 	case NK_NOT:
 		*fail |= ccg_buf_append_str(b, "not ") != CCG_OK;
 		if (prec(&p->nodes[n->a]) < 3) {
@@ -125,9 +127,7 @@ static void fmt_node(struct ccg_buf *b, const struct ccg_policy *p, int32_t i, i
 		}
 		*fail |= ccg_buf_append_u8(b, ')') != CCG_OK;
 		break;
-	case NK_TRUTH:
-		fmt_operand(b, &n->l, fail);
-		break;
+	case NK_TRUTH: fmt_operand(b, &n->l, fail); break;
 	case NK_EXISTS:
 		*fail |= ccg_buf_append_str(b, "exists ") != CCG_OK;
 		fmt_operand(b, &n->l, fail);
@@ -149,8 +149,7 @@ static void fmt_node(struct ccg_buf *b, const struct ccg_policy *p, int32_t i, i
 		}
 		*fail |= ccg_buf_append_u8(b, '}') != CCG_OK;
 		break;
-	default:
-		*fail = true;
+	default: *fail = true;
 	}
 }
 

@@ -60,8 +60,8 @@ static enum ccg_status put_literal(struct ccg_buf *b, bool *fail, json_t *v, con
 		/* the language's strings have no escape for other control characters */
 		for (const unsigned char *p = (const unsigned char *)json_string_value(v); *p != 0; p++)
 			if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)
-				return ccg_error_set(err, CCG_ERR_MALFORMED, where, "control character 0x%02x in a string",
-						     *p);
+				return ccg_error_set(err, CCG_ERR_MALFORMED, where,
+						     "control character 0x%02x in a string", *p);
 		put_quoted(b, fail, json_string_value(v));
 	} else if (json_is_boolean(v)) {
 		put(b, fail, json_is_true(v) ? "true" : "false");
@@ -69,7 +69,8 @@ static enum ccg_status put_literal(struct ccg_buf *b, bool *fail, json_t *v, con
 		snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
 		put(b, fail, num);
 	} else {
-		return ccg_error_set(err, CCG_ERR_UNSUPPORTED, where, "only strings, booleans and integers can be imported");
+		return ccg_error_set(err, CCG_ERR_UNSUPPORTED, where,
+				     "only strings, booleans and integers can be imported");
 	}
 	return CCG_OK;
 }
@@ -80,8 +81,9 @@ static enum ccg_status known_claim(const char *path, enum pol_scope scope, const
 	const struct pol_schema_claim *c = s != NULL ? pol_schema_find(s, path) : NULL;
 
 	if (c == NULL || c->scope != scope)
-		return ccg_error_set(err, CCG_ERR_POLICY_UNKNOWN_CLAIM, where, "claim '%s' is not a %s claim of the claims schema",
-				     path, scope == SCOPE_GPU ? "per-GPU" : "top-level");
+		return ccg_error_set(err, CCG_ERR_POLICY_UNKNOWN_CLAIM, where,
+				     "claim '%s' is not a %s claim of the claims schema", path,
+				     scope == SCOPE_GPU ? "per-GPU" : "top-level");
 	return CCG_OK;
 }
 
@@ -119,7 +121,8 @@ static void rule_name(const char *path, char *out, size_t n)
 static const struct {
 	const char *legacy, *path;
 } nv_legacy[] = {
-	{"x-nvidia-gpu-attestation-report-cert-chain-validated", "x-nvidia-gpu-attestation-report-cert-chain.x-nvidia-cert-status"},
+	{"x-nvidia-gpu-attestation-report-cert-chain-validated",
+	 "x-nvidia-gpu-attestation-report-cert-chain.x-nvidia-cert-status"},
 	{"x-nvidia-gpu-driver-rim-cert-validated", "x-nvidia-gpu-driver-rim-cert-chain.x-nvidia-cert-status"},
 	{"x-nvidia-gpu-vbios-rim-cert-validated", "x-nvidia-gpu-vbios-rim-cert-chain.x-nvidia-cert-status"},
 };
@@ -171,7 +174,8 @@ static enum ccg_status import_nvidia(json_t *root, const char *name, struct ccg_
 				     struct ccg_error *err)
 {
 	json_t *rules = json_object_get(root, "authorization-rules");
-	json_t *overall = json_object_get(rules, "overall-claims"), *detached = json_object_get(rules, "detached-claims");
+	json_t *overall = json_object_get(rules, "overall-claims"),
+	       *detached = json_object_get(rules, "detached-claims");
 	const char *ver = json_string_value(json_object_get(root, "version"));
 	const char *key;
 	json_t *v;
@@ -229,14 +233,15 @@ static enum ccg_status azure_cond(struct ccg_buf *b, bool *fail, json_t *c, unsi
 {
 	static const struct {
 		const char *key, *op;
-	} ops[] = {{"equals", "=="}, {"notEquals", "!="}, {"less", "<"}, {"lessOrEquals", "<="},
-		   {"greater", ">"}, {"greaterOrEquals", ">="}};
+	} ops[] = {{"equals", "=="},       {"notEquals", "!="}, {"less", "<"},
+		   {"lessOrEquals", "<="}, {"greater", ">"},    {"greaterOrEquals", ">="}};
 	json_t *list = json_object_get(c, "anyOf") ? json_object_get(c, "anyOf") : json_object_get(c, "allOf");
 	const char *claim = json_string_value(json_object_get(c, "claim"));
 	enum ccg_status st;
 
 	if (depth > IMPORT_MAX_DEPTH)
-		return ccg_error_set(err, CCG_ERR_TOO_LARGE, where, "conditions nested deeper than %d", IMPORT_MAX_DEPTH);
+		return ccg_error_set(err, CCG_ERR_TOO_LARGE, where, "conditions nested deeper than %d",
+				     IMPORT_MAX_DEPTH);
 	if (!json_is_object(c))
 		return ccg_error_set(err, CCG_ERR_MALFORMED, where, "a condition must be an object");
 	if (list != NULL) {
@@ -309,7 +314,8 @@ static enum ccg_status import_azure(json_t *root, const char *name, struct ccg_b
 		if (i > 0)
 			put(b, fail, any ? " or " : " and ");
 		/* an authority entry is a condition with an extra "authority" member */
-		copy = json_object_get(auth, "anyOf") || json_object_get(auth, "allOf") || json_object_get(auth, "claim")
+		copy = json_object_get(auth, "anyOf") || json_object_get(auth, "allOf") ||
+				       json_object_get(auth, "claim")
 			       ? auth
 			       : NULL;
 		if (copy == NULL)
@@ -337,8 +343,9 @@ enum ccg_status ccg_policy_import(const uint8_t *json, size_t len, const char *n
 	else if (json_object_get(root, "anyOf") != NULL || json_object_get(root, "allOf") != NULL)
 		st = import_azure(root, name, &b, &fail, err);
 	else
-		st = ccg_error_set(err, CCG_ERR_UNSUPPORTED, "import",
-				   "neither an NVIDIA policy (authorization-rules) nor an Azure release policy (anyOf/allOf)");
+		st = ccg_error_set(
+			err, CCG_ERR_UNSUPPORTED, "import",
+			"neither an NVIDIA policy (authorization-rules) nor an Azure release policy (anyOf/allOf)");
 	if (st != CCG_OK)
 		goto out;
 	fail |= ccg_buf_terminate(&b) != CCG_OK;

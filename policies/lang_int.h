@@ -14,24 +14,40 @@
 #include "common/error.h"
 #include "policies/policy_int.h"
 
-enum tok_kind { T_EOF = 0, T_IDENT, T_STRING, T_INT, T_LBRACE, T_RBRACE, T_LPAREN, T_RPAREN, T_COMMA, T_DOT,
-		T_EQ, T_NE, T_LT, T_LE, T_GT, T_GE };
+enum tok_kind {
+	T_EOF = 0,
+	T_IDENT,
+	T_STRING,
+	T_INT,
+	T_LBRACE,
+	T_RBRACE,
+	T_LPAREN,
+	T_RPAREN,
+	T_COMMA,
+	T_DOT,
+	T_EQ,
+	T_NE,
+	T_LT,
+	T_LE,
+	T_GT,
+	T_GE
+};
 
 struct token {
 	enum tok_kind kind;
 	uint32_t line, col;
 	const char *p;
 	size_t n;
-	char *str;     /* T_STRING: unescaped, malloc'd (owned by the parser until taken) */
+	char *str; /* T_STRING: unescaped, malloc'd (owned by the parser until taken) */
 	int64_t num;
 };
 
 struct parser {
-	struct ccg_cursor src;  /* what is left to lex */
+	struct ccg_cursor src; /* what is left to lex */
 	uint32_t line, col;
 	struct token tok;
 	struct ccg_policy *p;
-	char **comments;        /* pending comment lines */
+	char **comments; /* pending comment lines */
 	size_t ncomments, total_comments;
 	struct ccg_error *err;
 	enum ccg_status st;

@@ -60,7 +60,8 @@ static enum ccg_status add_comment(struct parser *ps, const uint8_t *p, size_t n
 	char **nc, *s;
 
 	if (ps->total_comments >= POL_MAX_COMMENTS)
-		return pol_perr(ps, CCG_ERR_TOO_LARGE, ps->line, ps->col, "more than %d comment lines", POL_MAX_COMMENTS);
+		return pol_perr(ps, CCG_ERR_TOO_LARGE, ps->line, ps->col, "more than %d comment lines",
+				POL_MAX_COMMENTS);
 	while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r'))
 		n--;
 	s = strndup((const char *)p, n);
@@ -110,7 +111,8 @@ static enum ccg_status lex_string(struct parser *ps, struct token *t)
 			i++;
 		}
 		if (b.len >= POL_MAX_STRING) {
-			st = pol_perr(ps, CCG_ERR_TOO_LARGE, t->line, t->col, "string longer than %d bytes", POL_MAX_STRING);
+			st = pol_perr(ps, CCG_ERR_TOO_LARGE, t->line, t->col, "string longer than %d bytes",
+				      POL_MAX_STRING);
 			goto out;
 		}
 		if (ccg_buf_append_u8(&b, c) != CCG_OK || ccg_buf_terminate(&b) != CCG_OK) {
@@ -158,7 +160,7 @@ enum ccg_status pol_next(struct parser *ps)
 				/* comments are kept by fmt: no NUL or other control bytes in them */
 				if ((d[n] < 0x20 && d[n] != '\t' && d[n] != '\r') || d[n] == 0x7f)
 					return pol_perr(ps, CCG_ERR_POLICY_SYNTAX, ps->line, ps->col + (uint32_t)n,
-						    "control character in a comment");
+							"control character in a comment");
 				n++;
 			}
 			if (add_comment(ps, d, n) != CCG_OK)
@@ -176,7 +178,8 @@ enum ccg_status pol_next(struct parser *ps)
 		while (n < ps->src.len && ident_char(d[n]))
 			n++;
 		if (n > POL_MAX_IDENT)
-			return pol_perr(ps, CCG_ERR_TOO_LARGE, t->line, t->col, "name longer than %d characters", POL_MAX_IDENT);
+			return pol_perr(ps, CCG_ERR_TOO_LARGE, t->line, t->col, "name longer than %d characters",
+					POL_MAX_IDENT);
 		t->kind = T_IDENT;
 	} else if (isdigit(*d) || (*d == '-' && ps->src.len > 1 && isdigit(d[1]))) {
 		char num[24];
@@ -193,7 +196,7 @@ enum ccg_status pol_next(struct parser *ps)
 			return pol_perr(ps, CCG_ERR_POLICY_SYNTAX, t->line, t->col, "number too large");
 		if (n < ps->src.len && ident_char(d[n]))
 			return pol_perr(ps, CCG_ERR_POLICY_SYNTAX, t->line, t->col,
-				    "a number runs into a name (quote versions: \"550.54.15\")");
+					"a number runs into a name (quote versions: \"550.54.15\")");
 		t->kind = T_INT;
 	} else if (*d == '"') {
 		if (lex_string(ps, t) != CCG_OK)
@@ -212,13 +215,15 @@ enum ccg_status pol_next(struct parser *ps)
 		case '.': t->kind = T_DOT; break;
 		case '=':
 			if (c2 != '=')
-				return pol_perr(ps, CCG_ERR_POLICY_SYNTAX, t->line, t->col, "'=' is not an operator; did you mean '=='?");
+				return pol_perr(ps, CCG_ERR_POLICY_SYNTAX, t->line, t->col,
+						"'=' is not an operator; did you mean '=='?");
 			t->kind = T_EQ;
 			n = 2;
 			break;
 		case '!':
 			if (c2 != '=')
-				return pol_perr(ps, CCG_ERR_POLICY_SYNTAX, t->line, t->col, "'!' is not an operator; write 'not' or '!='");
+				return pol_perr(ps, CCG_ERR_POLICY_SYNTAX, t->line, t->col,
+						"'!' is not an operator; write 'not' or '!='");
 			t->kind = T_NE;
 			n = 2;
 			break;
@@ -232,7 +237,8 @@ enum ccg_status pol_next(struct parser *ps)
 			break;
 		default:
 			if (*d >= 0x21 && *d < 0x7f)
-				return pol_perr(ps, CCG_ERR_POLICY_SYNTAX, t->line, t->col, "unexpected character '%c'", *d);
+				return pol_perr(ps, CCG_ERR_POLICY_SYNTAX, t->line, t->col, "unexpected character '%c'",
+						*d);
 			return pol_perr(ps, CCG_ERR_POLICY_SYNTAX, t->line, t->col, "unexpected byte 0x%02x", *d);
 		}
 	}
@@ -246,8 +252,8 @@ bool pol_is_kw(const struct token *t, const char *kw)
 	return t->kind == T_IDENT && t->n == strlen(kw) && memcmp(t->p, kw, t->n) == 0;
 }
 
-static const char *const keywords[] = {"policy", "version", "rule", "and", "or", "not", "in", "every",
-				       "some", "gpu", "true", "false", "now", "exists"};
+static const char *const keywords[] = {"policy", "version", "rule", "and",  "or",    "not", "in",
+				       "every",  "some",    "gpu",  "true", "false", "now", "exists"};
 
 bool pol_is_keyword(const struct token *t)
 {

@@ -21,7 +21,7 @@ static enum ccg_status expected(struct parser *ps, const char *what)
 	char b[64];
 
 	return pol_perr(ps, CCG_ERR_POLICY_SYNTAX, ps->tok.line, ps->tok.col, "expected %s, found %s", what,
-		    pol_tok_desc(&ps->tok, b, sizeof(b)));
+			pol_tok_desc(&ps->tok, b, sizeof(b)));
 }
 
 static enum ccg_status expect_kind(struct parser *ps, enum tok_kind k, const char *what)
@@ -177,7 +177,8 @@ static int32_t parse_atom(struct parser *ps, unsigned depth)
 	if (pol_is_kw(t, "every") || pol_is_kw(t, "some")) {
 		bool every = pol_is_kw(t, "every");
 
-		if (pol_next(ps) != CCG_OK || expect_kw(ps, "gpu") != CCG_OK || expect_kind(ps, T_LPAREN, "'('") != CCG_OK)
+		if (pol_next(ps) != CCG_OK || expect_kw(ps, "gpu") != CCG_OK ||
+		    expect_kind(ps, T_LPAREN, "'('") != CCG_OK)
 			return -1;
 		if ((inner = parse_expr(ps, depth + 1)) < 0 || expect_kind(ps, T_RPAREN, "')'") != CCG_OK)
 			return -1;
@@ -254,14 +255,16 @@ static int32_t parse_atom(struct parser *ps, unsigned depth)
 				struct pol_operand e;
 
 				if (p->nodes[n].set_n >= POL_MAX_SET) {
-					pol_perr(ps, CCG_ERR_TOO_LARGE, t->line, t->col, "set has more than %d elements", POL_MAX_SET);
+					pol_perr(ps, CCG_ERR_TOO_LARGE, t->line, t->col,
+						 "set has more than %d elements", POL_MAX_SET);
 					return -1;
 				}
 				if (parse_operand(ps, &e) != CCG_OK)
 					return -1;
 				if (e.kind == OK_CLAIM || e.kind == OK_NOW) {
 					free(e.text);
-					pol_perr(ps, CCG_ERR_POLICY_SYNTAX, e.line, e.col, "set elements must be literals");
+					pol_perr(ps, CCG_ERR_POLICY_SYNTAX, e.line, e.col,
+						 "set elements must be literals");
 					return -1;
 				}
 				if (add_set_elem(ps, &e) != CCG_OK) {
@@ -361,8 +364,9 @@ static enum ccg_status parse_rule(struct parser *ps)
 		return expected(ps, "a rule name");
 	for (size_t i = 0; i + 1 < p->nrules; i++)
 		if (strlen(p->rules[i].name) == t->n && memcmp(p->rules[i].name, t->p, t->n) == 0)
-			return pol_perr(ps, CCG_ERR_POLICY_SYNTAX, t->line, t->col, "rule '%.*s' is defined twice (first at %u:%u)",
-				    (int)t->n, t->p, p->rules[i].line, p->rules[i].col);
+			return pol_perr(ps, CCG_ERR_POLICY_SYNTAX, t->line, t->col,
+					"rule '%.*s' is defined twice (first at %u:%u)", (int)t->n, t->p,
+					p->rules[i].line, p->rules[i].col);
 	if ((r->name = strndup(t->p, t->n)) == NULL)
 		return pol_perr(ps, CCG_ERR_NOMEM, t->line, t->col, "out of memory");
 	if (pol_next(ps) != CCG_OK)

@@ -47,9 +47,9 @@ enum { PV_ABSENT = 0, PV_PRESENT = 1 };
 struct pval {
 	uint8_t state;
 	uint8_t nver;
-	uint16_t len;      /* string or digest bytes */
-	int64_t i;         /* bool, int, time */
-	const uint8_t *s;  /* string (not NUL-terminated for digests) */
+	uint16_t len;     /* string or digest bytes */
+	int64_t i;        /* bool, int, time */
+	const uint8_t *s; /* string (not NUL-terminated for digests) */
 	uint64_t ver[POL_VER_MAX];
 };
 
@@ -63,19 +63,19 @@ enum pol_operand_kind { OK_CLAIM = 1, OK_STR, OK_INT, OK_BOOL, OK_NOW };
 
 struct pol_operand {
 	uint8_t kind;
-	uint8_t scope;      /* claims, after checking */
+	uint8_t scope; /* claims, after checking */
 	uint16_t slot;
 	uint32_t line, col;
-	char *text;         /* claim path, or the string literal (unescaped) */
-	int64_t num;        /* int / bool literal */
-	uint8_t *owned;     /* digest bytes of a literal */
-	struct pval val;    /* literal, typed by the checker */
+	char *text;      /* claim path, or the string literal (unescaped) */
+	int64_t num;     /* int / bool literal */
+	uint8_t *owned;  /* digest bytes of a literal */
+	struct pval val; /* literal, typed by the checker */
 };
 
 struct pol_node {
 	uint8_t kind, op, type, negate;
 	uint32_t line, col;
-	int32_t a, b;       /* children (node indexes) */
+	int32_t a, b; /* children (node indexes) */
 	struct pol_operand l, r;
 	uint32_t set_first, set_n;
 };
@@ -84,7 +84,7 @@ struct pol_rule {
 	char *name, *message;
 	int32_t root;
 	uint32_t line, col;
-	char **comments;    /* comment lines placed before the rule by fmt */
+	char **comments; /* comment lines placed before the rule by fmt */
 	size_t ncomments;
 };
 
@@ -118,7 +118,7 @@ struct ccg_claims {
 	struct pval *gpu; /* ngpu × nslots[SCOPE_GPU] */
 	char **owned;
 	size_t nowned;
-	void *json;       /* json_t kept alive: strings are borrowed from it */
+	void *json; /* json_t kept alive: strings are borrowed from it */
 };
 
 /* NVIDIA or Azure SKR JSON policy → native policy text: ccg_policy_import (ccgpu/policy.h, import.c). */
@@ -137,8 +137,8 @@ void pol_key_free(void *pkey);
 bool pol_key_same(void *a, void *b);
 CCG_MUST_USE enum ccg_status pol_sign(void *pkey, const char *ctx, const uint8_t *msg, size_t len, uint8_t **sig,
 				      size_t *sig_len, struct ccg_error *err);
-CCG_MUST_USE enum ccg_status pol_verify(void *pkey, const char *ctx, const uint8_t *msg, size_t len,
-					const uint8_t *sig, size_t sig_len, const char *where, struct ccg_error *err);
+CCG_MUST_USE enum ccg_status pol_verify(void *pkey, const char *ctx, const uint8_t *msg, size_t len, const uint8_t *sig,
+					size_t sig_len, const char *where, struct ccg_error *err);
 
 /* edit distance, bounded: used for "did you mean" */
 size_t pol_edit_distance(const char *a, const char *b);

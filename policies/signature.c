@@ -53,7 +53,8 @@ enum ccg_status ccg_policy_sign(const struct ccg_sign_key *k, const char *canoni
 }
 
 enum ccg_status ccg_policy_signature_verify(const struct ccg_sign_key *k, const char *canonical, size_t len,
-					    const uint8_t *sig, size_t sig_len, const char *where, struct ccg_error *err)
+					    const uint8_t *sig, size_t sig_len, const char *where,
+					    struct ccg_error *err)
 {
 	if (k == NULL || canonical == NULL || sig == NULL)
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, where != NULL ? where : "signature", "missing argument");

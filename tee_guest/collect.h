@@ -21,11 +21,11 @@
 #define CCG_TSM_MAX_BLOB (64 * 1024)
 
 struct ccg_tsm_report {
-	uint8_t *outblob;   /* the report or quote (malloc'd) */
+	uint8_t *outblob; /* the report or quote (malloc'd) */
 	size_t outblob_len;
-	uint8_t *auxblob;   /* certificates when the provider gives them (malloc'd, may be NULL) */
+	uint8_t *auxblob; /* certificates when the provider gives them (malloc'd, may be NULL) */
 	size_t auxblob_len;
-	char provider[32];  /* "sev_guest", "tdx_guest", … */
+	char provider[32]; /* "sev_guest", "tdx_guest", … */
 	uint64_t generation;
 };
 void ccg_tsm_report_cleanup(struct ccg_tsm_report *r);
@@ -46,14 +46,14 @@ CCG_MUST_USE enum ccg_status ccg_tsm_collect(const char *root, const uint8_t inb
 CCG_MUST_USE enum ccg_status ccg_sev_guest_report(const char *dev, const uint8_t report_data[64], uint32_t vmpl,
 						  uint8_t out[1184], struct ccg_error *err);
 /* ccg_tdx_guest_report: TDX_CMD_GET_REPORT0 on dev (NULL: /dev/tdx_guest); out holds the 1024-byte TDREPORT. */
-CCG_MUST_USE enum ccg_status ccg_tdx_guest_report(const char *dev, const uint8_t report_data[64],
-						  uint8_t out[1024], struct ccg_error *err);
+CCG_MUST_USE enum ccg_status ccg_tdx_guest_report(const char *dev, const uint8_t report_data[64], uint8_t out[1024],
+						  struct ccg_error *err);
 
 /* vTPM */
 struct ccg_vtpm_quote {
 	uint8_t *attest, *signature, *ak_public; /* TPMS_ATTEST, TPMT_SIGNATURE, DER SPKI of the AK */
 	size_t attest_len, signature_len, ak_public_len;
-	uint8_t pcrs[24][32];                    /* SHA-256 bank */
+	uint8_t pcrs[24][32]; /* SHA-256 bank */
 	uint32_t pcr_mask;
 };
 void ccg_vtpm_quote_cleanup(struct ccg_vtpm_quote *q);

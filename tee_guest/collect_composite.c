@@ -69,9 +69,10 @@ static enum ccg_status cpu_part(const struct ccg_collect_cpu *o, const uint8_t b
 				st = ccg_json_set_new(cpu, "report", b64(rep, sizeof(rep)));
 		} else {
 			st = ccg_tsm_collect(o->tsm_root, binding, 0, &tr, err);
-			if (st == CCG_OK && strcmp(tr.provider, strcmp(kind, "snp") == 0 ? "sev_guest" : "tdx_guest") != 0)
-				st = ccg_error_set(err, CCG_ERR_UNSUPPORTED, "tsm.provider", "provider %s is not %s", tr.provider,
-						   kind);
+			if (st == CCG_OK &&
+			    strcmp(tr.provider, strcmp(kind, "snp") == 0 ? "sev_guest" : "tdx_guest") != 0)
+				st = ccg_error_set(err, CCG_ERR_UNSUPPORTED, "tsm.provider", "provider %s is not %s",
+						   tr.provider, kind);
 			if (st == CCG_OK)
 				st = ccg_json_set_new(cpu, strcmp(kind, "snp") == 0 ? "report" : "quote",
 						      b64(tr.outblob, tr.outblob_len));

@@ -81,8 +81,8 @@ enum ccg_status ccg_sev_guest_report(const char *dev, const uint8_t report_data[
 		goto out;
 	}
 	if (status != 0 || size != 1184 || !ccg_cursor_copy_bytes(&c, out, 1184)) {
-		st = ccg_error_set(err, CCG_ERR_MALFORMED, "sev-guest.response", "status %u, report of %u bytes", status,
-				   size);
+		st = ccg_error_set(err, CCG_ERR_MALFORMED, "sev-guest.response", "status %u, report of %u bytes",
+				   status, size);
 		goto out;
 	}
 out:

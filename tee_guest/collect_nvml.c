@@ -52,7 +52,8 @@ enum ccg_status ccg_nvml_gpu_evidence(const uint8_t nonce[32], char **out_json, 
 
 	*out_json = NULL;
 	if (lib == NULL)
-		return ccg_error_set(err, CCG_ERR_NOT_FOUND, "nvml", "libnvidia-ml.so.1 is not installed (%s)", dlerror());
+		return ccg_error_set(err, CCG_ERR_NOT_FOUND, "nvml", "libnvidia-ml.so.1 is not installed (%s)",
+				     dlerror());
 	*(void **)&init = dlsym(lib, "nvmlInit_v2");
 	*(void **)&shutdown = dlsym(lib, "nvmlShutdown");
 	*(void **)&count = dlsym(lib, "nvmlDeviceGetCount_v2");
@@ -60,7 +61,8 @@ enum ccg_status ccg_nvml_gpu_evidence(const uint8_t nonce[32], char **out_json, 
 	*(void **)&report = dlsym(lib, "nvmlDeviceGetConfComputeGpuAttestationReport");
 	*(void **)&cert = dlsym(lib, "nvmlDeviceGetConfComputeGpuCertificate");
 	if (init == NULL || shutdown == NULL || count == NULL || handle == NULL || report == NULL || cert == NULL) {
-		st = ccg_error_set(err, CCG_ERR_UNSUPPORTED, "nvml", "the driver's NVML lacks confidential-computing calls");
+		st = ccg_error_set(err, CCG_ERR_UNSUPPORTED, "nvml",
+				   "the driver's NVML lacks confidential-computing calls");
 		goto out;
 	}
 	if (init() != 0) {
@@ -85,7 +87,8 @@ enum ccg_status ccg_nvml_gpu_evidence(const uint8_t nonce[32], char **out_json, 
 		memset(crt, 0, sizeof(*crt));
 		memcpy(rep->nonce, nonce, 32);
 		if (handle(i, &d) != 0 || report(d, rep) != 0 || cert(d, crt) != 0) {
-			st = ccg_error_set(err, CCG_ERR_IO, "nvml", "GPU %u: attestation report or certificate failed", i);
+			st = ccg_error_set(err, CCG_ERR_IO, "nvml", "GPU %u: attestation report or certificate failed",
+					   i);
 			goto out;
 		}
 		if (rep->report_size > sizeof(rep->report) ||
@@ -93,8 +96,8 @@ enum ccg_status ccg_nvml_gpu_evidence(const uint8_t nonce[32], char **out_json, 
 			st = ccg_error_set(err, CCG_ERR_TOO_LARGE, "nvml", "GPU %u: sizes out of range", i);
 			goto out;
 		}
-		st = ccg_gpu_evidence_add_report(ev, "HOPPER", rep->report, rep->report_size, crt->attestation_cert_chain,
-						 crt->attestation_cert_chain_size, err);
+		st = ccg_gpu_evidence_add_report(ev, "HOPPER", rep->report, rep->report_size,
+						 crt->attestation_cert_chain, crt->attestation_cert_chain_size, err);
 		if (st != CCG_OK)
 			goto out;
 	}

@@ -125,7 +125,8 @@ enum ccg_status ccg_vtpm_quote(const char *tcti, uint32_t ak_handle, uint32_t pc
 				   Tss2_RC_Decode(rc));
 		goto out;
 	}
-	rc = Esys_Quote(ectx, ak, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &qualifying, &scheme, &sel, &attest, &sig);
+	rc = Esys_Quote(ectx, ak, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &qualifying, &scheme, &sel, &attest,
+			&sig);
 	if (rc != TSS2_RC_SUCCESS) {
 		st = ccg_vtpm_tss_fail(err, "vtpm.quote", rc);
 		goto out;
@@ -155,8 +156,9 @@ enum ccg_status ccg_vtpm_quote(const char *tcti, uint32_t ak_handle, uint32_t pc
 		if (rc != TSS2_RC_SUCCESS || vals == NULL || vals->count != 1 || vals->digests[0].size != 32) {
 			Esys_Free(upd);
 			Esys_Free(vals);
-			st = rc != TSS2_RC_SUCCESS ? ccg_vtpm_tss_fail(err, "vtpm.pcr_read", rc)
-						   : ccg_error_set(err, CCG_ERR_MALFORMED, "vtpm.pcr_read", "PCR %u", i);
+			st = rc != TSS2_RC_SUCCESS
+				     ? ccg_vtpm_tss_fail(err, "vtpm.pcr_read", rc)
+				     : ccg_error_set(err, CCG_ERR_MALFORMED, "vtpm.pcr_read", "PCR %u", i);
 			goto out;
 		}
 		memcpy(out->pcrs[i], vals->digests[0].buffer, 32);
@@ -208,7 +210,8 @@ enum ccg_status ccg_vtpm_nv_read(const char *tcti, uint32_t nv_index, uint8_t **
 	if (rc == TSS2_RC_SUCCESS)
 		rc = Esys_NV_ReadPublic(ectx, nv, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &npub, NULL);
 	if (rc != TSS2_RC_SUCCESS) {
-		st = ccg_error_set(err, CCG_ERR_NOT_FOUND, "vtpm.nv", "NV index 0x%08x: %s", nv_index, Tss2_RC_Decode(rc));
+		st = ccg_error_set(err, CCG_ERR_NOT_FOUND, "vtpm.nv", "NV index 0x%08x: %s", nv_index,
+				   Tss2_RC_Decode(rc));
 		goto out;
 	}
 	size = npub->nvPublic.dataSize;
@@ -220,7 +223,8 @@ enum ccg_status ccg_vtpm_nv_read(const char *tcti, uint32_t nv_index, uint8_t **
 		TPM2B_MAX_NV_BUFFER *chunk = NULL;
 		UINT16 want = (UINT16)(size - done > 512 ? 512 : size - done);
 
-		rc = Esys_NV_Read(ectx, nv, nv, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, want, (UINT16)done, &chunk);
+		rc = Esys_NV_Read(ectx, nv, nv, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, want, (UINT16)done,
+				  &chunk);
 		if (rc != TSS2_RC_SUCCESS || chunk == NULL || chunk->size != want) {
 			Esys_Free(chunk);
 			st = rc != TSS2_RC_SUCCESS ? ccg_vtpm_tss_fail(err, "vtpm.nv_read", rc)

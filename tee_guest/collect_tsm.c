@@ -166,7 +166,8 @@ enum ccg_status ccg_tsm_collect(const char *root, const uint8_t inblob[CCG_TSM_I
 		goto out;
 	if (g2 != g1) {
 		st = ccg_error_set(err, CCG_ERR_IO, "tsm.generation",
-				   "generation changed from %" PRIu64 " to %" PRIu64 " while reading: another writer raced",
+				   "generation changed from %" PRIu64 " to %" PRIu64
+				   " while reading: another writer raced",
 				   g1, g2);
 		goto out;
 	}

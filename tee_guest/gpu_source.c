@@ -16,13 +16,18 @@
 #define MAX_REPORT 8192
 
 /* one request frame, one answer frame of type want (an ERROR frame becomes its status) */
-static enum ccg_status exchange(int fd, uint8_t type, uint16_t device, const uint8_t *payload, size_t len,
-				uint8_t want, struct ccg_buf *buf, struct ccg_frame *out, const char *where,
-				struct ccg_error *err)
+static enum ccg_status exchange(int fd, uint8_t type, uint16_t device, const uint8_t *payload, size_t len, uint8_t want,
+				struct ccg_buf *buf, struct ccg_frame *out, const char *where, struct ccg_error *err)
 {
-	const struct ccg_frame_call call = {.type = type, .device = device, .payload = payload, .len = len,
-					    .pass_fd = -1, .want = want, .where = where,
-					    .bad_answer = CCG_ERR_MALFORMED, .adopt_refusal = true};
+	const struct ccg_frame_call call = {.type = type,
+					    .device = device,
+					    .payload = payload,
+					    .len = len,
+					    .pass_fd = -1,
+					    .want = want,
+					    .where = where,
+					    .bad_answer = CCG_ERR_MALFORMED,
+					    .adopt_refusal = true};
 	enum ccg_status st = ccg_frame_call(fd, &call, buf, out, err);
 
 	if (st == CCG_ERR_NOT_FOUND)
@@ -58,8 +63,7 @@ enum ccg_status ccg_gpu_source_gpusim_collect(const char *path, const uint8_t no
 		st = ccg_error_set(err, CCG_ERR_IO, "gpusim.socket", "%s: %s", path, strerror(errno));
 		goto out;
 	}
-	if ((st = exchange(fd, CCG_FRAME_GET_INFO, 0, NULL, 0, CCG_FRAME_INFO, &buf, &f, "gpusim.info", err)) !=
-	    CCG_OK)
+	if ((st = exchange(fd, CCG_FRAME_GET_INFO, 0, NULL, 0, CCG_FRAME_INFO, &buf, &f, "gpusim.info", err)) != CCG_OK)
 		goto out;
 	{
 		struct ccg_cursor c = f.payload;
@@ -89,8 +93,8 @@ enum ccg_status ccg_gpu_source_gpusim_collect(const char *path, const uint8_t no
 			st = ccg_error_set(err, CCG_ERR_MALFORMED, where, "%zu bytes", f.payload.len);
 			goto out;
 		}
-		if ((st = ccg_gpu_evidence_add_report(ev, "HOPPER", f.payload.data, f.payload.len, chain.data, chain.len,
-						      err)) != CCG_OK)
+		if ((st = ccg_gpu_evidence_add_report(ev, "HOPPER", f.payload.data, f.payload.len, chain.data,
+						      chain.len, err)) != CCG_OK)
 			goto out;
 	}
 out:

@@ -92,11 +92,14 @@ enum ccg_status ccg_guest_new(const struct ccg_guest_opts *o, struct ccg_guest *
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "guest.verifier_jwks",
 				     "the verifier's JWKS is required to check its tokens");
 	if (o->cpu > CCG_GUEST_CPU_AZURE)
-		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "guest.cpu", "unknown CPU evidence source %d", (int)o->cpu);
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "guest.cpu", "unknown CPU evidence source %d",
+				     (int)o->cpu);
 	if (o->gpu != CCG_GUEST_GPU_NVML && o->gpu != CCG_GUEST_GPU_GPUSIM)
-		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "guest.gpu", "unknown GPU evidence source %d", (int)o->gpu);
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "guest.gpu", "unknown GPU evidence source %d",
+				     (int)o->gpu);
 	if (o->gpu == CCG_GUEST_GPU_GPUSIM && o->gpusim_socket == NULL)
-		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "guest.gpusim_socket", "the gpusim source needs its socket");
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "guest.gpusim_socket",
+				     "the gpusim source needs its socket");
 	if (o->tpm_pcrs > 0xFFFFFF)
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "guest.tpm_pcrs", "a mask of PCRs 0 to 23");
 	if ((g = calloc(1, sizeof(*g))) == NULL)
@@ -451,8 +454,9 @@ static enum ccg_status collect_cpu(struct ccg_guest *g, const uint8_t nonce[CCG_
 		return st;
 	o.tsm_root = g->tsm_root;
 	/* an explicit device, or AUTO on a VM with /dev/sev-guest and no configfs-tsm */
-	if (strcmp(o.kind, "snp") == 0 && (g->sev_guest != NULL || (g->cpu == CCG_GUEST_CPU_AUTO &&
-					       !path_exists(g->tsm_root != NULL ? g->tsm_root : CCG_TSM_DEFAULT_ROOT))))
+	if (strcmp(o.kind, "snp") == 0 &&
+	    (g->sev_guest != NULL ||
+	     (g->cpu == CCG_GUEST_CPU_AUTO && !path_exists(g->tsm_root != NULL ? g->tsm_root : CCG_TSM_DEFAULT_ROOT))))
 		o.sev_guest = g->sev_guest != NULL ? g->sev_guest : "/dev/sev-guest";
 	o.tcti = g->tcti;
 	o.ak_handle = g->ak_handle;
@@ -461,8 +465,8 @@ static enum ccg_status collect_cpu(struct ccg_guest *g, const uint8_t nonce[CCG_
 	o.certs_pem = g->certs;
 	o.certs_len = g->certs_len;
 	ccg_error_clear(&e);
-	st = ccg_collect_composite(&o, nonce, CCG_GPU_NONCE_LEN, g->spki, g->spki_len, (const uint8_t *)gpu, strlen(gpu),
-				   out_doc, &e);
+	st = ccg_collect_composite(&o, nonce, CCG_GPU_NONCE_LEN, g->spki, g->spki_len, (const uint8_t *)gpu,
+				   strlen(gpu), out_doc, &e);
 	return st == CCG_OK ? CCG_OK : guest_step(err, &e, st, "guest.collect.cpu");
 }
 
@@ -481,9 +485,11 @@ static void submod_where(const char *name, char *out, size_t n)
  * without a claim because the composite failed elsewhere) */
 static int severity(const char *s)
 {
-	return s == NULL ? 4 : strcmp(s, "contraindicated") == 0 ? 3 : strcmp(s, "warning") == 0 ? 2
-			     : strcmp(s, "affirming") == 0	 ? 0
-								 : 1;
+	return s == NULL                           ? 4
+	       : strcmp(s, "contraindicated") == 0 ? 3
+	       : strcmp(s, "warning") == 0         ? 2
+	       : strcmp(s, "affirming") == 0       ? 0
+						   : 1;
 }
 
 /* the token's verdict: overall affirming, every submod affirming, one GPU submod per GPU we sent */
@@ -503,7 +509,8 @@ enum ccg_status guest_token_status(const json_t *claims, size_t n_gpus, const ch
 
 		if (strncmp(name, "GPU-", 4) == 0)
 			gpus++;
-		if (sev > 0 && (worst_m == NULL || sev > severity(json_string_value(json_object_get(worst_m, "ear.status"))))) {
+		if (sev > 0 &&
+		    (worst_m == NULL || sev > severity(json_string_value(json_object_get(worst_m, "ear.status"))))) {
 			worst = name;
 			worst_m = m;
 		}
@@ -514,7 +521,9 @@ enum ccg_status guest_token_status(const json_t *claims, size_t n_gpus, const ch
 
 		submod_where(worst, where, sizeof(where));
 		return ccg_error_set(err, CCG_ERR_NOT_AFFIRMED, where, "%s: %.300s", s != NULL ? s : "no status",
-				     why != NULL ? why : failed != NULL ? failed : "no reason given");
+				     why != NULL      ? why
+				     : failed != NULL ? failed
+						      : "no reason given");
 	}
 	if (overall == NULL || strcmp(overall, "affirming") != 0)
 		return ccg_error_set(err, CCG_ERR_NOT_AFFIRMED, "guest.attest", "ear.status %s: %.300s",

@@ -13,10 +13,10 @@
 #define CCG_GUEST_IKM_LEN 48
 
 struct ccg_guest {
-	pthread_mutex_t lock;     /* every call holds it */
+	pthread_mutex_t lock; /* every call holds it */
 	bool lock_ok;
 	/* the verifier */
-	char *base;               /* "http(s)://host:port" ("http://localhost" over a UNIX socket) */
+	char *base; /* "http(s)://host:port" ("http://localhost" over a UNIX socket) */
 	char *unix_path, *ca_file, *pinned_key;
 	long timeout_ms;
 	json_t *jwks;
@@ -42,7 +42,7 @@ struct ccg_guest {
 	char *token;
 	json_t *claims;
 	int64_t exp;
-	size_t n_gpus;            /* GPUs the token affirms */
+	size_t n_gpus; /* GPUs the token affirms */
 	uint64_t attestations;
 };
 

@@ -68,9 +68,9 @@ static enum ccg_status b64url_member(const json_t *j, const char *name, size_t m
 	return CCG_OK;
 }
 
-enum ccg_status ccg_guest_release_open(EVP_PKEY *sk, enum ccg_hpke_suite suite, const char *token,
-				       const char *contract, const char *secret, const uint8_t *body, size_t len,
-				       struct ccg_secret **out, int64_t *out_version, struct ccg_error *err)
+enum ccg_status ccg_guest_release_open(EVP_PKEY *sk, enum ccg_hpke_suite suite, const char *token, const char *contract,
+				       const char *secret, const uint8_t *body, size_t len, struct ccg_secret **out,
+				       int64_t *out_version, struct ccg_error *err)
 {
 	json_t *j = NULL;
 	const char *c = NULL, *s = NULL, *su = NULL;
@@ -127,7 +127,8 @@ enum ccg_status ccg_guest_release_open(EVP_PKEY *sk, enum ccg_hpke_suite suite, 
 		goto out;
 	}
 	if ((st = ccg_hpke_open(suite, sk, sealed, enc_len + ct_len, (const uint8_t *)CCG_GUEST_RELEASE_INFO,
-				strlen(CCG_GUEST_RELEASE_INFO), aad, aad_len, pt->data, pt->len, &pt_len, err)) != CCG_OK)
+				strlen(CCG_GUEST_RELEASE_INFO), aad, aad_len, pt->data, pt->len, &pt_len, err)) !=
+	    CCG_OK)
 		goto out;
 	if (pt_len != pt->len) {
 		st = ccg_error_set(err, CCG_ERR_INTERNAL, "release.ct", "opened %zu of %zu bytes", pt_len, pt->len);
@@ -160,7 +161,8 @@ static enum ccg_status refusal(const struct ccg_http_response *r, const char *wh
 	if (r->status == 403 || r->status == 409)
 		st = ccg_error_set(err, CCG_ERR_POLICY, where, "%s by party %.64s%s%.64s: %.200s",
 				   r->status == 409 ? "suspended" : "denied", party != NULL ? party : "(unnamed)",
-				   rule != NULL ? " rule " : "", rule != NULL ? rule : "", detail != NULL ? detail : "");
+				   rule != NULL ? " rule " : "", rule != NULL ? rule : "",
+				   detail != NULL ? detail : "");
 	else {
 		guest_problem(r, why, sizeof(why));
 		st = ccg_error_set(err, r->status == 404 ? CCG_ERR_NOT_FOUND : CCG_ERR_PROTOCOL, where, "%s", why);
@@ -185,7 +187,8 @@ enum ccg_status ccg_guest_secret(struct ccg_guest *g, const char *contract, cons
 		*out = NULL;
 	snprintf(where, sizeof(where), "guest.release.%.100s", name != NULL ? name : "");
 	if (g == NULL || out == NULL || contract == NULL || contract[0] == '\0' || name == NULL || name[0] == '\0')
-		return ccg_error_set(err, CCG_ERR_INVALID_ARG, where, "a guest, a contract, a secret name and an output");
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, where,
+				     "a guest, a contract, a secret name and an output");
 	pthread_mutex_lock(&g->lock);
 	/* a token that still stands, or a fresh attestation */
 	ccg_error_clear(&e);

@@ -32,7 +32,7 @@
 #define EAR_PROFILE "tag:github.com,2023:veraison/ear"
 #define EAR_KEY_FILE_MAX (16 * 1024)
 #define EAR_MAX_SUBMODS 64
-#define EAR_NONCE_MIN 8  /* EAT (RFC 9711) eat_nonce: 8 to 64 bytes */
+#define EAR_NONCE_MIN 8 /* EAT (RFC 9711) eat_nonce: 8 to 64 bytes */
 #define EAR_NONCE_MAX 64
 #define ES384_SIG_B64_LEN 128 /* 96 bytes r||s, base64url without padding */
 
@@ -85,9 +85,10 @@ static enum ccg_status load_fd(int fd, const char *path, EVP_PKEY **out, struct 
 	if (!S_ISREG(st.st_mode))
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "ear.key", "%s: not a regular file", path);
 	if (st.st_uid != geteuid())
-		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "ear.key.owner",
-				     "%s: owned by uid %u, not by this process's uid %u (another user holds the signing key)",
-				     path, (unsigned)st.st_uid, (unsigned)geteuid());
+		return ccg_error_set(
+			err, CCG_ERR_INVALID_ARG, "ear.key.owner",
+			"%s: owned by uid %u, not by this process's uid %u (another user holds the signing key)", path,
+			(unsigned)st.st_uid, (unsigned)geteuid());
 	if ((st.st_mode & 077) != 0)
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "ear.key.mode",
 				     "%s: mode %04o lets group or others at the signing key (need 0600 or stricter)",
@@ -504,8 +505,8 @@ static int severity(enum ccg_ear_status s)
 
 /* AR4SI trustworthiness claims (draft-ietf-rats-ar4si §2.3) */
 static const char *const tv_keys[] = {
-	"instance-identity", "configuration", "executables", "file-system",
-	"hardware", "runtime-opaque", "storage-opaque", "sourced-data",
+	"instance-identity", "configuration",  "executables",    "file-system",
+	"hardware",          "runtime-opaque", "storage-opaque", "sourced-data",
 };
 #define TV_KEYS (sizeof(tv_keys) / sizeof(tv_keys[0]))
 
@@ -545,8 +546,8 @@ static enum ccg_status check_vector(const json_t *tv, const char *where, struct 
 		for (i = 0; i < TV_KEYS && strcmp(key, tv_keys[i]) != 0; i++)
 			;
 		if (i == TV_KEYS)
-			return ccg_error_set(err, CCG_ERR_INVALID_ARG, where, "\"%s\" is not an AR4SI trustworthiness claim",
-					     key);
+			return ccg_error_set(err, CCG_ERR_INVALID_ARG, where,
+					     "\"%s\" is not an AR4SI trustworthiness claim", key);
 		if (!json_is_integer(v) || json_integer_value(v) < -128 || json_integer_value(v) > 127)
 			return ccg_error_set(err, CCG_ERR_INVALID_ARG, where,
 					     "\"%s\" must be an integer in [-128, 127]", key);
@@ -563,9 +564,9 @@ static enum ccg_status check_public_jwk(const json_t *jwk, struct ccg_error *err
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "ear.cnf.jwk", "not a JWK (object with \"kty\")");
 	for (size_t i = 0; i < sizeof(priv) / sizeof(priv[0]); i++)
 		if (json_object_get(jwk, priv[i]) != NULL)
-			return ccg_error_set(err, CCG_ERR_INVALID_ARG, "ear.cnf.jwk",
-					     "the TEE key holds private member \"%s\": only a public JWK goes in a token",
-					     priv[i]);
+			return ccg_error_set(
+				err, CCG_ERR_INVALID_ARG, "ear.cnf.jwk",
+				"the TEE key holds private member \"%s\": only a public JWK goes in a token", priv[i]);
 	return CCG_OK;
 }
 
@@ -702,7 +703,8 @@ static bool b64url_text(const char *p, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		char c = p[i];
 
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+		      c == '_'))
 			return false;
 	}
 	return n > 0;
@@ -739,7 +741,8 @@ static enum ccg_status check_header(const json_t *hdr, const char **kid, struct 
 	if (alg == NULL)
 		return ccg_error_set(err, CCG_ERR_MALFORMED, "token.header.alg", "missing");
 	if (strcmp(alg, "ES384") != 0)
-		return ccg_error_set(err, CCG_ERR_UNSUPPORTED, "token.header.alg", "\"%.32s\" (only ES384 is accepted)", alg);
+		return ccg_error_set(err, CCG_ERR_UNSUPPORTED, "token.header.alg", "\"%.32s\" (only ES384 is accepted)",
+				     alg);
 	json_object_foreach((json_t *)hdr, key, v) {
 		if (strcmp(key, "alg") == 0)
 			continue;
@@ -780,7 +783,8 @@ enum ccg_status ccg_ear_jwks_find(const json_t *jwks, const char *kid, const jso
 				     "no key with kid \"%.64s\" in the JWKS", kid);
 	if ((v = json_string_value(json_object_get(found, "kty"))) == NULL || strcmp(v, "EC") != 0 ||
 	    (v = json_string_value(json_object_get(found, "crv"))) == NULL || strcmp(v, "P-384") != 0)
-		return ccg_error_set(err, CCG_ERR_UNSUPPORTED, "jwks.keys", "key \"%.64s\" is not an EC P-384 key", kid);
+		return ccg_error_set(err, CCG_ERR_UNSUPPORTED, "jwks.keys", "key \"%.64s\" is not an EC P-384 key",
+				     kid);
 	if (json_object_get(found, "alg") != NULL &&
 	    ((v = json_string_value(json_object_get(found, "alg"))) == NULL || strcmp(v, "ES384") != 0))
 		return ccg_error_set(err, CCG_ERR_UNSUPPORTED, "jwks.keys", "key \"%.64s\" is not for ES384", kid);
@@ -832,7 +836,8 @@ enum ccg_status ccg_jws_verify(const char *token, const json_t *jwks, json_t **o
 	s = ccg_ear_jwks_find(jwks, kid, &jwk, err);
 	if (s != CCG_OK)
 		goto out;
-	flat = json_pack("{s:s%,s:s%,s:s%}", "protected", token, hl, "payload", dot1 + 1, pl, "signature", dot2 + 1, sl);
+	flat = json_pack("{s:s%,s:s%,s:s%}", "protected", token, hl, "payload", dot1 + 1, pl, "signature", dot2 + 1,
+			 sl);
 	if (flat == NULL) {
 		s = ccg_error_set(err, CCG_ERR_NOMEM, "token", "no memory");
 		goto out;
@@ -888,8 +893,8 @@ static enum ccg_status check_ear_claims(const json_t *c, struct ccg_error *err)
 		return ccg_error_set(err, CCG_ERR_MALFORMED, "submods", "needs at least one appraisal");
 	json_object_foreach((json_t *)submods, key, m) {
 		if (!ccg_ear_status_parse(json_string_value(json_object_get(m, "ear.status")), &st))
-			return ccg_error_set(err, CCG_ERR_MALFORMED, "submods", "\"%.64s\": ear.status missing or unknown",
-					     key);
+			return ccg_error_set(err, CCG_ERR_MALFORMED, "submods",
+					     "\"%.64s\": ear.status missing or unknown", key);
 	}
 	return CCG_OK;
 }
@@ -917,8 +922,7 @@ enum ccg_status ccg_ear_verify(const char *jws, const json_t *jwks, int64_t now,
 	return CCG_OK;
 }
 
-enum ccg_status ccg_ear_check_nonce(const json_t *claims, const uint8_t *nonce, size_t nonce_len,
-				    struct ccg_error *err)
+enum ccg_status ccg_ear_check_nonce(const json_t *claims, const uint8_t *nonce, size_t nonce_len, struct ccg_error *err)
 {
 	const char *got = json_string_value(json_object_get(claims, "eat_nonce"));
 	char *want;

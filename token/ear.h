@@ -74,15 +74,15 @@ struct ccg_ear_submod {
 };
 
 struct ccg_ear_params {
-	const char *verifier_developer;   /* ear.verifier-id.developer, e.g. "ccgpu" */
-	const char *verifier_build;       /* ear.verifier-id.build, e.g. "ccgpu-verifierd 0.1.0" */
-	const char *policy_id;            /* ear.appraisal-policy-id (e.g. the policy's SHA-384 name) */
-	int64_t iat, exp;                 /* Unix seconds; exp > iat */
-	const uint8_t *nonce;             /* eat_nonce (base64url of these bytes); may be NULL */
+	const char *verifier_developer; /* ear.verifier-id.developer, e.g. "ccgpu" */
+	const char *verifier_build;     /* ear.verifier-id.build, e.g. "ccgpu-verifierd 0.1.0" */
+	const char *policy_id;          /* ear.appraisal-policy-id (e.g. the policy's SHA-384 name) */
+	int64_t iat, exp;               /* Unix seconds; exp > iat */
+	const uint8_t *nonce;           /* eat_nonce (base64url of these bytes); may be NULL */
 	size_t nonce_len;
-	const json_t *tee_jwk;            /* cnf.jwk: the TEE public key as a public JWK; may be NULL. Borrowed. */
+	const json_t *tee_jwk; /* cnf.jwk: the TEE public key as a public JWK; may be NULL. Borrowed. */
 	const struct ccg_ear_submod *submods;
-	size_t n_submods;                 /* >= 1 */
+	size_t n_submods; /* >= 1 */
 };
 
 /*
@@ -90,8 +90,8 @@ struct ccg_ear_params {
  * overall ear.status the worst of the submods') and signs it; *out_jws is
  * malloc'd. *out_claims (optional) receives the claims set (new reference).
  */
-CCG_MUST_USE enum ccg_status ccg_ear_issue(const struct ccg_ear_key *k, const struct ccg_ear_params *p,
-					   char **out_jws, json_t **out_claims, struct ccg_error *err);
+CCG_MUST_USE enum ccg_status ccg_ear_issue(const struct ccg_ear_key *k, const struct ccg_ear_params *p, char **out_jws,
+					   json_t **out_claims, struct ccg_error *err);
 
 /*
  * ccg_ear_verify: verifies a compact JWS EAR token against a JWKS (by kid;
@@ -99,8 +99,8 @@ CCG_MUST_USE enum ccg_status ccg_ear_issue(const struct ccg_ear_key *k, const st
  * seconds, never 0 meaning "now": the caller passes the time), and returns the
  * claims set (new reference). Every refusal names the failed check.
  */
-CCG_MUST_USE enum ccg_status ccg_ear_verify(const char *jws, const json_t *jwks, int64_t now,
-					    json_t **out_claims, struct ccg_error *err);
+CCG_MUST_USE enum ccg_status ccg_ear_verify(const char *jws, const json_t *jwks, int64_t now, json_t **out_claims,
+					    struct ccg_error *err);
 
 /* ---- added by the token layer (branch ear) ---- */
 

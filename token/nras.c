@@ -56,7 +56,8 @@ static enum ccg_status get_b64(const json_t *item, const char *key, size_t idx, 
 		return s;
 	s = ccg_base64_decode(text, json_string_length(json_object_get(item, key)), CCG_NRAS_MAX_ITEM, out, out_len);
 	if (s != CCG_OK)
-		return ccg_error_set(err, s, where, s == CCG_ERR_TOO_LARGE ? "more than %d bytes decoded" : "bad base64",
+		return ccg_error_set(err, s, where,
+				     s == CCG_ERR_TOO_LARGE ? "more than %d bytes decoded" : "bad base64",
 				     CCG_NRAS_MAX_ITEM);
 	if (*out_len == 0) {
 		free(*out);
@@ -111,9 +112,10 @@ enum ccg_status ccg_nras_request_parse(const uint8_t *body, size_t len, struct c
 	if (s != CCG_OK)
 		goto out;
 	if (strcmp(arch, "LS10") == 0) {
-		s = ccg_error_set(err, CCG_ERR_UNSUPPORTED, "arch",
-				  "LS10 is NVSwitch evidence, which ccgpu does not appraise (GPU evidence only: HOPPER, "
-				  "BLACKWELL)");
+		s = ccg_error_set(
+			err, CCG_ERR_UNSUPPORTED, "arch",
+			"LS10 is NVSwitch evidence, which ccgpu does not appraise (GPU evidence only: HOPPER, "
+			"BLACKWELL)");
 		goto out;
 	}
 	if (strcmp(arch, "HOPPER") != 0 && strcmp(arch, "BLACKWELL") != 0) {
@@ -124,13 +126,15 @@ enum ccg_status ccg_nras_request_parse(const uint8_t *body, size_t len, struct c
 
 	cv = json_object_get(doc, "claims_version");
 	if (cv != NULL && (!json_is_string(cv) || strcmp(json_string_value(cv), NRAS_CLAIMS_VERSION) != 0)) {
-		s = ccg_error_set(err, CCG_ERR_UNSUPPORTED, "claims_version", "only \"" NRAS_CLAIMS_VERSION "\" is issued");
+		s = ccg_error_set(err, CCG_ERR_UNSUPPORTED, "claims_version",
+				  "only \"" NRAS_CLAIMS_VERSION "\" is issued");
 		goto out;
 	}
 
 	list = json_object_get(doc, "evidence_list");
 	if (!json_is_array(list) || json_array_size(list) == 0 || json_array_size(list) > CCG_GPU_MAX_DEVICES) {
-		s = ccg_error_set(err, json_array_size(list) > CCG_GPU_MAX_DEVICES ? CCG_ERR_TOO_LARGE : CCG_ERR_MALFORMED,
+		s = ccg_error_set(err,
+				  json_array_size(list) > CCG_GPU_MAX_DEVICES ? CCG_ERR_TOO_LARGE : CCG_ERR_MALFORMED,
 				  "evidence_list", "need an array of 1 to %d entries", CCG_GPU_MAX_DEVICES);
 		goto out;
 	}
@@ -155,7 +159,8 @@ enum ccg_status ccg_nras_request_parse(const uint8_t *body, size_t len, struct c
 		if (s == CCG_OK)
 			s = get_b64(item, "certificate", i, &chain, &chain_len, err);
 		if (s == CCG_OK)
-			s = ccg_gpu_evidence_add_report(r->evidence, r->arch, report, report_len, chain, chain_len, err);
+			s = ccg_gpu_evidence_add_report(r->evidence, r->arch, report, report_len, chain, chain_len,
+							err);
 		free(report);
 		free(chain);
 		if (s != CCG_OK)
@@ -202,7 +207,8 @@ enum ccg_status ccg_nras_handle(const struct ccg_nras_config *cfg, const uint8_t
 	if (out_passed != NULL)
 		*out_passed = false;
 	if (cfg == NULL || cfg->gpu == NULL || cfg->key == NULL || cfg->issuer == NULL || out_json == NULL)
-		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "nras", "need a GPU verifier, a key, an issuer and an output");
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "nras",
+				     "need a GPU verifier, a key, an issuer and an output");
 	if (now <= 0)
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "nras", "the caller passes the time (Unix seconds)");
 	ttl = cfg->ttl > 0 ? cfg->ttl : NRAS_DEFAULT_TTL;
@@ -215,8 +221,8 @@ enum ccg_status ccg_nras_handle(const struct ccg_nras_config *cfg, const uint8_t
 	if (ccg_gpu_verifier_appraise(cfg->gpu, req->evidence, req->nonce, sizeof(req->nonce), now, &result,
 				      &appraisal) != CCG_OK &&
 	    result == NULL) {
-		s = ccg_error_set(err, appraisal.status != CCG_OK ? appraisal.status : CCG_ERR_INTERNAL, appraisal.where,
-				  "%s", appraisal.detail);
+		s = ccg_error_set(err, appraisal.status != CCG_OK ? appraisal.status : CCG_ERR_INTERNAL,
+				  appraisal.where, "%s", appraisal.detail);
 		goto out;
 	}
 	/* the claims through the public API, as any relying party gets them */

@@ -52,7 +52,7 @@ struct ccg_nras_config {
 /* One parsed request. */
 struct ccg_nras_request {
 	uint8_t nonce[CCG_GPU_NONCE_LEN];
-	char arch[16];                 /* "HOPPER" or "BLACKWELL" */
+	char arch[16];                     /* "HOPPER" or "BLACKWELL" */
 	struct ccg_gpu_evidence *evidence; /* one report + chain per evidence_list entry, in order */
 };
 

@@ -100,8 +100,8 @@ static bool same_member(const json_t *a, const json_t *b, const char *name)
 {
 	uint8_t *x = NULL, *y = NULL;
 	size_t xn = 0, yn = 0;
-	bool same = ccg_json_b64url_member(a, name, MEMBER_MAX, &x, &xn) && ccg_json_b64url_member(b, name, MEMBER_MAX, &y, &yn) && xn == yn &&
-		    CRYPTO_memcmp(x, y, xn) == 0;
+	bool same = ccg_json_b64url_member(a, name, MEMBER_MAX, &x, &xn) &&
+		    ccg_json_b64url_member(b, name, MEMBER_MAX, &y, &yn) && xn == yn && CRYPTO_memcmp(x, y, xn) == 0;
 
 	free(x);
 	free(y);
@@ -188,7 +188,7 @@ enum ccg_status ccg_tee_jwk_thumbprint(const json_t *jwk, char out[CCG_TEE_JWK_T
 	static const char *const ec[] = {"crv", "kty", "x", "y", NULL}, *const okp[] = {"crv", "kty", "x", NULL},
 				 *const rsa[] = {"e", "kty", "n", NULL};
 	const char *kty = json_string_value(json_object_get(jwk, "kty"));
-	const char *const *req = kty == NULL ? NULL
+	const char *const *req = kty == NULL               ? NULL
 				 : strcmp(kty, "EC") == 0  ? ec
 				 : strcmp(kty, "OKP") == 0 ? okp
 				 : strcmp(kty, "RSA") == 0 ? rsa

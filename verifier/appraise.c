@@ -369,10 +369,11 @@ enum ccg_status vd_appraise(const struct vd_appraiser *a, const struct ccg_ear_k
 		}
 	}
 	for (size_t i = 0; i < ds.n; i++)
-		subs[i] = (struct ccg_ear_submod){.name = ds.d[i].name,
-						  .status = ds.d[i].status,
-						  .claims = ds.d[i].claims,
-						  .errors = json_array_size(ds.d[i].errors) > 0 ? ds.d[i].errors : NULL};
+		subs[i] =
+			(struct ccg_ear_submod){.name = ds.d[i].name,
+						.status = ds.d[i].status,
+						.claims = ds.d[i].claims,
+						.errors = json_array_size(ds.d[i].errors) > 0 ? ds.d[i].errors : NULL};
 	/* cnf.jwk: EC and RSA through libjose, X25519 as RFC 8037 OKP (verifier/tee_jwk.h) */
 	if ((st = ccg_tee_jwk_from_pkey(r->tee_key, &jwk, err)) != CCG_OK)
 		goto out;

@@ -35,8 +35,8 @@ struct ccg_gpu_verifier *vd_appraiser_gpu(const struct vd_appraiser *a);
 const char *vd_default_policy(void);
 
 struct vd_verdict {
-	char *jws;                    /* the EAR token (malloc'd) */
-	enum ccg_ear_status status;   /* the overall status (worst submod) */
+	char *jws;                                                    /* the EAR token (malloc'd) */
+	enum ccg_ear_status status;                                   /* the overall status (worst submod) */
 	char detail[CCG_ERROR_DETAIL_MAX + CCG_ERROR_WHERE_MAX + 16]; /* the first failed check or rule, "" if none */
 };
 

@@ -206,8 +206,8 @@ static enum ccg_status set_value(struct vd_config *c, const struct key *k, const
 			return ccg_error_set(err, CCG_ERR_INVALID_ARG, where, "%s: not 0x and hex digits", k->name);
 		n = strtoull(v + 2, &end, 16);
 		if (errno != 0 || *end != '\0' || n < k->min || n > k->max)
-			return ccg_error_set(err, CCG_ERR_INVALID_ARG, where, "%s: a persistent handle in [0x%llx, 0x%llx]",
-					     k->name, k->min, k->max);
+			return ccg_error_set(err, CCG_ERR_INVALID_ARG, where,
+					     "%s: a persistent handle in [0x%llx, 0x%llx]", k->name, k->min, k->max);
 		*(uint32_t *)field = (uint32_t)n;
 		return CCG_OK;
 	}
@@ -304,9 +304,11 @@ enum ccg_status vd_config_check(const struct vd_config *c, struct ccg_error *err
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "listen", "empty");
 	if (strncmp(c->listen, "unix:", 5) == 0) {
 		if (c->listen[5] != '/' || strlen(c->listen + 5) >= 100)
-			return ccg_error_set(err, CCG_ERR_INVALID_ARG, "listen", "unix: needs an absolute path under 100 bytes");
+			return ccg_error_set(err, CCG_ERR_INVALID_ARG, "listen",
+					     "unix: needs an absolute path under 100 bytes");
 		if (c->tls_cert != NULL)
-			return ccg_error_set(err, CCG_ERR_INVALID_ARG, "listen", "TLS on a UNIX socket is not supported");
+			return ccg_error_set(err, CCG_ERR_INVALID_ARG, "listen",
+					     "TLS on a UNIX socket is not supported");
 	} else if (strrchr(c->listen, ':') == NULL) {
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "listen", "HOST:PORT or unix:/PATH");
 	}
@@ -316,7 +318,8 @@ enum ccg_status vd_config_check(const struct vd_config *c, struct ccg_error *err
 				     "or set allow_plain_http_on_network = true",
 				     c->listen);
 	if (c->store == NULL || c->signing_key == NULL || c->state_dir == NULL)
-		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "store", "store, signing_key and state_dir are required");
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "store",
+				     "store, signing_key and state_dir are required");
 	if (c->kek == NULL || (strncmp(c->kek, "file:/", 6) != 0 && strncmp(c->kek, "tpm:/", 5) != 0))
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "kek", "file:/ABSOLUTE-PATH or tpm:/ABSOLUTE-PATH");
 	if (c->public_url != NULL && strncmp(c->public_url, "http://", 7) != 0 &&

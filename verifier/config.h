@@ -21,38 +21,38 @@
 
 struct vd_config {
 	/* listening and HTTP */
-	char *listen;           /* "HOST:PORT" (IPv4, [IPv6]) or "unix:/path" */
+	char *listen;             /* "HOST:PORT" (IPv4, [IPv6]) or "unix:/path" */
 	char *tls_cert, *tls_key; /* PEM paths: HTTPS when both are set */
 	bool allow_plain_http_on_network;
-	size_t max_body;        /* bytes of a request body */
-	size_t max_header;      /* bytes of a request's headers (MHD's per-connection memory) */
+	size_t max_body;   /* bytes of a request body */
+	size_t max_header; /* bytes of a request's headers (MHD's per-connection memory) */
 	unsigned max_connections;
 	unsigned connection_timeout; /* seconds of inactivity */
-	unsigned threads;       /* MHD thread pool (epoll each) */
+	unsigned threads;            /* MHD thread pool (epoll each) */
 	unsigned json_max_depth;
 	/* state */
 	char *state_dir;
-	char *store;            /* store URL */
+	char *store; /* store URL */
 	unsigned store_connections;
-	char *signing_key;      /* PEM path */
+	char *signing_key; /* PEM path */
 	/* tokens and nonces */
-	unsigned nonce_ttl;     /* seconds */
-	unsigned token_ttl;     /* seconds */
-	char *public_url;       /* NRAS-compatible iss (base URL as clients see it) */
+	unsigned nonce_ttl; /* seconds */
+	unsigned token_ttl; /* seconds */
+	char *public_url;   /* NRAS-compatible iss (base URL as clients see it) */
 	/* appraisal */
-	char *policy;           /* appraisal policy file; NULL: built-in */
+	char *policy; /* appraisal policy file; NULL: built-in */
 	char *gpu_device_root, *gpu_rim_root, *gpu_rim_dir, *gpu_rim_url, *gpu_ocsp_url, *gpu_cache_dir;
-	int gpu_ocsp;           /* enum ccg_gpu_ocsp_mode */
+	int gpu_ocsp; /* enum ccg_gpu_ocsp_mode */
 	bool gpu_offline;
 	char *amd_ark, *intel_root, *tpm_ak;
 	char *amd_crls[VD_MAX_AMD_CRLS];
 	size_t n_amd_crls;
 	bool require_fresh_collateral;
 	/* secret release (branch release) */
-	char *kek;              /* "file:/PATH" or "tpm:/PATH" (verifier/kek.h) */
+	char *kek;                 /* "file:/PATH" or "tpm:/PATH" (verifier/kek.h) */
 	unsigned statement_window; /* seconds around now a party statement's iat may lie */
 	/* the verifier's own TPM (branch vtee) */
-	char *tpm_tcti;         /* TCTI of the TPM that quotes the verifier's evidence; NULL: none (the route answers 501) */
+	char *tpm_tcti; /* TCTI of the TPM that quotes the verifier's evidence; NULL: none (the route answers 501) */
 	uint32_t tpm_ak_handle; /* persistent handle of its AK, created there at first start when empty */
 };
 

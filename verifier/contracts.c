@@ -61,7 +61,9 @@ static enum ccg_status add_sigs(struct ccg_contract *c, const char *const *sigs,
 			if (err != NULL) {
 				char where[CCG_ERROR_WHERE_MAX + 32];
 				int m = snprintf(where, sizeof(where), "signatures[%zu].%s", i, err->where);
-				size_t k = m < 0 ? 0 : (size_t)m < sizeof(err->where) ? (size_t)m : sizeof(err->where) - 1;
+				size_t k = m < 0                            ? 0
+					   : (size_t)m < sizeof(err->where) ? (size_t)m
+									    : sizeof(err->where) - 1;
 
 				memcpy(err->where, where, k);
 				err->where[k] = '\0';
@@ -84,7 +86,8 @@ static enum ccg_status keys_from_json(const json_t *pems, struct ccg_party_keys 
 		return ccg_error_set(err, CCG_ERR_NOMEM, "contract.keys", "no memory");
 	json_object_foreach((json_t *)pems, party, v) {
 		if (!json_is_string(v)) {
-			s = ccg_error_set(err, CCG_ERR_MALFORMED, "contract.keys", "key of \"%.64s\" is not text", party);
+			s = ccg_error_set(err, CCG_ERR_MALFORMED, "contract.keys", "key of \"%.64s\" is not text",
+					  party);
 			break;
 		}
 		s = ccg_party_keys_add(k, party, (const uint8_t *)json_string_value(v), json_string_length(v), err);
@@ -126,8 +129,8 @@ enum ccg_status ccg_vcontract_load(struct ccg_store_txn *txn, const char *name, 
 	vc->key_pems = json_incref(json_object_get(j, "keys"));
 	if (text == NULL || !json_is_array(sigs) || !json_is_object(vc->key_pems) ||
 	    json_array_size(sigs) > CCG_VCONTRACT_MAX_SIGS) {
-		s = ccg_error_set(err, CCG_ERR_MALFORMED, "contract.row", "stored row of \"%.64s\" is not a contract row",
-				  name);
+		s = ccg_error_set(err, CCG_ERR_MALFORMED, "contract.row",
+				  "stored row of \"%.64s\" is not a contract row", name);
 		goto out;
 	}
 	if ((s = ccg_contract_parse((const uint8_t *)text, strlen(text), &vc->contract, err)) != CCG_OK)
@@ -136,13 +139,15 @@ enum ccg_status ccg_vcontract_load(struct ccg_store_txn *txn, const char *name, 
 		s = ccg_error_set(err, CCG_ERR_NOMEM, "contract", "no memory");
 		goto out;
 	}
-	json_array_foreach(sigs, i, e) sv[i] = json_string_value(e);
+	json_array_foreach(sigs, i, e)
+		sv[i] = json_string_value(e);
 	if ((s = add_sigs(vc->contract, sv, json_array_size(sigs), err)) != CCG_OK ||
-	    (s = keys_from_json(vc->key_pems, &vc->keys, err)) != CCG_OK || (s = doc_head(vc->contract, &doc, vc, err)) != CCG_OK)
+	    (s = keys_from_json(vc->key_pems, &vc->keys, err)) != CCG_OK ||
+	    (s = doc_head(vc->contract, &doc, vc, err)) != CCG_OK)
 		goto out;
 	if (strcmp(vc->name, name) != 0) {
-		s = ccg_error_set(err, CCG_ERR_MALFORMED, "contract.row", "row \"%.64s\" holds contract \"%.64s\"", name,
-				  vc->name);
+		s = ccg_error_set(err, CCG_ERR_MALFORMED, "contract.row", "row \"%.64s\" holds contract \"%.64s\"",
+				  name, vc->name);
 		goto out;
 	}
 	*out = vc;
@@ -185,8 +190,7 @@ static bool same_key(const char *a, const char *b)
 }
 
 /* the keys that judge the new version: the registered ones, plus the document's for parties new to it */
-static enum ccg_status keys_for(const json_t *doc, const struct ccg_vcontract *old, json_t **out,
-				struct ccg_error *err)
+static enum ccg_status keys_for(const json_t *doc, const struct ccg_vcontract *old, json_t **out, struct ccg_error *err)
 {
 	json_t *pems = old != NULL ? json_deep_copy(old->key_pems) : json_object(), *p;
 	size_t i;
@@ -212,7 +216,8 @@ static enum ccg_status keys_for(const json_t *doc, const struct ccg_vcontract *o
 		} else if (!same_key(reg, pem)) {
 			s = ccg_error_set(err, CCG_ERR_UNSUPPORTED, "parties",
 					  "differs from the key registered for \"%.64s\" (a registered key is not "
-					  "changed by a later version)", id);
+					  "changed by a later version)",
+					  id);
 			if (err != NULL)
 				snprintf(err->where, sizeof(err->where), "parties[%.64s].public-key", id);
 			break;
@@ -227,8 +232,8 @@ static enum ccg_status keys_for(const json_t *doc, const struct ccg_vcontract *o
 }
 
 enum ccg_status ccg_vcontract_register(struct ccg_store_txn *txn, const uint8_t *doc, size_t doc_len,
-				       const char *const *sigs, size_t n_sigs, int64_t now,
-				       struct ccg_vcontract **out, struct ccg_error *err)
+				       const char *const *sigs, size_t n_sigs, int64_t now, struct ccg_vcontract **out,
+				       struct ccg_error *err)
 {
 	struct ccg_vcontract *vc = NULL, *old = NULL;
 	json_t *head = NULL, *row = NULL, *sig_arr = NULL;

@@ -40,7 +40,7 @@ struct ccg_vcontract {
 	json_t *key_pems;              /* {"party": "PEM"}: the same keys as text */
 	char name[129];                /* the document's "id" */
 	int64_t version;
-	char id[97];                   /* SHA-384 hex of the canonical form */
+	char id[97]; /* SHA-384 hex of the canonical form */
 };
 
 /* ccg_vcontract_free: NULL is allowed. */
@@ -53,8 +53,8 @@ void ccg_vcontract_free(struct ccg_vcontract *vc);
  * edited it). Does not re-check that it is in force (callers that decide do,
  * with their own time).
  */
-CCG_MUST_USE enum ccg_status ccg_vcontract_load(struct ccg_store_txn *txn, const char *name,
-						struct ccg_vcontract **out, struct ccg_error *err);
+CCG_MUST_USE enum ccg_status ccg_vcontract_load(struct ccg_store_txn *txn, const char *name, struct ccg_vcontract **out,
+						struct ccg_error *err);
 
 /*
  * ccg_vcontract_party_key: the PEM key registered for party (borrowed from

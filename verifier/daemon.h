@@ -34,21 +34,21 @@ struct vd_runtime {
 };
 
 struct vd {
-	struct vd_config cfg;      /* as loaded at start (listen, store, TLS, key, threads stay as started) */
-	const char *config_path;   /* NULL: no file */
+	struct vd_config cfg;    /* as loaded at start (listen, store, TLS, key, threads stay as started) */
+	const char *config_path; /* NULL: no file */
 	struct ccg_store *store;
 	struct ccg_ear_key *key;
 	pthread_rwlock_t lock;
-	struct vd_runtime *rt;     /* under lock */
+	struct vd_runtime *rt; /* under lock */
 	struct vd_metrics metrics;
 	struct MHD_Daemon *mhd;
 	int listen_fd;
-	int bound_port;            /* TCP: the port bound (listen port 0 lets the kernel choose) */
+	int bound_port; /* TCP: the port bound (listen port 0 lets the kernel choose) */
 	_Atomic bool draining;
 	/* secret release (branch release, verifier/release.h): set up at start, fixed while running */
-	struct ccg_kek *kek;       /* the key-encryption key of the secrets at rest (cfg.kek) */
-	EVP_PKEY *upload_key;      /* the HPKE upload key (P-384), fresh at every start */
-	json_t *upload_jwk;        /* its public JWK (vd_upload_jwk) */
+	struct ccg_kek *kek;          /* the key-encryption key of the secrets at rest (cfg.kek) */
+	EVP_PKEY *upload_key;         /* the HPKE upload key (P-384), fresh at every start */
+	json_t *upload_jwk;           /* its public JWK (vd_upload_jwk) */
 	struct vd_vc_cache *vc_cache; /* contracts verified, by the SHA-384 of their stored row (release_routes.c) */
 };
 

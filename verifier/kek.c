@@ -74,14 +74,15 @@ enum ccg_status ccg_aes256gcm_open(const uint8_t key[32], const uint8_t *aad, si
 	    EVP_DecryptInit_ex(ctx, NULL, NULL, key, in) != 1 ||
 	    (aad_len > 0 && EVP_DecryptUpdate(ctx, NULL, &n, aad, (int)aad_len) != 1) ||
 	    (ct_len > 0 && EVP_DecryptUpdate(ctx, pt, &n, in + CCG_KEK_IV_LEN, (int)ct_len) != 1) ||
-	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, CCG_KEK_TAG_LEN,
-				(void *)(in + CCG_KEK_IV_LEN + ct_len)) != 1) {
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, CCG_KEK_TAG_LEN, (void *)(in + CCG_KEK_IV_LEN + ct_len)) !=
+		    1) {
 		s = ccg_openssl_error(err, CCG_ERR_CRYPTO, where, "AES-256-GCM decryption failed");
 		goto out;
 	}
 	fin = EVP_DecryptFinal_ex(ctx, pt + (ct_len > 0 ? n : 0), &m);
 	if (fin != 1)
-		s = ccg_error_set(err, CCG_ERR_MAC, where, "the tag does not verify (another key, aad or a changed byte)");
+		s = ccg_error_set(err, CCG_ERR_MAC, where,
+				  "the tag does not verify (another key, aad or a changed byte)");
 out:
 	EVP_CIPHER_CTX_free(ctx);
 	if (s != CCG_OK && ct_len > 0)
@@ -103,8 +104,9 @@ static enum ccg_status file_read_key(int fd, const char *path, uint8_t key[CCG_K
 	if (!S_ISREG(st.st_mode))
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "kek.type", "%s: not a regular file", path);
 	if (st.st_uid != geteuid())
-		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "kek.owner", "%s: owned by uid %u, not this process's %u",
-				     path, (unsigned)st.st_uid, (unsigned)geteuid());
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "kek.owner",
+				     "%s: owned by uid %u, not this process's %u", path, (unsigned)st.st_uid,
+				     (unsigned)geteuid());
 	if ((st.st_mode & 077) != 0)
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "kek.mode",
 				     "%s: mode %04o lets group or others at the key-encryption key (need 0600)", path,
@@ -123,7 +125,8 @@ static enum ccg_status file_read_key(int fd, const char *path, uint8_t key[CCG_K
 	}
 	/* a file that grew after fstat is not the key we checked */
 	if (read(fd, &extra, 1) != 0)
-		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "kek.size", "%s: longer than %d bytes", path, CCG_KEK_LEN);
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "kek.size", "%s: longer than %d bytes", path,
+				     CCG_KEK_LEN);
 	return CCG_OK;
 }
 
@@ -148,7 +151,8 @@ static enum ccg_status file_create(const char *path, struct ccg_error *err)
 		goto out;
 	}
 	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
-		s = ccg_error_set(err, CCG_ERR_IO, "kek", "cannot create a key file beside %s: %s", path, strerror(errno));
+		s = ccg_error_set(err, CCG_ERR_IO, "kek", "cannot create a key file beside %s: %s", path,
+				  strerror(errno));
 		goto out;
 	}
 	if (fchmod(fd, 0600) != 0)
@@ -248,7 +252,8 @@ enum ccg_status ccg_kek_wrap(const struct ccg_kek *k, const uint8_t dk[32], cons
 	if (aad_len > CCG_KEK_MAX_AAD)
 		return ccg_error_set(err, CCG_ERR_TOO_LARGE, "kek.wrap", "aad over %d bytes", CCG_KEK_MAX_AAD);
 	if (*out_len < CCG_KEK_WRAPPED_LEN)
-		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "kek.wrap", "output under %d bytes", CCG_KEK_WRAPPED_LEN);
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "kek.wrap", "output under %d bytes",
+				     CCG_KEK_WRAPPED_LEN);
 	if ((s = ccg_aes256gcm_seal(k->key->data, aad, aad_len, dk, CCG_KEK_DK_LEN, out, err)) != CCG_OK)
 		return s;
 	*out_len = CCG_KEK_WRAPPED_LEN;

@@ -83,8 +83,7 @@ CCG_MUST_USE enum ccg_status ccg_kek_tpm_load(const char *path, const char *tcti
  * when in is shorter than 28 bytes.
  */
 CCG_MUST_USE enum ccg_status ccg_aes256gcm_seal(const uint8_t key[32], const uint8_t *aad, size_t aad_len,
-						const uint8_t *pt, size_t pt_len, uint8_t *out,
-						struct ccg_error *err);
+						const uint8_t *pt, size_t pt_len, uint8_t *out, struct ccg_error *err);
 CCG_MUST_USE enum ccg_status ccg_aes256gcm_open(const uint8_t key[32], const uint8_t *aad, size_t aad_len,
 						const uint8_t *in, size_t in_len, uint8_t *pt, const char *where,
 						struct ccg_error *err);

@@ -17,8 +17,7 @@
 #include "tee_guest/vtpm_esys.h"
 
 /* the attributes of the sealed data object, and the ones its blob must carry */
-#define SEALED_ATTRS                                                                                                   \
-	(TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT | TPMA_OBJECT_USERWITHAUTH | TPMA_OBJECT_NODA)
+#define SEALED_ATTRS (TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT | TPMA_OBJECT_USERWITHAUTH | TPMA_OBJECT_NODA)
 
 struct tpm {
 	TSS2_TCTI_CONTEXT *tctx;
@@ -51,8 +50,8 @@ static void srk_template(TPM2B_PUBLIC *t)
 	t->publicArea.type = TPM2_ALG_ECC;
 	t->publicArea.nameAlg = TPM2_ALG_SHA256;
 	t->publicArea.objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
-					 TPMA_OBJECT_SENSITIVEDATAORIGIN | TPMA_OBJECT_USERWITHAUTH |
-					 TPMA_OBJECT_NODA | TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_DECRYPT;
+					 TPMA_OBJECT_SENSITIVEDATAORIGIN | TPMA_OBJECT_USERWITHAUTH | TPMA_OBJECT_NODA |
+					 TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_DECRYPT;
 	t->publicArea.parameters.eccDetail.symmetric.algorithm = TPM2_ALG_AES;
 	t->publicArea.parameters.eccDetail.symmetric.keyBits.aes = 128;
 	t->publicArea.parameters.eccDetail.symmetric.mode.aes = TPM2_ALG_CFB;
@@ -86,9 +85,9 @@ static enum ccg_status tpm_open(const char *tcti, struct tpm *t, struct ccg_erro
 	rc = Esys_StartAuthSession(t->ectx, t->srk, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, NULL,
 				   TPM2_SE_HMAC, &sym, TPM2_ALG_SHA256, &t->session);
 	if (rc == TSS2_RC_SUCCESS)
-		rc = Esys_TRSess_SetAttributes(t->ectx, t->session,
-					       TPMA_SESSION_DECRYPT | TPMA_SESSION_ENCRYPT | TPMA_SESSION_CONTINUESESSION,
-					       0xff);
+		rc = Esys_TRSess_SetAttributes(
+			t->ectx, t->session, TPMA_SESSION_DECRYPT | TPMA_SESSION_ENCRYPT | TPMA_SESSION_CONTINUESESSION,
+			0xff);
 	if (rc != TSS2_RC_SUCCESS)
 		return ccg_vtpm_tss_fail(err, "kek.session", rc);
 	return CCG_OK;

@@ -28,8 +28,7 @@ static void entry_key(char key[32], uint64_t index)
 }
 
 /* a stored decimal (log.meta size, log.hash index): digits only, at most 19 */
-static enum ccg_status parse_u64(const uint8_t *v, size_t len, uint64_t *out, const char *where,
-				 struct ccg_error *err)
+static enum ccg_status parse_u64(const uint8_t *v, size_t len, uint64_t *out, const char *where, struct ccg_error *err)
 {
 	uint64_t x = 0;
 
@@ -169,8 +168,7 @@ enum ccg_status ccg_log_append(struct ccg_store_txn *t, const uint8_t *entry, si
 			return st;
 	}
 	snprintf(num, sizeof(num), "%" PRIu64, n + 1);
-	if ((st = ccg_store_put(t, T_META, "size", (const uint8_t *)num, strlen(num), CCG_STORE_UPSERT, err)) !=
-	    CCG_OK)
+	if ((st = ccg_store_put(t, T_META, "size", (const uint8_t *)num, strlen(num), CCG_STORE_UPSERT, err)) != CCG_OK)
 		return st;
 	if (out_index != NULL)
 		*out_index = n;
@@ -183,8 +181,8 @@ static enum ccg_status check_size(struct ccg_store_txn *t, uint64_t size, const 
 	enum ccg_status st = ccg_log_size(t, &n, err);
 
 	if (st == CCG_OK && size > n)
-		st = ccg_error_set(err, CCG_ERR_INVALID_ARG, where, "%" PRIu64 " is over the log's size %" PRIu64,
-				   size, n);
+		st = ccg_error_set(err, CCG_ERR_INVALID_ARG, where, "%" PRIu64 " is over the log's size %" PRIu64, size,
+				   n);
 	return st;
 }
 
@@ -238,8 +236,8 @@ out:
 	return st;
 }
 
-enum ccg_status ccg_log_find(struct ccg_store_txn *t, const uint8_t leaf_hash[CCG_MERKLE_HASH_LEN],
-			     uint64_t *out_index, struct ccg_error *err)
+enum ccg_status ccg_log_find(struct ccg_store_txn *t, const uint8_t leaf_hash[CCG_MERKLE_HASH_LEN], uint64_t *out_index,
+			     struct ccg_error *err)
 {
 	char hex[2 * CCG_MERKLE_HASH_LEN + 1];
 	uint8_t *v = NULL;
@@ -264,14 +262,12 @@ enum ccg_status ccg_log_inclusion_proof(struct ccg_store_txn *t, uint64_t index,
 }
 
 enum ccg_status ccg_log_consistency_proof(struct ccg_store_txn *t, uint64_t first, uint64_t second,
-					  uint8_t out[][CCG_MERKLE_HASH_LEN], size_t *out_count,
-					  struct ccg_error *err)
+					  uint8_t out[][CCG_MERKLE_HASH_LEN], size_t *out_count, struct ccg_error *err)
 {
 	enum ccg_status st = check_size(t, second, "log.consistency.second", err);
 
 	*out_count = 0;
-	return st != CCG_OK ? st
-			    : ccg_merkle_consistency_proof(stored_subtree, t, first, second, out, out_count, err);
+	return st != CCG_OK ? st : ccg_merkle_consistency_proof(stored_subtree, t, first, second, out, out_count, err);
 }
 
 /* ---- signed tree heads ---- */
@@ -373,8 +369,7 @@ enum ccg_status ccg_log_sth_verify(const char *jws, const json_t *jwks, struct c
 		st = ccg_error_set(err, CCG_ERR_UNSUPPORTED, "log.sth.typ", "not a signed tree head");
 		goto out;
 	}
-	if ((st = get_u64(p, "tree_size", CCG_MERKLE_MAX_SIZE, &out->tree_size, "log.sth.tree_size", err)) !=
-		    CCG_OK ||
+	if ((st = get_u64(p, "tree_size", CCG_MERKLE_MAX_SIZE, &out->tree_size, "log.sth.tree_size", err)) != CCG_OK ||
 	    (st = get_u64(p, "timestamp", INT64_MAX, &ts, "log.sth.timestamp", err)) != CCG_OK ||
 	    (st = get_hash(json_object_get(p, "sha256_root_hash"), out->root, "log.sth.sha256_root_hash", err)) !=
 		    CCG_OK)
@@ -414,7 +409,7 @@ enum ccg_status ccg_log_check(const struct ccg_log_sth *prev, const struct ccg_l
 enum ccg_status ccg_log_entries_verify(const uint8_t *const *entries, const size_t *lens, size_t count,
 				       const struct ccg_log_sth *sth, struct ccg_error *err)
 {
-	uint8_t (*h)[CCG_MERKLE_HASH_LEN] = NULL;
+	uint8_t(*h)[CCG_MERKLE_HASH_LEN] = NULL;
 	uint8_t root[CCG_MERKLE_HASH_LEN];
 	struct ccg_merkle_leaves leaves;
 	enum ccg_status st = CCG_OK;
@@ -497,15 +492,15 @@ enum ccg_status ccg_log_http_entries(struct ccg_store *s, uint64_t start, uint64
 
 	*out_body = NULL;
 	if (end <= start || end - start > CCG_LOG_MAX_ENTRIES)
-		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "log.entries.end",
-				     "need start < end <= start + %u", CCG_LOG_MAX_ENTRIES);
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "log.entries.end", "need start < end <= start + %u",
+				     CCG_LOG_MAX_ENTRIES);
 	if ((st = ccg_store_begin(s, &t, err)) != CCG_OK)
 		return st;
 	if ((st = ccg_log_size(t, &n, err)) != CCG_OK)
 		goto out;
 	if (end > n) {
-		st = ccg_error_set(err, CCG_ERR_INVALID_ARG, "log.entries.end", "%" PRIu64 " is over the log's size %" PRIu64,
-				   end, n);
+		st = ccg_error_set(err, CCG_ERR_INVALID_ARG, "log.entries.end",
+				   "%" PRIu64 " is over the log's size %" PRIu64, end, n);
 		goto out;
 	}
 	if ((a = json_array()) == NULL) {
@@ -520,8 +515,8 @@ enum ccg_status ccg_log_http_entries(struct ccg_store *s, uint64_t start, uint64
 		if ((st = ccg_log_entry_get(t, i, &v, &len, err)) != CCG_OK)
 			break;
 		b = ccg_base64_encode_alloc(v, len);
-		if (b == NULL || json_array_append_new(a, json_pack("{s:I, s:s}", "index", (json_int_t)i, "leaf_input",
-								    b)) != 0)
+		if (b == NULL ||
+		    json_array_append_new(a, json_pack("{s:I, s:s}", "index", (json_int_t)i, "leaf_input", b)) != 0)
 			st = ccg_error_set(err, CCG_ERR_NOMEM, "log.entries", "out of memory");
 		free(b);
 		free(v);
@@ -558,7 +553,8 @@ out:
 	if (st != CCG_OK)
 		return st;
 	return body_of(json_pack("{s:I, s:I, s:o*}", "leaf_index", (json_int_t)leaf_index, "tree_size",
-				 (json_int_t)tree_size, "audit_path", hash_array((const uint8_t(*)[CCG_MERKLE_HASH_LEN])path, count)),
+				 (json_int_t)tree_size, "audit_path",
+				 hash_array((const uint8_t(*)[CCG_MERKLE_HASH_LEN])path, count)),
 		       out_body, err);
 }
 
@@ -625,8 +621,7 @@ enum ccg_status ccg_log_proof_parse(const uint8_t *body, size_t len, uint64_t *o
 }
 
 enum ccg_status ccg_log_consistency_parse(const uint8_t *body, size_t len, uint64_t *out_first, uint64_t *out_second,
-					  uint8_t out[][CCG_MERKLE_HASH_LEN], size_t *out_count,
-					  struct ccg_error *err)
+					  uint8_t out[][CCG_MERKLE_HASH_LEN], size_t *out_count, struct ccg_error *err)
 {
 	static const char *const names[] = {"first", "second", "consistency"};
 	json_t *j = NULL;

@@ -70,8 +70,8 @@ CCG_MUST_USE enum ccg_status ccg_log_root(struct ccg_store_txn *t, uint64_t size
  * its stored leaf hash: a row edited in the database is CCG_ERR_LOG_INCONSISTENT
  * naming "log.entry[index]". Beyond the log: CCG_ERR_NOT_FOUND.
  */
-CCG_MUST_USE enum ccg_status ccg_log_entry_get(struct ccg_store_txn *t, uint64_t index, uint8_t **out,
-					       size_t *out_len, struct ccg_error *err);
+CCG_MUST_USE enum ccg_status ccg_log_entry_get(struct ccg_store_txn *t, uint64_t index, uint8_t **out, size_t *out_len,
+					       struct ccg_error *err);
 /* ccg_log_find: the index of the first entry whose leaf hash is leaf_hash; CCG_ERR_NOT_FOUND otherwise. */
 CCG_MUST_USE enum ccg_status ccg_log_find(struct ccg_store_txn *t, const uint8_t leaf_hash[CCG_MERKLE_HASH_LEN],
 					  uint64_t *out_index, struct ccg_error *err);
@@ -131,9 +131,8 @@ CCG_MUST_USE enum ccg_status ccg_log_http_sth(struct ccg_store *s, const struct 
 CCG_MUST_USE enum ccg_status ccg_log_http_entries(struct ccg_store *s, uint64_t start, uint64_t end, char **out_body,
 						  struct ccg_error *err);
 /* leaf_hash NULL: by leaf_index; otherwise by hash (leaf_index ignored). */
-CCG_MUST_USE enum ccg_status ccg_log_http_proof(struct ccg_store *s, uint64_t leaf_index,
-						const uint8_t *leaf_hash, uint64_t tree_size, char **out_body,
-						struct ccg_error *err);
+CCG_MUST_USE enum ccg_status ccg_log_http_proof(struct ccg_store *s, uint64_t leaf_index, const uint8_t *leaf_hash,
+						uint64_t tree_size, char **out_body, struct ccg_error *err);
 CCG_MUST_USE enum ccg_status ccg_log_http_consistency(struct ccg_store *s, uint64_t first, uint64_t second,
 						      char **out_body, struct ccg_error *err);
 

@@ -83,9 +83,8 @@ static enum ccg_status range_hash(ccg_merkle_subtree_fn fn, void *ctx, uint64_t 
 		unsigned level = (unsigned)__builtin_ctzll(n);
 
 		if ((start & (n - 1)) != 0)
-			return ccg_error_set(err, CCG_ERR_INTERNAL, "merkle.subtree",
-					     "unaligned subtree [%llu, +%llu)", (unsigned long long)start,
-					     (unsigned long long)n);
+			return ccg_error_set(err, CCG_ERR_INTERNAL, "merkle.subtree", "unaligned subtree [%llu, +%llu)",
+					     (unsigned long long)start, (unsigned long long)n);
 		return fn(ctx, level, start >> level, out, err);
 	}
 	k = split_of(n);
@@ -123,8 +122,7 @@ static void reverse(uint8_t h[][CCG_MERKLE_HASH_LEN], size_t count)
 }
 
 enum ccg_status ccg_merkle_inclusion_proof(ccg_merkle_subtree_fn fn, void *ctx, uint64_t index, uint64_t size,
-					   uint8_t out[][CCG_MERKLE_HASH_LEN], size_t *out_count,
-					   struct ccg_error *err)
+					   uint8_t out[][CCG_MERKLE_HASH_LEN], size_t *out_count, struct ccg_error *err)
 {
 	uint64_t start = 0, m = index, n = size;
 	size_t count = 0;

@@ -25,8 +25,7 @@
 #define CCG_MERKLE_MAX_PROOF 64                 /* hashes in any proof of a tree of at most that size */
 
 /* ccg_merkle_leaf_hash: SHA-256(0x00 ‖ entry). */
-CCG_MUST_USE enum ccg_status ccg_merkle_leaf_hash(const uint8_t *entry, size_t len,
-						  uint8_t out[CCG_MERKLE_HASH_LEN]);
+CCG_MUST_USE enum ccg_status ccg_merkle_leaf_hash(const uint8_t *entry, size_t len, uint8_t out[CCG_MERKLE_HASH_LEN]);
 /* ccg_merkle_node_hash: SHA-256(0x01 ‖ left ‖ right); out may alias left or right. */
 CCG_MUST_USE enum ccg_status ccg_merkle_node_hash(const uint8_t left[CCG_MERKLE_HASH_LEN],
 						  const uint8_t right[CCG_MERKLE_HASH_LEN],
@@ -56,8 +55,7 @@ CCG_MUST_USE enum ccg_status ccg_merkle_root(ccg_merkle_subtree_fn fn, void *ctx
  * "merkle.leaf_index".
  */
 CCG_MUST_USE enum ccg_status ccg_merkle_inclusion_proof(ccg_merkle_subtree_fn fn, void *ctx, uint64_t index,
-							uint64_t size,
-							uint8_t out[][CCG_MERKLE_HASH_LEN],
+							uint64_t size, uint8_t out[][CCG_MERKLE_HASH_LEN],
 							size_t *out_count, struct ccg_error *err);
 /*
  * ccg_merkle_consistency_proof: PROOF(first, D[0:second]) of RFC 9162
@@ -65,8 +63,7 @@ CCG_MUST_USE enum ccg_status ccg_merkle_inclusion_proof(ccg_merkle_subtree_fn fn
  * first == second: the empty proof. first > second: CCG_ERR_INVALID_ARG.
  */
 CCG_MUST_USE enum ccg_status ccg_merkle_consistency_proof(ccg_merkle_subtree_fn fn, void *ctx, uint64_t first,
-							  uint64_t second,
-							  uint8_t out[][CCG_MERKLE_HASH_LEN],
+							  uint64_t second, uint8_t out[][CCG_MERKLE_HASH_LEN],
 							  size_t *out_count, struct ccg_error *err);
 
 /*

@@ -10,7 +10,7 @@
 #include "common/buf.h"
 
 static const double bounds[VD_APPRAISAL_BUCKETS - 1] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-							 0.1,   0.25,   0.5,   1,    2.5};
+							0.1,   0.25,   0.5,   1,    2.5};
 
 void vd_metrics_init(struct vd_metrics *m, const char *const *routes, size_t n)
 {

@@ -41,7 +41,7 @@ struct vd_release_in {
 	const uint8_t *body;
 	size_t len;
 	unsigned max_depth;
-	int64_t now;           /* Unix seconds */
+	int64_t now; /* Unix seconds */
 };
 
 /* an answer: status and a JSON body (a problem document when problem is true) */
@@ -49,8 +49,8 @@ struct vd_reply {
 	int status;
 	json_t *body;
 	bool problem;
-	const char *type;  /* the problem's short type, for the request's log line */
-	char detail[256];  /* the problem's detail, for the log line */
+	const char *type; /* the problem's short type, for the request's log line */
+	char detail[256]; /* the problem's detail, for the log line */
 };
 
 /*

@@ -129,7 +129,8 @@ enum ccg_status vd_contract_body_parse(const uint8_t *body, size_t len, unsigned
 	b.document_len = json_string_length(doc);
 	json_array_foreach(sigs, i, e) {
 		if (!json_is_string(e) || strlen(json_string_value(e)) != json_string_length(e)) {
-			s = ccg_error_set(err, CCG_ERR_MALFORMED, "signatures", "item %zu is not a signature document's text", i);
+			s = ccg_error_set(err, CCG_ERR_MALFORMED, "signatures",
+					  "item %zu is not a signature document's text", i);
 			goto out;
 		}
 		if ((b.sigs[i] = strdup(json_string_value(e))) == NULL) {
@@ -217,8 +218,8 @@ void vd_release_body_cleanup(struct vd_release_body *b)
 	memset(b, 0, sizeof(*b));
 }
 
-enum ccg_status vd_release_body_parse(const uint8_t *body, size_t len, unsigned max_depth,
-				      struct vd_release_body *out, struct ccg_error *err)
+enum ccg_status vd_release_body_parse(const uint8_t *body, size_t len, unsigned max_depth, struct vd_release_body *out,
+				      struct ccg_error *err)
 {
 	static const char *const members[] = {"token", "contract", "secret"};
 	json_t *j = NULL, *t;

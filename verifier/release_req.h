@@ -25,9 +25,9 @@
 
 /* POST /v1/contracts: {"document": TEXT, "signatures": [TEXT, ...]} */
 struct vd_contract_body {
-	char *document;   /* malloc'd, NUL-terminated */
+	char *document; /* malloc'd, NUL-terminated */
 	size_t document_len;
-	char **sigs;      /* n_sigs malloc'd texts */
+	char **sigs; /* n_sigs malloc'd texts */
 	size_t n_sigs;
 };
 CCG_MUST_USE enum ccg_status vd_contract_body_parse(const uint8_t *body, size_t len, unsigned max_depth,
@@ -37,7 +37,7 @@ void vd_contract_body_cleanup(struct vd_contract_body *b);
 /* PUT /v1/contracts/{c}/secrets/{s}: {"suite", "kid", "enc", "ct"} (base64url) */
 struct vd_upload_body {
 	char kid[VD_MAX_KID + 1];
-	uint8_t *sealed;  /* enc ‖ ct as ccg_hpke_open takes it (malloc'd) */
+	uint8_t *sealed; /* enc ‖ ct as ccg_hpke_open takes it (malloc'd) */
 	size_t sealed_len;
 };
 /* suite must be VD_UPLOAD_SUITE; enc 97 bytes; ct 17 .. CCG_SECRET_MAX_LEN + 16 bytes. */
@@ -64,7 +64,7 @@ void vd_release_body_cleanup(struct vd_release_body *b);
  * secret (malloc'd). (The upload's, contract ‖ 0x00 ‖ secret ‖ 0x00 ‖
  * decimal contract version, is ccg_secrets_aad's form.)
  */
-CCG_MUST_USE enum ccg_status vd_release_aad(const char *token, const char *contract, const char *secret,
-					    uint8_t **out, size_t *out_len, struct ccg_error *err);
+CCG_MUST_USE enum ccg_status vd_release_aad(const char *token, const char *contract, const char *secret, uint8_t **out,
+					    size_t *out_len, struct ccg_error *err);
 
 #endif

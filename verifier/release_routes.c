@@ -97,7 +97,8 @@ static void problem_malformed(struct vd_reply *r, enum vd_release_route route, e
 	if (st == CCG_ERR_NOMEM || st == CCG_ERR_INTERNAL)
 		problem_internal(r, route, st, e);
 	else
-		problem(r, route, 400, "malformed-request", "The request body is not what this resource takes", e, NULL);
+		problem(r, route, 400, "malformed-request", "The request body is not what this resource takes", e,
+			NULL);
 }
 
 /* a statement refused by ccg_vcontract_statement_accept */
@@ -109,11 +110,12 @@ static void problem_statement(struct vd_reply *r, enum vd_release_route route, e
 		problem(r, route, 409, "statement-replay", "The statement was used already", e, NULL);
 		break;
 	case CCG_ERR_PARTY_UNKNOWN:
-		problem(r, route, 403, "party-unknown", "The statement's party has no registered key in this contract", e,
-			NULL);
+		problem(r, route, 403, "party-unknown", "The statement's party has no registered key in this contract",
+			e, NULL);
 		break;
 	case CCG_ERR_STATEMENT_STALE:
-		problem(r, route, 403, "statement-stale", "The statement's time is outside the accepted window", e, NULL);
+		problem(r, route, 403, "statement-stale", "The statement's time is outside the accepted window", e,
+			NULL);
 		break;
 	case CCG_ERR_STATEMENT_SCOPE:
 		problem(r, route, 403, "statement-scope", "The statement was made for another request", e, NULL);
@@ -200,7 +202,8 @@ static enum ccg_status vc_get(struct vd *d, struct ccg_store_txn *txn, const cha
 	for (size_t i = 0; i < VC_CACHE; i++) {
 		struct vc_entry *e = &c->e[i];
 
-		if (e->refs == 0 && (free_slot == NULL || e->vc == NULL || (free_slot->vc != NULL && e->used < free_slot->used)))
+		if (e->refs == 0 &&
+		    (free_slot == NULL || e->vc == NULL || (free_slot->vc != NULL && e->used < free_slot->used)))
 			free_slot = e;
 	}
 	if (free_slot != NULL) {
@@ -376,8 +379,8 @@ struct contract_ctx {
 	char name[CCG_STATEMENT_MAX_ID + 1];
 };
 
-static enum ccg_status do_contract(struct vd *d, const struct vd_release_in *in, void *vctx,
-				   struct ccg_store_txn *txn, struct vd_reply *out, struct ccg_error *err)
+static enum ccg_status do_contract(struct vd *d, const struct vd_release_in *in, void *vctx, struct ccg_store_txn *txn,
+				   struct vd_reply *out, struct ccg_error *err)
 {
 	struct contract_ctx *c = vctx;
 	struct ccg_vcontract *old = NULL, *vc = NULL;
@@ -421,13 +424,14 @@ static enum ccg_status do_contract(struct vd *d, const struct vd_release_in *in,
 		goto out;
 	if ((st = log_put(txn,
 			  json_pack("{s:s,s:s,s:I,s:s,s:s,s:I}", "type", "contract", "contract", vc->name, "version",
-				    (json_int_t)vc->version, "id", vc->id, "by", stmt.party, "time", (json_int_t)in->now),
+				    (json_int_t)vc->version, "id", vc->id, "by", stmt.party, "time",
+				    (json_int_t)in->now),
 			  &index, err)) != CCG_OK)
 		goto out;
 	reply_clear(out);
 	out->status = 201;
-	out->body = json_pack("{s:s,s:I,s:s,s:I}", "contract", vc->name, "version", (json_int_t)vc->version, "id", vc->id,
-			      "log_index", (json_int_t)index);
+	out->body = json_pack("{s:s,s:I,s:s,s:I}", "contract", vc->name, "version", (json_int_t)vc->version, "id",
+			      vc->id, "log_index", (json_int_t)index);
 out:
 	ccg_vcontract_free(old);
 	ccg_vcontract_free(vc);
@@ -483,10 +487,12 @@ static enum ccg_status do_upload(struct vd *d, const struct vd_release_in *in, v
 	enum ccg_status st;
 
 	if ((st = load_contract(txn, in, &vc, out, err)) != CCG_OK ||
-	    (st = accept_statement(d, txn, in, vc, &stmt, out, err)) != CCG_OK || (st = vc_doc(vc, &doc, err)) != CCG_OK)
+	    (st = accept_statement(d, txn, in, vc, &stmt, out, err)) != CCG_OK ||
+	    (st = vc_doc(vc, &doc, err)) != CCG_OK)
 		goto out;
 	if ((sec = doc_secret(doc, in->secret)) == NULL) {
-		st = ccg_error_set(err, CCG_ERR_NOT_FOUND, "secret", "the contract names no secret \"%.64s\"", in->secret);
+		st = ccg_error_set(err, CCG_ERR_NOT_FOUND, "secret", "the contract names no secret \"%.64s\"",
+				   in->secret);
 		problem(out, in->route, 404, "secret-unknown", "The contract names no such secret", err, NULL);
 		goto out;
 	}
@@ -499,8 +505,9 @@ static enum ccg_status do_upload(struct vd *d, const struct vd_release_in *in, v
 		goto out;
 	}
 	if (strcmp(b->kid, json_string_value(json_object_get(d->upload_jwk, "kid"))) != 0) {
-		st = ccg_error_set(err, CCG_ERR_TOKEN_KEY_UNKNOWN, "kid",
-				   "not this verifier's upload key (it is new at every start: fetch the evidence again)");
+		st = ccg_error_set(
+			err, CCG_ERR_TOKEN_KEY_UNKNOWN, "kid",
+			"not this verifier's upload key (it is new at every start: fetch the evidence again)");
 		problem(out, in->route, 409, "upload-key-unknown", "The upload was sealed to another key", err, NULL);
 		goto out;
 	}
@@ -516,15 +523,16 @@ static enum ccg_status do_upload(struct vd *d, const struct vd_release_in *in, v
 			   &pt_len, err);
 	if (st != CCG_OK) {
 		problem(out, in->route, 400, "upload-unreadable",
-			"The sealed secret does not open (another key, contract, secret, version or a changed byte)", err,
-			NULL);
+			"The sealed secret does not open (another key, contract, secret, version or a changed byte)",
+			err, NULL);
 		goto out;
 	}
 	if ((st = ccg_secrets_put(txn, d->kek, vc->name, in->secret, pt->data, pt_len, stmt.party, &version, err)) !=
 		    CCG_OK ||
 	    (st = log_put(txn,
 			  json_pack("{s:s,s:s,s:s,s:I,s:s,s:I}", "type", "upload", "contract", vc->name, "secret",
-				    in->secret, "version", (json_int_t)version, "by", stmt.party, "time", (json_int_t)in->now),
+				    in->secret, "version", (json_int_t)version, "by", stmt.party, "time",
+				    (json_int_t)in->now),
 			  &index, err)) != CCG_OK)
 		goto out;
 	reply_clear(out);
@@ -555,8 +563,8 @@ static void h_upload(struct vd *d, const struct vd_release_in *in, struct vd_rep
 
 /* ---- POST /v1/contracts/{contract}/suspend and /resume ---- */
 
-static enum ccg_status do_suspend(struct vd *d, const struct vd_release_in *in, void *vctx,
-				  struct ccg_store_txn *txn, struct vd_reply *out, struct ccg_error *err)
+static enum ccg_status do_suspend(struct vd *d, const struct vd_release_in *in, void *vctx, struct ccg_store_txn *txn,
+				  struct vd_reply *out, struct ccg_error *err)
 {
 	const char *secret = ((const char *)vctx)[0] != '\0' ? vctx : NULL;
 	bool on = in->route == VD_RR_SUSPEND;
@@ -568,7 +576,8 @@ static enum ccg_status do_suspend(struct vd *d, const struct vd_release_in *in, 
 	enum ccg_status st;
 
 	if ((st = load_contract(txn, in, &vc, out, err)) != CCG_OK ||
-	    (st = accept_statement(d, txn, in, vc, &stmt, out, err)) != CCG_OK || (st = vc_doc(vc, &doc, err)) != CCG_OK)
+	    (st = accept_statement(d, txn, in, vc, &stmt, out, err)) != CCG_OK ||
+	    (st = vc_doc(vc, &doc, err)) != CCG_OK)
 		goto out;
 	if (secret != NULL && (sec = doc_secret(doc, secret)) == NULL) {
 		st = ccg_error_set(err, CCG_ERR_NOT_FOUND, "secret", "the contract names no secret \"%.64s\"", secret);
@@ -578,7 +587,8 @@ static enum ccg_status do_suspend(struct vd *d, const struct vd_release_in *in, 
 	/* a secret: its owner or a party it requires; the whole contract: any of its parties */
 	if (sec != NULL ? !secret_party(sec, stmt.party) : !doc_party(doc, stmt.party)) {
 		st = ccg_error_set(err, CCG_ERR_PARTY_UNKNOWN, sec != NULL ? "secret.requires" : "parties",
-				   "\"%.64s\" has no say over %s", stmt.party, sec != NULL ? "this secret" : "this contract");
+				   "\"%.64s\" has no say over %s", stmt.party,
+				   sec != NULL ? "this secret" : "this contract");
 		problem(out, in->route, 403, "no-say", "The party has no say over what it would suspend", err, NULL);
 		goto out;
 	}
@@ -651,7 +661,8 @@ static enum ccg_status tee_key(const json_t *jwk, struct release_ctx *c, struct 
 		c->suite = CCG_HPKE_P384_SHA384_AES256GCM;
 		c->pk[0] = 0x04;
 		if (jose_b64_dec_buf(x, strlen(x), NULL, 0) != 48 || jose_b64_dec_buf(y, strlen(y), NULL, 0) != 48 ||
-		    jose_b64_dec_buf(x, strlen(x), c->pk + 1, 48) != 48 || jose_b64_dec_buf(y, strlen(y), c->pk + 49, 48) != 48)
+		    jose_b64_dec_buf(x, strlen(x), c->pk + 1, 48) != 48 ||
+		    jose_b64_dec_buf(y, strlen(y), c->pk + 49, 48) != 48)
 			return ccg_error_set(err, CCG_ERR_MALFORMED, "cnf.jwk", "x and y must be 48 bytes each");
 		c->pk_len = 97;
 		req = json_pack("{s:s,s:s,s:s,s:s}", "crv", crv, "kty", kty, "x", x, "y", y);
@@ -710,8 +721,9 @@ static enum ccg_status token_claims(const json_t *claims, struct ccg_claims **ou
 	json_object_del(cpu, "ccgpu-composite");
 	/* the GPUs' overall claims, which the daemon keeps in cpu0 as "ccgpu-gpu" (verifier/appraise.c) */
 	{
-		json_t *gpu = json_is_object(json_object_get(cpu, "ccgpu-gpu")) ? json_deep_copy(json_object_get(cpu, "ccgpu-gpu"))
-										  : json_object();
+		json_t *gpu = json_is_object(json_object_get(cpu, "ccgpu-gpu"))
+				      ? json_deep_copy(json_object_get(cpu, "ccgpu-gpu"))
+				      : json_object();
 
 		json_object_del(cpu, "ccgpu-gpu");
 		json_object_set(gpu, "submods", gpus);
@@ -761,8 +773,8 @@ static void problem_denied(struct vd_reply *out, const struct vd_release_in *in,
 		json_object_set_new(out->body, "rule", json_string(c->rule));
 }
 
-static enum ccg_status do_release(struct vd *d, const struct vd_release_in *in, void *vctx,
-				  struct ccg_store_txn *txn, struct vd_reply *out, struct ccg_error *err)
+static enum ccg_status do_release(struct vd *d, const struct vd_release_in *in, void *vctx, struct ccg_store_txn *txn,
+				  struct vd_reply *out, struct ccg_error *err)
 {
 	struct release_ctx *c = vctx;
 	struct ccg_vcontract *vc = NULL;
@@ -831,8 +843,8 @@ static enum ccg_status do_release(struct vd *d, const struct vd_release_in *in, 
 	if (st != CCG_OK)
 		goto out;
 	if ((st = vd_release_aad(c->b.token, c->b.contract, c->b.secret, &aad, &aad_len, err)) != CCG_OK ||
-	    (st = ccg_hpke_seal(c->suite, c->pk, c->pk_len, (const uint8_t *)VD_RELEASE_INFO, strlen(VD_RELEASE_INFO), aad,
-				aad_len, pt->data, pt->len, &sealed, &sealed_len, err)) != CCG_OK)
+	    (st = ccg_hpke_seal(c->suite, c->pk, c->pk_len, (const uint8_t *)VD_RELEASE_INFO, strlen(VD_RELEASE_INFO),
+				aad, aad_len, pt->data, pt->len, &sealed, &sealed_len, err)) != CCG_OK)
 		goto out;
 	if ((st = log_put(txn,
 			  json_pack("{s:s,s:s,s:s,s:s,s:s,s:I}", "type", "release", "contract", c->b.contract, "secret",
@@ -861,17 +873,17 @@ out:
 }
 
 /* the denial's own transaction: one log entry */
-static enum ccg_status do_deny_log(struct vd *d, const struct vd_release_in *in, void *vctx,
-				   struct ccg_store_txn *txn, struct vd_reply *out, struct ccg_error *err)
+static enum ccg_status do_deny_log(struct vd *d, const struct vd_release_in *in, void *vctx, struct ccg_store_txn *txn,
+				   struct vd_reply *out, struct ccg_error *err)
 {
 	struct release_ctx *c = vctx;
 
 	(void)d;
 	(void)out;
 	return log_put(txn,
-		       json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I}", "type", "denial", "contract", c->b.contract, "secret",
-				 c->b.secret, "to", c->to, "token", c->token_hash, "party", c->party, "rule", c->rule,
-				 "time", (json_int_t)in->now),
+		       json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I}", "type", "denial", "contract", c->b.contract,
+				 "secret", c->b.secret, "to", c->to, "token", c->token_hash, "party", c->party, "rule",
+				 c->rule, "time", (json_int_t)in->now),
 		       NULL, err);
 }
 
@@ -896,16 +908,16 @@ static void h_release(struct vd *d, const struct vd_release_in *in, struct vd_re
 		goto out;
 	}
 	if ((st = ccg_ear_verify(c.b.token, jwks, in->now, &claims, &err)) != CCG_OK) {
-		problem(out, in->route, 401, "token-invalid", "The token is not a valid EAR token of this verifier", &err,
-			NULL);
+		problem(out, in->route, 401, "token-invalid", "The token is not a valid EAR token of this verifier",
+			&err, NULL);
 		goto out;
 	}
 	/* decided in the transaction, after the parties' policies, so that a refusal names the party's rule */
 	status = json_string_value(json_object_get(claims, "ear.status"));
 	snprintf(c.ear_status, sizeof(c.ear_status), "%s", status != NULL ? status : "(none)");
 	if ((st = tee_key(json_object_get(json_object_get(claims, "cnf"), "jwk"), &c, &err)) != CCG_OK) {
-		problem(out, in->route, 403, "token-no-tee-key", "The token binds no TEE key a secret can be wrapped to",
-			&err, NULL);
+		problem(out, in->route, 403, "token-no-tee-key",
+			"The token binds no TEE key a secret can be wrapped to", &err, NULL);
 		goto out;
 	}
 	if ((st = token_claims(claims, &c.claims, &err)) != CCG_OK) {
@@ -1017,7 +1029,8 @@ void vd_release_handle(struct vd *d, const struct vd_release_in *in, struct vd_r
 		struct ccg_error err;
 
 		ccg_error_clear(&err);
-		ccg_error_set(&err, CCG_ERR_INVALID_ARG, "statement", "the request needs a " VD_STATEMENT_HEADER " header");
+		ccg_error_set(&err, CCG_ERR_INVALID_ARG, "statement",
+			      "the request needs a " VD_STATEMENT_HEADER " header");
 		problem(out, in->route, 401, "statement-missing", "A signed party statement is required", &err, NULL);
 		return;
 	}

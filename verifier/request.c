@@ -33,8 +33,8 @@ enum ccg_status vd_json_depth_check(const uint8_t *body, size_t len, unsigned ma
 			in_string = true;
 		} else if (c == '[' || c == '{') {
 			if (++depth > max_depth)
-				return ccg_error_set(err, CCG_ERR_TOO_LARGE, "body", "JSON nested deeper than %u at byte %zu",
-						     max_depth, i);
+				return ccg_error_set(err, CCG_ERR_TOO_LARGE, "body",
+						     "JSON nested deeper than %u at byte %zu", max_depth, i);
 		} else if ((c == ']' || c == '}') && depth > 0) {
 			depth--;
 		}
@@ -50,8 +50,7 @@ static bool all_space(const uint8_t *b, size_t n)
 	return true;
 }
 
-enum ccg_status vd_challenge_request_parse(const uint8_t *body, size_t len, unsigned max_depth,
-					   struct ccg_error *err)
+enum ccg_status vd_challenge_request_parse(const uint8_t *body, size_t len, unsigned max_depth, struct ccg_error *err)
 {
 	json_t *j = NULL;
 	enum ccg_status st;
@@ -88,7 +87,8 @@ static enum ccg_status tee_key(const json_t *ev, EVP_PKEY **out, struct ccg_erro
 	if ((st = ccg_json_get_string(ev, "tee_public_key", &b64, "evidence", err)) != CCG_OK)
 		return st;
 	if ((st = ccg_base64_decode(b64, strlen(b64), VD_MAX_TEE_KEY, &der, &n)) != CCG_OK)
-		return ccg_error_set(err, st, "evidence.tee_public_key", "not base64 of at most %d bytes", VD_MAX_TEE_KEY);
+		return ccg_error_set(err, st, "evidence.tee_public_key", "not base64 of at most %d bytes",
+				     VD_MAX_TEE_KEY);
 	p = der;
 	k = d2i_PUBKEY(NULL, &p, (long)n);
 	if (k == NULL || p != der + n) {
@@ -102,7 +102,8 @@ static enum ccg_status tee_key(const json_t *ev, EVP_PKEY **out, struct ccg_erro
 	/* X25519 (branch guest, issue 15): the OHTTP key is the TEE key, and secrets are released to it */
 	if (id != EVP_PKEY_EC && id != EVP_PKEY_RSA && id != EVP_PKEY_X25519) {
 		EVP_PKEY_free(k);
-		return ccg_error_set(err, CCG_ERR_UNSUPPORTED, "evidence.tee_public_key", "not an EC, RSA or X25519 key");
+		return ccg_error_set(err, CCG_ERR_UNSUPPORTED, "evidence.tee_public_key",
+				     "not an EC, RSA or X25519 key");
 	}
 	*out = k;
 	return CCG_OK;
@@ -142,7 +143,8 @@ enum ccg_status vd_attest_request_parse(const uint8_t *body, size_t len, size_t 
 	}
 	ev = json_object_get(j, "evidence");
 	if (!json_is_object(ev)) {
-		st = ccg_error_set(err, CCG_ERR_MALFORMED, "evidence", "missing, or not a composite document (JSON object)");
+		st = ccg_error_set(err, CCG_ERR_MALFORMED, "evidence",
+				   "missing, or not a composite document (JSON object)");
 		goto out;
 	}
 	/* the document must be over the request's nonce: a mismatch is the client's error, not an appraisal */

@@ -31,9 +31,9 @@ CCG_MUST_USE enum ccg_status vd_challenge_request_parse(const uint8_t *body, siz
 /* POST /v1/attest: {"nonce": "<64 hex>", "evidence": <composite document>} */
 struct vd_attest_request {
 	uint8_t nonce[VD_NONCE_LEN];
-	char *evidence;         /* the composite document as compact JSON text (malloc'd) */
+	char *evidence; /* the composite document as compact JSON text (malloc'd) */
 	size_t evidence_len;
-	EVP_PKEY *tee_key;      /* evidence.tee_public_key: a DER SubjectPublicKeyInfo */
+	EVP_PKEY *tee_key;           /* evidence.tee_public_key: a DER SubjectPublicKeyInfo */
 	uint8_t evidence_sha256[32]; /* of the evidence text, for the log */
 };
 
@@ -43,9 +43,8 @@ struct vd_attest_request {
  * base64 of a DER public key (EC, RSA or X25519) and whose nonce is the request's.
  * max bounds the body. *out is filled only on CCG_OK; cleanup either way.
  */
-CCG_MUST_USE enum ccg_status vd_attest_request_parse(const uint8_t *body, size_t len, size_t max,
-						     unsigned max_depth, struct vd_attest_request *out,
-						     struct ccg_error *err);
+CCG_MUST_USE enum ccg_status vd_attest_request_parse(const uint8_t *body, size_t len, size_t max, unsigned max_depth,
+						     struct vd_attest_request *out, struct ccg_error *err);
 void vd_attest_request_cleanup(struct vd_attest_request *r);
 
 #endif

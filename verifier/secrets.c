@@ -80,8 +80,8 @@ static enum ccg_status b64_member(const json_t *row, const char *m, size_t max, 
 	*out = NULL;
 	if (!json_is_string(v) ||
 	    (n = jose_b64_dec_buf(json_string_value(v), json_string_length(v), NULL, 0)) == SIZE_MAX || n > max)
-		return ccg_error_set(err, CCG_ERR_MALFORMED, "secret.row", "%s is not base64url of at most %zu bytes", m,
-				     max);
+		return ccg_error_set(err, CCG_ERR_MALFORMED, "secret.row", "%s is not base64url of at most %zu bytes",
+				     m, max);
 	if ((*out = malloc(n + 1)) == NULL)
 		return ccg_error_set(err, CCG_ERR_NOMEM, "secret.row", "no memory");
 	if (jose_b64_dec_buf(json_string_value(v), json_string_length(v), *out, n) != n) {
@@ -142,12 +142,14 @@ enum ccg_status ccg_secrets_put(struct ccg_store_txn *txn, const struct ccg_kek 
 				     "1 to %u bytes", CCG_SECRET_MAX_LEN);
 	if (by == NULL)
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "secret.by", "no party");
-	if ((s = row_key(contract, secret, key, err)) != CCG_OK || (s = row_load(txn, key, &old, &version, err)) != CCG_OK)
+	if ((s = row_key(contract, secret, key, err)) != CCG_OK ||
+	    (s = row_load(txn, key, &old, &version, err)) != CCG_OK)
 		return s;
 	version++;
 	if ((s = ccg_secrets_aad(contract, secret, version, aad, sizeof(aad), &aad_len, err)) != CCG_OK)
 		goto out;
-	if (ccg_secret_new(CCG_KEK_DK_LEN, &dk) != CCG_OK || (ct = malloc(len + CCG_KEK_IV_LEN + CCG_KEK_TAG_LEN)) == NULL) {
+	if (ccg_secret_new(CCG_KEK_DK_LEN, &dk) != CCG_OK ||
+	    (ct = malloc(len + CCG_KEK_IV_LEN + CCG_KEK_TAG_LEN)) == NULL) {
 		s = ccg_error_set(err, CCG_ERR_NOMEM, "secret", "no memory");
 		goto out;
 	}
@@ -159,14 +161,14 @@ enum ccg_status ccg_secrets_put(struct ccg_store_txn *txn, const struct ccg_kek 
 	if ((s = ccg_aes256gcm_seal(dk->data, aad, aad_len, pt, len, ct, err)) != CCG_OK ||
 	    (s = ccg_kek_wrap(kek, dk->data, aad, aad_len, wrapped, &wlen, err)) != CCG_OK)
 		goto out;
-	row = json_pack("{s:I,s:s,s:o,s:o}", "version", (json_int_t)version, "by", by, "wrapped_key", b64(wrapped, wlen),
-			"ciphertext", b64(ct, len + CCG_KEK_IV_LEN + CCG_KEK_TAG_LEN));
+	row = json_pack("{s:I,s:s,s:o,s:o}", "version", (json_int_t)version, "by", by, "wrapped_key",
+			b64(wrapped, wlen), "ciphertext", b64(ct, len + CCG_KEK_IV_LEN + CCG_KEK_TAG_LEN));
 	if (row == NULL || (text = json_dumps(row, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
 		s = ccg_error_set(err, CCG_ERR_NOMEM, "secret", "no memory");
 		goto out;
 	}
-	if ((s = ccg_store_put(txn, CCG_SECRETS_TABLE, key, (const uint8_t *)text, strlen(text), CCG_STORE_UPSERT, err)) !=
-	    CCG_OK)
+	if ((s = ccg_store_put(txn, CCG_SECRETS_TABLE, key, (const uint8_t *)text, strlen(text), CCG_STORE_UPSERT,
+			       err)) != CCG_OK)
 		goto out;
 	if (out_version != NULL)
 		*out_version = version;
@@ -180,7 +182,8 @@ out:
 }
 
 enum ccg_status ccg_secrets_get(struct ccg_store_txn *txn, const struct ccg_kek *kek, const char *contract,
-				const char *secret, struct ccg_secret **out, int64_t *out_version, struct ccg_error *err)
+				const char *secret, struct ccg_secret **out, int64_t *out_version,
+				struct ccg_error *err)
 {
 	char key[CCG_STORE_MAX_KEY + 1];
 	uint8_t aad[AAD_MAX], *wrapped = NULL, *ct = NULL;
@@ -191,11 +194,12 @@ enum ccg_status ccg_secrets_get(struct ccg_store_txn *txn, const struct ccg_kek 
 	enum ccg_status s;
 
 	*out = NULL;
-	if ((s = row_key(contract, secret, key, err)) != CCG_OK || (s = row_load(txn, key, &row, &version, err)) != CCG_OK)
+	if ((s = row_key(contract, secret, key, err)) != CCG_OK ||
+	    (s = row_load(txn, key, &row, &version, err)) != CCG_OK)
 		return s;
 	if (row == NULL)
-		return ccg_error_set(err, CCG_ERR_NOT_FOUND, "secret", "\"%.64s\" of \"%.64s\" was never uploaded", secret,
-				     contract);
+		return ccg_error_set(err, CCG_ERR_NOT_FOUND, "secret", "\"%.64s\" of \"%.64s\" was never uploaded",
+				     secret, contract);
 	if ((s = ccg_secrets_aad(contract, secret, version, aad, sizeof(aad), &aad_len, err)) != CCG_OK ||
 	    (s = b64_member(row, "wrapped_key", CCG_KEK_WRAPPED_LEN, &wrapped, &wlen, err)) != CCG_OK ||
 	    (s = b64_member(row, "ciphertext", CCG_SECRET_MAX_LEN + CCG_KEK_IV_LEN + CCG_KEK_TAG_LEN, &ct, &ct_len,
@@ -250,7 +254,9 @@ static enum ccg_status susp_load(struct ccg_store_txn *txn, const char *key, jso
 		return s;
 	if (!json_is_array(*out))
 		goto bad;
-	json_array_foreach(*out, i, v) if (!json_is_string(v)) goto bad;
+	json_array_foreach(*out, i, v)
+		if (!json_is_string(v))
+			goto bad;
 	return CCG_OK;
 bad:
 	json_decref(*out);
@@ -290,7 +296,9 @@ enum ccg_status ccg_suspension_set(struct ccg_store_txn *txn, const char *contra
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "suspension.party", "no party");
 	if ((s = row_key(contract, secret, key, err)) != CCG_OK || (s = susp_load(txn, key, &list, err)) != CCG_OK)
 		return s;
-	json_array_foreach(list, i, v) if (strcmp(json_string_value(v), party) == 0) at = i;
+	json_array_foreach(list, i, v)
+		if (strcmp(json_string_value(v), party) == 0)
+			at = i;
 	if (on && at == SIZE_MAX && json_array_append_new(list, json_string(party)) != 0) {
 		s = ccg_error_set(err, CCG_ERR_NOMEM, "suspension", "no memory");
 		goto out;
@@ -307,7 +315,8 @@ enum ccg_status ccg_suspension_set(struct ccg_store_txn *txn, const char *contra
 		s = ccg_error_set(err, CCG_ERR_TOO_LARGE, "suspension", "too many parties");
 		goto out;
 	}
-	json_array_foreach(list, i, v) items[n++] = v;
+	json_array_foreach(list, i, v)
+		items[n++] = v;
 	qsort(items, n, sizeof(items[0]), cmp_str);
 	if ((sorted = json_array()) == NULL) {
 		s = ccg_error_set(err, CCG_ERR_NOMEM, "suspension", "no memory");

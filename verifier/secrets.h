@@ -52,9 +52,9 @@ CCG_MUST_USE enum ccg_status ccg_secrets_aad(const char *contract, const char *s
  * key wrapped by kek and stores it inside txn as the next version of
  * (contract, secret) (1 for the first upload); *out_version receives it.
  */
-CCG_MUST_USE enum ccg_status ccg_secrets_put(struct ccg_store_txn *txn, const struct ccg_kek *kek,
-					     const char *contract, const char *secret, const uint8_t *pt,
-					     size_t len, const char *by, int64_t *out_version, struct ccg_error *err);
+CCG_MUST_USE enum ccg_status ccg_secrets_put(struct ccg_store_txn *txn, const struct ccg_kek *kek, const char *contract,
+					     const char *secret, const uint8_t *pt, size_t len, const char *by,
+					     int64_t *out_version, struct ccg_error *err);
 /*
  * ccg_secrets_get: the stored secret decrypted into a new secret buffer
  * (*out, free with ccg_secret_free) and its version. None uploaded:
@@ -63,9 +63,9 @@ CCG_MUST_USE enum ccg_status ccg_secrets_put(struct ccg_store_txn *txn, const st
  * this KEK and its place (edited, moved, replayed): CCG_ERR_MAC naming
  * "kek.unwrap" or "secret.ciphertext".
  */
-CCG_MUST_USE enum ccg_status ccg_secrets_get(struct ccg_store_txn *txn, const struct ccg_kek *kek,
-					     const char *contract, const char *secret, struct ccg_secret **out,
-					     int64_t *out_version, struct ccg_error *err);
+CCG_MUST_USE enum ccg_status ccg_secrets_get(struct ccg_store_txn *txn, const struct ccg_kek *kek, const char *contract,
+					     const char *secret, struct ccg_secret **out, int64_t *out_version,
+					     struct ccg_error *err);
 
 /*
  * ccg_suspension_get: the parties that suspended contract (secret NULL) or
@@ -73,8 +73,8 @@ CCG_MUST_USE enum ccg_status ccg_secrets_get(struct ccg_store_txn *txn, const st
  * not an array of strings: CCG_ERR_MALFORMED naming "suspension.row"
  * (refused, never read as "not suspended").
  */
-CCG_MUST_USE enum ccg_status ccg_suspension_get(struct ccg_store_txn *txn, const char *contract,
-						const char *secret, json_t **out, struct ccg_error *err);
+CCG_MUST_USE enum ccg_status ccg_suspension_get(struct ccg_store_txn *txn, const char *contract, const char *secret,
+						json_t **out, struct ccg_error *err);
 /*
  * ccg_suspension_set: party suspends (on = true) or resumes (on = false)
  * contract (secret NULL) or one secret, inside txn; *out (optional)
@@ -82,8 +82,7 @@ CCG_MUST_USE enum ccg_status ccg_suspension_get(struct ccg_store_txn *txn, const
  * Suspending twice is kept once; resuming what party did not suspend is
  * CCG_ERR_NOT_FOUND naming "suspension" (only the suspending party resumes).
  */
-CCG_MUST_USE enum ccg_status ccg_suspension_set(struct ccg_store_txn *txn, const char *contract,
-						const char *secret, const char *party, bool on, json_t **out,
-						struct ccg_error *err);
+CCG_MUST_USE enum ccg_status ccg_suspension_set(struct ccg_store_txn *txn, const char *contract, const char *secret,
+						const char *party, bool on, json_t **out, struct ccg_error *err);
 
 #endif

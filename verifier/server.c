@@ -50,7 +50,8 @@ enum problem {
 	P_STORE,
 	P_NOT_READY,
 	P_INTERNAL,
-	P_NO_TPM, P_TPM, /* the verifier's own evidence (branch vtee) */
+	P_NO_TPM,
+	P_TPM, /* the verifier's own evidence (branch vtee) */
 };
 
 static const struct {
@@ -77,9 +78,23 @@ static const struct {
 /* ---- routes ---- */
 
 enum route {
-	R_CHALLENGE, R_ATTEST, R_JWKS, R_HEALTHZ, R_READYZ, R_METRICS, R_NRAS4, R_NRAS3,
-	R_LOG_STH, R_LOG_ENTRIES, R_LOG_PROOF, R_LOG_CONSISTENCY, /* the release log (branch merkle) */
-	R_CONTRACTS, R_SECRET, R_SUSPEND, R_RESUME, R_RELEASE,     /* secret release (branch release) */
+	R_CHALLENGE,
+	R_ATTEST,
+	R_JWKS,
+	R_HEALTHZ,
+	R_READYZ,
+	R_METRICS,
+	R_NRAS4,
+	R_NRAS3,
+	R_LOG_STH,
+	R_LOG_ENTRIES,
+	R_LOG_PROOF,
+	R_LOG_CONSISTENCY, /* the release log (branch merkle) */
+	R_CONTRACTS,
+	R_SECRET,
+	R_SUSPEND,
+	R_RESUME,
+	R_RELEASE,   /* secret release (branch release) */
 	R_VEVIDENCE, /* the verifier's own evidence (branch vtee) */
 	R_COUNT
 };
@@ -113,12 +128,22 @@ static const struct {
 	[R_VEVIDENCE] = {"/v1/verifier/evidence", "GET", false},
 };
 
-static const char *const route_labels[R_COUNT] = {"/v1/challenge", "/v1/attest", "/.well-known/jwks.json",
-						  "/healthz",      "/readyz",    "/metrics",
-						  "/v4/attest/gpu", "/v3/attest/gpu",
-						  "/v1/log/sth",   "/v1/log/entries", "/v1/log/proof", "/v1/log/consistency",
-						  "/v1/contracts", "/v1/contracts/{contract}/secrets/{secret}",
-						  "/v1/contracts/{contract}/suspend", "/v1/contracts/{contract}/resume",
+static const char *const route_labels[R_COUNT] = {"/v1/challenge",
+						  "/v1/attest",
+						  "/.well-known/jwks.json",
+						  "/healthz",
+						  "/readyz",
+						  "/metrics",
+						  "/v4/attest/gpu",
+						  "/v3/attest/gpu",
+						  "/v1/log/sth",
+						  "/v1/log/entries",
+						  "/v1/log/proof",
+						  "/v1/log/consistency",
+						  "/v1/contracts",
+						  "/v1/contracts/{contract}/secrets/{secret}",
+						  "/v1/contracts/{contract}/suspend",
+						  "/v1/contracts/{contract}/resume",
 						  "/v1/release",
 						  "/v1/verifier/evidence"};
 
@@ -131,7 +156,7 @@ void vd_routes_print(FILE *f)
 /* one request being read or answered */
 struct req {
 	struct vd *d;
-	int route; /* R_COUNT: none */
+	int route;      /* R_COUNT: none */
 	char method[8]; /* as sent, cut to 7 bytes, for the log */
 	struct timespec t0;
 	uint8_t *body;
@@ -264,9 +289,10 @@ static enum MHD_Result send_problem(struct MHD_Connection *c, struct req *r, enu
 	if (json_object_get(o, "detail") == NULL && (e != NULL || detail != NULL))
 		json_object_set_new(o, "detail", json_string("(detail not printable)"));
 	r->problem = problems[p].type;
-	snprintf(r->detail, sizeof(r->detail), "%s", json_string_value(json_object_get(o, "detail")) != NULL
-							  ? json_string_value(json_object_get(o, "detail"))
-							  : "");
+	snprintf(r->detail, sizeof(r->detail), "%s",
+		 json_string_value(json_object_get(o, "detail")) != NULL
+			 ? json_string_value(json_object_get(o, "detail"))
+			 : "");
 	s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(o);
 	if (s == NULL)
@@ -322,7 +348,7 @@ static enum MHD_Result h_attest(struct MHD_Connection *c, struct req *r, struct 
 	if ((st = vd_attest_request_parse(r->body, r->len, rt->max_body, rt->json_max_depth, &ar, &err)) != CCG_OK) {
 		enum problem p = st == CCG_ERR_NONCE_MISMATCH ? P_NONCE_MISMATCH
 				 : st == CCG_ERR_TOO_LARGE && strcmp(err.where, "body") == 0 &&
-						   strstr(err.detail, "nested") != NULL
+						 strstr(err.detail, "nested") != NULL
 					 ? P_TOO_DEEP
 					 : P_MALFORMED;
 
@@ -473,9 +499,7 @@ static enum MHD_Result h_log(struct MHD_Connection *c, struct req *r)
 
 	ccg_error_clear(&err);
 	switch (r->route) {
-	case R_LOG_STH:
-		st = ccg_log_http_sth(r->d->store, r->d->key, now_s() * 1000, &body, &err);
-		break;
+	case R_LOG_STH: st = ccg_log_http_sth(r->d->store, r->d->key, now_s() * 1000, &body, &err); break;
 	case R_LOG_ENTRIES:
 		if (log_arg(c, "start", &a, &err) && log_arg(c, "end", &b, &err))
 			st = ccg_log_http_entries(r->d->store, a, b, &body, &err);
@@ -499,8 +523,7 @@ static enum MHD_Result h_log(struct MHD_Connection *c, struct req *r)
 		if (log_arg(c, "first", &a, &err) && log_arg(c, "second", &b, &err))
 			st = ccg_log_http_consistency(r->d->store, a, b, &body, &err);
 		break;
-	default:
-		break;
+	default: break;
 	}
 	return log_answer(c, r, st, body, &err);
 }
@@ -510,7 +533,7 @@ static enum MHD_Result h_log(struct MHD_Connection *c, struct req *r)
 static enum MHD_Result h_release_route(struct MHD_Connection *c, struct req *r, struct vd_runtime *rt)
 {
 	static const enum vd_release_route map[R_COUNT] = {
-		[R_CONTRACTS] = VD_RR_CONTRACTS, [R_SECRET] = VD_RR_SECRET, [R_SUSPEND] = VD_RR_SUSPEND,
+		[R_CONTRACTS] = VD_RR_CONTRACTS, [R_SECRET] = VD_RR_SECRET,   [R_SUSPEND] = VD_RR_SUSPEND,
 		[R_RESUME] = VD_RR_RESUME,       [R_RELEASE] = VD_RR_RELEASE,
 	};
 	struct vd_release_in in = {
@@ -590,9 +613,8 @@ static enum MHD_Result h_vevidence(struct MHD_Connection *c, struct req *r)
 	if ((jwks = ccg_ear_key_jwks(r->d->key)) == NULL)
 		return send_problem(c, r, P_INTERNAL, NULL, "jwks");
 	pthread_mutex_lock(&tpm_lock);
-	st = ccg_vevidence_make(nonce, json_array_get(json_object_get(jwks, "keys"), 0),
-				vd_upload_jwk(r->d), r->d->cfg.tpm_tcti, r->d->cfg.tpm_ak_handle, &doc,
-				&err);
+	st = ccg_vevidence_make(nonce, json_array_get(json_object_get(jwks, "keys"), 0), vd_upload_jwk(r->d),
+				r->d->cfg.tpm_tcti, r->d->cfg.tpm_ak_handle, &doc, &err);
 	pthread_mutex_unlock(&tpm_lock);
 	json_decref(jwks);
 	if (st != CCG_OK)
@@ -661,8 +683,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		clock_gettime(CLOCK_MONOTONIC, &r->t0);
 		*con_cls = r;
 		for (i = 0; i < R_COUNT; i++)
-			if (strcmp(url, routes[i].path) == 0 || (strchr(routes[i].path, '{') != NULL &&
-								  route_match(routes[i].path, url, r)))
+			if (strcmp(url, routes[i].path) == 0 ||
+			    (strchr(routes[i].path, '{') != NULL && route_match(routes[i].path, url, r)))
 				break;
 		if (i < R_COUNT && (r->path = strdup(url)) == NULL)
 			return MHD_NO;
@@ -673,8 +695,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		/* refusals decided from the headers are answered before any body is read */
 		if (i == R_COUNT)
 			return send_problem(c, r, P_NOT_FOUND, NULL, "no such route");
-		if (strcmp(method, routes[i].method) != 0)
-			{
+		if (strcmp(method, routes[i].method) != 0) {
 			char allowed[64];
 
 			snprintf(allowed, sizeof(allowed), "%s only (Allow: %s)", routes[i].method, routes[i].method);

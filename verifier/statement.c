@@ -28,7 +28,8 @@ static bool b64url_chars(const char *p, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		char c = p[i];
 
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+		      c == '_'))
 			return false;
 	}
 	return n > 0;
@@ -53,7 +54,8 @@ static enum ccg_status split(const char *text, struct parts *out, struct ccg_err
 	d1 = memchr(text, '.', len);
 	d2 = d1 == NULL ? NULL : memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - text));
 	if (d2 == NULL)
-		return ccg_error_set(err, CCG_ERR_MALFORMED, "statement", "not a compact JWS (header.payload.signature)");
+		return ccg_error_set(err, CCG_ERR_MALFORMED, "statement",
+				     "not a compact JWS (header.payload.signature)");
 	out->h = text;
 	out->hl = (size_t)(d1 - text);
 	out->p = d1 + 1;
@@ -109,11 +111,13 @@ static enum ccg_status read_header(const struct parts *pt, char alg[8], char par
 		goto out;
 	}
 	if (strcmp(a, "ES384") != 0 && strcmp(a, "EdDSA") != 0) {
-		s = ccg_error_set(err, CCG_ERR_UNSUPPORTED, "statement.header.alg", "\"%.16s\" (ES384 or EdDSA only)", a);
+		s = ccg_error_set(err, CCG_ERR_UNSUPPORTED, "statement.header.alg", "\"%.16s\" (ES384 or EdDSA only)",
+				  a);
 		goto out;
 	}
 	if (kid[0] == '\0' || strlen(kid) > CCG_STATEMENT_MAX_ID) {
-		s = ccg_error_set(err, CCG_ERR_MALFORMED, "statement.header.kid", "1 to %d bytes", CCG_STATEMENT_MAX_ID);
+		s = ccg_error_set(err, CCG_ERR_MALFORMED, "statement.header.kid", "1 to %d bytes",
+				  CCG_STATEMENT_MAX_ID);
 		goto out;
 	}
 	snprintf(alg, 8, "%s", a);
@@ -157,7 +161,8 @@ static enum ccg_status copy_str(const json_t *payload, const char *member, char 
 
 static enum ccg_status read_payload(const json_t *p, struct ccg_statement *st, struct ccg_error *err)
 {
-	static const char *const members[] = {"ccgpu-statement", "party", "contract", "route", "iat", "jti", "body-sha384"};
+	static const char *const members[] = {"ccgpu-statement", "party", "contract", "route", "iat", "jti",
+					      "body-sha384"};
 	const char *key, *hex;
 	json_t *v;
 	enum ccg_status s;
@@ -168,7 +173,8 @@ static enum ccg_status read_payload(const json_t *p, struct ccg_statement *st, s
 		for (size_t i = 0; i < sizeof(members) / sizeof(members[0]); i++)
 			known = known || strcmp(key, members[i]) == 0;
 		if (!known)
-			return ccg_error_set(err, CCG_ERR_MALFORMED, "statement.payload", "member \"%.32s\" not allowed", key);
+			return ccg_error_set(err, CCG_ERR_MALFORMED, "statement.payload",
+					     "member \"%.32s\" not allowed", key);
 	}
 	v = json_object_get(p, "ccgpu-statement");
 	if (!json_is_integer(v) || json_integer_value(v) != 1)
@@ -226,7 +232,8 @@ static enum ccg_status verify_eddsa(const struct parts *pt, void *pkey, json_t *
 
 	if (jose_b64_dec_buf(pt->s, pt->sl, NULL, 0) != sizeof(sig) ||
 	    jose_b64_dec_buf(pt->s, pt->sl, sig, sizeof(sig)) != sizeof(sig))
-		return ccg_error_set(err, CCG_ERR_SIGNATURE, "statement.signature", "an Ed25519 signature has 64 bytes");
+		return ccg_error_set(err, CCG_ERR_SIGNATURE, "statement.signature",
+				     "an Ed25519 signature has 64 bytes");
 	s = pol_verify(pkey, "", (const uint8_t *)pt->h, pt->hl + 1 + pt->pl, sig, sizeof(sig), "statement.signature",
 		       err);
 	if (s == CCG_OK)
@@ -370,7 +377,8 @@ enum ccg_status ccg_statement_jti_use(struct ccg_store_txn *txn, const struct cc
 	enum ccg_status s;
 
 	if (txn == NULL || st == NULL || window < 1 || window > CCG_STATEMENT_WINDOW_MAX)
-		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "statement.jti", "need a transaction, statement, window");
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "statement.jti",
+				     "need a transaction, statement, window");
 	if ((s = purge(txn, now, err)) != CCG_OK)
 		return s;
 	/* the used pair is named by the hash of party NUL jti; the value is its keep-until time */
@@ -387,7 +395,8 @@ enum ccg_status ccg_statement_jti_use(struct ccg_store_txn *txn, const struct cc
 		return ccg_error_set(err, s, "statement.jti", "cannot hash");
 	ccg_hex_encode(id, sizeof(id), idhex);
 	snprintf(val, sizeof(val), "%lld", (long long)(st->iat + window));
-	s = ccg_store_put(txn, CCG_STATEMENT_JTI_TABLE, idhex, (const uint8_t *)val, strlen(val), CCG_STORE_INSERT, err);
+	s = ccg_store_put(txn, CCG_STATEMENT_JTI_TABLE, idhex, (const uint8_t *)val, strlen(val), CCG_STORE_INSERT,
+			  err);
 	if (s == CCG_ERR_DUPLICATE) {
 		if (err != NULL)
 			ccg_error_clear(err);
@@ -448,8 +457,7 @@ out:
 	return s;
 }
 
-static enum ccg_status sign_eddsa(void *pkey, const char *party, const char *payload, char **out,
-				  struct ccg_error *err)
+static enum ccg_status sign_eddsa(void *pkey, const char *party, const char *payload, char **out, struct ccg_error *err)
 {
 	json_t *hdr = json_pack("{s:s,s:s}", "alg", "EdDSA", "kid", party);
 	char *htxt = hdr == NULL ? NULL : json_dumps(hdr, JSON_COMPACT | JSON_SORT_KEYS);
@@ -486,9 +494,9 @@ out:
 	return s;
 }
 
-enum ccg_status ccg_statement_sign(const uint8_t *key_pem, size_t key_pem_len, const char *party,
-				   const char *contract, const char *route, const uint8_t *body, size_t body_len,
-				   int64_t iat, const char *jti, char **out, struct ccg_error *err)
+enum ccg_status ccg_statement_sign(const uint8_t *key_pem, size_t key_pem_len, const char *party, const char *contract,
+				   const char *route, const uint8_t *body, size_t body_len, int64_t iat,
+				   const char *jti, char **out, struct ccg_error *err)
 {
 	void *pkey = NULL;
 	const char *alg = NULL;

@@ -227,15 +227,15 @@ enum ccg_status ccg_store_migrate(struct ccg_store *s, int *out_version, struct 
 }
 
 /* one autocommitted call on a lent connection */
-#define ONE_CALL(s, err, call)                                   \
-	do {                                                     \
-		void *conn_ = NULL;                              \
-		uint64_t t0_ = mono_ns();                        \
-		if ((st = lend((s), &conn_, (err))) != CCG_OK)   \
-			return st;                               \
-		st = (call);                                     \
-		give_back((s), conn_, is_broken(st));            \
-		account((s), t0_);                               \
+#define ONE_CALL(s, err, call) \
+	do { \
+		void *conn_ = NULL; \
+		uint64_t t0_ = mono_ns(); \
+		if ((st = lend((s), &conn_, (err))) != CCG_OK) \
+			return st; \
+		st = (call); \
+		give_back((s), conn_, is_broken(st)); \
+		account((s), t0_); \
 	} while (0)
 
 enum ccg_status ccg_store_nonce_put(struct ccg_store *s, const uint8_t *nonce, size_t len, int64_t expires,
@@ -377,8 +377,9 @@ enum ccg_status ccg_store_put(struct ccg_store_txn *t, const char *table, const 
 				     CCG_STORE_MAX_VALUE);
 	if (mode != CCG_STORE_UPSERT && mode != CCG_STORE_INSERT && mode != CCG_STORE_UPDATE)
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "store.mode", "unknown put mode %d", (int)mode);
-	return txn_done(t, t->s->ops->put(t->conn, table, key, value != NULL ? value : (const uint8_t *)"", len, mode, err),
-			t0);
+	return txn_done(
+		t, t->s->ops->put(t->conn, table, key, value != NULL ? value : (const uint8_t *)"", len, mode, err),
+		t0);
 }
 
 enum ccg_status ccg_store_get(struct ccg_store_txn *t, const char *table, const char *key, uint8_t **out,

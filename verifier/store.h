@@ -32,13 +32,13 @@
 #define CCG_STORE_MAX_TABLE 64          /* bytes of a table name: [a-z0-9_.-] */
 #define CCG_STORE_MAX_VALUE (16u << 20) /* bytes of a record value */
 #define CCG_STORE_MAX_CONNS 64
-#define CCG_STORE_SCHEMA_VERSION 2      /* the newest schema this build writes */
+#define CCG_STORE_SCHEMA_VERSION 2 /* the newest schema this build writes */
 
 struct ccg_store;
 struct ccg_store_txn;
 
 struct ccg_store_opts {
-	unsigned max_conns;     /* connections in the pool (0: 8; at most CCG_STORE_MAX_CONNS) */
+	unsigned max_conns;       /* connections in the pool (0: 8; at most CCG_STORE_MAX_CONNS) */
 	unsigned busy_timeout_ms; /* SQLite busy timeout, PostgreSQL lock_timeout/statement_timeout (0: 5000) */
 };
 
@@ -48,8 +48,8 @@ struct ccg_store_opts {
  * URL is CCG_ERR_INVALID_ARG naming "store.url"; a database that cannot be
  * opened or reached is CCG_ERR_STORE. opts may be NULL.
  */
-CCG_MUST_USE enum ccg_status ccg_store_open(const char *url, const struct ccg_store_opts *opts,
-					    struct ccg_store **out, struct ccg_error *err);
+CCG_MUST_USE enum ccg_status ccg_store_open(const char *url, const struct ccg_store_opts *opts, struct ccg_store **out,
+					    struct ccg_error *err);
 /* ccg_store_close: closes every connection; no transaction may be open. NULL is allowed. */
 void ccg_store_close(struct ccg_store *s);
 /* ccg_store_backend: "sqlite" or "postgresql". */
@@ -72,8 +72,8 @@ CCG_MUST_USE enum ccg_status ccg_store_schema_version(struct ccg_store *s, int *
  * (SQLite synchronous=FULL, PostgreSQL commit). A nonce already there:
  * CCG_ERR_DUPLICATE.
  */
-CCG_MUST_USE enum ccg_status ccg_store_nonce_put(struct ccg_store *s, const uint8_t *nonce, size_t len,
-						 int64_t expires, struct ccg_error *err);
+CCG_MUST_USE enum ccg_status ccg_store_nonce_put(struct ccg_store *s, const uint8_t *nonce, size_t len, int64_t expires,
+						 struct ccg_error *err);
 /*
  * ccg_store_nonce_consume: uses the nonce up, atomically (one DELETE …
  * RETURNING): of any number of concurrent calls, on any process sharing the
@@ -81,8 +81,8 @@ CCG_MUST_USE enum ccg_status ccg_store_nonce_put(struct ccg_store *s, const uint
  * CCG_ERR_NONCE_UNKNOWN; present but expires <= now: CCG_ERR_NONCE_EXPIRED
  * (and it is gone).
  */
-CCG_MUST_USE enum ccg_status ccg_store_nonce_consume(struct ccg_store *s, const uint8_t *nonce, size_t len,
-						     int64_t now, struct ccg_error *err);
+CCG_MUST_USE enum ccg_status ccg_store_nonce_consume(struct ccg_store *s, const uint8_t *nonce, size_t len, int64_t now,
+						     struct ccg_error *err);
 /* ccg_store_nonce_purge: deletes nonces with expires <= now; *removed (optional) how many. */
 CCG_MUST_USE enum ccg_status ccg_store_nonce_purge(struct ccg_store *s, int64_t now, uint64_t *removed,
 						   struct ccg_error *err);
@@ -113,8 +113,8 @@ CCG_MUST_USE enum ccg_status ccg_store_put(struct ccg_store_txn *t, const char *
 					   const uint8_t *value, size_t len, enum ccg_store_put_mode mode,
 					   struct ccg_error *err);
 /* ccg_store_get: *out malloc'd (NUL-terminated beyond len); CCG_ERR_NOT_FOUND when absent. */
-CCG_MUST_USE enum ccg_status ccg_store_get(struct ccg_store_txn *t, const char *table, const char *key,
-					   uint8_t **out, size_t *out_len, struct ccg_error *err);
+CCG_MUST_USE enum ccg_status ccg_store_get(struct ccg_store_txn *t, const char *table, const char *key, uint8_t **out,
+					   size_t *out_len, struct ccg_error *err);
 /* ccg_store_delete: CCG_ERR_NOT_FOUND when absent. */
 CCG_MUST_USE enum ccg_status ccg_store_delete(struct ccg_store_txn *t, const char *table, const char *key,
 					      struct ccg_error *err);
@@ -124,8 +124,8 @@ CCG_MUST_USE enum ccg_status ccg_store_delete(struct ccg_store_txn *t, const cha
  * false stops early. The key is borrowed for the call.
  */
 typedef bool (*ccg_store_list_fn)(void *ctx, const char *key);
-CCG_MUST_USE enum ccg_status ccg_store_list(struct ccg_store_txn *t, const char *table, const char *prefix,
-					    size_t max, ccg_store_list_fn fn, void *ctx, struct ccg_error *err);
+CCG_MUST_USE enum ccg_status ccg_store_list(struct ccg_store_txn *t, const char *table, const char *prefix, size_t max,
+					    ccg_store_list_fn fn, void *ctx, struct ccg_error *err);
 
 /* Latency of store calls, for /metrics: count and total seconds of every call so far (thread-safe). */
 void ccg_store_stats(const struct ccg_store *s, uint64_t *calls, double *seconds);

@@ -21,7 +21,8 @@ struct store_ops {
 	enum ccg_status (*schema_version)(void *conn, bool lock, int *out, struct ccg_error *err);
 	/* applies migration to version v (1-based) and records it, inside the caller's transaction */
 	enum ccg_status (*migrate_to)(void *conn, int v, struct ccg_error *err);
-	enum ccg_status (*nonce_put)(void *conn, const uint8_t *nonce, size_t len, int64_t expires, struct ccg_error *err);
+	enum ccg_status (*nonce_put)(void *conn, const uint8_t *nonce, size_t len, int64_t expires,
+				     struct ccg_error *err);
 	enum ccg_status (*nonce_consume)(void *conn, const uint8_t *nonce, size_t len, int64_t *out_expires,
 					 struct ccg_error *err);
 	enum ccg_status (*nonce_purge)(void *conn, int64_t now, uint64_t *removed, struct ccg_error *err);

@@ -32,8 +32,8 @@ static enum ccg_status pg_error(PGconn *db, const PGresult *r, const char *where
 	clean[i] = '\0';
 	if (state != NULL && strcmp(state, "23505") == 0)
 		return ccg_error_set(err, CCG_ERR_DUPLICATE, where, "postgresql: %s", clean);
-	if (state != NULL && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
-			      strcmp(state, "55P03") == 0))
+	if (state != NULL &&
+	    (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 || strcmp(state, "55P03") == 0))
 		return ccg_error_set(err, CCG_ERR_STORE_CONFLICT, where, "postgresql: %s", clean);
 	return ccg_error_set(err, CCG_ERR_STORE, where, "postgresql (%s): %s", state != NULL ? state : "-", clean);
 }
@@ -85,8 +85,9 @@ static enum ccg_status pq_connect(const char *target, unsigned busy_ms, void **o
 		PQfinish(db);
 		return st;
 	}
-	snprintf(sql, sizeof(sql), "SET lock_timeout = %u; SET statement_timeout = %u; SET client_min_messages = warning",
-		 busy_ms, busy_ms * 4);
+	snprintf(sql, sizeof(sql),
+		 "SET lock_timeout = %u; SET statement_timeout = %u; SET client_min_messages = warning", busy_ms,
+		 busy_ms * 4);
 	if ((st = exec(db, sql, "store.connect", err)) != CCG_OK) {
 		PQfinish(db);
 		return st;
@@ -137,11 +138,12 @@ static enum ccg_status pq_schema_version(void *conn, bool lock, int *out, struct
 
 	*out = 0;
 	/* migrators take turns: CREATE TABLE IF NOT EXISTS is not safe against a concurrent twin */
-	if (lock && (st = exec(db, "SELECT pg_advisory_xact_lock(" MIGRATE_LOCK ")", "store.migrate.lock", err)) !=
-			    CCG_OK)
+	if (lock &&
+	    (st = exec(db, "SELECT pg_advisory_xact_lock(" MIGRATE_LOCK ")", "store.migrate.lock", err)) != CCG_OK)
 		return st;
-	if ((st = exec(db, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY NOT NULL, "
-			   "applied BIGINT NOT NULL)",
+	if ((st = exec(db,
+		       "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY NOT NULL, "
+		       "applied BIGINT NOT NULL)",
 		       "store.schema_version", err)) != CCG_OK)
 		return st;
 	r = run(db, "SELECT COALESCE(MAX(version), 0) FROM schema_version", 0, NULL, NULL, NULL, false,
@@ -232,8 +234,8 @@ static enum ccg_status pq_nonce_count(void *conn, int64_t now, uint64_t *out, st
 	PGresult *r;
 
 	snprintf(t, sizeof(t), "%lld", (long long)now);
-	r = run(conn, "SELECT COUNT(*) FROM nonces WHERE expires > $1", 1, vals, NULL, NULL, false,
-		"store.nonce_count", &st, err);
+	r = run(conn, "SELECT COUNT(*) FROM nonces WHERE expires > $1", 1, vals, NULL, NULL, false, "store.nonce_count",
+		&st, err);
 	if (r == NULL)
 		return st;
 	*out = strtoull(PQgetvalue(r, 0, 0), NULL, 10);
@@ -245,10 +247,12 @@ static enum ccg_status pq_put(void *conn, const char *table, const char *key, co
 			      enum ccg_store_put_mode mode, struct ccg_error *err)
 {
 	static const char *const sql[] = {
-		[CCG_STORE_UPSERT] = "INSERT INTO records (tbl, key, value) VALUES ($1, $2, $3) "
-				     "ON CONFLICT (tbl, key) DO UPDATE SET value = excluded.value",
-		[CCG_STORE_INSERT] = "INSERT INTO records (tbl, key, value) VALUES ($1, $2, $3) "
-				     "ON CONFLICT (tbl, key) DO NOTHING",
+		[CCG_STORE_UPSERT] =
+			"INSERT INTO records (tbl, key, value) VALUES ($1, $2, $3) "
+			"ON CONFLICT (tbl, key) DO UPDATE SET value = excluded.value",
+		[CCG_STORE_INSERT] =
+			"INSERT INTO records (tbl, key, value) VALUES ($1, $2, $3) "
+			"ON CONFLICT (tbl, key) DO NOTHING",
 		[CCG_STORE_UPDATE] = "UPDATE records SET value = $3 WHERE tbl = $1 AND key = $2",
 	};
 	const char *vals[3] = {table, key, (const char *)value};

@@ -99,8 +99,9 @@ static enum ccg_status sq_schema_version(void *conn, bool lock, int *out, struct
 
 	(void)lock; /* BEGIN IMMEDIATE already holds the write lock */
 	*out = 0;
-	if ((st = exec(db, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY NOT NULL, "
-			   "applied INTEGER NOT NULL)",
+	if ((st = exec(db,
+		       "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY NOT NULL, "
+		       "applied INTEGER NOT NULL)",
 		       "store.schema_version", err)) != CCG_OK)
 		return st;
 	if ((st = prepare(db, "SELECT COALESCE(MAX(version), 0) FROM schema_version", &q, "store.schema_version",
@@ -218,10 +219,12 @@ static enum ccg_status sq_put(void *conn, const char *table, const char *key, co
 			      enum ccg_store_put_mode mode, struct ccg_error *err)
 {
 	static const char *const sql[] = {
-		[CCG_STORE_UPSERT] = "INSERT INTO records (tbl, key, value) VALUES (?1, ?2, ?3) "
-				     "ON CONFLICT (tbl, key) DO UPDATE SET value = excluded.value",
-		[CCG_STORE_INSERT] = "INSERT INTO records (tbl, key, value) VALUES (?1, ?2, ?3) "
-				     "ON CONFLICT (tbl, key) DO NOTHING",
+		[CCG_STORE_UPSERT] =
+			"INSERT INTO records (tbl, key, value) VALUES (?1, ?2, ?3) "
+			"ON CONFLICT (tbl, key) DO UPDATE SET value = excluded.value",
+		[CCG_STORE_INSERT] =
+			"INSERT INTO records (tbl, key, value) VALUES (?1, ?2, ?3) "
+			"ON CONFLICT (tbl, key) DO NOTHING",
 		[CCG_STORE_UPDATE] = "UPDATE records SET value = ?3 WHERE tbl = ?1 AND key = ?2",
 	};
 	sqlite3 *db = conn;
@@ -253,8 +256,7 @@ static enum ccg_status sq_get(void *conn, const char *table, const char *key, ui
 	enum ccg_status st;
 	int rc;
 
-	if ((st = prepare(db, "SELECT value FROM records WHERE tbl = ?1 AND key = ?2", &q, "store.get", err)) !=
-	    CCG_OK)
+	if ((st = prepare(db, "SELECT value FROM records WHERE tbl = ?1 AND key = ?2", &q, "store.get", err)) != CCG_OK)
 		return st;
 	sqlite3_bind_text(q, 1, table, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 2, key, -1, SQLITE_STATIC);

@@ -20,7 +20,8 @@
 static enum ccg_status thumbprint(const json_t *jwk, const char *where, uint8_t out[THP_LEN], struct ccg_error *err)
 {
 	if (!json_is_object(jwk) || jose_jwk_thp_buf(NULL, jwk, "S256", out, THP_LEN) != THP_LEN)
-		return ccg_error_set(err, CCG_ERR_MALFORMED, where, "no RFC 7638 thumbprint: not a JWK with its required members");
+		return ccg_error_set(err, CCG_ERR_MALFORMED, where,
+				     "no RFC 7638 thumbprint: not a JWK with its required members");
 	return CCG_OK;
 }
 
@@ -33,7 +34,8 @@ enum ccg_status ccg_vevidence_binding(const uint8_t nonce[32], const json_t *tok
 	enum ccg_status st;
 
 	if (nonce == NULL || out == NULL)
-		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "vevidence.binding", "a nonce and an output are required");
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "vevidence.binding",
+				     "a nonce and an output are required");
 	if ((st = thumbprint(token_jwk, "vevidence.keys.token", tt, err)) != CCG_OK ||
 	    (st = thumbprint(upload_jwk, "vevidence.keys.upload", tu, err)) != CCG_OK)
 		return st;
@@ -184,7 +186,8 @@ enum ccg_status ccg_vevidence_check(const uint8_t *doc, size_t len, const uint8_
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "vevidence", "outputs are required");
 	*out_token_jwk = *out_upload_jwk = NULL;
 	if (doc == NULL || nonce == NULL || cv == NULL)
-		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "vevidence", "a document, a nonce and a CPU verifier are required");
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "vevidence",
+				     "a document, a nonce and a CPU verifier are required");
 	if (len > CCG_VEVIDENCE_MAX)
 		return ccg_error_set(err, CCG_ERR_TOO_LARGE, "vevidence", "over %d bytes", CCG_VEVIDENCE_MAX);
 	if ((st = ccg_json_parse(doc, len, CCG_VEVIDENCE_MAX, "vevidence", &d, err)) != CCG_OK)

@@ -27,7 +27,7 @@ void dp_params_defaults(struct dp_params *p)
 	p->slot_size = 256 * 1024;
 	p->window = 64;
 	p->limit_msgs = 1ull << 32;
-	p->limit_blocks = 1ull << 36;       /* 1 TiB under one key */
+	p->limit_blocks = 1ull << 36; /* 1 TiB under one key */
 	p->rotate_msgs = p->limit_msgs / 2;
 	p->rotate_blocks = p->limit_blocks / 2;
 	p->dev_mem = 64u << 20;
@@ -62,8 +62,8 @@ enum ccg_status dp_params_check(const struct dp_params *p, struct ccg_error *err
 				     (unsigned long long)p->limit_blocks, CCG_CHANNEL_MAX_USAGE_LIMIT);
 	if ((p->rotate_msgs == 0) != (p->rotate_blocks == 0))
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "channel.rotate", "both limits or neither");
-	if (p->rotate_msgs != 0 && (p->rotate_msgs + p->window > p->limit_msgs ||
-				    p->rotate_blocks + wblocks > p->limit_blocks))
+	if (p->rotate_msgs != 0 &&
+	    (p->rotate_msgs + p->window > p->limit_msgs || p->rotate_blocks + wblocks > p->limit_blocks))
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "channel.rotate",
 				     "rotation point + window must stay below the hard limit");
 	if (p->dev_mem == 0 || p->dev_mem > DP_MAX_DEV_MEM)
@@ -188,8 +188,8 @@ enum ccg_status dp_ctl_parse(const uint8_t *msg, size_t len, bool response, stru
 				     code);
 	if (std != DP_VENDOR_STANDARD_IANA || vlen != sizeof(vendor_id) ||
 	    CRYPTO_memcmp(vid.data, vendor_id, sizeof(vendor_id)) != 0)
-		return ccg_error_set(err, CCG_ERR_MALFORMED, "channel.control.vendor", "StandardID %u, %u-byte VendorID",
-				     std, vlen);
+		return ccg_error_set(err, CCG_ERR_MALFORMED, "channel.control.vendor",
+				     "StandardID %u, %u-byte VendorID", std, vlen);
 	if (!ccg_cursor_get_u8(&pl, &out->op) || !ccg_cursor_get_u8(&pl, &r8) || !ccg_cursor_get_u16le(&pl, &r16) ||
 	    !ccg_cursor_get_u32le(&pl, &out->value))
 		return ccg_error_set(err, CCG_ERR_TRUNCATED, "channel.control.payload", "%u bytes", plen);
@@ -253,8 +253,7 @@ static enum ccg_status keys_derive(struct dp_keys *k)
 	return st;
 }
 
-enum ccg_status dp_keys_init(struct dp_keys *k, const uint8_t chan_secret[48], uint32_t channel_id,
-			     enum dp_dir dir)
+enum ccg_status dp_keys_init(struct dp_keys *k, const uint8_t chan_secret[48], uint32_t channel_id, enum dp_dir dir)
 {
 	uint8_t ctx[4];
 	struct ccg_writer w;
@@ -476,8 +475,7 @@ void dp_tx_cleanup(struct dp_tx *t)
 	dp_aead_cleanup(&t->aead);
 }
 
-enum ccg_status dp_tx_reserve(struct dp_tx *t, uint32_t want, uint32_t *n_out, int timeout_ms,
-			      const volatile int *stop)
+enum ccg_status dp_tx_reserve(struct dp_tx *t, uint32_t want, uint32_t *n_out, int timeout_ms, const volatile int *stop)
 {
 	uint32_t tail = __atomic_load_n(t->r.tail, __ATOMIC_ACQUIRE), used = t->head - tail;
 	enum ccg_status st;
@@ -513,8 +511,8 @@ enum ccg_status dp_tx_begin_batch(struct dp_tx *t)
 	return CCG_OK;
 }
 
-enum ccg_status dp_tx_assign(struct dp_tx *t, uint32_t i, uint8_t op, uint64_t arg, const uint8_t *src,
-			     uint32_t len, struct dp_job *job)
+enum ccg_status dp_tx_assign(struct dp_tx *t, uint32_t i, uint8_t op, uint64_t arg, const uint8_t *src, uint32_t len,
+			     struct dp_job *job)
 {
 	uint64_t blocks = dp_msg_blocks(len);
 
@@ -574,8 +572,8 @@ enum ccg_status dp_seal_slot(const struct dp_tx *t, struct dp_aead *a, const str
 	ccg_writer_init_fixed(&w, desc, 32);
 	if (!ccg_writer_put_u32le(&w, job->len) || !ccg_writer_put_u8(&w, (uint8_t)t->dir) ||
 	    !ccg_writer_put_u8(&w, job->op) || !ccg_writer_put_zeros(&w, 2) || !ccg_writer_put_u32le(&w, job->epoch) ||
-	    !ccg_writer_put_zeros(&w, 4) || !ccg_writer_put_u64le(&w, job->counter) || !ccg_writer_put_u64le(&w, job->arg) ||
-	    !desc_gmac(a, &t->k, job->counter, desc, desc + DP_DMAC_OFF))
+	    !ccg_writer_put_zeros(&w, 4) || !ccg_writer_put_u64le(&w, job->counter) ||
+	    !ccg_writer_put_u64le(&w, job->arg) || !desc_gmac(a, &t->k, job->counter, desc, desc + DP_DMAC_OFF))
 		goto fail;
 	memcpy(dp_ring_desc(&t->r, job->slot), desc, sizeof(desc));
 	return CCG_OK;
@@ -591,8 +589,8 @@ void dp_tx_publish(struct dp_tx *t, uint32_t n)
 	ring_bell(t->r.head, t->r.cons_wait, t->head);
 }
 
-enum ccg_status dp_tx_send(struct dp_tx *t, uint8_t op, uint64_t arg, const uint8_t *src, uint32_t len,
-			   int timeout_ms, const volatile int *stop)
+enum ccg_status dp_tx_send(struct dp_tx *t, uint8_t op, uint64_t arg, const uint8_t *src, uint32_t len, int timeout_ms,
+			   const volatile int *stop)
 {
 	struct dp_job job;
 	uint32_t n = 0;
@@ -700,8 +698,9 @@ static enum ccg_status classify_counter(const struct dp_rx *r, const struct desc
 	uint32_t head = __atomic_load_n(r->r.head, __ATOMIC_ACQUIRE);
 
 	if (d->counter < r->expected)
-		return ccg_error_set(err, CCG_ERR_REPLAY, "channel.counter", "%llu was received already (expected %llu)",
-				     (unsigned long long)d->counter, (unsigned long long)r->expected);
+		return ccg_error_set(err, CCG_ERR_REPLAY, "channel.counter",
+				     "%llu was received already (expected %llu)", (unsigned long long)d->counter,
+				     (unsigned long long)r->expected);
 	for (uint32_t i = r->tail + 1; i != head && i - r->tail < r->r.slots; i++) {
 		struct desc_fields o;
 
@@ -792,8 +791,9 @@ enum ccg_status dp_rx_open(struct dp_rx *r, uint8_t *dst, size_t cap, uint8_t *o
 		goto out;
 	}
 	if (CRYPTO_memcmp(dmac, d.dmac, DP_TAG_LEN) != 0) {
-		st = ccg_error_set(err, CCG_ERR_DESCRIPTOR, "channel.descriptor",
-				   "descriptor GMAC does not verify (its GCM tag, length, op, argument or epoch altered)");
+		st = ccg_error_set(
+			err, CCG_ERR_DESCRIPTOR, "channel.descriptor",
+			"descriptor GMAC does not verify (its GCM tag, length, op, argument or epoch altered)");
 		goto out;
 	}
 	if (dst != NULL) {
@@ -829,8 +829,9 @@ enum ccg_status dp_rx_open(struct dp_rx *r, uint8_t *dst, size_t cap, uint8_t *o
 		if (EVP_DecryptFinal_ex(r->aead.ctx, r->aead.piece, &n) != 1) {
 			ERR_clear_error();
 			OPENSSL_cleanse(dst, d.len);
-			st = ccg_error_set(err, CCG_ERR_MAC, "channel.ciphertext",
-					   "AES-256-GCM tag of an authentic descriptor does not verify: the ciphertext was altered");
+			st = ccg_error_set(
+				err, CCG_ERR_MAC, "channel.ciphertext",
+				"AES-256-GCM tag of an authentic descriptor does not verify: the ciphertext was altered");
 			goto out;
 		}
 	}

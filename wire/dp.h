@@ -37,7 +37,7 @@
 #define DP_MAX_DEV_MEM CCG_CHANNEL_MAX_DEVICE_MEMORY
 #define DP_PARAMS_LEN 64
 #define DP_TAG_LEN 16
-#define DP_DMAC_OFF 48            /* the descriptor's GMAC over its first 48 bytes */
+#define DP_DMAC_OFF 48 /* the descriptor's GMAC over its first 48 bytes */
 /* how long a waiting end polls before it sleeps on the futex: a sleeping vCPU can take
  * hundreds of microseconds to wake, far longer than a slot takes to seal */
 #define DP_SPIN_NS 300000
@@ -45,24 +45,24 @@
 enum dp_dir { DP_H2D = 0, DP_D2H = 1 };
 
 enum dp_op {
-	DP_OP_MSG = 1,    /* a message (the device echoes it back) */
-	DP_OP_WRITE = 2,  /* bulk chunk into device memory at arg */
-	DP_OP_READ = 3,   /* request: payload u64 LE offset || u64 LE length */
-	DP_OP_DATA = 4,   /* bulk chunk from device memory at arg (device -> host) */
-	DP_OP_ERROR = 5,  /* the device refused: payload u32 LE ccg_status; the channel is dead */
+	DP_OP_MSG = 1,   /* a message (the device echoes it back) */
+	DP_OP_WRITE = 2, /* bulk chunk into device memory at arg */
+	DP_OP_READ = 3,  /* request: payload u64 LE offset || u64 LE length */
+	DP_OP_DATA = 4,  /* bulk chunk from device memory at arg (device -> host) */
+	DP_OP_ERROR = 5, /* the device refused: payload u32 LE ccg_status; the channel is dead */
 };
 
 /* what both ends agree on at CHANNEL_OPEN (encoded in DP_PARAMS_LEN bytes, little-endian) */
 struct dp_params {
 	uint32_t channel_id;
-	uint32_t slots;           /* per direction, DP_MIN_SLOTS..DP_MAX_SLOTS */
-	uint32_t slot_size;       /* bytes of data per slot, multiple of 64 */
-	uint32_t window;          /* messages a sender may go on past a due rotation (>= slots) */
-	uint64_t rotate_msgs;     /* rotate after this many messages under one key (0: never rotate) */
-	uint64_t rotate_blocks;   /* ... or this many 16-byte blocks (0: never rotate) */
-	uint64_t limit_msgs;      /* hard AEAD usage limit per key */
+	uint32_t slots;         /* per direction, DP_MIN_SLOTS..DP_MAX_SLOTS */
+	uint32_t slot_size;     /* bytes of data per slot, multiple of 64 */
+	uint32_t window;        /* messages a sender may go on past a due rotation (>= slots) */
+	uint64_t rotate_msgs;   /* rotate after this many messages under one key (0: never rotate) */
+	uint64_t rotate_blocks; /* ... or this many 16-byte blocks (0: never rotate) */
+	uint64_t limit_msgs;    /* hard AEAD usage limit per key */
 	uint64_t limit_blocks;
-	uint64_t dev_mem;         /* device memory the device end allocates */
+	uint64_t dev_mem; /* device memory the device end allocates */
 };
 
 void dp_params_defaults(struct dp_params *p);
@@ -100,11 +100,11 @@ static inline uint64_t dp_msg_blocks(size_t len)
 #define DP_VENDOR_STANDARD_IANA 4
 
 struct dp_ctl {
-	uint8_t op;                      /* DP_CTL_OPEN, DP_CTL_CLOSE */
-	uint32_t value;                  /* request: open counter / channel id; response: ccg_status */
-	uint8_t params[DP_PARAMS_LEN];   /* OPEN request */
-	uint8_t random[DP_RANDOM_LEN];   /* OPEN request, OPEN response when done */
-	struct ccg_cursor text;          /* a refusal's text (borrows from the parsed message) */
+	uint8_t op;                    /* DP_CTL_OPEN, DP_CTL_CLOSE */
+	uint32_t value;                /* request: open counter / channel id; response: ccg_status */
+	uint8_t params[DP_PARAMS_LEN]; /* OPEN request */
+	uint8_t random[DP_RANDOM_LEN]; /* OPEN request, OPEN response when done */
+	struct ccg_cursor text;        /* a refusal's text (borrows from the parsed message) */
 };
 
 /* dp_ctl_encode: appends the SPDM message of c (a response when response) to out; text: a refusal's reason. */
@@ -130,13 +130,13 @@ CCG_MUST_USE enum ccg_status dp_channel_secret(const uint8_t export_secret[48], 
 
 /* one direction's ring inside the shared mapping */
 struct dp_ring {
-	int64_t spin_ns;          /* how long a waiting end polls before it sleeps (dp_ring_map: DP_SPIN_NS) */
-	uint32_t *head;           /* producer index (monotonic, mod 2^32) */
-	uint32_t *tail;           /* consumer index */
-	uint32_t *cons_wait;      /* consumers sleeping on head */
-	uint32_t *prod_wait;      /* producers sleeping on tail */
-	uint8_t *desc;            /* slots * DP_DESC_LEN */
-	uint8_t *data;            /* slots * slot_size */
+	int64_t spin_ns;     /* how long a waiting end polls before it sleeps (dp_ring_map: DP_SPIN_NS) */
+	uint32_t *head;      /* producer index (monotonic, mod 2^32) */
+	uint32_t *tail;      /* consumer index */
+	uint32_t *cons_wait; /* consumers sleeping on head */
+	uint32_t *prod_wait; /* producers sleeping on tail */
+	uint8_t *desc;       /* slots * DP_DESC_LEN */
+	uint8_t *data;       /* slots * slot_size */
 	uint32_t slots, slot_size;
 };
 
@@ -157,7 +157,7 @@ void dp_wake(uint32_t *word, uint32_t *waiters);
 /* one direction's key state: the data key and, for the descriptors, a GMAC key */
 #define DP_KEYS_LEN (48 + 32 + 12 + 32 + 12)
 struct dp_keys {
-	struct ccg_secret *s;     /* secret[48] || key[32] || salt[12] || desc key[32] || desc salt[12] */
+	struct ccg_secret *s; /* secret[48] || key[32] || salt[12] || desc key[32] || desc salt[12] */
 	uint32_t epoch;
 	uint64_t used_msgs, used_blocks;
 };
@@ -183,9 +183,9 @@ static inline const uint8_t *dp_keys_key(const struct dp_keys *k)
 
 /* cipher contexts bound to one key epoch (each sealing thread has its own) */
 struct dp_aead {
-	EVP_CIPHER_CTX *ctx;      /* AES-256-GCM of the payload */
-	EVP_CIPHER_CTX *dctx;     /* GMAC of the descriptor */
-	uint8_t *piece;           /* DP_PIECE bytes of private memory the cipher reads and writes */
+	EVP_CIPHER_CTX *ctx;  /* AES-256-GCM of the payload */
+	EVP_CIPHER_CTX *dctx; /* GMAC of the descriptor */
+	uint8_t *piece;       /* DP_PIECE bytes of private memory the cipher reads and writes */
 	uint32_t epoch;
 	bool keyed;
 };
@@ -198,9 +198,9 @@ struct dp_tx {
 	const struct dp_params *p;
 	enum dp_dir dir;
 	struct dp_keys k;
-	struct dp_aead aead;      /* for dp_tx_send */
-	uint32_t head;            /* local copy of the published head */
-	uint64_t counter;         /* next message counter */
+	struct dp_aead aead; /* for dp_tx_send */
+	uint32_t head;       /* local copy of the published head */
+	uint64_t counter;    /* next message counter */
 	uint64_t rotations;
 };
 
@@ -210,7 +210,7 @@ struct dp_job {
 	uint8_t op;
 	uint32_t epoch;
 	uint64_t counter, arg;
-	const uint8_t *src;       /* plaintext */
+	const uint8_t *src; /* plaintext */
 	uint32_t len;
 };
 
@@ -220,9 +220,9 @@ struct dp_rx {
 	enum dp_dir dir;
 	struct dp_keys k;
 	struct dp_aead aead;
-	uint32_t tail;            /* local consumer index (published in batches) */
-	uint64_t expected;        /* the receiver's own counter */
-	bool snap_valid;          /* dp_rx_peek took the snapshot dp_rx_open will use */
+	uint32_t tail;     /* local consumer index (published in batches) */
+	uint64_t expected; /* the receiver's own counter */
+	bool snap_valid;   /* dp_rx_peek took the snapshot dp_rx_open will use */
 	uint8_t snap[DP_DESC_LEN];
 	uint64_t rotations, rejects;
 };

@@ -23,27 +23,22 @@ static bool known_type(uint8_t t)
 	case CCG_FRAME_CHANNEL_OPENED:
 	case CCG_FRAME_CHANNEL_CLOSE:
 	case CCG_FRAME_CHANNEL_CLOSED:
-	case CCG_FRAME_ERROR:
-		return true;
-	default:
-		return false;
+	case CCG_FRAME_ERROR: return true;
+	default: return false;
 	}
 }
 
 /* header: u32le payload length, u8 version, u8 type, u16le device, u32le session id */
-static enum ccg_status parse_header(struct ccg_cursor *c, struct ccg_frame *f, uint32_t *len,
-				    struct ccg_error *err)
+static enum ccg_status parse_header(struct ccg_cursor *c, struct ccg_frame *f, uint32_t *len, struct ccg_error *err)
 {
 	uint8_t version;
 
-	if (!ccg_cursor_get_u32le(c, len) || !ccg_cursor_get_u8(c, &version) ||
-	    !ccg_cursor_get_u8(c, &f->type) || !ccg_cursor_get_u16le(c, &f->device) ||
-	    !ccg_cursor_get_u32le(c, &f->session_id))
-		return ccg_error_set(err, CCG_ERR_TRUNCATED, "frame.header", "need %d bytes",
-				     CCG_FRAME_HEADER_LEN);
+	if (!ccg_cursor_get_u32le(c, len) || !ccg_cursor_get_u8(c, &version) || !ccg_cursor_get_u8(c, &f->type) ||
+	    !ccg_cursor_get_u16le(c, &f->device) || !ccg_cursor_get_u32le(c, &f->session_id))
+		return ccg_error_set(err, CCG_ERR_TRUNCATED, "frame.header", "need %d bytes", CCG_FRAME_HEADER_LEN);
 	if (version != CCG_FRAME_VERSION)
-		return ccg_error_set(err, CCG_ERR_UNSUPPORTED, "frame.version", "version %u, expected %d",
-				     version, CCG_FRAME_VERSION);
+		return ccg_error_set(err, CCG_ERR_UNSUPPORTED, "frame.version", "version %u, expected %d", version,
+				     CCG_FRAME_VERSION);
 	if (!known_type(f->type))
 		return ccg_error_set(err, CCG_ERR_MALFORMED, "frame.type", "unknown type 0x%02x", f->type);
 	if (*len > CCG_FRAME_MAX_PAYLOAD)
@@ -77,8 +72,7 @@ enum ccg_status ccg_frame_parse(struct ccg_cursor *in, struct ccg_frame *out, st
 	if (st != CCG_OK)
 		return st;
 	if (!ccg_cursor_get_bytes(&c, &out->payload, len))
-		return ccg_error_set(err, CCG_ERR_TRUNCATED, "frame.payload", "need %u bytes, have %zu", len,
-				     c.len);
+		return ccg_error_set(err, CCG_ERR_TRUNCATED, "frame.payload", "need %u bytes, have %zu", len, c.len);
 	*in = c;
 	return CCG_OK;
 }
@@ -92,8 +86,7 @@ enum ccg_status ccg_frame_append(struct ccg_buf *out, uint8_t type, uint16_t dev
 		return CCG_ERR_TOO_LARGE;
 	if ((st = ccg_buf_append_u32le(out, (uint32_t)len)) != CCG_OK ||
 	    (st = ccg_buf_append_u8(out, CCG_FRAME_VERSION)) != CCG_OK ||
-	    (st = ccg_buf_append_u8(out, type)) != CCG_OK ||
-	    (st = ccg_buf_append_u16le(out, device)) != CCG_OK ||
+	    (st = ccg_buf_append_u8(out, type)) != CCG_OK || (st = ccg_buf_append_u16le(out, device)) != CCG_OK ||
 	    (st = ccg_buf_append_u32le(out, session_id)) != CCG_OK)
 		return st;
 	return len == 0 ? CCG_OK : ccg_buf_append(out, payload, len);
@@ -129,8 +122,7 @@ enum ccg_status ccg_frame_read(int fd, struct ccg_buf *buf, struct ccg_frame *ou
 	if ((st = read_full(fd, hdr, sizeof(hdr), true, err)) != CCG_OK ||
 	    (st = ccg_frame_header_check(hdr, &plen, err)) != CCG_OK)
 		return st;
-	if ((st = ccg_buf_append(buf, hdr, sizeof(hdr))) != CCG_OK ||
-	    (st = ccg_buf_reserve(buf, plen)) != CCG_OK)
+	if ((st = ccg_buf_append(buf, hdr, sizeof(hdr))) != CCG_OK || (st = ccg_buf_reserve(buf, plen)) != CCG_OK)
 		return ccg_error_set(err, st, "frame.read", "buffer");
 	if (plen > 0 && (st = read_full(fd, buf->data + buf->len, plen, false, err)) != CCG_OK)
 		return st;
@@ -167,8 +159,8 @@ enum ccg_status ccg_frame_send(int fd, const uint8_t *data, size_t len, struct c
 	return CCG_OK;
 }
 
-enum ccg_status ccg_frame_write(int fd, uint8_t type, uint16_t device, uint32_t session_id,
-				const uint8_t *payload, size_t len, struct ccg_error *err)
+enum ccg_status ccg_frame_write(int fd, uint8_t type, uint16_t device, uint32_t session_id, const uint8_t *payload,
+				size_t len, struct ccg_error *err)
 {
 	struct ccg_buf b;
 	enum ccg_status st;
@@ -291,7 +283,8 @@ enum ccg_status ccg_frame_write_fd(int fd, uint8_t type, uint16_t device, uint32
 		w = sendmsg(fd, &m, MSG_NOSIGNAL);
 	while (w < 0 && errno == EINTR);
 	if (w <= 0) {
-		st = w < 0 ? send_error(errno, err) : ccg_error_set(err, CCG_ERR_IO, "frame.write", "the socket took no bytes");
+		st = w < 0 ? send_error(errno, err)
+			   : ccg_error_set(err, CCG_ERR_IO, "frame.write", "the socket took no bytes");
 		ccg_buf_cleanup(&b);
 		return st;
 	}
@@ -352,10 +345,10 @@ enum ccg_status ccg_frame_call(int fd, const struct ccg_frame_call *call, struct
 	enum ccg_status code = CCG_OK;
 	enum ccg_status st;
 
-	st = call->pass_fd >= 0 ? ccg_frame_write_fd(fd, call->type, call->device, call->session_id, call->payload,
-						     call->len, call->pass_fd, err)
-				: ccg_frame_write(fd, call->type, call->device, call->session_id, call->payload, call->len,
-						  err);
+	st = call->pass_fd >= 0
+		     ? ccg_frame_write_fd(fd, call->type, call->device, call->session_id, call->payload, call->len,
+					  call->pass_fd, err)
+		     : ccg_frame_write(fd, call->type, call->device, call->session_id, call->payload, call->len, err);
 	if (st != CCG_OK || (st = ccg_frame_read(fd, buf, out, err)) != CCG_OK)
 		return st;
 	if (out->device != call->device)
@@ -370,7 +363,7 @@ enum ccg_status ccg_frame_call(int fd, const struct ccg_frame_call *call, struct
 	}
 	if (out->type != call->want || out->session_id != call->session_id)
 		return ccg_error_set(err, call->bad_answer, call->where,
-				     "answer frame type 0x%02x session 0x%08x, expected 0x%02x session 0x%08x", out->type,
-				     out->session_id, call->want, call->session_id);
+				     "answer frame type 0x%02x session 0x%08x, expected 0x%02x session 0x%08x",
+				     out->type, out->session_id, call->want, call->session_id);
 	return CCG_OK;
 }

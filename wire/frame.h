@@ -28,7 +28,7 @@ enum ccg_frame_type {
 	CCG_FRAME_INFO = 0x11,
 	CCG_FRAME_GET_CERT_CHAIN = 0x12, /* request: empty; response: the PEM device chain, leaf first */
 	CCG_FRAME_CERT_CHAIN = 0x13,
-	CCG_FRAME_GET_REPORT = 0x14,   /* request: 32-byte nonce; response: the GET_MEASUREMENTS request ||
+	CCG_FRAME_GET_REPORT = 0x14, /* request: 32-byte nonce; response: the GET_MEASUREMENTS request ||
 					  MEASUREMENTS response the device produced (as NVML returns it) */
 	CCG_FRAME_REPORT = 0x15,
 	/* retired: channel control travels inside the SPDM session (SECURED_SPDM, a VENDOR_DEFINED
@@ -37,14 +37,14 @@ enum ccg_frame_type {
 	CCG_FRAME_CHANNEL_OPENED = 0x21,
 	CCG_FRAME_CHANNEL_CLOSE = 0x22,
 	CCG_FRAME_CHANNEL_CLOSED = 0x23,
-	CCG_FRAME_ERROR = 0x7F,        /* u32le ccg_status, then UTF-8 text (no NUL) */
+	CCG_FRAME_ERROR = 0x7F, /* u32le ccg_status, then UTF-8 text (no NUL) */
 };
 
 struct ccg_frame {
 	uint8_t type;
-	uint16_t device;               /* device (GPU) index behind this endpoint */
-	uint32_t session_id;           /* 0: no session */
-	struct ccg_cursor payload;     /* borrows from the input */
+	uint16_t device;           /* device (GPU) index behind this endpoint */
+	uint32_t session_id;       /* 0: no session */
+	struct ccg_cursor payload; /* borrows from the input */
 };
 
 /*
@@ -54,22 +54,20 @@ struct ccg_frame {
  * CCG_ERR_MALFORMED; payload over CCG_FRAME_MAX_PAYLOAD: CCG_ERR_TOO_LARGE.
  * Errors are named "frame.<field>". Thread-safe.
  */
-CCG_MUST_USE enum ccg_status ccg_frame_parse(struct ccg_cursor *in, struct ccg_frame *out,
-					     struct ccg_error *err);
+CCG_MUST_USE enum ccg_status ccg_frame_parse(struct ccg_cursor *in, struct ccg_frame *out, struct ccg_error *err);
 /* ccg_frame_header_payload_len: the payload length a 12-byte header announces (after checks as above). */
 CCG_MUST_USE enum ccg_status ccg_frame_header_check(const uint8_t hdr[CCG_FRAME_HEADER_LEN], size_t *payload_len,
 						    struct ccg_error *err);
 /* ccg_frame_append: appends a frame to out. */
-CCG_MUST_USE enum ccg_status ccg_frame_append(struct ccg_buf *out, uint8_t type, uint16_t device,
-					      uint32_t session_id, const uint8_t *payload, size_t len);
+CCG_MUST_USE enum ccg_status ccg_frame_append(struct ccg_buf *out, uint8_t type, uint16_t device, uint32_t session_id,
+					      const uint8_t *payload, size_t len);
 
 /*
  * ccg_frame_read: reads one whole frame from fd (blocking, up to the socket's
  * own timeouts) into buf (reset first); *out borrows from buf. End of stream
  * before any byte: CCG_ERR_NOT_FOUND; in the middle or a read error: CCG_ERR_IO.
  */
-CCG_MUST_USE enum ccg_status ccg_frame_read(int fd, struct ccg_buf *buf, struct ccg_frame *out,
-					    struct ccg_error *err);
+CCG_MUST_USE enum ccg_status ccg_frame_read(int fd, struct ccg_buf *buf, struct ccg_frame *out, struct ccg_error *err);
 /*
  * ccg_frame_read_fd: ccg_frame_read on a UNIX socket that also accepts one
  * file descriptor passed with the frame's first bytes (SCM_RIGHTS):
@@ -79,8 +77,7 @@ CCG_MUST_USE enum ccg_status ccg_frame_read_fd(int fd, struct ccg_buf *buf, stru
 					       struct ccg_error *err);
 /* ccg_frame_write_fd: ccg_frame_write passing pass_fd along (SCM_RIGHTS) on a UNIX socket (no SIGPIPE either). */
 CCG_MUST_USE enum ccg_status ccg_frame_write_fd(int fd, uint8_t type, uint16_t device, uint32_t session_id,
-						const uint8_t *payload, size_t len, int pass_fd,
-						struct ccg_error *err);
+						const uint8_t *payload, size_t len, int pass_fd, struct ccg_error *err);
 /*
  * ccg_frame_send: writes len bytes (frames already built) to the socket fd,
  * retrying short writes and EINTR. Never raises SIGPIPE (MSG_NOSIGNAL): a
@@ -114,17 +111,17 @@ CCG_MUST_USE bool ccg_frame_error_parse(const struct ccg_frame *f, enum ccg_stat
 
 /* one request -> answer exchange on the device transport, and how its caller takes a wrong answer */
 struct ccg_frame_call {
-	uint8_t type;                 /* the request */
+	uint8_t type; /* the request */
 	uint16_t device;
 	uint32_t session_id;
 	const uint8_t *payload;
 	size_t len;
-	int pass_fd;                  /* >= 0: passed along the request (SCM_RIGHTS); -1: none */
-	uint8_t want;                 /* the answer's type, for the same device and session id */
-	const char *where;            /* names this exchange's errors */
-	enum ccg_status bad_answer;   /* an answer for another device, of another type or session, or an
+	int pass_fd;                /* >= 0: passed along the request (SCM_RIGHTS); -1: none */
+	uint8_t want;               /* the answer's type, for the same device and session id */
+	const char *where;          /* names this exchange's errors */
+	enum ccg_status bad_answer; /* an answer for another device, of another type or session, or an
 					 unreadable ERROR frame */
-	bool adopt_refusal;           /* an ERROR frame: its own status; false: bad_answer (the device's
+	bool adopt_refusal;         /* an ERROR frame: its own status; false: bad_answer (the device's
 					 status in the text) */
 };
 

@@ -32,8 +32,8 @@ enum ccg_status spdm_hkdf_extract(const uint8_t *salt, size_t salt_len, const ui
 {
 	unsigned int n = 0;
 
-	if (salt_len > INT32_MAX ||
-	    HMAC(EVP_sha384(), salt, (int)salt_len, ikm, ikm_len, out, &n) == NULL || n != SPDM_H) {
+	if (salt_len > INT32_MAX || HMAC(EVP_sha384(), salt, (int)salt_len, ikm, ikm_len, out, &n) == NULL ||
+	    n != SPDM_H) {
 		ERR_clear_error();
 		return CCG_ERR_CRYPTO;
 	}
@@ -71,8 +71,8 @@ enum ccg_status spdm_hkdf_expand(const uint8_t prk[SPDM_H], const uint8_t *info,
 	return st;
 }
 
-enum ccg_status spdm_bin_concat(uint16_t length, const char *label, const uint8_t *ctx, size_t ctx_len,
-				uint8_t *out, size_t out_size, size_t *out_len)
+enum ccg_status spdm_bin_concat(uint16_t length, const char *label, const uint8_t *ctx, size_t ctx_len, uint8_t *out,
+				size_t out_size, size_t *out_len)
 {
 	struct ccg_writer w;
 
@@ -223,7 +223,8 @@ enum ccg_status spdm_record_seal(struct spdm_dir_keys *d, uint32_t session_id, c
 	ccg_writer_init_fixed(&hw, hdr, sizeof(hdr));
 	ccg_writer_init_fixed(&aw, alen, sizeof(alen));
 	if (!ccg_writer_put_u32le(&hw, session_id) || !ccg_writer_put_u64le(&hw, d->seq) ||
-	    !ccg_writer_put_u16le(&hw, (uint16_t)(enc_len + SPDM_AEAD_TAG_LEN)) || !ccg_writer_put_u16le(&aw, (uint16_t)len))
+	    !ccg_writer_put_u16le(&hw, (uint16_t)(enc_len + SPDM_AEAD_TAG_LEN)) ||
+	    !ccg_writer_put_u16le(&aw, (uint16_t)len))
 		return CCG_ERR_INTERNAL;
 	if ((st = ccg_buf_append(out, hdr, sizeof(hdr))) != CCG_OK ||
 	    (st = ccg_buf_reserve(out, enc_len + SPDM_AEAD_TAG_LEN)) != CCG_OK)
@@ -266,8 +267,8 @@ enum ccg_status spdm_record_open(struct spdm_dir_keys *d, uint32_t session_id, c
 	if (!ccg_cursor_get_u32le(&c, &sid) || !ccg_cursor_get_u64le(&c, &seq) || !ccg_cursor_get_u16le(&c, &length))
 		return ccg_error_set(err, CCG_ERR_TRUNCATED, "record.header", "need %d bytes", SPDM_REC_HDR_LEN);
 	if (sid != session_id)
-		return ccg_error_set(err, CCG_ERR_MALFORMED, "record.session_id", "session 0x%08x, expected 0x%08x", sid,
-				     session_id);
+		return ccg_error_set(err, CCG_ERR_MALFORMED, "record.session_id", "session 0x%08x, expected 0x%08x",
+				     sid, session_id);
 	if (length < 2 + SPDM_AEAD_TAG_LEN || length > sizeof(plain) + SPDM_AEAD_TAG_LEN)
 		return ccg_error_set(err, CCG_ERR_MALFORMED, "record.length", "%u bytes", length);
 	if (!ccg_cursor_get_bytes(&c, &enc, (size_t)length - SPDM_AEAD_TAG_LEN) ||
@@ -320,8 +321,7 @@ enum ccg_status spdm_ecdhe_new(EVP_PKEY **out, uint8_t pub[SPDM_DHE_LEN])
 	size_t n = 0;
 
 	*out = NULL;
-	if (k == NULL ||
-	    EVP_PKEY_get_octet_string_param(k, OSSL_PKEY_PARAM_PUB_KEY, pt, sizeof(pt), &n) != 1 ||
+	if (k == NULL || EVP_PKEY_get_octet_string_param(k, OSSL_PKEY_PARAM_PUB_KEY, pt, sizeof(pt), &n) != 1 ||
 	    n != sizeof(pt) || pt[0] != 0x04) {
 		EVP_PKEY_free(k);
 		ERR_clear_error();
@@ -381,4 +381,3 @@ void spdm_sign_input(const char *context, const uint8_t th_hash[SPDM_H], uint8_t
 	memcpy(out + 64 + 36 - cl, context, cl);
 	memcpy(out + 100, th_hash, SPDM_H);
 }
-

@@ -21,15 +21,15 @@
 #include "common/secret.h"
 #include "wire/spdm_codes.h"
 
-#define SPDM_H 48                 /* SHA-384 */
-#define SPDM_SIG_LEN 96           /* ECDSA P-384 r||s */
-#define SPDM_DHE_LEN 96           /* secp384r1 X||Y */
+#define SPDM_H 48       /* SHA-384 */
+#define SPDM_SIG_LEN 96 /* ECDSA P-384 r||s */
+#define SPDM_DHE_LEN 96 /* secp384r1 X||Y */
 #define SPDM_RANDOM_LEN 32
 #define SPDM_AEAD_KEY_LEN 32
 #define SPDM_AEAD_IV_LEN 12
 #define SPDM_AEAD_TAG_LEN 16
-#define SPDM_MAX_MSG 4096         /* largest SPDM message either end accepts */
-#define SPDM_CERT_PORTION 1024    /* GET_CERTIFICATE portion length */
+#define SPDM_MAX_MSG 4096      /* largest SPDM message either end accepts */
+#define SPDM_CERT_PORTION 1024 /* GET_CERTIFICATE portion length */
 #define SPDM_MAX_CERT_CHAIN 16384
 
 /* DSP0277 record as carried in CCG_FRAME_SECURED_SPDM: SessionID u32 || SeqNum u64 || Length u16 */
@@ -38,8 +38,8 @@
 /* ---------- HKDF-SHA384 (RFC 5869 over HMAC) and the DSP0274 BinConcat ---------- */
 
 /* spdm_hkdf_extract: PRK = HMAC-SHA384(salt, ikm). */
-CCG_MUST_USE enum ccg_status spdm_hkdf_extract(const uint8_t *salt, size_t salt_len, const uint8_t *ikm,
-					       size_t ikm_len, uint8_t out[SPDM_H]);
+CCG_MUST_USE enum ccg_status spdm_hkdf_extract(const uint8_t *salt, size_t salt_len, const uint8_t *ikm, size_t ikm_len,
+					       uint8_t out[SPDM_H]);
 /* spdm_hkdf_expand: HKDF-Expand(prk, info, out_len), out_len <= 255 * 48. */
 CCG_MUST_USE enum ccg_status spdm_hkdf_expand(const uint8_t prk[SPDM_H], const uint8_t *info, size_t info_len,
 					      uint8_t *out, size_t out_len);
@@ -48,14 +48,13 @@ CCG_MUST_USE enum ccg_status spdm_hkdf_expand(const uint8_t prk[SPDM_H], const u
  * "spdm1.2 " || label || context into out (room for 2 + 8 + strlen(label) +
  * ctx_len, at most 128); *out_len the size.
  */
-CCG_MUST_USE enum ccg_status spdm_bin_concat(uint16_t length, const char *label, const uint8_t *ctx,
-					     size_t ctx_len, uint8_t *out, size_t out_size, size_t *out_len);
+CCG_MUST_USE enum ccg_status spdm_bin_concat(uint16_t length, const char *label, const uint8_t *ctx, size_t ctx_len,
+					     uint8_t *out, size_t out_size, size_t *out_len);
 /* spdm_expand_label: HKDF-Expand(prk, BinConcat(out_len, label, ctx), out_len). */
 CCG_MUST_USE enum ccg_status spdm_expand_label(const uint8_t prk[SPDM_H], const char *label, const uint8_t *ctx,
 					       size_t ctx_len, uint8_t *out, size_t out_len);
 /* spdm_hmac: HMAC-SHA384(key, data). */
-CCG_MUST_USE enum ccg_status spdm_hmac(const uint8_t key[SPDM_H], const uint8_t *data, size_t len,
-				       uint8_t out[SPDM_H]);
+CCG_MUST_USE enum ccg_status spdm_hmac(const uint8_t key[SPDM_H], const uint8_t *data, size_t len, uint8_t out[SPDM_H]);
 
 /* ---------- the key schedule ---------- */
 
@@ -74,7 +73,7 @@ enum spdm_secret_id {
 };
 
 struct spdm_schedule {
-	struct ccg_secret *s;       /* SPDM_S_COUNT * SPDM_H bytes */
+	struct ccg_secret *s; /* SPDM_S_COUNT * SPDM_H bytes */
 };
 
 static inline uint8_t *spdm_secret(struct spdm_schedule *k, enum spdm_secret_id id)
@@ -104,7 +103,7 @@ CCG_MUST_USE enum ccg_status spdm_schedule_data(struct spdm_schedule *k, const u
 /* ---------- per-direction AEAD state of a session (DSP0277) ---------- */
 
 struct spdm_dir_keys {
-	struct ccg_secret *s;       /* secret[48] || key[32] || iv[12] */
+	struct ccg_secret *s; /* secret[48] || key[32] || iv[12] */
 	uint64_t seq;
 };
 
@@ -142,8 +141,8 @@ CCG_MUST_USE enum ccg_status spdm_record_open(struct spdm_dir_keys *d, uint32_t 
 /* spdm_ecdhe_new: a fresh P-384 key; exchange data X||Y (96 bytes) into pub. */
 CCG_MUST_USE enum ccg_status spdm_ecdhe_new(EVP_PKEY **out, uint8_t pub[SPDM_DHE_LEN]);
 /* spdm_ecdhe_derive: the shared X coordinate (48 bytes) with the peer's X||Y (checked on the curve). */
-CCG_MUST_USE enum ccg_status spdm_ecdhe_derive(EVP_PKEY *key, const uint8_t peer[SPDM_DHE_LEN],
-					       uint8_t out[SPDM_H], struct ccg_error *err);
+CCG_MUST_USE enum ccg_status spdm_ecdhe_derive(EVP_PKEY *key, const uint8_t peer[SPDM_DHE_LEN], uint8_t out[SPDM_H],
+					       struct ccg_error *err);
 /*
  * spdm_sign_message: the DSP0274 1.2 signing input: combined_spdm_prefix
  * ("dmtf-spdm-v1.2.*" four times, zero pad, context to 36 bytes) ||

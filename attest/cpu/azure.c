@@ -58,10 +58,10 @@ enum ccg_status ccg_azure_hcl_parse(const uint8_t *data, size_t len, struct ccg_
 	if (!ccg_cursor_get_bytes(&c, &report, h->report_size - HCL_HEADER_LEN))
 		return ccg_error_set(err, CCG_ERR_TRUNCATED, "azure.hcl.header.report_size", NULL);
 	c = report;
-	if (!ccg_cursor_copy_bytes(&c, h->hw_report, sizeof(h->hw_report)) || !ccg_cursor_get_u32le(&c, &h->data_size) ||
-	    !ccg_cursor_get_u32le(&c, &h->data_version) || !ccg_cursor_get_u32le(&c, &h->report_type) ||
-	    !ccg_cursor_get_u32le(&c, &h->hash_type) || !ccg_cursor_get_u32le(&c, &var_len) ||
-	    !ccg_cursor_get_bytes(&c, &var, var_len))
+	if (!ccg_cursor_copy_bytes(&c, h->hw_report, sizeof(h->hw_report)) ||
+	    !ccg_cursor_get_u32le(&c, &h->data_size) || !ccg_cursor_get_u32le(&c, &h->data_version) ||
+	    !ccg_cursor_get_u32le(&c, &h->report_type) || !ccg_cursor_get_u32le(&c, &h->hash_type) ||
+	    !ccg_cursor_get_u32le(&c, &var_len) || !ccg_cursor_get_bytes(&c, &var, var_len))
 		return ccg_error_set(err, CCG_ERR_TRUNCATED, "azure.hcl.runtime_data", NULL);
 	if ((st = ccg_cursor_finish(&c, "azure.hcl.runtime_data", err)) != CCG_OK)
 		return st;
@@ -137,7 +137,8 @@ enum ccg_status ccg_azure_hcl_ak(const struct ccg_azure_hcl *h, EVP_PKEY **out, 
 		st = ccg_error_set(err, CCG_ERR_NOT_FOUND, where, "no key with kid HCLAkPub");
 		goto out;
 	}
-	if (!json_is_string(json_object_get(ak, "kty")) || strcmp(json_string_value(json_object_get(ak, "kty")), "RSA") != 0 ||
+	if (!json_is_string(json_object_get(ak, "kty")) ||
+	    strcmp(json_string_value(json_object_get(ak, "kty")), "RSA") != 0 ||
 	    !json_is_string(json_object_get(ak, "n")) || !json_is_string(json_object_get(ak, "e")) ||
 	    b64url(json_string_value(json_object_get(ak, "n")), 1024, &nb, &nl) != CCG_OK ||
 	    b64url(json_string_value(json_object_get(ak, "e")), 8, &eb, &el) != CCG_OK) {

@@ -39,13 +39,13 @@ CCG_MUST_USE enum ccg_status ccg_azure_hcl_parse(const uint8_t *data, size_t len
 CCG_MUST_USE enum ccg_status ccg_azure_hcl_ak(const struct ccg_azure_hcl *h, EVP_PKEY **out, struct ccg_error *err);
 
 struct ccg_azure_verify_opts {
-	X509 *ark;                   /* AMD root key */
-	STACK_OF(X509) *certs;       /* VCEK, ASK[, ARK] */
+	X509 *ark;             /* AMD root key */
+	STACK_OF(X509) *certs; /* VCEK, ASK[, ARK] */
 	int64_t now;
 	const struct ccg_tpm_quote *quote; /* required */
-	const uint8_t *nonce;        /* expected quote extraData, or NULL */
+	const uint8_t *nonce;              /* expected quote extraData, or NULL */
 	size_t nonce_len;
-	STACK_OF(X509_CRL) *crls;    /* AMD CRLs (see ccg_snp_verify_opts) */
+	STACK_OF(X509_CRL) *crls; /* AMD CRLs (see ccg_snp_verify_opts) */
 	bool require_fresh_collateral;
 };
 

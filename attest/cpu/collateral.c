@@ -40,9 +40,9 @@ enum ccg_status ccg_collateral_get(const struct ccg_collateral_src *src, const c
 	return ccg_collateral_get_with_header(src, name, url, accept, NULL, out, out_len, out_fetched, NULL, NULL, err);
 }
 
-enum ccg_status ccg_collateral_get_with_header(const struct ccg_collateral_src *src, const char *name,
-					       const char *url, const char *accept, const char *const *headers,
-					       uint8_t **out, size_t *out_len, bool *out_fetched, char **out_header,
+enum ccg_status ccg_collateral_get_with_header(const struct ccg_collateral_src *src, const char *name, const char *url,
+					       const char *accept, const char *const *headers, uint8_t **out,
+					       size_t *out_len, bool *out_fetched, char **out_header,
 					       const char **out_header_name, struct ccg_error *err)
 {
 	struct ccg_http_request req;

@@ -30,9 +30,9 @@ struct ccg_collateral_src {
  * nothing cached, or HTTP 404: CCG_ERR_NOT_FOUND. name must be a plain file
  * name ([A-Za-z0-9._-]).
  */
-CCG_MUST_USE enum ccg_status ccg_collateral_get(const struct ccg_collateral_src *src, const char *name,
-						const char *url, const char *accept, uint8_t **out, size_t *out_len,
-						bool *out_fetched, struct ccg_error *err);
+CCG_MUST_USE enum ccg_status ccg_collateral_get(const struct ccg_collateral_src *src, const char *name, const char *url,
+						const char *accept, uint8_t **out, size_t *out_len, bool *out_fetched,
+						struct ccg_error *err);
 /*
  * ccg_collateral_get_with_header: ccg_collateral_get that also keeps the
  * first present of the response headers named in headers (NULL-terminated,
@@ -42,8 +42,8 @@ CCG_MUST_USE enum ccg_status ccg_collateral_get(const struct ccg_collateral_src 
  */
 CCG_MUST_USE enum ccg_status ccg_collateral_get_with_header(const struct ccg_collateral_src *src, const char *name,
 							    const char *url, const char *accept,
-							    const char *const *headers, uint8_t **out,
-							    size_t *out_len, bool *out_fetched, char **out_header,
+							    const char *const *headers, uint8_t **out, size_t *out_len,
+							    bool *out_fetched, char **out_header,
 							    const char **out_header_name, struct ccg_error *err);
 /* ccg_collateral_store: writes bytes to <cache_dir>/<name> atomically (no-op without a cache). */
 CCG_MUST_USE enum ccg_status ccg_collateral_store(const struct ccg_collateral_src *src, const char *name,

@@ -186,7 +186,7 @@ static enum ccg_status verify_tpm(const json_t *cpu, const uint8_t *binding, con
 	}
 	/* "quote" (as ccgpu collect writes it) or "tpm_quote" (the TPM evidence file layout), named as found */
 	if ((st = ccg_tpm_quote_from_json(json_object_get(cpu, "quote") != NULL ? json_object_get(cpu, "quote")
-										 : json_object_get(cpu, "tpm_quote"),
+										: json_object_get(cpu, "tpm_quote"),
 					  json_object_get(cpu, "quote") != NULL ? "cpu.quote" : "cpu.tpm_quote", &q,
 					  err)) != CCG_OK ||
 	    (st = ccg_tpm_quote_verify(&q, ak, binding, binding != NULL ? CCG_BINDING_LEN : 0, &info, err)) != CCG_OK)
@@ -321,7 +321,8 @@ enum ccg_status ccg_composite_verify(const uint8_t *doc, size_t len, const struc
 	if ((st = ccg_json_get_int(d, "ccgpu-composite", 1, 1000, &ver, "composite", err)) != CCG_OK)
 		goto out;
 	if (ver != CCG_COMPOSITE_VERSION) {
-		st = ccg_error_set(err, CCG_ERR_UNSUPPORTED, "composite.ccgpu-composite", "version %lld", (long long)ver);
+		st = ccg_error_set(err, CCG_ERR_UNSUPPORTED, "composite.ccgpu-composite", "version %lld",
+				   (long long)ver);
 		goto out;
 	}
 	if ((st = ccg_json_get_string(d, "nonce", &nonce_hex, "composite", err)) != CCG_OK ||

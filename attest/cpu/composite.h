@@ -21,16 +21,16 @@
 /* CCG_BINDING_LEN, CCG_COMPOSITE_MAX, CCG_COMPOSITE_VERSION and ccg_composite_binding are public (ccgpu/cpu.h). */
 
 struct ccg_composite_opts {
-	const uint8_t *nonce;           /* the verifier's nonce (required) */
+	const uint8_t *nonce; /* the verifier's nonce (required) */
 	size_t nonce_len;
-	int64_t now;                    /* 0: current time */
-	X509 *ark;                      /* AMD root key (snp, azure-snp-vtpm) */
-	STACK_OF(X509_CRL) *amd_crls;   /* AMD CRLs; the ARK's applies (optional) */
-	X509 *intel_root;               /* Intel SGX Root CA (tdx) */
+	int64_t now;                                     /* 0: current time */
+	X509 *ark;                                       /* AMD root key (snp, azure-snp-vtpm) */
+	STACK_OF(X509_CRL) *amd_crls;                    /* AMD CRLs; the ARK's applies (optional) */
+	X509 *intel_root;                                /* Intel SGX Root CA (tdx) */
 	const struct ccg_tdx_collateral *tdx_collateral; /* optional */
-	bool require_fresh_collateral;  /* refuse stale or missing CRLs and TDX collateral (else claims) */
-	EVP_PKEY *trusted_ak;           /* tpm: the AK to require (NULL: TPM evidence is refused) */
-	struct ccg_gpu_verifier *gpu;   /* appraises the GPU part (required) */
+	bool require_fresh_collateral; /* refuse stale or missing CRLs and TDX collateral (else claims) */
+	EVP_PKEY *trusted_ak;          /* tpm: the AK to require (NULL: TPM evidence is refused) */
+	struct ccg_gpu_verifier *gpu;  /* appraises the GPU part (required) */
 };
 
 /*

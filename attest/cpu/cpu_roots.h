@@ -16,9 +16,9 @@
 
 /* the built-in certificates of one AMD product (PEM, one certificate each) */
 struct ccg_amd_product_certs {
-	const char *product; /* "Milan", "Genoa", "Turin" */
-	const char *ark_pem; /* AMD Root Key, self-signed */
-	const char *ask_pem; /* AMD SEV Key: issues VCEKs */
+	const char *product;  /* "Milan", "Genoa", "Turin" */
+	const char *ark_pem;  /* AMD Root Key, self-signed */
+	const char *ask_pem;  /* AMD SEV Key: issues VCEKs */
 	const char *asvk_pem; /* AMD SEV VLEK Key: issues VLEKs */
 };
 

@@ -126,8 +126,9 @@ enum ccg_status ccg_cpu_verifier_set_intel_root_file(struct ccg_cpu_verifier *v,
 enum ccg_status ccg_cpu_verifier_set_tdx_collateral(struct ccg_cpu_verifier *v, const uint8_t *tcb_info,
 						    size_t tcb_info_len, const uint8_t *qe_identity,
 						    size_t qe_identity_len, const uint8_t *signing_chain,
-						    size_t signing_chain_len, const uint8_t *pck_crl, size_t pck_crl_len,
-						    const uint8_t *root_crl, size_t root_crl_len, struct ccg_error *err)
+						    size_t signing_chain_len, const uint8_t *pck_crl,
+						    size_t pck_crl_len, const uint8_t *root_crl, size_t root_crl_len,
+						    struct ccg_error *err)
 {
 	struct ccg_tdx_collateral *c = NULL;
 	enum ccg_status st;
@@ -308,7 +309,7 @@ static enum ccg_status appraise(const struct ccg_cpu_verifier *v, const uint8_t 
 	cpu = json_object_get(d, "cpu") != NULL ? json_object_get(d, "cpu") : d;
 	memset(&o, 0, sizeof(o));
 	o.now = now;
-	o.ark = v->ark; /* NULL: a pinned AMD ARK, given or built in (ccg_snp_chain_select) */
+	o.ark = v->ark;               /* NULL: a pinned AMD ARK, given or built in (ccg_snp_chain_select) */
 	o.intel_root = v->intel_root; /* NULL: the built-in Intel SGX Root CA */
 	o.amd_crls = v->amd_crls;
 	o.require_fresh_collateral = v->require_fresh;
@@ -416,21 +417,16 @@ enum ccg_cpu_format ccg_cpu_format_detect(const uint8_t *b, size_t len)
 const char *ccg_cpu_format_name(enum ccg_cpu_format f)
 {
 	switch (f) {
-	case CCG_CPU_FORMAT_JSON:
-		return "json";
-	case CCG_CPU_FORMAT_SNP:
-		return "snp";
-	case CCG_CPU_FORMAT_TDX:
-		return "tdx";
-	case CCG_CPU_FORMAT_UNKNOWN:
-		break;
+	case CCG_CPU_FORMAT_JSON: return "json";
+	case CCG_CPU_FORMAT_SNP: return "snp";
+	case CCG_CPU_FORMAT_TDX: return "tdx";
+	case CCG_CPU_FORMAT_UNKNOWN: break;
 	}
 	return "unknown";
 }
 
 /* the certificates of one blob (PEM text of one or more, or one DER certificate) added to sk unless already there */
-static enum ccg_status add_cert_blob(STACK_OF(X509) *sk, const uint8_t *b, size_t len, size_t i,
-				     struct ccg_error *err)
+static enum ccg_status add_cert_blob(STACK_OF(X509) *sk, const uint8_t *b, size_t len, size_t i, struct ccg_error *err)
 {
 	static const char pem_begin[] = "-----BEGIN";
 	STACK_OF(X509) *got = NULL;
@@ -441,7 +437,8 @@ static enum ccg_status add_cert_blob(STACK_OF(X509) *sk, const uint8_t *b, size_
 
 	snprintf(where, sizeof(where), "cpu.certs[%zu]", i);
 	if (b == NULL || len == 0 || len > MAX_ANCHOR_PEM)
-		return ccg_error_set(err, CCG_ERR_INVALID_ARG, where, "a certificate of at most %d bytes", MAX_ANCHOR_PEM);
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, where, "a certificate of at most %d bytes",
+				     MAX_ANCHOR_PEM);
 	ccg_error_clear(&e);
 	if (memmem(b, len, pem_begin, sizeof(pem_begin) - 1) != NULL) {
 		st = ccg_pem_certs_parse(b, len, 2 * CCG_CPU_MAX_RAW_CERTS, &got, &e);
@@ -587,7 +584,7 @@ const char *ccg_cpu_result_claim_string(const struct ccg_cpu_result *r, const ch
 	const char *s = NULL;
 
 	return r != NULL && name != NULL && ccg_json_get_string(r->claims, name, &s, "claims", NULL) == CCG_OK ? s
-														  : NULL;
+													       : NULL;
 }
 
 bool ccg_cpu_result_claim_bool(const struct ccg_cpu_result *r, const char *name, bool *out)

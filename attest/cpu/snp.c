@@ -31,8 +31,7 @@ static bool sig_component(const uint8_t le[SIG_COMPONENT_LEN], uint8_t be[48])
 	return true;
 }
 
-enum ccg_status ccg_snp_report_parse(const uint8_t *data, size_t len, struct ccg_snp_report *r,
-				     struct ccg_error *err)
+enum ccg_status ccg_snp_report_parse(const uint8_t *data, size_t len, struct ccg_snp_report *r, struct ccg_error *err)
 {
 	struct ccg_cursor c, sig;
 	uint8_t rle[SIG_COMPONENT_LEN], sle[SIG_COMPONENT_LEN], resv8;
@@ -57,19 +56,19 @@ enum ccg_status ccg_snp_report_parse(const uint8_t *data, size_t len, struct ccg
 	if (r->version != 2 && r->version != 3 && r->version != 5)
 		return ccg_error_set(err, CCG_ERR_UNSUPPORTED, "snp.version",
 				     "report version %u (ccgpu accepts 2, 3 and 5)", r->version);
-	if (!ccg_cursor_get_u32le(&c, &r->guest_svn) ||                /* 0x04 */
-	    !ccg_cursor_get_u64le(&c, &r->policy) ||                   /* 0x08 */
-	    !get_fixed(&c, r->family_id, sizeof(r->family_id)) ||      /* 0x10 */
-	    !get_fixed(&c, r->image_id, sizeof(r->image_id)) ||        /* 0x20 */
-	    !ccg_cursor_get_u32le(&c, &r->vmpl) ||                     /* 0x30 */
-	    !ccg_cursor_get_u32le(&c, &r->signature_algo) ||           /* 0x34 */
-	    !ccg_cursor_get_u64le(&c, &r->current_tcb) ||              /* 0x38 */
-	    !ccg_cursor_get_u64le(&c, &r->platform_info) ||            /* 0x40 */
-	    !ccg_cursor_get_u32le(&c, &r->flags) ||                    /* 0x48 */
-	    !ccg_cursor_get_u32le(&c, &resv32) ||                      /* 0x4C reserved */
-	    !get_fixed(&c, r->report_data, sizeof(r->report_data)) ||  /* 0x50 */
-	    !get_fixed(&c, r->measurement, sizeof(r->measurement)) ||  /* 0x90 */
-	    !get_fixed(&c, r->host_data, sizeof(r->host_data)) ||      /* 0xC0 */
+	if (!ccg_cursor_get_u32le(&c, &r->guest_svn) ||                           /* 0x04 */
+	    !ccg_cursor_get_u64le(&c, &r->policy) ||                              /* 0x08 */
+	    !get_fixed(&c, r->family_id, sizeof(r->family_id)) ||                 /* 0x10 */
+	    !get_fixed(&c, r->image_id, sizeof(r->image_id)) ||                   /* 0x20 */
+	    !ccg_cursor_get_u32le(&c, &r->vmpl) ||                                /* 0x30 */
+	    !ccg_cursor_get_u32le(&c, &r->signature_algo) ||                      /* 0x34 */
+	    !ccg_cursor_get_u64le(&c, &r->current_tcb) ||                         /* 0x38 */
+	    !ccg_cursor_get_u64le(&c, &r->platform_info) ||                       /* 0x40 */
+	    !ccg_cursor_get_u32le(&c, &r->flags) ||                               /* 0x48 */
+	    !ccg_cursor_get_u32le(&c, &resv32) ||                                 /* 0x4C reserved */
+	    !get_fixed(&c, r->report_data, sizeof(r->report_data)) ||             /* 0x50 */
+	    !get_fixed(&c, r->measurement, sizeof(r->measurement)) ||             /* 0x90 */
+	    !get_fixed(&c, r->host_data, sizeof(r->host_data)) ||                 /* 0xC0 */
 	    !get_fixed(&c, r->id_key_digest, sizeof(r->id_key_digest)) ||         /* 0xE0 */
 	    !get_fixed(&c, r->author_key_digest, sizeof(r->author_key_digest)) || /* 0x110 */
 	    !get_fixed(&c, r->report_id, sizeof(r->report_id)) ||                 /* 0x140 */
@@ -83,18 +82,14 @@ enum ccg_status ccg_snp_report_parse(const uint8_t *data, size_t len, struct ccg
 	} else if (!ccg_cursor_skip(&c, 3)) {
 		goto truncated;
 	}
-	if (!ccg_cursor_skip(&c, 21) ||                                     /* 0x18B reserved */
-	    !get_fixed(&c, r->chip_id, sizeof(r->chip_id)) ||               /* 0x1A0 */
-	    !ccg_cursor_get_u64le(&c, &r->committed_tcb) ||                 /* 0x1E0 */
-	    !ccg_cursor_get_u8(&c, &r->current_build) ||                    /* 0x1E8 */
-	    !ccg_cursor_get_u8(&c, &r->current_minor) ||
-	    !ccg_cursor_get_u8(&c, &r->current_major) ||
-	    !ccg_cursor_get_u8(&c, &resv8) ||
-	    !ccg_cursor_get_u8(&c, &r->committed_build) ||                  /* 0x1EC */
-	    !ccg_cursor_get_u8(&c, &r->committed_minor) ||
-	    !ccg_cursor_get_u8(&c, &r->committed_major) ||
-	    !ccg_cursor_get_u8(&c, &resv8) ||
-	    !ccg_cursor_get_u64le(&c, &r->launch_tcb))                      /* 0x1F0 */
+	if (!ccg_cursor_skip(&c, 21) ||                       /* 0x18B reserved */
+	    !get_fixed(&c, r->chip_id, sizeof(r->chip_id)) || /* 0x1A0 */
+	    !ccg_cursor_get_u64le(&c, &r->committed_tcb) ||   /* 0x1E0 */
+	    !ccg_cursor_get_u8(&c, &r->current_build) ||      /* 0x1E8 */
+	    !ccg_cursor_get_u8(&c, &r->current_minor) || !ccg_cursor_get_u8(&c, &r->current_major) ||
+	    !ccg_cursor_get_u8(&c, &resv8) || !ccg_cursor_get_u8(&c, &r->committed_build) || /* 0x1EC */
+	    !ccg_cursor_get_u8(&c, &r->committed_minor) || !ccg_cursor_get_u8(&c, &r->committed_major) ||
+	    !ccg_cursor_get_u8(&c, &resv8) || !ccg_cursor_get_u64le(&c, &r->launch_tcb)) /* 0x1F0 */
 		goto truncated;
 	if (r->version >= 5) { /* 0x1F8 mitigation vectors */
 		if (!ccg_cursor_get_u64le(&c, &r->launch_mit_vector) ||
@@ -103,7 +98,7 @@ enum ccg_status ccg_snp_report_parse(const uint8_t *data, size_t len, struct ccg
 	} else if (!ccg_cursor_skip(&c, 16)) {
 		goto truncated;
 	}
-	if (!ccg_cursor_skip(&c, CCG_SNP_SIGNED_LEN - 0x208))               /* 0x208 reserved */
+	if (!ccg_cursor_skip(&c, CCG_SNP_SIGNED_LEN - 0x208)) /* 0x208 reserved */
 		goto truncated;
 	/* 0x2A0 SIGNATURE: R, S (72 bytes each, little-endian), reserved */
 	if (!ccg_cursor_copy_bytes(&c, rle, sizeof(rle)) || !ccg_cursor_copy_bytes(&c, sle, sizeof(sle)) ||
@@ -129,22 +124,17 @@ truncated:
 const char *ccg_snp_product_name(enum ccg_snp_product p)
 {
 	switch (p) {
-	case CCG_SNP_PRODUCT_MILAN:
-		return "Milan";
-	case CCG_SNP_PRODUCT_GENOA:
-		return "Genoa";
-	case CCG_SNP_PRODUCT_TURIN:
-		return "Turin";
-	case CCG_SNP_PRODUCT_UNKNOWN:
-		break;
+	case CCG_SNP_PRODUCT_MILAN: return "Milan";
+	case CCG_SNP_PRODUCT_GENOA: return "Genoa";
+	case CCG_SNP_PRODUCT_TURIN: return "Turin";
+	case CCG_SNP_PRODUCT_UNKNOWN: break;
 	}
 	return "unknown";
 }
 
 enum ccg_snp_product ccg_snp_product_parse(const char *name)
 {
-	static const enum ccg_snp_product all[] = {CCG_SNP_PRODUCT_MILAN, CCG_SNP_PRODUCT_GENOA,
-						   CCG_SNP_PRODUCT_TURIN};
+	static const enum ccg_snp_product all[] = {CCG_SNP_PRODUCT_MILAN, CCG_SNP_PRODUCT_GENOA, CCG_SNP_PRODUCT_TURIN};
 
 	if (name == NULL)
 		return CCG_SNP_PRODUCT_UNKNOWN;
@@ -232,11 +222,9 @@ enum ccg_status ccg_snp_report_claims(const struct ccg_snp_report *r, enum ccg_s
 	snprintf(ver, sizeof(ver), "%u.%u", (unsigned)((r->policy >> 8) & 0xff), (unsigned)(r->policy & 0xff));
 	if (json_object_set_new(pol, "abi-minimum", json_string(ver)) != 0 ||
 	    json_object_set_new(pol, "smt-allowed", json_boolean(r->policy & CCG_SNP_POLICY_SMT)) != 0 ||
-	    json_object_set_new(pol, "migrate-ma-allowed",
-				json_boolean(r->policy & CCG_SNP_POLICY_MIGRATE_MA)) != 0 ||
+	    json_object_set_new(pol, "migrate-ma-allowed", json_boolean(r->policy & CCG_SNP_POLICY_MIGRATE_MA)) != 0 ||
 	    json_object_set_new(pol, "debug-allowed", json_boolean(r->policy & CCG_SNP_POLICY_DEBUG)) != 0 ||
-	    json_object_set_new(pol, "single-socket",
-				json_boolean(r->policy & CCG_SNP_POLICY_SINGLE_SOCKET)) != 0)
+	    json_object_set_new(pol, "single-socket", json_boolean(r->policy & CCG_SNP_POLICY_SINGLE_SOCKET)) != 0)
 		goto out;
 	if ((st = ccg_json_set_new(o, "snp-version", json_integer(r->version))) != CCG_OK ||
 	    (st = ccg_json_set_new(o, "snp-product", json_string(ccg_snp_product_name(p)))) != CCG_OK ||
@@ -251,12 +239,10 @@ enum ccg_status ccg_snp_report_claims(const struct ccg_snp_report *r, enum ccg_s
 	pol = NULL;
 	if (st != CCG_OK)
 		goto out;
-	if ((st = ccg_json_set_new(o, "snp-debug-allowed", json_boolean(r->policy & CCG_SNP_POLICY_DEBUG))) !=
-		    CCG_OK ||
+	if ((st = ccg_json_set_new(o, "snp-debug-allowed", json_boolean(r->policy & CCG_SNP_POLICY_DEBUG))) != CCG_OK ||
 	    (st = ccg_json_set_new(o, "snp-vmpl", json_integer(r->vmpl))) != CCG_OK ||
 	    (st = ccg_json_set_new(o, "snp-platform-smt-enabled", json_boolean(r->platform_info & 1))) != CCG_OK ||
-	    (st = ccg_json_set_new(o, "snp-platform-tsme-enabled", json_boolean(r->platform_info & 2))) !=
-		    CCG_OK ||
+	    (st = ccg_json_set_new(o, "snp-platform-tsme-enabled", json_boolean(r->platform_info & 2))) != CCG_OK ||
 	    (st = ccg_json_set_hex(o, "snp-measurement", r->measurement, sizeof(r->measurement))) != CCG_OK ||
 	    (st = ccg_json_set_hex(o, "snp-report-data", r->report_data, sizeof(r->report_data))) != CCG_OK ||
 	    (st = ccg_json_set_hex(o, "snp-host-data", r->host_data, sizeof(r->host_data))) != CCG_OK ||

@@ -115,7 +115,8 @@ struct ccg_snp_verify_opts {
 	int64_t now;                  /* 0: current time */
 	enum ccg_snp_product product; /* hint for version-2 reports (else from the VCEK) */
 	const uint8_t *report_data;   /* expected report_data (64 bytes) or NULL */
-	STACK_OF(X509_CRL) *crls;     /* AMD CRLs (KDS /vcek/v1/{product}/crl); those issued by ark apply, others are ignored */
+	/* AMD CRLs (KDS /vcek/v1/{product}/crl); those issued by ark apply, others are ignored */
+	STACK_OF(X509_CRL) *crls;
 	bool require_fresh_collateral; /* refuse without a CRL from ark, or with one past its nextUpdate (else a claim) */
 };
 
@@ -143,8 +144,7 @@ struct ccg_snp_result {
  * then verifies the chain.
  */
 CCG_MUST_USE enum ccg_status ccg_snp_chain_select(const struct ccg_snp_report *r, STACK_OF(X509) *certs, X509 *ark,
-						  STACK_OF(X509) **out_chain, X509 **out_ark,
-						  struct ccg_error *err);
+						  STACK_OF(X509) **out_chain, X509 **out_ark, struct ccg_error *err);
 
 /*
  * ccg_snp_report_verify: the chain ccg_snp_chain_select picks from
@@ -204,8 +204,8 @@ CCG_MUST_USE enum ccg_status ccg_snp_kds_vcek_url(const char *base, enum ccg_snp
 CCG_MUST_USE enum ccg_status ccg_snp_kds_get_vcek(struct ccg_snp_kds *k, const struct ccg_snp_report *r,
 						  enum ccg_snp_product p, X509 **out, struct ccg_error *err);
 /* ccg_snp_kds_get_chain: ASK ‖ ARK (PEM, /vcek/v1/{product}/cert_chain) from the cache or KDS. */
-CCG_MUST_USE enum ccg_status ccg_snp_kds_get_chain(struct ccg_snp_kds *k, enum ccg_snp_product p,
-						   STACK_OF(X509) **out, struct ccg_error *err);
+CCG_MUST_USE enum ccg_status ccg_snp_kds_get_chain(struct ccg_snp_kds *k, enum ccg_snp_product p, STACK_OF(X509) **out,
+						   struct ccg_error *err);
 /*
  * ccg_snp_kds_get_crl: the ARK's CRL (DER, /vcek/v1/{product}/crl: the
  * certificates the ARK issued and revoked, ASKs and ASVKs) from the cache or KDS. It must be issued and
@@ -214,7 +214,7 @@ CCG_MUST_USE enum ccg_status ccg_snp_kds_get_chain(struct ccg_snp_kds *k, enum c
  * offline (offline, it is returned as it is: appraisal reports it stale).
  * CCG_ERR_NOT_FOUND offline with nothing cached.
  */
-CCG_MUST_USE enum ccg_status ccg_snp_kds_get_crl(struct ccg_snp_kds *k, enum ccg_snp_product p, X509 *ark,
-						 int64_t now, X509_CRL **out, struct ccg_error *err);
+CCG_MUST_USE enum ccg_status ccg_snp_kds_get_crl(struct ccg_snp_kds *k, enum ccg_snp_product p, X509 *ark, int64_t now,
+						 X509_CRL **out, struct ccg_error *err);
 
 #endif

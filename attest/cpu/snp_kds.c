@@ -71,7 +71,8 @@ enum ccg_status ccg_snp_kds_vcek_url(const char *base, enum ccg_snp_product p,
 	/* Turin's KDS names the chip by the first 8 bytes of chip_id */
 	ccg_hex_encode(chip_id, p == CCG_SNP_PRODUCT_TURIN ? 8 : CCG_SNP_CHIP_ID_LEN, hwid);
 	if (p == CCG_SNP_PRODUCT_TURIN)
-		w = snprintf(buf, buf_len, "%s/vcek/v1/%s/%s?fmcSPL=%02u&blSPL=%02u&teeSPL=%02u&snpSPL=%02u&ucodeSPL=%02u",
+		w = snprintf(buf, buf_len,
+			     "%s/vcek/v1/%s/%s?fmcSPL=%02u&blSPL=%02u&teeSPL=%02u&snpSPL=%02u&ucodeSPL=%02u",
 			     base != NULL ? base : KDS_DEFAULT, ccg_snp_product_name(p), hwid, t.fmc, t.bootloader,
 			     t.tee, t.snp, t.microcode);
 	else
@@ -135,8 +136,8 @@ static enum ccg_status parse_crl(const uint8_t *b, size_t n, void *obj, void *ct
 	return st != CCG_OK ? st : ccg_crl_verify_issuer(*out, ctx, "AMD KDS crl", err);
 }
 
-enum ccg_status ccg_snp_kds_get_vcek(struct ccg_snp_kds *k, const struct ccg_snp_report *r,
-				     enum ccg_snp_product p, X509 **out, struct ccg_error *err)
+enum ccg_status ccg_snp_kds_get_vcek(struct ccg_snp_kds *k, const struct ccg_snp_report *r, enum ccg_snp_product p,
+				     X509 **out, struct ccg_error *err)
 {
 	struct ccg_collateral_src src = src_of(k);
 	char url[1024], name[256], hwid[17];

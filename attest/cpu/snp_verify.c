@@ -61,8 +61,7 @@ X509 *ccg_snp_chain_pinned_ark(const char *chain_pem)
 	return ark;
 }
 
-enum ccg_status ccg_snp_report_verify_signature(const struct ccg_snp_report *r, EVP_PKEY *key,
-						struct ccg_error *err)
+enum ccg_status ccg_snp_report_verify_signature(const struct ccg_snp_report *r, EVP_PKEY *key, struct ccg_error *err)
 {
 	uint8_t sig[96];
 
@@ -71,8 +70,7 @@ enum ccg_status ccg_snp_report_verify_signature(const struct ccg_snp_report *r, 
 	if (key == NULL || EVP_PKEY_get_base_id(key) != EVP_PKEY_EC || EVP_PKEY_get_bits(key) != 384)
 		return ccg_error_set(err, CCG_ERR_UNSUPPORTED, "snp.signature",
 				     "the signing key is not an ECDSA P-384 key");
-	return ccg_ecdsa_verify_raw(key, "SHA384", r->raw, CCG_SNP_SIGNED_LEN, sig, sizeof(sig), "snp.signature",
-				    err);
+	return ccg_ecdsa_verify_raw(key, "SHA384", r->raw, CCG_SNP_SIGNED_LEN, sig, sizeof(sig), "snp.signature", err);
 }
 
 /* the extension's value bytes, or NULL when absent */
@@ -127,8 +125,7 @@ static enum ccg_status check_spl(X509 *vcek, const char *oid, const char *name, 
 		return st;
 	snprintf(where, sizeof(where), "snp.vcek.tcb.%s", name);
 	if (!present)
-		return required ? ccg_error_set(err, CCG_ERR_CERT_TCB, where, "VCEK lacks extension %s", oid)
-				: CCG_OK;
+		return required ? ccg_error_set(err, CCG_ERR_CERT_TCB, where, "VCEK lacks extension %s", oid) : CCG_OK;
 	if (v != reported)
 		return ccg_error_set(err, CCG_ERR_CERT_TCB, where,
 				     "VCEK is for %s %u, the report's reported_tcb has %u", name, v, reported);
@@ -199,8 +196,7 @@ static enum ccg_snp_product vcek_product(X509 *vcek)
  * certificate of the chain the ARK issued (the ASK or ASVK).
  */
 static enum ccg_status check_revocation(const struct ccg_snp_verify_opts *opts, X509 *ark, STACK_OF(X509) *chain,
-					enum ccg_snp_signer signer, struct ccg_snp_result *res,
-					struct ccg_error *err)
+					enum ccg_snp_signer signer, struct ccg_snp_result *res, struct ccg_error *err)
 {
 	int64_t now = opts->now != 0 ? opts->now : (int64_t)time(NULL);
 	X509_NAME *ark_name = X509_get_subject_name(ark);
@@ -253,7 +249,8 @@ enum ccg_status ccg_snp_result_claims(const struct ccg_snp_result *res, json_t *
 {
 	enum ccg_status st = ccg_json_set_new(claims, "snp-crl-checked", json_boolean(res->crl_checked));
 
-	return st != CCG_OK ? st : ccg_json_set_new(claims, "snp-collateral-stale", json_boolean(res->collateral_stale));
+	return st != CCG_OK ? st
+			    : ccg_json_set_new(claims, "snp-collateral-stale", json_boolean(res->collateral_stale));
 }
 
 /* "CN=a, CN=b, …" of the certificates in sk into buf (for messages) */
@@ -379,12 +376,13 @@ enum ccg_status ccg_snp_chain_select(const struct ccg_snp_report *r, STACK_OF(X5
 
 		X509_NAME_oneline(X509_get_issuer_name(leaf), cn2, sizeof(cn2));
 		for (int i = 0; i < sk_X509_num(certs) && named == NULL; i++)
-			if (X509_NAME_cmp(X509_get_subject_name(sk_X509_value(certs, i)), X509_get_issuer_name(leaf)) == 0)
+			if (X509_NAME_cmp(X509_get_subject_name(sk_X509_value(certs, i)), X509_get_issuer_name(leaf)) ==
+			    0)
 				named = sk_X509_value(certs, i);
 		if (named != NULL)
 			st = ccg_error_set(err, CCG_ERR_CERT_CHAIN, "snp.ask",
-					   "the %s's signature does not verify with the key of the %s given (CN=%s)", what,
-					   ica, ccg_x509_cn(named, cn, sizeof(cn)));
+					   "the %s's signature does not verify with the key of the %s given (CN=%s)",
+					   what, ica, ccg_x509_cn(named, cn, sizeof(cn)));
 		else
 			st = ccg_error_set(err, CCG_ERR_CERT_MISSING, "snp.ask",
 					   "no %s given or built in issued the %s (its issuer is %s)", ica, what, cn2);
@@ -410,9 +408,10 @@ enum ccg_status ccg_snp_chain_select(const struct ccg_snp_report *r, STACK_OF(X5
 			goto out;
 		}
 		if (!ccg_snp_ark_spki_pinned(root)) {
-			st = ccg_error_set(err, CCG_ERR_CERT_UNTRUSTED, "snp.ark",
-					   "the root given (CN=%s) is not a pinned AMD ARK; configure it as the ARK to trust it",
-					   ccg_x509_cn(root, cn, sizeof(cn)));
+			st = ccg_error_set(
+				err, CCG_ERR_CERT_UNTRUSTED, "snp.ark",
+				"the root given (CN=%s) is not a pinned AMD ARK; configure it as the ARK to trust it",
+				ccg_x509_cn(root, cn, sizeof(cn)));
 			goto out;
 		}
 	}

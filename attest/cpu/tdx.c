@@ -133,8 +133,13 @@ enum ccg_status ccg_tdx_quote_parse(const uint8_t *data, size_t len, struct ccg_
 }
 
 static const char *const status_names[] = {
-	"UpToDate",  "SWHardeningNeeded", "ConfigurationNeeded", "ConfigurationAndSWHardeningNeeded",
-	"OutOfDate", "OutOfDateConfigurationNeeded", "Revoked",
+	"UpToDate",
+	"SWHardeningNeeded",
+	"ConfigurationNeeded",
+	"ConfigurationAndSWHardeningNeeded",
+	"OutOfDate",
+	"OutOfDateConfigurationNeeded",
+	"Revoked",
 };
 
 const char *ccg_tdx_tcb_status_name(enum ccg_tdx_tcb_status s)

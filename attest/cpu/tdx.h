@@ -62,8 +62,8 @@ struct ccg_tdx_quote {
 	struct ccg_tdx_report_body body;
 	const uint8_t *signed_data; /* header ‖ body: what the attestation key signs */
 	size_t signed_len;
-	uint8_t quote_sig[64];  /* r ‖ s, big-endian */
-	uint8_t att_key[64];    /* P-256 x ‖ y */
+	uint8_t quote_sig[64]; /* r ‖ s, big-endian */
+	uint8_t att_key[64];   /* P-256 x ‖ y */
 	struct ccg_tdx_qe_report qe_report;
 	uint8_t qe_report_sig[64];
 	const uint8_t *qe_auth_data;
@@ -102,13 +102,11 @@ void ccg_tdx_collateral_free(struct ccg_tdx_collateral *c);
 /* the PCS bodies: {"tcbInfo":…,"signature":"…"} and {"enclaveIdentity":…,"signature":"…"} */
 CCG_MUST_USE enum ccg_status ccg_tdx_collateral_set_tcb_info(struct ccg_tdx_collateral *c, const uint8_t *body,
 							     size_t len, struct ccg_error *err);
-CCG_MUST_USE enum ccg_status ccg_tdx_collateral_set_qe_identity(struct ccg_tdx_collateral *c,
-								const uint8_t *body, size_t len,
-								struct ccg_error *err);
+CCG_MUST_USE enum ccg_status ccg_tdx_collateral_set_qe_identity(struct ccg_tdx_collateral *c, const uint8_t *body,
+								size_t len, struct ccg_error *err);
 /* the TCB signing chain (PEM: TCB Signing ‖ Root) that signs both */
-CCG_MUST_USE enum ccg_status ccg_tdx_collateral_set_signing_chain(struct ccg_tdx_collateral *c,
-								  const uint8_t *pem, size_t len,
-								  struct ccg_error *err);
+CCG_MUST_USE enum ccg_status ccg_tdx_collateral_set_signing_chain(struct ccg_tdx_collateral *c, const uint8_t *pem,
+								  size_t len, struct ccg_error *err);
 /* CRLs, DER or PEM: the PCK CA's CRL and the root CA's CRL */
 CCG_MUST_USE enum ccg_status ccg_tdx_collateral_set_crls(struct ccg_tdx_collateral *c, const uint8_t *pck_crl,
 							 size_t pck_crl_len, const uint8_t *root_crl,
@@ -119,9 +117,8 @@ CCG_MUST_USE enum ccg_status ccg_tdx_collateral_set_crls(struct ccg_tdx_collater
  * identity when it is not the TCB info's (PCS sends each in its own header);
  * unset, the TCB signing chain signs both.
  */
-CCG_MUST_USE enum ccg_status ccg_tdx_collateral_set_qe_signing_chain(struct ccg_tdx_collateral *c,
-								     const uint8_t *pem, size_t len,
-								     struct ccg_error *err);
+CCG_MUST_USE enum ccg_status ccg_tdx_collateral_set_qe_signing_chain(struct ccg_tdx_collateral *c, const uint8_t *pem,
+								     size_t len, struct ccg_error *err);
 
 /* ccg_tdx_intel_root_pinned: the certificate is Intel's SGX Root CA (SHA-256 of its SPKI pinned). */
 bool ccg_tdx_intel_root_pinned(X509 *cert);
@@ -136,8 +133,8 @@ bool ccg_tdx_intel_root_pinned(X509 *cert);
  */
 #define CCG_TDX_ISSUER_CHAIN_MAX (16 * 1024)
 CCG_MUST_USE enum ccg_status ccg_tdx_issuer_chain_parse(const char *value, size_t len, const char *header,
-							uint8_t **out_pem, size_t *out_pem_len,
-							STACK_OF(X509) **out, struct ccg_error *err);
+							uint8_t **out_pem, size_t *out_pem_len, STACK_OF(X509) **out,
+							struct ccg_error *err);
 /*
  * ccg_tdx_issuer_chain_verify: the chain (signer first) verifies to root, or
  * with root NULL to its own last certificate when that is the pinned Intel
@@ -152,7 +149,7 @@ struct ccg_tdx_pcs_config {
 	const char *base_url;  /* NULL: https://api.trustedservices.intel.com */
 	const char *cache_dir; /* NULL: no cache */
 	bool offline;
-	X509 *root;            /* the issuer chains must end here; NULL: in the pinned Intel SGX Root CA */
+	X509 *root; /* the issuer chains must end here; NULL: in the pinned Intel SGX Root CA */
 };
 /*
  * ccg_tdx_collateral_fetch: TCB info for fmspc, QE identity, PCK CRL (ca
@@ -173,26 +170,26 @@ CCG_MUST_USE enum ccg_status ccg_tdx_collateral_fetch(const struct ccg_tdx_pcs_c
 						      struct ccg_error *err);
 
 struct ccg_tdx_verify_opts {
-	X509 *root;                     /* Intel SGX Root CA; NULL: the built-in one (attest/cpu/cpu_roots.h) */
+	X509 *root; /* Intel SGX Root CA; NULL: the built-in one (attest/cpu/cpu_roots.h) */
 	const struct ccg_tdx_collateral *collateral; /* NULL: no TCB status (claims say "unknown" and
 							 tdx-collateral-stale true) */
-	int64_t now;                    /* 0: current time */
-	bool require_fresh_collateral;  /* refuse no collateral, or collateral or CRLs past nextUpdate
+	int64_t now;                                 /* 0: current time */
+	bool require_fresh_collateral;               /* refuse no collateral, or collateral or CRLs past nextUpdate
 					   (CCG_ERR_OCSP_STALE "tdx.collateral"; else a claim) */
-	const uint8_t *report_data;     /* expected report_data (64 bytes) or NULL */
+	const uint8_t *report_data;                  /* expected report_data (64 bytes) or NULL */
 };
 
 struct ccg_tdx_result {
-	enum ccg_tdx_tcb_status tcb_status;     /* platform (SGX + TDX components) */
-	enum ccg_tdx_tcb_status module_status;  /* TDX module identity */
-	enum ccg_tdx_tcb_status qe_status;      /* QE identity */
+	enum ccg_tdx_tcb_status tcb_status;    /* platform (SGX + TDX components) */
+	enum ccg_tdx_tcb_status module_status; /* TDX module identity */
+	enum ccg_tdx_tcb_status qe_status;     /* QE identity */
 	enum ccg_tdx_tcb_status overall;
-	bool tcb_known;                         /* collateral was given and evaluated */
-	bool collateral_stale;                  /* some collateral is past nextUpdate at now, or signer_expired */
-	bool signer_expired;                    /* the TCB signing certificate is outside its validity at now */
+	bool tcb_known;        /* collateral was given and evaluated */
+	bool collateral_stale; /* some collateral is past nextUpdate at now, or signer_expired */
+	bool signer_expired;   /* the TCB signing certificate is outside its validity at now */
 	char fmspc[13];
 	char tcb_date[21];
-	json_t *advisories;                     /* array of advisory ids (owned) */
+	json_t *advisories; /* array of advisory ids (owned) */
 };
 void ccg_tdx_result_cleanup(struct ccg_tdx_result *r);
 
@@ -205,9 +202,8 @@ void ccg_tdx_result_cleanup(struct ccg_tdx_result *r);
  * QE identity. A Revoked status is CCG_ERR_REVOKED; others are in out for a
  * policy. err->where names the check ("tdx.quote.signature", "tdx.qe_report.data", …).
  */
-CCG_MUST_USE enum ccg_status ccg_tdx_quote_verify(const struct ccg_tdx_quote *q,
-						  const struct ccg_tdx_verify_opts *opts, struct ccg_tdx_result *out,
-						  struct ccg_error *err);
+CCG_MUST_USE enum ccg_status ccg_tdx_quote_verify(const struct ccg_tdx_quote *q, const struct ccg_tdx_verify_opts *opts,
+						  struct ccg_tdx_result *out, struct ccg_error *err);
 
 /* ccg_tdx_quote_claims: claims of a quote (+ result when non-NULL) with "tdx-" names. */
 CCG_MUST_USE enum ccg_status ccg_tdx_quote_claims(const struct ccg_tdx_quote *q, const struct ccg_tdx_result *r,

@@ -51,14 +51,13 @@ enum ccg_status ccg_tdx_issuer_chain_parse(const char *value, size_t len, const 
 		free(*out_pem);
 		*out_pem = NULL;
 		*out_pem_len = 0;
-		return ccg_error_set(err, CCG_ERR_ENCODING, header, "the decoded issuer chain is not PEM certificates (%s)",
-				     local.detail);
+		return ccg_error_set(err, CCG_ERR_ENCODING, header,
+				     "the decoded issuer chain is not PEM certificates (%s)", local.detail);
 	}
 	return CCG_OK;
 }
 
-enum ccg_status ccg_tdx_issuer_chain_verify(STACK_OF(X509) *chain, X509 *root, const char *name,
-					    struct ccg_error *err)
+enum ccg_status ccg_tdx_issuer_chain_verify(STACK_OF(X509) *chain, X509 *root, const char *name, struct ccg_error *err)
 {
 	struct ccg_chain_opts co = {.anchor = root, .name = name, .ignore_expiry = true};
 	struct ccg_chain_result cr;
@@ -125,11 +124,12 @@ static enum ccg_status item_get(const struct ccg_collateral_src *src, const stru
 
 		cache.offline = true; /* only the cache: the chain has no URL of its own */
 		hname = headers[0];
-		st = src->cache_dir != NULL
-			     ? ccg_collateral_get(&cache, it->chain_name, NULL, NULL, &it->chain_pem, &it->chain_len, &other, NULL)
-			     : CCG_ERR_NOT_FOUND;
+		st = src->cache_dir != NULL ? ccg_collateral_get(&cache, it->chain_name, NULL, NULL, &it->chain_pem,
+								 &it->chain_len, &other, NULL)
+					    : CCG_ERR_NOT_FOUND;
 		if (st == CCG_ERR_NOT_FOUND && legacy != NULL && src->cache_dir != NULL)
-			st = ccg_collateral_get(&cache, legacy, NULL, NULL, &it->chain_pem, &it->chain_len, &other, NULL);
+			st = ccg_collateral_get(&cache, legacy, NULL, NULL, &it->chain_pem, &it->chain_len, &other,
+						NULL);
 		if (st == CCG_ERR_NOT_FOUND)
 			return required ? ccg_error_set(err, CCG_ERR_NOT_FOUND, src->what,
 							"%s: no %s header and no issuer chain in the cache", it->name,
@@ -169,8 +169,8 @@ static enum ccg_status pck_crl_signed(const struct pcs_item *it, struct ccg_erro
 	return st;
 }
 
-enum ccg_status ccg_tdx_collateral_fetch(const struct ccg_tdx_pcs_config *cfg, const char *fmspc_hex,
-					 const char *ca, struct ccg_tdx_collateral **out, struct ccg_error *err)
+enum ccg_status ccg_tdx_collateral_fetch(const struct ccg_tdx_pcs_config *cfg, const char *fmspc_hex, const char *ca,
+					 struct ccg_tdx_collateral **out, struct ccg_error *err)
 {
 	static const char *const tcb_headers[] = {"TCB-Info-Issuer-Chain", "SGX-TCB-Info-Issuer-Chain", NULL};
 	static const char *const qe_headers[] = {"SGX-Enclave-Identity-Issuer-Chain", NULL};
@@ -191,7 +191,8 @@ enum ccg_status ccg_tdx_collateral_fetch(const struct ccg_tdx_pcs_config *cfg, c
 	memset(&crl, 0, sizeof(crl));
 	if (fmspc_hex == NULL || ccg_hex_decode_fixed(fmspc_hex, strlen(fmspc_hex), f, sizeof(f)) != CCG_OK ||
 	    ca == NULL || (strcmp(ca, "platform") != 0 && strcmp(ca, "processor") != 0))
-		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "Intel PCS", "fmspc must be 12 hex digits, ca platform|processor");
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "Intel PCS",
+				     "fmspc must be 12 hex digits, ca platform|processor");
 	if ((st = ccg_tdx_collateral_new(&c)) != CCG_OK)
 		return st;
 	snprintf(tcb.name, sizeof(tcb.name), "tcbinfo-%s.json", fmspc_hex);

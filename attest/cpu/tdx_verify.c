@@ -110,8 +110,8 @@ enum ccg_status ccg_tdx_collateral_set_signing_chain(struct ccg_tdx_collateral *
 	return set_chain(&c->signing_chain, pem, len, err);
 }
 
-enum ccg_status ccg_tdx_collateral_set_qe_signing_chain(struct ccg_tdx_collateral *c, const uint8_t *pem,
-							size_t len, struct ccg_error *err)
+enum ccg_status ccg_tdx_collateral_set_qe_signing_chain(struct ccg_tdx_collateral *c, const uint8_t *pem, size_t len,
+							struct ccg_error *err)
 {
 	return set_chain(&c->qe_signing_chain, pem, len, err);
 }
@@ -159,8 +159,7 @@ static enum ccg_status p256_key(const uint8_t xy[64], EVP_PKEY **out, struct ccg
 	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pt, sizeof(pt)) != 1 ||
 	    (params = OSSL_PARAM_BLD_to_param(bld)) == NULL || EVP_PKEY_fromdata_init(ctx) != 1 ||
 	    EVP_PKEY_fromdata(ctx, out, EVP_PKEY_PUBLIC_KEY, params) != 1 || *out == NULL)
-		st = ccg_openssl_error(err, CCG_ERR_MALFORMED, "tdx.quote.attestation_key",
-				       "not a point on P-256");
+		st = ccg_openssl_error(err, CCG_ERR_MALFORMED, "tdx.quote.attestation_key", "not a point on P-256");
 	OSSL_PARAM_free(params);
 	OSSL_PARAM_BLD_free(bld);
 	EVP_PKEY_CTX_free(ctx);
@@ -181,8 +180,8 @@ static bool oid_is(const ASN1_TYPE *t, const char *oid)
 {
 	char buf[64];
 
-	return t != NULL && t->type == V_ASN1_OBJECT &&
-	       OBJ_obj2txt(buf, sizeof(buf), t->value.object, 1) > 0 && strcmp(buf, oid) == 0;
+	return t != NULL && t->type == V_ASN1_OBJECT && OBJ_obj2txt(buf, sizeof(buf), t->value.object, 1) > 0 &&
+	       strcmp(buf, oid) == 0;
 }
 
 static STACK_OF(ASN1_TYPE) *seq_of(const ASN1_TYPE *t)
@@ -255,7 +254,8 @@ static enum ccg_status pck_extension(X509 *pck, struct pck_info *info, struct cc
 
 			for (int j = 0; tcb != NULL && j < sk_ASN1_TYPE_num(tcb); j++) {
 				STACK_OF(ASN1_TYPE) *c = seq_of(sk_ASN1_TYPE_value(tcb, j));
-				const ASN1_TYPE *ck = c != NULL && sk_ASN1_TYPE_num(c) == 2 ? sk_ASN1_TYPE_value(c, 0) : NULL;
+				const ASN1_TYPE *ck =
+					c != NULL && sk_ASN1_TYPE_num(c) == 2 ? sk_ASN1_TYPE_value(c, 0) : NULL;
 				long n;
 				char oid[64];
 
@@ -280,7 +280,9 @@ static enum ccg_status pck_extension(X509 *pck, struct pck_info *info, struct cc
 	}
 	if (!info->have_tcb || !info->have_fmspc || !info->have_pceid)
 		st = ccg_error_set(err, CCG_ERR_CERT_FWID, where, "the PCK extension lacks %s",
-				   !info->have_tcb ? "the TCB (17 SVNs)" : !info->have_fmspc ? "the FMSPC" : "the PCE-ID");
+				   !info->have_tcb     ? "the TCB (17 SVNs)"
+				   : !info->have_fmspc ? "the FMSPC"
+						       : "the PCE-ID");
 out:
 	sk_ASN1_TYPE_pop_free(top, ASN1_TYPE_free);
 	ERR_clear_error();
@@ -293,8 +295,8 @@ out:
  * The signed text of a PCS body {"<key>":<value>,"signature":"<hex>"} is
  * <value> exactly as sent; the whole body must also be valid JSON.
  */
-static enum ccg_status signed_json(const uint8_t *body, size_t len, const char *key, X509 *signer,
-				   const char *where, json_t **out, struct ccg_error *err)
+static enum ccg_status signed_json(const uint8_t *body, size_t len, const char *key, X509 *signer, const char *where,
+				   json_t **out, struct ccg_error *err)
 {
 	char prefix[64];
 	static const char sigkey[] = ",\"signature\":\"";
@@ -469,8 +471,8 @@ static enum ccg_status module_tcb(const json_t *ti, const struct ccg_tdx_quote *
 			json_int_t svn = json_integer_value(json_object_get(json_object_get(e, "tcb"), "isvsvn"));
 
 			if (!found && q->body.tee_tcb_svn[0] >= svn) {
-				enum ccg_status st = status_of(e, "tdx.tcb_info.tdxModuleIdentities", &out->module_status,
-							       err);
+				enum ccg_status st =
+					status_of(e, "tdx.tcb_info.tdxModuleIdentities", &out->module_status, err);
 
 				if (st != CCG_OK)
 					return st;
@@ -512,8 +514,8 @@ static enum ccg_status qe_tcb(const json_t *qi, const struct ccg_tdx_quote *q, s
 		return ccg_error_set(err, CCG_ERR_MEASUREMENT_MISMATCH, "tdx.qe_report.mrsigner",
 				     "the QE is not signed by Intel's QE signer");
 	if (json_integer_value(json_object_get(qi, "isvprodid")) != q->qe_report.isvprodid)
-		return ccg_error_set(err, CCG_ERR_MEASUREMENT_MISMATCH, "tdx.qe_report.isvprodid",
-				     "QE product id %u", q->qe_report.isvprodid);
+		return ccg_error_set(err, CCG_ERR_MEASUREMENT_MISMATCH, "tdx.qe_report.isvprodid", "QE product id %u",
+				     q->qe_report.isvprodid);
 	json_array_foreach(json_object_get(qi, "tcbLevels"), i, e) {
 		json_int_t svn = json_integer_value(json_object_get(json_object_get(e, "tcb"), "isvsvn"));
 
@@ -542,8 +544,8 @@ static enum ccg_status appraise_collateral(const struct ccg_tdx_quote *q, const 
 	 * chain must verify, and its expiry is reported (and refused only with
 	 * require_fresh_collateral), like the collateral's own nextUpdate.
 	 */
-	struct ccg_chain_opts co = {.anchor = o->root, .now = o->now, .name = "TCB signing chain",
-				    .ignore_expiry = true};
+	struct ccg_chain_opts co = {
+		.anchor = o->root, .now = o->now, .name = "TCB signing chain", .ignore_expiry = true};
 	struct ccg_chain_result cr, qcr = {.expired = false};
 	STACK_OF(X509) *qe_chain = c->qe_signing_chain != NULL ? c->qe_signing_chain : c->signing_chain;
 	json_t *ti = NULL, *qi = NULL;
@@ -568,8 +570,8 @@ static enum ccg_status appraise_collateral(const struct ccg_tdx_quote *q, const 
 			      "tdx.qe_identity.signature", &qi, err)) != CCG_OK)
 		goto out;
 	ver = json_integer_value(json_object_get(ti, "version"));
-	if (!json_is_string(json_object_get(ti, "id")) || strcmp(json_string_value(json_object_get(ti, "id")), "TDX") != 0 ||
-	    ver != 3) {
+	if (!json_is_string(json_object_get(ti, "id")) ||
+	    strcmp(json_string_value(json_object_get(ti, "id")), "TDX") != 0 || ver != 3) {
 		st = ccg_error_set(err, CCG_ERR_UNSUPPORTED, "tdx.tcb_info.version", "need a TDX TCB info version 3");
 		goto out;
 	}
@@ -593,7 +595,8 @@ static enum ccg_status appraise_collateral(const struct ccg_tdx_quote *q, const 
 			st = ccg_error_set(err, CCG_ERR_CERT_CHAIN, "tdx.pck_crl", "no PCK CA in the chain");
 			goto out;
 		}
-		if ((st = check_crl(c->pck_crl, ca, sk_X509_value(pck_chain, 0), "PCK", "tdx.pck_crl", err)) != CCG_OK ||
+		if ((st = check_crl(c->pck_crl, ca, sk_X509_value(pck_chain, 0), "PCK", "tdx.pck_crl", err)) !=
+			    CCG_OK ||
 		    (st = check_crl(c->root_crl, o->root, ca, "PCK CA", "tdx.root_crl", err)) != CCG_OK ||
 		    (st = check_crl(c->root_crl, o->root, sk_X509_value(c->signing_chain, 0), "TCB signing certificate",
 				    "tdx.root_crl", err)) != CCG_OK ||
@@ -697,13 +700,15 @@ enum ccg_status ccg_tdx_quote_verify(const struct ccg_tdx_quote *q, const struct
 	if (o->collateral == NULL) {
 		out->collateral_stale = true; /* no TCB info, QE identity or CRLs: nothing current */
 		if (o->require_fresh_collateral) {
-			st = ccg_error_set(err, CCG_ERR_OCSP_STALE, "tdx.collateral",
-					   "no TDX collateral (TCB info, QE identity, CRLs) and fresh collateral is required");
+			st = ccg_error_set(
+				err, CCG_ERR_OCSP_STALE, "tdx.collateral",
+				"no TDX collateral (TCB info, QE identity, CRLs) and fresh collateral is required");
 			goto out;
 		}
 	}
 	if (o->report_data != NULL && !ccg_ct_equal(o->report_data, q->body.report_data, 64))
-		st = ccg_error_set(err, CCG_ERR_NONCE_MISMATCH, "tdx.report_data", "report_data is not the expected value");
+		st = ccg_error_set(err, CCG_ERR_NONCE_MISMATCH, "tdx.report_data",
+				   "report_data is not the expected value");
 out:
 	EVP_MD_CTX_free(md);
 	EVP_PKEY_free(ak);

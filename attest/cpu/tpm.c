@@ -50,7 +50,8 @@ enum ccg_status ccg_tpm_quote_from_json(const json_t *obj, const char *where, st
 	if (!json_is_object(obj))
 		return ccg_error_set(err, CCG_ERR_MALFORMED, where, "not a JSON object");
 	snprintf(w, sizeof(w), "%s.message", where);
-	if ((st = decode_blob(json_object_get(obj, "message"), CCG_TPM_MAX_ATTEST, &q->attest, &q->attest_len)) != CCG_OK) {
+	if ((st = decode_blob(json_object_get(obj, "message"), CCG_TPM_MAX_ATTEST, &q->attest, &q->attest_len)) !=
+	    CCG_OK) {
 		ccg_error_set(err, st, w, "hex or base64 TPMS_ATTEST (at most %d bytes)", CCG_TPM_MAX_ATTEST);
 		goto fail;
 	}
@@ -89,21 +90,11 @@ fail:
 static const char *md_of(uint16_t alg, size_t *len)
 {
 	switch (alg) {
-	case 0x0004:
-		*len = 20;
-		return "SHA1";
-	case 0x000B:
-		*len = 32;
-		return "SHA256";
-	case 0x000C:
-		*len = 48;
-		return "SHA384";
-	case 0x000D:
-		*len = 64;
-		return "SHA512";
-	default:
-		*len = 0;
-		return NULL;
+	case 0x0004: *len = 20; return "SHA1";
+	case 0x000B: *len = 32; return "SHA256";
+	case 0x000C: *len = 48; return "SHA384";
+	case 0x000D: *len = 64; return "SHA512";
+	default: *len = 0; return NULL;
 	}
 }
 
@@ -115,7 +106,8 @@ static enum ccg_status unmarshal_attest(const uint8_t *b, size_t len, TPMS_ATTES
 	if (Tss2_MU_TPMS_ATTEST_Unmarshal(b, len, &off, a) != TSS2_RC_SUCCESS)
 		return ccg_error_set(err, CCG_ERR_MALFORMED, "tpm.attest", "not a TPMS_ATTEST (%zu bytes)", len);
 	if (off != len)
-		return ccg_error_set(err, CCG_ERR_TRAILING_DATA, "tpm.attest", "%zu bytes after TPMS_ATTEST", len - off);
+		return ccg_error_set(err, CCG_ERR_TRAILING_DATA, "tpm.attest", "%zu bytes after TPMS_ATTEST",
+				     len - off);
 	if (a->magic != TPM2_GENERATED_VALUE)
 		return ccg_error_set(err, CCG_ERR_MALFORMED, "tpm.attest.magic", "0x%08x is not TPM_GENERATED_VALUE",
 				     a->magic);
@@ -202,8 +194,7 @@ static enum ccg_status verify_sig(const TPMT_SIGNATURE *s, EVP_PKEY *ak, const u
 		sig = der;
 		sig_len = (size_t)der_len;
 		break;
-	default:
-		return ccg_error_set(err, CCG_ERR_UNSUPPORTED, where, "signature scheme 0x%04x", s->sigAlg);
+	default: return ccg_error_set(err, CCG_ERR_UNSUPPORTED, where, "signature scheme 0x%04x", s->sigAlg);
 	}
 	md = md_of(halg, &hl);
 	if (md == NULL || halg == 0x0004) {
@@ -215,9 +206,8 @@ static enum ccg_status verify_sig(const TPMT_SIGNATURE *s, EVP_PKEY *ak, const u
 		st = ccg_openssl_error(err, CCG_ERR_CRYPTO, where, "EVP_DigestVerifyInit_ex");
 		goto out;
 	}
-	if (s->sigAlg == TPM2_ALG_RSAPSS &&
-	    (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
-	     EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_AUTO) != 1)) {
+	if (s->sigAlg == TPM2_ALG_RSAPSS && (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
+					     EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_AUTO) != 1)) {
 		st = ccg_openssl_error(err, CCG_ERR_CRYPTO, where, "PSS parameters");
 		goto out;
 	}
@@ -305,8 +295,7 @@ enum ccg_status ccg_tpm_quote_verify(const struct ccg_tpm_quote *q, EVP_PKEY *ak
 		st = ccg_openssl_error(err, CCG_ERR_CRYPTO, "tpm.pcr_digest", "digest");
 		goto out;
 	}
-	if (a.attested.quote.pcrDigest.size != dl ||
-	    !ccg_ct_equal(a.attested.quote.pcrDigest.buffer, digest, dl)) {
+	if (a.attested.quote.pcrDigest.size != dl || !ccg_ct_equal(a.attested.quote.pcrDigest.buffer, digest, dl)) {
 		st = ccg_error_set(err, CCG_ERR_MEASUREMENT_MISMATCH, "tpm.pcr_digest",
 				   "the PCR values given are not the ones quoted");
 		goto out;
@@ -353,7 +342,9 @@ enum ccg_status ccg_tpm_public_to_pkey(const uint8_t *b, size_t len, EVP_PKEY **
 	} else if (pub.publicArea.type == TPM2_ALG_ECC) {
 		const TPMS_ECC_POINT *p = &pub.publicArea.unique.ecc;
 		uint16_t curve = pub.publicArea.parameters.eccDetail.curveID;
-		const char *group = curve == TPM2_ECC_NIST_P256 ? "prime256v1" : curve == TPM2_ECC_NIST_P384 ? "secp384r1" : NULL;
+		const char *group = curve == TPM2_ECC_NIST_P256   ? "prime256v1"
+				    : curve == TPM2_ECC_NIST_P384 ? "secp384r1"
+								  : NULL;
 		size_t fl = curve == TPM2_ECC_NIST_P256 ? 32 : 48;
 
 		if (group == NULL || p->x.size > fl || p->y.size > fl) {
@@ -387,8 +378,7 @@ out:
 	return st;
 }
 
-enum ccg_status ccg_tpm_quote_claims(const struct ccg_tpm_quote *q, const struct ccg_tpm_quote_info *info,
-				     json_t **out)
+enum ccg_status ccg_tpm_quote_claims(const struct ccg_tpm_quote *q, const struct ccg_tpm_quote_info *info, json_t **out)
 {
 	json_t *o = json_object(), *pcrs = json_object();
 	char key[8], hex[129];
@@ -410,10 +400,11 @@ enum ccg_status ccg_tpm_quote_claims(const struct ccg_tpm_quote *q, const struct
 	if (st != CCG_OK)
 		goto out;
 	ccg_hex_encode(info->extra_data, info->extra_data_len, hex);
-	if ((st = ccg_json_set_new(o, "tpm-pcr-bank", json_string(q->pcr_alg == 0x000B   ? "sha256"
-								   : q->pcr_alg == 0x000C ? "sha384"
-								   : q->pcr_alg == 0x0004 ? "sha1"
-											  : "sha512"))) != CCG_OK ||
+	if ((st = ccg_json_set_new(o, "tpm-pcr-bank",
+				   json_string(q->pcr_alg == 0x000B   ? "sha256"
+					       : q->pcr_alg == 0x000C ? "sha384"
+					       : q->pcr_alg == 0x0004 ? "sha1"
+								      : "sha512"))) != CCG_OK ||
 	    (st = ccg_json_set_new(o, "tpm-extra-data", json_string(hex))) != CCG_OK ||
 	    (st = ccg_json_set_new(o, "tpm-clock", json_integer((json_int_t)info->clock))) != CCG_OK ||
 	    (st = ccg_json_set_new(o, "tpm-reset-count", json_integer(info->reset_count))) != CCG_OK ||

@@ -24,10 +24,10 @@ struct ccg_tpm_quote {
 	size_t attest_len;
 	uint8_t *signature;
 	size_t signature_len;
-	uint16_t pcr_alg;                           /* TPM2_ALG_SHA256 (0x000B), SHA384 (0x000C), SHA1 (0x0004) */
+	uint16_t pcr_alg; /* TPM2_ALG_SHA256 (0x000B), SHA384 (0x000C), SHA1 (0x0004) */
 	uint8_t pcrs[CCG_TPM_MAX_PCRS][64];
-	size_t pcr_len;                             /* digest size of pcr_alg */
-	size_t pcr_count;                           /* PCRs 0 .. pcr_count-1 supplied */
+	size_t pcr_len;   /* digest size of pcr_alg */
+	size_t pcr_count; /* PCRs 0 .. pcr_count-1 supplied */
 };
 void ccg_tpm_quote_cleanup(struct ccg_tpm_quote *q);
 

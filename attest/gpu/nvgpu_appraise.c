@@ -46,8 +46,7 @@ static void parse_report(const struct ccg_gpu_item *it, struct ccg_gpu_appraisal
 		return;
 	}
 	sig_len = CCG_SPDM_P384_SIG_LEN;
-	if (ccg_spdm_meas_response_parse(c.data, c.len, a->req.version, sig_len, &a->resp, &a->cur) !=
-	    CCG_OK)
+	if (ccg_spdm_meas_response_parse(c.data, c.len, a->req.version, sig_len, &a->resp, &a->cur) != CCG_OK)
 		return;
 	if ((a->arch == CCG_NVGPU_ARCH_LS10
 		     ? ccg_nv_opaque_parse_switch(a->resp.opaque.data, a->resp.opaque.len, &a->opaque, &a->cur)
@@ -75,8 +74,7 @@ static bool chain_cache_lookup(struct ccg_gpu_verifier *v, const uint8_t key[CCG
 	for (size_t i = 0; i < CCG_CHAIN_CACHE_SLOTS && !hit; i++) {
 		struct ccg_chain_cache_entry *e = &v->chains[i];
 
-		if (!e->used || memcmp(e->key, key, CCG_SHA256_LEN) != 0 || now < e->not_before ||
-		    now > e->not_after)
+		if (!e->used || memcmp(e->key, key, CCG_SHA256_LEN) != 0 || now < e->not_before || now > e->not_after)
 			continue;
 		*certs = ref_certs(e->certs);
 		if (*certs == NULL)
@@ -91,8 +89,8 @@ static bool chain_cache_lookup(struct ccg_gpu_verifier *v, const uint8_t key[CCG
 	return hit;
 }
 
-static void chain_cache_store(struct ccg_gpu_verifier *v, const uint8_t key[CCG_SHA256_LEN],
-			      STACK_OF(X509) *certs, EVP_PKEY *leaf_key, const struct ccg_chain_result *res)
+static void chain_cache_store(struct ccg_gpu_verifier *v, const uint8_t key[CCG_SHA256_LEN], STACK_OF(X509) *certs,
+			      EVP_PKEY *leaf_key, const struct ccg_chain_result *res)
 {
 	struct ccg_chain_cache_entry *slot = NULL;
 	STACK_OF(X509) *copy;
@@ -130,8 +128,8 @@ out:
 }
 
 /* device_chain: parses and verifies the device chain (or finds it verified in the cache). */
-static void device_chain(struct ccg_gpu_verifier *v, const struct ccg_gpu_item *it, int64_t now,
-			 STACK_OF(X509) **certs, EVP_PKEY **leaf_key, struct ccg_gpu_appraisal *a)
+static void device_chain(struct ccg_gpu_verifier *v, const struct ccg_gpu_item *it, int64_t now, STACK_OF(X509) **certs,
+			 EVP_PKEY **leaf_key, struct ccg_gpu_appraisal *a)
 {
 	uint8_t key[CCG_SHA256_LEN];
 	struct ccg_chain_opts o = {.anchor = v->device_anchor, .now = now, .name = "device chain"};
@@ -148,8 +146,7 @@ static void device_chain(struct ccg_gpu_verifier *v, const struct ccg_gpu_item *
 		a->chain.valid = true;
 		return;
 	}
-	if (ccg_pem_certs_parse(it->chain_pem, it->chain_len, CCG_CHAIN_MAX_CERTS, certs, &a->cur) !=
-	    CCG_OK)
+	if (ccg_pem_certs_parse(it->chain_pem, it->chain_len, CCG_CHAIN_MAX_CERTS, certs, &a->cur) != CCG_OK)
 		return;
 	*leaf_key = X509_get_pubkey(sk_X509_value(*certs, 0));
 	if (*leaf_key == NULL) {
@@ -191,14 +188,13 @@ static void describe_device(STACK_OF(X509) *certs, struct ccg_gpu_appraisal *a)
 	prefix = a->arch == CCG_NVGPU_ARCH_HOPPER ? "GH100" : a->arch == CCG_NVGPU_ARCH_LS10 ? "LS_10" : "GB";
 	a->arch_check = strncmp(cn, prefix, strlen(prefix)) == 0;
 	if (!a->arch_check)
-		ccg_error_set(&a->cur, CCG_ERR_UNSUPPORTED, "device chain[0]",
-			      "leaf \"%s\" is not a %s device", cn, ccg_nvgpu_arch_name(a->arch));
+		ccg_error_set(&a->cur, CCG_ERR_UNSUPPORTED, "device chain[0]", "leaf \"%s\" is not a %s device", cn,
+			      ccg_nvgpu_arch_name(a->arch));
 }
 
 static void check_signature(EVP_PKEY *leaf_key, struct ccg_gpu_appraisal *a)
 {
-	a->signature_verified = ccg_spdm_meas_verify(&a->req, &a->resp, NULL, 0, leaf_key, &a->cur) ==
-				CCG_OK;
+	a->signature_verified = ccg_spdm_meas_verify(&a->req, &a->resp, NULL, 0, leaf_key, &a->cur) == CCG_OK;
 }
 
 static void check_fwid(STACK_OF(X509) *certs, struct ccg_gpu_appraisal *a)
@@ -218,16 +214,16 @@ static void check_fwid(STACK_OF(X509) *certs, struct ccg_gpu_appraisal *a)
 	}
 	if (ccg_cert_fwid(sk_X509_value(certs, 0), fwid, &a->cur) != CCG_OK)
 		return;
-	a->fwid_match = a->opaque.fwid.len == sizeof(fwid) &&
-			CRYPTO_memcmp(fwid, a->opaque.fwid.data, sizeof(fwid)) == 0;
+	a->fwid_match =
+		a->opaque.fwid.len == sizeof(fwid) && CRYPTO_memcmp(fwid, a->opaque.fwid.data, sizeof(fwid)) == 0;
 	if (!a->fwid_match)
 		ccg_error_set(&a->cur, CCG_ERR_CERT_FWID, "device chain[0]",
 			      "leaf certificate FWID differs from the report's FWID");
 }
 
 /* check_revocation: OCSP over chain (leaf first), with the anchor appended when absent. */
-static void check_revocation(struct ccg_gpu_verifier *v, STACK_OF(X509) *chain, X509 *anchor,
-			     int64_t now, struct ccg_ocsp_cert_result *out, struct ccg_error *err)
+static void check_revocation(struct ccg_gpu_verifier *v, STACK_OF(X509) *chain, X509 *anchor, int64_t now,
+			     struct ccg_ocsp_cert_result *out, struct ccg_error *err)
 {
 	STACK_OF(X509) *full = sk_X509_dup(chain);
 	X509 *last;
@@ -248,11 +244,10 @@ static void check_revocation(struct ccg_gpu_verifier *v, STACK_OF(X509) *chain, 
 	sk_X509_free(full);
 }
 
-static void appraise_rim(struct ccg_gpu_verifier *v, const char *kind, const char *report_version,
-			 int64_t now, struct ccg_rim_claims *rc, struct ccg_gpu_appraisal *a)
+static void appraise_rim(struct ccg_gpu_verifier *v, const char *kind, const char *report_version, int64_t now,
+			 struct ccg_rim_claims *rc, struct ccg_gpu_appraisal *a)
 {
-	struct ccg_rim_verify_opts o = {
-		.rim_root = v->rim_anchor, .now = now, .ignore_expiry = v->rim_ignore_expiry};
+	struct ccg_rim_verify_opts o = {.rim_root = v->rim_anchor, .now = now, .ignore_expiry = v->rim_ignore_expiry};
 	struct ccg_rim_verify_result res;
 	enum ccg_status st;
 
@@ -280,12 +275,11 @@ static void appraise_rim(struct ccg_gpu_verifier *v, const char *kind, const cha
 	}
 	if (rc->rim == NULL)
 		return;
-	rc->version_match = rc->rim->colloquial_version != NULL &&
-			    strcasecmp(rc->rim->colloquial_version, report_version) == 0;
+	rc->version_match =
+		rc->rim->colloquial_version != NULL && strcasecmp(rc->rim->colloquial_version, report_version) == 0;
 	if (!rc->version_match)
-		ccg_error_set(&a->cur, CCG_ERR_RIM_INVALID, kind,
-			      "RIM %s is for version %s, the report says %s", rc->id,
-			      rc->rim->colloquial_version ? rc->rim->colloquial_version : "(none)",
+		ccg_error_set(&a->cur, CCG_ERR_RIM_INVALID, kind, "RIM %s is for version %s, the report says %s",
+			      rc->id, rc->rim->colloquial_version ? rc->rim->colloquial_version : "(none)",
 			      report_version);
 	rc->measurements_available = rc->rim->num_measurements > 0;
 	if (v->ocsp_mode != CCG_GPU_OCSP_OFF && rc->rim->certs != NULL)
@@ -302,8 +296,7 @@ static void appraise_rims(struct ccg_gpu_verifier *v, int64_t now, struct ccg_gp
 
 	a->rims_checked = true;
 	if (v->rim_dir == NULL && v->rim_url == NULL) {
-		ccg_error_set(&a->cur, CCG_ERR_RIM_NOT_FOUND, "rims",
-			      "no RIM directory or RIM service configured");
+		ccg_error_set(&a->cur, CCG_ERR_RIM_NOT_FOUND, "rims", "no RIM directory or RIM service configured");
 		return;
 	}
 	if (ccg_nvgpu_rim_ids(a->arch, &a->opaque, a->driver.id, a->vbios.id, &a->cur) != CCG_OK)
@@ -311,8 +304,7 @@ static void appraise_rims(struct ccg_gpu_verifier *v, int64_t now, struct ccg_gp
 	if (a->driver.id[0] != '\0') /* NVSwitches have a BIOS RIM only */
 		appraise_rim(v, "driver", a->opaque.driver_version, now, &a->driver, a);
 	end_check(a);
-	appraise_rim(v, a->arch == CCG_NVGPU_ARCH_LS10 ? "bios" : "vbios", a->opaque.vbios_version, now, &a->vbios,
-		     a);
+	appraise_rim(v, a->arch == CCG_NVGPU_ARCH_LS10 ? "bios" : "vbios", a->opaque.vbios_version, now, &a->vbios, a);
 	end_check(a);
 	/* compare only against manifests whose signature verified */
 	drv = a->driver.signature_verified ? a->driver.rim : NULL;
@@ -326,8 +318,7 @@ static void appraise_rims(struct ccg_gpu_verifier *v, int64_t now, struct ccg_gp
 }
 
 enum ccg_status ccg_gpu_appraise_one(struct ccg_gpu_verifier *v, const struct ccg_gpu_item *it,
-				     const uint8_t nonce[CCG_GPU_NONCE_LEN], int64_t now,
-				     struct ccg_gpu_appraisal *a)
+				     const uint8_t nonce[CCG_GPU_NONCE_LEN], int64_t now, struct ccg_gpu_appraisal *a)
 {
 	STACK_OF(X509) *certs = NULL;
 	EVP_PKEY *leaf_key = NULL;

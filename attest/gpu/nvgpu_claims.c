@@ -29,16 +29,14 @@ static const char *cert_status(const struct ccg_chain_claims *c)
 static json_t *chain_claims(const struct ccg_chain_claims *c)
 {
 	json_t *o = json_object();
-	const char *reason = ccg_ocsp_reason_name(c->ocsp.status == CCG_OCSP_REVOKED ||
-							  c->ocsp.status == CCG_OCSP_ON_HOLD
-						  ? c->ocsp.reason
-						  : -1);
+	const char *reason = ccg_ocsp_reason_name(
+		c->ocsp.status == CCG_OCSP_REVOKED || c->ocsp.status == CCG_OCSP_ON_HOLD ? c->ocsp.reason : -1);
 
 	if (o == NULL)
 		return NULL;
 	if (ccg_json_set_new(o, "x-nvidia-cert-status", json_string(cert_status(c))) != CCG_OK ||
-	    ccg_json_set_new(o, "x-nvidia-cert-ocsp-status",
-			     json_string(ccg_ocsp_status_name(c->ocsp.status))) != CCG_OK ||
+	    ccg_json_set_new(o, "x-nvidia-cert-ocsp-status", json_string(ccg_ocsp_status_name(c->ocsp.status))) !=
+		    CCG_OK ||
 	    ccg_json_set_new(o, "x-nvidia-cert-expiration-date", str_or_null(c->not_after_iso)) != CCG_OK ||
 	    ccg_json_set_new(o, "x-nvidia-cert-revocation-reason", str_or_null(reason)) != CCG_OK) {
 		json_decref(o);
@@ -75,9 +73,8 @@ static const char *measres(const struct ccg_gpu_appraisal *a)
 				       a->vbios.version_match
 			       ? "success"
 			       : "fail";
-	if (a->golden_done && a->golden.driver_checked && a->golden.vbios_checked &&
-	    a->golden.num_mismatches == 0 && a->golden.no_conflict && a->driver.version_match &&
-	    a->vbios.version_match)
+	if (a->golden_done && a->golden.driver_checked && a->golden.vbios_checked && a->golden.num_mismatches == 0 &&
+	    a->golden.no_conflict && a->driver.version_match && a->vbios.version_match)
 		return "success";
 	return "fail";
 }
@@ -88,9 +85,8 @@ static json_t *mismatches(const struct ccg_gpu_appraisal *a)
 
 	for (size_t i = 0; arr != NULL && a->golden_done && i < a->golden.num_mismatches; i++) {
 		const struct ccg_golden_mismatch *m = &a->golden.mismatches[i];
-		json_t *o = json_pack("{s:i, s:i, s:s, s:b}", "index", (json_int_t)m->rim_index,
-				      "spdm-block", (json_int_t)m->rim_index + 1, "rim", m->source,
-				      "missing", m->missing);
+		json_t *o = json_pack("{s:i, s:i, s:s, s:b}", "index", (json_int_t)m->rim_index, "spdm-block",
+				      (json_int_t)m->rim_index + 1, "rim", m->source, "missing", m->missing);
 
 		if (o == NULL || json_array_append_new(arr, o) != 0) {
 			json_decref(arr);
@@ -106,8 +102,7 @@ static json_t *all_errors(const struct ccg_gpu_appraisal *a)
 	char text[CCG_ERROR_WHERE_MAX + CCG_ERROR_DETAIL_MAX + 64];
 
 	for (size_t i = 0; arr != NULL && i < a->num_errors; i++) {
-		if (json_array_append_new(arr, json_string(ccg_error_format(&a->errors[i], text,
-									      sizeof(text)))) != 0) {
+		if (json_array_append_new(arr, json_string(ccg_error_format(&a->errors[i], text, sizeof(text)))) != 0) {
 			json_decref(arr);
 			return NULL;
 		}
@@ -203,9 +198,8 @@ static const char *fwid_state(const struct ccg_gpu_appraisal *a)
  */
 static json_t *claim_secboot(json_t *o, const char *mr)
 {
-	if (strcmp(mr, "success") == 0 &&
-	    (ccg_json_set_new(o, "secboot", json_true()) != CCG_OK ||
-	     ccg_json_set_new(o, "dbgstat", json_string("disabled")) != CCG_OK)) {
+	if (strcmp(mr, "success") == 0 && (ccg_json_set_new(o, "secboot", json_true()) != CCG_OK ||
+					   ccg_json_set_new(o, "dbgstat", json_string("disabled")) != CCG_OK)) {
 		json_decref(o);
 		return NULL;
 	}
@@ -227,7 +221,7 @@ json_t *ccg_gpu_claims_build(const struct ccg_gpu_appraisal *a, const uint8_t no
 			{"eat_nonce", json_string(nonce_hex)},
 			{"hwmodel", str_or_null(a->hwmodel)},
 			{"ueid", str_or_null(a->ueid)},
-			{"oemid", str_or_null(a->driver.rim != NULL ? a->driver.rim->manufacturer_id
+			{"oemid", str_or_null(a->driver.rim != NULL  ? a->driver.rim->manufacturer_id
 					      : a->vbios.rim != NULL ? a->vbios.rim->manufacturer_id
 								     : NULL)},
 			{"measres", json_string(mr)},
@@ -236,14 +230,12 @@ json_t *ccg_gpu_claims_build(const struct ccg_gpu_appraisal *a, const uint8_t no
 			{"x-nvidia-gpu-vbios-version", str_or_null(a->opaque.vbios_version)},
 			{"x-nvidia-gpu-attestation-report-parsed", json_boolean(a->parsed)},
 			{"x-nvidia-gpu-attestation-report-nonce-match", json_boolean(a->nonce_match)},
-			{"x-nvidia-gpu-attestation-report-signature-verified",
-			 json_boolean(a->signature_verified)},
+			{"x-nvidia-gpu-attestation-report-signature-verified", json_boolean(a->signature_verified)},
 			{"x-nvidia-gpu-attestation-report-cert-chain", chain_claims(&a->chain)},
 			{"x-nvidia-gpu-attestation-report-cert-chain-fwid-match", json_boolean(a->fwid_match)},
 			{"x-nvidia-gpu-driver-rim-fetched", json_boolean(a->driver.fetched)},
 			{"x-nvidia-gpu-driver-rim-schema-validated", json_boolean(a->driver.schema_valid)},
-			{"x-nvidia-gpu-driver-rim-signature-verified",
-			 json_boolean(a->driver.signature_verified)},
+			{"x-nvidia-gpu-driver-rim-signature-verified", json_boolean(a->driver.signature_verified)},
 			{"x-nvidia-gpu-driver-rim-version-match", json_boolean(a->driver.version_match)},
 			{"x-nvidia-gpu-driver-rim-measurements-available",
 			 json_boolean(a->driver.measurements_available)},
@@ -255,16 +247,13 @@ json_t *ccg_gpu_claims_build(const struct ccg_gpu_appraisal *a, const uint8_t no
 			{"x-nvidia-gpu-vbios-rim-measurements-available",
 			 json_boolean(a->vbios.measurements_available)},
 			{"x-nvidia-gpu-vbios-rim-cert-chain", chain_claims(&a->vbios.chain)},
-			{"x-nvidia-gpu-vbios-index-no-conflict",
-			 json_boolean(a->golden_done && a->golden.no_conflict)},
+			{"x-nvidia-gpu-vbios-index-no-conflict", json_boolean(a->golden_done && a->golden.no_conflict)},
 			{"x-nvidia-attestation-warning", str_or_null(a->warning)},
 			{"ccgpu-result", json_boolean(success)},
-			{"ccgpu-error", success ? json_null()
-						: json_string(ccg_error_format(&a->error, err_text,
-									       sizeof(err_text)))},
+			{"ccgpu-error",
+			 success ? json_null() : json_string(ccg_error_format(&a->error, err_text, sizeof(err_text)))},
 			{"ccgpu-errors", all_errors(a)},
-			{"ccgpu-error-code", success ? json_null()
-						     : json_string(ccg_status_name(a->error.status))},
+			{"ccgpu-error-code", success ? json_null() : json_string(ccg_status_name(a->error.status))},
 			{"ccgpu-arch", json_string(ccg_nvgpu_arch_name(a->arch))},
 			{"ccgpu-driver-rim-id", str_or_null(a->driver.id)},
 			{"ccgpu-vbios-rim-id", str_or_null(a->vbios.id)},
@@ -321,12 +310,10 @@ json_t *ccg_switch_claims_build(const struct ccg_gpu_appraisal *a, const uint8_t
 			{"x-nvidia-mismatch-measurement-records", mismatches(a)},
 			{"x-nvidia-attestation-warning", str_or_null(a->warning)},
 			{"ccgpu-result", json_boolean(success)},
-			{"ccgpu-error", success ? json_null()
-						: json_string(ccg_error_format(&a->error, err_text,
-									       sizeof(err_text)))},
+			{"ccgpu-error",
+			 success ? json_null() : json_string(ccg_error_format(&a->error, err_text, sizeof(err_text)))},
 			{"ccgpu-errors", all_errors(a)},
-			{"ccgpu-error-code", success ? json_null()
-						     : json_string(ccg_status_name(a->error.status))},
+			{"ccgpu-error-code", success ? json_null() : json_string(ccg_status_name(a->error.status))},
 			{"ccgpu-arch", json_string(ccg_nvgpu_arch_name(a->arch))},
 			{"ccgpu-bios-rim-id", str_or_null(a->vbios.id)},
 			{"ccgpu-checks-skipped", skipped(a)},

@@ -82,15 +82,13 @@ static enum ccg_status add_item(struct ccg_gpu_evidence *ev, enum ccg_nvgpu_arch
 	struct ccg_gpu_item *it;
 
 	if (ev->count >= CCG_GPU_MAX_DEVICES)
-		return ccg_error_set(err, CCG_ERR_TOO_LARGE, where, "more than %d GPUs",
-				     CCG_GPU_MAX_DEVICES);
+		return ccg_error_set(err, CCG_ERR_TOO_LARGE, where, "more than %d GPUs", CCG_GPU_MAX_DEVICES);
 	if (report_len == 0 || report_len > CCG_GPU_REPORT_MAX)
 		return ccg_error_set(err, report_len == 0 ? CCG_ERR_TRUNCATED : CCG_ERR_TOO_LARGE, where,
 				     "report of %zu bytes (1..%u allowed)", report_len, CCG_GPU_REPORT_MAX);
 	if (chain_len == 0 || chain_len > CCG_GPU_CHAIN_MAX)
 		return ccg_error_set(err, chain_len == 0 ? CCG_ERR_TRUNCATED : CCG_ERR_TOO_LARGE, where,
-				     "certificate chain of %zu bytes (1..%u allowed)", chain_len,
-				     CCG_GPU_CHAIN_MAX);
+				     "certificate chain of %zu bytes (1..%u allowed)", chain_len, CCG_GPU_CHAIN_MAX);
 	it = &ev->items[ev->count++];
 	it->arch = arch;
 	it->report = report;
@@ -100,9 +98,8 @@ static enum ccg_status add_item(struct ccg_gpu_evidence *ev, enum ccg_nvgpu_arch
 	return CCG_OK;
 }
 
-enum ccg_status ccg_gpu_evidence_add_report(struct ccg_gpu_evidence *ev, const char *arch,
-					    const uint8_t *report, size_t report_len,
-					    const uint8_t *chain_pem, size_t chain_len,
+enum ccg_status ccg_gpu_evidence_add_report(struct ccg_gpu_evidence *ev, const char *arch, const uint8_t *report,
+					    size_t report_len, const uint8_t *chain_pem, size_t chain_len,
 					    struct ccg_error *err)
 {
 	enum ccg_nvgpu_arch a = CCG_NVGPU_ARCH_HOPPER;
@@ -130,8 +127,7 @@ fail:
 }
 
 static enum ccg_status add_json_entry(struct ccg_gpu_evidence *ev, const json_t *e, size_t i,
-				      uint8_t nonce[CCG_GPU_NONCE_LEN], bool *have_nonce,
-				      struct ccg_error *err)
+				      uint8_t nonce[CCG_GPU_NONCE_LEN], bool *have_nonce, struct ccg_error *err)
 {
 	const char *arch_s, *nonce_s, *ev_s, *cert_s;
 	enum ccg_nvgpu_arch arch;
@@ -153,8 +149,7 @@ static enum ccg_status add_json_entry(struct ccg_gpu_evidence *ev, const json_t 
 	if (ccg_hex_decode_fixed(nonce_s, strlen(nonce_s), n, sizeof(n)) != CCG_OK)
 		return ccg_error_set(err, CCG_ERR_ENCODING, where, "nonce is not 64 hex digits");
 	if (*have_nonce && memcmp(n, nonce, sizeof(n)) != 0)
-		return ccg_error_set(err, CCG_ERR_NONCE_MISMATCH, where,
-				     "nonce differs from evidence[0]'s");
+		return ccg_error_set(err, CCG_ERR_NONCE_MISMATCH, where, "nonce differs from evidence[0]'s");
 	memcpy(nonce, n, sizeof(n));
 	*have_nonce = true;
 	st = ccg_base64_decode(ev_s, strlen(ev_s), CCG_GPU_REPORT_MAX, &report, &report_len);
@@ -217,8 +212,8 @@ out:
 	return st;
 }
 
-enum ccg_status ccg_gpu_evidence_to_json(const struct ccg_gpu_evidence *ev,
-					 const uint8_t nonce[CCG_GPU_NONCE_LEN], char **out)
+enum ccg_status ccg_gpu_evidence_to_json(const struct ccg_gpu_evidence *ev, const uint8_t nonce[CCG_GPU_NONCE_LEN],
+					 char **out)
 {
 	json_t *arr = json_array();
 	char nonce_hex[2 * CCG_GPU_NONCE_LEN + 1];
@@ -238,8 +233,7 @@ enum ccg_status ccg_gpu_evidence_to_json(const struct ccg_gpu_evidence *ev,
 		    ccg_json_set_new(o, "arch", json_string(ccg_nvgpu_arch_name(it->arch))) != CCG_OK ||
 		    ccg_json_set_new(o, "nonce", json_string(nonce_hex)) != CCG_OK ||
 		    ccg_json_set_new(o, "evidence", json_string(r)) != CCG_OK ||
-		    ccg_json_set_new(o, "certificate", json_string(c)) != CCG_OK ||
-		    json_array_append(arr, o) != 0)
+		    ccg_json_set_new(o, "certificate", json_string(c)) != CCG_OK || json_array_append(arr, o) != 0)
 			st = CCG_ERR_NOMEM;
 		json_decref(o);
 		free(r);

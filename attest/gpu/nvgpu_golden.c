@@ -34,8 +34,8 @@ static enum ccg_status check_component(const char *s, const char *where, struct 
 
 		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
 		      c == '.' || c == '-'))
-			return ccg_error_set(err, CCG_ERR_MALFORMED, where,
-					     "character 0x%02x not allowed in a RIM id", (unsigned char)c);
+			return ccg_error_set(err, CCG_ERR_MALFORMED, where, "character 0x%02x not allowed in a RIM id",
+					     (unsigned char)c);
 	}
 	return CCG_OK;
 }
@@ -75,8 +75,7 @@ static enum ccg_status blackwell_chip(const struct ccg_nv_opaque *op, char chip[
 }
 
 enum ccg_status ccg_nvgpu_rim_ids(enum ccg_nvgpu_arch arch, const struct ccg_nv_opaque *op,
-				  char driver_id[CCG_RIM_ID_MAX], char vbios_id[CCG_RIM_ID_MAX],
-				  struct ccg_error *err)
+				  char driver_id[CCG_RIM_ID_MAX], char vbios_id[CCG_RIM_ID_MAX], struct ccg_error *err)
 {
 	char vbios[CCG_NV_VERSION_MAX], chip[32];
 	size_t n = 0;
@@ -125,16 +124,15 @@ enum ccg_status ccg_nvgpu_rim_ids(enum ccg_nvgpu_arch arch, const struct ccg_nv_
 			return st;
 		w = snprintf(driver_id, CCG_RIM_ID_MAX, "NV_GPU_CC_DRIVER_%s_%s", chip, op->driver_version);
 		break;
-	default:
-		return ccg_error_set(err, CCG_ERR_UNSUPPORTED, "rim ids", "GPU architecture %d", (int)arch);
+	default: return ccg_error_set(err, CCG_ERR_UNSUPPORTED, "rim ids", "GPU architecture %d", (int)arch);
 	}
 	if (w < 0 || w >= CCG_RIM_ID_MAX) {
 		driver_id[0] = '\0';
 		return ccg_error_set(err, CCG_ERR_TOO_LARGE, "opaque.DRIVER_VERSION", "RIM id too long");
 	}
 	/* both architectures: NVIDIA's SDK names VBIOS RIMs NV_GPU_VBIOS_<project>_<sku>_<chip sku>_<vbios> */
-	w = snprintf(vbios_id, CCG_RIM_ID_MAX, "NV_GPU_VBIOS_%s_%s_%s_%s", op->project, op->project_sku,
-		     op->chip_sku, vbios);
+	w = snprintf(vbios_id, CCG_RIM_ID_MAX, "NV_GPU_VBIOS_%s_%s_%s_%s", op->project, op->project_sku, op->chip_sku,
+		     vbios);
 	if (w < 0 || w >= CCG_RIM_ID_MAX) {
 		driver_id[0] = vbios_id[0] = '\0';
 		return ccg_error_set(err, CCG_ERR_TOO_LARGE, "opaque.VBIOS_VERSION", "RIM id too long");
@@ -218,9 +216,8 @@ static int cmp_mismatch(const void *a, const void *b)
 }
 
 enum ccg_status ccg_nvgpu_golden_compare(const struct ccg_rim *driver, const struct ccg_rim *vbios,
-					 const struct ccg_spdm_meas_response *resp,
-					 const struct ccg_nv_opaque *opaque, struct ccg_golden_result *out,
-					 struct ccg_error *err)
+					 const struct ccg_spdm_meas_response *resp, const struct ccg_nv_opaque *opaque,
+					 struct ccg_golden_result *out, struct ccg_error *err)
 {
 	struct ccg_golden_result local;
 	bool skip_nvdec0 = false, match;

@@ -33,19 +33,19 @@ enum ccg_nvgpu_arch {
  * SKU and chip SKU fixed for LS10 as in NVIDIA's SDK, switch/evidence.cpp.)
  */
 CCG_MUST_USE enum ccg_status ccg_nvgpu_rim_ids(enum ccg_nvgpu_arch arch, const struct ccg_nv_opaque *op,
-					       char driver_id[CCG_RIM_ID_MAX],
-					       char vbios_id[CCG_RIM_ID_MAX], struct ccg_error *err);
+					       char driver_id[CCG_RIM_ID_MAX], char vbios_id[CCG_RIM_ID_MAX],
+					       struct ccg_error *err);
 
 struct ccg_golden_mismatch {
-	uint32_t rim_index;        /* RIM index; the SPDM block is rim_index + 1 */
-	char source[8];            /* "driver" or "vbios" */
-	bool missing;              /* the report has no block for this index */
+	uint32_t rim_index; /* RIM index; the SPDM block is rim_index + 1 */
+	char source[8];     /* "driver" or "vbios" */
+	bool missing;       /* the report has no block for this index */
 };
 
 struct ccg_golden_result {
 	bool driver_checked, vbios_checked;
-	bool no_conflict;          /* no index active in both RIMs */
-	uint32_t conflict_index;   /* first conflicting index when !no_conflict */
+	bool no_conflict;        /* no index active in both RIMs */
+	uint32_t conflict_index; /* first conflicting index when !no_conflict */
 	size_t num_mismatches;
 	struct ccg_golden_mismatch mismatches[CCG_GOLDEN_MAX_MISMATCHES];
 	bool driver_match, vbios_match; /* every active entry of that RIM matched */
@@ -60,11 +60,9 @@ struct ccg_golden_result {
  * in out; returns CCG_ERR_MEASUREMENT_MISMATCH naming the first index when
  * any, CCG_OK when all checked entries match.
  */
-CCG_MUST_USE enum ccg_status ccg_nvgpu_golden_compare(const struct ccg_rim *driver,
-						      const struct ccg_rim *vbios,
+CCG_MUST_USE enum ccg_status ccg_nvgpu_golden_compare(const struct ccg_rim *driver, const struct ccg_rim *vbios,
 						      const struct ccg_spdm_meas_response *resp,
-						      const struct ccg_nv_opaque *opaque,
-						      struct ccg_golden_result *out,
+						      const struct ccg_nv_opaque *opaque, struct ccg_golden_result *out,
 						      struct ccg_error *err);
 
 #endif

@@ -99,8 +99,7 @@ static enum ccg_status decode_cstr(const struct ccg_nv_opaque_field *f, char out
 				     "no NUL terminator in %zu bytes", f->value.len);
 	while (ccg_cursor_get_u8(&c, &ch))
 		if (ch != 0)
-			return ccg_error_set(err, CCG_ERR_MALFORMED,
-					     field_where(f->id, where, sizeof(where)),
+			return ccg_error_set(err, CCG_ERR_MALFORMED, field_where(f->id, where, sizeof(where)),
 					     "non-NUL byte after the terminator");
 	out[n] = '\0';
 	return CCG_OK;
@@ -185,9 +184,8 @@ static enum ccg_status decode_vbios(const struct ccg_nv_opaque_field *f, char ou
 		return ccg_error_set(err, CCG_ERR_MALFORMED, field_where(f->id, where, sizeof(where)),
 				     "need %d bytes, have %zu", VBIOS_LEN, f->value.len);
 	}
-	snprintf(out, CCG_NV_VERSION_MAX, "%02X.%02X.%02X.%02X.%02X", (unsigned)(v >> 24),
-		 (unsigned)(v >> 16) & 0xFFu, (unsigned)(v >> 8) & 0xFFu, (unsigned)v & 0xFFu,
-		 (unsigned)oem);
+	snprintf(out, CCG_NV_VERSION_MAX, "%02X.%02X.%02X.%02X.%02X", (unsigned)(v >> 24), (unsigned)(v >> 16) & 0xFFu,
+		 (unsigned)(v >> 8) & 0xFFu, (unsigned)v & 0xFFu, (unsigned)oem);
 	return CCG_OK;
 }
 
@@ -223,15 +221,13 @@ static enum ccg_status check_len(const struct ccg_nv_opaque_field *f, size_t wan
 	return CCG_OK;
 }
 
-static enum ccg_status decode_field(const struct ccg_nv_opaque_field *f, struct ccg_nv_opaque *o,
-				    struct ccg_error *err)
+static enum ccg_status decode_field(const struct ccg_nv_opaque_field *f, struct ccg_nv_opaque *o, struct ccg_error *err)
 {
 	enum ccg_status st = CCG_OK;
 
 	if (o->nvswitch) {
 		switch (f->id) {
-		case CCG_NV_OPAQUE_VBIOS_VERSION:
-			return decode_text(f, o->vbios_version, err);
+		case CCG_NV_OPAQUE_VBIOS_VERSION: return decode_text(f, o->vbios_version, err);
 		case CCG_NV_OPAQUE_SWITCH_PDI: /* DEVICE_PDI in a switch's report */
 			st = check_len(f, CCG_NV_PDI_LEN, err);
 			if (st == CCG_OK) {
@@ -239,28 +235,19 @@ static enum ccg_status decode_field(const struct ccg_nv_opaque_field *f, struct 
 				o->has_device_pdi = true;
 			}
 			return st;
-		case CCG_NV_OPAQUE_SWITCH_GPU_PDIS:
-			return decode_pdis(f, CCG_NV_SWITCH_GPU_PDIS, o, err);
+		case CCG_NV_OPAQUE_SWITCH_GPU_PDIS: return decode_pdis(f, CCG_NV_SWITCH_GPU_PDIS, o, err);
 		case CCG_NV_OPAQUE_FWID:
-		case CCG_NV_OPAQUE_MSRSCNT:
-			break; /* as for GPUs, below */
-		default:
-			return CCG_OK; /* kept in fields[], not decoded */
+		case CCG_NV_OPAQUE_MSRSCNT: break; /* as for GPUs, below */
+		default: return CCG_OK;            /* kept in fields[], not decoded */
 		}
 	}
 	switch (f->id) {
-	case CCG_NV_OPAQUE_SWITCH_PDI:
-		return decode_pdis(f, 0, o, err);
-	case CCG_NV_OPAQUE_DRIVER_VERSION:
-		return decode_cstr(f, o->driver_version, err);
-	case CCG_NV_OPAQUE_VBIOS_VERSION:
-		return decode_vbios(f, o->vbios_version, err);
-	case CCG_NV_OPAQUE_PROJECT:
-		return decode_cstr(f, o->project, err);
-	case CCG_NV_OPAQUE_PROJECT_SKU:
-		return decode_cstr(f, o->project_sku, err);
-	case CCG_NV_OPAQUE_CHIP_SKU:
-		return decode_cstr(f, o->chip_sku, err);
+	case CCG_NV_OPAQUE_SWITCH_PDI: return decode_pdis(f, 0, o, err);
+	case CCG_NV_OPAQUE_DRIVER_VERSION: return decode_cstr(f, o->driver_version, err);
+	case CCG_NV_OPAQUE_VBIOS_VERSION: return decode_vbios(f, o->vbios_version, err);
+	case CCG_NV_OPAQUE_PROJECT: return decode_cstr(f, o->project, err);
+	case CCG_NV_OPAQUE_PROJECT_SKU: return decode_cstr(f, o->project_sku, err);
+	case CCG_NV_OPAQUE_CHIP_SKU: return decode_cstr(f, o->chip_sku, err);
 	case CCG_NV_OPAQUE_NVDEC0_STATUS:
 		st = check_len(f, 1, err);
 		if (st == CCG_OK) {
@@ -273,10 +260,8 @@ static enum ccg_status decode_field(const struct ccg_nv_opaque_field *f, struct 
 		if (st == CCG_OK)
 			o->fwid = f->value;
 		return st;
-	case CCG_NV_OPAQUE_MSRSCNT:
-		return decode_msrscnt(f, o, err);
-	default:
-		return CCG_OK; /* kept in fields[], not decoded */
+	case CCG_NV_OPAQUE_MSRSCNT: return decode_msrscnt(f, o, err);
+	default: return CCG_OK; /* kept in fields[], not decoded */
 	}
 }
 
@@ -296,8 +281,8 @@ static enum ccg_status parse(const uint8_t *data, size_t len, bool nvswitch, str
 		size_t i = out->num_fields;
 
 		if (i == CCG_NV_OPAQUE_MAX_FIELDS) {
-			st = ccg_error_set(err, CCG_ERR_TOO_LARGE, "nvgpu.opaque",
-					   "more than %d fields", CCG_NV_OPAQUE_MAX_FIELDS);
+			st = ccg_error_set(err, CCG_ERR_TOO_LARGE, "nvgpu.opaque", "more than %d fields",
+					   CCG_NV_OPAQUE_MAX_FIELDS);
 			goto out;
 		}
 		snprintf(where, sizeof(where), "nvgpu.opaque.field[%zu]", i);
@@ -307,8 +292,8 @@ static enum ccg_status parse(const uint8_t *data, size_t len, bool nvswitch, str
 			goto out;
 		}
 		if (!ccg_cursor_get_bytes(&c, &f.value, flen)) {
-			st = ccg_error_set(err, CCG_ERR_TRUNCATED, where,
-					   "type %u length %u, %zu bytes left", f.id, flen, c.len);
+			st = ccg_error_set(err, CCG_ERR_TRUNCATED, where, "type %u length %u, %zu bytes left", f.id,
+					   flen, c.len);
 			goto out;
 		}
 		if (ccg_nv_opaque_id_name(f.id) != NULL && ccg_nv_opaque_find(out, f.id) != NULL) {
@@ -328,8 +313,7 @@ out:
 	return st;
 }
 
-enum ccg_status ccg_nv_opaque_parse(const uint8_t *data, size_t len, struct ccg_nv_opaque *out,
-				    struct ccg_error *err)
+enum ccg_status ccg_nv_opaque_parse(const uint8_t *data, size_t len, struct ccg_nv_opaque *out, struct ccg_error *err)
 {
 	return parse(data, len, false, out, err);
 }

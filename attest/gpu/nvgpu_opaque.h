@@ -63,14 +63,14 @@ struct ccg_nv_opaque {
 	size_t num_fields;
 	struct ccg_nv_opaque_field fields[CCG_NV_OPAQUE_MAX_FIELDS];
 	/* decoded fields; empty string / false when absent */
-	char driver_version[CCG_NV_VERSION_MAX];   /* "550.90.07" */
-	char vbios_version[CCG_NV_VERSION_MAX];    /* "96.00.9F.00.01" (upper-case hex) */
-	char project[CCG_NV_VERSION_MAX];          /* "1010" */
-	char project_sku[CCG_NV_VERSION_MAX];      /* "0200" */
-	char chip_sku[CCG_NV_VERSION_MAX];         /* "882" */
+	char driver_version[CCG_NV_VERSION_MAX]; /* "550.90.07" */
+	char vbios_version[CCG_NV_VERSION_MAX];  /* "96.00.9F.00.01" (upper-case hex) */
+	char project[CCG_NV_VERSION_MAX];        /* "1010" */
+	char project_sku[CCG_NV_VERSION_MAX];    /* "0200" */
+	char chip_sku[CCG_NV_VERSION_MAX];       /* "882" */
 	bool has_nvdec0_status;
-	uint8_t nvdec0_status;                     /* 0xAA enabled, 0x55 disabled */
-	struct ccg_cursor fwid;                    /* empty when absent */
+	uint8_t nvdec0_status;  /* 0xAA enabled, 0x55 disabled */
+	struct ccg_cursor fwid; /* empty when absent */
 	size_t msrscnt_len;
 	uint32_t msrscnt[CCG_NV_MSRSCNT_MAX];
 	/*
@@ -97,8 +97,8 @@ const char *ccg_nv_opaque_id_name(uint16_t id);
  * multiple of 4, over the maxima): CCG_ERR_MALFORMED / CCG_ERR_TOO_LARGE.
  * Unknown ids are kept in fields[] (NVIDIA adds ids over time) but not decoded.
  */
-CCG_MUST_USE enum ccg_status ccg_nv_opaque_parse(const uint8_t *data, size_t len,
-						 struct ccg_nv_opaque *out, struct ccg_error *err);
+CCG_MUST_USE enum ccg_status ccg_nv_opaque_parse(const uint8_t *data, size_t len, struct ccg_nv_opaque *out,
+						 struct ccg_error *err);
 
 /*
  * ccg_nv_opaque_parse_switch: the same TLVs in an NVSwitch (LS10) report,
@@ -107,8 +107,8 @@ CCG_MUST_USE enum ccg_status ccg_nv_opaque_parse(const uint8_t *data, size_t len
  * (exactly 8 bytes), 26 SWITCH_GPU_PDIS (8 PDIs of 8 bytes, then port ids).
  * Errors as ccg_nv_opaque_parse.
  */
-CCG_MUST_USE enum ccg_status ccg_nv_opaque_parse_switch(const uint8_t *data, size_t len,
-							struct ccg_nv_opaque *out, struct ccg_error *err);
+CCG_MUST_USE enum ccg_status ccg_nv_opaque_parse_switch(const uint8_t *data, size_t len, struct ccg_nv_opaque *out,
+							struct ccg_error *err);
 
 /* ccg_nv_opaque_find: the field with id, or NULL. */
 const struct ccg_nv_opaque_field *ccg_nv_opaque_find(const struct ccg_nv_opaque *o, uint16_t id);

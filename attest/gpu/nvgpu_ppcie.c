@@ -82,9 +82,9 @@ static enum ccg_status fail(struct ccg_gpu_appraisal *a, const char *name, struc
 	return CCG_ERR_TOPOLOGY;
 }
 
-enum ccg_status ccg_ppcie_topology_check(struct ccg_gpu_appraisal **gpus, const char *const *gpu_names,
-					 size_t num_gpus, struct ccg_gpu_appraisal **switches,
-					 const char *const *switch_names, size_t num_switches, struct ccg_error *err)
+enum ccg_status ccg_ppcie_topology_check(struct ccg_gpu_appraisal **gpus, const char *const *gpu_names, size_t num_gpus,
+					 struct ccg_gpu_appraisal **switches, const char *const *switch_names,
+					 size_t num_switches, struct ccg_error *err)
 {
 	pdi_t switch_set[CCG_NV_PDI_MAX], gpu_set[CCG_NV_PDI_MAX], seen_switch[PPCIE_SWITCHES];
 	size_t n_switch_set = 0, n_gpu_set = 0, n_seen = 0;
@@ -104,7 +104,8 @@ enum ccg_status ccg_ppcie_topology_check(struct ccg_gpu_appraisal **gpus, const 
 
 		if (!gpus[g]->parsed || !o->has_pdis)
 			return FAIL(gpus[g], gpu_names[g], "the report has no SWITCH_PDI field (opaque 22)%s",
-				    gpus[g]->parsed ? ": the GPU is not in protected PCIe mode" : ": report not parsed");
+				    gpus[g]->parsed ? ": the GPU is not in protected PCIe mode"
+						    : ": report not parsed");
 		for (size_t i = 0; i < o->num_pdis; i++) {
 			uint8_t le[CCG_NV_PDI_LEN];
 
@@ -130,11 +131,12 @@ enum ccg_status ccg_ppcie_topology_check(struct ccg_gpu_appraisal **gpus, const 
 		size_t n = 0;
 
 		if (!switches[s]->parsed || !o->has_device_pdi || !o->has_pdis)
-			return FAIL(switches[s], switch_names[s], "the report lacks DEVICE_PDI (22) or SWITCH_GPU_PDIS (26)");
+			return FAIL(switches[s], switch_names[s],
+				    "the report lacks DEVICE_PDI (22) or SWITCH_GPU_PDIS (26)");
 		hex_of(o->device_pdi, hex);
 		if (!set_has(switch_set, n_switch_set, o->device_pdi))
-			return FAIL(switches[s], switch_names[s], "its PDI %s is not one of the switches the GPUs report",
-				    hex);
+			return FAIL(switches[s], switch_names[s],
+				    "its PDI %s is not one of the switches the GPUs report", hex);
 		if (set_has(seen_switch, n_seen, o->device_pdi))
 			return FAIL(switches[s], switch_names[s], "its PDI %s is claimed by another switch", hex);
 		memcpy(seen_switch[n_seen++], o->device_pdi, CCG_NV_PDI_LEN);

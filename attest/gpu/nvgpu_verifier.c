@@ -42,8 +42,7 @@ enum ccg_status ccg_gpu_verifier_new(struct ccg_gpu_verifier **out)
 	v->ocsp_mode = CCG_GPU_OCSP_ONLINE;
 	v->device_anchor = pem_to_cert(ccg_nvidia_device_identity_ca_pem);
 	v->rim_anchor = pem_to_cert(ccg_nvidia_rim_root_pem);
-	if (v->device_anchor == NULL || v->rim_anchor == NULL ||
-	    pthread_mutex_init(&v->lock, NULL) != 0) {
+	if (v->device_anchor == NULL || v->rim_anchor == NULL || pthread_mutex_init(&v->lock, NULL) != 0) {
 		X509_free(v->device_anchor);
 		X509_free(v->rim_anchor);
 		free(v);
@@ -146,8 +145,8 @@ static enum ccg_status replace_str(char **slot, const char *s)
 	return CCG_OK;
 }
 
-enum ccg_status ccg_gpu_verifier_set_rims(struct ccg_gpu_verifier *v, const char *dir,
-					  const char *service_url, struct ccg_error *err)
+enum ccg_status ccg_gpu_verifier_set_rims(struct ccg_gpu_verifier *v, const char *dir, const char *service_url,
+					  struct ccg_error *err)
 {
 	drop_lazy(v);
 	if (replace_str(&v->rim_dir, dir) != CCG_OK || replace_str(&v->rim_url, service_url) != CCG_OK)
@@ -165,8 +164,7 @@ void ccg_gpu_verifier_set_rim_ignore_expiry(struct ccg_gpu_verifier *v, bool ign
 	v->rim_ignore_expiry = ignore;
 }
 
-enum ccg_status ccg_gpu_verifier_set_cache_dir(struct ccg_gpu_verifier *v, const char *dir,
-					       struct ccg_error *err)
+enum ccg_status ccg_gpu_verifier_set_cache_dir(struct ccg_gpu_verifier *v, const char *dir, struct ccg_error *err)
 {
 	enum ccg_status st;
 
@@ -178,8 +176,8 @@ enum ccg_status ccg_gpu_verifier_set_cache_dir(struct ccg_gpu_verifier *v, const
 	return CCG_OK;
 }
 
-enum ccg_status ccg_gpu_verifier_set_ocsp(struct ccg_gpu_verifier *v, enum ccg_gpu_ocsp_mode mode,
-					  const char *url, int64_t max_age, struct ccg_error *err)
+enum ccg_status ccg_gpu_verifier_set_ocsp(struct ccg_gpu_verifier *v, enum ccg_gpu_ocsp_mode mode, const char *url,
+					  int64_t max_age, struct ccg_error *err)
 {
 	if (mode != CCG_GPU_OCSP_OFF && mode != CCG_GPU_OCSP_CACHE && mode != CCG_GPU_OCSP_ONLINE)
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "ocsp", "unknown OCSP mode %d", (int)mode);
@@ -216,7 +214,7 @@ static enum ccg_status ensure_lazy(struct ccg_gpu_verifier *v, struct ccg_error 
 	if (v->ocsp == NULL) {
 		struct ccg_ocsp_config oc = {
 			.mode = v->ocsp_mode == CCG_GPU_OCSP_ONLINE && v->offline ? CCG_OCSP_MODE_CACHE
-										 : (enum ccg_ocsp_mode)v->ocsp_mode,
+										  : (enum ccg_ocsp_mode)v->ocsp_mode,
 			.responder_url = v->ocsp_url,
 			.cache_dir = v->cache_dir != NULL ? ocsp_dir : NULL,
 			.max_age = v->ocsp_max_age,
@@ -245,8 +243,8 @@ static enum ccg_status ensure_lazy(struct ccg_gpu_verifier *v, struct ccg_error 
 	return st;
 }
 
-enum ccg_status ccg_gpu_verifier_add_ocsp_response(struct ccg_gpu_verifier *v, const uint8_t *der,
-						   size_t len, struct ccg_error *err)
+enum ccg_status ccg_gpu_verifier_add_ocsp_response(struct ccg_gpu_verifier *v, const uint8_t *der, size_t len,
+						   struct ccg_error *err)
 {
 	struct ccg_gpu_supplied_ocsp *grown = NULL;
 	uint8_t *copy = NULL;
@@ -283,8 +281,7 @@ enum ccg_status ccg_gpu_verifier_add_ocsp_response(struct ccg_gpu_verifier *v, c
 
 static enum ccg_status build_claims(const struct ccg_gpu_evidence *ev, struct ccg_gpu_appraisal **as,
 				    const char *const *names, const char *topology,
-				    const uint8_t nonce[CCG_GPU_NONCE_LEN], int64_t now, bool passed,
-				    json_t **out)
+				    const uint8_t nonce[CCG_GPU_NONCE_LEN], int64_t now, bool passed, json_t **out)
 {
 	json_t *root = json_object(), *submods = json_object();
 	char nonce_hex[2 * CCG_GPU_NONCE_LEN + 1];
@@ -306,7 +303,7 @@ static enum ccg_status build_claims(const struct ccg_gpu_evidence *ev, struct cc
 	for (size_t i = 0; i < ev->count && st == CCG_OK; i++)
 		st = ccg_json_set_new(submods, names[i],
 				      as[i]->arch == CCG_NVGPU_ARCH_LS10 ? ccg_switch_claims_build(as[i], nonce)
-									  : ccg_gpu_claims_build(as[i], nonce));
+									 : ccg_gpu_claims_build(as[i], nonce));
 	if (st == CCG_OK)
 		st = ccg_json_set_new(root, "submods", submods);
 	else
@@ -326,8 +323,7 @@ enum ccg_status ccg_gpu_verifier_appraise(struct ccg_gpu_verifier *v, const stru
 	struct ccg_gpu_appraisal *as[CCG_GPU_MAX_DEVICES] = {0};
 	struct ccg_gpu_appraisal *gpus[CCG_GPU_MAX_DEVICES], *switches[CCG_GPU_MAX_DEVICES];
 	char names[CCG_GPU_MAX_DEVICES][16];
-	const char *name_ptrs[CCG_GPU_MAX_DEVICES], *gpu_names[CCG_GPU_MAX_DEVICES],
-		*switch_names[CCG_GPU_MAX_DEVICES];
+	const char *name_ptrs[CCG_GPU_MAX_DEVICES], *gpu_names[CCG_GPU_MAX_DEVICES], *switch_names[CCG_GPU_MAX_DEVICES];
 	size_t num_gpus = 0, num_switches = 0;
 	const char *topology = "not-checked";
 	struct ccg_error topo_err;
@@ -341,8 +337,8 @@ enum ccg_status ccg_gpu_verifier_appraise(struct ccg_gpu_verifier *v, const stru
 	if (v == NULL || ev == NULL)
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "appraise", "NULL argument");
 	if (!own_nonce && nonce_len != CCG_GPU_NONCE_LEN)
-		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "nonce", "nonce of %zu bytes, need %d",
-				     nonce_len, CCG_GPU_NONCE_LEN);
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "nonce", "nonce of %zu bytes, need %d", nonce_len,
+				     CCG_GPU_NONCE_LEN);
 	if (ev->count == 0)
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "evidence", "no GPU evidence");
 	if (own_nonce) {

@@ -25,7 +25,7 @@
 struct ccg_chain_cache_entry {
 	uint8_t key[CCG_SHA256_LEN]; /* SHA-256 of the PEM text */
 	bool used;
-	STACK_OF(X509) *certs;       /* leaf first, anchor excluded */
+	STACK_OF(X509) *certs; /* leaf first, anchor excluded */
 	EVP_PKEY *leaf_key;
 	int64_t not_before, not_after; /* latest notBefore / earliest notAfter over the chain */
 	uint64_t last_use;
@@ -38,23 +38,23 @@ struct ccg_gpu_verifier {
 	enum ccg_gpu_ocsp_mode ocsp_mode;
 	int64_t ocsp_max_age;
 	bool offline, skip_rims, rim_ignore_expiry;
-	struct ccg_ocsp *ocsp;       /* built lazily with the settings above */
-	struct ccg_rim_store *rims;  /* built lazily */
+	struct ccg_ocsp *ocsp;      /* built lazily with the settings above */
+	struct ccg_rim_store *rims; /* built lazily */
 	/* DER responses given to ccg_gpu_verifier_add_ocsp_response, replayed into each new OCSP checker */
 	struct ccg_gpu_supplied_ocsp {
 		uint8_t *der;
 		size_t len;
-	} *supplied;
+	} * supplied;
 	size_t n_supplied;
-	pthread_mutex_t lock;        /* guards lazy construction and the chain cache */
+	pthread_mutex_t lock; /* guards lazy construction and the chain cache */
 	struct ccg_chain_cache_entry chains[CCG_CHAIN_CACHE_SLOTS];
 	uint64_t clock;
 };
 
 /* Per-certificate-chain facts for the claims. */
 struct ccg_chain_claims {
-	bool checked;              /* the chain was examined */
-	bool valid;                /* verified to the anchor (expiry as configured) */
+	bool checked; /* the chain was examined */
+	bool valid;   /* verified to the anchor (expiry as configured) */
 	bool expired;
 	char not_after_iso[21];
 	struct ccg_ocsp_cert_result ocsp;
@@ -82,21 +82,20 @@ struct ccg_gpu_appraisal {
 	struct ccg_spdm_meas_request req;
 	struct ccg_spdm_meas_response resp;
 	bool rims_checked;
-	bool freshness_skipped;    /* the nonce was the evidence's own, not the caller's */
+	bool freshness_skipped; /* the nonce was the evidence's own, not the caller's */
 	struct ccg_rim_claims driver, vbios;
 	struct ccg_golden_result golden;
 	bool golden_done;
 	char warning[256];
-	struct ccg_error error;    /* first failed check, CCG_OK when none */
+	struct ccg_error error;                      /* first failed check, CCG_OK when none */
 	struct ccg_error errors[CCG_GPU_MAX_ERRORS]; /* every failed check, in order */
 	size_t num_errors;
-	struct ccg_error cur;      /* the check running now */
+	struct ccg_error cur; /* the check running now */
 };
 
 /* ccg_gpu_appraise_one: runs every check on one GPU; fills a. Returns a->error.status. */
 enum ccg_status ccg_gpu_appraise_one(struct ccg_gpu_verifier *v, const struct ccg_gpu_item *it,
-				     const uint8_t nonce[CCG_GPU_NONCE_LEN], int64_t now,
-				     struct ccg_gpu_appraisal *a);
+				     const uint8_t nonce[CCG_GPU_NONCE_LEN], int64_t now, struct ccg_gpu_appraisal *a);
 
 /* ccg_gpu_checks_skipped: the CCG_CHECK_* bits of what one GPU's appraisal did not check. */
 uint32_t ccg_gpu_checks_skipped(const struct ccg_gpu_appraisal *a);
@@ -123,9 +122,9 @@ json_t *ccg_switch_claims_build(const struct ccg_gpu_appraisal *a, const uint8_t
  * one; every switch sees the same 8 distinct GPU PDIs. A failure is filed
  * on the device it names (CCG_ERR_TOPOLOGY) and returned.
  */
-enum ccg_status ccg_ppcie_topology_check(struct ccg_gpu_appraisal **gpus, const char *const *gpu_names,
-					 size_t num_gpus, struct ccg_gpu_appraisal **switches,
-					 const char *const *switch_names, size_t num_switches, struct ccg_error *err);
+enum ccg_status ccg_ppcie_topology_check(struct ccg_gpu_appraisal **gpus, const char *const *gpu_names, size_t num_gpus,
+					 struct ccg_gpu_appraisal **switches, const char *const *switch_names,
+					 size_t num_switches, struct ccg_error *err);
 
 /* ccg_gpu_claims_build: the claims object of one appraised GPU (NVIDIA v3 names + ccgpu-*). */
 json_t *ccg_gpu_claims_build(const struct ccg_gpu_appraisal *a, const uint8_t nonce[CCG_GPU_NONCE_LEN]);

@@ -36,4 +36,3 @@ const char ccg_nvidia_rim_root_pem[] =
 	"1duaN84tAHRVgxVMvNrp5Tnom3idHYGW/dskAjATvjIx6VzHm/4e2GiZAyZEIUBD\n"
 	"OKPzp5ei/A0iUZpdvngenDwV8Qa/wGdiTmJ7Bp4=\n"
 	"-----END CERTIFICATE-----\n";
-

@@ -31,12 +31,11 @@
 #include "common/str.h"
 
 #define SWID_NS "http://standards.iso.org/iso/19770/-2/2015/schema.xsd"
-#define TCG_RIM_NS \
-	"https://trustedcomputinggroup.org/resource/tcg-reference-integrity-manifest-rim-information-model/"
+#define TCG_RIM_NS "https://trustedcomputinggroup.org/resource/tcg-reference-integrity-manifest-rim-information-model/"
 #define DSIG_NS "http://www.w3.org/2000/09/xmldsig#"
 
-#define RIM_ATTR_MAX 1024        /* longest tagId / product / version we keep */
-#define RIM_CERT_B64_MAX 16384   /* one base64 X509Certificate */
+#define RIM_ATTR_MAX 1024      /* longest tagId / product / version we keep */
+#define RIM_CERT_B64_MAX 16384 /* one base64 X509Certificate */
 
 /* the hash namespaces NVIDIA's SWID tags use for Hash<n> attributes */
 static const struct {
@@ -70,8 +69,8 @@ static void on_xmlsec_error(const char *file, int line, const char *func, const 
 	(void)reason;
 	/* keep the first (innermost) failure of an operation: it says why */
 	if (xmlsec_last_error[0] == '\0')
-		snprintf(xmlsec_last_error, sizeof(xmlsec_last_error), "%s: %s",
-			 func != NULL ? func : "xmlsec", msg != NULL ? msg : "failed");
+		snprintf(xmlsec_last_error, sizeof(xmlsec_last_error), "%s: %s", func != NULL ? func : "xmlsec",
+			 msg != NULL ? msg : "failed");
 }
 
 static void lib_init(void)
@@ -109,8 +108,7 @@ static bool ns_is(const xmlNs *ns, const char *href)
 
 static bool elem_is(const xmlNode *n, const char *ns, const char *name)
 {
-	return n != NULL && n->type == XML_ELEMENT_NODE && ns_is(n->ns, ns) &&
-	       strcmp((const char *)n->name, name) == 0;
+	return n != NULL && n->type == XML_ELEMENT_NODE && ns_is(n->ns, ns) && strcmp((const char *)n->name, name) == 0;
 }
 
 /* the text of an attribute (no namespace when ns is NULL) as a malloc'd string, or NULL */
@@ -128,8 +126,8 @@ static char *attr_dup(const xmlNode *n, const char *ns, const char *name)
 }
 
 /* a required attribute, at most RIM_ATTR_MAX bytes, non-empty */
-static enum ccg_status attr_required(const xmlNode *n, const char *ns, const char *name,
-				     const char *where, char **out, struct ccg_error *err)
+static enum ccg_status attr_required(const xmlNode *n, const char *ns, const char *name, const char *where, char **out,
+				     struct ccg_error *err)
 {
 	char *v = attr_dup(n, ns, name);
 
@@ -211,8 +209,7 @@ struct parse_guard {
 };
 
 /* SAX hook: any DOCTYPE stops the parser before its internal subset is read */
-static void on_internal_subset(void *ctx, const xmlChar *name, const xmlChar *external_id,
-			       const xmlChar *system_id)
+static void on_internal_subset(void *ctx, const xmlChar *name, const xmlChar *external_id, const xmlChar *system_id)
 {
 	xmlParserCtxtPtr p = ctx;
 	struct parse_guard *g = p->_private;
@@ -261,8 +258,7 @@ static enum ccg_status read_document(const uint8_t *xml, size_t len, xmlDoc **ou
 			while (l > 0 && (msg[l - 1] == '\n' || msg[l - 1] == '\r'))
 				msg[--l] = '\0';
 		}
-		st = ccg_error_set(err, CCG_ERR_ENCODING, "rim", "XML line %d: %s",
-				   e != NULL ? e->line : 0, msg);
+		st = ccg_error_set(err, CCG_ERR_ENCODING, "rim", "XML line %d: %s", e != NULL ? e->line : 0, msg);
 		goto out;
 	}
 	if (doc->intSubset != NULL || doc->extSubset != NULL) {
@@ -301,8 +297,8 @@ static enum ccg_status parse_meta(xmlNode *root, struct ccg_rim *rim, struct ccg
 		st = attr_required(meta, NULL, "colloquialVersion", "rim.Meta@colloquialVersion",
 				   &rim->colloquial_version, err);
 	if (st == CCG_OK)
-		st = attr_required(meta, TCG_RIM_NS, "PlatformManufacturerId",
-				   "rim.Meta@PlatformManufacturerId", &rim->manufacturer_id, err);
+		st = attr_required(meta, TCG_RIM_NS, "PlatformManufacturerId", "rim.Meta@PlatformManufacturerId",
+				   &rim->manufacturer_id, err);
 	return st;
 }
 
@@ -350,12 +346,11 @@ static enum ccg_status parse_hashes(xmlNode *res, struct ccg_rim_measurement *m,
 			return ccg_error_set(err, CCG_ERR_UNSUPPORTED, aw, "hash algorithm namespace \"%s\"",
 					     a->ns != NULL ? (const char *)a->ns->href : "(none)");
 		if (m->hash_len != 0 && hlen != m->hash_len)
-			return ccg_error_set(err, CCG_ERR_MALFORMED, aw,
-					     "alternatives use different hash algorithms");
+			return ccg_error_set(err, CCG_ERR_MALFORMED, aw, "alternatives use different hash algorithms");
 		m->hash_len = hlen;
 		if (k >= m->alternatives)
-			return ccg_error_set(err, CCG_ERR_MALFORMED, aw,
-					     "Hash%u but alternatives=\"%zu\"", k, m->alternatives);
+			return ccg_error_set(err, CCG_ERR_MALFORMED, aw, "Hash%u but alternatives=\"%zu\"", k,
+					     m->alternatives);
 		if (seen[k])
 			return ccg_error_set(err, CCG_ERR_DUPLICATE, aw, "given twice");
 		seen[k] = true;
@@ -384,13 +379,12 @@ static enum ccg_status parse_hashes(xmlNode *res, struct ccg_rim_measurement *m,
 		count++;
 	}
 	if (count != m->alternatives)
-		return ccg_error_set(err, CCG_ERR_MALFORMED, where,
-				     "alternatives=\"%zu\" but %zu Hash attributes", m->alternatives, count);
+		return ccg_error_set(err, CCG_ERR_MALFORMED, where, "alternatives=\"%zu\" but %zu Hash attributes",
+				     m->alternatives, count);
 	return CCG_OK;
 }
 
-static enum ccg_status parse_resource(xmlNode *res, size_t pos, struct ccg_rim_measurement *m,
-				      struct ccg_error *err)
+static enum ccg_status parse_resource(xmlNode *res, size_t pos, struct ccg_rim_measurement *m, struct ccg_error *err)
 {
 	char where[64];
 	char aw[CCG_ERROR_WHERE_MAX];
@@ -407,7 +401,8 @@ static enum ccg_status parse_resource(xmlNode *res, size_t pos, struct ccg_rim_m
 		goto out;
 	/* SPDM block indexes are 1..254, so RIM indexes are 0..253 */
 	if (!parse_u32(v, 253, &m->index)) {
-		st = ccg_error_set(err, CCG_ERR_MALFORMED, aw, "\"%.*s\" is not an index in 0..253", ccg_utf8_cut(v, 32), v);
+		st = ccg_error_set(err, CCG_ERR_MALFORMED, aw, "\"%.*s\" is not an index in 0..253",
+				   ccg_utf8_cut(v, 32), v);
 		goto out;
 	}
 	free(v);
@@ -423,7 +418,8 @@ static enum ccg_status parse_resource(xmlNode *res, size_t pos, struct ccg_rim_m
 	} else if (strcmp(v, "False") == 0) {
 		m->active = false;
 	} else {
-		st = ccg_error_set(err, CCG_ERR_MALFORMED, aw, "\"%.*s\" is neither True nor False", ccg_utf8_cut(v, 32), v);
+		st = ccg_error_set(err, CCG_ERR_MALFORMED, aw, "\"%.*s\" is neither True nor False",
+				   ccg_utf8_cut(v, 32), v);
 		goto out;
 	}
 	free(v);
@@ -434,8 +430,8 @@ static enum ccg_status parse_resource(xmlNode *res, size_t pos, struct ccg_rim_m
 	if (st != CCG_OK)
 		goto out;
 	if (!parse_u32(v, CCG_RIM_MAX_ALTERNATIVES, &u) || u == 0) {
-		st = ccg_error_set(err, CCG_ERR_MALFORMED, aw, "\"%.*s\" is not a count in 1..%d", ccg_utf8_cut(v, 32), v,
-				   CCG_RIM_MAX_ALTERNATIVES);
+		st = ccg_error_set(err, CCG_ERR_MALFORMED, aw, "\"%.*s\" is not a count in 1..%d", ccg_utf8_cut(v, 32),
+				   v, CCG_RIM_MAX_ALTERNATIVES);
 		goto out;
 	}
 	m->alternatives = u;
@@ -507,8 +503,8 @@ static enum ccg_status parse_payload(xmlNode *root, struct ccg_rim *rim, struct 
 			count++;
 		free(type);
 		if (count > CCG_RIM_MAX_MEASUREMENTS)
-			return ccg_error_set(err, CCG_ERR_TOO_LARGE, "rim.Payload",
-					     "more than %d measurements", CCG_RIM_MAX_MEASUREMENTS);
+			return ccg_error_set(err, CCG_ERR_TOO_LARGE, "rim.Payload", "more than %d measurements",
+					     CCG_RIM_MAX_MEASUREMENTS);
 	}
 	if (count == 0)
 		return ccg_error_set(err, CCG_ERR_MALFORMED, "rim.Payload", "no Measurement resources");
@@ -538,8 +534,7 @@ static enum ccg_status parse_payload(xmlNode *root, struct ccg_rim *rim, struct 
 		if (rim->measurements[i].index == rim->measurements[i - 1].index) {
 			char where[CCG_ERROR_WHERE_MAX];
 
-			snprintf(where, sizeof(where), "rim.Payload.Resource[index=%u]",
-				 rim->measurements[i].index);
+			snprintf(where, sizeof(where), "rim.Payload.Resource[index=%u]", rim->measurements[i].index);
 			return ccg_error_set(err, CCG_ERR_DUPLICATE, where, "index given twice");
 		}
 	}
@@ -581,13 +576,13 @@ static enum ccg_status parse_certs(xmlNode *sig, struct ccg_rim *rim, struct ccg
 				continue;
 			snprintf(where, sizeof(where), "rim.Signature.KeyInfo.X509Certificate[%zu]", n_certs);
 			if (n_certs >= CCG_CHAIN_MAX_CERTS)
-				return ccg_error_set(err, CCG_ERR_TOO_LARGE, where,
-						     "more than %d certificates", CCG_CHAIN_MAX_CERTS);
+				return ccg_error_set(err, CCG_ERR_TOO_LARGE, where, "more than %d certificates",
+						     CCG_CHAIN_MAX_CERTS);
 			text = xmlNodeGetContent(c);
 			if (text == NULL)
 				return ccg_error_set(err, CCG_ERR_MALFORMED, where, "empty certificate");
-			st = ccg_base64_decode((const char *)text, strlen((const char *)text), RIM_CERT_B64_MAX,
-					       &der, &der_len);
+			st = ccg_base64_decode((const char *)text, strlen((const char *)text), RIM_CERT_B64_MAX, &der,
+					       &der_len);
 			xmlFree(text);
 			if (st != CCG_OK) {
 				free(der);
@@ -607,8 +602,7 @@ static enum ccg_status parse_certs(xmlNode *sig, struct ccg_rim *rim, struct ccg
 		}
 	}
 	if (n_certs == 0)
-		return ccg_error_set(err, CCG_ERR_MALFORMED, "rim.Signature.KeyInfo.X509Data",
-				     "no X509Certificate");
+		return ccg_error_set(err, CCG_ERR_MALFORMED, "rim.Signature.KeyInfo.X509Data", "no X509Certificate");
 	return CCG_OK;
 }
 
@@ -626,8 +620,7 @@ enum ccg_status ccg_rim_parse(const uint8_t *xml, size_t len, struct ccg_rim **o
 	if (len == 0)
 		return ccg_error_set(err, CCG_ERR_TRUNCATED, "rim", "empty document");
 	if (len > CCG_RIM_MAX_BYTES)
-		return ccg_error_set(err, CCG_ERR_TOO_LARGE, "rim", "%zu bytes, maximum %u", len,
-				     CCG_RIM_MAX_BYTES);
+		return ccg_error_set(err, CCG_ERR_TOO_LARGE, "rim", "%zu bytes, maximum %u", len, CCG_RIM_MAX_BYTES);
 	st = lib_ready(err);
 	if (st != CCG_OK)
 		return st;
@@ -712,8 +705,8 @@ static enum ccg_status signer_key(X509 *leaf, xmlSecKeyPtr *out, struct ccg_erro
 	data = xmlSecOpenSSLEvpKeyAdopt(pk); /* takes pk */
 	if (data == NULL) {
 		EVP_PKEY_free(pk);
-		return ccg_error_set(err, CCG_ERR_UNSUPPORTED, "rim.Signature",
-				     "signer key type not supported: %s", xmlsec_last_error);
+		return ccg_error_set(err, CCG_ERR_UNSUPPORTED, "rim.Signature", "signer key type not supported: %s",
+				     xmlsec_last_error);
 	}
 	key = xmlSecKeyCreate();
 	if (key == NULL) {
@@ -733,7 +726,7 @@ static enum ccg_status verify_signature(const struct ccg_rim *rim, struct ccg_er
 {
 	/* what SignedInfo may name: C14N methods and ECDSA signature methods */
 	const xmlSecTransformId signed_info_ids[] = {
-		xmlSecTransformInclC14NId,    xmlSecTransformInclC14N11Id, xmlSecTransformExclC14NId,
+		xmlSecTransformInclC14NId,    xmlSecTransformInclC14N11Id,  xmlSecTransformExclC14NId,
 		xmlSecTransformEcdsaSha256Id, xmlSecTransformEcdsaSha384Id, xmlSecTransformEcdsaSha512Id,
 	};
 	/* what a Reference may name: the enveloped transform, C14N, SHA-2 digests */
@@ -801,8 +794,7 @@ static enum ccg_status verify_signature(const struct ccg_rim *rim, struct ccg_er
 		goto out;
 	}
 	ref = xmlSecPtrListGetItem(&ctx->signedInfoReferences, 0);
-	if (ref == NULL || ref->uri == NULL || ref->uri[0] != '\0' ||
-	    ref->status != xmlSecDSigStatusSucceeded) {
+	if (ref == NULL || ref->uri == NULL || ref->uri[0] != '\0' || ref->status != xmlSecDSigStatusSucceeded) {
 		st = ccg_error_set(err, CCG_ERR_SIGNATURE, "rim.Signature.SignedInfo.Reference",
 				   "the reference is not URI=\"\" (the whole document)");
 		goto out;

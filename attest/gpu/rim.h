@@ -21,41 +21,40 @@
 #define CCG_RIM_HASH_MAX 64
 
 struct ccg_rim_measurement {
-	uint32_t index;            /* RIM index: SPDM block index - 1 */
+	uint32_t index; /* RIM index: SPDM block index - 1 */
 	bool active;
-	size_t alternatives;       /* number of Hash<n> values */
-	size_t hash_len;           /* bytes of each hash (48 for SHA-384) */
+	size_t alternatives; /* number of Hash<n> values */
+	size_t hash_len;     /* bytes of each hash (48 for SHA-384) */
 	uint8_t hashes[CCG_RIM_MAX_ALTERNATIVES][CCG_RIM_HASH_MAX];
 	char name[64];
 };
 
 struct ccg_rim {
 	char *tag_id;
-	char *product;             /* Meta/@product, "GH100" */
-	char *colloquial_version;  /* Meta/@colloquialVersion: "550.144.03" / "96.00.74.00.20" */
-	char *manufacturer_id;     /* Meta/@PlatformManufacturerId */
+	char *product;            /* Meta/@product, "GH100" */
+	char *colloquial_version; /* Meta/@colloquialVersion: "550.144.03" / "96.00.74.00.20" */
+	char *manufacturer_id;    /* Meta/@PlatformManufacturerId */
 	size_t num_measurements;
 	struct ccg_rim_measurement *measurements; /* sorted by index, unique */
-	STACK_OF(X509) *certs;     /* from KeyInfo/X509Data, leaf (signer) first */
-	void *doc;                 /* private: the libxml2 document, for signature checking */
+	STACK_OF(X509) *certs;                    /* from KeyInfo/X509Data, leaf (signer) first */
+	void *doc;                                /* private: the libxml2 document, for signature checking */
 };
 
 struct ccg_rim_verify_opts {
-	X509 *rim_root;            /* NVIDIA RIM root */
-	int64_t now;               /* 0 = current time */
+	X509 *rim_root; /* NVIDIA RIM root */
+	int64_t now;    /* 0 = current time */
 	bool ignore_expiry;
 };
 
 struct ccg_rim_verify_result {
-	bool schema_valid;         /* parsed with every required element */
+	bool schema_valid; /* parsed with every required element */
 	bool signature_verified;
 	bool chain_verified;
 	struct ccg_chain_result chain;
 };
 
 /* ccg_rim_parse: parses the XML (at most CCG_RIM_MAX_BYTES; no DTDs, no network, no entities). */
-CCG_MUST_USE enum ccg_status ccg_rim_parse(const uint8_t *xml, size_t len, struct ccg_rim **out,
-					   struct ccg_error *err);
+CCG_MUST_USE enum ccg_status ccg_rim_parse(const uint8_t *xml, size_t len, struct ccg_rim **out, struct ccg_error *err);
 /*
  * ccg_rim_verify: XML signature (xmlsec1, key from the signer certificate in
  * the RIM; exactly one enveloped Signature referencing the whole document),
@@ -68,17 +67,17 @@ CCG_MUST_USE enum ccg_status ccg_rim_verify(const struct ccg_rim *rim, const str
 void ccg_rim_free(struct ccg_rim *rim);
 
 struct ccg_rim_store_config {
-	const char *dir;           /* a directory of <rim id>.xml files, or NULL */
-	const char *service_url;   /* RIM service base URL (GET <url>/<rim id>), or NULL */
-	const char *cache_dir;     /* where fetched RIMs are kept, or NULL */
-	bool offline;              /* never fetch; dir and cache only */
+	const char *dir;         /* a directory of <rim id>.xml files, or NULL */
+	const char *service_url; /* RIM service base URL (GET <url>/<rim id>), or NULL */
+	const char *cache_dir;   /* where fetched RIMs are kept, or NULL */
+	bool offline;            /* never fetch; dir and cache only */
 	long timeout_ms;
 };
 
 struct ccg_rim_store;
 
-CCG_MUST_USE enum ccg_status ccg_rim_store_new(const struct ccg_rim_store_config *config,
-					       struct ccg_rim_store **out, struct ccg_error *err);
+CCG_MUST_USE enum ccg_status ccg_rim_store_new(const struct ccg_rim_store_config *config, struct ccg_rim_store **out,
+					       struct ccg_error *err);
 void ccg_rim_store_free(struct ccg_rim_store *s);
 
 /*
@@ -89,10 +88,8 @@ void ccg_rim_store_free(struct ccg_rim_store *s);
  * Missing everywhere: CCG_ERR_RIM_NOT_FOUND. Thread-safe.
  */
 CCG_MUST_USE enum ccg_status ccg_rim_store_get(struct ccg_rim_store *s, const char *rim_id,
-					       const struct ccg_rim_verify_opts *opts,
-					       const struct ccg_rim **out,
-					       struct ccg_rim_verify_result *result,
-					       struct ccg_error *err);
+					       const struct ccg_rim_verify_opts *opts, const struct ccg_rim **out,
+					       struct ccg_rim_verify_result *result, struct ccg_error *err);
 
 /*
  * ccg_rim_service_decode: the RIM's XML bytes (malloc'd) from the body of

@@ -31,10 +31,10 @@
 struct store_entry {
 	char id[RIM_ID_MAX_LEN + 1];
 	struct ccg_rim *rim;
-	X509 *anchor;               /* the anchor the chain was verified to (ignoring expiry) */
+	X509 *anchor;                  /* the anchor the chain was verified to (ignoring expiry) */
 	struct ccg_chain_result chain; /* from that verification */
-	int64_t valid_from;         /* latest notBefore over the chain and the anchor */
-	int64_t valid_until;        /* earliest notAfter over the chain and the anchor */
+	int64_t valid_from;            /* latest notBefore over the chain and the anchor */
+	int64_t valid_until;           /* earliest notAfter over the chain and the anchor */
 	struct store_entry *next;
 };
 
@@ -164,8 +164,8 @@ static bool hex_lower_equal(const char *hex, const uint8_t *bin, size_t len)
 }
 
 /* decodes NVIDIA's RIM service answer into the RIM's XML bytes */
-static enum ccg_status decode_service_json(const char *id, const uint8_t *body, size_t body_len,
-					   uint8_t **out, size_t *out_len, struct ccg_error *err)
+static enum ccg_status decode_service_json(const char *id, const uint8_t *body, size_t body_len, uint8_t **out,
+					   size_t *out_len, struct ccg_error *err)
 {
 	static const char *where = "rim service response";
 	json_t *doc = NULL, *v;
@@ -192,7 +192,7 @@ static enum ccg_status decode_service_json(const char *id, const uint8_t *body, 
 	}
 	v = json_object_get(doc, "rim_format");
 	if (v != NULL && (!json_is_string(v) || (strcasecmp(json_string_value(v), "TCG") != 0 &&
-						   strcasecmp(json_string_value(v), "xml") != 0))) {
+						 strcasecmp(json_string_value(v), "xml") != 0))) {
 		st = ccg_error_set(err, CCG_ERR_UNSUPPORTED, "rim service response.rim_format",
 				   "\"%.*s\" is not a SWID (TCG/XML) RIM",
 				   ccg_utf8_cut(json_is_string(v) ? json_string_value(v) : "?", 32),
@@ -238,8 +238,8 @@ enum ccg_status ccg_rim_service_decode(const char *rim_id, const uint8_t *body, 
 	return decode_service_json(rim_id, body, body_len, out, out_len, err);
 }
 
-static enum ccg_status fetch_service(const struct ccg_rim_store *s, const char *id, uint8_t **out,
-				     size_t *out_len, struct ccg_error *err)
+static enum ccg_status fetch_service(const struct ccg_rim_store *s, const char *id, uint8_t **out, size_t *out_len,
+				     struct ccg_error *err)
 {
 	struct ccg_http_request req;
 	struct ccg_http_response resp;
@@ -297,9 +297,10 @@ static enum ccg_status check_id_matches(const char *id, const struct ccg_rim *ri
 		snprintf(want, sizeof(want), "%s_%s", rim->product, rim->colloquial_version);
 		if (strlen(id) - pl != strlen(want) || strcmp(id + pl, want) != 0)
 			return ccg_error_set(err, CCG_ERR_RIM_INVALID, "rim.Meta",
-					     "RIM for %.*s %.*s, but %.*s was asked for", ccg_utf8_cut(rim->product, 40),
-					     rim->product, ccg_utf8_cut(rim->colloquial_version, 40),
-					     rim->colloquial_version, ccg_utf8_cut(id, 127), id);
+					     "RIM for %.*s %.*s, but %.*s was asked for",
+					     ccg_utf8_cut(rim->product, 40), rim->product,
+					     ccg_utf8_cut(rim->colloquial_version, 40), rim->colloquial_version,
+					     ccg_utf8_cut(id, 127), id);
 		return CCG_OK;
 	}
 	for (size_t i = 0; i < sizeof(vbios_prefixes) / sizeof(vbios_prefixes[0]); i++) {
@@ -316,8 +317,9 @@ static enum ccg_status check_id_matches(const char *id, const struct ccg_rim *ri
 		want[n] = '\0';
 		if (!ends_with(id, want))
 			return ccg_error_set(err, CCG_ERR_RIM_INVALID, "rim.Meta@colloquialVersion",
-					     "VBIOS %.*s, but %.*s was asked for", ccg_utf8_cut(rim->colloquial_version, 40),
-					     rim->colloquial_version, ccg_utf8_cut(id, 127), id);
+					     "VBIOS %.*s, but %.*s was asked for",
+					     ccg_utf8_cut(rim->colloquial_version, 40), rim->colloquial_version,
+					     ccg_utf8_cut(id, 127), id);
 		return CCG_OK;
 	}
 	return CCG_OK;
@@ -326,8 +328,7 @@ static enum ccg_status check_id_matches(const char *id, const struct ccg_rim *ri
 /* ---------- verification and the expiry fast path ---------- */
 
 /* verifies the chain to anchor ignoring expiry, and records the validity window */
-static enum ccg_status entry_verify_chain(struct store_entry *e, X509 *anchor, int64_t now,
-					  struct ccg_error *err)
+static enum ccg_status entry_verify_chain(struct store_entry *e, X509 *anchor, int64_t now, struct ccg_error *err)
 {
 	struct ccg_chain_opts co = {.anchor = anchor, .now = now, .ignore_expiry = true, .name = "RIM chain"};
 	struct ccg_chain_result chain;
@@ -438,9 +439,9 @@ static enum ccg_status load_bytes(struct ccg_rim_store *s, const char *id, uint8
 			     s->offline ? ", offline" : ", no RIM service");
 }
 
-enum ccg_status ccg_rim_store_get(struct ccg_rim_store *s, const char *rim_id,
-				  const struct ccg_rim_verify_opts *opts, const struct ccg_rim **out,
-				  struct ccg_rim_verify_result *result, struct ccg_error *err)
+enum ccg_status ccg_rim_store_get(struct ccg_rim_store *s, const char *rim_id, const struct ccg_rim_verify_opts *opts,
+				  const struct ccg_rim **out, struct ccg_rim_verify_result *result,
+				  struct ccg_error *err)
 {
 	struct ccg_rim_verify_result local_result, first;
 	struct ccg_rim_verify_opts vopts;

@@ -59,20 +59,18 @@ enum ccg_status ccg_spdm_meas_request_parse(struct ccg_cursor *in, struct ccg_sp
 	out->sig_requested = (out->param1 & SPDM_MEAS_SIG_REQUESTED) != 0;
 	if (out->sig_requested) {
 		if (!ccg_cursor_copy_bytes(&c, out->nonce, CCG_SPDM_NONCE_LEN))
-			return ccg_error_set(err, CCG_ERR_TRUNCATED, "spdm.request.nonce",
-					     "need %d bytes, have %zu", CCG_SPDM_NONCE_LEN, c.len);
+			return ccg_error_set(err, CCG_ERR_TRUNCATED, "spdm.request.nonce", "need %d bytes, have %zu",
+					     CCG_SPDM_NONCE_LEN, c.len);
 		if (!ccg_cursor_get_u8(&c, &slot))
-			return ccg_error_set(err, CCG_ERR_TRUNCATED, "spdm.request.slot_id",
-					     "request ends");
+			return ccg_error_set(err, CCG_ERR_TRUNCATED, "spdm.request.slot_id", "request ends");
 		if ((slot & 0xF0) != 0)
 			return ccg_error_set(err, CCG_ERR_MALFORMED, "spdm.request.slot_id",
 					     "SlotIDParam 0x%02x sets reserved bits", slot);
 		out->slot_id = slot;
 	}
-	if (has_context(out->version) &&
-	    !ccg_cursor_get_bytes(&c, &out->context, CCG_SPDM_CONTEXT_LEN))
-		return ccg_error_set(err, CCG_ERR_TRUNCATED, "spdm.request.context",
-				     "need %d bytes, have %zu", CCG_SPDM_CONTEXT_LEN, c.len);
+	if (has_context(out->version) && !ccg_cursor_get_bytes(&c, &out->context, CCG_SPDM_CONTEXT_LEN))
+		return ccg_error_set(err, CCG_ERR_TRUNCATED, "spdm.request.context", "need %d bytes, have %zu",
+				     CCG_SPDM_CONTEXT_LEN, c.len);
 	ccg_cursor_init(&out->raw, in->data, ccg_cursor_offset(in, &c));
 	*in = c;
 	return CCG_OK;
@@ -97,16 +95,15 @@ static enum ccg_status parse_block(struct ccg_cursor *rec, size_t pos, struct cc
 		return ccg_error_set(err, CCG_ERR_TRUNCATED, BLOCK_WHERE("size"),
 				     "MeasurementSize %u, %zu bytes left in the record", size, c.len);
 	if (b->index == 0 || b->index == 0xFF)
-		return ccg_error_set(err, CCG_ERR_MALFORMED, BLOCK_WHERE("index"),
-				     "Index 0x%02x is reserved", b->index);
+		return ccg_error_set(err, CCG_ERR_MALFORMED, BLOCK_WHERE("index"), "Index 0x%02x is reserved",
+				     b->index);
 	if (b->spec != SPDM_MEAS_SPEC_DMTF)
 		return ccg_error_set(err, CCG_ERR_UNSUPPORTED, BLOCK_WHERE("spec"),
-				     "MeasurementSpecification 0x%02x of index %u is not DMTF (0x01)",
-				     b->spec, b->index);
+				     "MeasurementSpecification 0x%02x of index %u is not DMTF (0x01)", b->spec,
+				     b->index);
 	if (!ccg_cursor_get_u8(&meas, &b->dmtf_type) || !ccg_cursor_get_u16le(&meas, &value_size))
 		return ccg_error_set(err, CCG_ERR_MALFORMED, BLOCK_WHERE("size"),
-				     "MeasurementSize %u of index %u cannot hold the DMTF header", size,
-				     b->index);
+				     "MeasurementSize %u of index %u cannot hold the DMTF header", size, b->index);
 	if (!ccg_cursor_get_bytes(&meas, &b->value, value_size) || meas.len != 0)
 		return ccg_error_set(err, CCG_ERR_MALFORMED, BLOCK_WHERE("value_size"),
 				     "DMTFSpecMeasurementValueSize %u of index %u does not fill "
@@ -119,8 +116,7 @@ static enum ccg_status parse_block(struct ccg_cursor *rec, size_t pos, struct cc
 }
 
 /* The measurement record: exactly num_blocks blocks, unique indexes, nothing after them. */
-static enum ccg_status parse_record(struct ccg_cursor rec, struct ccg_spdm_meas_response *out,
-				    struct ccg_error *err)
+static enum ccg_status parse_record(struct ccg_cursor rec, struct ccg_spdm_meas_response *out, struct ccg_error *err)
 {
 	bool seen[256] = {false};
 	size_t n = 0;
@@ -139,8 +135,7 @@ static enum ccg_status parse_record(struct ccg_cursor rec, struct ccg_spdm_meas_
 			return st;
 		if (seen[b->index]) {
 			snprintf(where, sizeof(where), "spdm.response.block[%zu].index", n);
-			return ccg_error_set(err, CCG_ERR_DUPLICATE, where, "Index %u given twice",
-					     b->index);
+			return ccg_error_set(err, CCG_ERR_DUPLICATE, where, "Index %u given twice", b->index);
 		}
 		seen[b->index] = true;
 		n++;
@@ -151,9 +146,8 @@ static enum ccg_status parse_record(struct ccg_cursor rec, struct ccg_spdm_meas_
 	return CCG_OK;
 }
 
-enum ccg_status ccg_spdm_meas_response_parse(const uint8_t *data, size_t len, uint8_t version,
-					     size_t sig_len, struct ccg_spdm_meas_response *out,
-					     struct ccg_error *err)
+enum ccg_status ccg_spdm_meas_response_parse(const uint8_t *data, size_t len, uint8_t version, size_t sig_len,
+					     struct ccg_spdm_meas_response *out, struct ccg_error *err)
 {
 	struct ccg_cursor start, c, record;
 	uint8_t code;
@@ -181,8 +175,7 @@ enum ccg_status ccg_spdm_meas_response_parse(const uint8_t *data, size_t len, ui
 	if (!ccg_cursor_get_u8(&c, &out->param2))
 		return ccg_error_set(err, CCG_ERR_TRUNCATED, "spdm.response.param2", "response ends");
 	if (!ccg_cursor_get_u8(&c, &out->num_blocks))
-		return ccg_error_set(err, CCG_ERR_TRUNCATED, "spdm.response.number_of_blocks",
-				     "response ends");
+		return ccg_error_set(err, CCG_ERR_TRUNCATED, "spdm.response.number_of_blocks", "response ends");
 	if (!ccg_cursor_get_u24le(&c, &out->record_len))
 		return ccg_error_set(err, CCG_ERR_TRUNCATED, "spdm.response.measurement_record_length",
 				     "response ends");
@@ -193,36 +186,33 @@ enum ccg_status ccg_spdm_meas_response_parse(const uint8_t *data, size_t len, ui
 	if (st != CCG_OK)
 		return st;
 	if (!ccg_cursor_copy_bytes(&c, out->nonce, CCG_SPDM_NONCE_LEN))
-		return ccg_error_set(err, CCG_ERR_TRUNCATED, "spdm.response.nonce",
-				     "need %d bytes, have %zu", CCG_SPDM_NONCE_LEN, c.len);
+		return ccg_error_set(err, CCG_ERR_TRUNCATED, "spdm.response.nonce", "need %d bytes, have %zu",
+				     CCG_SPDM_NONCE_LEN, c.len);
 	if (!ccg_cursor_get_u16le(&c, &opaque_len))
-		return ccg_error_set(err, CCG_ERR_TRUNCATED, "spdm.response.opaque_length",
-				     "response ends");
+		return ccg_error_set(err, CCG_ERR_TRUNCATED, "spdm.response.opaque_length", "response ends");
 	if (opaque_len > CCG_SPDM_OPAQUE_MAX)
 		return ccg_error_set(err, CCG_ERR_TOO_LARGE, "spdm.response.opaque_length",
 				     "OpaqueDataLength %u is over %d", opaque_len, CCG_SPDM_OPAQUE_MAX);
 	if (!ccg_cursor_get_bytes(&c, &out->opaque, opaque_len))
 		return ccg_error_set(err, CCG_ERR_TRUNCATED, "spdm.response.opaque_data",
 				     "OpaqueDataLength %u, %zu bytes left", opaque_len, c.len);
-	if (has_context(out->version) &&
-	    !ccg_cursor_get_bytes(&c, &out->context, CCG_SPDM_CONTEXT_LEN))
-		return ccg_error_set(err, CCG_ERR_TRUNCATED, "spdm.response.context",
-				     "need %d bytes, have %zu", CCG_SPDM_CONTEXT_LEN, c.len);
+	if (has_context(out->version) && !ccg_cursor_get_bytes(&c, &out->context, CCG_SPDM_CONTEXT_LEN))
+		return ccg_error_set(err, CCG_ERR_TRUNCATED, "spdm.response.context", "need %d bytes, have %zu",
+				     CCG_SPDM_CONTEXT_LEN, c.len);
 	out->signed_len = ccg_cursor_offset(&start, &c);
 	if (!ccg_cursor_get_bytes(&c, &out->signature, sig_len))
-		return ccg_error_set(err, CCG_ERR_TRUNCATED, "spdm.response.signature",
-				     "need %zu bytes, have %zu", sig_len, c.len);
+		return ccg_error_set(err, CCG_ERR_TRUNCATED, "spdm.response.signature", "need %zu bytes, have %zu",
+				     sig_len, c.len);
 	if (c.len != 0)
-		return ccg_error_set(err, CCG_ERR_TRAILING_DATA, "spdm.response",
-				     "%zu bytes after the signature", c.len);
+		return ccg_error_set(err, CCG_ERR_TRAILING_DATA, "spdm.response", "%zu bytes after the signature",
+				     c.len);
 	out->raw = start;
 	return CCG_OK;
 }
 
 /* L1 = VCA ‖ request ‖ response without its signature (DSP0274 "Measurement signature"). */
 static enum ccg_status append_l1(struct ccg_buf *b, const struct ccg_spdm_meas_request *req,
-				 const struct ccg_spdm_meas_response *resp, const uint8_t *vca,
-				 size_t vca_len)
+				 const struct ccg_spdm_meas_response *resp, const uint8_t *vca, size_t vca_len)
 {
 	enum ccg_status st = CCG_OK;
 
@@ -255,9 +245,8 @@ static enum ccg_status append_signing_prefix(struct ccg_buf *b, uint8_t version)
 }
 
 enum ccg_status ccg_spdm_meas_signed_message(const struct ccg_spdm_meas_request *req,
-					     const struct ccg_spdm_meas_response *resp,
-					     const uint8_t *vca, size_t vca_len, uint8_t **out,
-					     size_t *out_len, struct ccg_error *err)
+					     const struct ccg_spdm_meas_response *resp, const uint8_t *vca,
+					     size_t vca_len, uint8_t **out, size_t *out_len, struct ccg_error *err)
 {
 	struct ccg_buf l1, msg;
 	uint8_t hash[CCG_SHA384_LEN];
@@ -267,15 +256,13 @@ enum ccg_status ccg_spdm_meas_signed_message(const struct ccg_spdm_meas_request 
 	ccg_buf_init(&msg, SIGNED_MESSAGE_MAX);
 	*out = NULL;
 	*out_len = 0;
-	if (req == NULL || resp == NULL || (vca == NULL && vca_len != 0) ||
-	    resp->signed_len > resp->raw.len) {
+	if (req == NULL || resp == NULL || (vca == NULL && vca_len != 0) || resp->signed_len > resp->raw.len) {
 		st = ccg_error_set(err, CCG_ERR_INVALID_ARG, "spdm.signed_message", "bad arguments");
 		goto out;
 	}
 	if (req->version != resp->version || !version_supported(req->version)) {
 		st = ccg_error_set(err, CCG_ERR_UNSUPPORTED, "spdm.response.version",
-				   "response is SPDM 0x%02x, request 0x%02x", resp->version,
-				   req->version);
+				   "response is SPDM 0x%02x, request 0x%02x", resp->version, req->version);
 		goto out;
 	}
 	st = append_l1(&l1, req, resp, vca, vca_len);
@@ -303,31 +290,28 @@ out:
 	return st;
 }
 
-enum ccg_status ccg_spdm_meas_verify(const struct ccg_spdm_meas_request *req,
-				     const struct ccg_spdm_meas_response *resp, const uint8_t *vca,
-				     size_t vca_len, EVP_PKEY *leaf_key, struct ccg_error *err)
+enum ccg_status ccg_spdm_meas_verify(const struct ccg_spdm_meas_request *req, const struct ccg_spdm_meas_response *resp,
+				     const uint8_t *vca, size_t vca_len, EVP_PKEY *leaf_key, struct ccg_error *err)
 {
 	uint8_t *msg = NULL;
 	size_t msg_len = 0;
 	enum ccg_status st;
 
-	if (req == NULL || resp == NULL || !req->sig_requested ||
-	    resp->signature.len != CCG_SPDM_P384_SIG_LEN) {
+	if (req == NULL || resp == NULL || !req->sig_requested || resp->signature.len != CCG_SPDM_P384_SIG_LEN) {
 		st = ccg_error_set(err, CCG_ERR_SIGNATURE, "spdm.response.signature",
 				   "no ECDSA P-384 signature in the response (%zu bytes)",
 				   resp != NULL ? resp->signature.len : (size_t)0);
 		goto out;
 	}
 	if (leaf_key == NULL || EVP_PKEY_get_base_id(leaf_key) != EVP_PKEY_EC) {
-		st = ccg_error_set(err, CCG_ERR_SIGNATURE, "spdm.response.signature",
-				   "the leaf key is not an EC key");
+		st = ccg_error_set(err, CCG_ERR_SIGNATURE, "spdm.response.signature", "the leaf key is not an EC key");
 		goto out;
 	}
 	st = ccg_spdm_meas_signed_message(req, resp, vca, vca_len, &msg, &msg_len, err);
 	if (st != CCG_OK)
 		goto out;
-	st = ccg_ecdsa_verify_raw(leaf_key, "SHA384", msg, msg_len, resp->signature.data,
-				  resp->signature.len, "spdm.response.signature", err);
+	st = ccg_ecdsa_verify_raw(leaf_key, "SHA384", msg, msg_len, resp->signature.data, resp->signature.len,
+				  "spdm.response.signature", err);
 out:
 	free(msg);
 	return st;

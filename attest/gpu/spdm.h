@@ -15,43 +15,43 @@
 #include "wire/spdm_codes.h"
 
 #define CCG_SPDM_NONCE_LEN 32
-#define CCG_SPDM_CONTEXT_LEN 8          /* RequesterContext, SPDM 1.3 */
+#define CCG_SPDM_CONTEXT_LEN 8 /* RequesterContext, SPDM 1.3 */
 #define CCG_SPDM_MAX_BLOCKS 255
 #define CCG_SPDM_P384_SIG_LEN 96
-#define CCG_SPDM_OPAQUE_MAX 1024        /* DSP0274: OpaqueDataLength <= 1024 */
+#define CCG_SPDM_OPAQUE_MAX 1024 /* DSP0274: OpaqueDataLength <= 1024 */
 
 struct ccg_spdm_meas_request {
-	uint8_t version;                 /* 0x11, 0x12 or 0x13 */
-	uint8_t param1;                  /* bit 0: signature requested */
-	uint8_t param2;                  /* measurement operation: 0xFF all, 0 count, else index */
+	uint8_t version; /* 0x11, 0x12 or 0x13 */
+	uint8_t param1;  /* bit 0: signature requested */
+	uint8_t param2;  /* measurement operation: 0xFF all, 0 count, else index */
 	bool sig_requested;
 	uint8_t nonce[CCG_SPDM_NONCE_LEN];
-	uint8_t slot_id;                 /* SlotIDParam, low 4 bits */
-	struct ccg_cursor context;       /* RequesterContext (1.3) or empty */
-	struct ccg_cursor raw;           /* the request's bytes */
+	uint8_t slot_id;           /* SlotIDParam, low 4 bits */
+	struct ccg_cursor context; /* RequesterContext (1.3) or empty */
+	struct ccg_cursor raw;     /* the request's bytes */
 };
 
 struct ccg_spdm_meas_block {
-	uint8_t index;                   /* 1..254 (0xFD manifest, 0xFE device mode; 0, 0xFF reserved) */
-	uint8_t spec;                    /* MeasurementSpecification; only DMTF accepted */
-	uint8_t dmtf_type;               /* DMTFSpecMeasurementValueType (bit 7: raw bit stream) */
-	struct ccg_cursor value;         /* DMTFSpecMeasurementValue */
-	struct ccg_cursor raw;           /* the whole block as signed */
+	uint8_t index;           /* 1..254 (0xFD manifest, 0xFE device mode; 0, 0xFF reserved) */
+	uint8_t spec;            /* MeasurementSpecification; only DMTF accepted */
+	uint8_t dmtf_type;       /* DMTFSpecMeasurementValueType (bit 7: raw bit stream) */
+	struct ccg_cursor value; /* DMTFSpecMeasurementValue */
+	struct ccg_cursor raw;   /* the whole block as signed */
 };
 
 struct ccg_spdm_meas_response {
 	uint8_t version;
-	uint8_t param1;                  /* 1.1: number of indices (count op) / reserved */
-	uint8_t param2;                  /* slot id + content-changed bits */
+	uint8_t param1; /* 1.1: number of indices (count op) / reserved */
+	uint8_t param2; /* slot id + content-changed bits */
 	uint8_t num_blocks;
 	uint32_t record_len;
 	struct ccg_spdm_meas_block blocks[CCG_SPDM_MAX_BLOCKS];
-	uint8_t nonce[CCG_SPDM_NONCE_LEN];   /* responder nonce */
-	struct ccg_cursor opaque;            /* OpaqueData */
-	struct ccg_cursor context;           /* RequesterContext echo (1.3) or empty */
-	struct ccg_cursor signature;         /* empty when none */
-	struct ccg_cursor raw;               /* the whole response */
-	size_t signed_len;                   /* response bytes before the signature */
+	uint8_t nonce[CCG_SPDM_NONCE_LEN]; /* responder nonce */
+	struct ccg_cursor opaque;          /* OpaqueData */
+	struct ccg_cursor context;         /* RequesterContext echo (1.3) or empty */
+	struct ccg_cursor signature;       /* empty when none */
+	struct ccg_cursor raw;             /* the whole response */
+	size_t signed_len;                 /* response bytes before the signature */
 };
 
 /*
@@ -61,8 +61,7 @@ struct ccg_spdm_meas_response {
  * short: CCG_ERR_TRUNCATED; reserved SlotIDParam bits set: CCG_ERR_MALFORMED.
  * out->raw borrows from in. Thread-safe.
  */
-CCG_MUST_USE enum ccg_status ccg_spdm_meas_request_parse(struct ccg_cursor *in,
-							 struct ccg_spdm_meas_request *out,
+CCG_MUST_USE enum ccg_status ccg_spdm_meas_request_parse(struct ccg_cursor *in, struct ccg_spdm_meas_request *out,
 							 struct ccg_error *err);
 
 /*
@@ -79,9 +78,8 @@ CCG_MUST_USE enum ccg_status ccg_spdm_meas_request_parse(struct ccg_cursor *in,
  * CCG_ERR_MALFORMED; an index twice: CCG_ERR_DUPLICATE; OpaqueDataLength over
  * 1024: CCG_ERR_TOO_LARGE. out borrows from data. Thread-safe.
  */
-CCG_MUST_USE enum ccg_status ccg_spdm_meas_response_parse(const uint8_t *data, size_t len,
-							  uint8_t version, size_t sig_len,
-							  struct ccg_spdm_meas_response *out,
+CCG_MUST_USE enum ccg_status ccg_spdm_meas_response_parse(const uint8_t *data, size_t len, uint8_t version,
+							  size_t sig_len, struct ccg_spdm_meas_response *out,
 							  struct ccg_error *err);
 
 /*
@@ -95,9 +93,8 @@ CCG_MUST_USE enum ccg_status ccg_spdm_meas_response_parse(const uint8_t *data, s
  * out is malloc'd.
  */
 CCG_MUST_USE enum ccg_status ccg_spdm_meas_signed_message(const struct ccg_spdm_meas_request *req,
-							  const struct ccg_spdm_meas_response *resp,
-							  const uint8_t *vca, size_t vca_len,
-							  uint8_t **out, size_t *out_len,
+							  const struct ccg_spdm_meas_response *resp, const uint8_t *vca,
+							  size_t vca_len, uint8_t **out, size_t *out_len,
 							  struct ccg_error *err);
 
 /*
@@ -108,8 +105,7 @@ CCG_MUST_USE enum ccg_status ccg_spdm_meas_signed_message(const struct ccg_spdm_
  * the request nonce against the caller's is the caller's job. Thread-safe.
  */
 CCG_MUST_USE enum ccg_status ccg_spdm_meas_verify(const struct ccg_spdm_meas_request *req,
-						  const struct ccg_spdm_meas_response *resp,
-						  const uint8_t *vca, size_t vca_len, EVP_PKEY *leaf_key,
-						  struct ccg_error *err);
+						  const struct ccg_spdm_meas_response *resp, const uint8_t *vca,
+						  size_t vca_len, EVP_PKEY *leaf_key, struct ccg_error *err);
 
 #endif

@@ -34,8 +34,7 @@
 #define SKEW_SECONDS 300
 #define CHAIN_MAX 16
 
-enum ccg_status ccg_ocsp_new(const struct ccg_ocsp_config *config, struct ccg_ocsp **out,
-			     struct ccg_error *err)
+enum ccg_status ccg_ocsp_new(const struct ccg_ocsp_config *config, struct ccg_ocsp **out, struct ccg_error *err)
 {
 	struct ccg_ocsp *o = NULL;
 	bool failed = false;
@@ -99,16 +98,11 @@ void ccg_ocsp_free(struct ccg_ocsp *o)
 const char *ccg_ocsp_status_name(enum ccg_ocsp_cert_status s)
 {
 	switch (s) {
-	case CCG_OCSP_NOT_CHECKED:
-		return "not-checked";
-	case CCG_OCSP_GOOD:
-		return "good";
-	case CCG_OCSP_REVOKED:
-		return "revoked";
-	case CCG_OCSP_ON_HOLD:
-		return "on-hold";
-	case CCG_OCSP_UNKNOWN:
-		return "unknown";
+	case CCG_OCSP_NOT_CHECKED: return "not-checked";
+	case CCG_OCSP_GOOD: return "good";
+	case CCG_OCSP_REVOKED: return "revoked";
+	case CCG_OCSP_ON_HOLD: return "on-hold";
+	case CCG_OCSP_UNKNOWN: return "unknown";
 	}
 	return "invalid";
 }
@@ -116,9 +110,9 @@ const char *ccg_ocsp_status_name(enum ccg_ocsp_cert_status s)
 const char *ccg_ocsp_reason_name(int reason)
 {
 	static const char *const names[] = {
-		"unspecified",	"keyCompromise",	"cACompromise",	 "affiliationChanged",
-		"superseded",	"cessationOfOperation", "certificateHold", NULL,
-		"removeFromCRL", "privilegeWithdrawn", "aACompromise",
+		"unspecified",   "keyCompromise",        "cACompromise",    "affiliationChanged",
+		"superseded",    "cessationOfOperation", "certificateHold", NULL,
+		"removeFromCRL", "privilegeWithdrawn",   "aACompromise",
 	};
 
 	if (reason < 0 || (size_t)reason >= sizeof(names) / sizeof(names[0]))
@@ -136,63 +130,56 @@ static const char *who(X509 *cert, char *buf, size_t len)
 }
 
 /* CCG_OK when r may be used at now; else CCG_ERR_OCSP_STALE with why */
-static enum ccg_status fresh(const struct ccg_ocsp *o, const struct ccg_ocsp_cert_result *r,
-			     int64_t now, const char *name, struct ccg_error *err)
+static enum ccg_status fresh(const struct ccg_ocsp *o, const struct ccg_ocsp_cert_result *r, int64_t now,
+			     const char *name, struct ccg_error *err)
 {
 	char t[21], n[21];
 
 	ccg_time_iso(r->this_update, t);
 	if (r->this_update > now + SKEW_SECONDS)
-		return ccg_error_set(err, CCG_ERR_OCSP_STALE, "ocsp.this_update",
-				     "%s: thisUpdate %s is in the future", name, t);
+		return ccg_error_set(err, CCG_ERR_OCSP_STALE, "ocsp.this_update", "%s: thisUpdate %s is in the future",
+				     name, t);
 	if (r->next_update != 0 && now > r->next_update) {
 		ccg_time_iso(r->next_update, n);
-		return ccg_error_set(err, CCG_ERR_OCSP_STALE, "ocsp.next_update",
-				     "%s: past nextUpdate %s", name, n);
+		return ccg_error_set(err, CCG_ERR_OCSP_STALE, "ocsp.next_update", "%s: past nextUpdate %s", name, n);
 	}
 	if (o->max_age > 0 && now - r->this_update > o->max_age)
-		return ccg_error_set(err, CCG_ERR_OCSP_STALE, "ocsp.max_age",
-				     "%s: thisUpdate %s is older than %lld s", name, t,
-				     (long long)o->max_age);
+		return ccg_error_set(err, CCG_ERR_OCSP_STALE, "ocsp.max_age", "%s: thisUpdate %s is older than %lld s",
+				     name, t, (long long)o->max_age);
 	/* without nextUpdate and without a configured bound, a default bound: never "fresh forever" */
 	if (o->max_age == 0 && r->next_update == 0 && now - r->this_update > CCG_OCSP_NO_NEXT_UPDATE_MAX_AGE)
 		return ccg_error_set(err, CCG_ERR_OCSP_STALE, "ocsp.max_age",
-				     "%s: thisUpdate %s is older than %d s and the response has no nextUpdate",
-				     name, t, CCG_OCSP_NO_NEXT_UPDATE_MAX_AGE);
+				     "%s: thisUpdate %s is older than %d s and the response has no nextUpdate", name, t,
+				     CCG_OCSP_NO_NEXT_UPDATE_MAX_AGE);
 	return CCG_OK;
 }
 
 /* the verdict of a fresh result */
-static enum ccg_status verdict(const struct ccg_ocsp_cert_result *r, const char *name,
-			       struct ccg_error *err)
+static enum ccg_status verdict(const struct ccg_ocsp_cert_result *r, const char *name, struct ccg_error *err)
 {
 	const char *why = ccg_ocsp_reason_name(r->reason);
 	char t[21];
 
 	ccg_time_iso(r->revocation_time, t);
 	switch (r->status) {
-	case CCG_OCSP_GOOD:
-		return CCG_OK;
+	case CCG_OCSP_GOOD: return CCG_OK;
 	case CCG_OCSP_REVOKED:
-		return ccg_error_set(err, CCG_ERR_REVOKED, "ocsp.cert_status",
-				     "%s revoked at %s, reason %s", name, t,
+		return ccg_error_set(err, CCG_ERR_REVOKED, "ocsp.cert_status", "%s revoked at %s, reason %s", name, t,
 				     why != NULL ? why : "not given");
 	case CCG_OCSP_ON_HOLD:
 		return ccg_error_set(err, CCG_ERR_CERT_ON_HOLD, "ocsp.cert_status",
 				     "%s on hold since %s (certificateHold)", name, t);
 	case CCG_OCSP_UNKNOWN:
-		return ccg_error_set(err, CCG_ERR_OCSP_UNKNOWN, "ocsp.cert_status",
-				     "%s unknown to the responder", name);
-	case CCG_OCSP_NOT_CHECKED:
-		break;
+		return ccg_error_set(err, CCG_ERR_OCSP_UNKNOWN, "ocsp.cert_status", "%s unknown to the responder",
+				     name);
+	case CCG_OCSP_NOT_CHECKED: break;
 	}
 	return ccg_error_set(err, CCG_ERR_INTERNAL, "ocsp.cert_status", "%s: no status", name);
 }
 
 /* a usable result: fresh, then its verdict; out gets r either way */
-static enum ccg_status conclude(const struct ccg_ocsp *o, const struct ccg_ocsp_cert_result *r,
-				bool from_cache, int64_t now, const char *name,
-				struct ccg_ocsp_cert_result *out, struct ccg_error *err)
+static enum ccg_status conclude(const struct ccg_ocsp *o, const struct ccg_ocsp_cert_result *r, bool from_cache,
+				int64_t now, const char *name, struct ccg_ocsp_cert_result *out, struct ccg_error *err)
 {
 	enum ccg_status st = fresh(o, r, now, name, err);
 
@@ -206,9 +193,8 @@ static enum ccg_status conclude(const struct ccg_ocsp *o, const struct ccg_ocsp_
 }
 
 /* the cache file for key, verified against issuer, into the memory table */
-static enum ccg_status load_file(struct ccg_ocsp *o, OCSP_CERTID *id, const uint8_t *key,
-				 size_t key_len, X509 *issuer, int64_t now, const char *name,
-				 struct ccg_error *err)
+static enum ccg_status load_file(struct ccg_ocsp *o, OCSP_CERTID *id, const uint8_t *key, size_t key_len, X509 *issuer,
+				 int64_t now, const char *name, struct ccg_error *err)
 {
 	uint8_t *der = NULL;
 	size_t len = 0;
@@ -218,8 +204,8 @@ static enum ccg_status load_file(struct ccg_ocsp *o, OCSP_CERTID *id, const uint
 
 	st = ccg_ocsp_file_load(o, key, key_len, &der, &len, err);
 	if (st == CCG_ERR_TOO_LARGE)
-		st = ccg_error_set(err, CCG_ERR_OCSP, "ocsp.cache",
-				   "%s: cache file over %u bytes", name, CCG_OCSP_MAX_RESPONSE);
+		st = ccg_error_set(err, CCG_ERR_OCSP, "ocsp.cache", "%s: cache file over %u bytes", name,
+				   CCG_OCSP_MAX_RESPONSE);
 	if (st != CCG_OK)
 		goto out;
 	st = ccg_ocsp_response_parse(der, len, "ocsp.cache", &bs, err);
@@ -234,9 +220,8 @@ out:
 }
 
 /* supplied responses that answer cert, verified against issuer, into the memory table */
-static enum ccg_status load_supplied(struct ccg_ocsp *o, X509 *cert, X509 *issuer, const uint8_t *key,
-				     size_t key_len, int64_t now, const char *name,
-				     struct ccg_error *err)
+static enum ccg_status load_supplied(struct ccg_ocsp *o, X509 *cert, X509 *issuer, const uint8_t *key, size_t key_len,
+				     int64_t now, const char *name, struct ccg_error *err)
 {
 	size_t n = ccg_ocsp_supplied_count(o);
 	enum ccg_status first = CCG_ERR_NOT_FOUND;
@@ -245,8 +230,8 @@ static enum ccg_status load_supplied(struct ccg_ocsp *o, X509 *cert, X509 *issue
 		OCSP_BASICRESP *bs = NULL;
 		int count;
 
-		if (ccg_ocsp_response_parse(o->supplied[i].der, o->supplied[i].len, "ocsp.supplied",
-					    &bs, NULL) != CCG_OK)
+		if (ccg_ocsp_response_parse(o->supplied[i].der, o->supplied[i].len, "ocsp.supplied", &bs, NULL) !=
+		    CCG_OK)
 			continue;
 		count = OCSP_resp_count(bs);
 		for (int j = 0; j < count; j++) {
@@ -361,8 +346,7 @@ out:
 	return st;
 }
 
-enum ccg_status ccg_ocsp_add_response(struct ccg_ocsp *o, const uint8_t *der, size_t len,
-				      struct ccg_error *err)
+enum ccg_status ccg_ocsp_add_response(struct ccg_ocsp *o, const uint8_t *der, size_t len, struct ccg_error *err)
 {
 	OCSP_BASICRESP *bs = NULL;
 	enum ccg_status st;
@@ -386,20 +370,13 @@ out:
 static int severity(enum ccg_status st)
 {
 	switch (st) {
-	case CCG_OK:
-		return 0;
-	case CCG_ERR_OCSP_UNKNOWN:
-		return 1;
-	case CCG_ERR_OCSP_UNAVAILABLE:
-		return 2;
-	case CCG_ERR_OCSP_STALE:
-		return 3;
-	case CCG_ERR_CERT_ON_HOLD:
-		return 5;
-	case CCG_ERR_REVOKED:
-		return 6;
-	default:
-		return 4; /* invalid response, bad argument, internal */
+	case CCG_OK: return 0;
+	case CCG_ERR_OCSP_UNKNOWN: return 1;
+	case CCG_ERR_OCSP_UNAVAILABLE: return 2;
+	case CCG_ERR_OCSP_STALE: return 3;
+	case CCG_ERR_CERT_ON_HOLD: return 5;
+	case CCG_ERR_REVOKED: return 6;
+	default: return 4; /* invalid response, bad argument, internal */
 	}
 }
 
@@ -419,8 +396,7 @@ enum ccg_status ccg_ocsp_check_chain(struct ccg_ocsp *o, STACK_OF(X509) *chain, 
 	if (o == NULL || out == NULL || n < 1)
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "chain", "empty chain or NULL argument");
 	if (n > CHAIN_MAX)
-		return ccg_error_set(err, CCG_ERR_TOO_LARGE, "chain", "%d certificates, maximum %d", n,
-				     CHAIN_MAX);
+		return ccg_error_set(err, CCG_ERR_TOO_LARGE, "chain", "%d certificates, maximum %d", n, CHAIN_MAX);
 	if (o->mode == CCG_OCSP_MODE_OFF)
 		return CCG_OK;
 	ccg_error_clear(&worst_err);
@@ -432,8 +408,7 @@ enum ccg_status ccg_ocsp_check_chain(struct ccg_ocsp *o, STACK_OF(X509) *chain, 
 
 		ccg_error_clear(&e);
 		if (X509_check_issued(issuer, cert) != X509_V_OK)
-			st = ccg_error_set(&e, CCG_ERR_CERT_CHAIN, "ocsp.issuer",
-					   "chain[%d] is not its issuer", i + 1);
+			st = ccg_error_set(&e, CCG_ERR_CERT_CHAIN, "ocsp.issuer", "chain[%d] is not its issuer", i + 1);
 		else
 			st = ccg_ocsp_check(o, cert, issuer, now, &r, &e);
 		if (st == CCG_OK && !r.from_cache)

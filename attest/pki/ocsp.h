@@ -25,7 +25,7 @@ enum ccg_ocsp_cert_status {
 	CCG_OCSP_NOT_CHECKED = 0,
 	CCG_OCSP_GOOD,
 	CCG_OCSP_REVOKED,
-	CCG_OCSP_ON_HOLD,         /* revoked with reason certificateHold: reported apart */
+	CCG_OCSP_ON_HOLD, /* revoked with reason certificateHold: reported apart */
 	CCG_OCSP_UNKNOWN,
 };
 
@@ -40,13 +40,13 @@ struct ccg_ocsp_config {
 	enum ccg_ocsp_mode mode;
 	const char *responder_url; /* NULL: the certificate's AIA OCSP URL */
 	const char *cache_dir;     /* NULL: in-memory cache only */
-	int64_t max_age;           /* max seconds since thisUpdate; 0: nextUpdate, or CCG_OCSP_NO_NEXT_UPDATE_MAX_AGE without one */
-	long timeout_ms;           /* per request; 0: 10 s */
+	int64_t max_age; /* max seconds since thisUpdate; 0: nextUpdate, or CCG_OCSP_NO_NEXT_UPDATE_MAX_AGE without one */
+	long timeout_ms; /* per request; 0: 10 s */
 };
 
 struct ccg_ocsp_cert_result {
 	enum ccg_ocsp_cert_status status;
-	int reason;                /* CRLReason when revoked/on hold, else -1 */
+	int reason;                       /* CRLReason when revoked/on hold, else -1 */
 	int64_t this_update, next_update; /* next_update 0 when absent */
 	int64_t revocation_time;
 	bool from_cache;
@@ -99,8 +99,7 @@ CCG_MUST_USE enum ccg_status ccg_ocsp_check(struct ccg_ocsp *o, X509 *cert, X509
  * certificates. CCG_OCSP_MODE_OFF: CCG_OK with status CCG_OCSP_NOT_CHECKED.
  */
 CCG_MUST_USE enum ccg_status ccg_ocsp_check_chain(struct ccg_ocsp *o, STACK_OF(X509) *chain, int64_t now,
-						  struct ccg_ocsp_cert_result *out,
-						  struct ccg_error *err);
+						  struct ccg_ocsp_cert_result *out, struct ccg_error *err);
 
 /* ccg_ocsp_status_name: "good", "revoked", "on-hold", "unknown", "not-checked". */
 const char *ccg_ocsp_status_name(enum ccg_ocsp_cert_status s);

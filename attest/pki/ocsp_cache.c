@@ -68,8 +68,7 @@ static long find(const struct ccg_ocsp *o, const uint8_t *key, size_t key_len)
 	return -(long)lo - 1;
 }
 
-bool ccg_ocsp_mem_lookup(struct ccg_ocsp *o, const uint8_t *key, size_t key_len,
-			 struct ccg_ocsp_cert_result *out)
+bool ccg_ocsp_mem_lookup(struct ccg_ocsp *o, const uint8_t *key, size_t key_len, struct ccg_ocsp_cert_result *out)
 {
 	bool found = false;
 	long i;
@@ -95,13 +94,11 @@ static void evict_oldest(struct ccg_ocsp *o)
 		if (o->entries[i].r.this_update < o->entries[victim].r.this_update)
 			victim = i;
 	}
-	memmove(&o->entries[victim], &o->entries[victim + 1],
-		(o->n_entries - victim - 1) * sizeof(*o->entries));
+	memmove(&o->entries[victim], &o->entries[victim + 1], (o->n_entries - victim - 1) * sizeof(*o->entries));
 	o->n_entries--;
 }
 
-void ccg_ocsp_mem_insert(struct ccg_ocsp *o, const uint8_t *key, size_t key_len,
-			 const struct ccg_ocsp_cert_result *r)
+void ccg_ocsp_mem_insert(struct ccg_ocsp *o, const uint8_t *key, size_t key_len, const struct ccg_ocsp_cert_result *r)
 {
 	long i;
 	size_t at;
@@ -129,8 +126,7 @@ out:
 	pthread_mutex_unlock(&o->lock);
 }
 
-enum ccg_status ccg_ocsp_supplied_add(struct ccg_ocsp *o, const uint8_t *der, size_t len,
-				      struct ccg_error *err)
+enum ccg_status ccg_ocsp_supplied_add(struct ccg_ocsp *o, const uint8_t *der, size_t len, struct ccg_error *err)
 {
 	uint8_t *copy = malloc(len);
 	enum ccg_status st = CCG_OK;
@@ -140,8 +136,8 @@ enum ccg_status ccg_ocsp_supplied_add(struct ccg_ocsp *o, const uint8_t *der, si
 	memcpy(copy, der, len);
 	pthread_mutex_lock(&o->lock);
 	if (o->n_supplied == CCG_OCSP_SUPPLIED_MAX) {
-		st = ccg_error_set(err, CCG_ERR_TOO_LARGE, "ocsp.supplied",
-				   "at most %u supplied responses", CCG_OCSP_SUPPLIED_MAX);
+		st = ccg_error_set(err, CCG_ERR_TOO_LARGE, "ocsp.supplied", "at most %u supplied responses",
+				   CCG_OCSP_SUPPLIED_MAX);
 	} else {
 		o->supplied[o->n_supplied].der = copy;
 		o->supplied[o->n_supplied].len = len;
@@ -163,8 +159,8 @@ size_t ccg_ocsp_supplied_count(struct ccg_ocsp *o)
 	return n;
 }
 
-static enum ccg_status file_path(const struct ccg_ocsp *o, const uint8_t *key, size_t key_len,
-				 char *buf, size_t buf_len, struct ccg_error *err)
+static enum ccg_status file_path(const struct ccg_ocsp *o, const uint8_t *key, size_t key_len, char *buf,
+				 size_t buf_len, struct ccg_error *err)
 {
 	uint8_t h[CCG_SHA256_LEN];
 	char hex[2 * CCG_SHA256_LEN + 1];
@@ -179,8 +175,8 @@ static enum ccg_status file_path(const struct ccg_ocsp *o, const uint8_t *key, s
 	return CCG_OK;
 }
 
-enum ccg_status ccg_ocsp_file_load(const struct ccg_ocsp *o, const uint8_t *key, size_t key_len,
-				   uint8_t **out, size_t *out_len, struct ccg_error *err)
+enum ccg_status ccg_ocsp_file_load(const struct ccg_ocsp *o, const uint8_t *key, size_t key_len, uint8_t **out,
+				   size_t *out_len, struct ccg_error *err)
 {
 	char path[4096];
 	enum ccg_status st;
@@ -195,8 +191,8 @@ enum ccg_status ccg_ocsp_file_load(const struct ccg_ocsp *o, const uint8_t *key,
 	return ccg_file_read(path, CCG_OCSP_MAX_RESPONSE, out, out_len, err);
 }
 
-enum ccg_status ccg_ocsp_file_store(const struct ccg_ocsp *o, const uint8_t *key, size_t key_len,
-				    const uint8_t *der, size_t len, struct ccg_error *err)
+enum ccg_status ccg_ocsp_file_store(const struct ccg_ocsp *o, const uint8_t *key, size_t key_len, const uint8_t *der,
+				    size_t len, struct ccg_error *err)
 {
 	char path[4096];
 	enum ccg_status st;

@@ -43,7 +43,7 @@ struct ccg_ocsp {
 	int64_t max_age;
 	long timeout_ms;
 
-	pthread_mutex_t lock; /* guards entries, n_entries and n_supplied */
+	pthread_mutex_t lock;           /* guards entries, n_entries and n_supplied */
 	struct ccg_ocsp_entry *entries; /* sorted by (key_len, key); CCG_OCSP_CACHE_MAX slots */
 	size_t n_entries;
 	/* CCG_OCSP_SUPPLIED_MAX slots; slots below n_supplied never change, so readers
@@ -58,14 +58,12 @@ struct ccg_ocsp {
 CCG_MUST_USE enum ccg_status ccg_ocsp_cache_init(struct ccg_ocsp *o);
 void ccg_ocsp_cache_cleanup(struct ccg_ocsp *o);
 /* ccg_ocsp_mem_lookup: copies the entry for key into out; false when absent. No allocation. */
-bool ccg_ocsp_mem_lookup(struct ccg_ocsp *o, const uint8_t *key, size_t key_len,
-			 struct ccg_ocsp_cert_result *out);
+bool ccg_ocsp_mem_lookup(struct ccg_ocsp *o, const uint8_t *key, size_t key_len, struct ccg_ocsp_cert_result *out);
 /*
  * ccg_ocsp_mem_insert: stores a verified result for key, replacing an entry
  * whose thisUpdate is not newer.
  */
-void ccg_ocsp_mem_insert(struct ccg_ocsp *o, const uint8_t *key, size_t key_len,
-			 const struct ccg_ocsp_cert_result *r);
+void ccg_ocsp_mem_insert(struct ccg_ocsp *o, const uint8_t *key, size_t key_len, const struct ccg_ocsp_cert_result *r);
 /* ccg_ocsp_supplied_add: keeps a copy of a (parsed-and-checked) supplied response. */
 CCG_MUST_USE enum ccg_status ccg_ocsp_supplied_add(struct ccg_ocsp *o, const uint8_t *der, size_t len,
 						   struct ccg_error *err);
@@ -75,13 +73,11 @@ size_t ccg_ocsp_supplied_count(struct ccg_ocsp *o);
  * ccg_ocsp_file_load: reads "<cache_dir>/<hex SHA-256 of key>" (at most
  * CCG_OCSP_MAX_RESPONSE bytes). CCG_ERR_NOT_FOUND when absent.
  */
-CCG_MUST_USE enum ccg_status ccg_ocsp_file_load(const struct ccg_ocsp *o, const uint8_t *key,
-						size_t key_len, uint8_t **out, size_t *out_len,
-						struct ccg_error *err);
+CCG_MUST_USE enum ccg_status ccg_ocsp_file_load(const struct ccg_ocsp *o, const uint8_t *key, size_t key_len,
+						uint8_t **out, size_t *out_len, struct ccg_error *err);
 /* ccg_ocsp_file_store: writes a response atomically under the same name. */
-CCG_MUST_USE enum ccg_status ccg_ocsp_file_store(const struct ccg_ocsp *o, const uint8_t *key,
-						 size_t key_len, const uint8_t *der, size_t len,
-						 struct ccg_error *err);
+CCG_MUST_USE enum ccg_status ccg_ocsp_file_store(const struct ccg_ocsp *o, const uint8_t *key, size_t key_len,
+						 const uint8_t *der, size_t len, struct ccg_error *err);
 
 /* ocsp_verify.c (ocsp.c, the checker, calls ocsp_verify.c and ocsp_cache.c; neither calls back) */
 
@@ -92,9 +88,8 @@ void ccg_ocsp_result_init(struct ccg_ocsp_cert_result *r);
  * ccg_ocsp_cert_id: the CertID of cert under issuer hashed with md, and its
  * DER in key (the cache key). out may be NULL when only the key is needed.
  */
-CCG_MUST_USE enum ccg_status ccg_ocsp_cert_id(X509 *cert, X509 *issuer, const EVP_MD *md,
-					      OCSP_CERTID **out, uint8_t key[CCG_OCSP_KEY_MAX],
-					      size_t *key_len, struct ccg_error *err);
+CCG_MUST_USE enum ccg_status ccg_ocsp_cert_id(X509 *cert, X509 *issuer, const EVP_MD *md, OCSP_CERTID **out,
+					      uint8_t key[CCG_OCSP_KEY_MAX], size_t *key_len, struct ccg_error *err);
 /*
  * ccg_ocsp_response_parse: one DER OCSPResponse, at most
  * CCG_OCSP_MAX_RESPONSE bytes, no trailing bytes, responseStatus successful,
@@ -111,9 +106,8 @@ CCG_MUST_USE enum ccg_status ccg_ocsp_response_parse(const uint8_t *der, size_t 
  * one SingleResponse for id. Fills r (freshness is the caller's). name
  * ("CN=...") goes into error details. Failures: CCG_ERR_OCSP.
  */
-CCG_MUST_USE enum ccg_status ccg_ocsp_basic_verify(OCSP_BASICRESP *bs, OCSP_REQUEST *req,
-						   OCSP_CERTID *id, X509 *issuer, int64_t now,
-						   const char *name, struct ccg_ocsp_cert_result *r,
+CCG_MUST_USE enum ccg_status ccg_ocsp_basic_verify(OCSP_BASICRESP *bs, OCSP_REQUEST *req, OCSP_CERTID *id, X509 *issuer,
+						   int64_t now, const char *name, struct ccg_ocsp_cert_result *r,
 						   struct ccg_error *err);
 /*
  * ccg_ocsp_fetch: POSTs a request for id with a fresh nonce to the configured
@@ -121,9 +115,8 @@ CCG_MUST_USE enum ccg_status ccg_ocsp_basic_verify(OCSP_BASICRESP *bs, OCSP_REQU
  * get the raw response (malloc'd) for the file cache. Unreachable or non-200:
  * CCG_ERR_OCSP_UNAVAILABLE; anything wrong with the answer: CCG_ERR_OCSP.
  */
-CCG_MUST_USE enum ccg_status ccg_ocsp_fetch(const struct ccg_ocsp *o, X509 *cert, X509 *issuer,
-					    OCSP_CERTID *id, int64_t now, const char *name,
-					    struct ccg_ocsp_cert_result *r, uint8_t **der,
-					    size_t *der_len, struct ccg_error *err);
+CCG_MUST_USE enum ccg_status ccg_ocsp_fetch(const struct ccg_ocsp *o, X509 *cert, X509 *issuer, OCSP_CERTID *id,
+					    int64_t now, const char *name, struct ccg_ocsp_cert_result *r,
+					    uint8_t **der, size_t *der_len, struct ccg_error *err);
 
 #endif

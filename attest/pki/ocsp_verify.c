@@ -49,8 +49,8 @@ enum ccg_status ccg_ocsp_cert_id(X509 *cert, X509 *issuer, const EVP_MD *md, OCS
 	return CCG_OK;
 }
 
-enum ccg_status ccg_ocsp_response_parse(const uint8_t *der, size_t len, const char *where,
-					OCSP_BASICRESP **out, struct ccg_error *err)
+enum ccg_status ccg_ocsp_response_parse(const uint8_t *der, size_t len, const char *where, OCSP_BASICRESP **out,
+					struct ccg_error *err)
 {
 	OCSP_RESPONSE *resp = NULL;
 	const unsigned char *p = der;
@@ -61,9 +61,8 @@ enum ccg_status ccg_ocsp_response_parse(const uint8_t *der, size_t len, const ch
 	if (der == NULL || len == 0)
 		return ccg_error_set(err, CCG_ERR_OCSP, where, "empty OCSP response");
 	if (len > CCG_OCSP_MAX_RESPONSE)
-		return ccg_error_set(err, CCG_ERR_OCSP, where,
-				     "OCSP response of %zu bytes exceeds the %u-byte maximum", len,
-				     CCG_OCSP_MAX_RESPONSE);
+		return ccg_error_set(err, CCG_ERR_OCSP, where, "OCSP response of %zu bytes exceeds the %u-byte maximum",
+				     len, CCG_OCSP_MAX_RESPONSE);
 	resp = d2i_OCSP_RESPONSE(NULL, &p, (long)len);
 	if (resp == NULL) {
 		st = ccg_openssl_error(err, CCG_ERR_OCSP, where, "OCSPResponse is not valid DER");
@@ -76,8 +75,8 @@ enum ccg_status ccg_ocsp_response_parse(const uint8_t *der, size_t len, const ch
 	}
 	rs = OCSP_response_status(resp);
 	if (rs != OCSP_RESPONSE_STATUS_SUCCESSFUL) {
-		st = ccg_error_set(err, CCG_ERR_OCSP, where, "responseStatus %s (%d)",
-				   OCSP_response_status_str(rs), rs);
+		st = ccg_error_set(err, CCG_ERR_OCSP, where, "responseStatus %s (%d)", OCSP_response_status_str(rs),
+				   rs);
 		goto out;
 	}
 	*out = OCSP_response_get1_basic(resp);
@@ -88,9 +87,8 @@ out:
 	return st;
 }
 
-enum ccg_status ccg_ocsp_basic_verify(OCSP_BASICRESP *bs, OCSP_REQUEST *req, OCSP_CERTID *id,
-				      X509 *issuer, int64_t now, const char *name,
-				      struct ccg_ocsp_cert_result *r, struct ccg_error *err)
+enum ccg_status ccg_ocsp_basic_verify(OCSP_BASICRESP *bs, OCSP_REQUEST *req, OCSP_CERTID *id, X509 *issuer, int64_t now,
+				      const char *name, struct ccg_ocsp_cert_result *r, struct ccg_error *err)
 {
 	X509_STORE *store = NULL;
 	STACK_OF(X509) *certs = NULL;
@@ -136,8 +134,8 @@ enum ccg_status ccg_ocsp_basic_verify(OCSP_BASICRESP *bs, OCSP_REQUEST *req, OCS
 		goto out;
 	}
 	if (OCSP_resp_find(bs, id, idx) >= 0) {
-		st = ccg_error_set(err, CCG_ERR_OCSP, "ocsp.cert_id",
-				   "%s: the response answers this certificate twice", name);
+		st = ccg_error_set(err, CCG_ERR_OCSP, "ocsp.cert_id", "%s: the response answers this certificate twice",
+				   name);
 		goto out;
 	}
 	single = OCSP_resp_get0(bs, idx);
@@ -149,21 +147,13 @@ enum ccg_status ccg_ocsp_basic_verify(OCSP_BASICRESP *bs, OCSP_REQUEST *req, OCS
 		goto out;
 	}
 	switch (status) {
-	case V_OCSP_CERTSTATUS_GOOD:
-		r->status = CCG_OCSP_GOOD;
-		break;
+	case V_OCSP_CERTSTATUS_GOOD: r->status = CCG_OCSP_GOOD; break;
 	case V_OCSP_CERTSTATUS_REVOKED:
 		r->reason = reason;
-		r->status = reason == OCSP_REVOKED_STATUS_CERTIFICATEHOLD ? CCG_OCSP_ON_HOLD
-									  : CCG_OCSP_REVOKED;
+		r->status = reason == OCSP_REVOKED_STATUS_CERTIFICATEHOLD ? CCG_OCSP_ON_HOLD : CCG_OCSP_REVOKED;
 		break;
-	case V_OCSP_CERTSTATUS_UNKNOWN:
-		r->status = CCG_OCSP_UNKNOWN;
-		break;
-	default:
-		st = ccg_error_set(err, CCG_ERR_OCSP, "ocsp.cert_status", "%s: status %d", name,
-				   status);
-		goto out;
+	case V_OCSP_CERTSTATUS_UNKNOWN: r->status = CCG_OCSP_UNKNOWN; break;
+	default: st = ccg_error_set(err, CCG_ERR_OCSP, "ocsp.cert_status", "%s: status %d", name, status); goto out;
 	}
 out:
 	if (st != CCG_OK)
@@ -173,8 +163,8 @@ out:
 	return st;
 }
 
-static enum ccg_status responder_url(const struct ccg_ocsp *o, X509 *cert, char **out,
-				     const char *name, struct ccg_error *err)
+static enum ccg_status responder_url(const struct ccg_ocsp *o, X509 *cert, char **out, const char *name,
+				     struct ccg_error *err)
 {
 	STACK_OF(OPENSSL_STRING) *aia = NULL;
 
@@ -194,9 +184,9 @@ static enum ccg_status responder_url(const struct ccg_ocsp *o, X509 *cert, char 
 	return *out != NULL ? CCG_OK : ccg_error_set(err, CCG_ERR_NOMEM, "ocsp.responder", NULL);
 }
 
-enum ccg_status ccg_ocsp_fetch(const struct ccg_ocsp *o, X509 *cert, X509 *issuer, OCSP_CERTID *id,
-				int64_t now, const char *name, struct ccg_ocsp_cert_result *r,
-				uint8_t **der, size_t *der_len, struct ccg_error *err)
+enum ccg_status ccg_ocsp_fetch(const struct ccg_ocsp *o, X509 *cert, X509 *issuer, OCSP_CERTID *id, int64_t now,
+			       const char *name, struct ccg_ocsp_cert_result *r, uint8_t **der, size_t *der_len,
+			       struct ccg_error *err)
 {
 	OCSP_REQUEST *req = NULL;
 	OCSP_CERTID *req_id = NULL;
@@ -244,19 +234,18 @@ enum ccg_status ccg_ocsp_fetch(const struct ccg_ocsp *o, X509 *cert, X509 *issue
 	ccg_error_clear(&herr);
 	st = ccg_http_perform(&hreq, &hresp, &herr);
 	if (st == CCG_ERR_TOO_LARGE) {
-		st = ccg_error_set(err, CCG_ERR_OCSP, "ocsp.response",
-				   "%s: response from %s over %u bytes", name, url,
+		st = ccg_error_set(err, CCG_ERR_OCSP, "ocsp.response", "%s: response from %s over %u bytes", name, url,
 				   CCG_OCSP_MAX_RESPONSE);
 		goto out;
 	}
 	if (st != CCG_OK) {
-		st = ccg_error_set(err, CCG_ERR_OCSP_UNAVAILABLE, "ocsp.responder",
-				   "%s: %s unreachable: %s", name, url, herr.detail);
+		st = ccg_error_set(err, CCG_ERR_OCSP_UNAVAILABLE, "ocsp.responder", "%s: %s unreachable: %s", name, url,
+				   herr.detail);
 		goto out;
 	}
 	if (hresp.status != 200) {
-		st = ccg_error_set(err, CCG_ERR_OCSP_UNAVAILABLE, "ocsp.responder",
-				   "%s: %s answered HTTP %ld", name, url, hresp.status);
+		st = ccg_error_set(err, CCG_ERR_OCSP_UNAVAILABLE, "ocsp.responder", "%s: %s answered HTTP %ld", name,
+				   url, hresp.status);
 		goto out;
 	}
 	st = ccg_ocsp_response_parse(hresp.body, hresp.body_len, "ocsp.response", &bs, err);
@@ -276,4 +265,3 @@ out:
 	free(url);
 	return st;
 }
-

@@ -45,8 +45,7 @@ static void cert_where(const struct ccg_chain_opts *o, int depth, X509 *x, char 
 		 x != NULL ? ccg_x509_cn(x, cn, sizeof(cn)) : "?");
 }
 
-static enum ccg_status map_verify_error(const struct ccg_chain_opts *o, X509_STORE_CTX *ctx,
-					struct ccg_error *err)
+static enum ccg_status map_verify_error(const struct ccg_chain_opts *o, X509_STORE_CTX *ctx, struct ccg_error *err)
 {
 	int e = X509_STORE_CTX_get_error(ctx);
 	int depth = X509_STORE_CTX_get_error_depth(ctx);
@@ -64,8 +63,7 @@ static enum ccg_status map_verify_error(const struct ccg_chain_opts *o, X509_STO
 	case X509_V_ERR_CERT_NOT_YET_VALID:
 		if (x != NULL && ccg_asn1_time_iso(X509_get0_notBefore(x), when) != CCG_OK)
 			snprintf(when, sizeof(when), "?");
-		return ccg_error_set(err, CCG_ERR_CERT_EXPIRED, where, "certificate not valid before %s",
-				     when);
+		return ccg_error_set(err, CCG_ERR_CERT_EXPIRED, where, "certificate not valid before %s", when);
 	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
 	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
 		return ccg_error_set(err, CCG_ERR_CERT_UNTRUSTED, where, "%s", why);
@@ -73,8 +71,7 @@ static enum ccg_status map_verify_error(const struct ccg_chain_opts *o, X509_STO
 	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
 		return ccg_error_set(err, CCG_ERR_CERT_CHAIN, where,
 				     "issuer not in the chain and not the trust anchor (%s)", why);
-	default:
-		return ccg_error_set(err, CCG_ERR_CERT_CHAIN, where, "%s", why);
+	default: return ccg_error_set(err, CCG_ERR_CERT_CHAIN, where, "%s", why);
 	}
 }
 
@@ -119,8 +116,8 @@ static void validity(STACK_OF(X509) *chain, X509 *anchor, int64_t now, struct cc
 	ccg_time_iso(out->not_after, out->not_after_iso);
 }
 
-enum ccg_status ccg_chain_verify(STACK_OF(X509) *chain, const struct ccg_chain_opts *opts,
-				 struct ccg_chain_result *out, struct ccg_error *err)
+enum ccg_status ccg_chain_verify(STACK_OF(X509) *chain, const struct ccg_chain_opts *opts, struct ccg_chain_result *out,
+				 struct ccg_error *err)
 {
 	X509_STORE *store = NULL;
 	X509_STORE_CTX *ctx = NULL;
@@ -190,8 +187,8 @@ enum ccg_status ccg_chain_verify(STACK_OF(X509) *chain, const struct ccg_chain_o
 	built = X509_STORE_CTX_get0_chain(ctx);
 	if (sk_X509_num(built) != n + 1) {
 		st = ccg_error_set(err, CCG_ERR_CERT_CHAIN, name,
-				   "chain of %d certificates verifies through %d: extra or misordered certificates",
-				   n, sk_X509_num(built) - 1);
+				   "chain of %d certificates verifies through %d: extra or misordered certificates", n,
+				   sk_X509_num(built) - 1);
 		goto out;
 	}
 	for (int i = 0; i < n; i++) {
@@ -241,6 +238,7 @@ typedef struct {
 	CCG_DICE_FWID *fwid;
 } CCG_DICE_COMPOSITE;
 
+/* clang-format off: OpenSSL's ASN.1 template macros, laid out as their documentation shows */
 ASN1_SEQUENCE(CCG_DICE_FWID) = {
 	ASN1_SIMPLE(CCG_DICE_FWID, hash_alg, ASN1_OBJECT),
 	ASN1_SIMPLE(CCG_DICE_FWID, digest, ASN1_OCTET_STRING),
@@ -265,6 +263,7 @@ ASN1_SEQUENCE(CCG_DICE_COMPOSITE) = {
 	ASN1_SIMPLE(CCG_DICE_COMPOSITE, identity, X509_PUBKEY),
 	ASN1_SIMPLE(CCG_DICE_COMPOSITE, fwid, CCG_DICE_FWID),
 } static_ASN1_SEQUENCE_END(CCG_DICE_COMPOSITE)
+/* clang-format on */
 
 /* d2i of it over exactly len bytes (nothing after the value), or NULL */
 static void *d2i_exact(const ASN1_ITEM *it, const uint8_t *der, size_t len)
@@ -366,8 +365,7 @@ static X509_CRL *crl_der(const uint8_t *b, size_t len)
 	return crl;
 }
 
-enum ccg_status ccg_crl_parse(const uint8_t *b, size_t len, const char *where, X509_CRL **out,
-			      struct ccg_error *err)
+enum ccg_status ccg_crl_parse(const uint8_t *b, size_t len, const char *where, X509_CRL **out, struct ccg_error *err)
 {
 	static const char pem_begin[] = "-----BEGIN X509 CRL-----";
 	X509_CRL *crl = NULL;

@@ -16,19 +16,19 @@
 #define CCG_CHAIN_MAX_CERTS 10
 
 struct ccg_chain_opts {
-	X509 *anchor;          /* trust anchor (self-signed root); required */
-	int64_t now;           /* verification time, Unix seconds; 0 = current time */
-	bool ignore_expiry;    /* skip validity-period checks (time still reported) */
-	const char *name;      /* "device chain", "RIM chain": used in errors */
-	bool no_key_ids;       /* chains without key identifiers (AMD VCEK, Intel PCK): strict checks
+	X509 *anchor;       /* trust anchor (self-signed root); required */
+	int64_t now;        /* verification time, Unix seconds; 0 = current time */
+	bool ignore_expiry; /* skip validity-period checks (time still reported) */
+	const char *name;   /* "device chain", "RIM chain": used in errors */
+	bool no_key_ids;    /* chains without key identifiers (AMD VCEK, Intel PCK): strict checks
 				  except the RFC 5280 key-identifier requirements */
 };
 
 struct ccg_chain_result {
-	int64_t not_before;    /* latest notBefore over the chain and the anchor: "valid from" */
-	int64_t not_after;     /* earliest notAfter over the chain and the anchor: "valid until" */
+	int64_t not_before; /* latest notBefore over the chain and the anchor: "valid from" */
+	int64_t not_after;  /* earliest notAfter over the chain and the anchor: "valid until" */
 	char not_after_iso[21];
-	bool expired;          /* some certificate is outside its validity at `now` */
+	bool expired; /* some certificate is outside its validity at `now` */
 };
 
 /*
@@ -57,8 +57,8 @@ CCG_MUST_USE enum ccg_status ccg_cert_fwid(X509 *cert, uint8_t out[48], struct c
  * a DiceTcbInfo, or when composite_allowed also a CompositeDeviceID. Errors
  * as ccg_cert_fwid, named by where.
  */
-CCG_MUST_USE enum ccg_status ccg_tcbinfo_fwid(const uint8_t *der, size_t len, bool composite_allowed,
-					      const char *where, uint8_t out[48], struct ccg_error *err);
+CCG_MUST_USE enum ccg_status ccg_tcbinfo_fwid(const uint8_t *der, size_t len, bool composite_allowed, const char *where,
+					      uint8_t out[48], struct ccg_error *err);
 
 /*
  * CRLs (RFC 5280 section 5): the Intel PCK and root CA CRLs, AMD's ARK CRL.

@@ -54,19 +54,17 @@ CCG_API void ccg_gpu_verifier_free(struct ccg_gpu_verifier *v);
  */
 /* ccg_gpu_verifier_set_device_anchor_pem: the device chain trust anchor, a PEM certificate (pem, len). */
 CCG_API CCG_MUST_USE enum ccg_status ccg_gpu_verifier_set_device_anchor_pem(struct ccg_gpu_verifier *v,
-									     const uint8_t *pem, size_t len,
-									     struct ccg_error *err);
+									    const uint8_t *pem, size_t len,
+									    struct ccg_error *err);
 /* ccg_gpu_verifier_set_device_anchor_file: the same from a PEM file. */
 CCG_API CCG_MUST_USE enum ccg_status ccg_gpu_verifier_set_device_anchor_file(struct ccg_gpu_verifier *v,
-									      const char *path,
-									      struct ccg_error *err);
+									     const char *path, struct ccg_error *err);
 /* ccg_gpu_verifier_set_rim_anchor_pem: the RIM signing chain trust anchor, a PEM certificate (pem, len). */
-CCG_API CCG_MUST_USE enum ccg_status ccg_gpu_verifier_set_rim_anchor_pem(struct ccg_gpu_verifier *v,
-									  const uint8_t *pem, size_t len,
-									  struct ccg_error *err);
+CCG_API CCG_MUST_USE enum ccg_status ccg_gpu_verifier_set_rim_anchor_pem(struct ccg_gpu_verifier *v, const uint8_t *pem,
+									 size_t len, struct ccg_error *err);
 /* ccg_gpu_verifier_set_rim_anchor_file: the same from a PEM file. */
-CCG_API CCG_MUST_USE enum ccg_status ccg_gpu_verifier_set_rim_anchor_file(struct ccg_gpu_verifier *v,
-									   const char *path, struct ccg_error *err);
+CCG_API CCG_MUST_USE enum ccg_status ccg_gpu_verifier_set_rim_anchor_file(struct ccg_gpu_verifier *v, const char *path,
+									  struct ccg_error *err);
 /* the names these had before the _pem / _file forms (they took a path): kept for existing sources */
 #define ccg_gpu_verifier_set_device_anchor ccg_gpu_verifier_set_device_anchor_file
 #define ccg_gpu_verifier_set_rim_anchor ccg_gpu_verifier_set_rim_anchor_file
@@ -77,16 +75,14 @@ CCG_API CCG_MUST_USE enum ccg_status ccg_gpu_verifier_set_rim_anchor_file(struct
  * fails unless ccg_gpu_verifier_skip_rims(v, true).
  */
 CCG_API CCG_MUST_USE enum ccg_status ccg_gpu_verifier_set_rims(struct ccg_gpu_verifier *v, const char *dir,
-								const char *service_url,
-								struct ccg_error *err);
+							       const char *service_url, struct ccg_error *err);
 /* ccg_gpu_verifier_skip_rims: compare no reference values (claims say measres "not-checked"). */
 CCG_API void ccg_gpu_verifier_skip_rims(struct ccg_gpu_verifier *v, bool skip);
 /* ccg_gpu_verifier_set_rim_ignore_expiry: accept RIM chains past their validity (reported as a warning). */
 CCG_API void ccg_gpu_verifier_set_rim_ignore_expiry(struct ccg_gpu_verifier *v, bool ignore);
 /* ccg_gpu_verifier_set_cache_dir: directory for fetched RIMs and OCSP responses (created 0700). */
-CCG_API CCG_MUST_USE enum ccg_status ccg_gpu_verifier_set_cache_dir(struct ccg_gpu_verifier *v,
-								     const char *dir,
-								     struct ccg_error *err);
+CCG_API CCG_MUST_USE enum ccg_status ccg_gpu_verifier_set_cache_dir(struct ccg_gpu_verifier *v, const char *dir,
+								    struct ccg_error *err);
 /*
  * ccg_gpu_verifier_set_ocsp: revocation mode; url overrides the responder in
  * each certificate (NULL: use the certificate's); max_age bounds the age of a
@@ -97,10 +93,8 @@ CCG_API CCG_MUST_USE enum ccg_status ccg_gpu_verifier_set_cache_dir(struct ccg_g
  * ccg_gpu_verifier_add_ocsp_response: supplied responses are kept.
  */
 #define CCG_GPU_OCSP_DEFAULT_MAX_AGE 3600
-CCG_API CCG_MUST_USE enum ccg_status ccg_gpu_verifier_set_ocsp(struct ccg_gpu_verifier *v,
-								enum ccg_gpu_ocsp_mode mode,
-								const char *url, int64_t max_age,
-								struct ccg_error *err);
+CCG_API CCG_MUST_USE enum ccg_status ccg_gpu_verifier_set_ocsp(struct ccg_gpu_verifier *v, enum ccg_gpu_ocsp_mode mode,
+							       const char *url, int64_t max_age, struct ccg_error *err);
 /* ccg_gpu_verifier_set_offline: never touch the network (RIM service, OCSP responders). */
 CCG_API void ccg_gpu_verifier_set_offline(struct ccg_gpu_verifier *v, bool offline);
 /*
@@ -108,9 +102,8 @@ CCG_API void ccg_gpu_verifier_set_offline(struct ccg_gpu_verifier *v, bool offli
  * use (checked now, CCG_ERR_OCSP if malformed; at most 64). The bytes are
  * copied and kept whatever setter is called later.
  */
-CCG_API CCG_MUST_USE enum ccg_status ccg_gpu_verifier_add_ocsp_response(struct ccg_gpu_verifier *v,
-									 const uint8_t *der, size_t len,
-									 struct ccg_error *err);
+CCG_API CCG_MUST_USE enum ccg_status ccg_gpu_verifier_add_ocsp_response(struct ccg_gpu_verifier *v, const uint8_t *der,
+									size_t len, struct ccg_error *err);
 
 /* ccg_gpu_evidence_new: an empty evidence list. */
 CCG_API CCG_MUST_USE enum ccg_status ccg_gpu_evidence_new(struct ccg_gpu_evidence **out);
@@ -122,17 +115,16 @@ CCG_API void ccg_gpu_evidence_free(struct ccg_gpu_evidence *ev);
  * or "BLACKWELL" (NULL: "HOPPER"). The bytes are copied.
  */
 CCG_API CCG_MUST_USE enum ccg_status ccg_gpu_evidence_add_report(struct ccg_gpu_evidence *ev, const char *arch,
-								  const uint8_t *report, size_t report_len,
-								  const uint8_t *chain_pem, size_t chain_len,
-								  struct ccg_error *err);
+								 const uint8_t *report, size_t report_len,
+								 const uint8_t *chain_pem, size_t chain_len,
+								 struct ccg_error *err);
 /*
  * ccg_gpu_evidence_add_json: appends every GPU of NVIDIA's serialized
  * evidence JSON ([{"arch","nonce","evidence","certificate"}], base64). All
  * entries must carry the same nonce.
  */
-CCG_API CCG_MUST_USE enum ccg_status ccg_gpu_evidence_add_json(struct ccg_gpu_evidence *ev,
-								const uint8_t *json, size_t len,
-								struct ccg_error *err);
+CCG_API CCG_MUST_USE enum ccg_status ccg_gpu_evidence_add_json(struct ccg_gpu_evidence *ev, const uint8_t *json,
+							       size_t len, struct ccg_error *err);
 /* ccg_gpu_evidence_count: number of GPUs. */
 CCG_API size_t ccg_gpu_evidence_count(const struct ccg_gpu_evidence *ev);
 /*
@@ -143,8 +135,7 @@ CCG_API size_t ccg_gpu_evidence_count(const struct ccg_gpu_evidence *ev);
 CCG_API bool ccg_gpu_evidence_nonce(const struct ccg_gpu_evidence *ev, uint8_t out[CCG_GPU_NONCE_LEN]);
 /* ccg_gpu_evidence_to_json: NVIDIA's serialized evidence JSON for ev with nonce; malloc'd. */
 CCG_API CCG_MUST_USE enum ccg_status ccg_gpu_evidence_to_json(const struct ccg_gpu_evidence *ev,
-							       const uint8_t nonce[CCG_GPU_NONCE_LEN],
-							       char **out);
+							      const uint8_t nonce[CCG_GPU_NONCE_LEN], char **out);
 
 /*
  * ccg_gpu_verifier_appraise: appraises every GPU in ev against nonce (the
@@ -160,10 +151,9 @@ CCG_API CCG_MUST_USE enum ccg_status ccg_gpu_evidence_to_json(const struct ccg_g
  * Thread-safe.
  */
 CCG_API CCG_MUST_USE enum ccg_status ccg_gpu_verifier_appraise(struct ccg_gpu_verifier *v,
-								const struct ccg_gpu_evidence *ev,
-								const uint8_t *nonce, size_t nonce_len,
-								int64_t now, struct ccg_gpu_result **out,
-								struct ccg_error *err);
+							       const struct ccg_gpu_evidence *ev, const uint8_t *nonce,
+							       size_t nonce_len, int64_t now,
+							       struct ccg_gpu_result **out, struct ccg_error *err);
 
 /*
  * ccg_gpu_result_passed: the overall result (x-nvidia-overall-att-result):

@@ -25,12 +25,12 @@ struct ccg_session;
 struct ccg_channel;
 
 struct ccg_session_opts {
-	const char *socket_path;   /* the device endpoint (gpusim's UNIX socket, docs/gpusim-transport.md) */
-	unsigned device;           /* GPU index behind the endpoint */
+	const char *socket_path; /* the device endpoint (gpusim's UNIX socket, docs/gpusim-transport.md) */
+	unsigned device;         /* GPU index behind the endpoint */
 	/* the trust anchor the device chain must reach, one PEM certificate: a file, or the PEM text
 	 * (root_pem, root_pem_len bytes); exactly one of the two (attest.h: trust anchors) */
 	const char *root_file;
-	int64_t now;               /* certificate verification time, Unix seconds; 0: current time */
+	int64_t now; /* certificate verification time, Unix seconds; 0: current time */
 	const uint8_t *root_pem;
 	size_t root_pem_len;
 };
@@ -68,31 +68,31 @@ CCG_API void ccg_session_free(struct ccg_session *s);
 #define CCG_CHANNEL_MAX_SLOTS 1024u
 #define CCG_CHANNEL_MIN_SLOT_SIZE 256u
 #define CCG_CHANNEL_MAX_SLOT_SIZE (16u << 20)
-#define CCG_CHANNEL_SLOT_ALIGN 64u            /* slot_size is a multiple of this */
+#define CCG_CHANNEL_SLOT_ALIGN 64u /* slot_size is a multiple of this */
 #define CCG_CHANNEL_MAX_THREADS 16u
 #define CCG_CHANNEL_MAX_USAGE_LIMIT (1ull << 48) /* limit_msgs, limit_blocks: 1..this */
 #define CCG_CHANNEL_MAX_DEVICE_MEMORY (1ull << 30)
 
 struct ccg_channel_opts {
-	uint32_t slots;            /* ring slots per direction, CCG_CHANNEL_MIN_SLOTS..MAX_SLOTS; 0: 64 */
-	uint32_t slot_size;        /* bytes per slot (largest message, bulk chunk size), CCG_CHANNEL_MIN_SLOT_SIZE..
+	uint32_t slots;         /* ring slots per direction, CCG_CHANNEL_MIN_SLOTS..MAX_SLOTS; 0: 64 */
+	uint32_t slot_size;     /* bytes per slot (largest message, bulk chunk size), CCG_CHANNEL_MIN_SLOT_SIZE..
 				      MAX_SLOT_SIZE, a multiple of CCG_CHANNEL_SLOT_ALIGN; 0: 256 KiB */
-	unsigned threads;          /* sealing threads for ccg_channel_write, 1..CCG_CHANNEL_MAX_THREADS; 0: 1 */
-	uint64_t rotate_msgs;      /* rotate a key after this many messages; 0: default (limit_msgs / 2) */
-	uint64_t rotate_blocks;    /* ... or 16-byte blocks; 0: default (limit_blocks / 2) */
-	uint64_t limit_msgs;       /* hard per-key usage limit, 1..CCG_CHANNEL_MAX_USAGE_LIMIT; 0: 2^32 */
-	uint64_t limit_blocks;     /* 1..CCG_CHANNEL_MAX_USAGE_LIMIT; 0: 2^36 */
-	bool no_rotation;          /* never rotate: the hard limit ends the channel (CCG_ERR_KEY_EXHAUSTED) */
-	uint32_t window;           /* messages accepted under a key past its rotation point, at least slots;
+	unsigned threads;       /* sealing threads for ccg_channel_write, 1..CCG_CHANNEL_MAX_THREADS; 0: 1 */
+	uint64_t rotate_msgs;   /* rotate a key after this many messages; 0: default (limit_msgs / 2) */
+	uint64_t rotate_blocks; /* ... or 16-byte blocks; 0: default (limit_blocks / 2) */
+	uint64_t limit_msgs;    /* hard per-key usage limit, 1..CCG_CHANNEL_MAX_USAGE_LIMIT; 0: 2^32 */
+	uint64_t limit_blocks;  /* 1..CCG_CHANNEL_MAX_USAGE_LIMIT; 0: 2^36 */
+	bool no_rotation;       /* never rotate: the hard limit ends the channel (CCG_ERR_KEY_EXHAUSTED) */
+	uint32_t window;        /* messages accepted under a key past its rotation point, at least slots;
 				      0: slots. rotate_msgs + window must stay within limit_msgs (blocks alike) */
-	uint64_t device_memory;    /* bytes of device memory to use, 1..CCG_CHANNEL_MAX_DEVICE_MEMORY; 0: 64 MiB */
+	uint64_t device_memory; /* bytes of device memory to use, 1..CCG_CHANNEL_MAX_DEVICE_MEMORY; 0: 64 MiB */
 };
 
 struct ccg_channel_stats {
-	uint64_t bytes_sent, bytes_received;   /* plaintext payload bytes */
-	uint64_t msgs_sent, msgs_received;     /* sealed / opened slots */
+	uint64_t bytes_sent, bytes_received; /* plaintext payload bytes */
+	uint64_t msgs_sent, msgs_received;   /* sealed / opened slots */
 	uint64_t rotations_sent, rotations_received;
-	uint64_t rejects;                      /* slots refused by this end */
+	uint64_t rejects; /* slots refused by this end */
 };
 
 /*

@@ -54,31 +54,30 @@ CCG_API void ccg_cpu_verifier_free(struct ccg_cpu_verifier *v);
  * trusting it). ccg_cpu_verifier_set_amd_ark_file: the same from a PEM file.
  */
 #define CCG_CPU_MAX_ANCHOR_PEM (64 * 1024)
-CCG_API CCG_MUST_USE enum ccg_status ccg_cpu_verifier_set_amd_ark_pem(struct ccg_cpu_verifier *v,
-								       const uint8_t *pem, size_t len,
-								       struct ccg_error *err);
+CCG_API CCG_MUST_USE enum ccg_status ccg_cpu_verifier_set_amd_ark_pem(struct ccg_cpu_verifier *v, const uint8_t *pem,
+								      size_t len, struct ccg_error *err);
 CCG_API CCG_MUST_USE enum ccg_status ccg_cpu_verifier_set_amd_ark_file(struct ccg_cpu_verifier *v, const char *path,
-									struct ccg_error *err);
+								       struct ccg_error *err);
 /*
  * ccg_cpu_verifier_set_intel_root_pem: the Intel SGX Root CA (PEM
  * certificate) for TDX PCK chains and collateral, instead of the built-in
  * one. ccg_cpu_verifier_set_intel_root_file: the same from a PEM file.
  */
-CCG_API CCG_MUST_USE enum ccg_status ccg_cpu_verifier_set_intel_root_pem(struct ccg_cpu_verifier *v,
-									  const uint8_t *pem, size_t len,
+CCG_API CCG_MUST_USE enum ccg_status ccg_cpu_verifier_set_intel_root_pem(struct ccg_cpu_verifier *v, const uint8_t *pem,
+									 size_t len, struct ccg_error *err);
+CCG_API CCG_MUST_USE enum ccg_status ccg_cpu_verifier_set_intel_root_file(struct ccg_cpu_verifier *v, const char *path,
 									  struct ccg_error *err);
-CCG_API CCG_MUST_USE enum ccg_status ccg_cpu_verifier_set_intel_root_file(struct ccg_cpu_verifier *v,
-									   const char *path, struct ccg_error *err);
 /*
  * ccg_cpu_verifier_set_tdx_collateral: TDX collateral as a PCS serves it: the
  * TCB info and QE identity bodies and the PEM TCB signing chain (all
  * required), the PCK CA CRL and the root CA CRL (DER, PEM or hex; both or
  * neither). With it, TDX claims carry the TCB status; each argument is copied.
  */
-CCG_API CCG_MUST_USE enum ccg_status ccg_cpu_verifier_set_tdx_collateral(
-	struct ccg_cpu_verifier *v, const uint8_t *tcb_info, size_t tcb_info_len, const uint8_t *qe_identity,
-	size_t qe_identity_len, const uint8_t *signing_chain, size_t signing_chain_len, const uint8_t *pck_crl,
-	size_t pck_crl_len, const uint8_t *root_crl, size_t root_crl_len, struct ccg_error *err);
+CCG_API CCG_MUST_USE enum ccg_status
+ccg_cpu_verifier_set_tdx_collateral(struct ccg_cpu_verifier *v, const uint8_t *tcb_info, size_t tcb_info_len,
+				    const uint8_t *qe_identity, size_t qe_identity_len, const uint8_t *signing_chain,
+				    size_t signing_chain_len, const uint8_t *pck_crl, size_t pck_crl_len,
+				    const uint8_t *root_crl, size_t root_crl_len, struct ccg_error *err);
 /*
  * ccg_cpu_verifier_add_amd_crl: a CRL of an AMD root key (DER or PEM, as KDS
  * serves it at /vcek/v1/{product}/crl), copied. At appraisal the CRL issued
@@ -90,7 +89,7 @@ CCG_API CCG_MUST_USE enum ccg_status ccg_cpu_verifier_set_tdx_collateral(
  * snp-collateral-stale (no CRL from the ARK, or past its nextUpdate).
  */
 CCG_API CCG_MUST_USE enum ccg_status ccg_cpu_verifier_add_amd_crl(struct ccg_cpu_verifier *v, const uint8_t *crl,
-								   size_t len, struct ccg_error *err);
+								  size_t len, struct ccg_error *err);
 /*
  * ccg_cpu_verifier_set_require_fresh_collateral: refuse (CCG_ERR_OCSP_STALE)
  * what is otherwise only a claim: an SEV-SNP chain without a current CRL from
@@ -105,9 +104,9 @@ CCG_API void ccg_cpu_verifier_set_require_fresh_collateral(struct ccg_cpu_verifi
  * refused. ccg_cpu_verifier_set_tpm_ak_file: the same from a PEM file.
  */
 CCG_API CCG_MUST_USE enum ccg_status ccg_cpu_verifier_set_tpm_ak_pem(struct ccg_cpu_verifier *v, const uint8_t *pem,
-								      size_t len, struct ccg_error *err);
+								     size_t len, struct ccg_error *err);
 CCG_API CCG_MUST_USE enum ccg_status ccg_cpu_verifier_set_tpm_ak_file(struct ccg_cpu_verifier *v, const char *path,
-								       struct ccg_error *err);
+								      struct ccg_error *err);
 /* the names these had before the _pem / _file forms (they took bytes): kept for existing sources */
 #define ccg_cpu_verifier_set_amd_ark ccg_cpu_verifier_set_amd_ark_pem
 #define ccg_cpu_verifier_set_intel_root ccg_cpu_verifier_set_intel_root_pem
@@ -131,10 +130,10 @@ CCG_API void ccg_cpu_verifier_set_gpu_verifier(struct ccg_cpu_verifier *v, struc
  * err, and *out NULL. Thread-safe.
  */
 CCG_API CCG_MUST_USE enum ccg_status ccg_cpu_verifier_appraise(const struct ccg_cpu_verifier *v,
-								const uint8_t *evidence, size_t len,
-								const uint8_t *report_data, size_t report_data_len,
-								int64_t now, struct ccg_cpu_result **out,
-								struct ccg_error *err);
+							       const uint8_t *evidence, size_t len,
+							       const uint8_t *report_data, size_t report_data_len,
+							       int64_t now, struct ccg_cpu_result **out,
+							       struct ccg_error *err);
 /*
  * ccg_cpu_verifier_appraise_composite: a composite evidence document against
  * the verifier's nonce: the document's nonce must be it, the binding is
@@ -148,10 +147,10 @@ CCG_API CCG_MUST_USE enum ccg_status ccg_cpu_verifier_appraise(const struct ccg_
  * missing or of the wrong type is named. Thread-safe.
  */
 CCG_API CCG_MUST_USE enum ccg_status ccg_cpu_verifier_appraise_composite(const struct ccg_cpu_verifier *v,
-									  const uint8_t *doc, size_t len,
-									  const uint8_t *nonce, size_t nonce_len,
-									  int64_t now, struct ccg_cpu_result **out,
-									  struct ccg_error *err);
+									 const uint8_t *doc, size_t len,
+									 const uint8_t *nonce, size_t nonce_len,
+									 int64_t now, struct ccg_cpu_result **out,
+									 struct ccg_error *err);
 
 /* The composite evidence document (docs/protocols.md, "Composite evidence"): its
  * "ccgpu-composite" version, the largest document read, the binding's length. */
@@ -180,8 +179,8 @@ CCG_API CCG_MUST_USE enum ccg_status ccg_composite_binding(const uint8_t *nonce,
 enum ccg_cpu_format {
 	CCG_CPU_FORMAT_UNKNOWN = 0, /* none of these (ccg_cpu_evidence_from_raw: detect it) */
 	CCG_CPU_FORMAT_JSON = 1,    /* a CPU evidence object or composite document (a JSON object) */
-	CCG_CPU_FORMAT_SNP = 2,     /* an SEV-SNP ATTESTATION_REPORT: 1184 bytes, version 2..31, signature algorithm 1 */
-	CCG_CPU_FORMAT_TDX = 3,     /* a TDX DCAP quote: version 4 or 5, ECDSA P-256 key, TEE type 0x81 */
+	CCG_CPU_FORMAT_SNP = 2, /* an SEV-SNP ATTESTATION_REPORT: 1184 bytes, version 2..31, signature algorithm 1 */
+	CCG_CPU_FORMAT_TDX = 3, /* a TDX DCAP quote: version 4 or 5, ECDSA P-256 key, TEE type 0x81 */
 };
 
 /*
@@ -211,9 +210,9 @@ CCG_API const char *ccg_cpu_format_name(enum ccg_cpu_format f);
  * blob that is not a certificate), CCG_ERR_TOO_LARGE. Thread-safe.
  */
 CCG_API CCG_MUST_USE enum ccg_status ccg_cpu_evidence_from_raw(enum ccg_cpu_format format, const uint8_t *report,
-								size_t report_len, const uint8_t *const *certs,
-								const size_t *certs_len, size_t num_certs,
-								char **out_json, struct ccg_error *err);
+							       size_t report_len, const uint8_t *const *certs,
+							       const size_t *certs_len, size_t num_certs,
+							       char **out_json, struct ccg_error *err);
 
 /*
  * ccg_cpu_result_checks_skipped: the checks not made, as CCG_CHECK_* bits
@@ -244,8 +243,7 @@ CCG_API const char *ccg_cpu_result_claim_string(const struct ccg_cpu_result *r, 
 /* ccg_cpu_result_claim_bool: true and *out when the claim name is a boolean; false otherwise. */
 CCG_API CCG_MUST_USE bool ccg_cpu_result_claim_bool(const struct ccg_cpu_result *r, const char *name, bool *out);
 /* ccg_cpu_result_claim_int: true and *out when the claim name is an integer; false otherwise. */
-CCG_API CCG_MUST_USE bool ccg_cpu_result_claim_int(const struct ccg_cpu_result *r, const char *name,
-						   int64_t *out);
+CCG_API CCG_MUST_USE bool ccg_cpu_result_claim_int(const struct ccg_cpu_result *r, const char *name, int64_t *out);
 
 #ifdef __cplusplus
 }

@@ -55,11 +55,11 @@ struct ccg_guest_secret;
 
 /* Where the CPU TEE evidence comes from. */
 enum ccg_guest_cpu {
-	CCG_GUEST_CPU_AUTO = 0, /* configfs-tsm if present (SEV-SNP or TDX by its provider), else /dev/sev-guest,
+	CCG_GUEST_CPU_AUTO = 0,  /* configfs-tsm if present (SEV-SNP or TDX by its provider), else /dev/sev-guest,
 				 * else the vTPM (tpm_tcti, or /dev/tpmrm0 when it exists) */
-	CCG_GUEST_CPU_SNP = 1,  /* an SEV-SNP report: configfs-tsm, or the ioctl on sev_guest_device when set */
-	CCG_GUEST_CPU_TDX = 2,  /* a TDX quote through configfs-tsm */
-	CCG_GUEST_CPU_TPM = 3,  /* a vTPM quote by the AK at tpm_ak_handle */
+	CCG_GUEST_CPU_SNP = 1,   /* an SEV-SNP report: configfs-tsm, or the ioctl on sev_guest_device when set */
+	CCG_GUEST_CPU_TDX = 2,   /* a TDX quote through configfs-tsm */
+	CCG_GUEST_CPU_TPM = 3,   /* a vTPM quote by the AK at tpm_ak_handle */
 	CCG_GUEST_CPU_AZURE = 4, /* Azure: the HCL report in vTPM NV plus a vTPM quote */
 };
 
@@ -71,8 +71,9 @@ enum ccg_guest_gpu {
 
 /* The TEE key's type. */
 enum ccg_guest_key {
-	CCG_GUEST_KEY_X25519 = 0, /* the default: secrets come as HPKE X25519-SHA256-AES128GCM, and it is the OHTTP key */
-	CCG_GUEST_KEY_P384 = 1,   /* EC P-384: secrets come as HPKE P384-SHA384-AES256GCM */
+	CCG_GUEST_KEY_X25519 =
+		0,              /* the default: secrets come as HPKE X25519-SHA256-AES128GCM, and it is the OHTTP key */
+	CCG_GUEST_KEY_P384 = 1, /* EC P-384: secrets come as HPKE P384-SHA384-AES256GCM */
 };
 
 /* A clock: the current time in Unix seconds (tests inject one). */
@@ -86,25 +87,25 @@ struct ccg_guest_opts {
 	/* the verifier: "https://host:port", "http://host:port" (loopback or a trusted network only) or
 	 * "unix:/path/to/socket" (HTTP over a UNIX socket) */
 	const char *verifier_url;
-	const char *verifier_ca_file;   /* PEM CA bundle for https (NULL: the system's) */
+	const char *verifier_ca_file;    /* PEM CA bundle for https (NULL: the system's) */
 	const char *verifier_pinned_key; /* curl's CURLOPT_PINNEDPUBLICKEY ("sha256//BASE64;…" or a PEM/DER file) */
-	const char *verifier_jwks;      /* required: the verifier's JWKS (JSON text) that signs its tokens */
-	long timeout_ms;                /* per HTTP request; 0: 30 s */
+	const char *verifier_jwks;       /* required: the verifier's JWKS (JSON text) that signs its tokens */
+	long timeout_ms;                 /* per HTTP request; 0: 30 s */
 
 	enum ccg_guest_cpu cpu;
-	const char *tsm_root;           /* configfs-tsm report directory (NULL: /sys/kernel/config/tsm/report) */
-	const char *sev_guest_device;   /* SNP: use SNP_GET_REPORT on this device (e.g. "/dev/sev-guest") */
-	const char *tpm_tcti;           /* TPM, Azure: TCTI ("device:/dev/tpmrm0", "swtpm:host=…,port=…") */
-	uint32_t tpm_ak_handle;         /* TPM, Azure: persistent AK handle (0: 0x81000003) */
-	uint32_t tpm_pcrs;              /* TPM, Azure: SHA-256 PCR mask quoted (0: PCRs 0-23) */
-	const char *cpu_certs_file;     /* SNP, Azure: PEM VCEK/VLEK ‖ ASK ‖ ARK put into the evidence (optional) */
+	const char *tsm_root;         /* configfs-tsm report directory (NULL: /sys/kernel/config/tsm/report) */
+	const char *sev_guest_device; /* SNP: use SNP_GET_REPORT on this device (e.g. "/dev/sev-guest") */
+	const char *tpm_tcti;         /* TPM, Azure: TCTI ("device:/dev/tpmrm0", "swtpm:host=…,port=…") */
+	uint32_t tpm_ak_handle;       /* TPM, Azure: persistent AK handle (0: 0x81000003) */
+	uint32_t tpm_pcrs;            /* TPM, Azure: SHA-256 PCR mask quoted (0: PCRs 0-23) */
+	const char *cpu_certs_file;   /* SNP, Azure: PEM VCEK/VLEK ‖ ASK ‖ ARK put into the evidence (optional) */
 
 	enum ccg_guest_gpu gpu;
-	const char *gpusim_socket;      /* GPUSIM: the device's UNIX socket */
-	const char *gpu_root_file;       /* the channel: PEM file of the device identity root the GPU's chain must reach */
+	const char *gpusim_socket; /* GPUSIM: the device's UNIX socket */
+	const char *gpu_root_file; /* the channel: PEM file of the device identity root the GPU's chain must reach */
 
-	unsigned reattest_margin;       /* re-attest this many seconds before the token's exp (0: 60) */
-	ccg_guest_clock_fn clock;       /* NULL: the system clock */
+	unsigned reattest_margin; /* re-attest this many seconds before the token's exp (0: 60) */
+	ccg_guest_clock_fn clock; /* NULL: the system clock */
 	void *clock_arg;
 };
 

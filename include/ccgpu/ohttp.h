@@ -72,20 +72,19 @@ CCG_API CCG_MUST_USE enum ccg_status ccg_bhttp_msg_add_informational(struct ccg_
  * space or tab. Refusals name "bhttp.field.name" / "bhttp.field.value".
  */
 CCG_API CCG_MUST_USE enum ccg_status ccg_bhttp_msg_add_field(struct ccg_bhttp_msg *m, unsigned section,
-							     const char *name, const uint8_t *value,
-							     size_t value_len, struct ccg_error *err);
+							     const char *name, const uint8_t *value, size_t value_len,
+							     struct ccg_error *err);
 /* ccg_bhttp_msg_set_content: replaces the content with a copy of data (len may be 0). */
-CCG_API CCG_MUST_USE enum ccg_status ccg_bhttp_msg_set_content(struct ccg_bhttp_msg *m, const uint8_t *data,
-							       size_t len, struct ccg_error *err);
+CCG_API CCG_MUST_USE enum ccg_status ccg_bhttp_msg_set_content(struct ccg_bhttp_msg *m, const uint8_t *data, size_t len,
+							       struct ccg_error *err);
 /*
  * ccg_bhttp_encode: the message in known-length form (framing 0/1) or, with
  * indeterminate, in indeterminate-length form (framing 2/3; the content as
  * one chunk), followed by padding zero bytes. Every part is written (no
  * truncation). *out is malloc'd; the caller wipes and frees it.
  */
-CCG_API CCG_MUST_USE enum ccg_status ccg_bhttp_encode(const struct ccg_bhttp_msg *m, bool indeterminate,
-						      size_t padding, uint8_t **out, size_t *out_len,
-						      struct ccg_error *err);
+CCG_API CCG_MUST_USE enum ccg_status ccg_bhttp_encode(const struct ccg_bhttp_msg *m, bool indeterminate, size_t padding,
+						      uint8_t **out, size_t *out_len, struct ccg_error *err);
 /*
  * ccg_bhttp_decode: parses one message of either framing, strictly: every
  * field as ccg_bhttp_request_new / add_field demand, a response's 1xx parts
@@ -147,8 +146,7 @@ CCG_API CCG_MUST_USE enum ccg_status ccg_ohttp_gateway_new(uint8_t key_id, const
  * CCG_ERR_ENCODING. The caller wipes key_pem.
  */
 CCG_API CCG_MUST_USE enum ccg_status ccg_ohttp_gateway_new_pem(uint8_t key_id, const uint8_t *key_pem, size_t len,
-							       struct ccg_ohttp_gateway **out,
-							       struct ccg_error *err);
+							       struct ccg_ohttp_gateway **out, struct ccg_error *err);
 /* ccg_ohttp_gateway_free: frees the key; NULL is allowed. */
 CCG_API void ccg_ohttp_gateway_free(struct ccg_ohttp_gateway *g);
 /*

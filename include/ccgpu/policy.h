@@ -82,8 +82,8 @@ CCG_API void ccg_claims_free(struct ccg_claims *c);
  * nothing; thread-safe; time bounded by the policy's size times the GPUs.
  */
 CCG_API CCG_MUST_USE enum ccg_status ccg_policy_eval(const struct ccg_policy *p, const struct ccg_claims *c,
-						     int64_t now, struct ccg_rule_result *results,
-						     size_t results_len, struct ccg_error *err);
+						     int64_t now, struct ccg_rule_result *results, size_t results_len,
+						     struct ccg_error *err);
 
 /*
  * ccg_contract_parse: parses a contract document (JSON, docs/contracts.md),
@@ -135,8 +135,8 @@ CCG_API CCG_MUST_USE enum ccg_status ccg_contract_add_signature(struct ccg_contr
  */
 CCG_API struct ccg_party_keys *ccg_party_keys_new(void);
 CCG_API void ccg_party_keys_free(struct ccg_party_keys *k);
-CCG_API CCG_MUST_USE enum ccg_status ccg_party_keys_add(struct ccg_party_keys *k, const char *party,
-							const uint8_t *pem, size_t len, struct ccg_error *err);
+CCG_API CCG_MUST_USE enum ccg_status ccg_party_keys_add(struct ccg_party_keys *k, const char *party, const uint8_t *pem,
+							size_t len, struct ccg_error *err);
 
 /*
  * ccg_contract_in_force: CCG_OK when at least the threshold (default: every

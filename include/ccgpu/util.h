@@ -24,8 +24,8 @@ extern "C" {
  * *out_len). Odd length or a non-hex character: CCG_ERR_ENCODING; more than
  * max bytes: CCG_ERR_TOO_LARGE. *out is NULL on failure.
  */
-CCG_API CCG_MUST_USE enum ccg_status ccg_hex_decode(const char *hex, size_t hex_len, size_t max,
-						    uint8_t **out, size_t *out_len);
+CCG_API CCG_MUST_USE enum ccg_status ccg_hex_decode(const char *hex, size_t hex_len, size_t max, uint8_t **out,
+						    size_t *out_len);
 /* ccg_hex_encode_alloc: malloc'd lower-case hex of data, or NULL on allocation failure. */
 CCG_API char *ccg_hex_encode_alloc(const uint8_t *data, size_t len);
 /*
@@ -39,8 +39,8 @@ CCG_API CCG_MUST_USE enum ccg_status ccg_nonce_random(uint8_t *out, size_t len);
  * CCG_ERR_NOT_FOUND; larger than max: CCG_ERR_TOO_LARGE; other failures
  * CCG_ERR_IO; the path is named in err.
  */
-CCG_API CCG_MUST_USE enum ccg_status ccg_file_read(const char *path, size_t max, uint8_t **out,
-						   size_t *out_len, struct ccg_error *err);
+CCG_API CCG_MUST_USE enum ccg_status ccg_file_read(const char *path, size_t max, uint8_t **out, size_t *out_len,
+						   struct ccg_error *err);
 
 #ifdef __cplusplus
 }

@@ -56,8 +56,7 @@ int ccg_fuzz_verdict(const uint8_t *data, size_t size)
 		rec.seq = 0;
 		ccg_buf_init(&out, 0);
 		st = spdm_record_open(&rec, SID, data + 1, size - 1, &out, NULL);
-		if (st == CCG_OK &&
-		    (out.len > SPDM_MAX_MSG || out.len + SPDM_REC_HDR_LEN + 2 + 16 != size - 1))
+		if (st == CCG_OK && (out.len > SPDM_MAX_MSG || out.len + SPDM_REC_HDR_LEN + 2 + 16 != size - 1))
 			abort();
 		ccg_buf_cleanup(&out);
 		break;
@@ -65,8 +64,7 @@ int ccg_fuzz_verdict(const uint8_t *data, size_t size)
 		struct dp_params p;
 
 		st = dp_params_decode(data + 1, size - 1, &p, NULL);
-		if (st == CCG_OK &&
-		    (dp_params_check(&p, NULL) != CCG_OK || size - 1 != DP_PARAMS_LEN))
+		if (st == CCG_OK && (dp_params_check(&p, NULL) != CCG_OK || size - 1 != DP_PARAMS_LEN))
 			abort();
 		break;
 	}
@@ -87,8 +85,7 @@ int ccg_fuzz_verdict(const uint8_t *data, size_t size)
 			memcpy(dp_ring_data(&rx.r, 0), data + 1 + DP_DESC_LEN, n - DP_DESC_LEN);
 		*rx.r.head = 1;
 		st = dp_rx_open(&rx, dst, sizeof(dst), &op, &arg, &len, NULL);
-		if (st == CCG_OK &&
-		    (len > SLOT || rx.expected != 1 || op < DP_OP_MSG || op > DP_OP_ERROR))
+		if (st == CCG_OK && (len > SLOT || rx.expected != 1 || op < DP_OP_MSG || op > DP_OP_ERROR))
 			abort();
 		dp_rx_cleanup(&rx);
 		free(shm);

@@ -27,10 +27,9 @@ int ccg_fuzz_verdict(const uint8_t *data, size_t size)
 	char *claims;
 	enum ccg_status st;
 
-	if (v == NULL &&
-	    (ccg_cpu_verifier_new(&v) != CCG_OK ||
-	     ccg_cpu_verifier_set_tpm_ak(v, (const uint8_t *)ccg_fuzz_tpm_ak_pem, strlen(ccg_fuzz_tpm_ak_pem), NULL) !=
-		     CCG_OK))
+	if (v == NULL && (ccg_cpu_verifier_new(&v) != CCG_OK ||
+			  ccg_cpu_verifier_set_tpm_ak(v, (const uint8_t *)ccg_fuzz_tpm_ak_pem,
+						      strlen(ccg_fuzz_tpm_ak_pem), NULL) != CCG_OK))
 		abort();
 	st = ccg_cpu_verifier_appraise(v, data, size, NULL, 0, FUZZ_NOW, &r, NULL);
 	if ((st == CCG_OK) != (r != NULL))

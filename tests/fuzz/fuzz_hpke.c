@@ -41,8 +41,8 @@ static EVP_PKEY *fixed_key(enum ccg_hpke_suite suite)
 	int i = suite == CCG_HPKE_P384_SHA384_AES256GCM ? 0 : 1;
 
 	if (keys[i] == NULL &&
-	    ccg_hpke_keypair_derive(suite, i == 0 ? ikm_p384 : ikm_x25519, i == 0 ? sizeof(ikm_p384) : sizeof(ikm_x25519),
-				    &keys[i], NULL) != CCG_OK)
+	    ccg_hpke_keypair_derive(suite, i == 0 ? ikm_p384 : ikm_x25519,
+				    i == 0 ? sizeof(ikm_p384) : sizeof(ikm_x25519), &keys[i], NULL) != CCG_OK)
 		abort();
 	return keys[i];
 }

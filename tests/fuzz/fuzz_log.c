@@ -130,8 +130,7 @@ int ccg_fuzz_verdict(const uint8_t *data, size_t size)
 		}
 		break;
 	}
-	default:
-		return CCG_ERR_UNSUPPORTED;
+	default: return CCG_ERR_UNSUPPORTED;
 	}
 	if (s != CCG_OK && err.where[0] == '\0')
 		abort(); /* every refusal names what failed */

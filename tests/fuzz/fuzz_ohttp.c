@@ -49,8 +49,8 @@ static struct ccg_ohttp_ctx *client_ctx(void)
 {
 	static const char config[] =
 		"01002031e1f05a740102115220e9af918f738674aec95f54db6e04eb705aae8e79815500080001000100010003";
-	static const uint8_t request[] = {0x00, 0x03, 'G', 'E', 'T', 0x05, 'h', 't', 't', 'p', 's', 0x0b, 'e',
-					  'x',  'a',  'm', 'p', 'l', 'e', '.',  'c', 'o', 'm', 0x01, '/'};
+	static const uint8_t request[] = {0x00, 0x03, 'G', 'E', 'T', 0x05, 'h', 't', 't', 'p', 's',  0x0b, 'e',
+					  'x',  'a',  'm', 'p', 'l', 'e',  '.', 'c', 'o', 'm', 0x01, '/'};
 	static EVP_PKEY *ske;
 	struct ccg_ohttp_key_config kc;
 	struct ccg_ohttp_ctx *ctx = NULL;
@@ -77,7 +77,8 @@ int ccg_fuzz_verdict(const uint8_t *data, size_t size)
 	if (size < 1)
 		return CCG_ERR_TRUNCATED;
 	if ((data[0] & 1) == 0) {
-		st = ccg_ohttp_request_decapsulate(1, SUITE, gateway_key(), data + 1, size - 1, &pt, &pt_len, &ctx, NULL);
+		st = ccg_ohttp_request_decapsulate(1, SUITE, gateway_key(), data + 1, size - 1, &pt, &pt_len, &ctx,
+						   NULL);
 		if (st == CCG_OK && pt_len != size - 1 - CCG_OHTTP_HEADER_LEN - 32 - CCG_HPKE_TAG_LEN)
 			abort();
 	} else {

@@ -38,8 +38,8 @@ int ccg_fuzz_verdict(const uint8_t *data, size_t size)
 	    ccg_ohttp_keys_parse(enc, len, again, CCG_OHTTP_MAX_CONFIGS, &n2, NULL) != CCG_OK || n2 != n)
 		abort();
 	for (size_t i = 0; i < n; i++)
-		if (again[i].key_id != kc[i].key_id || again[i].kem_id != kc[i].kem_id || again[i].n_algs != kc[i].n_algs ||
-		    memcmp(again[i].pk, kc[i].pk, kc[i].pk_len) != 0 ||
+		if (again[i].key_id != kc[i].key_id || again[i].kem_id != kc[i].kem_id ||
+		    again[i].n_algs != kc[i].n_algs || memcmp(again[i].pk, kc[i].pk, kc[i].pk_len) != 0 ||
 		    memcmp(again[i].algs, kc[i].algs, kc[i].n_algs * sizeof(kc[i].algs[0])) != 0)
 			abort();
 	free(enc);

@@ -30,8 +30,7 @@ static void check_response(const struct ccg_spdm_meas_response *r, const uint8_t
 		const struct ccg_spdm_meas_block *b = &r->blocks[i];
 
 		if (b->index == 0 || b->index == 0xFF || b->spec != SPDM_MEAS_SPEC_DMTF ||
-		    b->raw.len != 7 + b->value.len || !inside(&b->value, data, size) ||
-		    !inside(&b->raw, data, size))
+		    b->raw.len != 7 + b->value.len || !inside(&b->value, data, size) || !inside(&b->raw, data, size))
 			abort();
 		rec += b->raw.len;
 	}
@@ -60,8 +59,7 @@ int ccg_fuzz_verdict(const uint8_t *data, size_t size)
 	check_response(&resp, data, size);
 	if (ccg_spdm_meas_signed_message(&req, &resp, data, size % 7, &msg, &msg_len, NULL) != CCG_OK)
 		abort();
-	if (req.version == 0x11 ? msg_len != size % 7 + req.raw.len + resp.signed_len
-				: msg_len != 64 + 36 + 48)
+	if (req.version == 0x11 ? msg_len != size % 7 + req.raw.len + resp.signed_len : msg_len != 64 + 36 + 48)
 		abort();
 	free(msg);
 	if ((st = ccg_nv_opaque_parse(resp.opaque.data, resp.opaque.len, &opaque, NULL)) == CCG_OK &&

@@ -22,14 +22,16 @@
 #define CONTRACT "llm-serving"
 #define BODY "{}"
 
-static const char ec_pub[] = "-----BEGIN PUBLIC KEY-----\n"
-			     "MHYwEAYHKoZIzj0CAQYFK4EEACIDYgAERbKVd1Dkf4U7AlSyRBRLM4V/N/3F0AAB\n"
-			     "prXg5ZM4q9u4X+Qiz+2pfPPemGaCxxNEqENT1ovOrb7Tt9mlJ9Wofudb6nYQB+Pc\n"
-			     "Ihgjo8VrEWcUdzomTJ19fdeaRSw7HLbV\n"
-			     "-----END PUBLIC KEY-----\n";
-static const char ed_pub[] = "-----BEGIN PUBLIC KEY-----\n"
-			     "MCowBQYDK2VwAyEAnKQN28WmpFPbPHBOHfh5FronawlqFf6xqBj3zxFinn0=\n"
-			     "-----END PUBLIC KEY-----\n";
+static const char ec_pub[] =
+	"-----BEGIN PUBLIC KEY-----\n"
+	"MHYwEAYHKoZIzj0CAQYFK4EEACIDYgAERbKVd1Dkf4U7AlSyRBRLM4V/N/3F0AAB\n"
+	"prXg5ZM4q9u4X+Qiz+2pfPPemGaCxxNEqENT1ovOrb7Tt9mlJ9Wofudb6nYQB+Pc\n"
+	"Ihgjo8VrEWcUdzomTJ19fdeaRSw7HLbV\n"
+	"-----END PUBLIC KEY-----\n";
+static const char ed_pub[] =
+	"-----BEGIN PUBLIC KEY-----\n"
+	"MCowBQYDK2VwAyEAnKQN28WmpFPbPHBOHfh5FronawlqFf6xqBj3zxFinn0=\n"
+	"-----END PUBLIC KEY-----\n";
 
 int ccg_fuzz_verdict(const uint8_t *data, size_t size)
 {

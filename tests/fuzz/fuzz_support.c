@@ -11,15 +11,16 @@
 #include "common/file.h"
 #include "fuzz.h"
 
-const char ccg_fuzz_tpm_ak_pem[] = "-----BEGIN PUBLIC KEY-----\n"
-				   "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEArCRQeLH15RZavCiuh6HU\n"
-				   "WvtxdvEV46cUEzXOwg+MxuwseHVTi/eBwn8QfMmZsrxjy7vtHpwi0xr6b+TecsQH\n"
-				   "/x0jqmnXk2RyG7bTs+VAo9oGqB8/v1NTi0SOfS+XqRb6w4Paq0Sn+XAzCyWlczs2\n"
-				   "VzK0Oqq53nmVa3LIgwUA50zzFeT4iEjSGupyU1yUey4fuibZVa9v79/x1aXgZ02S\n"
-				   "WF3mkiJlOUQvJOMDTOkEky4qLLIMv7E+WBB0pKb1SaI4uhslvNff4kXQ3NNLXkXV\n"
-				   "iAv+ukuqiTjV76qkcYuGegzvAsKod/5myp8K+XhNXc0Q+9h0Mfy208ZeIY0CAOvm\n"
-				   "ZwIDAQAB\n"
-				   "-----END PUBLIC KEY-----\n";
+const char ccg_fuzz_tpm_ak_pem[] =
+	"-----BEGIN PUBLIC KEY-----\n"
+	"MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEArCRQeLH15RZavCiuh6HU\n"
+	"WvtxdvEV46cUEzXOwg+MxuwseHVTi/eBwn8QfMmZsrxjy7vtHpwi0xr6b+TecsQH\n"
+	"/x0jqmnXk2RyG7bTs+VAo9oGqB8/v1NTi0SOfS+XqRb6w4Paq0Sn+XAzCyWlczs2\n"
+	"VzK0Oqq53nmVa3LIgwUA50zzFeT4iEjSGupyU1yUey4fuibZVa9v79/x1aXgZ02S\n"
+	"WF3mkiJlOUQvJOMDTOkEky4qLLIMv7E+WBB0pKb1SaI4uhslvNff4kXQ3NNLXkXV\n"
+	"iAv+ukuqiTjV76qkcYuGegzvAsKod/5myp8K+XhNXc0Q+9h0Mfy208ZeIY0CAOvm\n"
+	"ZwIDAQAB\n"
+	"-----END PUBLIC KEY-----\n";
 
 EVP_PKEY *ccg_fuzz_tpm_ak(void)
 {
@@ -43,8 +44,8 @@ X509 *ccg_fuzz_rim_root(void)
 	if (root == NULL) {
 		STACK_OF(X509) *sk = NULL;
 
-		if (ccg_pem_certs_parse((const uint8_t *)ccg_nvidia_rim_root_pem, strlen(ccg_nvidia_rim_root_pem), 1, &sk,
-					NULL) != CCG_OK)
+		if (ccg_pem_certs_parse((const uint8_t *)ccg_nvidia_rim_root_pem, strlen(ccg_nvidia_rim_root_pem), 1,
+					&sk, NULL) != CCG_OK)
 			abort();
 		root = sk_X509_shift(sk);
 		sk_X509_pop_free(sk, X509_free);

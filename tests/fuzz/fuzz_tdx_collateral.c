@@ -24,9 +24,12 @@
 enum { QUOTE, TCB_INFO, QE_IDENTITY, CHAIN, PCK_CRL, ROOT_CRL, ROOT, NFILES };
 
 static const char *const names[NFILES] = {
-	"tdx/v5-sample/quote_v5_sample.dat",   "tdx/v5-sample/sample_tcbinfo_response_v5",
-	"tdx/v5-sample/sample_qeIdentity_response", "tdx/v5-sample/tcbinfo_issuer_chain.derived.pem",
-	"tdx/v5-sample/pckcrl",                "tdx/v5-sample/rootcrl.der",
+	"tdx/v5-sample/quote_v5_sample.dat",
+	"tdx/v5-sample/sample_tcbinfo_response_v5",
+	"tdx/v5-sample/sample_qeIdentity_response",
+	"tdx/v5-sample/tcbinfo_issuer_chain.derived.pem",
+	"tdx/v5-sample/pckcrl",
+	"tdx/v5-sample/rootcrl.der",
 	"tdx/v5-sample/trusted_root.pem",
 };
 static uint8_t *files[NFILES];

@@ -18,7 +18,6 @@
 #include "verifier/request.h"
 #include "fuzz.h"
 
-
 static void check_refusal(enum ccg_status st)
 {
 	switch (st) {
@@ -28,10 +27,8 @@ static void check_refusal(enum ccg_status st)
 	case CCG_ERR_NONCE_MISMATCH:
 	case CCG_ERR_UNSUPPORTED:
 	case CCG_ERR_DUPLICATE:
-	case CCG_ERR_TRUNCATED:
-		return;
-	default:
-		abort();
+	case CCG_ERR_TRUNCATED: return;
+	default: abort();
 	}
 }
 

@@ -19,17 +19,19 @@
 #include "fuzz.h"
 #include "verifier/vevidence.h"
 
-static const char ak_pem[] = "-----BEGIN PUBLIC KEY-----\n"
-			     "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEArdz7nrmw0U6bqh4G5mJE\n"
-			     "kD/K82tSJiImPJ7ls1LaVIMNpKdqyX+BkdExdlwoJY+yyScmkwC55yyiO9SU3dc5\n"
-			     "IUQIYL7dbSB9cSj7YBNpAI56EjfHVjtnmj8WayvB1CIxOpSHC9k4sgCR4DCpsdaA\n"
-			     "95r6BNPc8NFwg+q+vbSKZrzFbdSv4QpD8zcbGiWyzpoCRA+SrilgmDRv2c8n6k2v\n"
-			     "LCvTVM9cCVv0JG00LGp0KaXptAPwsfPb30trv1ym907Eib+nazI/IhpM0pmJcQgb\n"
-			     "Uu6BtRA/uZupDUtrhs3/Smc3zbhPQH+jraMBU3X3H4YtlJlmOIKlDCH1TCkRf5m/\n"
-			     "gQIDAQAB\n"
-			     "-----END PUBLIC KEY-----\n";
-static const char policy[] = "policy \"verifier\" version 1\n"
-			     "rule tpm \"the verifier's TPM\" { ccgpu-cpu-tee == \"tpm\" and tpm-pcr-bank == \"sha256\" }\n";
+static const char ak_pem[] =
+	"-----BEGIN PUBLIC KEY-----\n"
+	"MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEArdz7nrmw0U6bqh4G5mJE\n"
+	"kD/K82tSJiImPJ7ls1LaVIMNpKdqyX+BkdExdlwoJY+yyScmkwC55yyiO9SU3dc5\n"
+	"IUQIYL7dbSB9cSj7YBNpAI56EjfHVjtnmj8WayvB1CIxOpSHC9k4sgCR4DCpsdaA\n"
+	"95r6BNPc8NFwg+q+vbSKZrzFbdSv4QpD8zcbGiWyzpoCRA+SrilgmDRv2c8n6k2v\n"
+	"LCvTVM9cCVv0JG00LGp0KaXptAPwsfPb30trv1ym907Eib+nazI/IhpM0pmJcQgb\n"
+	"Uu6BtRA/uZupDUtrhs3/Smc3zbhPQH+jraMBU3X3H4YtlJlmOIKlDCH1TCkRf5m/\n"
+	"gQIDAQAB\n"
+	"-----END PUBLIC KEY-----\n";
+static const char policy[] =
+	"policy \"verifier\" version 1\n"
+	"rule tpm \"the verifier's TPM\" { ccgpu-cpu-tee == \"tpm\" and tpm-pcr-bank == \"sha256\" }\n";
 
 int ccg_fuzz_verdict(const uint8_t *data, size_t size)
 {
@@ -40,10 +42,9 @@ int ccg_fuzz_verdict(const uint8_t *data, size_t size)
 	struct ccg_error err;
 	enum ccg_status st;
 
-	if (cv == NULL &&
-	    (ccg_cpu_verifier_new(&cv) != CCG_OK ||
-	     ccg_cpu_verifier_set_tpm_ak(cv, (const uint8_t *)ak_pem, strlen(ak_pem), NULL) != CCG_OK ||
-	     ccg_policy_parse(policy, strlen(policy), &pol, NULL) != CCG_OK))
+	if (cv == NULL && (ccg_cpu_verifier_new(&cv) != CCG_OK ||
+			   ccg_cpu_verifier_set_tpm_ak(cv, (const uint8_t *)ak_pem, strlen(ak_pem), NULL) != CCG_OK ||
+			   ccg_policy_parse(policy, strlen(policy), &pol, NULL) != CCG_OK))
 		abort();
 	for (size_t i = 0; i < sizeof(nonce); i++)
 		nonce[i] = (uint8_t)i;

@@ -99,7 +99,8 @@ static void test_one_gib_round_trip(void **state)
 		fill(out, PIECE, &x);
 		assert_int_equal(EVP_DigestUpdate(sent, out, PIECE), 1);
 		memset(in, 0, PIECE);
-		if (ccg_channel_write(ch, 0, out, PIECE, &e) != CCG_OK || ccg_channel_read(ch, 0, in, PIECE, &e) != CCG_OK)
+		if (ccg_channel_write(ch, 0, out, PIECE, &e) != CCG_OK ||
+		    ccg_channel_read(ch, 0, in, PIECE, &e) != CCG_OK)
 			fail_msg("%s", ccg_error_format(&e, buf, sizeof(buf)));
 		assert_int_equal(EVP_DigestUpdate(back, in, PIECE), 1);
 	}
@@ -111,7 +112,8 @@ static void test_one_gib_round_trip(void **state)
 	assert_true(st.bytes_sent >= TOTAL);
 	assert_true(st.bytes_received == TOTAL);
 	assert_int_equal(st.rejects, 0);
-	printf("# 1 GiB each way in %.2f s\n", (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	printf("# 1 GiB each way in %.2f s\n",
+	       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	ccg_channel_free(ch);
 	assert_int_equal(ccg_session_end(s, &e), CCG_OK);
 	ccg_session_free(s);
@@ -129,8 +131,8 @@ static void test_one_gib_round_trip(void **state)
  */
 static void test_release_refuses_past_limit(void **state)
 {
-	struct ccg_channel_opts co = {.slots = 4, .slot_size = 4096, .device_memory = 1 << 16, .no_rotation = true,
-				      .limit_msgs = 6};
+	struct ccg_channel_opts co = {
+		.slots = 4, .slot_size = 4096, .device_memory = 1 << 16, .no_rotation = true, .limit_msgs = 6};
 	struct ccg_session *s = NULL;
 	struct ccg_channel *ch = NULL;
 	struct ccg_channel_stats st;

@@ -43,7 +43,7 @@ static atomic_bool twice;   /* send the issuer-chain header twice */
 
 /* what the server answers beyond the files: set by the tests, read by the server thread */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static uint8_t *kds_crl;   /* /vcek/v1/Milan/crl (NULL: 404) */
+static uint8_t *kds_crl; /* /vcek/v1/Milan/crl (NULL: 404) */
 static size_t kds_crl_len;
 static char *pcs_headers[3]; /* TCB-Info-, SGX-Enclave-Identity-, SGX-PCK-CRL-Issuer-Chain values (NULL: not sent) */
 
@@ -362,7 +362,8 @@ static void test_kds_crl(void **state)
 	ts_amd_pki_make(&pki, "Milan", 0);
 	assert_int_equal(ccg_snp_kds_new(&cfg, &k), CCG_OK);
 	/* not served yet: 404 */
-	assert_int_equal(ccg_snp_kds_get_crl(k, CCG_SNP_PRODUCT_MILAN, pki.ark, SNP_NOW, &crl, NULL), CCG_ERR_NOT_FOUND);
+	assert_int_equal(ccg_snp_kds_get_crl(k, CCG_SNP_PRODUCT_MILAN, pki.ark, SNP_NOW, &crl, NULL),
+			 CCG_ERR_NOT_FOUND);
 	/* garbage: refused, not cached */
 	der = ts_crl_der(pki.ark, pki.ark_key, SNP_NOW - 86400, SNP_NOW + 30 * 86400, &pki.ask, 1, &len);
 	set_kds_crl(der, len);
@@ -421,7 +422,8 @@ static void test_kds_crl(void **state)
 	set_kds_crl(der, len);
 	free(der);
 	ccg_error_clear(&err);
-	assert_int_equal(ccg_snp_kds_get_crl(k, CCG_SNP_PRODUCT_MILAN, pki.ark, SNP_NOW, &crl, &err), CCG_ERR_SIGNATURE);
+	assert_int_equal(ccg_snp_kds_get_crl(k, CCG_SNP_PRODUCT_MILAN, pki.ark, SNP_NOW, &crl, &err),
+			 CCG_ERR_SIGNATURE);
 	assert_null(crl);
 	assert_false(cached(dir, "crl-Milan.der"));
 	/* no ARK: refused before any transfer */
@@ -621,13 +623,13 @@ static void test_pcs_malformed_headers(void **state)
 	expect_header_refused(0, bad, CCG_ERR_ENCODING, "TCB-Info-Issuer-Chain", "bad %-escape at offset 10");
 	free(bad);
 	/* %00 in the middle */
-	expect_header_refused(1, "-----BEGIN%20CERTIFICATE%00-----", CCG_ERR_ENCODING, "SGX-Enclave-Identity-Issuer-Chain",
-			      "bad %-escape at offset 24");
+	expect_header_refused(1, "-----BEGIN%20CERTIFICATE%00-----", CCG_ERR_ENCODING,
+			      "SGX-Enclave-Identity-Issuer-Chain", "bad %-escape at offset 24");
 	/* decodes, but is not PEM certificates */
 	expect_header_refused(0, "not%20a%20certificate", CCG_ERR_ENCODING, "TCB-Info-Issuer-Chain",
 			      "not PEM certificates");
-	expect_header_refused(2, "-----BEGIN%20CERTIFICATE-----%0AAAAA%0A-----END%20CERTIFICATE-----%0A", CCG_ERR_ENCODING,
-			      "SGX-PCK-CRL-Issuer-Chain", "not PEM certificates");
+	expect_header_refused(2, "-----BEGIN%20CERTIFICATE-----%0AAAAA%0A-----END%20CERTIFICATE-----%0A",
+			      CCG_ERR_ENCODING, "SGX-PCK-CRL-Issuer-Chain", "not PEM certificates");
 	/* PEM, but a chain that does not end in the Intel SGX Root CA */
 	expect_header_refused(0, amd_enc, CCG_ERR_CERT_UNTRUSTED, "TCB-Info-Issuer-Chain",
 			      "does not end in the Intel SGX Root CA");
@@ -656,10 +658,8 @@ static void test_pcs_malformed_headers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_kds_fetch_cache_offline),
-		cmocka_unit_test(test_kds_crl),
-		cmocka_unit_test(test_pcs_fetch_and_verify),
-		cmocka_unit_test(test_pcs_issuer_chain_headers),
+		cmocka_unit_test(test_kds_fetch_cache_offline), cmocka_unit_test(test_kds_crl),
+		cmocka_unit_test(test_pcs_fetch_and_verify),    cmocka_unit_test(test_pcs_issuer_chain_headers),
 		cmocka_unit_test(test_pcs_malformed_headers),
 	};
 

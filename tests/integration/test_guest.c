@@ -579,9 +579,10 @@ static void test_https_ca_and_pin(void **state)
 		 "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1",
 		 key, crt);
 	assert_int_equal(system(cmd), 0);
-	snprintf(extra, sizeof(extra),
-		 "tpm_ak = %s/ak.pem\nmax_body = 4194304\nsigning_key = %s/ear-signing-key.pem\ntls_cert = %s\ntls_key = %s\n",
-		 world.dir, daemon_.state, crt, key);
+	snprintf(
+		extra, sizeof(extra),
+		"tpm_ak = %s/ak.pem\nmax_body = 4194304\nsigning_key = %s/ear-signing-key.pem\ntls_cert = %s\ntls_key = %s\n",
+		world.dir, daemon_.state, crt, key);
 	conf = vt_config_write(&world, "verifierd-tls.conf", extra);
 	snprintf(st, sizeof(st), "%s/state-tls", world.dir);
 	vt_daemon_start(&tls_daemon, binary, conf, st, NULL);
@@ -649,16 +650,11 @@ static void test_release_refused(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_attest_x25519),
-		cmocka_unit_test(test_reattest_when_due),
-		cmocka_unit_test(test_attest_p384),
-		cmocka_unit_test_teardown(test_drifted_gpu, sim_clean),
-		cmocka_unit_test(test_no_gpu_device),
-		cmocka_unit_test(test_token_checks),
-		cmocka_unit_test(test_channel),
-		cmocka_unit_test(test_unix_socket),
-		cmocka_unit_test(test_https_ca_and_pin),
-		cmocka_unit_test(test_release_refused),
+		cmocka_unit_test(test_attest_x25519),    cmocka_unit_test(test_reattest_when_due),
+		cmocka_unit_test(test_attest_p384),      cmocka_unit_test_teardown(test_drifted_gpu, sim_clean),
+		cmocka_unit_test(test_no_gpu_device),    cmocka_unit_test(test_token_checks),
+		cmocka_unit_test(test_channel),          cmocka_unit_test(test_unix_socket),
+		cmocka_unit_test(test_https_ca_and_pin), cmocka_unit_test(test_release_refused),
 	};
 
 	if (argc < 2) {

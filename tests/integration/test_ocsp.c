@@ -36,7 +36,7 @@
 #include "http_server.h"
 #include "testdata.h"
 
-#define T0 1795305600         /* 2026-11-22T00:00:00Z: the responders' thisUpdate */
+#define T0 1795305600          /* 2026-11-22T00:00:00Z: the responders' thisUpdate */
 #define T_REVOKED (T0 - 86400) /* when rev.pem and hold.pem were revoked */
 #define PKI_FROM "20200101000000Z"
 #define PKI_UNTIL "20991231235959Z"
@@ -119,8 +119,7 @@ static EVP_PKEY *load_key(const char *name)
 
 static void write_text(const char *name, const char *text)
 {
-	assert_int_equal(ccg_file_write_atomic(path_of(name), (const uint8_t *)text, strlen(text), NULL),
-			 CCG_OK);
+	assert_int_equal(ccg_file_write_atomic(path_of(name), (const uint8_t *)text, strlen(text), NULL), CCG_OK);
 }
 
 static void write_bytes(const char *name, const uint8_t *b, size_t len)
@@ -151,8 +150,7 @@ static int cert_status(const struct responder *r, OCSP_CERTID *cid, int *reason)
 	bool ours;
 
 	*reason = -1;
-	if (OCSP_id_get0_info(NULL, &md_oid, NULL, &serial, cid) != 1 ||
-	    (md = EVP_get_digestbyobj(md_oid)) == NULL)
+	if (OCSP_id_get0_info(NULL, &md_oid, NULL, &serial, cid) != 1 || (md = EVP_get_digestbyobj(md_oid)) == NULL)
 		return V_OCSP_CERTSTATUS_UNKNOWN;
 	mine = OCSP_cert_id_new(md, X509_get_subject_name(r->ca_cert), X509_get0_pubkey_bitstr(r->ca_cert), serial);
 	ours = mine != NULL && OCSP_id_issuer_cmp(mine, cid) == 0;
@@ -200,8 +198,8 @@ static uint8_t *ocsp_answer(const struct responder *r, const uint8_t *der, size_
 			OCSP_CERTID *cid = OCSP_onereq_get0_id(OCSP_request_onereq_get0(req, i));
 			int reason, status = cert_status(r, cid, &reason);
 
-			ok = OCSP_basic_add1_status(bs, cid, status, reason, status == V_OCSP_CERTSTATUS_REVOKED ? rt : NULL,
-						    tu, nu) != NULL;
+			ok = OCSP_basic_add1_status(bs, cid, status, reason,
+						    status == V_OCSP_CERTSTATUS_REVOKED ? rt : NULL, tu, nu) != NULL;
 		}
 		ok = ok && OCSP_copy_nonce(bs, req) > 0;
 		ok = ok && OCSP_basic_sign(bs, r->signer_cert, r->signer_key, EVP_sha256(), NULL, 0) == 1;
@@ -346,9 +344,10 @@ static void make_pki(void)
 		{"unk", "leaf unknown", "1004"},
 	};
 
-	write_text("ca.cnf", "[ca]\ndefault_ca = fixed\n[fixed]\ndatabase = ca-index.txt\nnew_certs_dir = .\n"
-			     "serial = ca-serial\ndefault_md = sha256\npolicy = any\nunique_subject = no\n"
-			     "email_in_dn = no\n[any]\ncommonName = supplied\n");
+	write_text("ca.cnf",
+		   "[ca]\ndefault_ca = fixed\n[fixed]\ndatabase = ca-index.txt\nnew_certs_dir = .\n"
+		   "serial = ca-serial\ndefault_md = sha256\npolicy = any\nunique_subject = no\n"
+		   "email_in_dn = no\n[any]\ncommonName = supplied\n");
 	write_text("ca-index.txt", "");
 	snprintf(ext, sizeof(ext),
 		 "[root]\nbasicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n"
@@ -369,8 +368,8 @@ static void make_pki(void)
 	sh("'%s' req -new %s -subj '/CN=Test Intermediate' -keyout int.key -out int.csr", openssl_bin, k);
 	issue("int.csr", "root.pem", "root.key", "0100", "ca", "int.pem");
 	for (size_t i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++) {
-		sh("'%s' req -new %s -subj '/CN=%s' -keyout %s.key -out %s.csr", openssl_bin, k,
-		   leaves[i].cn, leaves[i].file, leaves[i].file);
+		sh("'%s' req -new %s -subj '/CN=%s' -keyout %s.key -out %s.csr", openssl_bin, k, leaves[i].cn,
+		   leaves[i].file, leaves[i].file);
 		snprintf(idx, sizeof(idx), "%s.csr", leaves[i].file);
 		snprintf(ext, sizeof(ext), "%s.pem", leaves[i].file);
 		issue(idx, "int.pem", "int.key", leaves[i].serial, "leaf", ext);
@@ -383,10 +382,11 @@ static void make_pki(void)
 	issue("evil.csr", NULL, "evil.key", "6666", "evil", "evil.pem");
 
 	/* what `openssl ocsp` answers from (expiry and revocation times as index.txt's UTCTime) */
-	write_text("index_int.txt", "V\t461231235959Z\t\t1001\tunknown\t/CN=leaf good\n"
-				    "R\t461231235959Z\t261121000000Z,keyCompromise\t1002\tunknown\t/CN=leaf revoked\n"
-				    "R\t461231235959Z\t261121000000Z,certificateHold,holdInstructionReject\t1003\t"
-				    "unknown\t/CN=leaf hold\n");
+	write_text("index_int.txt",
+		   "V\t461231235959Z\t\t1001\tunknown\t/CN=leaf good\n"
+		   "R\t461231235959Z\t261121000000Z,keyCompromise\t1002\tunknown\t/CN=leaf revoked\n"
+		   "R\t461231235959Z\t261121000000Z,certificateHold,holdInstructionReject\t1003\t"
+		   "unknown\t/CN=leaf hold\n");
 
 	responder_load(&resp_int);
 	responder_load(&resp_root);
@@ -493,11 +493,10 @@ static int test_setup(void **state)
 	return 0;
 }
 
-static struct ccg_ocsp *checker(enum ccg_ocsp_mode mode, const char *url, const char *cache_dir,
-				int64_t max_age)
+static struct ccg_ocsp *checker(enum ccg_ocsp_mode mode, const char *url, const char *cache_dir, int64_t max_age)
 {
-	struct ccg_ocsp_config c = {.mode = mode, .responder_url = url, .cache_dir = cache_dir,
-				    .max_age = max_age, .timeout_ms = 5000};
+	struct ccg_ocsp_config c = {
+		.mode = mode, .responder_url = url, .cache_dir = cache_dir, .max_age = max_age, .timeout_ms = 5000};
 	struct ccg_ocsp *o = NULL;
 	struct ccg_error err;
 
@@ -507,8 +506,8 @@ static struct ccg_ocsp *checker(enum ccg_ocsp_mode mode, const char *url, const 
 }
 
 /* checks leaf (issued by the intermediate) with o at now; returns the status, fills r and err */
-static enum ccg_status check_leaf(struct ccg_ocsp *o, const char *leaf, int64_t now,
-				  struct ccg_ocsp_cert_result *r, struct ccg_error *err)
+static enum ccg_status check_leaf(struct ccg_ocsp *o, const char *leaf, int64_t now, struct ccg_ocsp_cert_result *r,
+				  struct ccg_error *err)
 {
 	X509 *cert = load_cert(leaf), *issuer = load_cert("int.pem");
 	enum ccg_status st;
@@ -848,8 +847,7 @@ static void test_cache_file_for_other_cert(void **state)
 		struct ccg_error err2;
 
 		s2 = check_leaf(off, "rev.pem", T0 + 10, &r, &err2);
-		assert_true((s1 == CCG_ERR_OCSP && strcmp(err.where, "ocsp.cert_id") == 0 &&
-			     s2 == CCG_ERR_REVOKED) ||
+		assert_true((s1 == CCG_ERR_OCSP && strcmp(err.where, "ocsp.cert_id") == 0 && s2 == CCG_ERR_REVOKED) ||
 			    (s2 == CCG_ERR_OCSP && strcmp(err2.where, "ocsp.cert_id") == 0 && s1 == CCG_OK));
 	}
 	ccg_ocsp_free(off);
@@ -915,8 +913,7 @@ static void test_supplied_responses(void **state)
 		X509 *cert = load_cert("good.pem"), *wrong_issuer = load_cert("root.pem");
 
 		ccg_error_clear(&err);
-		assert_int_equal(ccg_ocsp_check(o, cert, wrong_issuer, T0 + 10, &r, &err),
-				 CCG_ERR_OCSP_UNAVAILABLE);
+		assert_int_equal(ccg_ocsp_check(o, cert, wrong_issuer, T0 + 10, &r, &err), CCG_ERR_OCSP_UNAVAILABLE);
 		X509_free(cert);
 		X509_free(wrong_issuer);
 	}
@@ -1033,8 +1030,7 @@ static void *work(void *arg)
 	for (int i = 0; i < 200; i++) {
 		struct ccg_ocsp_cert_result r;
 
-		if (ccg_ocsp_check(w->o, w->cert, w->issuer, w->now, &r, NULL) != CCG_OK ||
-		    !r.from_cache)
+		if (ccg_ocsp_check(w->o, w->cert, w->issuer, w->now, &r, NULL) != CCG_OK || !r.from_cache)
 			w->failures++;
 	}
 	return NULL;

@@ -46,32 +46,34 @@
 #define T0 1760000000
 #define MAX_BODY (1024 * 1024)
 
-static const char client_policy[] = "policy \"client\" version 1\n"
-				    "rule tee \"a known CPU TEE, not debuggable\" {\n"
-				    "  ccgpu-cpu-tee == \"snp\" and not snp-debug-allowed\n"
-				    "}\n"
-				    "rule gpus \"every GPU genuine and measured\" {\n"
-				    "  every gpu (ccgpu-result and measres == \"success\")\n"
-				    "}\n";
+static const char client_policy[] =
+	"policy \"client\" version 1\n"
+	"rule tee \"a known CPU TEE, not debuggable\" {\n"
+	"  ccgpu-cpu-tee == \"snp\" and not snp-debug-allowed\n"
+	"}\n"
+	"rule gpus \"every GPU genuine and measured\" {\n"
+	"  every gpu (ccgpu-result and measres == \"success\")\n"
+	"}\n";
 /* passes everything above and fails only its rule "bound" (the claims say version 1) */
-static const char failing_policy[] = "policy \"strict\" version 1\n"
-				     "rule tee \"a known CPU TEE\" { ccgpu-cpu-tee == \"snp\" }\n"
-				     "rule bound \"binding version 2\" { ccgpu-composite.version == 2 }\n";
+static const char failing_policy[] =
+	"policy \"strict\" version 1\n"
+	"rule tee \"a known CPU TEE\" { ccgpu-cpu-tee == \"snp\" }\n"
+	"rule bound \"binding version 2\" { ccgpu-composite.version == 2 }\n";
 
 /* ---- the inference server: gateway, key configuration, token ---- */
 
 static struct ccg_ohttp_gateway *gw;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static char *token;           /* what GET /ccgpu/attestation serves (under lock) */
+static char *token; /* what GET /ccgpu/attestation serves (under lock) */
 static atomic_int gateway_requests;
-static uint8_t gw_sk[32];            /* the gateway's private key, also held here to forge answers */
-static atomic_int server_mode;       /* 0 honest; 1 keys and token under wrong media types;
+static uint8_t gw_sk[32];      /* the gateway's private key, also held here to forge answers */
+static atomic_int server_mode; /* 0 honest; 1 keys and token under wrong media types;
 					2 the gateway answers with a Binary HTTP request */
 
 /* ---- the operator's relay: forwards, and records what it sees ---- */
 
 static char gateway_url[128];
-static uint8_t *capture;      /* every header and body the relay saw (under lock) */
+static uint8_t *capture; /* every header and body the relay saw (under lock) */
 static size_t capture_len;
 static atomic_int relay_mode; /* 0 forward, 1 alter the answer, 2 replay the previous answer,
 				 3 send it as another media type, 4 with status 502 */
@@ -109,8 +111,7 @@ static enum MHD_Result record_header(void *cls, enum MHD_ValueKind kind, const c
 	return MHD_YES;
 }
 
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const void *body, size_t len,
-			     const char *type)
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const void *body, size_t len, const char *type)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
 	enum MHD_Result ret;
@@ -193,8 +194,8 @@ static enum MHD_Result app_answer(struct MHD_Connection *c, const struct body *b
 		static const uint8_t a_request[] = {0x00, 0x03, 'G', 'E', 'T', 0x00, 0x00, 0x01, '/'};
 
 		if (sk != NULL &&
-		    ccg_ohttp_request_decapsulate(7, CCG_HPKE_X25519_SHA256_AES128GCM, sk, b->data, b->len, &pt, &pl, &ctx,
-						  NULL) == CCG_OK &&
+		    ccg_ohttp_request_decapsulate(7, CCG_HPKE_X25519_SHA256_AES128GCM, sk, b->data, b->len, &pt, &pl,
+						  &ctx, NULL) == CCG_OK &&
 		    ccg_ohttp_response_encapsulate(ctx, a_request, sizeof(a_request), &out, &n, NULL) == CCG_OK)
 			ret = reply(c, 200, out, n, "message/ohttp-res");
 		else
@@ -237,7 +238,8 @@ static enum MHD_Result server_handler(void *cls, struct MHD_Connection *c, const
 
 		if (ccg_ohttp_gateway_key_config(gw, &keys, &n, NULL) != CCG_OK)
 			return reply(c, 500, "", 0, NULL);
-		ret = reply(c, 200, keys, n, atomic_load(&server_mode) == 1 ? "application/octet-stream" : "application/ohttp-keys");
+		ret = reply(c, 200, keys, n,
+			    atomic_load(&server_mode) == 1 ? "application/octet-stream" : "application/ohttp-keys");
 		free(keys);
 		return ret;
 	}
@@ -256,7 +258,8 @@ static enum MHD_Result server_handler(void *cls, struct MHD_Connection *c, const
 		/* this server also plays the verifier's JWKS route */
 		json_t *j = ccg_ear_key_jwks(ear_key);
 		char *t = j != NULL ? json_dumps(j, 0) : NULL;
-		enum MHD_Result ret = t != NULL ? reply(c, 200, t, strlen(t), "application/json") : reply(c, 500, "", 0, NULL);
+		enum MHD_Result ret =
+			t != NULL ? reply(c, 200, t, strlen(t), "application/json") : reply(c, 500, "", 0, NULL);
 
 		free(t);
 		json_decref(j);
@@ -277,8 +280,8 @@ static enum MHD_Result server_handler(void *cls, struct MHD_Connection *c, const
 static enum MHD_Result relay_handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 				     const char *version, const char *upload, size_t *upload_len, void **con_cls)
 {
-	struct ccg_http_request req = {.url = gateway_url, .method = "POST", .content_type = "message/ohttp-req",
-				       .capture = {"content-type"}};
+	struct ccg_http_request req = {
+		.url = gateway_url, .method = "POST", .content_type = "message/ohttp-req", .capture = {"content-type"}};
 	struct ccg_http_response resp = {0};
 	struct body *b = NULL;
 	enum MHD_Result ret;
@@ -352,15 +355,15 @@ static struct MHD_Daemon *start(MHD_AccessHandlerCallback h, int *port)
 
 struct token_opts {
 	const struct ccg_ear_key *key;
-	const char *jwk;                  /* cnf.jwk text; NULL: none */
+	const char *jwk; /* cnf.jwk text; NULL: none */
 	enum ccg_ear_status gpu_status;
 };
 
 static char *make_token(const struct token_opts *o)
 {
-	json_t *cpu = json_pack("{s:s,s:b,s:{s:i,s:s}}", "ccgpu-cpu-tee", "snp", "snp-debug-allowed", 0,
-				"ccgpu-composite", "version", 1, "binding",
-				"4d1c5e0fa3b0c2d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5");
+	json_t *cpu =
+		json_pack("{s:s,s:b,s:{s:i,s:s}}", "ccgpu-cpu-tee", "snp", "snp-debug-allowed", 0, "ccgpu-composite",
+			  "version", 1, "binding", "4d1c5e0fa3b0c2d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5");
 	json_t *gpu = json_pack("{s:b,s:s}", "ccgpu-result", 1, "measres", "success");
 	json_t *jwk = o->jwk != NULL ? json_loads(o->jwk, 0, NULL) : NULL;
 	struct ccg_ear_submod subs[2] = {{.name = "cpu0", .status = CCG_EAR_AFFIRMING, .claims = cpu},
@@ -424,12 +427,14 @@ static struct ccg_bhttp_msg *prompt(void)
 {
 	struct ccg_bhttp_msg *m = NULL;
 
-	assert_int_equal(ccg_bhttp_request_new("POST", "https", "inference.example", "/v1/generate/" PATH_CANARY, &m, NULL),
+	assert_int_equal(ccg_bhttp_request_new("POST", "https", "inference.example", "/v1/generate/" PATH_CANARY, &m,
+					       NULL),
 			 CCG_OK);
 	assert_int_equal(ccg_bhttp_msg_add_field(m, CCG_BHTTP_HEADERS, "x-prompt-id", (const uint8_t *)HEADER_CANARY,
 						 strlen(HEADER_CANARY), NULL),
 			 CCG_OK);
-	assert_int_equal(ccg_bhttp_msg_set_content(m, (const uint8_t *)PROMPT_CANARY, strlen(PROMPT_CANARY), NULL), CCG_OK);
+	assert_int_equal(ccg_bhttp_msg_set_content(m, (const uint8_t *)PROMPT_CANARY, strlen(PROMPT_CANARY), NULL),
+			 CCG_OK);
 	return m;
 }
 
@@ -467,9 +472,11 @@ static int setup(void **state)
 	snprintf(path, sizeof(path), "%s/other.pem", tmpdir);
 	if (ccg_ear_key_load_or_create(path, &other_key, NULL) != CCG_OK)
 		return -1;
-	if (ccg_random(gw_sk, sizeof(gw_sk)) != CCG_OK || ccg_ohttp_gateway_new(7, gw_sk, sizeof(gw_sk), &gw, NULL) != CCG_OK)
+	if (ccg_random(gw_sk, sizeof(gw_sk)) != CCG_OK ||
+	    ccg_ohttp_gateway_new(7, gw_sk, sizeof(gw_sk), &gw, NULL) != CCG_OK)
 		return -1;
-	if ((server_d = start(server_handler, &server_port)) == NULL || (relay_d = start(relay_handler, &relay_port)) == NULL)
+	if ((server_d = start(server_handler, &server_port)) == NULL ||
+	    (relay_d = start(relay_handler, &relay_port)) == NULL)
 		return -1;
 	snprintf(gateway_url, sizeof(gateway_url), "http://127.0.0.1:%d%s", server_port, CCG_CLIENT_ROUTE_GATEWAY);
 	return 0;
@@ -819,16 +826,18 @@ static void test_cli(void **state)
 	free(out);
 	free(errtext);
 	/* --attest-only prints the verified claims */
-	snprintf(args, sizeof(args), "--server http://127.0.0.1:%d --jwks %s --time %d --attest-only", server_port, jwks,
-		 T0 + 10);
+	snprintf(args, sizeof(args), "--server http://127.0.0.1:%d --jwks %s --time %d --attest-only", server_port,
+		 jwks, T0 + 10);
 	assert_int_equal(run_cli(args, &out, &errtext), 0);
 	assert_non_null(strstr(out, "\"ear.status\":\"affirming\""));
 	free(out);
 	free(errtext);
 	/* a policy the claims fail: exit 1, the rule named; nothing sent */
 	before = capture_size();
-	snprintf(args, sizeof(args), "--server http://127.0.0.1:%d --relay http://127.0.0.1:%d/relay --jwks %s --policy %s "
-		 "--time %d --data %s", server_port, relay_port, jwks, bad, T0 + 10, data);
+	snprintf(args, sizeof(args),
+		 "--server http://127.0.0.1:%d --relay http://127.0.0.1:%d/relay --jwks %s --policy %s "
+		 "--time %d --data %s",
+		 server_port, relay_port, jwks, bad, T0 + 10, data);
 	assert_int_equal(run_cli(args, &out, &errtext), 1);
 	assert_non_null(strstr(errtext, "bound"));
 	assert_int_equal(capture_size(), before);

@@ -37,8 +37,7 @@ static size_t vbios_len, driver_len;
 static struct th_http_server *server;
 
 /* NVIDIA's JSON for a RIM, or NULL when out of memory */
-static char *json_for(const char *id, const char *xml, size_t len, const char *sha_override,
-		      const char *format)
+static char *json_for(const char *id, const char *xml, size_t len, const char *sha_override, const char *format)
 {
 	uint8_t digest[CCG_SHA256_LEN];
 	char sha[2 * CCG_SHA256_LEN + 1];

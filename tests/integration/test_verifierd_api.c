@@ -166,7 +166,8 @@ static void expect_problem(const char *method, const char *path, const char *cty
 		const char *c = json_string_value(json_object_get(j, "check"));
 
 		if (c == NULL || strcmp(c, check) != 0)
-			fail_msg("%s %s: check %s, want %s (%s)", method, path, c != NULL ? c : "(none)", check, r.body);
+			fail_msg("%s %s: check %s, want %s (%s)", method, path, c != NULL ? c : "(none)", check,
+				 r.body);
 	}
 	json_decref(j);
 	vt_resp_free(&r);
@@ -246,7 +247,8 @@ static void test_attest_drifted_gpu(void **state)
 	errs = json_object_get(json_object_get(json_object_get(claims, "submods"), "GPU-1"), "ccgpu.errors");
 	assert_true(json_array_size(errs) > 0);
 	json_array_foreach(errs, i, e)
-		if (strstr(json_string_value(e), "measurement") != NULL || strstr(json_string_value(e), "MEASUREMENT") != NULL)
+		if (strstr(json_string_value(e), "measurement") != NULL ||
+		    strstr(json_string_value(e), "MEASUREMENT") != NULL)
 			named = true;
 	if (!named)
 		fail_msg("GPU-1's errors do not name the measurement check: %s", json_dumps(errs, 0));
@@ -339,8 +341,9 @@ static void test_refusals(void **state)
 		int fd = socket(AF_INET, SOCK_STREAM, 0);
 		struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)daemon_.port)};
 		struct timeval tv = {10, 0};
-		static const char head[] = "POST /v1/attest HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-					   "Content-Length: 2097152\r\n\r\n{";
+		static const char head[] =
+			"POST /v1/attest HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+			"Content-Length: 2097152\r\n\r\n{";
 		char ans[512];
 		ssize_t got;
 
@@ -373,7 +376,8 @@ static void test_refusals(void **state)
 	expect_problem("POST", "/v1/attest", "application/json", body, strlen(body), 403, "nonce-unknown", "nonce");
 	/* the evidence over another nonce than the request's */
 	j = json_loads(body, 0, NULL);
-	json_object_set_new(j, "nonce", json_string("00000000000000000000000000000000000000000000000000000000000000ff"));
+	json_object_set_new(j, "nonce",
+			    json_string("00000000000000000000000000000000000000000000000000000000000000ff"));
 	free(body);
 	body = json_dumps(j, JSON_COMPACT);
 	expect_problem("POST", "/v1/attest", "application/json", body, strlen(body), 400, "nonce-mismatch",
@@ -473,7 +477,7 @@ static void test_nras_exchange(void **state)
 	body = vt_compose(&world, nonce, NULL);
 	composite = json_loads(body, 0, NULL);
 	assert_int_equal(ccg_base64_decode(json_string_value(json_object_get(json_object_get(composite, "evidence"),
-									   "gpu_evidence")),
+									     "gpu_evidence")),
 					   strlen(json_string_value(json_object_get(
 						   json_object_get(composite, "evidence"), "gpu_evidence"))),
 					   1u << 22, &raw, &n),
@@ -534,7 +538,8 @@ static void test_nras_exchange(void **state)
 	json_object_set_new(req, "arch", json_string("VOLTA"));
 	free(body);
 	body = json_dumps(req, JSON_COMPACT);
-	expect_problem("POST", "/v4/attest/gpu", "application/json", body, strlen(body), 400, "malformed-request", NULL);
+	expect_problem("POST", "/v4/attest/gpu", "application/json", body, strlen(body), 400, "malformed-request",
+		       NULL);
 	expect_problem("GET", "/v4/attest/gpu", NULL, NULL, 0, 405, "method-not-allowed", NULL);
 	json_decref(req);
 	json_decref(gpus);

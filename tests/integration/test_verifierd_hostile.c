@@ -69,7 +69,8 @@ static int raw(const uint8_t *b, size_t n)
 	if (send(fd, b, n, MSG_NOSIGNAL) < 0)
 		(void)0;
 	shutdown(fd, SHUT_WR);
-	while (total < (ssize_t)sizeof(ans) - 1 && (got = recv(fd, ans + total, sizeof(ans) - 1 - (size_t)total, 0)) > 0)
+	while (total < (ssize_t)sizeof(ans) - 1 &&
+	       (got = recv(fd, ans + total, sizeof(ans) - 1 - (size_t)total, 0)) > 0)
 		total += got;
 	ans[total > 0 ? total : 0] = '\0';
 	if (total > 12 && strncmp(ans, "HTTP/1.", 7) == 0)
@@ -178,8 +179,9 @@ static void test_hostile(void **state)
 
 	/* slow clients: half-sent requests left open for the whole run */
 	for (int i = 0; i < SLOW; i++) {
-		static const char part[] = "POST /v1/attest HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-					   "Content-Length: 100000\r\n\r\n{\"nonce\":";
+		static const char part[] =
+			"POST /v1/attest HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+			"Content-Length: 100000\r\n\r\n{\"nonce\":";
 
 		slow[i] = dial();
 		assert_true(send(slow[i], part, sizeof(part) - 1, MSG_NOSIGNAL) > 0);
@@ -244,8 +246,8 @@ static void test_hostile(void **state)
 			expect(post("/v1/attest", "POST", "application/xml", used, used_len, NULL), 415, i, "type");
 			break;
 		case 8:
-			expect(post(i % 2 ? "/v2/attest" : "/v1/attest", i % 2 ? "POST" : "PUT", "application/json", "{}", 2,
-				    NULL),
+			expect(post(i % 2 ? "/v2/attest" : "/v1/attest", i % 2 ? "POST" : "PUT", "application/json",
+				    "{}", 2, NULL),
 			       i % 2 ? 404 : 405, i, "route");
 			break;
 		}
@@ -276,7 +278,8 @@ static int setup(void **state)
 	config = vt_config_write(&world, "verifierd.conf", "max_body = 1048576\nmax_header = 16384\n");
 #if defined(__SANITIZE_ADDRESS__)
 	/* ASan's quarantine keeps freed memory resident by design: without it the daemon's RSS means what it says */
-	setenv("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=1:quarantine_size_mb=0:thread_local_quarantine_size_kb=0", 1);
+	setenv("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=1:quarantine_size_mb=0:thread_local_quarantine_size_kb=0",
+	       1);
 #endif
 	snprintf(st, sizeof(st), "%s/state", world.dir);
 	vt_daemon_start(&daemon_, binary, config, st, NULL);

@@ -77,7 +77,8 @@ static char *mem_text(BIO *b)
 static void parties_init(void)
 {
 	for (size_t i = 0; i < NPARTIES; i++) {
-		EVP_PKEY *k = i == CLINIC ? EVP_PKEY_Q_keygen(NULL, NULL, "ED25519") : EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
+		EVP_PKEY *k = i == CLINIC ? EVP_PKEY_Q_keygen(NULL, NULL, "ED25519")
+					  : EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
 		BIO *a = BIO_new(BIO_s_mem()), *b = BIO_new(BIO_s_mem());
 
 		assert_int_equal(PEM_write_bio_PrivateKey(a, k, NULL, NULL, 0, NULL, NULL), 1);
@@ -110,8 +111,8 @@ static char *contract_doc(int v)
 		"{ every gpu (measres == \"success\") }\n",
 		"id", "alice", "role", "client", "public-key", P[ALICE].pub, "policy",
 		"policy \"alice\" version 1\nrule tee \"an SEV-SNP guest\" { ccgpu-cpu-tee == \"snp\" }\n", "secrets",
-		"owner", "acme", "name", "model-key", "requires", "clinic", "acme", "owner", "clinic", "name", "data-key",
-		"requires", "clinic");
+		"owner", "acme", "name", "model-key", "requires", "clinic", "acme", "owner", "clinic", "name",
+		"data-key", "requires", "clinic");
 	char *t;
 
 	assert_non_null(d);
@@ -121,7 +122,8 @@ static char *contract_doc(int v)
 				      json_pack("{s:s,s:s,s:[s,s]}", "owner", "clinic", "name", "joint-key", "requires",
 						"clinic", "alice"));
 		json_array_append_new(json_object_get(d, "secrets"),
-				      json_pack("{s:s,s:s,s:[s]}", "owner", "acme", "name", "spare-key", "requires", "acme"));
+				      json_pack("{s:s,s:s,s:[s]}", "owner", "acme", "name", "spare-key", "requires",
+						"acme"));
 	}
 	t = json_dumps(d, JSON_COMPACT);
 	json_decref(d);
@@ -260,8 +262,9 @@ static char *upload_body(const json_t *jwk, const char *secret, const char *aad_
 	assert_int_equal(jose_b64_dec_buf(y, strlen(y), pk + 49, 48), 48);
 	aad_len = (size_t)snprintf((char *)aad, sizeof(aad), "%s%c%s%c%d", CONTRACT, 0, aad_secret, 0, version);
 	ccg_error_clear(&err);
-	assert_int_equal(ccg_hpke_seal(CCG_HPKE_P384_SHA384_AES256GCM, pk, sizeof(pk), (const uint8_t *)"ccgpu-secret-upload/v1",
-				       22, aad, aad_len, (const uint8_t *)pt, strlen(pt), &sealed, &sealed_len, &err),
+	assert_int_equal(ccg_hpke_seal(CCG_HPKE_P384_SHA384_AES256GCM, pk, sizeof(pk),
+				       (const uint8_t *)"ccgpu-secret-upload/v1", 22, aad, aad_len, (const uint8_t *)pt,
+				       strlen(pt), &sealed, &sealed_len, &err),
 			 CCG_OK);
 	if (flip >= 0)
 		sealed[97 + (size_t)flip] ^= 0x80;
@@ -374,8 +377,9 @@ static void release_ok(const char *base, const char *token, const char *secret, 
 
 	release(base, token, secret, &r);
 	j = expect_ok(&r, 200);
-	assert_string_equal(json_string_value(json_object_get(j, "suite")),
-			    suite == CCG_HPKE_P384_SHA384_AES256GCM ? "P384-SHA384-AES256GCM" : "X25519-SHA256-AES128GCM");
+	assert_string_equal(json_string_value(json_object_get(j, "suite")), suite == CCG_HPKE_P384_SHA384_AES256GCM
+										    ? "P384-SHA384-AES256GCM"
+										    : "X25519-SHA256-AES128GCM");
 	enc = json_string_value(json_object_get(j, "enc"));
 	ct = json_string_value(json_object_get(j, "ct"));
 	enc_len = jose_b64_dec_buf(enc, strlen(enc), sealed, sizeof(sealed));
@@ -385,16 +389,17 @@ static void release_ok(const char *base, const char *token, const char *secret, 
 	assert_int_equal(ccg_sha384((const uint8_t *)token, strlen(token), aad), CCG_OK);
 	aad_len = 48 + (size_t)snprintf((char *)aad + 48, sizeof(aad) - 48, "%s%c%s", CONTRACT, 0, secret);
 	ccg_error_clear(&err);
-	if (ccg_hpke_open(suite, tee != NULL ? tee : world.tee, sealed, enc_len + ct_len, (const uint8_t *)"ccgpu-release/v1", 16, aad,
-			  aad_len, pt, sizeof(pt), &pt_len, &err) != CCG_OK)
+	if (ccg_hpke_open(suite, tee != NULL ? tee : world.tee, sealed, enc_len + ct_len,
+			  (const uint8_t *)"ccgpu-release/v1", 16, aad, aad_len, pt, sizeof(pt), &pt_len,
+			  &err) != CCG_OK)
 		fail_msg("open: %s: %s", err.where, err.detail);
 	assert_int_equal(pt_len, strlen(want));
 	assert_memory_equal(pt, want, pt_len);
 	/* another secret's aad does not open it */
 	aad[48 + strlen(CONTRACT) + 1] ^= 1;
 	assert_int_not_equal(ccg_hpke_open(suite, tee != NULL ? tee : world.tee, sealed, enc_len + ct_len,
-					   (const uint8_t *)"ccgpu-release/v1", 16, aad, aad_len, pt, sizeof(pt), &pt_len,
-					   NULL),
+					   (const uint8_t *)"ccgpu-release/v1", 16, aad, aad_len, pt, sizeof(pt),
+					   &pt_len, NULL),
 			     CCG_OK);
 	json_decref(j);
 }
@@ -435,7 +440,8 @@ static void log_read(const char *base, struct log_view *v)
 		json_t *j, *e;
 		size_t i;
 
-		size_t end = v->sth.tree_size - got > CCG_LOG_MAX_ENTRIES ? got + CCG_LOG_MAX_ENTRIES : v->sth.tree_size;
+		size_t end =
+			v->sth.tree_size - got > CCG_LOG_MAX_ENTRIES ? got + CCG_LOG_MAX_ENTRIES : v->sth.tree_size;
 
 		snprintf(path, sizeof(path), "/v1/log/entries?start=%zu&end=%zu", got, end);
 		vt_http(base, "GET", path, NULL, NULL, 0, &r);
@@ -445,12 +451,14 @@ static void log_read(const char *base, struct log_view *v)
 			json_t *entry;
 			const char *type;
 
-			assert_int_equal(ccg_base64_decode(b64, strlen(b64), 1 << 20, &entries[got], &lens[got]), CCG_OK);
+			assert_int_equal(ccg_base64_decode(b64, strlen(b64), 1 << 20, &entries[got], &lens[got]),
+					 CCG_OK);
 			entry = json_loadb((const char *)entries[got], lens[got], 0, NULL);
 			assert_non_null(entry);
 			type = json_string_value(json_object_get(entry, "type"));
 			assert_non_null(type);
-			json_object_set_new(types, type, json_integer(json_integer_value(json_object_get(types, type)) + 1));
+			json_object_set_new(types, type,
+					    json_integer(json_integer_value(json_object_get(types, type)) + 1));
 			json_decref(entry);
 			got++;
 		}
@@ -520,7 +528,8 @@ static size_t grep_file(const char *path, const char *needle)
 static size_t grep_any(const char *path, const char *text)
 {
 	size_t n = strlen(text), hits = grep_file(path, text);
-	char *hex = ccg_hex_encode_alloc((const uint8_t *)text, n), *b64 = ccg_base64_encode_alloc((const uint8_t *)text, n);
+	char *hex = ccg_hex_encode_alloc((const uint8_t *)text, n),
+	     *b64 = ccg_base64_encode_alloc((const uint8_t *)text, n);
 	json_t *u = jose_b64_enc(text, n);
 
 	hits += grep_file(path, hex);
@@ -551,8 +560,8 @@ static void canary_text(char out[64], const char *label)
 
 struct story {
 	const char *name;
-	const char *store; /* NULL: SQLite in the state directory */
-	struct vt_daemon a, b; /* b: a second replica (PostgreSQL only) */
+	const char *store;       /* NULL: SQLite in the state directory */
+	struct vt_daemon a, b;   /* b: a second replica (PostgreSQL only) */
 	struct vt_daemon strict; /* SQLite: a third daemon on A's database whose appraisal policy wants 3 GPUs */
 	bool two;
 	char canary_model[64], canary_data[64];
@@ -727,7 +736,9 @@ static void story(struct story *s)
 	free(body);
 	/* a byte of the ciphertext flipped: first, middle, tag */
 	for (long at = 0; at < 3; at++) {
-		long pos = at == 0 ? 0 : at == 1 ? (long)strlen(s->canary_model) / 2 : (long)strlen(s->canary_model) + 5;
+		long pos = at == 0   ? 0
+			   : at == 1 ? (long)strlen(s->canary_model) / 2
+				     : (long)strlen(s->canary_model) + 5;
 
 		body = upload_body(jwk, "model-key", "model-key", 2, s->canary_model, pos);
 		upload(A, body, "model-key", ACME, &r);
@@ -989,9 +1000,10 @@ static void test_postgresql(void **state)
 	if (bindir != NULL)
 		snprintf(cmd, sizeof(cmd), "'%s/pg_dump' -d '%s' -f '%s'", bindir, url, dump);
 	else
-		snprintf(cmd, sizeof(cmd),
-			 "\"$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)/pg_dump\" -d '%s' -f '%s'", url,
-			 dump);
+		snprintf(
+			cmd, sizeof(cmd),
+			"\"$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)/pg_dump\" -d '%s' -f '%s'",
+			url, dump);
 	assert_int_equal(system(cmd), 0);
 	assert_true(grep_any(dump, "\"type\":\"upload\"") > 0); /* bytea: found as hex */
 	assert_int_equal(grep_any(dump, s->canary_model), 0);

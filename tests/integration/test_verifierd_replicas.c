@@ -118,13 +118,13 @@ static long client_post(struct client *cl, const char *base, const char *path, c
 /* what the load saw */
 struct ledger {
 	pthread_mutex_t mu;
-	uint8_t acked[MAX_NONCES][32];  /* challenges answered 200 */
+	uint8_t acked[MAX_NONCES][32]; /* challenges answered 200 */
 	size_t n_acked;
-	uint8_t used[MAX_NONCES][32];   /* attests answered 200 */
+	uint8_t used[MAX_NONCES][32]; /* attests answered 200 */
 	size_t n_used;
-	uint8_t unsure[64][32];         /* attests sent, no answer (the kill) */
+	uint8_t unsure[64][32]; /* attests sent, no answer (the kill) */
 	size_t n_unsure;
-	size_t next_attest;             /* acked[next_attest..] not yet attested */
+	size_t next_attest; /* acked[next_attest..] not yet attested */
 	_Atomic bool stop;
 	const char *base;
 };

@@ -298,7 +298,8 @@ static void *relay_run(void *p)
 
 	for (;;) {
 		int c = accept(r->listen_fd[a->which], NULL, NULL), t;
-		struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)(r->target_port + a->which))};
+		struct sockaddr_in to = {.sin_family = AF_INET,
+					 .sin_port = htons((uint16_t)(r->target_port + a->which))};
 		void **arg;
 
 		if (c < 0)
@@ -414,7 +415,7 @@ struct keys {
 	struct ccg_ear_key *ear;
 	EVP_PKEY *upload_key;
 	json_t *upload_jwk;
-	json_t *jwks;       /* the EAR key's JWKS */
+	json_t *jwks;        /* the EAR key's JWKS */
 	const json_t *token; /* its key (borrowed from jwks) */
 };
 
@@ -541,7 +542,8 @@ static void set_upload_rebind(json_t *d, void *arg)
 static void swap_keys(json_t *d, void *arg)
 {
 	json_t *keys = json_object_get(d, "keys");
-	json_t *t = json_deep_copy(json_object_get(keys, "token")), *u = json_deep_copy(json_object_get(keys, "upload"));
+	json_t *t = json_deep_copy(json_object_get(keys, "token")),
+	       *u = json_deep_copy(json_object_get(keys, "upload"));
 
 	(void)arg;
 	json_object_set_new(t, "use", json_string("enc"));
@@ -698,8 +700,7 @@ static void test_vevidence(void **state)
 		free(old);
 	}
 	/* the upload key replaced after quoting */
-	refused_edit(doc, set_upload, (void *)other.upload_jwk, nonce, cv, CCG_ERR_NONCE_MISMATCH,
-		     "vevidence.binding");
+	refused_edit(doc, set_upload, (void *)other.upload_jwk, nonce, cv, CCG_ERR_NONCE_MISMATCH, "vevidence.binding");
 	/* ... with the binding recomputed for it: the quote's extraData still says otherwise */
 	refused_edit(doc, set_upload_rebind, (void *)other.upload_jwk, nonce, cv, CCG_ERR_NONCE_MISMATCH,
 		     "tpm.extra_data");
@@ -788,12 +789,14 @@ static void test_vevidence(void **state)
 	}
 	/* the party's own policy on the verifier's CPU claims */
 	{
-		static const char allow[] = "policy \"verifier\" version 1\n"
-					    "rule tpm \"a TPM quote over SHA-256\" { ccgpu-cpu-tee == \"tpm\" and "
-					    "tpm-pcr-bank == \"sha256\" and exists tpm-pcrs.23 }\n";
-		static const char deny[] = "policy \"verifier\" version 1\n"
-					   "rule boot \"the verifier's measured boot\" { tpm-pcrs.0 == "
-					   "\"1111111111111111111111111111111111111111111111111111111111111111\" }\n";
+		static const char allow[] =
+			"policy \"verifier\" version 1\n"
+			"rule tpm \"a TPM quote over SHA-256\" { ccgpu-cpu-tee == \"tpm\" and "
+			"tpm-pcr-bank == \"sha256\" and exists tpm-pcrs.23 }\n";
+		static const char deny[] =
+			"policy \"verifier\" version 1\n"
+			"rule boot \"the verifier's measured boot\" { tpm-pcrs.0 == "
+			"\"1111111111111111111111111111111111111111111111111111111111111111\" }\n";
 		struct ccg_policy *pa = NULL, *pd = NULL;
 
 		assert_int_equal(ccg_policy_parse(allow, strlen(allow), &pa, NULL), CCG_OK);
@@ -842,7 +845,7 @@ static void test_daemon_route(void **state)
 {
 	const char *bin = verifierd_bin;
 	char extra[256], *cfg, *state_dir = path_in("vd-state"), *plain_cfg, *plain_state = path_in("vd-plain"),
-			 *pem = ak_pem(&tpm), hex[65], path[128], ptype[64];
+			       *pem = ak_pem(&tpm), hex[65], path[128], ptype[64];
 	struct vt_daemon d, plain;
 	struct vt_resp r;
 	uint8_t nonce[32];

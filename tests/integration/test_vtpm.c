@@ -181,7 +181,8 @@ static void test_composite_with_swtpm(void **state)
 		if (ccg_composite_verify((const uint8_t *)layout, strlen(layout), &o, &claims, &err) != CCG_OK)
 			fail_msg("%s: %s (status %d)", err.where, err.detail, err.status);
 		assert_string_equal(
-			json_string_value(json_object_get(json_object_get(claims, "ccgpu-composite"), "cpu-type")), "tpm");
+			json_string_value(json_object_get(json_object_get(claims, "ccgpu-composite"), "cpu-type")),
+			"tpm");
 		json_decref(claims);
 		free(layout);
 		json_decref(d);
@@ -194,18 +195,21 @@ static void test_composite_with_swtpm(void **state)
 	free(doc);
 	doc = composite_doc(nonce, tee_pub, sizeof(tee_pub), (const uint8_t *)other, other_len, &q);
 	ccg_error_clear(&err);
-	assert_int_equal(ccg_composite_verify((const uint8_t *)doc, strlen(doc), &o, &claims, &err), CCG_ERR_NONCE_MISMATCH);
+	assert_int_equal(ccg_composite_verify((const uint8_t *)doc, strlen(doc), &o, &claims, &err),
+			 CCG_ERR_NONCE_MISMATCH);
 	assert_string_equal(err.where, "tpm.extra_data");
 	/* another TEE key, and another nonce */
 	free(doc);
 	doc = composite_doc(nonce, (const uint8_t *)"other key", 9, gpu, gpu_len, &q);
-	assert_int_equal(ccg_composite_verify((const uint8_t *)doc, strlen(doc), &o, &claims, NULL), CCG_ERR_NONCE_MISMATCH);
+	assert_int_equal(ccg_composite_verify((const uint8_t *)doc, strlen(doc), &o, &claims, NULL),
+			 CCG_ERR_NONCE_MISMATCH);
 	nonce[0] ^= 1;
 	free(doc);
 	doc = composite_doc(nonce, tee_pub, sizeof(tee_pub), gpu, gpu_len, &q);
 	nonce[0] ^= 1;
 	ccg_error_clear(&err);
-	assert_int_equal(ccg_composite_verify((const uint8_t *)doc, strlen(doc), &o, &claims, &err), CCG_ERR_NONCE_MISMATCH);
+	assert_int_equal(ccg_composite_verify((const uint8_t *)doc, strlen(doc), &o, &claims, &err),
+			 CCG_ERR_NONCE_MISMATCH);
 	assert_string_equal(err.where, "composite.nonce");
 	free(doc);
 	free(other);
@@ -231,24 +235,27 @@ static void test_cli_collect_and_verify(void **state)
 	(void)state;
 	assert_non_null(build);
 	snprintf(gpu_path, sizeof(gpu_path), "%s", gpu);
-	snprintf(cmd, sizeof(cmd),
-		 "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 2>/dev/null | openssl pkey -pubout -out %s/tee.pem && "
-		 "%s/tools/ccgpu/ccgpu collect --cpu tpm --tcti %s --ak-handle 81000003 --pcrs ff --nonce %s "
-		 "--tee-public-key %s/tee.pem --gpu-evidence %s --out %s/doc.json && "
-		 "%s/tools/ccgpu/ccgpu verify composite --evidence %s/doc.json --nonce %s --tpm-ak %s --time 2026-11-22T00:00:00Z --json >%s/claims.json",
-		 dir, build, tcti, nonce, dir, gpu_path, dir, build, dir, nonce, swtpm_ak_pem(dir), dir);
+	snprintf(
+		cmd, sizeof(cmd),
+		"openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 2>/dev/null | openssl pkey -pubout -out %s/tee.pem && "
+		"%s/tools/ccgpu/ccgpu collect --cpu tpm --tcti %s --ak-handle 81000003 --pcrs ff --nonce %s "
+		"--tee-public-key %s/tee.pem --gpu-evidence %s --out %s/doc.json && "
+		"%s/tools/ccgpu/ccgpu verify composite --evidence %s/doc.json --nonce %s --tpm-ak %s --time 2026-11-22T00:00:00Z --json >%s/claims.json",
+		dir, build, tcti, nonce, dir, gpu_path, dir, build, dir, nonce, swtpm_ak_pem(dir), dir);
 	assert_int_equal(system(cmd), 0);
 	/* without --tpm-ak the quote's own key is not trusted: refused with exit status 1 */
-	snprintf(cmd, sizeof(cmd),
-		 "%s/tools/ccgpu/ccgpu verify composite --evidence %s/doc.json --nonce %s --time 2026-11-22T00:00:00Z 2>%s/err >/dev/null",
-		 build, dir, nonce, dir);
+	snprintf(
+		cmd, sizeof(cmd),
+		"%s/tools/ccgpu/ccgpu verify composite --evidence %s/doc.json --nonce %s --time 2026-11-22T00:00:00Z 2>%s/err >/dev/null",
+		build, dir, nonce, dir);
 	assert_int_equal(WEXITSTATUS(system(cmd)), 1);
 	snprintf(cmd, sizeof(cmd), "grep -q cpu.ak_public %s/err", dir);
 	assert_int_equal(system(cmd), 0);
 	/* another nonce is refused with exit status 1 */
-	snprintf(cmd, sizeof(cmd),
-		 "%s/tools/ccgpu/ccgpu verify composite --evidence %s/doc.json --nonce 00%.62s --tpm-ak %s/ak.pem --time 2026-11-22T00:00:00Z 2>/dev/null >/dev/null",
-		 build, dir, nonce + 2, dir);
+	snprintf(
+		cmd, sizeof(cmd),
+		"%s/tools/ccgpu/ccgpu verify composite --evidence %s/doc.json --nonce 00%.62s --tpm-ak %s/ak.pem --time 2026-11-22T00:00:00Z 2>/dev/null >/dev/null",
+		build, dir, nonce + 2, dir);
 	assert_int_equal(WEXITSTATUS(system(cmd)), 1);
 	td_rm_rf(dir);
 	free(dir);
@@ -347,8 +354,8 @@ static void test_gpusim_composite(void **state)
 			free(pem);
 		}
 		ccg_error_clear(&err);
-		if (ccg_cpu_verifier_appraise_composite(cv, (const uint8_t *)doc, strlen(doc), nonce, 32, 0, &cr, &err) !=
-		    CCG_OK)
+		if (ccg_cpu_verifier_appraise_composite(cv, (const uint8_t *)doc, strlen(doc), nonce, 32, 0, &cr,
+							&err) != CCG_OK)
 			fail_msg("%s: %s", err.where, err.detail);
 		assert_string_equal(ccg_cpu_result_tee(cr), "tpm");
 		/* bound by the quote (fresh), RIMs compared; only the GPU's revocation (OCSP off here) was skipped */
@@ -357,10 +364,11 @@ static void test_gpusim_composite(void **state)
 		ccg_cpu_verifier_free(cv);
 	}
 	/* the GPU part was appraised against gpusim's RIMs, not skipped */
-	assert_string_equal(json_string_value(json_object_get(
-				    json_object_get(json_object_get(json_object_get(claims, "gpu"), "submods"), "GPU-1"),
-				    "measres")),
-			    "success");
+	assert_string_equal(
+		json_string_value(json_object_get(
+			json_object_get(json_object_get(json_object_get(claims, "gpu"), "submods"), "GPU-1"),
+			"measres")),
+		"success");
 	/* one policy over the composite claims: CPU claims, the binding and every GPU */
 	text = json_dumps(claims, 0);
 	ccg_error_clear(&err);
@@ -384,11 +392,12 @@ static void test_gpusim_composite(void **state)
 		char *nonce_hex = ccg_hex_encode_alloc(nonce, 32);
 
 		assert_non_null(nonce_hex);
-		snprintf(cmd, sizeof(cmd),
-			 "%s/tools/ccgpu/ccgpu verify composite --evidence %s --nonce %s --device-root %s/device-root.pem "
-			 "--rim-root %s/rim-root.pem --rim-dir %s/rims --ocsp off --offline --no-cache --tpm-ak %s/ak.pem "
-			 "--json >%s/claims.json",
-			 build, path, nonce_hex, dir, dir, dir, dir, dir);
+		snprintf(
+			cmd, sizeof(cmd),
+			"%s/tools/ccgpu/ccgpu verify composite --evidence %s --nonce %s --device-root %s/device-root.pem "
+			"--rim-root %s/rim-root.pem --rim-dir %s/rims --ocsp off --offline --no-cache --tpm-ak %s/ak.pem "
+			"--json >%s/claims.json",
+			build, path, nonce_hex, dir, dir, dir, dir, dir);
 		assert_int_equal(system(cmd), 0);
 		/* without gpusim's device root the chain does not lead to NVIDIA's CA: refused (1) */
 		snprintf(cmd, sizeof(cmd),

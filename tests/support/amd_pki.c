@@ -18,10 +18,10 @@
 #include "testdata.h"
 
 /* fail_msg returns in some cmocka builds: never go on after it */
-#define die(...)                      \
-	do {                          \
+#define die(...) \
+	do { \
 		fail_msg(__VA_ARGS__); \
-		abort();              \
+		abort(); \
 	} while (0)
 
 uint8_t *ts_src_read(const char *rel, size_t *len)
@@ -92,9 +92,11 @@ static X509_NAME *amd_name(const char *cn)
 {
 	X509_NAME *n = X509_NAME_new();
 
-	if (n == NULL || X509_NAME_add_entry_by_txt(n, "OU", MBSTRING_ASC, (const unsigned char *)"Engineering", -1, -1, 0) != 1 ||
+	if (n == NULL ||
+	    X509_NAME_add_entry_by_txt(n, "OU", MBSTRING_ASC, (const unsigned char *)"Engineering", -1, -1, 0) != 1 ||
 	    X509_NAME_add_entry_by_txt(n, "C", MBSTRING_ASC, (const unsigned char *)"US", -1, -1, 0) != 1 ||
-	    X509_NAME_add_entry_by_txt(n, "O", MBSTRING_ASC, (const unsigned char *)"ccgpu tests (not AMD)", -1, -1, 0) != 1 ||
+	    X509_NAME_add_entry_by_txt(n, "O", MBSTRING_ASC, (const unsigned char *)"ccgpu tests (not AMD)", -1, -1,
+				       0) != 1 ||
 	    X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0) != 1)
 		die("X509_NAME");
 	return n;
@@ -153,7 +155,8 @@ static X509 *make_cert(const char *cn, long serial, EVP_PKEY *pub, X509 *issuer,
 	    ASN1_TIME_set(X509_getm_notAfter(x), TS_AMD_NOT_AFTER) == NULL || X509_set_pubkey(x, pub) != 1)
 		die("certificate %s", cn);
 	if (ca) {
-		add_ext(x, issuer != NULL ? issuer : x, NID_basic_constraints, issuer != NULL ? "critical,CA:TRUE,pathlen:0" : "critical,CA:TRUE");
+		add_ext(x, issuer != NULL ? issuer : x, NID_basic_constraints,
+			issuer != NULL ? "critical,CA:TRUE,pathlen:0" : "critical,CA:TRUE");
 		add_ext(x, issuer != NULL ? issuer : x, NID_key_usage, "critical,keyCertSign,cRLSign");
 		add_ext(x, issuer != NULL ? issuer : x, NID_subject_key_identifier, "hash");
 		if (issuer != NULL)
@@ -207,8 +210,9 @@ void ts_amd_pki_make_leaf(struct ts_amd_pki *p, const char *product, int vlek, c
 		    ASN1_INTEGER_set(X509_get_serialNumber(x), 0x77) != 1 || X509_set_subject_name(x, name) != 1 ||
 		    X509_set_issuer_name(x, X509_get_subject_name(p->ask)) != 1 ||
 		    ASN1_TIME_set(X509_getm_notBefore(x), TS_AMD_NOT_BEFORE) == NULL ||
-		    ASN1_TIME_set(X509_getm_notAfter(x), TS_AMD_NOT_AFTER) == NULL || X509_set_pubkey(x, p->leaf_key) != 1 ||
-		    ASN1_STRING_set(s, prod, -1) != 1 || (n = i2d_ASN1_IA5STRING(s, &der)) <= 0)
+		    ASN1_TIME_set(X509_getm_notAfter(x), TS_AMD_NOT_AFTER) == NULL ||
+		    X509_set_pubkey(x, p->leaf_key) != 1 || ASN1_STRING_set(s, prod, -1) != 1 ||
+		    (n = i2d_ASN1_IA5STRING(s, &der)) <= 0)
 			die("leaf certificate");
 		add_raw_ext(x, "1.3.6.1.4.1.3704.1.2", der, n);
 		add_spl(x, "1.3.6.1.4.1.3704.1.3.1", leaf->bl_spl);
@@ -264,14 +268,14 @@ void ts_amd_pki_report(const struct ts_amd_pki *p, const uint8_t report_data[64]
 	uint8_t sig[96];
 
 	memset(out, 0, 1184);
-	out[0] = 2;                           /* version */
-	out[4] = 1;                           /* guest_svn */
-	out[8 + 2] = 0x03;                    /* policy 0x30000: SMT allowed, reserved bit 17 */
-	out[0x34] = 1;                        /* ECDSA P-384 with SHA-384 */
-	out[0x48] = (uint8_t)(p->vlek << 2);  /* signing key: 0 VCEK, 1 VLEK */
+	out[0] = 2;                          /* version */
+	out[4] = 1;                          /* guest_svn */
+	out[8 + 2] = 0x03;                   /* policy 0x30000: SMT allowed, reserved bit 17 */
+	out[0x34] = 1;                       /* ECDSA P-384 with SHA-384 */
+	out[0x48] = (uint8_t)(p->vlek << 2); /* signing key: 0 VCEK, 1 VLEK */
 	memcpy(out + 0x50, report_data, 64);
 	for (int i = 0; i < 8; i++) {
-		out[0x38 + i] = (uint8_t)(p->tcb >> (8 * i)); /* current */
+		out[0x38 + i] = (uint8_t)(p->tcb >> (8 * i));  /* current */
 		out[0x180 + i] = (uint8_t)(p->tcb >> (8 * i)); /* reported */
 		out[0x1E0 + i] = (uint8_t)(p->tcb >> (8 * i)); /* committed */
 		out[0x1F0 + i] = (uint8_t)(p->tcb >> (8 * i)); /* launch */
@@ -305,8 +309,8 @@ uint8_t *ts_crl_der(X509 *issuer, EVP_PKEY *key, int64_t this_update, int64_t ne
 		X509_REVOKED *r = X509_REVOKED_new();
 
 		if (r == NULL || X509_REVOKED_set_serialNumber(r, X509_get_serialNumber(revoked[i])) != 1 ||
-		    ASN1_TIME_set(t, (time_t)this_update - 86400) == NULL || X509_REVOKED_set_revocationDate(r, t) != 1 ||
-		    X509_CRL_add0_revoked(crl, r) != 1)
+		    ASN1_TIME_set(t, (time_t)this_update - 86400) == NULL ||
+		    X509_REVOKED_set_revocationDate(r, t) != 1 || X509_CRL_add0_revoked(crl, r) != 1)
 			die("CRL entry");
 	}
 	md = sign_ctx(key);

@@ -29,7 +29,7 @@ struct ts_amd_pki {
 	EVP_PKEY *ark_key, *ask_key, *leaf_key;
 	X509 *ark, *ask, *leaf; /* ARK-<product>, SEV-<product> or SEV-VLEK-<product>, SEV-VCEK or SEV-VLEK */
 	uint8_t chip_id[64];
-	uint64_t tcb;           /* reported TCB, Milan layout */
+	uint64_t tcb; /* reported TCB, Milan layout */
 	int vlek;
 };
 

@@ -81,16 +81,11 @@ void th_http_reply_copy(struct th_http_response *resp, const void *body, size_t 
 static const char *reason(int status)
 {
 	switch (status) {
-	case 200:
-		return "OK";
-	case 400:
-		return "Bad Request";
-	case 404:
-		return "Not Found";
-	case 500:
-		return "Internal Server Error";
-	default:
-		return "Status";
+	case 200: return "OK";
+	case 400: return "Bad Request";
+	case 404: return "Not Found";
+	case 500: return "Internal Server Error";
+	default: return "Status";
 	}
 }
 
@@ -148,8 +143,8 @@ static bool content_length(const char *req, const char *end, size_t *out)
 }
 
 /* Reads one request into s->req: the request line, headers and Content-Length body, bounded in size and time. */
-static bool read_request(struct th_http_server *s, int fd, struct th_http_request *req,
-			 char method[METHOD_MAX + 1], char path[PATH_MAX_LEN + 1])
+static bool read_request(struct th_http_server *s, int fd, struct th_http_request *req, char method[METHOD_MAX + 1],
+			 char path[PATH_MAX_LEN + 1])
 {
 	size_t got = 0, head_len = 0, body_len = 0;
 
@@ -172,7 +167,8 @@ static bool read_request(struct th_http_server *s, int fd, struct th_http_reques
 	}
 	if (sscanf(s->req, "%" XSTR(METHOD_MAX) "[A-Z] %" XSTR(PATH_MAX_LEN) "s HTTP/1.", method, path) != 2)
 		return false;
-	*req = (struct th_http_request){.method = method, .path = path,
+	*req = (struct th_http_request){.method = method,
+					.path = path,
 					.body = body_len > 0 ? (const uint8_t *)s->req + head_len : NULL,
 					.body_len = body_len};
 	return true;

@@ -19,16 +19,16 @@
 #define TH_HTTP_SERVER_DEADLINE_S 300
 
 struct th_http_request {
-	const char *method; /* "GET", "POST", ... */
-	const char *path;   /* the request target as sent: "/v1/rim/<id>", "/tdx/...?fmspc=..." */
+	const char *method;  /* "GET", "POST", ... */
+	const char *path;    /* the request target as sent: "/v1/rim/<id>", "/tdx/...?fmspc=..." */
 	const uint8_t *body; /* the Content-Length bytes after the headers */
 	size_t body_len;
 };
 
 struct th_http_response {
-	int status;		  /* 200 when the handler leaves it */
+	int status;               /* 200 when the handler leaves it */
 	const char *content_type; /* NULL: no Content-Type header */
-	uint8_t *body;		  /* malloc'd by the handler (or NULL); the server frees it */
+	uint8_t *body;            /* malloc'd by the handler (or NULL); the server frees it */
 	size_t body_len;
 };
 

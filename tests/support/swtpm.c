@@ -174,8 +174,8 @@ void ts_swtpm_create_ak(struct ts_swtpm *t, uint32_t handle)
 	assert_int_equal(Esys_CreatePrimary(e, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &sens,
 					    &tmpl, &outside, &pcrs, &key, NULL, NULL, NULL, NULL),
 			 TSS2_RC_SUCCESS);
-	assert_int_equal(Esys_EvictControl(e, ESYS_TR_RH_OWNER, key, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, handle,
-					   &persistent),
+	assert_int_equal(Esys_EvictControl(e, ESYS_TR_RH_OWNER, key, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
+					   handle, &persistent),
 			 TSS2_RC_SUCCESS);
 	Esys_TR_Close(e, &persistent);
 	Esys_FlushContext(e, key);
@@ -197,7 +197,8 @@ EVP_PKEY *ts_swtpm_ak(struct ts_swtpm *t, uint32_t handle)
 	ts_swtpm_create_ak(t, handle);
 	assert_int_equal(Tss2_TctiLdr_Initialize(t->tcti, &tc), TSS2_RC_SUCCESS);
 	assert_int_equal(Esys_Initialize(&e, tc, NULL), TSS2_RC_SUCCESS);
-	assert_int_equal(Esys_TR_FromTPMPublic(e, handle, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &h), TSS2_RC_SUCCESS);
+	assert_int_equal(Esys_TR_FromTPMPublic(e, handle, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &h),
+			 TSS2_RC_SUCCESS);
 	assert_int_equal(Esys_ReadPublic(e, h, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pub, NULL, NULL),
 			 TSS2_RC_SUCCESS);
 	assert_int_equal(Tss2_MU_TPM2B_PUBLIC_Marshal(pub, buf, sizeof(buf), &off), TSS2_RC_SUCCESS);

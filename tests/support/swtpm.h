@@ -15,9 +15,9 @@
 
 struct ts_swtpm {
 	pid_t pid;
-	int port;          /* the server port; control is port + 1 */
+	int port; /* the server port; control is port + 1 */
 	char *state_dir;
-	char tcti[128];    /* "swtpm:host=127.0.0.1,port=N" */
+	char tcti[128];      /* "swtpm:host=127.0.0.1,port=N" */
 	uint32_t ak_created; /* the handle create_ak persisted, 0 before */
 };
 

@@ -25,8 +25,7 @@ void td_require(void)
 	if (dir != NULL && stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
 		return;
 	if (ci != NULL && strcmp(ci, "true") == 0) {
-		fprintf(stderr, "CCGPU_TESTDATA (%s) is missing under CI: refusing to skip\n",
-			dir ? dir : "unset");
+		fprintf(stderr, "CCGPU_TESTDATA (%s) is missing under CI: refusing to skip\n", dir ? dir : "unset");
 		exit(1);
 	}
 	/* a TAP skip plan: meson counts the program as skipped */

@@ -119,7 +119,8 @@ char *vt_gpusim_evidence(struct gpusim *sim, const uint8_t nonce[32])
 		assert_int_equal(ccg_buf_append(&b, req, sizeof(req)), CCG_OK);
 		assert_int_equal(gpusim_spdm(sim, g, req, sizeof(req), &b, NULL), CCG_OK);
 		rep = ccg_buf_steal(&b, &len);
-		assert_int_equal(ccg_gpu_evidence_add_report(ev, "HOPPER", rep, len, (const uint8_t *)pem, strlen(pem), NULL),
+		assert_int_equal(ccg_gpu_evidence_add_report(ev, "HOPPER", rep, len, (const uint8_t *)pem, strlen(pem),
+							     NULL),
 				 CCG_OK);
 		free(rep);
 	}
@@ -143,8 +144,8 @@ char *vt_compose(struct vt_world *w, const uint8_t nonce[32], const char *fault)
 	gpu = vt_gpusim_evidence(w->sim, nonce);
 	if (fault != NULL)
 		gpusim_clear_faults(w->sim);
-	assert_int_equal(ccg_composite_binding(nonce, 32, w->tee_spki, w->tee_spki_len, (const uint8_t *)gpu, strlen(gpu),
-					       binding),
+	assert_int_equal(ccg_composite_binding(nonce, 32, w->tee_spki, w->tee_spki_len, (const uint8_t *)gpu,
+					       strlen(gpu), binding),
 			 CCG_OK);
 	ts_amd_pki_report(&w->amd, binding, report);
 	cpu = json_object();
@@ -175,8 +176,7 @@ char *vt_compose(struct vt_world *w, const uint8_t nonce[32], const char *fault)
 	return out;
 }
 
-void vt_daemon_start(struct vt_daemon *d, const char *binary, const char *config, const char *state,
-		     const char *store)
+void vt_daemon_start(struct vt_daemon *d, const char *binary, const char *config, const char *state, const char *store)
 {
 	struct timespec nap = {0, 20 * 1000 * 1000};
 
@@ -277,8 +277,8 @@ static size_t header(char *ptr, size_t size, size_t n, void *ud)
 	return len;
 }
 
-void vt_http(const char *base, const char *method, const char *path, const char *ctype, const char *body,
-	     size_t len, struct vt_resp *out)
+void vt_http(const char *base, const char *method, const char *path, const char *ctype, const char *body, size_t len,
+	     struct vt_resp *out)
 {
 	vt_http_hdr(base, method, path, ctype, NULL, body, len, out);
 }

@@ -22,13 +22,13 @@
 struct gpusim;
 
 struct vt_world {
-	char *dir;              /* a temp dir holding everything below */
-	char gpusim_dir[512];   /* gpusim's PKI, RIMs and golden values */
-	char ark_path[512];     /* the synthetic ARK (PEM) */
+	char *dir;            /* a temp dir holding everything below */
+	char gpusim_dir[512]; /* gpusim's PKI, RIMs and golden values */
+	char ark_path[512];   /* the synthetic ARK (PEM) */
 	struct ts_amd_pki amd;
 	char *amd_chain_pem;
-	EVP_PKEY *tee;          /* the TEE key pair */
-	uint8_t *tee_spki;      /* its DER SubjectPublicKeyInfo */
+	EVP_PKEY *tee;     /* the TEE key pair */
+	uint8_t *tee_spki; /* its DER SubjectPublicKeyInfo */
 	size_t tee_spki_len;
 	struct gpusim *sim;
 	unsigned gpus;
@@ -61,9 +61,9 @@ char *vt_compose(struct vt_world *w, const uint8_t nonce[32], const char *fault)
 struct vt_daemon {
 	pid_t pid;
 	int port;
-	char base[64];      /* http://127.0.0.1:PORT */
-	char state[512];    /* its state directory */
-	char log[600];      /* its stderr */
+	char base[64];   /* http://127.0.0.1:PORT */
+	char state[512]; /* its state directory */
+	char log[600];   /* its stderr */
 	char port_file[600];
 };
 
@@ -72,8 +72,7 @@ struct vt_daemon {
  * store] --port-file …, stderr to a log file, and waits (bounded) until it
  * wrote its port; fails the test when it exits first.
  */
-void vt_daemon_start(struct vt_daemon *d, const char *binary, const char *config, const char *state,
-		     const char *store);
+void vt_daemon_start(struct vt_daemon *d, const char *binary, const char *config, const char *state, const char *store);
 /* vt_daemon_stop: sends sig and reaps; returns the exit status (waitpid's). */
 int vt_daemon_stop(struct vt_daemon *d, int sig);
 /* vt_rss_kb: VmRSS of a process, in KiB. */
@@ -81,15 +80,15 @@ long vt_rss_kb(pid_t pid);
 
 struct vt_resp {
 	long status;
-	char *body;          /* NUL-terminated, malloc'd */
+	char *body; /* NUL-terminated, malloc'd */
 	size_t len;
 	char content_type[128];
 	char allow[64];
 };
 
 /* vt_http: one request (a new connection each time); ctype and body may be NULL. Transport failure: status 0. */
-void vt_http(const char *base, const char *method, const char *path, const char *ctype, const char *body,
-	     size_t len, struct vt_resp *out);
+void vt_http(const char *base, const char *method, const char *path, const char *ctype, const char *body, size_t len,
+	     struct vt_resp *out);
 /* vt_http_hdr: vt_http with one more request header line ("Name: value"), or none when extra is NULL. */
 void vt_http_hdr(const char *base, const char *method, const char *path, const char *ctype, const char *extra,
 		 const char *body, size_t len, struct vt_resp *out);

@@ -119,8 +119,8 @@ static void test_rfc_request(void **state)
 	assert_int_equal(ccg_bhttp_msg_add_field(built, CCG_BHTTP_HEADERS, "user-agent", (const uint8_t *)ua,
 						 strlen(ua), NULL),
 			 CCG_OK);
-	assert_int_equal(ccg_bhttp_msg_add_field(built, CCG_BHTTP_HEADERS, "host", (const uint8_t *)"www.example.com", 15,
-						 NULL),
+	assert_int_equal(ccg_bhttp_msg_add_field(built, CCG_BHTTP_HEADERS, "host", (const uint8_t *)"www.example.com",
+						 15, NULL),
 			 CCG_OK);
 	assert_int_equal(ccg_bhttp_msg_add_field(built, CCG_BHTTP_HEADERS, "accept-language", (const uint8_t *)"en, mi",
 						 6, NULL),
@@ -228,8 +228,8 @@ static void refused(const char *hex, enum ccg_status st, const char *where)
 
 	ccg_error_clear(&err);
 	if (ccg_bhttp_decode(b, len, &m, &err) != st || strcmp(err.where, where) != 0)
-		fail_msg("%s: got %s at %s (%s), want %s at %s", hex, ccg_status_name(err.status), err.where, err.detail,
-			 ccg_status_name(st), where);
+		fail_msg("%s: got %s at %s (%s), want %s at %s", hex, ccg_status_name(err.status), err.where,
+			 err.detail, ccg_status_name(st), where);
 	assert_null(m);
 	free(b);
 }
@@ -257,19 +257,23 @@ static void test_rules(void **state)
 		struct ccg_error err;
 
 		ccg_error_clear(&err);
-		assert_int_equal(ccg_bhttp_decode((const uint8_t *)"\x00\x03GET\x05https\x00\x01/\x08\x05:path\x01/", 23,
-						  &m, &err),
+		assert_int_equal(ccg_bhttp_decode((const uint8_t *)"\x00\x03GET\x05https\x00\x01/\x08\x05:path\x01/",
+						  23, &m, &err),
 				 CCG_ERR_MALFORMED);
 		assert_non_null(strstr(err.detail, "pseudo-field"));
 	}
 	refused("000347455405687474707300012f02000162", CCG_ERR_MALFORMED, "bhttp.header[0]");
-	refused("000347455405687474707300012f0501610262" "0d", CCG_ERR_MALFORMED, "bhttp.header[0]");
-	refused("000347455405687474707300012f0501610262" "20", CCG_ERR_MALFORMED, "bhttp.header[0]");
+	refused("000347455405687474707300012f0501610262"
+		"0d",
+		CCG_ERR_MALFORMED, "bhttp.header[0]");
+	refused("000347455405687474707300012f0501610262"
+		"20",
+		CCG_ERR_MALFORMED, "bhttp.header[0]");
 	/* connection-specific fields (RFC 9113 §8.2.2), and TE other than "trailers" */
 	refused("000347455405687474707300012f0d0a636f6e6e656374696f6e0131", CCG_ERR_MALFORMED, "bhttp.header[0]");
 	refused("000347455405687474707300012f05027465016100", CCG_ERR_MALFORMED, "bhttp.header[0]");
-	assert_int_equal(ccg_bhttp_decode((const uint8_t *)"\x00\x03GET\x05https\x00\x01/\x0c\x02te\x08trailers", 27, &m,
-					  NULL),
+	assert_int_equal(ccg_bhttp_decode((const uint8_t *)"\x00\x03GET\x05https\x00\x01/\x0c\x02te\x08trailers", 27,
+					  &m, NULL),
 			 CCG_OK);
 	ccg_bhttp_msg_free(m);
 	m = NULL;
@@ -322,7 +326,8 @@ static void test_bounds(void **state)
 	/* more field lines than CCG_BHTTP_MAX_FIELDS */
 	assert_int_equal(ccg_bhttp_response_new(200, &m, NULL), CCG_OK);
 	for (unsigned i = 0; i < CCG_BHTTP_MAX_FIELDS; i++)
-		assert_int_equal(ccg_bhttp_msg_add_field(m, CCG_BHTTP_TRAILERS, "x", (const uint8_t *)"1", 1, NULL), CCG_OK);
+		assert_int_equal(ccg_bhttp_msg_add_field(m, CCG_BHTTP_TRAILERS, "x", (const uint8_t *)"1", 1, NULL),
+				 CCG_OK);
 	ccg_error_clear(&err);
 	assert_int_equal(ccg_bhttp_msg_add_field(m, CCG_BHTTP_TRAILERS, "x", (const uint8_t *)"1", 1, &err),
 			 CCG_ERR_TOO_LARGE);
@@ -386,12 +391,14 @@ static void test_api(void **state)
 	assert_null(m);
 	assert_int_equal(ccg_bhttp_request_new("POST", "https", "inference.example", "/v1/complete", &m, NULL), CCG_OK);
 	assert_int_equal(ccg_bhttp_msg_add_informational(m, 100, NULL), CCG_ERR_INVALID_ARG);
-	assert_int_equal(ccg_bhttp_msg_add_field(m, CCG_BHTTP_INFORMATIONAL(0), "a", NULL, 0, NULL), CCG_ERR_INVALID_ARG);
-	assert_int_equal(ccg_bhttp_msg_add_field(m, CCG_BHTTP_HEADERS, "content-type", (const uint8_t *)"application/json",
-						 16, NULL),
+	assert_int_equal(ccg_bhttp_msg_add_field(m, CCG_BHTTP_INFORMATIONAL(0), "a", NULL, 0, NULL),
+			 CCG_ERR_INVALID_ARG);
+	assert_int_equal(ccg_bhttp_msg_add_field(m, CCG_BHTTP_HEADERS, "content-type",
+						 (const uint8_t *)"application/json", 16, NULL),
 			 CCG_OK);
 	assert_int_equal(ccg_bhttp_msg_set_content(m, content, sizeof(content), NULL), CCG_OK);
-	assert_int_equal(ccg_bhttp_msg_add_field(m, CCG_BHTTP_TRAILERS, "x-sum", (const uint8_t *)"42", 2, NULL), CCG_OK);
+	assert_int_equal(ccg_bhttp_msg_add_field(m, CCG_BHTTP_TRAILERS, "x-sum", (const uint8_t *)"42", 2, NULL),
+			 CCG_OK);
 	for (int indet = 0; indet < 2; indet++) {
 		assert_int_equal(ccg_bhttp_encode(m, indet, 3, &enc, &n, NULL), CCG_OK);
 		assert_int_equal(ccg_bhttp_decode(enc, n, &d, NULL), CCG_OK);
@@ -415,7 +422,10 @@ static void test_varint(void **state)
 	static const struct {
 		const char *hex;
 		uint64_t v;
-	} ex[] = {{"c2197c5eff14e88c", 151288809941952652ull}, {"9d7f3e7d", 494878333}, {"7bbd", 15293}, {"25", 37},
+	} ex[] = {{"c2197c5eff14e88c", 151288809941952652ull},
+		  {"9d7f3e7d", 494878333},
+		  {"7bbd", 15293},
+		  {"25", 37},
 		  {"4025", 37}};
 
 	(void)state;
@@ -448,12 +458,9 @@ static void test_varint(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_varint),
-		cmocka_unit_test(test_rfc_request),
-		cmocka_unit_test(test_rfc_responses),
-		cmocka_unit_test(test_truncations),
-		cmocka_unit_test(test_rules),
-		cmocka_unit_test(test_bounds),
+		cmocka_unit_test(test_varint),        cmocka_unit_test(test_rfc_request),
+		cmocka_unit_test(test_rfc_responses), cmocka_unit_test(test_truncations),
+		cmocka_unit_test(test_rules),         cmocka_unit_test(test_bounds),
 		cmocka_unit_test(test_api),
 	};
 

@@ -114,13 +114,13 @@ static void test_key_schedule(void **state)
 	assert_int_equal(spdm_schedule_data(&ks, th2), CCG_OK);
 
 	/* DSP0274 1.2 key schedule, written out */
-	kdf_extract(zero, 48, dhe, 48, hs);                       /* Handshake-Secret = HMAC(Salt_0, DHE) */
+	kdf_extract(zero, 48, dhe, 48, hs); /* Handshake-Secret = HMAC(Salt_0, DHE) */
 	kdf_expand(hs, "req hs data", th1, 48, req_hs, 48);
 	kdf_expand(hs, "rsp hs data", th1, 48, rsp_hs, 48);
 	kdf_expand(req_hs, "finished", NULL, 0, req_fin, 48);
 	kdf_expand(rsp_hs, "finished", NULL, 0, rsp_fin, 48);
 	kdf_expand(hs, "derived", NULL, 0, salt1, 48);
-	kdf_extract(salt1, 48, zero, 48, master);                 /* Master-Secret = HMAC(Salt_1, 0_filled) */
+	kdf_extract(salt1, 48, zero, 48, master); /* Master-Secret = HMAC(Salt_1, 0_filled) */
 	kdf_expand(master, "req app data", th2, 48, req_data, 48);
 	kdf_expand(master, "rsp app data", th2, 48, rsp_data, 48);
 	kdf_expand(master, "exp master", th2, 48, exp, 48);
@@ -579,7 +579,8 @@ static int setup(void **state)
 	snprintf(ce_sock, sizeof(ce_sock), "%s/offload.sock", dir);
 	snprintf(root, sizeof(root), "%s/device-root.pem", pki);
 	snprintf(other_root, sizeof(other_root), "%s/device-root.pem", other);
-	if (gpusim_pki_generate_child(pki, &pki_opts) != CCG_OK || gpusim_pki_generate_child(other, &pki_opts) != CCG_OK)
+	if (gpusim_pki_generate_child(pki, &pki_opts) != CCG_OK ||
+	    gpusim_pki_generate_child(other, &pki_opts) != CCG_OK)
 		return -1;
 	server = gpusim_serve_child(pki, sock, NULL, GPUSIM_CE_HOST, 120);
 	bad_server = gpusim_serve_child(pki, bad_sock, "bad-signature", GPUSIM_CE_HOST, 120);
@@ -663,7 +664,8 @@ static void test_session_record_attacks(void **state)
 	assert_int_equal(spdm_record_seal(&s->req, s->session_id, hb, sizeof(hb), &rec), CCG_OK);
 	s->req.seq--; /* the device has not seen it */
 	rec.data[SPDM_REC_HDR_LEN + 1] ^= 0x01;
-	assert_int_equal(ccg_frame_write(s->fd, CCG_FRAME_SECURED_SPDM, 0, s->session_id, rec.data, rec.len, NULL), CCG_OK);
+	assert_int_equal(ccg_frame_write(s->fd, CCG_FRAME_SECURED_SPDM, 0, s->session_id, rec.data, rec.len, NULL),
+			 CCG_OK);
 	assert_int_equal(ccg_frame_read(s->fd, &io, &f, NULL), CCG_OK);
 	assert_int_equal(f.type, CCG_FRAME_ERROR);
 	c = f.payload;
@@ -674,7 +676,8 @@ static void test_session_record_attacks(void **state)
 	rec.len = 0;
 	s->req.seq--;
 	assert_int_equal(spdm_record_seal(&s->req, s->session_id, hb, sizeof(hb), &rec), CCG_OK);
-	assert_int_equal(ccg_frame_write(s->fd, CCG_FRAME_SECURED_SPDM, 0, s->session_id, rec.data, rec.len, NULL), CCG_OK);
+	assert_int_equal(ccg_frame_write(s->fd, CCG_FRAME_SECURED_SPDM, 0, s->session_id, rec.data, rec.len, NULL),
+			 CCG_OK);
 	assert_int_equal(ccg_frame_read(s->fd, &io, &f, NULL), CCG_OK);
 	assert_int_equal(f.type, CCG_FRAME_ERROR);
 	c = f.payload;
@@ -1174,8 +1177,14 @@ static void test_exhaustion(void **state)
 
 static void test_rotation_keeps_flowing(void **state)
 {
-	struct ccg_channel_opts o = {.slots = 4, .slot_size = 4096, .threads = 2, .device_memory = 1 << 18,
-				     .rotate_msgs = 4, .rotate_blocks = 1000, .limit_msgs = 12, .limit_blocks = 5000,
+	struct ccg_channel_opts o = {.slots = 4,
+				     .slot_size = 4096,
+				     .threads = 2,
+				     .device_memory = 1 << 18,
+				     .rotate_msgs = 4,
+				     .rotate_blocks = 1000,
+				     .limit_msgs = 12,
+				     .limit_blocks = 5000,
 				     .window = 4};
 	struct ccg_channel_stats st;
 	uint8_t *data = malloc(1 << 18), *back = malloc(1 << 18);

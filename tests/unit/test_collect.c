@@ -206,7 +206,8 @@ static void test_absent_interfaces_fail_cleanly(void **state)
 	{
 		struct ccg_vtpm_quote q;
 
-		assert_int_not_equal(ccg_vtpm_quote("device:/nonexistent/tpm", 0x81000003, 1, NULL, 0, &q, NULL), CCG_OK);
+		assert_int_not_equal(ccg_vtpm_quote("device:/nonexistent/tpm", 0x81000003, 1, NULL, 0, &q, NULL),
+				     CCG_OK);
 	}
 	td_rm_rf(dir);
 	free(dir);

@@ -159,7 +159,7 @@ static void test_writer_fixed_overflow(void **state)
 		bool ok;
 
 		ccg_writer_init_fixed(&w, out, 1);
-		ok = kind == 0 ? ccg_writer_put_u16be(&w, 1)
+		ok = kind == 0   ? ccg_writer_put_u16be(&w, 1)
 		     : kind == 1 ? ccg_writer_put_u24le(&w, 1)
 		     : kind == 2 ? ccg_writer_put_u64le(&w, 1)
 		     : kind == 3 ? ccg_writer_put_bytes(&w, "ab", 2)
@@ -195,7 +195,7 @@ static void test_writer_growable(void **state)
 	assert_true(ccg_writer_put_u32be(&w, 1));
 	assert_true(ccg_writer_put_u16le(&w, 2));
 	assert_int_equal(ccg_writer_finish(&w, &n, "test", NULL), CCG_OK);
-	assert_int_equal(n, 6);        /* counts what this writer wrote */
+	assert_int_equal(n, 6); /* counts what this writer wrote */
 	assert_int_equal(b.len, 7);
 	assert_memory_equal(b.data, want, sizeof(want));
 	assert_false(ccg_writer_put_u16be(&w, 3)); /* 7 + 2 > the maximum of 8 */
@@ -289,8 +289,18 @@ static void test_url_decode(void **state)
 		const char *in;
 		size_t bad_at;
 	} bad[] = {
-		{"abc%", 3}, {"abc%4", 3}, {"%G1", 0}, {"a%1G", 1}, {"x%00y", 1}, {"a b", 1},
-		{"a\nb", 1}, {"a\x80" "b", 1}, {"\x7f", 0}, {"%%41", 0},
+		{"abc%", 3},
+		{"abc%4", 3},
+		{"%G1", 0},
+		{"a%1G", 1},
+		{"x%00y", 1},
+		{"a b", 1},
+		{"a\nb", 1},
+		{"a\x80"
+		 "b",
+		 1},
+		{"\x7f", 0},
+		{"%%41", 0},
 	};
 	uint8_t *out = NULL;
 	size_t n = 0, at = 99;
@@ -354,13 +364,11 @@ static void test_error_first_wins(void **state)
 
 	(void)state;
 	ccg_error_clear(&err);
-	assert_int_equal(ccg_error_set(&err, CCG_ERR_TRUNCATED, "spdm.nonce", "need %d", 32),
-			 CCG_ERR_TRUNCATED);
+	assert_int_equal(ccg_error_set(&err, CCG_ERR_TRUNCATED, "spdm.nonce", "need %d", 32), CCG_ERR_TRUNCATED);
 	assert_int_equal(ccg_error_set(&err, CCG_ERR_SIGNATURE, "other", NULL), CCG_ERR_SIGNATURE);
 	assert_int_equal(err.status, CCG_ERR_TRUNCATED);
 	assert_string_equal(err.where, "spdm.nonce");
-	assert_string_equal(ccg_error_format(&err, buf, sizeof(buf)),
-			    "spdm.nonce: need 32 (input truncated)");
+	assert_string_equal(ccg_error_format(&err, buf, sizeof(buf)), "spdm.nonce: need 32 (input truncated)");
 	assert_string_equal(ccg_status_name(CCG_ERR_CERT_ON_HOLD), "ERR_CERT_ON_HOLD");
 	assert_string_equal(ccg_status_str((enum ccg_status)9999), "unknown status");
 	/* NULL err is allowed everywhere */
@@ -412,8 +420,7 @@ static void test_json(void **state)
 	json_decref(j);
 	assert_int_equal(ccg_json_parse((const uint8_t *)"{\"a\":1,\"a\":2}", 13, 1024, "dup", &j, NULL),
 			 CCG_ERR_ENCODING);
-	assert_int_equal(ccg_json_parse((const uint8_t *)"{} x", 4, 1024, "trail", &j, NULL),
-			 CCG_ERR_ENCODING);
+	assert_int_equal(ccg_json_parse((const uint8_t *)"{} x", 4, 1024, "trail", &j, NULL), CCG_ERR_ENCODING);
 	assert_int_equal(ccg_json_parse((const uint8_t *)"{}", 2, 1, "big", &j, NULL), CCG_ERR_TOO_LARGE);
 }
 
@@ -444,8 +451,7 @@ static void test_pem_and_file(void **state)
 
 	(void)state;
 	ccg_error_clear(&err);
-	assert_int_equal(ccg_pem_certs_load(td_path("nvidia/hopper-550.90.07/chain.pem"), 10, &sk, &err),
-			 CCG_OK);
+	assert_int_equal(ccg_pem_certs_load(td_path("nvidia/hopper-550.90.07/chain.pem"), 10, &sk, &err), CCG_OK);
 	assert_int_equal(sk_X509_num(sk), 5);
 	assert_string_equal(ccg_x509_cn(sk_X509_value(sk, 0), cn, sizeof(cn)), "GH100 A01 GSP FMC LF");
 	sk_X509_pop_free(sk, X509_free);
@@ -492,8 +498,7 @@ static void test_ecdsa_raw(void **state)
 	assert_int_equal(BN_bn2binpad(r, raw, 48), 48);
 	assert_int_equal(BN_bn2binpad(s, raw + 48, 48), 48);
 	ccg_error_clear(&err);
-	assert_int_equal(ccg_ecdsa_verify_raw(key, "SHA384", (const uint8_t *)"msg", 3, raw, 96, "t", &err),
-			 CCG_OK);
+	assert_int_equal(ccg_ecdsa_verify_raw(key, "SHA384", (const uint8_t *)"msg", 3, raw, 96, "t", &err), CCG_OK);
 	assert_int_equal(ccg_ecdsa_verify_raw(key, "SHA384", (const uint8_t *)"msh", 3, raw, 96, "t", &err),
 			 CCG_ERR_SIGNATURE);
 	ccg_error_clear(&err);
@@ -538,12 +543,12 @@ static void test_utf8(void **state)
 	} cases[] = {
 		{"plain ASCII", 11, 11},
 		{"\xc3\xa4\xe2\x82\xac\xf0\x9f\x98\x80", 9, 9}, /* ä € 😀 */
-		{"a\xc3", 2, 1},                               /* cut in two */
-		{"a\xc0\x80", 3, 1},                           /* overlong NUL */
-		{"a\xe0\x80\xaf", 4, 1},                       /* overlong '/' */
-		{"a\xed\xa0\x80", 4, 1},                       /* a surrogate */
-		{"a\xf4\x90\x80\x80", 5, 1},                   /* above U+10FFFF */
-		{"a\x80", 2, 1},                               /* a lone continuation byte */
+		{"a\xc3", 2, 1},                                /* cut in two */
+		{"a\xc0\x80", 3, 1},                            /* overlong NUL */
+		{"a\xe0\x80\xaf", 4, 1},                        /* overlong '/' */
+		{"a\xed\xa0\x80", 4, 1},                        /* a surrogate */
+		{"a\xf4\x90\x80\x80", 5, 1},                    /* above U+10FFFF */
+		{"a\x80", 2, 1},                                /* a lone continuation byte */
 		{"a\xff", 2, 1},
 		{"\xc3\xa4\xc3", 3, 2},
 	};

@@ -58,7 +58,7 @@ static int setup(void **state)
 	(void)state;
 	for (size_t i = 0; i < 4; i++) {
 		EVP_PKEY *k = strcmp(parties[i].type, "P-384") == 0 ? EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384")
-								   : EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+								    : EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
 		BIO *a = BIO_new(BIO_s_mem()), *b = BIO_new(BIO_s_mem());
 
 		if (k == NULL || a == NULL || b == NULL || PEM_write_bio_PUBKEY(a, k) != 1 ||
@@ -73,8 +73,8 @@ static int setup(void **state)
 	if ((reg = ccg_party_keys_new()) == NULL)
 		return -1;
 	for (size_t i = 0; i < 3; i++)
-		if (ccg_party_keys_add(reg, parties[i].id, (const uint8_t *)parties[i].pub, strlen(parties[i].pub), NULL) !=
-		    CCG_OK)
+		if (ccg_party_keys_add(reg, parties[i].id, (const uint8_t *)parties[i].pub, strlen(parties[i].pub),
+				       NULL) != CCG_OK)
 			return -1;
 	return 0;
 }
@@ -109,8 +109,8 @@ static char *contract_json_keys(int version, int threshold, const size_t keys[3]
 			"ccgpu-contract", 1, "id", "llm-serving", "version", version, "not-before",
 			"2026-01-01T00:00:00Z", "not-after", "2027-01-01T00:00:00Z", "workload", "name", "llama-70b",
 			"reference-values", "x-nvidia-gpu-vbios-version", "96.00.9F.00.01", "parties", ps, "secrets",
-			"owner", "acme-models", "name", "model-key", "requires", "acme-models", "clinic", "owner", "alice",
-			"name", "prompt-key", "requires", "alice");
+			"owner", "acme-models", "name", "model-key", "requires", "acme-models", "clinic", "owner",
+			"alice", "name", "prompt-key", "requires", "alice");
 	assert_non_null(doc);
 	if (threshold > 0)
 		json_object_set_new(doc, "threshold", json_integer(threshold));
@@ -143,8 +143,8 @@ static char *sign(const struct ccg_contract *c, size_t i)
 	struct ccg_error err;
 
 	ccg_error_clear(&err);
-	if (ccg_contract_sign(c, parties[i].id, (const uint8_t *)parties[i].priv, strlen(parties[i].priv), &sig, &err) !=
-	    CCG_OK)
+	if (ccg_contract_sign(c, parties[i].id, (const uint8_t *)parties[i].priv, strlen(parties[i].priv), &sig,
+			      &err) != CCG_OK)
 		fail_msg("%s: %s", err.where, err.detail);
 	return sig;
 }
@@ -333,8 +333,9 @@ static void test_threshold(void **state)
 	assert_int_equal(ccg_contract_in_force(c, reg, NOW, NULL), CCG_OK);
 	/* the threshold is met by clinic and alice, but model-key's owner never signed: nothing of hers is released */
 	{
-		const char *good = "{\"x-nvidia-overall-att-result\":true,\"submods\":{\"GPU-0\":{\"measres\":\"success\","
-				   "\"x-nvidia-gpu-driver-version\":\"550.90.07\",\"x-nvidia-gpu-vbios-version\":\"96.00.9F.00.01\"}}}";
+		const char *good =
+			"{\"x-nvidia-overall-att-result\":true,\"submods\":{\"GPU-0\":{\"measres\":\"success\","
+			"\"x-nvidia-gpu-driver-version\":\"550.90.07\",\"x-nvidia-gpu-vbios-version\":\"96.00.9F.00.01\"}}}";
 		struct ccg_claims *cl = NULL;
 		struct ccg_error err;
 
@@ -356,10 +357,12 @@ static void test_threshold(void **state)
 	}
 	/* release: model-key needs acme-models' and clinic's policies */
 	{
-		const char *good = "{\"x-nvidia-overall-att-result\":true,\"submods\":{\"GPU-0\":{\"measres\":\"success\","
-				   "\"x-nvidia-gpu-driver-version\":\"550.90.07\",\"x-nvidia-gpu-vbios-version\":\"96.00.9F.00.01\"}}}";
-		const char *old = "{\"x-nvidia-overall-att-result\":true,\"submods\":{\"GPU-0\":{\"measres\":\"success\","
-				  "\"x-nvidia-gpu-driver-version\":\"535.1.1\",\"x-nvidia-gpu-vbios-version\":\"96.00.9F.00.01\"}}}";
+		const char *good =
+			"{\"x-nvidia-overall-att-result\":true,\"submods\":{\"GPU-0\":{\"measres\":\"success\","
+			"\"x-nvidia-gpu-driver-version\":\"550.90.07\",\"x-nvidia-gpu-vbios-version\":\"96.00.9F.00.01\"}}}";
+		const char *old =
+			"{\"x-nvidia-overall-att-result\":true,\"submods\":{\"GPU-0\":{\"measres\":\"success\","
+			"\"x-nvidia-gpu-driver-version\":\"535.1.1\",\"x-nvidia-gpu-vbios-version\":\"96.00.9F.00.01\"}}}";
 		struct ccg_claims *cl = NULL;
 		struct ccg_error err;
 
@@ -555,10 +558,11 @@ static void test_consent_lookalike_key(void **state)
 		struct ccg_party_keys *k = ccg_party_keys_new();
 
 		assert_non_null(k);
-		assert_int_equal(ccg_party_keys_add(k, "acme-models", (const uint8_t *)parties[3].pub, strlen(parties[3].pub),
-						    NULL),
+		assert_int_equal(ccg_party_keys_add(k, "acme-models", (const uint8_t *)parties[3].pub,
+						    strlen(parties[3].pub), NULL),
 				 CCG_OK);
-		assert_int_equal(ccg_party_keys_add(k, "clinic", (const uint8_t *)parties[1].pub, strlen(parties[1].pub), NULL),
+		assert_int_equal(ccg_party_keys_add(k, "clinic", (const uint8_t *)parties[1].pub,
+						    strlen(parties[1].pub), NULL),
 				 CCG_OK);
 		assert_int_equal(release(c, k, "model-key", where, sizeof(where)), CCG_ERR_SIGNATURE);
 		assert_string_equal(where, "clinic"); /* the owner now consents; clinic, required, did not sign */
@@ -656,16 +660,11 @@ static void test_consent_older_version(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_three_parties),
-		cmocka_unit_test(test_canonical_flips),
-		cmocka_unit_test(test_signature_flips),
-		cmocka_unit_test(test_threshold),
-		cmocka_unit_test(test_time_convention),
-		cmocka_unit_test(test_contract_errors),
-		cmocka_unit_test(test_consent_unsigned_party),
-		cmocka_unit_test(test_consent_requires_party),
-		cmocka_unit_test(test_consent_lookalike_key),
-		cmocka_unit_test(test_consent_unregistered),
+		cmocka_unit_test(test_three_parties),          cmocka_unit_test(test_canonical_flips),
+		cmocka_unit_test(test_signature_flips),        cmocka_unit_test(test_threshold),
+		cmocka_unit_test(test_time_convention),        cmocka_unit_test(test_contract_errors),
+		cmocka_unit_test(test_consent_unsigned_party), cmocka_unit_test(test_consent_requires_party),
+		cmocka_unit_test(test_consent_lookalike_key),  cmocka_unit_test(test_consent_unregistered),
 		cmocka_unit_test(test_consent_older_version),
 	};
 

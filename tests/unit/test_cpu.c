@@ -177,7 +177,8 @@ static void test_snp(void **state)
 	r = NULL;
 	/* the ARK given explicitly */
 	assert_int_equal(ccg_cpu_verifier_set_amd_ark(v, (const uint8_t *)ark, strlen(ark), NULL), CCG_OK);
-	assert_int_equal(ccg_cpu_verifier_appraise(v, (const uint8_t *)doc, strlen(doc), NULL, 0, NOW, &r, NULL), CCG_OK);
+	assert_int_equal(ccg_cpu_verifier_appraise(v, (const uint8_t *)doc, strlen(doc), NULL, 0, NOW, &r, NULL),
+			 CCG_OK);
 	ccg_cpu_result_free(r);
 	/* report_data required and not carried: refused by name, no result */
 	ccg_error_clear(&err);
@@ -200,9 +201,13 @@ static void test_snp(void **state)
 
 static void test_tdx(void **state)
 {
-	static const char *const names[] = {"quote_v5_sample.dat", "sample_tcbinfo_response_v5",
-					    "sample_qeIdentity_response", "tcbinfo_issuer_chain.derived.pem",
-					    "pckcrl", "rootcrl.der", "trusted_root.pem"};
+	static const char *const names[] = {"quote_v5_sample.dat",
+					    "sample_tcbinfo_response_v5",
+					    "sample_qeIdentity_response",
+					    "tcbinfo_issuer_chain.derived.pem",
+					    "pckcrl",
+					    "rootcrl.der",
+					    "trusted_root.pem"};
 	uint8_t *b[7];
 	size_t l[7];
 	char rel[128], *b64, *doc;
@@ -255,8 +260,8 @@ static void test_tdx(void **state)
 	assert_int_equal(ccg_cpu_verifier_set_tdx_collateral(v, b[1], l[1], b[2], l[2], b[3], l[3], b[4], l[4], NULL, 0,
 							     &err),
 			 CCG_ERR_INVALID_ARG);
-	assert_int_equal(ccg_cpu_verifier_set_tdx_collateral(v, b[1], l[1], b[2], l[2], b[3], l[3], b[4], l[4], b[5], l[5],
-							     NULL),
+	assert_int_equal(ccg_cpu_verifier_set_tdx_collateral(v, b[1], l[1], b[2], l[2], b[3], l[3], b[4], l[4], b[5],
+							     l[5], NULL),
 			 CCG_OK);
 	ccg_error_clear(&err);
 	if (ccg_cpu_verifier_appraise(v, (const uint8_t *)doc, strlen(doc), NULL, 0, TDX_NOW, &r, &err) != CCG_OK)
@@ -357,7 +362,8 @@ static void test_amd_crl(void **state)
 	crl = crl_of(pki.ark, pki.ark_key, NOW + 30 * 86400, NULL, &len);
 	assert_int_equal(ccg_cpu_verifier_add_amd_crl(v, crl, len, NULL), CCG_OK);
 	free(crl);
-	assert_int_equal(ccg_cpu_verifier_appraise(v, (const uint8_t *)doc, strlen(doc), NULL, 0, NOW, &r, NULL), CCG_OK);
+	assert_int_equal(ccg_cpu_verifier_appraise(v, (const uint8_t *)doc, strlen(doc), NULL, 0, NOW, &r, NULL),
+			 CCG_OK);
 	expect_crl_claims(r, true, false);
 	assert_int_equal(ccg_cpu_result_checks_skipped(r), CCG_CHECK_FRESHNESS);
 	ccg_cpu_result_free(r);
@@ -367,7 +373,8 @@ static void test_amd_crl(void **state)
 	free(crl);
 	expect_refused(v, doc, NOW, CCG_ERR_OCSP_STALE, "snp.crl");
 	ccg_cpu_verifier_set_require_fresh_collateral(v, false);
-	assert_int_equal(ccg_cpu_verifier_appraise(v, (const uint8_t *)doc, strlen(doc), NULL, 0, NOW, &r, NULL), CCG_OK);
+	assert_int_equal(ccg_cpu_verifier_appraise(v, (const uint8_t *)doc, strlen(doc), NULL, 0, NOW, &r, NULL),
+			 CCG_OK);
 	expect_crl_claims(r, true, true);
 	ccg_cpu_result_free(r);
 	/* the ARK's name, another key */
@@ -392,7 +399,8 @@ static void test_amd_crl(void **state)
 		crl = crl_of(pki.ark, pki.ark_key, NOW + 30 * 86400, NULL, &len);
 		assert_int_equal(ccg_cpu_verifier_add_amd_crl(v, crl, len, NULL), CCG_OK);
 		free(crl);
-		assert_int_equal(ccg_cpu_verifier_appraise(v, (const uint8_t *)doc, strlen(doc), NULL, 0, NOW, &r, NULL),
+		assert_int_equal(ccg_cpu_verifier_appraise(v, (const uint8_t *)doc, strlen(doc), NULL, 0, NOW, &r,
+							   NULL),
 				 CCG_OK);
 		ccg_cpu_result_free(r);
 		for (int i = 0; i < CCG_CPU_MAX_AMD_CRLS - 3; i++) {
@@ -513,9 +521,10 @@ static char *composite_of(const char *cpu, const uint8_t *gpu, size_t gl, struct
 	size = strlen(cpu) + strlen(gpu64) + 512;
 	doc = malloc(size);
 	assert_non_null(doc);
-	snprintf(doc, size,
-		 "{\"ccgpu-composite\":1,\"nonce\":\"%s\",\"tee_public_key\":\"AAEC\",\"gpu_evidence\":\"%s\",\"cpu\":%s}",
-		 nonce_hex, gpu64, cpu);
+	snprintf(
+		doc, size,
+		"{\"ccgpu-composite\":1,\"nonce\":\"%s\",\"tee_public_key\":\"AAEC\",\"gpu_evidence\":\"%s\",\"cpu\":%s}",
+		nonce_hex, gpu64, cpu);
 	free(nonce_hex);
 	free(gpu64);
 	return doc;
@@ -568,7 +577,8 @@ static void test_composite(void **state)
 	assert_null(r);
 	assert_int_equal(ccg_cpu_result_checks_skipped(NULL), CCG_CHECK_ALL);
 	/* the "cpu" member of a composite document appraised alone verifies */
-	assert_int_equal(ccg_cpu_verifier_appraise(v, (const uint8_t *)doc, strlen(doc), NULL, 0, NOW, &r, NULL), CCG_OK);
+	assert_int_equal(ccg_cpu_verifier_appraise(v, (const uint8_t *)doc, strlen(doc), NULL, 0, NOW, &r, NULL),
+			 CCG_OK);
 	assert_string_equal(ccg_cpu_result_tee(r), "snp");
 	ccg_cpu_result_free(r);
 	ccg_cpu_verifier_free(v);
@@ -723,7 +733,8 @@ static void test_raw_inputs(void **state)
 		free(genoa);
 	}
 	/* the raw TDX quote: verifies to the built-in Intel root, TCB unknown without collateral */
-	assert_int_equal(ccg_cpu_evidence_from_raw(CCG_CPU_FORMAT_UNKNOWN, quote, ql, NULL, NULL, 0, &json, NULL), CCG_OK);
+	assert_int_equal(ccg_cpu_evidence_from_raw(CCG_CPU_FORMAT_UNKNOWN, quote, ql, NULL, NULL, 0, &json, NULL),
+			 CCG_OK);
 	j = appraise_plain(json, TDX_NOW, &err);
 	if (j == NULL)
 		fail_msg("raw TDX quote: %s: %s", err.where, err.detail);
@@ -817,8 +828,8 @@ static void expect_named(enum ccg_status st, const struct ccg_error *err, const 
  */
 static void test_composite_members(void **state)
 {
-	static const char *members[] = {"ccgpu-composite", "nonce", "tee_public_key", "gpu_evidence", "cpu",
-					"cpu.type", "cpu.report", "cpu.certs"};
+	static const char *members[] = {"ccgpu-composite", "nonce",      "tee_public_key", "gpu_evidence", "cpu",
+					"cpu.type",        "cpu.report", "cpu.certs"};
 	static const char *tpm_members[] = {"ak_public", "tpm_quote", "tpm_quote.message", "tpm_quote.signature",
 					    "tpm_quote.pcrs"};
 	char *ark = NULL, *cpu = snp_evidence(&ark), *doc, *bad;
@@ -858,7 +869,8 @@ static void test_composite_members(void **state)
 
 		assert_non_null(tdoc);
 		trust_file_ak(v, tpm, tl);
-		assert_int_equal(ccg_cpu_verifier_appraise(v, (const uint8_t *)tdoc, strlen(tdoc), NULL, 0, NOW, &r, NULL),
+		assert_int_equal(ccg_cpu_verifier_appraise(v, (const uint8_t *)tdoc, strlen(tdoc), NULL, 0, NOW, &r,
+							   NULL),
 				 CCG_OK);
 		ccg_cpu_result_free(r);
 		for (size_t i = 0; i < sizeof(tpm_members) / sizeof(tpm_members[0]); i++) {
@@ -866,7 +878,8 @@ static void test_composite_members(void **state)
 				bad = mutate(tdoc, tpm_members[i], how == 0 ? NULL : json_integer(7));
 				ccg_error_clear(&err);
 				r = (void *)1;
-				st = ccg_cpu_verifier_appraise(v, (const uint8_t *)bad, strlen(bad), NULL, 0, NOW, &r, &err);
+				st = ccg_cpu_verifier_appraise(v, (const uint8_t *)bad, strlen(bad), NULL, 0, NOW, &r,
+							       &err);
 				/* without ak_public or tpm_quote the object is not the TPM layout: it then lacks "type" */
 				bool layout_key = strchr(tpm_members[i], '.') == NULL;
 

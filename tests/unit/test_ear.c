@@ -184,7 +184,7 @@ static struct ccg_ear_key *new_key(const char *name, char **path_out)
 	return k;
 }
 
-static const uint8_t nonce[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+static const uint8_t nonce[32] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16,
 				  17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
 
 /* A token with cpu0 affirming, GPU-0 with given status and claims, a TEE key in cnf. */
@@ -281,13 +281,13 @@ static void test_independent_jwks(void **state)
 	assert_null(json_object_get(jwk, "d"));
 
 	/* x, y are the PEM key's public point */
-	assert_int_equal(EVP_PKEY_get_octet_string_param(pem, OSSL_PKEY_PARAM_PUB_KEY, point, sizeof(point),
-							 &point_len), 1);
+	assert_int_equal(
+		EVP_PKEY_get_octet_string_param(pem, OSSL_PKEY_PARAM_PUB_KEY, point, sizeof(point), &point_len), 1);
 	assert_int_equal(point_len, 97);
-	x = tb_b64url_decode(json_string_value(json_object_get(jwk, "x")), strlen(json_string_value(json_object_get(jwk, "x"))),
-		       &xl);
-	y = tb_b64url_decode(json_string_value(json_object_get(jwk, "y")), strlen(json_string_value(json_object_get(jwk, "y"))),
-		       &yl);
+	x = tb_b64url_decode(json_string_value(json_object_get(jwk, "x")),
+			     strlen(json_string_value(json_object_get(jwk, "x"))), &xl);
+	y = tb_b64url_decode(json_string_value(json_object_get(jwk, "y")),
+			     strlen(json_string_value(json_object_get(jwk, "y"))), &yl);
 	assert_int_equal(xl, 48);
 	assert_int_equal(yl, 48);
 	assert_memory_equal(x, point + 1, 48);
@@ -295,7 +295,8 @@ static void test_independent_jwks(void **state)
 
 	/* RFC 7638 §3.2: required members in lexicographic order, no whitespace, SHA-256, base64url */
 	assert_true(asprintf(&canon, "{\"crv\":\"P-384\",\"kty\":\"EC\",\"x\":\"%s\",\"y\":\"%s\"}",
-			     json_string_value(json_object_get(jwk, "x")), json_string_value(json_object_get(jwk, "y"))) > 0);
+			     json_string_value(json_object_get(jwk, "x")),
+			     json_string_value(json_object_get(jwk, "y"))) > 0);
 	assert_int_equal(EVP_Digest(canon, strlen(canon), digest, NULL, EVP_sha256(), NULL), 1);
 	kid = tb_b64url_encode(digest, sizeof(digest));
 	assert_string_equal(kid, ccg_ear_key_kid(k));
@@ -342,9 +343,10 @@ static void test_foreign_signed_token(void **state)
 	struct ccg_ear_key *k = new_key("foreign.pem", &path);
 	EVP_PKEY *pem = read_pem_key(path);
 	json_t *jwks = ccg_ear_key_jwks(k);
-	const char *payload = "{\"eat_profile\":\"tag:github.com,2023:veraison/ear\",\"iat\":1795305600,"
-			      "\"exp\":1795305900,\"ear.verifier-id\":{\"developer\":\"x\",\"build\":\"y\"},"
-			      "\"submods\":{\"cpu0\":{\"ear.status\":\"warning\"}}}";
+	const char *payload =
+		"{\"eat_profile\":\"tag:github.com,2023:veraison/ear\",\"iat\":1795305600,"
+		"\"exp\":1795305900,\"ear.verifier-id\":{\"developer\":\"x\",\"build\":\"y\"},"
+		"\"submods\":{\"cpu0\":{\"ear.status\":\"warning\"}}}";
 	struct ccg_error err;
 
 	(void)state;
@@ -425,8 +427,8 @@ static void test_alg_attacks(void **state)
 	h64 = tb_b64url_encode((const uint8_t *)hdr, strlen(hdr));
 	assert_true(asprintf(&token, "%s.%s", h64, payload64) > 0);
 	x_text = json_dumps(jwk, JSON_COMPACT);
-	assert_non_null(HMAC(EVP_sha384(), x_text, (int)strlen(x_text), (const uint8_t *)token, strlen(token), mac,
-			     &mac_len));
+	assert_non_null(
+		HMAC(EVP_sha384(), x_text, (int)strlen(x_text), (const uint8_t *)token, strlen(token), mac, &mac_len));
 	mac64 = tb_b64url_encode(mac, mac_len);
 	p64 = token;
 	token = NULL;
@@ -443,16 +445,20 @@ static void test_alg_attacks(void **state)
 	/* a correctly signed ES384 token whose header adds crit / b64 / jwk: refused, never interpreted */
 	{
 		static const char *const extra[] = {
-			"\"crit\":[\"exp\"]", "\"b64\":false", "\"jku\":\"https://evil.example/jwks\"",
+			"\"crit\":[\"exp\"]",
+			"\"b64\":false",
+			"\"jku\":\"https://evil.example/jwks\"",
 			"\"typ\":\"at+jwt\"",
 		};
 
 		for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++) {
-			const char *payload = "{\"eat_profile\":\"tag:github.com,2023:veraison/ear\",\"iat\":1795305600,"
-					      "\"exp\":1795305900,\"ear.verifier-id\":{\"developer\":\"x\",\"build\":\"y\"},"
-					      "\"submods\":{\"cpu0\":{\"ear.status\":\"affirming\"}}}";
+			const char *payload =
+				"{\"eat_profile\":\"tag:github.com,2023:veraison/ear\",\"iat\":1795305600,"
+				"\"exp\":1795305900,\"ear.verifier-id\":{\"developer\":\"x\",\"build\":\"y\"},"
+				"\"submods\":{\"cpu0\":{\"ear.status\":\"affirming\"}}}";
 
-			assert_true(asprintf(&hdr, "{\"alg\":\"ES384\",\"kid\":\"%s\",%s}", ccg_ear_key_kid(k), extra[i]) > 0);
+			assert_true(asprintf(&hdr, "{\"alg\":\"ES384\",\"kid\":\"%s\",%s}", ccg_ear_key_kid(k),
+					     extra[i]) > 0);
 			token = sign_raw(pem, hdr, payload);
 			assert_int_equal(verify_at(token, jwks, IAT, &err), CCG_ERR_UNSUPPORTED);
 			assert_string_equal(err.where, "token.header");
@@ -525,7 +531,8 @@ static void test_other_keys(void **state)
 	assert_string_equal(err.where, "token.header.kid");
 	/* another key published under this token's kid */
 	relabelled = json_deep_copy(jwks_b);
-	json_object_set_new(json_array_get(json_object_get(relabelled, "keys"), 0), "kid", json_string(ccg_ear_key_kid(a)));
+	json_object_set_new(json_array_get(json_object_get(relabelled, "keys"), 0), "kid",
+			    json_string(ccg_ear_key_kid(a)));
 	assert_int_equal(verify_at(jws, relabelled, IAT, &err), CCG_ERR_SIGNATURE);
 	assert_string_equal(err.where, "token.signature");
 	/* both keys published: the right one by kid */
@@ -648,8 +655,8 @@ static void test_claim_names(void **state)
 	char *jws = issue(k, CCG_EAR_CONTRAINDICATED, NULL);
 	json_t *c = payload_of(jws), *sub, *tv, *hdr;
 	const char *d1 = strchr(jws, '.');
-	static const char *const ar4si[] = {"instance-identity", "configuration", "executables", "file-system",
-					   "hardware", "runtime-opaque", "storage-opaque", "sourced-data"};
+	static const char *const ar4si[] = {"instance-identity", "configuration",  "executables",    "file-system",
+					    "hardware",          "runtime-opaque", "storage-opaque", "sourced-data"};
 	const char *key;
 	json_t *v;
 	size_t n;
@@ -665,7 +672,8 @@ static void test_claim_names(void **state)
 	assert_string_equal(json_string_value(json_object_get(c, "eat_profile")), "tag:github.com,2023:veraison/ear");
 	assert_int_equal(json_integer_value(json_object_get(c, "iat")), IAT);
 	assert_int_equal(json_integer_value(json_object_get(c, "exp")), EXP);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(c, "ear.verifier-id"), "developer")), "ccgpu");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(c, "ear.verifier-id"), "developer")),
+			    "ccgpu");
 	assert_string_equal(json_string_value(json_object_get(json_object_get(c, "ear.verifier-id"), "build")),
 			    "ccgpu-verifierd 0.1.0");
 	/* eat_nonce: base64url (no padding) of the nonce bytes */
@@ -674,8 +682,8 @@ static void test_claim_names(void **state)
 	nb = tb_b64url_decode(want_nonce, strlen(want_nonce), &n);
 	assert_int_equal(n, 32);
 	assert_memory_equal(nb, nonce, 32);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(json_object_get(c, "cnf"), "jwk"), "kty")),
-			    "EC");
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(json_object_get(c, "cnf"), "jwk"), "kty")), "EC");
 	/* overall: the worst submod */
 	assert_string_equal(json_string_value(json_object_get(c, "ear.status")), "contraindicated");
 
@@ -695,10 +703,12 @@ static void test_claim_names(void **state)
 	}
 	sub = json_object_get(json_object_get(c, "submods"), "GPU-0");
 	assert_string_equal(json_string_value(json_object_get(sub, "ear.status")), "contraindicated");
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(sub, "ear.trustworthiness-vector"), "hardware")),
-			 96);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(sub, "ccgpu.claims"), "x-nvidia-gpu-arch-check")),
-			    "true");
+	assert_int_equal(
+		json_integer_value(json_object_get(json_object_get(sub, "ear.trustworthiness-vector"), "hardware")),
+		96);
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(sub, "ccgpu.claims"), "x-nvidia-gpu-arch-check")),
+		"true");
 	assert_string_equal(json_string_value(json_array_get(json_object_get(sub, "ccgpu.errors"), 0)),
 			    "measres: index 9 differs");
 	/* the editor's-copy names (ear_status ...) are not what today's consumers read */
@@ -757,8 +767,12 @@ static void test_overall_status(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct ccg_ear_submod subs[2] = {{.name = "cpu0", .status = cases[i].a},
 						 {.name = "GPU-0", .status = cases[i].b}};
-		struct ccg_ear_params p = {.verifier_developer = "d", .verifier_build = "b", .iat = IAT, .exp = EXP,
-					   .submods = subs, .n_submods = 2};
+		struct ccg_ear_params p = {.verifier_developer = "d",
+					   .verifier_build = "b",
+					   .iat = IAT,
+					   .exp = EXP,
+					   .submods = subs,
+					   .n_submods = 2};
 		json_t *c = NULL;
 		char *jws = NULL;
 
@@ -781,20 +795,25 @@ static void test_issue_refusals(void **state)
 	json_t *tv_ok = json_pack("{s:i,s:i}", "hardware", 2, "executables", 33);
 	struct ccg_ear_submod subs[2] = {{.name = "cpu0", .status = CCG_EAR_AFFIRMING},
 					 {.name = "GPU-0", .status = CCG_EAR_AFFIRMING}};
-	struct ccg_ear_params base = {.verifier_developer = "d", .verifier_build = "b", .iat = IAT, .exp = EXP,
-				      .submods = subs, .n_submods = 2}, p;
+	struct ccg_ear_params base = {.verifier_developer = "d",
+				      .verifier_build = "b",
+				      .iat = IAT,
+				      .exp = EXP,
+				      .submods = subs,
+				      .n_submods = 2},
+			      p;
 	struct ccg_error err;
 	json_t *c = NULL;
 	char *jws = NULL;
 
 	(void)state;
-#define REFUSED(status, wh)                                                   \
-	do {                                                                  \
-		ccg_error_clear(&err);                                        \
+#define REFUSED(status, wh) \
+	do { \
+		ccg_error_clear(&err); \
 		assert_int_equal(ccg_ear_issue(k, &p, &jws, &c, &err), status); \
-		assert_null(jws);                                             \
-		assert_null(c);                                               \
-		assert_string_equal(err.where, wh);                           \
+		assert_null(jws); \
+		assert_null(c); \
+		assert_string_equal(err.where, wh); \
 	} while (0)
 	p = base;
 	p.tee_jwk = priv;
@@ -831,7 +850,8 @@ static void test_issue_refusals(void **state)
 	subs[1].trust_vector = tv_ok;
 	assert_int_equal(ccg_ear_issue(k, &p, &jws, &c, NULL), CCG_OK);
 	assert_true(json_equal(json_object_get(json_object_get(json_object_get(c, "submods"), "GPU-0"),
-					       "ear.trustworthiness-vector"), tv_ok));
+					       "ear.trustworthiness-vector"),
+			       tv_ok));
 	json_decref(c);
 	free(jws);
 #undef REFUSED
@@ -873,7 +893,8 @@ static void test_key_file_created_0600_and_reloaded(void **state)
 static void test_key_file_refusals(void **state)
 {
 	char *path = path_in_tmp("perm.pem"), *link_path = path_in_tmp("link.pem");
-	EVP_PKEY *p384 = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384"), *p256 = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	EVP_PKEY *p384 = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384"),
+		 *p256 = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
 	EVP_PKEY *ed = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
 	struct ccg_ear_key *k = NULL;
 	struct ccg_error err;
@@ -922,7 +943,8 @@ static void test_key_file_refusals(void **state)
 		FILE *f = fopen(path, "w");
 
 		assert_int_equal(chmod(path, 0600), 0);
-		assert_int_equal(PEM_write_PrivateKey(f, p384, EVP_aes_256_cbc(), (unsigned char *)"pw", 2, NULL, NULL), 1);
+		assert_int_equal(PEM_write_PrivateKey(f, p384, EVP_aes_256_cbc(), (unsigned char *)"pw", 2, NULL, NULL),
+				 1);
 		fclose(f);
 		assert_int_equal(ccg_ear_key_load_or_create(path, &k, NULL), CCG_ERR_ENCODING);
 		unlink(path);
@@ -1008,8 +1030,12 @@ static void *sign_many(void *arg)
 
 	for (int i = 0; i < 25; i++) {
 		struct ccg_ear_submod sub = {.name = "GPU-0", .status = CCG_EAR_AFFIRMING};
-		struct ccg_ear_params p = {.verifier_developer = "d", .verifier_build = "b", .iat = IAT, .exp = EXP,
-					   .submods = &sub, .n_submods = 1};
+		struct ccg_ear_params p = {.verifier_developer = "d",
+					   .verifier_build = "b",
+					   .iat = IAT,
+					   .exp = EXP,
+					   .submods = &sub,
+					   .n_submods = 1};
 		json_t *c = NULL;
 		char *jws = NULL;
 
@@ -1058,7 +1084,6 @@ static void test_status_names(void **state)
 	assert_false(ccg_ear_status_parse("Warning", &s));
 	assert_false(ccg_ear_status_parse(NULL, &s));
 }
-
 
 /* ---- ccgpu ear verify ---- */
 
@@ -1162,7 +1187,8 @@ static void test_cli(void **state)
 		assert_true(asprintf(&args, "%s --jwks %s --nonce %s --time %d", tok_path, jwks_path, hex, IAT) > 0);
 		assert_int_equal(run_cli(args, NULL), 0);
 		free(args);
-		assert_true(asprintf(&args, "%s --jwks %s --nonce %s --time %d", tok_path, jwks_path, other_hex, IAT) > 0);
+		assert_true(asprintf(&args, "%s --jwks %s --nonce %s --time %d", tok_path, jwks_path, other_hex, IAT) >
+			    0);
 		assert_int_equal(run_cli(args, NULL), 1);
 		free(args);
 		assert_true(asprintf(&args, "%s --jwks %s --nonce xyz --time %d", tok_path, jwks_path, IAT) > 0);
@@ -1247,9 +1273,11 @@ static void test_public_token_api(void **state)
 	assert_non_null(text);
 	printed = json_loads(text, 0, NULL);
 	assert_non_null(printed);
-	assert_string_equal(json_string_value(json_object_get(printed, "eat_profile")), "tag:github.com,2023:veraison/ear");
-	assert_string_equal(json_string_value(json_object_get(json_object_get(json_object_get(printed, "submods"),
-									       "GPU-0"), "ear.status")), "warning");
+	assert_string_equal(json_string_value(json_object_get(printed, "eat_profile")),
+			    "tag:github.com,2023:veraison/ear");
+	assert_string_equal(json_string_value(json_object_get(
+				    json_object_get(json_object_get(printed, "submods"), "GPU-0"), "ear.status")),
+			    "warning");
 	json_decref(printed);
 	free(text);
 	assert_int_equal(ccg_token_check_nonce(t, nonce, sizeof(nonce), &err), CCG_OK);
@@ -1286,7 +1314,8 @@ static void test_public_token_api(void **state)
 	assert_non_null(big);
 	memset(big, 'A', CCG_TOKEN_MAX + 1);
 	ccg_error_clear(&err);
-	assert_int_equal(ccg_token_verify(big, CCG_TOKEN_MAX + 1, keys, strlen(keys), IAT, &t, &err), CCG_ERR_TOO_LARGE);
+	assert_int_equal(ccg_token_verify(big, CCG_TOKEN_MAX + 1, keys, strlen(keys), IAT, &t, &err),
+			 CCG_ERR_TOO_LARGE);
 	assert_string_equal(err.where, "token");
 	assert_null(t);
 	free(big);

@@ -34,7 +34,7 @@
 
 static char *dir;
 static struct gpusim *sim;
-static const uint8_t nonce[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+static const uint8_t nonce[32] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16,
 				  17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
 
 static int setup(void **state)
@@ -331,10 +331,12 @@ static void test_chain_cache_leaf_expiry(void **state)
 		enum ccg_status st;
 
 		assert_int_equal(ccg_gpu_evidence_new(&ev), CCG_OK);
-		assert_int_equal(ccg_gpu_evidence_add_report(ev, "HOPPER", r, len, (const uint8_t *)pem, (size_t)n, NULL),
+		assert_int_equal(ccg_gpu_evidence_add_report(ev, "HOPPER", r, len, (const uint8_t *)pem, (size_t)n,
+							     NULL),
 				 CCG_OK);
 		ccg_error_clear(&err);
-		st = ccg_gpu_verifier_appraise(v, ev, nonce, sizeof(nonce), k == 0 ? expiry - 1 : expiry + 1, &res, &err);
+		st = ccg_gpu_verifier_appraise(v, ev, nonce, sizeof(nonce), k == 0 ? expiry - 1 : expiry + 1, &res,
+					       &err);
 		if (k == 0 && (st == CCG_ERR_CERT_EXPIRED || strstr(err.where, "device chain") != NULL))
 			fail_msg("at the leaf's last valid second: %s: %s", err.where, err.detail);
 		if (k == 1) {
@@ -739,37 +741,22 @@ static void test_supplied_ocsp_survives_every_setter(void **state)
 		assert_int_equal(ccg_gpu_verifier_set_ocsp(v, CCG_GPU_OCSP_CACHE, NULL, 0, NULL), CCG_OK);
 		assert_true(supply_ocsp(v) >= 2);
 		switch (setter) {
-		case 0:
-			assert_int_equal(ccg_gpu_verifier_set_device_anchor(v, anchor, NULL), CCG_OK);
-			break;
-		case 1:
-			assert_int_equal(ccg_gpu_verifier_set_rim_anchor(v, rim_anchor, NULL), CCG_OK);
-			break;
-		case 2:
-			assert_int_equal(ccg_gpu_verifier_set_rims(v, rims, NULL, NULL), CCG_OK);
-			break;
-		case 3:
-			ccg_gpu_verifier_skip_rims(v, false);
-			break;
-		case 4:
-			ccg_gpu_verifier_set_rim_ignore_expiry(v, false);
-			break;
-		case 5:
-			assert_int_equal(ccg_gpu_verifier_set_cache_dir(v, cache, NULL), CCG_OK);
-			break;
+		case 0: assert_int_equal(ccg_gpu_verifier_set_device_anchor(v, anchor, NULL), CCG_OK); break;
+		case 1: assert_int_equal(ccg_gpu_verifier_set_rim_anchor(v, rim_anchor, NULL), CCG_OK); break;
+		case 2: assert_int_equal(ccg_gpu_verifier_set_rims(v, rims, NULL, NULL), CCG_OK); break;
+		case 3: ccg_gpu_verifier_skip_rims(v, false); break;
+		case 4: ccg_gpu_verifier_set_rim_ignore_expiry(v, false); break;
+		case 5: assert_int_equal(ccg_gpu_verifier_set_cache_dir(v, cache, NULL), CCG_OK); break;
 		case 6:
 			assert_int_equal(ccg_gpu_verifier_set_ocsp(v, CCG_GPU_OCSP_CACHE, NULL, 0, NULL), CCG_OK);
 			break;
-		case 7:
-			ccg_gpu_verifier_set_offline(v, true);
-			break;
+		case 7: ccg_gpu_verifier_set_offline(v, true); break;
 		case 8: /* a failing setter keeps them too */
 			assert_int_equal(ccg_gpu_verifier_set_device_anchor(v, "/nonexistent/anchor.pem", NULL),
 					 CCG_ERR_NOT_FOUND);
 			assert_int_equal(ccg_gpu_verifier_set_device_anchor(v, anchor, NULL), CCG_OK);
 			break;
-		default:
-			break;
+		default: break;
 		}
 		assert_int_equal(ccg_gpu_evidence_new(&ev), CCG_OK);
 		assert_int_equal(ccg_gpu_evidence_add_report(ev, "HOPPER", r, len, (const uint8_t *)pem, strlen(pem),

@@ -212,8 +212,8 @@ static void expect_refused(EVP_PKEY *k, enum ccg_hpke_suite suite, const char *a
 	struct ccg_error err;
 
 	ccg_error_clear(&err);
-	assert_int_equal(ccg_guest_release_open(k, suite, token, "clinic", "model-key", (const uint8_t *)ans, strlen(ans),
-						&s, NULL, &err),
+	assert_int_equal(ccg_guest_release_open(k, suite, token, "clinic", "model-key", (const uint8_t *)ans,
+						strlen(ans), &s, NULL, &err),
 			 want);
 	assert_null(s);
 	if (strcmp(err.where, where) != 0)
@@ -307,8 +307,9 @@ static void expect_status(const char *claims_text, size_t gpus, enum ccg_status 
 /* the verdict of a verified token: every submod affirming, the worst one named, one GPU submod per GPU sent */
 static void test_token_status(void **state)
 {
-	static const char ok[] = "{\"ear.status\":\"affirming\",\"submods\":{\"cpu0\":{\"ear.status\":\"affirming\"},"
-				 "\"GPU-0\":{\"ear.status\":\"affirming\"},\"GPU-1\":{\"ear.status\":\"affirming\"}}}";
+	static const char ok[] =
+		"{\"ear.status\":\"affirming\",\"submods\":{\"cpu0\":{\"ear.status\":\"affirming\"},"
+		"\"GPU-0\":{\"ear.status\":\"affirming\"},\"GPU-1\":{\"ear.status\":\"affirming\"}}}";
 
 	(void)state;
 	expect_status(ok, 2, CCG_OK, NULL, NULL);
@@ -316,14 +317,16 @@ static void test_token_status(void **state)
 	expect_status(ok, 3, CCG_ERR_NOT_AFFIRMED, "guest.attest.submods", "2 GPUs, 3");
 	expect_status(ok, 1, CCG_ERR_NOT_AFFIRMED, "guest.attest.submods", NULL);
 	/* GPU-0 has no claim (none), GPU-1 is contraindicated: GPU-1 is named, with its own error */
-	expect_status("{\"ear.status\":\"contraindicated\",\"submods\":{\"cpu0\":{\"ear.status\":\"none\"},"
-		      "\"GPU-0\":{\"ear.status\":\"none\"},\"GPU-1\":{\"ear.status\":\"contraindicated\","
-		      "\"ccgpu.errors\":[\"golden.vbios[9]: differs\"]}}}",
-		      2, CCG_ERR_NOT_AFFIRMED, "guest.attest.gpu[1]", "golden.vbios[9]");
+	expect_status(
+		"{\"ear.status\":\"contraindicated\",\"submods\":{\"cpu0\":{\"ear.status\":\"none\"},"
+		"\"GPU-0\":{\"ear.status\":\"none\"},\"GPU-1\":{\"ear.status\":\"contraindicated\","
+		"\"ccgpu.errors\":[\"golden.vbios[9]: differs\"]}}}",
+		2, CCG_ERR_NOT_AFFIRMED, "guest.attest.gpu[1]", "golden.vbios[9]");
 	/* the CPU with a warning: named, the answer's failed text when the submod gives none */
-	expect_status("{\"ear.status\":\"warning\",\"submods\":{\"cpu0\":{\"ear.status\":\"warning\"},"
-		      "\"GPU-0\":{\"ear.status\":\"affirming\"}}}",
-		      1, CCG_ERR_NOT_AFFIRMED, "guest.attest.cpu", "from the answer");
+	expect_status(
+		"{\"ear.status\":\"warning\",\"submods\":{\"cpu0\":{\"ear.status\":\"warning\"},"
+		"\"GPU-0\":{\"ear.status\":\"affirming\"}}}",
+		1, CCG_ERR_NOT_AFFIRMED, "guest.attest.cpu", "from the answer");
 	/* every submod affirming but the overall status says otherwise */
 	expect_status("{\"ear.status\":\"none\",\"submods\":{\"GPU-0\":{\"ear.status\":\"affirming\"}}}", 1,
 		      CCG_ERR_NOT_AFFIRMED, "guest.attest", NULL);

@@ -130,8 +130,8 @@ static void run_vector(const char *file, enum ccg_hpke_suite suite)
 	/* SetupBaseS with the vector's ephemeral key, SetupBaseR on its enc */
 	memset(&ts, 0, sizeof(ts));
 	memset(&tr, 0, sizeof(tr));
-	assert_int_equal(ccg_hpke_setup_s_fixed(suite, pk, pk_len, skE, info, info_len, enc, sizeof(enc), &enc_len,
-						&cs, &ts, NULL),
+	assert_int_equal(ccg_hpke_setup_s_fixed(suite, pk, pk_len, skE, info, info_len, enc, sizeof(enc), &enc_len, &cs,
+						&ts, NULL),
 			 CCG_OK);
 	assert_hex_eq(v, "enc", enc, enc_len);
 	assert_int_equal(ccg_hpke_setup_r_traced(suite, skR, enc, enc_len, info, info_len, &cr, &tr, NULL), CCG_OK);
@@ -160,10 +160,10 @@ static void run_vector(const char *file, enum ccg_hpke_suite suite)
 	assert_memory_equal(exp, exp_r, el);
 
 	/* every encryption at its sequence number, sealed by one side and opened by the other */
-	json_array_foreach(json_object_get(v, "encryptions"), i, e)
-	{
+	json_array_foreach(json_object_get(v, "encryptions"), i, e) {
 		size_t pt_len, aad_len, ct_len, n = 0;
-		uint8_t *pt = hexfield(e, "pt", &pt_len), *aad = hexfield(e, "aad", &aad_len), *ct = hexfield(e, "ct", &ct_len);
+		uint8_t *pt = hexfield(e, "pt", &pt_len), *aad = hexfield(e, "aad", &aad_len),
+			*ct = hexfield(e, "ct", &ct_len);
 		uint8_t out[256], back[256];
 		uint64_t seq = (uint64_t)json_integer_value(json_object_get(e, "seq"));
 
@@ -181,8 +181,7 @@ static void run_vector(const char *file, enum ccg_hpke_suite suite)
 	}
 	assert_true(i >= 6);
 
-	json_array_foreach(json_object_get(v, "exports"), i, e)
-	{
+	json_array_foreach(json_object_get(v, "exports"), i, e) {
 		size_t c_len, L = (size_t)json_integer_value(json_object_get(e, "L"));
 		uint8_t *c = hexfield(e, "exporter_context", &c_len), out[64];
 
@@ -240,8 +239,8 @@ static void test_single_shot(void **state)
 		EVP_PKEY *k = keypair(both[s], pk, &pk_len);
 		struct ccg_error err;
 
-		assert_int_equal(ccg_hpke_seal(both[s], pk, pk_len, msg_info, sizeof(msg_info), msg_aad, sizeof(msg_aad),
-					       msg_pt, sizeof(msg_pt), &sealed, &sealed_len, NULL),
+		assert_int_equal(ccg_hpke_seal(both[s], pk, pk_len, msg_info, sizeof(msg_info), msg_aad,
+					       sizeof(msg_aad), msg_pt, sizeof(msg_pt), &sealed, &sealed_len, NULL),
 				 CCG_OK);
 		assert_int_equal(sealed_len, ccg_hpke_sealed_len(both[s], sizeof(msg_pt)));
 		assert_int_equal(ccg_hpke_open(both[s], k, sealed, sealed_len, msg_info, sizeof(msg_info), msg_aad,
@@ -257,10 +256,12 @@ static void test_single_shot(void **state)
 		free(sealed);
 
 		/* empty plaintext, info and aad are allowed */
-		assert_int_equal(ccg_hpke_seal(both[s], pk, pk_len, NULL, 0, NULL, 0, NULL, 0, &sealed, &sealed_len, NULL),
+		assert_int_equal(ccg_hpke_seal(both[s], pk, pk_len, NULL, 0, NULL, 0, NULL, 0, &sealed, &sealed_len,
+					       NULL),
 				 CCG_OK);
 		assert_int_equal(sealed_len, ccg_hpke_enc_len(both[s]) + CCG_HPKE_TAG_LEN);
-		assert_int_equal(ccg_hpke_open(both[s], k, sealed, sealed_len, NULL, 0, NULL, 0, NULL, 0, &pt_len, NULL),
+		assert_int_equal(ccg_hpke_open(both[s], k, sealed, sealed_len, NULL, 0, NULL, 0, NULL, 0, &pt_len,
+					       NULL),
 				 CCG_OK);
 		assert_int_equal(pt_len, 0);
 		free(sealed);
@@ -284,8 +285,8 @@ static void test_flip_and_truncate(void **state)
 		EVP_PKEY *k = keypair(both[s], pk, &pk_len);
 		size_t macs = 0, malformed = 0;
 
-		assert_int_equal(ccg_hpke_seal(both[s], pk, pk_len, msg_info, sizeof(msg_info), msg_aad, sizeof(msg_aad),
-					       msg_pt, sizeof(msg_pt), &sealed, &sealed_len, NULL),
+		assert_int_equal(ccg_hpke_seal(both[s], pk, pk_len, msg_info, sizeof(msg_info), msg_aad,
+					       sizeof(msg_aad), msg_pt, sizeof(msg_pt), &sealed, &sealed_len, NULL),
 				 CCG_OK);
 		for (size_t i = 0; i < sealed_len; i++) {
 			for (int bit = 0; bit < 8; bit += 7) {
@@ -345,8 +346,8 @@ static void test_flip_and_truncate(void **state)
 			enum ccg_status st;
 
 			memset(&err, 0, sizeof(err));
-			st = ccg_hpke_open(both[s], k, sealed, len, msg_info, sizeof(msg_info), msg_aad, sizeof(msg_aad), pt,
-					   sizeof(pt), &pt_len, &err);
+			st = ccg_hpke_open(both[s], k, sealed, len, msg_info, sizeof(msg_info), msg_aad,
+					   sizeof(msg_aad), pt, sizeof(pt), &pt_len, &err);
 			if (!refusal(st))
 				fail_msg("suite %d: truncated to %zu: %s", both[s], len, ccg_status_str(st));
 			if (len < n_enc + CCG_HPKE_TAG_LEN) {
@@ -376,8 +377,8 @@ static void test_wrong_recipient(void **state)
 		assert_int_equal(ccg_hpke_seal(both[s], pk, pk_len, NULL, 0, NULL, 0, msg_pt, sizeof(msg_pt), &sealed,
 					       &sealed_len, NULL),
 				 CCG_OK);
-		assert_int_equal(ccg_hpke_open(both[s], k2, sealed, sealed_len, NULL, 0, NULL, 0, pt, sizeof(pt), &pt_len,
-					       NULL),
+		assert_int_equal(ccg_hpke_open(both[s], k2, sealed, sealed_len, NULL, 0, NULL, 0, pt, sizeof(pt),
+					       &pt_len, NULL),
 				 CCG_ERR_MAC);
 		/* a key of the other suite's KEM is refused as an argument */
 		{
@@ -387,7 +388,8 @@ static void test_wrong_recipient(void **state)
 
 			enc[0] = 0x04;
 			memset(&err, 0, sizeof(err));
-			assert_int_equal(ccg_hpke_setup_r(both[1 - s], k, enc, ccg_hpke_enc_len(both[1 - s]), NULL, 0, &c, &err),
+			assert_int_equal(ccg_hpke_setup_r(both[1 - s], k, enc, ccg_hpke_enc_len(both[1 - s]), NULL, 0,
+							  &c, &err),
 					 CCG_ERR_INVALID_ARG);
 			assert_string_equal(err.where, "hpke.skR");
 			assert_null(c);
@@ -406,8 +408,8 @@ static void expect_pk_refused(enum ccg_hpke_suite suite, const uint8_t *pk, size
 	struct ccg_error err;
 
 	memset(&err, 0, sizeof(err));
-	assert_int_equal(ccg_hpke_seal(suite, pk, pk_len, NULL, 0, NULL, 0, msg_pt, sizeof(msg_pt), &sealed, &sealed_len,
-				       &err),
+	assert_int_equal(ccg_hpke_seal(suite, pk, pk_len, NULL, 0, NULL, 0, msg_pt, sizeof(msg_pt), &sealed,
+				       &sealed_len, &err),
 			 CCG_ERR_MALFORMED);
 	assert_null(sealed);
 	assert_int_equal(sealed_len, 0);
@@ -472,8 +474,8 @@ static void test_invalid_public_keys(void **state)
 		assert_int_equal(ccg_hpke_seal(CCG_HPKE_P384_SHA384_AES256GCM, pk, pk_len, NULL, 0, NULL, 0, msg_pt,
 					       sizeof(msg_pt), &sealed, &sealed_len, NULL),
 				 CCG_OK);
-		assert_int_equal(ccg_hpke_open(CCG_HPKE_P384_SHA384_AES256GCM, k, sealed, sealed_len, NULL, 0, NULL, 0, pt,
-					       sizeof(pt), &pt_len, NULL),
+		assert_int_equal(ccg_hpke_open(CCG_HPKE_P384_SHA384_AES256GCM, k, sealed, sealed_len, NULL, 0, NULL, 0,
+					       pt, sizeof(pt), &pt_len, NULL),
 				 CCG_OK);
 		free(sealed);
 	}
@@ -540,38 +542,40 @@ static void test_context_sequence(void **state)
 							   sizeof(ct[i]), &ct_len[i], NULL),
 					 CCG_OK);
 		/* out of order */
-		assert_int_equal(ccg_hpke_ctx_open(cr, msg_aad, sizeof(msg_aad), ct[1], ct_len[1], pt, sizeof(pt), &pt_len,
-						   NULL),
+		assert_int_equal(ccg_hpke_ctx_open(cr, msg_aad, sizeof(msg_aad), ct[1], ct_len[1], pt, sizeof(pt),
+						   &pt_len, NULL),
 				 CCG_ERR_MAC);
 		assert_int_equal(ccg_hpke_ctx_seq(cr), 0);
 		/* a changed tag */
 		memcpy(bad, ct[0], ct_len[0]);
 		bad[ct_len[0] - 1] ^= 1;
-		assert_int_equal(ccg_hpke_ctx_open(cr, msg_aad, sizeof(msg_aad), bad, ct_len[0], pt, sizeof(pt), &pt_len,
-						   NULL),
+		assert_int_equal(ccg_hpke_ctx_open(cr, msg_aad, sizeof(msg_aad), bad, ct_len[0], pt, sizeof(pt),
+						   &pt_len, NULL),
 				 CCG_ERR_MAC);
 		assert_int_equal(ccg_hpke_ctx_seq(cr), 0);
 		for (int i = 0; i < 3; i++) {
-			assert_int_equal(ccg_hpke_ctx_open(cr, msg_aad, sizeof(msg_aad), ct[i], ct_len[i], pt, sizeof(pt),
-							   &pt_len, NULL),
+			assert_int_equal(ccg_hpke_ctx_open(cr, msg_aad, sizeof(msg_aad), ct[i], ct_len[i], pt,
+							   sizeof(pt), &pt_len, NULL),
 					 CCG_OK);
 			assert_memory_equal(pt, msg_pt, sizeof(msg_pt));
 		}
 		/* a replay */
-		assert_int_equal(ccg_hpke_ctx_open(cr, msg_aad, sizeof(msg_aad), ct[2], ct_len[2], pt, sizeof(pt), &pt_len,
-						   NULL),
+		assert_int_equal(ccg_hpke_ctx_open(cr, msg_aad, sizeof(msg_aad), ct[2], ct_len[2], pt, sizeof(pt),
+						   &pt_len, NULL),
 				 CCG_ERR_MAC);
 		/* shorter than a tag */
-		assert_int_equal(ccg_hpke_ctx_open(cr, NULL, 0, ct[0], CCG_HPKE_TAG_LEN - 1, pt, sizeof(pt), &pt_len, NULL),
+		assert_int_equal(ccg_hpke_ctx_open(cr, NULL, 0, ct[0], CCG_HPKE_TAG_LEN - 1, pt, sizeof(pt), &pt_len,
+						   NULL),
 				 CCG_ERR_TRUNCATED);
 		/* roles: a sender does not open, a recipient does not seal */
 		assert_int_equal(ccg_hpke_ctx_open(cs, NULL, 0, ct[0], ct_len[0], pt, sizeof(pt), &pt_len, NULL),
 				 CCG_ERR_INVALID_ARG);
-		assert_int_equal(ccg_hpke_ctx_seal(cr, NULL, 0, msg_pt, sizeof(msg_pt), bad, sizeof(bad), &pt_len, NULL),
+		assert_int_equal(ccg_hpke_ctx_seal(cr, NULL, 0, msg_pt, sizeof(msg_pt), bad, sizeof(bad), &pt_len,
+						   NULL),
 				 CCG_ERR_INVALID_ARG);
 		/* a ciphertext buffer too small */
-		assert_int_equal(ccg_hpke_ctx_seal(cs, NULL, 0, msg_pt, sizeof(msg_pt), bad, sizeof(msg_pt) + 15, &pt_len,
-						   NULL),
+		assert_int_equal(ccg_hpke_ctx_seal(cs, NULL, 0, msg_pt, sizeof(msg_pt), bad, sizeof(msg_pt) + 15,
+						   &pt_len, NULL),
 				 CCG_ERR_INVALID_ARG);
 		ccg_hpke_ctx_free(cs);
 		ccg_hpke_ctx_free(cr);
@@ -596,11 +600,13 @@ static void test_input_bounds(void **state)
 	assert_int_equal(ccg_hpke_ctx_seal(cs, aad, sizeof(aad), msg_pt, sizeof(msg_pt), buf, sizeof(buf), &n, &err),
 			 CCG_ERR_TOO_LARGE);
 	assert_string_equal(err.where, "hpke.aad");
-	assert_int_equal(ccg_hpke_ctx_seal(cs, aad, sizeof(aad) - 1, msg_pt, sizeof(msg_pt), buf, sizeof(buf), &n, NULL),
+	assert_int_equal(ccg_hpke_ctx_seal(cs, aad, sizeof(aad) - 1, msg_pt, sizeof(msg_pt), buf, sizeof(buf), &n,
+					   NULL),
 			 CCG_OK);
 	/* lengths past the bound with a small buffer: refused on the length alone */
 	memset(&err, 0, sizeof(err));
-	assert_int_equal(ccg_hpke_ctx_seal(cs, NULL, 0, buf, (size_t)CCG_HPKE_MAX_PT_LEN + 1, buf, sizeof(buf), &n, &err),
+	assert_int_equal(ccg_hpke_ctx_seal(cs, NULL, 0, buf, (size_t)CCG_HPKE_MAX_PT_LEN + 1, buf, sizeof(buf), &n,
+					   &err),
 			 CCG_ERR_TOO_LARGE);
 	assert_string_equal(err.where, "hpke.pt");
 	memset(&err, 0, sizeof(err));
@@ -625,7 +631,8 @@ static void test_input_bounds(void **state)
 	k = NULL;
 	assert_int_equal(ccg_hpke_keypair_derive(CCG_HPKE_P384_SHA384_AES256GCM, ikm, sizeof(ikm), &k, NULL),
 			 CCG_ERR_INVALID_ARG);
-	assert_int_equal(ccg_hpke_keypair_derive(CCG_HPKE_P384_SHA384_AES256GCM, ikm, sizeof(ikm) - 1, &k, NULL), CCG_OK);
+	assert_int_equal(ccg_hpke_keypair_derive(CCG_HPKE_P384_SHA384_AES256GCM, ikm, sizeof(ikm) - 1, &k, NULL),
+			 CCG_OK);
 	EVP_PKEY_free(k);
 }
 
@@ -788,18 +795,12 @@ static void test_binding_aad(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_vector_x25519),
-		cmocka_unit_test(test_vector_p384),
-		cmocka_unit_test(test_single_shot),
-		cmocka_unit_test(test_flip_and_truncate),
-		cmocka_unit_test(test_wrong_recipient),
-		cmocka_unit_test(test_invalid_public_keys),
-		cmocka_unit_test(test_seq_overflow),
-		cmocka_unit_test(test_context_sequence),
-		cmocka_unit_test(test_input_bounds),
-		cmocka_unit_test(test_export_bounds),
-		cmocka_unit_test(test_arguments),
-		cmocka_unit_test(test_binding_aad),
+		cmocka_unit_test(test_vector_x25519),   cmocka_unit_test(test_vector_p384),
+		cmocka_unit_test(test_single_shot),     cmocka_unit_test(test_flip_and_truncate),
+		cmocka_unit_test(test_wrong_recipient), cmocka_unit_test(test_invalid_public_keys),
+		cmocka_unit_test(test_seq_overflow),    cmocka_unit_test(test_context_sequence),
+		cmocka_unit_test(test_input_bounds),    cmocka_unit_test(test_export_bounds),
+		cmocka_unit_test(test_arguments),       cmocka_unit_test(test_binding_aad),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

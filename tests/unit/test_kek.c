@@ -163,25 +163,53 @@ static void test_wrap_binds(void **state)
 	assert_int_equal(ccg_kek_open(sp2, NULL, &other, &err), CCG_OK);
 	for (size_t i = 0; i < 32; i++)
 		dk[i] = (uint8_t)i;
-	assert_int_equal(ccg_kek_wrap(k, dk, (const uint8_t *)"c\0s\0" "1", 5, w, &wl, &err), CCG_OK);
+	assert_int_equal(ccg_kek_wrap(k, dk,
+				      (const uint8_t *)"c\0s\0"
+						       "1",
+				      5, w, &wl, &err),
+			 CCG_OK);
 	/* fresh IV: wrapping twice gives two texts */
-	assert_int_equal(ccg_kek_wrap(k, dk, (const uint8_t *)"c\0s\0" "1", 5, w2, &wl2, &err), CCG_OK);
+	assert_int_equal(ccg_kek_wrap(k, dk,
+				      (const uint8_t *)"c\0s\0"
+						       "1",
+				      5, w2, &wl2, &err),
+			 CCG_OK);
 	assert_memory_not_equal(w, w2, wl);
-	assert_int_equal(ccg_kek_unwrap(k, w, wl, (const uint8_t *)"c\0s\0" "1", 5, out, &err), CCG_OK);
+	assert_int_equal(ccg_kek_unwrap(k, w, wl,
+					(const uint8_t *)"c\0s\0"
+							 "1",
+					5, out, &err),
+			 CCG_OK);
 	assert_memory_equal(out, dk, 32);
 	for (size_t i = 0; i < wl; i++) {
 		w[i] ^= 0x01;
 		ccg_error_clear(&err);
-		assert_int_equal(ccg_kek_unwrap(k, w, wl, (const uint8_t *)"c\0s\0" "1", 5, out, &err), CCG_ERR_MAC);
+		assert_int_equal(ccg_kek_unwrap(k, w, wl,
+						(const uint8_t *)"c\0s\0"
+								 "1",
+						5, out, &err),
+				 CCG_ERR_MAC);
 		assert_string_equal(err.where, "kek.unwrap");
 		w[i] ^= 0x01;
 	}
 	ccg_error_clear(&err);
-	assert_int_equal(ccg_kek_unwrap(k, w, wl, (const uint8_t *)"c\0s\0" "2", 5, out, &err), CCG_ERR_MAC);
+	assert_int_equal(ccg_kek_unwrap(k, w, wl,
+					(const uint8_t *)"c\0s\0"
+							 "2",
+					5, out, &err),
+			 CCG_ERR_MAC);
 	ccg_error_clear(&err);
-	assert_int_equal(ccg_kek_unwrap(other, w, wl, (const uint8_t *)"c\0s\0" "1", 5, out, &err), CCG_ERR_MAC);
+	assert_int_equal(ccg_kek_unwrap(other, w, wl,
+					(const uint8_t *)"c\0s\0"
+							 "1",
+					5, out, &err),
+			 CCG_ERR_MAC);
 	ccg_error_clear(&err);
-	assert_int_equal(ccg_kek_unwrap(k, w, wl - 1, (const uint8_t *)"c\0s\0" "1", 5, out, &err), CCG_ERR_MALFORMED);
+	assert_int_equal(ccg_kek_unwrap(k, w, wl - 1,
+					(const uint8_t *)"c\0s\0"
+							 "1",
+					5, out, &err),
+			 CCG_ERR_MALFORMED);
 	ccg_kek_free(k);
 	ccg_kek_free(other);
 	free(sp);
@@ -405,7 +433,8 @@ static void test_suspensions(void **state)
 	assert_int_equal(json_array_size(by), 1);
 	json_decref(by);
 	/* an edited row is refused, never read as "not suspended" */
-	assert_int_equal(ccg_store_put(t, CCG_SUSPENSION_TABLE, "3:llm/", (const uint8_t *)"[1]", 3, CCG_STORE_UPSERT, &err),
+	assert_int_equal(ccg_store_put(t, CCG_SUSPENSION_TABLE, "3:llm/", (const uint8_t *)"[1]", 3, CCG_STORE_UPSERT,
+				       &err),
 			 CCG_OK);
 	ccg_error_clear(&err);
 	assert_int_equal(ccg_suspension_get(t, "llm", NULL, &by, &err), CCG_ERR_MALFORMED);

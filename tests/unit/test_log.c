@@ -70,8 +70,7 @@ static void entry_of(char *buf, size_t len, unsigned i, const char *what)
 }
 
 /* appends entries [from, to) in one transaction */
-static void append_range(struct ccg_store *s, unsigned from, unsigned to, const char *what,
-			 uint8_t (*leaves)[HL])
+static void append_range(struct ccg_store *s, unsigned from, unsigned to, const char *what, uint8_t (*leaves)[HL])
 {
 	struct ccg_store_txn *t = NULL;
 	struct ccg_error err;
@@ -133,7 +132,8 @@ static void test_append_proofs(void **state)
 		assert_memory_equal(r, want, HL);
 		for (uint64_t m = 0; m < n; m++) {
 			assert_int_equal(ccg_log_inclusion_proof(t, m, n, p, &pc, NULL), CCG_OK);
-			assert_int_equal(ccg_merkle_inclusion_proof(ccg_merkle_leaves_subtree, &mem, m, n, q, &qc, NULL),
+			assert_int_equal(ccg_merkle_inclusion_proof(ccg_merkle_leaves_subtree, &mem, m, n, q, &qc,
+								    NULL),
 					 CCG_OK);
 			assert_int_equal(pc, qc);
 			if (pc > 0)
@@ -412,11 +412,13 @@ static void test_rewrite(void **state)
 	entry_of(e, sizeof(e), 3, "denial");
 	if (strcmp(b->name, "sqlite") == 0)
 		snprintf(sql, sizeof(sql),
-			 "UPDATE records SET value = CAST('%s' AS BLOB) WHERE tbl = 'log.entry' AND key = '%016x'", e, 3);
+			 "UPDATE records SET value = CAST('%s' AS BLOB) WHERE tbl = 'log.entry' AND key = '%016x'", e,
+			 3);
 	else
-		snprintf(sql, sizeof(sql),
-			 "UPDATE records SET value = convert_to('%s', 'UTF8') WHERE tbl = 'log.entry' AND key = '%016x'",
-			 e, 3);
+		snprintf(
+			sql, sizeof(sql),
+			"UPDATE records SET value = convert_to('%s', 'UTF8') WHERE tbl = 'log.entry' AND key = '%016x'",
+			e, 3);
 	raw_sql(b, sql);
 	assert_int_equal(ccg_store_begin(s, &t, NULL), CCG_OK);
 	ccg_error_clear(&err);
@@ -447,8 +449,7 @@ static void test_rewrite(void **state)
 	}
 	free(body);
 	ccg_error_clear(&err);
-	assert_int_equal(ccg_log_check(&seen, &now, (const uint8_t(*)[HL])path, count, &err),
-			 CCG_ERR_LOG_INCONSISTENT);
+	assert_int_equal(ccg_log_check(&seen, &now, (const uint8_t(*)[HL])path, count, &err), CCG_ERR_LOG_INCONSISTENT);
 	assert_string_equal(err.where, "log.consistency");
 	/* the rewritten entry's inclusion proof does not hold against the head seen before */
 	assert_int_equal(ccg_store_begin(s, &t, NULL), CCG_OK);
@@ -566,7 +567,7 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		BOTH(test_append_proofs), BOTH(test_sth), BOTH(test_http), BOTH(test_rewrite),
+		BOTH(test_append_proofs),     BOTH(test_sth), BOTH(test_http), BOTH(test_rewrite),
 		cmocka_unit_test(test_parse),
 	};
 

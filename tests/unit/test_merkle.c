@@ -68,34 +68,48 @@ struct vec {
 /* transparency-dev/merkle proof/verify_test.go (leaf numbers there are 1-based) */
 static const struct vec inclusion_vectors[] = {
 	{0, 1, 0, {NULL}},
-	{0, 8, 3,
+	{0,
+	 8,
+	 3,
 	 {"96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
 	  "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
 	  "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"}},
-	{5, 8, 3,
+	{5,
+	 8,
+	 3,
 	 {"bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
 	  "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
 	  "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"}},
 	{2, 3, 1, {"fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125"}},
-	{1, 5, 3,
+	{1,
+	 5,
+	 3,
 	 {"6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
 	  "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
 	  "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"}},
 };
 static const struct vec consistency_vectors[] = {
 	{1, 1, 0, {NULL}},
-	{1, 8, 3,
+	{1,
+	 8,
+	 3,
 	 {"96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
 	  "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
 	  "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"}},
-	{6, 8, 3,
+	{6,
+	 8,
+	 3,
 	 {"0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
 	  "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
 	  "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"}},
-	{2, 5, 2,
+	{2,
+	 5,
+	 2,
 	 {"5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
 	  "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"}},
-	{6, 7, 3,
+	{6,
+	 7,
+	 3,
 	 {"0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
 	  "b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f",
 	  "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"}},
@@ -170,11 +184,11 @@ static void test_vectors_proofs(void **state)
 							     t->count, r1, NULL),
 				 CCG_OK);
 		/* the wrong tree size (×2, /2) */
-		assert_int_not_equal(ccg_merkle_inclusion_verify(t->a, t->b * 2, vleaves[t->a], (const uint8_t(*)[HL])want,
-								 t->count, r1, NULL),
+		assert_int_not_equal(ccg_merkle_inclusion_verify(t->a, t->b * 2, vleaves[t->a],
+								 (const uint8_t(*)[HL])want, t->count, r1, NULL),
 				     CCG_OK);
-		assert_int_not_equal(ccg_merkle_inclusion_verify(t->a, t->b / 2, vleaves[t->a], (const uint8_t(*)[HL])want,
-								 t->count, r1, NULL),
+		assert_int_not_equal(ccg_merkle_inclusion_verify(t->a, t->b / 2, vleaves[t->a],
+								 (const uint8_t(*)[HL])want, t->count, r1, NULL),
 				     CCG_OK);
 	}
 	for (size_t v = 0; v < sizeof(consistency_vectors) / sizeof(consistency_vectors[0]); v++) {
@@ -191,8 +205,8 @@ static void test_vectors_proofs(void **state)
 			assert_memory_equal(path, want, count * HL);
 		hx(roots_hex[t->a], r1, HL);
 		hx(roots_hex[t->b], r2, HL);
-		assert_int_equal(ccg_merkle_consistency_verify(t->a, t->b, r1, r2, (const uint8_t(*)[HL])want,
-							       t->count, NULL),
+		assert_int_equal(ccg_merkle_consistency_verify(t->a, t->b, r1, r2, (const uint8_t(*)[HL])want, t->count,
+							       NULL),
 				 CCG_OK);
 		if (t->count > 0) {
 			assert_int_not_equal(ccg_merkle_consistency_verify(t->a, t->b * 2, r1, r2,
@@ -307,8 +321,8 @@ static void test_exhaustive(void **state)
 			assert_int_equal(count, wcount);
 			if (count > 0)
 				assert_memory_equal(got, want, count * HL);
-			assert_int_equal(ccg_merkle_inclusion_verify(m, n, xleaves[m], (const uint8_t(*)[HL])got,
-								     count, rn, NULL),
+			assert_int_equal(ccg_merkle_inclusion_verify(m, n, xleaves[m], (const uint8_t(*)[HL])got, count,
+								     rn, NULL),
 					 CCG_OK);
 			/* another leaf at the same place is refused */
 			assert_int_equal(ccg_merkle_inclusion_verify(m, n, xleaves[(m + 1) % MAXN],
@@ -333,15 +347,15 @@ static void test_exhaustive(void **state)
 	}
 }
 
-static enum ccg_status incl(uint64_t m, uint64_t n, const uint8_t *leaf, hash_t *p, size_t count,
-			    const uint8_t *root, struct ccg_error *err)
+static enum ccg_status incl(uint64_t m, uint64_t n, const uint8_t *leaf, hash_t *p, size_t count, const uint8_t *root,
+			    struct ccg_error *err)
 {
 	ccg_error_clear(err);
 	return ccg_merkle_inclusion_verify(m, n, leaf, (const uint8_t(*)[HL])p, count, root, err);
 }
 
-static enum ccg_status cons(uint64_t m, uint64_t n, const uint8_t *r1, const uint8_t *r2, hash_t *p,
-			    size_t count, struct ccg_error *err)
+static enum ccg_status cons(uint64_t m, uint64_t n, const uint8_t *r1, const uint8_t *r2, hash_t *p, size_t count,
+			    struct ccg_error *err)
 {
 	ccg_error_clear(err);
 	return ccg_merkle_consistency_verify(m, n, r1, r2, (const uint8_t(*)[HL])p, count, err);

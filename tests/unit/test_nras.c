@@ -85,8 +85,8 @@ static int teardown(void **state)
 
 static json_t *request_for(const char *nonce_hex, const char *arch, json_t *evidence_list)
 {
-	return json_pack("{s:s,s:s,s:s,s:o}", "nonce", nonce_hex, "arch", arch, "claims_version", "3.0", "evidence_list",
-			 evidence_list);
+	return json_pack("{s:s,s:s,s:s,s:o}", "nonce", nonce_hex, "arch", arch, "claims_version", "3.0",
+			 "evidence_list", evidence_list);
 }
 
 static json_t *sim_evidence_list(unsigned gpus)
@@ -190,8 +190,7 @@ static json_t *nv_jwt_validate(const char *token, const json_t *jwks, const char
 		return NULL;
 	hdr = part(token, (size_t)(d1 - token));
 	payload = part(d1 + 1, (size_t)(d2 - d1 - 1));
-	if (hdr == NULL || payload == NULL ||
-	    !json_is_string(json_object_get(hdr, "alg")) ||
+	if (hdr == NULL || payload == NULL || !json_is_string(json_object_get(hdr, "alg")) ||
 	    strcmp(json_string_value(json_object_get(hdr, "alg")), "ES384") != 0 ||
 	    !json_is_string(json_object_get(hdr, "kid")) || !json_is_string(json_object_get(payload, "iss")) ||
 	    strcmp(json_string_value(json_object_get(payload, "iss")), issuer) != 0 ||
@@ -227,16 +226,22 @@ static json_t *nv_jwt_validate(const char *token, const json_t *jwks, const char
 /* The claims SerializableGpuClaimsV3 from_json reads, with their types. */
 static void sdk_deserialises(const json_t *c, bool with_rims)
 {
-	static const char *const strings[] = {"eat_nonce", "measres", "hwmodel", "ueid", "x-nvidia-gpu-driver-version",
-					      "x-nvidia-gpu-vbios-version"};
-	static const char *const bools[] = {
-		"x-nvidia-gpu-arch-check", "x-nvidia-gpu-attestation-report-cert-chain-fwid-match",
-		"x-nvidia-gpu-attestation-report-parsed", "x-nvidia-gpu-attestation-report-nonce-match",
-		"x-nvidia-gpu-attestation-report-signature-verified", "x-nvidia-gpu-driver-rim-fetched",
-		"x-nvidia-gpu-driver-rim-signature-verified", "x-nvidia-gpu-driver-rim-version-match",
-		"x-nvidia-gpu-driver-rim-measurements-available", "x-nvidia-gpu-vbios-rim-fetched",
-		"x-nvidia-gpu-vbios-rim-version-match", "x-nvidia-gpu-vbios-rim-signature-verified",
-		"x-nvidia-gpu-vbios-rim-measurements-available", "x-nvidia-gpu-vbios-index-no-conflict"};
+	static const char *const strings[] = {
+		"eat_nonce", "measres", "hwmodel", "ueid", "x-nvidia-gpu-driver-version", "x-nvidia-gpu-vbios-version"};
+	static const char *const bools[] = {"x-nvidia-gpu-arch-check",
+					    "x-nvidia-gpu-attestation-report-cert-chain-fwid-match",
+					    "x-nvidia-gpu-attestation-report-parsed",
+					    "x-nvidia-gpu-attestation-report-nonce-match",
+					    "x-nvidia-gpu-attestation-report-signature-verified",
+					    "x-nvidia-gpu-driver-rim-fetched",
+					    "x-nvidia-gpu-driver-rim-signature-verified",
+					    "x-nvidia-gpu-driver-rim-version-match",
+					    "x-nvidia-gpu-driver-rim-measurements-available",
+					    "x-nvidia-gpu-vbios-rim-fetched",
+					    "x-nvidia-gpu-vbios-rim-version-match",
+					    "x-nvidia-gpu-vbios-rim-signature-verified",
+					    "x-nvidia-gpu-vbios-rim-measurements-available",
+					    "x-nvidia-gpu-vbios-index-no-conflict"};
 	static const char *const chains[] = {"x-nvidia-gpu-attestation-report-cert-chain",
 					     "x-nvidia-gpu-driver-rim-cert-chain", "x-nvidia-gpu-vbios-rim-cert-chain"};
 
@@ -279,7 +284,8 @@ static json_t *nv_client(const char *answer, const json_t *jwks, const char *iss
 		goto fail;
 	devices = json_array_get(doc, 1);
 	submods = json_object_get(overall, "submods");
-	if (!json_is_object(devices) || !json_is_object(submods) || json_object_size(submods) != json_object_size(devices))
+	if (!json_is_object(devices) || !json_is_object(submods) ||
+	    json_object_size(submods) != json_object_size(devices))
 		goto fail;
 	json_object_foreach(devices, name, tok) {
 		const char *t = json_string_value(tok);
@@ -484,7 +490,8 @@ static void test_request_nonce_is_the_one_checked(void **state)
 	assert_false(passed);
 	got = nv_client(answer, jwks, ISSUER, other, sim_now);
 	assert_non_null(got);
-	assert_true(json_is_false(json_object_get(json_object_get(got, "GPU-0"), "x-nvidia-gpu-attestation-report-nonce-match")));
+	assert_true(json_is_false(
+		json_object_get(json_object_get(got, "GPU-0"), "x-nvidia-gpu-attestation-report-nonce-match")));
 	assert_true(json_is_false(json_object_get(json_object_get(got, "overall"), "x-nvidia-overall-att-result")));
 	json_decref(got);
 	free(answer);
@@ -518,9 +525,11 @@ static void test_real_nvidia_evidence(void **state)
 	assert_non_null(got);
 	assert_true(json_is_true(json_object_get(json_object_get(got, "overall"), "x-nvidia-overall-att-result")));
 	sdk_deserialises(json_object_get(got, "GPU-0"), false);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(got, "GPU-0"), "x-nvidia-gpu-driver-version")),
-			    "590.12");
-	assert_true(json_is_true(json_object_get(json_object_get(got, "GPU-0"), "x-nvidia-gpu-attestation-report-signature-verified")));
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(got, "GPU-0"), "x-nvidia-gpu-driver-version")),
+		"590.12");
+	assert_true(json_is_true(
+		json_object_get(json_object_get(got, "GPU-0"), "x-nvidia-gpu-attestation-report-signature-verified")));
 	json_decref(got);
 	free(answer);
 	json_decref(req);
@@ -551,11 +560,13 @@ static void test_real_hopper_sample(void **state)
 	assert_true(passed);
 	got = nv_client(answer, jwks, ISSUER, nh, REAL_NOW);
 	assert_non_null(got);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(got, "GPU-0"), "x-nvidia-gpu-vbios-version")),
-			    "96.00.9F.00.01");
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(got, "GPU-0"), "x-nvidia-gpu-vbios-version")),
+		"96.00.9F.00.01");
 	/* our own verifier reads the same tokens (kid, ES384), and refuses them as EAR tokens */
 	{
-		json_t *doc = json_loads(answer, 0, NULL), *payload = NULL, *jwks_obj = ccg_ear_key_jwks(key), *claims = NULL;
+		json_t *doc = json_loads(answer, 0, NULL), *payload = NULL, *jwks_obj = ccg_ear_key_jwks(key),
+		       *claims = NULL;
 		const char *overall = json_string_value(json_array_get(json_array_get(doc, 0), 1));
 
 		assert_int_equal(ccg_jws_verify(overall, jwks_obj, &payload, NULL), CCG_OK);
@@ -583,9 +594,10 @@ static void test_request_refusals(void **state)
 {
 	char *nh = nonce_hex();
 	json_t *good = request_for(nh, "HOPPER", sim_evidence_list(1));
-	const char *e64 = json_string_value(json_object_get(json_array_get(json_object_get(good, "evidence_list"), 0), "evidence"));
-	const char *c64 = json_string_value(json_object_get(json_array_get(json_object_get(good, "evidence_list"), 0),
-							   "certificate"));
+	const char *e64 = json_string_value(
+		json_object_get(json_array_get(json_object_get(good, "evidence_list"), 0), "evidence"));
+	const char *c64 = json_string_value(
+		json_object_get(json_array_get(json_object_get(good, "evidence_list"), 0), "certificate"));
 	struct {
 		char *body;
 		enum ccg_status s;
@@ -597,52 +609,59 @@ static void test_request_refusals(void **state)
 	char *ok = dump(good);
 
 	(void)state;
-#define CASE(st, wh, ...)                                                              \
-	do {                                                                           \
-		assert_true(asprintf(&cases[n].body, __VA_ARGS__) > 0);                \
-		cases[n].s = (st);                                                     \
-		cases[n].where = (wh);                                                 \
-		n++;                                                                   \
+#define CASE(st, wh, ...) \
+	do { \
+		assert_true(asprintf(&cases[n].body, __VA_ARGS__) > 0); \
+		cases[n].s = (st); \
+		cases[n].where = (wh); \
+		n++; \
 	} while (0)
 #define ITEM "{\"evidence\":\"%s\",\"certificate\":\"%s\"}"
 	CASE(CCG_ERR_ENCODING, "request", "{\"nonce\":");
 	CASE(CCG_ERR_MALFORMED, "request", "[" ITEM "]", e64, c64);
-	CASE(CCG_ERR_ENCODING, "request", "{\"nonce\":\"%s\",\"nonce\":\"%s\",\"arch\":\"HOPPER\",\"evidence_list\":[" ITEM "]}",
-	     nh, nh, e64, c64);
-	CASE(CCG_ERR_MALFORMED, "request", "{\"nonce\":\"%s\",\"arch\":\"HOPPER\",\"policy\":1,\"evidence_list\":[" ITEM "]}",
-	     nh, e64, c64);
+	CASE(CCG_ERR_ENCODING, "request",
+	     "{\"nonce\":\"%s\",\"nonce\":\"%s\",\"arch\":\"HOPPER\",\"evidence_list\":[" ITEM "]}", nh, nh, e64, c64);
+	CASE(CCG_ERR_MALFORMED, "request",
+	     "{\"nonce\":\"%s\",\"arch\":\"HOPPER\",\"policy\":1,\"evidence_list\":[" ITEM "]}", nh, e64, c64);
 	CASE(CCG_ERR_MALFORMED, "nonce", "{\"arch\":\"HOPPER\",\"evidence_list\":[" ITEM "]}", e64, c64);
-	CASE(CCG_ERR_ENCODING, "nonce", "{\"nonce\":\"%.62s\",\"arch\":\"HOPPER\",\"evidence_list\":[" ITEM "]}", nh, e64, c64);
-	CASE(CCG_ERR_ENCODING, "nonce", "{\"nonce\":\"%s00\",\"arch\":\"HOPPER\",\"evidence_list\":[" ITEM "]}", nh, e64, c64);
-	CASE(CCG_ERR_ENCODING, "nonce", "{\"nonce\":\"0x%s\",\"arch\":\"HOPPER\",\"evidence_list\":[" ITEM "]}", nh, e64,
-	     c64);
+	CASE(CCG_ERR_ENCODING, "nonce", "{\"nonce\":\"%.62s\",\"arch\":\"HOPPER\",\"evidence_list\":[" ITEM "]}", nh,
+	     e64, c64);
+	CASE(CCG_ERR_ENCODING, "nonce", "{\"nonce\":\"%s00\",\"arch\":\"HOPPER\",\"evidence_list\":[" ITEM "]}", nh,
+	     e64, c64);
+	CASE(CCG_ERR_ENCODING, "nonce", "{\"nonce\":\"0x%s\",\"arch\":\"HOPPER\",\"evidence_list\":[" ITEM "]}", nh,
+	     e64, c64);
 	CASE(CCG_ERR_ENCODING, "nonce", "{\"nonce\":\" %s\",\"arch\":\"HOPPER\",\"evidence_list\":[" ITEM "]}", nh, e64,
 	     c64);
-	CASE(CCG_ERR_ENCODING, "nonce", "{\"nonce\":\"%.63sg\",\"arch\":\"HOPPER\",\"evidence_list\":[" ITEM "]}", nh, e64,
+	CASE(CCG_ERR_ENCODING, "nonce", "{\"nonce\":\"%.63sg\",\"arch\":\"HOPPER\",\"evidence_list\":[" ITEM "]}", nh,
+	     e64, c64);
+	CASE(CCG_ERR_UNSUPPORTED, "arch", "{\"nonce\":\"%s\",\"arch\":\"LS10\",\"evidence_list\":[" ITEM "]}", nh, e64,
 	     c64);
-	CASE(CCG_ERR_UNSUPPORTED, "arch", "{\"nonce\":\"%s\",\"arch\":\"LS10\",\"evidence_list\":[" ITEM "]}", nh, e64, c64);
-	CASE(CCG_ERR_UNSUPPORTED, "arch", "{\"nonce\":\"%s\",\"arch\":\"hopper\",\"evidence_list\":[" ITEM "]}", nh, e64, c64);
+	CASE(CCG_ERR_UNSUPPORTED, "arch", "{\"nonce\":\"%s\",\"arch\":\"hopper\",\"evidence_list\":[" ITEM "]}", nh,
+	     e64, c64);
 	CASE(CCG_ERR_MALFORMED, "arch", "{\"nonce\":\"%s\",\"evidence_list\":[" ITEM "]}", nh, e64, c64);
 	CASE(CCG_ERR_UNSUPPORTED, "claims_version",
-	     "{\"nonce\":\"%s\",\"arch\":\"HOPPER\",\"claims_version\":\"2.0\",\"evidence_list\":[" ITEM "]}", nh, e64, c64);
+	     "{\"nonce\":\"%s\",\"arch\":\"HOPPER\",\"claims_version\":\"2.0\",\"evidence_list\":[" ITEM "]}", nh, e64,
+	     c64);
 	CASE(CCG_ERR_UNSUPPORTED, "claims_version",
 	     "{\"nonce\":\"%s\",\"arch\":\"HOPPER\",\"claims_version\":3,\"evidence_list\":[" ITEM "]}", nh, e64, c64);
 	CASE(CCG_ERR_MALFORMED, "evidence_list", "{\"nonce\":\"%s\",\"arch\":\"HOPPER\",\"evidence_list\":[]}", nh);
 	CASE(CCG_ERR_MALFORMED, "evidence_list", "{\"nonce\":\"%s\",\"arch\":\"HOPPER\"}", nh);
 	CASE(CCG_ERR_TOO_LARGE, "evidence_list",
-	     "{\"nonce\":\"%s\",\"arch\":\"HOPPER\",\"evidence_list\":[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17]}", nh);
-	CASE(CCG_ERR_MALFORMED, "evidence_list[1]", "{\"nonce\":\"%s\",\"arch\":\"HOPPER\",\"evidence_list\":[" ITEM ",7]}",
-	     nh, e64, c64);
+	     "{\"nonce\":\"%s\",\"arch\":\"HOPPER\",\"evidence_list\":[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17]}",
+	     nh);
+	CASE(CCG_ERR_MALFORMED, "evidence_list[1]",
+	     "{\"nonce\":\"%s\",\"arch\":\"HOPPER\",\"evidence_list\":[" ITEM ",7]}", nh, e64, c64);
 	CASE(CCG_ERR_MALFORMED, "evidence_list[0]",
 	     "{\"nonce\":\"%s\",\"arch\":\"HOPPER\",\"evidence_list\":[{\"evidence\":\"%s\",\"certificate\":\"%s\",\"x\":1}]}",
 	     nh, e64, c64);
 	CASE(CCG_ERR_MALFORMED, "evidence_list[0].certificate",
 	     "{\"nonce\":\"%s\",\"arch\":\"HOPPER\",\"evidence_list\":[{\"evidence\":\"%s\"}]}", nh, e64);
 	CASE(CCG_ERR_ENCODING, "evidence_list[0].evidence",
-	     "{\"nonce\":\"%s\",\"arch\":\"HOPPER\",\"evidence_list\":[{\"evidence\":\"%s!\",\"certificate\":\"%s\"}]}", nh,
-	     e64, c64);
+	     "{\"nonce\":\"%s\",\"arch\":\"HOPPER\",\"evidence_list\":[{\"evidence\":\"%s!\",\"certificate\":\"%s\"}]}",
+	     nh, e64, c64);
 	CASE(CCG_ERR_MALFORMED, "evidence_list[0].evidence",
-	     "{\"nonce\":\"%s\",\"arch\":\"HOPPER\",\"evidence_list\":[{\"evidence\":\"\",\"certificate\":\"%s\"}]}", nh, c64);
+	     "{\"nonce\":\"%s\",\"arch\":\"HOPPER\",\"evidence_list\":[{\"evidence\":\"\",\"certificate\":\"%s\"}]}",
+	     nh, c64);
 #undef CASE
 #undef ITEM
 	/* the good body parses */
@@ -655,10 +674,11 @@ static void test_request_refusals(void **state)
 	r = NULL;
 	for (size_t i = 0; i < n; i++) {
 		ccg_error_clear(&err);
-		if (ccg_nras_request_parse((const uint8_t *)cases[i].body, strlen(cases[i].body), &r, &err) != cases[i].s ||
+		if (ccg_nras_request_parse((const uint8_t *)cases[i].body, strlen(cases[i].body), &r, &err) !=
+			    cases[i].s ||
 		    strcmp(err.where, cases[i].where) != 0)
-			fail_msg("case %zu: got %s at \"%s\" (%s), want %s at \"%s\"", i, ccg_status_name(err.status), err.where,
-				 err.detail, ccg_status_name(cases[i].s), cases[i].where);
+			fail_msg("case %zu: got %s at \"%s\" (%s), want %s at \"%s\"", i, ccg_status_name(err.status),
+				 err.where, err.detail, ccg_status_name(cases[i].s), cases[i].where);
 		assert_null(r);
 		free(cases[i].body);
 	}
@@ -666,10 +686,13 @@ static void test_request_refusals(void **state)
 	{
 		char *body = NULL;
 
-		assert_true(asprintf(&body, "{\"nonce\":\"%s\",\"arch\":\"LS10\",\"evidence_list\":[{\"evidence\":\"%s\","
-					    "\"certificate\":\"%s\"}]}", nh, e64, c64) > 0);
+		assert_true(asprintf(&body,
+				     "{\"nonce\":\"%s\",\"arch\":\"LS10\",\"evidence_list\":[{\"evidence\":\"%s\","
+				     "\"certificate\":\"%s\"}]}",
+				     nh, e64, c64) > 0);
 		ccg_error_clear(&err);
-		assert_int_equal(ccg_nras_request_parse((const uint8_t *)body, strlen(body), &r, &err), CCG_ERR_UNSUPPORTED);
+		assert_int_equal(ccg_nras_request_parse((const uint8_t *)body, strlen(body), &r, &err),
+				 CCG_ERR_UNSUPPORTED);
 		assert_non_null(strstr(err.detail, "NVSwitch"));
 		free(body);
 	}
@@ -679,10 +702,13 @@ static void test_request_refusals(void **state)
 		uint8_t *raw = calloc(1, big);
 		char *b64 = ccg_base64_encode_alloc(raw, big), *body = NULL;
 
-		assert_true(asprintf(&body, "{\"nonce\":\"%s\",\"arch\":\"HOPPER\",\"evidence_list\":[{\"evidence\":\"%s\","
-					    "\"certificate\":\"%s\"}]}", nh, b64, c64) > 0);
+		assert_true(asprintf(&body,
+				     "{\"nonce\":\"%s\",\"arch\":\"HOPPER\",\"evidence_list\":[{\"evidence\":\"%s\","
+				     "\"certificate\":\"%s\"}]}",
+				     nh, b64, c64) > 0);
 		ccg_error_clear(&err);
-		assert_int_equal(ccg_nras_request_parse((const uint8_t *)body, strlen(body), &r, &err), CCG_ERR_TOO_LARGE);
+		assert_int_equal(ccg_nras_request_parse((const uint8_t *)body, strlen(body), &r, &err),
+				 CCG_ERR_TOO_LARGE);
 		assert_string_equal(err.where, "evidence_list[0].evidence");
 		free(body);
 		free(b64);
@@ -690,7 +716,8 @@ static void test_request_refusals(void **state)
 	}
 	/* a body over its bound */
 	ccg_error_clear(&err);
-	assert_int_equal(ccg_nras_request_parse((const uint8_t *)ok, CCG_NRAS_MAX_BODY + 1, &r, &err), CCG_ERR_TOO_LARGE);
+	assert_int_equal(ccg_nras_request_parse((const uint8_t *)ok, CCG_NRAS_MAX_BODY + 1, &r, &err),
+			 CCG_ERR_TOO_LARGE);
 	free(ok);
 	json_decref(good);
 	free(nh);
@@ -717,12 +744,15 @@ static void test_handle_arguments(void **state)
 	cfg.issuer = ISSUER;
 	/* a refused request is an error, not an answer */
 	ccg_error_clear(&err);
-	assert_int_equal(ccg_nras_handle(&cfg, (const uint8_t *)"{}", 2, sim_now, &answer, NULL, &err), CCG_ERR_MALFORMED);
+	assert_int_equal(ccg_nras_handle(&cfg, (const uint8_t *)"{}", 2, sim_now, &answer, NULL, &err),
+			 CCG_ERR_MALFORMED);
 	assert_null(answer);
 	/* the configured lifetime */
-	assert_int_equal(ccg_nras_handle(&cfg, (const uint8_t *)body, strlen(body), sim_now, &answer, NULL, NULL), CCG_OK);
+	assert_int_equal(ccg_nras_handle(&cfg, (const uint8_t *)body, strlen(body), sim_now, &answer, NULL, NULL),
+			 CCG_OK);
 	doc = json_loads(answer, 0, NULL);
-	assert_int_equal(ccg_jws_verify(json_string_value(json_array_get(json_array_get(doc, 0), 1)), jwks, &overall, NULL),
+	assert_int_equal(ccg_jws_verify(json_string_value(json_array_get(json_array_get(doc, 0), 1)), jwks, &overall,
+					NULL),
 			 CCG_OK);
 	assert_int_equal(json_integer_value(json_object_get(overall, "exp")), sim_now + 120);
 	json_decref(overall);
@@ -738,14 +768,10 @@ static void test_handle_arguments(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_gpusim_two_gpus),
-		cmocka_unit_test(test_detached_tokens_are_bound),
-		cmocka_unit_test(test_gpusim_drift),
-		cmocka_unit_test(test_request_nonce_is_the_one_checked),
-		cmocka_unit_test(test_real_nvidia_evidence),
-		cmocka_unit_test(test_real_hopper_sample),
-		cmocka_unit_test(test_request_refusals),
-		cmocka_unit_test(test_handle_arguments),
+		cmocka_unit_test(test_gpusim_two_gpus),      cmocka_unit_test(test_detached_tokens_are_bound),
+		cmocka_unit_test(test_gpusim_drift),         cmocka_unit_test(test_request_nonce_is_the_one_checked),
+		cmocka_unit_test(test_real_nvidia_evidence), cmocka_unit_test(test_real_hopper_sample),
+		cmocka_unit_test(test_request_refusals),     cmocka_unit_test(test_handle_arguments),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -48,8 +48,8 @@ static void free_sample(struct sample *s)
 }
 
 static enum ccg_status appraise_bytes(struct ccg_gpu_verifier *v, const uint8_t *report, size_t report_len,
-				      const uint8_t *chain, size_t chain_len, const uint8_t *nonce,
-				      int64_t now, struct ccg_error *err, json_t **claims)
+				      const uint8_t *chain, size_t chain_len, const uint8_t *nonce, int64_t now,
+				      struct ccg_error *err, json_t **claims)
 {
 	struct ccg_gpu_evidence *ev = NULL;
 	struct ccg_gpu_result *r = NULL;
@@ -103,8 +103,7 @@ static void test_both_samples_verify(void **state)
 		assert_int_equal(appraise_sample(v, &s, NOW, &err, &claims), CCG_OK);
 		g = gpu0(claims);
 		assert_true(json_is_true(json_object_get(claims, "x-nvidia-overall-att-result")));
-		assert_string_equal(json_string_value(json_object_get(g, "x-nvidia-gpu-driver-version")),
-				    drivers[i]);
+		assert_string_equal(json_string_value(json_object_get(g, "x-nvidia-gpu-driver-version")), drivers[i]);
 		assert_true(json_is_true(json_object_get(g, "x-nvidia-gpu-attestation-report-signature-verified")));
 		assert_true(json_is_true(json_object_get(g, "x-nvidia-gpu-attestation-report-nonce-match")));
 		assert_true(json_is_true(json_object_get(g, "x-nvidia-gpu-attestation-report-cert-chain-fwid-match")));
@@ -147,8 +146,7 @@ static void test_flips_and_truncations_fail(void **state)
 		memcpy(copy, s.report, s.report_len);
 		copy[i] ^= 0x80;
 		ccg_error_clear(&err);
-		if (appraise_bytes(v, copy, s.report_len, s.chain, s.chain_len, s.nonce, NOW, &err, NULL) ==
-		    CCG_OK)
+		if (appraise_bytes(v, copy, s.report_len, s.chain, s.chain_len, s.nonce, NOW, &err, NULL) == CCG_OK)
 			fail_msg("flipping byte %zu was accepted", i);
 		assert_true(err.where[0] != '\0');
 	}
@@ -185,8 +183,8 @@ static void test_chain_faults(void **state)
 		memcpy(cut + (second_cert - (char *)s.chain), after, keep_tail);
 		ccg_error_clear(&err);
 		assert_int_equal(appraise_bytes(v, s.report, s.report_len, cut,
-						(size_t)(second_cert - (char *)s.chain) + keep_tail, s.nonce, NOW,
-						&err, NULL),
+						(size_t)(second_cert - (char *)s.chain) + keep_tail, s.nonce, NOW, &err,
+						NULL),
 				 CCG_ERR_CERT_CHAIN);
 		assert_non_null(strstr(err.where, "device chain["));
 		free(cut);
@@ -214,8 +212,8 @@ static void test_chain_faults(void **state)
 	}
 	/* another GPU's chain: the leaf key does not verify this report */
 	ccg_error_clear(&err);
-	assert_int_equal(appraise_bytes(v, s.report, s.report_len, other.chain, other.chain_len, s.nonce, NOW,
-					&err, NULL),
+	assert_int_equal(appraise_bytes(v, s.report, s.report_len, other.chain, other.chain_len, s.nonce, NOW, &err,
+					NULL),
 			 CCG_ERR_SIGNATURE);
 	/* a chain to another root */
 	ccg_error_clear(&err);
@@ -258,8 +256,8 @@ static void test_serialized_evidence(void **state)
 	assert_int_equal(ccg_gpu_evidence_add_json(ev, json, len, NULL), CCG_OK);
 	assert_int_equal(ccg_gpu_evidence_count(ev), 1);
 	assert_true(ccg_gpu_evidence_nonce(ev, nonce));
-	assert_int_equal(ccg_hex_decode_fixed("e97b23a1718095a0e9e35edca810768c70a6a5a389b705e753b197912bc11576",
-					      64, want, sizeof(want)),
+	assert_int_equal(ccg_hex_decode_fixed("e97b23a1718095a0e9e35edca810768c70a6a5a389b705e753b197912bc11576", 64,
+					      want, sizeof(want)),
 			 CCG_OK);
 	assert_memory_equal(nonce, want, sizeof(want));
 	assert_int_equal(ccg_gpu_verifier_appraise(v, ev, nonce, sizeof(nonce), NOW, &r, NULL), CCG_OK);
@@ -276,7 +274,8 @@ static void test_serialized_evidence(void **state)
 		json_t *copy = json_deep_copy(json_array_get(doc, 0));
 		char *text;
 
-		json_object_set_new(copy, "nonce", json_string("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"));
+		json_object_set_new(copy, "nonce",
+				    json_string("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"));
 		json_array_append(two, json_array_get(doc, 0));
 		json_array_append_new(two, copy);
 		text = json_dumps(two, 0);
@@ -310,8 +309,7 @@ static void test_two_gpus_one_fails(void **state)
 	assert_int_equal(ccg_gpu_evidence_new(&ev), CCG_OK);
 	assert_int_equal(ccg_gpu_evidence_add_report(ev, NULL, a.report, a.report_len, a.chain, a.chain_len, NULL),
 			 CCG_OK);
-	assert_int_equal(ccg_gpu_evidence_add_report(ev, "HOPPER", b.report, b.report_len, b.chain, b.chain_len,
-						     NULL),
+	assert_int_equal(ccg_gpu_evidence_add_report(ev, "HOPPER", b.report, b.report_len, b.chain, b.chain_len, NULL),
 			 CCG_OK);
 	ccg_error_clear(&err);
 	/* one nonce for both: the second GPU's report was made over another */
@@ -414,8 +412,8 @@ static void test_rims_mismatch_and_expiry(void **state)
 	claims = NULL;
 	assert_int_not_equal(appraise_sample(v, &s, NOW, NULL, &claims), CCG_OK);
 	g = gpu0(claims);
-	assert_string_equal(json_string_value(json_object_get(
-				    json_object_get(g, "x-nvidia-gpu-vbios-rim-cert-chain"), "x-nvidia-cert-status")),
+	assert_string_equal(json_string_value(json_object_get(json_object_get(g, "x-nvidia-gpu-vbios-rim-cert-chain"),
+							      "x-nvidia-cert-status")),
 			    "expired");
 	/* only the RIM's chain expired: the manifest is still for the report's VBIOS version */
 	assert_true(json_is_true(json_object_get(g, "x-nvidia-gpu-vbios-rim-version-match")));
@@ -447,8 +445,7 @@ static void test_offline_ocsp_fails_closed_without_network(void **state)
 
 	(void)state;
 	load_sample("hopper-550.90.07", &s);
-	assert_int_equal(ccg_gpu_verifier_set_ocsp(v, CCG_GPU_OCSP_ONLINE, "http://127.0.0.1:9/", 0, NULL),
-			 CCG_OK);
+	assert_int_equal(ccg_gpu_verifier_set_ocsp(v, CCG_GPU_OCSP_ONLINE, "http://127.0.0.1:9/", 0, NULL), CCG_OK);
 	ccg_gpu_verifier_set_offline(v, true); /* turns online into cache-only */
 	assert_int_equal(appraise_sample(v, &s, NOW, &err, &claims), CCG_ERR_OCSP_UNAVAILABLE);
 	assert_int_equal(ccg_http_transfer_count(), before);
@@ -457,7 +454,8 @@ static void test_offline_ocsp_fails_closed_without_network(void **state)
 	assert_true(json_is_array(skipped));
 	for (size_t i = 0; i < json_array_size(skipped); i++)
 		assert_string_not_equal(json_string_value(json_array_get(skipped, i)), "revocation");
-	assert_string_equal(json_string_value(json_object_get(gpu0(claims), "ccgpu-error-code")), "ERR_OCSP_UNAVAILABLE");
+	assert_string_equal(json_string_value(json_object_get(gpu0(claims), "ccgpu-error-code")),
+			    "ERR_OCSP_UNAVAILABLE");
 	json_decref(claims);
 	free_sample(&s);
 	ccg_gpu_verifier_free(v);
@@ -607,14 +605,12 @@ static void test_bad_arguments(void **state)
 
 	(void)state;
 	assert_int_equal(ccg_gpu_evidence_new(&ev), CCG_OK);
-	assert_int_equal(ccg_gpu_verifier_appraise(v, ev, nonce, sizeof(nonce), NOW, &r, NULL),
-			 CCG_ERR_INVALID_ARG);
+	assert_int_equal(ccg_gpu_verifier_appraise(v, ev, nonce, sizeof(nonce), NOW, &r, NULL), CCG_ERR_INVALID_ARG);
 	assert_null(r);
 	assert_int_equal(ccg_gpu_verifier_appraise(v, ev, nonce, 16, NOW, &r, NULL), CCG_ERR_INVALID_ARG);
 	assert_int_equal(ccg_gpu_evidence_add_report(ev, "AMPERE", nonce, 1, nonce, 1, NULL), CCG_ERR_UNSUPPORTED);
 	assert_int_equal(ccg_gpu_evidence_add_report(ev, NULL, nonce, 0, nonce, 1, NULL), CCG_ERR_TRUNCATED);
-	assert_int_equal(ccg_gpu_verifier_set_ocsp(v, (enum ccg_gpu_ocsp_mode)7, NULL, 0, NULL),
-			 CCG_ERR_INVALID_ARG);
+	assert_int_equal(ccg_gpu_verifier_set_ocsp(v, (enum ccg_gpu_ocsp_mode)7, NULL, 0, NULL), CCG_ERR_INVALID_ARG);
 	ccg_gpu_evidence_free(ev);
 	ccg_gpu_verifier_free(v);
 	ccg_gpu_verifier_free(NULL);
@@ -633,8 +629,8 @@ static void *appraise_many(void *arg)
 	struct thread_job *j = arg;
 
 	for (int i = 0; i < 20; i++)
-		if (appraise_bytes(j->v, j->s->report, j->s->report_len, j->s->chain, j->s->chain_len, j->s->nonce,
-				   NOW, NULL, NULL) != CCG_OK)
+		if (appraise_bytes(j->v, j->s->report, j->s->report_len, j->s->chain, j->s->chain_len, j->s->nonce, NOW,
+				   NULL, NULL) != CCG_OK)
 			j->failures++;
 	return NULL;
 }

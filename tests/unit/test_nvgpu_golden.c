@@ -117,8 +117,8 @@ static enum ccg_status compare(struct golden_case *c, const struct fake_rim *drv
 			       const struct ccg_nv_opaque *op)
 {
 	ccg_error_clear(&c->err);
-	return ccg_nvgpu_golden_compare(drv != NULL ? &drv->rim : NULL, vb != NULL ? &vb->rim : NULL, &c->r->resp,
-					op, &c->out, &c->err);
+	return ccg_nvgpu_golden_compare(drv != NULL ? &drv->rim : NULL, vb != NULL ? &vb->rim : NULL, &c->r->resp, op,
+					&c->out, &c->err);
 }
 
 /* a driver RIM active at 20..23 and a VBIOS RIM active at 0..5, both matching report(64) */
@@ -263,7 +263,7 @@ static void test_missing_block(void **state)
 	struct golden_case *c = *state;
 	uint8_t p49 = good(49), p50 = good(50), p60 = good(60);
 
-	c->r->resp.num_blocks = 50; /* blocks 1..50 */
+	c->r->resp.num_blocks = 50;     /* blocks 1..50 */
 	add(c->drv, 49, true, 1, &p49); /* block 50: present */
 	add(c->drv, 50, true, 1, &p50); /* block 51: absent */
 	add(c->drv, 60, true, 1, &p60); /* block 61: absent */

@@ -40,8 +40,7 @@ static struct real *load_real(const char *dir)
 	r->report = td_read_hex(rel, &len);
 	ccg_cursor_init(&c, r->report, len);
 	OK(ccg_spdm_meas_request_parse(&c, &req, NULL));
-	OK(ccg_spdm_meas_response_parse(c.data, c.len, req.version, CCG_SPDM_P384_SIG_LEN, &r->resp,
-					NULL));
+	OK(ccg_spdm_meas_response_parse(c.data, c.len, req.version, CCG_SPDM_P384_SIG_LEN, &r->resp, NULL));
 	ccg_error_clear(&err);
 	OK(ccg_nv_opaque_parse(r->resp.opaque.data, r->resp.opaque.len, &r->op, &err));
 	return r;
@@ -344,14 +343,10 @@ static void test_duplicates_unknown_and_limits(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_real_550),
-		cmocka_unit_test(test_golden_580),
-		cmocka_unit_test(test_id_names),
-		cmocka_unit_test(test_truncate_every_length),
-		cmocka_unit_test(test_vbios_format),
-		cmocka_unit_test(test_strings),
-		cmocka_unit_test(test_fixed_sizes),
-		cmocka_unit_test(test_duplicates_unknown_and_limits),
+		cmocka_unit_test(test_real_550),     cmocka_unit_test(test_golden_580),
+		cmocka_unit_test(test_id_names),     cmocka_unit_test(test_truncate_every_length),
+		cmocka_unit_test(test_vbios_format), cmocka_unit_test(test_strings),
+		cmocka_unit_test(test_fixed_sizes),  cmocka_unit_test(test_duplicates_unknown_and_limits),
 	};
 
 	td_require();

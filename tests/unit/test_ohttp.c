@@ -30,7 +30,7 @@
 #define A_SKE "bc51d5e930bda26589890ac7032f70ad12e4ecb37abb1b65b1256c9c48999c73"
 #define A_PKE "4b28f881333e7c164ffc499ad9796f877f4e1051ee6d31bad19dec96c208b472"
 #define A_INFO "6d6573736167652f626874747020726571756573740001002000010001"
-#define A_ENC_REQUEST                                                                                          \
+#define A_ENC_REQUEST \
 	"010020000100014b28f881333e7c164ffc499ad9796f877f4e1051ee6d31bad19dec96c208b4726374e469135906992e1268c5" \
 	"94d2a10c695d858c40a026e7965e7d86b83dd440b2c0185204b4d63525"
 #define A_RESPONSE "0140c8"
@@ -171,7 +171,8 @@ static struct ccg_ohttp_ctx *vector_client(uint8_t **enc_req, size_t *enc_req_le
 	uint8_t *req = unhex(A_REQUEST, &rl);
 
 	vector_config(&kc);
-	assert_int_equal(ccg_ohttp_request_encapsulate_fixed(&kc, ske, req, rl, enc_req, enc_req_len, &ctx, NULL), CCG_OK);
+	assert_int_equal(ccg_ohttp_request_encapsulate_fixed(&kc, ske, req, rl, enc_req, enc_req_len, &ctx, NULL),
+			 CCG_OK);
 	EVP_PKEY_free(ske);
 	free(req);
 	return ctx;
@@ -213,15 +214,18 @@ static void test_response_vector(void **state)
 	resp = unhex(A_RESPONSE, &respl);
 	/* the HPKE pieces on their own: export, Extract, Expand ("key", "nonce"), Seal */
 	assert_int_equal(ccg_hpke_setup_r(SUITE, skr, pke, pkel, info, il, &h, NULL), CCG_OK);
-	assert_int_equal(ccg_hpke_ctx_export(h, (const uint8_t *)"message/bhttp response", 22, secret, sizeof(secret), NULL),
+	assert_int_equal(ccg_hpke_ctx_export(h, (const uint8_t *)"message/bhttp response", 22, secret, sizeof(secret),
+					     NULL),
 			 CCG_OK);
 	assert_hex(secret, sizeof(secret), A_SECRET);
 	memcpy(salt, pke, 32);
 	memcpy(salt + 32, rn, 16);
-	assert_int_equal(ccg_hpke_kdf_extract(SUITE, salt, sizeof(salt), secret, sizeof(secret), prk, sizeof(prk), NULL),
+	assert_int_equal(ccg_hpke_kdf_extract(SUITE, salt, sizeof(salt), secret, sizeof(secret), prk, sizeof(prk),
+					      NULL),
 			 CCG_OK);
 	assert_hex(prk, sizeof(prk), A_PRK);
-	assert_int_equal(ccg_hpke_kdf_expand(SUITE, prk, sizeof(prk), (const uint8_t *)"key", 3, key, sizeof(key), NULL),
+	assert_int_equal(ccg_hpke_kdf_expand(SUITE, prk, sizeof(prk), (const uint8_t *)"key", 3, key, sizeof(key),
+					     NULL),
 			 CCG_OK);
 	assert_hex(key, sizeof(key), A_AEAD_KEY);
 	assert_int_equal(ccg_hpke_kdf_expand(SUITE, prk, sizeof(prk), (const uint8_t *)"nonce", 5, nonce, sizeof(nonce),
@@ -235,9 +239,11 @@ static void test_response_vector(void **state)
 	assert_int_equal(ccg_hpke_kdf_expand(SUITE, prk, 31, NULL, 0, key, 16, NULL), CCG_ERR_INVALID_ARG);
 	assert_int_equal(ccg_hpke_ctx_from_key(SUITE, true, key, 15, nonce, sizeof(nonce), &aead, NULL),
 			 CCG_ERR_INVALID_ARG);
-	assert_int_equal(ccg_hpke_ctx_from_key(SUITE, true, key, sizeof(key), nonce, 11, &aead, NULL), CCG_ERR_INVALID_ARG);
+	assert_int_equal(ccg_hpke_ctx_from_key(SUITE, true, key, sizeof(key), nonce, 11, &aead, NULL),
+			 CCG_ERR_INVALID_ARG);
 	assert_null(aead);
-	assert_int_equal(ccg_hpke_ctx_from_key(SUITE, true, key, sizeof(key), nonce, sizeof(nonce), &aead, NULL), CCG_OK);
+	assert_int_equal(ccg_hpke_ctx_from_key(SUITE, true, key, sizeof(key), nonce, sizeof(nonce), &aead, NULL),
+			 CCG_OK);
 	{
 		uint8_t ct[3 + 16];
 
@@ -263,7 +269,8 @@ static void test_response_vector(void **state)
 
 		/* a gateway context does not open, a client context does not answer */
 		assert_int_equal(ccg_ohttp_response_open(gctx, er, el, &pt, &pl, NULL), CCG_ERR_INVALID_ARG);
-		assert_int_equal(ccg_ohttp_response_encapsulate(cctx, resp, respl, &res, &rl, NULL), CCG_ERR_INVALID_ARG);
+		assert_int_equal(ccg_ohttp_response_encapsulate(cctx, resp, respl, &res, &rl, NULL),
+				 CCG_ERR_INVALID_ARG);
 		assert_int_equal(ccg_ohttp_response_open(cctx, er, el, &pt, &pl, NULL), CCG_OK);
 		assert_hex(pt, pl, A_RESPONSE);
 		ccg_ohttp_free_plaintext(pt, pl);
@@ -333,14 +340,16 @@ static void test_request_flips(void **state)
 		EVP_PKEY *other = x25519(A_SKE);
 
 		ccg_error_clear(&err);
-		assert_int_equal(ccg_ohttp_request_decapsulate(2, SUITE, skr, enc, n, &pt, &pl, &g, &err), CCG_ERR_OHTTP_KEY);
+		assert_int_equal(ccg_ohttp_request_decapsulate(2, SUITE, skr, enc, n, &pt, &pl, &g, &err),
+				 CCG_ERR_OHTTP_KEY);
 		assert_string_equal(err.where, "ohttp.request.key_id");
 		ccg_error_clear(&err);
-		assert_int_equal(ccg_ohttp_request_decapsulate(1, CCG_HPKE_P384_SHA384_AES256GCM, skr, enc, n, &pt, &pl, &g,
-							       &err),
+		assert_int_equal(ccg_ohttp_request_decapsulate(1, CCG_HPKE_P384_SHA384_AES256GCM, skr, enc, n, &pt, &pl,
+							       &g, &err),
 				 CCG_ERR_OHTTP_KEY); /* a gateway of another suite */
 		assert_string_equal(err.where, "ohttp.request.suite");
-		assert_int_equal(ccg_ohttp_request_decapsulate(1, SUITE, other, enc, n, &pt, &pl, &g, NULL), CCG_ERR_MAC);
+		assert_int_equal(ccg_ohttp_request_decapsulate(1, SUITE, other, enc, n, &pt, &pl, &g, NULL),
+				 CCG_ERR_MAC);
 		EVP_PKEY_free(other);
 	}
 	free(enc);
@@ -473,7 +482,8 @@ static void test_gateway(void **state)
 		uint8_t *e = NULL;
 		size_t n = 0;
 
-		assert_int_equal(ccg_ohttp_request_encapsulate(&kc[0], (const uint8_t *)"\x01\x40\xc8", 3, &e, &n, &c2, NULL),
+		assert_int_equal(ccg_ohttp_request_encapsulate(&kc[0], (const uint8_t *)"\x01\x40\xc8", 3, &e, &n, &c2,
+							       NULL),
 				 CCG_OK);
 		ccg_error_clear(&err);
 		assert_int_equal(ccg_ohttp_gateway_decapsulate(g, e, n, &ex, &err), CCG_ERR_MALFORMED);
@@ -525,8 +535,8 @@ static void test_gateway_p384(void **state)
 	assert_int_equal(strlen(json_string_value(json_object_get(j, "x"))), 64);
 	assert_int_equal(strlen(json_string_value(json_object_get(j, "y"))), 64);
 	json_decref(j);
-	assert_int_equal(ccg_ohttp_request_encapsulate(&kc, (const uint8_t *)"\x00\x03GET\x00\x00\x01/", 9, &enc, &el, &c,
-						       NULL),
+	assert_int_equal(ccg_ohttp_request_encapsulate(&kc, (const uint8_t *)"\x00\x03GET\x00\x00\x01/", 9, &enc, &el,
+						       &c, NULL),
 			 CCG_OK);
 	assert_int_equal(el, 7 + 97 + 9 + 16);
 	assert_int_equal(ccg_ohttp_gateway_decapsulate(g, enc, el, &ex, NULL), CCG_OK);
@@ -568,14 +578,10 @@ static void test_gateway_p384(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_key_config),
-		cmocka_unit_test(test_request_vector),
-		cmocka_unit_test(test_response_vector),
-		cmocka_unit_test(test_request_flips),
-		cmocka_unit_test(test_response_flips),
-		cmocka_unit_test(test_cross_exchange),
-		cmocka_unit_test(test_gateway),
-		cmocka_unit_test(test_gateway_p384),
+		cmocka_unit_test(test_key_config),      cmocka_unit_test(test_request_vector),
+		cmocka_unit_test(test_response_vector), cmocka_unit_test(test_request_flips),
+		cmocka_unit_test(test_response_flips),  cmocka_unit_test(test_cross_exchange),
+		cmocka_unit_test(test_gateway),         cmocka_unit_test(test_gateway_p384),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -68,8 +68,10 @@ static void append_range(struct ccg_store *s, unsigned from, unsigned to, const 
 	ccg_error_clear(&err);
 	assert_int_equal(ccg_store_begin(s, &t, NULL), CCG_OK);
 	for (unsigned i = from; i < to; i++) {
-		snprintf(e, sizeof(e), "{\"type\":\"%s\",\"contract\":\"llm\",\"secret\":\"model-key\",\"by\":\"acme\","
-			 "\"time\":%u}", type, 1795305600u + i);
+		snprintf(e, sizeof(e),
+			 "{\"type\":\"%s\",\"contract\":\"llm\",\"secret\":\"model-key\",\"by\":\"acme\","
+			 "\"time\":%u}",
+			 type, 1795305600u + i);
 		if (ccg_log_append(t, (const uint8_t *)e, strlen(e), NULL, NULL, &err) != CCG_OK)
 			fail_msg("append %u: %s: %s", i, err.where, err.detail);
 	}
@@ -326,8 +328,8 @@ static void test_entries(void **state)
 				 CCG_OK);
 		/* the same proof for another entry's bytes */
 		ccg_error_clear(&err);
-		assert_int_equal(party_log_proof_check(&h.sth, i, e[(i + 1) % 8], lens[(i + 1) % 8], (const uint8_t *)pb,
-						       strlen(pb), &err),
+		assert_int_equal(party_log_proof_check(&h.sth, i, e[(i + 1) % 8], lens[(i + 1) % 8],
+						       (const uint8_t *)pb, strlen(pb), &err),
 				 CCG_ERR_LOG_PROOF);
 		assert_string_equal(err.where, "party.log.inclusion");
 		/* a proof of another leaf passed off for this one */
@@ -380,8 +382,9 @@ static void test_entries(void **state)
 			 CCG_ERR_INVALID_ARG);
 
 	/* an entry row edited by the operator: the daemon refuses to serve it, naming the row */
-	tp_raw_sql(url, "UPDATE records SET value = CAST('{\"type\":\"denial\"}' AS BLOB) WHERE tbl = 'log.entry' "
-			"AND key = '0000000000000003'");
+	tp_raw_sql(url,
+		   "UPDATE records SET value = CAST('{\"type\":\"denial\"}' AS BLOB) WHERE tbl = 'log.entry' "
+		   "AND key = '0000000000000003'");
 	ccg_error_clear(&err);
 	assert_int_equal(ccg_log_http_entries(s, 0, 8, &body, &err), CCG_ERR_LOG_INCONSISTENT);
 	assert_string_equal(err.where, "log.entry[3]");
@@ -429,10 +432,13 @@ static void test_upload(void **state)
 	/* aad = contract ‖ 0x00 ‖ secret ‖ 0x00 ‖ decimal version */
 	aad_len = party_upload_aad("llm", "model-key", 3, aad);
 	assert_int_equal(aad_len, 3 + 1 + 9 + 1 + 1);
-	assert_memory_equal(aad, "llm\0model-key\0" "3", aad_len);
+	assert_memory_equal(aad,
+			    "llm\0model-key\0"
+			    "3",
+			    aad_len);
 	assert_int_equal(ccg_hpke_open(CCG_HPKE_P384_SHA384_AES256GCM, sk, sealed, 97 + n,
-				       (const uint8_t *)"ccgpu-secret-upload/v1", 22, aad, aad_len, pt, sizeof(pt), &pt_len,
-				       NULL),
+				       (const uint8_t *)"ccgpu-secret-upload/v1", 22, aad, aad_len, pt, sizeof(pt),
+				       &pt_len, NULL),
 			 CCG_OK);
 	assert_int_equal(pt_len, strlen(secret));
 	assert_memory_equal(pt, secret, pt_len);
@@ -456,7 +462,8 @@ static void test_upload(void **state)
 			{"kty", "OKP", "party.upload_key.kty"},
 			{"kid", NULL, "party.upload_key.kid"},
 			{"kid", "", "party.upload_key.kid"},
-			{"kid", "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk",
+			{"kid",
+			 "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk",
 			 "party.upload_key.kid"},
 			{"d", "AAAA", "party.upload_key.d"},
 		};
@@ -474,7 +481,8 @@ static void test_upload(void **state)
 		}
 		/* a point not on the curve */
 		bad = json_deep_copy(jwk);
-		json_object_set_new(bad, "x", json_string("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"));
+		json_object_set_new(bad, "x",
+				    json_string("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"));
 		ccg_error_clear(&err);
 		assert_int_not_equal(party_upload_key(bad, pk, kid, &err), CCG_OK);
 		assert_string_equal(err.where, "party.upload_key.x");
@@ -498,9 +506,10 @@ static void test_answers(void **state)
 	struct ccg_http_response r = {0};
 	struct party_verifier v;
 	struct ccg_error err;
-	const char problem[] = "{\"type\":\"tag:ccgpu.dev,2026:problem:release-denied\",\"title\":\"Denied\","
-			       "\"status\":403,\"detail\":\"the policy of clinic refused\",\"party\":\"clinic\","
-			       "\"rule\":\"clinic/gpu-driver\"}";
+	const char problem[] =
+		"{\"type\":\"tag:ccgpu.dev,2026:problem:release-denied\",\"title\":\"Denied\","
+		"\"status\":403,\"detail\":\"the policy of clinic refused\",\"party\":\"clinic\","
+		"\"rule\":\"clinic/gpu-driver\"}";
 
 	(void)state;
 	r.status = 201;
@@ -599,7 +608,7 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_state), cmocka_unit_test(test_log_step), cmocka_unit_test(test_entries),
+		cmocka_unit_test(test_state),  cmocka_unit_test(test_log_step), cmocka_unit_test(test_entries),
 		cmocka_unit_test(test_upload), cmocka_unit_test(test_answers),
 	};
 

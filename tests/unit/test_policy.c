@@ -218,37 +218,38 @@ struct golden {
 static void test_authoring_errors(void **state)
 {
 	static const struct golden g[] = {
-		{"policy \"p\" version 1\nrule r \"m\" {\n  x-nvidia-overall-att-result ==\n}\n", CCG_ERR_POLICY_SYNTAX, "4:1",
-		 "expected a claim, a string, a number, true, false or now, found '}'"},
-		{"policy \"p\" version 1\nrule r \"m\" {\n  every gpu (measres = \"success\")\n}\n", CCG_ERR_POLICY_SYNTAX,
-		 "3:22", "'=' is not an operator; did you mean '=='?"},
+		{"policy \"p\" version 1\nrule r \"m\" {\n  x-nvidia-overall-att-result ==\n}\n", CCG_ERR_POLICY_SYNTAX,
+		 "4:1", "expected a claim, a string, a number, true, false or now, found '}'"},
+		{"policy \"p\" version 1\nrule r \"m\" {\n  every gpu (measres = \"success\")\n}\n",
+		 CCG_ERR_POLICY_SYNTAX, "3:22", "'=' is not an operator; did you mean '=='?"},
 		{"policy \"p\" version 1\nrule r \"m\" {\n  every gpu (x-nvidia-gpu-driver-versoin >= \"550.54.15\")\n}\n",
 		 CCG_ERR_POLICY_UNKNOWN_CLAIM, "3:14",
 		 "unknown claim 'x-nvidia-gpu-driver-versoin' (did you mean 'x-nvidia-gpu-driver-version'?)"},
 		{"policy \"p\" version 1\n\nrule r \"m\" {\n  every gpu (mesres == \"success\")\n}\n",
 		 CCG_ERR_POLICY_UNKNOWN_CLAIM, "4:14", "unknown claim 'mesres' (did you mean 'measres'?)"},
-		{"policy \"p\" version 1\nrule r \"m\" {\n  every gpu (measres == true)\n}\n", CCG_ERR_POLICY_TYPE, "3:25",
-		 "type mismatch: string claim 'measres' compared with a bool"},
-		{"policy \"p\" version 1\nrule r \"m\" {\n  every gpu (measres > \"a\")\n}\n", CCG_ERR_POLICY_TYPE, "3:14",
-		 "type mismatch: ordering does not apply to string claim 'measres' (use == != in)"},
+		{"policy \"p\" version 1\nrule r \"m\" {\n  every gpu (measres == true)\n}\n", CCG_ERR_POLICY_TYPE,
+		 "3:25", "type mismatch: string claim 'measres' compared with a bool"},
+		{"policy \"p\" version 1\nrule r \"m\" {\n  every gpu (measres > \"a\")\n}\n", CCG_ERR_POLICY_TYPE,
+		 "3:14", "type mismatch: ordering does not apply to string claim 'measres' (use == != in)"},
 		{"policy \"p\" version 1\nrule r \"m\" {\n  every gpu (x-nvidia-gpu-driver-version >= \"550.x\")\n}\n",
 		 CCG_ERR_POLICY_TYPE, "3:45", "\"550.x\" is not a version (dotted numbers, e.g. \"550.54.15\")"},
 		{"policy \"p\" version 1\nrule r \"m\" {\n  measres == \"success\"\n}\n", CCG_ERR_POLICY_TYPE, "3:3",
 		 "claim 'measres' is per GPU: use it inside every gpu (...) or some gpu (...)"},
-		{"policy \"p\" version 1\nrule r \"m\" {\n  every gpu (some gpu (secboot))\n}\n", CCG_ERR_POLICY_TYPE, "3:14",
-		 "GPU quantifiers do not nest"},
+		{"policy \"p\" version 1\nrule r \"m\" {\n  every gpu (some gpu (secboot))\n}\n", CCG_ERR_POLICY_TYPE,
+		 "3:14", "GPU quantifiers do not nest"},
 		{"policy \"p\" version 1\nrule r \"m\" { ccgpu-gpu-count }\n", CCG_ERR_POLICY_TYPE, "2:14",
 		 "type mismatch: 'ccgpu-gpu-count' is a int claim, not a condition; compare it"},
 		/* policy text is UTF-8: a string cut inside a character, an overlong form in a comment */
 		{"policy \"p\" version 1\nrule r \"caf\xc3\" { ccgpu-gpu-count == 1 }\n", CCG_ERR_POLICY_SYNTAX, "2:12",
 		 "byte 0xc3 is not valid UTF-8"},
-		{"# \xc0\xaf\npolicy \"p\" version 1\nrule r \"m\" { ccgpu-gpu-count == 1 }\n", CCG_ERR_POLICY_SYNTAX, "1:3",
-		 "byte 0xc0 is not valid UTF-8"},
+		{"# \xc0\xaf\npolicy \"p\" version 1\nrule r \"m\" { ccgpu-gpu-count == 1 }\n", CCG_ERR_POLICY_SYNTAX,
+		 "1:3", "byte 0xc0 is not valid UTF-8"},
 		{"policy \"p\" version 1\nrule r \"m\" { eat_nonce == \"xyz\" }\n", CCG_ERR_POLICY_TYPE, "2:27",
 		 "\"xyz\" is not a digest (hex, at most 64 bytes)"},
 		{"policy \"p\" version 1\nrule r \"m\" { ccgpu-gpu-count >= 1 }\nrule r \"n\" { ccgpu-gpu-count >= 1 }\n",
 		 CCG_ERR_POLICY_SYNTAX, "3:6", "rule 'r' is defined twice (first at 2:1)"},
-		{"policy \"p\" version 1\nrule r \"unterminated { x }\n", CCG_ERR_POLICY_SYNTAX, "2:8", "unterminated string"},
+		{"policy \"p\" version 1\nrule r \"unterminated { x }\n", CCG_ERR_POLICY_SYNTAX, "2:8",
+		 "unterminated string"},
 		{"policy \"p\" version 1\n", CCG_ERR_POLICY_SYNTAX, "2:1", "expected 'rule', found end of input"},
 		{"rule r \"m\" { x }\n", CCG_ERR_POLICY_SYNTAX, "1:1", "expected 'policy', found 'rule'"},
 	};
@@ -358,18 +359,23 @@ static enum ccg_status eval_text(const char *rules, const char *claims, int64_t 
 
 static void test_semantics(void **state)
 {
-	const char *two = "{\"submods\":{\"GPU-0\":{\"x-nvidia-gpu-driver-version\":\"550.54.15\",\"measres\":\"success\","
-			  "\"x-nvidia-gpu-vbios-version\":\"96.00.9F.00.01\"},"
-			  "\"GPU-1\":{\"x-nvidia-gpu-driver-version\":\"550.100.1\",\"measres\":\"fail\"}},"
-			  "\"eat_nonce\":\"ABCDEF01\",\"iat\":1000}";
+	const char *two =
+		"{\"submods\":{\"GPU-0\":{\"x-nvidia-gpu-driver-version\":\"550.54.15\",\"measres\":\"success\","
+		"\"x-nvidia-gpu-vbios-version\":\"96.00.9F.00.01\"},"
+		"\"GPU-1\":{\"x-nvidia-gpu-driver-version\":\"550.100.1\",\"measres\":\"fail\"}},"
+		"\"eat_nonce\":\"ABCDEF01\",\"iat\":1000}";
 
 	(void)state;
 	/* dotted numeric version order: 550.100.1 > 550.54.15 (not string order) */
-	assert_int_equal(eval_text("rule a \"m\" { every gpu (x-nvidia-gpu-driver-version >= \"550.54.15\") }", two, 0), CCG_OK);
+	assert_int_equal(eval_text("rule a \"m\" { every gpu (x-nvidia-gpu-driver-version >= \"550.54.15\") }", two, 0),
+			 CCG_OK);
 	assert_int_equal(eval_text("rule a \"m\" { every gpu (x-nvidia-gpu-driver-version > \"550.54.15\") }", two, 0),
 			 CCG_ERR_POLICY);
-	assert_int_equal(eval_text("rule a \"m\" { some gpu (x-nvidia-gpu-driver-version == \"550.100.1.0\") }", two, 0), CCG_OK);
-	assert_int_equal(eval_text("rule a \"m\" { some gpu (x-nvidia-gpu-vbios-version >= \"96.00.9e\") }", two, 0), CCG_OK);
+	assert_int_equal(eval_text("rule a \"m\" { some gpu (x-nvidia-gpu-driver-version == \"550.100.1.0\") }", two,
+				   0),
+			 CCG_OK);
+	assert_int_equal(eval_text("rule a \"m\" { some gpu (x-nvidia-gpu-vbios-version >= \"96.00.9e\") }", two, 0),
+			 CCG_OK);
 	/* every vs some */
 	assert_int_equal(eval_text("rule a \"m\" { every gpu (measres == \"success\") }", two, 0), CCG_ERR_POLICY);
 	assert_int_equal(eval_text("rule a \"m\" { some gpu (measres == \"success\") }", two, 0), CCG_OK);
@@ -410,7 +416,8 @@ static void test_semantics(void **state)
 	/* no GPU: every is not vacuously true */
 	assert_int_equal(eval_text("rule a \"m\" { every gpu (measres == \"success\") }", "{}", 0), CCG_ERR_POLICY);
 	/* literal on the left */
-	assert_int_equal(eval_text("rule a \"m\" { some gpu (\"550.54.16\" > x-nvidia-gpu-driver-version) }", two, 0), CCG_OK);
+	assert_int_equal(eval_text("rule a \"m\" { some gpu (\"550.54.16\" > x-nvidia-gpu-driver-version) }", two, 0),
+			 CCG_OK);
 }
 
 /*
@@ -422,8 +429,9 @@ static void test_semantics(void **state)
 static void test_absent_is_not_zero(void **state)
 {
 	const char *absent = "{\"submods\":{\"GPU-0\":{\"measres\":\"success\"}}}";
-	const char *zero = "{\"snp-vmpl\":0,\"x-nvidia-overall-att-result\":false,\"ccgpu-cpu-tee\":\"\","
-			   "\"submods\":{\"GPU-0\":{\"measres\":\"success\",\"x-nvidia-gpu-driver-version\":\"0\"}}}";
+	const char *zero =
+		"{\"snp-vmpl\":0,\"x-nvidia-overall-att-result\":false,\"ccgpu-cpu-tee\":\"\","
+		"\"submods\":{\"GPU-0\":{\"measres\":\"success\",\"x-nvidia-gpu-driver-version\":\"0\"}}}";
 	static const char *const rules[] = {
 		"rule a \"m\" { snp-vmpl == 0 }",
 		"rule a \"m\" { snp-vmpl <= 0 }",
@@ -452,8 +460,9 @@ static void test_absent_is_not_zero(void **state)
 /* string and digest comparisons use the whole value: a prefix or an extension is another value */
 static void test_compare_whole_value(void **state)
 {
-	const char *c = "{\"eat_nonce\":\"abcdef01\",\"ccgpu-cpu-tee\":\"snp\","
-			"\"submods\":{\"GPU-0\":{\"measres\":\"success\"}}}";
+	const char *c =
+		"{\"eat_nonce\":\"abcdef01\",\"ccgpu-cpu-tee\":\"snp\","
+		"\"submods\":{\"GPU-0\":{\"measres\":\"success\"}}}";
 	static const char *const unequal[] = {
 		"rule a \"m\" { every gpu (measres == \"succ\") }",
 		"rule a \"m\" { every gpu (measres == \"successful\") }",
@@ -477,14 +486,17 @@ static void test_compare_whole_value(void **state)
 
 static void test_azure_import(void **state)
 {
-	const char *skr = "{\"version\":\"1.0.0\",\"anyOf\":[{\"authority\":\"https://sharedeus.eus.attest.azure.net\","
-			  "\"allOf\":[{\"claim\":\"x-ms-isolation-tee.x-ms-attestation-type\",\"equals\":\"sevsnpvm\"},"
-			  "{\"claim\":\"x-ms-isolation-tee.x-ms-compliance-status\",\"equals\":\"azure-compliant-cvm\"},"
-			  "{\"claim\":\"x-ms-isolation-tee.x-ms-sevsnpvm-is-debuggable\",\"equals\":false}]}]}";
-	const char *ok = "{\"x-ms-isolation-tee\":{\"x-ms-attestation-type\":\"sevsnpvm\",\"x-ms-compliance-status\":"
-			 "\"azure-compliant-cvm\",\"x-ms-sevsnpvm-is-debuggable\":false}}";
-	const char *dbg = "{\"x-ms-isolation-tee\":{\"x-ms-attestation-type\":\"sevsnpvm\",\"x-ms-compliance-status\":"
-			  "\"azure-compliant-cvm\",\"x-ms-sevsnpvm-is-debuggable\":true}}";
+	const char *skr =
+		"{\"version\":\"1.0.0\",\"anyOf\":[{\"authority\":\"https://sharedeus.eus.attest.azure.net\","
+		"\"allOf\":[{\"claim\":\"x-ms-isolation-tee.x-ms-attestation-type\",\"equals\":\"sevsnpvm\"},"
+		"{\"claim\":\"x-ms-isolation-tee.x-ms-compliance-status\",\"equals\":\"azure-compliant-cvm\"},"
+		"{\"claim\":\"x-ms-isolation-tee.x-ms-sevsnpvm-is-debuggable\",\"equals\":false}]}]}";
+	const char *ok =
+		"{\"x-ms-isolation-tee\":{\"x-ms-attestation-type\":\"sevsnpvm\",\"x-ms-compliance-status\":"
+		"\"azure-compliant-cvm\",\"x-ms-sevsnpvm-is-debuggable\":false}}";
+	const char *dbg =
+		"{\"x-ms-isolation-tee\":{\"x-ms-attestation-type\":\"sevsnpvm\",\"x-ms-compliance-status\":"
+		"\"azure-compliant-cvm\",\"x-ms-sevsnpvm-is-debuggable\":true}}";
 	char *native = NULL;
 	struct ccg_policy *p = NULL;
 	struct ccg_claims *c = NULL;
@@ -512,8 +524,8 @@ static void test_azure_import(void **state)
  * CPU claims through the attest API (ccg_cpu_verify on an evidence object as
  * ccgpu collect writes it); ak: the TPM attestation key the verifier trusts
  */
-static json_t *cpu_claims_ak(json_t *cpu, X509 *ark, X509 *intel, const struct ccg_tdx_collateral *col,
-			     int64_t now, EVP_PKEY *ak)
+static json_t *cpu_claims_ak(json_t *cpu, X509 *ark, X509 *intel, const struct ccg_tdx_collateral *col, int64_t now,
+			     EVP_PKEY *ak)
 {
 	struct ccg_composite_opts o;
 	struct ccg_error err;
@@ -576,8 +588,13 @@ static json_t *snp_claims(void)
 static json_t *tdx_claims(void)
 {
 	const char *d = "tdx/v5-sample/";
-	const char *names[] = {"quote_v5_sample.dat", "sample_tcbinfo_response_v5", "sample_qeIdentity_response",
-			       "tcbinfo_issuer_chain.derived.pem", "pckcrl", "rootcrl.der", "trusted_root.pem"};
+	const char *names[] = {"quote_v5_sample.dat",
+			       "sample_tcbinfo_response_v5",
+			       "sample_qeIdentity_response",
+			       "tcbinfo_issuer_chain.derived.pem",
+			       "pckcrl",
+			       "rootcrl.der",
+			       "trusted_root.pem"};
 	uint8_t *b[7];
 	size_t l[7];
 	char rel[128], *b64;
@@ -659,7 +676,8 @@ static void check_in_schema(const struct pol_schema *s, json_t *obj, const char 
 			if (s->claims[i].scope == scope && strcmp(s->claims[i].path, path) == 0)
 				c = &s->claims[i];
 		if (c == NULL) {
-			fail_msg("claim '%s' is not in the schema's %s scope", path, scope == SCOPE_TOP ? "top" : "gpu");
+			fail_msg("claim '%s' is not in the schema's %s scope", path,
+				 scope == SCOPE_TOP ? "top" : "gpu");
 			return;
 		}
 		switch (c->type) {
@@ -677,7 +695,8 @@ static void check_in_schema(const struct pol_schema *s, json_t *obj, const char 
 			size_t dl = 0;
 
 			fits = json_is_string(v) &&
-			       ccg_hex_decode(json_string_value(v), json_string_length(v), 64, &d, &dl) == CCG_OK && dl > 0;
+			       ccg_hex_decode(json_string_value(v), json_string_length(v), 64, &d, &dl) == CCG_OK &&
+			       dl > 0;
 			free(d);
 			break;
 		}
@@ -723,8 +742,8 @@ static void test_cpu_claims_are_in_the_schema(void **state)
 		json_decref(all[i]);
 }
 
-static enum ccg_status eval_on(const char *src, json_t *claims, int64_t now, struct ccg_rule_result *res,
-			       size_t nres, struct ccg_error *err)
+static enum ccg_status eval_on(const char *src, json_t *claims, int64_t now, struct ccg_rule_result *res, size_t nres,
+			       struct ccg_error *err)
 {
 	struct ccg_policy *p = NULL;
 	struct ccg_claims *c = claims_of(claims);
@@ -768,8 +787,8 @@ static void test_snp_policy_refuses_debug(void **state)
 	assert_false(res[3].passed);
 	assert_string_equal(res[3].detail, "snp-debug-allowed = true, want == false");
 	/* another measurement is refused too, by the digest */
-	assert_int_equal(eval_on("policy \"m\" version 1 rule m \"m\" { snp-measurement == \"00\" }", claims, NOW, NULL, 0,
-				 NULL),
+	assert_int_equal(eval_on("policy \"m\" version 1 rule m \"m\" { snp-measurement == \"00\" }", claims, NOW, NULL,
+				 0, NULL),
 			 CCG_ERR_POLICY);
 	json_decref(claims);
 }
@@ -779,22 +798,24 @@ static void test_tdx_policy_uptodate(void **state)
 {
 	json_t *claims = tdx_claims();
 	struct ccg_error err;
-	const char *src = "policy \"tdx\" version 1\n"
-			  "rule tcb \"the TDX TCB must be up to date\" { tdx-tcb-status == \"UpToDate\" and "
-			  "tdx-module-tcb-status == \"UpToDate\" and tdx-qe-tcb-status in {\"UpToDate\"} }\n"
-			  "rule debug \"no debug TD\" { tdx-debug == false and not tdx-td-attributes == \"0100000000000000\" }\n"
-			  "rule date \"a TCB evaluated before now\" { tdx-tcb-date < now and exists tdx-mrtd and exists tdx-rtmr3 }\n";
+	const char *src =
+		"policy \"tdx\" version 1\n"
+		"rule tcb \"the TDX TCB must be up to date\" { tdx-tcb-status == \"UpToDate\" and "
+		"tdx-module-tcb-status == \"UpToDate\" and tdx-qe-tcb-status in {\"UpToDate\"} }\n"
+		"rule debug \"no debug TD\" { tdx-debug == false and not tdx-td-attributes == \"0100000000000000\" }\n"
+		"rule date \"a TCB evaluated before now\" { tdx-tcb-date < now and exists tdx-mrtd and exists tdx-rtmr3 }\n";
 
 	(void)state;
 	ccg_error_clear(&err);
 	if (eval_on(src, claims, TDX_NOW, NULL, 0, &err) != CCG_OK)
 		fail_msg("%s: %s", err.where, err.detail);
 	/* a stale collateral (QE identity from 2023) is a claim a policy can refuse */
-	assert_int_equal(eval_on("policy \"f\" version 1 rule fresh \"fresh collateral\" { tdx-collateral-stale == false }",
-				 claims, TDX_NOW, NULL, 0, NULL),
-			 CCG_ERR_POLICY);
-	assert_int_equal(eval_on("policy \"s\" version 1 rule s \"s\" { tdx-tcb-status == \"OutOfDate\" }", claims, TDX_NOW,
-				 NULL, 0, NULL),
+	assert_int_equal(
+		eval_on("policy \"f\" version 1 rule fresh \"fresh collateral\" { tdx-collateral-stale == false }",
+			claims, TDX_NOW, NULL, 0, NULL),
+		CCG_ERR_POLICY);
+	assert_int_equal(eval_on("policy \"s\" version 1 rule s \"s\" { tdx-tcb-status == \"OutOfDate\" }", claims,
+				 TDX_NOW, NULL, 0, NULL),
 			 CCG_ERR_POLICY);
 	json_decref(claims);
 }
@@ -820,16 +841,18 @@ static void test_tpm_policy_pcrs(void **state)
 /* a composite claims document (as ccg_composite_verify returns it): CPU claims and every GPU in one policy */
 static void test_composite_policy(void **state)
 {
-	json_t *doc = json_object(), *meta = json_pack("{s:s, s:s, s:i}", "binding", "0011", "cpu-type", "tdx", "version", 1);
+	json_t *doc = json_object(),
+	       *meta = json_pack("{s:s, s:s, s:i}", "binding", "0011", "cpu-type", "tdx", "version", 1);
 	struct ccg_rule_result res[4];
 	struct ccg_error err;
-	const char *src = "policy \"composite\" version 1\n"
-			  "rule bound \"the GPU evidence is bound to the TD\" { ccgpu-composite.cpu-type == \"tdx\" and "
-			  "exists ccgpu-composite.binding }\n"
-			  "rule cpu \"an up-to-date TD\" { ccgpu-cpu-tee == \"tdx\" and tdx-tcb-status == \"UpToDate\" }\n"
-			  "rule gpus \"every GPU is genuine\" { every gpu (x-nvidia-gpu-attestation-report-signature-verified"
-			  " and x-nvidia-gpu-attestation-report-nonce-match) and ccgpu-gpu-count == 1 }\n"
-			  "rule arch \"some GPU is a Hopper\" { some gpu (ccgpu-arch == \"HOPPER\") and x-nvidia-ver == \"3.0\" }\n";
+	const char *src =
+		"policy \"composite\" version 1\n"
+		"rule bound \"the GPU evidence is bound to the TD\" { ccgpu-composite.cpu-type == \"tdx\" and "
+		"exists ccgpu-composite.binding }\n"
+		"rule cpu \"an up-to-date TD\" { ccgpu-cpu-tee == \"tdx\" and tdx-tcb-status == \"UpToDate\" }\n"
+		"rule gpus \"every GPU is genuine\" { every gpu (x-nvidia-gpu-attestation-report-signature-verified"
+		" and x-nvidia-gpu-attestation-report-nonce-match) and ccgpu-gpu-count == 1 }\n"
+		"rule arch \"some GPU is a Hopper\" { some gpu (ccgpu-arch == \"HOPPER\") and x-nvidia-ver == \"3.0\" }\n";
 
 	(void)state;
 	assert_int_equal(json_object_set_new(doc, "ccgpu-composite", meta), 0);
@@ -839,8 +862,8 @@ static void test_composite_policy(void **state)
 	if (eval_on(src, doc, TDX_NOW, res, 4, &err) != CCG_OK)
 		fail_msg("%s: %s", err.where, err.detail);
 	/* the per-GPU scope is the composite's gpu.submods */
-	assert_int_equal(eval_on("policy \"g\" version 1 rule g \"g\" { every gpu (measres == \"success\") }", doc, TDX_NOW,
-				 res, 1, NULL),
+	assert_int_equal(eval_on("policy \"g\" version 1 rule g \"g\" { every gpu (measres == \"success\") }", doc,
+				 TDX_NOW, res, 1, NULL),
 			 CCG_ERR_POLICY);
 	assert_string_equal(res[0].detail, "GPU-0: measres = \"not-checked\", want == \"success\"");
 	/* a composite document whose members are not objects is refused by name */
@@ -865,7 +888,8 @@ static char *key_pem(EVP_PKEY *k, bool private_key)
 	long n;
 
 	assert_non_null(b);
-	assert_int_equal(private_key ? PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL) : PEM_write_bio_PUBKEY(b, k),
+	assert_int_equal(private_key ? PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL)
+				     : PEM_write_bio_PUBKEY(b, k),
 			 1);
 	n = BIO_get_mem_data(b, &data);
 	assert_true(n > 0);
@@ -878,8 +902,9 @@ static char *key_pem(EVP_PKEY *k, bool private_key)
 /* include/ccgpu/policy.h's rule accessors, import and policy signatures (what ccgpu-policy uses; branch layout) */
 static void test_public_rules_import_signatures(void **state)
 {
-	static const char src[] = "policy \"p\" version 7\n\nrule a \"first\" {\n  every gpu (measres == \"success\")\n}\n\n"
-				  "rule b \"second\" {\n  ccgpu-gpu-count == 2\n}\n";
+	static const char src[] =
+		"policy \"p\" version 7\n\nrule a \"first\" {\n  every gpu (measres == \"success\")\n}\n\n"
+		"rule b \"second\" {\n  ccgpu-gpu-count == 2\n}\n";
 	struct ccg_policy *p = NULL;
 	struct ccg_sign_key *priv = NULL, *pub = NULL, *other = NULL;
 	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384"), *k2 = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
@@ -934,10 +959,13 @@ static void test_public_rules_import_signatures(void **state)
 	canon = ccg_policy_format(p);
 	assert_non_null(canon);
 	ccg_error_clear(&err);
-	assert_int_equal(ccg_sign_key_parse((const uint8_t *)priv_pem, strlen(priv_pem), true, "priv", &priv, &err), CCG_OK);
+	assert_int_equal(ccg_sign_key_parse((const uint8_t *)priv_pem, strlen(priv_pem), true, "priv", &priv, &err),
+			 CCG_OK);
 	assert_string_equal(ccg_sign_key_alg(priv), "ecdsa-p384");
-	assert_int_equal(ccg_sign_key_parse((const uint8_t *)pub_pem, strlen(pub_pem), false, "pub", &pub, &err), CCG_OK);
-	assert_int_equal(ccg_sign_key_parse((const uint8_t *)other_pem, strlen(other_pem), false, "other", &other, &err),
+	assert_int_equal(ccg_sign_key_parse((const uint8_t *)pub_pem, strlen(pub_pem), false, "pub", &pub, &err),
+			 CCG_OK);
+	assert_int_equal(ccg_sign_key_parse((const uint8_t *)other_pem, strlen(other_pem), false, "other", &other,
+					    &err),
 			 CCG_OK);
 	assert_string_equal(ccg_sign_key_alg(other), "ed25519");
 	assert_int_equal(ccg_policy_sign(priv, canon, strlen(canon), &sig, &sig_len, &err), CCG_OK);
@@ -957,7 +985,8 @@ static void test_public_rules_import_signatures(void **state)
 			     CCG_OK);
 	assert_null(other);
 	assert_int_equal(ccg_policy_sign(NULL, canon, strlen(canon), &sig, &sig_len, NULL), CCG_ERR_INVALID_ARG);
-	assert_int_equal(ccg_policy_signature_verify(pub, canon, strlen(canon), NULL, 0, "sig", NULL), CCG_ERR_INVALID_ARG);
+	assert_int_equal(ccg_policy_signature_verify(pub, canon, strlen(canon), NULL, 0, "sig", NULL),
+			 CCG_ERR_INVALID_ARG);
 	assert_null(ccg_sign_key_alg(NULL));
 	ccg_sign_key_free(NULL);
 

@@ -127,8 +127,9 @@ static void test_vbios_rim_parse(void **state)
 	char cn[128];
 
 	(void)state;
-	assert_string_equal(rim->tag_id, "74f582b8dd13db7eb8791ee4ae7eaf690d67a81e2a037356e68975"
-					 "1cccec7a8adfb8db05ff2f016b6a70b48dd065a543");
+	assert_string_equal(rim->tag_id,
+			    "74f582b8dd13db7eb8791ee4ae7eaf690d67a81e2a037356e68975"
+			    "1cccec7a8adfb8db05ff2f016b6a70b48dd065a543");
 	assert_string_equal(rim->product, "GH100");
 	assert_string_equal(rim->colloquial_version, "96.00.74.00.20");
 	assert_string_equal(rim->manufacturer_id, "5703");
@@ -158,8 +159,7 @@ static void test_vbios_rim_parse(void **state)
 	/* leaf (signer) first, then L3, CA, root */
 	assert_int_equal(sk_X509_num(rim->certs), 4);
 	assert_string_equal(ccg_x509_cn(sk_X509_value(rim->certs, 0), cn, sizeof(cn)), "HCC RIM L4 Signer");
-	assert_string_equal(ccg_x509_cn(sk_X509_value(rim->certs, 3), cn, sizeof(cn)),
-			    "NVIDIA CoRIM signing Root CA");
+	assert_string_equal(ccg_x509_cn(sk_X509_value(rim->certs, 3), cn, sizeof(cn)), "NVIDIA CoRIM signing Root CA");
 	ccg_rim_free(rim);
 }
 
@@ -319,8 +319,7 @@ struct mutation_stats {
 	size_t at; /* the mutated position, for messages */
 };
 
-static void check_mutation(const uint8_t *m, size_t len, const uint8_t *canon, int canon_len,
-			   struct mutation_stats *s)
+static void check_mutation(const uint8_t *m, size_t len, const uint8_t *canon, int canon_len, struct mutation_stats *s)
 {
 	struct ccg_rim *rim = NULL;
 	struct ccg_rim_verify_opts o = {.rim_root = rim_root, .now = NOW};
@@ -349,8 +348,7 @@ static void check_mutation(const uint8_t *m, size_t len, const uint8_t *canon, i
 	}
 	mc = c14n(rim, &mc_len);
 	if (mc_len != canon_len || memcmp(mc, canon, (size_t)canon_len) != 0)
-		fail_msg("a mutated RIM verifies with different canonical content (length %zu, byte %zu)", len,
-			 s->at);
+		fail_msg("a mutated RIM verifies with different canonical content (length %zu, byte %zu)", len, s->at);
 	s->same_canonical++;
 	xmlFree(mc);
 	ccg_rim_free(rim);
@@ -402,9 +400,10 @@ static void test_byte_flips_driver_rim(void **state)
 			check_mutation(m, len, canon, canon_len, &s);
 		}
 	}
-	print_message("# flips: %zu tried (%zu inside SignatureValue/DigestValue), %zu parse failures, "
-		      "%zu verify failures, %zu verified with identical canonical form\n",
-		      s.tried, in_sig * 2, s.parse_failed, s.verify_failed, s.same_canonical);
+	print_message(
+		"# flips: %zu tried (%zu inside SignatureValue/DigestValue), %zu parse failures, "
+		"%zu verify failures, %zu verified with identical canonical form\n",
+		s.tried, in_sig * 2, s.parse_failed, s.verify_failed, s.same_canonical);
 	assert_true(in_sig > 150);
 	xmlFree(canon);
 	ccg_rim_free(orig);
@@ -463,10 +462,12 @@ static void test_structure_errors(void **state)
 	expect_edit("index=\"9\"", "index=\"8\"", CCG_ERR_DUPLICATE, "rim.Payload.Resource[index=8]");
 	expect_edit("index=\"9\" active=\"False\"", "index=\"9\" active=\"true\"", CCG_ERR_MALFORMED,
 		    "rim.Payload.Resource[index=9].active");
-	expect_edit("index=\"9\" active=\"False\" alternatives=\"1\"", "index=\"9\" active=\"False\" alternatives=\"2\"",
-		    CCG_ERR_MALFORMED, "rim.Payload.Resource[index=9]");
-	expect_edit("index=\"9\" active=\"False\" alternatives=\"1\"", "index=\"9\" active=\"False\" alternatives=\"0\"",
-		    CCG_ERR_MALFORMED, "rim.Payload.Resource[index=9].alternatives");
+	expect_edit("index=\"9\" active=\"False\" alternatives=\"1\"",
+		    "index=\"9\" active=\"False\" alternatives=\"2\"", CCG_ERR_MALFORMED,
+		    "rim.Payload.Resource[index=9]");
+	expect_edit("index=\"9\" active=\"False\" alternatives=\"1\"",
+		    "index=\"9\" active=\"False\" alternatives=\"0\"", CCG_ERR_MALFORMED,
+		    "rim.Payload.Resource[index=9].alternatives");
 	expect_edit("index=\"9\" active=\"False\" alternatives=\"1\"",
 		    "index=\"9\" active=\"False\" alternatives=\"99999999999\"", CCG_ERR_MALFORMED,
 		    "rim.Payload.Resource[index=9].alternatives");
@@ -497,8 +498,7 @@ static void test_structure_errors(void **state)
 	expect_edit("<ds:X509Certificate>MII", "<ds:X509Certificate>MIJ", CCG_ERR_ENCODING,
 		    "rim.Signature.KeyInfo.X509Certificate[0]");
 	/* a second Signature, and one moved into the Payload */
-	expect_edit("</ns0:Payload>",
-		    "<ds:Signature xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"/></ns0:Payload>",
+	expect_edit("</ns0:Payload>", "<ds:Signature xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"/></ns0:Payload>",
 		    CCG_ERR_DUPLICATE, "rim.Signature");
 }
 
@@ -606,7 +606,6 @@ static void test_limits_and_junk(void **state)
 	ccg_rim_free(NULL);
 }
 
-
 /* ---------- the store ---------- */
 
 #define VBIOS_ID "NV_GPU_VBIOS_1010_0205_862_9600740020"
@@ -692,8 +691,7 @@ static void test_store_dir_lookup_and_warm_get(void **state)
 
 	/* missing everywhere, offline: not found, and no HTTP transfer happened at all */
 	ccg_error_clear(&err);
-	assert_int_equal(ccg_rim_store_get(s, "NV_GPU_DRIVER_GH100_1.2.3", &o, &rim, &r, &err),
-			 CCG_ERR_RIM_NOT_FOUND);
+	assert_int_equal(ccg_rim_store_get(s, "NV_GPU_DRIVER_GH100_1.2.3", &o, &rim, &r, &err), CCG_ERR_RIM_NOT_FOUND);
 	assert_null(rim);
 	assert_int_equal(ccg_http_transfer_count(), transfers);
 	ccg_rim_store_free(s);
@@ -704,8 +702,8 @@ static void test_store_dir_lookup_and_warm_get(void **state)
 static void test_store_cache_dir_and_failures(void **state)
 {
 	char *cache = td_tmpdir(), *dir = td_tmpdir();
-	struct ccg_rim_store_config cfg = {.cache_dir = cache, .offline = true,
-					   .service_url = "http://127.0.0.1:9/v1/rim"};
+	struct ccg_rim_store_config cfg = {
+		.cache_dir = cache, .offline = true, .service_url = "http://127.0.0.1:9/v1/rim"};
 	struct ccg_rim_store *s = NULL;
 	struct ccg_rim_verify_opts o = {.rim_root = rim_root, .now = NOW};
 	const struct ccg_rim *rim = NULL;
@@ -764,8 +762,8 @@ static void test_store_cache_dir_and_failures(void **state)
 
 static void test_store_invalid_ids(void **state)
 {
-	static const char *bad[] = {"", ".", "..", "../etc/passwd", "a/b", "NV_GPU%2F", "a b", ".hidden",
-				    "id?x=1", "id#frag", "\xc3\xa9"};
+	static const char *bad[] = {"",    ".",       "..",     "../etc/passwd", "a/b",     "NV_GPU%2F",
+				    "a b", ".hidden", "id?x=1", "id#frag",       "\xc3\xa9"};
 	char longid[200];
 	struct ccg_rim_store_config cfg = {.dir = "/nonexistent", .service_url = "http://127.0.0.1:9"};
 	struct ccg_rim_store *s = NULL;

@@ -400,7 +400,8 @@ static enum ccg_status verify_with_crl(const struct crl_case *c, const uint8_t *
 				       struct ccg_snp_result *res, struct ccg_error *err)
 {
 	struct ccg_snp_report r;
-	struct ccg_snp_verify_opts o = {.ark = c->pki.ark, .certs = c->certs, .now = NOW, .require_fresh_collateral = fresh};
+	struct ccg_snp_verify_opts o = {
+		.ark = c->pki.ark, .certs = c->certs, .now = NOW, .require_fresh_collateral = fresh};
 	X509_CRL *crl = NULL;
 	enum ccg_status st;
 
@@ -718,7 +719,8 @@ static void test_unpinned_ark_and_missing_certs(void **state)
 		/* the configured ARK did not issue the ASK (go-sev-guest's chain against ARK-Genoa) */
 		assert_int_equal(verify_certs(s.report, s.report_len, go_chain, 3, genoa_ark, &err),
 				 CCG_ERR_CERT_UNTRUSTED);
-		assert_non_null(strstr(err.detail, "the ASK (CN=SEV-Milan) is not issued by the configured ARK (CN=ARK-Genoa)"));
+		assert_non_null(strstr(err.detail,
+				       "the ASK (CN=SEV-Milan) is not issued by the configured ARK (CN=ARK-Genoa)"));
 		/* no ASK given, none built in issued the VCEK */
 		assert_int_equal(verify_certs(rep, sizeof(rep), leaf_only, 1, pki.ark, &err), CCG_ERR_CERT_MISSING);
 		assert_string_equal(err.where, "snp.ask");
@@ -726,11 +728,13 @@ static void test_unpinned_ark_and_missing_certs(void **state)
 		/* an ASK by the right name with another key */
 		assert_int_equal(verify_certs(rep, sizeof(rep), wrong_ask, 3, pki.ark, &err), CCG_ERR_CERT_CHAIN);
 		assert_string_equal(err.where, "snp.ask");
-		assert_non_null(strstr(err.detail, "the VCEK's signature does not verify with the key of the ASK given"));
+		assert_non_null(
+			strstr(err.detail, "the VCEK's signature does not verify with the key of the ASK given"));
 		/* no VCEK: only the ASK and ARK, with or without --ark (was "cannot tell the processor") */
 		assert_int_equal(verify_certs(s.report, s.report_len, cas_only, 2, s.ark, &err), CCG_ERR_CERT_MISSING);
 		assert_string_equal(err.where, "snp.vcek");
-		assert_non_null(strstr(err.detail, "no VCEK among the 2 certificates given (CN=SEV-Milan, CN=ARK-Milan)"));
+		assert_non_null(
+			strstr(err.detail, "no VCEK among the 2 certificates given (CN=SEV-Milan, CN=ARK-Milan)"));
 		assert_int_equal(verify_certs(s.report, s.report_len, cas_only, 2, NULL, &err), CCG_ERR_CERT_MISSING);
 		assert_int_equal(verify_certs(s.report, s.report_len, NULL, 0, NULL, &err), CCG_ERR_CERT_MISSING);
 		assert_string_equal(err.where, "snp.vcek");

@@ -26,8 +26,7 @@ struct report {
 };
 
 /* Parses request ‖ response the way the real reports lay them out. */
-static enum ccg_status parse_report(const uint8_t *data, size_t len, struct report *r,
-				    struct ccg_error *err)
+static enum ccg_status parse_report(const uint8_t *data, size_t len, struct report *r, struct ccg_error *err)
 {
 	struct ccg_cursor c;
 	enum ccg_status st;
@@ -37,8 +36,7 @@ static enum ccg_status parse_report(const uint8_t *data, size_t len, struct repo
 	if (st != CCG_OK)
 		return st;
 	return ccg_spdm_meas_response_parse(c.data, c.len, r->req.version,
-					    r->req.sig_requested ? CCG_SPDM_P384_SIG_LEN : 0, &r->resp,
-					    err);
+					    r->req.sig_requested ? CCG_SPDM_P384_SIG_LEN : 0, &r->resp, err);
 }
 
 static EVP_PKEY *leaf_key(const char *dir)
@@ -323,8 +321,8 @@ static void put_request(struct ccg_buf *b, uint8_t version, bool sig)
 		OK(ccg_buf_append(b, "ReqCtx01", CCG_SPDM_CONTEXT_LEN));
 }
 
-static void put_response(struct ccg_buf *b, uint8_t version, uint8_t num_blocks, const struct blk *blks,
-			 size_t n, uint16_t opaque_len, size_t sig_len)
+static void put_response(struct ccg_buf *b, uint8_t version, uint8_t num_blocks, const struct blk *blks, size_t n,
+			 uint16_t opaque_len, size_t sig_len)
 {
 	size_t rec = 0;
 
@@ -364,9 +362,8 @@ static const struct blk two_blocks[] = {
 };
 
 /* Parses a response built from blks; returns the status and fills err. */
-static enum ccg_status try_response(uint8_t version, uint8_t resp_version, uint8_t num_blocks,
-				    const struct blk *blks, size_t n, uint16_t opaque_len,
-				    struct ccg_error *err)
+static enum ccg_status try_response(uint8_t version, uint8_t resp_version, uint8_t num_blocks, const struct blk *blks,
+				    size_t n, uint16_t opaque_len, struct ccg_error *err)
 {
 	struct ccg_buf b;
 	struct ccg_spdm_meas_response *resp = calloc(1, sizeof(*resp));
@@ -454,15 +451,13 @@ static void test_value_size_must_fill(void **state)
 	put_response(&b, 0x11, 1, two_blocks, 1, 0, 0);
 	b.data[8 + 5] = 49; /* value size low byte: 48 → 49 */
 	ccg_error_clear(&err);
-	assert_int_equal(ccg_spdm_meas_response_parse(b.data, b.len, 0x11, 0, resp, &err),
-			 CCG_ERR_MALFORMED);
+	assert_int_equal(ccg_spdm_meas_response_parse(b.data, b.len, 0x11, 0, resp, &err), CCG_ERR_MALFORMED);
 	assert_string_equal(err.where, "spdm.response.block[0].value_size");
 	/* MeasurementSize too small for the DMTF header */
 	b.data[8 + 2] = 2;
 	b.data[8 + 3] = 0;
 	ccg_error_clear(&err);
-	assert_int_equal(ccg_spdm_meas_response_parse(b.data, b.len, 0x11, 0, resp, &err),
-			 CCG_ERR_MALFORMED);
+	assert_int_equal(ccg_spdm_meas_response_parse(b.data, b.len, 0x11, 0, resp, &err), CCG_ERR_MALFORMED);
 	ccg_buf_cleanup(&b);
 	free(resp);
 }
@@ -515,8 +510,7 @@ static void test_wrong_response_code(void **state)
 	put_response(&b, 0x11, 2, two_blocks, 2, 0, 0);
 	b.data[1] = 0x7F; /* ERROR */
 	ccg_error_clear(&err);
-	assert_int_equal(ccg_spdm_meas_response_parse(b.data, b.len, 0x11, 0, resp, &err),
-			 CCG_ERR_UNSUPPORTED);
+	assert_int_equal(ccg_spdm_meas_response_parse(b.data, b.len, 0x11, 0, resp, &err), CCG_ERR_UNSUPPORTED);
 	assert_string_equal(err.where, "spdm.response.code");
 	ccg_buf_cleanup(&b);
 	free(resp);
@@ -527,8 +521,7 @@ static void test_oversize_opaque(void **state)
 	struct ccg_error err;
 
 	(void)state;
-	assert_int_equal(try_response(0x11, 0x11, 2, two_blocks, 2, CCG_SPDM_OPAQUE_MAX + 1, &err),
-			 CCG_ERR_TOO_LARGE);
+	assert_int_equal(try_response(0x11, 0x11, 2, two_blocks, 2, CCG_SPDM_OPAQUE_MAX + 1, &err), CCG_ERR_TOO_LARGE);
 	assert_string_equal(err.where, "spdm.response.opaque_length");
 }
 
@@ -549,8 +542,7 @@ static void test_no_signature_and_context(void **state)
 	assert_int_equal(r->resp.signature.len, 0);
 	assert_int_equal(r->resp.signed_len, r->resp.raw.len);
 	ccg_error_clear(&err);
-	assert_int_equal(ccg_spdm_meas_verify(&r->req, &r->resp, NULL, 0, key, &err),
-			 CCG_ERR_SIGNATURE);
+	assert_int_equal(ccg_spdm_meas_verify(&r->req, &r->resp, NULL, 0, key, &err), CCG_ERR_SIGNATURE);
 	assert_string_equal(err.where, "spdm.response.signature");
 	ccg_buf_cleanup(&b);
 	/* 1.3: RequesterContext after SlotIDParam and after the opaque data */
@@ -642,11 +634,9 @@ static void signed_12(uint8_t version)
 	OK(ccg_spdm_meas_verify(&r->req, &r->resp, NULL, 0, key, NULL));
 	/* another key, a VCA the signer did not include */
 	ccg_error_clear(&err);
-	assert_int_equal(ccg_spdm_meas_verify(&r->req, &r->resp, NULL, 0, other, &err),
-			 CCG_ERR_SIGNATURE);
+	assert_int_equal(ccg_spdm_meas_verify(&r->req, &r->resp, NULL, 0, other, &err), CCG_ERR_SIGNATURE);
 	assert_string_equal(err.where, "spdm.response.signature");
-	assert_int_equal(ccg_spdm_meas_verify(&r->req, &r->resp, vca, sizeof(vca), key, NULL),
-			 CCG_ERR_SIGNATURE);
+	assert_int_equal(ccg_spdm_meas_verify(&r->req, &r->resp, vca, sizeof(vca), key, NULL), CCG_ERR_SIGNATURE);
 	/* every byte flipped */
 	for (size_t i = 0; i < b.len; i++) {
 		enum ccg_status st;

@@ -187,7 +187,6 @@ static char *forge(const struct keypair *kp, const char *header, const char *pay
 	return out;
 }
 
-
 static void test_payload_shape(void **state)
 {
 	char hash[97];
@@ -202,49 +201,56 @@ static void test_payload_shape(void **state)
 	/* the forged baseline is accepted: only the changed member makes each refusal */
 	snprintf(payload, sizeof(payload),
 		 "{\"ccgpu-statement\":1,\"party\":\"acme\",\"contract\":\"c\",\"route\":\"r\",\"iat\":1,"
-		 "\"jti\":\"0123456789abcdef\",\"body-sha384\":\"%s\"}", hash);
+		 "\"jti\":\"0123456789abcdef\",\"body-sha384\":\"%s\"}",
+		 hash);
 	t = forge(&ed1, "{\"alg\":\"EdDSA\",\"kid\":\"acme\"}", payload);
 	assert_int_equal(verify(t, &ed1, &st, &err), CCG_OK);
 	free(t);
 	/* the payload names another party than the signer (kid) */
 	snprintf(payload, sizeof(payload),
 		 "{\"ccgpu-statement\":1,\"party\":\"clinic\",\"contract\":\"c\",\"route\":\"r\",\"iat\":1,"
-		 "\"jti\":\"0123456789abcdef\",\"body-sha384\":\"%s\"}", hash);
+		 "\"jti\":\"0123456789abcdef\",\"body-sha384\":\"%s\"}",
+		 hash);
 	t = forge(&ed1, "{\"alg\":\"EdDSA\",\"kid\":\"acme\"}", payload);
 	expect(verify(t, &ed1, &st, &err), &err, CCG_ERR_STATEMENT_SCOPE, "statement.party");
 	free(t);
 	/* a member that is not allowed */
 	snprintf(payload, sizeof(payload),
 		 "{\"ccgpu-statement\":1,\"party\":\"acme\",\"contract\":\"c\",\"route\":\"r\",\"iat\":1,"
-		 "\"jti\":\"0123456789abcdef\",\"body-sha384\":\"%s\",\"admin\":true}", hash);
+		 "\"jti\":\"0123456789abcdef\",\"body-sha384\":\"%s\",\"admin\":true}",
+		 hash);
 	t = forge(&ed1, "{\"alg\":\"EdDSA\",\"kid\":\"acme\"}", payload);
 	expect(verify(t, &ed1, &st, &err), &err, CCG_ERR_MALFORMED, "statement.payload");
 	free(t);
 	/* a jti too short to be unique */
 	snprintf(payload, sizeof(payload),
 		 "{\"ccgpu-statement\":1,\"party\":\"acme\",\"contract\":\"c\",\"route\":\"r\",\"iat\":1,"
-		 "\"jti\":\"short\",\"body-sha384\":\"%s\"}", hash);
+		 "\"jti\":\"short\",\"body-sha384\":\"%s\"}",
+		 hash);
 	t = forge(&ed1, "{\"alg\":\"EdDSA\",\"kid\":\"acme\"}", payload);
 	expect(verify(t, &ed1, &st, &err), &err, CCG_ERR_MALFORMED, "statement.jti");
 	free(t);
 	/* another version */
 	snprintf(payload, sizeof(payload),
 		 "{\"ccgpu-statement\":2,\"party\":\"acme\",\"contract\":\"c\",\"route\":\"r\",\"iat\":1,"
-		 "\"jti\":\"0123456789abcdef\",\"body-sha384\":\"%s\"}", hash);
+		 "\"jti\":\"0123456789abcdef\",\"body-sha384\":\"%s\"}",
+		 hash);
 	t = forge(&ed1, "{\"alg\":\"EdDSA\",\"kid\":\"acme\"}", payload);
 	expect(verify(t, &ed1, &st, &err), &err, CCG_ERR_MALFORMED, "statement.ccgpu-statement");
 	free(t);
 	/* an iat that is not an integer */
 	snprintf(payload, sizeof(payload),
 		 "{\"ccgpu-statement\":1,\"party\":\"acme\",\"contract\":\"c\",\"route\":\"r\",\"iat\":\"1\","
-		 "\"jti\":\"0123456789abcdef\",\"body-sha384\":\"%s\"}", hash);
+		 "\"jti\":\"0123456789abcdef\",\"body-sha384\":\"%s\"}",
+		 hash);
 	t = forge(&ed1, "{\"alg\":\"EdDSA\",\"kid\":\"acme\"}", payload);
 	expect(verify(t, &ed1, &st, &err), &err, CCG_ERR_MALFORMED, "statement.iat");
 	free(t);
 	/* the header may hold nothing but alg and kid (no jwk, no crit) */
 	snprintf(payload, sizeof(payload),
 		 "{\"ccgpu-statement\":1,\"party\":\"acme\",\"contract\":\"c\",\"route\":\"r\",\"iat\":1,"
-		 "\"jti\":\"0123456789abcdef\",\"body-sha384\":\"%s\"}", hash);
+		 "\"jti\":\"0123456789abcdef\",\"body-sha384\":\"%s\"}",
+		 hash);
 	t = forge(&ed1, "{\"alg\":\"EdDSA\",\"kid\":\"acme\",\"crit\":[\"x\"]}", payload);
 	expect(verify(t, &ed1, &st, &err), &err, CCG_ERR_UNSUPPORTED, "statement.header");
 	free(t);
@@ -403,8 +409,8 @@ static void test_mutations(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_es384_accepted), cmocka_unit_test(test_eddsa_accepted),
-		cmocka_unit_test(test_wrong_key),      cmocka_unit_test(test_payload_shape),
+		cmocka_unit_test(test_es384_accepted),   cmocka_unit_test(test_eddsa_accepted),
+		cmocka_unit_test(test_wrong_key),        cmocka_unit_test(test_payload_shape),
 		cmocka_unit_test(test_scope_and_window), cmocka_unit_test(test_replay),
 		cmocka_unit_test(test_mutations),
 	};

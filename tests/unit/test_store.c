@@ -384,7 +384,8 @@ static void test_urls(void **state)
 	assert_int_equal(ccg_store_open("sqlite://relative.db", NULL, &s, &err), CCG_ERR_INVALID_ARG);
 	assert_string_equal(err.where, "store.url");
 	ccg_error_clear(&err);
-	assert_int_equal(ccg_store_open("sqlite:///nonexistent-dir-ccgpu/x/verifier.db", NULL, &s, &err), CCG_ERR_STORE);
+	assert_int_equal(ccg_store_open("sqlite:///nonexistent-dir-ccgpu/x/verifier.db", NULL, &s, &err),
+			 CCG_ERR_STORE);
 	assert_string_equal(err.where, "store.url");
 	/* a PostgreSQL socket directory with no server */
 	ccg_error_clear(&err);
@@ -414,13 +415,13 @@ static int teardown_all(void **state)
 	return 0;
 }
 
-#define BOTH(fn)                                                  \
-	cmocka_unit_test_prestate(fn, &sqlite_be), cmocka_unit_test_prestate(fn, &pg_be)
+#define BOTH(fn) cmocka_unit_test_prestate(fn, &sqlite_be), cmocka_unit_test_prestate(fn, &pg_be)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		BOTH(test_migrate), BOTH(test_migrate_concurrent), BOTH(test_nonce), BOTH(test_nonce_race),
+		BOTH(test_migrate), BOTH(test_migrate_concurrent),
+		BOTH(test_nonce),   BOTH(test_nonce_race),
 		BOTH(test_records), cmocka_unit_test_prestate(test_urls, &sqlite_be),
 	};
 

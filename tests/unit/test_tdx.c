@@ -180,8 +180,8 @@ static void test_collateral_faults(void **state)
 	{
 		struct ccg_tdx_quote q;
 		struct ccg_tdx_result r;
-		struct ccg_tdx_verify_opts o = {.root = fx.root, .collateral = fx.col, .now = NOW,
-						.require_fresh_collateral = true};
+		struct ccg_tdx_verify_opts o = {
+			.root = fx.root, .collateral = fx.col, .now = NOW, .require_fresh_collateral = true};
 
 		assert_int_equal(ccg_tdx_quote_parse(fx.quote, fx.quote_len, &q, NULL), CCG_OK);
 		assert_int_equal(ccg_tdx_quote_verify(&q, &o, &r, NULL), CCG_ERR_OCSP_STALE);

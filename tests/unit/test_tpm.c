@@ -166,12 +166,16 @@ static void azure_free(struct azure *a)
 	ccg_tpm_quote_cleanup(&a->q);
 }
 
-static enum ccg_status azure_verify(struct azure *a, const uint8_t *hcl, size_t len, const char *nonce,
-				    json_t **claims, struct ccg_error *err)
+static enum ccg_status azure_verify(struct azure *a, const uint8_t *hcl, size_t len, const char *nonce, json_t **claims,
+				    struct ccg_error *err)
 {
 	struct ccg_azure_hcl h;
-	struct ccg_azure_verify_opts o = {.ark = a->ark, .certs = a->certs, .now = NOW, .quote = &a->q,
-					  .nonce = (const uint8_t *)nonce, .nonce_len = nonce ? strlen(nonce) : 0};
+	struct ccg_azure_verify_opts o = {.ark = a->ark,
+					  .certs = a->certs,
+					  .now = NOW,
+					  .quote = &a->q,
+					  .nonce = (const uint8_t *)nonce,
+					  .nonce_len = nonce ? strlen(nonce) : 0};
 	json_t *local = NULL;
 	enum ccg_status st = ccg_azure_hcl_parse(hcl, len, &h, err);
 

@@ -49,7 +49,8 @@ static int setup(void **state)
 {
 	(void)state;
 	for (size_t i = 0; i < 4; i++) {
-		EVP_PKEY *k = i == 1 ? EVP_PKEY_Q_keygen(NULL, NULL, "ED25519") : EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
+		EVP_PKEY *k = i == 1 ? EVP_PKEY_Q_keygen(NULL, NULL, "ED25519")
+				     : EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
 		BIO *a = BIO_new(BIO_s_mem()), *b = BIO_new(BIO_s_mem());
 
 		assert_int_equal(PEM_write_bio_PrivateKey(a, k, NULL, NULL, 0, NULL, NULL), 1);
@@ -80,17 +81,21 @@ static char *doc(int v, const size_t *idx, size_t n, const char *not_after)
 	for (size_t i = 0; i < n; i++) {
 		char pol[256];
 
-		snprintf(pol, sizeof(pol),
-			 "policy \"%s\" version 1\nrule overall \"attestation passed\" { x-nvidia-overall-att-result }\n",
-			 P[idx[i]].id);
+		snprintf(
+			pol, sizeof(pol),
+			"policy \"%s\" version 1\nrule overall \"attestation passed\" { x-nvidia-overall-att-result }\n",
+			P[idx[i]].id);
 		json_array_append_new(ps, json_pack("{s:s,s:s,s:s,s:s}", "id", P[idx[i]].id, "role",
-						    i == 0 ? "model-owner" : i == 1 ? "data-owner" : "client",
+						    i == 0   ? "model-owner"
+						    : i == 1 ? "data-owner"
+							     : "client",
 						    "public-key", P[idx[i]].pub, "policy", pol));
 	}
 	d = json_pack("{s:i,s:s,s:i,s:s,s:s,s:{s:s,s:{s:[s]}},s:o,s:[{s:s,s:s,s:[s,s]}]}", "ccgpu-contract", 1, "id",
 		      "llm-serving", "version", v, "not-before", "2026-01-01T00:00:00Z", "not-after", not_after,
-		      "workload", "name", "llama-70b", "reference-values", "x-nvidia-gpu-vbios-version", "96.00.9F.00.01", "parties", ps, "secrets", "owner", "acme", "name",
-		      "model-key", "requires", "acme", "clinic");
+		      "workload", "name", "llama-70b", "reference-values", "x-nvidia-gpu-vbios-version",
+		      "96.00.9F.00.01", "parties", ps, "secrets", "owner", "acme", "name", "model-key", "requires",
+		      "acme", "clinic");
 	assert_non_null(d);
 	t = json_dumps(d, JSON_COMPACT);
 	json_decref(d);
@@ -148,7 +153,8 @@ static enum ccg_status reg(struct fixture *f, const char *text, const size_t *si
 		sigs[i] = sign(text, signers[i]);
 	ccg_error_clear(err);
 	assert_int_equal(ccg_store_begin(f->s, &t, err), CCG_OK);
-	s = ccg_vcontract_register(t, (const uint8_t *)text, strlen(text), (const char *const *)sigs, n, now, NULL, err);
+	s = ccg_vcontract_register(t, (const uint8_t *)text, strlen(text), (const char *const *)sigs, n, now, NULL,
+				   err);
 	if (s == CCG_OK)
 		assert_int_equal(ccg_store_commit(t, err), CCG_OK);
 	else
@@ -287,14 +293,17 @@ static void test_statement_accept(void **state)
 
 	(void)state;
 	assert_int_equal(reg(&f, d1, two, 2, NOW, &err), CCG_OK);
-	assert_int_equal(ccg_statement_sign((const uint8_t *)P[1].priv, strlen(P[1].priv), "clinic", "llm-serving", route,
-					    b, 2, NOW, NULL, &ok, &err), CCG_OK);
+	assert_int_equal(ccg_statement_sign((const uint8_t *)P[1].priv, strlen(P[1].priv), "clinic", "llm-serving",
+					    route, b, 2, NOW, NULL, &ok, &err),
+			 CCG_OK);
 	/* alice signs with her own key, but she is no party of the stored version */
-	assert_int_equal(ccg_statement_sign((const uint8_t *)P[2].priv, strlen(P[2].priv), "alice", "llm-serving", route,
-					    b, 2, NOW, NULL, &alice, &err), CCG_OK);
+	assert_int_equal(ccg_statement_sign((const uint8_t *)P[2].priv, strlen(P[2].priv), "alice", "llm-serving",
+					    route, b, 2, NOW, NULL, &alice, &err),
+			 CCG_OK);
 	/* mallory signs as acme with her key */
 	assert_int_equal(ccg_statement_sign((const uint8_t *)P[3].priv, strlen(P[3].priv), "acme", "llm-serving", route,
-					    b, 2, NOW, NULL, &mallory, &err), CCG_OK);
+					    b, 2, NOW, NULL, &mallory, &err),
+			 CCG_OK);
 	assert_int_equal(ccg_store_begin(f.s, &t, &err), CCG_OK);
 	assert_int_equal(ccg_vcontract_load(t, "llm-serving", &vc, &err), CCG_OK);
 	ccg_error_clear(&err);

@@ -129,8 +129,14 @@ static void answer_error(struct pair *p, uint16_t device, enum ccg_status status
 
 static struct ccg_frame_call call_for(uint8_t type, uint8_t want, uint16_t device, uint32_t sid, bool adopt)
 {
-	struct ccg_frame_call c = {.type = type, .device = device, .session_id = sid, .pass_fd = -1, .want = want,
-				   .where = "test.call", .bad_answer = CCG_ERR_PROTOCOL, .adopt_refusal = adopt};
+	struct ccg_frame_call c = {.type = type,
+				   .device = device,
+				   .session_id = sid,
+				   .pass_fd = -1,
+				   .want = want,
+				   .where = "test.call",
+				   .bad_answer = CCG_ERR_PROTOCOL,
+				   .adopt_refusal = adopt};
 
 	return c;
 }

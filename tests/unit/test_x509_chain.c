@@ -24,8 +24,7 @@ static STACK_OF(X509) *load_chain(const char *rel)
 
 static void test_real_chains_verify(void **state)
 {
-	static const char *chains[] = {"nvidia/hopper-550.90.07/chain.pem",
-				       "nvidia/hopper-580.159.03/chain.pem"};
+	static const char *chains[] = {"nvidia/hopper-550.90.07/chain.pem", "nvidia/hopper-580.159.03/chain.pem"};
 	X509 *anchor = td_cert("nvidia/roots/nvidia_device_identity_ca.pem");
 
 	(void)state;
@@ -228,8 +227,8 @@ static void test_hopper_composite_device_id(void **state)
 	assert_int_equal(ccg_tcbinfo_fwid(ASN1_STRING_get0_data(v), (size_t)ASN1_STRING_length(v), true, "ext", fwid,
 					  &err),
 			 CCG_OK);
-	assert_int_equal(ccg_tcbinfo_fwid(ASN1_STRING_get0_data(v), (size_t)ASN1_STRING_length(v), false, "ext",
-					  fwid, &err),
+	assert_int_equal(ccg_tcbinfo_fwid(ASN1_STRING_get0_data(v), (size_t)ASN1_STRING_length(v), false, "ext", fwid,
+					  &err),
 			 CCG_ERR_CERT_FWID);
 	assert_int_equal(ccg_cert_fwid(sk_X509_value(sk, 0), via_cert, NULL), CCG_OK);
 	/* the README's fact for this chain: the FWID is the extension's last 48 bytes */
@@ -241,14 +240,10 @@ static void test_hopper_composite_device_id(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_real_chains_verify),
-		cmocka_unit_test(test_missing_cert_fails),
-		cmocka_unit_test(test_other_root_fails),
-		cmocka_unit_test(test_reordered_and_extra_fail),
-		cmocka_unit_test(test_no_anchor_and_empty),
-		cmocka_unit_test(test_fwid),
-		cmocka_unit_test(test_blackwell_tcbinfo),
-		cmocka_unit_test(test_hopper_composite_device_id),
+		cmocka_unit_test(test_real_chains_verify),  cmocka_unit_test(test_missing_cert_fails),
+		cmocka_unit_test(test_other_root_fails),    cmocka_unit_test(test_reordered_and_extra_fail),
+		cmocka_unit_test(test_no_anchor_and_empty), cmocka_unit_test(test_fwid),
+		cmocka_unit_test(test_blackwell_tcbinfo),   cmocka_unit_test(test_hopper_composite_device_id),
 	};
 
 	td_require();

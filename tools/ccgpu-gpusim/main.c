@@ -50,8 +50,25 @@ static const char usage[] =
 	"--timeout stops a server after SECS seconds (default: run until SIGTERM).\n"
 	"Exit status: 0 success, 1 failure, 2 usage error.\n";
 
-enum { OPT_OUT = 256, OPT_GPUS, OPT_OCSP_URL, OPT_DRIVER, OPT_VBIOS, OPT_FAULT, OPT_SOCKET, OPT_STATE, OPT_DIR,
-       OPT_PORT, OPT_PORT_FILE, OPT_TIMEOUT, OPT_COPY_ENGINE, OPT_HELP, OPT_ARCH, OPT_SWITCHES, OPT_NONCE };
+enum {
+	OPT_OUT = 256,
+	OPT_GPUS,
+	OPT_OCSP_URL,
+	OPT_DRIVER,
+	OPT_VBIOS,
+	OPT_FAULT,
+	OPT_SOCKET,
+	OPT_STATE,
+	OPT_DIR,
+	OPT_PORT,
+	OPT_PORT_FILE,
+	OPT_TIMEOUT,
+	OPT_COPY_ENGINE,
+	OPT_HELP,
+	OPT_ARCH,
+	OPT_SWITCHES,
+	OPT_NONCE
+};
 
 static const struct option long_opts[] = {
 	{"out", required_argument, NULL, OPT_OUT},

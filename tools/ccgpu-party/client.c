@@ -41,9 +41,8 @@ enum ccg_status party_verifier_parse(const char *spec, struct party_verifier *v,
 	return CCG_OK;
 }
 
-enum ccg_status party_http(const struct party_verifier *v, const char *method, const char *target,
-			   const uint8_t *body, size_t len, const char *statement, struct ccg_http_response *out,
-			   struct ccg_error *err)
+enum ccg_status party_http(const struct party_verifier *v, const char *method, const char *target, const uint8_t *body,
+			   size_t len, const char *statement, struct ccg_http_response *out, struct ccg_error *err)
 {
 	struct ccg_http_request req;
 	struct ccg_error inner;
@@ -104,8 +103,8 @@ enum ccg_status party_answer_check(const struct ccg_http_response *r, long want,
 	}
 	/* the problem's short name: what follows the common prefix "tag:ccgpu.dev,2026:problem:" */
 	slash = strrchr(type, ':');
-	ccg_error_set(err, st, what, "the verifier answered HTTP %ld %.64s%s%.160s%s%.64s%s%.64s%s%.96s",
-		      r->status, slash != NULL ? slash + 1 : type, pstr(p, "detail") != NULL ? ": " : "",
+	ccg_error_set(err, st, what, "the verifier answered HTTP %ld %.64s%s%.160s%s%.64s%s%.64s%s%.96s", r->status,
+		      slash != NULL ? slash + 1 : type, pstr(p, "detail") != NULL ? ": " : "",
 		      pstr(p, "detail") != NULL ? pstr(p, "detail") : "", pstr(p, "party") != NULL ? " (party " : "",
 		      pstr(p, "party") != NULL ? pstr(p, "party") : "", pstr(p, "rule") != NULL ? ", rule " : "",
 		      pstr(p, "rule") != NULL ? pstr(p, "rule") : "", pstr(p, "party") != NULL ? ")" : "",
@@ -236,8 +235,8 @@ enum ccg_status party_upload_body(const uint8_t pk[97], const char *kid, const c
 			   strlen(PARTY_UPLOAD_INFO), aad, aad_len, data, len, &sealed, &sealed_len, err);
 	if (st != CCG_OK)
 		return st;
-	o = json_pack("{s:s, s:s, s:o, s:o}", "suite", PARTY_UPLOAD_SUITE, "kid", kid, "enc",
-		      b64url(sealed, enc_len), "ct", b64url(sealed + enc_len, sealed_len - enc_len));
+	o = json_pack("{s:s, s:s, s:o, s:o}", "suite", PARTY_UPLOAD_SUITE, "kid", kid, "enc", b64url(sealed, enc_len),
+		      "ct", b64url(sealed + enc_len, sealed_len - enc_len));
 	if (o == NULL || (*out = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
 		st = ccg_error_set(err, CCG_ERR_NOMEM, "party.upload", "out of memory");
 	json_decref(o);

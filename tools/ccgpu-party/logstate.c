@@ -258,8 +258,8 @@ enum ccg_status party_log_entries(const struct party_verifier *v, uint64_t start
 	return st;
 }
 
-enum ccg_status party_log_proof_check(const struct ccg_log_sth *head, uint64_t index, const uint8_t *entry,
-				      size_t len, const uint8_t *body, size_t body_len, struct ccg_error *err)
+enum ccg_status party_log_proof_check(const struct ccg_log_sth *head, uint64_t index, const uint8_t *entry, size_t len,
+				      const uint8_t *body, size_t body_len, struct ccg_error *err)
 {
 	uint8_t path[CCG_MERKLE_MAX_PROOF][CCG_MERKLE_HASH_LEN], leaf[CCG_MERKLE_HASH_LEN];
 	struct ccg_error inner;
@@ -275,8 +275,9 @@ enum ccg_status party_log_proof_check(const struct ccg_log_sth *head, uint64_t i
 				   " was asked for",
 				   i, n, index, head->tree_size);
 	if (st == CCG_OK && (st = ccg_merkle_leaf_hash(entry, len, leaf)) == CCG_OK)
-		st = ccg_merkle_inclusion_verify(index, head->tree_size, leaf, (const uint8_t(*)[CCG_MERKLE_HASH_LEN])path,
-						 count, head->root, &inner);
+		st = ccg_merkle_inclusion_verify(index, head->tree_size, leaf,
+						 (const uint8_t(*)[CCG_MERKLE_HASH_LEN])path, count, head->root,
+						 &inner);
 	if (st != CCG_OK)
 		return ccg_error_set(err, st == CCG_ERR_NOMEM ? st : CCG_ERR_LOG_PROOF, "party.log.inclusion",
 				     "entry %" PRIu64 " is not proven in the signed tree of %" PRIu64 ": %s: %s", index,

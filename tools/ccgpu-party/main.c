@@ -26,7 +26,7 @@
 #include "verifier/statement.h"
 #include "verifier/vevidence.h"
 
-#define FILE_MAX (1u << 20)  /* a contract, a signature, a policy, a key */
+#define FILE_MAX (1u << 20) /* a contract, a signature, a policy, a key */
 
 static const char usage[] =
 	"usage: ccgpu-party [options] COMMAND ARGS...\n"
@@ -61,8 +61,20 @@ static const char usage[] =
 	"refused the request; 4 the verifier could not be reached or failed.\n";
 
 enum {
-	OPT_VERIFIER = 1000, OPT_PARTY, OPT_KEY, OPT_STATE, OPT_TPM_AK, OPT_POLICY, OPT_JWKS_EVIDENCE,
-	OPT_CONTRACT_VERSION, OPT_FROM, OPT_COUNT, OPT_TIME, OPT_TIMEOUT, OPT_HELP, OPT_VERSION,
+	OPT_VERIFIER = 1000,
+	OPT_PARTY,
+	OPT_KEY,
+	OPT_STATE,
+	OPT_TPM_AK,
+	OPT_POLICY,
+	OPT_JWKS_EVIDENCE,
+	OPT_CONTRACT_VERSION,
+	OPT_FROM,
+	OPT_COUNT,
+	OPT_TIME,
+	OPT_TIMEOUT,
+	OPT_HELP,
+	OPT_VERSION,
 };
 
 static const struct option long_opts[] = {
@@ -238,10 +250,12 @@ static enum ccg_status advance_log(struct call *c, struct ccg_error *err)
 	if ((st = party_state_save(c->state_dir, c->v.url, &c->head, err)) != CCG_OK)
 		return st;
 	if (c->kept.have)
-		fprintf(stderr, "ccgpu-party: log: %" PRIu64 " entries, signed head extends the kept one of %" PRIu64 "\n",
+		fprintf(stderr,
+			"ccgpu-party: log: %" PRIu64 " entries, signed head extends the kept one of %" PRIu64 "\n",
 			c->head.sth.tree_size, c->kept.sth.tree_size);
 	else
-		fprintf(stderr, "ccgpu-party: log: %" PRIu64 " entries, signed head kept (first seen of this verifier)\n",
+		fprintf(stderr,
+			"ccgpu-party: log: %" PRIu64 " entries, signed head kept (first seen of this verifier)\n",
 			c->head.sth.tree_size);
 	return CCG_OK;
 }
@@ -258,7 +272,8 @@ static enum ccg_status call_open(struct call *c, bool signing, struct ccg_error 
 	if (signing) {
 		ccg_error_clear(&inner);
 		if (c->o.party == NULL || c->o.key == NULL)
-			return ccg_error_set(err, CCG_ERR_INVALID_ARG, "party.input", "--party ID and --key PEM are required");
+			return ccg_error_set(err, CCG_ERR_INVALID_ARG, "party.input",
+					     "--party ID and --key PEM are required");
 		if ((st = ccg_file_read(c->o.key, FILE_MAX, &c->key_pem, &c->key_len, &inner)) != CCG_OK)
 			return ccg_error_set(err, st, "party.input", "--key %s: %s", c->o.key, inner.detail);
 	}
@@ -499,8 +514,7 @@ static int cmd_secret_put(struct call *c, int argc, char **argv)
 		return usage_error("give --contract-version N (or CONTRACT as the contract's file)");
 	if (read_secret(argv[2], &sec, &err) != CCG_OK)
 		return fail("secret put", &err);
-	if (call_open(c, true, &err) != CCG_OK ||
-	    party_upload_key(c->upload_jwk, pk, kid, &err) != CCG_OK ||
+	if (call_open(c, true, &err) != CCG_OK || party_upload_key(c->upload_jwk, pk, kid, &err) != CCG_OK ||
 	    party_upload_body(pk, kid, name, argv[1], version, sec->data, sec->len, &body, &err) != CCG_OK) {
 		rc = fail("secret put", &err);
 		goto out;
@@ -604,8 +618,8 @@ static int cmd_log_show(struct call *c)
 	n = c->head.sth.tree_size;
 	if (start >= n) {
 		if (c->o.from_set && start > 0) {
-			ccg_error_set(&err, CCG_ERR_INVALID_ARG, "party.input", "--from %" PRIu64 ": the log has %" PRIu64
-				      " entries", start, n);
+			ccg_error_set(&err, CCG_ERR_INVALID_ARG, "party.input",
+				      "--from %" PRIu64 ": the log has %" PRIu64 " entries", start, n);
 			return fail("log show", &err);
 		}
 		return PARTY_EXIT_OK; /* an empty log */
@@ -619,8 +633,8 @@ static int cmd_log_show(struct call *c)
 		return fail("log show", &err);
 	for (uint64_t i = start; i < end; i++) {
 		/* printed only once proven in the signed head */
-		if (rc == PARTY_EXIT_OK && party_log_included(&c->v, &c->head.sth, i, entries[i - start],
-							      lens[i - start], &err) != CCG_OK)
+		if (rc == PARTY_EXIT_OK &&
+		    party_log_included(&c->v, &c->head.sth, i, entries[i - start], lens[i - start], &err) != CCG_OK)
 			rc = fail("log show", &err);
 		if (rc == PARTY_EXIT_OK)
 			printf("%" PRIu64 " %.*s\n", i, (int)lens[i - start], (const char *)entries[i - start]);

@@ -32,9 +32,9 @@
 #define PARTY_UPLOAD_SUITE "P384-SHA384-AES256GCM"
 #define PARTY_UPLOAD_ALG "HPKE-P384-SHA384-AES256GCM"
 #define PARTY_STATEMENT_HEADER "CCGPU-Statement"
-#define PARTY_MAX_ANSWER (1u << 20)     /* bytes of any answer the party reads */
-#define PARTY_MAX_SECRET (64u * 1024u)  /* bytes of a secret (the daemon's bound) */
-#define PARTY_MAX_NAME 128              /* bytes of a contract or secret name */
+#define PARTY_MAX_ANSWER (1u << 20)    /* bytes of any answer the party reads */
+#define PARTY_MAX_SECRET (64u * 1024u) /* bytes of a secret (the daemon's bound) */
+#define PARTY_MAX_NAME 128             /* bytes of a contract or secret name */
 #define PARTY_MAX_URL 1024
 
 /* exit statuses of ccgpu-party (ccgpu-party(1), EXIT STATUS) */
@@ -90,8 +90,7 @@ int party_exit_for(const struct ccg_error *err);
  * kid string of at most 128 bytes, no private part; otherwise
  * CCG_ERR_MALFORMED / CCG_ERR_UNSUPPORTED naming "party.upload_key.MEMBER".
  */
-CCG_MUST_USE enum ccg_status party_upload_key(const json_t *jwk, uint8_t pk[97], char kid[129],
-					      struct ccg_error *err);
+CCG_MUST_USE enum ccg_status party_upload_key(const json_t *jwk, uint8_t pk[97], char kid[129], struct ccg_error *err);
 
 /*
  * party_upload_body: the PUT …/secrets/{secret} body sealing secret to pk:
@@ -99,8 +98,8 @@ CCG_MUST_USE enum ccg_status party_upload_key(const json_t *jwk, uint8_t pk[97],
  * contract ‖ 0x00 ‖ secret ‖ 0x00 ‖ decimal version. *out is malloc'd JSON.
  */
 CCG_MUST_USE enum ccg_status party_upload_body(const uint8_t pk[97], const char *kid, const char *contract,
-					       const char *secret, int64_t version, const uint8_t *data,
-					       size_t len, char **out, struct ccg_error *err);
+					       const char *secret, int64_t version, const uint8_t *data, size_t len,
+					       char **out, struct ccg_error *err);
 /* party_upload_aad: that aad into out (room for 2 * PARTY_MAX_NAME + 24 bytes); its length. */
 size_t party_upload_aad(const char *contract, const char *secret, int64_t version, uint8_t *out);
 
@@ -113,7 +112,7 @@ bool party_name_ok(const char *name);
 struct party_head {
 	bool have;
 	struct ccg_log_sth sth;
-	char *jws;  /* malloc'd */
+	char *jws;   /* malloc'd */
 	json_t *key; /* the public JWK it verified under */
 };
 void party_head_cleanup(struct party_head *h);

@@ -49,38 +49,49 @@ static const char usage[] =
 	"Exit status: 0 allow / ok, 1 deny / check failed, 2 usage or input error.\n";
 
 static const char *const cmd_help[][2] = {
-	{"new", "usage: ccgpu-policy new ROLE [--name NAME]\n"
-		"  ROLE: model-owner, data-owner, client or operator\n"
-		"  --name NAME   the policy's name (default: ROLE)\n"},
-	{"check", "usage: ccgpu-policy check FILE...\n"
-		  "  parse and type-check each policy against the claims schema\n"},
-	{"fmt", "usage: ccgpu-policy fmt FILE [--write] [--check]\n"
-		"  --write   rewrite FILE in canonical form\n"
-		"  --check   exit 1 when FILE is not in canonical form\n"},
-	{"eval", "usage: ccgpu-policy eval POLICY (--claims FILE | --evidence FILE [--nonce HEX] |\n"
-		 "                            --report FILE --chain FILE --nonce HEX) [--time TIME] [--rim-dir DIR]\n"
-		 "  prints allow, or deny with the first failing rule\n"},
-	{"explain", "usage: ccgpu-policy explain POLICY (--claims FILE | --evidence FILE [--nonce HEX] |\n"
-		    "                               --report FILE --chain FILE --nonce HEX) [--time TIME] [--rim-dir DIR]\n"},
-	{"test", "usage: ccgpu-policy test POLICY CASES.json [--time TIME]\n"
-		 "  CASES.json: [{\"name\", \"claims\" | \"evidence\" [+ \"nonce\"], \"expect\": \"allow\"|\"deny\", \"rule\"}]\n"
-		 "  paths are relative to the cases file\n"},
-	{"sign", "usage: ccgpu-policy sign FILE --key PEM [--party ID] [--output FILE]\n"
-		 "  a contract is signed as party ID; a policy in its canonical form\n"},
-	{"verify", "usage: ccgpu-policy verify FILE SIG... [--party-key ID=PEM]... [--pub PEM] [--time TIME]\n"
-		   "  contract: in force when its threshold of parties signed this version with their\n"
-		   "            registered keys, one --party-key per party (keys in the contract do not count)\n"
-		   "  policy: --pub is the signer's public key\n"},
-	{"release", "usage: ccgpu-policy release CONTRACT SIG... --party-key ID=PEM... --secret NAME\n"
-		    "                             (--claims FILE | --evidence FILE [--nonce HEX] |\n"
-		    "                              --report FILE --chain FILE --nonce HEX) [--time TIME] [--rim-dir DIR]\n"
-		    "  allow when the contract is in force, the secret's owner and every party it requires\n"
-		    "  signed this version with their registered keys, and the reference values and those\n"
-		    "  parties' policies hold on the claims\n"},
-	{"diff", "usage: ccgpu-policy diff OLD NEW\n"
-		 "  rules added, removed or changed (formatting and comments ignored); exit 1 when they differ\n"},
-	{"import", "usage: ccgpu-policy import FILE [--name NAME]\n"
-		   "  NVIDIA relying-party policy JSON or Azure Secure Key Release policy JSON\n"},
+	{"new",
+	 "usage: ccgpu-policy new ROLE [--name NAME]\n"
+	 "  ROLE: model-owner, data-owner, client or operator\n"
+	 "  --name NAME   the policy's name (default: ROLE)\n"},
+	{"check",
+	 "usage: ccgpu-policy check FILE...\n"
+	 "  parse and type-check each policy against the claims schema\n"},
+	{"fmt",
+	 "usage: ccgpu-policy fmt FILE [--write] [--check]\n"
+	 "  --write   rewrite FILE in canonical form\n"
+	 "  --check   exit 1 when FILE is not in canonical form\n"},
+	{"eval",
+	 "usage: ccgpu-policy eval POLICY (--claims FILE | --evidence FILE [--nonce HEX] |\n"
+	 "                            --report FILE --chain FILE --nonce HEX) [--time TIME] [--rim-dir DIR]\n"
+	 "  prints allow, or deny with the first failing rule\n"},
+	{"explain",
+	 "usage: ccgpu-policy explain POLICY (--claims FILE | --evidence FILE [--nonce HEX] |\n"
+	 "                               --report FILE --chain FILE --nonce HEX) [--time TIME] [--rim-dir DIR]\n"},
+	{"test",
+	 "usage: ccgpu-policy test POLICY CASES.json [--time TIME]\n"
+	 "  CASES.json: [{\"name\", \"claims\" | \"evidence\" [+ \"nonce\"], \"expect\": \"allow\"|\"deny\", \"rule\"}]\n"
+	 "  paths are relative to the cases file\n"},
+	{"sign",
+	 "usage: ccgpu-policy sign FILE --key PEM [--party ID] [--output FILE]\n"
+	 "  a contract is signed as party ID; a policy in its canonical form\n"},
+	{"verify",
+	 "usage: ccgpu-policy verify FILE SIG... [--party-key ID=PEM]... [--pub PEM] [--time TIME]\n"
+	 "  contract: in force when its threshold of parties signed this version with their\n"
+	 "            registered keys, one --party-key per party (keys in the contract do not count)\n"
+	 "  policy: --pub is the signer's public key\n"},
+	{"release",
+	 "usage: ccgpu-policy release CONTRACT SIG... --party-key ID=PEM... --secret NAME\n"
+	 "                             (--claims FILE | --evidence FILE [--nonce HEX] |\n"
+	 "                              --report FILE --chain FILE --nonce HEX) [--time TIME] [--rim-dir DIR]\n"
+	 "  allow when the contract is in force, the secret's owner and every party it requires\n"
+	 "  signed this version with their registered keys, and the reference values and those\n"
+	 "  parties' policies hold on the claims\n"},
+	{"diff",
+	 "usage: ccgpu-policy diff OLD NEW\n"
+	 "  rules added, removed or changed (formatting and comments ignored); exit 1 when they differ\n"},
+	{"import",
+	 "usage: ccgpu-policy import FILE [--name NAME]\n"
+	 "  NVIDIA relying-party policy JSON or Azure Secure Key Release policy JSON\n"},
 };
 
 struct opts {
@@ -115,16 +126,24 @@ static int failf(int code, const char *fmt, ...)
 
 static int parse_opts(int argc, char **argv, const char *help, struct opts *o)
 {
-	static const struct option longopts[] = {
-		{"claims", required_argument, NULL, 'c'}, {"evidence", required_argument, NULL, 'e'},
-		{"report", required_argument, NULL, 'r'}, {"chain", required_argument, NULL, 'C'},
-		{"nonce", required_argument, NULL, 'n'}, {"time", required_argument, NULL, 't'},
-		{"rim-dir", required_argument, NULL, 'R'}, {"key", required_argument, NULL, 'k'},
-		{"party", required_argument, NULL, 'p'}, {"output", required_argument, NULL, 'o'},
-		{"pub", required_argument, NULL, 'P'}, {"name", required_argument, NULL, 'N'},
-		{"write", no_argument, NULL, 'w'}, {"check", no_argument, NULL, 'K'},
-		{"party-key", required_argument, NULL, 'Y'}, {"secret", required_argument, NULL, 'S'},
-		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {{"claims", required_argument, NULL, 'c'},
+						 {"evidence", required_argument, NULL, 'e'},
+						 {"report", required_argument, NULL, 'r'},
+						 {"chain", required_argument, NULL, 'C'},
+						 {"nonce", required_argument, NULL, 'n'},
+						 {"time", required_argument, NULL, 't'},
+						 {"rim-dir", required_argument, NULL, 'R'},
+						 {"key", required_argument, NULL, 'k'},
+						 {"party", required_argument, NULL, 'p'},
+						 {"output", required_argument, NULL, 'o'},
+						 {"pub", required_argument, NULL, 'P'},
+						 {"name", required_argument, NULL, 'N'},
+						 {"write", no_argument, NULL, 'w'},
+						 {"check", no_argument, NULL, 'K'},
+						 {"party-key", required_argument, NULL, 'Y'},
+						 {"secret", required_argument, NULL, 'S'},
+						 {"help", no_argument, NULL, 'h'},
+						 {NULL, 0, NULL, 0}};
 	int ch;
 
 	memset(o, 0, sizeof(*o));
@@ -207,7 +226,8 @@ static int claims_text(const struct opts *o, const char *base, char **out)
 
 	*out = NULL;
 	ccg_error_clear(&err);
-#define RESOLVE(dst, p) snprintf(dst, sizeof(dst), "%s%s%s", (base && (p)[0] != '/') ? base : "", (base && (p)[0] != '/') ? "/" : "", p)
+#define RESOLVE(dst, p) \
+	snprintf(dst, sizeof(dst), "%s%s%s", (base && (p)[0] != '/') ? base : "", (base && (p)[0] != '/') ? "/" : "", p)
 	if (o->claims != NULL) {
 		size_t n;
 
@@ -215,7 +235,8 @@ static int claims_text(const struct opts *o, const char *base, char **out)
 		return read_file(path, out, &n);
 	}
 	if (o->evidence == NULL && (o->report == NULL || o->chain == NULL))
-		return failf(EXIT_USAGE, "give --claims FILE, --evidence FILE or --report FILE --chain FILE --nonce HEX");
+		return failf(EXIT_USAGE,
+			     "give --claims FILE, --evidence FILE or --report FILE --chain FILE --nonce HEX");
 	if (ccg_gpu_verifier_new(&v) != CCG_OK || ccg_gpu_evidence_new(&ev) != CCG_OK)
 		goto out;
 	ccg_gpu_verifier_set_offline(v, true);
@@ -274,8 +295,10 @@ static int claims_text(const struct opts *o, const char *base, char **out)
 
 		(void)ast;
 		if (o->nonce == NULL && r != NULL)
-			fprintf(stderr, "ccgpu-policy: warning: no --nonce: the nonce in %s was used, so nothing proves "
-					"the evidence fresh (ccgpu-checks-skipped: freshness)\n", path);
+			fprintf(stderr,
+				"ccgpu-policy: warning: no --nonce: the nonce in %s was used, so nothing proves "
+				"the evidence fresh (ccgpu-checks-skipped: freshness)\n",
+				path);
 	}
 	if (r == NULL || (*out = ccg_gpu_result_claims_json(r, 2)) == NULL) {
 		rc = failf(EXIT_USAGE, "the evidence could not be appraised");
@@ -438,7 +461,9 @@ static int cmd_fmt(const struct opts *o)
 		goto out;
 	}
 	if (o->check) {
-		rc = strlen(out) == len && memcmp(out, src, len) == 0 ? 0 : failf(EXIT_DENY, "%s: not in canonical form", o->args[0]);
+		rc = strlen(out) == len && memcmp(out, src, len) == 0
+			     ? 0
+			     : failf(EXIT_DENY, "%s: not in canonical form", o->args[0]);
 	} else if (o->write) {
 		ccg_error_clear(&err);
 		if (ccg_file_write_atomic(o->args[0], (const uint8_t *)out, strlen(out), &err) != CCG_OK)
@@ -471,7 +496,8 @@ static int cmd_test(const struct opts *o)
 	ccg_error_clear(&err);
 	if (ccg_json_parse((const uint8_t *)text, len, CLI_MAX_INPUT, o->args[1], &cases, &err) != CCG_OK ||
 	    !json_is_array(cases)) {
-		rc = err.status != CCG_OK ? fail(EXIT_USAGE, o->args[1], &err) : failf(EXIT_USAGE, "%s: not a list of cases", o->args[1]);
+		rc = err.status != CCG_OK ? fail(EXIT_USAGE, o->args[1], &err)
+					  : failf(EXIT_USAGE, "%s: not a list of cases", o->args[1]);
 		goto out;
 	}
 	dir = strdup(o->args[1]);
@@ -509,8 +535,8 @@ static int cmd_test(const struct opts *o)
 		ccg_error_clear(&err);
 		st = ccg_policy_eval(p, c, o->now, NULL, 0, &err);
 		ok = (st == CCG_OK) == (strcmp(expect, "allow") == 0) && (rule == NULL || strcmp(rule, err.where) == 0);
-		printf("%s %d - %s: %s%s%s\n", ok ? "ok" : "not ok", n, name ? name : "?", st == CCG_OK ? "allow" : "deny",
-		       st == CCG_OK ? "" : " by rule ", st == CCG_OK ? "" : err.where);
+		printf("%s %d - %s: %s%s%s\n", ok ? "ok" : "not ok", n, name ? name : "?",
+		       st == CCG_OK ? "allow" : "deny", st == CCG_OK ? "" : " by rule ", st == CCG_OK ? "" : err.where);
 		failed += !ok;
 		ccg_claims_free(c);
 	}
@@ -636,8 +662,9 @@ static int load_party_keys(const struct opts *o, struct ccg_party_keys **out)
 		return failf(EXIT_USAGE, "out of memory");
 	if (o->nparty_keys == 0) {
 		ccg_party_keys_free(k);
-		return failf(EXIT_USAGE, "a contract needs --party-key ID=PEM for each party whose signature counts "
-					 "(the keys in the contract prove nothing)");
+		return failf(EXIT_USAGE,
+			     "a contract needs --party-key ID=PEM for each party whose signature counts "
+			     "(the keys in the contract prove nothing)");
 	}
 	for (int i = 0; i < o->nparty_keys && rc == 0; i++) {
 		const char *eq = strchr(o->party_keys[i], '=');
@@ -645,7 +672,8 @@ static int load_party_keys(const struct opts *o, struct ccg_party_keys **out)
 		size_t plen = 0;
 
 		if (eq == NULL || eq == o->party_keys[i] || (size_t)(eq - o->party_keys[i]) >= sizeof(id)) {
-			rc = failf(EXIT_USAGE, "--party-key '%s': give ID=PEM with an ID of 1 to 64 bytes", o->party_keys[i]);
+			rc = failf(EXIT_USAGE, "--party-key '%s': give ID=PEM with an ID of 1 to 64 bytes",
+				   o->party_keys[i]);
 			break;
 		}
 		memcpy(id, o->party_keys[i], (size_t)(eq - o->party_keys[i]));
@@ -893,7 +921,8 @@ static int cmd_import(const struct opts *o)
 	if ((rc = read_file(o->args[0], &text, &len)) != 0)
 		return rc;
 	ccg_error_clear(&err);
-	if (ccg_policy_import((const uint8_t *)text, len, o->name != NULL ? o->name : "imported", &native, &err) != CCG_OK ||
+	if (ccg_policy_import((const uint8_t *)text, len, o->name != NULL ? o->name : "imported", &native, &err) !=
+		    CCG_OK ||
 	    ccg_policy_parse(native, strlen(native), &p, &err) != CCG_OK) {
 		rc = fail(EXIT_DENY, o->args[0], &err);
 		goto out;

@@ -105,8 +105,10 @@ static void reload(struct vd *d, const char *state_dir, const char *listen, cons
 	    strcmp(c.signing_key, d->cfg.signing_key) != 0 || c.threads != d->cfg.threads ||
 	    strcmp(c.kek, d->cfg.kek) != 0 || c.statement_window != d->cfg.statement_window ||
 	    (c.tls_cert == NULL) != (d->cfg.tls_cert == NULL))
-		log_event("reload-restart-needed: listen, store, signing_key, threads, TLS, kek and statement_window "
-			  "apply at start", NULL);
+		log_event(
+			"reload-restart-needed: listen, store, signing_key, threads, TLS, kek and statement_window "
+			"apply at start",
+			NULL);
 	pthread_rwlock_wrlock(&d->lock);
 	old = d->rt;
 	d->rt = rt;
@@ -149,8 +151,7 @@ int main(int argc, char **argv)
 		{"check-config", no_argument, NULL, 'k'}, {"listen", required_argument, NULL, 'l'},
 		{"store", required_argument, NULL, 'S'},  {"port-file", required_argument, NULL, 'p'},
 		{"help", no_argument, NULL, 'h'},         {"version", no_argument, NULL, 'V'},
-		{"list-routes", no_argument, NULL, 'r'},
-		{NULL, 0, NULL, 0},
+		{"list-routes", no_argument, NULL, 'r'},  {NULL, 0, NULL, 0},
 	};
 	const char *state_dir = "/var/lib/ccgpu", *listen = NULL, *store = NULL, *port_file = NULL;
 	struct vd d;

@@ -26,8 +26,7 @@ static bool is_hex_text(const uint8_t *p, size_t n)
 	return digits > 0 && digits % 2 == 0;
 }
 
-enum ccg_status cli_read_input(const char *path, size_t max, uint8_t **out, size_t *out_len,
-			       struct ccg_error *err)
+enum ccg_status cli_read_input(const char *path, size_t max, uint8_t **out, size_t *out_len, struct ccg_error *err)
 {
 	uint8_t *data = NULL, *bin = NULL, *w;
 	size_t len = 0, n = 0;

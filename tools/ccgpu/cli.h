@@ -13,9 +13,9 @@
 
 /* Exit statuses of every ccgpu command. */
 enum {
-	CLI_EXIT_OK = 0,       /* the check passed */
-	CLI_EXIT_REFUSED = 1,  /* the evidence was appraised and did not pass */
-	CLI_EXIT_USAGE = 2,    /* bad arguments or unreadable input */
+	CLI_EXIT_OK = 0,      /* the check passed */
+	CLI_EXIT_REFUSED = 1, /* the evidence was appraised and did not pass */
+	CLI_EXIT_USAGE = 2,   /* bad arguments or unreadable input */
 };
 
 /* cli_read_input: a file's bytes; hex text (whitespace allowed) is decoded, anything else kept as is. */
@@ -41,48 +41,60 @@ void cli_warn_skipped(const char *what, uint32_t skipped, const char *fresh_why)
 #define CLI_GPU_MAX_OCSP_FILES 16
 
 enum {
-	CLI_GPU_OPT_RIM_DIR = 1000, CLI_GPU_OPT_RIM_URL, CLI_GPU_OPT_NO_RIMS, CLI_GPU_OPT_RIM_IGNORE_EXPIRY,
-	CLI_GPU_OPT_OCSP, CLI_GPU_OPT_OCSP_URL, CLI_GPU_OPT_OCSP_MAX_AGE, CLI_GPU_OPT_OCSP_RESPONSE,
-	CLI_GPU_OPT_OFFLINE, CLI_GPU_OPT_CACHE_DIR, CLI_GPU_OPT_NO_CACHE, CLI_GPU_OPT_DEVICE_ROOT,
+	CLI_GPU_OPT_RIM_DIR = 1000,
+	CLI_GPU_OPT_RIM_URL,
+	CLI_GPU_OPT_NO_RIMS,
+	CLI_GPU_OPT_RIM_IGNORE_EXPIRY,
+	CLI_GPU_OPT_OCSP,
+	CLI_GPU_OPT_OCSP_URL,
+	CLI_GPU_OPT_OCSP_MAX_AGE,
+	CLI_GPU_OPT_OCSP_RESPONSE,
+	CLI_GPU_OPT_OFFLINE,
+	CLI_GPU_OPT_CACHE_DIR,
+	CLI_GPU_OPT_NO_CACHE,
+	CLI_GPU_OPT_DEVICE_ROOT,
 	CLI_GPU_OPT_RIM_ROOT,
 };
 
-#define CLI_GPU_LONG_OPTIONS                                                             \
-	{"rim-dir", required_argument, NULL, CLI_GPU_OPT_RIM_DIR},                       \
-	{"rim-url", required_argument, NULL, CLI_GPU_OPT_RIM_URL},                       \
-	{"no-rims", no_argument, NULL, CLI_GPU_OPT_NO_RIMS},                             \
-	{"rim-ignore-expiry", no_argument, NULL, CLI_GPU_OPT_RIM_IGNORE_EXPIRY},         \
-	{"ocsp", required_argument, NULL, CLI_GPU_OPT_OCSP},                             \
-	{"ocsp-url", required_argument, NULL, CLI_GPU_OPT_OCSP_URL},                     \
-	{"ocsp-max-age", required_argument, NULL, CLI_GPU_OPT_OCSP_MAX_AGE},             \
-	{"ocsp-response", required_argument, NULL, CLI_GPU_OPT_OCSP_RESPONSE},           \
-	{"offline", no_argument, NULL, CLI_GPU_OPT_OFFLINE},                             \
-	{"cache-dir", required_argument, NULL, CLI_GPU_OPT_CACHE_DIR},                   \
-	{"no-cache", no_argument, NULL, CLI_GPU_OPT_NO_CACHE},                           \
-	{"device-root", required_argument, NULL, CLI_GPU_OPT_DEVICE_ROOT},               \
-	{"rim-root", required_argument, NULL, CLI_GPU_OPT_RIM_ROOT}
+#define CLI_GPU_LONG_OPTIONS \
+	{"rim-dir", required_argument, NULL, CLI_GPU_OPT_RIM_DIR}, \
+		{"rim-url", required_argument, NULL, CLI_GPU_OPT_RIM_URL}, \
+		{"no-rims", no_argument, NULL, CLI_GPU_OPT_NO_RIMS}, \
+		{"rim-ignore-expiry", no_argument, NULL, CLI_GPU_OPT_RIM_IGNORE_EXPIRY}, \
+		{"ocsp", required_argument, NULL, CLI_GPU_OPT_OCSP}, \
+		{"ocsp-url", required_argument, NULL, CLI_GPU_OPT_OCSP_URL}, \
+		{"ocsp-max-age", required_argument, NULL, CLI_GPU_OPT_OCSP_MAX_AGE}, \
+		{"ocsp-response", required_argument, NULL, CLI_GPU_OPT_OCSP_RESPONSE}, \
+		{"offline", no_argument, NULL, CLI_GPU_OPT_OFFLINE}, \
+		{"cache-dir", required_argument, NULL, CLI_GPU_OPT_CACHE_DIR}, \
+		{"no-cache", no_argument, NULL, CLI_GPU_OPT_NO_CACHE}, \
+		{"device-root", required_argument, NULL, CLI_GPU_OPT_DEVICE_ROOT}, \
+	{ \
+		"rim-root", required_argument, NULL, CLI_GPU_OPT_RIM_ROOT \
+	}
 
 /* the --help lines for those options (each command states its own defaults after them) */
-#define CLI_GPU_USAGE                                                                           \
-	"  --device-root PEM    device chain trust anchor (default: NVIDIA Device Identity CA)\n"     \
-	"  --rim-root PEM       RIM chain trust anchor (default: NVIDIA RIM root)\n"                  \
-	"  --rim-dir DIR        RIMs as DIR/<rim id>.xml\n"                                           \
-	"  --rim-url URL        RIM service base URL\n"                                               \
-	"  --no-rims            do not compare measurements (measres \"not-checked\")\n"              \
-	"  --rim-ignore-expiry  accept expired RIM signing chains (reported as a warning)\n"          \
-	"  --ocsp MODE          off, cache (offline: cached or supplied responses) or online\n"       \
-	"  --ocsp-url URL       OCSP responder (default " CLI_NVIDIA_OCSP ")\n"                       \
-	"  --ocsp-max-age SECS  refuse responses older than this (default: until nextUpdate)\n"       \
-	"  --ocsp-response FILE a DER OCSP response to use (repeatable)\n"                            \
-	"  --offline            no network at all (--ocsp online is refused)\n"                       \
-	"  --cache-dir DIR      where fetched RIMs and OCSP responses are kept\n"                     \
-	"                       (default $XDG_CACHE_HOME/ccgpu or ~/.cache/ccgpu)\n"                  \
+#define CLI_GPU_USAGE \
+	"  --device-root PEM    device chain trust anchor (default: NVIDIA Device Identity CA)\n" \
+	"  --rim-root PEM       RIM chain trust anchor (default: NVIDIA RIM root)\n" \
+	"  --rim-dir DIR        RIMs as DIR/<rim id>.xml\n" \
+	"  --rim-url URL        RIM service base URL\n" \
+	"  --no-rims            do not compare measurements (measres \"not-checked\")\n" \
+	"  --rim-ignore-expiry  accept expired RIM signing chains (reported as a warning)\n" \
+	"  --ocsp MODE          off, cache (offline: cached or supplied responses) or online\n" \
+	"  --ocsp-url URL       OCSP responder (default " CLI_NVIDIA_OCSP \
+	")\n" \
+	"  --ocsp-max-age SECS  refuse responses older than this (default: until nextUpdate)\n" \
+	"  --ocsp-response FILE a DER OCSP response to use (repeatable)\n" \
+	"  --offline            no network at all (--ocsp online is refused)\n" \
+	"  --cache-dir DIR      where fetched RIMs and OCSP responses are kept\n" \
+	"                       (default $XDG_CACHE_HOME/ccgpu or ~/.cache/ccgpu)\n" \
 	"  --no-cache           keep nothing on disk\n"
 
 /* what a command does about an option not given */
 struct cli_gpu_defaults {
-	enum ccg_gpu_ocsp_mode ocsp;  /* without --ocsp (online becomes cache with --offline) */
-	bool nvidia_rim_service;      /* no --rim-dir/--rim-url: NVIDIA's RIM service (unless --offline),
+	enum ccg_gpu_ocsp_mode ocsp; /* without --ocsp (online becomes cache with --offline) */
+	bool nvidia_rim_service;     /* no --rim-dir/--rim-url: NVIDIA's RIM service (unless --offline),
 				       * or else compare no measurements */
 };
 
@@ -92,7 +104,7 @@ struct cli_gpu_opts {
 	size_t num_ocsp_files;
 	enum ccg_gpu_ocsp_mode ocsp;
 	bool ocsp_set, no_rims, rim_ignore_expiry, offline, no_cache;
-	bool given;                   /* some GPU option was given */
+	bool given; /* some GPU option was given */
 	int64_t ocsp_max_age;
 	struct cli_gpu_defaults defaults;
 };

@@ -51,8 +51,18 @@ static const char usage[] =
 	"refused (the failed check is named on stderr) or answered 400 or more, 2 usage,\n"
 	"input or network error.\n";
 
-enum { OPT_SERVER = 256, OPT_JWKS, OPT_RELAY, OPT_POLICY, OPT_TIME, OPT_ATTEST_ONLY, OPT_PATH, OPT_AUTHORITY,
-       OPT_DATA, OPT_HELP };
+enum {
+	OPT_SERVER = 256,
+	OPT_JWKS,
+	OPT_RELAY,
+	OPT_POLICY,
+	OPT_TIME,
+	OPT_ATTEST_ONLY,
+	OPT_PATH,
+	OPT_AUTHORITY,
+	OPT_DATA,
+	OPT_HELP
+};
 
 static const struct option long_opts[] = {
 	{"server", required_argument, NULL, OPT_SERVER},
@@ -193,16 +203,15 @@ int cmd_client(int argc, char **argv)
 
 	/* the request is built (and its input read) before the server is contacted */
 	if (!attest_only) {
-		if (data_path != NULL &&
-		    (st = ccg_file_read(strcmp(data_path, "-") == 0 ? "/dev/stdin" : data_path, CCG_BHTTP_MAX_MESSAGE, &buf,
-					&len, &err)) != CCG_OK) {
+		if (data_path != NULL && (st = ccg_file_read(strcmp(data_path, "-") == 0 ? "/dev/stdin" : data_path,
+							     CCG_BHTTP_MAX_MESSAGE, &buf, &len, &err)) != CCG_OK) {
 			rc = cli_fail(CLI_EXIT_USAGE, "client: --data", &err);
 			goto out;
 		}
 		if (method == NULL)
 			method = data_path != NULL ? "POST" : "GET";
-		st = ccg_bhttp_request_new(method, strncmp(server, "https://", 8) == 0 ? "https" : "http", authority, path,
-					   &req, &err);
+		st = ccg_bhttp_request_new(method, strncmp(server, "https://", 8) == 0 ? "https" : "http", authority,
+					   path, &req, &err);
 		for (size_t i = 0; st == CCG_OK && i < n_headers; i++)
 			st = add_header(req, headers[i], &err);
 		if (st == CCG_OK && buf != NULL)

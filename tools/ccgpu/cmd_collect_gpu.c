@@ -55,8 +55,9 @@ int cmd_collect_gpu(int argc, char **argv)
 		}
 	}
 	if (optind != argc || sock == NULL || nonce_hex == NULL) {
-		fprintf(stderr, "ccgpu: collect gpu: --gpusim SOCKET and --nonce HEX are required "
-				"(see ccgpu collect gpu --help)\n");
+		fprintf(stderr,
+			"ccgpu: collect gpu: --gpusim SOCKET and --nonce HEX are required "
+			"(see ccgpu collect gpu --help)\n");
 		return CLI_EXIT_USAGE;
 	}
 	if (strlen(nonce_hex) != 2 * CCG_GPU_NONCE_LEN ||

@@ -44,12 +44,9 @@ static const char usage[] =
 enum { OPT_JWKS = 256, OPT_NONCE, OPT_TIME, OPT_JSON, OPT_HELP };
 
 static const struct option long_opts[] = {
-	{"jwks", required_argument, NULL, OPT_JWKS},
-	{"nonce", required_argument, NULL, OPT_NONCE},
-	{"time", required_argument, NULL, OPT_TIME},
-	{"json", no_argument, NULL, OPT_JSON},
-	{"help", no_argument, NULL, OPT_HELP},
-	{NULL, 0, NULL, 0},
+	{"jwks", required_argument, NULL, OPT_JWKS}, {"nonce", required_argument, NULL, OPT_NONCE},
+	{"time", required_argument, NULL, OPT_TIME}, {"json", no_argument, NULL, OPT_JSON},
+	{"help", no_argument, NULL, OPT_HELP},       {NULL, 0, NULL, 0},
 };
 
 static int usage_error(const char *fmt, ...) CCG_PRINTF(1, 2);

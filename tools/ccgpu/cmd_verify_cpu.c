@@ -73,14 +73,12 @@ static const char usage[] =
 	"\n";
 
 /* the rest of the help (one string would exceed what C99 compilers must support) */
-static const char usage_gpu[] =
-	"verify composite, the GPU evidence (as for ccgpu verify gpu):\n"
-	CLI_GPU_USAGE
-	"  Without --rim-dir or --rim-url no measurements are compared (measres\n"
-	"  \"not-checked\"); --ocsp is off by default.\n"
-	"\n"
-	"Exit status: 0 every check passed, 1 a check failed, 2 usage or input error\n"
-	"(also an input that is neither JSON evidence, an SEV-SNP report nor a TDX quote).\n";
+static const char usage_gpu[] = "verify composite, the GPU evidence (as for ccgpu verify gpu):\n" CLI_GPU_USAGE
+				"  Without --rim-dir or --rim-url no measurements are compared (measres\n"
+				"  \"not-checked\"); --ocsp is off by default.\n"
+				"\n"
+				"Exit status: 0 every check passed, 1 a check failed, 2 usage or input error\n"
+				"(also an input that is neither JSON evidence, an SEV-SNP report nor a TDX quote).\n";
 
 static void put_usage(FILE *f)
 {
@@ -88,8 +86,28 @@ static void put_usage(FILE *f)
 	fputs(usage_gpu, f);
 }
 
-enum { O_EVIDENCE = 1, O_NONCE, O_RD, O_ARK, O_AMDCRL, O_INTEL, O_TCB, O_QE, O_SIGN, O_PCKCRL, O_ROOTCRL, O_FRESH,
-       O_AK, O_TIME, O_JSON, O_HELP, O_REPORT, O_FORMAT, O_VCEK, O_CERTS };
+enum {
+	O_EVIDENCE = 1,
+	O_NONCE,
+	O_RD,
+	O_ARK,
+	O_AMDCRL,
+	O_INTEL,
+	O_TCB,
+	O_QE,
+	O_SIGN,
+	O_PCKCRL,
+	O_ROOTCRL,
+	O_FRESH,
+	O_AK,
+	O_TIME,
+	O_JSON,
+	O_HELP,
+	O_REPORT,
+	O_FORMAT,
+	O_VCEK,
+	O_CERTS
+};
 
 #define MAX_CERT_FILES (CCG_CPU_MAX_RAW_CERTS - 1) /* besides --vcek */
 
@@ -135,8 +153,7 @@ static const struct cli_gpu_defaults composite_defaults = {.ocsp = CCG_GPU_OCSP_
 /* the file's bytes given to a setter of the CPU verifier */
 typedef enum ccg_status (*setter_fn)(struct ccg_cpu_verifier *v, const uint8_t *b, size_t n, struct ccg_error *err);
 
-static enum ccg_status set_from_file(struct ccg_cpu_verifier *v, const char *path, setter_fn set,
-				     struct ccg_error *err)
+static enum ccg_status set_from_file(struct ccg_cpu_verifier *v, const char *path, setter_fn set, struct ccg_error *err)
 {
 	uint8_t *b = NULL;
 	size_t n = 0;
@@ -161,14 +178,16 @@ static enum ccg_status set_collateral(struct ccg_cpu_verifier *v, const struct a
 					       "TDX collateral options need --tcb-info")
 			       : CCG_OK;
 	if (a->qe == NULL || a->sign == NULL)
-		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "--tcb-info", "needs --qe-identity and --tcb-signing-chain");
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "--tcb-info",
+				     "needs --qe-identity and --tcb-signing-chain");
 	if ((a->pckcrl == NULL) != (a->rootcrl == NULL))
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "--pck-crl", "--pck-crl and --root-crl go together");
 	for (size_t i = 0; i < 5 && st == CCG_OK; i++)
 		if (paths[i] != NULL)
 			st = ccg_file_read(paths[i], INPUT_MAX, &b[i], &n[i], err);
 	if (st == CCG_OK)
-		st = ccg_cpu_verifier_set_tdx_collateral(v, b[0], n[0], b[1], n[1], b[2], n[2], b[3], n[3], b[4], n[4], err);
+		st = ccg_cpu_verifier_set_tdx_collateral(v, b[0], n[0], b[1], n[1], b[2], n[2], b[3], n[3], b[4], n[4],
+							 err);
 	for (size_t i = 0; i < 5; i++)
 		free(b[i]);
 	return st;
@@ -298,8 +317,14 @@ static int run(bool composite, int argc, char **argv)
 			a.evidence = optarg;
 			a.raw_opts = a.raw_opts || c == O_REPORT;
 			break;
-		case O_FORMAT: a.format = optarg; a.raw_opts = true; break;
-		case O_VCEK: a.vcek = optarg; a.raw_opts = true; break;
+		case O_FORMAT:
+			a.format = optarg;
+			a.raw_opts = true;
+			break;
+		case O_VCEK:
+			a.vcek = optarg;
+			a.raw_opts = true;
+			break;
 		case O_CERTS:
 			if (a.num_certs == MAX_CERT_FILES) {
 				fprintf(stderr, "ccgpu: %s: at most %d --certs\n", what, MAX_CERT_FILES);
@@ -384,8 +409,8 @@ static int run(bool composite, int argc, char **argv)
 	}
 	code = CLI_EXIT_REFUSED;
 	st = composite ? ccg_cpu_verifier_appraise_composite(v, doc, doc_len, nonce, nonce_len, now, &res, &err)
-		       : ccg_cpu_verifier_appraise(v, doc, doc_len, a.rd != NULL ? rd : NULL, a.rd != NULL ? sizeof(rd) : 0,
-						   now, &res, &err);
+		       : ccg_cpu_verifier_appraise(v, doc, doc_len, a.rd != NULL ? rd : NULL,
+						   a.rd != NULL ? sizeof(rd) : 0, now, &res, &err);
 	if (st != CCG_OK)
 		goto fail;
 	text = ccg_cpu_result_claims_json(res, 2);

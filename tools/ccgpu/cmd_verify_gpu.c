@@ -32,9 +32,9 @@ static const char usage[] =
 	"  --nonce HEX          the 32-byte nonce the report must be over; with --evidence,\n"
 	"                       defaults to the nonce in the file: then nothing proves the\n"
 	"                       report fresh, and a warning and ccgpu-checks-skipped say so\n"
-	"trust anchors, reference values, revocation, network:\n"
-	CLI_GPU_USAGE
-	"  RIMs come from " CLI_NVIDIA_RIM_SERVICE "\n"
+	"trust anchors, reference values, revocation, network:\n" CLI_GPU_USAGE
+	"  RIMs come from " CLI_NVIDIA_RIM_SERVICE
+	"\n"
 	"  unless --rim-dir, --rim-url or --offline; --ocsp is online by default (cache with --offline).\n"
 	"general:\n"
 	"  --time TIME          verify as of TIME (YYYY-MM-DDTHH:MM:SSZ or Unix seconds)\n"
@@ -117,8 +117,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	return cli_gpu_opts_finish(&o->gpu, "verify gpu");
 }
 
-static enum ccg_status load_evidence(const struct opts *o, struct ccg_gpu_evidence *ev,
-				     struct ccg_error *err)
+static enum ccg_status load_evidence(const struct opts *o, struct ccg_gpu_evidence *ev, struct ccg_error *err)
 {
 	uint8_t *a = NULL, *b = NULL;
 	size_t a_len = 0, b_len = 0;
