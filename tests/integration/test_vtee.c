@@ -810,6 +810,7 @@ static void test_vevidence(void **state)
 	/* the binding itself: defined over the label, the nonce and both thumbprints, in that order */
 	{
 		uint8_t b1[48], b2[48];
+		json_t *empty;
 
 		assert_int_equal(ccg_vevidence_binding(nonce, k.token, k.upload_jwk, b1, NULL), CCG_OK);
 		assert_int_equal(ccg_vevidence_binding(nonce, k.upload_jwk, k.token, b2, NULL), CCG_OK);
@@ -817,8 +818,9 @@ static void test_vevidence(void **state)
 		assert_int_equal(ccg_vevidence_binding(nonce2, k.token, k.upload_jwk, b2, NULL), CCG_OK);
 		assert_memory_not_equal(b1, b2, 48);
 		ccg_error_clear(&err);
-		assert_int_equal(ccg_vevidence_binding(nonce, json_object(), k.upload_jwk, b2, &err),
-				 CCG_ERR_MALFORMED);
+		empty = json_object();
+		assert_int_equal(ccg_vevidence_binding(nonce, empty, k.upload_jwk, b2, &err), CCG_ERR_MALFORMED);
+		json_decref(empty);
 		assert_string_equal(err.where, "vevidence.keys.token");
 	}
 	ccg_cpu_verifier_free(cv);
