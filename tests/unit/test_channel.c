@@ -32,6 +32,7 @@
 #include "channel/internal.h"
 #include "common/crypto.h"
 #include "common/file.h"
+#include "gpusim/compute.h"
 #include "gpusim/gpusim.h"
 #include "gpusim/serve.h"
 #include "testdata.h"
@@ -1117,6 +1118,70 @@ static void test_offload_device(void **state)
 	chan(&small); /* back to the host-path device for the tests after */
 }
 
+/*
+ * Compute on the device (branch inference): weights written through the
+ * channel, an int8 MLP run by gpusim over them, the result sealed back; it
+ * equals the engine's answer over the same bytes computed here. A command
+ * the device refuses ends the channel with the device's status.
+ */
+static size_t run_cmd(uint8_t *cmd, const int8_t *x)
+{
+	static const uint8_t layers[2][GPUSIM_RUN_LAYER_LEN] = {
+		{0, 0x10, 0, 0, 0, 0, 0, 0, 64, 0, 32, 0, 5, 0, 0, 0}, /* 32 -> 64 at 4096, shift 5 */
+		{0, 0x20, 0, 0, 0, 0, 0, 0, 16, 0, 64, 0, 0, 0, 0, 0}, /* 64 -> 16 at 8192 */
+	};
+
+	cmd[0] = GPUSIM_RUN_MLP;
+	cmd[1] = 2;
+	cmd[2] = cmd[3] = 0;
+	memcpy(cmd + 4, layers, sizeof(layers));
+	memcpy(cmd + 4 + sizeof(layers), x, 32);
+	return 4 + sizeof(layers) + 32;
+}
+
+static void test_compute_on_device(void **state)
+{
+	struct ccg_channel_opts o = {.slots = 8, .slot_size = 4096, .device_memory = 1 << 16};
+	uint8_t *weights = malloc(1 << 16), cmd[128], out[256], want[256];
+	int8_t x[32];
+	size_t n = 0, wn = 0, len;
+	struct ccg_error e;
+
+	(void)state;
+	assert_non_null(weights);
+	assert_int_equal(ccg_random(weights, 1 << 16), CCG_OK);
+	assert_int_equal(ccg_random((uint8_t *)x, sizeof(x)), CCG_OK);
+	len = run_cmd(cmd, x);
+	assert_int_equal(gpusim_compute_run(weights, 1 << 16, cmd, len, want, sizeof(want), &wn, NULL), CCG_OK);
+	chan(&o);
+	assert_int_equal(ccg_channel_write(ch, 0, weights, 1 << 16, NULL), CCG_OK);
+	assert_int_equal(ccg_channel_run(ch, cmd, len, out, sizeof(out), &n, NULL), CCG_OK);
+	assert_int_equal(n, 64);
+	assert_int_equal(wn, 64);
+	assert_memory_equal(out, want, n);
+	/* messages and compute interleave on one channel */
+	echo("between two runs");
+	assert_int_equal(ccg_channel_run(ch, cmd, len, out, sizeof(out), &n, NULL), CCG_OK);
+	assert_memory_equal(out, want, n);
+	/* a command the device refuses (matrix beyond its memory) ends the channel with the device's status */
+	cmd[4 + GPUSIM_RUN_LAYER_LEN + 2] = 0x01; /* layer 1 at 65536 + 8192 */
+	ccg_error_clear(&e);
+	assert_int_equal(ccg_channel_run(ch, cmd, len, out, sizeof(out), &n, &e), CCG_ERR_MALFORMED);
+	assert_string_equal(e.where, "channel.device");
+	assert_int_equal(n, 0);
+	assert_int_equal(ccg_channel_run(ch, cmd, len, out, sizeof(out), &n, NULL), CCG_ERR_CHANNEL_CLOSED);
+	/* a command larger than a slot is refused before anything is sealed */
+	chan(&o);
+	assert_int_equal(ccg_channel_run(ch, weights, 4097, out, sizeof(out), &n, NULL), CCG_ERR_TOO_LARGE);
+	echo("still open");
+	/* the copy-engine model has no plaintext in device memory: it refuses to compute */
+	len = run_cmd(cmd, x);
+	chan_on(ce_sock, &o);
+	assert_int_equal(ccg_channel_run(ch, cmd, len, out, sizeof(out), &n, NULL), CCG_ERR_UNSUPPORTED);
+	chan(&small);
+	free(weights);
+}
+
 static void test_attack_wrong_direction(void **state)
 {
 	struct dp_rx *rx;
@@ -1562,6 +1627,7 @@ int main(void)
 		cmocka_unit_test(test_attack_descriptor_gmac),
 		cmocka_unit_test(test_device_refuses_altered_slots),
 		cmocka_unit_test(test_offload_device),
+		cmocka_unit_test(test_compute_on_device),
 		cmocka_unit_test(test_attack_wrong_direction),
 		cmocka_unit_test(test_stale_key_beyond_window),
 		cmocka_unit_test(test_exhaustion),
