@@ -238,6 +238,48 @@ static void test_descriptor_snapshot(void **state)
 	free(shm);
 }
 
+/* ops 1..7 are the data path's (7, RESULT, the last: branch inference); a well-sealed op 8 is refused by its op */
+static void test_descriptor_op_range(void **state)
+{
+	struct dp_params p;
+	struct dp_tx tx;
+	struct dp_rx rx;
+	struct dp_job job;
+	uint8_t secret[48] = {9}, *shm, dst[64], op = 0;
+	uint64_t arg = 0;
+	uint32_t n = 0, len = 0;
+	struct ccg_error e;
+
+	(void)state;
+	dp_params_defaults(&p);
+	p.slots = 2;
+	p.window = 2;
+	p.slot_size = 256;
+	shm = calloc(1, dp_shm_size(&p));
+	assert_non_null(shm);
+	assert_int_equal(dp_tx_init(&tx, shm, &p, DP_D2H, secret), CCG_OK);
+	assert_int_equal(dp_rx_init(&rx, shm, &p, DP_D2H, secret), CCG_OK);
+	for (uint8_t o = DP_OP_RESULT; o <= DP_OP_RESULT + 1; o++) {
+		assert_int_equal(dp_tx_reserve(&tx, 1, &n, 0, NULL), CCG_OK);
+		assert_int_equal(dp_tx_assign(&tx, 0, o, 0, (const uint8_t *)"result", 6, &job), CCG_OK);
+		assert_int_equal(dp_seal_slot(&tx, &tx.aead, &job), CCG_OK);
+		dp_tx_publish(&tx, 1);
+		dp_rx_peek(&rx, &op, &arg, &len);
+		ccg_error_clear(&e);
+		if (o == DP_OP_RESULT) {
+			assert_int_equal(dp_rx_open(&rx, dst, sizeof(dst), &op, &arg, &len, &e), CCG_OK);
+			assert_int_equal(op, DP_OP_RESULT);
+			dp_rx_release(&rx);
+		} else {
+			assert_int_equal(dp_rx_open(&rx, dst, sizeof(dst), &op, &arg, &len, &e), CCG_ERR_MALFORMED);
+			assert_string_equal(e.where, "channel.descriptor.op");
+		}
+	}
+	dp_tx_cleanup(&tx);
+	dp_rx_cleanup(&rx);
+	free(shm);
+}
+
 /* ---------- channel control messages (VENDOR_DEFINED inside the session) ---------- */
 
 /* parses msg after one byte at `at` was set to v (at < 0: as is); the error's status and where */
@@ -1607,6 +1649,7 @@ int main(void)
 		cmocka_unit_test(test_key_schedule),
 		cmocka_unit_test(test_records),
 		cmocka_unit_test(test_descriptor_snapshot),
+		cmocka_unit_test(test_descriptor_op_range),
 		cmocka_unit_test(test_control_messages),
 		cmocka_unit_test(test_channel_secret),
 		cmocka_unit_test(test_race_receiver),
