@@ -17,6 +17,8 @@
 #include "channel/internal.h"
 #include "common/crypto.h"
 #include "common/error.h"
+#include "common/writer.h"
+#include "wire/frame.h"
 
 #define MAX_THREADS CCG_CHANNEL_MAX_THREADS
 #define TIMEOUT_MS 10000
@@ -253,8 +255,8 @@ enum ccg_status ccg_channel_open(struct ccg_session *s, const struct ccg_channel
 	/* CHANNEL_OPEN inside the session: the parameters, this end's fresh random and the open counter */
 	req.op = DP_CTL_OPEN;
 	req.value = s->channel_opens;
-	dp_params_encode(&ch->p, req.params);
-	if ((st = ccg_random(req.random, sizeof(req.random))) != CCG_OK ||
+	if ((st = dp_params_encode(&ch->p, req.params)) != CCG_OK ||
+	    (st = ccg_random(req.random, sizeof(req.random))) != CCG_OK ||
 	    (st = control(s, &req, pass_fd, &reqm, &rspm, &rsp, err)) != CCG_OK)
 		goto out;
 	ch->s = s; /* open on the device: freeing the channel now closes it there */
@@ -310,18 +312,17 @@ static enum ccg_status device_error(struct ccg_channel *ch, struct ccg_error *er
 {
 	uint8_t buf[64], op = 0;
 	uint64_t arg = 0;
-	uint32_t len = 0, code = 0;
+	uint32_t len = 0;
 	struct ccg_cursor c;
-	enum ccg_status st = dp_rx_open(&ch->rx, buf, sizeof(buf), &op, &arg, &len, err);
+	enum ccg_status code = CCG_OK, st = dp_rx_open(&ch->rx, buf, sizeof(buf), &op, &arg, &len, err);
 
 	if (st != CCG_OK)
 		return kill_channel(ch, st);
 	ccg_cursor_init(&c, buf, len);
-	if (!ccg_cursor_get_u32le(&c, &code) || code == 0)
+	if (!ccg_wire_get_status(&c, &code))
 		return kill_channel(ch, ccg_error_set(err, CCG_ERR_PROTOCOL, "channel.device_error", "bad payload"));
-	return kill_channel(ch, ccg_error_set(err, (enum ccg_status)code, "channel.device",
-					      "the device refused a host-to-device message: %s",
-					      ccg_status_str((enum ccg_status)code)));
+	return kill_channel(ch, ccg_error_set(err, code, "channel.device", "the device refused a host-to-device message: %s",
+					      ccg_status_str(code)));
 }
 
 enum ccg_status ccg_channel_send(struct ccg_channel *ch, const void *data, size_t len, struct ccg_error *err)
@@ -466,6 +467,7 @@ enum ccg_status ccg_channel_write(struct ccg_channel *ch, uint64_t offset, const
 enum ccg_status ccg_channel_read(struct ccg_channel *ch, uint64_t offset, void *buf, size_t len, struct ccg_error *err)
 {
 	uint8_t req[16], *dst = buf;
+	struct ccg_writer w;
 	size_t done = 0;
 	enum ccg_status st;
 
@@ -474,10 +476,10 @@ enum ccg_status ccg_channel_read(struct ccg_channel *ch, uint64_t offset, void *
 	if (offset > ch->p.dev_mem || len > ch->p.dev_mem - offset)
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "channel.read", "beyond the %llu bytes of device memory",
 				     (unsigned long long)ch->p.dev_mem);
-	for (int i = 0; i < 8; i++) {
-		req[i] = (uint8_t)(offset >> (8 * i));
-		req[8 + i] = (uint8_t)((uint64_t)len >> (8 * i));
-	}
+	/* DP_OP_READ: offset, length */
+	ccg_writer_init_fixed(&w, req, sizeof(req));
+	if (!ccg_writer_put_u64le(&w, offset) || !ccg_writer_put_u64le(&w, (uint64_t)len))
+		return ccg_writer_finish(&w, NULL, "channel.read", err);
 	if ((st = dp_tx_send(&ch->tx, DP_OP_READ, 0, req, sizeof(req), TIMEOUT_MS, NULL)) != CCG_OK)
 		return kill_channel(ch, ccg_error_set(err, st, "channel.read", "request"));
 	ch->st.msgs_sent++;

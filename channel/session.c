@@ -17,37 +17,25 @@
 #include "channel/internal.h"
 #include "common/crypto.h"
 #include "common/error.h"
+#include "common/writer.h"
 #include "wire/frame.h"
 
 #define REQ_FLAGS (SPDM_CAP_ENCRYPT | SPDM_CAP_MAC | SPDM_CAP_KEY_EX | SPDM_CAP_HBEAT | SPDM_CAP_KEY_UPD)
 #define RSP_NEEDS (SPDM_CAP_CERT | SPDM_CAP_ENCRYPT | SPDM_CAP_MAC | SPDM_CAP_KEY_EX | SPDM_CAP_HBEAT | SPDM_CAP_KEY_UPD)
 
-static enum ccg_status frame_error(const struct ccg_frame *f, struct ccg_error *err)
-{
-	struct ccg_cursor c = f->payload;
-	uint32_t code = 0;
-
-	if (!ccg_cursor_get_u32le(&c, &code))
-		return ccg_error_set(err, CCG_ERR_PROTOCOL, "channel.transport", "short ERROR frame");
-	return ccg_error_set(err, CCG_ERR_PROTOCOL, "channel.transport", "device refused (status %u): %.*s", code,
-			     (int)(c.len > 200 ? 200 : c.len), (const char *)c.data);
-}
-
 /* one frame out (pass_fd >= 0 rides along), one frame of type `want` back; payload appended to rsp */
 static enum ccg_status transact_fd(struct ccg_session *s, uint8_t type, uint8_t want, uint32_t sid, const uint8_t *p,
 				   size_t len, int pass_fd, struct ccg_buf *rsp, struct ccg_error *err)
 {
+	/* a refusal by the device is a transport failure here, whatever status it names */
+	const struct ccg_frame_call call = {.type = type, .device = s->device, .session_id = sid, .payload = p,
+					    .len = len, .pass_fd = pass_fd, .want = want, .where = "channel.transport",
+					    .bad_answer = CCG_ERR_PROTOCOL, .adopt_refusal = false};
 	struct ccg_frame f;
 	enum ccg_status st;
 
-	st = pass_fd >= 0 ? ccg_frame_write_fd(s->fd, type, s->device, sid, p, len, pass_fd, err)
-			  : ccg_frame_write(s->fd, type, s->device, sid, p, len, err);
-	if (st != CCG_OK || (st = ccg_frame_read(s->fd, &s->io, &f, err)) != CCG_OK)
+	if ((st = ccg_frame_call(s->fd, &call, &s->io, &f, err)) != CCG_OK)
 		return st;
-	if (f.type == CCG_FRAME_ERROR)
-		return frame_error(&f, err);
-	if (f.type != want || f.device != s->device || f.session_id != sid)
-		return ccg_error_set(err, CCG_ERR_PROTOCOL, "channel.transport", "answer frame type 0x%02x", f.type);
 	return ccg_buf_append(rsp, f.payload.data, f.payload.len);
 }
 
@@ -125,12 +113,13 @@ static enum ccg_status th_hash(const struct ccg_session *s, uint8_t out[SPDM_H])
 static enum ccg_status vca(struct ccg_session *s, struct ccg_buf *rsp, struct ccg_error *err)
 {
 	static const uint8_t get_version[4] = {SPDM_V10, SPDM_GET_VERSION, 0, 0};
-	uint8_t caps[20] = {SPDM_V12, SPDM_GET_CAPABILITIES, 0, 0, 0, 0, 0, 0};
+	uint8_t caps[20];
 	uint8_t algs[48] = {SPDM_V12, SPDM_NEGOTIATE_ALGORITHMS, 4, 0, 48, 0, SPDM_MEAS_SPEC_DMTF, SPDM_OTHER_OPAQUE_FMT1};
 	static const uint8_t structs[16] = {SPDM_ALG_TYPE_DHE, 0x20, 0x10, 0x00, SPDM_ALG_TYPE_AEAD, 0x20, 0x02, 0x00,
 					    SPDM_ALG_TYPE_REQ_ASYM, 0x20, 0x80, 0x00, SPDM_ALG_TYPE_KEY_SCHEDULE, 0x20,
 					    0x01, 0x00};
 	struct ccg_cursor c, entries;
+	struct ccg_writer w;
 	uint8_t count = 0, rsvd = 0, p1 = 0, ms = 0, other = 0, ext_a = 0, ext_h = 0;
 	uint32_t flags = 0, dts = 0, maxm = 0, mhash = 0, asym = 0, hash = 0;
 	uint16_t length = 0, r16 = 0;
@@ -146,14 +135,15 @@ static enum ccg_status vca(struct ccg_session *s, struct ccg_buf *rsp, struct cc
 	if (!ccg_cursor_get_u8(&c, &rsvd) || !ccg_cursor_get_u8(&c, &count) ||
 	    !ccg_cursor_get_bytes(&c, &entries, (size_t)count * 2))
 		return ccg_error_set(err, CCG_ERR_TRUNCATED, "spdm.version.entries", "%u entries", count);
-	if (c.len != 0)
-		return ccg_error_set(err, CCG_ERR_TRAILING_DATA, "spdm.version", "%zu bytes", c.len);
+	if ((st = ccg_cursor_finish(&c, "spdm.version", err)) != CCG_OK)
+		return st;
 	while (entries.len > 0) {
-		uint16_t e = 0;
+		uint8_t update = 0, version = 0;
 
-		if (!ccg_cursor_get_u16le(&entries, &e))
+		/* VersionNumberEntry, u16 LE: UpdateVersion.Alpha in the low byte, Major.Minor in the high one */
+		if (!ccg_cursor_get_u8(&entries, &update) || !ccg_cursor_get_u8(&entries, &version))
 			break;
-		if ((e >> 8) == SPDM_V12)
+		if (version == SPDM_V12)
 			v12 = true;
 	}
 	if (!v12)
@@ -163,10 +153,12 @@ static enum ccg_status vca(struct ccg_session *s, struct ccg_buf *rsp, struct cc
 		return st;
 
 	/* GET_CAPABILITIES / CAPABILITIES */
-	caps[8] = (uint8_t)REQ_FLAGS;
-	caps[9] = (uint8_t)(REQ_FLAGS >> 8);
-	caps[13] = SPDM_MAX_MSG >> 8; /* DataTransferSize */
-	caps[17] = SPDM_MAX_MSG >> 8; /* MaxSPDMmsgSize */
+	/* header, reserved, CTExponent, reserved, Flags, DataTransferSize, MaxSPDMmsgSize */
+	ccg_writer_init_fixed(&w, caps, sizeof(caps));
+	if (!ccg_writer_put_u8(&w, SPDM_V12) || !ccg_writer_put_u8(&w, SPDM_GET_CAPABILITIES) ||
+	    !ccg_writer_put_zeros(&w, 6) || !ccg_writer_put_u32le(&w, REQ_FLAGS) ||
+	    !ccg_writer_put_u32le(&w, SPDM_MAX_MSG) || !ccg_writer_put_u32le(&w, SPDM_MAX_MSG))
+		return ccg_writer_finish(&w, NULL, "spdm.get_capabilities", err);
 	if ((st = plain(s, caps, sizeof(caps), rsp, err)) != CCG_OK)
 		return st;
 	ccg_cursor_init(&c, rsp->data, rsp->len);
@@ -175,8 +167,8 @@ static enum ccg_status vca(struct ccg_session *s, struct ccg_buf *rsp, struct cc
 	if (!ccg_cursor_get_u8(&c, &rsvd) || !ccg_cursor_get_u8(&c, &rsvd) || !ccg_cursor_get_u16le(&c, &r16) ||
 	    !ccg_cursor_get_u32le(&c, &flags) || !ccg_cursor_get_u32le(&c, &dts) || !ccg_cursor_get_u32le(&c, &maxm))
 		return ccg_error_set(err, CCG_ERR_TRUNCATED, "spdm.capabilities", "20 bytes");
-	if (c.len != 0)
-		return ccg_error_set(err, CCG_ERR_TRAILING_DATA, "spdm.capabilities", "%zu bytes", c.len);
+	if ((st = ccg_cursor_finish(&c, "spdm.capabilities", err)) != CCG_OK)
+		return st;
 	if ((flags & RSP_NEEDS) != RSP_NEEDS)
 		return ccg_error_set(err, CCG_ERR_UNSUPPORTED, "spdm.capabilities.flags",
 				     "0x%08x lacks CERT, ENCRYPT, MAC, KEY_EX, HBEAT or KEY_UPD", flags);
@@ -251,12 +243,18 @@ static enum ccg_status get_chain(struct ccg_session *s, X509 *anchor, int64_t no
 		goto out;
 	}
 	for (;;) {
-		uint8_t req[8] = {SPDM_V12, SPDM_GET_CERTIFICATE, 0, 0, (uint8_t)chain.len, (uint8_t)(chain.len >> 8),
-				  (uint8_t)SPDM_CERT_PORTION, (uint8_t)(SPDM_CERT_PORTION >> 8)};
+		uint8_t req[8] = {SPDM_V12, SPDM_GET_CERTIFICATE, 0, 0};
 		uint16_t portion = 0, remainder = 0;
 		struct ccg_cursor data;
+		struct ccg_writer w;
 		uint8_t slot = 0;
 
+		/* Offset, Length */
+		ccg_writer_init_fixed(&w, req + 4, 4);
+		if (!ccg_writer_put_u16le(&w, (uint16_t)chain.len) || !ccg_writer_put_u16le(&w, SPDM_CERT_PORTION)) {
+			st = ccg_writer_finish(&w, NULL, "spdm.get_certificate", err);
+			goto out;
+		}
 		if ((st = plain(s, req, sizeof(req), rsp, err)) != CCG_OK)
 			goto out;
 		ccg_cursor_init(&c, rsp->data, rsp->len);
@@ -348,6 +346,7 @@ static enum ccg_status key_exchange(struct ccg_session *s, EVP_PKEY *leaf, struc
 	uint8_t mut = 0, slot = 0;
 	uint16_t req_sid = 0, rsp_sid = 0, olen = 0;
 	struct ccg_cursor c, rnd, opaque, sig, vd;
+	struct ccg_writer w;
 	EVP_PKEY *eph = NULL;
 	size_t signed_len;
 	enum ccg_status st;
@@ -356,8 +355,11 @@ static enum ccg_status key_exchange(struct ccg_session *s, EVP_PKEY *leaf, struc
 	    (st = ccg_random(req + 8, SPDM_RANDOM_LEN)) != CCG_OK || (st = spdm_ecdhe_new(&eph, peer)) != CCG_OK)
 		goto out;
 	req_sid |= 1;
-	req[4] = (uint8_t)req_sid;
-	req[5] = (uint8_t)(req_sid >> 8);
+	ccg_writer_init_fixed(&w, req + 4, 2);
+	if (!ccg_writer_put_u16le(&w, req_sid)) {
+		st = ccg_writer_finish(&w, NULL, "spdm.key_exchange", err);
+		goto out;
+	}
 	memcpy(req + 8 + SPDM_RANDOM_LEN, peer, SPDM_DHE_LEN);
 	if ((st = ccg_buf_append(&s->th, s->cert_hash, SPDM_H)) != CCG_OK ||
 	    (st = plain(s, req, sizeof(req), rsp, err)) != CCG_OK)
@@ -372,10 +374,8 @@ static enum ccg_status key_exchange(struct ccg_session *s, EVP_PKEY *leaf, struc
 		st = ccg_error_set(err, CCG_ERR_TRUNCATED, "spdm.key_exchange_rsp", "%zu bytes", rsp->len);
 		goto out;
 	}
-	if (c.len != 0) {
-		st = ccg_error_set(err, CCG_ERR_TRAILING_DATA, "spdm.key_exchange_rsp", "%zu bytes", c.len);
+	if ((st = ccg_cursor_finish(&c, "spdm.key_exchange_rsp", err)) != CCG_OK)
 		goto out;
-	}
 	if (mut != 0 || rsp_sid == 0) {
 		st = ccg_error_set(err, CCG_ERR_UNSUPPORTED, "spdm.key_exchange_rsp", "mutual authentication or session 0");
 		goto out;
@@ -415,10 +415,8 @@ static enum ccg_status key_exchange(struct ccg_session *s, EVP_PKEY *leaf, struc
 	ccg_cursor_init(&c, rsp->data, rsp->len);
 	if ((st = check_rsp(&c, SPDM_V12, SPDM_FINISH_RSP, "spdm.finish_rsp", NULL, NULL, err)) != CCG_OK)
 		goto out;
-	if (c.len != 0) {
-		st = ccg_error_set(err, CCG_ERR_TRAILING_DATA, "spdm.finish_rsp", "%zu bytes", c.len);
+	if ((st = ccg_cursor_finish(&c, "spdm.finish_rsp", err)) != CCG_OK)
 		goto out;
-	}
 	if ((st = ccg_buf_append(&s->th, rsp->data, rsp->len)) != CCG_OK || (st = th_hash(s, th)) != CCG_OK ||
 	    (st = spdm_schedule_data(&s->ks, th)) != CCG_OK ||
 	    (st = spdm_dir_set(&s->req, spdm_secret(&s->ks, SPDM_S_REQ_DATA))) != CCG_OK ||

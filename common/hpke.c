@@ -29,6 +29,7 @@
 #include "common/error.h"
 #include "common/hpke_internal.h"
 #include "common/secret.h"
+#include "common/writer.h"
 
 #define NN 12 /* AES-GCM nonce */
 #define NT 16 /* AES-GCM tag */
@@ -61,6 +62,7 @@ struct ccg_hpke_ctx {
 	struct ccg_secret *ks;
 	uint64_t seq;
 	bool sender;
+	bool no_export; /* made by ccg_hpke_ctx_from_key: it has no exporter secret */
 };
 
 #define KS_KEY(c) ((c)->ks->data)
@@ -185,41 +187,47 @@ static enum ccg_status labeled_expand(const char *md, const uint8_t *suite_id, s
 				      size_t info_len, uint8_t *out, size_t out_len, struct ccg_error *err)
 {
 	size_t label_len = strlen(label), n = 2 + 7 + suite_id_len + label_len + info_len;
+	struct ccg_writer w;
 	uint8_t *buf;
 	enum ccg_status st;
 
 	/* L <= 255 × Nh < 65536: callers bound it (ccg_hpke_ctx_export) */
 	if ((buf = malloc(n)) == NULL)
 		return ccg_error_set(err, CCG_ERR_NOMEM, "hpke.hkdf", NULL);
-	buf[0] = (uint8_t)(out_len >> 8);
-	buf[1] = (uint8_t)out_len;
-	memcpy(buf + 2, "HPKE-v1", 7);
-	memcpy(buf + 9, suite_id, suite_id_len);
-	memcpy(buf + 9 + suite_id_len, label, label_len);
-	if (info_len > 0)
-		memcpy(buf + 9 + suite_id_len + label_len, info, info_len);
-	st = hkdf(md, EVP_KDF_HKDF_MODE_EXPAND_ONLY, NULL, 0, prk, prk_len, buf, n, out, out_len, err);
+	/* labeled_info = I2OSP(L, 2) || "HPKE-v1" || suite_id || label || info */
+	ccg_writer_init_fixed(&w, buf, n);
+	if (!ccg_writer_put_u16be(&w, (uint16_t)out_len) || !ccg_writer_put_bytes(&w, "HPKE-v1", 7) ||
+	    !ccg_writer_put_bytes(&w, suite_id, suite_id_len) || !ccg_writer_put_bytes(&w, label, label_len) ||
+	    !ccg_writer_put_bytes(&w, info, info_len))
+		st = ccg_writer_finish(&w, NULL, "hpke.hkdf", err);
+	else
+		st = hkdf(md, EVP_KDF_HKDF_MODE_EXPAND_ONLY, NULL, 0, prk, prk_len, buf, n, out, out_len, err);
 	OPENSSL_cleanse(buf, n);
 	free(buf);
 	return st;
 }
 
-static void kem_suite_id(const struct suite *s, uint8_t out[5])
+/* suite_id = "KEM" || I2OSP(kem_id, 2) */
+static enum ccg_status kem_suite_id(const struct suite *s, uint8_t out[5], struct ccg_error *err)
 {
-	memcpy(out, "KEM", 3);
-	out[3] = (uint8_t)(s->kem_id >> 8);
-	out[4] = (uint8_t)s->kem_id;
+	struct ccg_writer w;
+
+	ccg_writer_init_fixed(&w, out, 5);
+	if (!ccg_writer_put_bytes(&w, "KEM", 3) || !ccg_writer_put_u16be(&w, s->kem_id))
+		return ccg_writer_finish(&w, NULL, "hpke.suite_id", err);
+	return CCG_OK;
 }
 
-static void hpke_suite_id(const struct suite *s, uint8_t out[10])
+/* suite_id = "HPKE" || I2OSP(kem_id, 2) || I2OSP(kdf_id, 2) || I2OSP(aead_id, 2) */
+static enum ccg_status hpke_suite_id(const struct suite *s, uint8_t out[10], struct ccg_error *err)
 {
-	memcpy(out, "HPKE", 4);
-	out[4] = (uint8_t)(s->kem_id >> 8);
-	out[5] = (uint8_t)s->kem_id;
-	out[6] = (uint8_t)(s->kdf_id >> 8);
-	out[7] = (uint8_t)s->kdf_id;
-	out[8] = (uint8_t)(s->aead_id >> 8);
-	out[9] = (uint8_t)s->aead_id;
+	struct ccg_writer w;
+
+	ccg_writer_init_fixed(&w, out, 10);
+	if (!ccg_writer_put_bytes(&w, "HPKE", 4) || !ccg_writer_put_u16be(&w, s->kem_id) ||
+	    !ccg_writer_put_u16be(&w, s->kdf_id) || !ccg_writer_put_u16be(&w, s->aead_id))
+		return ccg_writer_finish(&w, NULL, "hpke.suite_id", err);
+	return CCG_OK;
 }
 
 /* ---------- keys (§4.1, §7.1) ---------- */
@@ -376,8 +384,8 @@ enum ccg_status ccg_hpke_keypair_derive(enum ccg_hpke_suite suite, const uint8_t
 				     CCG_HPKE_MAX_IKM_LEN);
 	if ((st = ccg_secret_new(2 * CCG_HPKE_MAX_NH, &w)) != CCG_OK)
 		return ccg_error_set(err, st, "hpke.derive", NULL);
-	kem_suite_id(s, sid);
-	if ((st = labeled_extract(s->kem_md, s->n_secret, sid, sizeof(sid), NULL, 0, "dkp_prk", ikm, ikm_len,
+	if ((st = kem_suite_id(s, sid, err)) != CCG_OK ||
+	    (st = labeled_extract(s->kem_md, s->n_secret, sid, sizeof(sid), NULL, 0, "dkp_prk", ikm, ikm_len,
 				  w->data, err)) != CCG_OK)
 		goto out;
 	if (s->x25519) {
@@ -446,8 +454,8 @@ static enum ccg_status extract_and_expand(const struct suite *s, const uint8_t *
 	uint8_t sid[5];
 	enum ccg_status st;
 
-	kem_suite_id(s, sid);
-	if ((st = labeled_extract(s->kem_md, s->n_secret, sid, sizeof(sid), NULL, 0, "eae_prk", dhv, s->n_sk, prk,
+	if ((st = kem_suite_id(s, sid, err)) != CCG_OK ||
+	    (st = labeled_extract(s->kem_md, s->n_secret, sid, sizeof(sid), NULL, 0, "eae_prk", dhv, s->n_sk, prk,
 				  err)) != CCG_OK)
 		return st;
 	return labeled_expand(s->kem_md, sid, sizeof(sid), prk, s->n_secret, "shared_secret", kem_context,
@@ -471,9 +479,9 @@ static enum ccg_status key_schedule(const struct suite *s, bool sender, const ui
 	size_t ksc_len = 1 + 2 * s->n_h;
 	enum ccg_status st;
 
-	hpke_suite_id(s, sid);
 	ksc[0] = CCG_HPKE_MODE_BASE;
-	if ((st = labeled_extract(s->kdf_md, s->n_h, sid, sizeof(sid), NULL, 0, "psk_id_hash", NULL, 0, ksc + 1,
+	if ((st = hpke_suite_id(s, sid, err)) != CCG_OK ||
+	    (st = labeled_extract(s->kdf_md, s->n_h, sid, sizeof(sid), NULL, 0, "psk_id_hash", NULL, 0, ksc + 1,
 				  err)) != CCG_OK ||
 	    (st = labeled_extract(s->kdf_md, s->n_h, sid, sizeof(sid), NULL, 0, "info_hash", info, info_len,
 				  ksc + 1 + s->n_h, err)) != CCG_OK ||
@@ -765,18 +773,103 @@ enum ccg_status ccg_hpke_ctx_export(const struct ccg_hpke_ctx *ctx, const uint8_
 				    size_t exporter_context_len, uint8_t *out, size_t out_len, struct ccg_error *err)
 {
 	uint8_t sid[10];
+	enum ccg_status st;
 
 	if (ctx == NULL || out == NULL || (exporter_context == NULL && exporter_context_len != 0))
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "hpke.export", "NULL argument");
+	if (ctx->no_export)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "hpke.export",
+				     "a context made from a bare key has no exporter secret");
 	if (exporter_context_len > CCG_HPKE_MAX_EXPORTER_CONTEXT_LEN)
 		return ccg_error_set(err, CCG_ERR_TOO_LARGE, "hpke.export", "context of %zu bytes, at most %u",
 				     exporter_context_len, CCG_HPKE_MAX_EXPORTER_CONTEXT_LEN);
 	if (out_len == 0 || out_len > 255 * ctx->s->n_h)
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "hpke.export", "L = %zu, need 1..%zu", out_len,
 				     255 * ctx->s->n_h);
-	hpke_suite_id(ctx->s, sid);
+	if ((st = hpke_suite_id(ctx->s, sid, err)) != CCG_OK)
+		return st;
 	return labeled_expand(ctx->s->kdf_md, sid, sizeof(sid), KS_EXP(ctx), ctx->s->n_h, "sec", exporter_context,
 			      exporter_context_len, out, out_len, err);
+}
+
+/* ---------- the suite's KDF and AEAD on their own (branch ohttp) ---------- */
+
+size_t ccg_hpke_kdf_len(enum ccg_hpke_suite suite)
+{
+	const struct suite *s = suite_get(suite);
+
+	return s != NULL ? s->n_h : 0;
+}
+
+size_t ccg_hpke_aead_key_len(enum ccg_hpke_suite suite)
+{
+	const struct suite *s = suite_get(suite);
+
+	return s != NULL ? s->n_k : 0;
+}
+
+enum ccg_status ccg_hpke_kdf_extract(enum ccg_hpke_suite suite, const uint8_t *salt, size_t salt_len,
+				     const uint8_t *ikm, size_t ikm_len, uint8_t *prk, size_t prk_len,
+				     struct ccg_error *err)
+{
+	const struct suite *s = suite_get(suite);
+
+	if (s == NULL || prk == NULL || (salt == NULL && salt_len != 0) || (ikm == NULL && ikm_len != 0))
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "hpke.extract", "unknown suite or NULL argument");
+	if (prk_len != s->n_h)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "hpke.extract", "prk of %zu bytes, Nh is %zu", prk_len,
+				     s->n_h);
+	if (salt_len > CCG_HPKE_MAX_INFO_LEN || ikm_len > CCG_HPKE_MAX_INFO_LEN)
+		return ccg_error_set(err, CCG_ERR_TOO_LARGE, "hpke.extract", "salt or ikm over %u bytes",
+				     CCG_HPKE_MAX_INFO_LEN);
+	return hkdf(s->kdf_md, EVP_KDF_HKDF_MODE_EXTRACT_ONLY, salt, salt_len, ikm, ikm_len, NULL, 0, prk, s->n_h,
+		    err);
+}
+
+enum ccg_status ccg_hpke_kdf_expand(enum ccg_hpke_suite suite, const uint8_t *prk, size_t prk_len,
+				    const uint8_t *info, size_t info_len, uint8_t *out, size_t out_len,
+				    struct ccg_error *err)
+{
+	const struct suite *s = suite_get(suite);
+
+	if (s == NULL || prk == NULL || out == NULL || (info == NULL && info_len != 0))
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "hpke.expand", "unknown suite or NULL argument");
+	if (prk_len < s->n_h || out_len == 0 || out_len > 255 * s->n_h)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "hpke.expand", "prk of %zu bytes, L = %zu", prk_len,
+				     out_len);
+	if (info_len > CCG_HPKE_MAX_INFO_LEN)
+		return ccg_error_set(err, CCG_ERR_TOO_LARGE, "hpke.expand", "info of %zu bytes", info_len);
+	return hkdf(s->kdf_md, EVP_KDF_HKDF_MODE_EXPAND_ONLY, NULL, 0, prk, prk_len, info, info_len, out, out_len,
+		    err);
+}
+
+enum ccg_status ccg_hpke_ctx_from_key(enum ccg_hpke_suite suite, bool sender, const uint8_t *key, size_t key_len,
+				      const uint8_t *nonce, size_t nonce_len, struct ccg_hpke_ctx **out,
+				      struct ccg_error *err)
+{
+	const struct suite *s = suite_get(suite);
+	struct ccg_hpke_ctx *c = NULL;
+	enum ccg_status st;
+
+	if (s == NULL || key == NULL || nonce == NULL || out == NULL)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "hpke.ctx", "unknown suite or NULL argument");
+	*out = NULL;
+	if (key_len != s->n_k || nonce_len != NN)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "hpke.ctx", "key of %zu bytes and nonce of %zu (need %zu, %d)",
+				     key_len, nonce_len, s->n_k, NN);
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return ccg_error_set(err, CCG_ERR_NOMEM, "hpke.ctx", NULL);
+	c->s = s;
+	c->sender = sender;
+	c->no_export = true;
+	if ((st = ccg_secret_new(KS_LEN, &c->ks)) != CCG_OK) {
+		free(c);
+		return ccg_error_set(err, st, "hpke.ctx", NULL);
+	}
+	memcpy(KS_KEY(c), key, key_len);
+	memcpy(KS_NONCE(c), nonce, NN);
+	*out = c;
+	return CCG_OK;
 }
 
 /* ---------- single-shot (§6.1) ---------- */

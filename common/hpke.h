@@ -27,6 +27,7 @@
 #define CCGPU_COMMON_HPKE_H
 
 #include <openssl/evp.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -161,6 +162,38 @@ CCG_MUST_USE enum ccg_status ccg_hpke_ctx_export(const struct ccg_hpke_ctx *ctx,
 						 struct ccg_error *err);
 /* ccg_hpke_ctx_seq: the context's next sequence number. */
 uint64_t ccg_hpke_ctx_seq(const struct ccg_hpke_ctx *ctx);
+
+/* ---- branch ohttp: the suite's KDF and AEAD on their own (RFC 9180 §4 Extract/Expand, §5.2 Seal/Open) ---- */
+/* for protocols that key an AEAD from an export, as OHTTP's responses do (RFC 9458 §4.4) */
+#define CCG_HPKE_AEAD_NONCE_LEN 12 /* Nn of both AES-GCM suites */
+/* ccg_hpke_kdf_len: Nh of the suite's KDF (32 or 48); 0 for an unknown suite. */
+size_t ccg_hpke_kdf_len(enum ccg_hpke_suite suite);
+/* ccg_hpke_aead_key_len: Nk of the suite's AEAD (16 or 32); 0 for an unknown suite. */
+size_t ccg_hpke_aead_key_len(enum ccg_hpke_suite suite);
+/*
+ * ccg_hpke_kdf_extract: Extract(salt, ikm) of the suite's KDF (plain HKDF,
+ * no HPKE label) into prk (prk_len must be Nh). salt and ikm up to
+ * CCG_HPKE_MAX_INFO_LEN bytes each. Refusals CCG_ERR_INVALID_ARG /
+ * CCG_ERR_TOO_LARGE named "hpke.extract"; the caller wipes prk.
+ */
+CCG_MUST_USE enum ccg_status ccg_hpke_kdf_extract(enum ccg_hpke_suite suite, const uint8_t *salt, size_t salt_len,
+						  const uint8_t *ikm, size_t ikm_len, uint8_t *prk, size_t prk_len,
+						  struct ccg_error *err);
+/* ccg_hpke_kdf_expand: Expand(prk, info, L = out_len) of the suite's KDF (1 <= L <= 255 × Nh), no label. */
+CCG_MUST_USE enum ccg_status ccg_hpke_kdf_expand(enum ccg_hpke_suite suite, const uint8_t *prk, size_t prk_len,
+						 const uint8_t *info, size_t info_len, uint8_t *out, size_t out_len,
+						 struct ccg_error *err);
+/*
+ * ccg_hpke_ctx_from_key: a context that seals (sender) or opens with the
+ * suite's AEAD under the given key (Nk bytes) and base nonce (Nn bytes),
+ * sequence number 0: its first seal/open is Seal(key, nonce, aad, pt) /
+ * Open(key, nonce, aad, ct). It has no exporter secret (ccg_hpke_ctx_export
+ * refuses it). The key and nonce are copied into the context's secret
+ * buffer; free with ccg_hpke_ctx_free.
+ */
+CCG_MUST_USE enum ccg_status ccg_hpke_ctx_from_key(enum ccg_hpke_suite suite, bool sender, const uint8_t *key,
+						   size_t key_len, const uint8_t *nonce, size_t nonce_len,
+						   struct ccg_hpke_ctx **out, struct ccg_error *err);
 
 /*
  * ccg_hpke_seal: single-shot SealBase(pkR, info, aad, pt): *out (malloc'd,

@@ -135,6 +135,14 @@ enum ccg_status ccg_http_perform(const struct ccg_http_request *req, struct ccg_
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "ccgpu/0.1");
 	if (hdrs != NULL)
 		curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	if (req->unix_socket != NULL)
+		curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, req->unix_socket);
+	if (req->ca_file != NULL)
+		curl_easy_setopt(h, CURLOPT_CAINFO, req->ca_file);
+	if (req->pinned_key != NULL && curl_easy_setopt(h, CURLOPT_PINNEDPUBLICKEY, req->pinned_key) != CURLE_OK) {
+		st = ccg_error_set(err, CCG_ERR_UNSUPPORTED, req->url, "this libcurl cannot pin public keys");
+		goto out;
+	}
 	if (post) {
 		curl_easy_setopt(h, CURLOPT_POST, 1L);
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body != NULL ? (const char *)req->body : "");

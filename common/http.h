@@ -30,6 +30,10 @@ struct ccg_http_request {
 	long timeout_ms;          /* 0: 10 s */
 	const char *capture[CCG_HTTP_MAX_CAPTURE]; /* response header names to keep (case-insensitive; NULL ends) */
 	size_t max_header;        /* bound on each kept value; 0: CCG_HTTP_HEADER_MAX */
+	/* branch guest (issue 15): the verifier's clients */
+	const char *unix_socket;  /* connect to this UNIX socket instead of the URL's host (the URL still names the path) */
+	const char *ca_file;      /* PEM CA bundle for https (NULL: the system's) */
+	const char *pinned_key;   /* CURLOPT_PINNEDPUBLICKEY: "sha256//BASE64[;…]" or a PEM/DER public key file */
 };
 
 /*

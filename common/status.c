@@ -79,7 +79,14 @@
 	X(ERR_STATEMENT_REPLAY, "signed statement already used (replay)") \
 	X(ERR_PARTY_UNKNOWN, "party unknown to the contract in force") \
 	X(ERR_STATEMENT_SCOPE, "signed statement made for another request") \
-	X(ERR_STATEMENT_STALE, "signed statement outside its time window")
+	X(ERR_STATEMENT_STALE, "signed statement outside its time window") \
+	/* the guest API (branch guest, issue 15) */ \
+	X(ERR_NOT_AFFIRMED, "the verifier did not affirm the evidence") \
+	X(ERR_TOKEN_WRONG_KEY, "token bound to another TEE key") \
+	/* branch ohttp (issue 15): prompt privacy */ \
+	X(ERR_OHTTP_KEY, "encapsulated request for another OHTTP key or suite") \
+	X(ERR_TEE_KEY_MISMATCH, "the key is not the attested TEE key") \
+	X(ERR_TOKEN_STATUS, "attestation result is not affirming")
 
 const char *ccg_status_str(enum ccg_status s)
 {

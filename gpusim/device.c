@@ -19,6 +19,7 @@
 #include "common/error.h"
 #include "common/file.h"
 #include "common/json.h"
+#include "common/writer.h"
 #include "gpusim/internal.h"
 #include "wire/frame.h"
 #include "wire/spdm_codes.h"
@@ -431,12 +432,14 @@ static enum ccg_status opaque_data(const struct gpusim *s, unsigned g, struct cc
 	uint8_t vbios[8], board[4], gpu_info[8] = {0x80, 0x01}, cpr[4] = {0x00, 0xC0, 0x01, 0x00};
 	uint8_t msrscnt[4 * GPUSIM_BLOCKS] = {0}, nvdec0 = 0x55, ppcie = 0x55, zero2[2] = {0}, odv[2] = {1, 0};
 	uint8_t fwid[sizeof(gpu->fwid)];
+	struct ccg_writer w;
 	enum ccg_status st;
 
 	if (gpusim_vbios_bytes(s->fw.vbios_version, vbios, NULL) != CCG_OK)
 		return CCG_ERR_INTERNAL;
-	for (int i = 0; i < 4; i++)
-		board[i] = (uint8_t)(gpu->board_id >> (8 * i));
+	ccg_writer_init_fixed(&w, board, sizeof(board));
+	if (!ccg_writer_put_u32le(&w, gpu->board_id))
+		return w.failed;
 	memcpy(fwid, gpu->fwid, sizeof(fwid));
 	if (fault_for(s, GPUSIM_FAULT_WRONG_FWID, g) != NULL)
 		fwid[sizeof(fwid) - 1] ^= 0x01; /* signed as usual: only the FWID comparison can notice */
@@ -531,14 +534,11 @@ out:
 	return st;
 }
 
-static enum ccg_status spdm_error(struct ccg_buf *out, uint8_t version, uint8_t code, uint8_t data)
+enum ccg_status gpusim_spdm_error(struct ccg_buf *out, uint8_t version, uint8_t code, uint8_t data)
 {
-	enum ccg_status st;
+	const uint8_t m[4] = {version, SPDM_ERROR, code, data};
 
-	if ((st = ccg_buf_append_u8(out, version)) != CCG_OK || (st = ccg_buf_append_u8(out, SPDM_ERROR)) != CCG_OK ||
-	    (st = ccg_buf_append_u8(out, code)) != CCG_OK)
-		return st;
-	return ccg_buf_append_u8(out, data);
+	return ccg_buf_append(out, m, sizeof(m)); /* all four bytes or none */
 }
 
 /* checks a GET_MEASUREMENTS request field by field; 0 or the SPDM error code to answer */
@@ -570,7 +570,7 @@ enum ccg_status gpusim_spdm(struct gpusim *s, unsigned gpu, const uint8_t *req, 
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "gpusim.device", "no GPU %u", gpu);
 	e = check_request(req, req_len, &code);
 	if (e != 0)
-		return spdm_error(out, SPDM_V11, e, e == SPDM_ERR_UNSUPPORTED_REQUEST ? code : 0);
+		return gpusim_spdm_error(out, SPDM_V11, e, e == SPDM_ERR_UNSUPPORTED_REQUEST ? code : 0);
 	memcpy(signed_req, req, REQ_LEN);
 	/* wrong nonce echo: the device signs (and would report) another request's nonce */
 	if (fault_for(s, GPUSIM_FAULT_WRONG_NONCE, gpu) != NULL)
@@ -704,21 +704,6 @@ enum ccg_status gpusim_evidence_json(struct gpusim *s, const uint8_t nonce[32], 
 	return st;
 }
 
-static enum ccg_status error_frame(struct ccg_buf *out, uint16_t device, const struct ccg_error *e)
-{
-	struct ccg_buf p;
-	char text[CCG_ERROR_WHERE_MAX + CCG_ERROR_DETAIL_MAX + 64];
-	enum ccg_status st;
-
-	ccg_buf_init(&p, 0);
-	ccg_error_format(e, text, sizeof(text));
-	if ((st = ccg_buf_append_u32le(&p, (uint32_t)e->status)) == CCG_OK &&
-	    (st = ccg_buf_append_str(&p, text)) == CCG_OK)
-		st = ccg_frame_append(out, CCG_FRAME_ERROR, device, 0, p.data, p.len);
-	ccg_buf_cleanup(&p);
-	return st;
-}
-
 enum ccg_status gpusim_handle_frame(struct gpusim *s, const uint8_t *in, size_t in_len, struct ccg_buf *out,
 				    struct ccg_error *err)
 {
@@ -773,7 +758,7 @@ enum ccg_status gpusim_handle_frame(struct gpusim *s, const uint8_t *in, size_t 
 	if (st == CCG_OK)
 		st = ccg_frame_append(out, answer, f.device, 0, payload.data, payload.len);
 	else
-		st = error_frame(out, f.device, &e);
+		st = ccg_frame_append_error(out, f.device, &e);
 	ccg_buf_cleanup(&payload);
 	if (st != CCG_OK)
 		return ccg_error_set(err, st, "gpusim.frame", "no answer could be built");

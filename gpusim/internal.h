@@ -6,6 +6,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "common/buf.h"
 #include "gpusim/gpusim.h"
 
 #define GPUSIM_RIM_ID_MAX 160
@@ -36,6 +37,14 @@ CCG_MUST_USE enum ccg_status gpusim_rim_ids(struct gpusim_firmware *fw, struct c
 /* gpusim_reports_fwid: drivers before 550 (e.g. 535) put no FWID in the opaque data, as NVIDIA's do. */
 bool gpusim_reports_fwid(const struct gpusim_firmware *fw);
 
+/*
+ * gpusim_firmware_init: the firmware model a device set runs (firmware.c): versions from opts
+ * (defaults 570.86.15, 96.00.A5.00.01; HOPPER or BLACKWELL), RIM ids, fresh random golden
+ * measurements. Bad versions or architecture: CCG_ERR_INVALID_ARG naming the option.
+ */
+CCG_MUST_USE enum ccg_status gpusim_firmware_init(struct gpusim_firmware *fw, const struct gpusim_pki_opts *opts,
+						  struct ccg_error *err);
+
 /* gpusim_vbios_bytes: the 8-byte opaque VBIOS_VERSION encoding of "AA.BB.CC.DD.EE". */
 CCG_MUST_USE enum ccg_status gpusim_vbios_bytes(const char *version, uint8_t out[8], struct ccg_error *err);
 
@@ -56,5 +65,29 @@ CCG_MUST_USE enum ccg_status gpusim_read_pem_cert(const char *path, X509 **out, 
 EVP_PKEY *gpusim_gpu_key(const struct gpusim *s, unsigned g);
 /* gpusim_fault_on: a report fault of kind k applies to GPU g. */
 bool gpusim_fault_on(const struct gpusim *s, enum gpusim_fault_kind k, unsigned g);
+
+/* gpusim_spdm_error: appends the SPDM ERROR response (version, ErrorCode, ErrorData) to out. */
+CCG_MUST_USE enum ccg_status gpusim_spdm_error(struct ccg_buf *out, uint8_t version, uint8_t code, uint8_t data);
+
+/* the device end of one session's data channel (data_path.c) */
+struct gpusim_channel;
+struct gpusim_dp_end {
+	struct gpusim *s;
+	struct gpusim_channel *ch;     /* the open channel, or NULL */
+	uint32_t opens;                /* channels opened in this session (each open's key derivation) */
+};
+
+/*
+ * gpusim_dp_control: answers a CHANNEL_OPEN / CHANNEL_CLOSE request (msg, a
+ * VENDOR_DEFINED request of the session, wire/dp.h) into rsp. An open takes
+ * the sealed bounce-buffer memfd fd (borrowed; the channel maps it) and
+ * keys the channel from export_secret (the session's export master
+ * secret), both ends' random values and the open counter. A refusal is an
+ * answer (status and text), not an error; errors: building the answer.
+ */
+CCG_MUST_USE enum ccg_status gpusim_dp_control(struct gpusim_dp_end *e, const uint8_t export_secret[48],
+					       const uint8_t *msg, size_t len, int fd, struct ccg_buf *rsp);
+/* gpusim_dp_stop: stops and frees the open channel, if any (its device thread joined). */
+void gpusim_dp_stop(struct gpusim_dp_end *e);
 
 #endif

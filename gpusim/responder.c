@@ -1,49 +1,26 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * gpusim's end of the channel: an SPDM 1.2 responder (DSP0274) with
- * DSP0277 secured messages, and the device side of the bounce-buffer data
- * path: a device thread that decrypts host-to-device slots into "device
- * memory", echoes messages, streams reads back device-to-host and runs
- * compute commands over device memory (gpusim/compute.h).
+ * DSP0277 secured messages. CHANNEL_OPEN / CHANNEL_CLOSE inside the session
+ * go to the device end of the data path (data_path.c).
  */
 #include <openssl/crypto.h>
 #include <openssl/x509.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "common/crypto.h"
 #include "common/cursor.h"
 #include "common/error.h"
-#include "gpusim/compute.h"
+#include "common/writer.h"
 #include "gpusim/internal.h"
-#include "wire/dp.h"
 #include "wire/frame.h"
 #include "wire/spdm_crypto.h"
 
 #define RSP_FLAGS (SPDM_CAP_CERT | SPDM_CAP_ENCRYPT | SPDM_CAP_MAC | SPDM_CAP_KEY_EX | SPDM_CAP_HBEAT | SPDM_CAP_KEY_UPD)
-#define DEV_TIMEOUT_MS 10000
-#define DEV_POLL_NS 100000L
 
 enum conn_state { ST_NONE, ST_VERSION, ST_CAPS, ST_ALGS, ST_HANDSHAKE, ST_SESSION };
-
-struct dev_channel {
-	struct dp_params p;
-	uint8_t *shm;
-	size_t shm_len;
-	struct dp_tx tx;     /* device to host */
-	struct dp_rx rx;     /* host to device */
-	uint8_t *mem, *inbox, *outbox;  /* outbox: a compute result (slot_size bytes) */
-	pthread_t th;
-	volatile int stop;
-	bool started;
-	bool offload;        /* GPUSIM_CE_OFFLOAD: writes authenticated, not decrypted on the host */
-};
 
 struct gpusim_conn {
 	struct gpusim *s;
@@ -55,13 +32,8 @@ struct gpusim_conn {
 	uint32_t session_id;
 	struct spdm_schedule ks;
 	struct spdm_dir_keys req, rsp;
-	struct dev_channel *ch;
-	uint32_t channel_opens;        /* channels opened in this session (each open's key derivation) */
+	struct gpusim_dp_end dp;       /* the device end of this session's data channel (data_path.c) */
 };
-
-static void channel_stop(struct gpusim_conn *c);
-static enum ccg_status on_channel_control(struct gpusim_conn *c, const uint8_t *msg, size_t len, int fd,
-					  struct ccg_buf *rsp);
 
 enum ccg_status gpusim_conn_new(struct gpusim *s, struct gpusim_conn **out)
 {
@@ -72,6 +44,7 @@ enum ccg_status gpusim_conn_new(struct gpusim *s, struct gpusim_conn **out)
 	if (c == NULL)
 		return CCG_ERR_NOMEM;
 	c->s = s;
+	c->dp.s = s;
 	ccg_buf_init(&c->th, 64 * 1024);
 	ccg_buf_init(&c->chain, SPDM_MAX_CERT_CHAIN);
 	if ((st = spdm_schedule_init(&c->ks)) != CCG_OK || (st = spdm_dir_init(&c->req)) != CCG_OK ||
@@ -87,7 +60,7 @@ void gpusim_conn_free(struct gpusim_conn *c)
 {
 	if (c == NULL)
 		return;
-	channel_stop(c);
+	gpusim_dp_stop(&c->dp);
 	spdm_schedule_cleanup(&c->ks);
 	spdm_dir_cleanup(&c->req);
 	spdm_dir_cleanup(&c->rsp);
@@ -98,11 +71,10 @@ void gpusim_conn_free(struct gpusim_conn *c)
 
 /* ---------- SPDM (plain) ---------- */
 
+/* an SPDM 1.2 ERROR response */
 static enum ccg_status spdm_err(struct ccg_buf *out, uint8_t code, uint8_t data)
 {
-	uint8_t m[4] = {SPDM_V12, SPDM_ERROR, code, data};
-
-	return ccg_buf_append(out, m, sizeof(m));
+	return gpusim_spdm_error(out, SPDM_V12, code, data);
 }
 
 /* the SPDM certificate chain: Length || Reserved || Hash(root) || DER root first */
@@ -111,7 +83,8 @@ static enum ccg_status build_chain(struct gpusim_conn *c)
 	const char *pem = gpusim_chain_pem(c->s, c->gpu);
 	STACK_OF(X509) *sk = NULL;
 	struct ccg_buf der;
-	uint8_t root_hash[SPDM_H], hdr[4];
+	uint8_t root_hash[SPDM_H];
+	struct ccg_writer w;
 	enum ccg_status st;
 
 	ccg_buf_init(&der, SPDM_MAX_CERT_CHAIN);
@@ -140,13 +113,12 @@ static enum ccg_status build_chain(struct gpusim_conn *c)
 		st = CCG_ERR_TOO_LARGE;
 		goto out;
 	}
-	hdr[0] = (uint8_t)(4 + SPDM_H + der.len);
-	hdr[1] = (uint8_t)((4 + SPDM_H + der.len) >> 8);
-	hdr[2] = hdr[3] = 0;
-	if ((st = ccg_buf_append(&c->chain, hdr, 4)) != CCG_OK ||
-	    (st = ccg_buf_append(&c->chain, root_hash, SPDM_H)) != CCG_OK ||
-	    (st = ccg_buf_append(&c->chain, der.data, der.len)) != CCG_OK)
+	ccg_writer_init_buf(&w, &c->chain);
+	if (!ccg_writer_put_u16le(&w, (uint16_t)(4 + SPDM_H + der.len)) || !ccg_writer_put_zeros(&w, 2) ||
+	    !ccg_writer_put_bytes(&w, root_hash, SPDM_H) || !ccg_writer_put_bytes(&w, der.data, der.len)) {
+		st = w.failed;
 		goto out;
+	}
 	st = ccg_sha384(c->chain.data, c->chain.len, c->chain_hash);
 out:
 	sk_X509_pop_free(sk, X509_free);
@@ -207,7 +179,7 @@ static enum ccg_status on_key_exchange(struct gpusim_conn *c, const uint8_t *req
 	    (st = spdm_dir_set(&c->rsp, spdm_secret(&c->ks, SPDM_S_RSP_HS))) != CCG_OK)
 		goto out;
 	c->session_id = spdm_session_id(req_sid, rsp_sid);
-	c->channel_opens = 0;
+	c->dp.opens = 0;
 	c->state = ST_HANDSHAKE;
 out:
 	if (st == CCG_ERR_MALFORMED) { /* the requester's point is not on the curve */
@@ -236,7 +208,7 @@ static enum ccg_status on_plain(struct gpusim_conn *c, unsigned gpu, const uint8
 
 		if (v != SPDM_V10 || cur.len != 0)
 			return spdm_err(out, SPDM_ERR_INVALID_REQUEST, 0);
-		channel_stop(c);
+		gpusim_dp_stop(&c->dp);
 		c->gpu = gpu;
 		c->th.len = 0;
 		c->state = ST_NONE;
@@ -251,15 +223,17 @@ static enum ccg_status on_plain(struct gpusim_conn *c, unsigned gpu, const uint8
 	switch (code) {
 	case SPDM_GET_CAPABILITIES: {
 		uint8_t rsp[20] = {SPDM_V12, SPDM_CAPABILITIES, 0, 0, 0, 0, 0, 0};
+		struct ccg_writer w;
 
 		if (c->state != ST_VERSION)
 			return spdm_err(out, SPDM_ERR_UNEXPECTED_REQUEST, 0);
 		if (len != 20)
 			return spdm_err(out, SPDM_ERR_INVALID_REQUEST, 0);
-		rsp[8] = (uint8_t)RSP_FLAGS;
-		rsp[9] = (uint8_t)(RSP_FLAGS >> 8);
-		rsp[13] = SPDM_MAX_MSG >> 8;
-		rsp[17] = SPDM_MAX_MSG >> 8;
+		/* Flags, DataTransferSize, MaxSPDMmsgSize */
+		ccg_writer_init_fixed(&w, rsp + 8, sizeof(rsp) - 8);
+		if (!ccg_writer_put_u32le(&w, RSP_FLAGS) || !ccg_writer_put_u32le(&w, SPDM_MAX_MSG) ||
+		    !ccg_writer_put_u32le(&w, SPDM_MAX_MSG))
+			return w.failed;
 		if ((st = ccg_buf_append(&c->th, req, len)) != CCG_OK || (st = ccg_buf_append(&c->th, rsp, sizeof(rsp))) != CCG_OK)
 			return st;
 		c->state = ST_CAPS;
@@ -406,322 +380,13 @@ static enum ccg_status on_secured(struct gpusim_conn *c, const uint8_t *msg, siz
 	}
 	case SPDM_VENDOR_DEFINED_REQUEST:
 		/* CHANNEL_OPEN / CHANNEL_CLOSE: only ever inside the session */
-		return on_channel_control(c, msg, len, passed_fd, rsp);
+		return gpusim_dp_control(&c->dp, spdm_secret(&c->ks, SPDM_S_EXPORT), msg, len, passed_fd, rsp);
 	default:
 		return spdm_err(rsp, SPDM_ERR_UNSUPPORTED_REQUEST, code);
 	}
 }
 
-/* ---------- the device end of the data channel ---------- */
-
-static enum ccg_status report(struct dev_channel *d, enum ccg_status st)
-{
-	uint8_t code[4] = {(uint8_t)st, (uint8_t)((unsigned)st >> 8), 0, 0};
-
-	return dp_tx_send(&d->tx, DP_OP_ERROR, 0, code, sizeof(code), DEV_TIMEOUT_MS, &d->stop);
-}
-
-static enum ccg_status dev_read(struct dev_channel *d, uint64_t off, uint64_t len)
-{
-	uint64_t done = 0;
-	enum ccg_status st;
-
-	if (off > d->p.dev_mem || len > d->p.dev_mem - off || len == 0)
-		return CCG_ERR_MALFORMED;
-	while (done < len) {
-		uint32_t n = 0, i;
-		uint64_t chunks = (len - done + d->p.slot_size - 1) / d->p.slot_size;
-
-		uint32_t half = (d->p.slots + 1) / 2;
-
-		if ((st = dp_tx_reserve(&d->tx, chunks > half ? half : (uint32_t)chunks, &n, DEV_TIMEOUT_MS,
-					&d->stop)) != CCG_OK ||
-		    (st = dp_tx_begin_batch(&d->tx)) != CCG_OK)
-			return st;
-		for (i = 0; i < n && done < len; i++) {
-			struct dp_job job;
-			uint32_t clen = (uint32_t)(len - done < d->p.slot_size ? len - done : d->p.slot_size);
-
-			if ((st = dp_tx_assign(&d->tx, i, DP_OP_DATA, off + done, d->mem + off + done, clen, &job)) != CCG_OK ||
-			    (st = dp_seal_slot(&d->tx, &d->tx.aead, &job)) != CCG_OK)
-				return st;
-			done += clen;
-		}
-		dp_tx_publish(&d->tx, i);
-	}
-	return CCG_OK;
-}
-
-static enum ccg_status dev_one(struct dev_channel *d)
-{
-	uint8_t op = 0, req[16];
-	uint64_t arg = 0, roff = 0, rlen = 0;
-	uint32_t len = 0;
-	struct ccg_cursor c;
-	enum ccg_status st;
-
-	dp_rx_peek(&d->rx, &op, &arg, &len);
-	switch (op) {
-	case DP_OP_WRITE:
-		/* bounds from the descriptor, checked before anything is written (authenticated by the open) */
-		if (arg > d->p.dev_mem || len > d->p.dev_mem - arg)
-			return CCG_ERR_MALFORMED;
-		return dp_rx_open(&d->rx, d->offload ? NULL : d->mem + arg, len, &op, &arg, &len, NULL);
-	case DP_OP_MSG:
-		if ((st = dp_rx_open(&d->rx, d->inbox, d->p.slot_size, &op, &arg, &len, NULL)) != CCG_OK)
-			return st;
-		return dp_tx_send(&d->tx, DP_OP_MSG, 0, d->inbox, len, DEV_TIMEOUT_MS, &d->stop);
-	case DP_OP_READ:
-		if ((st = dp_rx_open(&d->rx, req, sizeof(req), &op, &arg, &len, NULL)) != CCG_OK)
-			return st;
-		ccg_cursor_init(&c, req, len);
-		if (!ccg_cursor_get_u64le(&c, &roff) || !ccg_cursor_get_u64le(&c, &rlen) || c.len != 0)
-			return CCG_ERR_MALFORMED;
-		return dev_read(d, roff, rlen);
-	case DP_OP_RUN: {
-		size_t olen = 0;
-
-		if ((st = dp_rx_open(&d->rx, d->inbox, d->p.slot_size, &op, &arg, &len, NULL)) != CCG_OK)
-			return st;
-		/* the copy-engine model keeps no plaintext in device memory: nothing to compute over */
-		if (d->offload)
-			return CCG_ERR_UNSUPPORTED;
-		if ((st = gpusim_compute_run(d->mem, d->p.dev_mem, d->inbox, len, d->outbox, d->p.slot_size, &olen,
-					     NULL)) != CCG_OK)
-			return st;
-		st = dp_tx_send(&d->tx, DP_OP_RESULT, 0, d->outbox, (uint32_t)olen, DEV_TIMEOUT_MS, &d->stop);
-		OPENSSL_cleanse(d->outbox, olen);
-		return st;
-	}
-	default:
-		/* authenticate first: a forged op is an altered message */
-		if ((st = dp_rx_open(&d->rx, d->inbox, d->p.slot_size, &op, &arg, &len, NULL)) != CCG_OK)
-			return st;
-		return CCG_ERR_PROTOCOL;
-	}
-}
-
-/*
- * the next slots: under the copy-engine model the device polls its doorbell
- * every DEV_POLL_NS, as hardware does, taking no host CPU in between and
- * costing the guest no wake-up call; otherwise it waits as a ring end
- */
-static enum ccg_status dev_wait(struct dev_channel *d, uint32_t *n)
-{
-	static const struct timespec poll_gap = {.tv_sec = 0, .tv_nsec = DEV_POLL_NS};
-	enum ccg_status st;
-
-	if (!d->offload)
-		return dp_rx_wait(&d->rx, n, 200, &d->stop);
-	for (long waited = 0; waited < 200000000L; waited += DEV_POLL_NS) {
-		if ((st = dp_rx_poll(&d->rx, n)) != CCG_OK || *n != 0)
-			return st;
-		if (d->stop)
-			return CCG_ERR_CHANNEL_CLOSED;
-		nanosleep(&poll_gap, NULL);
-	}
-	return CCG_ERR_TIMEOUT;
-}
-
-static void *dev_main(void *arg)
-{
-	struct dev_channel *d = arg;
-
-	while (!d->stop) {
-		uint32_t n = 0;
-		enum ccg_status st = dev_wait(d, &n);
-
-		if (st == CCG_ERR_TIMEOUT)
-			continue;
-		if (st == CCG_OK) {
-			/* each slot goes back as soon as it is open, so the host never waits on a whole batch */
-			for (uint32_t i = 0; i < n && st == CCG_OK; i++) {
-				st = dev_one(d);
-				dp_rx_release(&d->rx);
-			}
-		}
-		if (st != CCG_OK) {
-			/* fail closed: tell the host why (sealed) and stop consuming */
-			if (st != CCG_ERR_CHANNEL_CLOSED && report(d, st) != CCG_OK)
-				break;
-			break;
-		}
-	}
-	return NULL;
-}
-
-static void channel_stop(struct gpusim_conn *c)
-{
-	struct dev_channel *d = c->ch;
-
-	if (d == NULL)
-		return;
-	d->stop = 1;
-	if (d->started)
-		pthread_join(d->th, NULL);
-	if (d->tx.k.s != NULL)
-		dp_tx_cleanup(&d->tx);
-	if (d->rx.k.s != NULL)
-		dp_rx_cleanup(&d->rx);
-	if (d->shm != NULL)
-		munmap(d->shm, d->shm_len);
-	if (d->mem != NULL)
-		munmap(d->mem, d->p.dev_mem);
-	free(d->inbox);
-	free(d->outbox);
-	free(d);
-	c->ch = NULL;
-}
-
-/* the seals a shared bounce-buffer file must carry: nobody holding it can then resize it under our mapping */
-#define SHM_SEALS (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
-
-static enum ccg_status channel_start(struct gpusim_conn *c, const uint8_t params[DP_PARAMS_LEN], int fd,
-				     const uint8_t chan_secret[48], struct ccg_error *err)
-{
-	struct dev_channel *d = NULL;
-	struct stat sb;
-	int seals;
-	enum ccg_status st;
-
-	if (c->ch != NULL)
-		return ccg_error_set(err, CCG_ERR_PROTOCOL, "channel.open", "a channel is open");
-	if (fd < 0)
-		return ccg_error_set(err, CCG_ERR_MALFORMED, "channel.open", "no shared memory descriptor");
-	/* a file the host could shrink would kill this process with SIGBUS on the next access */
-	seals = fcntl(fd, F_GET_SEALS);
-	if (seals < 0 || (seals & SHM_SEALS) != SHM_SEALS)
-		return ccg_error_set(err, CCG_ERR_SHM_UNSEALED, "channel.memfd.seals",
-				     "seals 0x%x lack F_SEAL_SHRINK, F_SEAL_GROW or F_SEAL_SEAL (0x%x needed)",
-				     seals < 0 ? 0 : (unsigned)seals, (unsigned)SHM_SEALS);
-	d = calloc(1, sizeof(*d));
-	if (d == NULL)
-		return CCG_ERR_NOMEM;
-	if ((st = dp_params_decode(params, DP_PARAMS_LEN, &d->p, err)) != CCG_OK)
-		goto fail;
-	d->shm_len = dp_shm_size(&d->p);
-	if (fstat(fd, &sb) != 0 || (uint64_t)sb.st_size != d->shm_len) {
-		st = ccg_error_set(err, CCG_ERR_MALFORMED, "channel.open", "shared memory is not %zu bytes", d->shm_len);
-		goto fail;
-	}
-	d->shm = mmap(NULL, d->shm_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	d->mem = mmap(NULL, d->p.dev_mem, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	d->inbox = malloc(d->p.slot_size);
-	d->outbox = malloc(d->p.slot_size);
-	if (d->shm == MAP_FAILED || d->mem == MAP_FAILED || d->inbox == NULL || d->outbox == NULL) {
-		if (d->shm == MAP_FAILED)
-			d->shm = NULL;
-		if (d->mem == MAP_FAILED)
-			d->mem = NULL;
-		st = ccg_error_set(err, CCG_ERR_NOMEM, "channel.open", "mapping");
-		goto fail;
-	}
-	if ((st = dp_tx_init(&d->tx, d->shm, &d->p, DP_D2H, chan_secret)) != CCG_OK ||
-	    (st = dp_rx_init(&d->rx, d->shm, &d->p, DP_H2D, chan_secret)) != CCG_OK)
-		goto fail;
-	if (gpusim_copy_engine(c->s) == GPUSIM_CE_OFFLOAD) {
-		/* hardware off the host's CPUs: dev_wait polls the doorbell now and then; sending
-		 * (read data, echoes) sleeps at once when the ring is full */
-		d->offload = true;
-		d->tx.r.spin_ns = 0;
-	}
-	c->ch = d;
-	if (pthread_create(&d->th, NULL, dev_main, d) != 0) {
-		st = ccg_error_set(err, CCG_ERR_NOMEM, "channel.open", "thread");
-		goto fail;
-	}
-	d->started = true;
-	return CCG_OK;
-fail:
-	c->ch = d;
-	channel_stop(c);
-	return st;
-}
-
-/* the answer to a control request: done (status 0), or refused with e's status and text */
-static enum ccg_status control_answer(uint8_t op, const uint8_t *random, const struct ccg_error *e,
-				      struct ccg_buf *rsp)
-{
-	struct dp_ctl a;
-	char text[CCG_ERROR_WHERE_MAX + CCG_ERROR_DETAIL_MAX + 64];
-
-	memset(&a, 0, sizeof(a));
-	a.op = op;
-	a.value = e != NULL ? (uint32_t)e->status : CCG_OK;
-	if (random != NULL)
-		memcpy(a.random, random, DP_RANDOM_LEN);
-	if (e != NULL)
-		ccg_error_format(e, text, sizeof(text));
-	return dp_ctl_encode(true, &a, e != NULL ? text : NULL, rsp);
-}
-
-/*
- * CHANNEL_OPEN / CHANNEL_CLOSE, as VENDOR_DEFINED requests inside the
- * session (channel/dp.h). An open derives the channel's keys from both ends'
- * random values, its parameters and the session's open counter
- * (dp_channel_secret), so no open of this session reuses a key.
- */
-static enum ccg_status on_channel_control(struct gpusim_conn *c, const uint8_t *msg, size_t len, int fd,
-					  struct ccg_buf *rsp)
-{
-	struct dp_ctl req;
-	struct ccg_error e;
-	struct ccg_secret *cs = NULL;
-	uint8_t random[DP_RANDOM_LEN];
-	size_t start = rsp->len;
-	enum ccg_status st;
-
-	ccg_error_clear(&e);
-	if (dp_ctl_parse(msg, len, false, &req, &e) != CCG_OK)
-		return strcmp(e.where, "channel.control.vendor") == 0
-			       ? spdm_err(rsp, SPDM_ERR_UNSUPPORTED_REQUEST, SPDM_VENDOR_DEFINED_REQUEST)
-			       : spdm_err(rsp, SPDM_ERR_INVALID_REQUEST, 0);
-	if (req.op == DP_CTL_CLOSE) {
-		if (c->ch == NULL || c->ch->p.channel_id != req.value) {
-			ccg_error_set(&e, CCG_ERR_PROTOCOL, "channel.close", "no open channel 0x%08x", req.value);
-			return control_answer(req.op, NULL, &e, rsp);
-		}
-		channel_stop(c);
-		return control_answer(req.op, NULL, NULL, rsp);
-	}
-	if (req.value != c->channel_opens) {
-		ccg_error_set(&e, CCG_ERR_PROTOCOL, "channel.open.counter", "open %u, this session's next is %u",
-			      req.value, c->channel_opens);
-		return control_answer(req.op, NULL, &e, rsp);
-	}
-	/* this end's fresh random; the answer as it will be sent goes into the key derivation */
-	if ((st = ccg_random(random, sizeof(random))) != CCG_OK || (st = ccg_secret_new(SPDM_H, &cs)) != CCG_OK ||
-	    (st = control_answer(req.op, random, NULL, rsp)) != CCG_OK ||
-	    (st = dp_channel_secret(spdm_secret(&c->ks, SPDM_S_EXPORT), msg, len, rsp->data + start, rsp->len - start,
-				    cs->data)) != CCG_OK)
-		goto out;
-	if (channel_start(c, req.params, fd, cs->data, &e) != CCG_OK) {
-		rsp->len = start;
-		st = control_answer(req.op, NULL, &e, rsp);
-		goto out;
-	}
-	c->channel_opens++;
-out:
-	OPENSSL_cleanse(random, sizeof(random));
-	ccg_secret_free(cs);
-	return st;
-}
-
 /* ---------- frames ---------- */
-
-static enum ccg_status error_frame(struct ccg_buf *out, uint16_t device, const struct ccg_error *e)
-{
-	struct ccg_buf p;
-	char text[CCG_ERROR_WHERE_MAX + CCG_ERROR_DETAIL_MAX + 64];
-	enum ccg_status st;
-
-	ccg_buf_init(&p, 0);
-	ccg_error_format(e, text, sizeof(text));
-	if ((st = ccg_buf_append_u32le(&p, (uint32_t)e->status)) == CCG_OK && (st = ccg_buf_append_str(&p, text)) == CCG_OK)
-		st = ccg_frame_append(out, CCG_FRAME_ERROR, device, 0, p.data, p.len);
-	ccg_buf_cleanup(&p);
-	return st;
-}
 
 static bool owned(const struct ccg_frame *f)
 {
@@ -782,7 +447,7 @@ enum ccg_status gpusim_conn_handle(struct gpusim_conn *c, const uint8_t *in, siz
 				st = ccg_buf_append(&rsp, rec.data, rec.len);
 			ccg_buf_cleanup(&rec);
 			if (end) {
-				channel_stop(c);
+				gpusim_dp_stop(&c->dp);
 				c->state = ST_NONE;
 				c->session_id = 0;
 			}
@@ -801,7 +466,7 @@ enum ccg_status gpusim_conn_handle(struct gpusim_conn *c, const uint8_t *in, siz
 	if (st == CCG_OK)
 		st = ccg_frame_append(out, answer, f.device, sid, rsp.data, rsp.len);
 	else
-		st = error_frame(out, f.device, &e);
+		st = ccg_frame_append_error(out, f.device, &e);
 	ccg_buf_cleanup(&msg);
 	ccg_buf_cleanup(&rsp);
 	if (st != CCG_OK)

@@ -94,16 +94,9 @@ static void serve_client(struct gpusim *s, int fd)
 			break;
 		if (st != CCG_OK) {
 			/* a bad header: answer once, then drop the connection (the stream cannot resync) */
-			char text[CCG_ERROR_WHERE_MAX + CCG_ERROR_DETAIL_MAX + 64];
-			uint8_t code[4] = {(uint8_t)e.status, (uint8_t)(e.status >> 8), 0, 0};
-			struct ccg_buf p;
-
-			ccg_buf_init(&p, 0);
-			ccg_error_format(&e, text, sizeof(text));
-			if (ccg_buf_append(&p, code, 4) == CCG_OK && ccg_buf_append_str(&p, text) == CCG_OK &&
-			    ccg_frame_write(fd, CCG_FRAME_ERROR, 0, 0, p.data, p.len, NULL) != CCG_OK)
+			if (ccg_frame_append_error(&out, 0, &e) == CCG_OK &&
+			    ccg_frame_send(fd, out.data, out.len, NULL) != CCG_OK)
 				fprintf(stderr, "ccgpu-gpusim: serve: could not send an error frame\n");
-			ccg_buf_cleanup(&p);
 			break;
 		}
 		if (gpusim_conn_handle(conn, in.data, in.len, passed_fd, &out, &e) != CCG_OK)

@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <jansson.h>
 #include <stdint.h>
 
 #include "ccgpu/status.h"
@@ -103,5 +104,38 @@ CCG_MUST_USE enum ccg_status ccg_vtpm_nv_read(const char *tcti, uint32_t nv_inde
  * library: CCG_ERR_NOT_FOUND, where "nvml".
  */
 CCG_MUST_USE enum ccg_status ccg_nvml_gpu_evidence(const uint8_t nonce[32], char **out_json, struct ccg_error *err);
+
+/*
+ * The composite evidence document as `ccgpu collect` writes it and the
+ * guest API sends it (tee_guest/collect_composite.c). kind names the CPU
+ * TEE interface:
+ *   "snp"   an SEV-SNP report through configfs-tsm (tsm_root) or, with
+ *           sev_guest, the SNP_GET_REPORT ioctl on that device
+ *   "tdx"   a TDX quote through configfs-tsm
+ *   "tpm"   a vTPM quote (tcti, ak_handle, pcrs)
+ *   "azure" Azure's HCL report from vTPM NV (hcl_nv_index) and a vTPM quote
+ * certs_pem (optional) goes into the document as cpu.certs.
+ */
+struct ccg_collect_cpu {
+	const char *kind;
+	const char *tsm_root, *sev_guest, *tcti;
+	uint32_t ak_handle, pcrs, hcl_nv_index;
+	const uint8_t *certs_pem;
+	size_t certs_len;
+};
+/* ccg_collect_cpu_kind_ok: kind is one of "snp", "tdx", "tpm", "azure". */
+bool ccg_collect_cpu_kind_ok(const char *kind);
+/*
+ * ccg_collect_composite: binding = SHA-512(nonce ‖ tee_pub ‖ SHA-384(gpu)),
+ * the CPU report or quote over it, and the document {"ccgpu-composite": 1,
+ * "nonce", "tee_public_key", "gpu_evidence", "cpu"} in *out (new reference).
+ * tee_pub is the DER SubjectPublicKeyInfo, gpu NVIDIA's serialized GPU
+ * evidence. Errors are the collector's (named "tsm.*", "tpm.*", …); an
+ * unknown kind or an empty PCR mask is CCG_ERR_INVALID_ARG ("--cpu", "--pcrs").
+ */
+CCG_MUST_USE enum ccg_status ccg_collect_composite(const struct ccg_collect_cpu *o, const uint8_t *nonce,
+						   size_t nonce_len, const uint8_t *tee_pub, size_t tee_pub_len,
+						   const uint8_t *gpu, size_t gpu_len, json_t **out,
+						   struct ccg_error *err);
 
 #endif

@@ -20,27 +20,14 @@ static enum ccg_status exchange(int fd, uint8_t type, uint16_t device, const uin
 				uint8_t want, struct ccg_buf *buf, struct ccg_frame *out, const char *where,
 				struct ccg_error *err)
 {
-	enum ccg_status st;
+	const struct ccg_frame_call call = {.type = type, .device = device, .payload = payload, .len = len,
+					    .pass_fd = -1, .want = want, .where = where,
+					    .bad_answer = CCG_ERR_MALFORMED, .adopt_refusal = true};
+	enum ccg_status st = ccg_frame_call(fd, &call, buf, out, err);
 
-	if ((st = ccg_frame_write(fd, type, device, 0, payload, len, err)) != CCG_OK ||
-	    (st = ccg_frame_read(fd, buf, out, err)) != CCG_OK)
-		return st == CCG_ERR_NOT_FOUND ? ccg_error_set(err, CCG_ERR_IO, where, "the device closed the connection")
-					       : st;
-	if (out->device != device)
-		return ccg_error_set(err, CCG_ERR_MALFORMED, where, "answer for device %u", out->device);
-	if (out->type == CCG_FRAME_ERROR) {
-		struct ccg_cursor c = out->payload;
-		uint32_t code = 0;
-
-		if (!ccg_cursor_get_u32le(&c, &code) || code == 0)
-			return ccg_error_set(err, CCG_ERR_MALFORMED, where, "malformed ERROR frame");
-		return ccg_error_set(err, (enum ccg_status)code, where, "device error: %.*s",
-				     (int)(c.len > 200 ? 200 : c.len), (const char *)c.data);
-	}
-	if (out->type != want)
-		return ccg_error_set(err, CCG_ERR_MALFORMED, where, "answer of type 0x%02x, expected 0x%02x",
-				     out->type, want);
-	return CCG_OK;
+	if (st == CCG_ERR_NOT_FOUND)
+		return ccg_error_set(err, CCG_ERR_IO, where, "the device closed the connection");
+	return st;
 }
 
 enum ccg_status ccg_gpu_source_gpusim_collect(const char *path, const uint8_t nonce[CCG_GPU_NONCE_LEN],

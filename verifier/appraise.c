@@ -17,6 +17,7 @@
 #include "common/error.h"
 #include "common/file.h"
 #include "verifier/default_policy.h"
+#include "token/tee_jwk.h"
 
 #define ANCHOR_MAX (256 * 1024)
 #define MAX_RULES 256
@@ -320,34 +321,6 @@ static enum ccg_status devs_from_failure(struct devs *ds, const struct vd_apprai
 	return CCG_OK;
 }
 
-/* the TEE public key as a public JWK for cnf */
-static json_t *tee_jwk(EVP_PKEY *k)
-{
-	json_t *jwk;
-
-	/* X25519 (RFC 8037 OKP; libjose 11 has none): {"kty":"OKP","crv":"X25519","x":base64url} (branch release) */
-	if (EVP_PKEY_get_base_id(k) == EVP_PKEY_X25519) {
-		uint8_t raw[32];
-		size_t n = sizeof(raw);
-
-		if (EVP_PKEY_get_raw_public_key(k, raw, &n) != 1 || n != sizeof(raw))
-			return NULL;
-		return json_pack("{s:s,s:s,s:o}", "kty", "OKP", "crv", "X25519", "x", jose_b64_enc(raw, n));
-	}
-	jwk = jose_openssl_jwk_from_EVP_PKEY(NULL, k);
-
-	/* only public members: libjose gives private ones when the key has them (it never has here) */
-	if (jwk != NULL) {
-		json_object_del(jwk, "d");
-		json_object_del(jwk, "p");
-		json_object_del(jwk, "q");
-		json_object_del(jwk, "dp");
-		json_object_del(jwk, "dq");
-		json_object_del(jwk, "qi");
-	}
-	return jwk;
-}
-
 enum ccg_status vd_appraise(const struct vd_appraiser *a, const struct ccg_ear_key *key,
 			    const struct vd_attest_request *r, int64_t now, unsigned token_ttl, struct vd_verdict *out,
 			    struct ccg_error *err)
@@ -400,10 +373,9 @@ enum ccg_status vd_appraise(const struct vd_appraiser *a, const struct ccg_ear_k
 						  .status = ds.d[i].status,
 						  .claims = ds.d[i].claims,
 						  .errors = json_array_size(ds.d[i].errors) > 0 ? ds.d[i].errors : NULL};
-	if ((jwk = tee_jwk(r->tee_key)) == NULL) {
-		st = ccg_error_set(err, CCG_ERR_CRYPTO, "evidence.tee_public_key", "not expressible as a JWK");
+	/* cnf.jwk: EC and RSA through libjose, X25519 as RFC 8037 OKP (verifier/tee_jwk.h) */
+	if ((st = ccg_tee_jwk_from_pkey(r->tee_key, &jwk, err)) != CCG_OK)
 		goto out;
-	}
 	memset(&p, 0, sizeof(p));
 	p.verifier_developer = "ccgpu";
 	p.verifier_build = VERIFIER_BUILD;

@@ -99,7 +99,7 @@ static enum ccg_status tee_key(const json_t *ev, EVP_PKEY **out, struct ccg_erro
 	}
 	free(der);
 	id = EVP_PKEY_get_base_id(k);
-	/* X25519: a TEE key secrets are released to with the X25519 HPKE suite (issue 15; minimal change by branch release) */
+	/* X25519 (branch guest, issue 15): the OHTTP key is the TEE key, and secrets are released to it */
 	if (id != EVP_PKEY_EC && id != EVP_PKEY_RSA && id != EVP_PKEY_X25519) {
 		EVP_PKEY_free(k);
 		return ccg_error_set(err, CCG_ERR_UNSUPPORTED, "evidence.tee_public_key", "not an EC, RSA or X25519 key");

@@ -40,7 +40,7 @@ struct vd_attest_request {
 /*
  * vd_attest_request_parse: parses and checks the body: no other members, the
  * nonce 32 bytes of hex, the evidence an object whose tee_public_key is
- * base64 of a DER public key (EC or RSA) and whose nonce is the request's.
+ * base64 of a DER public key (EC, RSA or X25519) and whose nonce is the request's.
  * max bounds the body. *out is filled only on CCG_OK; cleanup either way.
  */
 CCG_MUST_USE enum ccg_status vd_attest_request_parse(const uint8_t *body, size_t len, size_t max,

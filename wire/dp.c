@@ -73,30 +73,25 @@ enum ccg_status dp_params_check(const struct dp_params *p, struct ccg_error *err
 	return CCG_OK;
 }
 
-static void put_le(uint8_t *p, uint64_t v, int n)
+enum ccg_status dp_params_encode(const struct dp_params *p, uint8_t out[DP_PARAMS_LEN])
 {
-	for (int i = 0; i < n; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
+	struct ccg_writer w;
 
-void dp_params_encode(const struct dp_params *p, uint8_t out[DP_PARAMS_LEN])
-{
-	memset(out, 0, DP_PARAMS_LEN);
-	put_le(out, p->channel_id, 4);
-	put_le(out + 4, p->slots, 4);
-	put_le(out + 8, p->slot_size, 4);
-	put_le(out + 12, p->window, 4);
-	put_le(out + 16, p->rotate_msgs, 8);
-	put_le(out + 24, p->rotate_blocks, 8);
-	put_le(out + 32, p->limit_msgs, 8);
-	put_le(out + 40, p->limit_blocks, 8);
-	put_le(out + 48, p->dev_mem, 8);
+	ccg_writer_init_fixed(&w, out, DP_PARAMS_LEN);
+	if (ccg_writer_put_u32le(&w, p->channel_id) && ccg_writer_put_u32le(&w, p->slots) &&
+	    ccg_writer_put_u32le(&w, p->slot_size) && ccg_writer_put_u32le(&w, p->window) &&
+	    ccg_writer_put_u64le(&w, p->rotate_msgs) && ccg_writer_put_u64le(&w, p->rotate_blocks) &&
+	    ccg_writer_put_u64le(&w, p->limit_msgs) && ccg_writer_put_u64le(&w, p->limit_blocks) &&
+	    ccg_writer_put_u64le(&w, p->dev_mem) && ccg_writer_put_zeros(&w, DP_PARAMS_LEN - w.len))
+		return CCG_OK;
+	return w.failed;
 }
 
 enum ccg_status dp_params_decode(const uint8_t *in, size_t len, struct dp_params *out, struct ccg_error *err)
 {
 	struct ccg_cursor c;
 	uint64_t reserved = 0;
+	enum ccg_status st;
 
 	ccg_cursor_init(&c, in, len);
 	if (!ccg_cursor_get_u32le(&c, &out->channel_id) || !ccg_cursor_get_u32le(&c, &out->slots) ||
@@ -105,8 +100,8 @@ enum ccg_status dp_params_decode(const uint8_t *in, size_t len, struct dp_params
 	    !ccg_cursor_get_u64le(&c, &out->limit_msgs) || !ccg_cursor_get_u64le(&c, &out->limit_blocks) ||
 	    !ccg_cursor_get_u64le(&c, &out->dev_mem) || !ccg_cursor_get_u64le(&c, &reserved))
 		return ccg_error_set(err, CCG_ERR_TRUNCATED, "channel.params", "need %d bytes", DP_PARAMS_LEN);
-	if (c.len != 0)
-		return ccg_error_set(err, CCG_ERR_TRAILING_DATA, "channel.params", "%zu bytes after", c.len);
+	if ((st = ccg_cursor_finish(&c, "channel.params", err)) != CCG_OK)
+		return st;
 	if (reserved != 0)
 		return ccg_error_set(err, CCG_ERR_MALFORMED, "channel.params.reserved", "not zero");
 	return dp_params_check(out, err);
@@ -176,6 +171,7 @@ enum ccg_status dp_ctl_parse(const uint8_t *msg, size_t len, bool response, stru
 	struct ccg_cursor c, vid, pl;
 	uint8_t v = 0, code = 0, p1 = 0, p2 = 0, vlen = 0, r8 = 0;
 	uint16_t std = 0, plen = 0, r16 = 0;
+	enum ccg_status st;
 
 	memset(out, 0, sizeof(*out));
 	ccg_cursor_init(&c, msg, len);
@@ -184,8 +180,8 @@ enum ccg_status dp_ctl_parse(const uint8_t *msg, size_t len, bool response, stru
 	    !ccg_cursor_get_bytes(&c, &vid, vlen) || !ccg_cursor_get_u16le(&c, &plen) ||
 	    !ccg_cursor_get_bytes(&c, &pl, plen))
 		return ccg_error_set(err, CCG_ERR_TRUNCATED, "channel.control", "%zu bytes", len);
-	if (c.len != 0)
-		return ccg_error_set(err, CCG_ERR_TRAILING_DATA, "channel.control", "%zu bytes after the payload", c.len);
+	if ((st = ccg_cursor_finish(&c, "channel.control", err)) != CCG_OK)
+		return st;
 	if (v != SPDM_V12 || code != (response ? SPDM_VENDOR_DEFINED_RESPONSE : SPDM_VENDOR_DEFINED_REQUEST) ||
 	    p1 != 0 || p2 != 0)
 		return ccg_error_set(err, CCG_ERR_MALFORMED, "channel.control.header", "version 0x%02x code 0x%02x", v,
@@ -261,12 +257,15 @@ enum ccg_status dp_keys_init(struct dp_keys *k, const uint8_t chan_secret[48], u
 			     enum dp_dir dir)
 {
 	uint8_t ctx[4];
+	struct ccg_writer w;
 	enum ccg_status st;
 
 	k->epoch = 0;
+	ccg_writer_init_fixed(&w, ctx, sizeof(ctx));
+	if (!ccg_writer_put_u32le(&w, channel_id))
+		return w.failed;
 	if ((st = ccg_secret_new(DP_KEYS_LEN, &k->s)) != CCG_OK)
 		return st;
-	put_le(ctx, channel_id, 4);
 	st = spdm_expand_label(chan_secret, dir == DP_H2D ? "ccgpu h2d data" : "ccgpu d2h data", ctx, sizeof(ctx),
 			       K_SECRET(k), 48);
 	if (st == CCG_OK)
@@ -357,16 +356,15 @@ static bool desc_gmac(struct dp_aead *a, const struct dp_keys *k, uint64_t count
 	       EVP_CIPHER_CTX_ctrl(a->dctx, EVP_CTRL_GCM_GET_TAG, DP_TAG_LEN, mac) == 1;
 }
 
-static void make_aad(uint32_t channel_id, uint8_t dir, uint8_t op, uint32_t epoch, uint64_t counter, uint64_t arg,
+static bool make_aad(uint32_t channel_id, uint8_t dir, uint8_t op, uint32_t epoch, uint64_t counter, uint64_t arg,
 		     uint32_t len, uint8_t aad[AAD_LEN])
 {
-	put_le(aad, channel_id, 4);
-	aad[4] = dir;
-	aad[5] = op;
-	put_le(aad + 6, epoch, 4);
-	put_le(aad + 10, counter, 8);
-	put_le(aad + 18, arg, 8);
-	put_le(aad + 26, len, 4);
+	struct ccg_writer w;
+
+	ccg_writer_init_fixed(&w, aad, AAD_LEN);
+	return ccg_writer_put_u32le(&w, channel_id) && ccg_writer_put_u8(&w, dir) && ccg_writer_put_u8(&w, op) &&
+	       ccg_writer_put_u32le(&w, epoch) && ccg_writer_put_u64le(&w, counter) && ccg_writer_put_u64le(&w, arg) &&
+	       ccg_writer_put_u32le(&w, len);
 }
 
 /* ---------- futex doorbells ---------- */
@@ -546,14 +544,15 @@ enum ccg_status dp_seal_slot(const struct dp_tx *t, struct dp_aead *a, const str
 {
 	uint8_t iv[12], aad[AAD_LEN], desc[DP_DESC_LEN];
 	uint8_t *dst = dp_ring_data(&t->r, job->slot);
+	struct ccg_writer w;
 	int n = 0;
 
 	if (!aead_key(a, &t->k, job->epoch, false, true))
 		goto fail;
 	make_iv(K_SALT(&t->k), job->counter, iv);
-	make_aad(t->p->channel_id, (uint8_t)t->dir, job->op, job->epoch, job->counter, job->arg, job->len, aad);
 	memset(desc, 0, sizeof(desc));
-	if (EVP_EncryptInit_ex(a->ctx, NULL, NULL, NULL, iv) != 1 ||
+	if (!make_aad(t->p->channel_id, (uint8_t)t->dir, job->op, job->epoch, job->counter, job->arg, job->len, aad) ||
+	    EVP_EncryptInit_ex(a->ctx, NULL, NULL, NULL, iv) != 1 ||
 	    EVP_EncryptUpdate(a->ctx, NULL, &n, aad, sizeof(aad)) != 1)
 		goto fail;
 	/*
@@ -571,13 +570,12 @@ enum ccg_status dp_seal_slot(const struct dp_tx *t, struct dp_aead *a, const str
 	if (EVP_EncryptFinal_ex(a->ctx, a->piece, &n) != 1 ||
 	    EVP_CIPHER_CTX_ctrl(a->ctx, EVP_CTRL_GCM_GET_TAG, DP_TAG_LEN, desc + 32) != 1)
 		goto fail;
-	put_le(desc, job->len, 4);
-	desc[4] = (uint8_t)t->dir;
-	desc[5] = job->op;
-	put_le(desc + 8, job->epoch, 4);
-	put_le(desc + 16, job->counter, 8);
-	put_le(desc + 24, job->arg, 8);
-	if (!desc_gmac(a, &t->k, job->counter, desc, desc + DP_DMAC_OFF))
+	/* length, direction, op, 2 reserved, epoch, 4 reserved, counter, argument; the tag (32..48) is in place */
+	ccg_writer_init_fixed(&w, desc, 32);
+	if (!ccg_writer_put_u32le(&w, job->len) || !ccg_writer_put_u8(&w, (uint8_t)t->dir) ||
+	    !ccg_writer_put_u8(&w, job->op) || !ccg_writer_put_zeros(&w, 2) || !ccg_writer_put_u32le(&w, job->epoch) ||
+	    !ccg_writer_put_zeros(&w, 4) || !ccg_writer_put_u64le(&w, job->counter) || !ccg_writer_put_u64le(&w, job->arg) ||
+	    !desc_gmac(a, &t->k, job->counter, desc, desc + DP_DMAC_OFF))
 		goto fail;
 	memcpy(dp_ring_desc(&t->r, job->slot), desc, sizeof(desc));
 	return CCG_OK;
@@ -801,8 +799,8 @@ enum ccg_status dp_rx_open(struct dp_rx *r, uint8_t *dst, size_t cap, uint8_t *o
 	if (dst != NULL) {
 		/* IV and AAD from the receiver's own expected counter */
 		make_iv(K_SALT(k), r->expected, iv);
-		make_aad(r->p->channel_id, (uint8_t)r->dir, d.op, d.epoch, r->expected, d.arg, d.len, aad);
-		if (EVP_DecryptInit_ex(r->aead.ctx, NULL, NULL, NULL, iv) != 1 ||
+		if (!make_aad(r->p->channel_id, (uint8_t)r->dir, d.op, d.epoch, r->expected, d.arg, d.len, aad) ||
+		    EVP_DecryptInit_ex(r->aead.ctx, NULL, NULL, NULL, iv) != 1 ||
 		    EVP_DecryptUpdate(r->aead.ctx, NULL, &n, aad, sizeof(aad)) != 1) {
 			st = ccg_openssl_error(err, CCG_ERR_CRYPTO, "channel.aead", "AES-256-GCM");
 			goto out;

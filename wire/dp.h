@@ -25,6 +25,7 @@
 #include "common/buf.h"
 #include "common/cursor.h"
 #include "common/secret.h"
+#include "common/writer.h"
 
 #define DP_DESC_LEN 64
 #define DP_CTL_LEN 256
@@ -70,7 +71,7 @@ struct dp_params {
 void dp_params_defaults(struct dp_params *p);
 /* dp_params_check: sizes in range, soft limits + window below hard limits. */
 CCG_MUST_USE enum ccg_status dp_params_check(const struct dp_params *p, struct ccg_error *err);
-void dp_params_encode(const struct dp_params *p, uint8_t out[DP_PARAMS_LEN]);
+CCG_MUST_USE enum ccg_status dp_params_encode(const struct dp_params *p, uint8_t out[DP_PARAMS_LEN]);
 CCG_MUST_USE enum ccg_status dp_params_decode(const uint8_t *in, size_t len, struct dp_params *out,
 					      struct ccg_error *err);
 /* dp_shm_size: bytes of the shared file for p (both rings). */

@@ -299,3 +299,78 @@ enum ccg_status ccg_frame_write_fd(int fd, uint8_t type, uint16_t device, uint32
 	ccg_buf_cleanup(&b);
 	return st;
 }
+
+bool ccg_wire_put_status(struct ccg_writer *w, enum ccg_status st)
+{
+	return ccg_writer_put_u32le(w, (uint32_t)st);
+}
+
+bool ccg_wire_get_status(struct ccg_cursor *c, enum ccg_status *out)
+{
+	struct ccg_cursor t = *c;
+	uint32_t v = 0;
+
+	if (!ccg_cursor_get_u32le(&t, &v) || v == CCG_OK)
+		return false;
+	*out = (enum ccg_status)v;
+	*c = t;
+	return true;
+}
+
+enum ccg_status ccg_frame_append_error(struct ccg_buf *out, uint16_t device, const struct ccg_error *e)
+{
+	char text[CCG_ERROR_WHERE_MAX + CCG_ERROR_DETAIL_MAX + 64];
+	struct ccg_buf p;
+	struct ccg_writer w;
+	enum ccg_status st;
+
+	ccg_buf_init(&p, CCG_FRAME_MAX_PAYLOAD);
+	ccg_writer_init_buf(&w, &p);
+	ccg_error_format(e, text, sizeof(text));
+	if (ccg_wire_put_status(&w, e->status) && ccg_writer_put_bytes(&w, text, strlen(text)))
+		st = ccg_frame_append(out, CCG_FRAME_ERROR, device, 0, p.data, p.len);
+	else
+		st = w.failed;
+	ccg_buf_cleanup(&p);
+	return st;
+}
+
+bool ccg_frame_error_parse(const struct ccg_frame *f, enum ccg_status *status, struct ccg_cursor *text)
+{
+	struct ccg_cursor c = f->payload;
+
+	if (f->type != CCG_FRAME_ERROR || !ccg_wire_get_status(&c, status))
+		return false;
+	*text = c;
+	return true;
+}
+
+enum ccg_status ccg_frame_call(int fd, const struct ccg_frame_call *call, struct ccg_buf *buf, struct ccg_frame *out,
+			       struct ccg_error *err)
+{
+	struct ccg_cursor text;
+	enum ccg_status code = CCG_OK;
+	enum ccg_status st;
+
+	st = call->pass_fd >= 0 ? ccg_frame_write_fd(fd, call->type, call->device, call->session_id, call->payload,
+						     call->len, call->pass_fd, err)
+				: ccg_frame_write(fd, call->type, call->device, call->session_id, call->payload, call->len,
+						  err);
+	if (st != CCG_OK || (st = ccg_frame_read(fd, buf, out, err)) != CCG_OK)
+		return st;
+	if (out->device != call->device)
+		return ccg_error_set(err, call->bad_answer, call->where, "answer for device %u, asked device %u",
+				     out->device, call->device);
+	if (out->type == CCG_FRAME_ERROR) {
+		if (!ccg_frame_error_parse(out, &code, &text))
+			return ccg_error_set(err, call->bad_answer, call->where, "malformed ERROR frame");
+		return ccg_error_set(err, call->adopt_refusal ? code : call->bad_answer, call->where,
+				     "device refused (status %u, %s): %.*s", (unsigned)code, ccg_status_name(code),
+				     (int)(text.len > 200 ? 200 : text.len), (const char *)text.data);
+	}
+	if (out->type != call->want || out->session_id != call->session_id)
+		return ccg_error_set(err, call->bad_answer, call->where,
+				     "answer frame type 0x%02x session 0x%08x, expected 0x%02x session 0x%08x", out->type,
+				     out->session_id, call->want, call->session_id);
+	return CCG_OK;
+}

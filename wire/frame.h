@@ -14,6 +14,7 @@
 
 #include "common/buf.h"
 #include "common/cursor.h"
+#include "common/writer.h"
 
 #define CCG_FRAME_HEADER_LEN 12
 #define CCG_FRAME_VERSION 1
@@ -90,5 +91,54 @@ CCG_MUST_USE enum ccg_status ccg_frame_send(int fd, const uint8_t *data, size_t 
 /* ccg_frame_write: writes the whole frame to the socket fd (as ccg_frame_send: closed peer CCG_ERR_PEER_CLOSED). */
 CCG_MUST_USE enum ccg_status ccg_frame_write(int fd, uint8_t type, uint16_t device, uint32_t session_id,
 					     const uint8_t *payload, size_t len, struct ccg_error *err);
+
+/*
+ * A refusal's status on the wire (the ERROR frame's payload and the data
+ * path's DP_OP_ERROR slot): a ccg_status as u32 LE, all 32 bits.
+ * ccg_wire_get_status: false when short or 0 (CCG_OK is no refusal).
+ */
+CCG_MUST_USE bool ccg_wire_put_status(struct ccg_writer *w, enum ccg_status st);
+CCG_MUST_USE bool ccg_wire_get_status(struct ccg_cursor *c, enum ccg_status *out);
+
+/*
+ * ccg_frame_append_error: appends the ERROR frame that answers a request
+ * for device: e's status (u32 LE), then e formatted as text (no NUL). The
+ * one writer of ERROR frames.
+ */
+CCG_MUST_USE enum ccg_status ccg_frame_append_error(struct ccg_buf *out, uint16_t device, const struct ccg_error *e);
+/*
+ * ccg_frame_error_parse: the status and text of an ERROR frame (text
+ * borrows from f). Not an ERROR frame, short, or status 0: false.
+ */
+CCG_MUST_USE bool ccg_frame_error_parse(const struct ccg_frame *f, enum ccg_status *status, struct ccg_cursor *text);
+
+/* one request -> answer exchange on the device transport, and how its caller takes a wrong answer */
+struct ccg_frame_call {
+	uint8_t type;                 /* the request */
+	uint16_t device;
+	uint32_t session_id;
+	const uint8_t *payload;
+	size_t len;
+	int pass_fd;                  /* >= 0: passed along the request (SCM_RIGHTS); -1: none */
+	uint8_t want;                 /* the answer's type, for the same device and session id */
+	const char *where;            /* names this exchange's errors */
+	enum ccg_status bad_answer;   /* an answer for another device, of another type or session, or an
+					 unreadable ERROR frame */
+	bool adopt_refusal;           /* an ERROR frame: its own status; false: bad_answer (the device's
+					 status in the text) */
+};
+
+/*
+ * ccg_frame_call: the one request -> answer-or-ERROR helper of the device
+ * transport. Writes the request frame, reads one frame into buf (reset
+ * first); *out borrows from buf. Write and read failures are returned as
+ * ccg_frame_write / ccg_frame_read give them (the peer gone before
+ * answering: CCG_ERR_NOT_FOUND). An answer for another device:
+ * call->bad_answer; an ERROR frame: the device's refusal (see
+ * adopt_refusal); another type or session id: call->bad_answer. Errors are
+ * named call->where. Thread-safe for distinct fds.
+ */
+CCG_MUST_USE enum ccg_status ccg_frame_call(int fd, const struct ccg_frame_call *call, struct ccg_buf *buf,
+					    struct ccg_frame *out, struct ccg_error *err);
 
 #endif

@@ -12,6 +12,7 @@
 
 #include "common/crypto.h"
 #include "common/error.h"
+#include "common/writer.h"
 
 #define SPDM_VERSION_LABEL "spdm1.2 "
 
@@ -73,17 +74,14 @@ enum ccg_status spdm_hkdf_expand(const uint8_t prk[SPDM_H], const uint8_t *info,
 enum ccg_status spdm_bin_concat(uint16_t length, const char *label, const uint8_t *ctx, size_t ctx_len,
 				uint8_t *out, size_t out_size, size_t *out_len)
 {
-	size_t ll = strlen(label), vl = sizeof(SPDM_VERSION_LABEL) - 1, n = 2 + vl + ll + ctx_len;
+	struct ccg_writer w;
 
-	if (n > out_size)
+	ccg_writer_init_fixed(&w, out, out_size);
+	if (!ccg_writer_put_u16le(&w, length) ||
+	    !ccg_writer_put_bytes(&w, SPDM_VERSION_LABEL, sizeof(SPDM_VERSION_LABEL) - 1) ||
+	    !ccg_writer_put_bytes(&w, label, strlen(label)) || !ccg_writer_put_bytes(&w, ctx, ctx_len))
 		return CCG_ERR_INVALID_ARG;
-	out[0] = (uint8_t)length;
-	out[1] = (uint8_t)(length >> 8);
-	memcpy(out + 2, SPDM_VERSION_LABEL, vl);
-	memcpy(out + 2 + vl, label, ll);
-	if (ctx_len > 0)
-		memcpy(out + 2 + vl + ll, ctx, ctx_len);
-	*out_len = n;
+	*out_len = w.len;
 	return CCG_OK;
 }
 
@@ -208,17 +206,12 @@ static void record_iv(const struct spdm_dir_keys *d, uint64_t seq, uint8_t iv[SP
 		iv[i] ^= (uint8_t)(seq >> (8 * i));
 }
 
-static void put_le(uint8_t *p, uint64_t v, int n)
-{
-	for (int i = 0; i < n; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
 enum ccg_status spdm_record_seal(struct spdm_dir_keys *d, uint32_t session_id, const uint8_t *msg, size_t len,
 				 struct ccg_buf *out)
 {
 	EVP_CIPHER_CTX *c = NULL;
 	uint8_t hdr[SPDM_REC_HDR_LEN], iv[SPDM_AEAD_IV_LEN], alen[2];
+	struct ccg_writer hw, aw;
 	size_t start = out->len, enc_len = 2 + len;
 	int n = 0;
 	enum ccg_status st;
@@ -227,10 +220,11 @@ enum ccg_status spdm_record_seal(struct spdm_dir_keys *d, uint32_t session_id, c
 		return CCG_ERR_TOO_LARGE;
 	if (d->seq == UINT64_MAX)
 		return CCG_ERR_KEY_EXHAUSTED;
-	put_le(hdr, session_id, 4);
-	put_le(hdr + 4, d->seq, 8);
-	put_le(hdr + 12, enc_len + SPDM_AEAD_TAG_LEN, 2);
-	put_le(alen, len, 2);
+	ccg_writer_init_fixed(&hw, hdr, sizeof(hdr));
+	ccg_writer_init_fixed(&aw, alen, sizeof(alen));
+	if (!ccg_writer_put_u32le(&hw, session_id) || !ccg_writer_put_u64le(&hw, d->seq) ||
+	    !ccg_writer_put_u16le(&hw, (uint16_t)(enc_len + SPDM_AEAD_TAG_LEN)) || !ccg_writer_put_u16le(&aw, (uint16_t)len))
+		return CCG_ERR_INTERNAL;
 	if ((st = ccg_buf_append(out, hdr, sizeof(hdr))) != CCG_OK ||
 	    (st = ccg_buf_reserve(out, enc_len + SPDM_AEAD_TAG_LEN)) != CCG_OK)
 		return st;
@@ -279,8 +273,8 @@ enum ccg_status spdm_record_open(struct spdm_dir_keys *d, uint32_t session_id, c
 	if (!ccg_cursor_get_bytes(&c, &enc, (size_t)length - SPDM_AEAD_TAG_LEN) ||
 	    !ccg_cursor_get_bytes(&c, &tag, SPDM_AEAD_TAG_LEN))
 		return ccg_error_set(err, CCG_ERR_TRUNCATED, "record.data", "Length %u, have %zu", length, c.len);
-	if (c.len != 0)
-		return ccg_error_set(err, CCG_ERR_TRAILING_DATA, "record", "%zu bytes after the MAC", c.len);
+	if ((st = ccg_cursor_finish(&c, "record", err)) != CCG_OK)
+		return st;
 	if (seq < d->seq)
 		return ccg_error_set(err, CCG_ERR_REPLAY, "record.sequence_number", "%llu, expected %llu",
 				     (unsigned long long)seq, (unsigned long long)d->seq);

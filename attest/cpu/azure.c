@@ -21,8 +21,9 @@
 
 enum ccg_status ccg_azure_hcl_parse(const uint8_t *data, size_t len, struct ccg_azure_hcl *h, struct ccg_error *err)
 {
-	struct ccg_cursor c, var;
+	struct ccg_cursor c, var, report;
 	uint32_t magic, var_len;
+	enum ccg_status st;
 
 	memset(h, 0, sizeof(*h));
 	if (data == NULL || len > CCG_AZURE_HCL_MAX)
@@ -53,15 +54,17 @@ enum ccg_status ccg_azure_hcl_parse(const uint8_t *data, size_t len, struct ccg_
 		if (data[i] != 0)
 			return ccg_error_set(err, CCG_ERR_TRAILING_DATA, "azure.hcl",
 					     "non-zero byte at 0x%zx after report_size", i);
-	c.len = h->report_size - HCL_HEADER_LEN;
+	/* the report ends at report_size (only zero padding after it, checked above) */
+	if (!ccg_cursor_get_bytes(&c, &report, h->report_size - HCL_HEADER_LEN))
+		return ccg_error_set(err, CCG_ERR_TRUNCATED, "azure.hcl.header.report_size", NULL);
+	c = report;
 	if (!ccg_cursor_copy_bytes(&c, h->hw_report, sizeof(h->hw_report)) || !ccg_cursor_get_u32le(&c, &h->data_size) ||
 	    !ccg_cursor_get_u32le(&c, &h->data_version) || !ccg_cursor_get_u32le(&c, &h->report_type) ||
 	    !ccg_cursor_get_u32le(&c, &h->hash_type) || !ccg_cursor_get_u32le(&c, &var_len) ||
 	    !ccg_cursor_get_bytes(&c, &var, var_len))
 		return ccg_error_set(err, CCG_ERR_TRUNCATED, "azure.hcl.runtime_data", NULL);
-	if (c.len != 0)
-		return ccg_error_set(err, CCG_ERR_TRAILING_DATA, "azure.hcl.runtime_data", "%zu bytes after var_data",
-				     c.len);
+	if ((st = ccg_cursor_finish(&c, "azure.hcl.runtime_data", err)) != CCG_OK)
+		return st;
 	if (h->data_size != RUNTIME_HEADER_LEN + var_len)
 		return ccg_error_set(err, CCG_ERR_MALFORMED, "azure.hcl.runtime_data.data_size",
 				     "%u is not 20 + variable data size %u", h->data_size, var_len);

@@ -21,6 +21,7 @@
 #include "common/error.h"
 #include "common/json.h"
 #include "common/str.h"
+#include "common/writer.h"
 
 #define OID_SGX_EXT "1.2.840.113741.1.13.1"
 #define OID_SGX_TCB "1.2.840.113741.1.13.1.2"
@@ -488,6 +489,7 @@ static enum ccg_status qe_tcb(const json_t *qi, const struct ccg_tdx_quote *q, s
 {
 	static const char *where = "tdx.qe_identity";
 	uint8_t misc[4], miscmask[4], attr[16], amask[16], signer[32], qmisc[4];
+	struct ccg_writer w;
 	const json_t *e;
 	size_t i;
 	bool found = false;
@@ -500,8 +502,9 @@ static enum ccg_status qe_tcb(const json_t *qi, const struct ccg_tdx_quote *q, s
 	    !hex_field(qi, "mrsigner", signer, 32) || !json_is_integer(json_object_get(qi, "isvprodid")))
 		return ccg_error_set(err, CCG_ERR_MALFORMED, where, "a field is missing or malformed");
 	/* miscselect is a big-endian hex of the u32 */
-	for (int b = 0; b < 4; b++)
-		qmisc[b] = (uint8_t)(q->qe_report.miscselect >> (8 * (3 - b)));
+	ccg_writer_init_fixed(&w, qmisc, sizeof(qmisc));
+	if (!ccg_writer_put_u32be(&w, q->qe_report.miscselect))
+		return ccg_writer_finish(&w, NULL, "tdx.qe_report.miscselect", err);
 	if (!masked_equal(qmisc, miscmask, misc, 4) || !masked_equal(q->qe_report.attributes, amask, attr, 16))
 		return ccg_error_set(err, CCG_ERR_MEASUREMENT_MISMATCH, "tdx.qe_report.attributes",
 				     "the QE's miscselect or attributes differ from the QE identity");

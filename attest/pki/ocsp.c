@@ -34,13 +34,6 @@
 #define SKEW_SECONDS 300
 #define CHAIN_MAX 16
 
-void ccg_ocsp_result_init(struct ccg_ocsp_cert_result *r)
-{
-	memset(r, 0, sizeof(*r));
-	r->status = CCG_OCSP_NOT_CHECKED;
-	r->reason = -1;
-}
-
 enum ccg_status ccg_ocsp_new(const struct ccg_ocsp_config *config, struct ccg_ocsp **out,
 			     struct ccg_error *err)
 {

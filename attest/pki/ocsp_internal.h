@@ -83,12 +83,10 @@ CCG_MUST_USE enum ccg_status ccg_ocsp_file_store(const struct ccg_ocsp *o, const
 						 size_t key_len, const uint8_t *der, size_t len,
 						 struct ccg_error *err);
 
-/* ocsp.c */
+/* ocsp_verify.c (ocsp.c, the checker, calls ocsp_verify.c and ocsp_cache.c; neither calls back) */
 
 /* ccg_ocsp_result_init: NOT_CHECKED, reason -1, times 0. */
 void ccg_ocsp_result_init(struct ccg_ocsp_cert_result *r);
-
-/* ocsp_verify.c */
 
 /*
  * ccg_ocsp_cert_id: the CertID of cert under issuer hashed with md, and its

@@ -18,6 +18,13 @@
 
 #define NONCE_LEN 32
 
+void ccg_ocsp_result_init(struct ccg_ocsp_cert_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->status = CCG_OCSP_NOT_CHECKED;
+	r->reason = -1;
+}
+
 enum ccg_status ccg_ocsp_cert_id(X509 *cert, X509 *issuer, const EVP_MD *md, OCSP_CERTID **out,
 				 uint8_t key[CCG_OCSP_KEY_MAX], size_t *key_len, struct ccg_error *err)
 {

@@ -14,5 +14,8 @@
 #include "ccgpu/policy.h"
 #include "ccgpu/channel.h"
 #include "ccgpu/token.h"
+#include "ccgpu/guest.h"
+#include "ccgpu/ohttp.h"
+#include "ccgpu/client.h"
 
 #endif

@@ -120,6 +120,13 @@ enum ccg_status {
 	CCG_ERR_PARTY_UNKNOWN = 1401,     /* a statement names a party with no registered key in the contract in force */
 	CCG_ERR_STATEMENT_SCOPE = 1402,   /* a statement made for another route, contract or body */
 	CCG_ERR_STATEMENT_STALE = 1403,   /* a statement's iat lies outside the accepted window */
+	/* the guest API (branch guest, issue 15) */
+	CCG_ERR_NOT_AFFIRMED = 1500,      /* the verifier's token does not affirm the evidence (ear.status) */
+	CCG_ERR_TOKEN_WRONG_KEY = 1501,   /* a token's cnf.jwk is not the holder's TEE key */
+	/* prompt privacy: Oblivious HTTP and the client API (branch ohttp, issue 15) */
+	CCG_ERR_OHTTP_KEY = 1700,         /* an encapsulated request names a key id, KEM, KDF or AEAD the gateway lacks */
+	CCG_ERR_TEE_KEY_MISMATCH = 1701,  /* a server's OHTTP key is not the TEE key its EAR token binds (cnf.jwk) */
+	CCG_ERR_TOKEN_STATUS = 1702,      /* an EAR token's ear.status is not "affirming" */
 };
 
 /* --- branch att (issue 10): shared conventions of the attestation API --- */

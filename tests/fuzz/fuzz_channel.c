@@ -138,7 +138,8 @@ int main(int argc, char **argv)
 	ccg_buf_cleanup(&b);
 	/* channel parameters */
 	dp_params_defaults(&p);
-	dp_params_encode(&p, params);
+	if (dp_params_encode(&p, params) != CCG_OK)
+		return 1;
 	put(argv[1], "params-default", 1, params, sizeof(params));
 	params[4] = 0; /* zero slots */
 	put(argv[1], "params-bad-slots", 1, params, sizeof(params));

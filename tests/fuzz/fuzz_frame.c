@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Fuzz target: the device transport framing (common/frame.h) as a stream of
+ * Fuzz target: the device transport framing (wire/frame.h) as a stream of
  * frames; aborts when a successful parse breaks its invariants or the
  * cursor moves on failure. Verdict: CCG_OK when every frame parsed, else the
  * status of the first that did not.

@@ -12,7 +12,8 @@ tap_require_tool openssl python3
 pids=()
 tap_at_exit() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; }
 wait_for() { for _ in $(seq 100); do [ -e "$1" ] && return 0; sleep 0.05; done; return 1; }
-LIMIT=120  # every server stops by itself after this many seconds, whatever happens
+LIMIT=600  # every server stops by itself after this many seconds, whatever happens (the whole
+           # script runs past 120 s under ASan on a loaded 2-core machine; the servers are killed at exit)
 
 # one PKI + RIM service + OCSP responder per state directory
 start_state() { # name gpus [pki faults...]

@@ -55,8 +55,7 @@ static const char *tcti = tpm.tcti;
 static int start_swtpm(void **state)
 {
 	(void)state;
-	ts_swtpm_require();
-	return ts_swtpm_start(&tpm); /* on failure cmocka runs stop_swtpm next */
+	return ts_swtpm_start(&tpm);
 }
 
 static int stop_swtpm(void **state)
@@ -66,47 +65,19 @@ static int stop_swtpm(void **state)
 	return 0;
 }
 
-/* the AK: a restricted RSA-2048 RSASSA-SHA256 signing key under the owner hierarchy, persisted (the library's) */
 static void create_ak(void)
 {
-	static bool created;
-	struct ccg_error err;
-
-	if (created)
-		return;
-	created = true;
-	ccg_error_clear(&err);
-	if (ccg_vtpm_ak_ensure(tcti, AK_HANDLE, NULL, &err) != CCG_OK)
-		fail_msg("%s: %s", err.where, err.detail);
+	ts_swtpm_create_ak(&tpm, AK_HANDLE);
 }
 
-/*
- * The AK as a verifier is configured with it: read from swtpm itself
- * (TPM2_ReadPublic on the persistent handle), never from the evidence.
- */
 static EVP_PKEY *swtpm_ak(void)
 {
-	EVP_PKEY *k = NULL;
-
-	create_ak();
-	assert_int_equal(ccg_vtpm_ak_public(tcti, AK_HANDLE, &k, NULL), CCG_OK);
-	return k;
+	return ts_swtpm_ak(&tpm, AK_HANDLE);
 }
 
-/* swtpm's AK as a PEM file in dir (for --tpm-ak); returns its path (static buffer) */
 static const char *swtpm_ak_pem(const char *dir)
 {
-	static char path[4096];
-	EVP_PKEY *k = swtpm_ak();
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/ak.pem", dir);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	assert_int_equal(PEM_write_PUBKEY(f, k), 1);
-	assert_int_equal(fclose(f), 0);
-	EVP_PKEY_free(k);
-	return path;
+	return ts_swtpm_ak_pem(&tpm, AK_HANDLE, dir);
 }
 
 static char *hex_of(const uint8_t *b, size_t n)
@@ -262,21 +233,21 @@ static void test_cli_collect_and_verify(void **state)
 	snprintf(gpu_path, sizeof(gpu_path), "%s", gpu);
 	snprintf(cmd, sizeof(cmd),
 		 "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 2>/dev/null | openssl pkey -pubout -out %s/tee.pem && "
-		 "%s/tools/ccgpu/ccgpu collect --cpu tpm --tcti %s --ak-handle 81000003 --pcrs ff --nonce %s "
+		 "%s/tee_guest/ccgpu collect --cpu tpm --tcti %s --ak-handle 81000003 --pcrs ff --nonce %s "
 		 "--tee-public-key %s/tee.pem --gpu-evidence %s --out %s/doc.json && "
-		 "%s/tools/ccgpu/ccgpu verify composite --evidence %s/doc.json --nonce %s --tpm-ak %s --time 2026-11-22T00:00:00Z --json >%s/claims.json",
+		 "%s/tee_guest/ccgpu verify composite --evidence %s/doc.json --nonce %s --tpm-ak %s --time 2026-11-22T00:00:00Z --json >%s/claims.json",
 		 dir, build, tcti, nonce, dir, gpu_path, dir, build, dir, nonce, swtpm_ak_pem(dir), dir);
 	assert_int_equal(system(cmd), 0);
 	/* without --tpm-ak the quote's own key is not trusted: refused with exit status 1 */
 	snprintf(cmd, sizeof(cmd),
-		 "%s/tools/ccgpu/ccgpu verify composite --evidence %s/doc.json --nonce %s --time 2026-11-22T00:00:00Z 2>%s/err >/dev/null",
+		 "%s/tee_guest/ccgpu verify composite --evidence %s/doc.json --nonce %s --time 2026-11-22T00:00:00Z 2>%s/err >/dev/null",
 		 build, dir, nonce, dir);
 	assert_int_equal(WEXITSTATUS(system(cmd)), 1);
 	snprintf(cmd, sizeof(cmd), "grep -q cpu.ak_public %s/err", dir);
 	assert_int_equal(system(cmd), 0);
 	/* another nonce is refused with exit status 1 */
 	snprintf(cmd, sizeof(cmd),
-		 "%s/tools/ccgpu/ccgpu verify composite --evidence %s/doc.json --nonce 00%.62s --tpm-ak %s/ak.pem --time 2026-11-22T00:00:00Z 2>/dev/null >/dev/null",
+		 "%s/tee_guest/ccgpu verify composite --evidence %s/doc.json --nonce 00%.62s --tpm-ak %s/ak.pem --time 2026-11-22T00:00:00Z 2>/dev/null >/dev/null",
 		 build, dir, nonce + 2, dir);
 	assert_int_equal(WEXITSTATUS(system(cmd)), 1);
 	td_rm_rf(dir);
@@ -414,14 +385,14 @@ static void test_gpusim_composite(void **state)
 
 		assert_non_null(nonce_hex);
 		snprintf(cmd, sizeof(cmd),
-			 "%s/tools/ccgpu/ccgpu verify composite --evidence %s --nonce %s --device-root %s/device-root.pem "
+			 "%s/tee_guest/ccgpu verify composite --evidence %s --nonce %s --device-root %s/device-root.pem "
 			 "--rim-root %s/rim-root.pem --rim-dir %s/rims --ocsp off --offline --no-cache --tpm-ak %s/ak.pem "
 			 "--json >%s/claims.json",
 			 build, path, nonce_hex, dir, dir, dir, dir, dir);
 		assert_int_equal(system(cmd), 0);
 		/* without gpusim's device root the chain does not lead to NVIDIA's CA: refused (1) */
 		snprintf(cmd, sizeof(cmd),
-			 "%s/tools/ccgpu/ccgpu verify composite --evidence %s --nonce %s --rim-root %s/rim-root.pem "
+			 "%s/tee_guest/ccgpu verify composite --evidence %s --nonce %s --rim-root %s/rim-root.pem "
 			 "--rim-dir %s/rims --offline --no-cache --tpm-ak %s/ak.pem >/dev/null 2>&1",
 			 build, path, nonce_hex, dir, dir, dir);
 		assert_int_equal(WEXITSTATUS(system(cmd)), 1);

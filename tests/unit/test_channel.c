@@ -1516,7 +1516,7 @@ static void test_plain_control_refused(void **state)
 	ccg_channel_free(ch);
 	ch = NULL;
 	small_params(&p);
-	dp_params_encode(&p, params);
+	assert_int_equal(dp_params_encode(&p, params), CCG_OK);
 	fd = memfd_with(&p, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL);
 	assert_int_equal(raw_frame(CCG_FRAME_CHANNEL_OPEN, params, sizeof(params), fd), CCG_ERR_PROTOCOL);
 	close(fd);

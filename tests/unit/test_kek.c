@@ -3,8 +3,8 @@
  * Secrets at rest (verifier/kek.h, verifier/secrets.h) on a real SQLite
  * store: the file: KEK is created 0600 and loaded again the same; a key file
  * group/other can read, a directory, a FIFO, a symbolic link, a file of the
- * wrong size or of an unknown scheme are refused, naming the check; tpm: is
- * refused until branch vtee's provider lands. Wrapping binds the aad (every
+ * wrong size or of an unknown scheme are refused, naming the check (the
+ * tpm: provider is tested against swtpm in integration/vtee). Wrapping binds the aad (every
  * byte of the wrapped key flipped, another aad, another KEK: refused).
  * Sealed secret rows: round trip, a fresh data key per upload (versions
  * count), and a row edited by the operator (ciphertext or wrapped key byte,
@@ -148,8 +148,6 @@ static void test_file_refusals(void **state)
 	expect_open("file:relative/kek", CCG_ERR_INVALID_ARG, "kek");
 	expect_open("env:KEK", CCG_ERR_INVALID_ARG, "kek");
 	expect_open(NULL, CCG_ERR_INVALID_ARG, "kek");
-	/* tpm: until branch vtee's verifier/kek_tpm.c is merged */
-	expect_open("tpm:/var/lib/ccgpu/kek.sealed", CCG_ERR_UNSUPPORTED, "kek");
 }
 
 static void test_wrap_binds(void **state)

@@ -119,5 +119,7 @@ int cmd_verify_cpu(int argc, char **argv);
 int cmd_verify_composite(int argc, char **argv);
 /* EAR attestation-result tokens (cmd_ear.c): ccgpu ear verify */
 int cmd_ear(int argc, char **argv);
+/* prompt privacy (cmd_client.c, branch ohttp): ccgpu client */
+int cmd_client(int argc, char **argv);
 
 #endif

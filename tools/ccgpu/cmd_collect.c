@@ -114,51 +114,22 @@ static enum ccg_status load_spki(const char *path, uint8_t **out, size_t *out_le
 	return CCG_OK;
 }
 
-static json_t *b64(const uint8_t *b, size_t n)
-{
-	char *s = ccg_base64_encode_alloc(b, n);
-	json_t *j = s != NULL ? json_string(s) : NULL;
-
-	free(s);
-	return j;
-}
-
-static json_t *hexj(const uint8_t *b, size_t n)
-{
-	char *s = ccg_hex_encode_alloc(b, n);
-	json_t *j = s != NULL ? json_string(s) : NULL;
-
-	free(s);
-	return j;
-}
-
-/* the vTPM quote's members (type, ak_public, quote) added to cpu */
-static enum ccg_status tpm_part(const char *tcti, uint32_t ak, uint32_t pcrs, const uint8_t binding[64], json_t *cpu,
-				struct ccg_error *err)
-{
-	json_t *q = NULL;
-	enum ccg_status st = ccg_vtpm_quote_json(tcti, ak, pcrs, binding, CCG_BINDING_LEN, &q, err);
-
-	if (st == CCG_OK && json_object_update(cpu, q) != 0)
-		st = ccg_error_set(err, CCG_ERR_NOMEM, "collect", "out of memory");
-	json_decref(q);
-	return st;
-}
-
 int cmd_collect(int argc, char **argv)
 {
 	const char *kind = NULL, *nonce_hex = NULL, *pub_path = NULL, *gpu_path = NULL, *tsm = NULL, *sev = NULL,
 		   *certs = NULL, *tcti = NULL, *out_path = NULL;
 	uint32_t ak = AZURE_AK_HANDLE, pcrs = 0xFFFFFF, nv = AZURE_HCL_NV_INDEX;
-	uint8_t *nonce = NULL, *pub = NULL, *gpu = NULL, *certs_pem = NULL, binding[CCG_BINDING_LEN];
+	uint8_t *nonce = NULL, *pub = NULL, *gpu = NULL, *certs_pem = NULL;
 	size_t nonce_len = 0, pub_len = 0, gpu_len = 0, certs_len = 0;
 	char *gpu_json = NULL, *text = NULL;
-	json_t *doc = NULL, *cpu = NULL;
+	json_t *doc = NULL;
+	struct ccg_collect_cpu cpu_opts;
 	struct ccg_error err;
 	int c, code = CLI_EXIT_USAGE;
 	enum ccg_status st;
 
 	ccg_error_clear(&err);
+	memset(&cpu_opts, 0, sizeof(cpu_opts));
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
 		switch (c) {
@@ -189,6 +160,10 @@ int cmd_collect(int argc, char **argv)
 	}
 	if (optind != argc || kind == NULL || nonce_hex == NULL || pub_path == NULL)
 		goto usage;
+	if (!ccg_collect_cpu_kind_ok(kind)) {
+		ccg_error_set(&err, CCG_ERR_INVALID_ARG, "--cpu", "snp, tdx, tpm or azure");
+		goto fail;
+	}
 	if (ccg_hex_decode(nonce_hex, strlen(nonce_hex), 64, &nonce, &nonce_len) != CCG_OK || nonce_len == 0) {
 		ccg_error_set(&err, CCG_ERR_INVALID_ARG, "--nonce", "hex, 1 to 64 bytes");
 		goto fail;
@@ -214,67 +189,16 @@ int cmd_collect(int argc, char **argv)
 		gpu_len = strlen(gpu_json);
 		gpu_json = NULL;
 	}
-	if (ccg_composite_binding(nonce, nonce_len, pub, pub_len, gpu, gpu_len, binding) != CCG_OK)
-		goto fail;
-	doc = json_object();
-	cpu = json_object();
-	if (doc == NULL || cpu == NULL)
-		goto fail;
-	if (strcmp(kind, "snp") == 0 || strcmp(kind, "tdx") == 0) {
-		uint8_t rep[1184];
-		struct ccg_tsm_report tr;
-
-		memset(&tr, 0, sizeof(tr));
-		if (sev != NULL && strcmp(kind, "snp") == 0) {
-			st = ccg_sev_guest_report(sev, binding, 0, rep, &err);
-			if (st == CCG_OK)
-				st = ccg_json_set_new(cpu, "report", b64(rep, sizeof(rep)));
-		} else {
-			st = ccg_tsm_collect(tsm, binding, 0, &tr, &err);
-			if (st == CCG_OK && strcmp(tr.provider, strcmp(kind, "snp") == 0 ? "sev_guest" : "tdx_guest") != 0)
-				st = ccg_error_set(&err, CCG_ERR_UNSUPPORTED, "tsm.provider", "provider %s is not %s", tr.provider,
-						   kind);
-			if (st == CCG_OK)
-				st = ccg_json_set_new(cpu, strcmp(kind, "snp") == 0 ? "report" : "quote",
-						      b64(tr.outblob, tr.outblob_len));
-			ccg_tsm_report_cleanup(&tr);
-		}
-		if (st == CCG_OK)
-			st = ccg_json_set_new(cpu, "type", json_string(kind));
-	} else if (strcmp(kind, "tpm") == 0) {
-		st = tpm_part(tcti, ak, pcrs, binding, cpu, &err);
-		if (st == CCG_OK)
-			st = ccg_json_set_new(cpu, "type", json_string("tpm"));
-	} else if (strcmp(kind, "azure") == 0) {
-		uint8_t *hcl = NULL;
-		size_t hcl_len = 0;
-
-		st = ccg_vtpm_nv_read(tcti, nv, &hcl, &hcl_len, &err);
-		if (st == CCG_OK)
-			st = ccg_json_set_new(cpu, "hcl_report", b64(hcl, hcl_len));
-		free(hcl);
-		if (st == CCG_OK)
-			st = tpm_part(tcti, ak, pcrs, binding, cpu, &err);
-		if (st == CCG_OK) {
-			json_object_del(cpu, "ak_public"); /* the AK comes from the HCL report */
-			st = ccg_json_set_new(cpu, "type", json_string("azure-snp-vtpm"));
-		}
-	} else {
-		code = CLI_EXIT_USAGE;
-		ccg_error_set(&err, CCG_ERR_INVALID_ARG, "--cpu", "snp, tdx, tpm or azure");
-		goto fail;
-	}
-	if (st != CCG_OK)
-		goto fail;
-	if (certs_pem != NULL && ccg_json_set_new(cpu, "certs", json_stringn((const char *)certs_pem, certs_len)) != CCG_OK)
-		goto fail;
-	if (ccg_json_set_new(doc, "ccgpu-composite", json_integer(CCG_COMPOSITE_VERSION)) != CCG_OK ||
-	    ccg_json_set_new(doc, "nonce", hexj(nonce, nonce_len)) != CCG_OK ||
-	    ccg_json_set_new(doc, "tee_public_key", b64(pub, pub_len)) != CCG_OK ||
-	    ccg_json_set_new(doc, "gpu_evidence", b64(gpu, gpu_len)) != CCG_OK)
-		goto fail;
-	st = ccg_json_set_new(doc, "cpu", cpu);
-	cpu = NULL;
+	cpu_opts.kind = kind;
+	cpu_opts.tsm_root = tsm;
+	cpu_opts.sev_guest = sev;
+	cpu_opts.tcti = tcti;
+	cpu_opts.ak_handle = ak;
+	cpu_opts.pcrs = pcrs;
+	cpu_opts.hcl_nv_index = nv;
+	cpu_opts.certs_pem = certs_pem;
+	cpu_opts.certs_len = certs_len;
+	st = ccg_collect_composite(&cpu_opts, nonce, nonce_len, pub, pub_len, gpu, gpu_len, &doc, &err);
 	if (st != CCG_OK || (text = ccg_json_dumps(doc, 2)) == NULL)
 		goto fail;
 	if (out_path != NULL) {
@@ -295,7 +219,6 @@ fail:
 	code = cli_fail(code, "collect", &err);
 out:
 	free(text);
-	json_decref(cpu);
 	json_decref(doc);
 	free(nonce);
 	free(pub);
