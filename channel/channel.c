@@ -366,6 +366,40 @@ enum ccg_status ccg_channel_recv(struct ccg_channel *ch, void *buf, size_t cap, 
 	return CCG_OK;
 }
 
+enum ccg_status ccg_channel_run(struct ccg_channel *ch, const void *cmd, size_t cmd_len, void *out, size_t cap,
+				size_t *out_len, struct ccg_error *err)
+{
+	uint8_t op = 0;
+	uint64_t arg = 0;
+	uint32_t len = 0;
+	enum ccg_status st;
+
+	*out_len = 0;
+	if ((st = check_alive(ch, err)) != CCG_OK)
+		return st;
+	if (cmd_len > ch->p.slot_size)
+		return ccg_error_set(err, CCG_ERR_TOO_LARGE, "channel.run", "%zu bytes, slot %u", cmd_len, ch->p.slot_size);
+	if ((st = dp_tx_send(&ch->tx, DP_OP_RUN, 0, cmd, (uint32_t)cmd_len, TIMEOUT_MS, NULL)) != CCG_OK)
+		return kill_channel(ch, ccg_error_set(err, st, "channel.run", "sealing"));
+	ch->st.msgs_sent++;
+	ch->st.bytes_sent += cmd_len;
+	if ((st = rx_next(ch, &op, &arg, &len, err)) != CCG_OK)
+		return kill_channel(ch, st);
+	if (op == DP_OP_ERROR)
+		return device_error(ch, err);
+	if ((st = dp_rx_open(&ch->rx, out, cap, &op, &arg, &len, err)) != CCG_OK)
+		return kill_channel(ch, st);
+	if (op != DP_OP_RESULT) {
+		OPENSSL_cleanse(out, len);
+		return kill_channel(ch, ccg_error_set(err, CCG_ERR_PROTOCOL, "channel.run", "op %u, not a result", op));
+	}
+	dp_rx_release(&ch->rx);
+	ch->st.msgs_received++;
+	ch->st.bytes_received += len;
+	*out_len = len;
+	return CCG_OK;
+}
+
 /* one batch of jobs sealed by the pool (the caller takes part) */
 static enum ccg_status seal_batch(struct ccg_channel *ch, uint32_t n)
 {

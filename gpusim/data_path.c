@@ -3,8 +3,9 @@
  * gpusim's device end of the bounce-buffer data path (wire/dp.h): CHANNEL_OPEN
  * and CHANNEL_CLOSE answered inside the SPDM session (the responder,
  * responder.c, hands them here), and a device thread that decrypts
- * host-to-device slots into "device memory", echoes messages and streams
- * reads back device-to-host.
+ * host-to-device slots into "device memory", echoes messages, streams
+ * reads back device-to-host and runs compute commands over device memory
+ * (gpusim/compute.h, branch inference).
  */
 #include <fcntl.h>
 #include <openssl/crypto.h>
@@ -20,6 +21,7 @@
 #include "common/cursor.h"
 #include "common/error.h"
 #include "common/writer.h"
+#include "gpusim/compute.h"
 #include "gpusim/internal.h"
 #include "wire/dp.h"
 #include "wire/frame.h"
@@ -32,9 +34,9 @@ struct gpusim_channel {
 	struct dp_params p;
 	uint8_t *shm;
 	size_t shm_len;
-	struct dp_tx tx; /* device to host */
-	struct dp_rx rx; /* host to device */
-	uint8_t *mem, *inbox;
+	struct dp_tx tx;     /* device to host */
+	struct dp_rx rx;     /* host to device */
+	uint8_t *mem, *inbox, *outbox;  /* outbox: a compute result (slot_size bytes) */
 	pthread_t th;
 	volatile int stop;
 	bool started;
@@ -111,6 +113,21 @@ static enum ccg_status dev_one(struct gpusim_channel *d)
 		if (!ccg_cursor_get_u64le(&c, &roff) || !ccg_cursor_get_u64le(&c, &rlen) || c.len != 0)
 			return CCG_ERR_MALFORMED;
 		return dev_read(d, roff, rlen);
+	case DP_OP_RUN: {
+		size_t olen = 0;
+
+		if ((st = dp_rx_open(&d->rx, d->inbox, d->p.slot_size, &op, &arg, &len, NULL)) != CCG_OK)
+			return st;
+		/* the copy-engine model keeps no plaintext in device memory: nothing to compute over */
+		if (d->offload)
+			return CCG_ERR_UNSUPPORTED;
+		if ((st = gpusim_compute_run(d->mem, d->p.dev_mem, d->inbox, len, d->outbox, d->p.slot_size, &olen,
+					     NULL)) != CCG_OK)
+			return st;
+		st = dp_tx_send(&d->tx, DP_OP_RESULT, 0, d->outbox, (uint32_t)olen, DEV_TIMEOUT_MS, &d->stop);
+		OPENSSL_cleanse(d->outbox, olen);
+		return st;
+	}
 	default:
 		/* authenticate first: a forged op is an altered message */
 		if ((st = dp_rx_open(&d->rx, d->inbox, d->p.slot_size, &op, &arg, &len, NULL)) != CCG_OK)
@@ -186,6 +203,7 @@ void gpusim_dp_stop(struct gpusim_dp_end *c)
 	if (d->mem != NULL)
 		munmap(d->mem, d->p.dev_mem);
 	free(d->inbox);
+	free(d->outbox);
 	free(d);
 	c->ch = NULL;
 }
@@ -225,7 +243,8 @@ static enum ccg_status channel_start(struct gpusim_dp_end *c, const uint8_t para
 	d->shm = mmap(NULL, d->shm_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	d->mem = mmap(NULL, d->p.dev_mem, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	d->inbox = malloc(d->p.slot_size);
-	if (d->shm == MAP_FAILED || d->mem == MAP_FAILED || d->inbox == NULL) {
+	d->outbox = malloc(d->p.slot_size);
+	if (d->shm == MAP_FAILED || d->mem == MAP_FAILED || d->inbox == NULL || d->outbox == NULL) {
 		if (d->shm == MAP_FAILED)
 			d->shm = NULL;
 		if (d->mem == MAP_FAILED)

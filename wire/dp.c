@@ -739,7 +739,7 @@ enum ccg_status dp_rx_open(struct dp_rx *r, uint8_t *dst, size_t cap, uint8_t *o
 				   r->dir == DP_H2D ? "host-to-device" : "device-to-host");
 		goto out;
 	}
-	if (d.op < DP_OP_MSG || d.op > DP_OP_ERROR) {
+	if (d.op < DP_OP_MSG || d.op > DP_OP_RESULT) {
 		st = ccg_error_set(err, CCG_ERR_MALFORMED, "channel.descriptor.op", "op %u", d.op);
 		goto out;
 	}

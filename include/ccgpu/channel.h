@@ -125,6 +125,21 @@ CCG_API CCG_MUST_USE enum ccg_status ccg_channel_write(struct ccg_channel *ch, u
 /* ccg_channel_read: len bytes of device memory at offset into buf. */
 CCG_API CCG_MUST_USE enum ccg_status ccg_channel_read(struct ccg_channel *ch, uint64_t offset, void *buf, size_t len,
 						      struct ccg_error *err);
+/*
+ * ccg_channel_run (branch inference, issue 15): has the device compute over
+ * its memory: cmd (at most slot_size bytes) is a compute command in the
+ * format of docs/gpusim-transport.md ("Compute": an int8 MLP whose weights
+ * were written with ccg_channel_write), sealed to the device like any
+ * message; the device's result (sealed back) is opened into out (cap bytes),
+ * its length in *out_len. Errors: those of ccg_channel_send/recv; a command
+ * the device refuses comes back as the device's status (CCG_ERR_MALFORMED,
+ * CCG_ERR_TRUNCATED, CCG_ERR_TRAILING_DATA, CCG_ERR_TOO_LARGE,
+ * CCG_ERR_UNSUPPORTED) and, as every refusal, ends the channel. Not
+ * thread-safe: one caller at a time per channel, with no ccg_channel_recv
+ * pending.
+ */
+CCG_API CCG_MUST_USE enum ccg_status ccg_channel_run(struct ccg_channel *ch, const void *cmd, size_t cmd_len,
+						     void *out, size_t cap, size_t *out_len, struct ccg_error *err);
 /* ccg_channel_stats: counters so far. */
 CCG_API void ccg_channel_stats(const struct ccg_channel *ch, struct ccg_channel_stats *out);
 /* ccg_channel_free: tells the device to close the channel, unmaps and wipes; NULL is allowed. */

@@ -32,6 +32,7 @@
 #include "channel/internal.h"
 #include "common/crypto.h"
 #include "common/file.h"
+#include "gpusim/compute.h"
 #include "gpusim/gpusim.h"
 #include "gpusim/serve.h"
 #include "testdata.h"
@@ -232,6 +233,48 @@ static void test_descriptor_snapshot(void **state)
 	assert_int_equal(dp_rx_open(&rx, dst, sizeof(dst), &op, &arg, &len, NULL), CCG_OK);
 	assert_int_equal(arg, 100);
 	assert_memory_equal(dst, "data", 4);
+	dp_tx_cleanup(&tx);
+	dp_rx_cleanup(&rx);
+	free(shm);
+}
+
+/* ops 1..7 are the data path's (7, RESULT, the last: branch inference); a well-sealed op 8 is refused by its op */
+static void test_descriptor_op_range(void **state)
+{
+	struct dp_params p;
+	struct dp_tx tx;
+	struct dp_rx rx;
+	struct dp_job job;
+	uint8_t secret[48] = {9}, *shm, dst[64], op = 0;
+	uint64_t arg = 0;
+	uint32_t n = 0, len = 0;
+	struct ccg_error e;
+
+	(void)state;
+	dp_params_defaults(&p);
+	p.slots = 2;
+	p.window = 2;
+	p.slot_size = 256;
+	shm = calloc(1, dp_shm_size(&p));
+	assert_non_null(shm);
+	assert_int_equal(dp_tx_init(&tx, shm, &p, DP_D2H, secret), CCG_OK);
+	assert_int_equal(dp_rx_init(&rx, shm, &p, DP_D2H, secret), CCG_OK);
+	for (uint8_t o = DP_OP_RESULT; o <= DP_OP_RESULT + 1; o++) {
+		assert_int_equal(dp_tx_reserve(&tx, 1, &n, 0, NULL), CCG_OK);
+		assert_int_equal(dp_tx_assign(&tx, 0, o, 0, (const uint8_t *)"result", 6, &job), CCG_OK);
+		assert_int_equal(dp_seal_slot(&tx, &tx.aead, &job), CCG_OK);
+		dp_tx_publish(&tx, 1);
+		dp_rx_peek(&rx, &op, &arg, &len);
+		ccg_error_clear(&e);
+		if (o == DP_OP_RESULT) {
+			assert_int_equal(dp_rx_open(&rx, dst, sizeof(dst), &op, &arg, &len, &e), CCG_OK);
+			assert_int_equal(op, DP_OP_RESULT);
+			dp_rx_release(&rx);
+		} else {
+			assert_int_equal(dp_rx_open(&rx, dst, sizeof(dst), &op, &arg, &len, &e), CCG_ERR_MALFORMED);
+			assert_string_equal(e.where, "channel.descriptor.op");
+		}
+	}
 	dp_tx_cleanup(&tx);
 	dp_rx_cleanup(&rx);
 	free(shm);
@@ -1120,6 +1163,70 @@ static void test_offload_device(void **state)
 	chan(&small); /* back to the host-path device for the tests after */
 }
 
+/*
+ * Compute on the device (branch inference): weights written through the
+ * channel, an int8 MLP run by gpusim over them, the result sealed back; it
+ * equals the engine's answer over the same bytes computed here. A command
+ * the device refuses ends the channel with the device's status.
+ */
+static size_t run_cmd(uint8_t *cmd, const int8_t *x)
+{
+	static const uint8_t layers[2][GPUSIM_RUN_LAYER_LEN] = {
+		{0, 0x10, 0, 0, 0, 0, 0, 0, 64, 0, 32, 0, 5, 0, 0, 0}, /* 32 -> 64 at 4096, shift 5 */
+		{0, 0x20, 0, 0, 0, 0, 0, 0, 16, 0, 64, 0, 0, 0, 0, 0}, /* 64 -> 16 at 8192 */
+	};
+
+	cmd[0] = GPUSIM_RUN_MLP;
+	cmd[1] = 2;
+	cmd[2] = cmd[3] = 0;
+	memcpy(cmd + 4, layers, sizeof(layers));
+	memcpy(cmd + 4 + sizeof(layers), x, 32);
+	return 4 + sizeof(layers) + 32;
+}
+
+static void test_compute_on_device(void **state)
+{
+	struct ccg_channel_opts o = {.slots = 8, .slot_size = 4096, .device_memory = 1 << 16};
+	uint8_t *weights = malloc(1 << 16), cmd[128], out[256], want[256];
+	int8_t x[32];
+	size_t n = 0, wn = 0, len;
+	struct ccg_error e;
+
+	(void)state;
+	assert_non_null(weights);
+	assert_int_equal(ccg_random(weights, 1 << 16), CCG_OK);
+	assert_int_equal(ccg_random((uint8_t *)x, sizeof(x)), CCG_OK);
+	len = run_cmd(cmd, x);
+	assert_int_equal(gpusim_compute_run(weights, 1 << 16, cmd, len, want, sizeof(want), &wn, NULL), CCG_OK);
+	chan(&o);
+	assert_int_equal(ccg_channel_write(ch, 0, weights, 1 << 16, NULL), CCG_OK);
+	assert_int_equal(ccg_channel_run(ch, cmd, len, out, sizeof(out), &n, NULL), CCG_OK);
+	assert_int_equal(n, 64);
+	assert_int_equal(wn, 64);
+	assert_memory_equal(out, want, n);
+	/* messages and compute interleave on one channel */
+	echo("between two runs");
+	assert_int_equal(ccg_channel_run(ch, cmd, len, out, sizeof(out), &n, NULL), CCG_OK);
+	assert_memory_equal(out, want, n);
+	/* a command the device refuses (matrix beyond its memory) ends the channel with the device's status */
+	cmd[4 + GPUSIM_RUN_LAYER_LEN + 2] = 0x01; /* layer 1 at 65536 + 8192 */
+	ccg_error_clear(&e);
+	assert_int_equal(ccg_channel_run(ch, cmd, len, out, sizeof(out), &n, &e), CCG_ERR_MALFORMED);
+	assert_string_equal(e.where, "channel.device");
+	assert_int_equal(n, 0);
+	assert_int_equal(ccg_channel_run(ch, cmd, len, out, sizeof(out), &n, NULL), CCG_ERR_CHANNEL_CLOSED);
+	/* a command larger than a slot is refused before anything is sealed */
+	chan(&o);
+	assert_int_equal(ccg_channel_run(ch, weights, 4097, out, sizeof(out), &n, NULL), CCG_ERR_TOO_LARGE);
+	echo("still open");
+	/* the copy-engine model has no plaintext in device memory: it refuses to compute */
+	len = run_cmd(cmd, x);
+	chan_on(ce_sock, &o);
+	assert_int_equal(ccg_channel_run(ch, cmd, len, out, sizeof(out), &n, NULL), CCG_ERR_UNSUPPORTED);
+	chan(&small);
+	free(weights);
+}
+
 static void test_attack_wrong_direction(void **state)
 {
 	struct dp_rx *rx;
@@ -1551,6 +1658,7 @@ int main(void)
 		cmocka_unit_test(test_key_schedule),
 		cmocka_unit_test(test_records),
 		cmocka_unit_test(test_descriptor_snapshot),
+		cmocka_unit_test(test_descriptor_op_range),
 		cmocka_unit_test(test_control_messages),
 		cmocka_unit_test(test_channel_secret),
 		cmocka_unit_test(test_race_receiver),
@@ -1571,6 +1679,7 @@ int main(void)
 		cmocka_unit_test(test_attack_descriptor_gmac),
 		cmocka_unit_test(test_device_refuses_altered_slots),
 		cmocka_unit_test(test_offload_device),
+		cmocka_unit_test(test_compute_on_device),
 		cmocka_unit_test(test_attack_wrong_direction),
 		cmocka_unit_test(test_stale_key_beyond_window),
 		cmocka_unit_test(test_exhaustion),
