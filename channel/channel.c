@@ -378,7 +378,8 @@ enum ccg_status ccg_channel_run(struct ccg_channel *ch, const void *cmd, size_t 
 	if ((st = check_alive(ch, err)) != CCG_OK)
 		return st;
 	if (cmd_len > ch->p.slot_size)
-		return ccg_error_set(err, CCG_ERR_TOO_LARGE, "channel.run", "%zu bytes, slot %u", cmd_len, ch->p.slot_size);
+		return ccg_error_set(err, CCG_ERR_TOO_LARGE, "channel.run", "%zu bytes, slot %u", cmd_len,
+				     ch->p.slot_size);
 	if ((st = dp_tx_send(&ch->tx, DP_OP_RUN, 0, cmd, (uint32_t)cmd_len, TIMEOUT_MS, NULL)) != CCG_OK)
 		return kill_channel(ch, ccg_error_set(err, st, "channel.run", "sealing"));
 	ch->st.msgs_sent++;

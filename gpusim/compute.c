@@ -79,8 +79,8 @@ enum ccg_status gpusim_compute_run(const uint8_t *mem, uint64_t mem_len, const u
 	if ((st = parse(cmd, cmd_len, mem_len, ls, &n, &in, err)) != CCG_OK)
 		return st;
 	if ((size_t)ls[n - 1].rows * 4 > cap)
-		return ccg_error_set(err, CCG_ERR_TOO_LARGE, "gpusim.run.output", "%u int32 outputs, room for %zu bytes",
-				     ls[n - 1].rows, cap);
+		return ccg_error_set(err, CCG_ERR_TOO_LARGE, "gpusim.run.output",
+				     "%u int32 outputs, room for %zu bytes", ls[n - 1].rows, cap);
 	memcpy(x, in.data, in.len);
 	for (unsigned k = 0; k < n; k++) {
 		const int8_t *w = (const int8_t *)(mem + ls[k].offset);

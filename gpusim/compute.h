@@ -15,10 +15,10 @@
 #include "ccgpu/status.h"
 #include "common/error.h"
 
-#define GPUSIM_RUN_MLP 1            /* the only kind */
+#define GPUSIM_RUN_MLP 1 /* the only kind */
 #define GPUSIM_RUN_MAX_LAYERS 8
-#define GPUSIM_RUN_MAX_DIM 4096     /* rows and columns of a layer */
-#define GPUSIM_RUN_LAYER_LEN 16     /* offset u64 | rows u16 | cols u16 | shift u8 | 3 reserved */
+#define GPUSIM_RUN_MAX_DIM 4096 /* rows and columns of a layer */
+#define GPUSIM_RUN_LAYER_LEN 16 /* offset u64 | rows u16 | cols u16 | shift u8 | 3 reserved */
 
 /*
  * gpusim_compute_run: parses the RUN command cmd (cmd_len bytes) and runs it

@@ -34,9 +34,9 @@ struct gpusim_channel {
 	struct dp_params p;
 	uint8_t *shm;
 	size_t shm_len;
-	struct dp_tx tx;     /* device to host */
-	struct dp_rx rx;     /* host to device */
-	uint8_t *mem, *inbox, *outbox;  /* outbox: a compute result (slot_size bytes) */
+	struct dp_tx tx;               /* device to host */
+	struct dp_rx rx;               /* host to device */
+	uint8_t *mem, *inbox, *outbox; /* outbox: a compute result (slot_size bytes) */
 	pthread_t th;
 	volatile int stop;
 	bool started;

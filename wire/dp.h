@@ -45,11 +45,11 @@
 enum dp_dir { DP_H2D = 0, DP_D2H = 1 };
 
 enum dp_op {
-	DP_OP_MSG = 1,    /* a message (the device echoes it back) */
-	DP_OP_WRITE = 2,  /* bulk chunk into device memory at arg */
-	DP_OP_READ = 3,   /* request: payload u64 LE offset || u64 LE length */
-	DP_OP_DATA = 4,   /* bulk chunk from device memory at arg (device -> host) */
-	DP_OP_ERROR = 5,  /* the device refused: payload u32 LE ccg_status; the channel is dead */
+	DP_OP_MSG = 1,   /* a message (the device echoes it back) */
+	DP_OP_WRITE = 2, /* bulk chunk into device memory at arg */
+	DP_OP_READ = 3,  /* request: payload u64 LE offset || u64 LE length */
+	DP_OP_DATA = 4,  /* bulk chunk from device memory at arg (device -> host) */
+	DP_OP_ERROR = 5, /* the device refused: payload u32 LE ccg_status; the channel is dead */
 	/* branch inference (issue 15): compute on the device over its memory (gpusim/compute.h) */
 	DP_OP_RUN = 6,    /* request: a compute command (docs/gpusim-transport.md, "Compute") */
 	DP_OP_RESULT = 7, /* its result (device -> host) */

@@ -138,8 +138,8 @@ CCG_API CCG_MUST_USE enum ccg_status ccg_channel_read(struct ccg_channel *ch, ui
  * thread-safe: one caller at a time per channel, with no ccg_channel_recv
  * pending.
  */
-CCG_API CCG_MUST_USE enum ccg_status ccg_channel_run(struct ccg_channel *ch, const void *cmd, size_t cmd_len,
-						     void *out, size_t cap, size_t *out_len, struct ccg_error *err);
+CCG_API CCG_MUST_USE enum ccg_status ccg_channel_run(struct ccg_channel *ch, const void *cmd, size_t cmd_len, void *out,
+						     size_t cap, size_t *out_len, struct ccg_error *err);
 /* ccg_channel_stats: counters so far. */
 CCG_API void ccg_channel_stats(const struct ccg_channel *ch, struct ccg_channel_stats *out);
 /* ccg_channel_free: tells the device to close the channel, unmaps and wipes; NULL is allowed. */

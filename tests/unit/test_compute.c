@@ -122,22 +122,89 @@ static void refused(void (*edit)(uint8_t *cmd, size_t *len), enum ccg_status st,
 
 #define L0 4
 #define L1 (4 + GPUSIM_RUN_LAYER_LEN)
-static void e_kind(uint8_t *c, size_t *l) { (void)l; c[0] = 2; }
-static void e_zero_layers(uint8_t *c, size_t *l) { (void)l; c[1] = 0; }
-static void e_many_layers(uint8_t *c, size_t *l) { (void)l; c[1] = GPUSIM_RUN_MAX_LAYERS + 1; }
-static void e_reserved(uint8_t *c, size_t *l) { (void)l; c[3] = 1; }
-static void e_layer_reserved(uint8_t *c, size_t *l) { (void)l; c[L1 + 15] = 1; }
-static void e_zero_rows(uint8_t *c, size_t *l) { (void)l; c[L0 + 8] = 0; c[L0 + 9] = 0; }
-static void e_big_cols(uint8_t *c, size_t *l) { (void)l; c[L0 + 10] = 0x01; c[L0 + 11] = 0x10; } /* 4097 */
-static void e_hidden_shift(uint8_t *c, size_t *l) { (void)l; c[L0 + 12] = 32; }
-static void e_last_shift(uint8_t *c, size_t *l) { (void)l; c[L1 + 12] = 1; }
-static void e_chain(uint8_t *c, size_t *l) { (void)l; c[L1 + 10] = 5; } /* layer 1 takes 5, layer 0 gives 6 */
-static void e_offset(uint8_t *c, size_t *l) { (void)l; c[L1 + 0] = 0xE9; c[L1 + 1] = 0x0F; } /* 4073 + 24 > 4096 */
-static void e_offset_wrap(uint8_t *c, size_t *l) { (void)l; memset(c + L1, 0xFF, 8); }
-static void e_short_input(uint8_t *c, size_t *l) { (void)c; *l -= 1; }
-static void e_trailing(uint8_t *c, size_t *l) { c[*l] = 0; *l += 1; }
-static void e_short_layer(uint8_t *c, size_t *l) { (void)c; *l = L1 + 10; }
-static void e_short_header(uint8_t *c, size_t *l) { (void)c; *l = 3; }
+static void e_kind(uint8_t *c, size_t *l)
+{
+	(void)l;
+	c[0] = 2;
+}
+static void e_zero_layers(uint8_t *c, size_t *l)
+{
+	(void)l;
+	c[1] = 0;
+}
+static void e_many_layers(uint8_t *c, size_t *l)
+{
+	(void)l;
+	c[1] = GPUSIM_RUN_MAX_LAYERS + 1;
+}
+static void e_reserved(uint8_t *c, size_t *l)
+{
+	(void)l;
+	c[3] = 1;
+}
+static void e_layer_reserved(uint8_t *c, size_t *l)
+{
+	(void)l;
+	c[L1 + 15] = 1;
+}
+static void e_zero_rows(uint8_t *c, size_t *l)
+{
+	(void)l;
+	c[L0 + 8] = 0;
+	c[L0 + 9] = 0;
+}
+static void e_big_cols(uint8_t *c, size_t *l)
+{
+	(void)l;
+	c[L0 + 10] = 0x01;
+	c[L0 + 11] = 0x10;
+} /* 4097 */
+static void e_hidden_shift(uint8_t *c, size_t *l)
+{
+	(void)l;
+	c[L0 + 12] = 32;
+}
+static void e_last_shift(uint8_t *c, size_t *l)
+{
+	(void)l;
+	c[L1 + 12] = 1;
+}
+static void e_chain(uint8_t *c, size_t *l)
+{
+	(void)l;
+	c[L1 + 10] = 5;
+} /* layer 1 takes 5, layer 0 gives 6 */
+static void e_offset(uint8_t *c, size_t *l)
+{
+	(void)l;
+	c[L1 + 0] = 0xE9;
+	c[L1 + 1] = 0x0F;
+} /* 4073 + 24 > 4096 */
+static void e_offset_wrap(uint8_t *c, size_t *l)
+{
+	(void)l;
+	memset(c + L1, 0xFF, 8);
+}
+static void e_short_input(uint8_t *c, size_t *l)
+{
+	(void)c;
+	*l -= 1;
+}
+static void e_trailing(uint8_t *c, size_t *l)
+{
+	c[*l] = 0;
+	*l += 1;
+}
+static void e_short_layer(uint8_t *c, size_t *l)
+{
+	(void)c;
+	*l = L1 + 10;
+}
+static void e_short_header(uint8_t *c, size_t *l)
+{
+	(void)c;
+	*l = 3;
+}
 
 static void test_refusals(void **state)
 {
