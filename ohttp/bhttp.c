@@ -495,7 +495,7 @@ static enum ccg_status field_line(struct ccg_cursor *c, struct ccg_bhttp_msg *m,
 {
 	struct section *s = &m->sec[sec];
 	struct ccg_cursor name, value;
-	uint64_t nl, vl;
+	uint64_t nl = 0, vl = 0;
 	char where[80], wv[96];
 	enum ccg_status st;
 
