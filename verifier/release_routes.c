@@ -26,6 +26,7 @@
 #include "verifier/contracts.h"
 #include "verifier/daemon.h"
 #include "token/ear.h"
+#include "token/tee_jwk.h"
 #include "verifier/kek.h"
 #include "verifier/log.h"
 #include "verifier/release_req.h"
@@ -647,47 +648,9 @@ struct release_ctx {
 /* cnf.jwk → the HPKE suite, the public key bytes and the RFC 7638 thumbprint */
 static enum ccg_status tee_key(const json_t *jwk, struct release_ctx *c, struct ccg_error *err)
 {
-	const char *kty = json_string_value(json_object_get(jwk, "kty"));
-	const char *crv = json_string_value(json_object_get(jwk, "crv"));
-	const char *x = json_string_value(json_object_get(jwk, "x")), *y = json_string_value(json_object_get(jwk, "y"));
-	json_t *req = NULL, *thp;
-	char *canon = NULL;
-	uint8_t digest[CCG_SHA256_LEN];
-	enum ccg_status st = CCG_OK;
+	enum ccg_status st = ccg_tee_jwk_hpke(jwk, &c->suite, c->pk, &c->pk_len, err);
 
-	if (kty == NULL)
-		return ccg_error_set(err, CCG_ERR_MALFORMED, "cnf.jwk", "no TEE key (cnf.jwk.kty)");
-	if (crv != NULL && x != NULL && strcmp(kty, "EC") == 0 && strcmp(crv, "P-384") == 0 && y != NULL) {
-		c->suite = CCG_HPKE_P384_SHA384_AES256GCM;
-		c->pk[0] = 0x04;
-		if (jose_b64_dec_buf(x, strlen(x), NULL, 0) != 48 || jose_b64_dec_buf(y, strlen(y), NULL, 0) != 48 ||
-		    jose_b64_dec_buf(x, strlen(x), c->pk + 1, 48) != 48 ||
-		    jose_b64_dec_buf(y, strlen(y), c->pk + 49, 48) != 48)
-			return ccg_error_set(err, CCG_ERR_MALFORMED, "cnf.jwk", "x and y must be 48 bytes each");
-		c->pk_len = 97;
-		req = json_pack("{s:s,s:s,s:s,s:s}", "crv", crv, "kty", kty, "x", x, "y", y);
-	} else if (crv != NULL && x != NULL && strcmp(kty, "OKP") == 0 && strcmp(crv, "X25519") == 0) {
-		c->suite = CCG_HPKE_X25519_SHA256_AES128GCM;
-		if (jose_b64_dec_buf(x, strlen(x), NULL, 0) != 32 || jose_b64_dec_buf(x, strlen(x), c->pk, 32) != 32)
-			return ccg_error_set(err, CCG_ERR_MALFORMED, "cnf.jwk", "x must be 32 bytes");
-		c->pk_len = 32;
-		req = json_pack("{s:s,s:s,s:s}", "crv", crv, "kty", kty, "x", x);
-	} else {
-		return ccg_error_set(err, CCG_ERR_UNSUPPORTED, "cnf.jwk",
-				     "the TEE key must be EC P-384 or OKP X25519 to wrap a secret to it");
-	}
-	/* RFC 7638: the required members, sorted, no whitespace, SHA-256, base64url */
-	if (req == NULL || (canon = json_dumps(req, JSON_COMPACT | JSON_SORT_KEYS)) == NULL ||
-	    ccg_sha256((const uint8_t *)canon, strlen(canon), digest) != CCG_OK ||
-	    (thp = jose_b64_enc(digest, sizeof(digest))) == NULL) {
-		st = ccg_error_set(err, CCG_ERR_NOMEM, "cnf.jwk", "thumbprint");
-	} else {
-		snprintf(c->to, sizeof(c->to), "%s", json_string_value(thp));
-		json_decref(thp);
-	}
-	free(canon);
-	json_decref(req);
-	return st;
+	return st != CCG_OK ? st : ccg_tee_jwk_thumbprint(jwk, c->to, err);
 }
 
 /* the claims document of the token's submods (the composite's shape: cpu0 holds the CPU's, GPU-n each GPU's) */
