@@ -410,49 +410,34 @@ static char *b64url(const void *data, size_t len)
 	return s;
 }
 
-enum ccg_status ccg_ear_sign(const struct ccg_ear_key *k, const json_t *claims, char **out_jws, struct ccg_error *err)
+enum ccg_status ccg_jws_sign_es384(EVP_PKEY *pkey, json_t *hdr, const char *payload, const char *where, char **out,
+				   struct ccg_error *err)
 {
-	json_t *jwk = NULL, *jws = NULL, *sig = NULL;
-	char *payload = NULL;
+	json_t *jwk = private_jwk(pkey), *jws, *sig;
 	const char *prot, *pay, *sg;
 	enum ccg_status s;
 
-	if (out_jws == NULL)
-		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "ear.sign", "no output");
-	*out_jws = NULL;
-	if (k == NULL || !json_is_object(claims))
-		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "ear.sign", "need a key and a claims object");
-	payload = json_dumps(claims, JSON_COMPACT | JSON_SORT_KEYS);
-	if (payload == NULL) {
-		s = ccg_error_set(err, CCG_ERR_NOMEM, "ear.sign", "cannot serialise the claims");
-		goto out;
-	}
-	if (strlen(payload) > CCG_EAR_MAX_TOKEN / 2) {
-		s = ccg_error_set(err, CCG_ERR_TOO_LARGE, "ear.sign", "claims of %zu bytes (at most %d)",
-				  strlen(payload), CCG_EAR_MAX_TOKEN / 2);
-		goto out;
-	}
-	jwk = private_jwk(k->pkey);
+	*out = NULL;
 	jws = json_pack("{s:o}", "payload", jose_b64_enc(payload, strlen(payload)));
-	sig = json_pack("{s:{s:s,s:s,s:s}}", "protected", "alg", "ES384", "typ", "JWT", "kid", k->kid);
+	sig = hdr != NULL ? json_pack("{s:o}", "protected", hdr) : NULL;
 	if (jwk == NULL || jws == NULL || sig == NULL) {
-		s = ccg_error_set(err, CCG_ERR_NOMEM, "ear.sign", "no memory");
+		s = ccg_error_set(err, CCG_ERR_NOMEM, where, "no memory");
 		goto out;
 	}
 	if (!jose_jws_sig(NULL, jws, sig, jwk)) {
-		s = ccg_openssl_error(err, CCG_ERR_CRYPTO, "ear.sign", "ES384 signing failed");
+		s = ccg_openssl_error(err, CCG_ERR_CRYPTO, where, "ES384 signing failed");
 		goto out;
 	}
 	prot = json_string_value(json_object_get(jws, "protected"));
 	pay = json_string_value(json_object_get(jws, "payload"));
 	sg = json_string_value(json_object_get(jws, "signature"));
 	if (prot == NULL || pay == NULL || sg == NULL || json_object_get(jws, "header") != NULL) {
-		s = ccg_error_set(err, CCG_ERR_INTERNAL, "ear.sign", "libjose gave no flattened JWS");
+		s = ccg_error_set(err, CCG_ERR_INTERNAL, where, "libjose gave no flattened JWS");
 		goto out;
 	}
-	if (asprintf(out_jws, "%s.%s.%s", prot, pay, sg) < 0) {
-		*out_jws = NULL;
-		s = ccg_error_set(err, CCG_ERR_NOMEM, "ear.sign", "no memory");
+	if (asprintf(out, "%s.%s.%s", prot, pay, sg) < 0) {
+		*out = NULL;
+		s = ccg_error_set(err, CCG_ERR_NOMEM, where, "no memory");
 		goto out;
 	}
 	s = CCG_OK;
@@ -461,6 +446,28 @@ out:
 		jwk_wipe_free(jwk);
 	json_decref(jws);
 	json_decref(sig);
+	return s;
+}
+
+enum ccg_status ccg_ear_sign(const struct ccg_ear_key *k, const json_t *claims, char **out_jws, struct ccg_error *err)
+{
+	char *payload;
+	enum ccg_status s;
+
+	if (out_jws == NULL)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "ear.sign", "no output");
+	*out_jws = NULL;
+	if (k == NULL || !json_is_object(claims))
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "ear.sign", "need a key and a claims object");
+	payload = json_dumps(claims, JSON_COMPACT | JSON_SORT_KEYS);
+	if (payload == NULL)
+		return ccg_error_set(err, CCG_ERR_NOMEM, "ear.sign", "cannot serialise the claims");
+	if (strlen(payload) > CCG_EAR_MAX_TOKEN / 2)
+		s = ccg_error_set(err, CCG_ERR_TOO_LARGE, "ear.sign", "claims of %zu bytes (at most %d)",
+				  strlen(payload), CCG_EAR_MAX_TOKEN / 2);
+	else
+		s = ccg_jws_sign_es384(k->pkey, json_pack("{s:s,s:s,s:s}", "alg", "ES384", "typ", "JWT", "kid", k->kid),
+				       payload, "ear.sign", out_jws, err);
 	free(payload);
 	return s;
 }

@@ -12,6 +12,7 @@
 #ifndef CCGPU_VERIFIER_EAR_H
 #define CCGPU_VERIFIER_EAR_H
 
+#include <openssl/evp.h>
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -43,6 +44,16 @@ const char *ccg_ear_key_kid(const struct ccg_ear_key *k);
  * reference. x5c holds one self-signed certificate for the key (NVIDIA's SDK reads NRAS keys only from x5c).
  */
 json_t *ccg_ear_key_jwks(const struct ccg_ear_key *k);
+/*
+ * ccg_jws_sign_es384: a compact JWS over the exact bytes of payload (a C
+ * string, base64url-encoded here), signed ES384 with the private P-384 key
+ * pkey under the protected header hdr (a new reference, taken over even on
+ * failure: json_pack("{s:s,...}", "alg", "ES384", ...)); *out malloc'd. The
+ * private JWK made for the signature is wiped before it is freed. Errors
+ * name where.
+ */
+CCG_MUST_USE enum ccg_status ccg_jws_sign_es384(EVP_PKEY *pkey, json_t *hdr, const char *payload, const char *where,
+						char **out, struct ccg_error *err);
 /*
  * ccg_ear_sign: compact JWS (ES384, header {alg, typ "JWT", kid}) over the JSON claims (serialised
  * compact with sorted keys, at most CCG_EAR_MAX_TOKEN / 2 bytes); malloc'd. A key signs from several

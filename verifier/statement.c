@@ -421,42 +421,6 @@ static json_t *payload_json(const char *party, const char *contract, const char 
 			 "route", route, "iat", (json_int_t)iat, "jti", jti, "body-sha384", hex);
 }
 
-static enum ccg_status sign_es384(EVP_PKEY *pkey, const char *party, const char *payload, char **out,
-				  struct ccg_error *err)
-{
-	json_t *jwk = jose_openssl_jwk_from_EVP_PKEY(NULL, pkey), *jws = NULL, *sig = NULL, *d;
-	const char *prot, *pay, *sg;
-	enum ccg_status s;
-
-	jws = json_pack("{s:o}", "payload", jose_b64_enc(payload, strlen(payload)));
-	sig = json_pack("{s:{s:s,s:s}}", "protected", "alg", "ES384", "kid", party);
-	if (jwk == NULL || jws == NULL || sig == NULL) {
-		s = ccg_error_set(err, CCG_ERR_NOMEM, "statement.sign", "no memory");
-		goto out;
-	}
-	if (!jose_jws_sig(NULL, jws, sig, jwk)) {
-		s = ccg_openssl_error(err, CCG_ERR_CRYPTO, "statement.sign", "ES384 signing failed");
-		goto out;
-	}
-	prot = json_string_value(json_object_get(jws, "protected"));
-	pay = json_string_value(json_object_get(jws, "payload"));
-	sg = json_string_value(json_object_get(jws, "signature"));
-	if (prot == NULL || pay == NULL || sg == NULL || asprintf(out, "%s.%s.%s", prot, pay, sg) < 0) {
-		*out = NULL;
-		s = ccg_error_set(err, CCG_ERR_INTERNAL, "statement.sign", "libjose gave no flattened JWS");
-		goto out;
-	}
-	s = CCG_OK;
-out:
-	d = json_object_get(jwk, "d");
-	if (json_is_string(d) && json_string_length(d) > 0)
-		OPENSSL_cleanse((char *)json_string_value(d), json_string_length(d));
-	json_decref(jwk);
-	json_decref(jws);
-	json_decref(sig);
-	return s;
-}
-
 static enum ccg_status sign_eddsa(void *pkey, const char *party, const char *payload, char **out, struct ccg_error *err)
 {
 	json_t *hdr = json_pack("{s:s,s:s}", "alg", "EdDSA", "kid", party);
@@ -524,7 +488,8 @@ enum ccg_status ccg_statement_sign(const uint8_t *key_pem, size_t key_pem_len, c
 		goto out;
 	}
 	s = strcmp(alg, "ed25519") == 0 ? sign_eddsa(pkey, party, ptxt, out, err)
-					: sign_es384(pkey, party, ptxt, out, err);
+					: ccg_jws_sign_es384(pkey, json_pack("{s:s,s:s}", "alg", "ES384", "kid", party),
+							     ptxt, "statement.sign", out, err);
 out:
 	pol_key_free(pkey);
 	json_decref(p);
