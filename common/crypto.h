@@ -10,9 +10,8 @@
 #include <stdint.h>
 
 #include "ccgpu/status.h"
+#include "ccgpu/util.h" /* CCG_SHA256_LEN, CCG_SHA384_LEN, ccg_sha256, ccg_sha384, ccg_time_iso, ccg_time_parse_iso (exported) */
 
-#define CCG_SHA256_LEN 32
-#define CCG_SHA384_LEN 48
 #define CCG_SHA512_LEN 64
 
 /*
@@ -23,8 +22,6 @@ enum ccg_status ccg_openssl_error(struct ccg_error *err, enum ccg_status s, cons
 
 /* ccg_digest: one-shot digest with md ("SHA256", "SHA384", "SHA512"); out holds EVP_MAX_MD_SIZE. */
 CCG_MUST_USE enum ccg_status ccg_digest(const char *md, const uint8_t *data, size_t len, uint8_t *out, size_t *out_len);
-CCG_MUST_USE enum ccg_status ccg_sha256(const uint8_t *data, size_t len, uint8_t out[CCG_SHA256_LEN]);
-CCG_MUST_USE enum ccg_status ccg_sha384(const uint8_t *data, size_t len, uint8_t out[CCG_SHA384_LEN]);
 
 /*
  * ccg_ecdsa_verify_raw: verifies a raw big-endian r‖s ECDSA signature
@@ -64,10 +61,6 @@ const char *ccg_x509_cn(X509 *cert, char *buf, size_t buf_len);
 CCG_MUST_USE enum ccg_status ccg_asn1_time_iso(const ASN1_TIME *t, char buf[21]);
 /* ccg_asn1_time_unix: ASN1_TIME as seconds since the epoch. */
 CCG_MUST_USE enum ccg_status ccg_asn1_time_unix(const ASN1_TIME *t, int64_t *out);
-/* ccg_time_iso: Unix time as "YYYY-MM-DDTHH:MM:SSZ" into buf (21 bytes). */
-void ccg_time_iso(int64_t t, char buf[21]);
-/* ccg_time_parse_iso: parses "YYYY-MM-DDTHH:MM:SSZ" (or a bare integer of Unix seconds). */
-CCG_MUST_USE enum ccg_status ccg_time_parse_iso(const char *s, int64_t *out);
 /*
  * ccg_time_resolve: the one convention of every time parameter of the public
  * API (include/ccgpu/status.h, CCG_TIME_NOW): Unix seconds, CCG_TIME_NOW (0)

@@ -16,22 +16,11 @@
  */
 CCG_MUST_USE enum ccg_status ccg_hex_decode(const char *hex, size_t hex_len, size_t max, uint8_t **out,
 					    size_t *out_len);
-/* ccg_hex_decode_fixed: decodes exactly out_len bytes into out. */
-CCG_MUST_USE enum ccg_status ccg_hex_decode_fixed(const char *hex, size_t hex_len, uint8_t *out, size_t out_len);
-/* ccg_hex_encode: lower-case hex into out, which needs 2*len+1 bytes. */
-void ccg_hex_encode(const uint8_t *data, size_t len, char *out);
+/* ccg_hex_decode_fixed, ccg_hex_encode: declared in ccgpu/util.h (exported). */
 /* ccg_hex_encode_alloc: malloc'd lower-case hex string, or NULL on allocation failure. */
 char *ccg_hex_encode_alloc(const uint8_t *data, size_t len);
 
-/*
- * ccg_base64_decode: standard alphabet, padding required, whitespace
- * (newlines) ignored; non-canonical input (non-zero padding bits) is
- * CCG_ERR_ENCODING, so each value has one spelling.
- */
-CCG_MUST_USE enum ccg_status ccg_base64_decode(const char *b64, size_t b64_len, size_t max, uint8_t **out,
-					       size_t *out_len);
-/* ccg_base64_encode_alloc: malloc'd standard base64 without newlines, or NULL. */
-char *ccg_base64_encode_alloc(const uint8_t *data, size_t len);
+/* ccg_base64_decode, ccg_base64_encode_alloc: declared in ccgpu/util.h (exported). */
 
 /*
  * ccg_url_decode: RFC 3986 percent-decoding, strict: '%' must be followed by

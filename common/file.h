@@ -15,12 +15,7 @@
  */
 CCG_MUST_USE enum ccg_status ccg_file_read(const char *path, size_t max, uint8_t **out, size_t *out_len,
 					   struct ccg_error *err);
-/*
- * ccg_file_write_atomic: writes data to path through a temporary file in the
- * same directory and rename(), so readers see the old or the new file whole.
- */
-CCG_MUST_USE enum ccg_status ccg_file_write_atomic(const char *path, const uint8_t *data, size_t len,
-						   struct ccg_error *err);
+/* ccg_file_write_atomic: declared in ccgpu/util.h (exported). */
 /*
  * ccg_file_write_new: creates path holding data, mode 0600, only if path does
  * not exist: the bytes go whole to a temporary file beside it (fsync'd) that
@@ -30,7 +25,6 @@ CCG_MUST_USE enum ccg_status ccg_file_write_atomic(const char *path, const uint8
  */
 CCG_MUST_USE enum ccg_status ccg_file_write_new(const char *path, const uint8_t *data, size_t len,
 						struct ccg_error *err);
-/* ccg_mkdir_p: creates dir and its parents (mode 0700 for new ones). */
-CCG_MUST_USE enum ccg_status ccg_mkdir_p(const char *dir, struct ccg_error *err);
+/* ccg_mkdir_p: declared in ccgpu/util.h (exported). */
 
 #endif

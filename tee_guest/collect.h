@@ -11,9 +11,9 @@
 #include <openssl/evp.h>
 #include <stdbool.h>
 #include <stddef.h>
-#include <jansson.h>
 #include <stdint.h>
 
+#include "ccgpu/guest.h"
 #include "ccgpu/status.h"
 
 #define CCG_TSM_DEFAULT_ROOT "/sys/kernel/config/tsm/report"
@@ -97,34 +97,9 @@ CCG_MUST_USE enum ccg_status ccg_vtpm_ak_public(const char *tcti, uint32_t ak_ha
 CCG_MUST_USE enum ccg_status ccg_vtpm_nv_read(const char *tcti, uint32_t nv_index, uint8_t **out, size_t *out_len,
 					      struct ccg_error *err);
 
-/*
- * ccg_nvml_gpu_evidence: NVIDIA's serialized evidence JSON for every GPU,
- * over nonce (32 bytes), from libnvidia-ml.so.1 loaded at run time
- * (nvmlDeviceGetConfComputeGpuAttestationReport / Certificate). Without the
- * library: CCG_ERR_NOT_FOUND, where "nvml".
- */
-CCG_MUST_USE enum ccg_status ccg_nvml_gpu_evidence(const uint8_t nonce[32], char **out_json, struct ccg_error *err);
+/* ccg_nvml_gpu_evidence: in ccgpu/guest.h (exported, branch api). */
 
-/*
- * The composite evidence document as `ccgpu collect` writes it and the
- * guest API sends it (tee_guest/collect_composite.c). kind names the CPU
- * TEE interface:
- *   "snp"   an SEV-SNP report through configfs-tsm (tsm_root) or, with
- *           sev_guest, the SNP_GET_REPORT ioctl on that device
- *   "tdx"   a TDX quote through configfs-tsm
- *   "tpm"   a vTPM quote (tcti, ak_handle, pcrs)
- *   "azure" Azure's HCL report from vTPM NV (hcl_nv_index) and a vTPM quote
- * certs_pem (optional) goes into the document as cpu.certs.
- */
-struct ccg_collect_cpu {
-	const char *kind;
-	const char *tsm_root, *sev_guest, *tcti;
-	uint32_t ak_handle, pcrs, hcl_nv_index;
-	const uint8_t *certs_pem;
-	size_t certs_len;
-};
-/* ccg_collect_cpu_kind_ok: kind is one of "snp", "tdx", "tpm", "azure". */
-bool ccg_collect_cpu_kind_ok(const char *kind);
+/* struct ccg_collect_cpu, ccg_collect_cpu_kind_ok: in ccgpu/guest.h (exported, branch api). */
 /*
  * ccg_collect_composite: binding = SHA-512(nonce ‖ tee_pub ‖ SHA-384(gpu)),
  * the CPU report or quote over it, and the document {"ccgpu-composite": 1,

@@ -147,3 +147,18 @@ out:
 	json_decref(doc);
 	return st;
 }
+
+enum ccg_status ccg_collect_composite_json(const struct ccg_collect_cpu *o, const uint8_t *nonce, size_t nonce_len,
+					   const uint8_t *tee_pub, size_t tee_pub_len, const uint8_t *gpu,
+					   size_t gpu_len, char **out_json, struct ccg_error *err)
+{
+	json_t *doc = NULL;
+	enum ccg_status st;
+
+	*out_json = NULL;
+	st = ccg_collect_composite(o, nonce, nonce_len, tee_pub, tee_pub_len, gpu, gpu_len, &doc, err);
+	if (st == CCG_OK && (*out_json = ccg_json_dumps(doc, 2)) == NULL)
+		st = ccg_error_set(err, CCG_ERR_NOMEM, "collect", "out of memory");
+	json_decref(doc);
+	return st;
+}

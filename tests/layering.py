@@ -187,6 +187,7 @@ SELF_TABLE = """\
 | attest/cpu | attest/pki | no |
 | lib | attest/gpu, common/named_internal.h | no |
 | tools/cli | tee/collect.h | yes |
+| tools/daemon | tee | yes |
 | tee | lib | no |
 | tests | * | no |
 <!-- layers: end -->
@@ -208,6 +209,7 @@ GOOD = {
     'tee/collect.c': '#include "lib/x.h"\n#include "tee/collect.h"\n',
     'tools/cli/cli.h': '',
     'tools/cli/main.c': '#include "ccgpu/status.h"\n#include "cli.h"\n#include "tee/collect.h"\nint main(void)\n',
+    'tools/daemon/main.c': '#include "ccgpu/status.h"\n#include "tee/collect.h"\nint main(void)\n',
     'tests/t.c': '#include "common/internal.h"\n#include "tee/collect.h"\n#include "support.h"\nint main(void)\n',
 }
 
@@ -218,6 +220,8 @@ BAD = [
     ('a header of a layer above (transitively unnamed)', 'attest/pki/up.c', '#include "lib/x.h"\n'),
     ('a CLI including an internal header', 'tools/cli/bad.c', '#include "common/cursor.h"\n'),
     ('a CLI including a library header', 'tools/cli/bad.c', '#include "attest/gpu/rim.h"\n'),
+    ('a layer\'s program including common/ (below its own layer)', 'tools/daemon/bad.c', '#include "common/cursor.h"\n'),
+    ('a layer\'s program including a header its layer uses', 'tools/daemon/bad.c', '#include "lib/x.h"\n'),
     ('a private header from another folder', 'lib/priv.c', '#include "common/internal.h"\n'),
     ('a header that is nowhere', 'lib/lost.c', '#include "nowhere/lost.h"\n'),
     ('a folder the table does not name', 'newdir/a.c', '#include "common/cursor.h"\n'),

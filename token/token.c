@@ -6,6 +6,7 @@
 
 #include "ccgpu/token.h"
 #include "common/error.h"
+#include "common/http.h"
 #include "common/json.h"
 #include "token/ear.h"
 
@@ -78,4 +79,35 @@ void ccg_token_free(struct ccg_token *t)
 		return;
 	json_decref(t->claims);
 	free(t);
+}
+
+enum ccg_status ccg_token_jwks_fetch(const char *url, char **out, size_t *out_len, struct ccg_error *err)
+{
+	struct ccg_http_request req = {.url = url, .accept = "application/json", .max_response = CCG_TOKEN_JWKS_MAX};
+	struct ccg_http_response resp = {0};
+	struct ccg_error inner;
+	json_t *doc = NULL;
+	enum ccg_status st;
+
+	if (out == NULL || out_len == NULL)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "jwks", "no place for the result");
+	*out = NULL;
+	*out_len = 0;
+	if (url == NULL || !ccg_http_url_ok(url))
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "jwks", "the JWKS URL must be http:// or https://");
+	ccg_error_clear(&inner);
+	if ((st = ccg_http_global_init()) != CCG_OK)
+		return ccg_error_set(err, st, "jwks", "libcurl did not initialise");
+	if ((st = ccg_http_perform(&req, &resp, &inner)) != CCG_OK)
+		st = ccg_error_set(err, st, "jwks", "%s: %s: %s", url, inner.where, inner.detail);
+	else if (resp.status != 200)
+		st = ccg_error_set(err, CCG_ERR_NETWORK, "jwks", "%s answered HTTP %ld", url, resp.status);
+	else if ((st = ccg_json_parse(resp.body, resp.body_len, CCG_TOKEN_JWKS_MAX, "jwks", &doc, err)) == CCG_OK) {
+		*out = (char *)resp.body; /* NUL-terminated */
+		*out_len = resp.body_len;
+		resp.body = NULL;
+	}
+	json_decref(doc);
+	ccg_http_response_cleanup(&resp);
+	return st;
 }

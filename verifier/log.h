@@ -18,7 +18,7 @@
  * proofs read O(log n) subtree hashes per proof hash.
  *
  * The store is outside the trust boundary: a party keeps the last signed tree
- * head it saw and checks every new one with ccg_log_check, so a history
+ * head it saw and checks every new one with ccg_log_check (party/log.c), so a history
  * rewritten in the database (an edited, removed or reordered row) is caught;
  * entries read back are checked against their stored leaf hash, and a party
  * that fetches entries checks them against a signed head with ccg_log_entries_verify.
@@ -35,20 +35,10 @@
 #include <stdint.h>
 
 #include "ccgpu/status.h"
+#include "party/log.h" /* struct ccg_log_sth, the party's side of the log (exported: ccgpu/party.h) */
+#include "party/merkle.h"
 #include "token/ear.h"
-#include "verifier/merkle.h"
 #include "verifier/store.h"
-
-#define CCG_LOG_MAX_ENTRY (64u * 1024u) /* bytes of one entry */
-#define CCG_LOG_MAX_ENTRIES 256         /* entries in one GET entries answer */
-#define CCG_LOG_MAX_JSON (1u << 20)     /* bytes of a proof or STH JSON text to parse */
-#define CCG_LOG_STH_TYP "ccgpu-log-sth/v1"
-
-struct ccg_log_sth {
-	uint64_t tree_size;
-	int64_t timestamp; /* milliseconds since the Unix epoch, injected by the caller */
-	uint8_t root[CCG_MERKLE_HASH_LEN];
-};
 
 /*
  * ccg_log_append: appends entry (a JSON object, at most CCG_LOG_MAX_ENTRY
@@ -86,35 +76,6 @@ CCG_MUST_USE enum ccg_status ccg_log_consistency_proof(struct ccg_store_txn *t, 
 /* ccg_log_sth_sign: the compact JWS of sth (see above), malloc'd. */
 CCG_MUST_USE enum ccg_status ccg_log_sth_sign(const struct ccg_ear_key *k, const struct ccg_log_sth *sth,
 					      char **out_jws, struct ccg_error *err);
-/*
- * ccg_log_sth_verify: verifies a signed tree head against jwks
- * (ccg_jws_verify: ES384, key by kid) and reads it strictly: typ must be
- * CCG_LOG_STH_TYP, exactly the four members, tree_size and timestamp
- * non-negative integers, sha256_root_hash the base64 of 32 bytes. Errors name
- * "log.sth.<member>"; a bad signature is CCG_ERR_SIGNATURE.
- */
-CCG_MUST_USE enum ccg_status ccg_log_sth_verify(const char *jws, const json_t *jwks, struct ccg_log_sth *out,
-						struct ccg_error *err);
-
-/*
- * ccg_log_check: the party's check of a new signed tree head against the
- * last one it kept (both already verified with ccg_log_sth_verify): the new
- * head's size is not smaller (CCG_ERR_LOG_INCONSISTENT naming
- * "log.sth.tree_size"), its time not earlier ("log.sth.timestamp"), the same
- * size has the same root, and proof is a valid RFC 9162 consistency proof
- * from the old head to the new one; a failed proof is CCG_ERR_LOG_INCONSISTENT
- * naming "log.consistency" with the sizes: the log's history was rewritten.
- */
-CCG_MUST_USE enum ccg_status ccg_log_check(const struct ccg_log_sth *prev, const struct ccg_log_sth *next,
-					   const uint8_t proof[][CCG_MERKLE_HASH_LEN], size_t count,
-					   struct ccg_error *err);
-/*
- * ccg_log_entries_verify: the party's check of entries [0, count) fetched from
- * the log against a verified head of size count: recomputes the root; a
- * mismatch is CCG_ERR_LOG_INCONSISTENT naming "log.entries".
- */
-CCG_MUST_USE enum ccg_status ccg_log_entries_verify(const uint8_t *const *entries, const size_t *lens, size_t count,
-						    const struct ccg_log_sth *sth, struct ccg_error *err);
 
 /*
  * HTTP bodies (application/json) the daemon's routes return; each runs in
@@ -137,30 +98,8 @@ CCG_MUST_USE enum ccg_status ccg_log_http_consistency(struct ccg_store *s, uint6
 						      char **out_body, struct ccg_error *err);
 
 /*
- * Parsing those bodies on the party side (untrusted input, at most
- * CCG_LOG_MAX_JSON bytes, exactly the members listed, hashes the base64 of
- * 32 bytes, at most CCG_MERKLE_MAX_PROOF of them); errors name the member.
- * out must have room for CCG_MERKLE_MAX_PROOF hashes.
+ * The party's side (ccg_log_sth_verify, ccg_log_check, ccg_log_entries_verify and the parsers of
+ * these bodies) is party/log.c, declared in ccgpu/party.h.
  */
-CCG_MUST_USE enum ccg_status ccg_log_proof_parse(const uint8_t *body, size_t len, uint64_t *out_index,
-						 uint64_t *out_size, uint8_t out[][CCG_MERKLE_HASH_LEN],
-						 size_t *out_count, struct ccg_error *err);
-CCG_MUST_USE enum ccg_status ccg_log_consistency_parse(const uint8_t *body, size_t len, uint64_t *out_first,
-						       uint64_t *out_second, uint8_t out[][CCG_MERKLE_HASH_LEN],
-						       size_t *out_count, struct ccg_error *err);
-/*
- * ccg_log_entries_parse (branch party): the GET /v1/log/entries body for
- * [start, end) (end - start in 1..CCG_LOG_MAX_ENTRIES): exactly that many
- * entries, their indexes start, start + 1, … in order, each leaf_input the
- * base64 of at most CCG_LOG_MAX_ENTRY bytes. out[i] (malloc'd; the caller
- * frees each) and out_lens[i] receive entry start + i; on failure none is
- * left allocated. Unchecked against any head: ccg_log_entries_verify or an
- * inclusion proof decides. Errors name the member ("log.entries[3].index").
- */
-CCG_MUST_USE enum ccg_status ccg_log_entries_parse(const uint8_t *body, size_t len, uint64_t start, uint64_t end,
-						   uint8_t **out, size_t *out_lens, struct ccg_error *err);
-/* ccg_log_sth_parse: {"sth": JWS} → ccg_log_sth_verify. */
-CCG_MUST_USE enum ccg_status ccg_log_sth_parse(const uint8_t *body, size_t len, const json_t *jwks,
-					       struct ccg_log_sth *out, struct ccg_error *err);
 
 #endif

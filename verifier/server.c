@@ -24,6 +24,7 @@
 #include "common/encoding.h"
 #include "common/error.h"
 #include "common/file.h"
+#include "common/http.h"
 #include "verifier/daemon.h"
 #include "verifier/log.h"
 #include "token/nras.h"
@@ -846,6 +847,9 @@ enum ccg_status vd_server_start(struct vd *d, struct ccg_error *err)
 	enum ccg_status st;
 	size_t len;
 
+	/* libcurl's global state before the server's threads (appraisals fetch OCSP and RIMs) */
+	if ((st = ccg_http_global_init()) != CCG_OK)
+		return ccg_error_set(err, st, "http", "curl_global_init failed");
 	vd_metrics_init(&d->metrics, route_labels, R_COUNT);
 	if (strncmp(c->listen, "unix:", 5) == 0)
 		st = bind_unix(c->listen + 5, &d->listen_fd, err);

@@ -1,93 +1,18 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * SHARED (owner: branch vtee). The verifier's own TEE evidence: what
- * GET /v1/verifier/evidence?nonce= answers, and how a party checks it before
- * it sends the verifier anything (docs/protocols.md, "The verifier's evidence"):
- *
- *   {"ccgpu-verifier-evidence": 1,
- *    "nonce": "<64 hex, the party's, echoed>",
- *    "keys": {"token": <public JWK of the EAR/STH signing key>,
- *             "upload": <public JWK of the HPKE upload key>},
- *    "binding": "<96 hex>",
- *    "cpu": <CPU evidence object; TPM: as `ccgpu collect --cpu tpm` writes it>}
- *
- *   binding = SHA-384("ccgpu-verifier-evidence/v1" ‖ nonce (32 bytes) ‖
- *                     SHA-256 JWK thumbprint (RFC 7638, 32 raw bytes) of keys.token ‖
- *                     that of keys.upload)
- *
- * The CPU evidence's report_data (TPM: the quote's extraData) is the 64 bytes
- * binding ‖ 16 zero bytes: every CPU TEE's report_data is 64 bytes, and
- * ccg_cpu_verifier_appraise compares all 64.
+ * The verifier's own TEE evidence, the daemon's side (branch vtee): the
+ * document of GET /v1/verifier/evidence (format, binding and the party's
+ * check: party/vevidence.h).
  */
 #ifndef CCGPU_VERIFIER_VEVIDENCE_H
 #define CCGPU_VERIFIER_VEVIDENCE_H
 
 #include <jansson.h>
 #include <stdbool.h>
-#include <stddef.h>
 #include <stdint.h>
 
-#include "ccgpu/cpu.h"
-#include "ccgpu/policy.h"
 #include "ccgpu/status.h"
-
-#define CCG_VEVIDENCE_VERSION 1
-#define CCG_VEVIDENCE_LABEL "ccgpu-verifier-evidence/v1"
-#define CCG_VEVIDENCE_NONCE_LEN 32
-#define CCG_VEVIDENCE_BINDING_LEN 48
-/* the largest document a party reads (a TPM quote's is about 4 KiB) */
-#define CCG_VEVIDENCE_MAX (256 * 1024)
-/* the "alg" the upload key's JWK must carry */
-#define CCG_VEVIDENCE_UPLOAD_ALG "HPKE-P384-SHA384-AES256GCM"
-/* the SHA-256 PCRs the daemon quotes: all 24 */
-#define CCG_VEVIDENCE_PCRS 0xFFFFFFu
-
-/*
- * ccg_vevidence_binding: the binding above. The JWKs must have the members
- * RFC 7638 hashes (EC: crv, kty, x, y); else CCG_ERR_MALFORMED naming
- * "vevidence.keys.token" / "vevidence.keys.upload". Thread-safe.
- */
-CCG_MUST_USE enum ccg_status ccg_vevidence_binding(const uint8_t nonce[32], const json_t *token_jwk,
-						   const json_t *upload_jwk, uint8_t out[48], struct ccg_error *err);
-
-/*
- * ccg_vevidence_jwk_member: name is a member a key of the document may have:
- * kty, crv, x, y, kid (the RFC 7638 thumbprint, base64url), use, alg. The
- * binding covers all of them (kid through the thumbprint it must equal, use
- * and alg through their fixed values); anything else (x5c, a private "d") is
- * left out by ccg_vevidence_make and refused by ccg_vevidence_check.
- */
-bool ccg_vevidence_jwk_member(const char *name);
-
-/*
- * ccg_vevidence_report_data: the 64-byte CPU report_data of a binding
- * (binding ‖ 16 zero bytes).
- */
-void ccg_vevidence_report_data(const uint8_t binding[48], uint8_t out[64]);
-
-/*
- * ccg_vevidence_check: the party's side. Parses doc (the 200 body, at most
- * CCG_VEVIDENCE_MAX bytes; every member present, of its type, nothing else),
- * checks the version, the nonce echo ("vevidence.nonce",
- * CCG_ERR_NONCE_MISMATCH), the two keys' shapes (P-384 EC public keys, a
- * valid point, only the members ccg_vevidence_jwk_member names, kid = the
- * thumbprint; token: use "sig" and alg "ES384" when
- * present; upload: use "enc" and alg CCG_VEVIDENCE_UPLOAD_ALG, named
- * "vevidence.keys.token" / "vevidence.keys.upload"), recomputes the binding
- * from the nonce and the keys and requires the document's
- * ("vevidence.binding", CCG_ERR_NONCE_MISMATCH), appraises doc.cpu with cv
- * (the party's CPU verifier: for a TPM quote the verifier's AK, configured
- * by the party) with report_data from the recomputed binding at now (the
- * CPU verifier's errors: "cpu.ak_public", "tpm.signature", "tpm.extra_data",
- * …), and, when policy is not NULL, evaluates it on the CPU claims
- * (CCG_ERR_POLICY, where = the rule). On success *out_token_jwk and
- * *out_upload_jwk are new references to the two keys; on failure both are
- * NULL. Thread-safe when cv is.
- */
-CCG_MUST_USE enum ccg_status ccg_vevidence_check(const uint8_t *doc, size_t len, const uint8_t nonce[32],
-						 struct ccg_cpu_verifier *cv, const struct ccg_policy *policy,
-						 int64_t now, json_t **out_token_jwk, json_t **out_upload_jwk,
-						 struct ccg_error *err);
+#include "party/vevidence.h"
 
 /*
  * ccg_vevidence_make: the daemon's side (verifier/vevidence_tpm.c): the
@@ -101,5 +26,16 @@ CCG_MUST_USE enum ccg_status ccg_vevidence_check(const uint8_t *doc, size_t len,
 CCG_MUST_USE enum ccg_status ccg_vevidence_make(const uint8_t nonce[32], const json_t *token_jwk,
 						const json_t *upload_jwk, const char *tcti, uint32_t ak_handle,
 						json_t **out, struct ccg_error *err);
+
+/*
+ * ccg_vevidence_ak_ensure: the daemon's start (branch vtee; moved out of
+ * ccgpu-verifierd's main by branch api): when a TPM is configured (tcti not
+ * NULL), makes sure a key is persisted at ak_handle, creating the AK there
+ * when the handle is empty (*created true); ccgpu-verifierd(8) says how a
+ * party learns its public key. No TPM configured: CCG_OK, nothing done.
+ * Errors: the TPM's ("vtpm.ak_handle", "vtpm.ak_create", "vtpm.ak_persist", the TCTI's).
+ */
+CCG_MUST_USE enum ccg_status ccg_vevidence_ak_ensure(const char *tcti, uint32_t ak_handle, bool *created,
+						     struct ccg_error *err);
 
 #endif

@@ -66,3 +66,11 @@ out:
 	json_decref(cpu);
 	return st;
 }
+
+enum ccg_status ccg_vevidence_ak_ensure(const char *tcti, uint32_t ak_handle, bool *created, struct ccg_error *err)
+{
+	*created = false;
+	if (tcti == NULL)
+		return CCG_OK;
+	return ccg_vtpm_ak_ensure(tcti, ak_handle, created, err);
+}

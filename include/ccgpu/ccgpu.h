@@ -17,5 +17,6 @@
 #include "ccgpu/guest.h"
 #include "ccgpu/ohttp.h"
 #include "ccgpu/client.h"
+#include "ccgpu/party.h"
 
 #endif

@@ -43,6 +43,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ccgpu/attest.h"
 #include "ccgpu/channel.h"
 #include "ccgpu/status.h"
 
@@ -189,6 +190,66 @@ CCG_API CCG_MUST_USE enum ccg_status ccg_guest_channel_open(struct ccg_guest *g,
 							    const struct ccg_channel_opts *copts,
 							    struct ccg_session **out_session,
 							    struct ccg_channel **out_channel, struct ccg_error *err);
+
+/* ---- branch api (issue 12): evidence collection on its own, as `ccgpu collect` does it ---- */
+
+/*
+ * For tools that carry evidence to a verifier themselves (the guest API above
+ * does all of this inside ccg_guest_attest). struct ccg_collect_cpu names the
+ * CPU TEE interface of a composite document; kind is one of
+ *   "snp"   an SEV-SNP report through configfs-tsm (tsm_root; NULL: the
+ *           kernel's) or, with sev_guest, the SNP_GET_REPORT ioctl on that device
+ *   "tdx"   a TDX quote through configfs-tsm
+ *   "tpm"   a vTPM quote by the AK at ak_handle over the SHA-256 PCRs in pcrs
+ *           (1..0xFFFFFF) through the TCTI tcti (NULL: the device)
+ *   "azure" Azure's HCL report from vTPM NV (hcl_nv_index) and a vTPM quote
+ * certs_pem (optional, certs_len bytes) goes into the document as cpu.certs.
+ */
+struct ccg_collect_cpu {
+	const char *kind;
+	const char *tsm_root, *sev_guest, *tcti;
+	uint32_t ak_handle, pcrs, hcl_nv_index;
+	const uint8_t *certs_pem;
+	size_t certs_len;
+};
+/* ccg_collect_cpu_kind_ok: kind is one of "snp", "tdx", "tpm", "azure". Thread-safe. */
+CCG_API bool ccg_collect_cpu_kind_ok(const char *kind);
+/*
+ * ccg_collect_composite_json: the composite evidence document over nonce:
+ * binding = SHA-512(nonce ‖ tee_pub ‖ SHA-384(gpu)), the CPU report or quote
+ * whose report_data (TPM: extraData) is the binding, and the document
+ * {"ccgpu-composite": 1, "nonce", "tee_public_key", "gpu_evidence", "cpu"}
+ * (docs/protocols.md) as JSON text (keys sorted, indented by two spaces) in
+ * *out_json, malloc'd; the caller frees it (NULL on failure). tee_pub is the
+ * TEE's DER SubjectPublicKeyInfo, gpu NVIDIA's serialized GPU evidence
+ * (ccg_nvml_gpu_evidence, ccg_gpu_evidence_to_json). Errors: an unknown kind
+ * is CCG_ERR_INVALID_ARG at "--cpu", an empty or too wide PCR mask at
+ * "--pcrs"; the collector's own are named "tsm.*", "sev-guest", "vtpm.*", ….
+ * Thread-safe (each call makes its own configfs-tsm entry or TPM context).
+ */
+CCG_API CCG_MUST_USE enum ccg_status ccg_collect_composite_json(const struct ccg_collect_cpu *o, const uint8_t *nonce,
+								size_t nonce_len, const uint8_t *tee_pub,
+								size_t tee_pub_len, const uint8_t *gpu, size_t gpu_len,
+								char **out_json, struct ccg_error *err);
+/*
+ * ccg_nvml_gpu_evidence: NVIDIA's serialized evidence JSON (malloc'd text in
+ * *out_json) for every GPU, over nonce (32 bytes), from libnvidia-ml.so.1
+ * loaded at run time (nvmlDeviceGetConfComputeGpuAttestationReport /
+ * Certificate). Without the library: CCG_ERR_NOT_FOUND at "nvml".
+ */
+CCG_API CCG_MUST_USE enum ccg_status ccg_nvml_gpu_evidence(const uint8_t nonce[32], char **out_json,
+							   struct ccg_error *err);
+/*
+ * ccg_gpu_source_gpusim_collect: every GPU of the ccgpu-gpusim device on the
+ * UNIX socket at path: its PEM chain and its SPDM report over nonce, appended
+ * to ev (arch HOPPER). Each read and write is bounded (5 s). Connection
+ * failures: CCG_ERR_IO; a device ERROR frame: its status; replies of the
+ * wrong type or shape: CCG_ERR_MALFORMED; errors name the GPU
+ * ("gpusim.gpu[1]..."). Thread-safe on distinct ev.
+ */
+CCG_API CCG_MUST_USE enum ccg_status ccg_gpu_source_gpusim_collect(const char *path,
+								   const uint8_t nonce[CCG_GPU_NONCE_LEN],
+								   struct ccg_gpu_evidence *ev, struct ccg_error *err);
 
 #ifdef __cplusplus
 }

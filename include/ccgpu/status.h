@@ -192,6 +192,18 @@ CCG_API void ccg_error_clear(struct ccg_error *err);
 /* ccg_error_format: writes "where: detail (status text)" into buf; returns buf. */
 CCG_API const char *ccg_error_format(const struct ccg_error *err, char *buf, size_t buf_len);
 
+/*
+ * ccg_error_set (branch api): records a failure in err the way the library
+ * does (for an application's own checks, and for callbacks the library calls
+ * with an err): when err is not NULL and holds no earlier failure, status s,
+ * where and the printf-style detail (fmt may be NULL) are kept, truncated to
+ * the fields' sizes. Returns s, so callers write
+ * `return ccg_error_set(err, CCG_ERR_INVALID_ARG, "--nonce", "need %d bytes", 32);`
+ * Never pass secret material.
+ */
+CCG_API enum ccg_status ccg_error_set(struct ccg_error *err, enum ccg_status s, const char *where, const char *fmt, ...)
+	CCG_PRINTF(4, 5);
+
 /* ---- branch api12 (issue 12 item 7) ---- */
 /*
  * CCG_IGNORE(expr): evaluates a CCG_MUST_USE call whose result is

@@ -68,6 +68,21 @@ CCG_API char *ccg_token_claims_json(const struct ccg_token *t);
 /* ccg_token_free: NULL is allowed. */
 CCG_API void ccg_token_free(struct ccg_token *t);
 
+/*
+ * ccg_token_jwks_fetch (branch api): GET url (http:// or https:// only, no
+ * redirects, at most CCG_TOKEN_JWKS_MAX bytes, 10 s), e.g. the verifier's
+ * /.well-known/jwks.json, for ccg_token_verify. The answer must be HTTP 200
+ * with one JSON document (duplicate keys and trailing text refused); its text
+ * is returned in *out (malloc'd, NUL-terminated; the caller frees it) and
+ * its length in *out_len. Errors, all at "jwks": another scheme
+ * (CCG_ERR_INVALID_ARG), no answer (CCG_ERR_NETWORK), another status
+ * (CCG_ERR_NETWORK with the status), too long (CCG_ERR_TOO_LARGE), not JSON
+ * (CCG_ERR_ENCODING). The keys themselves are checked by ccg_token_verify.
+ * Thread-safe.
+ */
+CCG_API CCG_MUST_USE enum ccg_status ccg_token_jwks_fetch(const char *url, char **out, size_t *out_len,
+							  struct ccg_error *err);
+
 #ifdef __cplusplus
 }
 #endif

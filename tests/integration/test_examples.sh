@@ -18,8 +18,11 @@ meson install -C "$build" --no-rebuild --destdir "$dest" >"$tmp/install.log" 2>&
   tap_bail "meson install failed: $(tail -3 "$tmp/install.log" | tr '\n' ' ')"
 pc="$(find "$dest" -name ccgpu.pc | head -1)"
 [ -n "$pc" ] || tap_bail "no ccgpu.pc installed"
-# only the installed prefix: its ccgpu.pc, its paths under DESTDIR
-export PKG_CONFIG_LIBDIR="$(dirname "$pc")" PKG_CONFIG_PATH="" PKG_CONFIG_SYSROOT_DIR="$dest"
+# only the installed prefix: its ccgpu.pc, its paths under DESTDIR; the system's .pc files after it for
+# what ccgpu.pc requires (jansson, in ccgpu/party.h's API: branch api)
+sys_pc="$(pkg-config --variable pc_path pkg-config)"
+export PKG_CONFIG_LIBDIR="$(dirname "$pc"):$sys_pc" PKG_CONFIG_PATH="" PKG_CONFIG_SYSROOT_DIR="$dest"
+[ "$(pkg-config --variable=pcfiledir ccgpu)" = "$(dirname "$pc")" ] || tap_bail "ccgpu.pc is not the installed one"
 # a path ccgpu.pc names, under DESTDIR (pkgconf puts the sysroot in front of its variables, pkg-config does not)
 under_dest() { local v; v="$(pkg-config --variable="$1" ccgpu)"; case "$v" in "$dest"/*) echo "$v" ;; *) echo "$dest$v" ;; esac; }
 libdir="$(under_dest libdir)"

@@ -21,7 +21,7 @@
 
 #include "common/crypto.h"
 #include "common/encoding.h"
-#include "verifier/merkle.h"
+#include "party/merkle.h"
 
 #define HL CCG_MERKLE_HASH_LEN
 typedef uint8_t hash_t[HL];

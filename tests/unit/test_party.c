@@ -30,7 +30,9 @@
 #include "common/error.h"
 #include "common/file.h"
 #include "common/hpke.h"
-#include "tools/ccgpu-party/party.h"
+#include "common/http.h"
+#include "party/client.h"
+#include "tools/ccgpu-party/cli.h"
 #include "token/ear.h"
 #include "verifier/log.h"
 #include "pg.h"
@@ -96,25 +98,25 @@ static char *cons_body(struct ccg_store *s, uint64_t a, uint64_t b)
 }
 
 /* one step with the bodies the store answers now; returns the step's status */
-static enum ccg_status step(struct ccg_store *s, const struct party_head *kept, int64_t ms, struct party_head *next,
-			    struct ccg_error *err)
+static enum ccg_status step(struct ccg_store *s, const struct ccg_party_head *kept, int64_t ms,
+			    struct ccg_party_head *next, struct ccg_error *err)
 {
 	char *sb = sth_body(s, key, ms), *cb = NULL;
 	struct ccg_log_sth peek;
 	enum ccg_status st;
 
-	assert_int_equal(party_sth_peek((const uint8_t *)sb, strlen(sb), jwks, &peek, NULL), CCG_OK);
-	if (party_log_needs_proof(kept, &peek))
+	assert_int_equal(ccg_party_sth_peek((const uint8_t *)sb, strlen(sb), jwks, &peek, NULL), CCG_OK);
+	if (ccg_party_log_needs_proof(kept, &peek))
 		cb = cons_body(s, kept->sth.tree_size, peek.tree_size);
 	ccg_error_clear(err);
-	st = party_log_step(kept, (const uint8_t *)sb, strlen(sb), (const uint8_t *)cb, cb != NULL ? strlen(cb) : 0,
-			    jwks, next, err);
+	st = ccg_party_log_step(kept, (const uint8_t *)sb, strlen(sb), (const uint8_t *)cb, cb != NULL ? strlen(cb) : 0,
+				jwks, next, err);
 	free(sb);
 	free(cb);
 	return st;
 }
 
-static void copy_head(struct party_head *dst, const struct party_head *src)
+static void copy_head(struct ccg_party_head *dst, const struct ccg_party_head *src)
 {
 	memset(dst, 0, sizeof(*dst));
 	dst->have = src->have;
@@ -126,14 +128,14 @@ static void copy_head(struct party_head *dst, const struct party_head *src)
 /* the state file at path (of URL in sdir) written as j: loading it is refused, naming party.state */
 static void state_refused(const char *sdir, const char *path, const json_t *j)
 {
-	struct party_head back = {0};
+	struct ccg_party_head back = {0};
 	struct ccg_error err;
 	char *text = json_dumps(j, 0);
 
 	assert_non_null(text);
 	assert_int_equal(ccg_file_write_atomic(path, (const uint8_t *)text, strlen(text), NULL), CCG_OK);
 	ccg_error_clear(&err);
-	assert_int_not_equal(party_state_load(sdir, URL, &back, &err), CCG_OK);
+	assert_int_not_equal(ccg_party_state_load(sdir, URL, &back, &err), CCG_OK);
 	assert_string_equal(err.where, "party.state");
 	assert_false(back.have);
 	free(text);
@@ -143,7 +145,7 @@ static void state_refused(const char *sdir, const char *path, const json_t *j)
 static void test_state(void **state)
 {
 	struct ccg_store *s = fresh_store();
-	struct party_head none = {0}, h = {0}, back = {0};
+	struct ccg_party_head none = {0}, h = {0}, back = {0};
 	struct ccg_error err;
 	char sdir[600], path[1200];
 	uint8_t *file = NULL;
@@ -153,20 +155,20 @@ static void test_state(void **state)
 	snprintf(sdir, sizeof(sdir), "%s/state-a/sub", dir);
 	/* nothing kept yet: no head, no error */
 	ccg_error_clear(&err);
-	assert_int_equal(party_state_load(sdir, URL, &back, &err), CCG_OK);
+	assert_int_equal(ccg_party_state_load(sdir, URL, &back, &err), CCG_OK);
 	assert_false(back.have);
 	append_range(s, 0, 5, "upload");
 	assert_int_equal(step(s, &none, NOW_MS, &h, &err), CCG_OK);
 	assert_true(h.have);
 	assert_int_equal(h.sth.tree_size, 5);
-	assert_int_equal(party_state_save(sdir, URL, &h, &err), CCG_OK);
-	assert_int_equal(party_state_load(sdir, URL, &back, &err), CCG_OK);
+	assert_int_equal(ccg_party_state_save(sdir, URL, &h, &err), CCG_OK);
+	assert_int_equal(ccg_party_state_load(sdir, URL, &back, &err), CCG_OK);
 	assert_true(back.have);
 	assert_int_equal(back.sth.tree_size, 5);
 	assert_memory_equal(back.sth.root, h.sth.root, HL);
-	party_head_cleanup(&back);
+	ccg_party_head_cleanup(&back);
 	/* kept per verifier: another URL has none */
-	assert_int_equal(party_state_load(sdir, "unix:/run/ccgpu/verifierd.sock", &back, &err), CCG_OK);
+	assert_int_equal(ccg_party_state_load(sdir, "unix:/run/ccgpu/verifierd.sock", &back, &err), CCG_OK);
 	assert_false(back.have);
 
 	/* the file of one verifier copied under another's name: refused */
@@ -183,7 +185,7 @@ static void test_state(void **state)
 		assert_int_equal(ccg_file_read(path, 1 << 20, &file, &len, NULL), CCG_OK);
 		assert_int_equal(ccg_file_write_atomic(other, file, len, NULL), CCG_OK);
 		ccg_error_clear(&err);
-		assert_int_not_equal(party_state_load(sdir, "http://other:1", &back, &err), CCG_OK);
+		assert_int_not_equal(ccg_party_state_load(sdir, "http://other:1", &back, &err), CCG_OK);
 		assert_string_equal(err.where, "party.state");
 		assert_non_null(strstr(err.detail, "state.verifier"));
 		assert_false(back.have);
@@ -210,7 +212,7 @@ static void test_state(void **state)
 		json_decref(j);
 	}
 	free(file);
-	party_head_cleanup(&h);
+	ccg_party_head_cleanup(&h);
 	ccg_store_close(s);
 }
 
@@ -218,7 +220,7 @@ static void test_state(void **state)
 static void test_log_step(void **state)
 {
 	struct ccg_store *s = fresh_store();
-	struct party_head none = {0}, kept = {0}, next = {0};
+	struct ccg_party_head none = {0}, kept = {0}, next = {0};
 	struct ccg_error err;
 	char *sb, *cb;
 
@@ -229,36 +231,36 @@ static void test_log_step(void **state)
 	append_range(s, 0, 3, "contract");
 	/* from the empty head: no proof needed */
 	assert_int_equal(step(s, &kept, NOW_MS + 1, &next, &err), CCG_OK);
-	party_head_cleanup(&kept);
+	ccg_party_head_cleanup(&kept);
 	copy_head(&kept, &next);
-	party_head_cleanup(&next);
+	ccg_party_head_cleanup(&next);
 	append_range(s, 3, 7, "upload");
 	/* an extension: the consistency proof holds */
 	assert_int_equal(step(s, &kept, NOW_MS + 2, &next, &err), CCG_OK);
 	assert_int_equal(next.sth.tree_size, 7);
 	/* the same size again: no proof, same root */
 	{
-		struct party_head again = {0};
+		struct ccg_party_head again = {0};
 
 		assert_int_equal(step(s, &next, NOW_MS + 3, &again, &err), CCG_OK);
-		party_head_cleanup(&again);
+		ccg_party_head_cleanup(&again);
 	}
-	party_head_cleanup(&kept);
+	ccg_party_head_cleanup(&kept);
 	copy_head(&kept, &next);
-	party_head_cleanup(&next);
+	ccg_party_head_cleanup(&next);
 
 	/* the proof is needed: without it, or for other sizes, refused */
 	append_range(s, 7, 9, "release");
 	sb = sth_body(s, key, NOW_MS + 4);
 	ccg_error_clear(&err);
-	assert_int_equal(party_log_step(&kept, (const uint8_t *)sb, strlen(sb), NULL, 0, jwks, &next, &err),
+	assert_int_equal(ccg_party_log_step(&kept, (const uint8_t *)sb, strlen(sb), NULL, 0, jwks, &next, &err),
 			 CCG_ERR_LOG_INCONSISTENT);
 	assert_string_equal(err.where, "party.log.consistency");
 	assert_false(next.have);
 	cb = cons_body(s, 3, 9);
 	ccg_error_clear(&err);
-	assert_int_equal(party_log_step(&kept, (const uint8_t *)sb, strlen(sb), (const uint8_t *)cb, strlen(cb), jwks,
-					&next, &err),
+	assert_int_equal(ccg_party_log_step(&kept, (const uint8_t *)sb, strlen(sb), (const uint8_t *)cb, strlen(cb),
+					    jwks, &next, &err),
 			 CCG_ERR_LOG_INCONSISTENT);
 	assert_string_equal(err.where, "party.log.consistency");
 	assert_non_null(strstr(err.detail, "was asked for"));
@@ -267,7 +269,7 @@ static void test_log_step(void **state)
 	free(sb);
 	sb = sth_body(s, other_key, NOW_MS + 4);
 	ccg_error_clear(&err);
-	assert_int_not_equal(party_log_step(&kept, (const uint8_t *)sb, strlen(sb), NULL, 0, jwks, &next, &err),
+	assert_int_not_equal(ccg_party_log_step(&kept, (const uint8_t *)sb, strlen(sb), NULL, 0, jwks, &next, &err),
 			     CCG_OK);
 	assert_string_equal(err.where, "party.log.sth");
 	free(sb);
@@ -298,7 +300,7 @@ static void test_log_step(void **state)
 	append_range(s, 3, 7, "upload");
 	assert_int_equal(step(s, &kept, NOW_MS - 1000, &next, &err), CCG_ERR_LOG_INCONSISTENT);
 	assert_non_null(strstr(err.detail, "log.sth.timestamp"));
-	party_head_cleanup(&kept);
+	ccg_party_head_cleanup(&kept);
 	ccg_store_close(s);
 }
 
@@ -306,7 +308,7 @@ static void test_log_step(void **state)
 static void test_entries(void **state)
 {
 	struct ccg_store *s = fresh_store();
-	struct party_head none = {0}, h = {0};
+	struct ccg_party_head none = {0}, h = {0};
 	struct ccg_error err;
 	uint8_t *e[8];
 	size_t lens[8];
@@ -324,18 +326,19 @@ static void test_entries(void **state)
 	for (uint64_t i = 0; i < 8; i++) {
 		assert_int_equal(ccg_log_http_proof(s, i, NULL, 8, &pb, NULL), CCG_OK);
 		ccg_error_clear(&err);
-		assert_int_equal(party_log_proof_check(&h.sth, i, e[i], lens[i], (const uint8_t *)pb, strlen(pb), &err),
+		assert_int_equal(ccg_party_log_proof_check(&h.sth, i, e[i], lens[i], (const uint8_t *)pb, strlen(pb),
+							   &err),
 				 CCG_OK);
 		/* the same proof for another entry's bytes */
 		ccg_error_clear(&err);
-		assert_int_equal(party_log_proof_check(&h.sth, i, e[(i + 1) % 8], lens[(i + 1) % 8],
-						       (const uint8_t *)pb, strlen(pb), &err),
+		assert_int_equal(ccg_party_log_proof_check(&h.sth, i, e[(i + 1) % 8], lens[(i + 1) % 8],
+							   (const uint8_t *)pb, strlen(pb), &err),
 				 CCG_ERR_LOG_PROOF);
 		assert_string_equal(err.where, "party.log.inclusion");
 		/* a proof of another leaf passed off for this one */
 		ccg_error_clear(&err);
-		assert_int_equal(party_log_proof_check(&h.sth, (i + 1) % 8, e[(i + 1) % 8], lens[(i + 1) % 8],
-						       (const uint8_t *)pb, strlen(pb), &err),
+		assert_int_equal(ccg_party_log_proof_check(&h.sth, (i + 1) % 8, e[(i + 1) % 8], lens[(i + 1) % 8],
+							   (const uint8_t *)pb, strlen(pb), &err),
 				 CCG_ERR_LOG_PROOF);
 		assert_non_null(strstr(err.detail, "was asked for"));
 		free(pb);
@@ -388,7 +391,7 @@ static void test_entries(void **state)
 	ccg_error_clear(&err);
 	assert_int_equal(ccg_log_http_entries(s, 0, 8, &body, &err), CCG_ERR_LOG_INCONSISTENT);
 	assert_string_equal(err.where, "log.entry[3]");
-	party_head_cleanup(&h);
+	ccg_party_head_cleanup(&h);
 	ccg_store_close(s);
 }
 
@@ -410,13 +413,13 @@ static void test_upload(void **state)
 	json_object_del(jwk, "d");
 	json_object_set_new(jwk, "kid", json_string("upload-1"));
 	json_object_set_new(jwk, "use", json_string("enc"));
-	json_object_set_new(jwk, "alg", json_string(PARTY_UPLOAD_ALG));
+	json_object_set_new(jwk, "alg", json_string(CCG_PARTY_UPLOAD_ALG));
 	ccg_error_clear(&err);
-	if (party_upload_key(jwk, pk, kid, &err) != CCG_OK)
+	if (ccg_party_upload_key(jwk, pk, kid, &err) != CCG_OK)
 		fail_msg("%s: %s", err.where, err.detail);
 	assert_string_equal(kid, "upload-1");
-	assert_int_equal(party_upload_body(pk, kid, "llm", "model-key", 3, (const uint8_t *)secret, strlen(secret),
-					   &body, NULL),
+	assert_int_equal(ccg_party_upload_body(pk, kid, "llm", "model-key", 3, (const uint8_t *)secret, strlen(secret),
+					       &body, NULL),
 			 CCG_OK);
 	o = json_loads(body, 0, NULL);
 	assert_non_null(o);
@@ -430,7 +433,7 @@ static void test_upload(void **state)
 	assert_true(n < sizeof(sealed) - 97);
 	assert_int_equal(jose_b64_dec(json_object_get(o, "ct"), sealed + 97, sizeof(sealed) - 97), n);
 	/* aad = contract ‖ 0x00 ‖ secret ‖ 0x00 ‖ decimal version */
-	aad_len = party_upload_aad("llm", "model-key", 3, aad);
+	aad_len = ccg_party_upload_aad("llm", "model-key", 3, aad);
 	assert_int_equal(aad_len, 3 + 1 + 9 + 1 + 1);
 	assert_memory_equal(aad,
 			    "llm\0model-key\0"
@@ -443,7 +446,7 @@ static void test_upload(void **state)
 	assert_int_equal(pt_len, strlen(secret));
 	assert_memory_equal(pt, secret, pt_len);
 	/* sealed for another version: does not open under this one's aad */
-	aad_len = party_upload_aad("llm", "model-key", 4, aad);
+	aad_len = ccg_party_upload_aad("llm", "model-key", 4, aad);
 	assert_int_not_equal(ccg_hpke_open(CCG_HPKE_P384_SHA384_AES256GCM, sk, sealed, 97 + n,
 					   (const uint8_t *)"ccgpu-secret-upload/v1", 22, aad, aad_len, pt, sizeof(pt),
 					   &pt_len, NULL),
@@ -475,7 +478,7 @@ static void test_upload(void **state)
 			else
 				json_object_set_new(bad, cases[i].member, json_string(cases[i].value));
 			ccg_error_clear(&err);
-			assert_int_not_equal(party_upload_key(bad, pk, kid, &err), CCG_OK);
+			assert_int_not_equal(ccg_party_upload_key(bad, pk, kid, &err), CCG_OK);
 			assert_string_equal(err.where, cases[i].where);
 			json_decref(bad);
 		}
@@ -484,17 +487,17 @@ static void test_upload(void **state)
 		json_object_set_new(bad, "x",
 				    json_string("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"));
 		ccg_error_clear(&err);
-		assert_int_not_equal(party_upload_key(bad, pk, kid, &err), CCG_OK);
+		assert_int_not_equal(ccg_party_upload_key(bad, pk, kid, &err), CCG_OK);
 		assert_string_equal(err.where, "party.upload_key.x");
 		json_decref(bad);
 	}
 	/* names that could leave their path segment are refused */
-	assert_true(party_name_ok("llm-serving_v2.1"));
-	assert_false(party_name_ok("a/b"));
-	assert_false(party_name_ok(".."));
-	assert_false(party_name_ok(""));
-	assert_false(party_name_ok("a?b"));
-	assert_int_equal(party_upload_body(pk, "k", "a/b", "s", 1, (const uint8_t *)"x", 1, &body, NULL),
+	assert_true(ccg_party_name_ok("llm-serving_v2.1"));
+	assert_false(ccg_party_name_ok("a/b"));
+	assert_false(ccg_party_name_ok(".."));
+	assert_false(ccg_party_name_ok(""));
+	assert_false(ccg_party_name_ok("a?b"));
+	assert_int_equal(ccg_party_upload_body(pk, "k", "a/b", "s", 1, (const uint8_t *)"x", 1, &body, NULL),
 			 CCG_ERR_INVALID_ARG);
 	json_decref(jwk);
 	EVP_PKEY_free(sk);
@@ -503,8 +506,8 @@ static void test_upload(void **state)
 /* the verifier's answers and addresses */
 static void test_answers(void **state)
 {
-	struct ccg_http_response r = {0};
-	struct party_verifier v;
+	struct ccg_party_answer r = {0};
+	struct ccg_party_verifier v;
 	struct ccg_error err;
 	const char problem[] =
 		"{\"type\":\"tag:ccgpu.dev,2026:problem:release-denied\",\"title\":\"Denied\","
@@ -513,12 +516,12 @@ static void test_answers(void **state)
 
 	(void)state;
 	r.status = 201;
-	assert_int_equal(party_answer_check(&r, 201, "party.request", NULL), CCG_OK);
+	assert_int_equal(ccg_party_answer_check(&r, 201, "party.request", NULL), CCG_OK);
 	r.status = 403;
 	r.body = (uint8_t *)problem;
 	r.body_len = strlen(problem);
 	ccg_error_clear(&err);
-	assert_int_equal(party_answer_check(&r, 201, "party.request", &err), CCG_ERR_PEER_REFUSED);
+	assert_int_equal(ccg_party_answer_check(&r, 201, "party.request", &err), CCG_ERR_PEER_REFUSED);
 	assert_string_equal(err.where, "party.request");
 	assert_non_null(strstr(err.detail, "HTTP 403 release-denied"));
 	assert_non_null(strstr(err.detail, "party clinic"));
@@ -528,7 +531,7 @@ static void test_answers(void **state)
 	r.body = (uint8_t *)"<html>";
 	r.body_len = 6;
 	ccg_error_clear(&err);
-	assert_int_equal(party_answer_check(&r, 200, "party.evidence", &err), CCG_ERR_NETWORK);
+	assert_int_equal(ccg_party_answer_check(&r, 200, "party.evidence", &err), CCG_ERR_NETWORK);
 	assert_non_null(strstr(err.detail, "HTTP 503"));
 	assert_int_equal(party_exit_for(&err), PARTY_EXIT_UNAVAILABLE);
 	ccg_error_clear(&err);
@@ -561,19 +564,19 @@ static void test_answers(void **state)
 		assert_string_equal(err.where, "http.method");
 		assert_int_equal(ccg_http_transfer_count(), before);
 	}
-	assert_int_equal(party_verifier_parse("http://127.0.0.1:8400/", &v, NULL), CCG_OK);
+	assert_int_equal(ccg_party_verifier_parse("http://127.0.0.1:8400/", &v, NULL), CCG_OK);
 	assert_string_equal(v.base, "http://127.0.0.1:8400");
 	assert_string_equal(v.unix_path, "");
-	assert_int_equal(party_verifier_parse("unix:/run/ccgpu/vd.sock", &v, NULL), CCG_OK);
+	assert_int_equal(ccg_party_verifier_parse("unix:/run/ccgpu/vd.sock", &v, NULL), CCG_OK);
 	assert_string_equal(v.unix_path, "/run/ccgpu/vd.sock");
 	assert_string_equal(v.base, "http://localhost");
 	assert_string_equal(v.url, "unix:/run/ccgpu/vd.sock");
 	ccg_error_clear(&err);
-	assert_int_equal(party_verifier_parse("unix:relative.sock", &v, &err), CCG_ERR_INVALID_ARG);
+	assert_int_equal(ccg_party_verifier_parse("unix:relative.sock", &v, &err), CCG_ERR_INVALID_ARG);
 	assert_string_equal(err.where, "verifier");
-	assert_int_equal(party_verifier_parse("ftp://x", &v, NULL), CCG_ERR_INVALID_ARG);
-	assert_int_equal(party_verifier_parse("http://x/?q=1", &v, NULL), CCG_ERR_INVALID_ARG);
-	assert_int_equal(party_verifier_parse(NULL, &v, NULL), CCG_ERR_INVALID_ARG);
+	assert_int_equal(ccg_party_verifier_parse("ftp://x", &v, NULL), CCG_ERR_INVALID_ARG);
+	assert_int_equal(ccg_party_verifier_parse("http://x/?q=1", &v, NULL), CCG_ERR_INVALID_ARG);
+	assert_int_equal(ccg_party_verifier_parse(NULL, &v, NULL), CCG_ERR_INVALID_ARG);
 }
 
 static int setup(void **state)

@@ -5,9 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/encoding.h"
-#include "common/error.h"
-#include "common/file.h"
+#include "ccgpu/util.h"
 #include "gpusim/gpusim.h"
 #include "gpusim/serve.h"
 

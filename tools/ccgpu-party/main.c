@@ -14,17 +14,11 @@
 #include <unistd.h>
 
 #include "ccgpu/cpu.h"
+#include "ccgpu/party.h"
 #include "ccgpu/policy.h"
+#include "ccgpu/util.h"
 #include "ccgpu/version.h"
-#include "common/crypto.h"
-#include "common/encoding.h"
-#include "common/error.h"
-#include "common/file.h"
-#include "common/json.h"
-#include "common/secret.h"
-#include "tools/ccgpu-party/party.h"
-#include "verifier/statement.h"
-#include "verifier/vevidence.h"
+#include "cli.h"
 
 #define FILE_MAX (1u << 20) /* a contract, a signature, a policy, a key */
 
@@ -104,13 +98,13 @@ struct opts {
 /* one call's context: the verifier, the keys its evidence vouched for, the kept head */
 struct call {
 	struct opts o;
-	struct party_verifier v;
+	struct ccg_party_verifier v;
 	char state_dir[2048];
 	int64_t now;
 	uint8_t *key_pem;
 	size_t key_len;
 	json_t *jwks, *upload_jwk;
-	struct party_head kept, head;
+	struct ccg_party_head kept, head;
 };
 
 static int usage_error(const char *fmt, ...) CCG_PRINTF(1, 2);
@@ -168,8 +162,8 @@ static void call_cleanup(struct call *c)
 	}
 	json_decref(c->jwks);
 	json_decref(c->upload_jwk);
-	party_head_cleanup(&c->kept);
-	party_head_cleanup(&c->head);
+	ccg_party_head_cleanup(&c->kept);
+	ccg_party_head_cleanup(&c->head);
 }
 
 /*
@@ -180,7 +174,7 @@ static enum ccg_status appraise_verifier(struct call *c, struct ccg_error *err)
 {
 	struct ccg_cpu_verifier *cv = NULL;
 	struct ccg_policy *pol = NULL;
-	struct ccg_http_response r = {0};
+	struct ccg_party_answer r = {0};
 	struct ccg_error inner;
 	uint8_t nonce[32], *text = NULL;
 	char hex[65], target[128];
@@ -211,14 +205,14 @@ static enum ccg_status appraise_verifier(struct call *c, struct ccg_error *err)
 			goto out;
 		}
 	}
-	if ((st = ccg_random(nonce, sizeof(nonce))) != CCG_OK) {
+	if ((st = ccg_nonce_random(nonce, sizeof(nonce))) != CCG_OK) {
 		st = ccg_error_set(err, st, "party.evidence", "no random nonce");
 		goto out;
 	}
 	ccg_hex_encode(nonce, sizeof(nonce), hex);
 	snprintf(target, sizeof(target), "/v1/verifier/evidence?nonce=%s", hex);
-	if ((st = party_http(&c->v, "GET", target, NULL, 0, NULL, &r, err)) != CCG_OK ||
-	    (st = party_answer_check(&r, 200, "party.evidence", err)) != CCG_OK)
+	if ((st = ccg_party_http(&c->v, "GET", target, NULL, 0, NULL, &r, err)) != CCG_OK ||
+	    (st = ccg_party_answer_check(&r, 200, "party.evidence", err)) != CCG_OK)
 		goto out;
 	ccg_error_clear(&inner);
 	st = ccg_vevidence_check(r.body, r.body_len, nonce, cv, pol, c->now, &token, &c->upload_jwk, &inner);
@@ -232,7 +226,7 @@ static enum ccg_status appraise_verifier(struct call *c, struct ccg_error *err)
 	token = NULL;
 out:
 	json_decref(token);
-	ccg_http_response_cleanup(&r);
+	ccg_party_answer_cleanup(&r);
 	free(text);
 	ccg_policy_free(pol);
 	ccg_cpu_verifier_free(cv);
@@ -244,10 +238,10 @@ static enum ccg_status advance_log(struct call *c, struct ccg_error *err)
 {
 	enum ccg_status st;
 
-	party_head_cleanup(&c->head);
-	if ((st = party_log_advance(&c->v, c->jwks, &c->kept, &c->head, err)) != CCG_OK)
+	ccg_party_head_cleanup(&c->head);
+	if ((st = ccg_party_log_advance(&c->v, c->jwks, &c->kept, &c->head, err)) != CCG_OK)
 		return st;
-	if ((st = party_state_save(c->state_dir, c->v.url, &c->head, err)) != CCG_OK)
+	if ((st = ccg_party_state_save(c->state_dir, c->v.url, &c->head, err)) != CCG_OK)
 		return st;
 	if (c->kept.have)
 		fprintf(stderr,
@@ -266,7 +260,7 @@ static enum ccg_status call_open(struct call *c, bool signing, struct ccg_error 
 	struct ccg_error inner;
 	enum ccg_status st;
 
-	if ((st = party_verifier_parse(c->o.verifier, &c->v, err)) != CCG_OK)
+	if ((st = ccg_party_verifier_parse(c->o.verifier, &c->v, err)) != CCG_OK)
 		return st;
 	c->v.timeout_ms = (long)c->o.timeout * 1000;
 	if (signing) {
@@ -277,14 +271,14 @@ static enum ccg_status call_open(struct call *c, bool signing, struct ccg_error 
 		if ((st = ccg_file_read(c->o.key, FILE_MAX, &c->key_pem, &c->key_len, &inner)) != CCG_OK)
 			return ccg_error_set(err, st, "party.input", "--key %s: %s", c->o.key, inner.detail);
 	}
-	if ((st = party_state_load(c->state_dir, c->v.url, &c->kept, err)) != CCG_OK)
+	if ((st = ccg_party_state_load(c->state_dir, c->v.url, &c->kept, err)) != CCG_OK)
 		return st;
 	return appraise_verifier(c, err);
 }
 
 /* signs and sends a state-changing request; *out is the answer */
 static enum ccg_status send_signed(struct call *c, const char *method, const char *path, const char *contract,
-				   const char *body, struct ccg_http_response *out, struct ccg_error *err)
+				   const char *body, struct ccg_party_answer *out, struct ccg_error *err)
 {
 	char route[CCG_STATEMENT_MAX_ROUTE + 1], *stmt = NULL;
 	struct ccg_error inner;
@@ -298,7 +292,7 @@ static enum ccg_status send_signed(struct call *c, const char *method, const cha
 	if (st != CCG_OK)
 		return ccg_error_set(err, st, "party.input", "signing the statement with --key: %s: %s", inner.where,
 				     inner.detail);
-	st = party_http(&c->v, method, path, (const uint8_t *)body, strlen(body), stmt, out, err);
+	st = ccg_party_http(&c->v, method, path, (const uint8_t *)body, strlen(body), stmt, out, err);
 	free(stmt);
 	return st;
 }
@@ -308,7 +302,7 @@ static enum ccg_status send_signed(struct call *c, const char *method, const cha
  * entry must be in the new signed head (inclusion proof) and say what was
  * asked (type, contract and, where the entry has one, this party as "by").
  */
-static enum ccg_status check_logged(struct call *c, const struct ccg_http_response *r, const char *type,
+static enum ccg_status check_logged(struct call *c, const struct ccg_party_answer *r, const char *type,
 				    const char *contract, struct ccg_error *err)
 {
 	uint8_t *entry = NULL;
@@ -319,7 +313,9 @@ static enum ccg_status check_logged(struct call *c, const struct ccg_http_respon
 	enum ccg_status st;
 
 	a = json_loadb((const char *)r->body, r->body_len, JSON_REJECT_DUPLICATES, NULL);
-	if (ccg_json_get_int(a, "log_index", 0, INT64_MAX, &index, "party.answer", NULL) != CCG_OK) {
+	if (json_is_integer(json_object_get(a, "log_index")))
+		index = json_integer_value(json_object_get(a, "log_index"));
+	if (index < 0) {
 		json_decref(a);
 		return ccg_error_set(err, CCG_ERR_MALFORMED, "party.answer", "the answer names no log_index");
 	}
@@ -328,9 +324,9 @@ static enum ccg_status check_logged(struct call *c, const struct ccg_http_respon
 		return ccg_error_set(err, CCG_ERR_LOG_PROOF, "party.log.inclusion",
 				     "the change's entry %" PRId64 " is not in the signed head of %" PRIu64, index,
 				     c->head.sth.tree_size);
-	if ((st = party_log_entries(&c->v, (uint64_t)index, (uint64_t)index + 1, &entry, &len, err)) != CCG_OK)
+	if ((st = ccg_party_log_entries(&c->v, (uint64_t)index, (uint64_t)index + 1, &entry, &len, err)) != CCG_OK)
 		return st;
-	if ((st = party_log_included(&c->v, &c->head.sth, (uint64_t)index, entry, len, err)) != CCG_OK)
+	if ((st = ccg_party_log_included(&c->v, &c->head.sth, (uint64_t)index, entry, len, err)) != CCG_OK)
 		goto out;
 	e = json_loadb((const char *)entry, len, JSON_REJECT_DUPLICATES, NULL);
 	by = json_string_value(json_object_get(e, "by"));
@@ -355,7 +351,7 @@ out:
 static int change(struct call *c, const char *what, const char *method, const char *path, const char *contract,
 		  const char *body, long want, const char *entry_type)
 {
-	struct ccg_http_response r = {0};
+	struct ccg_party_answer r = {0};
 	struct ccg_error err, refused;
 	enum ccg_status st;
 	int rc = PARTY_EXIT_OK;
@@ -364,7 +360,7 @@ static int change(struct call *c, const char *what, const char *method, const ch
 	ccg_error_clear(&refused);
 	if ((st = send_signed(c, method, path, contract, body, &r, &err)) != CCG_OK)
 		return fail(what, &err);
-	if (party_answer_check(&r, want, "party.request", &refused) == CCG_OK)
+	if (ccg_party_answer_check(&r, want, "party.request", &refused) == CCG_OK)
 		printf("%.*s\n", (int)r.body_len, (const char *)r.body);
 	/* the log is checked after every call, refused or not */
 	if (advance_log(c, &err) != CCG_OK ||
@@ -372,7 +368,7 @@ static int change(struct call *c, const char *what, const char *method, const ch
 		rc = fail(what, &err);
 	else if (refused.status != CCG_OK)
 		rc = fail(what, &refused);
-	ccg_http_response_cleanup(&r);
+	ccg_party_answer_cleanup(&r);
 	return rc;
 }
 
@@ -393,13 +389,18 @@ static int cmd_contract_push(struct call *c, int argc, char **argv)
 		return usage_error("contract push CONTRACT.json SIG.json...");
 	ccg_error_clear(&err);
 	if (ccg_file_read(argv[0], FILE_MAX, &doc, &len, &err) != CCG_OK ||
-	    ccg_contract_parse(doc, len, &ct, &err) != CCG_OK ||
-	    ccg_json_parse(doc, len, FILE_MAX, "contract", &j, &err) != CCG_OK ||
-	    ccg_json_get_string(j, "id", &name, "contract.id", &err) != CCG_OK) {
+	    ccg_contract_parse(doc, len, &ct, &err) != CCG_OK) {
 		rc = fail(argv[0], &err);
 		goto out;
 	}
-	if (!party_name_ok(name)) {
+	/* the contract parsed strictly above: its id is a string */
+	j = json_loadb((const char *)doc, len, JSON_REJECT_DUPLICATES, NULL);
+	if ((name = json_string_value(json_object_get(j, "id"))) == NULL) {
+		ccg_error_set(&err, CCG_ERR_MALFORMED, "contract.id", "not a string");
+		rc = fail(argv[0], &err);
+		goto out;
+	}
+	if (!ccg_party_name_ok(name)) {
 		rc = usage_error("the contract's id \"%.64s\" is not 1..128 of [A-Za-z0-9._-]", name);
 		goto out;
 	}
@@ -435,53 +436,11 @@ out:
 	return rc;
 }
 
-/* the secret's bytes straight into a wiped, locked buffer */
-static enum ccg_status read_secret(const char *path, struct ccg_secret **out, struct ccg_error *err)
-{
-	struct stat sb;
-	size_t got = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	enum ccg_status st = CCG_OK;
-
-	*out = NULL;
-	if (fd < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		st = ccg_error_set(err, CCG_ERR_IO, "party.input", "%s: not a readable file", path);
-		goto out;
-	}
-	if (sb.st_size <= 0 || (uint64_t)sb.st_size > PARTY_MAX_SECRET) {
-		st = ccg_error_set(err, CCG_ERR_TOO_LARGE, "party.input", "%s: a secret has 1 to %u bytes", path,
-				   PARTY_MAX_SECRET);
-		goto out;
-	}
-	if ((st = ccg_secret_new((size_t)sb.st_size, out)) != CCG_OK) {
-		st = ccg_error_set(err, st, "party.input", "no secret buffer");
-		goto out;
-	}
-	while (got < (*out)->len) {
-		ssize_t n = read(fd, (*out)->data + got, (*out)->len - got);
-
-		if (n <= 0) {
-			st = ccg_error_set(err, CCG_ERR_IO, "party.input", "%s: short read", path);
-			break;
-		}
-		got += (size_t)n;
-	}
-out:
-	if (fd >= 0)
-		close(fd);
-	if (st != CCG_OK) {
-		ccg_secret_free(*out);
-		*out = NULL;
-	}
-	return st;
-}
-
 static int cmd_secret_put(struct call *c, int argc, char **argv)
 {
-	struct ccg_secret *sec = NULL;
 	struct ccg_error err;
 	struct stat sb;
-	char name[PARTY_MAX_NAME + 1], path[512], kid[129], *body = NULL;
+	char name[CCG_PARTY_MAX_NAME + 1], path[512], kid[129], *body = NULL;
 	uint8_t pk[97], *doc = NULL;
 	size_t len = 0;
 	int64_t version = c->o.contract_version;
@@ -496,10 +455,15 @@ static int cmd_secret_put(struct call *c, int argc, char **argv)
 		json_t *j = NULL;
 		const char *id = NULL;
 
-		if (ccg_file_read(argv[0], FILE_MAX, &doc, &len, &err) != CCG_OK ||
-		    ccg_json_parse(doc, len, FILE_MAX, "contract", &j, &err) != CCG_OK ||
-		    ccg_json_get_string(j, "id", &id, "contract.id", &err) != CCG_OK ||
-		    ccg_json_get_int(j, "version", 1, INT64_MAX, &version, "contract.version", &err) != CCG_OK) {
+		if (ccg_file_read(argv[0], FILE_MAX, &doc, &len, &err) == CCG_OK &&
+		    (j = json_loadb((const char *)doc, len, JSON_REJECT_DUPLICATES, NULL)) == NULL)
+			ccg_error_set(&err, CCG_ERR_ENCODING, "contract", "not one JSON document");
+		else if (j != NULL && (id = json_string_value(json_object_get(j, "id"))) == NULL)
+			ccg_error_set(&err, CCG_ERR_MALFORMED, "contract.id", "not a string");
+		else if (j != NULL && (!json_is_integer(json_object_get(j, "version")) ||
+				       (version = json_integer_value(json_object_get(j, "version"))) < 1))
+			ccg_error_set(&err, CCG_ERR_MALFORMED, "contract.version", "not an integer >= 1");
+		if (err.status != CCG_OK) {
 			json_decref(j);
 			free(doc);
 			return fail(argv[0], &err);
@@ -508,14 +472,12 @@ static int cmd_secret_put(struct call *c, int argc, char **argv)
 		json_decref(j);
 		free(doc);
 	}
-	if (!party_name_ok(name) || !party_name_ok(argv[1]))
+	if (!ccg_party_name_ok(name) || !ccg_party_name_ok(argv[1]))
 		return usage_error("CONTRACT and SECRET are 1..128 of [A-Za-z0-9._-]");
 	if (version < 1)
 		return usage_error("give --contract-version N (or CONTRACT as the contract's file)");
-	if (read_secret(argv[2], &sec, &err) != CCG_OK)
-		return fail("secret put", &err);
-	if (call_open(c, true, &err) != CCG_OK || party_upload_key(c->upload_jwk, pk, kid, &err) != CCG_OK ||
-	    party_upload_body(pk, kid, name, argv[1], version, sec->data, sec->len, &body, &err) != CCG_OK) {
+	if (call_open(c, true, &err) != CCG_OK || ccg_party_upload_key(c->upload_jwk, pk, kid, &err) != CCG_OK ||
+	    ccg_party_upload_body_file(pk, kid, name, argv[1], version, argv[2], &body, &err) != CCG_OK) {
 		rc = fail("secret put", &err);
 		goto out;
 	}
@@ -523,7 +485,6 @@ static int cmd_secret_put(struct call *c, int argc, char **argv)
 	rc = change(c, "secret put", "PUT", path, name, body, 201, "upload");
 out:
 	free(body);
-	ccg_secret_free(sec);
 	return rc;
 }
 
@@ -537,7 +498,7 @@ static int cmd_suspend(struct call *c, const char *verb, int argc, char **argv)
 	snprintf(what, sizeof(what), "%s", verb);
 	if (argc < 1 || argc > 2)
 		return usage_error("%s CONTRACT [SECRET]", verb);
-	if (!party_name_ok(argv[0]) || (argc == 2 && !party_name_ok(argv[1])))
+	if (!ccg_party_name_ok(argv[0]) || (argc == 2 && !ccg_party_name_ok(argv[1])))
 		return usage_error("CONTRACT and SECRET are 1..128 of [A-Za-z0-9._-]");
 	o = argc == 2 ? json_pack("{s:s}", "secret", argv[1]) : json_object();
 	body = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
@@ -576,7 +537,7 @@ static int cmd_log_verify(struct call *c)
 			rc = fail("log verify", &err);
 			goto out;
 		}
-		if (party_log_entries(&c->v, 0, n, entries, lens, &err) != CCG_OK ||
+		if (ccg_party_log_entries(&c->v, 0, n, entries, lens, &err) != CCG_OK ||
 		    ccg_log_entries_verify((const uint8_t *const *)entries, lens, (size_t)n, &c->head.sth, &err) !=
 			    CCG_OK) {
 			if (strcmp(err.where, "party.log.entries") != 0) {
@@ -629,12 +590,12 @@ static int cmd_log_show(struct call *c)
 		end = n;
 	if (end - start > CCG_LOG_MAX_ENTRIES)
 		end = start + CCG_LOG_MAX_ENTRIES;
-	if (party_log_entries(&c->v, start, end, entries, lens, &err) != CCG_OK)
+	if (ccg_party_log_entries(&c->v, start, end, entries, lens, &err) != CCG_OK)
 		return fail("log show", &err);
 	for (uint64_t i = start; i < end; i++) {
 		/* printed only once proven in the signed head */
 		if (rc == PARTY_EXIT_OK &&
-		    party_log_included(&c->v, &c->head.sth, i, entries[i - start], lens[i - start], &err) != CCG_OK)
+		    ccg_party_log_included(&c->v, &c->head.sth, i, entries[i - start], lens[i - start], &err) != CCG_OK)
 			rc = fail("log show", &err);
 		if (rc == PARTY_EXIT_OK)
 			printf("%" PRIu64 " %.*s\n", i, (int)lens[i - start], (const char *)entries[i - start]);

@@ -14,11 +14,7 @@
 #include "ccgpu/attest.h"
 #include "ccgpu/policy.h"
 #include "ccgpu/version.h"
-#include "common/crypto.h"
-#include "common/encoding.h"
-#include "common/error.h"
-#include "common/file.h"
-#include "common/json.h"
+#include "ccgpu/util.h"
 
 enum { EXIT_ALLOW = 0, EXIT_DENY = 1, EXIT_USAGE = 2 };
 #define CLI_MAX_INPUT (4u << 20)
@@ -484,6 +480,7 @@ static int cmd_test(const struct opts *o)
 	char *text = NULL, *dir = NULL;
 	size_t len = 0, i;
 	json_t *cases = NULL, *cs;
+	json_error_t je;
 	struct ccg_error err;
 	int rc, failed = 0, n = 0;
 
@@ -494,8 +491,10 @@ static int cmd_test(const struct opts *o)
 	if ((rc = read_file(o->args[1], &text, &len)) != 0)
 		goto out;
 	ccg_error_clear(&err);
-	if (ccg_json_parse((const uint8_t *)text, len, CLI_MAX_INPUT, o->args[1], &cases, &err) != CCG_OK ||
-	    !json_is_array(cases)) {
+	if ((cases = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je)) == NULL)
+		ccg_error_set(&err, CCG_ERR_ENCODING, o->args[1], "JSON line %d column %d: %s", je.line, je.column,
+			      je.text);
+	if (cases == NULL || !json_is_array(cases)) {
 		rc = err.status != CCG_OK ? fail(EXIT_USAGE, o->args[1], &err)
 					  : failf(EXIT_USAGE, "%s: not a list of cases", o->args[1]);
 		goto out;
@@ -638,7 +637,7 @@ static int cmd_sign(const struct opts *o)
 				"signature", b64 ? b64 : "");
 		ccg_sign_key_free(pk);
 		free(b64);
-		sigdoc = doc != NULL ? ccg_json_dumps(doc, 2) : NULL;
+		sigdoc = doc != NULL ? json_dumps(doc, JSON_SORT_KEYS | JSON_INDENT(2)) : NULL;
 		json_decref(doc);
 	}
 	rc = sigdoc != NULL ? write_out(o, sigdoc) : failf(EXIT_USAGE, "out of memory");
@@ -806,7 +805,7 @@ static int cmd_verify(const struct opts *o)
 			rc = fail(EXIT_USAGE, o->pub, &err);
 			goto pout;
 		}
-		if (ccg_json_parse((const uint8_t *)sig, slen, 8192, o->args[1], &doc, &err) != CCG_OK ||
+		if (slen > 8192 || (doc = json_loadb(sig, slen, JSON_REJECT_DUPLICATES, NULL)) == NULL ||
 		    (h = json_string_value(json_object_get(doc, "policy"))) == NULL ||
 		    (b64 = json_string_value(json_object_get(doc, "signature"))) == NULL ||
 		    (salg = json_string_value(json_object_get(doc, "alg"))) == NULL) {

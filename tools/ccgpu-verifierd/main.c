@@ -18,13 +18,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/crypto.h"
-#include "common/error.h"
-#include "common/file.h"
-#include "common/http.h"
-#include "tee_guest/collect.h"
+#include "ccgpu/util.h"
 #include "verifier/daemon.h"
 #include "verifier/release.h"
+#include "verifier/vevidence.h"
 
 #define PURGE_EVERY_S 60
 
@@ -129,9 +126,7 @@ static enum ccg_status vd_tpm_start(const struct vd_config *c, struct ccg_error 
 	bool created = false;
 	enum ccg_status st;
 
-	if (c->tpm_tcti == NULL)
-		return CCG_OK;
-	if ((st = ccg_vtpm_ak_ensure(c->tpm_tcti, c->tpm_ak_handle, &created, err)) == CCG_OK && created)
+	if ((st = ccg_vevidence_ak_ensure(c->tpm_tcti, c->tpm_ak_handle, &created, err)) == CCG_OK && created)
 		log_event("tpm-ak-created", NULL);
 	return st;
 }
@@ -209,7 +204,7 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (ccg_mkdir_p(d.cfg.state_dir, &err) != CCG_OK || ccg_http_global_init() != CCG_OK ||
+	if (ccg_mkdir_p(d.cfg.state_dir, &err) != CCG_OK ||
 	    ccg_store_open(d.cfg.store, &(struct ccg_store_opts){.max_conns = d.cfg.store_connections}, &d.store,
 			   &err) != CCG_OK ||
 	    ccg_store_migrate(d.store, &migrated, &err) != CCG_OK ||

@@ -11,8 +11,7 @@
 #include <string.h>
 
 #include "ccgpu/attest.h"
-#include "common/error.h"
-#include "common/file.h"
+#include "ccgpu/util.h"
 #include "cli.h"
 
 #define OCSP_RESPONSE_MAX (64 * 1024)

@@ -15,9 +15,7 @@
 #include "ccgpu/client.h"
 #include "ccgpu/ohttp.h"
 #include "ccgpu/policy.h"
-#include "common/crypto.h"
-#include "common/error.h"
-#include "common/file.h"
+#include "ccgpu/util.h"
 #include "cli.h"
 
 #define MAX_HEADERS 32

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* ccgpu collect: CPU TEE evidence bound to the GPU evidence, as one composite document. */
 #include <getopt.h>
-#include <jansson.h>
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -9,13 +9,9 @@
 #include <string.h>
 
 #include "ccgpu/cpu.h"
-#include "common/crypto.h"
-#include "common/encoding.h"
-#include "common/error.h"
-#include "common/file.h"
-#include "common/json.h"
+#include "ccgpu/guest.h"
+#include "ccgpu/util.h"
 #include "cli.h"
-#include "tee_guest/collect.h"
 
 #define AZURE_HCL_NV_INDEX 0x01400001u
 #define AZURE_AK_HANDLE 0x81000003u
@@ -100,7 +96,8 @@ static enum ccg_status load_spki(const char *path, uint8_t **out, size_t *out_le
 	free(b);
 	if (k == NULL || (dl = i2d_PUBKEY(k, &der)) <= 0) {
 		EVP_PKEY_free(k);
-		return ccg_openssl_error(err, CCG_ERR_ENCODING, "--tee-public-key", "not a PEM or DER public key");
+		ERR_clear_error();
+		return ccg_error_set(err, CCG_ERR_ENCODING, "--tee-public-key", "not a PEM or DER public key");
 	}
 	EVP_PKEY_free(k);
 	*out = malloc((size_t)dl);
@@ -122,7 +119,6 @@ int cmd_collect(int argc, char **argv)
 	uint8_t *nonce = NULL, *pub = NULL, *gpu = NULL, *certs_pem = NULL;
 	size_t nonce_len = 0, pub_len = 0, gpu_len = 0, certs_len = 0;
 	char *gpu_json = NULL, *text = NULL;
-	json_t *doc = NULL;
 	struct ccg_collect_cpu cpu_opts;
 	struct ccg_error err;
 	int c, code = CLI_EXIT_USAGE;
@@ -198,8 +194,8 @@ int cmd_collect(int argc, char **argv)
 	cpu_opts.hcl_nv_index = nv;
 	cpu_opts.certs_pem = certs_pem;
 	cpu_opts.certs_len = certs_len;
-	st = ccg_collect_composite(&cpu_opts, nonce, nonce_len, pub, pub_len, gpu, gpu_len, &doc, &err);
-	if (st != CCG_OK || (text = ccg_json_dumps(doc, 2)) == NULL)
+	st = ccg_collect_composite_json(&cpu_opts, nonce, nonce_len, pub, pub_len, gpu, gpu_len, &text, &err);
+	if (st != CCG_OK)
 		goto fail;
 	if (out_path != NULL) {
 		if (ccg_file_write_atomic(out_path, (const uint8_t *)text, strlen(text), &err) != CCG_OK)
@@ -219,7 +215,6 @@ fail:
 	code = cli_fail(code, "collect", &err);
 out:
 	free(text);
-	json_decref(doc);
 	free(nonce);
 	free(pub);
 	free(gpu);

@@ -6,11 +6,9 @@
 #include <string.h>
 
 #include "ccgpu/attest.h"
-#include "common/encoding.h"
-#include "common/error.h"
-#include "common/file.h"
+#include "ccgpu/guest.h"
+#include "ccgpu/util.h"
 #include "cli.h"
-#include "tee_guest/gpu_source.h"
 
 static const char usage[] =
 	"usage: ccgpu collect gpu --gpusim SOCKET --nonce HEX [--out FILE]\n"

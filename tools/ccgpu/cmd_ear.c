@@ -9,13 +9,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "common/crypto.h"
-#include "common/error.h"
-#include "common/encoding.h"
-#include "common/file.h"
-#include "common/http.h"
-#include "common/json.h"
 #include "ccgpu/token.h"
+#include "ccgpu/util.h"
 #include "cli.h"
 
 #define JWKS_MAX CCG_TOKEN_JWKS_MAX
@@ -112,34 +107,20 @@ static enum ccg_status read_jwks(const char *src, char **out, size_t *out_len, s
 	uint8_t *data = NULL;
 	size_t len = 0;
 	json_t *doc = NULL;
+	json_error_t je;
 	enum ccg_status st;
 
 	*out = NULL;
-	if (strncmp(src, "http://", 7) == 0 || strncmp(src, "https://", 8) == 0) {
-		struct ccg_http_request req = {.url = src, .accept = "application/json", .max_response = JWKS_MAX};
-		struct ccg_http_response resp = {0};
-
-		st = ccg_http_global_init();
-		if (st == CCG_OK)
-			st = ccg_http_perform(&req, &resp, err);
-		if (st == CCG_OK && resp.status != 200)
-			st = ccg_error_set(err, CCG_ERR_NETWORK, "jwks", "%s answered HTTP %ld", src, resp.status);
-		if (st == CCG_OK) {
-			data = resp.body; /* NUL-terminated */
-			len = resp.body_len;
-			resp.body = NULL;
-		}
-		ccg_http_response_cleanup(&resp);
-	} else {
-		st = ccg_file_read(src, JWKS_MAX, &data, &len, err);
-	}
-	if (st == CCG_OK)
-		st = ccg_json_parse(data, len, JWKS_MAX, "jwks", &doc, err);
-	json_decref(doc);
-	if (st != CCG_OK) {
-		free(data);
+	if (strncmp(src, "http://", 7) == 0 || strncmp(src, "https://", 8) == 0)
+		return ccg_token_jwks_fetch(src, out, out_len, err);
+	if ((st = ccg_file_read(src, JWKS_MAX, &data, &len, err)) != CCG_OK)
 		return st;
+	if ((doc = json_loadb((const char *)data, len, JSON_REJECT_DUPLICATES, &je)) == NULL) {
+		free(data);
+		return ccg_error_set(err, CCG_ERR_ENCODING, "jwks", "%s: JSON line %d column %d: %s", src, je.line,
+				     je.column, je.text);
 	}
+	json_decref(doc);
 	*out = (char *)data;
 	*out_len = len;
 	return CCG_OK;

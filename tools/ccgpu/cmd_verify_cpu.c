@@ -8,10 +8,7 @@
 
 #include "ccgpu/attest.h"
 #include "ccgpu/cpu.h"
-#include "common/crypto.h"
-#include "common/encoding.h"
-#include "common/error.h"
-#include "common/file.h"
+#include "ccgpu/util.h"
 #include "cli.h"
 
 /*

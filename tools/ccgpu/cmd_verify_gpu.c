@@ -9,10 +9,7 @@
 #include <string.h>
 
 #include "ccgpu/attest.h"
-#include "common/crypto.h"
-#include "common/encoding.h"
-#include "common/error.h"
-#include "common/file.h"
+#include "ccgpu/util.h"
 #include "cli.h"
 
 static const char usage[] =

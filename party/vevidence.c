@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The verifier's evidence: its binding and the party's check (verifier/vevidence.h). */
-#include "verifier/vevidence.h"
+#include "party/vevidence.h"
 
 #include <jose/jose.h>
 #include <jose/openssl.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* ccgpu-party: the kept tree head, the log step after each call, entries and inclusion (see party.h). */
+/* The party client: the kept tree head, the log step after each call, entries and inclusion (ccgpu/party.h). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,13 +10,13 @@
 #include "common/error.h"
 #include "common/file.h"
 #include "common/json.h"
-#include "tools/ccgpu-party/party.h"
-#include "verifier/merkle.h"
+#include "party/client.h"
+#include "party/merkle.h"
 
 #define STATE_MAX (64u * 1024u)
 #define STATE_MAGIC "ccgpu-party-state"
 
-void party_head_cleanup(struct party_head *h)
+void ccg_party_head_cleanup(struct ccg_party_head *h)
 {
 	if (h == NULL)
 		return;
@@ -45,7 +45,7 @@ static json_t *jwks_of(const json_t *key)
 	return json_pack("{s:[O]}", "keys", key);
 }
 
-enum ccg_status party_state_load(const char *dir, const char *url, struct party_head *h, struct ccg_error *err)
+enum ccg_status ccg_party_state_load(const char *dir, const char *url, struct ccg_party_head *h, struct ccg_error *err)
 {
 	struct ccg_error inner;
 	char path[4096];
@@ -88,13 +88,14 @@ enum ccg_status party_state_load(const char *dir, const char *url, struct party_
 	json_decref(j);
 	free(text);
 	if (st != CCG_OK) {
-		party_head_cleanup(h);
+		ccg_party_head_cleanup(h);
 		return ccg_error_set(err, st, "party.state", "%s: %s: %s", path, inner.where, inner.detail);
 	}
 	return CCG_OK;
 }
 
-enum ccg_status party_state_save(const char *dir, const char *url, const struct party_head *h, struct ccg_error *err)
+enum ccg_status ccg_party_state_save(const char *dir, const char *url, const struct ccg_party_head *h,
+				     struct ccg_error *err)
 {
 	char path[4096], *text = NULL;
 	json_t *j;
@@ -114,8 +115,8 @@ enum ccg_status party_state_save(const char *dir, const char *url, const struct 
 	return st;
 }
 
-enum ccg_status party_sth_peek(const uint8_t *body, size_t len, const json_t *jwks, struct ccg_log_sth *out,
-			       struct ccg_error *err)
+enum ccg_status ccg_party_sth_peek(const uint8_t *body, size_t len, const json_t *jwks, struct ccg_log_sth *out,
+				   struct ccg_error *err)
 {
 	struct ccg_error inner;
 	enum ccg_status st;
@@ -127,14 +128,14 @@ enum ccg_status party_sth_peek(const uint8_t *body, size_t len, const json_t *jw
 	return CCG_OK;
 }
 
-bool party_log_needs_proof(const struct party_head *kept, const struct ccg_log_sth *next)
+bool ccg_party_log_needs_proof(const struct ccg_party_head *kept, const struct ccg_log_sth *next)
 {
 	return kept->have && kept->sth.tree_size > 0 && kept->sth.tree_size < next->tree_size;
 }
 
-enum ccg_status party_log_step(const struct party_head *kept, const uint8_t *sth_body, size_t sth_len,
-			       const uint8_t *cons_body, size_t cons_len, const json_t *jwks, struct party_head *next,
-			       struct ccg_error *err)
+enum ccg_status ccg_party_log_step(const struct ccg_party_head *kept, const uint8_t *sth_body, size_t sth_len,
+				   const uint8_t *cons_body, size_t cons_len, const json_t *jwks,
+				   struct ccg_party_head *next, struct ccg_error *err)
 {
 	uint8_t path[CCG_MERKLE_MAX_PROOF][CCG_MERKLE_HASH_LEN];
 	struct ccg_error inner;
@@ -145,7 +146,7 @@ enum ccg_status party_log_step(const struct party_head *kept, const uint8_t *sth
 	enum ccg_status st;
 
 	memset(next, 0, sizeof(*next));
-	if ((st = party_sth_peek(sth_body, sth_len, jwks, &next->sth, err)) != CCG_OK)
+	if ((st = ccg_party_sth_peek(sth_body, sth_len, jwks, &next->sth, err)) != CCG_OK)
 		return st;
 	/* the JWS text, kept as signed (ccg_log_sth_parse accepted exactly {"sth": JWS}) */
 	if (ccg_json_parse(sth_body, sth_len, CCG_LOG_MAX_JSON, "log.sth", &j, NULL) != CCG_OK ||
@@ -159,7 +160,7 @@ enum ccg_status party_log_step(const struct party_head *kept, const uint8_t *sth
 	if (!kept->have)
 		return CCG_OK; /* trust on first use: the first head this party sees of this verifier */
 	ccg_error_clear(&inner);
-	if (party_log_needs_proof(kept, &next->sth)) {
+	if (ccg_party_log_needs_proof(kept, &next->sth)) {
 		/* no proof (cons_body NULL) does not parse: refused like a bad one */
 		if ((st = ccg_log_consistency_parse(cons_body, cons_len, &first, &second, path, &count, &inner)) ==
 			    CCG_OK &&
@@ -172,42 +173,43 @@ enum ccg_status party_log_step(const struct party_head *kept, const uint8_t *sth
 	if (st == CCG_OK)
 		st = ccg_log_check(&kept->sth, &next->sth, (const uint8_t(*)[CCG_MERKLE_HASH_LEN])path, count, &inner);
 	if (st != CCG_OK) {
-		party_head_cleanup(next);
+		ccg_party_head_cleanup(next);
 		return ccg_error_set(err, st == CCG_ERR_NOMEM ? st : CCG_ERR_LOG_INCONSISTENT, "party.log.consistency",
 				     "%s: %s", inner.where, inner.detail);
 	}
 	return CCG_OK;
 }
 
-enum ccg_status party_log_advance(const struct party_verifier *v, const json_t *jwks, const struct party_head *kept,
-				  struct party_head *next, struct ccg_error *err)
+enum ccg_status ccg_party_log_advance(const struct ccg_party_verifier *v, const json_t *jwks,
+				      const struct ccg_party_head *kept, struct ccg_party_head *next,
+				      struct ccg_error *err)
 {
-	struct ccg_http_response sth = {0}, cons = {0};
+	struct ccg_party_answer sth = {0}, cons = {0};
 	struct ccg_log_sth peek;
 	char target[128];
 	enum ccg_status st;
 
 	memset(next, 0, sizeof(*next));
-	if ((st = party_http(v, "GET", "/v1/log/sth", NULL, 0, NULL, &sth, err)) != CCG_OK ||
-	    (st = party_answer_check(&sth, 200, "party.log.sth", err)) != CCG_OK ||
-	    (st = party_sth_peek(sth.body, sth.body_len, jwks, &peek, err)) != CCG_OK)
+	if ((st = ccg_party_http(v, "GET", "/v1/log/sth", NULL, 0, NULL, &sth, err)) != CCG_OK ||
+	    (st = ccg_party_answer_check(&sth, 200, "party.log.sth", err)) != CCG_OK ||
+	    (st = ccg_party_sth_peek(sth.body, sth.body_len, jwks, &peek, err)) != CCG_OK)
 		goto out;
-	if (party_log_needs_proof(kept, &peek)) {
+	if (ccg_party_log_needs_proof(kept, &peek)) {
 		snprintf(target, sizeof(target), "/v1/log/consistency?first=%" PRIu64 "&second=%" PRIu64,
 			 kept->sth.tree_size, peek.tree_size);
-		if ((st = party_http(v, "GET", target, NULL, 0, NULL, &cons, err)) != CCG_OK ||
-		    (st = party_answer_check(&cons, 200, "party.log.consistency", err)) != CCG_OK)
+		if ((st = ccg_party_http(v, "GET", target, NULL, 0, NULL, &cons, err)) != CCG_OK ||
+		    (st = ccg_party_answer_check(&cons, 200, "party.log.consistency", err)) != CCG_OK)
 			goto out;
 	}
-	st = party_log_step(kept, sth.body, sth.body_len, cons.body, cons.body_len, jwks, next, err);
+	st = ccg_party_log_step(kept, sth.body, sth.body_len, cons.body, cons.body_len, jwks, next, err);
 out:
-	ccg_http_response_cleanup(&sth);
-	ccg_http_response_cleanup(&cons);
+	ccg_party_answer_cleanup(&sth);
+	ccg_party_answer_cleanup(&cons);
 	return st;
 }
 
 /* a problem answer naming a stored entry that failed its leaf hash ("check": "log.entry[I]") */
-static bool entry_refused(const struct ccg_http_response *r)
+static bool entry_refused(const struct ccg_party_answer *r)
 {
 	json_t *p = r->body != NULL ? json_loadb((const char *)r->body, r->body_len, 0, NULL) : NULL;
 	const char *check = json_string_value(json_object_get(p, "check"));
@@ -221,8 +223,8 @@ static bool entry_refused(const struct ccg_http_response *r)
 	return yes;
 }
 
-enum ccg_status party_log_entries(const struct party_verifier *v, uint64_t start, uint64_t end, uint8_t **out,
-				  size_t *out_lens, struct ccg_error *err)
+enum ccg_status ccg_party_log_entries(const struct ccg_party_verifier *v, uint64_t start, uint64_t end, uint8_t **out,
+				      size_t *out_lens, struct ccg_error *err)
 {
 	struct ccg_error inner;
 	enum ccg_status st = CCG_OK;
@@ -233,14 +235,14 @@ enum ccg_status party_log_entries(const struct party_verifier *v, uint64_t start
 	}
 	for (uint64_t at = start; at < end && st == CCG_OK; at += CCG_LOG_MAX_ENTRIES) {
 		uint64_t to = end - at > CCG_LOG_MAX_ENTRIES ? at + CCG_LOG_MAX_ENTRIES : end;
-		struct ccg_http_response r = {0};
+		struct ccg_party_answer r = {0};
 		char target[128];
 
 		snprintf(target, sizeof(target), "/v1/log/entries?start=%" PRIu64 "&end=%" PRIu64, at, to);
 		ccg_error_clear(&inner);
-		if ((st = party_http(v, "GET", target, NULL, 0, NULL, &r, err)) != CCG_OK)
+		if ((st = ccg_party_http(v, "GET", target, NULL, 0, NULL, &r, err)) != CCG_OK)
 			break;
-		if (party_answer_check(&r, 200, "party.log.entries", &inner) != CCG_OK) {
+		if (ccg_party_answer_check(&r, 200, "party.log.entries", &inner) != CCG_OK) {
 			/* the daemon refuses to serve a row that no longer hashes to its leaf: a rewritten entry */
 			st = entry_refused(&r) ? CCG_ERR_LOG_INCONSISTENT : inner.status;
 			ccg_error_set(err, st, "party.log.entries", "%s", inner.detail);
@@ -248,7 +250,7 @@ enum ccg_status party_log_entries(const struct party_verifier *v, uint64_t start
 						       out_lens + (at - start), &inner)) != CCG_OK) {
 			ccg_error_set(err, st, "party.log.entries", "%s: %s", inner.where, inner.detail);
 		}
-		ccg_http_response_cleanup(&r);
+		ccg_party_answer_cleanup(&r);
 	}
 	if (st != CCG_OK)
 		for (uint64_t i = start; i < end; i++) {
@@ -258,8 +260,8 @@ enum ccg_status party_log_entries(const struct party_verifier *v, uint64_t start
 	return st;
 }
 
-enum ccg_status party_log_proof_check(const struct ccg_log_sth *head, uint64_t index, const uint8_t *entry, size_t len,
-				      const uint8_t *body, size_t body_len, struct ccg_error *err)
+enum ccg_status ccg_party_log_proof_check(const struct ccg_log_sth *head, uint64_t index, const uint8_t *entry,
+					  size_t len, const uint8_t *body, size_t body_len, struct ccg_error *err)
 {
 	uint8_t path[CCG_MERKLE_MAX_PROOF][CCG_MERKLE_HASH_LEN], leaf[CCG_MERKLE_HASH_LEN];
 	struct ccg_error inner;
@@ -285,18 +287,18 @@ enum ccg_status party_log_proof_check(const struct ccg_log_sth *head, uint64_t i
 	return CCG_OK;
 }
 
-enum ccg_status party_log_included(const struct party_verifier *v, const struct ccg_log_sth *head, uint64_t index,
-				   const uint8_t *entry, size_t len, struct ccg_error *err)
+enum ccg_status ccg_party_log_included(const struct ccg_party_verifier *v, const struct ccg_log_sth *head,
+				       uint64_t index, const uint8_t *entry, size_t len, struct ccg_error *err)
 {
-	struct ccg_http_response r = {0};
+	struct ccg_party_answer r = {0};
 	char target[128];
 	enum ccg_status st;
 
 	snprintf(target, sizeof(target), "/v1/log/proof?leaf_index=%" PRIu64 "&tree_size=%" PRIu64, index,
 		 head->tree_size);
-	if ((st = party_http(v, "GET", target, NULL, 0, NULL, &r, err)) == CCG_OK &&
-	    (st = party_answer_check(&r, 200, "party.log.inclusion", err)) == CCG_OK)
-		st = party_log_proof_check(head, index, entry, len, r.body, r.body_len, err);
-	ccg_http_response_cleanup(&r);
+	if ((st = ccg_party_http(v, "GET", target, NULL, 0, NULL, &r, err)) == CCG_OK &&
+	    (st = ccg_party_answer_check(&r, 200, "party.log.inclusion", err)) == CCG_OK)
+		st = ccg_party_log_proof_check(head, index, entry, len, r.body, r.body_len, err);
+	ccg_party_answer_cleanup(&r);
 	return st;
 }

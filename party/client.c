@@ -1,18 +1,23 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* ccgpu-party: the verifier's address, requests and answers, sealed uploads (see party.h). */
+/* The party client: the verifier's address, requests and answers, sealed uploads (ccgpu/party.h). */
+#include <fcntl.h>
 #include <inttypes.h>
 #include <jose/b64.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/error.h"
 #include "common/hpke.h"
 #include "common/json.h"
-#include "tools/ccgpu-party/party.h"
+#include "common/secret.h"
+#include "common/http.h"
+#include "party/client.h"
 
-enum ccg_status party_verifier_parse(const char *spec, struct party_verifier *v, struct ccg_error *err)
+enum ccg_status ccg_party_verifier_parse(const char *spec, struct ccg_party_verifier *v, struct ccg_error *err)
 {
 	size_t n;
 
@@ -41,12 +46,14 @@ enum ccg_status party_verifier_parse(const char *spec, struct party_verifier *v,
 	return CCG_OK;
 }
 
-enum ccg_status party_http(const struct party_verifier *v, const char *method, const char *target, const uint8_t *body,
-			   size_t len, const char *statement, struct ccg_http_response *out, struct ccg_error *err)
+enum ccg_status ccg_party_http(const struct ccg_party_verifier *v, const char *method, const char *target,
+			       const uint8_t *body, size_t len, const char *statement, struct ccg_party_answer *out,
+			       struct ccg_error *err)
 {
 	struct ccg_http_request req;
+	struct ccg_http_response r = {0};
 	struct ccg_error inner;
-	char url[PARTY_MAX_URL + 512], *hdr = NULL;
+	char url[CCG_PARTY_MAX_URL + 512], *hdr = NULL;
 	enum ccg_status st;
 
 	memset(&req, 0, sizeof(req));
@@ -54,11 +61,11 @@ enum ccg_status party_http(const struct party_verifier *v, const char *method, c
 	if (snprintf(url, sizeof(url), "%s%s", v->base, target) >= (int)sizeof(url))
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "party.request", "URL too long");
 	if (statement != NULL) {
-		size_t n = strlen(PARTY_STATEMENT_HEADER) + 2 + strlen(statement) + 1;
+		size_t n = strlen(CCG_PARTY_STATEMENT_HEADER) + 2 + strlen(statement) + 1;
 
 		if ((hdr = malloc(n)) == NULL)
 			return ccg_error_set(err, CCG_ERR_NOMEM, "party.request", "out of memory");
-		snprintf(hdr, n, "%s: %s", PARTY_STATEMENT_HEADER, statement);
+		snprintf(hdr, n, "%s: %s", CCG_PARTY_STATEMENT_HEADER, statement);
 		req.send[0] = hdr;
 	}
 	req.url = url;
@@ -67,16 +74,33 @@ enum ccg_status party_http(const struct party_verifier *v, const char *method, c
 	req.body = body;
 	req.body_len = len;
 	req.accept = "application/json, application/problem+json";
-	req.max_response = PARTY_MAX_ANSWER;
+	req.max_response = CCG_PARTY_MAX_ANSWER;
 	req.timeout_ms = v->timeout_ms;
 	req.unix_socket = v->unix_path[0] != '\0' ? v->unix_path : NULL;
 	ccg_error_clear(&inner);
-	st = ccg_http_perform(&req, out, &inner);
+	st = ccg_http_perform(&req, &r, &inner);
 	free(hdr);
-	if (st != CCG_OK)
+	if (st != CCG_OK) {
+		ccg_http_response_cleanup(&r);
 		return ccg_error_set(err, st == CCG_ERR_TOO_LARGE ? st : CCG_ERR_NETWORK, "party.network",
 				     "%s %s at %s: %s: %s", method, target, v->url, inner.where, inner.detail);
+	}
+	/* the answer's status and body move to out; nothing else was asked for */
+	out->status = r.status;
+	out->body = r.body;
+	out->body_len = r.body_len;
+	r.body = NULL;
+	ccg_http_response_cleanup(&r);
 	return CCG_OK;
+}
+
+void ccg_party_answer_cleanup(struct ccg_party_answer *a)
+{
+	if (a == NULL)
+		return;
+	free(a->body);
+	a->body = NULL;
+	a->body_len = 0;
 }
 
 /* a string member of a problem document, or NULL */
@@ -85,8 +109,8 @@ static const char *pstr(const json_t *p, const char *k)
 	return json_string_value(json_object_get(p, k));
 }
 
-enum ccg_status party_answer_check(const struct ccg_http_response *r, long want, const char *what,
-				   struct ccg_error *err)
+enum ccg_status ccg_party_answer_check(const struct ccg_party_answer *r, long want, const char *what,
+				       struct ccg_error *err)
 {
 	enum ccg_status st = r->status >= 400 && r->status < 500 ? CCG_ERR_PEER_REFUSED : CCG_ERR_NETWORK;
 	json_t *p = NULL;
@@ -113,27 +137,11 @@ enum ccg_status party_answer_check(const struct ccg_http_response *r, long want,
 	return st;
 }
 
-int party_exit_for(const struct ccg_error *err)
-{
-	switch (err->status) {
-	case CCG_OK: return PARTY_EXIT_OK;
-	case CCG_ERR_PEER_REFUSED: return PARTY_EXIT_REFUSED;
-	case CCG_ERR_NETWORK:
-	case CCG_ERR_TIMEOUT: return PARTY_EXIT_UNAVAILABLE;
-	default: break;
-	}
-	/* the party's own checks of what the verifier sent */
-	if (strncmp(err->where, "party.", 6) == 0 && strcmp(err->where, "party.state") != 0 &&
-	    strcmp(err->where, "party.input") != 0)
-		return PARTY_EXIT_CHECK;
-	return PARTY_EXIT_USAGE;
-}
-
-bool party_name_ok(const char *name)
+bool ccg_party_name_ok(const char *name)
 {
 	size_t n = name != NULL ? strlen(name) : 0;
 
-	if (n == 0 || n > PARTY_MAX_NAME)
+	if (n == 0 || n > CCG_PARTY_MAX_NAME)
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		char c = name[i];
@@ -155,7 +163,7 @@ static enum ccg_status want_member(const json_t *jwk, const char *k, const char 
 	return CCG_OK;
 }
 
-enum ccg_status party_upload_key(const json_t *jwk, uint8_t pk[97], char kid[129], struct ccg_error *err)
+enum ccg_status ccg_party_upload_key(const json_t *jwk, uint8_t pk[97], char kid[129], struct ccg_error *err)
 {
 	struct ccg_error inner;
 	EVP_PKEY *k = NULL;
@@ -168,7 +176,7 @@ enum ccg_status party_upload_key(const json_t *jwk, uint8_t pk[97], char kid[129
 	else if ((st = want_member(jwk, "kty", "EC", &inner)) != CCG_OK ||
 		 (st = want_member(jwk, "crv", "P-384", &inner)) != CCG_OK ||
 		 (st = want_member(jwk, "use", "enc", &inner)) != CCG_OK ||
-		 (st = want_member(jwk, "alg", PARTY_UPLOAD_ALG, &inner)) != CCG_OK)
+		 (st = want_member(jwk, "alg", CCG_PARTY_UPLOAD_ALG, &inner)) != CCG_OK)
 		;
 	else if (json_object_get(jwk, "d") != NULL)
 		st = ccg_error_set(&inner, CCG_ERR_MALFORMED, "d", "a private key is never published");
@@ -197,7 +205,7 @@ enum ccg_status party_upload_key(const json_t *jwk, uint8_t pk[97], char kid[129
 	return CCG_OK;
 }
 
-size_t party_upload_aad(const char *contract, const char *secret, int64_t version, uint8_t *out)
+size_t ccg_party_upload_aad(const char *contract, const char *secret, int64_t version, uint8_t *out)
 {
 	size_t a = strlen(contract), b = strlen(secret);
 	int n;
@@ -216,30 +224,87 @@ static json_t *b64url(const uint8_t *b, size_t n)
 	return jose_b64_enc(b, n);
 }
 
-enum ccg_status party_upload_body(const uint8_t pk[97], const char *kid, const char *contract, const char *secret,
-				  int64_t version, const uint8_t *data, size_t len, char **out, struct ccg_error *err)
+enum ccg_status ccg_party_upload_body(const uint8_t pk[97], const char *kid, const char *contract, const char *secret,
+				      int64_t version, const uint8_t *data, size_t len, char **out,
+				      struct ccg_error *err)
 {
-	uint8_t aad[2 * PARTY_MAX_NAME + 24], *sealed = NULL;
+	uint8_t aad[2 * CCG_PARTY_MAX_NAME + 24], *sealed = NULL;
 	size_t aad_len, sealed_len = 0, enc_len = ccg_hpke_enc_len(CCG_HPKE_P384_SHA384_AES256GCM);
 	json_t *o = NULL;
 	enum ccg_status st;
 
 	*out = NULL;
-	if (!party_name_ok(contract) || !party_name_ok(secret) || version < 1)
+	if (!ccg_party_name_ok(contract) || !ccg_party_name_ok(secret) || version < 1)
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "party.input", "contract, secret or version");
-	if (len > PARTY_MAX_SECRET)
+	if (len > CCG_PARTY_MAX_SECRET)
 		return ccg_error_set(err, CCG_ERR_TOO_LARGE, "party.input", "a secret has at most %u bytes",
-				     PARTY_MAX_SECRET);
-	aad_len = party_upload_aad(contract, secret, version, aad);
-	st = ccg_hpke_seal(CCG_HPKE_P384_SHA384_AES256GCM, pk, 97, (const uint8_t *)PARTY_UPLOAD_INFO,
-			   strlen(PARTY_UPLOAD_INFO), aad, aad_len, data, len, &sealed, &sealed_len, err);
+				     CCG_PARTY_MAX_SECRET);
+	aad_len = ccg_party_upload_aad(contract, secret, version, aad);
+	st = ccg_hpke_seal(CCG_HPKE_P384_SHA384_AES256GCM, pk, 97, (const uint8_t *)CCG_PARTY_UPLOAD_INFO,
+			   strlen(CCG_PARTY_UPLOAD_INFO), aad, aad_len, data, len, &sealed, &sealed_len, err);
 	if (st != CCG_OK)
 		return st;
-	o = json_pack("{s:s, s:s, s:o, s:o}", "suite", PARTY_UPLOAD_SUITE, "kid", kid, "enc", b64url(sealed, enc_len),
-		      "ct", b64url(sealed + enc_len, sealed_len - enc_len));
+	o = json_pack("{s:s, s:s, s:o, s:o}", "suite", CCG_PARTY_UPLOAD_SUITE, "kid", kid, "enc",
+		      b64url(sealed, enc_len), "ct", b64url(sealed + enc_len, sealed_len - enc_len));
 	if (o == NULL || (*out = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
 		st = ccg_error_set(err, CCG_ERR_NOMEM, "party.upload", "out of memory");
 	json_decref(o);
 	free(sealed);
+	return st;
+}
+
+/* the secret's bytes straight into a wiped, locked buffer */
+static enum ccg_status read_secret(const char *path, struct ccg_secret **out, struct ccg_error *err)
+{
+	struct stat sb;
+	size_t got = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	enum ccg_status st = CCG_OK;
+
+	*out = NULL;
+	if (fd < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		st = ccg_error_set(err, CCG_ERR_IO, "party.input", "%s: not a readable file", path);
+		goto out;
+	}
+	if (sb.st_size <= 0 || (uint64_t)sb.st_size > CCG_PARTY_MAX_SECRET) {
+		st = ccg_error_set(err, CCG_ERR_TOO_LARGE, "party.input", "%s: a secret has 1 to %u bytes", path,
+				   CCG_PARTY_MAX_SECRET);
+		goto out;
+	}
+	if ((st = ccg_secret_new((size_t)sb.st_size, out)) != CCG_OK) {
+		st = ccg_error_set(err, st, "party.input", "no secret buffer");
+		goto out;
+	}
+	while (got < (*out)->len) {
+		ssize_t n = read(fd, (*out)->data + got, (*out)->len - got);
+
+		if (n <= 0) {
+			st = ccg_error_set(err, CCG_ERR_IO, "party.input", "%s: short read", path);
+			break;
+		}
+		got += (size_t)n;
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	if (st != CCG_OK) {
+		ccg_secret_free(*out);
+		*out = NULL;
+	}
+	return st;
+}
+
+enum ccg_status ccg_party_upload_body_file(const uint8_t pk[97], const char *kid, const char *contract,
+					   const char *secret, int64_t version, const char *path, char **out,
+					   struct ccg_error *err)
+{
+	struct ccg_secret *sec = NULL;
+	enum ccg_status st;
+
+	*out = NULL;
+	if ((st = read_secret(path, &sec, err)) != CCG_OK)
+		return st;
+	st = ccg_party_upload_body(pk, kid, contract, secret, version, sec->data, sec->len, out, err);
+	ccg_secret_free(sec);
 	return st;
 }

@@ -5,27 +5,25 @@
  * the tree head MTH of any number of leaves, inclusion proofs (§2.1.3.1
  * generation, §2.1.3.2 verification) and consistency proofs (§2.1.4.1,
  * §2.1.4.2). Pure computation, no store: the release log (verifier/log.h)
- * feeds it stored subtree hashes, a party's CLI verifies proofs with it alone.
+ * feeds it stored subtree hashes, a party verifies proofs with it alone (the
+ * verification calls are exported: ccgpu/party.h).
  *
  * Proof generation reads hashes through a callback that returns the hash of
  * one complete, aligned subtree (level l, index i: leaves [i·2^l, (i+1)·2^l));
  * the algorithms of the RFC only ever need such subtrees plus the right edge,
  * which is built from O(log n) of them. All functions are thread-safe.
  */
-#ifndef CCGPU_VERIFIER_MERKLE_H
-#define CCGPU_VERIFIER_MERKLE_H
+#ifndef CCGPU_PARTY_MERKLE_H
+#define CCGPU_PARTY_MERKLE_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ccgpu/party.h" /* CCG_MERKLE_HASH_LEN, CCG_MERKLE_MAX_PROOF, the leaf hash and both verifications */
 #include "ccgpu/status.h"
 
-#define CCG_MERKLE_HASH_LEN 32
 #define CCG_MERKLE_MAX_SIZE (UINT64_C(1) << 62) /* leaves in a tree, at most */
-#define CCG_MERKLE_MAX_PROOF 64                 /* hashes in any proof of a tree of at most that size */
 
-/* ccg_merkle_leaf_hash: SHA-256(0x00 ‖ entry). */
-CCG_MUST_USE enum ccg_status ccg_merkle_leaf_hash(const uint8_t *entry, size_t len, uint8_t out[CCG_MERKLE_HASH_LEN]);
 /* ccg_merkle_node_hash: SHA-256(0x01 ‖ left ‖ right); out may alias left or right. */
 CCG_MUST_USE enum ccg_status ccg_merkle_node_hash(const uint8_t left[CCG_MERKLE_HASH_LEN],
 						  const uint8_t right[CCG_MERKLE_HASH_LEN],
@@ -66,33 +64,7 @@ CCG_MUST_USE enum ccg_status ccg_merkle_consistency_proof(ccg_merkle_subtree_fn 
 							  uint64_t second, uint8_t out[][CCG_MERKLE_HASH_LEN],
 							  size_t *out_count, struct ccg_error *err);
 
-/*
- * ccg_merkle_inclusion_verify: RFC 9162 §2.1.3.2: does proof (count hashes)
- * prove that leaf_hash is leaf index of the tree of size whose head is root?
- * Refusals (err names "merkle.inclusion"): index >= size, a proof too long
- * or too short for the sizes (CCG_ERR_MALFORMED), a computed root other than
- * root (CCG_ERR_LOG_PROOF: the proof does not prove it).
- */
-CCG_MUST_USE enum ccg_status ccg_merkle_inclusion_verify(uint64_t index, uint64_t size,
-							 const uint8_t leaf_hash[CCG_MERKLE_HASH_LEN],
-							 const uint8_t proof[][CCG_MERKLE_HASH_LEN], size_t count,
-							 const uint8_t root[CCG_MERKLE_HASH_LEN],
-							 struct ccg_error *err);
-/*
- * ccg_merkle_consistency_verify: RFC 9162 §2.1.4.2: is the tree of size
- * first with head first_root a prefix of the tree of size second with head
- * second_root? first > second: CCG_ERR_INVALID_ARG ("merkle.consistency.first_size");
- * first == second: the proof must be empty and the roots equal; first == 0:
- * the proof must be empty and first_root the empty root. A proof of the wrong
- * length: CCG_ERR_MALFORMED; a first root that does not come out:
- * CCG_ERR_LOG_PROOF naming "merkle.consistency.first_root", a second root that
- * does not: naming "merkle.consistency.second_root".
- */
-CCG_MUST_USE enum ccg_status ccg_merkle_consistency_verify(uint64_t first, uint64_t second,
-							   const uint8_t first_root[CCG_MERKLE_HASH_LEN],
-							   const uint8_t second_root[CCG_MERKLE_HASH_LEN],
-							   const uint8_t proof[][CCG_MERKLE_HASH_LEN], size_t count,
-							   struct ccg_error *err);
+/* ccg_merkle_inclusion_verify, ccg_merkle_consistency_verify: ccgpu/party.h (exported, branch api). */
 
 /*
  * In-memory trees (tests, small logs, the party CLI): ctx is a struct

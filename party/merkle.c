@@ -5,7 +5,7 @@
  * definitions of MTH, PATH and SUBPROOF unrolled into loops, and the
  * verification steps of §2.1.3.2 and §2.1.4.2 as numbered there).
  */
-#include "verifier/merkle.h"
+#include "party/merkle.h"
 
 #include <openssl/crypto.h>
 #include <string.h>

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The party client (party/client.c, party/logstate.c): its calls are
+ * exported and declared in ccgpu/party.h; this header adds what only the
+ * library and its tests use.
+ */
+#ifndef CCGPU_PARTY_CLIENT_H
+#define CCGPU_PARTY_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ccgpu/party.h"
+
+/*
+ * ccg_party_upload_aad: the upload's aad (contract ‖ 0x00 ‖ secret ‖ 0x00 ‖
+ * decimal version) into out (room for 2 * CCG_PARTY_MAX_NAME + 24 bytes); its
+ * length.
+ */
+size_t ccg_party_upload_aad(const char *contract, const char *secret, int64_t version, uint8_t *out);
+
+#endif
