@@ -63,22 +63,8 @@ static int cmp_d(const void *a, const void *b)
 struct xfer {
 	size_t i;
 	double t0;
-	char buf[8192];
-	size_t len;
+	struct vt_sink body;
 };
-
-static size_t keep(char *p, size_t size, size_t n, void *ud)
-{
-	struct xfer *x = ud;
-	size_t m = size * n;
-
-	if (x->len + m < sizeof(x->buf)) {
-		memcpy(x->buf + x->len, p, m);
-		x->len += m;
-		x->buf[x->len] = '\0';
-	}
-	return m;
-}
 
 /*
  * n POSTs of bodies[i] (NULL: empty) to url over at most conns keep-alive
@@ -114,8 +100,8 @@ static double run(const char *url, char **bodies, size_t n, int conns, double ra
 			curl_easy_setopt(pool[c], CURLOPT_URL, url);
 			curl_easy_setopt(pool[c], CURLOPT_POSTFIELDS, bodies != NULL ? bodies[next] : "");
 			curl_easy_setopt(pool[c], CURLOPT_HTTPHEADER, h);
-			curl_easy_setopt(pool[c], CURLOPT_WRITEFUNCTION, keep);
-			curl_easy_setopt(pool[c], CURLOPT_WRITEDATA, &xs[c]);
+			curl_easy_setopt(pool[c], CURLOPT_WRITEFUNCTION, vt_sink_write);
+			curl_easy_setopt(pool[c], CURLOPT_WRITEDATA, &xs[c].body);
 			curl_easy_setopt(pool[c], CURLOPT_PRIVATE, (char *)&xs[c]);
 			curl_multi_add_handle(m, pool[c]);
 			next++;
@@ -131,12 +117,12 @@ static double run(const char *url, char **bodies, size_t n, int conns, double ra
 			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
 			curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &st);
 			if (msg->data.result != CURLE_OK || st != 200) {
-				fprintf(stderr, "bench: %s answered %ld: %s\n", url, st, x->buf);
+				fprintf(stderr, "bench: %s answered %ld: %s\n", url, st, x->body.buf);
 				exit(1);
 			}
 			lat[x->i] = now_s() - x->t0;
 			if (out != NULL)
-				out[x->i] = strdup(x->buf);
+				out[x->i] = strdup(x->body.buf);
 			curl_multi_remove_handle(m, msg->easy_handle);
 			x->t0 = 0;
 			idle++;

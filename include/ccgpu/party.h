@@ -162,9 +162,10 @@ CCG_API CCG_MUST_USE enum ccg_status ccg_log_entries_parse(const uint8_t *body, 
  * "party", "contract", "route": "METHOD /path", "iat", "jti",
  * "body-sha384": hex of SHA-384(body)}. key_pem is the party's PEM private
  * key (P-384 → ES384, Ed25519 → EdDSA); jti NULL for a fresh random one; iat
- * the caller's time (Unix seconds). *out is malloc'd. Refused: a key of
- * another type (CCG_ERR_UNSUPPORTED), names or a route over their bounds
- * (CCG_ERR_INVALID_ARG). Never prints the key.
+ * the caller's time (Unix seconds). *out is malloc'd. Refused: a missing
+ * key, party, contract or route (CCG_ERR_INVALID_ARG at "statement.sign"), a
+ * key that does not parse or is of another type (the error names
+ * "statement.key"). Never prints the key.
  */
 CCG_API CCG_MUST_USE enum ccg_status ccg_statement_sign(const uint8_t *key_pem, size_t key_pem_len, const char *party,
 							const char *contract, const char *route, const uint8_t *body,

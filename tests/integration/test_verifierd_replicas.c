@@ -63,22 +63,8 @@ static char *cheap_body(const uint8_t nonce[32])
 struct client {
 	CURL *c;
 	struct curl_slist *h;
-	char body[4096];
-	size_t len;
+	struct vt_sink body;
 };
-
-static size_t keep(char *p, size_t size, size_t n, void *ud)
-{
-	struct client *cl = ud;
-	size_t m = size * n;
-
-	if (cl->len + m < sizeof(cl->body)) {
-		memcpy(cl->body + cl->len, p, m);
-		cl->len += m;
-		cl->body[cl->len] = '\0';
-	}
-	return m;
-}
 
 static void client_init(struct client *cl)
 {
@@ -100,14 +86,14 @@ static long client_post(struct client *cl, const char *base, const char *path, c
 	char url[256];
 	long status = 0;
 
-	cl->len = 0;
-	cl->body[0] = '\0';
+	cl->body.len = 0;
+	cl->body.buf[0] = '\0';
 	snprintf(url, sizeof(url), "%s%s", base, path);
 	curl_easy_setopt(cl->c, CURLOPT_URL, url);
 	curl_easy_setopt(cl->c, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(cl->c, CURLOPT_HTTPHEADER, cl->h);
-	curl_easy_setopt(cl->c, CURLOPT_WRITEFUNCTION, keep);
-	curl_easy_setopt(cl->c, CURLOPT_WRITEDATA, cl);
+	curl_easy_setopt(cl->c, CURLOPT_WRITEFUNCTION, vt_sink_write);
+	curl_easy_setopt(cl->c, CURLOPT_WRITEDATA, &cl->body);
 	curl_easy_setopt(cl->c, CURLOPT_TIMEOUT, 30L);
 	curl_easy_setopt(cl->c, CURLOPT_NOSIGNAL, 1L);
 	if (curl_easy_perform(cl->c) == CURLE_OK)
@@ -145,7 +131,7 @@ static void *challenger(void *arg)
 
 		if (st != 200)
 			break; /* the daemon is gone */
-		j = json_loads(cl.body, 0, NULL);
+		j = json_loads(cl.body.buf, 0, NULL);
 		hex = json_string_value(json_object_get(j, "nonce"));
 		if (hex != NULL && ccg_hex_decode_fixed(hex, strlen(hex), n, 32) == CCG_OK) {
 			pthread_mutex_lock(&L.mu);
@@ -272,8 +258,8 @@ static void kill9_under_load(const char *store, const char *label)
 
 		if (in(L.used, L.n_used, n)) {
 			/* used before the kill: still refused */
-			if (first != 403 || strstr(cl.body, "nonce-unknown") == NULL)
-				fail_msg("%s: a used nonce answered %ld: %s", label, first, cl.body);
+			if (first != 403 || strstr(cl.body.buf, "nonce-unknown") == NULL)
+				fail_msg("%s: a used nonce answered %ld: %s", label, first, cl.body.buf);
 		} else if (in(L.unsure, L.n_unsure, n)) {
 			/* in flight at the kill: at most one success from now on */
 			again = client_post(&cl, d.base, "/v1/attest", body);
@@ -282,11 +268,11 @@ static void kill9_under_load(const char *store, const char *label)
 		} else {
 			/* acknowledged, never used: usable exactly once */
 			if (first != 200)
-				fail_msg("%s: an acknowledged nonce answered %ld: %s", label, first, cl.body);
-			assert_non_null(strstr(cl.body, "\"contraindicated\""));
+				fail_msg("%s: an acknowledged nonce answered %ld: %s", label, first, cl.body.buf);
+			assert_non_null(strstr(cl.body.buf, "\"contraindicated\""));
 			again = client_post(&cl, d.base, "/v1/attest", body);
 			if (again != 403)
-				fail_msg("%s: a nonce used twice: %ld %s", label, again, cl.body);
+				fail_msg("%s: a nonce used twice: %ld %s", label, again, cl.body.buf);
 			checked++;
 		}
 		free(body);
@@ -316,23 +302,6 @@ static void test_kill9_postgresql(void **state)
 
 #define RACE 1000
 
-struct race_resp {
-	char body[512];
-	size_t len;
-};
-
-static size_t race_keep(char *p, size_t size, size_t n, void *ud)
-{
-	struct race_resp *r = ud;
-	size_t m = size * n;
-
-	if (r->len + m < sizeof(r->body)) {
-		memcpy(r->body + r->len, p, m);
-		r->len += m;
-	}
-	return m;
-}
-
 /* 1,000 concurrent uses of one nonce over two replicas on one PostgreSQL: exactly one 200 */
 static void test_one_nonce_two_replicas(void **state)
 {
@@ -342,7 +311,7 @@ static void test_one_nonce_two_replicas(void **state)
 	char *body;
 	CURLM *m = curl_multi_init();
 	CURL **e = calloc(RACE, sizeof(*e));
-	struct race_resp *resp = calloc(RACE, sizeof(*resp));
+	struct vt_sink *resp = calloc(RACE, sizeof(*resp));
 	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
 	int running = 0, ok = 0, refused = 0, other = 0;
 	CURLMsg *msg;
@@ -365,7 +334,7 @@ static void test_one_nonce_two_replicas(void **state)
 		curl_easy_setopt(e[i], CURLOPT_URL, url[i % 2]);
 		curl_easy_setopt(e[i], CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(e[i], CURLOPT_HTTPHEADER, h);
-		curl_easy_setopt(e[i], CURLOPT_WRITEFUNCTION, race_keep);
+		curl_easy_setopt(e[i], CURLOPT_WRITEFUNCTION, vt_sink_write);
 		curl_easy_setopt(e[i], CURLOPT_WRITEDATA, &resp[i]);
 		curl_easy_setopt(e[i], CURLOPT_TIMEOUT, 120L);
 		curl_easy_setopt(e[i], CURLOPT_FORBID_REUSE, 1L);
@@ -379,7 +348,7 @@ static void test_one_nonce_two_replicas(void **state)
 	} while (running > 0);
 	while ((msg = curl_multi_info_read(m, &left)) != NULL) {
 		long st = 0;
-		struct race_resp *r = NULL;
+		struct vt_sink *r = NULL;
 
 		if (msg->msg != CURLMSG_DONE)
 			continue;
@@ -387,11 +356,11 @@ static void test_one_nonce_two_replicas(void **state)
 		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&r);
 		if (msg->data.result == CURLE_OK && st == 200)
 			ok++;
-		else if (msg->data.result == CURLE_OK && st == 403 && strstr(r->body, "nonce-unknown") != NULL)
+		else if (msg->data.result == CURLE_OK && st == 403 && strstr(r->buf, "nonce-unknown") != NULL)
 			refused++;
 		else if (other++ < 5)
 			printf("# other answer: curl %d (%s), HTTP %ld: %.200s\n", (int)msg->data.result,
-			       curl_easy_strerror(msg->data.result), st, r->body);
+			       curl_easy_strerror(msg->data.result), st, r->buf);
 	}
 	printf("# 1000 concurrent uses over two replicas: %d succeeded, %d refused nonce-unknown, %d other\n", ok,
 	       refused, other);

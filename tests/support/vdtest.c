@@ -344,6 +344,19 @@ void vt_resp_free(struct vt_resp *r)
 	r->body = NULL;
 }
 
+size_t vt_sink_write(char *p, size_t size, size_t n, void *ud)
+{
+	struct vt_sink *s = ud;
+	size_t m = size * n;
+
+	if (s->len + m < sizeof(s->buf)) {
+		memcpy(s->buf + s->len, p, m);
+		s->len += m;
+		s->buf[s->len] = '\0';
+	}
+	return m;
+}
+
 void vt_challenge(const char *base, uint8_t out[32])
 {
 	struct vt_resp r;

@@ -93,6 +93,16 @@ void vt_http(const char *base, const char *method, const char *path, const char 
 void vt_http_hdr(const char *base, const char *method, const char *path, const char *ctype, const char *extra,
 		 const char *body, size_t len, struct vt_resp *out);
 void vt_resp_free(struct vt_resp *r);
+/*
+ * A fixed buffer a libcurl transfer's body goes into (bench/verifierd's and the replica tests' curl
+ * handles): vt_sink_write is the CURLOPT_WRITEFUNCTION for one (CURLOPT_WRITEDATA); what does not fit
+ * is dropped, and buf stays NUL-terminated. Zero it (or set len 0 and buf[0] '\0') before a transfer.
+ */
+struct vt_sink {
+	char buf[8192];
+	size_t len;
+};
+size_t vt_sink_write(char *p, size_t size, size_t n, void *ud);
 /* vt_challenge: POST /v1/challenge, which must answer 200 with a 64-hex nonce; the nonce's bytes in out. */
 void vt_challenge(const char *base, uint8_t out[32]);
 /* vt_problem_type: the "type" of a problem+json body after the common prefix ("nonce-unknown"), or "". */

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include <dirent.h>
+#include <jansson.h>
+#include <openssl/sha.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ccgpu/guest.h"
+#include "ccgpu/util.h"
 #include "common/file.h"
 #include "tee_guest/collect.h"
 #include "testdata.h"
@@ -213,12 +217,84 @@ static void test_absent_interfaces_fail_cleanly(void **state)
 	free(dir);
 }
 
+/*
+ * The public collection call (ccgpu/guest.h, branch api): the composite document as JSON text, its
+ * SEV-SNP report (from the fake configfs-tsm) over the binding SHA-512(nonce ‖ TEE key ‖ SHA-384(GPU
+ * evidence)); an unknown kind and an empty PCR mask refused before any collection.
+ */
+static void test_composite_json(void **state)
+{
+	struct fake_kernel k;
+	struct ccg_collect_cpu o;
+	struct ccg_error err;
+	uint8_t nonce[32], pub[91], gh[48], want[64], *report = NULL;
+	const char gpu[] = "[{\"arch\":\"HOPPER\"}]";
+	size_t report_len = 0;
+	char *text = NULL, hex[65];
+	json_t *doc;
+	uint8_t cat[32 + 91 + 48];
+
+	(void)state;
+	memset(nonce, 0x5a, sizeof(nonce));
+	memset(pub, 0x30, sizeof(pub));
+	memset(&o, 0, sizeof(o));
+	o.kind = "snp";
+	o.pcrs = 0xFFFFFF;
+	fake_start(&k, FAKE_OK);
+	o.tsm_root = k.root;
+	ccg_error_clear(&err);
+	if (ccg_collect_composite_json(&o, nonce, sizeof(nonce), pub, sizeof(pub), (const uint8_t *)gpu, strlen(gpu),
+				       &text, &err) != CCG_OK)
+		fail_msg("%s: %s", err.where, err.detail);
+	fake_stop(&k);
+	doc = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+	assert_non_null(doc);
+	assert_int_equal(json_integer_value(json_object_get(doc, "ccgpu-composite")), 1);
+	ccg_hex_encode(nonce, sizeof(nonce), hex);
+	assert_string_equal(json_string_value(json_object_get(doc, "nonce")), hex);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(doc, "cpu"), "type")), "snp");
+	assert_int_equal(
+		ccg_base64_decode(json_string_value(json_object_get(json_object_get(doc, "cpu"), "report")),
+				  strlen(json_string_value(json_object_get(json_object_get(doc, "cpu"), "report"))),
+				  4096, &report, &report_len),
+		CCG_OK);
+	assert_int_equal(report_len, 1184);
+	SHA384((const uint8_t *)gpu, strlen(gpu), gh);
+	memcpy(cat, nonce, 32);
+	memcpy(cat + 32, pub, 91);
+	memcpy(cat + 32 + 91, gh, 48);
+	SHA512(cat, sizeof(cat), want);
+	assert_memory_equal(report + 0x50, want, 64); /* report_data */
+	free(report);
+	json_decref(doc);
+	free(text);
+
+	o.kind = "sgx";
+	text = (char *)1;
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_collect_composite_json(&o, nonce, sizeof(nonce), pub, sizeof(pub), (const uint8_t *)gpu,
+						    strlen(gpu), &text, &err),
+			 CCG_ERR_INVALID_ARG);
+	assert_string_equal(err.where, "--cpu");
+	assert_null(text);
+	assert_false(ccg_collect_cpu_kind_ok("sgx"));
+	assert_true(ccg_collect_cpu_kind_ok("azure"));
+	o.kind = "tpm";
+	o.pcrs = 0;
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_collect_composite_json(&o, nonce, sizeof(nonce), pub, sizeof(pub), (const uint8_t *)gpu,
+						    strlen(gpu), &text, &err),
+			 CCG_ERR_INVALID_ARG);
+	assert_string_equal(err.where, "--pcrs");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tsm_collects),
 		cmocka_unit_test(test_tsm_generation_races),
 		cmocka_unit_test(test_absent_interfaces_fail_cleanly),
+		cmocka_unit_test(test_composite_json),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

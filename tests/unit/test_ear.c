@@ -1335,6 +1335,63 @@ static void test_public_token_api(void **state)
 	ccg_ear_key_free(other);
 }
 
+/* ccg_token_jwks_fetch (branch api): the JWKS from a URL, checked as one JSON document */
+static void jwks_handler(void *ctx, const struct th_http_request *req, struct th_http_response *resp)
+{
+	static const char jwks[] = "{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-384\",\"kid\":\"k\"}]}";
+
+	(void)ctx;
+	if (strcmp(req->path, "/jwks") == 0) {
+		resp->content_type = "application/json";
+		th_http_reply_copy(resp, jwks, strlen(jwks));
+	} else if (strcmp(req->path, "/dup") == 0) {
+		th_http_reply_copy(resp, "{\"keys\":[],\"keys\":[]}", 21);
+	} else if (strcmp(req->path, "/text") == 0) {
+		th_http_reply_copy(resp, "{\"keys\":[]} trailing", 20);
+	} else {
+		resp->status = 404;
+	}
+}
+
+static void test_jwks_fetch(void **state)
+{
+	struct th_http_server *srv = th_http_server_new(jwks_handler, NULL);
+	struct ccg_error err;
+	char url[128], *text = NULL;
+	size_t len = 0;
+
+	(void)state;
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/jwks", th_http_server_port(srv));
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_token_jwks_fetch(url, &text, &len, &err), CCG_OK);
+	assert_int_equal(len, strlen(text));
+	assert_string_equal(text, "{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-384\",\"kid\":\"k\"}]}");
+	free(text);
+	/* another status, duplicate keys, trailing text: refused at "jwks", nothing returned */
+	const struct {
+		const char *path;
+		enum ccg_status st;
+	} bad[] = {{"/missing", CCG_ERR_NETWORK}, {"/dup", CCG_ERR_ENCODING}, {"/text", CCG_ERR_ENCODING}};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", th_http_server_port(srv), bad[i].path);
+		text = (char *)1;
+		ccg_error_clear(&err);
+		assert_int_equal(ccg_token_jwks_fetch(url, &text, &len, &err), bad[i].st);
+		assert_string_equal(err.where, "jwks");
+		assert_null(text);
+	}
+	assert_non_null(strstr(err.detail, "JSON"));
+	th_http_server_free(srv);
+	/* not http(s); nobody listening */
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_token_jwks_fetch("file:///etc/passwd", &text, &len, &err), CCG_ERR_INVALID_ARG);
+	assert_string_equal(err.where, "jwks");
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/jwks", th_free_port());
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_token_jwks_fetch(url, &text, &len, &err), CCG_ERR_NETWORK);
+	assert_null(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1357,6 +1414,7 @@ int main(void)
 		cmocka_unit_test(test_status_names),
 		cmocka_unit_test(test_cli),
 		cmocka_unit_test(test_public_token_api),
+		cmocka_unit_test(test_jwks_fetch),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

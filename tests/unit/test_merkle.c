@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * RFC 9162 §2.1 Merkle trees (verifier/merkle.h): the published vectors of
+ * RFC 9162 §2.1 Merkle trees (party/merkle.h): the published vectors of
  * the 8-leaf tree of leaves "", 00, 10, 2021, 3031, 40414243,
  * 5051525354555657, 606162636465666768696a6b6c6d6e6f (Google's
  * certificate-transparency and transparency-dev/merkle test data: every

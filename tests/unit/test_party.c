@@ -35,6 +35,7 @@
 #include "tools/ccgpu-party/cli.h"
 #include "token/ear.h"
 #include "verifier/log.h"
+#include "http_server.h"
 #include "pg.h"
 #include "testdata.h"
 
@@ -499,8 +500,108 @@ static void test_upload(void **state)
 	assert_false(ccg_party_name_ok("a?b"));
 	assert_int_equal(ccg_party_upload_body(pk, "k", "a/b", "s", 1, (const uint8_t *)"x", 1, &body, NULL),
 			 CCG_ERR_INVALID_ARG);
+
+	/* from a file (branch api: read into locked memory by the library): the same sealed secret */
+	{
+		char *tmpd = td_tmpdir(), path[4096], big[4096];
+		static uint8_t huge[CCG_PARTY_MAX_SECRET + 1];
+
+		/* pk again: the refused keys above were decoded into it */
+		assert_int_equal(ccg_party_upload_key(jwk, pk, kid, NULL), CCG_OK);
+		snprintf(path, sizeof(path), "%s/secret", tmpd);
+		assert_int_equal(ccg_file_write_atomic(path, (const uint8_t *)secret, strlen(secret), NULL), CCG_OK);
+		body = NULL;
+		ccg_error_clear(&err);
+		if (ccg_party_upload_body_file(pk, kid, "llm", "model-key", 3, path, &body, &err) != CCG_OK)
+			fail_msg("%s: %s", err.where, err.detail);
+		o = json_loads(body, 0, NULL);
+		assert_non_null(o);
+		n = jose_b64_dec(json_object_get(o, "ct"), NULL, 0);
+		assert_true(n < sizeof(sealed) - 97);
+		assert_int_equal(jose_b64_dec(json_object_get(o, "enc"), sealed, 97), 97);
+		assert_int_equal(jose_b64_dec(json_object_get(o, "ct"), sealed + 97, sizeof(sealed) - 97), n);
+		aad_len = ccg_party_upload_aad("llm", "model-key", 3, aad);
+		assert_int_equal(ccg_hpke_open(CCG_HPKE_P384_SHA384_AES256GCM, sk, sealed, 97 + n,
+					       (const uint8_t *)"ccgpu-secret-upload/v1", 22, aad, aad_len, pt,
+					       sizeof(pt), &pt_len, NULL),
+				 CCG_OK);
+		assert_int_equal(pt_len, strlen(secret));
+		assert_memory_equal(pt, secret, pt_len);
+		json_decref(o);
+		free(body);
+		/* empty, too long, missing, not a regular file: refused at "party.input", nothing returned */
+		snprintf(big, sizeof(big), "%s/huge", tmpd);
+		assert_int_equal(ccg_file_write_atomic(big, huge, sizeof(huge), NULL), CCG_OK);
+		assert_int_equal(ccg_file_write_atomic(path, (const uint8_t *)"", 0, NULL), CCG_OK);
+		{
+			const struct {
+				const char *file;
+				enum ccg_status st;
+			} bad_files[] = {{path, CCG_ERR_TOO_LARGE}, {big, CCG_ERR_TOO_LARGE}, {tmpd, CCG_ERR_IO}};
+
+			for (size_t i = 0; i < sizeof(bad_files) / sizeof(bad_files[0]); i++) {
+				body = (char *)1;
+				ccg_error_clear(&err);
+				assert_int_equal(ccg_party_upload_body_file(pk, kid, "llm", "model-key", 3,
+									    bad_files[i].file, &body, &err),
+						 bad_files[i].st);
+				assert_string_equal(err.where, "party.input");
+				assert_null(body);
+			}
+		}
+		snprintf(path, sizeof(path), "%s/none", tmpd);
+		ccg_error_clear(&err);
+		assert_int_equal(ccg_party_upload_body_file(pk, kid, "llm", "model-key", 3, path, &body, &err),
+				 CCG_ERR_IO);
+		td_rm_rf(tmpd);
+		free(tmpd);
+	}
 	json_decref(jwk);
 	EVP_PKEY_free(sk);
+}
+
+/* ccg_party_http (branch api): the answer's status and body come back whole, a transport failure is named */
+static void answer_handler(void *ctx, const struct th_http_request *req, struct th_http_response *resp)
+{
+	(void)ctx;
+	resp->status = strcmp(req->method, "POST") == 0 && req->body_len == 2 ? 201 : 409;
+	resp->content_type = "application/json";
+	th_http_reply_copy(resp, "{\"log_index\":7}", 15);
+}
+
+static void test_http(void **state)
+{
+	struct th_http_server *srv = th_http_server_new(answer_handler, NULL);
+	struct ccg_party_verifier v;
+	struct ccg_party_answer a = {0};
+	struct ccg_error err;
+	char addr[64];
+
+	(void)state;
+	snprintf(addr, sizeof(addr), "http://127.0.0.1:%d/", th_http_server_port(srv));
+	assert_int_equal(ccg_party_verifier_parse(addr, &v, NULL), CCG_OK);
+	ccg_error_clear(&err);
+	if (ccg_party_http(&v, "POST", "/v1/contracts", (const uint8_t *)"{}", 2, "a.b.c", &a, &err) != CCG_OK)
+		fail_msg("%s: %s", err.where, err.detail);
+	assert_int_equal(a.status, 201);
+	assert_int_equal(a.body_len, 15);
+	assert_memory_equal(a.body, "{\"log_index\":7}", 15);
+	assert_int_equal(ccg_party_answer_check(&a, 201, "party.request", NULL), CCG_OK);
+	ccg_party_answer_cleanup(&a);
+	assert_null(a.body);
+	assert_int_equal(ccg_party_http(&v, "GET", "/v1/log/sth", NULL, 0, NULL, &a, NULL), CCG_OK);
+	assert_int_equal(a.status, 409);
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_party_answer_check(&a, 200, "party.log.sth", &err), CCG_ERR_PEER_REFUSED);
+	ccg_party_answer_cleanup(&a);
+	ccg_party_answer_cleanup(NULL);
+	th_http_server_free(srv);
+	snprintf(addr, sizeof(addr), "http://127.0.0.1:%d", th_free_port());
+	assert_int_equal(ccg_party_verifier_parse(addr, &v, NULL), CCG_OK);
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_party_http(&v, "GET", "/v1/log/sth", NULL, 0, NULL, &a, &err), CCG_ERR_NETWORK);
+	assert_string_equal(err.where, "party.network");
+	assert_null(a.body);
 }
 
 /* the verifier's answers and addresses */
@@ -612,7 +713,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_state),  cmocka_unit_test(test_log_step), cmocka_unit_test(test_entries),
-		cmocka_unit_test(test_upload), cmocka_unit_test(test_answers),
+		cmocka_unit_test(test_upload), cmocka_unit_test(test_answers),  cmocka_unit_test(test_http),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
