@@ -159,64 +159,63 @@ static void test_vectors_hashes(void **state)
 	assert_memory_equal(got, want, HL);
 }
 
+/*
+ * Verification of a vector of either kind over (a, b): inclusion of leaf a in the tree of size b, or
+ * consistency from size a to size b, against the published roots.
+ */
+static enum ccg_status vector_verify(bool consistency, uint64_t a, uint64_t b, const uint64_t root_of[2], hash_t *path,
+				     size_t count)
+{
+	hash_t r1, r2;
+
+	hx(roots_hex[root_of[0]], r1, HL);
+	hx(roots_hex[root_of[1]], r2, HL);
+	if (consistency)
+		return ccg_merkle_consistency_verify(a, b, r1, r2, (const uint8_t(*)[HL])path, count, NULL);
+	return ccg_merkle_inclusion_verify(a, b, vleaves[a], (const uint8_t(*)[HL])path, count, r2, NULL);
+}
+
 static void test_vectors_proofs(void **state)
 {
+	static const struct {
+		const struct vec *v;
+		size_t n;
+		bool consistency;
+	} tables[] = {
+		{inclusion_vectors, sizeof(inclusion_vectors) / sizeof(inclusion_vectors[0]), false},
+		{consistency_vectors, sizeof(consistency_vectors) / sizeof(consistency_vectors[0]), true},
+	};
 	struct ccg_merkle_leaves l = {.hashes = (const uint8_t(*)[HL])vleaves, .count = 8};
-	hash_t path[CCG_MERKLE_MAX_PROOF], want[3], r1, r2;
+	hash_t path[CCG_MERKLE_MAX_PROOF], want[3];
 	size_t count;
 
 	(void)state;
 	vector_leaves();
-	for (size_t v = 0; v < sizeof(inclusion_vectors) / sizeof(inclusion_vectors[0]); v++) {
-		const struct vec *t = &inclusion_vectors[v];
+	for (size_t k = 0; k < sizeof(tables) / sizeof(tables[0]); k++)
+		for (size_t v = 0; v < tables[k].n; v++) {
+			const struct vec *t = &tables[k].v[v];
+			bool cons = tables[k].consistency;
+			/* the roots the verification compares: the first tree's (consistency) and the whole tree's */
+			const uint64_t roots[2] = {cons ? t->a : t->b, t->b};
 
-		for (size_t i = 0; i < t->count; i++)
-			hx(t->path[i], want[i], HL);
-		l.count = t->b;
-		assert_int_equal(ccg_merkle_inclusion_proof(ccg_merkle_leaves_subtree, &l, t->a, t->b, path, &count,
-							    NULL),
-				 CCG_OK);
-		assert_int_equal(count, t->count);
-		if (count > 0)
-			assert_memory_equal(path, want, count * HL);
-		hx(roots_hex[t->b], r1, HL);
-		assert_int_equal(ccg_merkle_inclusion_verify(t->a, t->b, vleaves[t->a], (const uint8_t(*)[HL])want,
-							     t->count, r1, NULL),
-				 CCG_OK);
-		/* the wrong tree size (×2, /2) */
-		assert_int_not_equal(ccg_merkle_inclusion_verify(t->a, t->b * 2, vleaves[t->a],
-								 (const uint8_t(*)[HL])want, t->count, r1, NULL),
-				     CCG_OK);
-		assert_int_not_equal(ccg_merkle_inclusion_verify(t->a, t->b / 2, vleaves[t->a],
-								 (const uint8_t(*)[HL])want, t->count, r1, NULL),
-				     CCG_OK);
-	}
-	for (size_t v = 0; v < sizeof(consistency_vectors) / sizeof(consistency_vectors[0]); v++) {
-		const struct vec *t = &consistency_vectors[v];
-
-		for (size_t i = 0; i < t->count; i++)
-			hx(t->path[i], want[i], HL);
-		l.count = t->b;
-		assert_int_equal(ccg_merkle_consistency_proof(ccg_merkle_leaves_subtree, &l, t->a, t->b, path, &count,
-							      NULL),
-				 CCG_OK);
-		assert_int_equal(count, t->count);
-		if (count > 0)
-			assert_memory_equal(path, want, count * HL);
-		hx(roots_hex[t->a], r1, HL);
-		hx(roots_hex[t->b], r2, HL);
-		assert_int_equal(ccg_merkle_consistency_verify(t->a, t->b, r1, r2, (const uint8_t(*)[HL])want, t->count,
-							       NULL),
-				 CCG_OK);
-		if (t->count > 0) {
-			assert_int_not_equal(ccg_merkle_consistency_verify(t->a, t->b * 2, r1, r2,
-									   (const uint8_t(*)[HL])want, t->count, NULL),
-					     CCG_OK);
-			assert_int_not_equal(ccg_merkle_consistency_verify(t->a, t->b / 2, r1, r2,
-									   (const uint8_t(*)[HL])want, t->count, NULL),
-					     CCG_OK);
+			for (size_t i = 0; i < t->count; i++)
+				hx(t->path[i], want[i], HL);
+			l.count = t->b;
+			assert_int_equal(cons ? ccg_merkle_consistency_proof(ccg_merkle_leaves_subtree, &l, t->a, t->b,
+									     path, &count, NULL)
+					      : ccg_merkle_inclusion_proof(ccg_merkle_leaves_subtree, &l, t->a, t->b,
+									   path, &count, NULL),
+					 CCG_OK);
+			assert_int_equal(count, t->count);
+			if (count > 0)
+				assert_memory_equal(path, want, count * HL);
+			assert_int_equal(vector_verify(cons, t->a, t->b, roots, want, t->count), CCG_OK);
+			/* the wrong tree size (×2, /2); an empty consistency proof proves nothing to vary */
+			if (cons && t->count == 0)
+				continue;
+			assert_int_not_equal(vector_verify(cons, t->a, t->b * 2, roots, want, t->count), CCG_OK);
+			assert_int_not_equal(vector_verify(cons, t->a, t->b / 2, roots, want, t->count), CCG_OK);
 		}
-	}
 }
 
 /* ---- the RFC's recursive definitions, naively, over leaf hashes ---- */

@@ -344,24 +344,72 @@ static char *nonce_hex(void)
 	return ccg_hex_encode_alloc(nonce, sizeof(nonce));
 }
 
+/*
+ * One exchange with gpusim GPUs: a request for gpus GPUs (their evidence made under fault, or none,
+ * over the test's nonce) naming that nonce, or one with its last digit changed (other_nonce),
+ * answered by a verifier of the gpusim world at sim_now and read back by NVIDIA's client at read_at
+ * over the request's nonce.
+ */
+struct exchange {
+	struct ccg_gpu_verifier *v;
+	char *nh; /* the request's and the client's nonce (hex) */
+	json_t *req, *jwks, *got;
+	char *answer;
+	bool passed;
+};
+
+static void exchange_run(struct exchange *x, unsigned gpus, const char *fault, bool other_nonce, int64_t read_at)
+{
+	struct gpusim_fault f;
+	struct ccg_error err;
+
+	memset(x, 0, sizeof(*x));
+	x->v = sim_verifier();
+	x->nh = nonce_hex();
+	if (other_nonce)
+		x->nh[63] = x->nh[63] == 'a' ? 'b' : 'a';
+	x->jwks = jwks_text_round_trip();
+	gpusim_clear_faults(sim);
+	if (fault != NULL) {
+		assert_int_equal(gpusim_fault_parse(fault, &f, NULL), CCG_OK);
+		assert_int_equal(gpusim_add_fault(sim, &f, NULL), CCG_OK);
+	}
+	x->req = request_for(x->nh, "HOPPER", sim_evidence_list(gpus));
+	gpusim_clear_faults(sim);
+	/* the opposite of what the answer must say, so that handle is seen setting it */
+	x->passed = fault != NULL || other_nonce;
+	x->answer = handle(x->v, x->req, sim_now, &x->passed, &err);
+	x->got = nv_client(x->answer, x->jwks, ISSUER, x->nh, read_at);
+	assert_non_null(x->got);
+}
+
+static void exchange_done(struct exchange *x)
+{
+	json_decref(x->got);
+	free(x->answer);
+	json_decref(x->req);
+	json_decref(x->jwks);
+	free(x->nh);
+	ccg_gpu_verifier_free(x->v);
+}
+
+/* a claim of one part of what NVIDIA's client read ("overall", "GPU-0", ...) */
+static json_t *claim(const struct exchange *x, const char *part, const char *name)
+{
+	return json_object_get(json_object_get(x->got, part), name);
+}
+
 /* ---- tests ---- */
 
 static void test_gpusim_two_gpus(void **state)
 {
-	struct ccg_gpu_verifier *v = sim_verifier();
-	char *nh = nonce_hex();
-	json_t *req = request_for(nh, "HOPPER", sim_evidence_list(2)), *jwks = jwks_text_round_trip(), *got, *c;
-	struct ccg_error err;
-	bool passed = false;
-	char *answer;
+	struct exchange x;
+	json_t *c;
 
 	(void)state;
-	gpusim_clear_faults(sim);
-	answer = handle(v, req, sim_now, &passed, &err);
-	assert_true(passed);
-	got = nv_client(answer, jwks, ISSUER, nh, sim_now + 60);
-	assert_non_null(got);
-	c = json_object_get(got, "overall");
+	exchange_run(&x, 2, NULL, false, sim_now + 60);
+	assert_true(x.passed);
+	c = json_object_get(x.got, "overall");
 	assert_string_equal(json_string_value(json_object_get(c, "sub")), "NVIDIA-PLATFORM-ATTESTATION");
 	assert_string_equal(json_string_value(json_object_get(c, "x-nvidia-ver")), "3.0");
 	assert_true(json_is_true(json_object_get(c, "x-nvidia-overall-att-result")));
@@ -372,133 +420,81 @@ static void test_gpusim_two_gpus(void **state)
 		char name[8];
 
 		snprintf(name, sizeof(name), "GPU-%d", g);
-		c = json_object_get(got, name);
+		c = json_object_get(x.got, name);
 		assert_non_null(c);
 		sdk_deserialises(c, true);
 		assert_string_equal(json_string_value(json_object_get(c, "measres")), "success");
 	}
 	/* each token is distinct (its own jti) */
-	assert_string_not_equal(json_string_value(json_object_get(json_object_get(got, "GPU-0"), "jti")),
-				json_string_value(json_object_get(json_object_get(got, "GPU-1"), "jti")));
+	assert_string_not_equal(json_string_value(claim(&x, "GPU-0", "jti")),
+				json_string_value(claim(&x, "GPU-1", "jti")));
 	/* the same client refuses at a time past exp, another issuer, another nonce, another key */
-	assert_null(nv_client(answer, jwks, ISSUER, nh, sim_now + 3600));
-	assert_null(nv_client(answer, jwks, "https://nras.attestation.nvidia.com", nh, sim_now));
+	assert_null(nv_client(x.answer, x.jwks, ISSUER, x.nh, sim_now + 3600));
+	assert_null(nv_client(x.answer, x.jwks, "https://nras.attestation.nvidia.com", x.nh, sim_now));
 	{
 		char other[65];
 
-		memcpy(other, nh, 65);
+		memcpy(other, x.nh, 65);
 		other[0] = other[0] == '0' ? '1' : '0';
-		assert_null(nv_client(answer, jwks, ISSUER, other, sim_now));
+		assert_null(nv_client(x.answer, x.jwks, ISSUER, other, sim_now));
 	}
-	json_decref(got);
-	free(answer);
-	json_decref(req);
-	json_decref(jwks);
-	free(nh);
-	ccg_gpu_verifier_free(v);
+	exchange_done(&x);
 }
 
 /* Swapping the two GPU tokens, or replacing one with a token from another answer, breaks the submod digests. */
 static void test_detached_tokens_are_bound(void **state)
 {
-	struct ccg_gpu_verifier *v = sim_verifier();
-	char *nh = nonce_hex();
-	json_t *req = request_for(nh, "HOPPER", sim_evidence_list(2)), *jwks = jwks_text_round_trip();
+	struct exchange x, y;
 	json_t *a, *b, *devs, *t0, *t1;
-	struct ccg_error err;
-	char *ans1, *ans2, *forged;
+	char *forged;
 
 	(void)state;
-	gpusim_clear_faults(sim);
-	ans1 = handle(v, req, sim_now, NULL, &err);
-	ans2 = handle(v, req, sim_now, NULL, &err);
-	a = json_loads(ans1, 0, NULL);
-	b = json_loads(ans2, 0, NULL);
+	exchange_run(&x, 2, NULL, false, sim_now);
+	exchange_run(&y, 2, NULL, false, sim_now);
+	a = json_loads(x.answer, 0, NULL);
+	b = json_loads(y.answer, 0, NULL);
 	devs = json_array_get(a, 1);
 	t0 = json_incref(json_object_get(devs, "GPU-0"));
 	t1 = json_incref(json_object_get(devs, "GPU-1"));
 	json_object_set_new(devs, "GPU-0", t1);
 	json_object_set_new(devs, "GPU-1", t0);
 	forged = dump(a);
-	assert_null(nv_client(forged, jwks, ISSUER, nh, sim_now));
+	assert_null(nv_client(forged, x.jwks, ISSUER, x.nh, sim_now));
 	free(forged);
 	json_object_set(devs, "GPU-0", t0);
 	json_object_set(devs, "GPU-1", json_object_get(json_array_get(b, 1), "GPU-1"));
 	forged = dump(a);
-	assert_null(nv_client(forged, jwks, ISSUER, nh, sim_now));
+	assert_null(nv_client(forged, x.jwks, ISSUER, x.nh, sim_now));
 	free(forged);
 	json_decref(a);
 	json_decref(b);
-	free(ans1);
-	free(ans2);
-	json_decref(req);
-	json_decref(jwks);
-	free(nh);
-	ccg_gpu_verifier_free(v);
+	exchange_done(&x);
+	exchange_done(&y);
 }
 
-/* A drifted GPU is answered, as NRAS does: overall false, the GPU's measres failure and the check named. */
-static void test_gpusim_drift(void **state)
+/*
+ * Answered, as NRAS does, when a check fails: overall false and the failed check in the GPU's claims.
+ * A drifted GPU: its measres failure and the golden index named; evidence over another nonce than
+ * the request's: the nonce check failed.
+ */
+static void test_failed_checks_answered(void **state)
 {
-	struct ccg_gpu_verifier *v = sim_verifier();
-	char *nh = nonce_hex();
-	struct gpusim_fault f;
-	json_t *req, *jwks = jwks_text_round_trip(), *got;
-	struct ccg_error err;
-	bool passed = true;
-	char *answer;
+	struct exchange x;
 
 	(void)state;
-	assert_int_equal(gpusim_fault_parse("drift=40@1", &f, NULL), CCG_OK);
-	gpusim_clear_faults(sim);
-	assert_int_equal(gpusim_add_fault(sim, &f, NULL), CCG_OK);
-	req = request_for(nh, "HOPPER", sim_evidence_list(2));
-	gpusim_clear_faults(sim);
-	answer = handle(v, req, sim_now, &passed, &err);
-	assert_false(passed);
-	got = nv_client(answer, jwks, ISSUER, nh, sim_now);
-	assert_non_null(got);
-	assert_true(json_is_false(json_object_get(json_object_get(got, "overall"), "x-nvidia-overall-att-result")));
-	assert_string_equal(json_string_value(json_object_get(json_object_get(got, "GPU-0"), "measres")), "success");
-	assert_string_equal(json_string_value(json_object_get(json_object_get(got, "GPU-1"), "measres")), "fail");
-	assert_non_null(strstr(json_string_value(json_object_get(json_object_get(got, "GPU-1"), "ccgpu-error")),
-			       "golden.driver[40]"));
-	json_decref(got);
-	free(answer);
-	json_decref(req);
-	json_decref(jwks);
-	free(nh);
-	ccg_gpu_verifier_free(v);
-}
+	exchange_run(&x, 2, "drift=40@1", false, sim_now);
+	assert_false(x.passed);
+	assert_true(json_is_false(claim(&x, "overall", "x-nvidia-overall-att-result")));
+	assert_string_equal(json_string_value(claim(&x, "GPU-0", "measres")), "success");
+	assert_string_equal(json_string_value(claim(&x, "GPU-1", "measres")), "fail");
+	assert_non_null(strstr(json_string_value(claim(&x, "GPU-1", "ccgpu-error")), "golden.driver[40]"));
+	exchange_done(&x);
 
-/* Evidence over another nonce than the request's: answered false, the nonce check failed. */
-static void test_request_nonce_is_the_one_checked(void **state)
-{
-	struct ccg_gpu_verifier *v = sim_verifier();
-	char *nh = nonce_hex(), other[65];
-	json_t *req, *jwks = jwks_text_round_trip(), *got;
-	struct ccg_error err;
-	bool passed = true;
-	char *answer;
-
-	(void)state;
-	gpusim_clear_faults(sim);
-	memcpy(other, nh, sizeof(other));
-	other[63] = other[63] == 'a' ? 'b' : 'a';
-	req = request_for(other, "HOPPER", sim_evidence_list(1));
-	answer = handle(v, req, sim_now, &passed, &err);
-	assert_false(passed);
-	got = nv_client(answer, jwks, ISSUER, other, sim_now);
-	assert_non_null(got);
-	assert_true(json_is_false(
-		json_object_get(json_object_get(got, "GPU-0"), "x-nvidia-gpu-attestation-report-nonce-match")));
-	assert_true(json_is_false(json_object_get(json_object_get(got, "overall"), "x-nvidia-overall-att-result")));
-	json_decref(got);
-	free(answer);
-	json_decref(req);
-	json_decref(jwks);
-	free(nh);
-	ccg_gpu_verifier_free(v);
+	exchange_run(&x, 1, NULL, true, sim_now);
+	assert_false(x.passed);
+	assert_true(json_is_false(claim(&x, "GPU-0", "x-nvidia-gpu-attestation-report-nonce-match")));
+	assert_true(json_is_false(claim(&x, "overall", "x-nvidia-overall-att-result")));
+	exchange_done(&x);
 }
 
 /* NVIDIA's real H100 evidence, in NVIDIA's serialized form, sent as NVIDIA's SDK sends it. */
@@ -768,10 +764,10 @@ static void test_handle_arguments(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_gpusim_two_gpus),      cmocka_unit_test(test_detached_tokens_are_bound),
-		cmocka_unit_test(test_gpusim_drift),         cmocka_unit_test(test_request_nonce_is_the_one_checked),
-		cmocka_unit_test(test_real_nvidia_evidence), cmocka_unit_test(test_real_hopper_sample),
-		cmocka_unit_test(test_request_refusals),     cmocka_unit_test(test_handle_arguments),
+		cmocka_unit_test(test_gpusim_two_gpus),        cmocka_unit_test(test_detached_tokens_are_bound),
+		cmocka_unit_test(test_failed_checks_answered), cmocka_unit_test(test_real_nvidia_evidence),
+		cmocka_unit_test(test_real_hopper_sample),     cmocka_unit_test(test_request_refusals),
+		cmocka_unit_test(test_handle_arguments),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
