@@ -21,18 +21,6 @@
 
 #define ED25519_SIG_LEN 64
 
-static bool b64url_chars(const char *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		char c = p[i];
-
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-		      c == '_'))
-			return false;
-	}
-	return n > 0;
-}
-
 /* The three parts of a compact JWS, with bounds and alphabet checked. */
 struct parts {
 	const char *h, *p, *s;
@@ -60,11 +48,11 @@ static enum ccg_status split(const char *text, struct parts *out, struct ccg_err
 	out->pl = (size_t)(d2 - d1 - 1);
 	out->s = d2 + 1;
 	out->sl = len - (size_t)(d2 + 1 - text);
-	if (!b64url_chars(out->h, out->hl))
+	if (!ccg_b64url_text(out->h, out->hl))
 		return ccg_error_set(err, CCG_ERR_ENCODING, "statement.header", "not base64url");
-	if (!b64url_chars(out->p, out->pl))
+	if (!ccg_b64url_text(out->p, out->pl))
 		return ccg_error_set(err, CCG_ERR_ENCODING, "statement.payload", "not base64url");
-	if (!b64url_chars(out->s, out->sl))
+	if (!ccg_b64url_text(out->s, out->sl))
 		return ccg_error_set(err, CCG_ERR_ENCODING, "statement.signature", "not base64url (or a fourth part)");
 	return CCG_OK;
 }
@@ -182,7 +170,7 @@ static enum ccg_status read_payload(const json_t *p, struct ccg_statement *st, s
 	    (s = copy_str(p, "route", st->route, CCG_STATEMENT_MAX_ROUTE, 1, err)) != CCG_OK ||
 	    (s = copy_str(p, "jti", st->jti, CCG_STATEMENT_MAX_ID, CCG_STATEMENT_MIN_JTI, err)) != CCG_OK)
 		return s;
-	if (!b64url_chars(st->jti, strlen(st->jti)))
+	if (!ccg_b64url_text(st->jti, strlen(st->jti)))
 		return ccg_error_set(err, CCG_ERR_MALFORMED, "statement.jti", "only [A-Za-z0-9_-]");
 	v = json_object_get(p, "iat");
 	if (!json_is_integer(v))

@@ -705,7 +705,7 @@ out:
 
 /* ---- verification ---- */
 
-static bool b64url_text(const char *p, size_t n)
+bool ccg_b64url_text(const char *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		char c = p[i];
@@ -823,11 +823,11 @@ enum ccg_status ccg_jws_verify(const char *token, const json_t *jwks, json_t **o
 	hl = (size_t)(dot1 - token);
 	pl = (size_t)(dot2 - dot1 - 1);
 	sl = len - (size_t)(dot2 + 1 - token);
-	if (!b64url_text(token, hl))
+	if (!ccg_b64url_text(token, hl))
 		return ccg_error_set(err, CCG_ERR_ENCODING, "token.header", "not base64url");
-	if (!b64url_text(dot1 + 1, pl))
+	if (!ccg_b64url_text(dot1 + 1, pl))
 		return ccg_error_set(err, CCG_ERR_ENCODING, "token.payload", "not base64url");
-	if (sl > 0 && !b64url_text(dot2 + 1, sl))
+	if (sl > 0 && !ccg_b64url_text(dot2 + 1, sl))
 		return ccg_error_set(err, CCG_ERR_ENCODING, "token.signature", "not base64url (or a fourth part)");
 	s = part_json(token, hl, "token.header", &hdr, err);
 	if (s != CCG_OK)

@@ -131,6 +131,13 @@ CCG_MUST_USE enum ccg_status ccg_ear_jwks_find(const json_t *jwks, const char *k
 					       struct ccg_error *err);
 
 /*
+ * ccg_b64url_text: p (n bytes) is one or more characters of the base64url
+ * alphabet (RFC 4648 section 5, no padding): what each part of a compact JWS
+ * must be before it is decoded (EAR tokens here, party statements in party/).
+ */
+bool ccg_b64url_text(const char *p, size_t n);
+
+/*
  * ccg_jws_verify: verifies a compact JWS (header.payload.signature, at most
  * CCG_EAR_MAX_TOKEN bytes) against jwks with libjose: the header must be
  * {alg "ES384", kid, optional typ "JWT"} and nothing else (alg is pinned,
