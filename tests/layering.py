@@ -155,7 +155,10 @@ def check(root, doc=None):
             if tfolder is None:
                 bad.append((where, '"%s" is in no folder of the layer table' % name))
             elif tfolder not in ok_set:
-                why = 'a client of the public API' if public_only else 'its layer may not use %s/' % tfolder
+                if public_only:
+                    why = 'a client of the public API' + (' and of %s only' % ', '.join(uses) if uses else '')
+                else:
+                    why = 'its layer may not use %s/' % tfolder
                 bad.append((where, '"%s" from %s/: %s' % (name, folder, why)))
     return bad
 
