@@ -199,6 +199,9 @@ enum ccg_status ccg_party_upload_key(const json_t *jwk, uint8_t pk[97], char kid
 	if (st != CCG_OK) {
 		char where[64];
 
+		/* nothing half-decoded is left for a caller that ignores the status */
+		memset(pk, 0, 97);
+		kid[0] = '\0';
 		snprintf(where, sizeof(where), "party.upload_key.%.32s", inner.where);
 		return ccg_error_set(err, st, where, "keys.upload of the verifier's evidence: %s", inner.detail);
 	}

@@ -262,7 +262,8 @@ CCG_API bool ccg_party_name_ok(const char *name);
  * and kid of keys.upload (from ccg_vevidence_check): kty EC, crv P-384, use
  * "enc", alg CCG_PARTY_UPLOAD_ALG, a kid string of at most 128 bytes, a point
  * on the curve, no private part; otherwise CCG_ERR_MALFORMED /
- * CCG_ERR_UNSUPPORTED naming "party.upload_key.MEMBER".
+ * CCG_ERR_UNSUPPORTED naming "party.upload_key.MEMBER", and pk is all zero
+ * bytes and kid empty.
  */
 CCG_API CCG_MUST_USE enum ccg_status ccg_party_upload_key(const json_t *jwk, uint8_t pk[97], char kid[129],
 							  struct ccg_error *err);

@@ -491,6 +491,13 @@ static void test_upload(void **state)
 		assert_int_not_equal(ccg_party_upload_key(bad, pk, kid, &err), CCG_OK);
 		assert_string_equal(err.where, "party.upload_key.x");
 		json_decref(bad);
+		/* (branch api) a refused key leaves no half-decoded point behind */
+		{
+			static const uint8_t zero[97];
+
+			assert_memory_equal(pk, zero, sizeof(zero));
+			assert_string_equal(kid, "");
+		}
 	}
 	/* names that could leave their path segment are refused */
 	assert_true(ccg_party_name_ok("llm-serving_v2.1"));
@@ -506,7 +513,7 @@ static void test_upload(void **state)
 		char *tmpd = td_tmpdir(), path[4096], big[4096];
 		static uint8_t huge[CCG_PARTY_MAX_SECRET + 1];
 
-		/* pk again: the refused keys above were decoded into it */
+		/* pk again: the refused keys above cleared it */
 		assert_int_equal(ccg_party_upload_key(jwk, pk, kid, NULL), CCG_OK);
 		snprintf(path, sizeof(path), "%s/secret", tmpd);
 		assert_int_equal(ccg_file_write_atomic(path, (const uint8_t *)secret, strlen(secret), NULL), CCG_OK);
