@@ -56,7 +56,8 @@ static const char usage[] =
 	"usage: ccgpu-inference --verifier URL --jwks FILE --gpusim SOCKET --gpu-root FILE\n"
 	"                       --contract ID --model FILE [--model-secret NAME] [--data-secret NAME]\n"
 	"                       [--cpu auto|tpm|snp|tdx] [--tpm-tcti TCTI] [--tpm-ak-handle HEX]\n"
-	"                       [--verifier-ca FILE] [--gpu N] [--listen ADDR:PORT] [--port-file FILE]\n"
+	"                       [--verifier-ca FILE] [--reattest-margin S] [--gpu N] [--listen ADDR:PORT]\n"
+	"                       [--port-file FILE]\n"
 	"\n"
 	"Attests to ccgpu-verifierd, gets the model key released, decrypts the sealed\n"
 	"model inside the process, loads it onto the GPU through the encrypted channel\n"
@@ -65,6 +66,7 @@ static const char usage[] =
 	"  --verifier URL       ccgpu-verifierd (http://, https:// or unix:PATH)\n"
 	"  --jwks FILE          the verifier's JWKS (its token-signing keys)\n"
 	"  --verifier-ca FILE   PEM CA bundle for an https verifier\n"
+	"  --reattest-margin S  re-attest S seconds before the token expires (default 60)\n"
 	"  --cpu KIND           CPU evidence: auto (default), tpm, snp, tdx\n"
 	"  --tpm-tcti TCTI      the vTPM (e.g. swtpm:host=127.0.0.1,port=2321)\n"
 	"  --tpm-ak-handle HEX  the vTPM's attestation key handle (default 81000003)\n"
@@ -77,6 +79,9 @@ static const char usage[] =
 	"  --model FILE         the sealed model (seal_model)\n"
 	"  --listen ADDR:PORT   where to serve (default 127.0.0.1:8480; port 0: any)\n"
 	"  --port-file FILE     write the port served on, once ready\n"
+	"\n"
+	"While no valid token is held (a re-attestation failed), /ccgpu/attestation and\n"
+	"/ccgpu/gateway answer 503: no prompt is answered on a state it cannot prove.\n"
 	"\n"
 	"Exit status: 0 stopped by SIGTERM/SIGINT, 1 start refused (the step named), 2 usage.\n";
 
@@ -355,6 +360,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		O_VERIFIER = 256,
 		O_JWKS,
 		O_CA,
+		O_MARGIN,
 		O_CPU,
 		O_TCTI,
 		O_AK,
@@ -373,6 +379,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{"verifier", required_argument, NULL, O_VERIFIER},
 		{"jwks", required_argument, NULL, O_JWKS},
 		{"verifier-ca", required_argument, NULL, O_CA},
+		{"reattest-margin", required_argument, NULL, O_MARGIN},
 		{"cpu", required_argument, NULL, O_CPU},
 		{"tpm-tcti", required_argument, NULL, O_TCTI},
 		{"tpm-ak-handle", required_argument, NULL, O_AK},
@@ -401,6 +408,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case O_VERIFIER: o->g.verifier_url = optarg; break;
 		case O_JWKS: o->jwks_file = optarg; break;
 		case O_CA: o->g.verifier_ca_file = optarg; break;
+		case O_MARGIN:
+			o->g.reattest_margin = (unsigned)strtoul(optarg, &end, 10);
+			if (end == optarg || *end != '\0' || o->g.reattest_margin == 0 || o->g.reattest_margin > 86400)
+				return fprintf(stderr, "ccgpu-inference: --reattest-margin: 1..86400 seconds\n"), 2;
+			break;
 		case O_CPU:
 			if (strcmp(optarg, "auto") == 0)
 				o->g.cpu = CCG_GUEST_CPU_AUTO;

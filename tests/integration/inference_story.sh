@@ -104,7 +104,7 @@ story_seal() {
   story_heading "the model owner seals the weights under the model key; the operator stores the sealed file"
   story_ok "seal_model seal" "$seal" seal --shape "$STORY_SHAPE" --weights "$tmp/acme-files/weights.bin" \
     --key "$tmp/acme-files/model.key" --out "$op/model.sealed" || return 1
-  story_sees "model owner" "$(head -1 "$tmp/err")"
+  story_sees "model owner" "$(head -1 "$tmp/err" | sed "s|$op/||")"
 }
 
 # story_server_args SOCKET MODEL: the server's command line, in server_args
@@ -136,7 +136,11 @@ story_serve() {
   while read -r l; do story_sees "TEE" "${l#ccgpu-inference: }"; done <"$op/server.log"
   story_ok "the operator's load balancer (a recording proxy) in front of the server" \
     story_proxy front "$(cat "$op/server.port")" || return 1
-  story_ok "the operator's Oblivious HTTP relay (a recording proxy)" story_proxy relay "$(cat "$op/server.port")"
+  story_ok "the operator's Oblivious HTTP relay (a recording proxy)" story_proxy relay "$(cat "$op/server.port")" ||
+    return 1
+  story_ok "the model owner reads the release log (each entry proven in the verifier's signed head)" \
+    as acme v1 log show || return 1
+  story_sees "model owner" "the release log: $(grep -c '"type":"release"' "$tmp/err") releases to the attested TEE's key"
 }
 
 story_prompt() {
@@ -149,14 +153,15 @@ story_prompt() {
   python3 "$reference" answer "$STORY_SHAPE" "$tmp/acme-files/weights.bin" "$tmp/client/prompt.txt" >"$tmp/acme-files/expected.txt"
   story_ok "the answer is the model's, as the model owner computes it in plaintext (reference.py)" \
     cmp "$tmp/client/answer.txt" "$tmp/acme-files/expected.txt" || return 1
-  story_sees "client" "prompt \"$(cat "$tmp/client/prompt.txt")\" -> answer $(cat "$tmp/client/answer.txt")"
+  story_sees "client" "the server checked: its token verified under the verifier's JWKS, affirming, binding the OHTTP key; the client's policy holds"
+  story_sees "client" "prompt \"$(cat "$tmp/client/prompt.txt")\" -> answer $(cat "$tmp/client/answer.txt") (the model's, as reference.py computes it)"
   story_sees "operator" "the relay carried $(stat -c %s "$op/relay.rec") bytes: Oblivious HTTP, ciphertext only"
 }
 
 story_suspend() {
   story_heading "the data owner suspends the contract; the next start of the server is refused"
   story_ok "clinic suspends the contract" as clinic v1 suspend "$STORY_CONTRACT" || return 1
-  story_sees "data owner" "suspended: $(grep -ho '"type":"suspend"' "$tmp/err" | head -1), effective at once"
+  story_sees "data owner" "suspended: $(grep -ho 'logged as entry [0-9]*' "$tmp/err" | head -1), effective at once"
   kill "$server_pid" 2>/dev/null
   story_ok "the running server stops (SIGTERM)" wait "$server_pid" || return 1
   story_refused "the next start is refused at guest.release.model-key, naming the data owner" 1 \

@@ -7,7 +7,10 @@
 # the GPU through the encrypted channel, `ccgpu client` checks the server against the verifier's JWKS and
 # its own policy and sends a prompt through the operator's relay, the answer equals the model computed in
 # plaintext (examples/inference/reference.py), the data owner suspends and the next start is refused.
-# This test adds: a drifted GPU and a tampered sealed model refused at start, each naming its step; and the
+# This test adds: requests the server refuses (content type, body size, no OHTTP, other routes inside);
+# a server that re-attests on every token call answers 503 once its GPU's evidence can no longer be had
+# (while its channel stays open, gpusim serves the re-attestation on another connection); a drifted GPU
+# and a tampered sealed model refused at start, each naming its step; and the
 # operator canaries: distinctive bytes planted as the model key, a weight row, a training record (inside
 # the data owner's secret), the prompt, and the answer; none may appear (raw, hex, base64 at any
 # alignment: canary_scan.py) in anything the operator holds: the SQLite store with its -wal/-shm, the
@@ -114,6 +117,30 @@ check "the operator's recordings are not empty: the verifier's traffic holds the
 check "  and the relay carried the encapsulated prompt and answer" grep -aq "message/ohttp-res" "$op/relay.rec"
 check "  and the store holds the sealed secrets' records" test -s "$tmp/v1/store.sqlite"
 
+# ---------------------------------------------------------------- the server's own checks
+story_heading "requests the server refuses, and still answers the next prompt"
+front="http://127.0.0.1:$(cat "$op/front.port")"
+# status METHOD PATH [CURL-ARGS...]: the HTTP status of one request to the server
+status() { curl -s --max-time 60 -o /dev/null -w '%{http_code}' -X "$1" "${@:3}" "$front$2"; }
+check "a gateway request of another content type: 415" test "$(status POST /ccgpu/gateway --data-binary x)" = 415
+check "a gateway request that does not decapsulate: 400" \
+  test "$(status POST /ccgpu/gateway -H 'content-type: message/ohttp-req' --data-binary garbage)" = 400
+head -c $((1024 * 1024 + 1)) /dev/zero >"$tmp/big"
+check "a gateway request over 1 MiB: 413" \
+  test "$(status POST /ccgpu/gateway -H 'content-type: message/ohttp-req' --data-binary "@$tmp/big")" = 413
+check "an unknown route: 404" test "$(status GET /nope)" = 404
+check "another method on a route: 405" test "$(status PUT /ccgpu/attestation --data-binary x)" = 405
+client() {
+  "$ccgpu" client --server "$front" --jwks "$url_v1/.well-known/jwks.json" \
+    --relay "http://127.0.0.1:$(cat "$op/relay.port")/ccgpu/gateway" "$@"
+}
+expect "inside OHTTP, another path: 404" 1 "HTTP 404" -- client -X POST --path /v2/other --data "$tmp/client/prompt.txt"
+expect "inside OHTTP, GET /v1/generate: 405" 1 "HTTP 405" -- client -X GET --path /v1/generate
+: >"$tmp/empty"
+expect "inside OHTTP, an empty prompt: 400" 1 "HTTP 400" -- client -X POST --path /v1/generate --data "$tmp/empty"
+TAP_EXPECT_STDOUT=1 expect "the next prompt is answered as before" 0 "^$(cat "$tmp/client/answer.txt")\$" -- \
+  client -X POST --path /v1/generate --data "$tmp/client/prompt.txt"
+
 # ---------------------------------------------------------------- the data owner suspends
 story_suspend || tap_bail "the suspension did not refuse the next start"
 
@@ -141,12 +168,40 @@ expect "a model sealed under another key: refused at model.tag" 1 "start refused
 cat "$tmp/err" >>"$op/server.log"
 rm -f "$op/other.key" # the operator never held that key: it stood in for a model owner's
 
+# a server whose every token call re-attests (margin over the verifier's token_ttl of 3600 s): once its GPU's
+# evidence can no longer be had, it serves neither its token nor prompts
+"$gpusim" serve --socket "$op/gpu-2.sock" --state "$tmp/sim" --timeout "$STORY_LIMIT" 2>"$op/gpusim-2.log" &
+gpusim2_pid=$!
+pids+=("$gpusim2_pid")
+check "a second gpusim" wait_socket "$op/gpu-2.sock"
+story_server_args "$op/gpu-2.sock" "$op/model.sealed"
+rm -f "$op/server.port"
+"$server" "${server_args[@]}" --reattest-margin 7200 --port-file "$op/server.port" 2>>"$op/server.log" &
+server_pid=$!
+pids+=("$server_pid")
+check "a server that re-attests on every token call starts" server_started
+# is_status WANT CURL-ARGS...: the request answers HTTP WANT (else the status and the server's last words)
+is_status() {
+  local got
+  got="$(curl -s --max-time 60 -o /dev/null -w '%{http_code}' "${@:2}")"
+  [ "$got" = "$1" ] && return 0
+  echo "HTTP $got"; tail -3 "$op/server.log"; return 1
+}
+check "  and serves its token while it can attest" \
+  is_status 200 "http://127.0.0.1:$(cat "$op/server.port")/ccgpu/attestation"
+kill "$gpusim2_pid"; wait "$gpusim2_pid" 2>/dev/null
+check "its GPU gone, the re-attestation fails: GET /ccgpu/attestation answers 503" \
+  is_status 503 "http://127.0.0.1:$(cat "$op/server.port")/ccgpu/attestation"
+check "  and the gateway answers 503 before it opens anything" \
+  is_status 503 -H 'content-type: message/ohttp-req' --data-binary garbage "http://127.0.0.1:$(cat "$op/server.port")/ccgpu/gateway"
+kill "$server_pid"; wait "$server_pid" 2>/dev/null
+
 # ---------------------------------------------------------------- what the operator holds
 story_heading "no canary in anything the operator holds"
 ls "$tmp/v1" | sed 's/^/# verifier state: /'
 check "the SQLite store, its -wal and -shm, the sealed KEK" python3 "$scan" "$tmp/canaries" "$tmp/v1"
 check "the logs of every process (verifier, gpusim, server, proxies, swtpm)" \
-  python3 "$scan" "$tmp/canaries" "$tmp/v1.log" "$op/gpusim.log" "$op/gpusim-drift.log" "$op/server.log" \
+  python3 "$scan" "$tmp/canaries" "$tmp/v1.log" "$op/gpusim.log" "$op/gpusim-drift.log" "$op/gpusim-2.log" "$op/server.log" \
   "$op/verifier.log" "$op/front.log" "$op/relay.log" "$tmp"/tpm-*.log
 check "the loopback traffic: the verifier's, the server's and the relay's recordings" \
   python3 "$scan" "$tmp/canaries" "$op/verifier.rec" "$op/front.rec" "$op/relay.rec"
