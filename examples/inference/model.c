@@ -24,6 +24,8 @@
 
 /* the first failure recorded wins (as in libccgpu) */
 static enum ccg_status fail(struct ccg_error *err, enum ccg_status st, const char *where, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static enum ccg_status fail(struct ccg_error *err, enum ccg_status st, const char *where, const char *fmt, ...)
 {
 	va_list ap;
 
