@@ -15,8 +15,8 @@
 # the data owner's secret), the prompt, and the answer; none may appear (raw, hex, base64 at any
 # alignment: canary_scan.py) in anything the operator holds: the SQLite store with its -wal/-shm, the
 # stderr/stdout of every process, the recordings of proxies in front of the verifier and the server and
-# of the OHTTP relay (recproxy.py), and the bounce buffers' shared memory, read through /proc/PID/fd of
-# gpusim and of the server while they run. Positive controls show the scanner finds each canary where it
+# of the OHTTP relay (recproxy.py), and the bounce buffers' shared memory, read through /proc/PID/fd
+# while they run (the server's memfd; gpusim maps the same pages and keeps no fd of its own). Positive controls show the scanner finds each canary where it
 # must be (the client's answer, the parties' own files, each encoding) and that every place scanned was
 # read and not empty.
 # Usage: test_inference_story.sh VERIFIERD PARTY POLICY-CLI CCGPU GPUSIM HELPER SERVER SEAL SOURCE-ROOT
@@ -64,7 +64,7 @@ story_prompt || tap_bail "the prompt was not answered"
 } >"$tmp/canaries"
 
 # ---------------------------------------------------------------- the bounce buffers, while they are in use
-story_heading "the bounce buffers' shared memory (memfd) of gpusim and of the server, read through /proc/PID/fd"
+story_heading "the bounce buffers' shared memory (memfd), read through /proc/PID/fd (gpusim maps the server's pages)"
 mkdir -p "$tmp/memfd"
 # dump_memfds NAME PID: copies every ccgpu bounce-buffer memfd PID holds into $tmp/memfd/NAME-FD
 dump_memfds() {
