@@ -15,8 +15,8 @@
 #   story_suspend   the data owner suspends; the running server stops and the next start is refused
 #
 # Source it after story.sh and swtpm.sh. Programs: $vd $party $cp $ccgpu $gpusim $helper $server $seal
-# $reference. Everything is under $tmp; what the operator holds is under $op (its logs, the proxies'
-# recordings, the gpusim socket, the sealed model) and in $tmp/v1 (the verifier's state, SQLite),
+# $reference. Everything is under $tmp; what the operator holds is under $op (its processes' logs:
+# stdout and stderr, the proxies' recordings, the gpusim socket, the sealed model) and in $tmp/v1 (the verifier's state, SQLite),
 # $tmp/v1.log, $tmp/sim and the swtpm logs; the parties' files are under $tmp/acme-files,
 # $tmp/clinic-files, the client's under $tmp/client. The caller defines four hooks:
 #   story_ok NAME COMMAND...                  COMMAND must succeed (returns non-zero when it did not)
@@ -41,7 +41,7 @@ story_world() {
   story_ok "the CVM's attestation key, read back from its TPM" "$helper" ak "$tcti_wl" 81000003 "$tmp/wl-ak.pem" || return 1
   story_ok "the verifier's attestation key, read back from its TPM" "$helper" ak "$tcti_v1" 81010002 "$tmp/v1-ak.pem" || return 1
   story_ok "a gpusim H100 (its PKI, RIMs)" "$gpusim" pki --out "$tmp/sim" --gpus 1 || return 1
-  "$gpusim" serve --socket "$op/gpu.sock" --state "$tmp/sim" --timeout "$STORY_LIMIT" 2>"$op/gpusim.log" &
+  "$gpusim" serve --socket "$op/gpu.sock" --state "$tmp/sim" --timeout "$STORY_LIMIT" >"$op/gpusim.log" 2>&1 &
   gpusim_pid=$!
   pids+=("$gpusim_pid")
   story_ok "gpusim serves its socket" wait_socket "$op/gpu.sock" || return 1
@@ -70,7 +70,7 @@ POL
 # story_proxy NAME TARGET-PORT: the operator's recording proxy $op/NAME.rec in front of 127.0.0.1:TARGET-PORT
 story_proxy() {
   python3 "$src/tests/integration/recproxy.py" "$op/$1.port" "127.0.0.1:$2" "$op/$1.rec" "$STORY_LIMIT" \
-    2>"$op/$1.log" &
+    >"$op/$1.log" 2>&1 &
   pids+=($!)
   wait_for "$op/$1.port"
 }
@@ -129,7 +129,7 @@ story_serve() {
   story_server_args "$op/gpu.sock" "$op/model.sealed"
   rm -f "$op/server.port"
   : >"$op/server.log"
-  "$server" "${server_args[@]}" --port-file "$op/server.port" 2>"$op/server.log" &
+  "$server" "${server_args[@]}" --port-file "$op/server.port" >"$op/server.log" 2>&1 &
   server_pid=$!
   pids+=("$server_pid")
   story_ok "ccgpu-inference attests, decrypts the model inside the TEE and serves" server_started || return 1
@@ -166,6 +166,6 @@ story_suspend() {
   story_ok "the running server stops (SIGTERM)" wait "$server_pid" || return 1
   story_refused "the next start is refused at guest.release.model-key, naming the data owner" 1 \
     "start refused at guest.release.model-key: .*clinic" "$server" "${server_args[@]}" || return 1
-  cat "$tmp/err" >>"$op/server.log"
+  cat "$tmp/out" "$tmp/err" >>"$op/server.log"
   story_sees "TEE" "$(sed 's/^ccgpu-inference: //' "$tmp/err" | tail -1)"
 }

@@ -34,7 +34,7 @@ start_vd() {
   local name="$1" store="$2" listen="$3"
   mkdir -p "$tmp/$name"
   "$vd" --config "$tmp/$name.conf" --state-dir "$tmp/$name" --store "$store" --listen "$listen" \
-    --port-file "$tmp/$name.port" 2>"$tmp/$name.log" &
+    --port-file "$tmp/$name.port" >"$tmp/$name.log" 2>&1 &
   pids+=($!)
   case "$listen" in
   unix:*) wait_socket "${listen#unix:}" || return 1

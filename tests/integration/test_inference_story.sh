@@ -148,35 +148,35 @@ story_suspend || tap_bail "the suspension did not refuse the next start"
 story_heading "a drifted GPU and a tampered sealed model: each start refused, the step named"
 check "clinic resumes" as clinic v1 resume "$STORY_CONTRACT"
 "$gpusim" serve --socket "$op/gpu-drift.sock" --state "$tmp/sim" --timeout "$STORY_LIMIT" --fault drift=5@0 \
-  2>"$op/gpusim-drift.log" &
+  >"$op/gpusim-drift.log" 2>&1 &
 pids+=($!)
 check "a gpusim whose GPU 0 runs drifted firmware (measurement 5)" wait_socket "$op/gpu-drift.sock"
 story_server_args "$op/gpu-drift.sock" "$op/model.sealed"
 expect "drifted GPU: refused at guest.attest.gpu[0], the verifier's failed check named" 1 \
   "start refused at guest.attest.gpu\\[0\\]: contraindicated: golden.vbios\\[5\\]" -- "$server" "${server_args[@]}"
-cat "$tmp/err" >>"$op/server.log"
+cat "$tmp/out" "$tmp/err" >>"$op/server.log"
 python3 -c 'import sys; b = bytearray(open(sys.argv[1], "rb").read()); b[len(b) // 2] ^= 1; open(sys.argv[2], "wb").write(b)' \
   "$op/model.sealed" "$op/model-tampered.sealed"
 story_server_args "$op/gpu.sock" "$op/model-tampered.sealed"
 expect "a weight byte flipped in the sealed model: refused at model.tag" 1 "start refused at model.tag: " \
   -- "$server" "${server_args[@]}"
-cat "$tmp/err" >>"$op/server.log"
+cat "$tmp/out" "$tmp/err" >>"$op/server.log"
 expect "a model sealed under another key: refused at model.tag" 1 "start refused at model.tag: " -- bash -c '
   openssl rand 32 >"$0/other.key" && "$1" seal --shape "$2" --weights "$0/../acme-files/weights.bin" --key "$0/other.key" \
     --out "$0/model-other.sealed" >/dev/null && shift 2 && exec "$@" --model "$0/model-other.sealed"' \
   "$op" "$seal" "$STORY_SHAPE" "$server" "${server_args[@]}"
-cat "$tmp/err" >>"$op/server.log"
+cat "$tmp/out" "$tmp/err" >>"$op/server.log"
 rm -f "$op/other.key" # the operator never held that key: it stood in for a model owner's
 
 # a server whose every token call re-attests (margin over the verifier's token_ttl of 3600 s): once its GPU's
 # evidence can no longer be had, it serves neither its token nor prompts
-"$gpusim" serve --socket "$op/gpu-2.sock" --state "$tmp/sim" --timeout "$STORY_LIMIT" 2>"$op/gpusim-2.log" &
+"$gpusim" serve --socket "$op/gpu-2.sock" --state "$tmp/sim" --timeout "$STORY_LIMIT" >"$op/gpusim-2.log" 2>&1 &
 gpusim2_pid=$!
 pids+=("$gpusim2_pid")
 check "a second gpusim" wait_socket "$op/gpu-2.sock"
 story_server_args "$op/gpu-2.sock" "$op/model.sealed"
 rm -f "$op/server.port"
-"$server" "${server_args[@]}" --reattest-margin 7200 --port-file "$op/server.port" 2>>"$op/server.log" &
+"$server" "${server_args[@]}" --reattest-margin 7200 --port-file "$op/server.port" >>"$op/server.log" 2>&1 &
 server_pid=$!
 pids+=("$server_pid")
 check "a server that re-attests on every token call starts" server_started
