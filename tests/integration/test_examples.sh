@@ -70,6 +70,11 @@ expect "seal_model open: a flipped byte is refused (model.tag)" 1 "open: model.t
   "$tmp/seal_model" open --key "$tmp/model.key" --in "$tmp/model.sealed"
 TAP_EXPECT_STDOUT=1 expect "ccgpu-inference --help" 0 "POST /v1/generate" -- "$tmp/ccgpu-inference" --help
 expect "ccgpu-inference without its options is a usage error" 2 "give --verifier" -- "$tmp/ccgpu-inference" --model x
+req=(--verifier http://127.0.0.1:1 --jwks "$tmp/none.json" --gpusim "$tmp/gpu.sock" --gpu-root x --contract c --model x)
+expect "ccgpu-inference: --listen must be IPv4-ADDRESS:PORT" 2 "--listen" -- "$tmp/ccgpu-inference" "${req[@]}" --listen localhost
+expect "ccgpu-inference: --reattest-margin 0 is refused" 2 "--reattest-margin" -- "$tmp/ccgpu-inference" "${req[@]}" --reattest-margin 0
+expect "ccgpu-inference: an unknown --cpu is refused" 2 "--cpu" -- "$tmp/ccgpu-inference" "${req[@]}" --cpu sgx
+expect "ccgpu-inference: a missing JWKS file refuses the start, named" 1 "start refused at .*none.json" -- "$tmp/ccgpu-inference" "${req[@]}"
 TAP_EXPECT_STDOUT=1 expect "evaluate_policy: allow" 0 "^allow: example" -- "$tmp/evaluate_policy" "$src/examples/gpu.ccp" "$tmp/claims.json"
 sed 's/550\.54\.15/999.0.0/' "$src/examples/gpu.ccp" >"$tmp/strict.ccp"
 TAP_EXPECT_STDOUT=1 expect "evaluate_policy: deny names the rule" 1 "^deny: driver" -- "$tmp/evaluate_policy" "$tmp/strict.ccp" "$tmp/claims.json"
