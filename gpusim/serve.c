@@ -8,6 +8,8 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,6 +112,59 @@ static void serve_client(struct gpusim *s, int fd)
 	ccg_buf_cleanup(&out);
 }
 
+/*
+ * Each client is served on its own thread (branch inference): a guest keeps its SPDM session and channel
+ * open on one connection for as long as it runs, and must still collect fresh evidence on another to
+ * re-attest, as NVML allows beside a running CC workload. The device state (struct gpusim) is only read
+ * once loaded; everything a connection changes is its own (struct gpusim_conn). At most
+ * SERVE_MAX_CLIENTS at once: a connection past that is closed unanswered.
+ */
+#define SERVE_MAX_CLIENTS 64
+static atomic_uint serve_clients;
+
+struct serve_client_arg {
+	struct gpusim *s;
+	int fd;
+};
+
+static void *serve_client_thread(void *p)
+{
+	struct serve_client_arg a = *(struct serve_client_arg *)p;
+
+	free(p);
+	serve_client(a.s, a.fd);
+	close(a.fd);
+	atomic_fetch_sub(&serve_clients, 1);
+	return NULL;
+}
+
+static void serve_client_start(struct gpusim *s, int c)
+{
+	struct serve_client_arg *a = NULL;
+	pthread_attr_t attr;
+	pthread_t t;
+	bool started = false;
+
+	if (atomic_fetch_add(&serve_clients, 1) >= SERVE_MAX_CLIENTS) {
+		atomic_fetch_sub(&serve_clients, 1);
+		close(c);
+		return;
+	}
+	if ((a = malloc(sizeof(*a))) != NULL && pthread_attr_init(&attr) == 0) {
+		a->s = s;
+		a->fd = c;
+		started = pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED) == 0 &&
+			  pthread_create(&t, &attr, serve_client_thread, a) == 0;
+		pthread_attr_destroy(&attr);
+	}
+	if (!started) { /* no thread: serve it here, as before */
+		free(a);
+		serve_client(s, c);
+		close(c);
+		atomic_fetch_sub(&serve_clients, 1);
+	}
+}
+
 enum ccg_status gpusim_serve_socket(struct gpusim *s, const char *path, unsigned timeout_s, struct ccg_error *err)
 {
 	struct sockaddr_un addr;
@@ -138,8 +193,7 @@ enum ccg_status gpusim_serve_socket(struct gpusim *s, const char *path, unsigned
 		c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
 		if (c < 0)
 			continue;
-		serve_client(s, c);
-		close(c);
+		serve_client_start(s, c);
 	}
 	close(fd);
 	unlink(path);

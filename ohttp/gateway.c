@@ -78,6 +78,18 @@ enum ccg_status ccg_ohttp_gateway_new(uint8_t key_id, const uint8_t *sk, size_t 
 	return gateway_make(key_id, suite, k, out, err);
 }
 
+enum ccg_status ccg_ohttp_gateway_new_key(uint8_t key_id, enum ccg_hpke_suite suite, EVP_PKEY *sk,
+					  struct ccg_ohttp_gateway **out, struct ccg_error *err)
+{
+	if (out == NULL || sk == NULL ||
+	    (suite != CCG_HPKE_X25519_SHA256_AES128GCM && suite != CCG_HPKE_P384_SHA384_AES256GCM)) {
+		EVP_PKEY_free(sk);
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "ohttp.key", "no key, no output or another suite");
+	}
+	*out = NULL;
+	return gateway_make(key_id, suite, sk, out, err);
+}
+
 enum ccg_status ccg_ohttp_gateway_new_pem(uint8_t key_id, const uint8_t *key_pem, size_t len,
 					  struct ccg_ohttp_gateway **out, struct ccg_error *err)
 {

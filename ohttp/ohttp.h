@@ -82,6 +82,14 @@ CCG_MUST_USE enum ccg_status ccg_ohttp_key_config_suite(const struct ccg_ohttp_k
 							struct ccg_error *err);
 
 /*
+ * ccg_ohttp_gateway_new_key (branch inference): a gateway (include/ccgpu/ohttp.h)
+ * around sk, a private key of suite (X25519 or P-384), which it takes over
+ * (freed on failure too): the guest's TEE key (ccg_guest_ohttp_gateway).
+ */
+CCG_MUST_USE enum ccg_status ccg_ohttp_gateway_new_key(uint8_t key_id, enum ccg_hpke_suite suite, EVP_PKEY *sk,
+						       struct ccg_ohttp_gateway **out, struct ccg_error *err);
+
+/*
  * ccg_ohttp_request_encapsulate: the client's §4.3: hdr ‖ enc ‖ Seal(req)
  * to kc's key with the suite ccg_ohttp_key_config_suite picks; *out
  * malloc'd, *ctx kept to open the response (free with ccg_ohttp_ctx_free).

@@ -22,6 +22,7 @@
 #include "common/error.h"
 #include "common/file.h"
 #include "common/json.h"
+#include "ohttp/ohttp.h"
 #include "tee_guest/collect.h"
 #include "tee_guest/gpu_source.h"
 #include "tee_guest/guest_impl.h"
@@ -285,6 +286,22 @@ enum ccg_status ccg_guest_tee_key(struct ccg_guest *g, EVP_PKEY **out, enum ccg_
 		*out_suite = g->suite;
 	pthread_mutex_unlock(&g->lock);
 	return st;
+}
+
+enum ccg_status ccg_guest_ohttp_gateway(struct ccg_guest *g, uint8_t key_id, struct ccg_ohttp_gateway **out,
+					struct ccg_error *err)
+{
+	EVP_PKEY *k = NULL;
+	enum ccg_hpke_suite suite;
+	enum ccg_status st;
+
+	if (out != NULL)
+		*out = NULL;
+	if (g == NULL || out == NULL)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "guest.key", "no guest or no output");
+	if ((st = ccg_guest_tee_key(g, &k, &suite, err)) != CCG_OK)
+		return st;
+	return ccg_ohttp_gateway_new_key(key_id, suite, k, out, err); /* takes k over */
 }
 
 /* ---- HTTP to the verifier ---- */

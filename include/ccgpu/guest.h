@@ -53,6 +53,7 @@ extern "C" {
 
 struct ccg_guest;
 struct ccg_guest_secret;
+struct ccg_ohttp_gateway; /* ccgpu/ohttp.h */
 
 /* Where the CPU TEE evidence comes from. */
 enum ccg_guest_cpu {
@@ -250,6 +251,21 @@ CCG_API CCG_MUST_USE enum ccg_status ccg_nvml_gpu_evidence(const uint8_t nonce[3
 CCG_API CCG_MUST_USE enum ccg_status ccg_gpu_source_gpusim_collect(const char *path,
 								   const uint8_t nonce[CCG_GPU_NONCE_LEN],
 								   struct ccg_gpu_evidence *ev, struct ccg_error *err);
+/* ---- branch inference (issue 15) ---- */
+/*
+ * ccg_guest_ohttp_gateway: an Oblivious HTTP gateway (ccgpu/ohttp.h) whose
+ * key configuration (key id key_id) holds the guest's TEE key, the key its
+ * EAR tokens bind as cnf.jwk: X25519 / HKDF-SHA256 / AES-128-GCM for an
+ * X25519 TEE key, P-384 / HKDF-SHA384 / AES-256-GCM for a P-384 one. The
+ * private key is derived from the guest's secret buffer into the gateway
+ * (an OpenSSL key, freed and wiped by ccg_ohttp_gateway_free); it never
+ * passes through the caller. The gateway keeps the key it was made with: a
+ * later ccg_guest_key_generate does not change it (make a new gateway).
+ * No key yet: CCG_ERR_INVALID_ARG at "guest.key". Free with
+ * ccg_ohttp_gateway_free.
+ */
+CCG_API CCG_MUST_USE enum ccg_status ccg_guest_ohttp_gateway(struct ccg_guest *g, uint8_t key_id,
+							     struct ccg_ohttp_gateway **out, struct ccg_error *err);
 
 #ifdef __cplusplus
 }

@@ -21,6 +21,7 @@ set -uo pipefail
 vd="$1"; party="$2"; cp="$3"; ccgpu="$4"; gpusim="$5"; helper="$6"; src="$7"; man="$8"
 . "$(dirname "$0")/tap.sh"
 . "$(dirname "$0")/swtpm.sh"
+. "$(dirname "$0")/story.sh"
 tap_require_tool swtpm openssl python3 curl sqlite3
 export TSS2_LOG=all+NONE # tpm2-tss logs a missing persistent handle as an error before the AK is made
 pids=()
@@ -31,7 +32,6 @@ tap_at_exit() {
   [ -n "$pgdir" ] && sh "$src/tests/support/pg.sh" stop "$pgdir" >/dev/null 2>&1
 }
 step() { echo "# step: $*"; }
-wait_for() { for _ in $(seq 200); do [ -s "$1" ] && return 0; sleep 0.05; done; return 1; }
 LIMIT=600 # every gpusim server stops by itself after this many seconds
 
 # ---------------------------------------------------------------- TPMs, GPUs, keys
@@ -46,103 +46,20 @@ step "a gpusim board of 2 GPUs (its PKI, RIMs); the workload's TEE key (P-384)"
 "$gpusim" pki --out "$tmp/sim" --gpus 2 >/dev/null || tap_bail "gpusim pki"
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out "$tmp/tee.pem" 2>/dev/null
 openssl pkey -in "$tmp/tee.pem" -pubout -out "$tmp/tee.pub" 2>/dev/null
-openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out "$tmp/acme.pem" 2>/dev/null
-openssl genpkey -algorithm ED25519 -out "$tmp/clinic.pem" 2>/dev/null
-for k in acme clinic; do openssl pkey -in "$tmp/$k.pem" -pubout -out "$tmp/$k.pub" 2>/dev/null; done
+story_party_keys || tap_bail "party keys"
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$tmp/model-key.bin"    # canaries: hex text, greppable
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$tmp/dataset-key.bin"
 
 # ---------------------------------------------------------------- policies and the contract
-cat >"$tmp/operator.policy" <<'EOF'
-policy "story-operator" version 1
-rule bound "the GPU evidence is bound into the TPM quote" {
-  exists ccgpu-composite.binding and ccgpu-composite.version == 1
-}
-rule cpu "a TPM-quoted CVM" { ccgpu-cpu-tee == "tpm" }
-rule gpus "every GPU genuine (its measurements are the parties' business)" {
-  every gpu (x-nvidia-gpu-attestation-report-signature-verified and x-nvidia-gpu-attestation-report-cert-chain-fwid-match)
-}
-EOF
-cat >"$tmp/acme.policy" <<'EOF'
-policy "acme" version 1
-rule tee "a TPM-quoted CVM with its GPUs bound into the quote" {
-  ccgpu-cpu-tee == "tpm" and exists ccgpu-composite.binding
-}
-EOF
-cat >"$tmp/clinic.policy" <<'EOF'
-policy "clinic" version 1
-rule gpus-measured "every GPU runs the firmware of its RIMs" {
-  every gpu (measres == "success")
-}
-EOF
-# each party's policy for the verifier's own TEE
-cat >"$tmp/verifier.policy" <<'EOF'
-policy "verifier-tee" version 1
-rule tpm "the verifier's keys are quoted by a TPM over SHA-256 PCRs" {
-  ccgpu-cpu-tee == "tpm" and tpm-pcr-bank == "sha256"
-}
-EOF
+story_operator_policy
+story_party_policies
 sed 's/tpm-pcr-bank == "sha256"/tpm-pcr-bank == "sha1"/' "$tmp/verifier.policy" >"$tmp/verifier-strict.policy"
-python3 - "$tmp" <<'PY'
-import json, sys
-t = sys.argv[1]
-r = lambda f: open(t + "/" + f).read()
-c = {"ccgpu-contract": 1, "id": "story", "version": 1,
-     "not-before": "2026-01-01T00:00:00Z", "not-after": "2099-01-01T00:00:00Z",
-     "workload": {"name": "llm", "reference-values": {"x-nvidia-gpu-driver-version": ["570.86.15"]}},
-     "parties": [{"id": "acme", "role": "model-owner", "public-key": r("acme.pub"), "policy": r("acme.policy")},
-                 {"id": "clinic", "role": "data-owner", "public-key": r("clinic.pub"), "policy": r("clinic.policy")}],
-     "secrets": [{"owner": "acme", "name": "model-key", "requires": ["acme", "clinic"]},
-                 {"owner": "clinic", "name": "dataset-key", "requires": ["clinic"]}],
-     "threshold": 2}
-json.dump(c, open(t + "/contract.json", "w"), indent=2)
-PY
+story_contract story model-key:acme:acme+clinic dataset-key:clinic:clinic
 step "model owner and data owner sign the contract (ccgpu-policy sign)"
 expect "acme signs the contract" 0 "" -- "$cp" sign "$tmp/contract.json" --key "$tmp/acme.pem" --party acme --output "$tmp/acme.sig"
 expect "clinic signs the contract" 0 "" -- "$cp" sign "$tmp/contract.json" --key "$tmp/clinic.pem" --party clinic --output "$tmp/clinic.sig"
 
 # ---------------------------------------------------------------- the verifier(s)
-# config NAME TCTI EXTRA...: a daemon configuration trusting gpusim's roots and RIMs and the workload's AK
-config() {
-  local name="$1" tcti="$2"; shift 2
-  {
-    echo "gpu_device_root = $tmp/sim/device-root.pem"
-    echo "gpu_rim_root = $tmp/sim/rim-root.pem"
-    echo "gpu_rim_dir = $tmp/sim/rims"
-    echo "gpu_offline = true"
-    echo "gpu_ocsp = off"
-    echo "tpm_ak = $tmp/wl-ak.pem"
-    echo "policy = $tmp/operator.policy"
-    echo "tpm_tcti = \"$tcti\""
-    echo "tpm_ak_handle = 0x81010002"
-    echo "statement_window = 300"
-    for l in "$@"; do echo "$l"; done
-  } >"$tmp/$name.conf"
-}
-# start_vd NAME STORE LISTEN: runs the daemon, waits for it to listen; sets its base URL in url_NAME
-start_vd() {
-  local name="$1" store="$2" listen="$3"
-  mkdir -p "$tmp/$name"
-  "$vd" --config "$tmp/$name.conf" --state-dir "$tmp/$name" --store "$store" --listen "$listen" \
-    --port-file "$tmp/$name.port" 2>"$tmp/$name.log" &
-  pids+=($!)
-  case "$listen" in
-  unix:*) for _ in $(seq 200); do [ -S "${listen#unix:}" ] && break; sleep 0.05; done
-          [ -S "${listen#unix:}" ] || return 1
-          printf -v "url_$name" '%s' "$listen" ;;
-  *) wait_for "$tmp/$name.port" || return 1
-     printf -v "url_$name" 'http://127.0.0.1:%s' "$(cat "$tmp/$name.port")" ;;
-  esac
-}
-# api VERIFIER METHOD PATH [BODY-FILE]: the answer in $tmp/resp, the status in $tmp/status
-api() {
-  local v="$1" m="$2" p="$3" b="${4:-}" c=()
-  case "$v" in unix:*) c=(--unix-socket "${v#unix:}"); v="http://localhost" ;; esac
-  [ -n "$b" ] && c+=(-H 'Content-Type: application/json' --data-binary "@$b")
-  curl -sS --max-time 60 "${c[@]}" -X "$m" -o "$tmp/resp" -w '%{http_code}' "$v$p" >"$tmp/status" 2>"$tmp/err"
-}
-jget() { python3 -c 'import json,sys; v=json.load(open(sys.argv[1])); [v := v[k] for k in sys.argv[2:]]; print(v)' "$@"; }
-
 # the workload: a fresh composite (gpusim GPUs + swtpm quote) attested at VERIFIER; the EAR token in $tmp/token.
 # attest VERIFIER [gpusim fault...]
 attest() {
@@ -152,7 +69,7 @@ attest() {
   api "$v" POST /v1/challenge || return 1
   nonce="$(jget "$tmp/resp" nonce)" || return 1
   "$gpusim" serve --socket "$sock" --state "$tmp/sim" --timeout $LIMIT "${f[@]}" & p=$!
-  for _ in $(seq 200); do [ -S "$sock" ] && break; sleep 0.05; done
+  wait_socket "$sock"
   "$ccgpu" collect gpu --gpusim "$sock" --nonce "$nonce" --out "$tmp/gpu.json" 2>"$tmp/err"
   local rc=$?
   kill "$p" 2>/dev/null; wait "$p" 2>/dev/null
@@ -192,14 +109,6 @@ tampered_refused() {
   mv "$tmp/token.good" "$tmp/token"
   [ "$s" = 400 ] || [ "$s" = 401 ] || [ "$s" = 403 ]
 }
-# as PARTY VERIFIER-NAME ARGS...: ccgpu-party as that party against that verifier (its own state dir)
-as() {
-  local who="$1" name="$2"; shift 2
-  local u="url_$name"
-  "$party" --verifier "${!u}" --party "$who" --key "$tmp/$who.pem" --state "$tmp/state-$who" \
-    --verifier-tpm-ak "$tmp/$name-ak.pem" --verifier-policy "$tmp/verifier.policy" "$@"
-}
-
 step "ccgpu-party: --help, --version, every option in ccgpu-party(1)"
 expect "ccgpu-party --version" 0 "" -- "$party" --version
 expect "ccgpu-party without a command is a usage error" 2 "give a command" -- "$party" --verifier http://127.0.0.1:1

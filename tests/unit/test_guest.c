@@ -5,7 +5,9 @@
  * recipient, RFC 7638 thumbprints against the RFCs' own examples), the
  * opening of a POST /v1/release answer sealed as docs/protocols.md says
  * (each member and each aad part checked: another token, contract, secret,
- * suite, enc or ct is refused), and ccg_guest_new's option checks.
+ * suite, enc or ct is refused), and ccg_guest_new's option checks; the
+ * OHTTP gateway made on the guest's TEE key (branch inference) serves
+ * exactly the key the guest binds into its evidence.
  */
 #include <stdarg.h>
 #include <setjmp.h>
@@ -18,6 +20,7 @@
 #include <string.h>
 
 #include "ccgpu/guest.h"
+#include "ccgpu/ohttp.h"
 #include "common/hpke.h"
 #include "common/secret.h"
 #include "tee_guest/guest_impl.h"
@@ -387,6 +390,75 @@ static void test_options(void **state)
 	ccg_guest_free(NULL);
 }
 
+/* the gateway's JWK member m (a string) equals base64url of want */
+static void jwk_member_is(const char *jwk, const char *m, const uint8_t *want, size_t n)
+{
+	json_t *j = json_loads(jwk, 0, NULL);
+	char *b = b64url(want, n);
+
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j, m)), b);
+	free(b);
+	json_decref(j);
+}
+
+static void test_ohttp_gateway(void **state)
+{
+	static const char jwks[] = "{\"keys\":[{\"kty\":\"EC\"}]}";
+	struct ccg_guest_opts o;
+	struct ccg_guest *g = NULL;
+	struct ccg_ohttp_gateway *gw = NULL;
+	struct ccg_error err;
+	uint8_t spki[200], *kc = NULL;
+	size_t n = 0, kc_len = 0;
+	char *jwk = NULL;
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.verifier_url = "http://127.0.0.1:1";
+	o.verifier_jwks = jwks;
+	assert_int_equal(ccg_guest_new(&o, &g, NULL), CCG_OK);
+	/* no key yet */
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_guest_ohttp_gateway(g, 1, &gw, &err), CCG_ERR_INVALID_ARG);
+	assert_string_equal(err.where, "guest.key");
+	assert_null(gw);
+	assert_int_equal(ccg_guest_ohttp_gateway(g, 1, NULL, NULL), CCG_ERR_INVALID_ARG);
+
+	/* X25519: the key configuration and the JWK hold the key of the guest's SPKI (its last 32 bytes) */
+	assert_int_equal(ccg_guest_key_generate(g, CCG_GUEST_KEY_X25519, NULL), CCG_OK);
+	assert_int_equal(ccg_guest_public_key(g, spki, sizeof(spki), &n, NULL), CCG_OK);
+	assert_int_equal(n, 44);
+	assert_int_equal(ccg_guest_ohttp_gateway(g, 7, &gw, NULL), CCG_OK);
+	assert_int_equal(ccg_ohttp_gateway_public_jwk(gw, &jwk, NULL), CCG_OK);
+	assert_non_null(strstr(jwk, "\"X25519\""));
+	jwk_member_is(jwk, "x", spki + 12, 32);
+	assert_int_equal(ccg_ohttp_gateway_key_config(gw, &kc, &kc_len, NULL), CCG_OK);
+	/* length ‖ key id ‖ KEM 0x0020 ‖ the public key ‖ ... */
+	assert_true(kc_len > 2 + 3 + 32);
+	assert_int_equal(kc[2], 7);
+	assert_int_equal(kc[3], 0x00);
+	assert_int_equal(kc[4], 0x20);
+	assert_memory_equal(kc + 5, spki + 12, 32);
+	free(kc);
+	free(jwk);
+	ccg_ohttp_gateway_free(gw);
+	gw = NULL;
+
+	/* P-384: the uncompressed point ending the SPKI, as x and y */
+	assert_int_equal(ccg_guest_key_generate(g, CCG_GUEST_KEY_P384, NULL), CCG_OK);
+	assert_int_equal(ccg_guest_public_key(g, spki, sizeof(spki), &n, NULL), CCG_OK);
+	assert_int_equal(spki[n - 97], 0x04);
+	assert_int_equal(ccg_guest_ohttp_gateway(g, 1, &gw, NULL), CCG_OK);
+	assert_int_equal(ccg_ohttp_gateway_public_jwk(gw, &jwk, NULL), CCG_OK);
+	assert_non_null(strstr(jwk, "\"P-384\""));
+	jwk_member_is(jwk, "x", spki + n - 96, 48);
+	jwk_member_is(jwk, "y", spki + n - 48, 48);
+	free(jwk);
+	ccg_ohttp_gateway_free(gw);
+	ccg_guest_free(g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -397,6 +469,7 @@ int main(void)
 		cmocka_unit_test(test_release_refusals),
 		cmocka_unit_test(test_token_status),
 		cmocka_unit_test(test_options),
+		cmocka_unit_test(test_ohttp_gateway),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
