@@ -28,7 +28,6 @@
 #include "verifier/log.h"
 
 /* the wire contract's constants (docs/protocols.md, "Secret release") */
-#define PARTY_UPLOAD_INFO "ccgpu-secret-upload/v1"
 #define PARTY_UPLOAD_SUITE "P384-SHA384-AES256GCM"
 #define PARTY_UPLOAD_ALG "HPKE-P384-SHA384-AES256GCM"
 #define PARTY_STATEMENT_HEADER "CCGPU-Statement"
@@ -94,7 +93,7 @@ CCG_MUST_USE enum ccg_status party_upload_key(const json_t *jwk, uint8_t pk[97],
 
 /*
  * party_upload_body: the PUT …/secrets/{secret} body sealing secret to pk:
- * HPKE base mode P-384/SHA-384/AES-256-GCM, info PARTY_UPLOAD_INFO, aad =
+ * HPKE base mode P-384/SHA-384/AES-256-GCM, info CCG_HPKE_INFO_UPLOAD, aad =
  * contract ‖ 0x00 ‖ secret ‖ 0x00 ‖ decimal version. *out is malloc'd JSON.
  */
 CCG_MUST_USE enum ccg_status party_upload_body(const uint8_t pk[97], const char *kid, const char *contract,
