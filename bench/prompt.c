@@ -41,7 +41,6 @@
  * round trips of SIZE bytes only, for CCGPU_BENCH_SECS x CCGPU_BENCH_REPS
  * seconds (to profile them: perf record --call-graph dwarf prompt --trips 65536).
  */
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,19 +119,6 @@ struct rig {
 	uint8_t cmd[CMD_HEADER + MAX_PROMPT], answer[ANSWER_MAX];
 	uint8_t b1[MAX_PROMPT + 64], b2[MAX_PROMPT + 64]; /* the floor's ciphertext and plaintext */
 };
-
-static size_t put_layer(uint8_t *p, uint64_t off, uint16_t rows, uint16_t cols, uint8_t shift)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(off >> (8 * i));
-	p[8] = (uint8_t)rows;
-	p[9] = (uint8_t)(rows >> 8);
-	p[10] = (uint8_t)cols;
-	p[11] = (uint8_t)(cols >> 8);
-	p[12] = shift;
-	p[13] = p[14] = p[15] = 0;
-	return GPUSIM_RUN_LAYER_LEN;
-}
 
 /* the model's RUN command for a prompt: the header was written once; the prompt's vectors, zero-padded */
 static size_t model_command(struct rig *r, const uint8_t *prompt, size_t n)
@@ -326,24 +312,19 @@ static pid_t gpu_start(struct rig *r, char *dir, size_t dir_cap)
 	r->cmd[0] = GPUSIM_RUN_MLP_BATCH;
 	r->cmd[1] = 2;
 	n = 4;
-	n += put_layer(r->cmd + n, 0, MODEL_HIDDEN, MODEL_COLS, MODEL_SHIFT);
-	n += put_layer(r->cmd + n, W0_LEN, MODEL_OUT, MODEL_HIDDEN, 0);
+	n += gpusim_compute_layer(r->cmd + n, 0, MODEL_HIDDEN, MODEL_COLS, MODEL_SHIFT);
+	n += gpusim_compute_layer(r->cmd + n, W0_LEN, MODEL_OUT, MODEL_HIDDEN, 0);
 	(void)n;
 	return pid;
 }
 
-static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-/* the device set made for this run */
+/* the device set made for this run (as the other benchmarks remove theirs) */
 static void rm_rf(const char *dir)
 {
-	if (nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
+	char cmd[4200];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
 		fprintf(stderr, "bench/prompt: could not remove %s\n", dir);
 }
 

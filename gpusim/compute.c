@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/cursor.h"
+#include "common/writer.h"
 
 struct layer {
 	uint64_t offset;
@@ -70,6 +71,18 @@ static enum ccg_status parse(const uint8_t *cmd, size_t cmd_len, uint64_t mem_le
 		return ccg_error_set(err, CCG_ERR_TRAILING_DATA, "gpusim.run", "%zu bytes after the input", c.len);
 	*n = count;
 	return CCG_OK;
+}
+
+size_t gpusim_compute_layer(uint8_t out[GPUSIM_RUN_LAYER_LEN], uint64_t offset, uint16_t rows, uint16_t cols,
+			    uint8_t shift)
+{
+	struct ccg_writer w;
+
+	ccg_writer_init_fixed(&w, out, GPUSIM_RUN_LAYER_LEN);
+	/* 16 bytes into 16: cannot fail */
+	(void)(ccg_writer_put_u64le(&w, offset) && ccg_writer_put_u16le(&w, rows) && ccg_writer_put_u16le(&w, cols) &&
+	       ccg_writer_put_u8(&w, shift) && ccg_writer_put_zeros(&w, 3));
+	return GPUSIM_RUN_LAYER_LEN;
 }
 
 enum ccg_status gpusim_compute_run(const uint8_t *mem, uint64_t mem_len, const uint8_t *cmd, size_t cmd_len,

@@ -39,6 +39,15 @@
  * matrix reaches beyond device memory), CCG_ERR_TOO_LARGE ("gpusim.run.output":
  * more than cap bytes). Thread-safe; reads mem only.
  */
+/*
+ * gpusim_compute_layer (branch prompt): writes one layer descriptor of a
+ * RUN command (offset u64, rows u16, cols u16, shift u8, 3 zero bytes, all
+ * little-endian) at out; returns GPUSIM_RUN_LAYER_LEN. Values are written as
+ * given: gpusim_compute_run is what checks them.
+ */
+size_t gpusim_compute_layer(uint8_t out[GPUSIM_RUN_LAYER_LEN], uint64_t offset, uint16_t rows, uint16_t cols,
+			    uint8_t shift);
+
 CCG_MUST_USE enum ccg_status gpusim_compute_run(const uint8_t *mem, uint64_t mem_len, const uint8_t *cmd,
 						size_t cmd_len, uint8_t *out, size_t cap, size_t *out_len,
 						struct ccg_error *err);

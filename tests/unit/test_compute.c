@@ -301,6 +301,18 @@ static void test_batch_matches_single(void **state)
 	assert_memory_equal(out, single[0], 16);
 }
 
+/* gpusim_compute_layer writes the descriptor this file's own encoder writes (each field at its offset) */
+static void test_layer_encoder(void **state)
+{
+	uint8_t want[GPUSIM_RUN_LAYER_LEN], got[GPUSIM_RUN_LAYER_LEN];
+
+	(void)state;
+	memset(got, 0xEE, sizeof(got));
+	layer(want, 0x0102030405060708ull, 0x090A, 0x0B0C, 13);
+	assert_int_equal(gpusim_compute_layer(got, 0x0102030405060708ull, 0x090A, 0x0B0C, 13), GPUSIM_RUN_LAYER_LEN);
+	assert_memory_equal(got, want, sizeof(want));
+}
+
 /* the last layer within memory by exactly one byte works; one more is refused (the bound is not off by one) */
 static void test_offset_edge(void **state)
 {
@@ -322,7 +334,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mlp_matches_reference), cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_output_room),           cmocka_unit_test(test_batch_matches_single),
-		cmocka_unit_test(test_offset_edge),
+		cmocka_unit_test(test_offset_edge),           cmocka_unit_test(test_layer_encoder),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
