@@ -227,8 +227,26 @@ static enum ccg_status vca(struct ccg_session *s, struct ccg_buf *rsp, struct cc
 
 /* ---------- certificates ---------- */
 
-static enum ccg_status get_chain(struct ccg_session *s, X509 *anchor, int64_t now, EVP_PKEY **leaf_key,
-				 struct ccg_buf *rsp, struct ccg_error *err)
+/* the device's leaf is the certificate that was attested (ccg_session_opts.attested_leaf_der) */
+static enum ccg_status check_leaf(X509 *leaf, const uint8_t *want, size_t want_len, struct ccg_error *err)
+{
+	unsigned char *der = NULL;
+	int n = i2d_X509(leaf, &der);
+	enum ccg_status st = CCG_OK;
+
+	if (n <= 0)
+		return ccg_openssl_error(err, CCG_ERR_ENCODING, "spdm.cert_chain.leaf", "DER of the leaf");
+	if ((size_t)n != want_len || CRYPTO_memcmp(der, want, want_len) != 0)
+		st = ccg_error_set(err, CCG_ERR_DEVICE_IDENTITY, "spdm.cert_chain.leaf",
+				   "the device's certificate (%d bytes) is not the attested one (%zu bytes): "
+				   "another device answers this session",
+				   n, want_len);
+	OPENSSL_free(der);
+	return st;
+}
+
+static enum ccg_status get_chain(struct ccg_session *s, X509 *anchor, const struct ccg_session_opts *opts,
+				 EVP_PKEY **leaf_key, struct ccg_buf *rsp, struct ccg_error *err)
 {
 	static const uint8_t get_digests[4] = {SPDM_V12, SPDM_GET_DIGESTS, 0, 0};
 	uint8_t digest0[SPDM_H], root_hash[SPDM_H], h[SPDM_H], p2 = 0;
@@ -336,9 +354,12 @@ static enum ccg_status get_chain(struct ccg_session *s, X509 *anchor, int64_t no
 	}
 	memset(&o, 0, sizeof(o));
 	o.anchor = anchor;
-	o.now = now;
+	o.now = opts->now;
 	o.name = "device chain";
 	if ((st = ccg_chain_verify(sk, &o, &res, err)) != CCG_OK)
+		goto out;
+	if (opts->attested_leaf_der != NULL && (st = check_leaf(sk_X509_value(sk, 0), opts->attested_leaf_der,
+								opts->attested_leaf_der_len, err)) != CCG_OK)
 		goto out;
 	*leaf_key = X509_get_pubkey(sk_X509_value(sk, 0));
 	if (*leaf_key == NULL)
@@ -481,6 +502,9 @@ enum ccg_status ccg_session_open(const struct ccg_session_opts *opts, struct ccg
 	if ((opts->root_file == NULL) == (opts->root_pem == NULL))
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "channel.session.root",
 				     "give the trust anchor as root_file or as root_pem, one of them");
+	if (opts->attested_leaf_der != NULL && opts->attested_leaf_der_len == 0)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "channel.session.attested_leaf",
+				     "an empty attested certificate");
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return CCG_ERR_NOMEM;
@@ -495,7 +519,7 @@ enum ccg_status ccg_session_open(const struct ccg_session_opts *opts, struct ccg
 			  ? ccg_pem_certs_load(opts->root_file, 1, &roots, err)
 			  : ccg_pem_certs_parse(opts->root_pem, opts->root_pem_len, 1, &roots, err)) != CCG_OK ||
 	    (st = connect_unix(opts->socket_path, &s->fd, err)) != CCG_OK || (st = vca(s, &rsp, err)) != CCG_OK ||
-	    (st = get_chain(s, sk_X509_value(roots, 0), opts->now, &leaf, &rsp, err)) != CCG_OK ||
+	    (st = get_chain(s, sk_X509_value(roots, 0), opts, &leaf, &rsp, err)) != CCG_OK ||
 	    (st = key_exchange(s, leaf, &rsp, err)) != CCG_OK)
 		goto out;
 	*out = s;

@@ -934,10 +934,10 @@ static enum ccg_status check_name(const char *s, const char *where, size_t *len,
 	return CCG_OK;
 }
 
-enum ccg_status ccg_hpke_binding_aad(const uint8_t *token_hash, const char *contract_id, const char *secret_name,
-				     uint8_t **out, size_t *out_len, struct ccg_error *err)
+enum ccg_status ccg_hpke_release_aad(const char *token, const char *contract, const char *secret, uint8_t **out,
+				     size_t *out_len, struct ccg_error *err)
 {
-	size_t c_len = 0, n_len = 0, h_len = token_hash != NULL ? CCG_SHA256_LEN : 0;
+	size_t c_len = 0, n_len = 0;
 	uint8_t *p;
 	enum ccg_status st;
 
@@ -945,17 +945,21 @@ enum ccg_status ccg_hpke_binding_aad(const uint8_t *token_hash, const char *cont
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "hpke.aad", "no output");
 	*out = NULL;
 	*out_len = 0;
-	if ((st = check_name(contract_id, "hpke.aad.contract", &c_len, err)) != CCG_OK ||
-	    (st = check_name(secret_name, "hpke.aad.secret", &n_len, err)) != CCG_OK)
+	if (token == NULL)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "hpke.aad.token", "no token");
+	if ((st = check_name(contract, "hpke.aad.contract", &c_len, err)) != CCG_OK ||
+	    (st = check_name(secret, "hpke.aad.secret", &n_len, err)) != CCG_OK)
 		return st;
-	if ((p = malloc(h_len + c_len + 1 + n_len)) == NULL)
+	if ((p = malloc(CCG_SHA384_LEN + c_len + 1 + n_len)) == NULL)
 		return ccg_error_set(err, CCG_ERR_NOMEM, "hpke.aad", NULL);
-	if (h_len > 0)
-		memcpy(p, token_hash, h_len);
-	memcpy(p + h_len, contract_id, c_len);
-	p[h_len + c_len] = 0x00;
-	memcpy(p + h_len + c_len + 1, secret_name, n_len);
+	if ((st = ccg_sha384((const uint8_t *)token, strlen(token), p)) != CCG_OK) {
+		free(p);
+		return ccg_error_set(err, st, "hpke.aad.token", "SHA-384 of the token");
+	}
+	memcpy(p + CCG_SHA384_LEN, contract, c_len);
+	p[CCG_SHA384_LEN + c_len] = 0x00;
+	memcpy(p + CCG_SHA384_LEN + c_len + 1, secret, n_len);
 	*out = p;
-	*out_len = h_len + c_len + 1 + n_len;
+	*out_len = CCG_SHA384_LEN + c_len + 1 + n_len;
 	return CCG_OK;
 }

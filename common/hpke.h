@@ -217,22 +217,28 @@ CCG_MUST_USE enum ccg_status ccg_hpke_open(enum ccg_hpke_suite suite, EVP_PKEY *
 
 /*
  * info and aad of ccgpu's own messages (docs/protocols.md, "HPKE"): the info
- * names the purpose, the aad binds the message to what it is for.
+ * names the purpose, the aad binds the message to what it is for. These are
+ * the one definition of the strings the daemon, the party CLI and the guest
+ * send and expect (branch prompt: before it, these macros said "ccgpu
+ * release v1" / "ccgpu upload v1", which nothing sent).
  */
-#define CCG_HPKE_INFO_RELEASE "ccgpu release v1"
-#define CCG_HPKE_INFO_UPLOAD "ccgpu upload v1"
+#define CCG_HPKE_INFO_RELEASE "ccgpu-release/v1"
+#define CCG_HPKE_INFO_UPLOAD "ccgpu-secret-upload/v1"
 #define CCG_HPKE_MAX_NAME_LEN 1024u
 
 /*
- * ccg_hpke_binding_aad: the aad of a release, token_hash (the SHA-256 of the
- * EAR token text, 32 bytes) ‖ contract_id ‖ 0x00 ‖ secret_name, or of an
- * upload (token_hash NULL): contract_id ‖ 0x00 ‖ secret_name. *out is
- * malloc'd (the caller frees). An empty or missing id or name:
- * CCG_ERR_INVALID_ARG; one over CCG_HPKE_MAX_NAME_LEN bytes: CCG_ERR_TOO_LARGE
- * (named "hpke.aad.contract" / "hpke.aad.secret").
+ * ccg_hpke_release_aad: the aad of a released secret, SHA-384(token) ‖
+ * contract ‖ 0x00 ‖ secret (token: the EAR token's text as presented; the
+ * 0x00 keeps ("ab", "c") and ("a", "bc") apart, neither name may contain
+ * it). The daemon seals with it and the guest recomputes it from what it
+ * asked for, so a secret wrapped for another token, contract or secret
+ * fails to open (CCG_ERR_MAC). *out is malloc'd (the caller frees). No
+ * token: CCG_ERR_INVALID_ARG "hpke.aad.token"; an empty or missing name:
+ * CCG_ERR_INVALID_ARG, one over CCG_HPKE_MAX_NAME_LEN bytes:
+ * CCG_ERR_TOO_LARGE ("hpke.aad.contract" / "hpke.aad.secret").
+ * Thread-safe.
  */
-CCG_MUST_USE enum ccg_status ccg_hpke_binding_aad(const uint8_t *token_hash, const char *contract_id,
-						  const char *secret_name, uint8_t **out, size_t *out_len,
-						  struct ccg_error *err);
+CCG_MUST_USE enum ccg_status ccg_hpke_release_aad(const char *token, const char *contract, const char *secret,
+						  uint8_t **out, size_t *out_len, struct ccg_error *err);
 
 #endif

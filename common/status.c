@@ -62,6 +62,8 @@
 	/* branch chan (issue 10) */ \
 	X(ERR_PEER_CLOSED, "peer closed the connection") \
 	X(ERR_SHM_UNSEALED, "shared memory not sealed against resizing") \
+	/* branch prompt (issue 15) */ \
+	X(ERR_DEVICE_IDENTITY, "the session's device is not the attested one") \
 	/* tokens (branch ear) */ \
 	X(ERR_TOKEN_EXPIRED, "token expired") \
 	X(ERR_TOKEN_NOT_YET_VALID, "token not yet valid") \

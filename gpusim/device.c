@@ -66,6 +66,7 @@ static const struct {
 	{"ppcie-rogue-switch", GPUSIM_FAULT_PPCIE_ROGUE_SWITCH},
 	{"ppcie-missing-gpu", GPUSIM_FAULT_PPCIE_MISSING_GPU},
 	{"ppcie-link-down", GPUSIM_FAULT_PPCIE_LINK_DOWN},
+	{"session-other-gpu", GPUSIM_FAULT_SESSION_OTHER_GPU},
 };
 
 bool gpusim_fault_is_pki(enum gpusim_fault_kind k)
@@ -300,6 +301,9 @@ enum ccg_status gpusim_add_fault(struct gpusim *s, const struct gpusim_fault *f,
 	if (gpusim_fault_is_pki(f->kind))
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "gpusim.fault",
 				     "a PKI fault: give it to ccgpu-gpusim pki");
+	if (f->kind == GPUSIM_FAULT_SESSION_OTHER_GPU && s->count < 2)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "gpusim.fault",
+				     "session-other-gpu needs a second GPU to take the identity of");
 	if (s->num_faults >= GPUSIM_MAX_FAULTS)
 		return ccg_error_set(err, CCG_ERR_TOO_LARGE, "gpusim.fault", "at most %d", GPUSIM_MAX_FAULTS);
 	s->faults[s->num_faults++] = *f;

@@ -45,6 +45,10 @@ enum gpusim_fault_kind {
 	GPUSIM_FAULT_PPCIE_ROGUE_SWITCH, /* GPU @N reports a switch PDI no switch has on one link */
 	GPUSIM_FAULT_PPCIE_MISSING_GPU,  /* switch @N lists one GPU twice and another not at all */
 	GPUSIM_FAULT_PPCIE_LINK_DOWN,    /* GPU @N has two more links disabled (zero PDIs): still consistent */
+	/* channel fault (serve; branch prompt): the SPDM responder of GPU @N answers with GPU N+1's
+	 * certificate chain and key, as a host routing the session to another genuine GPU than the
+	 * attested one would; its reports are unchanged. Needs at least two GPUs */
+	GPUSIM_FAULT_SESSION_OTHER_GPU,
 };
 
 /* RIM index of the measurement that holds the CC mode / devtools configuration (gpusim's model) */
@@ -73,7 +77,8 @@ struct gpusim_pki_opts {
 /*
  * gpusim_fault_parse: "bad-signature", "wrong-nonce", "drift=N", "cc-off",
  * "devtools", "unknown-rim", "wrong-fwid", "expired-leaf", "revoked-intermediate",
- * "held-intermediate", each optionally followed by "@GPU" (a GPU index).
+ * "held-intermediate", "session-other-gpu", each optionally followed by "@GPU"
+ * (a GPU index).
  */
 CCG_MUST_USE enum ccg_status gpusim_fault_parse(const char *spec, struct gpusim_fault *out, struct ccg_error *err);
 /* gpusim_fault_is_pki: the fault is applied by gpusim_pki_generate, not by the running device. */
@@ -99,7 +104,7 @@ CCG_MUST_USE enum ccg_status gpusim_load(const char *dir, struct gpusim **out, s
 void gpusim_free(struct gpusim *s);
 /* gpusim_count: number of GPUs. */
 unsigned gpusim_count(const struct gpusim *s);
-/* gpusim_add_fault: adds a report fault (a PKI fault: CCG_ERR_INVALID_ARG). */
+/* gpusim_add_fault: adds a report fault (a PKI fault, or session-other-gpu on one GPU: CCG_ERR_INVALID_ARG). */
 CCG_MUST_USE enum ccg_status gpusim_add_fault(struct gpusim *s, const struct gpusim_fault *f, struct ccg_error *err);
 /* gpusim_clear_faults: the device behaves again. */
 void gpusim_clear_faults(struct gpusim *s);

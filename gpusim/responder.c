@@ -78,10 +78,18 @@ static enum ccg_status spdm_err(struct ccg_buf *out, uint8_t code, uint8_t data)
 	return gpusim_spdm_error(out, SPDM_V12, code, data);
 }
 
+/* the GPU whose identity (chain, key) the session presents: its own, or another's under the fault */
+static unsigned identity(const struct gpusim_conn *c)
+{
+	if (gpusim_fault_on(c->s, GPUSIM_FAULT_SESSION_OTHER_GPU, c->gpu))
+		return (c->gpu + 1) % gpusim_count(c->s);
+	return c->gpu;
+}
+
 /* the SPDM certificate chain: Length || Reserved || Hash(root) || DER root first */
 static enum ccg_status build_chain(struct gpusim_conn *c)
 {
-	const char *pem = gpusim_chain_pem(c->s, c->gpu);
+	const char *pem = gpusim_chain_pem(c->s, identity(c));
 	STACK_OF(X509) *sk = NULL;
 	struct ccg_buf der;
 	uint8_t root_hash[SPDM_H];
@@ -167,8 +175,8 @@ static enum ccg_status on_key_exchange(struct gpusim_conn *c, const uint8_t *req
 	    (st = th_hash(c, th)) != CCG_OK)
 		goto out;
 	spdm_sign_input(SPDM_KEX_SIGN_CONTEXT, th, sig_in);
-	if ((st = ccg_ecdsa_sign_raw(gpusim_gpu_key(c->s, c->gpu), "SHA384", sig_in, sizeof(sig_in), sig, SPDM_SIG_LEN,
-				     "gpusim.spdm.key_exchange", NULL)) != CCG_OK)
+	if ((st = ccg_ecdsa_sign_raw(gpusim_gpu_key(c->s, identity(c)), "SHA384", sig_in, sizeof(sig_in), sig,
+				     SPDM_SIG_LEN, "gpusim.spdm.key_exchange", NULL)) != CCG_OK)
 		goto out;
 	if (gpusim_fault_on(c->s, GPUSIM_FAULT_BAD_SIGNATURE, c->gpu))
 		sig[SPDM_SIG_LEN - 1] ^= 0x01;

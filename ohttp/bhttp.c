@@ -10,6 +10,7 @@
 #include "ohttp/bhttp.h"
 
 #include <openssl/crypto.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,8 +41,85 @@ struct ccg_bhttp_msg {
 	size_t n_info;
 	struct section sec[N_SECTIONS];
 	uint8_t *content;
-	size_t content_len;
+	size_t content_len, content_cap;
+	/* (branch prompt) decoded with ccg_bhttp_decode_take: the encoded message the content points into */
+	uint8_t *backing;
+	size_t backing_len, backing_cap;
+	bool borrowed; /* content lies in backing (or, while decoding, in the caller's bytes): not freed alone */
+	bool take;     /* decoding in ccg_bhttp_decode_take */
 };
+
+/* ---------- message buffers (branch prompt) ---------- */
+
+/*
+ * Contents and decoded requests of 4 KiB and more come from a small pool of
+ * wiped buffers instead of malloc/free each time: with a prompt of 64 KiB a
+ * round trip's buffers outgrew glibc's top pad, so every free gave the heap
+ * back to the kernel (brk) and the next request faulted every page in again
+ * (bench/prompt: ~30 page faults per round trip, most of its cost on this
+ * VM). A buffer handed out of the pool is an ordinary malloc'd block: a
+ * caller may free() it; only ccg_bhttp_buf_put returns one.
+ */
+#define POOL_N 4
+#define POOL_MIN 4096u
+#define POOL_MAX (1u << 20)
+#define POOL_STEP 16384u
+
+static struct {
+	pthread_mutex_t lock;
+	uint8_t *p[POOL_N];
+	size_t cap[POOL_N];
+	size_t n;
+} pool = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+uint8_t *ccg_bhttp_buf_get(size_t n, size_t *cap)
+{
+	uint8_t *p = NULL;
+	size_t best = POOL_N;
+
+	*cap = 0;
+	if (n >= POOL_MIN && n <= POOL_MAX) {
+		pthread_mutex_lock(&pool.lock);
+		for (size_t i = 0; i < pool.n; i++)
+			if (pool.cap[i] >= n && (best == POOL_N || pool.cap[i] < pool.cap[best]))
+				best = i;
+		if (best != POOL_N) {
+			p = pool.p[best];
+			*cap = pool.cap[best];
+			pool.n--;
+			pool.p[best] = pool.p[pool.n];
+			pool.cap[best] = pool.cap[pool.n];
+		}
+		pthread_mutex_unlock(&pool.lock);
+		if (p != NULL)
+			return p;
+		n = (n + POOL_STEP - 1) / POOL_STEP * POOL_STEP;
+	}
+	if ((p = malloc(n > 0 ? n : 1)) != NULL)
+		*cap = n > 0 ? n : 1;
+	return p;
+}
+
+void ccg_bhttp_buf_put(uint8_t *p, size_t cap, size_t used)
+{
+	bool kept = false;
+
+	if (p == NULL)
+		return;
+	OPENSSL_cleanse(p, used < cap ? used : cap);
+	if (cap >= POOL_MIN && cap <= POOL_MAX) {
+		pthread_mutex_lock(&pool.lock);
+		if (pool.n < POOL_N) {
+			pool.p[pool.n] = p;
+			pool.cap[pool.n] = cap;
+			pool.n++;
+			kept = true;
+		}
+		pthread_mutex_unlock(&pool.lock);
+	}
+	if (!kept)
+		free(p);
+}
 
 /* ---------- QUIC variable-length integers (RFC 9000 §16) ---------- */
 
@@ -235,7 +313,7 @@ static struct ccg_bhttp_msg *msg_alloc(bool request)
 		return NULL;
 	m->request = request;
 	/* an empty content is a valid (non-NULL) pointer */
-	if ((m->content = malloc(1)) == NULL) {
+	if ((m->content = ccg_bhttp_buf_get(1, &m->content_cap)) == NULL) {
 		free(m);
 		return NULL;
 	}
@@ -312,10 +390,21 @@ void ccg_bhttp_msg_free(struct ccg_bhttp_msg *m)
 		}
 		free(m->sec[s].f);
 	}
-	if (m->content != NULL)
-		OPENSSL_cleanse(m->content, m->content_len);
-	free(m->content);
+	if (!m->borrowed)
+		ccg_bhttp_buf_put(m->content, m->content_cap, m->content_len);
+	ccg_bhttp_buf_put(m->backing, m->backing_cap, m->backing_len);
 	free(m);
+}
+
+/* replaces the content by c (len bytes in cap; borrowed: inside the backing or the caller's bytes) */
+static void content_replace(struct ccg_bhttp_msg *m, uint8_t *c, size_t len, size_t cap, bool borrowed)
+{
+	if (!m->borrowed)
+		ccg_bhttp_buf_put(m->content, m->content_cap, m->content_len);
+	m->content = c;
+	m->content_len = len;
+	m->content_cap = cap;
+	m->borrowed = borrowed;
 }
 
 enum ccg_status ccg_bhttp_msg_add_informational(struct ccg_bhttp_msg *m, unsigned status, struct ccg_error *err)
@@ -345,20 +434,18 @@ enum ccg_status ccg_bhttp_msg_set_content(struct ccg_bhttp_msg *m, const uint8_t
 					  struct ccg_error *err)
 {
 	uint8_t *c;
+	size_t cap = 0;
 
 	if (m == NULL || (data == NULL && len != 0))
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "bhttp.content", "NULL argument");
 	if (len > CCG_BHTTP_MAX_MESSAGE)
 		return ccg_error_set(err, CCG_ERR_TOO_LARGE, "bhttp.content", "%zu bytes, at most %u", len,
 				     CCG_BHTTP_MAX_MESSAGE);
-	if ((c = malloc(len + 1)) == NULL)
+	if ((c = ccg_bhttp_buf_get(len + 1, &cap)) == NULL)
 		return ccg_error_set(err, CCG_ERR_NOMEM, "bhttp.content", NULL);
 	if (len > 0)
 		memcpy(c, data, len);
-	OPENSSL_cleanse(m->content, m->content_len);
-	free(m->content);
-	m->content = c;
-	m->content_len = len;
+	content_replace(m, c, len, cap, false);
 	return CCG_OK;
 }
 
@@ -567,6 +654,11 @@ static enum ccg_status content(struct ccg_cursor *c, struct ccg_bhttp_msg *m, bo
 			return st;
 		if (!ccg_cursor_get_bytes(c, &part, (size_t)l))
 			return ccg_error_set(err, CCG_ERR_INTERNAL, "bhttp.content", "content");
+		if (m->take) {
+			/* the content stays where it is: the message will own the bytes it lies in */
+			content_replace(m, (uint8_t *)(uintptr_t)part.data, part.len, 0, true);
+			return CCG_OK;
+		}
 		return ccg_bhttp_msg_set_content(m, part.data, part.len, err);
 	}
 	/* chunks up to the zero terminator: first measure them, then copy them into one buffer */
@@ -584,7 +676,8 @@ static enum ccg_status content(struct ccg_cursor *c, struct ccg_bhttp_msg *m, bo
 		total += (size_t)l; /* at most the input's length */
 	}
 	{
-		uint8_t *buf = malloc(total + 1), *p = buf;
+		size_t cap = 0;
+		uint8_t *buf = ccg_bhttp_buf_get(total + 1, &cap), *p = buf;
 
 		if (buf == NULL)
 			return ccg_error_set(err, CCG_ERR_NOMEM, "bhttp.content", NULL);
@@ -592,10 +685,7 @@ static enum ccg_status content(struct ccg_cursor *c, struct ccg_bhttp_msg *m, bo
 			memcpy(p, part.data, part.len);
 			p += part.len;
 		}
-		OPENSSL_cleanse(m->content, m->content_len);
-		free(m->content);
-		m->content = buf;
-		m->content_len = total;
+		content_replace(m, buf, total, cap, false);
 	}
 	return CCG_OK;
 }
@@ -643,7 +733,8 @@ static enum ccg_status response_control(struct ccg_cursor *c, struct ccg_bhttp_m
 	}
 }
 
-enum ccg_status ccg_bhttp_decode(const uint8_t *data, size_t len, struct ccg_bhttp_msg **out, struct ccg_error *err)
+static enum ccg_status decode(const uint8_t *data, size_t len, size_t cap, bool take, struct ccg_bhttp_msg **out,
+			      struct ccg_error *err)
 {
 	struct ccg_bhttp_msg *m = NULL;
 	struct ccg_cursor c;
@@ -666,6 +757,7 @@ enum ccg_status ccg_bhttp_decode(const uint8_t *data, size_t len, struct ccg_bht
 	indet = framing >= 2;
 	if ((m = msg_alloc(framing % 2 == 0)) == NULL)
 		return ccg_error_set(err, CCG_ERR_NOMEM, "bhttp", NULL);
+	m->take = take;
 	st = m->request ? request_control(&c, m, err) : response_control(&c, m, indet, err);
 	if (st != CCG_OK)
 		goto out;
@@ -691,11 +783,30 @@ enum ccg_status ccg_bhttp_decode(const uint8_t *data, size_t len, struct ccg_bht
 			goto out;
 		}
 done:
+	if (take) {
+		m->backing = (uint8_t *)(uintptr_t)data;
+		m->backing_len = len;
+		m->backing_cap = cap;
+	}
+	m->take = false;
 	*out = m;
 	m = NULL;
 out:
-	ccg_bhttp_msg_free(m);
+	ccg_bhttp_msg_free(m); /* a failed take: content borrowed from the caller's bytes, left to the caller */
 	return st;
+}
+
+enum ccg_status ccg_bhttp_decode(const uint8_t *data, size_t len, struct ccg_bhttp_msg **out, struct ccg_error *err)
+{
+	return decode(data, len, 0, false, out, err);
+}
+
+enum ccg_status ccg_bhttp_decode_take(uint8_t *data, size_t len, size_t cap, struct ccg_bhttp_msg **out,
+				      struct ccg_error *err)
+{
+	if (data == NULL || cap < len)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "bhttp", "no buffer to take");
+	return decode(data, len, cap, true, out, err);
 }
 
 /* ---------- reading ---------- */

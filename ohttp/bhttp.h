@@ -28,4 +28,27 @@ size_t ccg_quic_varint_len(uint64_t v);
 /* ccg_quic_varint_put: writes the shortest encoding of v at p (ccg_quic_varint_len(v) bytes); returns p + that. */
 uint8_t *ccg_quic_varint_put(uint8_t *p, uint64_t v);
 
+/*
+ * ccg_bhttp_decode_take (branch prompt): ccg_bhttp_decode that, on success,
+ * takes data (cap bytes, from ccg_bhttp_buf_get or malloc, len of them the
+ * message) over instead of copying the content out of it: the message's
+ * content points into data, and ccg_bhttp_msg_free wipes it and gives it
+ * back (ccg_bhttp_buf_put). On failure data stays the caller's. The gateway
+ * decodes each decapsulated request this way: one allocation and one copy of
+ * the prompt fewer per request.
+ */
+CCG_MUST_USE enum ccg_status ccg_bhttp_decode_take(uint8_t *data, size_t len, size_t cap, struct ccg_bhttp_msg **out,
+						   struct ccg_error *err);
+/*
+ * ccg_bhttp_buf_get / ccg_bhttp_buf_put (branch prompt): message buffers of
+ * 4 KiB to 1 MiB come from, and go back to, a pool of four wiped buffers
+ * (thread-safe), so a busy gateway does not give its heap back to the kernel
+ * and fault it in again for every request. get: a buffer of at least n bytes
+ * (its size in *cap), NULL without memory; it is an ordinary malloc'd block
+ * that may also be free()d. put: wipes the first used bytes, then keeps or
+ * frees it; NULL is allowed.
+ */
+uint8_t *ccg_bhttp_buf_get(size_t n, size_t *cap);
+void ccg_bhttp_buf_put(uint8_t *p, size_t cap, size_t used);
+
 #endif

@@ -17,6 +17,7 @@
 #include "common/error.h"
 #include "common/hpke.h"
 #include "common/json.h"
+#include "ohttp/bhttp.h"
 #include "ohttp/ohttp.h"
 
 struct ccg_ohttp_gateway {
@@ -154,7 +155,7 @@ enum ccg_status ccg_ohttp_gateway_decapsulate(const struct ccg_ohttp_gateway *g,
 {
 	struct ccg_ohttp_exchange *ex = NULL;
 	uint8_t *pt = NULL;
-	size_t pt_len = 0;
+	size_t pt_len = 0, cap = 0;
 	enum ccg_status st;
 
 	if (g == NULL || out == NULL)
@@ -162,10 +163,11 @@ enum ccg_status ccg_ohttp_gateway_decapsulate(const struct ccg_ohttp_gateway *g,
 	*out = NULL;
 	if ((ex = calloc(1, sizeof(*ex))) == NULL)
 		return ccg_error_set(err, CCG_ERR_NOMEM, "ohttp.gateway", NULL);
-	if ((st = ccg_ohttp_request_decapsulate(g->key_id, g->suite, g->sk, enc_request, len, &pt, &pt_len, &ex->ctx,
-						err)) != CCG_OK ||
-	    (st = ccg_bhttp_decode(pt, pt_len, &ex->request, err)) != CCG_OK)
+	if ((st = ccg_ohttp_request_decapsulate_buf(g->key_id, g->suite, g->sk, enc_request, len, &pt, &pt_len, &cap,
+						    &ex->ctx, err)) != CCG_OK ||
+	    (st = ccg_bhttp_decode_take(pt, pt_len, cap, &ex->request, err)) != CCG_OK)
 		goto out;
+	pt = NULL; /* the request's content lies in it: freed (wiped) with the request */
 	if (!ccg_bhttp_msg_is_request(ex->request)) {
 		st = ccg_error_set(err, CCG_ERR_MALFORMED, "ohttp.request.bhttp", "a response where a request belongs");
 		goto out;
@@ -173,7 +175,7 @@ enum ccg_status ccg_ohttp_gateway_decapsulate(const struct ccg_ohttp_gateway *g,
 	*out = ex;
 	ex = NULL;
 out:
-	ccg_ohttp_free_plaintext(pt, pt_len);
+	ccg_bhttp_buf_put(pt, cap, pt_len);
 	ccg_ohttp_exchange_free(ex);
 	return st;
 }

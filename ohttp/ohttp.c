@@ -9,6 +9,7 @@
  * Appendix A.
  */
 #include "ohttp/ohttp.h"
+#include "ohttp/bhttp.h"
 
 #include <openssl/crypto.h>
 #include <stdio.h>
@@ -333,10 +334,19 @@ enum ccg_status ccg_ohttp_request_decapsulate(uint8_t key_id, enum ccg_hpke_suit
 					      const uint8_t *enc_req, size_t len, uint8_t **out, size_t *out_len,
 					      struct ccg_ohttp_ctx **ctx, struct ccg_error *err)
 {
+	size_t cap = 0;
+
+	return ccg_ohttp_request_decapsulate_buf(key_id, suite, skR, enc_req, len, out, out_len, &cap, ctx, err);
+}
+
+enum ccg_status ccg_ohttp_request_decapsulate_buf(uint8_t key_id, enum ccg_hpke_suite suite, EVP_PKEY *skR,
+						  const uint8_t *enc_req, size_t len, uint8_t **out, size_t *out_len,
+						  size_t *out_cap, struct ccg_ohttp_ctx **ctx, struct ccg_error *err)
+{
 	struct ccg_ohttp_ctx *x = NULL;
 	struct ccg_cursor c, enc;
 	uint8_t hdr[CCG_OHTTP_HEADER_LEN], want[CCG_OHTTP_HEADER_LEN], info[INFO_LEN], *pt = NULL;
-	size_t pt_len = 0;
+	size_t pt_len = 0, cap = 0;
 	enum ccg_status st;
 
 	if (out == NULL || out_len == NULL || ctx == NULL || skR == NULL || (enc_req == NULL && len != 0))
@@ -376,7 +386,8 @@ enum ccg_status ccg_ohttp_request_decapsulate(uint8_t key_id, enum ccg_hpke_suit
 	info_put(info, hdr);
 	if ((st = ccg_hpke_setup_r(suite, skR, enc.data, enc.len, info, sizeof(info), &x->hpke, err)) != CCG_OK)
 		goto out;
-	if ((pt = malloc(c.len - CCG_HPKE_TAG_LEN + 1)) == NULL) {
+	/* a reused buffer for a large request (ohttp/bhttp.h), an ordinary malloc'd block either way */
+	if ((pt = ccg_bhttp_buf_get(c.len - CCG_HPKE_TAG_LEN + 1, &cap)) == NULL) {
 		st = ccg_error_set(err, CCG_ERR_NOMEM, "ohttp.request", NULL);
 		goto out;
 	}
@@ -385,11 +396,12 @@ enum ccg_status ccg_ohttp_request_decapsulate(uint8_t key_id, enum ccg_hpke_suit
 		goto out;
 	*out = pt;
 	*out_len = pt_len;
+	*out_cap = cap;
 	*ctx = x;
 	pt = NULL;
 	x = NULL;
 out:
-	ccg_ohttp_free_plaintext(pt, c.len >= CCG_HPKE_TAG_LEN ? c.len - CCG_HPKE_TAG_LEN : 0);
+	ccg_bhttp_buf_put(pt, cap, c.len >= CCG_HPKE_TAG_LEN ? c.len - CCG_HPKE_TAG_LEN : 0);
 	ccg_ohttp_ctx_free(x);
 	return st;
 }

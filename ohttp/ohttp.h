@@ -117,6 +117,16 @@ CCG_MUST_USE enum ccg_status ccg_ohttp_request_decapsulate(uint8_t key_id, enum 
 							   size_t *out_len, struct ccg_ohttp_ctx **ctx,
 							   struct ccg_error *err);
 /*
+ * ccg_ohttp_request_decapsulate_buf (branch prompt): the same, the size of
+ * the buffer *out in *out_cap (it may come from the message-buffer pool of
+ * ohttp/bhttp.h: give it back with ccg_bhttp_buf_put, or to
+ * ccg_bhttp_decode_take).
+ */
+CCG_MUST_USE enum ccg_status ccg_ohttp_request_decapsulate_buf(uint8_t key_id, enum ccg_hpke_suite suite, EVP_PKEY *skR,
+							       const uint8_t *enc_req, size_t len, uint8_t **out,
+							       size_t *out_len, size_t *out_cap,
+							       struct ccg_ohttp_ctx **ctx, struct ccg_error *err);
+/*
  * ccg_ohttp_response_encapsulate: the gateway's §4.4: response_nonce
  * (random, max(Nn, Nk) bytes) ‖ Seal(aead_key, aead_nonce, "", resp), the
  * key and nonce derived from the request context's export. Once per

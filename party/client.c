@@ -243,8 +243,8 @@ enum ccg_status ccg_party_upload_body(const uint8_t pk[97], const char *kid, con
 		return ccg_error_set(err, CCG_ERR_TOO_LARGE, "party.input", "a secret has at most %u bytes",
 				     CCG_PARTY_MAX_SECRET);
 	aad_len = ccg_party_upload_aad(contract, secret, version, aad);
-	st = ccg_hpke_seal(CCG_HPKE_P384_SHA384_AES256GCM, pk, 97, (const uint8_t *)CCG_PARTY_UPLOAD_INFO,
-			   strlen(CCG_PARTY_UPLOAD_INFO), aad, aad_len, data, len, &sealed, &sealed_len, err);
+	st = ccg_hpke_seal(CCG_HPKE_P384_SHA384_AES256GCM, pk, 97, (const uint8_t *)CCG_HPKE_INFO_UPLOAD,
+			   strlen(CCG_HPKE_INFO_UPLOAD), aad, aad_len, data, len, &sealed, &sealed_len, err);
 	if (st != CCG_OK)
 		return st;
 	o = json_pack("{s:s, s:s, s:o, s:o}", "suite", CCG_PARTY_UPLOAD_SUITE, "kid", kid, "enc",

@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "attest/gpu/nvgpu_evidence.h"
+#include "attest/pki/x509_chain.h"
 #include "ccgpu/attest.h"
 #include "common/crypto.h"
 #include "common/encoding.h"
@@ -49,6 +51,13 @@ static char *dup_opt(const char *s, bool *fail)
 	return d;
 }
 
+static void leaves_free(struct guest_leaf *l, size_t n)
+{
+	for (size_t i = 0; i < n && l != NULL; i++)
+		free(l[i].der);
+	free(l);
+}
+
 void guest_token_drop(struct ccg_guest *g)
 {
 	if (g->token != NULL) {
@@ -59,7 +68,44 @@ void guest_token_drop(struct ccg_guest *g)
 	json_decref(g->claims);
 	g->claims = NULL;
 	g->exp = 0;
+	leaves_free(g->leaves, g->n_gpus);
+	g->leaves = NULL;
 	g->n_gpus = 0;
+}
+
+/* the leaf (first) certificate of each GPU's chain in ev, DER, in the evidence's order */
+static enum ccg_status gpu_leaves(const struct ccg_gpu_evidence *ev, struct guest_leaf **out, struct ccg_error *err)
+{
+	struct guest_leaf *l = calloc(ev->count > 0 ? ev->count : 1, sizeof(*l));
+	enum ccg_status st = CCG_OK;
+
+	*out = NULL;
+	if (l == NULL)
+		return ccg_error_set(err, CCG_ERR_NOMEM, "evidence.certificate", "no memory");
+	for (size_t i = 0; i < ev->count && st == CCG_OK; i++) {
+		STACK_OF(X509) *sk = NULL;
+		unsigned char *der = NULL;
+		int n = 0;
+
+		if ((st = ccg_pem_certs_parse(ev->items[i].chain_pem, ev->items[i].chain_len, CCG_CHAIN_MAX_CERTS, &sk,
+					      err)) == CCG_OK &&
+		    (n = i2d_X509(sk_X509_value(sk, 0), &der)) <= 0)
+			st = ccg_error_set(err, CCG_ERR_ENCODING, "evidence.certificate", "GPU %zu: leaf DER", i);
+		if (st == CCG_OK && (l[i].der = malloc((size_t)n)) == NULL)
+			st = ccg_error_set(err, CCG_ERR_NOMEM, "evidence.certificate", "no memory");
+		if (st == CCG_OK) {
+			memcpy(l[i].der, der, (size_t)n);
+			l[i].len = (size_t)n;
+		}
+		OPENSSL_free(der);
+		sk_X509_pop_free(sk, X509_free);
+	}
+	if (st != CCG_OK) {
+		leaves_free(l, ev->count);
+		return st;
+	}
+	*out = l;
+	return CCG_OK;
 }
 
 enum ccg_status guest_step(struct ccg_error *err, const struct ccg_error *inner, enum ccg_status st, const char *where)
@@ -386,7 +432,7 @@ static void gpu_where(const struct ccg_error *inner, char *out, size_t n)
 }
 
 static enum ccg_status collect_gpu(struct ccg_guest *g, const uint8_t nonce[CCG_GPU_NONCE_LEN], char **out_json,
-				   size_t *out_count, struct ccg_error *err)
+				   size_t *out_count, struct guest_leaf **out_leaves, struct ccg_error *err)
 {
 	struct ccg_gpu_evidence *ev = NULL;
 	struct ccg_error e;
@@ -400,7 +446,7 @@ static enum ccg_status collect_gpu(struct ccg_guest *g, const uint8_t nonce[CCG_
 		    (st = ccg_gpu_source_gpusim_collect(g->gpusim_socket, nonce, ev, &e)) == CCG_OK &&
 		    (st = ccg_gpu_evidence_to_json(ev, nonce, out_json)) != CCG_OK)
 			ccg_error_set(&e, st, "evidence.json", "serialising the evidence");
-		if (st == CCG_OK)
+		if (st == CCG_OK && (st = gpu_leaves(ev, out_leaves, &e)) == CCG_OK)
 			*out_count = ccg_gpu_evidence_count(ev);
 		ccg_gpu_evidence_free(ev);
 	} else {
@@ -409,7 +455,8 @@ static enum ccg_status collect_gpu(struct ccg_guest *g, const uint8_t nonce[CCG_
 			/* count what NVML gave, through the same parser the verifier uses */
 			if ((st = ccg_gpu_evidence_new(&ev)) == CCG_OK &&
 			    (st = ccg_gpu_evidence_add_json(ev, (const uint8_t *)*out_json, strlen(*out_json), &e)) ==
-				    CCG_OK)
+				    CCG_OK &&
+			    (st = gpu_leaves(ev, out_leaves, &e)) == CCG_OK)
 				*out_count = ccg_gpu_evidence_count(ev);
 			ccg_gpu_evidence_free(ev);
 		}
@@ -588,6 +635,7 @@ enum ccg_status guest_attest_locked(struct ccg_guest *g, struct ccg_error *err)
 	struct ccg_error e;
 	const char *token = NULL, *failed;
 	size_t n_gpus = 0;
+	struct guest_leaf *leaves = NULL;
 	int64_t exp = 0;
 	enum ccg_status st;
 
@@ -598,7 +646,7 @@ enum ccg_status guest_attest_locked(struct ccg_guest *g, struct ccg_error *err)
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "guest.key", "no TEE key: call ccg_guest_key_generate");
 	if ((st = challenge(g, nonce, err)) != CCG_OK)
 		return st;
-	if ((st = collect_gpu(g, nonce, &gpu, &n_gpus, err)) != CCG_OK)
+	if ((st = collect_gpu(g, nonce, &gpu, &n_gpus, &leaves, err)) != CCG_OK)
 		goto out;
 	if ((st = collect_cpu(g, nonce, gpu, &doc, err)) != CCG_OK)
 		goto out;
@@ -639,8 +687,11 @@ enum ccg_status guest_attest_locked(struct ccg_guest *g, struct ccg_error *err)
 	claims = NULL;
 	g->exp = exp;
 	g->n_gpus = n_gpus;
+	g->leaves = leaves; /* the certificates the token just affirmed: the channel holds the GPU to them */
+	leaves = NULL;
 	g->attestations++;
 out:
+	leaves_free(leaves, n_gpus);
 	json_decref(claims);
 	json_decref(ans);
 	json_decref(body);
@@ -752,6 +803,9 @@ enum ccg_status ccg_guest_channel_open(struct ccg_guest *g, unsigned gpu_index, 
 	so.device = gpu_index;
 	so.root_file = g->gpu_root;
 	so.now = guest_now(g);
+	/* the session's device must be the GPU the token affirmed, not merely one of the root's */
+	so.attested_leaf_der = g->leaves[gpu_index].der;
+	so.attested_leaf_der_len = g->leaves[gpu_index].len;
 	ccg_error_clear(&e);
 	if ((st = ccg_session_open(&so, &s, &e)) != CCG_OK || (st = ccg_channel_open(s, copts, &ch, &e)) != CCG_OK) {
 		guest_step(err, &e, st, where);

@@ -43,6 +43,12 @@ struct ccg_guest {
 	json_t *claims;
 	int64_t exp;
 	size_t n_gpus; /* GPUs the token affirms */
+	/* (branch prompt) the leaf certificate (DER) of each of those GPUs, from the evidence sent: the
+	 * channel's SPDM session must present it (ccg_session_opts.attested_leaf_der) */
+	struct guest_leaf {
+		uint8_t *der;
+		size_t len;
+	} * leaves;
 	uint64_t attestations;
 };
 

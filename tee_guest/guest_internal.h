@@ -12,7 +12,6 @@
 #include "common/secret.h"
 
 #define CCG_GUEST_SECRET_MAX (64 * 1024) /* a released secret's largest size (docs/protocols.md) */
-#define CCG_GUEST_RELEASE_INFO "ccgpu-release/v1"
 
 /*
  * ccg_guest_tee_key: the TEE key pair as an EVP_PKEY (derived from the
@@ -24,18 +23,11 @@ CCG_MUST_USE enum ccg_status ccg_guest_tee_key(struct ccg_guest *g, EVP_PKEY **o
 					       struct ccg_error *err);
 
 /*
- * ccg_guest_release_aad: SHA-384(token) ‖ contract ‖ 0x00 ‖ secret, the aad
- * of a release (docs/protocols.md); *out malloc'd.
- */
-CCG_MUST_USE enum ccg_status ccg_guest_release_aad(const char *token, const char *contract, const char *secret,
-						   uint8_t **out, size_t *out_len, struct ccg_error *err);
-
-/*
  * ccg_guest_release_open: the 200 answer of POST /v1/release (body, len) for
  * the request (token, contract, secret), opened with sk (a key of suite):
  * the answer must name that contract and secret and the suite of sk, enc and
- * ct must be base64url, and the HPKE open (info CCG_GUEST_RELEASE_INFO, aad
- * ccg_guest_release_aad) must succeed; the plaintext (1 to
+ * ct must be base64url, and the HPKE open (info CCG_HPKE_INFO_RELEASE, aad
+ * ccg_hpke_release_aad) must succeed; the plaintext (1 to
  * CCG_GUEST_SECRET_MAX bytes) goes into a new secret buffer in *out and the
  * answer's version into *out_version. Errors name the member ("release.suite",
  * "release.enc", "release.ct", …) or the HPKE step ("hpke.ct").

@@ -27,33 +27,6 @@ static const char *suite_name(enum ccg_hpke_suite s)
 	return s == CCG_HPKE_P384_SHA384_AES256GCM ? "P384-SHA384-AES256GCM" : "X25519-SHA256-AES128GCM";
 }
 
-enum ccg_status ccg_guest_release_aad(const char *token, const char *contract, const char *secret, uint8_t **out,
-				      size_t *out_len, struct ccg_error *err)
-{
-	uint8_t h[CCG_SHA384_LEN], *tail = NULL, *p;
-	size_t tail_len = 0;
-	enum ccg_status st;
-
-	*out = NULL;
-	if (token == NULL)
-		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "release.aad", "no token");
-	if ((st = ccg_sha384((const uint8_t *)token, strlen(token), h)) != CCG_OK)
-		return ccg_error_set(err, st, "release.aad", "SHA-384 of the token");
-	/* contract ‖ 0x00 ‖ secret, as for uploads (common/hpke.h) */
-	if ((st = ccg_hpke_binding_aad(NULL, contract, secret, &tail, &tail_len, err)) != CCG_OK)
-		return st;
-	if ((p = malloc(sizeof(h) + tail_len)) == NULL) {
-		free(tail);
-		return ccg_error_set(err, CCG_ERR_NOMEM, "release.aad", "no memory");
-	}
-	memcpy(p, h, sizeof(h));
-	memcpy(p + sizeof(h), tail, tail_len);
-	free(tail);
-	*out = p;
-	*out_len = sizeof(h) + tail_len;
-	return CCG_OK;
-}
-
 /* a base64url (no padding) member of at most max bytes, named release.<name> when refused */
 static enum ccg_status b64url_member(const json_t *j, const char *name, size_t max, uint8_t **out, size_t *out_len,
 				     struct ccg_error *err)
@@ -120,14 +93,14 @@ enum ccg_status ccg_guest_release_open(EVP_PKEY *sk, enum ccg_hpke_suite suite, 
 	}
 	memcpy(sealed, enc, enc_len);
 	memcpy(sealed + enc_len, ct, ct_len);
-	if ((st = ccg_guest_release_aad(token, contract, secret, &aad, &aad_len, err)) != CCG_OK)
+	if ((st = ccg_hpke_release_aad(token, contract, secret, &aad, &aad_len, err)) != CCG_OK)
 		goto out;
 	if ((st = ccg_secret_new(ct_len - CCG_HPKE_TAG_LEN, &pt)) != CCG_OK) {
 		ccg_error_set(err, st, "release", "no secret buffer");
 		goto out;
 	}
-	if ((st = ccg_hpke_open(suite, sk, sealed, enc_len + ct_len, (const uint8_t *)CCG_GUEST_RELEASE_INFO,
-				strlen(CCG_GUEST_RELEASE_INFO), aad, aad_len, pt->data, pt->len, &pt_len, err)) !=
+	if ((st = ccg_hpke_open(suite, sk, sealed, enc_len + ct_len, (const uint8_t *)CCG_HPKE_INFO_RELEASE,
+				strlen(CCG_HPKE_INFO_RELEASE), aad, aad_len, pt->data, pt->len, &pt_len, err)) !=
 	    CCG_OK)
 		goto out;
 	if (pt_len != pt->len) {

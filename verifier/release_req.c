@@ -250,24 +250,3 @@ out:
 	json_decref(j);
 	return s;
 }
-
-enum ccg_status vd_release_aad(const char *token, const char *contract, const char *secret, uint8_t **out,
-			       size_t *out_len, struct ccg_error *err)
-{
-	size_t a = strlen(contract), b = strlen(secret), n = CCG_SHA384_LEN + a + 1 + b;
-	uint8_t *p;
-
-	*out = NULL;
-	if ((p = malloc(n)) == NULL)
-		return ccg_error_set(err, CCG_ERR_NOMEM, "release.aad", "no memory");
-	if (ccg_sha384((const uint8_t *)token, strlen(token), p) != CCG_OK) {
-		free(p);
-		return ccg_error_set(err, CCG_ERR_CRYPTO, "release.aad", "SHA-384");
-	}
-	memcpy(p + CCG_SHA384_LEN, contract, a);
-	p[CCG_SHA384_LEN + a] = 0;
-	memcpy(p + CCG_SHA384_LEN + a + 1, secret, b);
-	*out = p;
-	*out_len = n;
-	return CCG_OK;
-}

@@ -17,8 +17,6 @@
 #include "verifier/secrets.h"
 
 #define VD_UPLOAD_SUITE "P384-SHA384-AES256GCM"
-#define VD_UPLOAD_INFO "ccgpu-secret-upload/v1"
-#define VD_RELEASE_INFO "ccgpu-release/v1"
 #define VD_SUITE_X25519 "X25519-SHA256-AES128GCM"
 #define VD_MAX_KID 128
 #define VD_MAX_CONTRACT_BODY (2u << 20) /* the document (1 MiB) and its signatures */
@@ -58,13 +56,5 @@ struct vd_release_body {
 CCG_MUST_USE enum ccg_status vd_release_body_parse(const uint8_t *body, size_t len, unsigned max_depth,
 						   struct vd_release_body *out, struct ccg_error *err);
 void vd_release_body_cleanup(struct vd_release_body *b);
-
-/*
- * vd_release_aad: the release's HPKE aad: SHA-384(token) ‖ contract ‖ 0x00 ‖
- * secret (malloc'd). (The upload's, contract ‖ 0x00 ‖ secret ‖ 0x00 ‖
- * decimal contract version, is ccg_secrets_aad's form.)
- */
-CCG_MUST_USE enum ccg_status vd_release_aad(const char *token, const char *contract, const char *secret, uint8_t **out,
-					    size_t *out_len, struct ccg_error *err);
 
 #endif

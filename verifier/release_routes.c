@@ -520,8 +520,8 @@ static enum ccg_status do_upload(struct vd *d, const struct vd_release_in *in, v
 		goto out;
 	}
 	st = ccg_hpke_open(CCG_HPKE_P384_SHA384_AES256GCM, d->upload_key, b->sealed, b->sealed_len,
-			   (const uint8_t *)VD_UPLOAD_INFO, strlen(VD_UPLOAD_INFO), aad, aad_len, pt->data, pt->len,
-			   &pt_len, err);
+			   (const uint8_t *)CCG_HPKE_INFO_UPLOAD, strlen(CCG_HPKE_INFO_UPLOAD), aad, aad_len, pt->data,
+			   pt->len, &pt_len, err);
 	if (st != CCG_OK) {
 		problem(out, in->route, 400, "upload-unreadable",
 			"The sealed secret does not open (another key, contract, secret, version or a changed byte)",
@@ -805,9 +805,10 @@ static enum ccg_status do_release(struct vd *d, const struct vd_release_in *in, 
 	}
 	if (st != CCG_OK)
 		goto out;
-	if ((st = vd_release_aad(c->b.token, c->b.contract, c->b.secret, &aad, &aad_len, err)) != CCG_OK ||
-	    (st = ccg_hpke_seal(c->suite, c->pk, c->pk_len, (const uint8_t *)VD_RELEASE_INFO, strlen(VD_RELEASE_INFO),
-				aad, aad_len, pt->data, pt->len, &sealed, &sealed_len, err)) != CCG_OK)
+	if ((st = ccg_hpke_release_aad(c->b.token, c->b.contract, c->b.secret, &aad, &aad_len, err)) != CCG_OK ||
+	    (st = ccg_hpke_seal(c->suite, c->pk, c->pk_len, (const uint8_t *)CCG_HPKE_INFO_RELEASE,
+				strlen(CCG_HPKE_INFO_RELEASE), aad, aad_len, pt->data, pt->len, &sealed, &sealed_len,
+				err)) != CCG_OK)
 		goto out;
 	if ((st = log_put(txn,
 			  json_pack("{s:s,s:s,s:s,s:s,s:s,s:I}", "type", "release", "contract", c->b.contract, "secret",

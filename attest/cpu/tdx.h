@@ -40,7 +40,7 @@ struct ccg_tdx_report_body {
 /* SGX REPORT_BODY of the quoting enclave */
 struct ccg_tdx_qe_report {
 	uint8_t cpusvn[16];
-	uint32_t miscselect;
+	uint32_t miscselect; /* bytes 16..19 of the report body, a little-endian u32 (sgx_report_body_t) */
 	uint8_t attributes[16];
 	uint8_t mrenclave[32];
 	uint8_t mrsigner[32];
@@ -204,6 +204,16 @@ void ccg_tdx_result_cleanup(struct ccg_tdx_result *r);
  */
 CCG_MUST_USE enum ccg_status ccg_tdx_quote_verify(const struct ccg_tdx_quote *q, const struct ccg_tdx_verify_opts *opts,
 						  struct ccg_tdx_result *out, struct ccg_error *err);
+
+/*
+ * ccg_tdx_miscselect_matches: the QE identity's MISCSELECT rule, (miscselect
+ * & mask) == want, where miscselect is the QE report's value (read
+ * little-endian, as the report body holds it) and want and mask are the
+ * 4 bytes of the QE identity's "miscselect" / "miscselectMask" hex strings,
+ * which write the u32 most significant byte first (Intel's QVL reads them
+ * as a hex number). Thread-safe.
+ */
+bool ccg_tdx_miscselect_matches(uint32_t miscselect, const uint8_t want[4], const uint8_t mask[4]);
 
 /* ccg_tdx_quote_claims: claims of a quote (+ result when non-NULL) with "tdx-" names. */
 CCG_MUST_USE enum ccg_status ccg_tdx_quote_claims(const struct ccg_tdx_quote *q, const struct ccg_tdx_result *r,

@@ -431,6 +431,18 @@ static bool masked_equal(const uint8_t *v, const uint8_t *mask, const uint8_t *w
 	return true;
 }
 
+bool ccg_tdx_miscselect_matches(uint32_t miscselect, const uint8_t want[4], const uint8_t mask[4])
+{
+	uint8_t v[4];
+	struct ccg_writer w;
+
+	/* the identity's hex is the u32 written most significant byte first */
+	ccg_writer_init_fixed(&w, v, sizeof(v));
+	if (!ccg_writer_put_u32be(&w, miscselect))
+		return false;
+	return masked_equal(v, mask, want, sizeof(v));
+}
+
 static enum ccg_status module_tcb(const json_t *ti, const struct ccg_tdx_quote *q, struct ccg_tdx_result *out,
 				  struct ccg_error *err)
 {
@@ -490,8 +502,7 @@ static enum ccg_status qe_tcb(const json_t *qi, const struct ccg_tdx_quote *q, s
 			      struct ccg_error *err)
 {
 	static const char *where = "tdx.qe_identity";
-	uint8_t misc[4], miscmask[4], attr[16], amask[16], signer[32], qmisc[4];
-	struct ccg_writer w;
+	uint8_t misc[4], miscmask[4], attr[16], amask[16], signer[32];
 	const json_t *e;
 	size_t i;
 	bool found = false;
@@ -503,11 +514,8 @@ static enum ccg_status qe_tcb(const json_t *qi, const struct ccg_tdx_quote *q, s
 	    !hex_field(qi, "attributes", attr, 16) || !hex_field(qi, "attributesMask", amask, 16) ||
 	    !hex_field(qi, "mrsigner", signer, 32) || !json_is_integer(json_object_get(qi, "isvprodid")))
 		return ccg_error_set(err, CCG_ERR_MALFORMED, where, "a field is missing or malformed");
-	/* miscselect is a big-endian hex of the u32 */
-	ccg_writer_init_fixed(&w, qmisc, sizeof(qmisc));
-	if (!ccg_writer_put_u32be(&w, q->qe_report.miscselect))
-		return ccg_writer_finish(&w, NULL, "tdx.qe_report.miscselect", err);
-	if (!masked_equal(qmisc, miscmask, misc, 4) || !masked_equal(q->qe_report.attributes, amask, attr, 16))
+	if (!ccg_tdx_miscselect_matches(q->qe_report.miscselect, misc, miscmask) ||
+	    !masked_equal(q->qe_report.attributes, amask, attr, 16))
 		return ccg_error_set(err, CCG_ERR_MEASUREMENT_MISMATCH, "tdx.qe_report.attributes",
 				     "the QE's miscselect or attributes differ from the QE identity");
 	if (!ccg_ct_equal(signer, q->qe_report.mrsigner, 32))

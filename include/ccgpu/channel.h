@@ -33,6 +33,15 @@ struct ccg_session_opts {
 	int64_t now; /* certificate verification time, Unix seconds; 0: current time */
 	const uint8_t *root_pem;
 	size_t root_pem_len;
+	/*
+	 * (branch prompt, issue 15) the device certificate whose attestation was appraised: the leaf of
+	 * the GPU evidence's chain, DER (attested_leaf_der_len bytes). When given, the session is only
+	 * established with the device whose certificate chain (GET_CERTIFICATE, slot 0) ends in exactly
+	 * this certificate, so KEY_EXCHANGE_RSP is signed by the attested key; NULL: the chain is only
+	 * verified to the root, and any genuine device of that root is accepted
+	 */
+	const uint8_t *attested_leaf_der;
+	size_t attested_leaf_der_len;
 };
 
 /*
@@ -41,7 +50,9 @@ struct ccg_session_opts {
  * GET_DIGESTS, GET_CERTIFICATE (chain verified to the root), KEY_EXCHANGE
  * (signature over the transcript verified) and FINISH. Errors:
  * CCG_ERR_CERT_UNTRUSTED / CCG_ERR_CERT_CHAIN / CCG_ERR_CERT_EXPIRED (the
- * chain), CCG_ERR_SIGNATURE (KEY_EXCHANGE_RSP), CCG_ERR_MAC (VerifyData),
+ * chain), CCG_ERR_DEVICE_IDENTITY ("spdm.cert_chain.leaf": the device's
+ * leaf certificate is not opts->attested_leaf_der), CCG_ERR_SIGNATURE
+ * (KEY_EXCHANGE_RSP), CCG_ERR_MAC (VerifyData),
  * CCG_ERR_PROTOCOL (an SPDM ERROR or an unexpected answer), CCG_ERR_IO;
  * CCG_ERR_INVALID_ARG ("channel.session.root") without a root or with
  * both root_file and root_pem. Free with ccg_session_free.

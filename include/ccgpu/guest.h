@@ -182,7 +182,8 @@ CCG_API void ccg_guest_secret_free(struct ccg_guest_secret *s);
  * ccg_guest_channel_open: the encrypted channel (ccgpu/channel.h) to GPU
  * gpu_index, only while a valid token is held (re-attesting when due) and
  * only to a GPU that token affirmed; the session verifies the device chain to
- * gpu_root_file. copts may be NULL. On success *out_session and *out_channel
+ * gpu_root_file and that its leaf is the certificate of GPU gpu_index's
+ * attested evidence (else CCG_ERR_DEVICE_IDENTITY). copts may be NULL. On success *out_session and *out_channel
  * are the caller's (free the channel, then the session); on failure neither
  * is set. Errors are named "guest.channel.gpu[i]". An NVML guest has no
  * software channel: CCG_ERR_UNSUPPORTED.

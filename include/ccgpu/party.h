@@ -199,7 +199,6 @@ CCG_API CCG_MUST_USE enum ccg_status ccg_vevidence_check(const uint8_t *doc, siz
 /* ---- the client: requests, answers, sealed uploads, the kept tree head ---- */
 
 #define CCG_PARTY_STATEMENT_HEADER "CCGPU-Statement"
-#define CCG_PARTY_UPLOAD_INFO "ccgpu-secret-upload/v1"
 #define CCG_PARTY_UPLOAD_SUITE "P384-SHA384-AES256GCM"
 #define CCG_PARTY_UPLOAD_ALG "HPKE-P384-SHA384-AES256GCM"
 #define CCG_PARTY_MAX_ANSWER (1u << 20)    /* bytes of any answer the party reads */
@@ -270,7 +269,7 @@ CCG_API CCG_MUST_USE enum ccg_status ccg_party_upload_key(const json_t *jwk, uin
 /*
  * ccg_party_upload_body: the PUT /v1/contracts/{contract}/secrets/{secret}
  * body sealing data (len bytes, at most CCG_PARTY_MAX_SECRET) to pk: HPKE
- * base mode DHKEM(P-384)/HKDF-SHA384/AES-256-GCM, info CCG_PARTY_UPLOAD_INFO,
+ * base mode DHKEM(P-384)/HKDF-SHA384/AES-256-GCM, info "ccgpu-secret-upload/v1",
  * aad = contract ‖ 0x00 ‖ secret ‖ 0x00 ‖ decimal version, as
  * {"suite","kid","enc","ct"} (base64url). *out is malloc'd JSON text. Names
  * that fail ccg_party_name_ok or a version < 1: CCG_ERR_INVALID_ARG at

@@ -99,6 +99,8 @@ enum ccg_status {
 	/* branch chan (issue 10): */
 	CCG_ERR_PEER_CLOSED = 908,  /* the peer closed the connection while we wrote to it */
 	CCG_ERR_SHM_UNSEALED = 909, /* shared memory the other side could resize (memfd without its seals) */
+	/* branch prompt (issue 15): */
+	CCG_ERR_DEVICE_IDENTITY = 910, /* the SPDM session's device certificate is not the attested one */
 
 	/* attestation-result tokens (JWS/JWT: EAR, NRAS) -- added by branch ear */
 	CCG_ERR_TOKEN_EXPIRED = 1000,       /* a token's exp is not after the verification time */

@@ -34,7 +34,7 @@ int ccg_fuzz_verdict(const uint8_t *data, size_t size)
 	if (b.token == NULL || b.token[0] == '\0' || strlen(b.token) > CCG_EAR_MAX_TOKEN || c == 0 ||
 	    c > CCG_SECRET_MAX_NAME || s == 0 || s > CCG_SECRET_MAX_NAME)
 		abort();
-	if (vd_release_aad(b.token, b.contract, b.secret, &aad, &aad_len, &err) != CCG_OK ||
+	if (ccg_hpke_release_aad(b.token, b.contract, b.secret, &aad, &aad_len, &err) != CCG_OK ||
 	    ccg_sha384((const uint8_t *)b.token, strlen(b.token), h) != CCG_OK)
 		abort();
 	if (aad_len != CCG_SHA384_LEN + c + 1 + s || memcmp(aad, h, sizeof(h)) != 0 ||

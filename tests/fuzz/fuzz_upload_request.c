@@ -55,8 +55,9 @@ int ccg_fuzz_verdict(const uint8_t *data, size_t size)
 	if (ccg_secrets_aad("llm-serving", "model-key", 2, aad, sizeof(aad), &aad_len, NULL) != CCG_OK ||
 	    (pt = malloc(b.sealed_len)) == NULL)
 		abort();
-	st = ccg_hpke_open(CCG_HPKE_P384_SHA384_AES256GCM, key, b.sealed, b.sealed_len, (const uint8_t *)VD_UPLOAD_INFO,
-			   strlen(VD_UPLOAD_INFO), aad, aad_len, pt, b.sealed_len, &pt_len, &err);
+	st = ccg_hpke_open(CCG_HPKE_P384_SHA384_AES256GCM, key, b.sealed, b.sealed_len,
+			   (const uint8_t *)CCG_HPKE_INFO_UPLOAD, strlen(CCG_HPKE_INFO_UPLOAD), aad, aad_len, pt,
+			   b.sealed_len, &pt_len, &err);
 	if (st == CCG_OK && pt_len != b.sealed_len - CCG_HPKE_MAX_ENC_LEN - CCG_HPKE_TAG_LEN)
 		abort();
 	if (st != CCG_OK && err.where[0] == '\0')

@@ -470,6 +470,43 @@ static void test_channel(void **state)
 	ccg_guest_free(g);
 }
 
+/*
+ * The channel goes to the GPU the token affirmed, not to any genuine GPU:
+ * after the attestation, the host routes GPU 1's SPDM session to GPU 0
+ * (gpusim's session-other-gpu: GPU 0's chain, valid to the same root, and
+ * its key sign KEY_EXCHANGE_RSP). The session refuses it, naming the
+ * certificate; GPU 0's own session still opens.
+ */
+static void test_channel_other_gpu(void **state)
+{
+	struct ccg_guest_opts o;
+	struct ccg_guest *g;
+	struct ccg_error err;
+	struct ccg_session *s = NULL;
+	struct ccg_channel *ch = NULL;
+
+	(void)state;
+	clock_offset = 0;
+	opts_init(&o);
+	g = new_guest(&o, CCG_GUEST_KEY_X25519);
+	attest_ok(g);
+	sim_start("session-other-gpu@1");
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_guest_channel_open(g, 1, NULL, &s, &ch, &err), CCG_ERR_DEVICE_IDENTITY);
+	assert_string_equal(err.where, "guest.channel.gpu[1]");
+	assert_non_null(strstr(err.detail, "spdm.cert_chain.leaf"));
+	assert_null(s);
+	assert_null(ch);
+	/* the token was not spent on it: GPU 0 answers as itself */
+	assert_int_equal(ccg_guest_attestations(g), 1);
+	ccg_error_clear(&err);
+	if (ccg_guest_channel_open(g, 0, NULL, &s, &ch, &err) != CCG_OK)
+		fail_msg("channel: %s: %s", err.where, err.detail);
+	ccg_channel_free(ch);
+	ccg_session_free(s);
+	ccg_guest_free(g);
+}
+
 static bool accepts(const char *path)
 {
 	struct sockaddr_un a = {.sun_family = AF_UNIX};
@@ -650,11 +687,12 @@ static void test_release_refused(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_attest_x25519),    cmocka_unit_test(test_reattest_when_due),
-		cmocka_unit_test(test_attest_p384),      cmocka_unit_test_teardown(test_drifted_gpu, sim_clean),
-		cmocka_unit_test(test_no_gpu_device),    cmocka_unit_test(test_token_checks),
-		cmocka_unit_test(test_channel),          cmocka_unit_test(test_unix_socket),
-		cmocka_unit_test(test_https_ca_and_pin), cmocka_unit_test(test_release_refused),
+		cmocka_unit_test(test_attest_x25519),   cmocka_unit_test(test_reattest_when_due),
+		cmocka_unit_test(test_attest_p384),     cmocka_unit_test_teardown(test_drifted_gpu, sim_clean),
+		cmocka_unit_test(test_no_gpu_device),   cmocka_unit_test(test_token_checks),
+		cmocka_unit_test(test_channel),         cmocka_unit_test_teardown(test_channel_other_gpu, sim_clean),
+		cmocka_unit_test(test_unix_socket),     cmocka_unit_test(test_https_ca_and_pin),
+		cmocka_unit_test(test_release_refused),
 	};
 
 	if (argc < 2) {

@@ -41,8 +41,8 @@
 #include "wire/spdm_crypto.h"
 
 static char *dir;
-static char pki[512], other[512], sock[512], bad_sock[512], ce_sock[512], root[600], other_root[600];
-static pid_t server, bad_server, ce_server;
+static char pki[512], other[512], sock[512], bad_sock[512], ce_sock[512], swap_sock[512], root[600], other_root[600];
+static pid_t server, bad_server, ce_server, swap_server;
 
 /* ---------- an independent key schedule: EVP_KDF HKDF, labels written out byte by byte ---------- */
 
@@ -611,7 +611,8 @@ static void test_race_sender(void **state)
 
 static int setup(void **state)
 {
-	static const struct gpusim_pki_opts pki_opts = {.gpus = 1};
+	/* two GPUs in the device set (test_session_attested_leaf), one in the other (root) set */
+	static const struct gpusim_pki_opts pki_opts = {.gpus = 2}, other_opts = {.gpus = 1};
 
 	(void)state;
 	dir = td_tmpdir();
@@ -620,22 +621,24 @@ static int setup(void **state)
 	snprintf(sock, sizeof(sock), "%s/gpu.sock", dir);
 	snprintf(bad_sock, sizeof(bad_sock), "%s/bad.sock", dir);
 	snprintf(ce_sock, sizeof(ce_sock), "%s/offload.sock", dir);
+	snprintf(swap_sock, sizeof(swap_sock), "%s/swap.sock", dir);
 	snprintf(root, sizeof(root), "%s/device-root.pem", pki);
 	snprintf(other_root, sizeof(other_root), "%s/device-root.pem", other);
 	if (gpusim_pki_generate_child(pki, &pki_opts) != CCG_OK ||
-	    gpusim_pki_generate_child(other, &pki_opts) != CCG_OK)
+	    gpusim_pki_generate_child(other, &other_opts) != CCG_OK)
 		return -1;
 	server = gpusim_serve_child(pki, sock, NULL, GPUSIM_CE_HOST, 120);
 	bad_server = gpusim_serve_child(pki, bad_sock, "bad-signature", GPUSIM_CE_HOST, 120);
 	ce_server = gpusim_serve_child(pki, ce_sock, NULL, GPUSIM_CE_OFFLOAD, 120);
-	return server > 0 && bad_server > 0 && ce_server > 0 ? 0 : -1;
+	swap_server = gpusim_serve_child(pki, swap_sock, "session-other-gpu@0", GPUSIM_CE_HOST, 120);
+	return server > 0 && bad_server > 0 && ce_server > 0 && swap_server > 0 ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	for (int i = 0; i < 3; i++) {
-		pid_t pid = i == 0 ? server : i == 1 ? bad_server : ce_server;
+	for (int i = 0; i < 4; i++) {
+		pid_t pid = i == 0 ? server : i == 1 ? bad_server : i == 2 ? ce_server : swap_server;
 
 		if (pid > 0) {
 			kill(pid, SIGTERM);
@@ -786,6 +789,104 @@ static void test_session_root_forms(void **state)
 	assert_null(s);
 	free(pem);
 	free(other_pem);
+}
+
+/* GPU g's leaf certificate (DER) as its evidence carries it: the first of its PEM chain */
+static uint8_t *leaf_der(unsigned g, size_t *len)
+{
+	struct gpusim *sim = NULL;
+	STACK_OF(X509) *sk = NULL;
+	unsigned char *der = NULL;
+	uint8_t *out;
+	const char *pem;
+	int n;
+
+	assert_int_equal(gpusim_load(pki, &sim, NULL), CCG_OK);
+	pem = gpusim_chain_pem(sim, g);
+	assert_int_equal(ccg_pem_certs_parse((const uint8_t *)pem, strlen(pem), 10, &sk, NULL), CCG_OK);
+	n = i2d_X509(sk_X509_value(sk, 0), &der);
+	assert_true(n > 0);
+	out = malloc((size_t)n);
+	memcpy(out, der, (size_t)n);
+	*len = (size_t)n;
+	OPENSSL_free(der);
+	sk_X509_pop_free(sk, X509_free);
+	gpusim_free(sim);
+	return out;
+}
+
+/*
+ * The session holds the device to the certificate that was attested
+ * (ccg_session_opts.attested_leaf_der): GPU 0's session with GPU 0's leaf
+ * opens; GPU 1 (a genuine GPU of the same root) with GPU 0's leaf is
+ * refused, as is GPU 0 with GPU 1's; a device whose session presents
+ * another GPU's identity (gpusim's session-other-gpu: that GPU's chain and
+ * key, all valid) is accepted without the binding and refused with it.
+ */
+static void test_session_attested_leaf(void **state)
+{
+	struct ccg_session_opts o = {.socket_path = sock, .root_file = root};
+	struct ccg_session *s = NULL;
+	struct ccg_error e;
+	size_t len0 = 0, len1 = 0;
+	uint8_t *leaf0 = leaf_der(0, &len0), *leaf1 = leaf_der(1, &len1);
+
+	(void)state;
+	assert_true(len0 != len1 || memcmp(leaf0, leaf1, len0) != 0);
+	o.attested_leaf_der = leaf0;
+	o.attested_leaf_der_len = len0;
+	ccg_error_clear(&e);
+	assert_int_equal(ccg_session_open(&o, &s, &e), CCG_OK);
+	assert_int_equal(ccg_session_heartbeat(s, NULL), CCG_OK);
+	ccg_session_end_quiet(s);
+	ccg_session_free(s);
+	s = NULL;
+	/* another genuine GPU behind the same endpoint */
+	o.device = 1;
+	ccg_error_clear(&e);
+	assert_int_equal(ccg_session_open(&o, &s, &e), CCG_ERR_DEVICE_IDENTITY);
+	assert_string_equal(e.where, "spdm.cert_chain.leaf");
+	assert_null(s);
+	o.device = 0;
+	o.attested_leaf_der = leaf1;
+	o.attested_leaf_der_len = len1;
+	assert_int_equal(ccg_session_open(&o, &s, NULL), CCG_ERR_DEVICE_IDENTITY);
+	assert_null(s);
+	/* the same certificate cut short is not it either */
+	o.attested_leaf_der = leaf0;
+	o.attested_leaf_der_len = len0 - 1;
+	assert_int_equal(ccg_session_open(&o, &s, NULL), CCG_ERR_DEVICE_IDENTITY);
+	/* GPU 0's session answered with GPU 1's identity: valid to the root, so only the binding refuses it */
+	o.socket_path = swap_sock;
+	o.attested_leaf_der = NULL;
+	o.attested_leaf_der_len = 0;
+	assert_int_equal(ccg_session_open(&o, &s, NULL), CCG_OK);
+	ccg_session_end_quiet(s);
+	ccg_session_free(s);
+	s = NULL;
+	o.attested_leaf_der = leaf0;
+	o.attested_leaf_der_len = len0;
+	ccg_error_clear(&e);
+	assert_int_equal(ccg_session_open(&o, &s, &e), CCG_ERR_DEVICE_IDENTITY);
+	assert_string_equal(e.where, "spdm.cert_chain.leaf");
+	assert_null(s);
+	/* an empty certificate is a caller's mistake, not a device's */
+	o.attested_leaf_der_len = 0;
+	ccg_error_clear(&e);
+	assert_int_equal(ccg_session_open(&o, &s, &e), CCG_ERR_INVALID_ARG);
+	assert_string_equal(e.where, "channel.session.attested_leaf");
+	/* a one-GPU set has no other identity to take: the fault is refused, not a silent no-op */
+	{
+		struct gpusim *one = NULL;
+		struct gpusim_fault f;
+
+		assert_int_equal(gpusim_load(other, &one, NULL), CCG_OK);
+		assert_int_equal(gpusim_fault_parse("session-other-gpu", &f, NULL), CCG_OK);
+		assert_int_equal(gpusim_add_fault(one, &f, NULL), CCG_ERR_INVALID_ARG);
+		gpusim_free(one);
+	}
+	free(leaf0);
+	free(leaf1);
 }
 
 static void test_tampered_signature(void **state)
@@ -1667,6 +1768,7 @@ int main(void)
 		cmocka_unit_test(test_session_record_attacks),
 		cmocka_unit_test(test_untrusted_root),
 		cmocka_unit_test(test_session_root_forms),
+		cmocka_unit_test(test_session_attested_leaf),
 		cmocka_unit_test(test_tampered_signature),
 		cmocka_unit_test(test_messages_and_bulk),
 		cmocka_unit_test(test_option_ranges),

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/buf.h"
 #include "common/crypto.h"
@@ -392,6 +394,52 @@ static void test_secret(void **state)
 	ccg_secret_free(NULL);
 }
 
+/*
+ * a freed one-page secret's page comes back to the next one (branch prompt:
+ * no mmap/munmap per secret) wiped to zeros and still locked; a forked child
+ * does not reuse the parent's pages (its copies are not locked)
+ */
+static void test_secret_page_reuse(void **state)
+{
+	struct ccg_secret *a = NULL, *b = NULL;
+	uint8_t *page;
+	bool locked;
+	pid_t pid;
+	int status = 0;
+
+	(void)state;
+	assert_int_equal(ccg_secret_new(48, &a), CCG_OK);
+	memset(a->data, 0xA5, a->map_len);
+	page = a->data;
+	locked = a->locked;
+	ccg_secret_free(a);
+	assert_int_equal(ccg_secret_new(32, &b), CCG_OK);
+	if (!locked) {
+		/* mlock refused here (RLIMIT_MEMLOCK): nothing is kept, nothing to check */
+		ccg_secret_free(b);
+		skip();
+	}
+	assert_ptr_equal(b->data, page);
+	assert_true(b->locked);
+	for (size_t i = 0; i < b->map_len; i++)
+		assert_int_equal(b->data[i], 0);
+	memset(b->data, 0x5A, b->len);
+	ccg_secret_free(b);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct ccg_secret *c = NULL;
+
+		_exit(ccg_secret_new(32, &c) == CCG_OK && c->data != page ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* the parent still has it */
+	assert_int_equal(ccg_secret_new(16, &b), CCG_OK);
+	assert_ptr_equal(b->data, page);
+	ccg_secret_free(b);
+}
+
 static void test_json(void **state)
 {
 	static const char doc[] = "{\"a\": \"x\", \"b\": true, \"n\": 7}";
@@ -672,6 +720,7 @@ int main(void)
 		cmocka_unit_test(test_url_decode),
 		cmocka_unit_test(test_error_first_wins),
 		cmocka_unit_test(test_secret),
+		cmocka_unit_test(test_secret_page_reuse),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_time),
 		cmocka_unit_test(test_pem_and_file),

@@ -125,7 +125,26 @@ static void refused(void (*edit)(uint8_t *cmd, size_t *len), enum ccg_status st,
 static void e_kind(uint8_t *c, size_t *l)
 {
 	(void)l;
-	c[0] = 2;
+	c[0] = 3;
+}
+/* batched (kind 2): the reserved word becomes the number of vectors */
+static void e_batch_zero(uint8_t *c, size_t *l)
+{
+	(void)l;
+	c[0] = GPUSIM_RUN_MLP_BATCH;
+}
+static void e_batch_big(uint8_t *c, size_t *l)
+{
+	(void)l;
+	c[0] = GPUSIM_RUN_MLP_BATCH;
+	c[2] = (uint8_t)((GPUSIM_RUN_MAX_BATCH + 1) & 0xFF);
+	c[3] = (uint8_t)((GPUSIM_RUN_MAX_BATCH + 1) >> 8);
+}
+static void e_batch_short_input(uint8_t *c, size_t *l)
+{
+	(void)l;
+	c[0] = GPUSIM_RUN_MLP_BATCH;
+	c[2] = 2; /* two vectors announced, one given */
 }
 static void e_zero_layers(uint8_t *c, size_t *l)
 {
@@ -210,6 +229,9 @@ static void test_refusals(void **state)
 {
 	(void)state;
 	refused(e_kind, CCG_ERR_MALFORMED, "gpusim.run.kind");
+	refused(e_batch_zero, CCG_ERR_MALFORMED, "gpusim.run.batch");
+	refused(e_batch_big, CCG_ERR_MALFORMED, "gpusim.run.batch");
+	refused(e_batch_short_input, CCG_ERR_TRUNCATED, "gpusim.run.input");
 	refused(e_zero_layers, CCG_ERR_MALFORMED, "gpusim.run.layers");
 	refused(e_many_layers, CCG_ERR_MALFORMED, "gpusim.run.layers");
 	refused(e_reserved, CCG_ERR_MALFORMED, "gpusim.run.reserved");
@@ -242,6 +264,55 @@ static void test_output_room(void **state)
 	assert_string_equal(e.where, "gpusim.run.output");
 }
 
+/*
+ * a batch of three vectors (branch prompt: how bench/prompt sends a prompt)
+ * gives what three single runs give, in order; its output must fit as a whole
+ */
+static void test_batch_matches_single(void **state)
+{
+	static const int8_t x[3][8] = {
+		{1, -2, 3, -4, 127, -128, 0, 9}, {-1, 2, -3, 4, -127, 127, 5, -9}, {7, 7, 7, 7, -7, -7, -7, -7}};
+	uint8_t cmd[160], single[3][16], out[64];
+	size_t n = 0, len;
+	struct ccg_error e;
+	bool h = false;
+
+	(void)state;
+	fill();
+	for (int v = 0; v < 3; v++)
+		run_and_check(x[v], single[v], &h);
+	len = two_layers(cmd, x[0]);
+	cmd[0] = GPUSIM_RUN_MLP_BATCH;
+	cmd[2] = 3;
+	memcpy(cmd + len, x[1], 8);
+	memcpy(cmd + len + 8, x[2], 8);
+	len += 16;
+	assert_int_equal(gpusim_compute_run(mem, MEM, cmd, len, out, sizeof(out), &n, NULL), CCG_OK);
+	assert_int_equal(n, 48);
+	for (int v = 0; v < 3; v++)
+		assert_memory_equal(out + 16 * v, single[v], 16);
+	assert_memory_not_equal(single[0], single[1], 16);
+	ccg_error_clear(&e);
+	assert_int_equal(gpusim_compute_run(mem, MEM, cmd, len, out, 47, &n, &e), CCG_ERR_TOO_LARGE);
+	assert_string_equal(e.where, "gpusim.run.output");
+	/* a batch of one is the single form */
+	cmd[2] = 1;
+	assert_int_equal(gpusim_compute_run(mem, MEM, cmd, len - 16, out, sizeof(out), &n, NULL), CCG_OK);
+	assert_memory_equal(out, single[0], 16);
+}
+
+/* gpusim_compute_layer writes the descriptor this file's own encoder writes (each field at its offset) */
+static void test_layer_encoder(void **state)
+{
+	uint8_t want[GPUSIM_RUN_LAYER_LEN], got[GPUSIM_RUN_LAYER_LEN];
+
+	(void)state;
+	memset(got, 0xEE, sizeof(got));
+	layer(want, 0x0102030405060708ull, 0x090A, 0x0B0C, 13);
+	assert_int_equal(gpusim_compute_layer(got, 0x0102030405060708ull, 0x090A, 0x0B0C, 13), GPUSIM_RUN_LAYER_LEN);
+	assert_memory_equal(got, want, sizeof(want));
+}
+
 /* the last layer within memory by exactly one byte works; one more is refused (the bound is not off by one) */
 static void test_offset_edge(void **state)
 {
@@ -261,10 +332,9 @@ static void test_offset_edge(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_mlp_matches_reference),
-		cmocka_unit_test(test_refusals),
-		cmocka_unit_test(test_output_room),
-		cmocka_unit_test(test_offset_edge),
+		cmocka_unit_test(test_mlp_matches_reference), cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_output_room),           cmocka_unit_test(test_batch_matches_single),
+		cmocka_unit_test(test_offset_edge),           cmocka_unit_test(test_layer_encoder),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

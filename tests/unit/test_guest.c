@@ -163,7 +163,7 @@ static char *release_answer(EVP_PKEY *k, enum ccg_hpke_suite suite, const char *
 	json_t *j;
 
 	assert_int_equal(ccg_hpke_public_key(suite, k, pk, sizeof(pk), &pk_len, NULL), CCG_OK);
-	assert_int_equal(ccg_guest_release_aad(token, contract, secret, &aad, &aad_len, NULL), CCG_OK);
+	assert_int_equal(ccg_hpke_release_aad(token, contract, secret, &aad, &aad_len, NULL), CCG_OK);
 	assert_int_equal(ccg_hpke_seal(suite, pk, pk_len, (const uint8_t *)"ccgpu-release/v1", 16, aad, aad_len, pt,
 				       pt_len, &sealed, &sealed_len, NULL),
 			 CCG_OK);

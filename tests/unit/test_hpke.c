@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
+#include <openssl/sha.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -742,53 +743,63 @@ static void test_arguments(void **state)
 	}
 }
 
-/* the release and upload aad: exact bytes, and names that cannot be bound refused */
-static void test_binding_aad(void **state)
+/*
+ * the release aad: SHA-384 of the token text (computed here with OpenSSL's
+ * one-shot SHA384, not the helper's path) ‖ contract ‖ 0x00 ‖ secret, and
+ * names that cannot be bound refused; the info strings are the ones the
+ * daemon, the party CLI and the guest put on the wire (docs/protocols.md)
+ */
+static void test_release_aad(void **state)
 {
-	static const uint8_t want_upload[] = "contract-1\0model-key";
-	uint8_t hash[32], *aad = NULL;
+	static const char token[] = "eyJhbGciOiJFUzM4NCJ9.eyJ0ZXN0Ijp0cnVlfQ.c2ln";
+	static const uint8_t want_tail[] = "contract-1\0model-key";
+	uint8_t hash[SHA384_DIGEST_LENGTH], *aad = NULL;
 	char long_name[CCG_HPKE_MAX_NAME_LEN + 2];
 	size_t n = 0;
 	struct ccg_error err;
 
 	(void)state;
-	for (int i = 0; i < 32; i++)
-		hash[i] = (uint8_t)i;
-	assert_int_equal(ccg_hpke_binding_aad(hash, "contract-1", "model-key", &aad, &n, NULL), CCG_OK);
-	assert_int_equal(n, 32 + sizeof(want_upload) - 1);
-	assert_memory_equal(aad, hash, 32);
-	assert_memory_equal(aad + 32, want_upload, sizeof(want_upload) - 1);
+	assert_string_equal(CCG_HPKE_INFO_RELEASE, "ccgpu-release/v1");
+	assert_string_equal(CCG_HPKE_INFO_UPLOAD, "ccgpu-secret-upload/v1");
+	assert_non_null(SHA384((const unsigned char *)token, strlen(token), hash));
+	assert_int_equal(ccg_hpke_release_aad(token, "contract-1", "model-key", &aad, &n, NULL), CCG_OK);
+	assert_int_equal(n, sizeof(hash) + sizeof(want_tail) - 1);
+	assert_memory_equal(aad, hash, sizeof(hash));
+	assert_memory_equal(aad + sizeof(hash), want_tail, sizeof(want_tail) - 1);
 	free(aad);
-	assert_int_equal(ccg_hpke_binding_aad(NULL, "contract-1", "model-key", &aad, &n, NULL), CCG_OK);
-	assert_int_equal(n, sizeof(want_upload) - 1);
-	assert_memory_equal(aad, want_upload, n);
+	/* another token, another hash */
+	assert_int_equal(ccg_hpke_release_aad("x", "contract-1", "model-key", &aad, &n, NULL), CCG_OK);
+	assert_memory_not_equal(aad, hash, sizeof(hash));
 	free(aad);
 	/* the separator keeps ("ab", "c") and ("a", "bc") apart */
 	{
 		uint8_t *a = NULL, *b = NULL;
 		size_t an = 0, bn = 0;
 
-		assert_int_equal(ccg_hpke_binding_aad(NULL, "ab", "c", &a, &an, NULL), CCG_OK);
-		assert_int_equal(ccg_hpke_binding_aad(NULL, "a", "bc", &b, &bn, NULL), CCG_OK);
+		assert_int_equal(ccg_hpke_release_aad(token, "ab", "c", &a, &an, NULL), CCG_OK);
+		assert_int_equal(ccg_hpke_release_aad(token, "a", "bc", &b, &bn, NULL), CCG_OK);
 		assert_int_equal(an, bn);
 		assert_memory_not_equal(a, b, an);
 		free(a);
 		free(b);
 	}
 	memset(&err, 0, sizeof(err));
-	assert_int_equal(ccg_hpke_binding_aad(hash, "", "model-key", &aad, &n, &err), CCG_ERR_INVALID_ARG);
+	assert_int_equal(ccg_hpke_release_aad(NULL, "contract-1", "model-key", &aad, &n, &err), CCG_ERR_INVALID_ARG);
+	assert_string_equal(err.where, "hpke.aad.token");
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(ccg_hpke_release_aad(token, "", "model-key", &aad, &n, &err), CCG_ERR_INVALID_ARG);
 	assert_string_equal(err.where, "hpke.aad.contract");
 	memset(&err, 0, sizeof(err));
-	assert_int_equal(ccg_hpke_binding_aad(hash, "contract-1", NULL, &aad, &n, &err), CCG_ERR_INVALID_ARG);
+	assert_int_equal(ccg_hpke_release_aad(token, "contract-1", NULL, &aad, &n, &err), CCG_ERR_INVALID_ARG);
 	assert_string_equal(err.where, "hpke.aad.secret");
 	memset(long_name, 'n', sizeof(long_name) - 1);
 	long_name[sizeof(long_name) - 1] = '\0';
 	memset(&err, 0, sizeof(err));
-	assert_int_equal(ccg_hpke_binding_aad(hash, "contract-1", long_name, &aad, &n, &err), CCG_ERR_TOO_LARGE);
+	assert_int_equal(ccg_hpke_release_aad(token, "contract-1", long_name, &aad, &n, &err), CCG_ERR_TOO_LARGE);
 	assert_string_equal(err.where, "hpke.aad.secret");
 	assert_null(aad);
 	long_name[sizeof(long_name) - 2] = '\0';
-	assert_int_equal(ccg_hpke_binding_aad(hash, long_name, "model-key", &aad, &n, NULL), CCG_OK);
+	assert_int_equal(ccg_hpke_release_aad(token, long_name, "model-key", &aad, &n, NULL), CCG_OK);
 	free(aad);
 }
 
@@ -800,7 +811,7 @@ int main(void)
 		cmocka_unit_test(test_wrong_recipient), cmocka_unit_test(test_invalid_public_keys),
 		cmocka_unit_test(test_seq_overflow),    cmocka_unit_test(test_context_sequence),
 		cmocka_unit_test(test_input_bounds),    cmocka_unit_test(test_export_bounds),
-		cmocka_unit_test(test_arguments),       cmocka_unit_test(test_binding_aad),
+		cmocka_unit_test(test_arguments),       cmocka_unit_test(test_release_aad),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -372,6 +372,46 @@ static void test_no_collateral_strict(void **state)
 	ccg_tdx_result_cleanup(&r);
 }
 
+/*
+ * MISCSELECT byte order: the QE report body (sgx_report_body_t: CPUSVN 16
+ * bytes, then MISCSELECT, a u32 at offset 16, x86 little-endian) with the
+ * asymmetric bytes 01 02 03 04 reads as 0x04030201; the QE identity's
+ * "miscselect" hex writes that value as "04030201" (most significant byte
+ * first), so it matches that string and not "01020304", and a mask that keeps
+ * only the most significant byte tests byte 19 of the report body.
+ */
+static void test_miscselect_byte_order(void **state)
+{
+	static const uint8_t all[4] = {0xFF, 0xFF, 0xFF, 0xFF}, top[4] = {0xFF, 0, 0, 0};
+	static const uint8_t as_hex[4] = {0x04, 0x03, 0x02, 0x01}, swapped[4] = {0x01, 0x02, 0x03, 0x04};
+	static const uint8_t top_only[4] = {0x04, 0, 0, 0}, low_byte_as_top[4] = {0x01, 0, 0, 0};
+	struct ccg_tdx_quote q;
+	uint8_t *p = malloc(fx.quote_len), *at;
+
+	(void)state;
+	assert_int_equal(ccg_tdx_quote_parse(fx.quote, fx.quote_len, &q, NULL), CCG_OK);
+	/* the QE report's bytes in the quote, found by their copy */
+	at = memmem(fx.quote, fx.quote_len, q.qe_report.raw, sizeof(q.qe_report.raw));
+	assert_non_null(at);
+	memcpy(p, fx.quote, fx.quote_len);
+	at = p + (at - fx.quote) + 16;
+	at[0] = 0x01;
+	at[1] = 0x02;
+	at[2] = 0x03;
+	at[3] = 0x04;
+	assert_int_equal(ccg_tdx_quote_parse(p, fx.quote_len, &q, NULL), CCG_OK);
+	assert_int_equal(q.qe_report.miscselect, 0x04030201u);
+	/* the fields on either side are where they were */
+	assert_memory_equal(q.qe_report.raw + 16, at, 4);
+	assert_true(ccg_tdx_miscselect_matches(q.qe_report.miscselect, as_hex, all));
+	assert_false(ccg_tdx_miscselect_matches(q.qe_report.miscselect, swapped, all));
+	assert_true(ccg_tdx_miscselect_matches(q.qe_report.miscselect, top_only, top));
+	assert_false(ccg_tdx_miscselect_matches(q.qe_report.miscselect, low_byte_as_top, top));
+	/* the changed QE report no longer carries the PCK's signature */
+	assert_int_equal(verify(p, fx.quote_len, NULL, NULL, NULL), CCG_ERR_SIGNATURE);
+	free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -385,6 +425,7 @@ int main(void)
 		cmocka_unit_test(test_intel_root_pinned),
 		cmocka_unit_test(test_builtin_intel_root),
 		cmocka_unit_test(test_no_collateral_strict),
+		cmocka_unit_test(test_miscselect_byte_order),
 	};
 
 	td_require();

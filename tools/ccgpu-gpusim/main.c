@@ -31,7 +31,7 @@ static const char usage[] =
 	"\n"
 	"faults (--fault, repeatable; append @N for GPU N only):\n"
 	"  serve: bad-signature, wrong-nonce, drift=INDEX (a RIM index), cc-off,\n"
-	"         devtools, unknown-rim, wrong-fwid\n"
+	"         devtools, unknown-rim, wrong-fwid, session-other-gpu (2+ GPUs)\n"
 	"  pki:   expired-leaf, revoked-intermediate, held-intermediate\n"
 	"  serve, evidence (protected PCIe topology; @N a GPU, or a switch for\n"
 	"         ppcie-missing-gpu): ppcie-rogue-switch, ppcie-missing-gpu, ppcie-link-down\n"
