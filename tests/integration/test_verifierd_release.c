@@ -297,8 +297,8 @@ static void upload(const char *base, const char *body, const char *secret, size_
 	upload_as(base, body, secret, who, who, NULL, r);
 }
 
-/* suspend (on) or resume party's hold on secret (NULL: the whole contract) */
-static void hold(const char *base, size_t who, const char *secret, bool on, struct vt_resp *r)
+/* suspend (on) or resume party's hold on secret (NULL: the whole contract), signed with key_of's key */
+static void hold_as(const char *base, size_t who, size_t key_of, const char *secret, bool on, struct vt_resp *r)
 {
 	char path[256], body[256], *h;
 
@@ -307,9 +307,14 @@ static void hold(const char *base, size_t who, const char *secret, bool on, stru
 		snprintf(body, sizeof(body), "{\"secret\":\"%s\"}", secret);
 	else
 		snprintf(body, sizeof(body), "{}");
-	h = statement(who, who, "POST", path, body, 0);
+	h = statement(who, key_of, "POST", path, body, 0);
 	call(base, "POST", path, h, body, r);
 	free(h);
+}
+
+static void hold(const char *base, size_t who, const char *secret, bool on, struct vt_resp *r)
+{
+	hold_as(base, who, who, secret, on, r);
 }
 
 /* an EAR token for the world's current TEE key (fault: a gpusim fault or NULL) */
@@ -608,6 +613,93 @@ static void start(struct story *s)
 	free(conf);
 }
 
+/* ---- the operator edits the contract row in the database (sqlite3 / psql), bypassing the daemon ---- */
+
+/* the store's URL for raw SQL */
+static void store_url(const struct story *s, char *out, size_t cap)
+{
+	if (s->store != NULL)
+		snprintf(out, cap, "%s", s->store);
+	else
+		snprintf(out, cap, "sqlite://%.512s/verifier.db", s->a.state);
+}
+
+/* the contract row kept aside in the database (row_restore puts it back) */
+static void row_save(const struct story *s)
+{
+	char url[1200];
+
+	store_url(s, url, sizeof(url));
+	tp_raw_sql(url,
+		   "CREATE TABLE saved_row AS SELECT value FROM records WHERE tbl = 'contract' AND key = '" CONTRACT
+		   "'");
+}
+
+/* the contract row's text with every from replaced by to (SQL literals: no quote in either) */
+static void row_replace(const struct story *s, const char *from, const char *to)
+{
+	char url[1200], *sql = NULL;
+
+	assert_null(strchr(from, '\''));
+	assert_null(strchr(to, '\''));
+	store_url(s, url, sizeof(url));
+	if (s->store != NULL)
+		assert_true(asprintf(&sql,
+				     "UPDATE records SET value = convert_to(replace(convert_from(value, 'UTF8'), '%s', "
+				     "'%s'), 'UTF8') WHERE tbl = 'contract' AND key = '" CONTRACT "'",
+				     from, to) > 0);
+	else
+		assert_true(
+			asprintf(&sql,
+				 "UPDATE records SET value = CAST(replace(CAST(value AS TEXT), '%s', '%s') AS BLOB) "
+				 "WHERE tbl = 'contract' AND key = '" CONTRACT "'",
+				 from, to) > 0);
+	tp_raw_sql(url, sql);
+	free(sql);
+}
+
+/* the row as row_save kept it */
+static void row_restore(const struct story *s)
+{
+	char url[1200];
+
+	store_url(s, url, sizeof(url));
+	tp_raw_sql(
+		url,
+		"UPDATE records SET value = (SELECT value FROM saved_row) WHERE tbl = 'contract' AND key = '" CONTRACT
+		"'");
+	tp_raw_sql(url, "DROP TABLE saved_row");
+}
+
+/* a PEM as it stands once JSON-escaped (the row's "keys" member; the document inside the row is escaped twice) */
+static char *json_once(const char *pem)
+{
+	json_t *j = json_string(pem);
+	char *t = json_dumps(j, JSON_ENCODE_ANY), *inner;
+
+	json_decref(j);
+	assert_non_null(t);
+	inner = strndup(t + 1, strlen(t) - 2); /* without the quotes */
+	free(t);
+	return inner;
+}
+
+/* the refusal names the contract and the failed check, and is logged as a denial */
+static void expect_not_in_force(struct vt_resp *r, const char *check)
+{
+	json_t *j = json_loads(r->body, 0, NULL);
+	char want[256];
+
+	snprintf(want, sizeof(want), "contract[" CONTRACT "].%s", check);
+	if (j == NULL || strcmp(json_string_value(json_object_get(j, "check")) != NULL
+					? json_string_value(json_object_get(j, "check"))
+					: "",
+				want) != 0)
+		fail_msg("want check %s, got %ld %s", want, r->status, r->body);
+	json_decref(j);
+	expect_problem(r, 403, "contract-not-in-force", "contract", want);
+}
+
 /* ---- concurrent releases on two replicas (PostgreSQL serialisation failures are retried) ---- */
 
 #define RACERS 6
@@ -893,6 +985,56 @@ static void story(struct story *s)
 	assert_int_equal(json_array_size(json_object_get(j, "suspended_by")), 0);
 	json_decref(j);
 	resumes++;
+	release_ok(A, tok, "model-key", s->canary_model, CCG_HPKE_P384_SHA384_AES256GCM, NULL);
+	releases++;
+
+	/*
+	 * ---- the operator edits the contract row (branch releasefast): each edit is refused by the daemon itself,
+	 * naming the contract and the check, and logged as a denial; with the row put back, releases work again ----
+	 */
+	{
+		char *alice = json_once(P[ALICE].pub), *mallory = json_once(P[MALLORY].pub);
+
+		/* clinic's policy weakened, the signatures it no longer matches dropped: no consent left */
+		row_save(s);
+		row_replace(s, "(measres == \\\\\\\"success\\\\\\\")", "(measres != \\\\\\\"nothing\\\\\\\")");
+		row_replace(s, "\"signatures\":[", "\"signatures\":[],\"dropped\":[");
+		release(A, tok, "model-key", &r);
+		expect_not_in_force(&r, "consent");
+		denials++;
+		row_restore(s);
+		/* the threshold lowered, the signatures kept: they sign other bytes */
+		row_save(s);
+		row_replace(s, "\\\"threshold\\\":2", "\\\"threshold\\\":1");
+		release(B, tok, "model-key", &r);
+		expect_not_in_force(&r, "signatures");
+		denials++;
+		row_restore(s);
+		/*
+		 * alice's registered key replaced by the operator's (mallory's) in the row's keys, the document and
+		 * signatures untouched: alice need not sign version 2, so the threshold still holds; the key is not
+		 * the one the parties signed for alice. alice's contract-wide hold cannot be lifted with it either.
+		 */
+		hold(A, ALICE, NULL, true, &r);
+		json_decref(expect_ok(&r, 200));
+		suspends++;
+		row_save(s);
+		row_replace(s, alice, mallory);
+		hold_as(B, ALICE, MALLORY, NULL, false, &r);
+		expect_problem(&r, 403, "contract-not-in-force", NULL, NULL);
+		row_restore(s);
+		hold(B, ALICE, NULL, false, &r);
+		json_decref(expect_ok(&r, 200));
+		resumes++;
+		row_save(s);
+		row_replace(s, alice, mallory);
+		release(A, tok, "data-key", &r);
+		expect_not_in_force(&r, "parties[alice].public-key");
+		denials++;
+		row_restore(s);
+		free(alice);
+		free(mallory);
+	}
 	release_ok(A, tok, "model-key", s->canary_model, CCG_HPKE_P384_SHA384_AES256GCM, NULL);
 	releases++;
 	if (s->two) {
