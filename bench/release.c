@@ -83,7 +83,7 @@ static char *pem_of(EVP_PKEY *k, int priv)
 }
 
 /* two parties, each with a 4-rule policy on the GPUs and the CPU TEE; one secret requiring both */
-static char *contract(char *pub[2])
+static char *contract(const char *name, char *pub[2])
 {
 	static const char *const pol[2] = {
 		"policy \"acme\" version 1\n"
@@ -100,7 +100,7 @@ static char *contract(char *pub[2])
 	json_t *d = json_pack(
 		"{s:i,s:s,s:i,s:s,s:s,s:{s:s,s:{s:[s]}},s:[{s:s,s:s,s:s,s:s},{s:s,s:s,s:s,s:s}],"
 		"s:[{s:s,s:s,s:[s,s]}]}",
-		"ccgpu-contract", 1, "id", "bench", "version", 1, "not-before", "2020-01-01T00:00:00Z", "not-after",
+		"ccgpu-contract", 1, "id", name, "version", 1, "not-before", "2020-01-01T00:00:00Z", "not-after",
 		"2099-01-01T00:00:00Z", "workload", "name", "llm", "reference-values", "ccgpu-cpu-tee", "snp",
 		"parties", "id", "acme", "role", "model-owner", "public-key", pub[0], "policy", pol[0], "id", "clinic",
 		"role", "data-owner", "public-key", pub[1], "policy", pol[1], "secrets", "owner", "acme", "name",
@@ -161,6 +161,7 @@ struct job {
 	const char *body;
 	const char *entry;
 	size_t entry_len;
+	const char *run;   /* this run's id: a store given by --url may hold earlier runs' rows */
 	unsigned n, first; /* bare inserts: keys first .. first + n - 1 */
 	int failed;
 };
@@ -205,7 +206,7 @@ static void *bare_inserts(void *arg)
 		char key[32];
 		enum ccg_status st;
 
-		snprintf(key, sizeof(key), "%016x", j->first + i);
+		snprintf(key, sizeof(key), "%s-%08x", j->run, j->first + i);
 		if ((st = ccg_store_begin(j->d->store, &t, &err)) == CCG_OK) {
 			st = ccg_store_put(t, "bench.bare", key, (const uint8_t *)j->entry, j->entry_len,
 					   CCG_STORE_INSERT, &err);
@@ -224,7 +225,7 @@ static void *bare_inserts(void *arg)
 }
 
 /* n jobs of fn over threads threads; the wall time */
-static double run(void *(*fn)(void *), struct job *proto, unsigned n, unsigned threads, unsigned *seq)
+static double run_window(void *(*fn)(void *), struct job *proto, unsigned n, unsigned threads, unsigned *seq)
 {
 	pthread_t th[64];
 	struct job jobs[64];
@@ -248,7 +249,7 @@ static double run(void *(*fn)(void *), struct job *proto, unsigned n, unsigned t
 
 int main(int argc, char **argv)
 {
-	char url[512], dir[] = "/tmp/ccgpu-bench-release-XXXXXX", path[700], kek[720];
+	char url[512], dir[] = "/tmp/ccgpu-bench-release-XXXXXX", path[700], kek[720], run[64];
 	unsigned n = 200, windows = 5, threads = 1;
 	struct vd d;
 	struct ccg_error err;
@@ -283,6 +284,8 @@ int main(int argc, char **argv)
 		threads = threads == 0 ? 1 : 64;
 	if (mkdtemp(dir) == NULL)
 		return 1;
+	/* the contract's name and the bare rows' keys are this run's own */
+	snprintf(run, sizeof(run), "bench-%ld-%ld", (long)getpid(), (long)time(NULL));
 	if (url[0] == '\0') {
 		snprintf(url, sizeof(url), "sqlite://%s/bench.sqlite", dir);
 		fresh = 1;
@@ -304,7 +307,7 @@ int main(int argc, char **argv)
 		priv[i] = pem_of(party[i], 1);
 		pub[i] = pem_of(party[i], 0);
 	}
-	doc = contract(pub);
+	doc = contract(run, pub);
 	{
 		struct ccg_contract *c = NULL;
 
@@ -317,19 +320,19 @@ int main(int argc, char **argv)
 	if (ccg_store_begin(d.store, &t, &err) != CCG_OK ||
 	    ccg_vcontract_register(t, (const uint8_t *)doc, strlen(doc), (const char *const *)sig, 2, NOW_REAL(), NULL,
 				   &err) != CCG_OK ||
-	    ccg_secrets_put(t, d.kek, "bench", "model-key", (const uint8_t *)"a 32-byte model key, for bench..", 32,
-			    "acme", NULL, &err) != CCG_OK ||
+	    ccg_secrets_put(t, d.kek, run, "model-key", (const uint8_t *)"a 32-byte model key, for bench..", 32, "acme",
+			    NULL, &err) != CCG_OK ||
 	    ccg_store_commit(t, &err) != CCG_OK)
 		die("register", &err);
 	tee = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
 	tok = token(d.key, tee);
-	snprintf(body, sizeof(body), "{\"token\":\"%s\",\"contract\":\"bench\",\"secret\":\"model-key\"}", tok);
+	snprintf(body, sizeof(body), "{\"token\":\"%s\",\"contract\":\"%s\",\"secret\":\"model-key\"}", tok, run);
 
 	for (unsigned w = 0; w < windows; w++) {
-		struct job proto = {.d = &d, .body = body};
+		struct job proto = {.d = &d, .body = body, .run = run};
 		double dt;
 
-		dt = run(releases, &proto, n, threads, &seq);
+		dt = run_window(releases, &proto, n, threads, &seq);
 		if (dt < best_rel)
 			best_rel = dt;
 		/* the release's log entry, as it is stored, for the bare inserts' size */
@@ -347,7 +350,7 @@ int main(int argc, char **argv)
 		}
 		proto.entry = entry;
 		proto.entry_len = entry_len;
-		dt = run(bare_inserts, &proto, n, threads, &seq);
+		dt = run_window(bare_inserts, &proto, n, threads, &seq);
 		if (dt < best_bare)
 			best_bare = dt;
 	}
