@@ -254,6 +254,7 @@ int main(int argc, char **argv)
 	struct vd d;
 	struct ccg_error err;
 	struct ccg_store_txn *t = NULL;
+	struct ccg_vcontract *vc = NULL;
 	EVP_PKEY *party[2], *tee;
 	char *priv[2], *pub[2], *doc, *sig[2], *tok, body[65536], entry[1024];
 	size_t entry_len = 0;
@@ -318,12 +319,13 @@ int main(int argc, char **argv)
 		ccg_contract_free(c);
 	}
 	if (ccg_store_begin(d.store, &t, &err) != CCG_OK ||
-	    ccg_vcontract_register(t, (const uint8_t *)doc, strlen(doc), (const char *const *)sig, 2, NOW_REAL(), NULL,
+	    ccg_vcontract_register(t, (const uint8_t *)doc, strlen(doc), (const char *const *)sig, 2, NOW_REAL(), &vc,
 				   &err) != CCG_OK ||
-	    ccg_secrets_put(t, d.kek, run, "model-key", (const uint8_t *)"a 32-byte model key, for bench..", 32, "acme",
-			    NULL, &err) != CCG_OK ||
+	    ccg_secrets_put(t, d.kek, run, "model-key", vc->id, (const uint8_t *)"a 32-byte model key, for bench..", 32,
+			    "acme", NULL, &err) != CCG_OK ||
 	    ccg_store_commit(t, &err) != CCG_OK)
 		die("register", &err);
+	ccg_vcontract_free(vc);
 	tee = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
 	tok = token(d.key, tee);
 	snprintf(body, sizeof(body), "{\"token\":\"%s\",\"contract\":\"%s\",\"secret\":\"model-key\"}", tok, run);

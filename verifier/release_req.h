@@ -62,7 +62,7 @@ void vd_release_body_cleanup(struct vd_release_body *b);
 /*
  * vd_release_aad: the release's HPKE aad: SHA-384(token) ‖ contract ‖ 0x00 ‖
  * secret (malloc'd). (The upload's, contract ‖ 0x00 ‖ secret ‖ 0x00 ‖
- * decimal contract version, is ccg_secrets_aad's form.)
+ * contract version id, is ccg_secrets_aad's form without a version.)
  */
 CCG_MUST_USE enum ccg_status vd_release_aad(const char *token, const char *contract, const char *secret, uint8_t **out,
 					    size_t *out_len, struct ccg_error *err);

@@ -42,6 +42,7 @@ static const char *const instances[] = {
 	[VD_RR_SUSPEND] = "/v1/contracts/{contract}/suspend",
 	[VD_RR_RESUME] = "/v1/contracts/{contract}/resume",
 	[VD_RR_RELEASE] = "/v1/release",
+	[VD_RR_CONTRACT] = "/v1/contracts/{contract}",
 };
 
 /* ---- answers ---- */
@@ -715,7 +716,7 @@ static enum ccg_status do_upload(struct vd *d, const struct vd_release_in *in, v
 	struct vc_entry *vce = NULL;
 	struct ccg_statement stmt;
 	struct ccg_secret *pt = NULL;
-	uint8_t aad[2 * CCG_SECRET_MAX_NAME + 32];
+	uint8_t aad[CCG_SECRETS_AAD_MAX];
 	size_t aad_len = 0, pt_len = 0, enc_len = CCG_HPKE_MAX_ENC_LEN;
 	json_t *doc = NULL;
 	const json_t *sec;
@@ -750,7 +751,8 @@ static enum ccg_status do_upload(struct vd *d, const struct vd_release_in *in, v
 		goto out;
 	}
 	pt_len = b->sealed_len - enc_len - CCG_HPKE_TAG_LEN;
-	if ((st = ccg_secrets_aad(vc->name, in->secret, vc->version, aad, sizeof(aad), &aad_len, err)) != CCG_OK)
+	/* sealed by the owner for this exact contract version: its id (content hash) is in the aad */
+	if ((st = ccg_secrets_aad(vc->name, in->secret, vc->id, 0, aad, sizeof(aad), &aad_len, err)) != CCG_OK)
 		goto out;
 	if (ccg_secret_new(pt_len, &pt) != CCG_OK) {
 		st = ccg_error_set(err, CCG_ERR_NOMEM, "secret", "no memory");
@@ -765,8 +767,8 @@ static enum ccg_status do_upload(struct vd *d, const struct vd_release_in *in, v
 			err, NULL);
 		goto out;
 	}
-	if ((st = ccg_secrets_put(txn, d->kek, vc->name, in->secret, pt->data, pt_len, stmt.party, &version, err)) !=
-		    CCG_OK ||
+	if ((st = ccg_secrets_put(txn, d->kek, vc->name, in->secret, vc->id, pt->data, pt_len, stmt.party, &version,
+				  err)) != CCG_OK ||
 	    (st = log_put(txn,
 			  json_pack("{s:s,s:s,s:s,s:I,s:s,s:I}", "type", "upload", "contract", vc->name, "secret",
 				    in->secret, "version", (json_int_t)version, "by", stmt.party, "time",
@@ -989,7 +991,15 @@ static enum ccg_status do_release(struct vd *d, const struct vd_release_in *in, 
 		c->deny = true;
 		goto out;
 	}
-	st = ccg_secrets_get(txn, d->kek, c->b.contract, c->b.secret, &pt, &version, err);
+	st = ccg_secrets_get(txn, d->kek, c->b.contract, c->b.secret, vc->id, &pt, &version, err);
+	if (st == CCG_ERR_CONTRACT_MISMATCH) {
+		snprintf(c->party, sizeof(c->party), "verifier");
+		snprintf(c->rule, sizeof(c->rule), "contract-version");
+		problem_denied(out, in, 409, "secret-other-version",
+			       "The secret was uploaded for another version of the contract", err, c);
+		c->deny = true;
+		goto out;
+	}
 	if (st == CCG_ERR_NOT_FOUND) {
 		snprintf(c->party, sizeof(c->party), "verifier");
 		snprintf(c->rule, sizeof(c->rule), "not-uploaded");
@@ -1105,6 +1115,38 @@ out:
 	vd_release_body_cleanup(&c.b);
 }
 
+/* ---- GET /v1/contracts/{contract} ---- */
+
+/*
+ * The contract version in force under the name, exactly as stored and
+ * re-established (a row that is not in force as stored is refused): a party
+ * compares its document with the one it signed before it uploads or
+ * suspends (trust on first use made checkable).
+ */
+static enum ccg_status do_contract_get(struct vd *d, const struct vd_release_in *in, void *vctx,
+				       struct ccg_store_txn *txn, struct vd_reply *out, struct ccg_error *err)
+{
+	struct ccg_vcontract *vc = NULL;
+	struct vc_entry *vce = NULL;
+	const uint8_t *canon;
+	size_t n = 0;
+	enum ccg_status st;
+
+	(void)vctx;
+	if ((st = load_contract(d, txn, in, false, &vc, &vce, out, err)) != CCG_OK)
+		goto out;
+	canon = ccg_contract_canonical(vc->contract, &n);
+	reply_clear(out);
+	out->status = 200;
+	out->body = json_pack("{s:s,s:I,s:s,s:s%}", "contract", vc->name, "version", (json_int_t)vc->version, "id",
+			      vc->id, "document", (const char *)canon, n);
+	if (out->body == NULL)
+		st = ccg_error_set(err, CCG_ERR_NOMEM, "contract", "no memory");
+out:
+	vc_put(d, vc, vce);
+	return st;
+}
+
 /* ---- start and dispatch ---- */
 
 enum ccg_status vd_upload_key_make(EVP_PKEY **out_key, json_t **out_jwk, struct ccg_error *err)
@@ -1188,7 +1230,8 @@ const json_t *vd_upload_jwk(const struct vd *d)
 void vd_release_handle(struct vd *d, const struct vd_release_in *in, struct vd_reply *out)
 {
 	memset(out, 0, sizeof(*out));
-	if (in->route != VD_RR_RELEASE && (in->statement == NULL || in->statement[0] == '\0')) {
+	if (in->route != VD_RR_RELEASE && in->route != VD_RR_CONTRACT &&
+	    (in->statement == NULL || in->statement[0] == '\0')) {
 		struct ccg_error err;
 
 		ccg_error_clear(&err);
@@ -1203,6 +1246,7 @@ void vd_release_handle(struct vd *d, const struct vd_release_in *in, struct vd_r
 	case VD_RR_SUSPEND:
 	case VD_RR_RESUME: h_suspend(d, in, out); break;
 	case VD_RR_RELEASE: h_release(d, in, out); break;
+	case VD_RR_CONTRACT: in_txn(d, in, NULL, do_contract_get, out); break;
 	}
 	if (out->body == NULL)
 		problem_internal(out, in->route, CCG_ERR_NOMEM, NULL);

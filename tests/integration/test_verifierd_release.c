@@ -246,10 +246,27 @@ static json_t *upload_jwk(const struct vt_daemon *d)
 }
 
 /* what the upload seals: flip (if >= 0) flips that byte of ct; aad_secret names another secret in the aad */
-static char *upload_body(const json_t *jwk, const char *secret, const char *aad_secret, int version, const char *pt,
+/* the id (SHA-384 hex of the canonical form) of the contract document doc */
+static char *contract_id_of(const char *doc)
+{
+	struct ccg_contract *c = NULL;
+	struct ccg_error err;
+	char *id;
+
+	ccg_error_clear(&err);
+	if (ccg_contract_parse((const uint8_t *)doc, strlen(doc), &c, &err) != CCG_OK)
+		fail_msg("%s: %s", err.where, err.detail);
+	id = strdup(ccg_contract_id(c));
+	ccg_contract_free(c);
+	return id;
+}
+
+/* an upload of pt sealed for aad_secret of the contract document doc (the aad binds its id), flip: a ct byte to flip */
+static char *upload_body(const json_t *jwk, const char *secret, const char *aad_secret, const char *doc, const char *pt,
 			 long flip)
 {
-	uint8_t pk[97], aad[256], *sealed = NULL;
+	uint8_t pk[97], aad[512], *sealed = NULL;
+	char *id = contract_id_of(doc);
 	size_t sealed_len = 0, aad_len;
 	struct ccg_error err;
 	json_t *b;
@@ -260,7 +277,8 @@ static char *upload_body(const json_t *jwk, const char *secret, const char *aad_
 	pk[0] = 4;
 	assert_int_equal(jose_b64_dec_buf(x, strlen(x), pk + 1, 48), 48);
 	assert_int_equal(jose_b64_dec_buf(y, strlen(y), pk + 49, 48), 48);
-	aad_len = (size_t)snprintf((char *)aad, sizeof(aad), "%s%c%s%c%d", CONTRACT, 0, aad_secret, 0, version);
+	aad_len = (size_t)snprintf((char *)aad, sizeof(aad), "%s%c%s%c%s", CONTRACT, 0, aad_secret, 0, id);
+	free(id);
 	ccg_error_clear(&err);
 	assert_int_equal(ccg_hpke_seal(CCG_HPKE_P384_SHA384_AES256GCM, pk, sizeof(pk),
 				       (const uint8_t *)"ccgpu-secret-upload/v1", 22, aad, aad_len, (const uint8_t *)pt,
@@ -808,43 +826,81 @@ static void story(struct story *s)
 	push(A, body, ACME, ACME, 0, &r);
 	expect_problem(&r, 409, "version-not-newer", NULL, NULL);
 	free(body);
+	/* what the verifier holds under the name: exactly version 2 as its parties signed it (branch releasefast) */
+	{
+		struct ccg_contract *c2 = NULL;
+		struct ccg_error err;
+		const uint8_t *canon;
+		size_t n = 0;
+		char *id2 = contract_id_of(doc2);
+
+		ccg_error_clear(&err);
+		assert_int_equal(ccg_contract_parse((const uint8_t *)doc2, strlen(doc2), &c2, &err), CCG_OK);
+		canon = ccg_contract_canonical(c2, &n);
+		vt_http_hdr(B, "GET", "/v1/contracts/" CONTRACT, NULL, NULL, NULL, 0, &r);
+		j = expect_ok(&r, 200);
+		assert_int_equal(json_integer_value(json_object_get(j, "version")), 2);
+		assert_string_equal(json_string_value(json_object_get(j, "id")), id2);
+		assert_int_equal(json_string_length(json_object_get(j, "document")), n);
+		assert_memory_equal(json_string_value(json_object_get(j, "document")), canon, n);
+		json_decref(j);
+		ccg_contract_free(c2);
+		free(id2);
+		vt_http_hdr(A, "GET", "/v1/contracts/no-such", NULL, NULL, NULL, 0, &r);
+		expect_problem(&r, 404, "contract-unknown", NULL, NULL);
+	}
 
 	/* ---- uploads (to A's upload key) ---- */
 	jwk = upload_jwk(&s->a);
 	/* alice does not own model-key */
-	body = upload_body(jwk, "model-key", "model-key", 2, s->canary_model, -1);
+	body = upload_body(jwk, "model-key", "model-key", doc2, s->canary_model, -1);
 	upload(A, body, "model-key", ALICE, &r);
 	expect_problem(&r, 403, "not-owner", NULL, NULL);
 	free(body);
 	/* sealed for data-key, sent as model-key */
-	body = upload_body(jwk, "model-key", "data-key", 2, s->canary_model, -1);
+	body = upload_body(jwk, "model-key", "data-key", doc2, s->canary_model, -1);
 	upload(A, body, "model-key", ACME, &r);
 	expect_problem(&r, 400, "upload-unreadable", NULL, NULL);
 	free(body);
 	/* sealed for the replaced version 1 */
-	body = upload_body(jwk, "model-key", "model-key", 1, s->canary_model, -1);
+	body = upload_body(jwk, "model-key", "model-key", doc1, s->canary_model, -1);
 	upload(A, body, "model-key", ACME, &r);
 	expect_problem(&r, 400, "upload-unreadable", NULL, NULL);
 	free(body);
+	/*
+	 * sealed for another contract of the same name and version number (another content: what an operator
+	 * who registered its own contract under this name first would hold): the aad binds the id, not the number
+	 */
+	{
+		char *other = strdup(doc2), *at = strstr(other, "2099-01-01");
+
+		assert_non_null(at);
+		memcpy(at, "2098", 4);
+		body = upload_body(jwk, "model-key", "model-key", other, s->canary_model, -1);
+		upload(A, body, "model-key", ACME, &r);
+		expect_problem(&r, 400, "upload-unreadable", NULL, NULL);
+		free(body);
+		free(other);
+	}
 	/* a byte of the ciphertext flipped: first, middle, tag */
 	for (long at = 0; at < 3; at++) {
 		long pos = at == 0   ? 0
 			   : at == 1 ? (long)strlen(s->canary_model) / 2
 				     : (long)strlen(s->canary_model) + 5;
 
-		body = upload_body(jwk, "model-key", "model-key", 2, s->canary_model, pos);
+		body = upload_body(jwk, "model-key", "model-key", doc2, s->canary_model, pos);
 		upload(A, body, "model-key", ACME, &r);
 		expect_problem(&r, 400, "upload-unreadable", NULL, NULL);
 		free(body);
 	}
 	/* sent to the other replica: its upload key is its own */
 	if (s->two) {
-		body = upload_body(jwk, "model-key", "model-key", 2, s->canary_model, -1);
+		body = upload_body(jwk, "model-key", "model-key", doc2, s->canary_model, -1);
 		upload(B, body, "model-key", ACME, &r);
 		expect_problem(&r, 409, "upload-key-unknown", NULL, NULL);
 		free(body);
 	}
-	body = upload_body(jwk, "model-key", "model-key", 2, s->canary_model, -1);
+	body = upload_body(jwk, "model-key", "model-key", doc2, s->canary_model, -1);
 	/* acme's name, mallory's key */
 	upload_as(A, body, "model-key", ACME, MALLORY, NULL, &r);
 	expect_problem(&r, 403, "statement-signature", NULL, NULL);
@@ -859,7 +915,7 @@ static void story(struct story *s)
 	expect_problem(&r, 409, "statement-replay", NULL, NULL);
 	free(h);
 	free(body);
-	body = upload_body(jwk, "data-key", "data-key", 2, s->canary_data, -1);
+	body = upload_body(jwk, "data-key", "data-key", doc2, s->canary_data, -1);
 	upload(A, body, "data-key", CLINIC, &r);
 	j = expect_ok(&r, 201);
 	json_decref(j);
@@ -1031,6 +1087,9 @@ static void story(struct story *s)
 		release(A, tok, "data-key", &r);
 		expect_not_in_force(&r, "parties[alice].public-key");
 		denials++;
+		/* nor is it served as the contract in force */
+		vt_http_hdr(B, "GET", "/v1/contracts/" CONTRACT, NULL, NULL, NULL, 0, &r);
+		expect_problem(&r, 403, "contract-not-in-force", NULL, NULL);
 		row_restore(s);
 		free(alice);
 		free(mallory);
@@ -1051,6 +1110,37 @@ static void story(struct story *s)
 				assert_int_equal(rc[i].status[k], 200);
 		}
 		releases += RACERS * RACES;
+	}
+	/*
+	 * ---- a secret is bound to the contract version it was uploaded for (branch releasefast): under version 4
+	 * model-key is refused until acme uploads it again for version 4 ----
+	 */
+	{
+		char *doc4 = contract_doc(4);
+
+		body = contract_body(doc4, two, 2);
+		push(A, body, ACME, ACME, 0, &r);
+		json_decref(expect_ok(&r, 201));
+		contracts++;
+		free(body);
+		release(B, tok, "model-key", &r);
+		expect_problem(&r, 409, "secret-other-version", "verifier", "contract-version");
+		denials++;
+		jwk = upload_jwk(&s->a);
+		/* sealed for version 2 (the one the secret was uploaded for): not the version in force */
+		body = upload_body(jwk, "model-key", "model-key", doc2, s->canary_model, -1);
+		upload(A, body, "model-key", ACME, &r);
+		expect_problem(&r, 400, "upload-unreadable", NULL, NULL);
+		free(body);
+		body = upload_body(jwk, "model-key", "model-key", doc4, s->canary_model, -1);
+		upload(A, body, "model-key", ACME, &r);
+		json_decref(expect_ok(&r, 201));
+		uploads++;
+		free(body);
+		json_decref(jwk);
+		release_ok(B, tok, "model-key", s->canary_model, CCG_HPKE_P384_SHA384_AES256GCM, NULL);
+		releases++;
+		free(doc4);
 	}
 	free(tok);
 

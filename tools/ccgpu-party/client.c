@@ -197,17 +197,16 @@ enum ccg_status party_upload_key(const json_t *jwk, uint8_t pk[97], char kid[129
 	return CCG_OK;
 }
 
-size_t party_upload_aad(const char *contract, const char *secret, int64_t version, uint8_t *out)
+size_t party_upload_aad(const char *contract, const char *secret, const char *contract_id, uint8_t *out)
 {
-	size_t a = strlen(contract), b = strlen(secret);
-	int n;
+	size_t a = strlen(contract), b = strlen(secret), n = strlen(contract_id);
 
 	memcpy(out, contract, a);
 	out[a] = 0x00;
 	memcpy(out + a + 1, secret, b);
 	out[a + 1 + b] = 0x00;
-	n = snprintf((char *)out + a + b + 2, 22, "%" PRId64, version);
-	return a + b + 2 + (size_t)n;
+	memcpy(out + a + b + 2, contract_id, n);
+	return a + b + 2 + n;
 }
 
 /* base64url without padding (libjose), as a new JSON string */
@@ -217,20 +216,22 @@ static json_t *b64url(const uint8_t *b, size_t n)
 }
 
 enum ccg_status party_upload_body(const uint8_t pk[97], const char *kid, const char *contract, const char *secret,
-				  int64_t version, const uint8_t *data, size_t len, char **out, struct ccg_error *err)
+				  const char *contract_id, const uint8_t *data, size_t len, char **out,
+				  struct ccg_error *err)
 {
-	uint8_t aad[2 * PARTY_MAX_NAME + 24], *sealed = NULL;
+	uint8_t aad[PARTY_UPLOAD_AAD_MAX], *sealed = NULL;
 	size_t aad_len, sealed_len = 0, enc_len = ccg_hpke_enc_len(CCG_HPKE_P384_SHA384_AES256GCM);
 	json_t *o = NULL;
 	enum ccg_status st;
 
 	*out = NULL;
-	if (!party_name_ok(contract) || !party_name_ok(secret) || version < 1)
-		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "party.input", "contract, secret or version");
+	if (!party_name_ok(contract) || !party_name_ok(secret) || contract_id == NULL ||
+	    strlen(contract_id) != PARTY_CONTRACT_ID_LEN)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "party.input", "contract, secret or contract id");
 	if (len > PARTY_MAX_SECRET)
 		return ccg_error_set(err, CCG_ERR_TOO_LARGE, "party.input", "a secret has at most %u bytes",
 				     PARTY_MAX_SECRET);
-	aad_len = party_upload_aad(contract, secret, version, aad);
+	aad_len = party_upload_aad(contract, secret, contract_id, aad);
 	st = ccg_hpke_seal(CCG_HPKE_P384_SHA384_AES256GCM, pk, 97, (const uint8_t *)PARTY_UPLOAD_INFO,
 			   strlen(PARTY_UPLOAD_INFO), aad, aad_len, data, len, &sealed, &sealed_len, err);
 	if (st != CCG_OK)

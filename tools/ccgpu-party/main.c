@@ -33,9 +33,11 @@ static const char usage[] =
 	"\n"
 	"commands:\n"
 	"  contract push CONTRACT.json SIG.json...  register a contract version with its signatures\n"
-	"  secret put CONTRACT SECRET FILE          seal FILE to the verifier's upload key and store it\n"
-	"  suspend CONTRACT [SECRET]                suspend releases (this party's suspension)\n"
-	"  resume CONTRACT [SECRET]                 lift this party's suspension\n"
+	"  secret put CONTRACT.json SECRET FILE     seal FILE for the contract this party signed, to the\n"
+	"                                           verifier's upload key, once it holds exactly that contract\n"
+	"  suspend CONTRACT [SECRET]                suspend releases (this party's suspension); CONTRACT may be\n"
+	"                                           the contract's file: then the verifier must hold exactly it\n"
+	"  resume CONTRACT [SECRET]                 lift this party's suspension (CONTRACT as for suspend)\n"
 	"  log verify                               check the whole release log against its signed head\n"
 	"  log show [--from I] [--count N]          print log entries, each proven in the signed head\n"
 	"\n"
@@ -49,8 +51,7 @@ static const char usage[] =
 	"  --verifier-policy FILE  this party's policy on the verifier's CPU claims\n"
 	"  --jwks-from-evidence    verify tree heads with keys.token of the appraised evidence (the default\n"
 	"                          and only source: an operator-supplied JWKS is never used)\n"
-	"  --contract-version N    the contract version a secret is sealed for (secret put, when\n"
-	"                          CONTRACT is a name and not the contract's file)\n"
+
 	"  --from I, --count N     the entries log show prints (default: all, at most 256)\n"
 	"  --time TIME             act as of TIME (YYYY-MM-DDTHH:MM:SSZ or Unix seconds; default now)\n"
 	"  --timeout SECS          per request (default 30)\n"
@@ -68,7 +69,6 @@ enum {
 	OPT_TPM_AK,
 	OPT_POLICY,
 	OPT_JWKS_EVIDENCE,
-	OPT_CONTRACT_VERSION,
 	OPT_FROM,
 	OPT_COUNT,
 	OPT_TIME,
@@ -85,7 +85,6 @@ static const struct option long_opts[] = {
 	{"verifier-tpm-ak", required_argument, NULL, OPT_TPM_AK},
 	{"verifier-policy", required_argument, NULL, OPT_POLICY},
 	{"jwks-from-evidence", no_argument, NULL, OPT_JWKS_EVIDENCE},
-	{"contract-version", required_argument, NULL, OPT_CONTRACT_VERSION},
 	{"from", required_argument, NULL, OPT_FROM},
 	{"count", required_argument, NULL, OPT_COUNT},
 	{"time", required_argument, NULL, OPT_TIME},
@@ -97,7 +96,7 @@ static const struct option long_opts[] = {
 
 struct opts {
 	const char *verifier, *party, *key, *state, *tpm_ak, *policy, *time_s;
-	int64_t contract_version, from, count, timeout;
+	int64_t from, count, timeout;
 	bool from_set, count_set;
 };
 
@@ -476,46 +475,77 @@ out:
 	return st;
 }
 
+/*
+ * the contract file this party signed, as a suspend, resume or upload names it: its name, its canonical
+ * bytes and id (branch releasefast); *out NULL and CCG_OK when path is not a regular file (a name)
+ */
+static enum ccg_status signed_contract(const char *path, struct ccg_contract **out, char name[PARTY_MAX_NAME + 1],
+				       struct ccg_error *err)
+{
+	struct stat sb;
+	uint8_t *doc = NULL;
+	size_t len = 0;
+	json_t *j = NULL;
+	const char *id = NULL;
+	enum ccg_status st;
+
+	*out = NULL;
+	if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+		return CCG_OK;
+	if ((st = ccg_file_read(path, FILE_MAX, &doc, &len, err)) == CCG_OK &&
+	    (st = ccg_contract_parse(doc, len, out, err)) == CCG_OK &&
+	    (st = ccg_json_parse(doc, len, FILE_MAX, "contract", &j, err)) == CCG_OK &&
+	    (st = ccg_json_get_string(j, "id", &id, "contract.id", err)) == CCG_OK)
+		snprintf(name, PARTY_MAX_NAME + 1, "%.128s", id);
+	if (st != CCG_OK) {
+		ccg_contract_free(*out);
+		*out = NULL;
+	}
+	json_decref(j);
+	free(doc);
+	return st;
+}
+
+/* the verifier holds exactly the contract ct this party signed (GET /v1/contracts/{name}) */
+static enum ccg_status held_is_signed(struct call *c, const char *name, const struct ccg_contract *ct,
+				      struct ccg_error *err)
+{
+	size_t n = 0;
+	const uint8_t *canon = ccg_contract_canonical(ct, &n);
+
+	return party_contract_held(&c->v, name, canon, n, ccg_contract_id(ct), err);
+}
+
 static int cmd_secret_put(struct call *c, int argc, char **argv)
 {
 	struct ccg_secret *sec = NULL;
+	struct ccg_contract *ct = NULL;
 	struct ccg_error err;
-	struct stat sb;
 	char name[PARTY_MAX_NAME + 1], path[512], kid[129], *body = NULL;
-	uint8_t pk[97], *doc = NULL;
-	size_t len = 0;
-	int64_t version = c->o.contract_version;
+	uint8_t pk[97];
 	int rc;
 
 	if (argc != 3)
-		return usage_error("secret put CONTRACT SECRET FILE");
+		return usage_error("secret put CONTRACT.json SECRET FILE");
 	ccg_error_clear(&err);
-	snprintf(name, sizeof(name), "%s", argv[0]);
-	/* CONTRACT may be the contract's file: its id and version */
-	if (stat(argv[0], &sb) == 0 && S_ISREG(sb.st_mode)) {
-		json_t *j = NULL;
-		const char *id = NULL;
-
-		if (ccg_file_read(argv[0], FILE_MAX, &doc, &len, &err) != CCG_OK ||
-		    ccg_json_parse(doc, len, FILE_MAX, "contract", &j, &err) != CCG_OK ||
-		    ccg_json_get_string(j, "id", &id, "contract.id", &err) != CCG_OK ||
-		    ccg_json_get_int(j, "version", 1, INT64_MAX, &version, "contract.version", &err) != CCG_OK) {
-			json_decref(j);
-			free(doc);
-			return fail(argv[0], &err);
-		}
-		snprintf(name, sizeof(name), "%.128s", id);
-		json_decref(j);
-		free(doc);
+	/* the contract file this party signed: the upload is sealed for its id, and only once the verifier holds it */
+	if (signed_contract(argv[0], &ct, name, &err) != CCG_OK)
+		return fail(argv[0], &err);
+	if (ct == NULL)
+		return usage_error(
+			"secret put: CONTRACT is the contract file this party signed (its id seals the upload)");
+	if (!party_name_ok(name) || !party_name_ok(argv[1])) {
+		rc = usage_error("CONTRACT's id and SECRET are 1..128 of [A-Za-z0-9._-]");
+		goto out;
 	}
-	if (!party_name_ok(name) || !party_name_ok(argv[1]))
-		return usage_error("CONTRACT and SECRET are 1..128 of [A-Za-z0-9._-]");
-	if (version < 1)
-		return usage_error("give --contract-version N (or CONTRACT as the contract's file)");
-	if (read_secret(argv[2], &sec, &err) != CCG_OK)
-		return fail("secret put", &err);
-	if (call_open(c, true, &err) != CCG_OK || party_upload_key(c->upload_jwk, pk, kid, &err) != CCG_OK ||
-	    party_upload_body(pk, kid, name, argv[1], version, sec->data, sec->len, &body, &err) != CCG_OK) {
+	if (read_secret(argv[2], &sec, &err) != CCG_OK) {
+		rc = fail("secret put", &err);
+		goto out;
+	}
+	if (call_open(c, true, &err) != CCG_OK || held_is_signed(c, name, ct, &err) != CCG_OK ||
+	    party_upload_key(c->upload_jwk, pk, kid, &err) != CCG_OK ||
+	    party_upload_body(pk, kid, name, argv[1], ccg_contract_id(ct), sec->data, sec->len, &body, &err) !=
+		    CCG_OK) {
 		rc = fail("secret put", &err);
 		goto out;
 	}
@@ -524,35 +554,46 @@ static int cmd_secret_put(struct call *c, int argc, char **argv)
 out:
 	free(body);
 	ccg_secret_free(sec);
+	ccg_contract_free(ct);
 	return rc;
 }
 
 static int cmd_suspend(struct call *c, const char *verb, int argc, char **argv)
 {
+	struct ccg_contract *ct = NULL;
 	struct ccg_error err;
-	char path[512], what[32], *body = NULL;
+	char path[512], what[32], name[PARTY_MAX_NAME + 1], *body = NULL;
 	json_t *o;
 	int rc;
 
 	snprintf(what, sizeof(what), "%s", verb);
 	if (argc < 1 || argc > 2)
 		return usage_error("%s CONTRACT [SECRET]", verb);
-	if (!party_name_ok(argv[0]) || (argc == 2 && !party_name_ok(argv[1])))
+	ccg_error_clear(&err);
+	/* CONTRACT as the contract's file: the verifier must hold exactly it */
+	snprintf(name, sizeof(name), "%.128s", argv[0]);
+	if (signed_contract(argv[0], &ct, name, &err) != CCG_OK)
+		return fail(argv[0], &err);
+	if (!party_name_ok(name) || (argc == 2 && !party_name_ok(argv[1]))) {
+		ccg_contract_free(ct);
 		return usage_error("CONTRACT and SECRET are 1..128 of [A-Za-z0-9._-]");
+	}
 	o = argc == 2 ? json_pack("{s:s}", "secret", argv[1]) : json_object();
 	body = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
 	json_decref(o);
-	if (body == NULL)
+	if (body == NULL) {
+		ccg_contract_free(ct);
 		return usage_error("out of memory");
-	ccg_error_clear(&err);
-	if (call_open(c, true, &err) != CCG_OK) {
+	}
+	if (call_open(c, true, &err) != CCG_OK || (ct != NULL && held_is_signed(c, name, ct, &err) != CCG_OK)) {
 		rc = fail(what, &err);
 		goto out;
 	}
-	snprintf(path, sizeof(path), "/v1/contracts/%s/%s", argv[0], verb);
-	rc = change(c, what, "POST", path, argv[0], body, 200, verb);
+	snprintf(path, sizeof(path), "/v1/contracts/%s/%s", name, verb);
+	rc = change(c, what, "POST", path, name, body, 200, verb);
 out:
 	free(body);
+	ccg_contract_free(ct);
 	return rc;
 }
 
@@ -661,10 +702,6 @@ int main(int argc, char **argv)
 		case OPT_TPM_AK: c.o.tpm_ak = optarg; break;
 		case OPT_POLICY: c.o.policy = optarg; break;
 		case OPT_JWKS_EVIDENCE: break; /* the default and only source of the token key */
-		case OPT_CONTRACT_VERSION:
-			if (!parse_int(optarg, 1, INT64_MAX, &c.o.contract_version))
-				return usage_error("bad --contract-version \"%s\"", optarg);
-			break;
 		case OPT_FROM:
 			if (!parse_int(optarg, 0, INT64_MAX, &c.o.from))
 				return usage_error("bad --from \"%s\"", optarg);

@@ -36,6 +36,8 @@
 #define PARTY_MAX_SECRET (64u * 1024u) /* bytes of a secret (the daemon's bound) */
 #define PARTY_MAX_NAME 128             /* bytes of a contract or secret name */
 #define PARTY_MAX_URL 1024
+#define PARTY_CONTRACT_ID_LEN 96 /* hex digits of a contract version's id (SHA-384 of its canonical form) */
+#define PARTY_UPLOAD_AAD_MAX (2 * PARTY_MAX_NAME + 2 + PARTY_CONTRACT_ID_LEN)
 
 /* exit statuses of ccgpu-party (ccgpu-party(1), EXIT STATUS) */
 enum {
@@ -95,13 +97,34 @@ CCG_MUST_USE enum ccg_status party_upload_key(const json_t *jwk, uint8_t pk[97],
 /*
  * party_upload_body: the PUT …/secrets/{secret} body sealing secret to pk:
  * HPKE base mode P-384/SHA-384/AES-256-GCM, info PARTY_UPLOAD_INFO, aad =
- * contract ‖ 0x00 ‖ secret ‖ 0x00 ‖ decimal version. *out is malloc'd JSON.
+ * contract ‖ 0x00 ‖ secret ‖ 0x00 ‖ contract_id, the id of the contract
+ * version this party signed (PARTY_CONTRACT_ID_LEN hex digits): the verifier
+ * opens it only while it holds exactly that version. *out is malloc'd JSON.
  */
 CCG_MUST_USE enum ccg_status party_upload_body(const uint8_t pk[97], const char *kid, const char *contract,
-					       const char *secret, int64_t version, const uint8_t *data, size_t len,
-					       char **out, struct ccg_error *err);
-/* party_upload_aad: that aad into out (room for 2 * PARTY_MAX_NAME + 24 bytes); its length. */
-size_t party_upload_aad(const char *contract, const char *secret, int64_t version, uint8_t *out);
+					       const char *secret, const char *contract_id, const uint8_t *data,
+					       size_t len, char **out, struct ccg_error *err);
+/* party_upload_aad: that aad into out (room for PARTY_UPLOAD_AAD_MAX bytes); its length. */
+size_t party_upload_aad(const char *contract, const char *secret, const char *contract_id, uint8_t *out);
+
+/* ---- held.c (branch releasefast): the contract the verifier holds is the one this party signed ---- */
+
+/*
+ * party_contract_held_check: body (GET /v1/contracts/{name}'s answer:
+ * {"contract", "version", "id", "document"}) names contract name and holds
+ * exactly the canonical bytes canon (canon_len) with id id, the version this
+ * party signed. Otherwise CCG_ERR_CONTRACT_MISMATCH naming "party.contract"
+ * (the held version and id beside this party's): an operator who registered
+ * its own contract under the name first, or any other version, is refused
+ * before anything is sent. A body that is not that answer: CCG_ERR_MALFORMED
+ * naming "party.contract".
+ */
+CCG_MUST_USE enum ccg_status party_contract_held_check(const uint8_t *body, size_t len, const char *name,
+						       const uint8_t *canon, size_t canon_len, const char *id,
+						       struct ccg_error *err);
+/* party_contract_held: GET /v1/contracts/{name} from v (a refusal named "party.contract"), then the check above. */
+CCG_MUST_USE enum ccg_status party_contract_held(const struct party_verifier *v, const char *name, const uint8_t *canon,
+						 size_t canon_len, const char *id, struct ccg_error *err);
 
 /* party_name_ok: a contract or secret name that can stand in a path: 1..128 of [A-Za-z0-9._-]. */
 bool party_name_ok(const char *name);
