@@ -549,7 +549,8 @@ static void in_txn(struct vd *d, const struct vd_release_in *in, void *ctx, txn_
 
 		reply_clear(out);
 		ccg_error_clear(&err);
-		if ((st = ccg_store_begin(d->store, &txn, &err)) != CCG_OK)
+		/* every release-route transaction appends to the log: they take turns rather than fail serialisation */
+		if ((st = ccg_store_begin_serial(d->store, &txn, &err)) != CCG_OK)
 			break;
 		st = fn(d, in, ctx, txn, out, &err);
 		if (st == CCG_OK) {
