@@ -90,7 +90,10 @@
 	X(ERR_TEE_KEY_MISMATCH, "the key is not the attested TEE key") \
 	X(ERR_TOKEN_STATUS, "attestation result is not affirming") \
 	/* party CLI (branch party, issue 14) */ \
-	X(ERR_PEER_REFUSED, "the verifier refused the request")
+	X(ERR_PEER_REFUSED, "the verifier refused the request") \
+	/* branch releasefast (issue 14) */ \
+	X(ERR_CONTRACT_NOT_IN_FORCE, "stored contract not in force as stored") \
+	X(ERR_CONTRACT_MISMATCH, "bound to another contract version")
 
 const char *ccg_status_str(enum ccg_status s)
 {

@@ -208,17 +208,16 @@ enum ccg_status ccg_party_upload_key(const json_t *jwk, uint8_t pk[97], char kid
 	return CCG_OK;
 }
 
-size_t ccg_party_upload_aad(const char *contract, const char *secret, int64_t version, uint8_t *out)
+size_t ccg_party_upload_aad(const char *contract, const char *secret, const char *contract_id, uint8_t *out)
 {
-	size_t a = strlen(contract), b = strlen(secret);
-	int n;
+	size_t a = strlen(contract), b = strlen(secret), n = strlen(contract_id);
 
 	memcpy(out, contract, a);
 	out[a] = 0x00;
 	memcpy(out + a + 1, secret, b);
 	out[a + 1 + b] = 0x00;
-	n = snprintf((char *)out + a + b + 2, 22, "%" PRId64, version);
-	return a + b + 2 + (size_t)n;
+	memcpy(out + a + b + 2, contract_id, n);
+	return a + b + 2 + n;
 }
 
 /* base64url without padding (libjose), as a new JSON string */
@@ -228,21 +227,22 @@ static json_t *b64url(const uint8_t *b, size_t n)
 }
 
 enum ccg_status ccg_party_upload_body(const uint8_t pk[97], const char *kid, const char *contract, const char *secret,
-				      int64_t version, const uint8_t *data, size_t len, char **out,
+				      const char *contract_id, const uint8_t *data, size_t len, char **out,
 				      struct ccg_error *err)
 {
-	uint8_t aad[2 * CCG_PARTY_MAX_NAME + 24], *sealed = NULL;
+	uint8_t aad[CCG_PARTY_UPLOAD_AAD_MAX], *sealed = NULL;
 	size_t aad_len, sealed_len = 0, enc_len = ccg_hpke_enc_len(CCG_HPKE_P384_SHA384_AES256GCM);
 	json_t *o = NULL;
 	enum ccg_status st;
 
 	*out = NULL;
-	if (!ccg_party_name_ok(contract) || !ccg_party_name_ok(secret) || version < 1)
-		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "party.input", "contract, secret or version");
+	if (!ccg_party_name_ok(contract) || !ccg_party_name_ok(secret) || contract_id == NULL ||
+	    strlen(contract_id) != CCG_PARTY_CONTRACT_ID_LEN)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "party.input", "contract, secret or contract id");
 	if (len > CCG_PARTY_MAX_SECRET)
 		return ccg_error_set(err, CCG_ERR_TOO_LARGE, "party.input", "a secret has at most %u bytes",
 				     CCG_PARTY_MAX_SECRET);
-	aad_len = ccg_party_upload_aad(contract, secret, version, aad);
+	aad_len = ccg_party_upload_aad(contract, secret, contract_id, aad);
 	st = ccg_hpke_seal(CCG_HPKE_P384_SHA384_AES256GCM, pk, 97, (const uint8_t *)CCG_HPKE_INFO_UPLOAD,
 			   strlen(CCG_HPKE_INFO_UPLOAD), aad, aad_len, data, len, &sealed, &sealed_len, err);
 	if (st != CCG_OK)
@@ -298,7 +298,7 @@ out:
 }
 
 enum ccg_status ccg_party_upload_body_file(const uint8_t pk[97], const char *kid, const char *contract,
-					   const char *secret, int64_t version, const char *path, char **out,
+					   const char *secret, const char *contract_id, const char *path, char **out,
 					   struct ccg_error *err)
 {
 	struct ccg_secret *sec = NULL;
@@ -307,7 +307,7 @@ enum ccg_status ccg_party_upload_body_file(const uint8_t pk[97], const char *kid
 	*out = NULL;
 	if ((st = read_secret(path, &sec, err)) != CCG_OK)
 		return st;
-	st = ccg_party_upload_body(pk, kid, contract, secret, version, sec->data, sec->len, out, err);
+	st = ccg_party_upload_body(pk, kid, contract, secret, contract_id, sec->data, sec->len, out, err);
 	ccg_secret_free(sec);
 	return st;
 }

@@ -12,11 +12,13 @@
 
 #include "ccgpu/party.h"
 
+/* bytes of an upload aad at most: two names, two separators, a contract id */
+#define CCG_PARTY_UPLOAD_AAD_MAX (2 * CCG_PARTY_MAX_NAME + 2 + CCG_PARTY_CONTRACT_ID_LEN)
+
 /*
  * ccg_party_upload_aad: the upload's aad (contract ‖ 0x00 ‖ secret ‖ 0x00 ‖
- * decimal version) into out (room for 2 * CCG_PARTY_MAX_NAME + 24 bytes); its
- * length.
+ * contract_id) into out (room for CCG_PARTY_UPLOAD_AAD_MAX bytes); its length.
  */
-size_t ccg_party_upload_aad(const char *contract, const char *secret, int64_t version, uint8_t *out);
+size_t ccg_party_upload_aad(const char *contract, const char *secret, const char *contract_id, uint8_t *out);
 
 #endif

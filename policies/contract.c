@@ -25,7 +25,7 @@
 #include "policies/policy_int.h"
 
 #define CONTRACT_MAX_JSON (1u << 20)
-#define CONTRACT_MAX_PARTIES 32
+#define CONTRACT_MAX_PARTIES POL_CONTRACT_MAX_PARTIES
 #define CONTRACT_MAX_SECRETS 64
 #define SIG_MAX_JSON 8192
 #define SIG_MAX 256
@@ -737,19 +737,57 @@ static enum ccg_status consented(const struct ccg_contract *c, const struct ccg_
 	return pol_verify(key, POL_SIG_CTX_CONTRACT, c->canonical, c->canonical_len, p->sig, p->sig_len, where, err);
 }
 
-enum ccg_status ccg_contract_in_force(const struct ccg_contract *c, const struct ccg_party_keys *keys, int64_t now,
-				      struct ccg_error *err)
+enum ccg_status pol_contract_consent(const struct ccg_contract *c, const struct ccg_party_keys *keys,
+				     struct pol_consent *out, struct ccg_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	if (c == NULL || keys == NULL)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "party-keys", "no contract or no registered keys");
+	for (size_t i = 0; i < c->nparties; i++) {
+		struct ccg_error perr;
+
+		ccg_error_clear(&perr);
+		out->ok[i] = consented(c, keys, i, &perr) == CCG_OK;
+		if (out->ok[i])
+			out->count++;
+		else
+			snprintf(out->why[i], sizeof(out->why[i]), "%.95s", perr.detail);
+	}
+	out->n = c->nparties;
+	out->threshold = c->threshold;
+	return CCG_OK;
+}
+
+enum ccg_status pol_contract_keys_match(const struct ccg_contract *c, const struct ccg_party_keys *keys,
+					struct ccg_error *err)
+{
+	if (c == NULL || keys == NULL)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "party-keys", "no contract or no registered keys");
+	for (size_t i = 0; i < c->nparties; i++) {
+		void *key = registered_key(keys, c->parties[i].id);
+
+		if (key == NULL || !pol_key_same(key, c->parties[i].key)) {
+			ccg_error_set(err, CCG_ERR_SIGNATURE, "", "%s the public key the document names for it",
+				      key == NULL ? "no key registered, not" : "the registered key is not");
+			if (err != NULL)
+				snprintf(err->where, sizeof(err->where), "parties[%.64s].public-key", c->parties[i].id);
+			return CCG_ERR_SIGNATURE;
+		}
+	}
+	return CCG_OK;
+}
+
+/* the in-force decision on consent already established (pol_contract_consent) */
+static enum ccg_status in_force_by(const struct ccg_contract *c, const struct pol_consent *k, int64_t now,
+				   struct ccg_error *err)
 {
 	size_t n = 0;
 	const char *missing = NULL;
-	enum ccg_status st;
 
-	if (c == NULL || keys == NULL)
-		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "party-keys", "no contract or no registered keys");
-	if ((st = ccg_time_resolve(now, "now", &now, err)) != CCG_OK) /* CCG_TIME_NOW: the current time */
-		return st;
+	if (k->n != c->nparties)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "contract", "consent of another contract");
 	for (size_t i = 0; i < c->nparties; i++) {
-		if (consented(c, keys, i, NULL) == CCG_OK)
+		if (k->ok[i])
 			n++;
 		else if (missing == NULL)
 			missing = c->parties[i].id;
@@ -763,43 +801,67 @@ enum ccg_status ccg_contract_in_force(const struct ccg_contract *c, const struct
 	return CCG_OK;
 }
 
+enum ccg_status pol_contract_in_force_by(const struct ccg_contract *c, const struct pol_consent *k, int64_t now,
+					 struct ccg_error *err)
+{
+	enum ccg_status st;
+
+	if (c == NULL || k == NULL)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "contract", "no contract or no consent");
+	if ((st = ccg_time_resolve(now, "now", &now, err)) != CCG_OK) /* CCG_TIME_NOW: the current time */
+		return st;
+	return in_force_by(c, k, now, err);
+}
+
+enum ccg_status ccg_contract_in_force(const struct ccg_contract *c, const struct ccg_party_keys *keys, int64_t now,
+				      struct ccg_error *err)
+{
+	struct pol_consent k;
+	enum ccg_status st;
+
+	if (c == NULL || keys == NULL)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "party-keys", "no contract or no registered keys");
+	if ((st = ccg_time_resolve(now, "now", &now, err)) != CCG_OK || /* CCG_TIME_NOW: the current time */
+	    (st = pol_contract_consent(c, keys, &k, err)) != CCG_OK)
+		return st;
+	return in_force_by(c, &k, now, err);
+}
+
 /* the secret's owner, then each party in its requires, must have consented */
-static enum ccg_status secret_consent(const struct ccg_contract *c, const struct ccg_party_keys *keys,
+static enum ccg_status secret_consent(const struct ccg_contract *c, const struct pol_consent *k,
 				      const struct secret *sec, struct ccg_error *err)
 {
-	struct ccg_error perr;
+	for (size_t j = 0; j <= sec->nreq; j++) {
+		size_t pi = j == 0 ? sec->owner_idx : sec->req[j - 1];
 
-	for (size_t k = 0; k <= sec->nreq; k++) {
-		size_t pi = k == 0 ? sec->owner_idx : sec->req[k - 1];
-
-		ccg_error_clear(&perr);
-		if (consented(c, keys, pi, &perr) != CCG_OK)
+		if (!k->ok[pi])
 			return ccg_error_set(err, CCG_ERR_SIGNATURE, c->parties[pi].id,
 					     "secret '%.64s' needs the consent of its %s '%.64s': %.120s", sec->name,
-					     k == 0 ? "owner" : "required party", c->parties[pi].id, perr.detail);
+					     j == 0 ? "owner" : "required party", c->parties[pi].id, k->why[pi]);
 	}
 	return CCG_OK;
 }
 
-enum ccg_status ccg_contract_release(const struct ccg_contract *c, const struct ccg_party_keys *keys,
-				     const char *secret, const struct ccg_claims *claims, int64_t now,
-				     struct ccg_error *err)
+enum ccg_status pol_contract_release_by(const struct ccg_contract *c, const struct pol_consent *k, const char *secret,
+					const struct ccg_claims *claims, int64_t now, struct ccg_error *err)
 {
 	const struct secret *sec = NULL;
 	struct ccg_error perr;
 	enum ccg_status st;
 
+	if (c == NULL || k == NULL)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "contract", "no contract or no consent");
 	if (secret == NULL || claims == NULL)
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "secret", "no secret name or no claims");
 	if ((st = ccg_time_resolve(now, "now", &now, err)) != CCG_OK || /* one instant for every check below */
-	    (st = ccg_contract_in_force(c, keys, now, err)) != CCG_OK)
+	    (st = in_force_by(c, k, now, err)) != CCG_OK)
 		return st;
 	for (size_t i = 0; i < c->nsecrets; i++)
 		if (strcmp(c->secrets[i].name, secret) == 0)
 			sec = &c->secrets[i];
 	if (sec == NULL)
 		return ccg_error_set(err, CCG_ERR_NOT_FOUND, "secret", "no secret '%.64s' in the contract", secret);
-	if ((st = secret_consent(c, keys, sec, err)) != CCG_OK)
+	if ((st = secret_consent(c, k, sec, err)) != CCG_OK)
 		return st;
 	ccg_error_clear(&perr);
 	if ((st = ccg_policy_eval(c->workload, claims, now, NULL, 0, &perr)) != CCG_OK) {
@@ -808,8 +870,8 @@ enum ccg_status ccg_contract_release(const struct ccg_contract *c, const struct 
 		snprintf(where, sizeof(where), "workload/%.100s", perr.where);
 		return ccg_error_set(err, st, where, "%s", perr.detail);
 	}
-	for (size_t k = 0; k < sec->nreq; k++) {
-		const struct party *p = &c->parties[sec->req[k]];
+	for (size_t j = 0; j < sec->nreq; j++) {
+		const struct party *p = &c->parties[sec->req[j]];
 
 		ccg_error_clear(&perr);
 		if ((st = ccg_policy_eval(p->policy, claims, now, NULL, 0, &perr)) != CCG_OK) {
@@ -820,4 +882,19 @@ enum ccg_status ccg_contract_release(const struct ccg_contract *c, const struct 
 		}
 	}
 	return CCG_OK;
+}
+
+enum ccg_status ccg_contract_release(const struct ccg_contract *c, const struct ccg_party_keys *keys,
+				     const char *secret, const struct ccg_claims *claims, int64_t now,
+				     struct ccg_error *err)
+{
+	struct pol_consent k;
+	enum ccg_status st;
+
+	if (secret == NULL || claims == NULL)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "secret", "no secret name or no claims");
+	if ((st = ccg_time_resolve(now, "now", &now, err)) != CCG_OK ||
+	    (st = pol_contract_consent(c, keys, &k, err)) != CCG_OK)
+		return st;
+	return pol_contract_release_by(c, &k, secret, claims, now, err);
 }

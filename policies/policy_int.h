@@ -140,6 +140,39 @@ CCG_MUST_USE enum ccg_status pol_sign(void *pkey, const char *ctx, const uint8_t
 CCG_MUST_USE enum ccg_status pol_verify(void *pkey, const char *ctx, const uint8_t *msg, size_t len, const uint8_t *sig,
 					size_t sig_len, const char *where, struct ccg_error *err);
 
+/*
+ * Consent established once (branch releasefast): which parties signed a
+ * contract version under their registered keys. The signature checks are
+ * the costly part of ccg_contract_in_force and ccg_contract_release; a
+ * caller that keeps c and keys unchanged (the verifier's contract memo,
+ * keyed by the hash of the stored row that holds the document, the
+ * signatures and the keys) computes it once with pol_contract_consent and
+ * decides each time, at its own time, with pol_contract_in_force_by and
+ * pol_contract_release_by — the same decisions, the same errors, as
+ * ccg_contract_in_force and ccg_contract_release (which are built on them).
+ */
+#define POL_CONTRACT_MAX_PARTIES 32
+struct pol_consent {
+	size_t n;                               /* the contract's number of parties */
+	size_t count, threshold;                /* parties that signed; how many must */
+	bool ok[POL_CONTRACT_MAX_PARTIES];      /* party i signed this version under its registered key */
+	char why[POL_CONTRACT_MAX_PARTIES][96]; /* why not, when !ok[i] */
+};
+CCG_MUST_USE enum ccg_status pol_contract_consent(const struct ccg_contract *c, const struct ccg_party_keys *keys,
+						  struct pol_consent *out, struct ccg_error *err);
+CCG_MUST_USE enum ccg_status pol_contract_in_force_by(const struct ccg_contract *c, const struct pol_consent *k,
+						      int64_t now, struct ccg_error *err);
+CCG_MUST_USE enum ccg_status pol_contract_release_by(const struct ccg_contract *c, const struct pol_consent *k,
+						     const char *secret, const struct ccg_claims *claims, int64_t now,
+						     struct ccg_error *err);
+/*
+ * pol_contract_keys_match: every party of c has a registered key in keys and
+ * it is the public key the document names for it; otherwise
+ * CCG_ERR_SIGNATURE naming "parties[ID].public-key".
+ */
+CCG_MUST_USE enum ccg_status pol_contract_keys_match(const struct ccg_contract *c, const struct ccg_party_keys *keys,
+						     struct ccg_error *err);
+
 /* edit distance, bounded: used for "did you mean" */
 size_t pol_edit_distance(const char *a, const char *b);
 

@@ -21,6 +21,7 @@ void ccg_vcontract_free(struct ccg_vcontract *vc)
 		return;
 	ccg_contract_free(vc->contract);
 	ccg_party_keys_free(vc->keys);
+	free(vc->consent);
 	json_decref(vc->key_pems);
 	free(vc);
 }
@@ -102,6 +103,28 @@ static enum ccg_status keys_from_json(const json_t *pems, struct ccg_party_keys 
 	return CCG_OK;
 }
 
+/* a stored row that is not what ccg_vcontract_register wrote: refused, naming the contract, the check and why */
+static enum ccg_status not_in_force(struct ccg_error *err, const char *name, const char *check,
+				    const struct ccg_error *inner)
+{
+	char where[CCG_ERROR_WHERE_MAX];
+
+	if (snprintf(where, sizeof(where), "contract[%.64s].%s", name, check) < 0)
+		where[0] = '\0'; /* a long check is cut at the end */
+	return ccg_error_set(
+		err, CCG_ERR_CONTRACT_NOT_IN_FORCE, where,
+		"the stored contract is not in force as stored (changed outside the verifier?): %.60s: %.250s",
+		inner->where, inner->detail);
+}
+
+/* the consent of vc's parties under its registered keys, each signature verified once, and its threshold */
+static enum ccg_status consent_establish(struct ccg_vcontract *vc, struct ccg_error *err)
+{
+	if ((vc->consent = calloc(1, sizeof(*vc->consent))) == NULL)
+		return ccg_error_set(err, CCG_ERR_NOMEM, "contract", "no memory");
+	return pol_contract_consent(vc->contract, vc->keys, vc->consent, err);
+}
+
 enum ccg_status ccg_vcontract_load(struct ccg_store_txn *txn, const char *name, struct ccg_vcontract **out,
 				   struct ccg_error *err)
 {
@@ -109,49 +132,77 @@ enum ccg_status ccg_vcontract_load(struct ccg_store_txn *txn, const char *name, 
 	uint8_t *row = NULL;
 	size_t row_len = 0;
 	json_t *j = NULL, *doc = NULL, *sigs;
-	const char *text;
+	const char *text, *check = "row";
 	const char **sv = NULL;
 	size_t i;
 	json_t *e;
+	struct ccg_error inner;
 	enum ccg_status s;
 
 	*out = NULL;
 	if ((s = ccg_store_get(txn, CCG_VCONTRACT_TABLE, name, &row, &row_len, err)) != CCG_OK)
 		return s;
+	ccg_error_clear(&inner);
 	if ((vc = calloc(1, sizeof(*vc))) == NULL) {
 		s = ccg_error_set(err, CCG_ERR_NOMEM, "contract", "no memory");
 		goto out;
 	}
-	if ((s = ccg_json_parse(row, row_len, ROW_MAX, "contract.row", &j, err)) != CCG_OK)
-		goto out;
+	if ((s = ccg_json_parse(row, row_len, ROW_MAX, "contract.row", &j, &inner)) != CCG_OK)
+		goto refused;
 	text = json_string_value(json_object_get(j, "document"));
 	sigs = json_object_get(j, "signatures");
 	vc->key_pems = json_incref(json_object_get(j, "keys"));
 	if (text == NULL || !json_is_array(sigs) || !json_is_object(vc->key_pems) ||
 	    json_array_size(sigs) > CCG_VCONTRACT_MAX_SIGS) {
-		s = ccg_error_set(err, CCG_ERR_MALFORMED, "contract.row",
+		s = ccg_error_set(&inner, CCG_ERR_MALFORMED, "contract.row",
 				  "stored row of \"%.64s\" is not a contract row", name);
-		goto out;
+		goto refused;
 	}
-	if ((s = ccg_contract_parse((const uint8_t *)text, strlen(text), &vc->contract, err)) != CCG_OK)
-		goto out;
+	check = "document";
+	if ((s = ccg_contract_parse((const uint8_t *)text, strlen(text), &vc->contract, &inner)) != CCG_OK)
+		goto refused;
 	if ((sv = calloc(json_array_size(sigs) + 1, sizeof(char *))) == NULL) {
 		s = ccg_error_set(err, CCG_ERR_NOMEM, "contract", "no memory");
 		goto out;
 	}
 	json_array_foreach(sigs, i, e)
 		sv[i] = json_string_value(e);
-	if ((s = add_sigs(vc->contract, sv, json_array_size(sigs), err)) != CCG_OK ||
-	    (s = keys_from_json(vc->key_pems, &vc->keys, err)) != CCG_OK ||
-	    (s = doc_head(vc->contract, &doc, vc, err)) != CCG_OK)
-		goto out;
+	check = "signatures";
+	if ((s = add_sigs(vc->contract, sv, json_array_size(sigs), &inner)) != CCG_OK)
+		goto refused;
+	check = "keys";
+	if ((s = keys_from_json(vc->key_pems, &vc->keys, &inner)) != CCG_OK)
+		goto refused;
+	check = "row";
+	if ((s = doc_head(vc->contract, &doc, vc, &inner)) != CCG_OK)
+		goto refused;
 	if (strcmp(vc->name, name) != 0) {
-		s = ccg_error_set(err, CCG_ERR_MALFORMED, "contract.row", "row \"%.64s\" holds contract \"%.64s\"",
+		s = ccg_error_set(&inner, CCG_ERR_MALFORMED, "contract.row", "row \"%.64s\" holds contract \"%.64s\"",
 				  name, vc->name);
-		goto out;
+		goto refused;
+	}
+	/* every key registered for a party of this version is the key the document names (and its parties signed) */
+	if ((s = pol_contract_keys_match(vc->contract, vc->keys, &inner)) != CCG_OK) {
+		check = inner.where;
+		goto refused;
+	}
+	check = "consent";
+	if ((s = consent_establish(vc, &inner)) != CCG_OK)
+		goto refused;
+	if (vc->consent->count < vc->consent->threshold) {
+		s = ccg_error_set(&inner, CCG_ERR_SIGNATURE, "contract",
+				  "%zu of %zu required signatures under registered keys", vc->consent->count,
+				  vc->consent->threshold);
+		goto refused;
 	}
 	*out = vc;
 	vc = NULL;
+	goto out;
+refused:
+	if (s == CCG_ERR_NOMEM)
+		s = ccg_error_set(err, s, inner.where, "%s", inner.detail);
+	else
+		s = not_in_force(err, name, check, &inner);
 out:
 	free(sv);
 	free(row);
@@ -159,6 +210,21 @@ out:
 	json_decref(doc);
 	ccg_vcontract_free(vc);
 	return s;
+}
+
+enum ccg_status ccg_vcontract_in_force(const struct ccg_vcontract *vc, int64_t now, struct ccg_error *err)
+{
+	struct ccg_error inner;
+	enum ccg_status s;
+
+	if (vc == NULL || vc->consent == NULL)
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "contract", "no contract loaded");
+	ccg_error_clear(&inner);
+	if ((s = pol_contract_in_force_by(vc->contract, vc->consent, now, &inner)) == CCG_OK)
+		return CCG_OK;
+	if (s != CCG_ERR_SIGNATURE && s != CCG_ERR_CERT_EXPIRED)
+		return ccg_error_set(err, s, inner.where, "%s", inner.detail);
+	return not_in_force(err, vc->name, s == CCG_ERR_CERT_EXPIRED ? "validity" : "consent", &inner);
 }
 
 enum ccg_status ccg_vcontract_party_key(const struct ccg_vcontract *vc, const char *party, const char **out_pem,
@@ -265,7 +331,8 @@ enum ccg_status ccg_vcontract_register(struct ccg_store_txn *txn, const uint8_t 
 	}
 	if ((s = keys_for(head, old, &vc->key_pems, err)) != CCG_OK ||
 	    (s = keys_from_json(vc->key_pems, &vc->keys, err)) != CCG_OK ||
-	    (s = ccg_contract_in_force(vc->contract, vc->keys, now, err)) != CCG_OK)
+	    (s = consent_establish(vc, err)) != CCG_OK ||
+	    (s = pol_contract_in_force_by(vc->contract, vc->consent, now, err)) != CCG_OK)
 		goto out;
 	if ((sig_arr = json_array()) == NULL) {
 		s = ccg_error_set(err, CCG_ERR_NOMEM, "contract", "no memory");

@@ -33,10 +33,13 @@ struct ccg_store_txn;
 #define CCG_VCONTRACT_TABLE "contract"
 #define CCG_VCONTRACT_MAX_SIGS 64
 
+struct pol_consent;
+
 /* A contract version in force, as stored, with its registered keys. */
 struct ccg_vcontract {
 	struct ccg_contract *contract; /* the stored version, its signatures added */
 	struct ccg_party_keys *keys;   /* the registered keys */
+	struct pol_consent *consent;   /* which parties signed it under those keys (established at load) */
 	json_t *key_pems;              /* {"party": "PEM"}: the same keys as text */
 	char name[129];                /* the document's "id" */
 	int64_t version;
@@ -48,13 +51,30 @@ void ccg_vcontract_free(struct ccg_vcontract *vc);
 
 /*
  * ccg_vcontract_load: the stored contract named name with its keys, read
- * inside txn. CCG_ERR_NOT_FOUND when there is none; a stored row that does
- * not parse is CCG_ERR_MALFORMED naming "contract[NAME]" (the operator
- * edited it). Does not re-check that it is in force (callers that decide do,
- * with their own time).
+ * inside txn, and re-established as stored (branch releasefast): the store
+ * is outside the trust boundary, so a row is taken only when it is what
+ * ccg_vcontract_register wrote — it parses, every signature is over exactly
+ * its document's canonical bytes, each party of the document has a
+ * registered key that is the key the document names for it, and the
+ * threshold of distinct parties signed under those keys (the signatures are
+ * verified here once; vc->consent keeps the result). Anything else is
+ * CCG_ERR_CONTRACT_NOT_IN_FORCE with where = "contract[NAME].CHECK" (CHECK:
+ * row, document, signatures[i], parties[ID].public-key, consent) and the
+ * inner failure in the detail: an operator's edit (a weakened policy, a
+ * replaced key, a lowered threshold) is refused, never used. CCG_ERR_NOT_FOUND
+ * when there is none; store errors pass through. The validity period is
+ * time-dependent: ccg_vcontract_in_force decides it at the caller's time.
  */
 CCG_MUST_USE enum ccg_status ccg_vcontract_load(struct ccg_store_txn *txn, const char *name, struct ccg_vcontract **out,
 						struct ccg_error *err);
+
+/*
+ * ccg_vcontract_in_force: vc (as loaded) is in force at now: its threshold
+ * of consents (established at load, no signature verified again) and its
+ * validity period. CCG_ERR_CONTRACT_NOT_IN_FORCE naming
+ * "contract[NAME].consent" or "contract[NAME].validity" otherwise.
+ */
+CCG_MUST_USE enum ccg_status ccg_vcontract_in_force(const struct ccg_vcontract *vc, int64_t now, struct ccg_error *err);
 
 /*
  * ccg_vcontract_party_key: the PEM key registered for party (borrowed from

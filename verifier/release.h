@@ -29,6 +29,7 @@ enum vd_release_route {
 	VD_RR_SUSPEND,   /* POST /v1/contracts/{contract}/suspend */
 	VD_RR_RESUME,    /* POST /v1/contracts/{contract}/resume */
 	VD_RR_RELEASE,   /* POST /v1/release */
+	VD_RR_CONTRACT,  /* GET /v1/contracts/{contract}: the version in force, as stored (no statement) */
 };
 
 struct vd_release_in {

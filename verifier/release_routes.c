@@ -23,6 +23,7 @@
 #include "common/hpke.h"
 #include "common/json.h"
 #include "common/secret.h"
+#include "policies/policy_int.h"
 #include "verifier/contracts.h"
 #include "verifier/daemon.h"
 #include "token/ear.h"
@@ -41,6 +42,7 @@ static const char *const instances[] = {
 	[VD_RR_SUSPEND] = "/v1/contracts/{contract}/suspend",
 	[VD_RR_RESUME] = "/v1/contracts/{contract}/resume",
 	[VD_RR_RELEASE] = "/v1/release",
+	[VD_RR_CONTRACT] = "/v1/contracts/{contract}",
 };
 
 /* ---- answers ---- */
@@ -136,18 +138,26 @@ static void problem_statement(struct vd_reply *r, enum vd_release_route route, e
 	}
 }
 
-/* ---- contracts verified once per stored row ---- */
+/* ---- contracts verified once per stored row, tokens once per token ---- */
 
 /*
  * Loading a contract parses it, compiles every party's policy and verifies
- * every signature: most of a release's work. The result depends only on the
- * stored row's bytes, so it is kept by the row's SHA-384 (read in the
- * release's own transaction: a row changed by a new version, or by the
- * operator, is another hash and is loaded and checked again). Entries in use
- * are never evicted; a contract is read-only once loaded (ccg_contract_release
- * is thread-safe on it).
+ * every signature (ccg_vcontract_load re-establishes that the row is in
+ * force as stored): most of a release's work. The result depends only on the
+ * stored row's bytes (document, signatures and registered keys), so it is
+ * kept by the row's SHA-384 (read in the request's own transaction: a row
+ * changed by a new version, or by the operator, is another hash and is
+ * loaded and checked again). What depends on the time (the validity period)
+ * is decided at every use. Entries in use are never evicted; a contract is
+ * read-only once loaded (pol_contract_release_by is thread-safe on it).
+ *
+ * A verified EAR token is kept the same way by the SHA-384 of its text (the
+ * signature, its claims and what the release derives from them depend only
+ * on those bytes and on this daemon's token key, which never changes while
+ * it runs), until its exp; iat <= now < exp is checked again at every use.
  */
 #define VC_CACHE 16
+#define TOK_CACHE 64
 
 struct vc_entry {
 	char name[CCG_SECRET_MAX_NAME + 1];
@@ -157,11 +167,38 @@ struct vc_entry {
 	uint64_t used;
 };
 
+/* what a release takes from a verified token */
+struct tok_result {
+	json_t *claims;            /* the verified claims set */
+	struct ccg_claims *cl;     /* the claims document the parties' policies read */
+	enum ccg_hpke_suite suite; /* cnf.jwk's */
+	uint8_t pk[CCG_HPKE_MAX_PK_LEN];
+	size_t pk_len;
+	char ear_status[32]; /* the token's overall ear.status */
+	char to[64];         /* RFC 7638 thumbprint of cnf.jwk */
+	char token_hash[97]; /* SHA-384 hex of the token */
+	uint8_t hash[CCG_SHA384_LEN];
+	int64_t exp;
+	unsigned refs;
+	uint64_t used;
+};
+
 struct vd_vc_cache {
 	pthread_mutex_t mu;
 	struct vc_entry e[VC_CACHE];
+	struct tok_result *tok[TOK_CACHE];
+	json_t *jwks; /* this daemon's token key, as ccg_ear_verify takes it */
 	uint64_t tick;
 };
+
+static void tok_result_free(struct tok_result *t)
+{
+	if (t == NULL)
+		return;
+	json_decref(t->claims);
+	ccg_claims_free(t->cl);
+	free(t);
+}
 
 /* the contract named name, as stored in txn, and the cache entry that holds it (*out_entry NULL: caller frees vc) */
 static enum ccg_status vc_get(struct vd *d, struct ccg_store_txn *txn, const char *name, struct ccg_vcontract **out,
@@ -229,6 +266,190 @@ static void vc_put(struct vd *d, struct ccg_vcontract *vc, struct vc_entry *e)
 	pthread_mutex_lock(&d->vc_cache->mu);
 	e->refs--;
 	pthread_mutex_unlock(&d->vc_cache->mu);
+}
+
+/* the claims document of the token's submods (the composite's shape: cpu0 holds the CPU's, GPU-n each GPU's) */
+static enum ccg_status token_claims(const json_t *claims, struct ccg_claims **out, struct ccg_error *err)
+{
+	const json_t *subs = json_object_get(claims, "submods"), *m;
+	json_t *doc = json_object(), *gpus = json_object(), *cpu = NULL;
+	const char *name;
+	char *text = NULL;
+	enum ccg_status st;
+
+	if (doc == NULL || gpus == NULL) {
+		st = ccg_error_set(err, CCG_ERR_NOMEM, "token.claims", "no memory");
+		goto out;
+	}
+	json_object_foreach((json_t *)subs, name, m) {
+		const json_t *c = json_object_get(m, "ccgpu.claims");
+
+		if (!json_is_object(c))
+			continue;
+		if (strcmp(name, "cpu0") == 0)
+			cpu = json_deep_copy(c);
+		else if (strncmp(name, "GPU-", 4) == 0)
+			json_object_set(gpus, name, (json_t *)c);
+	}
+	if (cpu == NULL) {
+		st = ccg_error_set(err, CCG_ERR_MALFORMED, "token.submods.cpu0", "no CPU claims in the token");
+		goto out;
+	}
+	json_object_set(doc, "ccgpu-composite", json_object_get(cpu, "ccgpu-composite"));
+	json_object_del(cpu, "ccgpu-composite");
+	/* the GPUs' overall claims, which the daemon keeps in cpu0 as "ccgpu-gpu" (verifier/appraise.c) */
+	{
+		json_t *gpu = json_is_object(json_object_get(cpu, "ccgpu-gpu"))
+				      ? json_deep_copy(json_object_get(cpu, "ccgpu-gpu"))
+				      : json_object();
+
+		json_object_del(cpu, "ccgpu-gpu");
+		json_object_set(gpu, "submods", gpus);
+		json_object_set_new(doc, "gpu", gpu);
+	}
+	json_object_set_new(doc, "cpu", cpu);
+	/* a token of a failed composite has no composite claims: its GPUs are then read from the top */
+	json_object_set(doc, "submods", gpus);
+	if ((text = json_dumps(doc, JSON_COMPACT)) == NULL) {
+		st = ccg_error_set(err, CCG_ERR_NOMEM, "token.claims", "no memory");
+		goto out;
+	}
+	st = ccg_claims_from_json(text, strlen(text), out, err);
+out:
+	free(text);
+	json_decref(gpus);
+	json_decref(doc);
+	return st;
+}
+
+/* a token's refusal: which answer it gets */
+enum tok_refusal { TOK_INVALID, TOK_NO_TEE_KEY, TOK_MALFORMED, TOK_INTERNAL };
+
+/* everything a release takes from the token, verified now (ccg_ear_verify), into a new result */
+static enum ccg_status tok_verify(const json_t *jwks, const char *token, const uint8_t h[CCG_SHA384_LEN], int64_t now,
+				  struct tok_result **out, enum tok_refusal *why, struct ccg_error *err)
+{
+	struct tok_result *t = calloc(1, sizeof(*t));
+	const char *status;
+	enum ccg_status st;
+
+	*out = NULL;
+	*why = TOK_INTERNAL;
+	if (t == NULL)
+		return ccg_error_set(err, CCG_ERR_NOMEM, "token", "no memory");
+	/* the token authenticates the workload: this daemon's signature, iat <= now < exp */
+	if ((st = ccg_ear_verify(token, jwks, now, &t->claims, err)) != CCG_OK) {
+		*why = TOK_INVALID;
+		goto out;
+	}
+	/* decided in the transaction, after the parties' policies, so that a refusal names the party's rule */
+	status = json_string_value(json_object_get(t->claims, "ear.status"));
+	snprintf(t->ear_status, sizeof(t->ear_status), "%s", status != NULL ? status : "(none)");
+	/* cnf.jwk → the HPKE suite, the public key bytes and the RFC 7638 thumbprint */
+	{
+		const json_t *jwk = json_object_get(json_object_get(t->claims, "cnf"), "jwk");
+
+		if ((st = ccg_tee_jwk_hpke(jwk, &t->suite, t->pk, &t->pk_len, err)) != CCG_OK ||
+		    (st = ccg_tee_jwk_thumbprint(jwk, t->to, err)) != CCG_OK) {
+			*why = TOK_NO_TEE_KEY;
+			goto out;
+		}
+	}
+	if ((st = token_claims(t->claims, &t->cl, err)) != CCG_OK) {
+		*why = st == CCG_ERR_NOMEM ? TOK_INTERNAL : TOK_MALFORMED;
+		goto out;
+	}
+	memcpy(t->hash, h, CCG_SHA384_LEN);
+	ccg_hex_encode(h, CCG_SHA384_LEN, t->token_hash);
+	t->exp = json_integer_value(json_object_get(t->claims, "exp"));
+	*out = t;
+	t = NULL;
+out:
+	tok_result_free(t);
+	return st;
+}
+
+/*
+ * tok_get: the verified token (memoised: see above), its time checked at
+ * now; release it with tok_put. Refusals as tok_verify's.
+ */
+static enum ccg_status tok_get(struct vd *d, const char *token, int64_t now, struct tok_result **out,
+			       enum tok_refusal *why, struct ccg_error *err)
+{
+	struct vd_vc_cache *c = d->vc_cache;
+	struct tok_result *t = NULL, **slot = NULL;
+	uint8_t h[CCG_SHA384_LEN];
+	enum ccg_status st;
+
+	*out = NULL;
+	*why = TOK_INTERNAL;
+	if (ccg_sha384((const uint8_t *)token, strlen(token), h) != CCG_OK)
+		return ccg_error_set(err, CCG_ERR_CRYPTO, "token", "SHA-384");
+	pthread_mutex_lock(&c->mu);
+	for (size_t i = 0; i < TOK_CACHE; i++)
+		if (c->tok[i] != NULL && CRYPTO_memcmp(c->tok[i]->hash, h, sizeof(h)) == 0) {
+			t = c->tok[i];
+			t->refs++;
+			t->used = ++c->tick;
+			break;
+		}
+	pthread_mutex_unlock(&c->mu);
+	if (t != NULL) {
+		/* the signature and claims hold for these bytes; the time is checked again, now */
+		if ((st = ccg_jwt_check_times(t->claims, now, err)) != CCG_OK) {
+			*why = TOK_INVALID;
+			pthread_mutex_lock(&c->mu);
+			t->refs--;
+			pthread_mutex_unlock(&c->mu);
+			return st;
+		}
+		*out = t;
+		return CCG_OK;
+	}
+	if ((st = tok_verify(c->jwks, token, h, now, &t, why, err)) != CCG_OK)
+		return st;
+	if (t == NULL)
+		return ccg_error_set(err, CCG_ERR_INTERNAL, "token", "no result");
+	t->refs = 1;
+	pthread_mutex_lock(&c->mu);
+	/* a free slot, else one expired, else the least recently used not in use */
+	for (size_t i = 0; i < TOK_CACHE; i++) {
+		struct tok_result *e = c->tok[i];
+
+		if (e == NULL) {
+			slot = &c->tok[i];
+			break;
+		}
+		if (e->refs == 0 && (slot == NULL || e->exp <= now || (*slot)->used > e->used))
+			slot = &c->tok[i];
+	}
+	if (slot != NULL) {
+		tok_result_free(*slot);
+		t->used = ++c->tick;
+		*slot = t;
+	} else {
+		t->refs = 0; /* not kept: tok_put frees it */
+	}
+	pthread_mutex_unlock(&c->mu);
+	*out = t;
+	return CCG_OK;
+}
+
+static void tok_put(struct vd *d, struct tok_result *t)
+{
+	bool kept = false;
+
+	if (t == NULL)
+		return;
+	pthread_mutex_lock(&d->vc_cache->mu);
+	for (size_t i = 0; i < TOK_CACHE; i++)
+		if (d->vc_cache->tok[i] == t) {
+			kept = true;
+			t->refs--;
+		}
+	pthread_mutex_unlock(&d->vc_cache->mu);
+	if (!kept)
+		tok_result_free(t);
 }
 
 /* ---- helpers ---- */
@@ -328,7 +549,8 @@ static void in_txn(struct vd *d, const struct vd_release_in *in, void *ctx, txn_
 
 		reply_clear(out);
 		ccg_error_clear(&err);
-		if ((st = ccg_store_begin(d->store, &txn, &err)) != CCG_OK)
+		/* every release-route transaction appends to the log: they take turns rather than fail serialisation */
+		if ((st = ccg_store_begin_serial(d->store, &txn, &err)) != CCG_OK)
 			break;
 		st = fn(d, in, ctx, txn, out, &err);
 		if (st == CCG_OK) {
@@ -345,14 +567,27 @@ static void in_txn(struct vd *d, const struct vd_release_in *in, void *ctx, txn_
 		problem_internal(out, in->route, st, &err);
 }
 
-/* loads the contract named in the path: 404 when none is registered */
-static enum ccg_status load_contract(struct ccg_store_txn *txn, const struct vd_release_in *in,
-				     struct ccg_vcontract **vc, struct vd_reply *out, struct ccg_error *err)
+/*
+ * the contract named in the path, as stored and re-established (vc_get; put
+ * it back with vc_put): 404 when none is registered, 403 when the stored row
+ * is not in force as stored; in_force: also at the request's time (its
+ * validity period; a suspension or resume is taken outside it too: a party
+ * can always stop releases).
+ */
+static enum ccg_status load_contract(struct vd *d, struct ccg_store_txn *txn, const struct vd_release_in *in,
+				     bool in_force, struct ccg_vcontract **vc, struct vc_entry **vce,
+				     struct vd_reply *out, struct ccg_error *err)
 {
-	enum ccg_status st = ccg_vcontract_load(txn, in->contract, vc, err);
+	enum ccg_status st = vc_get(d, txn, in->contract, vc, vce, err);
 
+	if (st == CCG_OK && in_force)
+		st = ccg_vcontract_in_force(*vc, in->now, err);
 	if (st == CCG_ERR_NOT_FOUND)
 		problem(out, in->route, 404, "contract-unknown", "No contract of that name is registered", err, NULL);
+	else if (st == CCG_ERR_CONTRACT_NOT_IN_FORCE)
+		problem(out, in->route, 403, "contract-not-in-force",
+			"The stored contract is not in force as stored (changed outside the verifier), or not now", err,
+			NULL);
 	return st;
 }
 
@@ -395,6 +630,9 @@ static enum ccg_status do_contract(struct vd *d, const struct vd_release_in *in,
 		ccg_error_clear(err);
 		st = CCG_OK;
 	}
+	if (st == CCG_ERR_CONTRACT_NOT_IN_FORCE)
+		problem(out, in->route, 403, "contract-not-in-force",
+			"The stored contract is not in force as stored (changed outside the verifier)", err, NULL);
 	if (st != CCG_OK)
 		goto out;
 	/* a new version is asked for by a party registered in the version in force (a replay is caught here) */
@@ -476,9 +714,10 @@ static enum ccg_status do_upload(struct vd *d, const struct vd_release_in *in, v
 {
 	struct vd_upload_body *b = vctx;
 	struct ccg_vcontract *vc = NULL;
+	struct vc_entry *vce = NULL;
 	struct ccg_statement stmt;
 	struct ccg_secret *pt = NULL;
-	uint8_t aad[2 * CCG_SECRET_MAX_NAME + 32];
+	uint8_t aad[CCG_SECRETS_AAD_MAX];
 	size_t aad_len = 0, pt_len = 0, enc_len = CCG_HPKE_MAX_ENC_LEN;
 	json_t *doc = NULL;
 	const json_t *sec;
@@ -487,7 +726,7 @@ static enum ccg_status do_upload(struct vd *d, const struct vd_release_in *in, v
 	int64_t version = 0;
 	enum ccg_status st;
 
-	if ((st = load_contract(txn, in, &vc, out, err)) != CCG_OK ||
+	if ((st = load_contract(d, txn, in, true, &vc, &vce, out, err)) != CCG_OK ||
 	    (st = accept_statement(d, txn, in, vc, &stmt, out, err)) != CCG_OK ||
 	    (st = vc_doc(vc, &doc, err)) != CCG_OK)
 		goto out;
@@ -513,7 +752,8 @@ static enum ccg_status do_upload(struct vd *d, const struct vd_release_in *in, v
 		goto out;
 	}
 	pt_len = b->sealed_len - enc_len - CCG_HPKE_TAG_LEN;
-	if ((st = ccg_secrets_aad(vc->name, in->secret, vc->version, aad, sizeof(aad), &aad_len, err)) != CCG_OK)
+	/* sealed by the owner for this exact contract version: its id (content hash) is in the aad */
+	if ((st = ccg_secrets_aad(vc->name, in->secret, vc->id, 0, aad, sizeof(aad), &aad_len, err)) != CCG_OK)
 		goto out;
 	if (ccg_secret_new(pt_len, &pt) != CCG_OK) {
 		st = ccg_error_set(err, CCG_ERR_NOMEM, "secret", "no memory");
@@ -528,8 +768,8 @@ static enum ccg_status do_upload(struct vd *d, const struct vd_release_in *in, v
 			err, NULL);
 		goto out;
 	}
-	if ((st = ccg_secrets_put(txn, d->kek, vc->name, in->secret, pt->data, pt_len, stmt.party, &version, err)) !=
-		    CCG_OK ||
+	if ((st = ccg_secrets_put(txn, d->kek, vc->name, in->secret, vc->id, pt->data, pt_len, stmt.party, &version,
+				  err)) != CCG_OK ||
 	    (st = log_put(txn,
 			  json_pack("{s:s,s:s,s:s,s:I,s:s,s:I}", "type", "upload", "contract", vc->name, "secret",
 				    in->secret, "version", (json_int_t)version, "by", stmt.party, "time",
@@ -543,7 +783,7 @@ static enum ccg_status do_upload(struct vd *d, const struct vd_release_in *in, v
 out:
 	ccg_secret_free(pt);
 	json_decref(doc);
-	ccg_vcontract_free(vc);
+	vc_put(d, vc, vce);
 	return st;
 }
 
@@ -570,13 +810,14 @@ static enum ccg_status do_suspend(struct vd *d, const struct vd_release_in *in, 
 	const char *secret = ((const char *)vctx)[0] != '\0' ? vctx : NULL;
 	bool on = in->route == VD_RR_SUSPEND;
 	struct ccg_vcontract *vc = NULL;
+	struct vc_entry *vce = NULL;
 	struct ccg_statement stmt;
 	json_t *doc = NULL, *by = NULL;
 	const json_t *sec = NULL;
 	uint64_t index = 0;
 	enum ccg_status st;
 
-	if ((st = load_contract(txn, in, &vc, out, err)) != CCG_OK ||
+	if ((st = load_contract(d, txn, in, false, &vc, &vce, out, err)) != CCG_OK ||
 	    (st = accept_statement(d, txn, in, vc, &stmt, out, err)) != CCG_OK ||
 	    (st = vc_doc(vc, &doc, err)) != CCG_OK)
 		goto out;
@@ -611,7 +852,7 @@ static enum ccg_status do_suspend(struct vd *d, const struct vd_release_in *in, 
 out:
 	json_decref(by);
 	json_decref(doc);
-	ccg_vcontract_free(vc);
+	vc_put(d, vc, vce);
 	return st;
 }
 
@@ -633,79 +874,14 @@ static void h_suspend(struct vd *d, const struct vd_release_in *in, struct vd_re
 
 struct release_ctx {
 	struct vd_release_body b;
-	struct ccg_claims *claims;
-	enum ccg_hpke_suite suite;
-	uint8_t pk[CCG_HPKE_MAX_PK_LEN];
-	size_t pk_len;
-	char ear_status[32]; /* the token's overall ear.status */
-	char to[64];         /* RFC 7638 thumbprint of cnf.jwk */
-	char token_hash[97]; /* SHA-384 hex of the token */
+	struct tok_result *tok;    /* the verified token (tok_get) */
+	struct ccg_hpke_ctx *hpke; /* SetupBaseS to the TEE key, made before the transaction */
+	uint8_t enc[CCG_HPKE_MAX_ENC_LEN];
+	size_t enc_len;
 	/* a refusal to log after the release transaction rolled back */
 	bool deny;
 	char party[CCG_ERROR_WHERE_MAX], rule[CCG_ERROR_WHERE_MAX];
 };
-
-/* cnf.jwk → the HPKE suite, the public key bytes and the RFC 7638 thumbprint */
-static enum ccg_status tee_key(const json_t *jwk, struct release_ctx *c, struct ccg_error *err)
-{
-	enum ccg_status st = ccg_tee_jwk_hpke(jwk, &c->suite, c->pk, &c->pk_len, err);
-
-	return st != CCG_OK ? st : ccg_tee_jwk_thumbprint(jwk, c->to, err);
-}
-
-/* the claims document of the token's submods (the composite's shape: cpu0 holds the CPU's, GPU-n each GPU's) */
-static enum ccg_status token_claims(const json_t *claims, struct ccg_claims **out, struct ccg_error *err)
-{
-	const json_t *subs = json_object_get(claims, "submods"), *m;
-	json_t *doc = json_object(), *gpus = json_object(), *cpu = NULL;
-	const char *name;
-	char *text = NULL;
-	enum ccg_status st;
-
-	if (doc == NULL || gpus == NULL) {
-		st = ccg_error_set(err, CCG_ERR_NOMEM, "token.claims", "no memory");
-		goto out;
-	}
-	json_object_foreach((json_t *)subs, name, m) {
-		const json_t *c = json_object_get(m, "ccgpu.claims");
-
-		if (!json_is_object(c))
-			continue;
-		if (strcmp(name, "cpu0") == 0)
-			cpu = json_deep_copy(c);
-		else if (strncmp(name, "GPU-", 4) == 0)
-			json_object_set(gpus, name, (json_t *)c);
-	}
-	if (cpu == NULL) {
-		st = ccg_error_set(err, CCG_ERR_MALFORMED, "token.submods.cpu0", "no CPU claims in the token");
-		goto out;
-	}
-	json_object_set(doc, "ccgpu-composite", json_object_get(cpu, "ccgpu-composite"));
-	json_object_del(cpu, "ccgpu-composite");
-	/* the GPUs' overall claims, which the daemon keeps in cpu0 as "ccgpu-gpu" (verifier/appraise.c) */
-	{
-		json_t *gpu = json_is_object(json_object_get(cpu, "ccgpu-gpu"))
-				      ? json_deep_copy(json_object_get(cpu, "ccgpu-gpu"))
-				      : json_object();
-
-		json_object_del(cpu, "ccgpu-gpu");
-		json_object_set(gpu, "submods", gpus);
-		json_object_set_new(doc, "gpu", gpu);
-	}
-	json_object_set_new(doc, "cpu", cpu);
-	/* a token of a failed composite has no composite claims: its GPUs are then read from the top */
-	json_object_set(doc, "submods", gpus);
-	if ((text = json_dumps(doc, JSON_COMPACT)) == NULL) {
-		st = ccg_error_set(err, CCG_ERR_NOMEM, "token.claims", "no memory");
-		goto out;
-	}
-	st = ccg_claims_from_json(text, strlen(text), out, err);
-out:
-	free(text);
-	json_decref(gpus);
-	json_decref(doc);
-	return st;
-}
 
 /* who and what refused, from ccg_contract_release's error: "party/rule", a party that did not sign, the period */
 static void deny_who(const struct ccg_error *e, struct release_ctx *c)
@@ -736,23 +912,43 @@ static void problem_denied(struct vd_reply *out, const struct vd_release_in *in,
 		json_object_set_new(out->body, "rule", json_string(c->rule));
 }
 
+/* SetupBaseS to the token's TEE key: the KEM's key generation and DH, the release's costly part, done outside any transaction */
+static enum ccg_status hpke_setup(struct release_ctx *c, struct ccg_error *err)
+{
+	ccg_hpke_ctx_free(c->hpke);
+	c->hpke = NULL;
+	return ccg_hpke_setup_s(c->tok->suite, c->tok->pk, c->tok->pk_len, (const uint8_t *)CCG_HPKE_INFO_RELEASE,
+				strlen(CCG_HPKE_INFO_RELEASE), c->enc, sizeof(c->enc), &c->enc_len, &c->hpke, err);
+}
+
 static enum ccg_status do_release(struct vd *d, const struct vd_release_in *in, void *vctx, struct ccg_store_txn *txn,
 				  struct vd_reply *out, struct ccg_error *err)
 {
 	struct release_ctx *c = vctx;
+	const struct tok_result *t = c->tok;
 	struct ccg_vcontract *vc = NULL;
 	struct vc_entry *vce = NULL;
 	struct ccg_secret *pt = NULL;
 	json_t *whole = NULL, *one = NULL;
-	uint8_t *aad = NULL, *sealed = NULL;
-	size_t aad_len = 0, sealed_len = 0, enc_len;
+	uint8_t *aad = NULL, *ct = NULL;
+	size_t aad_len = 0, ct_len = 0;
 	uint64_t index = 0;
 	int64_t version = 0;
 	enum ccg_status st;
 
 	c->deny = false;
-	if ((st = vc_get(d, txn, c->b.contract, &vc, &vce, err)) == CCG_ERR_NOT_FOUND) {
+	st = vc_get(d, txn, c->b.contract, &vc, &vce, err);
+	if (st == CCG_ERR_NOT_FOUND) {
 		problem(out, in->route, 404, "contract-unknown", "No contract of that name is registered", err, NULL);
+		goto out;
+	}
+	if (st == CCG_ERR_CONTRACT_NOT_IN_FORCE) {
+		/* the stored row is not what the parties signed: refused and logged, never used */
+		snprintf(c->party, sizeof(c->party), "contract");
+		snprintf(c->rule, sizeof(c->rule), "%s", err->where);
+		problem_denied(out, in, 403, "contract-not-in-force",
+			       "The stored contract is not in force as stored (changed outside the verifier)", err, c);
+		c->deny = true;
 		goto out;
 	}
 	if (st != CCG_OK)
@@ -772,7 +968,8 @@ static enum ccg_status do_release(struct vd *d, const struct vd_release_in *in, 
 		c->deny = true;
 		goto out;
 	}
-	st = ccg_contract_release(vc->contract, vc->keys, c->b.secret, c->claims, in->now, err);
+	/* consent established when the row was loaded (once per row); the period and every policy decided now */
+	st = pol_contract_release_by(vc->contract, vc->consent, c->b.secret, t->cl, in->now, err);
 	if (st == CCG_ERR_NOT_FOUND) {
 		snprintf(c->party, sizeof(c->party), "contract");
 		snprintf(c->rule, sizeof(c->rule), "secret-unknown");
@@ -787,15 +984,23 @@ static enum ccg_status do_release(struct vd *d, const struct vd_release_in *in, 
 		goto out;
 	}
 	/* the verifier's own appraisal: only an affirming token gets a secret, whatever the parties allow */
-	if (strcmp(c->ear_status, "affirming") != 0) {
+	if (strcmp(t->ear_status, "affirming") != 0) {
 		snprintf(c->party, sizeof(c->party), "verifier");
 		snprintf(c->rule, sizeof(c->rule), "ear.status");
-		st = ccg_error_set(err, CCG_ERR_POLICY, "ear.status", "\"%.32s\", not affirming", c->ear_status);
+		st = ccg_error_set(err, CCG_ERR_POLICY, "ear.status", "\"%.32s\", not affirming", t->ear_status);
 		problem_denied(out, in, 403, "denied", "The token does not affirm the workload", err, c);
 		c->deny = true;
 		goto out;
 	}
-	st = ccg_secrets_get(txn, d->kek, c->b.contract, c->b.secret, &pt, &version, err);
+	st = ccg_secrets_get(txn, d->kek, c->b.contract, c->b.secret, vc->id, &pt, &version, err);
+	if (st == CCG_ERR_CONTRACT_MISMATCH) {
+		snprintf(c->party, sizeof(c->party), "verifier");
+		snprintf(c->rule, sizeof(c->rule), "contract-version");
+		problem_denied(out, in, 409, "secret-other-version",
+			       "The secret was uploaded for another version of the contract", err, c);
+		c->deny = true;
+		goto out;
+	}
 	if (st == CCG_ERR_NOT_FOUND) {
 		snprintf(c->party, sizeof(c->party), "verifier");
 		snprintf(c->rule, sizeof(c->rule), "not-uploaded");
@@ -805,29 +1010,37 @@ static enum ccg_status do_release(struct vd *d, const struct vd_release_in *in, 
 	}
 	if (st != CCG_OK)
 		goto out;
-	if ((st = ccg_hpke_release_aad(c->b.token, c->b.contract, c->b.secret, &aad, &aad_len, err)) != CCG_OK ||
-	    (st = ccg_hpke_seal(c->suite, c->pk, c->pk_len, (const uint8_t *)CCG_HPKE_INFO_RELEASE,
-				strlen(CCG_HPKE_INFO_RELEASE), aad, aad_len, pt->data, pt->len, &sealed, &sealed_len,
-				err)) != CCG_OK)
+	/* a context is sealed with once: a retried transaction gets a fresh one */
+	if (c->hpke == NULL || ccg_hpke_ctx_seq(c->hpke) != 0) {
+		if ((st = hpke_setup(c, err)) != CCG_OK)
+			goto out;
+	}
+	if ((st = ccg_hpke_release_aad(c->b.token, c->b.contract, c->b.secret, &aad, &aad_len, err)) != CCG_OK)
+		goto out;
+	if ((ct = malloc(pt->len + CCG_HPKE_TAG_LEN)) == NULL) {
+		st = ccg_error_set(err, CCG_ERR_NOMEM, "release", "no memory");
+		goto out;
+	}
+	if ((st = ccg_hpke_ctx_seal(c->hpke, aad, aad_len, pt->data, pt->len, ct, pt->len + CCG_HPKE_TAG_LEN, &ct_len,
+				    err)) != CCG_OK)
 		goto out;
 	if ((st = log_put(txn,
 			  json_pack("{s:s,s:s,s:s,s:s,s:s,s:I}", "type", "release", "contract", c->b.contract, "secret",
-				    c->b.secret, "to", c->to, "token", c->token_hash, "time", (json_int_t)in->now),
+				    c->b.secret, "to", t->to, "token", t->token_hash, "time", (json_int_t)in->now),
 			  &index, err)) != CCG_OK)
 		goto out;
-	enc_len = ccg_hpke_enc_len(c->suite);
 	reply_clear(out);
 	out->status = 200;
 	out->body = json_pack("{s:s,s:s,s:I,s:s,s:o,s:o,s:I}", "contract", c->b.contract, "secret", c->b.secret,
 			      "version", (json_int_t)version, "suite",
-			      c->suite == CCG_HPKE_P384_SHA384_AES256GCM ? VD_UPLOAD_SUITE : VD_SUITE_X25519, "enc",
-			      jose_b64_enc(sealed, enc_len), "ct", jose_b64_enc(sealed + enc_len, sealed_len - enc_len),
-			      "log_index", (json_int_t)index);
+			      t->suite == CCG_HPKE_P384_SHA384_AES256GCM ? VD_UPLOAD_SUITE : VD_SUITE_X25519, "enc",
+			      jose_b64_enc(c->enc, c->enc_len), "ct", jose_b64_enc(ct, ct_len), "log_index",
+			      (json_int_t)index);
 	if (out->body == NULL)
 		st = ccg_error_set(err, CCG_ERR_NOMEM, "release", "no memory");
 out:
 	free(aad);
-	free(sealed);
+	free(ct);
 	ccg_secret_free(pt);
 	json_decref(whole);
 	json_decref(one);
@@ -846,8 +1059,8 @@ static enum ccg_status do_deny_log(struct vd *d, const struct vd_release_in *in,
 	(void)out;
 	return log_put(txn,
 		       json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I}", "type", "denial", "contract", c->b.contract,
-				 "secret", c->b.secret, "to", c->to, "token", c->token_hash, "party", c->party, "rule",
-				 c->rule, "time", (json_int_t)in->now),
+				 "secret", c->b.secret, "to", c->tok->to, "token", c->tok->token_hash, "party",
+				 c->party, "rule", c->rule, "time", (json_int_t)in->now),
 		       NULL, err);
 }
 
@@ -855,9 +1068,7 @@ static void h_release(struct vd *d, const struct vd_release_in *in, struct vd_re
 {
 	struct release_ctx c;
 	struct ccg_error err;
-	json_t *jwks = NULL, *claims = NULL;
-	const char *status;
-	uint8_t h[CCG_SHA384_LEN];
+	enum tok_refusal why = TOK_INTERNAL;
 	enum ccg_status st;
 
 	memset(&c, 0, sizeof(c));
@@ -866,33 +1077,27 @@ static void h_release(struct vd *d, const struct vd_release_in *in, struct vd_re
 		problem_malformed(out, in->route, st, &err);
 		return;
 	}
-	/* the token authenticates the workload: this daemon's signature, iat <= now < exp */
-	if ((jwks = ccg_ear_key_jwks(d->key)) == NULL) {
-		problem_internal(out, in->route, CCG_ERR_NOMEM, NULL);
+	/* all public-key work before the transaction, which holds only reads, symmetric crypto and the inserts */
+	if ((st = tok_get(d, c.b.token, in->now, &c.tok, &why, &err)) != CCG_OK) {
+		switch (why) {
+		case TOK_INVALID:
+			problem(out, in->route, 401, "token-invalid",
+				"The token is not a valid EAR token of this verifier", &err, NULL);
+			break;
+		case TOK_NO_TEE_KEY:
+			problem(out, in->route, 403, "token-no-tee-key",
+				"The token binds no TEE key a secret can be wrapped to", &err, NULL);
+			break;
+		case TOK_MALFORMED: problem_malformed(out, in->route, st, &err); break;
+		case TOK_INTERNAL: problem_internal(out, in->route, st, &err); break;
+		}
 		goto out;
 	}
-	if ((st = ccg_ear_verify(c.b.token, jwks, in->now, &claims, &err)) != CCG_OK) {
-		problem(out, in->route, 401, "token-invalid", "The token is not a valid EAR token of this verifier",
-			&err, NULL);
-		goto out;
-	}
-	/* decided in the transaction, after the parties' policies, so that a refusal names the party's rule */
-	status = json_string_value(json_object_get(claims, "ear.status"));
-	snprintf(c.ear_status, sizeof(c.ear_status), "%s", status != NULL ? status : "(none)");
-	if ((st = tee_key(json_object_get(json_object_get(claims, "cnf"), "jwk"), &c, &err)) != CCG_OK) {
+	if ((st = hpke_setup(&c, &err)) != CCG_OK) {
 		problem(out, in->route, 403, "token-no-tee-key",
 			"The token binds no TEE key a secret can be wrapped to", &err, NULL);
 		goto out;
 	}
-	if ((st = token_claims(claims, &c.claims, &err)) != CCG_OK) {
-		problem_malformed(out, in->route, st, &err);
-		goto out;
-	}
-	if (ccg_sha384((const uint8_t *)c.b.token, strlen(c.b.token), h) != CCG_OK) {
-		problem_internal(out, in->route, CCG_ERR_CRYPTO, NULL);
-		goto out;
-	}
-	ccg_hex_encode(h, sizeof(h), c.token_hash);
 	in_txn(d, in, &c, do_release, out);
 	if (c.deny) {
 		struct vd_reply logged;
@@ -906,10 +1111,41 @@ static void h_release(struct vd *d, const struct vd_release_in *in, struct vd_re
 		}
 	}
 out:
-	ccg_claims_free(c.claims);
+	ccg_hpke_ctx_free(c.hpke);
+	tok_put(d, c.tok);
 	vd_release_body_cleanup(&c.b);
-	json_decref(claims);
-	json_decref(jwks);
+}
+
+/* ---- GET /v1/contracts/{contract} ---- */
+
+/*
+ * The contract version in force under the name, exactly as stored and
+ * re-established (a row that is not in force as stored is refused): a party
+ * compares its document with the one it signed before it uploads or
+ * suspends (trust on first use made checkable).
+ */
+static enum ccg_status do_contract_get(struct vd *d, const struct vd_release_in *in, void *vctx,
+				       struct ccg_store_txn *txn, struct vd_reply *out, struct ccg_error *err)
+{
+	struct ccg_vcontract *vc = NULL;
+	struct vc_entry *vce = NULL;
+	const uint8_t *canon;
+	size_t n = 0;
+	enum ccg_status st;
+
+	(void)vctx;
+	if ((st = load_contract(d, txn, in, false, &vc, &vce, out, err)) != CCG_OK)
+		goto out;
+	canon = ccg_contract_canonical(vc->contract, &n);
+	reply_clear(out);
+	out->status = 200;
+	out->body = json_pack("{s:s,s:I,s:s,s:s%}", "contract", vc->name, "version", (json_int_t)vc->version, "id",
+			      vc->id, "document", (const char *)canon, n);
+	if (out->body == NULL)
+		st = ccg_error_set(err, CCG_ERR_NOMEM, "contract", "no memory");
+out:
+	vc_put(d, vc, vce);
+	return st;
 }
 
 /* ---- start and dispatch ---- */
@@ -961,6 +1197,9 @@ enum ccg_status vd_release_init(struct vd *d, struct ccg_error *err)
 	if ((d->vc_cache = calloc(1, sizeof(*d->vc_cache))) == NULL)
 		return ccg_error_set(err, CCG_ERR_NOMEM, "release", "no memory");
 	pthread_mutex_init(&d->vc_cache->mu, NULL);
+	/* the token key is the daemon's for as long as it runs: its JWKS is made once */
+	if ((d->vc_cache->jwks = ccg_ear_key_jwks(d->key)) == NULL)
+		return ccg_error_set(err, CCG_ERR_NOMEM, "release", "no token key");
 	return vd_upload_key_make(&d->upload_key, &d->upload_jwk, err);
 }
 
@@ -969,6 +1208,9 @@ void vd_release_cleanup(struct vd *d)
 	if (d->vc_cache != NULL) {
 		for (size_t i = 0; i < VC_CACHE; i++)
 			ccg_vcontract_free(d->vc_cache->e[i].vc);
+		for (size_t i = 0; i < TOK_CACHE; i++)
+			tok_result_free(d->vc_cache->tok[i]);
+		json_decref(d->vc_cache->jwks);
 		pthread_mutex_destroy(&d->vc_cache->mu);
 		free(d->vc_cache);
 		d->vc_cache = NULL;
@@ -989,7 +1231,8 @@ const json_t *vd_upload_jwk(const struct vd *d)
 void vd_release_handle(struct vd *d, const struct vd_release_in *in, struct vd_reply *out)
 {
 	memset(out, 0, sizeof(*out));
-	if (in->route != VD_RR_RELEASE && (in->statement == NULL || in->statement[0] == '\0')) {
+	if (in->route != VD_RR_RELEASE && in->route != VD_RR_CONTRACT &&
+	    (in->statement == NULL || in->statement[0] == '\0')) {
 		struct ccg_error err;
 
 		ccg_error_clear(&err);
@@ -1004,6 +1247,7 @@ void vd_release_handle(struct vd *d, const struct vd_release_in *in, struct vd_r
 	case VD_RR_SUSPEND:
 	case VD_RR_RESUME: h_suspend(d, in, out); break;
 	case VD_RR_RELEASE: h_release(d, in, out); break;
+	case VD_RR_CONTRACT: in_txn(d, in, NULL, do_contract_get, out); break;
 	}
 	if (out->body == NULL)
 		problem_internal(out, in->route, CCG_ERR_NOMEM, NULL);

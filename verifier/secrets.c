@@ -13,7 +13,7 @@
 #include "common/json.h"
 #include "verifier/store.h"
 
-#define AAD_MAX (2 * CCG_SECRET_MAX_NAME + 2 + 24)
+#define AAD_MAX CCG_SECRETS_AAD_MAX
 #define ROW_MAX (4 * CCG_SECRET_MAX_LEN)
 
 static enum ccg_status check_name(const char *name, const char *where, struct ccg_error *err)
@@ -41,27 +41,47 @@ static enum ccg_status row_key(const char *contract, const char *secret, char ou
 	return CCG_OK;
 }
 
-enum ccg_status ccg_secrets_aad(const char *contract, const char *secret, int64_t version, uint8_t *out, size_t cap,
-				size_t *out_len, struct ccg_error *err)
+/* exactly CCG_SECRETS_ID_LEN lower-case hex digits */
+static bool id_ok(const char *id)
+{
+	if (id == NULL || strlen(id) != CCG_SECRETS_ID_LEN)
+		return false;
+	for (size_t i = 0; i < CCG_SECRETS_ID_LEN; i++)
+		if (!((id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'f')))
+			return false;
+	return true;
+}
+
+enum ccg_status ccg_secrets_aad(const char *contract, const char *secret, const char *contract_id, int64_t version,
+				uint8_t *out, size_t cap, size_t *out_len, struct ccg_error *err)
 {
 	enum ccg_status s;
-	size_t a, b;
-	int n;
+	size_t a, b, n;
 
 	if ((s = check_name(contract, "contract", err)) != CCG_OK || (s = check_name(secret, "secret", err)) != CCG_OK)
 		return s;
+	if (!id_ok(contract_id))
+		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "contract_id", "not %d lower-case hex digits",
+				     CCG_SECRETS_ID_LEN);
 	a = strlen(contract);
 	b = strlen(secret);
-	if (a + b + 2 + 21 > cap)
+	n = a + b + 2 + CCG_SECRETS_ID_LEN;
+	if (n + 1 + 21 > cap)
 		return ccg_error_set(err, CCG_ERR_INVALID_ARG, "secret.aad", "buffer too small");
 	memcpy(out, contract, a);
 	out[a] = 0;
 	memcpy(out + a + 1, secret, b);
 	out[a + 1 + b] = 0;
-	n = snprintf((char *)out + a + b + 2, cap - a - b - 2, "%lld", (long long)version);
-	if (n < 0)
-		return ccg_error_set(err, CCG_ERR_INTERNAL, "secret.aad", "version");
-	*out_len = a + b + 2 + (size_t)n;
+	memcpy(out + a + b + 2, contract_id, CCG_SECRETS_ID_LEN);
+	if (version > 0) {
+		int m = snprintf((char *)out + n + 1, cap - n - 1, "%lld", (long long)version);
+
+		if (m < 0)
+			return ccg_error_set(err, CCG_ERR_INTERNAL, "secret.aad", "version");
+		out[n] = 0;
+		n += 1 + (size_t)m;
+	}
+	*out_len = n;
 	return CCG_OK;
 }
 
@@ -125,8 +145,8 @@ static enum ccg_status row_load(struct ccg_store_txn *txn, const char *key, json
 }
 
 enum ccg_status ccg_secrets_put(struct ccg_store_txn *txn, const struct ccg_kek *kek, const char *contract,
-				const char *secret, const uint8_t *pt, size_t len, const char *by, int64_t *out_version,
-				struct ccg_error *err)
+				const char *secret, const char *contract_id, const uint8_t *pt, size_t len,
+				const char *by, int64_t *out_version, struct ccg_error *err)
 {
 	char key[CCG_STORE_MAX_KEY + 1];
 	uint8_t aad[AAD_MAX], wrapped[CCG_KEK_WRAPPED_LEN], *ct = NULL;
@@ -146,7 +166,7 @@ enum ccg_status ccg_secrets_put(struct ccg_store_txn *txn, const struct ccg_kek 
 	    (s = row_load(txn, key, &old, &version, err)) != CCG_OK)
 		return s;
 	version++;
-	if ((s = ccg_secrets_aad(contract, secret, version, aad, sizeof(aad), &aad_len, err)) != CCG_OK)
+	if ((s = ccg_secrets_aad(contract, secret, contract_id, version, aad, sizeof(aad), &aad_len, err)) != CCG_OK)
 		goto out;
 	if (ccg_secret_new(CCG_KEK_DK_LEN, &dk) != CCG_OK ||
 	    (ct = malloc(len + CCG_KEK_IV_LEN + CCG_KEK_TAG_LEN)) == NULL) {
@@ -161,8 +181,9 @@ enum ccg_status ccg_secrets_put(struct ccg_store_txn *txn, const struct ccg_kek 
 	if ((s = ccg_aes256gcm_seal(dk->data, aad, aad_len, pt, len, ct, err)) != CCG_OK ||
 	    (s = ccg_kek_wrap(kek, dk->data, aad, aad_len, wrapped, &wlen, err)) != CCG_OK)
 		goto out;
-	row = json_pack("{s:I,s:s,s:o,s:o}", "version", (json_int_t)version, "by", by, "wrapped_key",
-			b64(wrapped, wlen), "ciphertext", b64(ct, len + CCG_KEK_IV_LEN + CCG_KEK_TAG_LEN));
+	row = json_pack("{s:I,s:s,s:s,s:o,s:o}", "version", (json_int_t)version, "by", by, "contract_id", contract_id,
+			"wrapped_key", b64(wrapped, wlen), "ciphertext",
+			b64(ct, len + CCG_KEK_IV_LEN + CCG_KEK_TAG_LEN));
 	if (row == NULL || (text = json_dumps(row, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
 		s = ccg_error_set(err, CCG_ERR_NOMEM, "secret", "no memory");
 		goto out;
@@ -182,8 +203,8 @@ out:
 }
 
 enum ccg_status ccg_secrets_get(struct ccg_store_txn *txn, const struct ccg_kek *kek, const char *contract,
-				const char *secret, struct ccg_secret **out, int64_t *out_version,
-				struct ccg_error *err)
+				const char *secret, const char *contract_id, struct ccg_secret **out,
+				int64_t *out_version, struct ccg_error *err)
 {
 	char key[CCG_STORE_MAX_KEY + 1];
 	uint8_t aad[AAD_MAX], *wrapped = NULL, *ct = NULL;
@@ -200,7 +221,24 @@ enum ccg_status ccg_secrets_get(struct ccg_store_txn *txn, const struct ccg_kek 
 	if (row == NULL)
 		return ccg_error_set(err, CCG_ERR_NOT_FOUND, "secret", "\"%.64s\" of \"%.64s\" was never uploaded",
 				     secret, contract);
-	if ((s = ccg_secrets_aad(contract, secret, version, aad, sizeof(aad), &aad_len, err)) != CCG_OK ||
+	/* the version it was uploaded for: another one is named (the AEAD below binds it whatever the row says) */
+	{
+		const char *was = json_string_value(json_object_get(row, "contract_id"));
+
+		if (was == NULL) {
+			s = ccg_error_set(err, CCG_ERR_MALFORMED, "secret.row", "no contract_id");
+			goto out;
+		}
+		if (contract_id == NULL || strcmp(was, contract_id) != 0) {
+			s = ccg_error_set(
+				err, CCG_ERR_CONTRACT_MISMATCH, "secret.contract_id",
+				"\"%.64s\" was uploaded for contract version %.16s..., the contract in force is "
+				"%.16s...: its owner uploads it again for this version",
+				secret, was, contract_id != NULL ? contract_id : "?");
+			goto out;
+		}
+	}
+	if ((s = ccg_secrets_aad(contract, secret, contract_id, version, aad, sizeof(aad), &aad_len, err)) != CCG_OK ||
 	    (s = b64_member(row, "wrapped_key", CCG_KEK_WRAPPED_LEN, &wrapped, &wlen, err)) != CCG_OK ||
 	    (s = b64_member(row, "ciphertext", CCG_SECRET_MAX_LEN + CCG_KEK_IV_LEN + CCG_KEK_TAG_LEN, &ct, &ct_len,
 			    err)) != CCG_OK)

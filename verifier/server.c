@@ -95,8 +95,9 @@ enum route {
 	R_SECRET,
 	R_SUSPEND,
 	R_RESUME,
-	R_RELEASE,   /* secret release (branch release) */
-	R_VEVIDENCE, /* the verifier's own evidence (branch vtee) */
+	R_RELEASE,       /* secret release (branch release) */
+	R_VEVIDENCE,     /* the verifier's own evidence (branch vtee) */
+	R_CONTRACT_HELD, /* the contract version in force under a name (branch releasefast) */
 	R_COUNT
 };
 
@@ -127,6 +128,8 @@ static const struct {
 	[R_RELEASE] = {"/v1/release", "POST", true},
 	/* the verifier's own TEE evidence binding its keys (verifier/vevidence.h) */
 	[R_VEVIDENCE] = {"/v1/verifier/evidence", "GET", false},
+	/* what the verifier holds under a contract's name, for the parties to compare (verifier/release.h) */
+	[R_CONTRACT_HELD] = {"/v1/contracts/{contract}", "GET", false},
 };
 
 static const char *const route_labels[R_COUNT] = {"/v1/challenge",
@@ -146,7 +149,8 @@ static const char *const route_labels[R_COUNT] = {"/v1/challenge",
 						  "/v1/contracts/{contract}/suspend",
 						  "/v1/contracts/{contract}/resume",
 						  "/v1/release",
-						  "/v1/verifier/evidence"};
+						  "/v1/verifier/evidence",
+						  "/v1/contracts/{contract}"};
 
 void vd_routes_print(FILE *f)
 {
@@ -535,7 +539,7 @@ static enum MHD_Result h_release_route(struct MHD_Connection *c, struct req *r, 
 {
 	static const enum vd_release_route map[R_COUNT] = {
 		[R_CONTRACTS] = VD_RR_CONTRACTS, [R_SECRET] = VD_RR_SECRET,   [R_SUSPEND] = VD_RR_SUSPEND,
-		[R_RESUME] = VD_RR_RESUME,       [R_RELEASE] = VD_RR_RELEASE,
+		[R_RESUME] = VD_RR_RESUME,       [R_RELEASE] = VD_RR_RELEASE, [R_CONTRACT_HELD] = VD_RR_CONTRACT,
 	};
 	struct vd_release_in in = {
 		.route = map[r->route],
@@ -647,7 +651,8 @@ static enum MHD_Result dispatch(struct MHD_Connection *c, struct req *r)
 	case R_SECRET:
 	case R_SUSPEND:
 	case R_RESUME:
-	case R_RELEASE: ret = h_release_route(c, r, rt); break;
+	case R_RELEASE:
+	case R_CONTRACT_HELD: ret = h_release_route(c, r, rt); break;
 	case R_VEVIDENCE: ret = h_vevidence(c, r); break;
 	default: ret = send_problem(c, r, P_INTERNAL, NULL, "route"); break;
 	}

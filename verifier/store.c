@@ -286,7 +286,7 @@ enum ccg_status ccg_store_nonce_count(struct ccg_store *s, int64_t now, uint64_t
 	return st;
 }
 
-enum ccg_status ccg_store_begin(struct ccg_store *s, struct ccg_store_txn **out, struct ccg_error *err)
+static enum ccg_status begin_with(struct ccg_store *s, bool serial, struct ccg_store_txn **out, struct ccg_error *err)
 {
 	struct ccg_store_txn *t;
 	enum ccg_status st;
@@ -299,13 +299,25 @@ enum ccg_status ccg_store_begin(struct ccg_store *s, struct ccg_store_txn **out,
 		free(t);
 		return st;
 	}
-	if ((st = s->ops->begin(t->conn, err)) != CCG_OK) {
+	if ((st = (serial ? s->ops->begin_serial : s->ops->begin)(t->conn, err)) != CCG_OK) {
+		if (serial)
+			s->ops->rollback(t->conn); /* BEGIN may have run before the lock failed */
 		give_back(s, t->conn, is_broken(st));
 		free(t);
 		return st;
 	}
 	*out = t;
 	return CCG_OK;
+}
+
+enum ccg_status ccg_store_begin(struct ccg_store *s, struct ccg_store_txn **out, struct ccg_error *err)
+{
+	return begin_with(s, false, out, err);
+}
+
+enum ccg_status ccg_store_begin_serial(struct ccg_store *s, struct ccg_store_txn **out, struct ccg_error *err)
+{
+	return begin_with(s, true, out, err);
 }
 
 enum ccg_status ccg_store_commit(struct ccg_store_txn *t, struct ccg_error *err)

@@ -101,6 +101,19 @@ CCG_MUST_USE enum ccg_status ccg_store_nonce_count(struct ccg_store *s, int64_t 
  * CCG_ERR_STORE_CONFLICT and the caller may retry the whole transaction.
  */
 CCG_MUST_USE enum ccg_status ccg_store_begin(struct ccg_store *s, struct ccg_store_txn **out, struct ccg_error *err);
+/*
+ * ccg_store_begin_serial (branch releasefast): a transaction that runs alone
+ * among the transactions begun this way, on every pool and replica sharing
+ * the store: on PostgreSQL it first waits for a transaction-scoped advisory
+ * lock and then reads at READ COMMITTED (each statement sees what committed
+ * before it, so writers that take turns never fail serialisation); on SQLite
+ * it is ccg_store_begin (BEGIN IMMEDIATE already takes the one write lock).
+ * For writers that all touch the same rows (the release log's size and
+ * nodes): they wait for each other instead of failing and retrying. Every
+ * writer of those rows must begin this way.
+ */
+CCG_MUST_USE enum ccg_status ccg_store_begin_serial(struct ccg_store *s, struct ccg_store_txn **out,
+						    struct ccg_error *err);
 CCG_MUST_USE enum ccg_status ccg_store_commit(struct ccg_store_txn *t, struct ccg_error *err);
 void ccg_store_rollback(struct ccg_store_txn *t);
 

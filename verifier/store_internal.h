@@ -13,6 +13,12 @@ struct store_ops {
 	void (*disconnect)(void *conn);
 	/* transaction control: "BEGIN"-like, commit, rollback (rollback never fails the caller) */
 	enum ccg_status (*begin)(void *conn, struct ccg_error *err);
+	/*
+	 * begin_serial: a transaction that first waits for the store-wide lock of serial writers (taken by
+	 * every caller of ccg_store_begin_serial, on every replica) and whose statements then see what
+	 * committed before them
+	 */
+	enum ccg_status (*begin_serial)(void *conn, struct ccg_error *err);
 	/* begin_migration: a transaction whose statements see what committed before them (after the lock) */
 	enum ccg_status (*begin_migration)(void *conn, struct ccg_error *err);
 	enum ccg_status (*commit)(void *conn, struct ccg_error *err);

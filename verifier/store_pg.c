@@ -106,6 +106,22 @@ static enum ccg_status pq_begin(void *conn, struct ccg_error *err)
 	return exec(conn, "BEGIN ISOLATION LEVEL SERIALIZABLE", "store.begin", err);
 }
 
+/* the advisory lock serial writers take in turn ("ccgpulog" in ASCII; not the migrators') */
+#define SERIAL_LOCK "x'63636770756c6f67'::bigint"
+
+/*
+ * The lock first, then READ COMMITTED: each statement takes a new snapshot
+ * after the lock is held, so it sees what the previous holder committed
+ * (under SERIALIZABLE the snapshot of the lock statement itself would be
+ * older than that commit, and the writes would fail serialisation).
+ */
+static enum ccg_status pq_begin_serial(void *conn, struct ccg_error *err)
+{
+	enum ccg_status st = exec(conn, "BEGIN ISOLATION LEVEL READ COMMITTED", "store.begin", err);
+
+	return st != CCG_OK ? st : exec(conn, "SELECT pg_advisory_xact_lock(" SERIAL_LOCK ")", "store.begin.lock", err);
+}
+
 /*
  * READ COMMITTED: each statement takes a new snapshot, so a migrator that
  * waited for the advisory lock sees the tables its predecessor committed
@@ -345,6 +361,7 @@ const struct store_ops ccg_store_pg_ops = {
 	.connect = pq_connect,
 	.disconnect = pq_disconnect,
 	.begin = pq_begin,
+	.begin_serial = pq_begin_serial,
 	.begin_migration = pq_begin_migration,
 	.commit = pq_commit,
 	.rollback = pq_rollback,

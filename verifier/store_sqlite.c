@@ -335,6 +335,7 @@ const struct store_ops ccg_store_sqlite_ops = {
 	.connect = sq_connect,
 	.disconnect = sq_disconnect,
 	.begin = sq_begin,
+	.begin_serial = sq_begin,
 	.begin_migration = sq_begin,
 	.commit = sq_commit,
 	.rollback = sq_rollback,

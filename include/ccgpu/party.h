@@ -203,6 +203,7 @@ CCG_API CCG_MUST_USE enum ccg_status ccg_vevidence_check(const uint8_t *doc, siz
 #define CCG_PARTY_UPLOAD_ALG "HPKE-P384-SHA384-AES256GCM"
 #define CCG_PARTY_MAX_ANSWER (1u << 20)    /* bytes of any answer the party reads */
 #define CCG_PARTY_MAX_SECRET (64u * 1024u) /* bytes of a secret (the daemon's bound) */
+#define CCG_PARTY_CONTRACT_ID_LEN 96       /* hex digits of a contract version's id (SHA-384 of its canonical form) */
 #define CCG_PARTY_MAX_NAME 128             /* bytes of a contract or secret name */
 #define CCG_PARTY_MAX_URL 1024
 
@@ -270,14 +271,18 @@ CCG_API CCG_MUST_USE enum ccg_status ccg_party_upload_key(const json_t *jwk, uin
  * ccg_party_upload_body: the PUT /v1/contracts/{contract}/secrets/{secret}
  * body sealing data (len bytes, at most CCG_PARTY_MAX_SECRET) to pk: HPKE
  * base mode DHKEM(P-384)/HKDF-SHA384/AES-256-GCM, info "ccgpu-secret-upload/v1",
- * aad = contract ‖ 0x00 ‖ secret ‖ 0x00 ‖ decimal version, as
- * {"suite","kid","enc","ct"} (base64url). *out is malloc'd JSON text. Names
- * that fail ccg_party_name_ok or a version < 1: CCG_ERR_INVALID_ARG at
- * "party.input"; too long: CCG_ERR_TOO_LARGE.
+ * aad = contract ‖ 0x00 ‖ secret ‖ 0x00 ‖ contract_id, the id of the contract
+ * version this party signed (CCG_PARTY_CONTRACT_ID_LEN hex digits,
+ * ccg_contract_id): the verifier opens it only while it holds exactly that
+ * version. The body is {"suite","kid","enc","ct"} (base64url); *out is
+ * malloc'd JSON text. Names that fail ccg_party_name_ok or a contract_id of
+ * another length: CCG_ERR_INVALID_ARG at "party.input"; too long:
+ * CCG_ERR_TOO_LARGE.
  */
 CCG_API CCG_MUST_USE enum ccg_status ccg_party_upload_body(const uint8_t pk[97], const char *kid, const char *contract,
-							   const char *secret, int64_t version, const uint8_t *data,
-							   size_t len, char **out, struct ccg_error *err);
+							   const char *secret, const char *contract_id,
+							   const uint8_t *data, size_t len, char **out,
+							   struct ccg_error *err);
 
 /*
  * ccg_party_upload_body_file: ccg_party_upload_body on the bytes of the
@@ -288,8 +293,32 @@ CCG_API CCG_MUST_USE enum ccg_status ccg_party_upload_body(const uint8_t pk[97],
  */
 CCG_API CCG_MUST_USE enum ccg_status ccg_party_upload_body_file(const uint8_t pk[97], const char *kid,
 								const char *contract, const char *secret,
-								int64_t version, const char *path, char **out,
+								const char *contract_id, const char *path, char **out,
 								struct ccg_error *err);
+
+/* ---- branch releasefast (issue 14): the contract the verifier holds is the one this party signed ---- */
+
+/*
+ * ccg_party_contract_held_check: body (GET /v1/contracts/{name}'s answer:
+ * {"contract", "version", "id", "document"}) names contract name and holds
+ * exactly the canonical bytes canon (canon_len) with id id, the version this
+ * party signed. Otherwise CCG_ERR_CONTRACT_MISMATCH naming "party.contract"
+ * (the held version and id beside this party's): an operator who registered
+ * its own contract under the name first, or any other version, is refused
+ * before anything is sent. A body that is not that answer: CCG_ERR_MALFORMED
+ * naming "party.contract".
+ */
+CCG_API CCG_MUST_USE enum ccg_status ccg_party_contract_held_check(const uint8_t *body, size_t len, const char *name,
+								   const uint8_t *canon, size_t canon_len,
+								   const char *id, struct ccg_error *err);
+
+/*
+ * ccg_party_contract_held: GET /v1/contracts/{name} from v (a refusal named
+ * "party.contract"), then ccg_party_contract_held_check on its answer.
+ */
+CCG_API CCG_MUST_USE enum ccg_status ccg_party_contract_held(const struct ccg_party_verifier *v, const char *name,
+							     const uint8_t *canon, size_t canon_len, const char *id,
+							     struct ccg_error *err);
 
 /* A verified signed tree head, its JWS text and the key it verified under. */
 struct ccg_party_head {

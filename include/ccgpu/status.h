@@ -132,6 +132,10 @@ enum ccg_status {
 	CCG_ERR_TOKEN_STATUS = 1702,     /* an EAR token's ear.status is not "affirming" */
 	/* party CLI (branch party, issue 14) */
 	CCG_ERR_PEER_REFUSED = 1460, /* the verifier refused a party's request (an HTTP problem answer) */
+	/* contracts re-established on every load, secrets bound to a contract version (branch releasefast, issue 14) */
+	CCG_ERR_CONTRACT_NOT_IN_FORCE =
+		1410, /* a stored contract row is not in force as stored (changed outside the daemon) */
+	CCG_ERR_CONTRACT_MISMATCH = 1411, /* bound to another contract version (its content hash differs) */
 };
 
 /* --- branch att (issue 10): shared conventions of the attestation API --- */

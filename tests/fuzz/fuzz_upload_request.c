@@ -4,8 +4,8 @@
  * (verifier/release_req.h): any bytes as {"suite", "kid", "enc", "ct"},
  * then, as the daemon does, the sealed secret opened with a fixed upload key
  * (DeriveKeyPair of a fixed ikm: its private half is in this file, for the
- * fuzzer only) for contract "llm-serving", secret "model-key", contract
- * version 2. The corpus holds an upload sealed to that key
+ * fuzzer only) for contract "llm-serving", secret "model-key", the contract
+ * version whose id is FUZZ_CONTRACT_ID. The corpus holds an upload sealed to that key
  * (corpus/upload_request/valid.json), so mutations start from a body that
  * opens. An accepted body must have a 97-byte enc and a ciphertext within
  * the secret bound; a secret that opens must be the sealed one's length; a
@@ -18,6 +18,10 @@
 #include "fuzz.h"
 #include "verifier/release_req.h"
 #include "verifier/secrets.h"
+
+/* the id (SHA-384 hex) of the contract version the seeds were sealed for */
+#define FUZZ_CONTRACT_ID \
+	"5a1c0ffee5a1c0ffee5a1c0ffee5a1c0ffee5a1c0ffee5a1c0ffee5a1c0ffee5a1c0ffee5a1c0ffee5a1c0ffee5a1c0f"
 
 static EVP_PKEY *key;
 
@@ -52,7 +56,8 @@ int ccg_fuzz_verdict(const uint8_t *data, size_t size)
 	if (b.sealed_len < CCG_HPKE_MAX_ENC_LEN + CCG_HPKE_TAG_LEN + 1 ||
 	    b.sealed_len > CCG_HPKE_MAX_ENC_LEN + CCG_HPKE_TAG_LEN + CCG_SECRET_MAX_LEN || b.kid[0] == '\0')
 		abort();
-	if (ccg_secrets_aad("llm-serving", "model-key", 2, aad, sizeof(aad), &aad_len, NULL) != CCG_OK ||
+	if (ccg_secrets_aad("llm-serving", "model-key", FUZZ_CONTRACT_ID, 0, aad, sizeof(aad), &aad_len, NULL) !=
+		    CCG_OK ||
 	    (pt = malloc(b.sealed_len)) == NULL)
 		abort();
 	st = ccg_hpke_open(CCG_HPKE_P384_SHA384_AES256GCM, key, b.sealed, b.sealed_len,

@@ -134,12 +134,14 @@ expect "acme pushes the contract signed by both" 0 "logged as entry 0: .*\"type\
   as acme v1 contract push "$tmp/contract.json" "$tmp/acme.sig" "$tmp/clinic.sig"
 expect "the same version again is refused (a 400/403/409 problem)" 3 "party.request: .*HTTP (400|403|409)" -- \
   as clinic v1 contract push "$tmp/contract.json" "$tmp/acme.sig" "$tmp/clinic.sig"
-expect "acme uploads model-key (sealed to keys.upload, contract version from the file)" 0 "\"type\":\"upload\"" -- \
+expect "acme uploads model-key (sealed to keys.upload for the contract file's id, once v1 holds exactly it)" 0 "\"type\":\"upload\"" -- \
   as acme v1 secret put "$tmp/contract.json" model-key "$tmp/model-key.bin"
 expect "clinic uploads dataset-key" 0 "\"type\":\"upload\"" -- \
-  as clinic v1 secret put story dataset-key "$tmp/dataset-key.bin" --contract-version 1
+  as clinic v1 secret put "$tmp/contract.json" dataset-key "$tmp/dataset-key.bin"
+expect "secret put names the contract by the file this party signed, not by a name" 2 "CONTRACT is the contract file" -- \
+  as clinic v1 secret put story dataset-key "$tmp/dataset-key.bin"
 expect "clinic may not upload acme's secret (only the owner)" 3 "HTTP 403" -- \
-  as clinic v1 secret put story model-key "$tmp/dataset-key.bin" --contract-version 1
+  as clinic v1 secret put "$tmp/contract.json" model-key "$tmp/dataset-key.bin"
 expect "a party the contract does not name is refused" 3 "HTTP 403" -- \
   "$party" --verifier "$url_v1" --party mallory --key "$tmp/tee.pem" --state "$tmp/state-mallory" \
   --verifier-tpm-ak "$tmp/v1-ak.pem" suspend story
@@ -204,6 +206,31 @@ for r in v2 v3; do
   config "$r" "${!t}" "kek = \"file:$tmp/shared.kek\"" "signing_key = $tmp/shared-ear.pem"
   start_vd "$r" "$pgurl" "127.0.0.1:0" || tap_bail "replica $r did not start: $(tail -3 "$tmp/$r.log")"
 done
+step "the operator registers its own contract under the parties' name first (trust on first use): the owners refuse"
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out "$tmp/operator.pem" 2>/dev/null
+openssl pkey -in "$tmp/operator.pem" -pubout -out "$tmp/operator.pub" 2>/dev/null
+# acme's real public key (it is public) beside the operator's; threshold 1, met by the operator alone
+python3 - "$tmp" <<'PY'
+import json, sys
+t = sys.argv[1]
+r = lambda f: open(t + "/" + f).read()
+c = json.load(open(t + "/contract.json"))
+c["parties"] = [{"id": "acme", "role": "model-owner", "public-key": r("acme.pub"), "policy": r("acme.policy")},
+                {"id": "operator", "role": "operator", "public-key": r("operator.pub"), "policy": r("acme.policy")}]
+c["secrets"] = [{"owner": "acme", "name": "model-key", "requires": ["operator"]}]
+c["threshold"] = 1
+json.dump(c, open(t + "/rogue.json", "w"), indent=2)
+PY
+expect "the operator signs its contract" 0 "" -- "$cp" sign "$tmp/rogue.json" --key "$tmp/operator.pem" --party operator --output "$tmp/operator.sig"
+expect "the operator registers it as \"story\" at v2 before the parties do" 0 "\"type\":\"contract\"" -- \
+  as operator v2 contract push "$tmp/rogue.json" "$tmp/operator.sig"
+expect "acme's secret put refuses: the verifier holds another contract than the one acme signed (named, nothing sent)" \
+  1 "party.contract: the verifier holds \"story\" version 1 id .*not the contract this party signed" -- \
+  as acme v2 secret put "$tmp/contract.json" model-key "$tmp/model-key.bin"
+expect "  and so does clinic's suspend given its contract file" 1 "party.contract" -- \
+  as clinic v3 suspend "$tmp/contract.json"
+check "no upload reached the store" bash -c "[ \"\$(psql -qAt -d '$pgurl' -c \"SELECT count(*) FROM records WHERE tbl = 'secret'\")\" = 0 ]"
+check "the operator takes its contract back (psql DELETE of the row)" psql -q -d "$pgurl" -c "DELETE FROM records WHERE tbl = 'contract' AND key = 'story'"
 expect "acme pushes the contract at v2" 0 "\"type\":\"contract\"" -- as acme v2 contract push "$tmp/contract.json" "$tmp/acme.sig" "$tmp/clinic.sig"
 expect "acme uploads model-key at v2" 0 "" -- as acme v2 secret put "$tmp/contract.json" model-key "$tmp/model-key.bin"
 expect "clinic uploads dataset-key at v3" 0 "" -- as clinic v3 secret put "$tmp/contract.json" dataset-key "$tmp/dataset-key.bin"

@@ -246,10 +246,27 @@ static json_t *upload_jwk(const struct vt_daemon *d)
 }
 
 /* what the upload seals: flip (if >= 0) flips that byte of ct; aad_secret names another secret in the aad */
-static char *upload_body(const json_t *jwk, const char *secret, const char *aad_secret, int version, const char *pt,
+/* the id (SHA-384 hex of the canonical form) of the contract document doc */
+static char *contract_id_of(const char *doc)
+{
+	struct ccg_contract *c = NULL;
+	struct ccg_error err;
+	char *id;
+
+	ccg_error_clear(&err);
+	if (ccg_contract_parse((const uint8_t *)doc, strlen(doc), &c, &err) != CCG_OK)
+		fail_msg("%s: %s", err.where, err.detail);
+	id = strdup(ccg_contract_id(c));
+	ccg_contract_free(c);
+	return id;
+}
+
+/* an upload of pt sealed for aad_secret of the contract document doc (the aad binds its id), flip: a ct byte to flip */
+static char *upload_body(const json_t *jwk, const char *secret, const char *aad_secret, const char *doc, const char *pt,
 			 long flip)
 {
-	uint8_t pk[97], aad[256], *sealed = NULL;
+	uint8_t pk[97], aad[512], *sealed = NULL;
+	char *id = contract_id_of(doc);
 	size_t sealed_len = 0, aad_len;
 	struct ccg_error err;
 	json_t *b;
@@ -260,7 +277,8 @@ static char *upload_body(const json_t *jwk, const char *secret, const char *aad_
 	pk[0] = 4;
 	assert_int_equal(jose_b64_dec_buf(x, strlen(x), pk + 1, 48), 48);
 	assert_int_equal(jose_b64_dec_buf(y, strlen(y), pk + 49, 48), 48);
-	aad_len = (size_t)snprintf((char *)aad, sizeof(aad), "%s%c%s%c%d", CONTRACT, 0, aad_secret, 0, version);
+	aad_len = (size_t)snprintf((char *)aad, sizeof(aad), "%s%c%s%c%s", CONTRACT, 0, aad_secret, 0, id);
+	free(id);
 	ccg_error_clear(&err);
 	assert_int_equal(ccg_hpke_seal(CCG_HPKE_P384_SHA384_AES256GCM, pk, sizeof(pk),
 				       (const uint8_t *)"ccgpu-secret-upload/v1", 22, aad, aad_len, (const uint8_t *)pt,
@@ -297,8 +315,8 @@ static void upload(const char *base, const char *body, const char *secret, size_
 	upload_as(base, body, secret, who, who, NULL, r);
 }
 
-/* suspend (on) or resume party's hold on secret (NULL: the whole contract) */
-static void hold(const char *base, size_t who, const char *secret, bool on, struct vt_resp *r)
+/* suspend (on) or resume party's hold on secret (NULL: the whole contract), signed with key_of's key */
+static void hold_as(const char *base, size_t who, size_t key_of, const char *secret, bool on, struct vt_resp *r)
 {
 	char path[256], body[256], *h;
 
@@ -307,9 +325,14 @@ static void hold(const char *base, size_t who, const char *secret, bool on, stru
 		snprintf(body, sizeof(body), "{\"secret\":\"%s\"}", secret);
 	else
 		snprintf(body, sizeof(body), "{}");
-	h = statement(who, who, "POST", path, body, 0);
+	h = statement(who, key_of, "POST", path, body, 0);
 	call(base, "POST", path, h, body, r);
 	free(h);
+}
+
+static void hold(const char *base, size_t who, const char *secret, bool on, struct vt_resp *r)
+{
+	hold_as(base, who, who, secret, on, r);
 }
 
 /* an EAR token for the world's current TEE key (fault: a gpusim fault or NULL) */
@@ -608,6 +631,93 @@ static void start(struct story *s)
 	free(conf);
 }
 
+/* ---- the operator edits the contract row in the database (sqlite3 / psql), bypassing the daemon ---- */
+
+/* the store's URL for raw SQL */
+static void store_url(const struct story *s, char *out, size_t cap)
+{
+	if (s->store != NULL)
+		snprintf(out, cap, "%s", s->store);
+	else
+		snprintf(out, cap, "sqlite://%.512s/verifier.db", s->a.state);
+}
+
+/* the contract row kept aside in the database (row_restore puts it back) */
+static void row_save(const struct story *s)
+{
+	char url[1200];
+
+	store_url(s, url, sizeof(url));
+	tp_raw_sql(url,
+		   "CREATE TABLE saved_row AS SELECT value FROM records WHERE tbl = 'contract' AND key = '" CONTRACT
+		   "'");
+}
+
+/* the contract row's text with every from replaced by to (SQL literals: no quote in either) */
+static void row_replace(const struct story *s, const char *from, const char *to)
+{
+	char url[1200], *sql = NULL;
+
+	assert_null(strchr(from, '\''));
+	assert_null(strchr(to, '\''));
+	store_url(s, url, sizeof(url));
+	if (s->store != NULL)
+		assert_true(asprintf(&sql,
+				     "UPDATE records SET value = convert_to(replace(convert_from(value, 'UTF8'), '%s', "
+				     "'%s'), 'UTF8') WHERE tbl = 'contract' AND key = '" CONTRACT "'",
+				     from, to) > 0);
+	else
+		assert_true(
+			asprintf(&sql,
+				 "UPDATE records SET value = CAST(replace(CAST(value AS TEXT), '%s', '%s') AS BLOB) "
+				 "WHERE tbl = 'contract' AND key = '" CONTRACT "'",
+				 from, to) > 0);
+	tp_raw_sql(url, sql);
+	free(sql);
+}
+
+/* the row as row_save kept it */
+static void row_restore(const struct story *s)
+{
+	char url[1200];
+
+	store_url(s, url, sizeof(url));
+	tp_raw_sql(
+		url,
+		"UPDATE records SET value = (SELECT value FROM saved_row) WHERE tbl = 'contract' AND key = '" CONTRACT
+		"'");
+	tp_raw_sql(url, "DROP TABLE saved_row");
+}
+
+/* a PEM as it stands once JSON-escaped (the row's "keys" member; the document inside the row is escaped twice) */
+static char *json_once(const char *pem)
+{
+	json_t *j = json_string(pem);
+	char *t = json_dumps(j, JSON_ENCODE_ANY), *inner;
+
+	json_decref(j);
+	assert_non_null(t);
+	inner = strndup(t + 1, strlen(t) - 2); /* without the quotes */
+	free(t);
+	return inner;
+}
+
+/* the refusal names the contract and the failed check, and is logged as a denial */
+static void expect_not_in_force(struct vt_resp *r, const char *check)
+{
+	json_t *j = json_loads(r->body, 0, NULL);
+	char want[256];
+
+	snprintf(want, sizeof(want), "contract[" CONTRACT "].%s", check);
+	if (j == NULL || strcmp(json_string_value(json_object_get(j, "check")) != NULL
+					? json_string_value(json_object_get(j, "check"))
+					: "",
+				want) != 0)
+		fail_msg("want check %s, got %ld %s", want, r->status, r->body);
+	json_decref(j);
+	expect_problem(r, 403, "contract-not-in-force", "contract", want);
+}
+
 /* ---- concurrent releases on two replicas (PostgreSQL serialisation failures are retried) ---- */
 
 #define RACERS 6
@@ -716,43 +826,81 @@ static void story(struct story *s)
 	push(A, body, ACME, ACME, 0, &r);
 	expect_problem(&r, 409, "version-not-newer", NULL, NULL);
 	free(body);
+	/* what the verifier holds under the name: exactly version 2 as its parties signed it (branch releasefast) */
+	{
+		struct ccg_contract *c2 = NULL;
+		struct ccg_error err;
+		const uint8_t *canon;
+		size_t n = 0;
+		char *id2 = contract_id_of(doc2);
+
+		ccg_error_clear(&err);
+		assert_int_equal(ccg_contract_parse((const uint8_t *)doc2, strlen(doc2), &c2, &err), CCG_OK);
+		canon = ccg_contract_canonical(c2, &n);
+		vt_http_hdr(B, "GET", "/v1/contracts/" CONTRACT, NULL, NULL, NULL, 0, &r);
+		j = expect_ok(&r, 200);
+		assert_int_equal(json_integer_value(json_object_get(j, "version")), 2);
+		assert_string_equal(json_string_value(json_object_get(j, "id")), id2);
+		assert_int_equal(json_string_length(json_object_get(j, "document")), n);
+		assert_memory_equal(json_string_value(json_object_get(j, "document")), canon, n);
+		json_decref(j);
+		ccg_contract_free(c2);
+		free(id2);
+		vt_http_hdr(A, "GET", "/v1/contracts/no-such", NULL, NULL, NULL, 0, &r);
+		expect_problem(&r, 404, "contract-unknown", NULL, NULL);
+	}
 
 	/* ---- uploads (to A's upload key) ---- */
 	jwk = upload_jwk(&s->a);
 	/* alice does not own model-key */
-	body = upload_body(jwk, "model-key", "model-key", 2, s->canary_model, -1);
+	body = upload_body(jwk, "model-key", "model-key", doc2, s->canary_model, -1);
 	upload(A, body, "model-key", ALICE, &r);
 	expect_problem(&r, 403, "not-owner", NULL, NULL);
 	free(body);
 	/* sealed for data-key, sent as model-key */
-	body = upload_body(jwk, "model-key", "data-key", 2, s->canary_model, -1);
+	body = upload_body(jwk, "model-key", "data-key", doc2, s->canary_model, -1);
 	upload(A, body, "model-key", ACME, &r);
 	expect_problem(&r, 400, "upload-unreadable", NULL, NULL);
 	free(body);
 	/* sealed for the replaced version 1 */
-	body = upload_body(jwk, "model-key", "model-key", 1, s->canary_model, -1);
+	body = upload_body(jwk, "model-key", "model-key", doc1, s->canary_model, -1);
 	upload(A, body, "model-key", ACME, &r);
 	expect_problem(&r, 400, "upload-unreadable", NULL, NULL);
 	free(body);
+	/*
+	 * sealed for another contract of the same name and version number (another content: what an operator
+	 * who registered its own contract under this name first would hold): the aad binds the id, not the number
+	 */
+	{
+		char *other = strdup(doc2), *at = strstr(other, "2099-01-01");
+
+		assert_non_null(at);
+		memcpy(at, "2098", 4);
+		body = upload_body(jwk, "model-key", "model-key", other, s->canary_model, -1);
+		upload(A, body, "model-key", ACME, &r);
+		expect_problem(&r, 400, "upload-unreadable", NULL, NULL);
+		free(body);
+		free(other);
+	}
 	/* a byte of the ciphertext flipped: first, middle, tag */
 	for (long at = 0; at < 3; at++) {
 		long pos = at == 0   ? 0
 			   : at == 1 ? (long)strlen(s->canary_model) / 2
 				     : (long)strlen(s->canary_model) + 5;
 
-		body = upload_body(jwk, "model-key", "model-key", 2, s->canary_model, pos);
+		body = upload_body(jwk, "model-key", "model-key", doc2, s->canary_model, pos);
 		upload(A, body, "model-key", ACME, &r);
 		expect_problem(&r, 400, "upload-unreadable", NULL, NULL);
 		free(body);
 	}
 	/* sent to the other replica: its upload key is its own */
 	if (s->two) {
-		body = upload_body(jwk, "model-key", "model-key", 2, s->canary_model, -1);
+		body = upload_body(jwk, "model-key", "model-key", doc2, s->canary_model, -1);
 		upload(B, body, "model-key", ACME, &r);
 		expect_problem(&r, 409, "upload-key-unknown", NULL, NULL);
 		free(body);
 	}
-	body = upload_body(jwk, "model-key", "model-key", 2, s->canary_model, -1);
+	body = upload_body(jwk, "model-key", "model-key", doc2, s->canary_model, -1);
 	/* acme's name, mallory's key */
 	upload_as(A, body, "model-key", ACME, MALLORY, NULL, &r);
 	expect_problem(&r, 403, "statement-signature", NULL, NULL);
@@ -767,7 +915,7 @@ static void story(struct story *s)
 	expect_problem(&r, 409, "statement-replay", NULL, NULL);
 	free(h);
 	free(body);
-	body = upload_body(jwk, "data-key", "data-key", 2, s->canary_data, -1);
+	body = upload_body(jwk, "data-key", "data-key", doc2, s->canary_data, -1);
 	upload(A, body, "data-key", CLINIC, &r);
 	j = expect_ok(&r, 201);
 	json_decref(j);
@@ -895,6 +1043,59 @@ static void story(struct story *s)
 	resumes++;
 	release_ok(A, tok, "model-key", s->canary_model, CCG_HPKE_P384_SHA384_AES256GCM, NULL);
 	releases++;
+
+	/*
+	 * ---- the operator edits the contract row (branch releasefast): each edit is refused by the daemon itself,
+	 * naming the contract and the check, and logged as a denial; with the row put back, releases work again ----
+	 */
+	{
+		char *alice = json_once(P[ALICE].pub), *mallory = json_once(P[MALLORY].pub);
+
+		/* clinic's policy weakened, the signatures it no longer matches dropped: no consent left */
+		row_save(s);
+		row_replace(s, "(measres == \\\\\\\"success\\\\\\\")", "(measres != \\\\\\\"nothing\\\\\\\")");
+		row_replace(s, "\"signatures\":[", "\"signatures\":[],\"dropped\":[");
+		release(A, tok, "model-key", &r);
+		expect_not_in_force(&r, "consent");
+		denials++;
+		row_restore(s);
+		/* the threshold lowered, the signatures kept: they sign other bytes */
+		row_save(s);
+		row_replace(s, "\\\"threshold\\\":2", "\\\"threshold\\\":1");
+		release(B, tok, "model-key", &r);
+		expect_not_in_force(&r, "signatures");
+		denials++;
+		row_restore(s);
+		/*
+		 * alice's registered key replaced by the operator's (mallory's) in the row's keys, the document and
+		 * signatures untouched: alice need not sign version 2, so the threshold still holds; the key is not
+		 * the one the parties signed for alice. alice's contract-wide hold cannot be lifted with it either.
+		 */
+		hold(A, ALICE, NULL, true, &r);
+		json_decref(expect_ok(&r, 200));
+		suspends++;
+		row_save(s);
+		row_replace(s, alice, mallory);
+		hold_as(B, ALICE, MALLORY, NULL, false, &r);
+		expect_problem(&r, 403, "contract-not-in-force", NULL, NULL);
+		row_restore(s);
+		hold(B, ALICE, NULL, false, &r);
+		json_decref(expect_ok(&r, 200));
+		resumes++;
+		row_save(s);
+		row_replace(s, alice, mallory);
+		release(A, tok, "data-key", &r);
+		expect_not_in_force(&r, "parties[alice].public-key");
+		denials++;
+		/* nor is it served as the contract in force */
+		vt_http_hdr(B, "GET", "/v1/contracts/" CONTRACT, NULL, NULL, NULL, 0, &r);
+		expect_problem(&r, 403, "contract-not-in-force", NULL, NULL);
+		row_restore(s);
+		free(alice);
+		free(mallory);
+	}
+	release_ok(A, tok, "model-key", s->canary_model, CCG_HPKE_P384_SHA384_AES256GCM, NULL);
+	releases++;
 	if (s->two) {
 		pthread_t th[RACERS];
 		struct racer rc[RACERS];
@@ -909,6 +1110,37 @@ static void story(struct story *s)
 				assert_int_equal(rc[i].status[k], 200);
 		}
 		releases += RACERS * RACES;
+	}
+	/*
+	 * ---- a secret is bound to the contract version it was uploaded for (branch releasefast): under version 4
+	 * model-key is refused until acme uploads it again for version 4 ----
+	 */
+	{
+		char *doc4 = contract_doc(4);
+
+		body = contract_body(doc4, two, 2);
+		push(A, body, ACME, ACME, 0, &r);
+		json_decref(expect_ok(&r, 201));
+		contracts++;
+		free(body);
+		release(B, tok, "model-key", &r);
+		expect_problem(&r, 409, "secret-other-version", "verifier", "contract-version");
+		denials++;
+		jwk = upload_jwk(&s->a);
+		/* sealed for version 2 (the one the secret was uploaded for): not the version in force */
+		body = upload_body(jwk, "model-key", "model-key", doc2, s->canary_model, -1);
+		upload(A, body, "model-key", ACME, &r);
+		expect_problem(&r, 400, "upload-unreadable", NULL, NULL);
+		free(body);
+		body = upload_body(jwk, "model-key", "model-key", doc4, s->canary_model, -1);
+		upload(A, body, "model-key", ACME, &r);
+		json_decref(expect_ok(&r, 201));
+		uploads++;
+		free(body);
+		json_decref(jwk);
+		release_ok(B, tok, "model-key", s->canary_model, CCG_HPKE_P384_SHA384_AES256GCM, NULL);
+		releases++;
+		free(doc4);
 	}
 	free(tok);
 

@@ -242,7 +242,11 @@ static void fx_close(struct fx *f)
 	ccg_kek_free(f->k);
 }
 
-static void put(struct fx *f, const char *c, const char *s, const char *text, int64_t want_version)
+/* the ids of two versions of contract "llm" (SHA-384 hex of their canonical forms, as verifier/contracts.h keeps them) */
+#define ID1 "1111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111a1"
+#define ID2 "2222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222222b2"
+
+static void put_for(struct fx *f, const char *c, const char *s, const char *id, const char *text, int64_t want_version)
 {
 	struct ccg_store_txn *t = NULL;
 	struct ccg_error err;
@@ -250,13 +254,20 @@ static void put(struct fx *f, const char *c, const char *s, const char *text, in
 
 	ccg_error_clear(&err);
 	assert_int_equal(ccg_store_begin(f->s, &t, &err), CCG_OK);
-	assert_int_equal(ccg_secrets_put(t, f->k, c, s, (const uint8_t *)text, strlen(text), "acme", &v, &err), CCG_OK);
+	assert_int_equal(ccg_secrets_put(t, f->k, c, s, id, (const uint8_t *)text, strlen(text), "acme", &v, &err),
+			 CCG_OK);
 	assert_int_equal(ccg_store_commit(t, &err), CCG_OK);
 	assert_int_equal(v, want_version);
 }
 
-/* get: the status, and on success the text compared */
-static enum ccg_status get(struct fx *f, const char *c, const char *s, const char *want, struct ccg_error *err)
+static void put(struct fx *f, const char *c, const char *s, const char *text, int64_t want_version)
+{
+	put_for(f, c, s, ID1, text, want_version);
+}
+
+/* get: the status, and on success the text compared (for the contract version id) */
+static enum ccg_status get_for(struct fx *f, const char *c, const char *s, const char *id, const char *want,
+			       struct ccg_error *err)
 {
 	struct ccg_store_txn *t = NULL;
 	struct ccg_secret *pt = NULL;
@@ -265,7 +276,7 @@ static enum ccg_status get(struct fx *f, const char *c, const char *s, const cha
 
 	ccg_error_clear(err);
 	assert_int_equal(ccg_store_begin(f->s, &t, err), CCG_OK);
-	st = ccg_secrets_get(t, f->k, c, s, &pt, &v, err);
+	st = ccg_secrets_get(t, f->k, c, s, id, &pt, &v, err);
 	ccg_store_rollback(t);
 	if (st == CCG_OK) {
 		assert_non_null(want);
@@ -273,6 +284,11 @@ static enum ccg_status get(struct fx *f, const char *c, const char *s, const cha
 	}
 	ccg_secret_free(pt);
 	return st;
+}
+
+static enum ccg_status get(struct fx *f, const char *c, const char *s, const char *want, struct ccg_error *err)
+{
+	return get_for(f, c, s, ID1, want, err);
 }
 
 /* the raw row text of (c, s) as the store holds it */
@@ -370,6 +386,43 @@ static void test_sealed_rows(void **state)
 	put_row(&f, "3:llm/data-key", row);
 	assert_int_equal(get(&f, "llm", "data-key", NULL, &err), CCG_ERR_MAC);
 	assert_int_equal(get(&f, "llm", "model-key", "second model key", &err), CCG_OK);
+	/*
+	 * bound to the contract version it was uploaded for (branch releasefast): read for another version
+	 * (a new one, or a row the operator replaced) it is refused, named; its contract_id rewritten to the
+	 * other version's, it does not decrypt; uploaded again for that version, it does
+	 */
+	assert_int_equal(get_for(&f, "llm", "model-key", ID2, NULL, &err), CCG_ERR_CONTRACT_MISMATCH);
+	assert_string_equal(err.where, "secret.contract_id");
+	{
+		json_t *j = json_loads(row, 0, NULL);
+
+		json_object_set_new(j, "contract_id", json_string(ID2));
+		bad = json_dumps(j, JSON_COMPACT);
+		json_decref(j);
+		put_row(&f, "3:llm/model-key", bad);
+		assert_int_equal(get_for(&f, "llm", "model-key", ID2, NULL, &err), CCG_ERR_MAC);
+		assert_int_equal(get(&f, "llm", "model-key", NULL, &err), CCG_ERR_CONTRACT_MISMATCH);
+		free(bad);
+		put_row(&f, "3:llm/model-key", row);
+	}
+	put_for(&f, "llm", "model-key", ID2, "third model key", 3);
+	assert_int_equal(get_for(&f, "llm", "model-key", ID2, "third model key", &err), CCG_OK);
+	assert_int_equal(get(&f, "llm", "model-key", NULL, &err), CCG_ERR_CONTRACT_MISMATCH);
+	put_row(&f, "3:llm/model-key", row);
+	/* not a contract version id */
+	{
+		uint8_t aad[CCG_SECRETS_AAD_MAX];
+		size_t n = 0;
+
+		ccg_error_clear(&err);
+		assert_int_equal(ccg_secrets_aad("llm", "model-key", "abc", 0, aad, sizeof(aad), &n, &err),
+				 CCG_ERR_INVALID_ARG);
+		assert_string_equal(err.where, "contract_id");
+		ccg_error_clear(&err);
+		assert_int_equal(ccg_secrets_aad("llm", "model-key", ID1, 0, aad, sizeof(aad), &n, &err), CCG_OK);
+		assert_int_equal(n, 3 + 1 + 9 + 1 + 96);
+		assert_memory_equal(aad + 14, ID1, 96);
+	}
 	/* not a row */
 	put_row(&f, "3:llm/model-key", "{\"version\":0}");
 	assert_int_equal(get(&f, "llm", "model-key", NULL, &err), CCG_ERR_MALFORMED);

@@ -43,6 +43,9 @@
 #define NOW_MS INT64_C(1795305600000) /* 2026-11-22T00:00:00Z, injected */
 #define URL "http://127.0.0.1:8400"
 
+/* two contract version ids (SHA-384 hex) */
+#define ID_V3 "3333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333c3"
+#define ID_V4 "4444444444444444444444444444444444444444444444444444444444444444444444444444444444444444444444d4"
 static char *dir;
 static struct ccg_ear_key *key, *other_key;
 static json_t *jwks, *other_jwks;
@@ -419,8 +422,8 @@ static void test_upload(void **state)
 	if (ccg_party_upload_key(jwk, pk, kid, &err) != CCG_OK)
 		fail_msg("%s: %s", err.where, err.detail);
 	assert_string_equal(kid, "upload-1");
-	assert_int_equal(ccg_party_upload_body(pk, kid, "llm", "model-key", 3, (const uint8_t *)secret, strlen(secret),
-					       &body, NULL),
+	assert_int_equal(ccg_party_upload_body(pk, kid, "llm", "model-key", ID_V3, (const uint8_t *)secret,
+					       strlen(secret), &body, NULL),
 			 CCG_OK);
 	o = json_loads(body, 0, NULL);
 	assert_non_null(o);
@@ -433,21 +436,18 @@ static void test_upload(void **state)
 	n = jose_b64_dec(json_object_get(o, "ct"), NULL, 0);
 	assert_true(n < sizeof(sealed) - 97);
 	assert_int_equal(jose_b64_dec(json_object_get(o, "ct"), sealed + 97, sizeof(sealed) - 97), n);
-	/* aad = contract ‖ 0x00 ‖ secret ‖ 0x00 ‖ decimal version */
-	aad_len = ccg_party_upload_aad("llm", "model-key", 3, aad);
-	assert_int_equal(aad_len, 3 + 1 + 9 + 1 + 1);
-	assert_memory_equal(aad,
-			    "llm\0model-key\0"
-			    "3",
-			    aad_len);
+	/* aad = contract ‖ 0x00 ‖ secret ‖ 0x00 ‖ the id of the contract version the party signed */
+	aad_len = ccg_party_upload_aad("llm", "model-key", ID_V3, aad);
+	assert_int_equal(aad_len, 3 + 1 + 9 + 1 + 96);
+	assert_memory_equal(aad, "llm\0model-key\0" ID_V3, aad_len);
 	assert_int_equal(ccg_hpke_open(CCG_HPKE_P384_SHA384_AES256GCM, sk, sealed, 97 + n,
 				       (const uint8_t *)"ccgpu-secret-upload/v1", 22, aad, aad_len, pt, sizeof(pt),
 				       &pt_len, NULL),
 			 CCG_OK);
 	assert_int_equal(pt_len, strlen(secret));
 	assert_memory_equal(pt, secret, pt_len);
-	/* sealed for another version: does not open under this one's aad */
-	aad_len = ccg_party_upload_aad("llm", "model-key", 4, aad);
+	/* sealed for another version (another content, another id): does not open under this one's aad */
+	aad_len = ccg_party_upload_aad("llm", "model-key", ID_V4, aad);
 	assert_int_not_equal(ccg_hpke_open(CCG_HPKE_P384_SHA384_AES256GCM, sk, sealed, 97 + n,
 					   (const uint8_t *)"ccgpu-secret-upload/v1", 22, aad, aad_len, pt, sizeof(pt),
 					   &pt_len, NULL),
@@ -505,7 +505,10 @@ static void test_upload(void **state)
 	assert_false(ccg_party_name_ok(".."));
 	assert_false(ccg_party_name_ok(""));
 	assert_false(ccg_party_name_ok("a?b"));
-	assert_int_equal(ccg_party_upload_body(pk, "k", "a/b", "s", 1, (const uint8_t *)"x", 1, &body, NULL),
+	assert_int_equal(ccg_party_upload_body(pk, "k", "a/b", "s", ID_V3, (const uint8_t *)"x", 1, &body, NULL),
+			 CCG_ERR_INVALID_ARG);
+	/* not a contract version's id */
+	assert_int_equal(ccg_party_upload_body(pk, "k", "llm", "s", "3", (const uint8_t *)"x", 1, &body, NULL),
 			 CCG_ERR_INVALID_ARG);
 
 	/* from a file (branch api: read into locked memory by the library): the same sealed secret */
@@ -519,7 +522,7 @@ static void test_upload(void **state)
 		assert_int_equal(ccg_file_write_atomic(path, (const uint8_t *)secret, strlen(secret), NULL), CCG_OK);
 		body = NULL;
 		ccg_error_clear(&err);
-		if (ccg_party_upload_body_file(pk, kid, "llm", "model-key", 3, path, &body, &err) != CCG_OK)
+		if (ccg_party_upload_body_file(pk, kid, "llm", "model-key", ID_V3, path, &body, &err) != CCG_OK)
 			fail_msg("%s: %s", err.where, err.detail);
 		o = json_loads(body, 0, NULL);
 		assert_non_null(o);
@@ -527,7 +530,7 @@ static void test_upload(void **state)
 		assert_true(n < sizeof(sealed) - 97);
 		assert_int_equal(jose_b64_dec(json_object_get(o, "enc"), sealed, 97), 97);
 		assert_int_equal(jose_b64_dec(json_object_get(o, "ct"), sealed + 97, sizeof(sealed) - 97), n);
-		aad_len = ccg_party_upload_aad("llm", "model-key", 3, aad);
+		aad_len = ccg_party_upload_aad("llm", "model-key", ID_V3, aad);
 		assert_int_equal(ccg_hpke_open(CCG_HPKE_P384_SHA384_AES256GCM, sk, sealed, 97 + n,
 					       (const uint8_t *)"ccgpu-secret-upload/v1", 22, aad, aad_len, pt,
 					       sizeof(pt), &pt_len, NULL),
@@ -549,7 +552,7 @@ static void test_upload(void **state)
 			for (size_t i = 0; i < sizeof(bad_files) / sizeof(bad_files[0]); i++) {
 				body = (char *)1;
 				ccg_error_clear(&err);
-				assert_int_equal(ccg_party_upload_body_file(pk, kid, "llm", "model-key", 3,
+				assert_int_equal(ccg_party_upload_body_file(pk, kid, "llm", "model-key", ID_V3,
 									    bad_files[i].file, &body, &err),
 						 bad_files[i].st);
 				assert_string_equal(err.where, "party.input");
@@ -558,7 +561,7 @@ static void test_upload(void **state)
 		}
 		snprintf(path, sizeof(path), "%s/none", tmpd);
 		ccg_error_clear(&err);
-		assert_int_equal(ccg_party_upload_body_file(pk, kid, "llm", "model-key", 3, path, &body, &err),
+		assert_int_equal(ccg_party_upload_body_file(pk, kid, "llm", "model-key", ID_V3, path, &body, &err),
 				 CCG_ERR_IO);
 		td_rm_rf(tmpd);
 		free(tmpd);
@@ -609,6 +612,65 @@ static void test_http(void **state)
 	assert_int_equal(ccg_party_http(&v, "GET", "/v1/log/sth", NULL, 0, NULL, &a, &err), CCG_ERR_NETWORK);
 	assert_string_equal(err.where, "party.network");
 	assert_null(a.body);
+}
+
+/*
+ * The contract the verifier holds is the one the party signed (branch releasefast): the answer of
+ * GET /v1/contracts/{name} must name it and hold exactly its canonical bytes and id; an operator's contract
+ * registered first under the name (another document, another id), another version, a changed byte, a
+ * shorter document, another name, a malformed answer are refused, named.
+ */
+static void test_contract_held(void **state)
+{
+	static const char canon[] = "{\"ccgpu-contract\":1,\"id\":\"llm\",\"version\":3}";
+	struct {
+		const char *body;
+		enum ccg_status want;
+	} cases[] = {
+		{"{\"contract\":\"llm\",\"version\":3,\"id\":\"" ID_V3 "\",\"document\":\"{\\\"ccgpu-contract\\\":1,"
+		 "\\\"id\\\":\\\"llm\\\",\\\"version\\\":3}\"}",
+		 CCG_OK},
+		/* the operator's own contract under the name: another document and id */
+		{"{\"contract\":\"llm\",\"version\":3,\"id\":\"" ID_V4 "\",\"document\":\"{\\\"ccgpu-contract\\\":1,"
+		 "\\\"id\\\":\\\"llm\\\",\\\"version\\\":3,\\\"threshold\\\":1}\"}",
+		 CCG_ERR_CONTRACT_MISMATCH},
+		/* the same id claimed over other bytes */
+		{"{\"contract\":\"llm\",\"version\":3,\"id\":\"" ID_V3 "\",\"document\":\"{\\\"ccgpu-contract\\\":1,"
+		 "\\\"id\\\":\\\"llm\\\",\\\"version\\\":4}\"}",
+		 CCG_ERR_CONTRACT_MISMATCH},
+		/* the right bytes under another id */
+		{"{\"contract\":\"llm\",\"version\":3,\"id\":\"" ID_V4 "\",\"document\":\"{\\\"ccgpu-contract\\\":1,"
+		 "\\\"id\\\":\\\"llm\\\",\\\"version\\\":3}\"}",
+		 CCG_ERR_CONTRACT_MISMATCH},
+		/* a prefix of the document */
+		{"{\"contract\":\"llm\",\"version\":3,\"id\":\"" ID_V3 "\",\"document\":\"{\\\"ccgpu-contract\\\":1,"
+		 "\\\"id\\\":\\\"llm\\\"\"}",
+		 CCG_ERR_CONTRACT_MISMATCH},
+		/* another name */
+		{"{\"contract\":\"llm2\",\"version\":3,\"id\":\"" ID_V3 "\",\"document\":\"{\\\"ccgpu-contract\\\":1,"
+		 "\\\"id\\\":\\\"llm\\\",\\\"version\\\":3}\"}",
+		 CCG_ERR_CONTRACT_MISMATCH},
+		{"{\"contract\":\"llm\",\"id\":\"" ID_V3 "\"}", CCG_ERR_MALFORMED},
+		{"[]", CCG_ERR_MALFORMED},
+	};
+	struct ccg_error err;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		enum ccg_status st;
+
+		ccg_error_clear(&err);
+		st = ccg_party_contract_held_check((const uint8_t *)cases[i].body, strlen(cases[i].body), "llm",
+						   (const uint8_t *)canon, strlen(canon), ID_V3, &err);
+		if (st != cases[i].want)
+			fail_msg("case %zu: got %s (%s), want %s", i, ccg_status_name(st), err.detail,
+				 ccg_status_name(cases[i].want));
+		if (st != CCG_OK) {
+			assert_string_equal(err.where, "party.contract");
+			/* a check of the party's: exit status 1 */
+			assert_int_equal(party_exit_for(&err), PARTY_EXIT_CHECK);
+		}
+	}
 }
 
 /* the verifier's answers and addresses */
@@ -719,8 +781,9 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_state),  cmocka_unit_test(test_log_step), cmocka_unit_test(test_entries),
-		cmocka_unit_test(test_upload), cmocka_unit_test(test_answers),  cmocka_unit_test(test_http),
+		cmocka_unit_test(test_state),         cmocka_unit_test(test_log_step), cmocka_unit_test(test_entries),
+		cmocka_unit_test(test_upload),        cmocka_unit_test(test_answers),  cmocka_unit_test(test_http),
+		cmocka_unit_test(test_contract_held),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -8,6 +8,11 @@
  * registered party's key (mallory's key under acme's name, every signature
  * valid under the document's keys) is refused; a new party's key is
  * registered with the version that adds it; unknown parties have no key.
+ * Every load re-establishes the stored row (branch releasefast): an
+ * operator's edit of the row in the database — a registered key replaced, a
+ * signature dropped, the document changed under its signatures, the row not
+ * JSON — is refused naming the contract and the check, and the validity
+ * period is decided at the caller's time.
  */
 #include <stdarg.h>
 #include <setjmp.h>
@@ -233,7 +238,8 @@ static void test_first_version(void **state)
 		assert_int_equal(ccg_store_put(t, CCG_VCONTRACT_TABLE, "other", row, row_len, CCG_STORE_INSERT, &err),
 				 CCG_OK);
 		ccg_error_clear(&err);
-		expect(ccg_vcontract_load(t, "other", &vc, &err), &err, CCG_ERR_MALFORMED, "contract.row");
+		expect(ccg_vcontract_load(t, "other", &vc, &err), &err, CCG_ERR_CONTRACT_NOT_IN_FORCE,
+		       "contract[other].row");
 		assert_null(vc);
 		ccg_store_rollback(t);
 		free(row);
@@ -275,6 +281,120 @@ static void test_later_versions(void **state)
 	free(d3);
 	free(evil);
 	free(old);
+	close_fx(&f);
+}
+
+/* the stored row of llm-serving rewritten by edit (what the operator can do with the database), then loaded */
+static enum ccg_status load_edited(struct fixture *f, void (*edit)(json_t *row), struct ccg_vcontract **out,
+				   struct ccg_error *err)
+{
+	struct ccg_store_txn *t = NULL;
+	uint8_t *raw = NULL;
+	size_t len = 0;
+	json_t *row;
+	char *text;
+	enum ccg_status s;
+
+	assert_int_equal(ccg_store_begin(f->s, &t, err), CCG_OK);
+	assert_int_equal(ccg_store_get(t, CCG_VCONTRACT_TABLE, "llm-serving", &raw, &len, err), CCG_OK);
+	row = json_loadb((const char *)raw, len, 0, NULL);
+	assert_non_null(row);
+	edit(row);
+	text = json_dumps(row, JSON_COMPACT | JSON_SORT_KEYS);
+	assert_int_equal(ccg_store_put(t, CCG_VCONTRACT_TABLE, "llm-serving", (const uint8_t *)text, strlen(text),
+				       CCG_STORE_UPDATE, err),
+			 CCG_OK);
+	ccg_error_clear(err);
+	s = ccg_vcontract_load(t, "llm-serving", out, err);
+	ccg_store_rollback(t);
+	json_decref(row);
+	free(text);
+	free(raw);
+	return s;
+}
+
+static void edit_none(json_t *row)
+{
+	(void)row;
+}
+
+/* acme's registered key replaced by mallory's (the document and its signatures untouched) */
+static void edit_key(json_t *row)
+{
+	json_object_set_new(json_object_get(row, "keys"), "acme", json_string(P[3].pub));
+}
+
+/* clinic's signature dropped: one of the two the threshold needs */
+static void edit_drop_sig(json_t *row)
+{
+	json_array_remove(json_object_get(row, "signatures"), 1);
+}
+
+/* the document changed under its signatures (a later not-after) */
+static void edit_document(json_t *row)
+{
+	char *d = doc(1, two, 2, "2099-01-01T00:00:00Z");
+
+	json_object_set_new(row, "document", json_string(d));
+	free(d);
+}
+
+static void test_row_edits(void **state)
+{
+	struct fixture f = open_fx();
+	char *d1 = doc(1, two, 2, "2027-01-01T00:00:00Z");
+	struct ccg_vcontract *vc = NULL;
+	struct ccg_error err;
+
+	(void)state;
+	assert_int_equal(reg(&f, d1, two, 2, NOW, &err), CCG_OK);
+	/* as stored: in force now, not after its not-after (decided at the caller's time, no signature again) */
+	assert_int_equal(load_edited(&f, edit_none, &vc, &err), CCG_OK);
+	ccg_error_clear(&err);
+	assert_int_equal(ccg_vcontract_in_force(vc, NOW, &err), CCG_OK);
+	expect(ccg_vcontract_in_force(vc, NOW + 86400 * 60, &err), &err, CCG_ERR_CONTRACT_NOT_IN_FORCE,
+	       "contract[llm-serving].validity");
+	ccg_vcontract_free(vc);
+	vc = NULL;
+	expect(load_edited(&f, edit_key, &vc, &err), &err, CCG_ERR_CONTRACT_NOT_IN_FORCE,
+	       "contract[llm-serving].parties[acme].public-key");
+	assert_null(vc);
+	expect(load_edited(&f, edit_drop_sig, &vc, &err), &err, CCG_ERR_CONTRACT_NOT_IN_FORCE,
+	       "contract[llm-serving].consent");
+	assert_null(vc);
+	expect(load_edited(&f, edit_document, &vc, &err), &err, CCG_ERR_CONTRACT_NOT_IN_FORCE,
+	       "contract[llm-serving].signatures");
+	assert_null(vc);
+	/* a registration on a refused row is refused too (its keys would judge the new version) */
+	{
+		struct ccg_store_txn *t = NULL;
+		uint8_t *raw = NULL;
+		size_t len = 0;
+		char *d2 = doc(2, two, 2, "2027-06-01T00:00:00Z"), *sigs[2] = {sign(d2, 0), sign(d2, 1)};
+		json_t *row;
+		char *text;
+
+		assert_int_equal(ccg_store_begin(f.s, &t, &err), CCG_OK);
+		assert_int_equal(ccg_store_get(t, CCG_VCONTRACT_TABLE, "llm-serving", &raw, &len, &err), CCG_OK);
+		row = json_loadb((const char *)raw, len, 0, NULL);
+		edit_key(row);
+		text = json_dumps(row, JSON_COMPACT | JSON_SORT_KEYS);
+		assert_int_equal(ccg_store_put(t, CCG_VCONTRACT_TABLE, "llm-serving", (const uint8_t *)text,
+					       strlen(text), CCG_STORE_UPDATE, &err),
+				 CCG_OK);
+		ccg_error_clear(&err);
+		expect(ccg_vcontract_register(t, (const uint8_t *)d2, strlen(d2), (const char *const *)sigs, 2, NOW,
+					      NULL, &err),
+		       &err, CCG_ERR_CONTRACT_NOT_IN_FORCE, "contract[llm-serving].parties[acme].public-key");
+		ccg_store_rollback(t);
+		json_decref(row);
+		free(text);
+		free(raw);
+		free(sigs[0]);
+		free(sigs[1]);
+		free(d2);
+	}
+	free(d1);
 	close_fx(&f);
 }
 
@@ -332,6 +452,7 @@ int main(void)
 		cmocka_unit_test(test_first_version),
 		cmocka_unit_test(test_later_versions),
 		cmocka_unit_test(test_statement_accept),
+		cmocka_unit_test(test_row_edits),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

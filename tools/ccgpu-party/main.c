@@ -27,9 +27,11 @@ static const char usage[] =
 	"\n"
 	"commands:\n"
 	"  contract push CONTRACT.json SIG.json...  register a contract version with its signatures\n"
-	"  secret put CONTRACT SECRET FILE          seal FILE to the verifier's upload key and store it\n"
-	"  suspend CONTRACT [SECRET]                suspend releases (this party's suspension)\n"
-	"  resume CONTRACT [SECRET]                 lift this party's suspension\n"
+	"  secret put CONTRACT.json SECRET FILE     seal FILE for the contract this party signed, to the\n"
+	"                                           verifier's upload key, once it holds exactly that contract\n"
+	"  suspend CONTRACT [SECRET]                suspend releases (this party's suspension); CONTRACT may be\n"
+	"                                           the contract's file: then the verifier must hold exactly it\n"
+	"  resume CONTRACT [SECRET]                 lift this party's suspension (CONTRACT as for suspend)\n"
 	"  log verify                               check the whole release log against its signed head\n"
 	"  log show [--from I] [--count N]          print log entries, each proven in the signed head\n"
 	"\n"
@@ -43,8 +45,7 @@ static const char usage[] =
 	"  --verifier-policy FILE  this party's policy on the verifier's CPU claims\n"
 	"  --jwks-from-evidence    verify tree heads with keys.token of the appraised evidence (the default\n"
 	"                          and only source: an operator-supplied JWKS is never used)\n"
-	"  --contract-version N    the contract version a secret is sealed for (secret put, when\n"
-	"                          CONTRACT is a name and not the contract's file)\n"
+
 	"  --from I, --count N     the entries log show prints (default: all, at most 256)\n"
 	"  --time TIME             act as of TIME (YYYY-MM-DDTHH:MM:SSZ or Unix seconds; default now)\n"
 	"  --timeout SECS          per request (default 30)\n"
@@ -62,7 +63,6 @@ enum {
 	OPT_TPM_AK,
 	OPT_POLICY,
 	OPT_JWKS_EVIDENCE,
-	OPT_CONTRACT_VERSION,
 	OPT_FROM,
 	OPT_COUNT,
 	OPT_TIME,
@@ -79,7 +79,6 @@ static const struct option long_opts[] = {
 	{"verifier-tpm-ak", required_argument, NULL, OPT_TPM_AK},
 	{"verifier-policy", required_argument, NULL, OPT_POLICY},
 	{"jwks-from-evidence", no_argument, NULL, OPT_JWKS_EVIDENCE},
-	{"contract-version", required_argument, NULL, OPT_CONTRACT_VERSION},
 	{"from", required_argument, NULL, OPT_FROM},
 	{"count", required_argument, NULL, OPT_COUNT},
 	{"time", required_argument, NULL, OPT_TIME},
@@ -91,7 +90,7 @@ static const struct option long_opts[] = {
 
 struct opts {
 	const char *verifier, *party, *key, *state, *tpm_ak, *policy, *time_s;
-	int64_t contract_version, from, count, timeout;
+	int64_t from, count, timeout;
 	bool from_set, count_set;
 };
 
@@ -436,48 +435,75 @@ out:
 	return rc;
 }
 
+/*
+ * the contract file this party signed, as a suspend, resume or upload names it: the parsed contract
+ * (its canonical bytes and id) and its name (the document's "id"); *out NULL and CCG_OK when path
+ * is not a regular file (CONTRACT given as a name) (branch releasefast)
+ */
+static enum ccg_status signed_contract(const char *path, struct ccg_contract **out, char name[CCG_PARTY_MAX_NAME + 1],
+				       struct ccg_error *err)
+{
+	struct stat sb;
+	uint8_t *doc = NULL;
+	size_t len = 0;
+	json_t *j = NULL;
+	const char *id;
+	enum ccg_status st;
+
+	*out = NULL;
+	if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+		return CCG_OK;
+	if ((st = ccg_file_read(path, FILE_MAX, &doc, &len, err)) == CCG_OK &&
+	    (st = ccg_contract_parse(doc, len, out, err)) == CCG_OK) {
+		if ((j = json_loadb((const char *)doc, len, JSON_REJECT_DUPLICATES, NULL)) == NULL ||
+		    (id = json_string_value(json_object_get(j, "id"))) == NULL)
+			st = ccg_error_set(err, CCG_ERR_MALFORMED, "contract.id", "not a string");
+		else
+			snprintf(name, CCG_PARTY_MAX_NAME + 1, "%.128s", id);
+	}
+	if (st != CCG_OK) {
+		ccg_contract_free(*out);
+		*out = NULL;
+	}
+	json_decref(j);
+	free(doc);
+	return st;
+}
+
+/* the verifier holds exactly the contract ct this party signed (GET /v1/contracts/{name}) */
+static enum ccg_status held_is_signed(struct call *c, const char *name, const struct ccg_contract *ct,
+				      struct ccg_error *err)
+{
+	size_t n = 0;
+	const uint8_t *canon = ccg_contract_canonical(ct, &n);
+
+	return ccg_party_contract_held(&c->v, name, canon, n, ccg_contract_id(ct), err);
+}
+
 static int cmd_secret_put(struct call *c, int argc, char **argv)
 {
+	struct ccg_contract *ct = NULL;
 	struct ccg_error err;
-	struct stat sb;
 	char name[CCG_PARTY_MAX_NAME + 1], path[512], kid[129], *body = NULL;
-	uint8_t pk[97], *doc = NULL;
-	size_t len = 0;
-	int64_t version = c->o.contract_version;
+	uint8_t pk[97];
 	int rc;
 
 	if (argc != 3)
-		return usage_error("secret put CONTRACT SECRET FILE");
+		return usage_error("secret put CONTRACT.json SECRET FILE");
 	ccg_error_clear(&err);
-	snprintf(name, sizeof(name), "%s", argv[0]);
-	/* CONTRACT may be the contract's file: its id and version */
-	if (stat(argv[0], &sb) == 0 && S_ISREG(sb.st_mode)) {
-		json_t *j = NULL;
-		const char *id = NULL;
-
-		if (ccg_file_read(argv[0], FILE_MAX, &doc, &len, &err) == CCG_OK &&
-		    (j = json_loadb((const char *)doc, len, JSON_REJECT_DUPLICATES, NULL)) == NULL)
-			ccg_error_set(&err, CCG_ERR_ENCODING, "contract", "not one JSON document");
-		else if (j != NULL && (id = json_string_value(json_object_get(j, "id"))) == NULL)
-			ccg_error_set(&err, CCG_ERR_MALFORMED, "contract.id", "not a string");
-		else if (j != NULL && (!json_is_integer(json_object_get(j, "version")) ||
-				       (version = json_integer_value(json_object_get(j, "version"))) < 1))
-			ccg_error_set(&err, CCG_ERR_MALFORMED, "contract.version", "not an integer >= 1");
-		if (err.status != CCG_OK) {
-			json_decref(j);
-			free(doc);
-			return fail(argv[0], &err);
-		}
-		snprintf(name, sizeof(name), "%.128s", id);
-		json_decref(j);
-		free(doc);
+	/* the contract file this party signed: the upload is sealed for its id, and only once the verifier holds it */
+	if (signed_contract(argv[0], &ct, name, &err) != CCG_OK)
+		return fail(argv[0], &err);
+	if (ct == NULL)
+		return usage_error(
+			"secret put: CONTRACT is the contract file this party signed (its id seals the upload)");
+	if (!ccg_party_name_ok(name) || !ccg_party_name_ok(argv[1])) {
+		rc = usage_error("CONTRACT's id and SECRET are 1..128 of [A-Za-z0-9._-]");
+		goto out;
 	}
-	if (!ccg_party_name_ok(name) || !ccg_party_name_ok(argv[1]))
-		return usage_error("CONTRACT and SECRET are 1..128 of [A-Za-z0-9._-]");
-	if (version < 1)
-		return usage_error("give --contract-version N (or CONTRACT as the contract's file)");
-	if (call_open(c, true, &err) != CCG_OK || ccg_party_upload_key(c->upload_jwk, pk, kid, &err) != CCG_OK ||
-	    ccg_party_upload_body_file(pk, kid, name, argv[1], version, argv[2], &body, &err) != CCG_OK) {
+	if (call_open(c, true, &err) != CCG_OK || held_is_signed(c, name, ct, &err) != CCG_OK ||
+	    ccg_party_upload_key(c->upload_jwk, pk, kid, &err) != CCG_OK ||
+	    ccg_party_upload_body_file(pk, kid, name, argv[1], ccg_contract_id(ct), argv[2], &body, &err) != CCG_OK) {
 		rc = fail("secret put", &err);
 		goto out;
 	}
@@ -485,35 +511,46 @@ static int cmd_secret_put(struct call *c, int argc, char **argv)
 	rc = change(c, "secret put", "PUT", path, name, body, 201, "upload");
 out:
 	free(body);
+	ccg_contract_free(ct);
 	return rc;
 }
 
 static int cmd_suspend(struct call *c, const char *verb, int argc, char **argv)
 {
+	struct ccg_contract *ct = NULL;
 	struct ccg_error err;
-	char path[512], what[32], *body = NULL;
+	char path[512], what[32], name[CCG_PARTY_MAX_NAME + 1], *body = NULL;
 	json_t *o;
 	int rc;
 
 	snprintf(what, sizeof(what), "%s", verb);
 	if (argc < 1 || argc > 2)
 		return usage_error("%s CONTRACT [SECRET]", verb);
-	if (!ccg_party_name_ok(argv[0]) || (argc == 2 && !ccg_party_name_ok(argv[1])))
+	ccg_error_clear(&err);
+	/* CONTRACT as the contract's file: the verifier must hold exactly it */
+	snprintf(name, sizeof(name), "%.128s", argv[0]);
+	if (signed_contract(argv[0], &ct, name, &err) != CCG_OK)
+		return fail(argv[0], &err);
+	if (!ccg_party_name_ok(name) || (argc == 2 && !ccg_party_name_ok(argv[1]))) {
+		ccg_contract_free(ct);
 		return usage_error("CONTRACT and SECRET are 1..128 of [A-Za-z0-9._-]");
+	}
 	o = argc == 2 ? json_pack("{s:s}", "secret", argv[1]) : json_object();
 	body = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
 	json_decref(o);
-	if (body == NULL)
+	if (body == NULL) {
+		ccg_contract_free(ct);
 		return usage_error("out of memory");
-	ccg_error_clear(&err);
-	if (call_open(c, true, &err) != CCG_OK) {
+	}
+	if (call_open(c, true, &err) != CCG_OK || (ct != NULL && held_is_signed(c, name, ct, &err) != CCG_OK)) {
 		rc = fail(what, &err);
 		goto out;
 	}
-	snprintf(path, sizeof(path), "/v1/contracts/%s/%s", argv[0], verb);
-	rc = change(c, what, "POST", path, argv[0], body, 200, verb);
+	snprintf(path, sizeof(path), "/v1/contracts/%s/%s", name, verb);
+	rc = change(c, what, "POST", path, name, body, 200, verb);
 out:
 	free(body);
+	ccg_contract_free(ct);
 	return rc;
 }
 
@@ -622,10 +659,6 @@ int main(int argc, char **argv)
 		case OPT_TPM_AK: c.o.tpm_ak = optarg; break;
 		case OPT_POLICY: c.o.policy = optarg; break;
 		case OPT_JWKS_EVIDENCE: break; /* the default and only source of the token key */
-		case OPT_CONTRACT_VERSION:
-			if (!parse_int(optarg, 1, INT64_MAX, &c.o.contract_version))
-				return usage_error("bad --contract-version \"%s\"", optarg);
-			break;
 		case OPT_FROM:
 			if (!parse_int(optarg, 0, INT64_MAX, &c.o.from))
 				return usage_error("bad --from \"%s\"", optarg);
