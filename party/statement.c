@@ -115,7 +115,7 @@ out:
 
 enum ccg_status ccg_statement_party(const char *text, char *out, struct ccg_error *err)
 {
-	struct parts pt;
+	struct parts pt = {0};
 	char alg[8];
 	enum ccg_status s;
 
@@ -230,7 +230,7 @@ static enum ccg_status verify_eddsa(const struct parts *pt, void *pkey, json_t *
 enum ccg_status ccg_statement_verify(const char *text, const uint8_t *key_pem, size_t key_pem_len,
 				     struct ccg_statement *out, struct ccg_error *err)
 {
-	struct parts pt;
+	struct parts pt = {0};
 	struct ccg_statement st;
 	void *pkey = NULL;
 	const char *key_alg = NULL;
