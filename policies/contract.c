@@ -181,6 +181,7 @@ struct ccg_contract {
 	uint8_t *canonical;
 	size_t canonical_len;
 	char id[2 * CCG_SHA384_LEN + 1];
+	char *name; /* the document's "id" */
 	int64_t not_before, not_after;
 	size_t threshold;
 	struct ccg_policy *workload;
@@ -195,6 +196,7 @@ void ccg_contract_free(struct ccg_contract *c)
 	if (c == NULL)
 		return;
 	free(c->canonical);
+	free(c->name);
 	ccg_policy_free(c->workload);
 	for (size_t i = 0; i < c->nparties; i++) {
 		free(c->parties[i].id);
@@ -390,7 +392,7 @@ enum ccg_status ccg_contract_parse(const uint8_t *json, size_t len, struct ccg_c
 	    (st = ccg_json_get_string(root, "id", &s, "contract", err)) != CCG_OK ||
 	    (st = ccg_json_get_int(root, "version", 1, INT32_MAX, &ver, "contract", err)) != CCG_OK)
 		goto out;
-	if ((c = calloc(1, sizeof(*c))) == NULL) {
+	if ((c = calloc(1, sizeof(*c))) == NULL || (c->name = strdup(s)) == NULL) {
 		st = CCG_ERR_NOMEM;
 		goto out;
 	}
@@ -547,6 +549,11 @@ const uint8_t *ccg_contract_canonical(const struct ccg_contract *c, size_t *out_
 const char *ccg_contract_id(const struct ccg_contract *c)
 {
 	return c->id;
+}
+
+const char *ccg_contract_name(const struct ccg_contract *c)
+{
+	return c->name;
 }
 
 enum ccg_status ccg_contract_sign(const struct ccg_contract *c, const char *party, const uint8_t *key_pem,

@@ -98,6 +98,8 @@ CCG_API void ccg_contract_free(struct ccg_contract *c);
 CCG_API const uint8_t *ccg_contract_canonical(const struct ccg_contract *c, size_t *out_len);
 /* ccg_contract_id: SHA-384 of the canonical bytes as 96 lower-case hex digits (borrowed). */
 CCG_API const char *ccg_contract_id(const struct ccg_contract *c);
+/* ccg_contract_name: the document's "id" member, the name the contract is registered under (borrowed). */
+CCG_API const char *ccg_contract_name(const struct ccg_contract *c);
 /*
  * ccg_contract_sign: a detached signature document (JSON, malloc'd) by party
  * over the canonical bytes with the PEM private key (EC P-384 or Ed25519);

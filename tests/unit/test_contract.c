@@ -236,6 +236,9 @@ static void test_canonical_flips(void **state)
 
 		assert_int_equal(ccg_contract_parse(canon, len, &same, NULL), CCG_OK);
 		assert_string_equal(ccg_contract_id(same), ccg_contract_id(c));
+		/* the name it is registered under: the document's "id" */
+		assert_string_equal(ccg_contract_name(same), "llm-serving");
+		assert_string_equal(ccg_contract_name(c), "llm-serving");
 		for (size_t i = 0; i < 3; i++)
 			assert_int_equal(add(same, sigs[i]), CCG_OK);
 		assert_int_equal(ccg_contract_in_force(same, reg, NOW, NULL), CCG_OK);

@@ -379,7 +379,7 @@ static int cmd_contract_push(struct call *c, int argc, char **argv)
 	struct ccg_error err;
 	uint8_t *doc = NULL;
 	size_t len = 0;
-	json_t *j = NULL, *body = NULL, *sigs = NULL;
+	json_t *body = NULL, *sigs = NULL;
 	const char *name = NULL;
 	char *text = NULL;
 	int rc;
@@ -392,13 +392,7 @@ static int cmd_contract_push(struct call *c, int argc, char **argv)
 		rc = fail(argv[0], &err);
 		goto out;
 	}
-	/* the contract parsed strictly above: its id is a string */
-	j = json_loadb((const char *)doc, len, JSON_REJECT_DUPLICATES, NULL);
-	if ((name = json_string_value(json_object_get(j, "id"))) == NULL) {
-		ccg_error_set(&err, CCG_ERR_MALFORMED, "contract.id", "not a string");
-		rc = fail(argv[0], &err);
-		goto out;
-	}
+	name = ccg_contract_name(ct);
 	if (!ccg_party_name_ok(name)) {
 		rc = usage_error("the contract's id \"%.64s\" is not 1..128 of [A-Za-z0-9._-]", name);
 		goto out;
@@ -429,7 +423,6 @@ out:
 	free(text);
 	json_decref(body);
 	json_decref(sigs);
-	json_decref(j);
 	ccg_contract_free(ct);
 	free(doc);
 	return rc;
@@ -446,26 +439,14 @@ static enum ccg_status signed_contract(const char *path, struct ccg_contract **o
 	struct stat sb;
 	uint8_t *doc = NULL;
 	size_t len = 0;
-	json_t *j = NULL;
-	const char *id;
 	enum ccg_status st;
 
 	*out = NULL;
 	if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
 		return CCG_OK;
 	if ((st = ccg_file_read(path, FILE_MAX, &doc, &len, err)) == CCG_OK &&
-	    (st = ccg_contract_parse(doc, len, out, err)) == CCG_OK) {
-		if ((j = json_loadb((const char *)doc, len, JSON_REJECT_DUPLICATES, NULL)) == NULL ||
-		    (id = json_string_value(json_object_get(j, "id"))) == NULL)
-			st = ccg_error_set(err, CCG_ERR_MALFORMED, "contract.id", "not a string");
-		else
-			snprintf(name, CCG_PARTY_MAX_NAME + 1, "%.128s", id);
-	}
-	if (st != CCG_OK) {
-		ccg_contract_free(*out);
-		*out = NULL;
-	}
-	json_decref(j);
+	    (st = ccg_contract_parse(doc, len, out, err)) == CCG_OK)
+		snprintf(name, CCG_PARTY_MAX_NAME + 1, "%.128s", ccg_contract_name(*out));
 	free(doc);
 	return st;
 }
